@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#include "compute_bridge.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+namespace kvlab {
+
+namespace {
+// KVLAB_COMPUTE_MODULE overrides; else next to the executable (build tree), then ../lib/kvlab (installed).
+std::vector<std::filesystem::path> candidates() {
+  std::vector<std::filesystem::path> paths;
+  if (const char* env = std::getenv("KVLAB_COMPUTE_MODULE")) paths.emplace_back(env);
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    paths.push_back(exe.parent_path() / kComputeModuleFile);
+    paths.push_back(exe.parent_path() / ".." / "lib" / "kvlab" / kComputeModuleFile);
+  }
+  return paths;
+}
+
+void* openModule(std::string* error) {
+  for (const auto& path : candidates()) {
+    if (!std::filesystem::exists(path)) continue;
+    if (void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) return handle;
+    if (error) *error = std::string(path) + ": " + ::dlerror();
+    return nullptr;
+  }
+  if (error) *error = "kvlab_compute_module.so not found next to kvlab-cli (built with -DKVLAB_COMPUTE=OFF?)";
+  return nullptr;
+}
+}  // namespace
+
+bool computeModuleAvailable() {
+  for (const auto& path : candidates())
+    if (std::filesystem::exists(path)) return true;
+  return false;
+}
+
+int runComputeCommand(const std::vector<std::string>& args) {
+  std::string error;
+  void* handle = openModule(&error);
+  if (!handle) {
+    std::fprintf(stderr, "kvlab-cli: cannot load the compute module: %s\n", error.c_str());
+    return 3;
+  }
+  auto main = reinterpret_cast<ComputeMainFn>(::dlsym(handle, kComputeMainSymbol));
+  if (!main) {
+    std::fprintf(stderr, "kvlab-cli: compute module lacks %s\n", kComputeMainSymbol);
+    return 3;
+  }
+  std::vector<std::string> storage = args;
+  std::vector<char*> argv;
+  for (std::string& a : storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // The module stays loaded until exit: LibTorch does not support being unloaded.
+  return main(int(storage.size()), argv.data());
+}
+
+}  // namespace kvlab

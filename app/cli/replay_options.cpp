@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+#include "replay_options.h"
+
+#include "core/model/model_config.h"
+#include "core/policies/policy_registry.h"
+#include "core/workload/input_error.h"
+#include "core/workload/units.h"
+
+namespace kvlab {
+
+namespace {
+Bytes modelBytesPerToken(const std::string& model) {
+  const ModelConfig* preset = findModelPreset(model);
+  if (!preset) {
+    std::string names;
+    for (const ModelConfig& m : modelPresets()) names += (names.empty() ? "" : ", ") + m.name;
+    throw InputError("", 0, "model", "unknown model preset '" + model + "' (choose from: " + names + ")");
+  }
+  return kvBytesPerToken(*preset);
+}
+}  // namespace
+
+void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists) {
+  command.add_option("trace", text.trace, "Mooncake-format trace (JSON lines: timestamp, input_length, "
+                                          "output_length, hash_ids)")
+      ->required();
+  command.add_option("--block-size", text.blockSize, "tokens per hash id (the published traces use 512)")
+      ->capture_default_str();
+  command.add_option("--policy", text.policy,
+                     sizeLists ? "eviction policies, comma-separated (see `kvlab-cli list`)"
+                               : "eviction policy: lru, fifo, lfu, sieve")
+      ->capture_default_str();
+  const std::string tokensHelp = sizeLists ? "cache sizes in tokens, comma-separated (e.g. 100000,1000000)"
+                                           : "cache size in tokens (capacity = floor(N / block size) blocks)";
+  auto* tokens = command.add_option("--max-tokens", text.maxTokens, tokensHelp);
+  auto* size = command.add_option("--max-size", text.maxSize,
+                                  sizeLists ? "cache sizes in bytes with units, comma-separated (e.g. 8GiB,16GiB)"
+                                            : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / "
+                                              "K/V bytes per token of --model");
+  tokens->excludes(size);
+  command.add_option("--model", text.model, "model whose K/V bytes per token size the cache (see `list`)")
+      ->capture_default_str();
+  command.add_option("--ttl", text.ttl, "idle time after which a block expires, in trace time (e.g. 30s, "
+                                        "5m; 0 = off)")
+      ->capture_default_str();
+  command.add_flag("--skip-bad-lines", text.skipBadLines, "count and skip malformed trace lines instead of stopping");
+}
+
+std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
+  if (!text.maxTokens.empty()) return parseCountList(text.maxTokens, "max-tokens", 0);
+  if (!text.maxSize.empty()) {
+    const Bytes perToken = modelBytesPerToken(text.model);
+    std::vector<std::uint64_t> tokens;
+    for (const std::uint64_t bytes : parseSizeList(text.maxSize, "max-size")) tokens.push_back(bytes / perToken);
+    return tokens;
+  }
+  throw InputError("", 0, "max-tokens", "give the cache size: --max-tokens N or --max-size SIZE");
+}
+
+ReplayConfig toReplayConfig(const ReplayOptionText& text) {
+  ReplayConfig config;
+  if (text.blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1 token");
+  config.blockSize = text.blockSize;
+  if (!findPolicy(text.policy)) {
+    std::string names;
+    for (const std::string& n : policyNames()) names += (names.empty() ? "" : ", ") + n;
+    throw InputError("", 0, "policy", "unknown policy '" + text.policy + "' (choose from: " + names + ")");
+  }
+  config.policy = text.policy;
+  const auto sizes = maxTokenList(text);
+  if (sizes.size() != 1) throw InputError("", 0, "max-tokens", "replay takes one size; use sweep for several");
+  config.maxTokens = sizes.front();
+  config.ttlMs = parseDurationMs(text.ttl, "ttl");
+  config.bytesPerToken = modelBytesPerToken(text.model);
+  config.skipBadLines = text.skipBadLines;
+  return config;
+}
+
+}  // namespace kvlab

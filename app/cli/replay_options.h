@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Cache options shared by replay, sweep and bench, parsed from their text form with units.
+#include "core/replay/trace_replayer.h"
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace kvlab {
+
+struct ReplayOptionText {
+  std::string trace;
+  std::uint32_t blockSize = 512;
+  std::string policy = "lru";
+  std::string maxTokens;         // "1000000" or a list for sweep
+  std::string maxSize;           // "80GiB" (with --model)
+  std::string model = "llama-3-8b";
+  std::string ttl = "0";
+  bool skipBadLines = false;
+};
+
+void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists);
+// Resolves sizes/durations/model into a config; throws InputError naming the flag.
+ReplayConfig toReplayConfig(const ReplayOptionText& text);
+// --max-tokens list, or --max-size list converted with the model's bytes per token.
+std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text);
+
+}  // namespace kvlab

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+#include "core/cache/block_cache.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace kvlab {
+
+BlockCache::BlockCache(CacheEngine& engine, std::uint32_t blockSize, BlockHash hash, Bytes bytesPerBlock)
+    : m_engine(engine), m_blockSize(blockSize), m_hash(hash), m_bytesPerBlock(bytesPerBlock) {
+  if (blockSize == 0) throw std::invalid_argument("block size must be at least 1 token");
+}
+
+std::vector<CacheKey> BlockCache::blockKeys(std::span<const std::int32_t> tokens) const {
+  std::vector<CacheKey> keys;
+  keys.reserve(tokens.size() / m_blockSize);
+  CacheKey parent;
+  for (std::size_t start = 0; start + m_blockSize <= tokens.size(); start += m_blockSize) {
+    parent = chainedBlockKey(m_hash, parent, tokens.subspan(start, m_blockSize));
+    keys.push_back(parent);
+  }
+  return keys;
+}
+
+BlockCache::Match BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptTokens,
+                                    std::uint64_t maxHitTokens) {
+  Match result;
+  match(keys, promptTokens, maxHitTokens, result);
+  return result;
+}
+
+void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens,
+                       Match& result) {
+  const std::size_t n = keys.size();
+  result.slots.clear();
+  result.found.resize(n);
+  std::size_t i = 0;
+  MissReason firstMissReason = MissReason::Cold;
+  for (; i < n; ++i) {
+    const SlotId slot = m_engine.findOrReason(keys[i], &firstMissReason);
+    result.found[i] = slot;
+    if (slot == kNoSlot) break;
+    result.slots.push_back(slot);
+  }
+  result.hitBlocks = std::uint32_t(i);
+  const std::uint64_t runTokens = std::min<std::uint64_t>(std::uint64_t(i) * m_blockSize, promptTokens);
+  result.hitTokens = std::min(runTokens, maxHitTokens);
+  // A live prefill must compute at least the last position to produce logits: the capped tokens of a fully
+  // cached prompt are recomputed and counted as cold misses (never reusable), not as hits.
+  if (runTokens > result.hitTokens) m_engine.recordMiss(MissReason::Cold, runTokens - result.hitTokens, 0);
+
+  const bool events = m_engine.hasObservers();
+  const TimeMs now = m_engine.clock().nowMs();
+  auto blockTokens = [&](std::size_t b) -> std::uint64_t {
+    const std::uint64_t start = std::uint64_t(b) * m_blockSize;
+    return start >= promptTokens ? 0 : std::min<std::uint64_t>(m_blockSize, promptTokens - start);
+  };
+  if (events) {
+    for (std::size_t b = 0; b < i; ++b) {
+      const EntryMeta& e = m_engine.entry(result.slots[b]);
+      CacheEvent ev;
+      ev.type = CacheEventType::Hit;
+      ev.timeMs = now;
+      ev.entryId = e.id;
+      ev.block = std::int64_t(b);
+      ev.bytes = e.bytes;
+      ev.tokens = std::uint32_t(blockTokens(b));
+      m_engine.notify(ev);
+    }
+  }
+  // Every block after the hit run is a miss: present ones could not be reached (orphaned).
+  for (std::size_t b = i; b < n; ++b) {
+    MissReason reason = firstMissReason;
+    const SlotId slot = b == i ? kNoSlot : m_engine.findOrReason(keys[b], &reason);
+    if (slot != kNoSlot) reason = MissReason::Orphaned;
+    result.found[b] = slot;
+    m_engine.recordMiss(reason, blockTokens(b), 1);
+    if (events) {
+      CacheEvent ev;
+      ev.type = CacheEventType::Miss;
+      ev.missReason = reason;
+      ev.timeMs = now;
+      ev.entryId = slot != kNoSlot ? m_engine.entry(slot).id : 0;
+      ev.block = std::int64_t(b);
+      ev.tokens = std::uint32_t(blockTokens(b));
+      m_engine.notify(ev);
+    }
+  }
+  // Tokens past the last full block are never cacheable: cold.
+  const std::uint64_t blockCovered = std::min<std::uint64_t>(std::uint64_t(n) * m_blockSize, promptTokens);
+  if (promptTokens > blockCovered) m_engine.recordMiss(MissReason::Cold, promptTokens - blockCovered, 0);
+  m_engine.recordQuery(promptTokens, result.hitTokens, n, i);
+}
+
+std::vector<SlotId> BlockCache::commit(std::span<const CacheKey> keys, std::vector<bool>* inserted) {
+  Match none;
+  std::vector<SlotId> slots;
+  commit(keys, none, slots, inserted);
+  return slots;
+}
+
+void BlockCache::commit(std::span<const CacheKey> keys, const Match& matched, std::vector<SlotId>& slots,
+                        std::vector<bool>* inserted) {
+  slots.assign(keys.size(), kNoSlot);
+  if (inserted) inserted->assign(keys.size(), false);
+  const bool haveHints = matched.found.size() == keys.size();
+  const EntryInit init{m_bytesPerBlock, m_blockSize, kAllLayers};
+  for (std::size_t b = keys.size(); b-- > 0;) {
+    // A hint is stale if an insert of this very request evicted it (and the slot was reused).
+    SlotId slot = haveHints ? matched.found[b] : kNoSlot;
+    if (slot != kNoSlot && m_engine.entry(slot).live && m_engine.entry(slot).key == keys[b]) {
+      m_engine.touch(slot);
+    } else {
+      bool isNew = false;
+      slot = m_engine.touchOrInsert(keys[b], init, &isNew);
+      if (inserted) (*inserted)[b] = isNew;
+    }
+    slots[b] = slot;
+  }
+}
+
+}  // namespace kvlab

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Block granularity, as vLLM's automatic prefix caching: the prompt is cut into blocks of B tokens (only
+// full blocks are cached); block i's key chains block i-1's key with its tokens, so a key names a whole
+// prefix. A lookup returns the longest run of leading blocks present. Trace replay uses the same class
+// with the trace's hash ids as keys.
+#include "core/cache/cache_engine.h"
+#include "core/cache/key_hasher.h"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace kvlab {
+
+class BlockCache {
+public:
+  // bytesPerBlock: K/V bytes of one block over all layers (entries hold every layer).
+  BlockCache(CacheEngine& engine, std::uint32_t blockSize, BlockHash hash, Bytes bytesPerBlock);
+
+  std::uint32_t blockSize() const { return m_blockSize; }
+  Bytes bytesPerBlock() const { return m_bytesPerBlock; }
+  void setBytesPerBlock(Bytes bytes) { m_bytesPerBlock = bytes; }
+
+  // Chained keys of the full blocks of tokens.
+  std::vector<CacheKey> blockKeys(std::span<const std::int32_t> tokens) const;
+
+  struct Match {
+    std::uint32_t hitBlocks = 0;
+    std::uint64_t hitTokens = 0;
+    std::vector<SlotId> slots;   // the hit blocks, first to last
+    std::vector<SlotId> found;   // every block: its slot if stored (hit or orphaned), else kNoSlot
+  };
+  // Longest run of leading present blocks, capped at maxHitTokens, for a prompt of promptTokens tokens
+  // (promptTokens may exceed keys.size() * blockSize: the tail is a partial block or, in replay, the trace's
+  // own rounding). Records the query and classifies every missed block (cold, evicted, expired, orphaned).
+  // Does not touch: commit() does.
+  Match match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens);
+  // Same, reusing out's buffers (the replay loop calls this millions of times).
+  void match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens, Match& out);
+  // Touches the blocks from last to first (so a sequence's head ends most recently used and LRU evicts
+  // its tail first, as vLLM frees blocks in reverse), inserting the absent ones. Returns each block's slot,
+  // and in inserted[] which ones are new; kNoSlot where an insert could not fit.
+  std::vector<SlotId> commit(std::span<const CacheKey> keys, std::vector<bool>* inserted = nullptr);
+  // Same, starting from a match() of the same keys at the same time (saves a lookup per block); slots
+  // receives each block's slot.
+  void commit(std::span<const CacheKey> keys, const Match& matched, std::vector<SlotId>& slots,
+              std::vector<bool>* inserted = nullptr);
+
+private:
+  CacheEngine& m_engine;
+  std::uint32_t m_blockSize;
+  BlockHash m_hash;
+  Bytes m_bytesPerBlock;
+};
+
+}  // namespace kvlab

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The one cache engine behind every granularity (prompt, block, radix) and trace replay: find; on a miss
+// evict until the new entry fits; insert. It stores sizes and metadata only; tensors live in a payload
+// layer (core/runner) that listens for removals. Not thread-safe except snapshot(): one thread drives it.
+#include "core/cache/cache_snapshot.h"
+#include "core/cache/cache_types.h"
+#include "core/cache/clock.h"
+#include "core/policies/eviction_policy.h"
+#include "core/policies/slot_list.h"
+
+#include "core/cache/entry_index.h"
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace kvlab {
+
+struct CacheConfig {
+  Bytes capacityBytes = Bytes(1) << 30;  // max size; never exceeded once insert() returns
+  TimeMs ttlMs = 0;                      // idle time after which an entry expires; 0 = never
+  std::string policy = "lru";            // a name from policyRegistry()
+  Bytes pinnedBudgetBytes = 0;           // at most this many bytes may be pinned (counted inside capacity)
+  int layers = 1;                        // model layers, for per-layer occupancy
+  bool denseKeys = false;                // keys are small integers (trace hash ids): see EntryIndex
+};
+
+// What the engine knows about one stored entry.
+struct EntryMeta {
+  CacheKey key;
+  std::uint64_t id = 0;          // monotonic, never reused (events name entries by it)
+  Bytes bytes = 0;
+  std::uint32_t tokens = 0;
+  std::int32_t layer = kAllLayers;
+  TimeMs insertedMs = 0;
+  TimeMs lastAccessMs = 0;
+  std::uint32_t reuseCount = 0;  // touches after the insert
+  std::uint32_t children = 0;    // radix mode: an entry with children is not evictable
+  bool pinned = false;
+  bool live = false;
+};
+
+struct EntryInit {
+  Bytes bytes = 0;
+  std::uint32_t tokens = 0;
+  std::int32_t layer = kAllLayers;
+};
+
+class CacheEngine {
+public:
+  // Called for every removed entry (any reason), before its slot is reused. Payload layers free tensors.
+  using RemovalListener = std::function<void(SlotId, const EntryMeta&, EvictReason)>;
+
+  CacheEngine(CacheConfig config, const Clock& clock);
+  ~CacheEngine();
+  CacheEngine(const CacheEngine&) = delete;
+  CacheEngine& operator=(const CacheEngine&) = delete;
+
+  // The live, unexpired entry for key, or kNoSlot. An expired entry found here is removed (reason Ttl).
+  // Does not count as a use: call touch() for that.
+  SlotId find(const CacheKey& key) {
+    const SlotId* value = m_index.find(key);
+    if (!value || isGone(*value)) return kNoSlot;
+    return isExpired(m_entries[*value], m_clock.nowMs()) ? dropExpired(*value) : *value;
+  }
+  // Records a use at the clock's now: refreshes the TTL, tells the policy, counts a reuse.
+  void touch(SlotId slot);
+  // Stores a new entry, evicting per policy until it fits. Returns kNoSlot (and evicts nothing) when it
+  // cannot fit: larger than max size minus pinned bytes, or nothing evictable left. key must be absent.
+  // find() and absentReason() in one probe: the live slot, or kNoSlot with *reason set.
+  SlotId findOrReason(const CacheKey& key, MissReason* reason) {
+    const SlotId* value = m_index.find(key);
+    if (!value) {
+      *reason = MissReason::Cold;
+      return kNoSlot;
+    }
+    const SlotId slot = *value;
+    if (!isGone(slot)) {
+      if (!isExpired(m_entries[slot], m_clock.nowMs())) return slot;
+      dropExpired(slot);
+      *reason = MissReason::Expired;
+      return kNoSlot;
+    }
+    *reason = slot == kGoneExpired ? MissReason::Expired : MissReason::Evicted;
+    return kNoSlot;
+  }
+  SlotId insert(const CacheKey& key, const EntryInit& init);
+  // One hash probe for the replay loop: the live slot of key (touched), or a new entry (*inserted = true).
+  SlotId touchOrInsert(const CacheKey& key, const EntryInit& init, bool* inserted);
+  // Pre-sizes the index and slot arrays for about this many entries.
+  void reserve(std::size_t entries);
+  void remove(SlotId slot, EvictReason reason);
+  // For a key that find() did not return: was it ever stored, and why did it go?
+  MissReason absentReason(const CacheKey& key) const;
+
+  // Live parameter changes: take effect at once (shrinking evicts right away, reason PolicyChange).
+  void setCapacity(Bytes capacityBytes);
+  void setTtlMs(TimeMs ttlMs);
+  void setPolicy(const std::string& name);   // throws std::invalid_argument for an unknown name
+  void setPinnedBudget(Bytes bytes);
+  // Pinned entries are never evicted by a policy nor expired. False if the budget would be exceeded.
+  bool pin(SlotId slot);
+  void unpin(SlotId slot);
+  void clear();                  // removes everything, pinned included (reason Clear)
+  std::size_t expireNow();       // removes every entry idle for longer than the TTL; returns how many
+
+  // Radix mode: an entry with children cannot be evicted (only leaves go).
+  void addChild(SlotId parent) { ++m_entries[parent].children; }
+  void removeChild(SlotId parent) { --m_entries[parent].children; }
+  // Radix mode: a node split keeps this entry for the tail of its edge. Sets its size in place (bytes, tokens)
+  // with exact accounting (used, pinned, per-layer, peak). Never evicts: callers shrink, or grow back what
+  // they just shrank.
+  void resizeEntry(SlotId slot, Bytes newBytes, std::uint32_t newTokens);
+
+  // Stats written by the granularities, which know what a query was.
+  void recordQuery(std::uint64_t queriedTokens, std::uint64_t hitTokens, std::uint64_t queriedUnits,
+                   std::uint64_t hitUnits);
+  void recordMiss(MissReason reason, std::uint64_t tokens, std::uint64_t units);
+  void recordTransfer(Bytes toCompute, Bytes toStorage);
+  // Prompt mode keeps this up to date (the engine cannot tell which layers belong to one prefix).
+  void setOrphanedBytes(Bytes bytes) { m_orphanedBytes = bytes; }
+  void resetStats();             // counters and peak start again; stored entries stay
+
+  void addObserver(CacheObserver* observer);        // not owned; must outlive its registration
+  void removeObserver(CacheObserver* observer);
+  bool hasObservers() const { return !m_observers.empty(); }
+  void notify(const CacheEvent& event) const;
+  void addRemovalListener(RemovalListener listener);
+
+  const EntryMeta& entry(SlotId slot) const { return m_entries[slot]; }
+  const CacheConfig& config() const { return m_config; }
+  const Clock& clock() const { return m_clock; }
+  Bytes usedBytes() const { return m_usedBytes; }
+  Bytes pinnedBytes() const { return m_pinnedBytes; }
+  Bytes peakBytes() const { return m_peakBytes; }
+  std::size_t entryCount() const { return m_liveEntries; }
+  const CacheCounters& counters() const { return m_counters; }
+  // Bytes of entries of each layer (kAllLayers entries are split evenly across layers).
+  std::vector<Bytes> layerBytes() const;
+
+  // Snapshots: the driving thread publishes at consistent points (after each mutating call when
+  // autoPublish is on, else when the owner calls publish()); snapshot() may be called from any thread.
+  void setAutoPublish(bool on) { m_autoPublish = on; }
+  void publish();
+  CacheSnapshot snapshot() const;
+
+private:
+  class LeafFilter;
+  SlotId dropExpired(SlotId slot);
+  SlotId insertFresh(const CacheKey& key, SlotId& indexValue, bool freshKey, const EntryInit& init);
+  void evictUntilFits(Bytes incoming, EvictReason reason);
+  void removeSlot(SlotId slot, EvictReason reason);
+  void expireIdle();
+  void maybePublish() { if (m_autoPublish) publish(); }
+  bool isExpired(const EntryMeta& e, TimeMs now) const {
+    return m_config.ttlMs > 0 && !e.pinned && now - e.lastAccessMs > m_config.ttlMs;
+  }
+
+  CacheConfig m_config;
+  const Clock& m_clock;
+  std::unique_ptr<EvictionPolicy> m_policy;
+  std::unique_ptr<LeafFilter> m_leafFilter;
+  // Every key ever stored: its live slot, or a marker saying why it went (one probe answers both, and
+  // a removal rewrites the value instead of erasing here and inserting into a second map).
+  static constexpr SlotId kGoneEvicted = 0xFFFFFFFEu;
+  static constexpr SlotId kGoneExpired = 0xFFFFFFFDu;
+  static bool isGone(SlotId value) { return value >= kGoneExpired; }
+  EntryIndex m_index;
+  std::size_t m_liveEntries = 0;
+  std::vector<EntryMeta> m_entries;                   // indexed by SlotId
+  std::vector<SlotId> m_freeSlots;
+  SlotList m_byLastAccess;                            // unpinned entries, least recently touched first
+  std::uint64_t m_nextId = 1;
+  Bytes m_usedBytes = 0;
+  Bytes m_pinnedBytes = 0;
+  Bytes m_peakBytes = 0;
+  Bytes m_orphanedBytes = 0;
+  Bytes m_allLayerBytes = 0;                          // bytes of kAllLayers entries
+  std::vector<Bytes> m_layerBytes;                    // bytes of single-layer entries, per layer
+  std::uint64_t m_allLayerEntries = 0;
+  std::vector<std::uint64_t> m_layerEntries;
+  CacheCounters m_counters;
+  std::vector<CacheObserver*> m_observers;
+  std::vector<RemovalListener> m_removalListeners;
+  bool m_autoPublish = true;
+
+  mutable std::mutex m_snapshotMutex;                 // guards m_published only
+  CacheSnapshot m_published;
+};
+
+}  // namespace kvlab

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+#include "core/cache/cache_types.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kvlab {
+
+// A consistent copy of the engine's state, safe to hand to another thread.
+struct CacheSnapshot {
+  TimeMs timeMs = 0;
+  std::string policy;
+  Bytes capacityBytes = 0;
+  TimeMs ttlMs = 0;
+  Bytes usedBytes = 0;
+  Bytes peakBytes = 0;
+  Bytes pinnedBytes = 0;
+  Bytes pinnedBudgetBytes = 0;
+  Bytes orphanedBytes = 0;      // prompt mode: layers of a prefix held after another of its layers went
+  std::uint64_t entries = 0;
+  std::vector<Bytes> layerBytes;            // per model layer
+  std::vector<std::uint64_t> layerEntries;  // per model layer (an all-layer entry counts in each)
+  CacheCounters counters;
+};
+
+}  // namespace kvlab

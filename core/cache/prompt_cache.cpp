@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+#include "core/cache/prompt_cache.h"
+
+#include "core/cache/key_hasher.h"
+
+#include <string>
+
+namespace kvlab {
+
+namespace {
+std::string layerSuffix(int layer) { return "\x1f" + std::to_string(layer); }
+
+bool isOrphan(const auto& group) { return group.lostLayer && group.layersPresent > 0; }
+}  // namespace
+
+PromptCache::PromptCache(CacheEngine& engine, int layers) : m_engine(engine), m_layers(layers) {
+  m_engine.addRemovalListener(
+      [this](SlotId slot, const EntryMeta& meta, EvictReason reason) { onRemoved(slot, meta, reason); });
+}
+
+CacheKey PromptCache::keyFor(std::string_view prefix, int layer) {
+  Sha256Stream stream;
+  stream.update(prefix);
+  return stream.finishCopy(layerSuffix(layer));
+}
+
+SlotId PromptCache::cacheKv(std::string_view prefix, int layer, Bytes bytes) {
+  const CacheKey key = keyFor(prefix, layer);
+  if (const SlotId old = m_engine.find(key); old != kNoSlot) m_engine.remove(old, EvictReason::Clear);
+  const SlotId slot = m_engine.insert(key, EntryInit{bytes, std::uint32_t(prefix.size()), layer});
+  if (slot == kNoSlot) return kNoSlot;
+  if (slot >= m_groupOfSlot.size()) m_groupOfSlot.resize(std::size_t(slot) * 2 + 1);
+  const CacheKey groupKey = sha256Key(prefix);
+  m_groupOfSlot[slot] = groupKey;
+  Group& group = m_groups[groupKey];
+  const bool wasOrphan = isOrphan(group);
+  const Bytes before = group.bytesPresent;
+  ++group.layersPresent;
+  group.bytesPresent += bytes;
+  if (group.layersPresent >= m_layers) group.lostLayer = false;
+  updateOrphaned(group, before, wasOrphan);
+  return slot;
+}
+
+void PromptCache::onRemoved(SlotId slot, const EntryMeta& meta, EvictReason reason) {
+  const auto it = m_groups.find(m_groupOfSlot[slot]);
+  if (it == m_groups.end()) return;
+  Group& group = it->second;
+  const bool wasOrphan = isOrphan(group);
+  const Bytes before = group.bytesPresent;
+  --group.layersPresent;
+  group.bytesPresent -= meta.bytes;
+  if (reason != EvictReason::Clear) group.lostLayer = true;
+  updateOrphaned(group, before, wasOrphan);
+  if (group.layersPresent == 0) m_groups.erase(it);
+}
+
+void PromptCache::updateOrphaned(Group& group, Bytes before, bool wasOrphan) {
+  if (wasOrphan) m_orphanedBytes -= before;
+  if (isOrphan(group)) m_orphanedBytes += group.bytesPresent;
+  m_engine.setOrphanedBytes(m_orphanedBytes);
+}
+
+SlotId PromptCache::getCachedKv(std::string_view prefix, int layer) {
+  const CacheKey key = keyFor(prefix, layer);
+  const SlotId slot = m_engine.find(key);
+  const std::uint64_t tokens = prefix.size();
+  if (slot != kNoSlot) {
+    m_engine.touch(slot);
+    m_engine.recordQuery(tokens, tokens, 1, 1);
+  } else {
+    m_engine.recordQuery(tokens, 0, 1, 0);
+    const auto group = m_groups.find(sha256Key(prefix));
+    const MissReason reason = group != m_groups.end() ? MissReason::Orphaned : m_engine.absentReason(key);
+    m_engine.recordMiss(reason, tokens, 1);
+  }
+  if (m_engine.hasObservers()) {
+    CacheEvent ev;
+    ev.type = slot != kNoSlot ? CacheEventType::Hit : CacheEventType::Miss;
+    ev.timeMs = m_engine.clock().nowMs();
+    ev.layer = layer;
+    ev.tokens = std::uint32_t(tokens);
+    if (slot != kNoSlot) {
+      ev.entryId = m_engine.entry(slot).id;
+      ev.bytes = m_engine.entry(slot).bytes;
+    }
+    m_engine.notify(ev);
+  }
+  m_engine.publish();
+  return slot;
+}
+
+PromptCache::Match PromptCache::matchLongest(std::string_view prompt, std::span<const std::uint32_t> boundaries,
+                                             std::size_t maxHitTokens) {
+  // Keys of every boundary prefix, hashing the prompt once: fork the SHA-256 state at each boundary.
+  struct Candidate { std::size_t length; std::vector<SlotId> slots; int present = 0; MissReason reason; };
+  std::vector<Candidate> candidates;
+  Sha256Stream stream;
+  std::size_t hashed = 0;
+  for (const std::uint32_t boundary : boundaries) {
+    if (boundary == 0 || boundary > prompt.size() || boundary <= hashed) continue;
+    stream.update(prompt.substr(hashed, boundary - hashed));
+    hashed = boundary;
+    Candidate c{boundary, std::vector<SlotId>(std::size_t(m_layers), kNoSlot), 0, MissReason::Cold};
+    for (int layer = 0; layer < m_layers; ++layer) {
+      const CacheKey key = stream.finishCopy(layerSuffix(layer));
+      c.slots[std::size_t(layer)] = m_engine.find(key);
+      if (c.slots[std::size_t(layer)] != kNoSlot) ++c.present;
+      else if (layer == 0) c.reason = m_engine.absentReason(key);
+    }
+    if (c.present > 0 && c.present < m_layers) c.reason = MissReason::Orphaned;
+    candidates.push_back(std::move(c));
+  }
+
+  Match match;
+  int hitIndex = -1;
+  for (int i = int(candidates.size()) - 1; i >= 0; --i) {
+    const Candidate& c = candidates[std::size_t(i)];
+    if (c.present == m_layers && c.length <= maxHitTokens) {
+      hitIndex = i;
+      match.prefixLength = c.length;
+      match.layerSlots = c.slots;
+      break;
+    }
+  }
+  for (const SlotId slot : match.layerSlots) m_engine.touch(slot);
+
+  // Missed tokens take the reason of the boundary that would have covered them; the tail past the last
+  // boundary (or past a capped full-prompt hit) was never cacheable as a prefix: cold.
+  std::size_t covered = match.prefixLength;
+  for (std::size_t i = std::size_t(hitIndex + 1); i < candidates.size(); ++i) {
+    const Candidate& c = candidates[i];
+    if (c.length <= covered) continue;
+    const MissReason reason = c.present == m_layers ? MissReason::Cold : c.reason;
+    m_engine.recordMiss(reason, c.length - covered, 1);
+    covered = c.length;
+  }
+  if (prompt.size() > covered) m_engine.recordMiss(MissReason::Cold, prompt.size() - covered, 0);
+  m_engine.recordQuery(prompt.size(), match.prefixLength, candidates.size(), hitIndex >= 0 ? 1 : 0);
+  if (m_engine.hasObservers()) {
+    CacheEvent ev;
+    ev.type = hitIndex >= 0 ? CacheEventType::Hit : CacheEventType::Miss;
+    ev.timeMs = m_engine.clock().nowMs();
+    ev.tokens = std::uint32_t(hitIndex >= 0 ? match.prefixLength : prompt.size());
+    if (hitIndex >= 0) {
+      ev.entryId = m_engine.entry(match.layerSlots.front()).id;
+      for (const SlotId slot : match.layerSlots) ev.bytes += m_engine.entry(slot).bytes;
+    }
+    m_engine.notify(ev);
+  }
+  return match;
+}
+
+std::vector<std::size_t> PromptCache::missingBoundaries(std::string_view prompt,
+                                                        std::span<const std::uint32_t> boundaries) {
+  std::vector<std::size_t> missing;
+  Sha256Stream stream;
+  std::size_t hashed = 0;
+  for (const std::uint32_t boundary : boundaries) {
+    if (boundary == 0 || boundary > prompt.size() || boundary <= hashed) continue;
+    stream.update(prompt.substr(hashed, boundary - hashed));
+    hashed = boundary;
+    for (int layer = 0; layer < m_layers; ++layer) {
+      if (m_engine.find(stream.finishCopy(layerSuffix(layer))) == kNoSlot) {
+        missing.push_back(boundary);
+        break;
+      }
+    }
+  }
+  return missing;
+}
+
+}  // namespace kvlab

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+#include "core/replay/miss_ratio_curve.h"
+
+#include <absl/container/flat_hash_map.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace kvlab {
+
+namespace {
+
+// Fenwick tree over touch times: a 1 marks the latest touch of some block. The stack distance of a block
+// last touched at time t = number of marks after t = distinct blocks touched since.
+class TouchTree {
+public:
+  void set(std::uint64_t t, int delta) {
+    ensure(t + 1);
+    for (std::uint64_t i = t + 1; i <= m_tree.size(); i += i & (~i + 1)) m_tree[i - 1] += delta;
+    m_total += delta;
+  }
+  std::int64_t prefix(std::uint64_t t) const {   // marks at times <= t
+    std::int64_t sum = 0;
+    for (std::uint64_t i = std::min<std::uint64_t>(t + 1, m_tree.size()); i > 0; i -= i & (~i + 1))
+      sum += m_tree[i - 1];
+    return sum;
+  }
+  std::int64_t after(std::uint64_t t) const { return m_total - prefix(t); }
+
+private:
+  void ensure(std::uint64_t n) {
+    if (n <= m_tree.size()) return;
+    // Rebuild at double size: a Fenwick tree cannot grow in place.
+    std::vector<std::int64_t> values(m_tree.size());
+    for (std::uint64_t i = 0; i < m_tree.size(); ++i) values[i] = prefix(i) - (i ? prefix(i - 1) : 0);
+    std::uint64_t size = std::max<std::uint64_t>(1024, m_tree.size());
+    while (size < n) size *= 2;
+    values.resize(size, 0);
+    m_tree.assign(size, 0);
+    for (std::uint64_t i = 0; i < size; ++i) {
+      m_tree[i] += values[i];
+      const std::uint64_t parent = i + ((i + 1) & (~(i + 1) + 1));
+      if (parent < size) m_tree[parent] += m_tree[i];
+    }
+  }
+  std::vector<std::int64_t> m_tree;
+  std::int64_t m_total = 0;
+};
+
+}  // namespace
+
+std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const ReplayConfig& base,
+                                        const std::vector<std::uint64_t>& maxTokens) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<CurvePoint> points(maxTokens.size());
+  std::vector<std::uint64_t> capacities(maxTokens.size());
+  for (std::size_t s = 0; s < maxTokens.size(); ++s) {
+    points[s].policy = "lru";
+    points[s].maxTokens = maxTokens[s];
+    points[s].onePass = true;
+    capacities[s] = base.blockSize ? maxTokens[s] / base.blockSize : 0;
+  }
+  struct Last { std::uint64_t touch; TimeMs timeMs; };
+  absl::flat_hash_map<std::uint64_t, Last> last;   // hash id -> its latest touch
+  TouchTree tree;
+  std::uint64_t now = 0;
+  std::vector<std::uint64_t> prefixMax;            // running max stack distance over leading blocks
+
+  MooncakeTraceReader reader(tracePath, TraceReadOptions{base.skipBadLines});
+  TraceRequest request;
+  std::uint64_t requests = 0, promptTokens = 0, blocks = 0;
+  while (reader.next(request)) {
+    ++requests;
+    promptTokens += request.inputLength;
+    blocks += request.hashIds.size();
+    // Stack distances at arrival (before this request's own touches); absent or expired = infinite.
+    prefixMax.clear();
+    std::uint64_t runningMax = 0;
+    for (const std::uint64_t id : request.hashIds) {
+      const auto it = last.find(id);
+      std::uint64_t d = UINT64_MAX;
+      if (it != last.end() && !(base.ttlMs > 0 && request.timestampMs - it->second.timeMs > base.ttlMs))
+        d = std::uint64_t(tree.after(it->second.touch));
+      runningMax = std::max(runningMax, d);
+      prefixMax.push_back(runningMax);
+    }
+    for (std::size_t s = 0; s < capacities.size(); ++s) {
+      // Blocks with prefix-max distance < capacity are hits: a count via binary search (prefixMax ascends).
+      const auto hitBlocks = std::uint64_t(
+          std::lower_bound(prefixMax.begin(), prefixMax.end(), capacities[s]) - prefixMax.begin());
+      ReplayResult& r = points[s].result;
+      r.hitBlocks += hitBlocks;
+      r.hitTokens += std::min<std::uint64_t>(hitBlocks * base.blockSize, request.inputLength);
+    }
+    // Touch last to first, as the replay does.
+    for (std::size_t i = request.hashIds.size(); i-- > 0;) {
+      auto [it, inserted] = last.try_emplace(request.hashIds[i], Last{now, request.timestampMs});
+      if (!inserted) tree.set(it->second.touch, -1);
+      it->second = Last{now, request.timestampMs};
+      tree.set(now, +1);
+      ++now;
+    }
+  }
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (std::size_t s = 0; s < points.size(); ++s) {
+    ReplayResult& r = points[s].result;
+    r.requests = requests;
+    r.promptTokens = promptTokens;
+    r.blocks = blocks;
+    r.capacityBlocks = capacities[s];
+    r.elapsedS = elapsed;
+    r.skippedLines = reader.skippedLines();
+  }
+  return points;
+}
+
+std::vector<CurvePoint> missRatioCurve(const std::string& tracePath, const ReplayConfig& base,
+                                       const std::vector<std::string>& policies,
+                                       const std::vector<std::uint64_t>& maxTokens, unsigned threads,
+                                       const std::function<void(std::size_t, std::size_t)>& progress) {
+  std::vector<CurvePoint> points;
+  for (const std::string& policy : policies)
+    for (const std::uint64_t tokens : maxTokens) points.push_back(CurvePoint{policy, tokens, {}, false});
+
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::mutex errorMutex;
+  std::exception_ptr error;
+  std::mutex progressMutex;
+  auto work = [&] {
+    for (std::size_t i = next++; i < points.size(); i = next++) {
+      try {
+        ReplayConfig config = base;
+        config.policy = points[i].policy;
+        config.maxTokens = points[i].maxTokens;
+        points[i].result = replayTraceFile(tracePath, config);
+      } catch (...) {
+        std::lock_guard lock(errorMutex);
+        if (!error) error = std::current_exception();
+        next = points.size();   // stop handing out work
+      }
+      const std::size_t finished = ++done;
+      if (progress) {
+        std::lock_guard lock(progressMutex);
+        progress(finished, points.size());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::max(1u, threads); ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  return points;
+}
+
+}  // namespace kvlab

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include "core/replay/trace_replayer.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace kvlab {
+
+namespace {
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
+TraceReplayer::TraceReplayer(const ReplayConfig& config) : m_config(config) {
+  if (config.blockSize == 0) throw std::invalid_argument("block size must be at least 1 token");
+  const Bytes bytesPerBlock = Bytes(config.blockSize) * std::max<Bytes>(1, config.bytesPerToken);
+  CacheConfig cacheConfig;
+  cacheConfig.capacityBytes = config.capacityBlocks() * bytesPerBlock;
+  cacheConfig.ttlMs = config.ttlMs;
+  cacheConfig.policy = config.policy;
+  cacheConfig.denseKeys = true;   // Mooncake hash ids are small dense integers
+  m_engine = std::make_unique<CacheEngine>(cacheConfig, m_clock);
+  // Snapshots are published per request by replay(), not per block.
+  m_engine->setAutoPublish(false);
+  m_engine->reserve(std::size_t(std::min<std::uint64_t>(config.capacityBlocks(), 1u << 20)));
+  m_blocks = std::make_unique<BlockCache>(*m_engine, config.blockSize, BlockHash::Xxh3, bytesPerBlock);
+}
+
+TraceReplayer::~TraceReplayer() = default;
+
+void TraceReplayer::replay(const TraceRequest& request) {
+  m_clock.setMs(request.timestampMs);
+  m_keys.resize(request.hashIds.size());
+  for (std::size_t i = 0; i < request.hashIds.size(); ++i) m_keys[i] = CacheKey{request.hashIds[i], 0};
+  m_blocks->match(m_keys, request.inputLength, request.inputLength, m_match);
+  m_blocks->commit(m_keys, m_match, m_slots);
+}
+
+ReplayResult TraceReplayer::result() const {
+  const CacheCounters& c = m_engine->counters();
+  ReplayResult r;
+  r.requests = c.lookups;
+  r.promptTokens = c.queriedTokens;
+  r.hitTokens = c.hitTokens;
+  r.blocks = c.queriedUnits;
+  r.hitBlocks = c.hitUnits;
+  r.evictions = c.capacityEvictions();
+  r.expirations = c.expirations();
+  r.missTokens = c.missTokens;
+  r.missBlocks = c.missUnits;
+  r.peakBlocks = m_engine->peakBytes() / m_blocks->bytesPerBlock();
+  r.capacityBlocks = m_config.capacityBlocks();
+  r.bytesPerBlock = m_blocks->bytesPerBlock();
+  const std::uint64_t evicted = c.capacityEvictions() + c.expirations();
+  r.evictedNeverReused = c.evictedNeverReused;
+  if (evicted > 0) {
+    r.meanEvictedAgeMs = c.sumEvictedAgeMs / double(evicted);
+    r.meanEvictedIdleMs = c.sumEvictedIdleMs / double(evicted);
+    r.meanEvictedReuse = c.sumEvictedReuse / double(evicted);
+  }
+  return r;
+}
+
+ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config,
+                             const std::function<void(const ReplayProgress&)>& progress,
+                             CacheObserver* observer) {
+  const auto start = std::chrono::steady_clock::now();
+  MooncakeTraceReader reader(path, TraceReadOptions{config.skipBadLines});
+  TraceReplayer replayer(config);
+  if (observer) replayer.engine().addObserver(observer);
+  TraceRequest request;
+  std::uint64_t count = 0;
+  std::chrono::steady_clock::duration loop{};
+  while (reader.next(request)) {
+    const auto t0 = std::chrono::steady_clock::now();
+    replayer.replay(request);
+    loop += std::chrono::steady_clock::now() - t0;
+    if (progress && (++count & 4095) == 0) progress({reader.bytesRead(), reader.fileSize(), count});
+  }
+  if (progress) progress({reader.bytesRead(), reader.fileSize(), count});
+  if (observer) replayer.engine().removeObserver(observer);
+  ReplayResult result = replayer.result();
+  result.skippedLines = reader.skippedLines();
+  result.skipReasons = reader.firstSkipReasons();
+  result.loopS = std::chrono::duration<double>(loop).count();
+  result.elapsedS = secondsSince(start);
+  return result;
+}
+
+}  // namespace kvlab

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Parsing and printing of the human-written quantities in scenario files and on the command line.
+// Every parser trims surrounding spaces/tabs, rejects anything it does not fully understand and
+// throws kvlab::InputError naming `field` (no file: callers that know it use withLocation()).
+
+namespace kvlab {
+
+// Bytes. "4096", "512 KB", "1.5GiB", "2 tib", "1e3MB". Units (case-insensitive): B, KB/MB/GB/TB
+// (powers of 1000), KiB/MiB/GiB/TiB (powers of 1024), also K/M/G/T meaning the binary units.
+// No unit = bytes. Decimals and exponents are allowed; the result is rounded to the nearest byte.
+// 0 is accepted (callers that need a positive size check). Rejects: empty, sign, nan/inf, junk,
+// unknown unit, a value above UINT64_MAX bytes.
+uint64_t parseSize(std::string_view text, std::string_view field = "size");
+
+// Milliseconds. "250ms", "30s", "1.5 m", "2h", "90" (no unit = seconds, like TTLs in Redis or
+// memcached). "0", "off", "none" (case-insensitive) all mean "disabled" and return 0. Units
+// (case-insensitive): ms, s/sec, m/min, h. Rounded to the nearest ms; the result fits int64.
+int64_t parseDurationMs(std::string_view text, std::string_view field = "duration");
+
+// A plain decimal integer in [minValue, maxValue] (default: positive). No sign, no unit, no
+// exponent, no separators.
+uint64_t parseCount(std::string_view text, std::string_view field = "count", uint64_t minValue = 1,
+                    uint64_t maxValue = UINT64_MAX);
+
+// Comma-separated lists ("1GiB,2GiB, 4GiB"). Empty items are errors; the field of an item's error
+// is "field[i]" (0-based). The empty string is an error, not an empty list.
+std::vector<uint64_t> parseSizeList(std::string_view text, std::string_view field = "sizes");
+std::vector<uint64_t> parseCountList(std::string_view text, std::string_view field = "counts",
+                                     uint64_t minValue = 1, uint64_t maxValue = UINT64_MAX);
+
+// "512 B", "1.00 KiB", "1.50 GiB": binary units, two decimals from KiB up.
+std::string formatBytes(uint64_t bytes);
+
+// "0 ms", "250 ms", "1.50 s", "2.50 min", "3.00 h"; negative values get a leading '-'.
+std::string formatDurationMs(int64_t ms);
+
+} // namespace kvlab
