@@ -32,7 +32,7 @@ BlockCache::Match BlockCache::match(std::span<const CacheKey> keys, std::uint64_
 void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens,
                        Match& result) {
   const std::size_t n = keys.size();
-  result.slots.clear();
+  result.hitSlots.clear();
   result.found.resize(n);
   std::size_t i = 0;
   MissReason firstMissReason = MissReason::Cold;
@@ -40,7 +40,7 @@ void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptToken
     const SlotId slot = m_engine.findOrReason(keys[i], &firstMissReason);
     result.found[i] = slot;
     if (slot == kNoSlot) break;
-    result.slots.push_back(slot);
+    result.hitSlots.push_back(slot);
   }
   result.hitBlocks = std::uint32_t(i);
   const std::uint64_t runTokens = std::min<std::uint64_t>(std::uint64_t(i) * m_blockSize, promptTokens);
@@ -57,7 +57,7 @@ void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptToken
   };
   if (events) {
     for (std::size_t b = 0; b < i; ++b) {
-      const EntryMeta& e = m_engine.entry(result.slots[b]);
+      const EntryMeta& e = m_engine.entry(result.hitSlots[b]);
       CacheEvent ev;
       ev.type = CacheEventType::Hit;
       ev.timeMs = now;
@@ -116,6 +116,16 @@ void BlockCache::commit(std::span<const CacheKey> keys, const Match& matched, st
       if (inserted) (*inserted)[b] = isNew;
     }
     slots[b] = slot;
+  }
+  // An insert nearer the head can evict a block this loop stored or touched before it, and hand its slot to
+  // another block: report such blocks as not stored rather than as a slot that now names someone else.
+  for (std::size_t b = 0; b < keys.size(); ++b) {
+    if (slots[b] == kNoSlot) continue;
+    const EntryMeta& e = m_engine.entry(slots[b]);
+    if (!e.live || !(e.key == keys[b])) {
+      slots[b] = kNoSlot;
+      if (inserted) (*inserted)[b] = false;
+    }
   }
 }
 

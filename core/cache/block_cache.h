@@ -28,7 +28,7 @@ public:
   struct Match {
     std::uint32_t hitBlocks = 0;
     std::uint64_t hitTokens = 0;
-    std::vector<SlotId> slots;   // the hit blocks, first to last
+    std::vector<SlotId> hitSlots;   // the hit blocks, first to last (not "slots": a Qt keyword macro)
     std::vector<SlotId> found;   // every block: its slot if stored (hit or orphaned), else kNoSlot
   };
   // Longest run of leading present blocks, capped at maxHitTokens, for a prompt of promptTokens tokens

@@ -70,8 +70,10 @@ SlotId PromptCache::getCachedKv(std::string_view prefix, int layer) {
     m_engine.recordQuery(tokens, tokens, 1, 1);
   } else {
     m_engine.recordQuery(tokens, 0, 1, 0);
+    // Orphaned only if another layer of this prefix is held after one was lost; a layer never stored is cold.
     const auto group = m_groups.find(sha256Key(prefix));
-    const MissReason reason = group != m_groups.end() ? MissReason::Orphaned : m_engine.absentReason(key);
+    const bool orphan = group != m_groups.end() && group->second.lostLayer;
+    const MissReason reason = orphan ? MissReason::Orphaned : m_engine.absentReason(key);
     m_engine.recordMiss(reason, tokens, 1);
   }
   if (m_engine.hasObservers()) {

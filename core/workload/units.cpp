@@ -3,6 +3,7 @@
 
 #include "core/workload/input_error.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -234,7 +235,11 @@ int64_t parseDurationMs(std::string_view text, std::string_view field)
 uint64_t parseCount(std::string_view text, std::string_view field, uint64_t minValue, uint64_t maxValue)
 {
     const std::string_view t = trim(text);
-    const std::string range = "[" + std::to_string(minValue) + ", " + std::to_string(maxValue) + "]";
+    std::string range = "[";
+    range += std::to_string(minValue);
+    range += ", ";
+    range += std::to_string(maxValue);
+    range += "]";
     if (t.empty())
         fail(field, "is empty; expected an integer in " + range);
     if (t.front() == '-')
@@ -287,10 +292,12 @@ std::string formatBytes(uint64_t bytes)
 std::string formatDurationMs(int64_t ms)
 {
     if (ms < 0) {
-        const uint64_t magnitude = 0ull - static_cast<uint64_t>(ms);
-        if (magnitude > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-            return "-" + formatDurationMs(std::numeric_limits<int64_t>::max());
-        return "-" + formatDurationMs(static_cast<int64_t>(magnitude));
+        // INT64_MIN has no positive counterpart; print INT64_MAX's magnitude instead.
+        const uint64_t magnitude = std::min<uint64_t>(0ull - static_cast<uint64_t>(ms),
+                                            static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+        std::string out = "-";
+        out += formatDurationMs(static_cast<int64_t>(magnitude));
+        return out;
     }
     if (ms < 1000)
         return std::to_string(ms) + " ms";

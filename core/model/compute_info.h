@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// What the compute layer runs on (BLAS, threads, CUDA, LibTorch version) and two benchmarks the CLI
+// `bench` command and the GUI report. Torch-free header.
+
+#include <string>
+
+namespace kvlab {
+
+// The BLAS library actually loaded into the process, e.g.
+// "OpenBLAS 0.3.21 ... (2 threads) [/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3]".
+std::string blasLibrary();
+
+// LibTorch intra-op threads (elementwise ops, softmax) used by every prefill. GEMMs are threaded by
+// the BLAS library itself; the default is 1 because LibTorch's OpenMP workers spinning next to
+// OpenBLAS's own threads oversubscribe the cores (measured on 2 cores: see the model README notes).
+int computeThreads();
+// Any thread may call it; takes effect in every thread at its next prefill. n < 1 is clamped to 1.
+void setComputeThreads(int n);
+// Applies computeThreads() to the calling thread (LibTorch's thread count is per OS thread).
+// LlamaModel::prefill calls it; cheap when nothing changed.
+void applyComputeThreads();
+
+bool cudaAvailable();
+std::string torchVersion(); // e.g. "1.13.0"
+
+// fp32 (n x n) @ (n x n) throughput in GFLOP/s (2 n^3 FLOPs per product), best of several runs of
+// about 0.3 s in total. device: "cpu" or "cuda". Throws std::invalid_argument / std::runtime_error
+// like LlamaModel for an unknown or unavailable device.
+double measureMatmulGflops(int n = 1024, const std::string& device = "cpu");
+
+struct PrefillBench
+{
+    double tokensPerSecond = 0; // prompt tokens / best prefill wall time
+    double gflops = 0;          // prefillFlops(config, tokens, 0) / best wall time, in GFLOP/s
+    double matmulGflops = 0;    // measureMatmulGflops(1024, device), the roofline to compare against
+    int tokens = 0;             // prompt length, nothing cached
+    std::string preset;
+};
+
+// Builds the preset's model and times an uncached prefill of `tokens` pseudo-random tokens (one warm-up,
+// best of 3). Throws std::invalid_argument for an unknown or accounting-only preset or tokens < 1.
+PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device);
+
+} // namespace kvlab

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#include "core/runner/kv_payload_store.h"
+
+#include <ATen/ATen.h>
+
+#include <stdexcept>
+
+namespace kvlab {
+
+namespace {
+Bytes nbytesOf(const at::Tensor& t) { return t.defined() ? Bytes(t.numel()) * Bytes(t.element_size()) : 0; }
+}  // namespace
+
+KvPayloadStore::KvPayloadStore(CacheEngine& engine, std::string storageDevice, std::string computeDevice)
+    : m_engine(engine), m_storageDevice(std::move(storageDevice)), m_computeDevice(std::move(computeDevice)) {
+  m_engine.addRemovalListener([this](SlotId slot, const EntryMeta&, EvictReason) {
+    if (slot < m_tensors.size() && m_tensors[slot].defined()) {
+      m_storedBytes -= nbytesOf(m_tensors[slot]);
+      m_tensors[slot] = at::Tensor();
+    }
+  });
+}
+
+void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {
+  if (slot >= m_tensors.size()) m_tensors.resize(std::size_t(slot) * 2 + 16);
+  if (m_tensors[slot].defined()) m_storedBytes -= nbytesOf(m_tensors[slot]);
+  at::Tensor stored = kv.to(at::Device(m_storageDevice)).contiguous();
+  // A view would keep its whole base tensor alive and break the byte accounting: store an owning copy.
+  if (stored.data_ptr() == kv.data_ptr() || stored.storage().nbytes() != nbytesOf(stored)) stored = stored.clone();
+  if (nbytesOf(stored) != m_engine.entry(slot).bytes)
+    throw std::logic_error("KvPayloadStore: tensor bytes differ from the engine's accounted bytes");
+  if (m_storageDevice != m_computeDevice) m_engine.recordTransfer(0, nbytesOf(stored));
+  m_storedBytes += nbytesOf(stored);
+  m_tensors[slot] = std::move(stored);
+}
+
+at::Tensor KvPayloadStore::toCompute(const at::Tensor& stored) {
+  if (m_storageDevice == m_computeDevice) return stored;
+  m_engine.recordTransfer(nbytesOf(stored), 0);
+  return stored.to(at::Device(m_computeDevice));
+}
+
+void KvPayloadStore::split(SlotId oldSlot, SlotId newHead, std::uint32_t headTokens, int tokenDim) {
+  const at::Tensor whole = m_tensors.at(oldSlot);
+  const std::int64_t total = whole.size(tokenDim);
+  at::Tensor head = whole.narrow(tokenDim, 0, headTokens).clone();
+  at::Tensor tail = whole.narrow(tokenDim, headTokens, total - headTokens).clone();
+  m_storedBytes -= nbytesOf(whole);
+  m_tensors[oldSlot] = at::Tensor();
+  // Both halves stay on the storage device: no transfer to count.
+  if (newHead >= m_tensors.size()) m_tensors.resize(std::size_t(newHead) * 2 + 16);
+  m_tensors[oldSlot] = tail;
+  m_tensors[newHead] = head;
+  m_storedBytes += nbytesOf(head) + nbytesOf(tail);
+}
+
+}  // namespace kvlab

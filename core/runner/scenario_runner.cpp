@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+#include "core/runner/scenario_runner.h"
+
+#include "core/model/byte_tokenizer.h"
+#include "core/model/compute_info.h"
+#include "core/model/llama_model.h"
+#include "core/model/model_config.h"
+#include "core/replay/trace_replayer.h"
+#include "core/runner/live_kv_cache.h"
+#include "core/runner/resource_check.h"
+#include "core/workload/input_error.h"
+#include "core/workload/scenario.h"
+#include "core/workload/units.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+#include <c10/util/Exception.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+
+#ifndef KVLAB_SOURCE_SCENARIO_DIR
+#define KVLAB_SOURCE_SCENARIO_DIR ""
+#endif
+
+namespace kvlab {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+double msSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+}
+
+bool isTraceFile(const std::string& path) {
+  return path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
+}
+
+// Forwards engine events to the run's observer.
+class EventForwarder final : public CacheObserver {
+public:
+  explicit EventForwarder(RunObserver& observer) : m_observer(observer) {}
+  void onCacheEvent(const CacheEvent& event) override { m_observer.onCacheEvent(event); }
+private:
+  RunObserver& m_observer;
+};
+
+bool isOutOfMemory(const std::exception& e) {
+  const std::string what = e.what();
+  return what.find("out of memory") != std::string::npos || what.find("CUDA out of memory") != std::string::npos;
+}
+
+std::string resolveDevice(const std::string& device) {
+  if (device == "auto") return cudaAvailable() ? "cuda" : "cpu";
+  if (device == "cpu") return device;
+  if (device == "cuda") {
+    if (!cudaAvailable())
+      throw InputError("", 0, "device", "cuda requested but not available (this LibTorch build has no CUDA "
+                                        "support or no GPU is visible); use --device cpu or auto");
+    return device;
+  }
+  throw InputError("", 0, "device", "unknown device " + quoteForError(device) + " (choose from: cpu, cuda, auto)");
+}
+
+const ModelConfig& presetOrThrow(const std::string& name, bool needComputable) {
+  const ModelConfig* preset = findModelPreset(name);
+  if (!preset) throw InputError("", 0, "model", "unknown model preset " + quoteForError(name));
+  if (needComputable && !preset->computable)
+    throw InputError("", 0, "model", "preset '" + name + "' has real-model shapes for accounting only; live runs "
+                                     "need a computable preset (demo, small)");
+  return *preset;
+}
+
+}  // namespace
+
+struct ScenarioRunner::Impl {
+  // Live controls: written by any thread, applied by the run thread between requests.
+  std::mutex controlMutex;
+  std::condition_variable resumed;
+  bool paused = false;
+  std::optional<Bytes> pendingMaxBytes;
+  std::optional<TimeMs> pendingTtlMs;
+  std::optional<std::string> pendingPolicy;
+  std::atomic<bool> cancelled{false};
+
+  // Blocks while paused; applies pending changes. Run thread only.
+  void applyControls(CacheEngine& engine) {
+    std::unique_lock lock(controlMutex);
+    resumed.wait(lock, [this] { return !paused || cancelled.load(); });
+    if (pendingMaxBytes) engine.setCapacity(*std::exchange(pendingMaxBytes, std::nullopt));
+    if (pendingTtlMs) engine.setTtlMs(*std::exchange(pendingTtlMs, std::nullopt));
+    if (pendingPolicy) {
+      const std::string policy = *std::exchange(pendingPolicy, std::nullopt);
+      try {
+        engine.setPolicy(policy);
+      } catch (const std::invalid_argument&) {
+        // An unknown name from a caller: keep the current policy (the GUI only offers registered names).
+      }
+    }
+  }
+
+  RunSummary runLive(const RunSettings& settings, const ScenarioSpec& spec, RunObserver& observer, int runId);
+  RunSummary runTrace(const RunSettings& settings, const std::string& path, RunObserver& observer, int runId);
+};
+
+ScenarioRunner::ScenarioRunner() : m_impl(std::make_unique<Impl>()) {}
+ScenarioRunner::~ScenarioRunner() { cancel(); }
+
+void ScenarioRunner::setMaxBytes(Bytes bytes) {
+  std::lock_guard lock(m_impl->controlMutex);
+  m_impl->pendingMaxBytes = bytes;
+}
+void ScenarioRunner::setTtlMs(TimeMs ttlMs) {
+  std::lock_guard lock(m_impl->controlMutex);
+  m_impl->pendingTtlMs = ttlMs;
+}
+void ScenarioRunner::setPolicy(const std::string& policy) {
+  std::lock_guard lock(m_impl->controlMutex);
+  m_impl->pendingPolicy = policy;
+}
+void ScenarioRunner::pause() {
+  std::lock_guard lock(m_impl->controlMutex);
+  m_impl->paused = true;
+}
+void ScenarioRunner::resume() {
+  {
+    std::lock_guard lock(m_impl->controlMutex);
+    m_impl->paused = false;
+  }
+  m_impl->resumed.notify_all();
+}
+void ScenarioRunner::cancel() {
+  {
+    std::lock_guard lock(m_impl->controlMutex);
+    m_impl->cancelled = true;
+  }
+  m_impl->resumed.notify_all();
+}
+bool ScenarioRunner::isPaused() const {
+  std::lock_guard lock(m_impl->controlMutex);
+  return m_impl->paused;
+}
+
+std::string defaultScenarioDir() {
+  if (const char* env = std::getenv("KVLAB_SCENARIO_DIR")) return env;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path() / ".." / "share" / "kvlab" / "scenarios";
+    if (std::filesystem::is_directory(installed, ec)) return installed.lexically_normal().string();
+  }
+  return KVLAB_SOURCE_SCENARIO_DIR;
+}
+
+RunSummary ScenarioRunner::run(const RunSettings& settings, RunObserver& observer, int runId) {
+  m_impl->cancelled = false;
+  const std::string dir = settings.scenarioDir.empty() ? defaultScenarioDir() : settings.scenarioDir;
+  if (isTraceFile(settings.scenario)) return m_impl->runTrace(settings, settings.scenario, observer, runId);
+  const std::string path = resolveScenario(settings.scenario, dir);
+  const ScenarioSpec spec = loadScenarioFile(path);
+  return m_impl->runLive(settings, spec, observer, runId);
+}
+
+RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const ScenarioSpec& specIn,
+                                         RunObserver& observer, int runId) {
+  ScenarioSpec spec = specIn;
+  if (settings.seed) spec.seed = *settings.seed;
+  const ModelConfig& model = presetOrThrow(settings.model.value_or(spec.model), /*needComputable=*/true);
+  const std::string device = resolveDevice(settings.device);
+  const std::string storage = settings.storageDevice.empty() ? device : resolveDevice(settings.storageDevice);
+  const Granularity granularity = settings.granularity.value_or(parseGranularity(spec.cache.granularity));
+  const std::uint32_t blockSize = settings.blockSize.value_or(spec.cache.blockSize);
+  if (blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1 token");
+  CacheConfig cacheConfig;
+  cacheConfig.capacityBytes = settings.maxBytes.value_or(spec.cache.maxSizeBytes);
+  cacheConfig.ttlMs = settings.ttlMs.value_or(spec.cache.ttlMs);
+  cacheConfig.policy = settings.policy.value_or(spec.cache.policy);
+  cacheConfig.pinnedBudgetBytes = settings.pinnedBudgetBytes;
+  const std::vector<ScenarioRequest> requests = generateRequests(spec);
+  checkLiveRunFits(model, granularity, cacheConfig.capacityBytes, requests, storage);
+
+  // Grad mode and LibTorch's thread count are per OS thread: set both here, on the run thread.
+  c10::InferenceMode inference;
+  applyComputeThreads();
+  const LlamaModel llama(model, device);
+  ManualClock clock;   // the scenario's clock: arrivals as generated, plus real serving time
+  LiveKvCache cache(model, granularity, blockSize, cacheConfig, clock, storage, device);
+  EventForwarder forwarder(observer);
+  cache.engine().addObserver(&forwarder);
+
+  RunInfo info;
+  info.runId = runId;
+  info.scenarioName = spec.name;
+  info.scenarioTitle = spec.title;
+  info.scenarioDescription = spec.description;
+  info.device = device;
+  info.storageDevice = storage;
+  info.model = model.name;
+  info.layers = model.layers;
+  info.granularity = granularity;
+  info.blockSize = blockSize;
+  info.policy = cacheConfig.policy;
+  info.maxBytes = cacheConfig.capacityBytes;
+  info.ttlMs = cacheConfig.ttlMs;
+  info.requestsTotal = int(requests.size());
+  info.blas = blasLibrary();
+  info.computeThreads = computeThreads();
+  info.torchVersion = torchVersion();
+  observer.onRunStarted(info);
+
+  RunSummary summary;
+  summary.runId = runId;
+  summary.device = device;
+  double sumCached = 0, sumUncached = 0, flopsCached = 0, flopsUncached = 0;
+  const auto runStart = SteadyClock::now();
+  try {
+    for (const ScenarioRequest& request : requests) {
+      applyControls(cache.engine());
+      if (cancelled) break;
+      clock.setMs(std::max(clock.nowMs(), request.arrivalMs));
+      const std::vector<std::int32_t> tokens = ByteTokenizer::encode(request.text);
+      const std::uint64_t evictionsBefore = cache.engine().counters().totalEvictions();
+
+      // Cached path: lookup + prefix assembly + prefill of the rest; the TTFT a user would see.
+      const auto t0 = SteadyClock::now();
+      const LiveKvCache::Lookup lookup = cache.lookup(tokens, request.text, request.boundaries);
+      PrefillResult cached = llama.prefill(tokens, lookup.prefix, &cancelled);
+      const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);   // waits for the device
+      const double ttftCached = msSince(t0);
+      const std::uint32_t pinTokens = settings.pinnedBudgetBytes > 0 && !request.boundaries.empty()
+                                          ? request.boundaries.front() : 0;
+      cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
+
+      RequestRecord record;
+      record.index = request.index;
+      record.session = request.session;
+      record.arrivalMs = request.arrivalMs;
+      record.promptTokens = std::uint32_t(tokens.size());
+      record.hitTokens = std::uint32_t(lookup.hitTokens);
+      record.computedTokens = record.promptTokens - record.hitTokens;
+      record.ttftCachedMs = ttftCached;
+      record.flopsCached = prefillFlops(model, std::int64_t(tokens.size()), std::int64_t(lookup.hitTokens));
+      record.flopsUncached = prefillFlops(model, std::int64_t(tokens.size()), 0);
+      record.text = request.text;
+      record.blockSize = granularity == Granularity::Block ? blockSize : 0;
+      if (settings.baseline) {
+        const auto t1 = SteadyClock::now();
+        const PrefillResult full = llama.prefill(tokens, {}, &cancelled);
+        const at::Tensor fullLogits = full.lastLogits.to(at::kCPU);
+        record.ttftUncachedMs = msSince(t1);
+        record.maxAbsLogitDiff = (cachedLogits - fullLogits).abs().max().item<double>();
+        sumUncached += record.ttftUncachedMs;
+        summary.maxAbsLogitDiff = std::max(summary.maxAbsLogitDiff, record.maxAbsLogitDiff);
+      }
+      sumCached += ttftCached;
+      flopsCached += record.flopsCached;
+      flopsUncached += record.flopsUncached;
+      record.evictions = cache.engine().counters().totalEvictions() - evictionsBefore;
+      clock.advanceMs(TimeMs(msSince(t0)));
+      ++summary.requests;
+      cache.engine().publish();
+      observer.onRequestDone(record, cache.engine().snapshot());
+    }
+  } catch (const Cancelled&) {
+    // Stopped between layers: the request in flight is dropped, everything before it is kept.
+  } catch (const std::exception& e) {
+    // Out of memory (CUDA or host) mid-run: stop cleanly and keep what was measured.
+    summary.error = isOutOfMemory(e) ? std::string("out of memory: ") + e.what() : e.what();
+  }
+  cache.engine().removeObserver(&forwarder);
+  cache.engine().publish();
+  summary.cancelled = cancelled.load();
+  summary.cache = cache.engine().snapshot();
+  summary.tokenHitRate = summary.cache.counters.tokenHitRate();
+  summary.speedup = settings.baseline && sumCached > 0 ? sumUncached / sumCached : 0;
+  summary.idealSpeedup = flopsCached > 0 ? flopsUncached / flopsCached : 0;
+  summary.ttftMsCachedMean = summary.requests ? sumCached / summary.requests : 0;
+  summary.ttftMsUncachedMean = summary.requests && settings.baseline ? sumUncached / summary.requests : 0;
+  summary.evictions = summary.cache.counters.capacityEvictions();
+  summary.expirations = summary.cache.counters.expirations();
+  summary.peakBytes = summary.cache.peakBytes;
+  summary.elapsedS = msSince(runStart) / 1000.0;
+  observer.onRunFinished(summary);
+  return summary;
+}
+
+RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std::string& path,
+                                          RunObserver& observer, int runId) {
+  // Simulate mode: sizes only, no tensors. TTFTs come from a cost model: FLOPs / this machine's measured
+  // matmul GFLOP/s (labelled as such by simulated = true).
+  const ModelConfig& model = presetOrThrow(settings.model.value_or("llama-3-8b"), /*needComputable=*/false);
+  const double gflops = measureMatmulGflops(512, "cpu");
+  ReplayConfig config;
+  config.blockSize = settings.blockSize.value_or(512);
+  config.policy = settings.policy.value_or("lru");
+  config.bytesPerToken = kvBytesPerToken(model);
+  const Bytes maxBytes = settings.maxBytes.value_or(Bytes(64) << 30);
+  config.maxTokens = maxBytes / config.bytesPerToken;
+  config.ttlMs = settings.ttlMs.value_or(0);
+  TraceReplayer replayer(config);
+  EventForwarder forwarder(observer);
+  replayer.engine().addObserver(&forwarder);
+  MooncakeTraceReader reader(path, TraceReadOptions{});
+
+  RunInfo info;
+  info.runId = runId;
+  info.scenarioName = std::filesystem::path(path).filename().string();
+  info.scenarioTitle = "Trace replay: " + info.scenarioName;
+  info.scenarioDescription = "Mooncake-format trace replayed through the block cache (simulate mode: sizes only; "
+                             "TTFT and speedup from a FLOP cost model).";
+  info.simulated = true;
+  info.device = "simulated";
+  info.storageDevice = "simulated";
+  info.model = model.name;
+  info.layers = model.layers;
+  info.granularity = Granularity::Block;
+  info.blockSize = config.blockSize;
+  info.policy = config.policy;
+  info.maxBytes = config.capacityBlocks() * config.blockSize * config.bytesPerToken;
+  info.ttlMs = config.ttlMs;
+  info.requestsTotal = 0;   // unknown while streaming
+  info.blas = blasLibrary();
+  info.matmulGflops = gflops;
+  observer.onRunStarted(info);
+
+  RunSummary summary;
+  summary.runId = runId;
+  summary.device = "simulated";
+  double sumCached = 0, sumUncached = 0;
+  const auto start = SteadyClock::now();
+  TraceRequest request;
+  int index = 0;
+  try {
+    while (reader.next(request)) {
+      applyControls(replayer.engine());
+      if (cancelled) break;
+      const CacheCounters before = replayer.engine().counters();
+      replayer.replay(request);
+      const CacheCounters& after = replayer.engine().counters();
+      RequestRecord record;
+      record.index = index++;
+      record.session = "request " + std::to_string(record.index);
+      record.arrivalMs = request.timestampMs;
+      record.promptTokens = request.inputLength;
+      record.hitTokens = std::uint32_t(after.hitTokens - before.hitTokens);
+      record.computedTokens = record.promptTokens - record.hitTokens;
+      record.flopsCached = prefillFlops(model, record.promptTokens, record.hitTokens);
+      record.flopsUncached = prefillFlops(model, record.promptTokens, 0);
+      record.ttftCachedMs = record.flopsCached / (gflops * 1e9) * 1e3;
+      record.ttftUncachedMs = record.flopsUncached / (gflops * 1e9) * 1e3;
+      record.evictions = after.totalEvictions() - before.totalEvictions();
+      record.simulated = true;
+      record.blockSize = config.blockSize;
+      sumCached += record.ttftCachedMs;
+      sumUncached += record.ttftUncachedMs;
+      ++summary.requests;
+      replayer.engine().publish();
+      observer.onRequestDone(record, replayer.engine().snapshot());
+    }
+  } catch (const std::exception& e) {
+    summary.error = e.what();
+  }
+  replayer.engine().removeObserver(&forwarder);
+  replayer.engine().publish();
+  summary.cancelled = cancelled.load();
+  summary.cache = replayer.engine().snapshot();
+  summary.tokenHitRate = summary.cache.counters.tokenHitRate();
+  summary.speedup = sumCached > 0 ? sumUncached / sumCached : 0;
+  summary.idealSpeedup = summary.speedup;
+  summary.ttftMsCachedMean = summary.requests ? sumCached / summary.requests : 0;
+  summary.ttftMsUncachedMean = summary.requests ? sumUncached / summary.requests : 0;
+  summary.evictions = summary.cache.counters.capacityEvictions();
+  summary.expirations = summary.cache.counters.expirations();
+  summary.peakBytes = summary.cache.peakBytes;
+  summary.elapsedS = msSince(start) / 1000.0;
+  observer.onRunFinished(summary);
+  return summary;
+}
+
+}  // namespace kvlab

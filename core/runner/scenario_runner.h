@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Drives one run: generates the scenario's requests, serves each with the cache (reusing cached K/V in a
+// real prefill) and, for the baseline, without it; reports through a RunObserver. Torch-free header.
+//
+// Threads: run() blocks and is called on a worker thread. setMaxBytes/setTtlMs/setPolicy, pause/resume
+// and cancel may be called from any thread; they take effect between requests (cancel also between layers).
+#include "core/runner/run_types.h"
+
+#include <memory>
+
+namespace kvlab {
+
+class ScenarioRunner {
+public:
+  ScenarioRunner();
+  ~ScenarioRunner();
+  ScenarioRunner(const ScenarioRunner&) = delete;
+  ScenarioRunner& operator=(const ScenarioRunner&) = delete;
+
+  // Runs to completion, cancel or error; always ends with observer.onRunFinished. Bad settings (unknown
+  // scenario, malformed file, unknown policy, cuda without a GPU, a size the machine cannot hold) throw
+  // InputError / std::runtime_error before anything starts.
+  RunSummary run(const RunSettings& settings, RunObserver& observer, int runId = 0);
+
+  // Live controls, any thread.
+  void setMaxBytes(Bytes bytes);
+  void setTtlMs(TimeMs ttlMs);
+  void setPolicy(const std::string& policy);
+  void pause();
+  void resume();
+  void cancel();
+  bool isPaused() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// The directory bundled scenarios resolve in when RunSettings::scenarioDir is empty: $KVLAB_SCENARIO_DIR,
+// else <exe dir>/../share/kvlab/scenarios, else the source tree's scenarios/ (compile definition).
+std::string defaultScenarioDir();
+
+}  // namespace kvlab
