@@ -20,6 +20,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <vector>
 
 namespace kvlab {
 namespace {
@@ -177,12 +178,25 @@ int benchPrefillCommand() {
   std::printf("prefill bench (BLAS: %s, LibTorch %s, %d compute thread%s)\n", blasLibrary().c_str(),
               torchVersion().c_str(), computeThreads(), computeThreads() == 1 ? "" : "s");
   const double matmul = measureMatmulGflops(1024, "cpu");
-  std::printf("  matmul 1024x1024 fp32   %7.1f GFLOP/s\n", matmul);
+  std::printf("  matmul 1024x1024 fp32          %7.1f GFLOP/s\n", matmul);
   for (const int tokens : {512, 1024, 2048}) {
     const PrefillBench b = benchPrefill("demo", tokens, "cpu");
-    std::printf("  demo prefill %4d tok   %7.1f GFLOP/s  %8.0f tokens/s  (%.0f %% of matmul)\n", tokens, b.gflops,
-                b.tokensPerSecond, 100 * b.gflops / matmul);
+    std::printf("  demo prefill %4d tokens        %7.1f GFLOP/s  %8.0f tokens/s  (%3.0f %% of matmul)\n", tokens,
+                b.gflops, b.tokensPerSecond, 100 * b.gflops / matmul);
   }
+  // What a cache hit leaves to compute: a few new tokens over a long cached prefix. Small GEMMs are where
+  // BLAS threading stops paying, so both thread counts are shown.
+  const int maxBlas = blasThreads();
+  const std::vector<int> threadCounts = maxBlas > 1 ? std::vector<int>{1, maxBlas} : std::vector<int>{1};
+  for (const int newTokens : {50, 200}) {
+    for (const int threads : threadCounts) {
+      setBlasThreads(threads);
+      const PrefillBench b = benchPrefill("demo", 1500 + newTokens, "cpu", 1500);
+      std::printf("  demo cached 1500 + %3d new, %d BLAS thread%s %6.1f GFLOP/s  %6.1f ms  (%3.0f %% of matmul)\n",
+                  newTokens, threads, threads == 1 ? " " : "s", b.gflops, 1e3 * b.seconds, 100 * b.gflops / matmul);
+    }
+  }
+  if (maxBlas > 0) setBlasThreads(maxBlas);
   return 0;
 }
 

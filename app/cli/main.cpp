@@ -1,53 +1,7 @@
 // SPDX-License-Identifier: MIT
 // kvlab-cli: headless runs, trace replay, sweeps, benchmarks. Replay-side commands never load LibTorch;
-// run and verify are forwarded to the compute module (compute_bridge.h).
-#include "compute_bridge.h"
-#include "replay_commands.h"
+// run and verify are forwarded to the compute module (compute_bridge.h). The command line lives in
+// cli_main.cpp so the CLI fuzzer can call it in-process.
+#include "cli_main.h"
 
-#include "core/workload/input_error.h"
-
-#include <CLI/CLI.hpp>
-
-#include <cstdio>
-#include <cstring>
-#include <exception>
-#include <string>
-#include <vector>
-
-int main(int argc, char** argv) {
-  // Compute commands parse their own flags inside the module.
-  if (argc >= 2 && (std::strcmp(argv[1], "run") == 0 || std::strcmp(argv[1], "verify") == 0)) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    return kvlab::runComputeCommand(args);
-  }
-
-  CLI::App app{"KV Cache Lab command line: see how an LLM's KV cache behaves, and tune it.\n"};
-  app.footer("Commands that compute (they load LibTorch):\n"
-             "  run SCENARIO|FILE   run a scenario with real tensors, cached vs uncached (run --help)\n"
-             "  verify              check cached-prefix prefill equals full prefill (verify --help)\n\n"
-             "Start with:  kvlab-cli list   then   kvlab-cli run repeated-prefix");
-  app.require_subcommand(1);
-  std::vector<kvlab::CommandAction> actions = {kvlab::addReplayCommand(app), kvlab::addSweepCommand(app),
-                                               kvlab::addBenchCommand(app), kvlab::addListCommand(app)};
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
-  try {
-    for (const auto& action : actions)
-      if (const int code = action(); code >= 0) return code;
-    return 0;
-  } catch (const kvlab::InputError& e) {
-    std::fprintf(stderr, "kvlab-cli: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "kvlab-cli: error: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return kvlab::runCli(argc, argv); }

@@ -222,7 +222,9 @@ CommandAction addBenchCommand(CLI::App& app) {
   cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")->capture_default_str();
   cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
   cmd->add_option("--block-size", text->blockSize, "tokens per hash id")->capture_default_str();
-  cmd->add_option("--seconds", *seconds, "minimum time to repeat the in-memory replay loop")->capture_default_str();
+  cmd->add_option("--seconds", *seconds, "minimum time to repeat the in-memory replay loop")
+      ->check(CLI::Range(0.0, 3600.0))   // 1e300 would loop for ever
+      ->capture_default_str();
   cmd->add_flag("--no-prefill", *noPrefill, "skip the prefill benchmark (no LibTorch loaded)");
   return [cmd, text, noPrefill, seconds]() -> int {
     if (!cmd->parsed()) return -1;

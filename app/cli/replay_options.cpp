@@ -14,7 +14,7 @@ Bytes modelBytesPerToken(const std::string& model) {
   if (!preset) {
     std::string names;
     for (const ModelConfig& m : modelPresets()) names += (names.empty() ? "" : ", ") + m.name;
-    throw InputError("", 0, "model", "unknown model preset '" + model + "' (choose from: " + names + ")");
+    throw InputError("", 0, "model", "unknown model preset " + quoteForError(model) + " (choose from: " + names + ")");
   }
   return kvBytesPerToken(*preset);
 }
@@ -64,7 +64,7 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text) {
   if (!findPolicy(text.policy)) {
     std::string names;
     for (const std::string& n : policyNames()) names += (names.empty() ? "" : ", ") + n;
-    throw InputError("", 0, "policy", "unknown policy '" + text.policy + "' (choose from: " + names + ")");
+    throw InputError("", 0, "policy", "unknown policy " + quoteForError(text.policy) + " (choose from: " + names + ")");
   }
   config.policy = text.policy;
   const auto sizes = maxTokenList(text);
@@ -72,6 +72,10 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text) {
   config.maxTokens = sizes.front();
   config.ttlMs = parseDurationMs(text.ttl, "ttl");
   config.bytesPerToken = modelBytesPerToken(text.model);
+  if (config.maxTokens > UINT64_MAX / config.bytesPerToken)
+    throw InputError("", 0, text.maxTokens.empty() ? "max-size" : "max-tokens",
+                     "is too large: " + std::to_string(config.maxTokens) + " tokens of " +
+                         formatBytes(config.bytesPerToken) + " each exceed 16 EiB");
   config.skipBadLines = text.skipBadLines;
   return config;
 }

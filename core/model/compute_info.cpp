@@ -165,13 +165,13 @@ double measureMatmulGflops(int n, const std::string& device)
     return flops / best / 1e9;
 }
 
-PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device)
+PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device, int cachedTokens)
 {
     const ModelConfig* config = findModelPreset(preset);
     if (!config)
         throw std::invalid_argument("benchPrefill: unknown preset '" + preset + "'");
-    if (tokens < 1)
-        throw std::invalid_argument("benchPrefill: tokens must be positive");
+    if (tokens < 1 || cachedTokens < 0 || cachedTokens >= tokens)
+        throw std::invalid_argument("benchPrefill: need 0 <= cachedTokens < tokens");
     const LlamaModel model(*config, device); // throws for accounting-only presets or missing CUDA
 
     std::vector<int32_t> prompt(static_cast<size_t>(tokens));
@@ -180,22 +180,50 @@ PrefillBench benchPrefill(const std::string& preset, int tokens, const std::stri
         state = state * 1664525u + 1013904223u;
         t = int32_t((state >> 16) % uint32_t(config->vocab));
     }
+    // The cached prefix: K/V of the first cachedTokens tokens, as a cache would hand them over.
+    std::vector<LayerKv> prefix;
+    if (cachedTokens > 0)
+        prefix = model.prefill(std::span<const int32_t>(prompt).first(size_t(cachedTokens) + 1), {}).newKv;
+    for (LayerKv& kv : prefix) {
+        kv.k = kv.k.narrow(1, 0, cachedTokens).contiguous();
+        kv.v = kv.v.narrow(1, 0, cachedTokens).contiguous();
+    }
 
     PrefillBench bench;
     bench.preset = preset;
     bench.tokens = tokens;
+    bench.cachedTokens = cachedTokens;
     double best = 1e30;
-    for (int rep = 0; rep < 4; ++rep) { // rep 0 warms up caches and allocator
+    for (int rep = 0; rep < 6; ++rep) { // rep 0 warms up caches and allocator
         const auto start = std::chrono::steady_clock::now();
-        const PrefillResult r = model.prefill(prompt, {});
+        const PrefillResult r = model.prefill(prompt, prefix);
         sync(r.lastLogits);
         if (rep > 0)
             best = std::min(best, seconds(start));
     }
-    bench.tokensPerSecond = double(tokens) / best;
-    bench.gflops = prefillFlops(*config, tokens, 0) / best / 1e9;
+    bench.seconds = best;
+    bench.tokensPerSecond = double(tokens - cachedTokens) / best;
+    bench.gflops = prefillFlops(*config, tokens, cachedTokens) / best / 1e9;
     bench.matmulGflops = measureMatmulGflops(1024, device);
     return bench;
+}
+
+int blasThreads()
+{
+    using GetThreads = int (*)();
+    if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
+        return get();
+    return 0;
+}
+
+bool setBlasThreads(int n)
+{
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+        set(std::max(1, n));
+        return true;
+    }
+    return false;
 }
 
 } // namespace kvlab

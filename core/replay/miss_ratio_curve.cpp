@@ -150,8 +150,10 @@ std::vector<CurvePoint> missRatioCurve(const std::string& tracePath, const Repla
       }
     }
   };
+  // No more threads than replays (`--threads 100000` must not exhaust the process's thread limit).
+  const std::size_t workers = std::min<std::size_t>({std::max(1u, threads), points.size(), 256});
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, threads); ++t) pool.emplace_back(work);
+  for (std::size_t t = 1; t < workers; ++t) pool.emplace_back(work);
   work();
   for (std::thread& t : pool) t.join();
   if (error) std::rethrow_exception(error);

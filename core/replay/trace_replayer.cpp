@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/replay/trace_replayer.h"
 
+#include "core/workload/input_error.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -79,6 +81,11 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
     if (progress && (++count & 4095) == 0) progress({reader.bytesRead(), reader.fileSize(), count});
   }
   if (progress) progress({reader.bytesRead(), reader.fileSize(), count});
+  if (count == 0)   // an empty result would look like a successful replay of nothing
+    throw InputError(path, 0, "", reader.skippedLines() > 0
+                                      ? "has no valid request: all " + std::to_string(reader.skippedLines()) +
+                                            " non-blank lines were malformed and skipped"
+                                      : "contains no requests (empty, or blank lines only)");
   if (observer) replayer.engine().removeObserver(observer);
   ReplayResult result = replayer.result();
   result.skippedLines = reader.skippedLines();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/runner/resource_check.h"
 
+#include "core/cache/block_cache.h"
+#include "core/cache/clock.h"
 #include "core/workload/input_error.h"
 #include "core/workload/units.h"
 
@@ -10,21 +12,32 @@
 
 namespace kvlab {
 
-MemoryEstimate estimateLiveRun(const ModelConfig& model, Granularity granularity, Bytes maxBytes,
-                               const std::vector<ScenarioRequest>& requests) {
+MemoryEstimate estimateLiveRun(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
+                               Bytes maxBytes, const std::vector<ScenarioRequest>& requests) {
   const Bytes perToken = kvBytesPerToken(model);
-  Bytes everything = 0;    // K/V of every token the run could store, ignoring reuse (an upper bound)
+  // The K/V this run could hold with an unbounded cache. Block and radix modes share prefixes: replay the
+  // prompts' block keys through a size-only engine (hashing only, no tensors) and add each prompt's partial
+  // tail. Prompt mode stores one copy per boundary prefix.
+  Bytes everything = 0;
   Bytes largest = 0;
+  ManualClock clock;
+  CacheConfig unbounded;
+  unbounded.capacityBytes = ~Bytes(0);
+  CacheEngine engine(unbounded, clock);
+  const std::uint32_t b = granularity == Granularity::Block ? std::max<std::uint32_t>(1, blockSize) : 16;
+  BlockCache blocks(engine, b, BlockHash::Xxh3, Bytes(b) * perToken);
   for (const ScenarioRequest& r : requests) {
-    Bytes tokens = r.text.size();
-    // Prompt granularity stores one copy per boundary prefix.
-    if (granularity == Granularity::Prompt) {
-      tokens = 0;
-      for (const std::uint32_t b : r.boundaries) tokens += b;
-    }
-    everything += tokens * perToken;
     largest = std::max<Bytes>(largest, r.text.size());
+    if (granularity == Granularity::Prompt) {
+      for (const std::uint32_t boundary : r.boundaries) everything += Bytes(boundary) * perToken;
+      continue;
+    }
+    const std::vector<std::int32_t> tokens(r.text.begin(), r.text.end());
+    const std::vector<CacheKey> keys = blocks.blockKeys(tokens);
+    blocks.commit(keys);
+    if (granularity == Granularity::Radix) everything += Bytes(tokens.size() % b) * perToken;
   }
+  everything += engine.usedBytes();
   MemoryEstimate e;
   e.cacheBytes = std::min(maxBytes, everything);
   const Bytes d = Bytes(model.dModel), f = Bytes(model.ffnHidden), v = Bytes(model.vocab);
@@ -46,10 +59,10 @@ Bytes availableHostMemory() {
   return 0;
 }
 
-void checkLiveRunFits(const ModelConfig& model, Granularity granularity, Bytes maxBytes,
+void checkLiveRunFits(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize, Bytes maxBytes,
                       const std::vector<ScenarioRequest>& requests, const std::string& storageDevice) {
   if (storageDevice != "cpu") return;
-  const MemoryEstimate e = estimateLiveRun(model, granularity, maxBytes, requests);
+  const MemoryEstimate e = estimateLiveRun(model, granularity, blockSize, maxBytes, requests);
   const Bytes available = availableHostMemory();
   if (available == 0 || e.total() <= available) return;
   throw InputError("", 0, "max-size",

@@ -18,13 +18,13 @@ struct MemoryEstimate {
   Bytes total() const { return cacheBytes + weightBytes + workingBytes; }
 };
 
-MemoryEstimate estimateLiveRun(const ModelConfig& model, Granularity granularity, Bytes maxBytes,
-                               const std::vector<ScenarioRequest>& requests);
+MemoryEstimate estimateLiveRun(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
+                               Bytes maxBytes, const std::vector<ScenarioRequest>& requests);
 // Bytes the OS says are available (MemAvailable), or 0 if unknown.
 Bytes availableHostMemory();
 // Throws InputError (field "max-size") when the estimate exceeds what storageDevice can hold. CUDA memory
 // is checked at run time instead (an out-of-memory stops the run cleanly, keeping results).
-void checkLiveRunFits(const ModelConfig& model, Granularity granularity, Bytes maxBytes,
+void checkLiveRunFits(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize, Bytes maxBytes,
                       const std::vector<ScenarioRequest>& requests, const std::string& storageDevice);
 
 }  // namespace kvlab

@@ -31,11 +31,12 @@ void RunRecorder::writeRequestsCsv(const std::string& path, const std::vector<Re
   AtomicFile file(path);
   auto& out = file.stream();
   out << "index,session,arrival_ms,prompt_tokens,hit_tokens,computed_tokens,ttft_cached_ms,ttft_uncached_ms,"
-         "flops_cached,flops_uncached,evictions,max_abs_logit_diff,simulated\n";
+         "lookup_ms,store_ms,flops_cached,flops_uncached,evictions,max_abs_logit_diff,simulated\n";
   out << std::setprecision(10);
   for (const RequestRecord& r : records) {
     out << r.index << ",\"" << r.session << "\"," << r.arrivalMs << ',' << r.promptTokens << ',' << r.hitTokens
-        << ',' << r.computedTokens << ',' << r.ttftCachedMs << ',' << r.ttftUncachedMs << ',' << r.flopsCached << ','
+        << ',' << r.computedTokens << ',' << r.ttftCachedMs << ',' << r.ttftUncachedMs << ',' << r.lookupMs << ','
+        << r.storeMs << ',' << r.flopsCached << ','
         << r.flopsUncached << ',' << r.evictions << ',' << r.maxAbsLogitDiff << ',' << (r.simulated ? 1 : 0) << '\n';
   }
   file.commit();

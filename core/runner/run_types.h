@@ -45,6 +45,8 @@ struct RequestRecord {
   std::uint32_t computedTokens = 0;           // promptTokens - hitTokens
   double ttftCachedMs = 0;
   double ttftUncachedMs = -1;                 // -1: no baseline
+  double lookupMs = 0;                        // part of ttftCachedMs: cache lookup and prefix assembly
+  double storeMs = 0;                         // after TTFT: filing the new K/V into the cache
   double flopsCached = 0;                     // model FLOPs of the cached prefill
   double flopsUncached = 0;                   // model FLOPs of a full prefill
   std::uint64_t evictions = 0;                // evictions while serving this request

@@ -49,6 +49,15 @@ std::string join(const std::string& path, std::string_view key)
     return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
+// A key as it may appear in a message: JSON escapes can put control characters (or a megabyte) in a key.
+std::string printableKey(const std::string& key)
+{
+    const bool plain = key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
+        return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f && c != '\'';
+    });
+    return plain ? key : quoteForError(key, 64);
+}
+
 // Reads typed, range-checked fields from one parsed file; every error names the file and the
 // dotted field path.
 class SpecReader {
@@ -74,7 +83,7 @@ public:
             std::string list;
             for (std::string_view a : allowed)
                 list += (list.empty() ? "" : ", ") + std::string(a);
-            fail(join(path, item.key()), "unknown key (allowed here: " + list + ")");
+            fail(join(path, printableKey(item.key())), "unknown key (allowed here: " + list + ")");
         }
     }
 
@@ -360,11 +369,23 @@ ScenarioSpec parseScenarioJson(std::string_view text, const std::string& fileNam
     json root;
     try {
         root = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // parse_error, and out_of_range.406 for a number too large for a double (400 digits of '4').
         // "[json.exception.parse_error.101] parse error at line 3, column 7: syntax error ..." -> drop the tag.
         std::string message = e.what();
         if (const size_t tag = message.find("] "); tag != std::string::npos)
             message.erase(0, tag + 2);
+        // "last read: '...'" echoes input bytes: escape what is not printable ASCII (invalid UTF-8 included).
+        std::string printable;
+        for (const unsigned char c : message) {
+            if (c >= 0x20 && c < 0x7f) {
+                printable += static_cast<char>(c);
+            } else {
+                const std::string quoted = quoteForError(std::string_view(reinterpret_cast<const char*>(&c), 1));
+                printable += quoted.substr(1, quoted.size() - 2);
+            }
+        }
+        message = printable.size() > 300 ? printable.substr(0, 300) + "..." : printable;
         r.fail("", "invalid JSON: " + message);
     }
     if (!root.is_object())

@@ -65,6 +65,9 @@ uint32_t pick(SeededRandom& rng, UIntRange range)
     return static_cast<uint32_t>(rng.uniformInt(range.min, range.max));
 }
 
+// Largest single Poisson gap: 100000 arrivals (the count limit) of it still fit an int64 of ms.
+constexpr double kMaxPoissonGapMs = 1e12;
+
 // Arrival times of independent arrivals: 0, then gaps from the arrival process.
 class ArrivalClock {
 public:
@@ -75,8 +78,8 @@ public:
         const int64_t now = m_nowMs;
         if (m_arrival.mode == ArrivalMode::Closed)
             m_nowMs += m_arrival.intervalMs;
-        else
-            m_nowMs += std::llround(m_rng.exponential(1000.0 / m_arrival.ratePerS));
+        else // a tiny rate (1e-300/s) would give a gap past int64: cap one gap at ~31 years
+            m_nowMs += std::llround(std::min(m_rng.exponential(1000.0 / m_arrival.ratePerS), kMaxPoissonGapMs));
         return now;
     }
 

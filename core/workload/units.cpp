@@ -28,6 +28,8 @@ constexpr std::array kSizeUnits = {
     Unit{"mb", 1000ull * 1000},
     Unit{"gb", 1000ull * 1000 * 1000},
     Unit{"tb", 1000ull * 1000 * 1000 * 1000},
+    Unit{"pb", 1000ull * 1000 * 1000 * 1000 * 1000},
+    Unit{"eb", 1000ull * 1000 * 1000 * 1000 * 1000 * 1000},
     Unit{"k", 1ull << 10},
     Unit{"m", 1ull << 20},
     Unit{"g", 1ull << 30},
@@ -36,6 +38,8 @@ constexpr std::array kSizeUnits = {
     Unit{"mib", 1ull << 20},
     Unit{"gib", 1ull << 30},
     Unit{"tib", 1ull << 40},
+    Unit{"pib", 1ull << 50}, // formatBytes prints PiB/EiB, so they must parse back
+    Unit{"eib", 1ull << 60},
 };
 
 constexpr std::array kDurationUnits = {
@@ -199,7 +203,7 @@ uint64_t parseSize(std::string_view text, std::string_view field)
         const Unit* unit = findUnit(kSizeUnits, n.unit);
         if (!unit) {
             fail(field, "unknown unit " + quoteForError(n.unit) + " in " + quoteForError(t) +
-                            "; use B, KB, MB, GB, TB (x1000) or KiB, MiB, GiB, TiB (x1024)");
+                            "; use B, KB, MB, GB, TB, PB (x1000) or KiB, MiB, GiB, TiB, PiB (x1024)");
         }
         factor = unit->factor;
     }

@@ -12,8 +12,9 @@
 
 namespace kvlab {
 
-// Bytes. "4096", "512 KB", "1.5GiB", "2 tib", "1e3MB". Units (case-insensitive): B, KB/MB/GB/TB
-// (powers of 1000), KiB/MiB/GiB/TiB (powers of 1024), also K/M/G/T meaning the binary units.
+// Bytes. "4096", "512 KB", "1.5GiB", "2 tib", "1e3MB". Units (case-insensitive): B, KB/MB/GB/TB/PB/EB
+// (powers of 1000), KiB/MiB/GiB/TiB/PiB/EiB (powers of 1024), also K/M/G/T meaning the binary units
+// (so everything formatBytes() prints parses back).
 // No unit = bytes. Decimals and exponents are allowed; the result is rounded to the nearest byte.
 // 0 is accepted (callers that need a positive size check). Rejects: empty, sign, nan/inf, junk,
 // unknown unit, a value above UINT64_MAX bytes.
