@@ -78,7 +78,8 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
     const auto t0 = std::chrono::steady_clock::now();
     replayer.replay(request);
     loop += std::chrono::steady_clock::now() - t0;
-    if (progress && (++count & 4095) == 0) progress({reader.bytesRead(), reader.fileSize(), count});
+    ++count;
+    if (progress && (count & 4095) == 0) progress({reader.bytesRead(), reader.fileSize(), count});
   }
   if (progress) progress({reader.bytesRead(), reader.fileSize(), count});
   if (count == 0)   // an empty result would look like a successful replay of nothing
