@@ -94,35 +94,54 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
 void LiveKvCache::store(std::span<const std::int32_t> tokens, std::string_view text,
                         std::span<const std::uint32_t> boundaries, const Lookup& lookup,
                         const std::vector<LayerKv>& newKv, std::uint32_t pinTokens) {
-  at::Tensor computed = stackKv(newKv);
-  at::Tensor full = lookup.hitTokens > 0 ? at::cat({stackKv(lookup.prefix), computed}, kTokenDim) : computed;
+  // (layers, 2, kv_heads, computed tokens, head_dim): the K/V of tokens [hit, end).
+  const at::Tensor computed = stackKv(newKv);
+  const std::int64_t offset = std::int64_t(lookup.hitTokens);
   switch (m_granularity) {
-  case Granularity::Block: storeBlocks(lookup, full, pinTokens); break;
-  case Granularity::Radix: storeRadix(tokens, full, pinTokens); break;
-  case Granularity::Prompt: storePrompt(text, boundaries, full, pinTokens); break;
+  // New blocks and new radix leaves start at or after the hit, so the computed K/V covers them.
+  case Granularity::Block: storeBlocks(lookup, computed, offset, pinTokens); break;
+  case Granularity::Radix: storeRadix(tokens, computed, offset, pinTokens); break;
+  case Granularity::Prompt: {
+    // Boundary prefixes start at token 0: they need the cached part too.
+    const at::Tensor full = offset > 0 ? at::cat({stackKv(lookup.prefix), computed}, kTokenDim) : computed;
+    storePrompt(text, boundaries, full, pinTokens);
+    break;
+  }
   }
   m_engine->publish();
 }
 
-void LiveKvCache::storeBlocks(const Lookup& lookup, const at::Tensor& full, std::uint32_t pinTokens) {
+void LiveKvCache::storeBlocks(const Lookup& lookup, const at::Tensor& computed, std::int64_t offset,
+                              std::uint32_t pinTokens) {
   std::vector<SlotId> slots;
   std::vector<bool> inserted;
   m_blocks->commit(lookup.blockKeys, lookup.blockMatch, slots, &inserted);
   const std::int64_t b = m_blocks->blockSize();
+  // Inserting the tail can evict one of this request's own hit blocks under a small cache, which commit
+  // then re-inserts: its K/V lies in the cached prefix, so fall back to the whole prompt's K/V.
+  at::Tensor source = computed;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (inserted[i] && std::int64_t(i) * b < offset) {
+      source = at::cat({stackKv(lookup.prefix), computed}, kTokenDim);
+      offset = 0;
+      break;
+    }
+  }
   for (std::size_t i = 0; i < slots.size(); ++i) {
     if (slots[i] == kNoSlot) continue;
-    if (inserted[i]) m_payload->put(slots[i], full.narrow(kTokenDim, std::int64_t(i) * b, b).clone());
+    if (inserted[i]) m_payload->put(slots[i], source.narrow(kTokenDim, std::int64_t(i) * b - offset, b).clone());
     if (std::uint64_t(i + 1) * std::uint64_t(b) <= pinTokens) m_engine->pin(slots[i]);
   }
 }
 
-void LiveKvCache::storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& full, std::uint32_t pinTokens) {
+void LiveKvCache::storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& computed, std::int64_t offset,
+                             std::uint32_t pinTokens) {
   const RadixCache::Insertion ins = m_radix->insert(tokens);
   for (std::size_t i = 0; i < ins.nodes.size(); ++i) {
     const SlotId slot = ins.nodes[i];
     const std::uint32_t length = m_engine->entry(slot).tokens;
     if (ins.isNew[i])
-      m_payload->put(slot, full.narrow(kTokenDim, std::int64_t(ins.nodeStart[i]), length).clone());
+      m_payload->put(slot, computed.narrow(kTokenDim, std::int64_t(ins.nodeStart[i]) - offset, length).clone());
     if (ins.nodeStart[i] + length <= pinTokens) m_engine->pin(slot);
   }
 }

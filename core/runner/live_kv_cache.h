@@ -46,8 +46,10 @@ public:
 private:
   at::Tensor stackKv(const std::vector<LayerKv>& kv) const;   // -> (layers, 2, kv_heads, tokens, head_dim)
   std::vector<LayerKv> unstackKv(const at::Tensor& stacked) const;
-  void storeBlocks(const Lookup& lookup, const at::Tensor& full, std::uint32_t pinTokens);
-  void storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& full, std::uint32_t pinTokens);
+  // computed: stacked K/V of tokens [offset, end); offset = the lookup's hit tokens.
+  void storeBlocks(const Lookup& lookup, const at::Tensor& computed, std::int64_t offset, std::uint32_t pinTokens);
+  void storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& computed, std::int64_t offset,
+                  std::uint32_t pinTokens);
   void storePrompt(std::string_view text, std::span<const std::uint32_t> boundaries, const at::Tensor& full,
                    std::uint32_t pinTokens);
 

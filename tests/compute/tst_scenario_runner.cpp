@@ -61,6 +61,8 @@ private slots:
   void cachedEqualsUncached_data();
   void cachedEqualsUncached();
   void shrinkingMaxSizeEvictsAtOnce();
+  void tinyCacheEvictsOwnPrefix_data();
+  void tinyCacheEvictsOwnPrefix();
   void cancelKeepsResults();
   void verifyPassesOnEveryGranularity();
   void refusedBeforeStart_data();
@@ -116,6 +118,39 @@ void TestScenarioRunner::shrinkingMaxSizeEvictsAtOnce() {
   QVERIFY(observer.policyChangeEvictions > 0);
   QVERIFY(observer.maxUsedAfterShrink <= newMax);
   QCOMPARE(summary.cache.capacityBytes, newMax);
+}
+
+void TestScenarioRunner::tinyCacheEvictsOwnPrefix_data() {
+  QTest::addColumn<int>("granularity");
+  QTest::addColumn<QString>("policy");
+  for (const char* policy : {"lru", "fifo", "lfu", "sieve"}) {
+    QTest::addRow("block %s", policy) << int(Granularity::Block) << policy;
+    QTest::addRow("radix %s", policy) << int(Granularity::Radix) << policy;
+    QTest::addRow("prompt %s", policy) << int(Granularity::Prompt) << policy;
+  }
+}
+
+// A cache of a few blocks: storing a request's tail evicts its own just-reused head, which is then stored
+// again from the cached prefix's K/V. Results must stay exact and the cache within its size.
+void TestScenarioRunner::tinyCacheEvictsOwnPrefix() {
+  QFETCH(int, granularity);
+  QFETCH(QString, policy);
+  RunSettings settings = tinySettings();
+  settings.granularity = Granularity(granularity);
+  settings.policy = policy.toStdString();
+  // The small model holds 1 KiB of K/V per token. A radix leaf holds a request's whole uncached suffix
+  // (~160 tokens at first), so its cache must hold at least that to store anything.
+  settings.maxBytes = Granularity(granularity) == Granularity::Radix ? 200 * 1024 : 40 * 1024;
+  ScenarioRunner runner;
+  RunRecorder recorder;
+  const RunSummary summary = runner.run(settings, recorder);
+  QVERIFY2(summary.error.empty(), summary.error.c_str());
+  QCOMPARE(summary.requests, 6);
+  // A radix cache evicts leaves only: on a single growing chain nothing but the newest leaf could go, so
+  // a full cache turns new leaves away instead.
+  QVERIFY(summary.evictions > 0 || summary.cache.counters.rejectedInserts > 0);
+  QVERIFY(summary.maxAbsLogitDiff <= 1e-4);
+  QVERIFY(summary.peakBytes <= settings.maxBytes.value());
 }
 
 void TestScenarioRunner::cancelKeepsResults() {
