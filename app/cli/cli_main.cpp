@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -21,6 +22,15 @@ int runCli(int argc, char** argv) {
   if (argc >= 2 && (std::strcmp(argv[1], "run") == 0 || std::strcmp(argv[1], "verify") == 0)) {
     std::vector<std::string> args(argv + 1, argv + argc);
     return runComputeCommand(args);
+  }
+
+  // CLI11 words an unknown command as "A subcommand is required"; name it instead.
+  static constexpr const char* kCommands[] = {"replay", "sweep", "bench", "list"};
+  if (argc >= 2 && argv[1][0] != '-' &&
+      std::none_of(std::begin(kCommands), std::end(kCommands), [&](const char* c) { return std::strcmp(argv[1], c) == 0; })) {
+    std::fprintf(stderr, "kvlab-cli: unknown command %s (commands: replay, sweep, bench, list, run, verify; see --help)\n",
+                 quoteForError(argv[1]).c_str());
+    return 2;
   }
 
   CLI::App app{"KV Cache Lab command line: see how an LLM's KV cache behaves, and tune it.\n"};

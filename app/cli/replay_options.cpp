@@ -47,11 +47,17 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
 }
 
 std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
-  if (!text.maxTokens.empty()) return parseCountList(text.maxTokens, "max-tokens", 0);
+  // A single value is reported as 'max-tokens', an item of a list as 'max-tokens[i]'.
+  const auto isList = [](const std::string& s) { return s.find(',') != std::string::npos; };
+  if (!text.maxTokens.empty())
+    return isList(text.maxTokens) ? parseCountList(text.maxTokens, "max-tokens", 0)
+                                  : std::vector<std::uint64_t>{parseCount(text.maxTokens, "max-tokens", 0)};
   if (!text.maxSize.empty()) {
     const Bytes perToken = modelBytesPerToken(text.model);
     std::vector<std::uint64_t> tokens;
-    for (const std::uint64_t bytes : parseSizeList(text.maxSize, "max-size")) tokens.push_back(bytes / perToken);
+    const std::vector<std::uint64_t> sizes = isList(text.maxSize) ? parseSizeList(text.maxSize, "max-size")
+                                                                  : std::vector<std::uint64_t>{parseSize(text.maxSize, "max-size")};
+    for (const std::uint64_t bytes : sizes) tokens.push_back(bytes / perToken);
     return tokens;
   }
   throw InputError("", 0, "max-tokens", "give the cache size: --max-tokens N or --max-size SIZE");

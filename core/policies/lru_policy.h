@@ -11,7 +11,7 @@ public:
   void onInsert(SlotId slot) override { m_order.pushBack(slot); }
   void onAccess(SlotId slot) override { m_order.moveToBack(slot); }
   void onRemove(SlotId slot) override { m_order.remove(slot); }
-  SlotId pickVictim(const VictimFilter& filter) override;
+  SlotId pickVictim(const VictimFilter& filter) override { return firstAccepted(m_order, filter); }
 private:
   SlotList m_order;
 };

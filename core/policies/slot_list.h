@@ -69,4 +69,12 @@ private:
   std::size_t m_size = 0;
 };
 
+// The first slot from the front (oldest) that the filter accepts, or kNoSlot: LRU's and FIFO's victim.
+template <typename Filter>
+SlotId firstAccepted(const SlotList& list, const Filter& filter) {
+  for (SlotId s = list.front(); s != kNoSlot; s = list.next(s))
+    if (filter.accept(s)) return s;
+  return kNoSlot;
+}
+
 }  // namespace kvlab

@@ -68,6 +68,23 @@ void keepLargeAllocationsMapped() {
   (void)once;
 }
 
+// Totals of a finished run from its sums (ms and FLOPs) and the engine's final state. sumUncachedMs = 0: no
+// baseline ran.
+void finishSummary(RunSummary& summary, CacheEngine& engine, double sumUncachedMs, double sumCachedMs,
+                   double flopsUncached, double flopsCached, SteadyClock::time_point start) {
+  engine.publish();
+  summary.cache = engine.snapshot();
+  summary.tokenHitRate = summary.cache.counters.tokenHitRate();
+  summary.speedup = sumUncachedMs > 0 && sumCachedMs > 0 ? sumUncachedMs / sumCachedMs : 0;
+  summary.idealSpeedup = flopsCached > 0 ? flopsUncached / flopsCached : 0;
+  summary.ttftMsCachedMean = summary.requests ? sumCachedMs / summary.requests : 0;
+  summary.ttftMsUncachedMean = summary.requests ? sumUncachedMs / summary.requests : 0;
+  summary.evictions = summary.cache.counters.capacityEvictions();
+  summary.expirations = summary.cache.counters.expirations();
+  summary.peakBytes = summary.cache.peakBytes;
+  summary.elapsedS = msSince(start) / 1000.0;
+}
+
 bool isOutOfMemory(const std::exception& e) {
   const std::string what = e.what();
   return what.find("out of memory") != std::string::npos || what.find("CUDA out of memory") != std::string::npos;
@@ -99,26 +116,40 @@ const ModelConfig& presetOrThrow(const std::string& name, bool needComputable) {
 struct ScenarioRunner::Impl {
   // Live controls: written by any thread, applied by the run thread between requests.
   std::mutex controlMutex;
-  std::condition_variable resumed;
+  std::condition_variable changed;   // resume, cancel or a pending change
   bool paused = false;
   std::optional<Bytes> pendingMaxBytes;
   std::optional<TimeMs> pendingTtlMs;
   std::optional<std::string> pendingPolicy;
   std::atomic<bool> cancelled{false};
 
-  // Blocks while paused; applies pending changes. Run thread only.
+  // Applies pending changes; while paused, waits, applying each change as it arrives (so a max-size
+  // shrink evicts at once even in a paused run). Run thread only.
   void applyControls(CacheEngine& engine) {
     std::unique_lock lock(controlMutex);
-    resumed.wait(lock, [this] { return !paused || cancelled.load(); });
-    if (pendingMaxBytes) engine.setCapacity(*std::exchange(pendingMaxBytes, std::nullopt));
-    if (pendingTtlMs) engine.setTtlMs(*std::exchange(pendingTtlMs, std::nullopt));
-    if (pendingPolicy) {
-      const std::string policy = *std::exchange(pendingPolicy, std::nullopt);
-      try {
-        engine.setPolicy(policy);
-      } catch (const std::invalid_argument&) {
-        // An unknown name from a caller: keep the current policy (the GUI only offers registered names).
+    while (true) {
+      const std::optional<Bytes> maxBytes = std::exchange(pendingMaxBytes, std::nullopt);
+      const std::optional<TimeMs> ttlMs = std::exchange(pendingTtlMs, std::nullopt);
+      const std::optional<std::string> policy = std::exchange(pendingPolicy, std::nullopt);
+      if (maxBytes || ttlMs || policy) {
+        lock.unlock();   // the engine's observers run user code: never call it under our lock
+        if (maxBytes) engine.setCapacity(*maxBytes);
+        if (ttlMs) engine.setTtlMs(*ttlMs);
+        if (policy) {
+          try {
+            engine.setPolicy(*policy);
+          } catch (const std::invalid_argument&) {
+            // An unknown name from a caller: keep the current policy (the GUI only offers registered names).
+          }
+        }
+        engine.publish();
+        lock.lock();
+        continue;
       }
+      if (!paused || cancelled) return;
+      changed.wait(lock, [this] {
+        return !paused || cancelled || pendingMaxBytes || pendingTtlMs || pendingPolicy;
+      });
     }
   }
 
@@ -130,16 +161,25 @@ ScenarioRunner::ScenarioRunner() : m_impl(std::make_unique<Impl>()) {}
 ScenarioRunner::~ScenarioRunner() { cancel(); }
 
 void ScenarioRunner::setMaxBytes(Bytes bytes) {
-  std::lock_guard lock(m_impl->controlMutex);
-  m_impl->pendingMaxBytes = bytes;
+  {
+    std::lock_guard lock(m_impl->controlMutex);
+    m_impl->pendingMaxBytes = bytes;
+  }
+  m_impl->changed.notify_all();
 }
 void ScenarioRunner::setTtlMs(TimeMs ttlMs) {
-  std::lock_guard lock(m_impl->controlMutex);
-  m_impl->pendingTtlMs = ttlMs;
+  {
+    std::lock_guard lock(m_impl->controlMutex);
+    m_impl->pendingTtlMs = ttlMs;
+  }
+  m_impl->changed.notify_all();
 }
 void ScenarioRunner::setPolicy(const std::string& policy) {
-  std::lock_guard lock(m_impl->controlMutex);
-  m_impl->pendingPolicy = policy;
+  {
+    std::lock_guard lock(m_impl->controlMutex);
+    m_impl->pendingPolicy = policy;
+  }
+  m_impl->changed.notify_all();
 }
 void ScenarioRunner::pause() {
   std::lock_guard lock(m_impl->controlMutex);
@@ -150,14 +190,14 @@ void ScenarioRunner::resume() {
     std::lock_guard lock(m_impl->controlMutex);
     m_impl->paused = false;
   }
-  m_impl->resumed.notify_all();
+  m_impl->changed.notify_all();
 }
 void ScenarioRunner::cancel() {
   {
     std::lock_guard lock(m_impl->controlMutex);
     m_impl->cancelled = true;
   }
-  m_impl->resumed.notify_all();
+  m_impl->changed.notify_all();
 }
 bool ScenarioRunner::isPaused() const {
   std::lock_guard lock(m_impl->controlMutex);
@@ -297,18 +337,9 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
     summary.error = isOutOfMemory(e) ? std::string("out of memory: ") + e.what() : e.what();
   }
   cache.engine().removeObserver(&forwarder);
-  cache.engine().publish();
   summary.cancelled = cancelled.load();
-  summary.cache = cache.engine().snapshot();
-  summary.tokenHitRate = summary.cache.counters.tokenHitRate();
-  summary.speedup = settings.baseline && sumCached > 0 ? sumUncached / sumCached : 0;
-  summary.idealSpeedup = flopsCached > 0 ? flopsUncached / flopsCached : 0;
-  summary.ttftMsCachedMean = summary.requests ? sumCached / summary.requests : 0;
-  summary.ttftMsUncachedMean = summary.requests && settings.baseline ? sumUncached / summary.requests : 0;
-  summary.evictions = summary.cache.counters.capacityEvictions();
-  summary.expirations = summary.cache.counters.expirations();
-  summary.peakBytes = summary.cache.peakBytes;
-  summary.elapsedS = msSince(runStart) / 1000.0;
+  finishSummary(summary, cache.engine(), settings.baseline ? sumUncached : 0, sumCached, flopsUncached, flopsCached,
+                runStart);
   observer.onRunFinished(summary);
   return summary;
 }
@@ -390,18 +421,9 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
     summary.error = e.what();
   }
   replayer.engine().removeObserver(&forwarder);
-  replayer.engine().publish();
   summary.cancelled = cancelled.load();
-  summary.cache = replayer.engine().snapshot();
-  summary.tokenHitRate = summary.cache.counters.tokenHitRate();
-  summary.speedup = sumCached > 0 ? sumUncached / sumCached : 0;
-  summary.idealSpeedup = summary.speedup;
-  summary.ttftMsCachedMean = summary.requests ? sumCached / summary.requests : 0;
-  summary.ttftMsUncachedMean = summary.requests ? sumUncached / summary.requests : 0;
-  summary.evictions = summary.cache.counters.capacityEvictions();
-  summary.expirations = summary.cache.counters.expirations();
-  summary.peakBytes = summary.cache.peakBytes;
-  summary.elapsedS = msSince(start) / 1000.0;
+  // The cost model's TTFTs are FLOPs / GFLOP/s, so measured and ideal speedups coincide by construction.
+  finishSummary(summary, replayer.engine(), sumUncached, sumCached, sumUncached, sumCached, start);
   observer.onRunFinished(summary);
   return summary;
 }

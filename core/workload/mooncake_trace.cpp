@@ -39,6 +39,8 @@ std::string jsonError(simdjson::error_code error)
 {
     if (error == simdjson::UTF8_ERROR)
         return "invalid UTF-8";
+    if (error == simdjson::NUMBER_ERROR) // e.g. an id of 2^64
+        return "invalid JSON (a number is malformed or does not fit in 64 bits)";
     return std::string("invalid JSON (") + simdjson::error_message(error) + ")";
 }
 

@@ -9,6 +9,9 @@
 #include <QtTest>
 
 #include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
 
 using namespace kvlab;
 
@@ -42,6 +45,32 @@ private:
   Bytes m_newMax;
 };
 
+// Pauses the run after request 1 and reports the first eviction caused by a max-size change.
+class PausingObserver final : public RunRecorder {
+public:
+  explicit PausingObserver(ScenarioRunner& runner) : m_runner(runner) {}
+  void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) override {
+    RunRecorder::onRequestDone(record, cache);
+    if (record.index == 1) {
+      m_runner.pause();
+      paused.set_value();
+    }
+  }
+  void onCacheEvent(const CacheEvent& event) override {
+    if (event.type == CacheEventType::Eviction && event.evictReason == EvictReason::PolicyChange && !m_reported) {
+      m_reported = true;
+      evictedWhilePaused = m_runner.isPaused();
+      evicted.set_value();
+    }
+  }
+  std::promise<void> paused;
+  std::promise<void> evicted;
+  bool evictedWhilePaused = false;
+private:
+  ScenarioRunner& m_runner;
+  bool m_reported = false;
+};
+
 class CancellingObserver final : public RunRecorder {
 public:
   explicit CancellingObserver(ScenarioRunner& runner) : m_runner(runner) {}
@@ -63,6 +92,7 @@ private slots:
   void shrinkingMaxSizeEvictsAtOnce();
   void tinyCacheEvictsOwnPrefix_data();
   void tinyCacheEvictsOwnPrefix();
+  void shrinkWhilePausedEvictsAtOnce();
   void cancelKeepsResults();
   void verifyPassesOnEveryGranularity();
   void refusedBeforeStart_data();
@@ -151,6 +181,24 @@ void TestScenarioRunner::tinyCacheEvictsOwnPrefix() {
   QVERIFY(summary.evictions > 0 || summary.cache.counters.rejectedInserts > 0);
   QVERIFY(summary.maxAbsLogitDiff <= 1e-4);
   QVERIFY(summary.peakBytes <= settings.maxBytes.value());
+}
+
+void TestScenarioRunner::shrinkWhilePausedEvictsAtOnce() {
+  ScenarioRunner runner;
+  PausingObserver observer(runner);
+  std::future<void> paused = observer.paused.get_future();
+  std::future<void> evicted = observer.evicted.get_future();
+  std::thread worker([&] { runner.run(tinySettings(), observer); });
+  paused.wait();
+  runner.setMaxBytes(1024);
+  // The guard only keeps a broken runner from hanging the suite; the eviction itself is what is checked.
+  const bool arrived = evicted.wait_for(std::chrono::seconds(120)) == std::future_status::ready;
+  runner.resume();
+  worker.join();
+  QVERIFY(arrived);
+  QVERIFY(observer.evictedWhilePaused);
+  QCOMPARE(observer.summary().requests, 6);
+  QVERIFY(observer.summary().cache.usedBytes <= 1024);
 }
 
 void TestScenarioRunner::cancelKeepsResults() {

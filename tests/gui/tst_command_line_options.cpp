@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// kvlab's command line: the cache flags of `kvlab-cli run`, unattended mode, and clear errors naming the flag.
+#include "ui/command_line_options.h"
+
+#include <QTest>
+
+using namespace kvlab;
+
+class TestCommandLineOptions : public QObject {
+  Q_OBJECT
+private Q_SLOTS:
+  void initTestCase() { qputenv("KVLAB_SCENARIO_DIR", KVLAB_SCENARIO_DIR); }
+
+  void goodValues() {
+    const CommandLineResult r = parseCommandLine(
+        {QStringLiteral("kvlab"), QStringLiteral("--scenario"), QStringLiteral("rag"), QStringLiteral("--device"),
+         QStringLiteral("cpu"), QStringLiteral("--granularity"), QStringLiteral("radix"), QStringLiteral("--block-size"),
+         QStringLiteral("32"), QStringLiteral("--policy"), QStringLiteral("lfu"), QStringLiteral("--max-size"),
+         QStringLiteral("256MiB"), QStringLiteral("--ttl"), QStringLiteral("30s"), QStringLiteral("--model"),
+         QStringLiteral("small"), QStringLiteral("--seed"), QStringLiteral("9"), QStringLiteral("--autorun"),
+         QStringLiteral("--export-report"), QStringLiteral("r.pdf"), QStringLiteral("--screenshot"),
+         QStringLiteral("s.png"), QStringLiteral("--quit-when-done")});
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    const CommandLineOptions& o = r.options;
+    QVERIFY(o.run.has_value());
+    QCOMPARE(o.run->scenario, std::string("rag"));
+    QCOMPARE(o.run->device, std::string("cpu"));
+    QVERIFY(*o.run->granularity == Granularity::Radix);
+    QCOMPARE(*o.run->blockSize, 32u);
+    QCOMPARE(*o.run->policy, std::string("lfu"));
+    QCOMPARE(*o.run->maxBytes, Bytes(256) << 20);
+    QCOMPARE(*o.run->ttlMs, TimeMs(30000));
+    QCOMPARE(*o.run->model, std::string("small"));
+    QCOMPARE(*o.run->seed, std::uint64_t(9));
+    QVERIFY(o.autorun && o.quitWhenDone);
+    QCOMPARE(o.exportReport, QStringLiteral("r.pdf"));
+    QCOMPARE(o.screenshot, QStringLiteral("s.png"));
+  }
+
+  void noRunFlags() {
+    const CommandLineResult r = parseCommandLine({QStringLiteral("kvlab")});
+    QVERIFY(r.error.isEmpty());
+    QVERIFY(!r.options.run.has_value());
+  }
+
+  void badValues_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("flag");
+    QTest::newRow("size") << QStringList{QStringLiteral("--max-size"), QStringLiteral("lots")} << QStringLiteral("--max-size");
+    QTest::newRow("zero size") << QStringList{QStringLiteral("--max-size"), QStringLiteral("0")} << QStringLiteral("--max-size");
+    QTest::newRow("ttl") << QStringList{QStringLiteral("--ttl"), QStringLiteral("soon")} << QStringLiteral("--ttl");
+    QTest::newRow("device") << QStringList{QStringLiteral("--device"), QStringLiteral("tpu")} << QStringLiteral("--device");
+    QTest::newRow("granularity") << QStringList{QStringLiteral("--granularity"), QStringLiteral("page")} << QStringLiteral("--granularity");
+    QTest::newRow("block size") << QStringList{QStringLiteral("--block-size"), QStringLiteral("0")} << QStringLiteral("--block-size");
+    QTest::newRow("policy") << QStringList{QStringLiteral("--policy"), QStringLiteral("random")} << QStringLiteral("--policy");
+    QTest::newRow("model") << QStringList{QStringLiteral("--model"), QStringLiteral("gpt-5")} << QStringLiteral("--model");
+    QTest::newRow("seed") << QStringList{QStringLiteral("--seed"), QStringLiteral("-1")} << QStringLiteral("--seed");
+    QTest::newRow("scenario") << QStringList{QStringLiteral("--scenario"), QStringLiteral("no-such-scenario")} << QStringLiteral("--scenario");
+    QTest::newRow("quit without autorun") << QStringList{QStringLiteral("--quit-when-done")} << QStringLiteral("--quit-when-done");
+    QTest::newRow("unknown flag") << QStringList{QStringLiteral("--max-sise"), QStringLiteral("1GiB")} << QStringLiteral("max-sise");
+  }
+  void badValues() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, flag);
+    args.prepend(QStringLiteral("kvlab"));
+    const CommandLineResult r = parseCommandLine(args);
+    QVERIFY(!r.error.isEmpty());
+    QVERIFY2(r.error.contains(flag), qPrintable(r.error));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCommandLineOptions)
+#include "tst_command_line_options.moc"

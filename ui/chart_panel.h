@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Base of every chart panel: a QChartView with the chart, a short "what am I looking at" text beside it,
+// hover tooltips, export to PNG/SVG, and the compare-runs plumbing. Subclasses build their series once
+// and, in refresh(), replace their points from the RunHistory they observe (never append point by point).
+// Redraws follow RunHistory::updated, which the RunController already coalesces to <= 30 Hz.
+#include <QList>
+#include <QPointF>
+#include <QString>
+#include <QWidget>
+
+#include <functional>
+
+class QAbstractAxis;
+class QChart;
+class QChartView;
+class QLabel;
+class QLineSeries;
+class QPainter;
+class QValueAxis;
+class QXYSeries;
+
+namespace kvlab {
+
+class RunHistory;
+struct RunTrack;
+
+class ChartPanel : public QWidget {
+  Q_OBJECT
+public:
+  ChartPanel(const RunHistory* history, QString fileStem, const QString& title, const QString& explanation,
+             QWidget* parent = nullptr);
+
+  QChart* chart() const { return m_chart; }
+  QString title() const { return m_title; }
+  QString fileStem() const { return m_fileStem; }   // "hit-rate": export file names
+  QString explanation() const;
+  void setExplanationVisible(bool visible);
+
+  // Renders the chart (without the explanation) into target; used by PNG, SVG and PDF export.
+  void renderChart(QPainter* painter, const QRectF& target) const;
+  QByteArray toPng(const QSize& size) const;
+  QByteArray toSvg(const QSize& size) const;
+
+  // Plot-area units for byte axes: chooses B/KiB/MiB/GiB so the largest value reads as 1..1024.
+  struct ByteScale {
+    double divisor = 1;
+    QString unit = QStringLiteral("B");
+  };
+  static ByteScale byteScale(double maxBytes);
+  // At most maxPoints points, evenly strided, the last point always kept (the bounded live window).
+  static QList<QPointF> decimate(const QList<QPointF>& points, int maxPoints = 1500);
+
+protected:
+  const RunHistory* history() const { return m_history; }
+  virtual void refresh() = 0;                  // current run changed: replace the live series' points
+  virtual void rebuildEarlier() {}             // the set of earlier runs changed: rebuild faded series
+
+  QLineSeries* addLine(const QString& name, const QColor& color, qreal width, QAbstractAxis* x,
+                       QAbstractAxis* y, Qt::PenStyle style = Qt::SolidLine);
+  // Shows text(point) in a tooltip while the mouse is over the series.
+  void attachTooltip(QXYSeries* series, std::function<QString(const QPointF&)> text);
+  static void setNiceRange(QValueAxis* axis, double min, double max);
+  // 0..max for counts: whole-number ticks (1, 2 or 5 x 10^k apart), never 0, 0, 1, 1.
+  static void setCountRange(QValueAxis* axis, double max);
+
+  // Removes every faded series from earlier runs (subclasses add them again in rebuildEarlier()).
+  void removeEarlierSeries();
+  QLineSeries* addEarlierLine(const RunTrack& run, const QList<QPointF>& points, const QColor& color,
+                              QAbstractAxis* x, QAbstractAxis* y);
+
+private:
+  const RunHistory* m_history;
+  QString m_fileStem;
+  QString m_title;
+  QChart* m_chart = nullptr;
+  QChartView* m_view = nullptr;
+  QLabel* m_explanation = nullptr;
+  QList<QLineSeries*> m_earlierSeries;
+};
+
+}  // namespace kvlab

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: MIT
+#include "ui/control_panel.h"
+
+#include "core/model/compute_info.h"
+#include "core/model/model_config.h"
+#include "core/policies/policy_registry.h"
+#include "core/runner/scenario_runner.h"
+#include "core/workload/scenario.h"
+#include "core/workload/units.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace kvlab {
+
+namespace {
+constexpr double kMinSizeLog2 = 20;   // 1 MiB
+constexpr double kMaxSizeLog2 = 36;   // 64 GiB
+constexpr double kMinTtlMs = 100;
+constexpr double kMaxTtlMs = 2 * 3600 * 1000;
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+}  // namespace
+
+Bytes ControlPanel::sliderToBytes(int position) {
+  const double log2 = kMinSizeLog2 + (kMaxSizeLog2 - kMinSizeLog2) * double(position) / kSizeSteps;
+  const double bytes = std::exp2(log2);
+  return Bytes(std::llround(bytes / 1024.0)) * 1024;   // whole KiB
+}
+
+int ControlPanel::bytesToSlider(Bytes bytes) {
+  const double log2 = std::log2(std::max<double>(1, double(bytes)));
+  const double t = (log2 - kMinSizeLog2) / (kMaxSizeLog2 - kMinSizeLog2);
+  return std::clamp(int(std::lround(t * kSizeSteps)), 0, kSizeSteps);
+}
+
+TimeMs ControlPanel::sliderToTtl(int position) {
+  if (position <= 0) return 0;
+  const double t = double(position - 1) / double(kTtlSteps - 1);
+  return TimeMs(std::llround(kMinTtlMs * std::pow(kMaxTtlMs / kMinTtlMs, t)));
+}
+
+int ControlPanel::ttlToSlider(TimeMs ttlMs) {
+  if (ttlMs <= 0) return 0;
+  const double t = std::log(std::max(kMinTtlMs, double(ttlMs)) / kMinTtlMs) / std::log(kMaxTtlMs / kMinTtlMs);
+  return std::clamp(1 + int(std::lround(t * (kTtlSteps - 1))), 1, kTtlSteps);
+}
+
+ControlPanel::ControlPanel(RunController* controller, QWidget* parent) : QWidget(parent), m_controller(controller) {
+  // Scenario
+  m_scenario = new QComboBox(this);
+  m_scenario->setObjectName(QStringLiteral("scenarioCombo"));
+  m_scenario->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  m_scenario->setMinimumContentsLength(14);
+  const std::string dir = defaultScenarioDir();
+  for (const std::string& name : bundledScenarioNames()) {
+    QString title = qs(name);
+    try {
+      title = qs(loadScenarioFile(resolveScenario(name, dir)).title);
+    } catch (const std::exception&) {
+    }
+    m_scenario->addItem(title, qs(name));
+  }
+  auto* open = new QToolButton(this);
+  open->setText(tr("Open…"));
+  open->setToolTip(tr("Run a scenario .json file or replay a Mooncake .jsonl trace (Ctrl+O)"));
+  connect(open, &QToolButton::clicked, this, &ControlPanel::openScenarioFile);
+  m_description = new QLabel(this);
+  m_description->setWordWrap(true);
+  m_description->setObjectName(QStringLiteral("scenarioDescription"));
+  QFont small = m_description->font();
+  small.setPointSizeF(small.pointSizeF() * 0.92);
+  m_description->setFont(small);
+
+  // Next run
+  m_model = new QComboBox(this);
+  m_model->setObjectName(QStringLiteral("modelCombo"));
+  m_model->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  m_model->setMinimumContentsLength(14);
+  for (const ModelConfig& preset : modelPresets()) {
+    const QString text = preset.computable ? qs(preset.name) : tr("%1 (trace replay only)").arg(qs(preset.name));
+    m_model->addItem(text, qs(preset.name));
+    m_model->setItemData(m_model->count() - 1,
+                         tr("%1 layers, %2 K/V heads × %3, %4 of K/V per token")
+                             .arg(preset.layers)
+                             .arg(preset.kvHeads)
+                             .arg(preset.headDim)
+                             .arg(qs(formatBytes(kvBytesPerToken(preset)))),
+                         Qt::ToolTipRole);
+  }
+  m_granularity = new QComboBox(this);
+  m_granularity->setObjectName(QStringLiteral("granularityCombo"));
+  for (const std::string& name : granularityNames()) m_granularity->addItem(qs(name), qs(name));
+  m_granularity->setToolTip(tr("prompt: whole prompts per layer · block: fixed-size token blocks · radix: a token "
+                               "tree sharing every common prefix"));
+  m_blockSize = new QSpinBox(this);
+  m_blockSize->setObjectName(QStringLiteral("blockSizeSpin"));
+  m_blockSize->setRange(1, 65536);
+  m_blockSize->setSuffix(tr(" tokens"));
+  m_device = new QComboBox(this);
+  m_device->setObjectName(QStringLiteral("deviceCombo"));
+  m_device->addItem(QStringLiteral("cpu"), QStringLiteral("cpu"));
+  m_device->addItem(QStringLiteral("cuda"), QStringLiteral("cuda"));
+  if (!cudaAvailable()) {
+    if (auto* items = qobject_cast<QStandardItemModel*>(m_device->model())) {
+      items->item(1)->setEnabled(false);
+      items->item(1)->setToolTip(tr("No CUDA device: this LibTorch build or this machine has no usable GPU."));
+    }
+    m_device->setToolTip(tr("cuda is disabled: no CUDA device is available to LibTorch %1.").arg(qs(torchVersion())));
+  }
+  m_seed = new QSpinBox(this);
+  m_seed->setObjectName(QStringLiteral("seedSpin"));
+  m_seed->setRange(-1, std::numeric_limits<int>::max());
+  m_seed->setSpecialValueText(tr("scenario's"));
+  m_seed->setValue(-1);
+  m_baseline = new QCheckBox(tr("Also run uncached (speedup)"), this);
+  m_baseline->setChecked(true);
+  m_baseline->setToolTip(tr("Serve every request a second time without the cache to measure the speedup."));
+
+  // Live
+  m_policy = new QComboBox(this);
+  m_policy->setObjectName(QStringLiteral("policyCombo"));
+  for (const PolicyInfo& policy : policyRegistry()) {
+    m_policy->addItem(qs(policy.name), qs(policy.name));
+    m_policy->setItemData(m_policy->count() - 1, qs(policy.description), Qt::ToolTipRole);
+  }
+  m_maxSize = new QSlider(Qt::Horizontal, this);
+  m_maxSize->setObjectName(QStringLiteral("maxSizeSlider"));
+  m_maxSize->setRange(0, kSizeSteps);
+  m_maxSize->setPageStep(kSizeSteps / 16);   // one page = a factor of 2
+  m_maxSize->setToolTip(tr("Cache max size, log scale 1 MiB … 64 GiB. Lowering it during a run evicts at once."));
+  m_maxSizeLabel = new QLabel(this);
+  m_maxSizeLabel->setObjectName(QStringLiteral("maxSizeLabel"));
+  m_maxSizeLabel->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("1023.99 MiB")));
+  m_ttl = new QSlider(Qt::Horizontal, this);
+  m_ttl->setObjectName(QStringLiteral("ttlSlider"));
+  m_ttl->setRange(0, kTtlSteps);
+  m_ttl->setPageStep(kTtlSteps / 10);
+  m_ttl->setToolTip(tr("Time to live on the scenario's clock, log scale 100 ms … 2 h; far left = off. Entries "
+                       "unused for longer expire."));
+  m_ttlLabel = new QLabel(this);
+  m_ttlLabel->setObjectName(QStringLiteral("ttlLabel"));
+  m_ttlLabel->setMinimumWidth(m_maxSizeLabel->minimumWidth());
+
+  // Buttons
+  m_run = new QPushButton(QIcon::fromTheme(QStringLiteral("media-playback-start")), tr("Run"), this);
+  m_run->setObjectName(QStringLiteral("runButton"));
+  m_run->setToolTip(tr("Start a run with these settings (Ctrl+R)"));
+  m_pause = new QPushButton(tr("Pause"), this);
+  m_pause->setObjectName(QStringLiteral("pauseButton"));
+  m_pause->setToolTip(tr("Pause between requests; the sliders still act on the cache (Space)"));
+  m_step = new QPushButton(tr("Step"), this);
+  m_step->setObjectName(QStringLiteral("stepButton"));
+  m_step->setToolTip(tr("Serve one more request, then pause (F10)"));
+  m_stop = new QPushButton(tr("Stop"), this);
+  m_stop->setObjectName(QStringLiteral("stopButton"));
+  m_stop->setToolTip(tr("Cancel the run (Ctrl+.)"));
+  m_reset = new QPushButton(tr("Reset"), this);
+  m_reset->setObjectName(QStringLiteral("resetButton"));
+  m_reset->setToolTip(tr("Stop, clear every chart and restore the scenario's settings"));
+
+  auto* scenarioBox = new QGroupBox(tr("Scenario"), this);
+  auto* scenarioRow = new QHBoxLayout;
+  scenarioRow->addWidget(m_scenario, 1);
+  scenarioRow->addWidget(open);
+  auto* scenarioLayout = new QVBoxLayout(scenarioBox);
+  scenarioLayout->addLayout(scenarioRow);
+  scenarioLayout->addWidget(m_description);
+
+  auto* nextBox = new QGroupBox(tr("Model and cache layout (next run)"), this);
+  auto* nextForm = new QFormLayout(nextBox);
+  nextForm->addRow(tr("Model"), m_model);
+  nextForm->addRow(tr("Granularity"), m_granularity);
+  nextForm->addRow(tr("Block size"), m_blockSize);
+  nextForm->addRow(tr("Device"), m_device);
+  nextForm->addRow(tr("Seed"), m_seed);
+  nextForm->addRow(m_baseline);
+
+  auto* liveBox = new QGroupBox(tr("Eviction (live: applies at once)"), this);
+  auto* liveGrid = new QGridLayout(liveBox);
+  liveGrid->addWidget(new QLabel(tr("Policy"), this), 0, 0);
+  liveGrid->addWidget(m_policy, 0, 1, 1, 2);
+  liveGrid->addWidget(new QLabel(tr("Max size"), this), 1, 0);
+  liveGrid->addWidget(m_maxSize, 1, 1);
+  liveGrid->addWidget(m_maxSizeLabel, 1, 2);
+  liveGrid->addWidget(new QLabel(tr("TTL"), this), 2, 0);
+  liveGrid->addWidget(m_ttl, 2, 1);
+  liveGrid->addWidget(m_ttlLabel, 2, 2);
+  liveGrid->setColumnStretch(1, 1);
+
+  auto* buttons = new QGridLayout;
+  buttons->addWidget(m_run, 0, 0);
+  buttons->addWidget(m_pause, 0, 1);
+  buttons->addWidget(m_step, 0, 2);
+  buttons->addWidget(m_stop, 1, 0);
+  buttons->addWidget(m_reset, 1, 1);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(scenarioBox);
+  layout->addWidget(nextBox);
+  layout->addWidget(liveBox);
+  layout->addLayout(buttons);
+  layout->addStretch(1);
+
+  connect(m_scenario, &QComboBox::currentIndexChanged, this, &ControlPanel::loadScenarioDefaults);
+  connect(m_granularity, &QComboBox::currentIndexChanged, this, [this] {
+    m_blockSize->setEnabled(m_granularity->currentData().toString() == QLatin1String("block"));
+  });
+  connect(m_maxSize, &QSlider::valueChanged, this, [this] {
+    updateLabels();
+    if (!m_maxSize->isSliderDown()) onMaxSizeMoved();
+  });
+  connect(m_maxSize, &QSlider::sliderReleased, this, &ControlPanel::onMaxSizeMoved);
+  connect(m_ttl, &QSlider::valueChanged, this, [this] {
+    updateLabels();
+    if (!m_ttl->isSliderDown()) onTtlMoved();
+  });
+  connect(m_ttl, &QSlider::sliderReleased, this, &ControlPanel::onTtlMoved);
+  connect(m_policy, &QComboBox::currentIndexChanged, this, &ControlPanel::onPolicyChanged);
+  connect(m_run, &QPushButton::clicked, this, &ControlPanel::run);
+  connect(m_pause, &QPushButton::clicked, this, &ControlPanel::togglePause);
+  connect(m_step, &QPushButton::clicked, this, &ControlPanel::step);
+  connect(m_stop, &QPushButton::clicked, this, &ControlPanel::stop);
+  connect(m_reset, &QPushButton::clicked, this, &ControlPanel::reset);
+  connect(controller, &RunController::stateChanged, this, &ControlPanel::onStateChanged);
+
+  loadScenarioDefaults();
+  onStateChanged(controller->state());
+}
+
+RunSettings ControlPanel::settings() const {
+  RunSettings s;
+  s.scenario = m_scenario->currentData().toString().toStdString();
+  s.device = m_device->currentData().toString().toStdString();
+  s.granularity = parseGranularity(m_granularity->currentData().toString().toStdString());
+  s.blockSize = std::uint32_t(m_blockSize->value());
+  s.policy = m_policy->currentData().toString().toStdString();
+  s.maxBytes = sliderToBytes(m_maxSize->value());
+  s.ttlMs = sliderToTtl(m_ttl->value());
+  s.model = m_model->currentData().toString().toStdString();
+  if (m_seed->value() >= 0) s.seed = std::uint64_t(m_seed->value());
+  s.baseline = m_baseline->isChecked();
+  return s;
+}
+
+void ControlPanel::setCombo(QComboBox* combo, const QString& value) {
+  const int index = combo->findData(value);
+  if (index >= 0) combo->setCurrentIndex(index);
+}
+
+void ControlPanel::applySettings(const RunSettings& s) {
+  const QString scenario = qs(s.scenario);
+  if (!scenario.isEmpty()) {
+    if (m_scenario->findData(scenario) < 0) addScenarioPath(scenario);
+    setCombo(m_scenario, scenario);
+    loadScenarioDefaults();
+  }
+  if (s.granularity) setCombo(m_granularity, qs(std::string(toString(*s.granularity))));
+  if (s.blockSize) m_blockSize->setValue(int(*s.blockSize));
+  if (s.policy) setCombo(m_policy, qs(*s.policy));
+  if (s.maxBytes) m_maxSize->setValue(bytesToSlider(*s.maxBytes));
+  if (s.ttlMs) m_ttl->setValue(ttlToSlider(*s.ttlMs));
+  if (s.model) setCombo(m_model, qs(*s.model));
+  setCombo(m_device, qs(s.device == "auto" ? (cudaAvailable() ? "cuda" : "cpu") : s.device));
+  m_seed->setValue(s.seed ? int(std::min<std::uint64_t>(*s.seed, std::uint64_t(m_seed->maximum()))) : -1);
+  m_baseline->setChecked(s.baseline);
+  updateLabels();
+}
+
+void ControlPanel::saveSettings(QSettings& store) const {
+  const RunSettings s = settings();
+  store.beginGroup(QStringLiteral("run"));
+  store.setValue(QStringLiteral("scenario"), qs(s.scenario));
+  store.setValue(QStringLiteral("device"), qs(s.device));
+  store.setValue(QStringLiteral("granularity"), qs(std::string(toString(*s.granularity))));
+  store.setValue(QStringLiteral("blockSize"), *s.blockSize);
+  store.setValue(QStringLiteral("policy"), qs(*s.policy));
+  store.setValue(QStringLiteral("maxBytes"), QVariant::fromValue<qulonglong>(*s.maxBytes));
+  store.setValue(QStringLiteral("ttlMs"), QVariant::fromValue<qlonglong>(*s.ttlMs));
+  store.setValue(QStringLiteral("model"), qs(*s.model));
+  store.setValue(QStringLiteral("seed"), m_seed->value());
+  store.setValue(QStringLiteral("baseline"), s.baseline);
+  store.endGroup();
+}
+
+void ControlPanel::restoreSettings(const QSettings& store) {
+  const QString g = QStringLiteral("run/");
+  if (!store.contains(g + QStringLiteral("scenario"))) return;
+  RunSettings s;
+  s.scenario = store.value(g + QStringLiteral("scenario")).toString().toStdString();
+  // A remembered file that is gone falls back to the first bundled scenario.
+  if (m_scenario->findData(qs(s.scenario)) < 0 && !QFileInfo::exists(qs(s.scenario))) s.scenario = bundledScenarioNames().front();
+  s.device = store.value(g + QStringLiteral("device"), QStringLiteral("cpu")).toString().toStdString();
+  try {
+    s.granularity = parseGranularity(store.value(g + QStringLiteral("granularity")).toString().toStdString());
+  } catch (const std::exception&) {
+  }
+  s.blockSize = store.value(g + QStringLiteral("blockSize"), 16).toUInt();
+  s.policy = store.value(g + QStringLiteral("policy")).toString().toStdString();
+  s.maxBytes = store.value(g + QStringLiteral("maxBytes"), QVariant::fromValue<qulonglong>(1ull << 30)).toULongLong();
+  s.ttlMs = store.value(g + QStringLiteral("ttlMs"), 0).toLongLong();
+  s.model = store.value(g + QStringLiteral("model")).toString().toStdString();
+  const int seed = store.value(g + QStringLiteral("seed"), -1).toInt();
+  if (seed >= 0) s.seed = std::uint64_t(seed);
+  s.baseline = store.value(g + QStringLiteral("baseline"), true).toBool();
+  applySettings(s);
+}
+
+QString ControlPanel::scenarioDescription() const { return m_description->text(); }
+
+void ControlPanel::addScenarioPath(const QString& path) {
+  if (path.isEmpty() || m_scenario->findData(path) >= 0) return;
+  m_scenario->addItem(QFileInfo(path).fileName(), path);
+  m_scenario->setItemData(m_scenario->count() - 1, path, Qt::ToolTipRole);
+}
+
+void ControlPanel::openScenarioFile() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open scenario or trace"), QString(),
+                                                    tr("Scenarios and traces (*.json *.jsonl);;All files (*)"));
+  if (path.isEmpty()) return;
+  addScenarioPath(path);
+  setCombo(m_scenario, path);
+}
+
+void ControlPanel::loadScenarioDefaults() {
+  const QString name = m_scenario->currentData().toString();
+  if (name.endsWith(QLatin1String(".jsonl"))) {
+    m_description->setText(tr("Trace replay (%1): no tensors are computed; hits and evictions are exact, the "
+                              "times come from the cost model.")
+                               .arg(QFileInfo(name).fileName()));
+    Q_EMIT scenarioChanged(m_description->text());
+    return;
+  }
+  try {
+    const ScenarioSpec spec = loadScenarioFile(resolveScenario(name.toStdString(), defaultScenarioDir()));
+    m_description->setText(qs(spec.description));
+    setCombo(m_model, qs(spec.model));
+    setCombo(m_granularity, qs(spec.cache.granularity));
+    m_blockSize->setValue(int(spec.cache.blockSize));
+    m_loadingDefaults = true;   // defaults of the next run, not a live change
+    setCombo(m_policy, qs(spec.cache.policy));
+    m_maxSize->setValue(bytesToSlider(spec.cache.maxSizeBytes));
+    m_ttl->setValue(ttlToSlider(spec.cache.ttlMs));
+    m_loadingDefaults = false;
+  } catch (const std::exception& e) {
+    m_description->setText(tr("Cannot read this scenario: %1").arg(qs(e.what())));
+  }
+  updateLabels();
+  Q_EMIT scenarioChanged(m_description->text());
+}
+
+void ControlPanel::updateLabels() {
+  m_maxSizeLabel->setText(qs(formatBytes(sliderToBytes(m_maxSize->value()))));
+  const TimeMs ttl = sliderToTtl(m_ttl->value());
+  m_ttlLabel->setText(ttl == 0 ? tr("off") : qs(formatDurationMs(ttl)));
+}
+
+void ControlPanel::onMaxSizeMoved() {
+  if (m_loadingDefaults || !m_controller->isActive()) return;
+  const Bytes bytes = sliderToBytes(m_maxSize->value());
+  m_controller->setMaxBytes(bytes);
+  Q_EMIT liveMaxBytesChanged(bytes);
+}
+
+void ControlPanel::onTtlMoved() {
+  if (m_loadingDefaults || !m_controller->isActive()) return;
+  m_controller->setTtlMs(sliderToTtl(m_ttl->value()));
+}
+
+void ControlPanel::onPolicyChanged() {
+  if (m_loadingDefaults || !m_controller->isActive()) return;
+  m_controller->setPolicy(m_policy->currentData().toString().toStdString());
+}
+
+void ControlPanel::onStateChanged(RunController::State state) {
+  const bool idle = state == RunController::State::Idle;
+  m_run->setEnabled(true);   // during a run: restart with the current settings
+  m_run->setText(idle ? tr("Run") : tr("Restart"));
+  m_pause->setEnabled(state == RunController::State::Running || state == RunController::State::Paused);
+  m_pause->setText(state == RunController::State::Paused ? tr("Resume") : tr("Pause"));
+  m_step->setEnabled(idle || state == RunController::State::Paused);
+  m_stop->setEnabled(state == RunController::State::Running || state == RunController::State::Paused);
+}
+
+void ControlPanel::run() { m_controller->start(settings()); }
+
+void ControlPanel::togglePause() {
+  if (m_controller->state() == RunController::State::Paused)
+    m_controller->resume();
+  else
+    m_controller->pause();
+}
+
+void ControlPanel::step() { m_controller->step(settings()); }
+
+void ControlPanel::stop() { m_controller->stop(); }
+
+void ControlPanel::reset() {
+  m_controller->stop();
+  loadScenarioDefaults();
+  m_seed->setValue(-1);
+  Q_EMIT resetRequested();
+}
+
+}  // namespace kvlab

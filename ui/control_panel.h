@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The control dock: scenario, model, granularity, block size, device, seed (next run) and policy, max size,
+// TTL (live: applied to the running cache at once through RunController), plus Run / Pause / Step / Stop /
+// Reset. Observes the RunController's state to enable the buttons.
+#include "core/runner/run_types.h"
+#include "ui/run_controller.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QSettings;
+class QSlider;
+class QSpinBox;
+
+namespace kvlab {
+
+class ControlPanel : public QWidget {
+  Q_OBJECT
+public:
+  explicit ControlPanel(RunController* controller, QWidget* parent = nullptr);
+
+  // The settings the widgets describe; every field set (scenarioDir stays "" = the default directory).
+  RunSettings settings() const;
+  // Selects settings.scenario (loading its defaults into the widgets; "" keeps the current one), then
+  // applies every set optional.
+  void applySettings(const RunSettings& settings);
+  void saveSettings(QSettings& store) const;
+  void restoreSettings(const QSettings& store);
+  QString scenarioDescription() const;
+
+  // Max size slider: log scale, 1 MiB at 0 .. 64 GiB at kSizeSteps.
+  static constexpr int kSizeSteps = 1600;
+  static Bytes sliderToBytes(int position);
+  static int bytesToSlider(Bytes bytes);
+  // TTL slider: 0 = off, then log scale 100 ms .. 2 h.
+  static constexpr int kTtlSteps = 1000;
+  static TimeMs sliderToTtl(int position);
+  static int ttlToSlider(TimeMs ttlMs);
+
+public Q_SLOTS:
+  void openScenarioFile();   // file dialog; adds the file to the picker and selects it
+  void run();
+  void togglePause();
+  void step();
+  void stop();
+  void reset();
+
+Q_SIGNALS:
+  void resetRequested();             // stop and clear the charts
+  void liveMaxBytesChanged(kvlab::Bytes bytes);
+  void scenarioChanged(const QString& description);
+
+private:
+  void loadScenarioDefaults();
+  void addScenarioPath(const QString& path);
+  void onStateChanged(RunController::State state);
+  void onMaxSizeMoved();
+  void onTtlMoved();
+  void onPolicyChanged();
+  void updateLabels();
+  void setCombo(QComboBox* combo, const QString& value);
+
+  RunController* m_controller;
+  QComboBox* m_scenario = nullptr;
+  QLabel* m_description = nullptr;
+  QComboBox* m_model = nullptr;
+  QComboBox* m_granularity = nullptr;
+  QSpinBox* m_blockSize = nullptr;
+  QComboBox* m_device = nullptr;
+  QSpinBox* m_seed = nullptr;
+  QCheckBox* m_baseline = nullptr;
+  QComboBox* m_policy = nullptr;
+  QSlider* m_maxSize = nullptr;
+  QLabel* m_maxSizeLabel = nullptr;
+  QSlider* m_ttl = nullptr;
+  QLabel* m_ttlLabel = nullptr;
+  QPushButton* m_run = nullptr;
+  QPushButton* m_pause = nullptr;
+  QPushButton* m_step = nullptr;
+  QPushButton* m_stop = nullptr;
+  QPushButton* m_reset = nullptr;
+  bool m_loadingDefaults = false;
+};
+
+}  // namespace kvlab

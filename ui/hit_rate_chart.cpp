@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#include "ui/hit_rate_chart.h"
+
+#include "ui/chart_palette.h"
+#include "ui/run_history.h"
+
+#include <QtCharts/QChart>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QValueAxis>
+
+namespace kvlab {
+
+namespace {
+QList<QPointF> cumulativePoints(const RunTrack& run) {
+  QList<QPointF> points;
+  points.reserve(qsizetype(run.points.size()));
+  for (const RequestPoint& p : run.points)
+    points.append(QPointF(p.index + 1, p.cumQueriedTokens ? 100.0 * double(p.cumHitTokens) / double(p.cumQueriedTokens) : 0.0));
+  return points;
+}
+}  // namespace
+
+HitRateChart::HitRateChart(const RunHistory* history, QWidget* parent)
+    : ChartPanel(history, QStringLiteral("hit-rate"), tr("Hit rate over requests"),
+                 tr("<b>What am I looking at?</b><br>The share of prompt tokens whose K/V came from the "
+                    "cache instead of being computed: over all requests so far, and over the last %1 only "
+                    "(reacts faster). Faded dashed lines are earlier runs.")
+                     .arg(kWindow),
+                 parent) {
+  m_x = new QValueAxis;
+  m_x->setTitleText(tr("Request #"));
+  m_x->setLabelFormat(QStringLiteral("%d"));
+  m_y = new QValueAxis;
+  m_y->setTitleText(tr("Token hit rate (%)"));
+  m_y->setRange(0, 100);
+  m_y->setLabelFormat(QStringLiteral("%d"));
+  chart()->addAxis(m_x, Qt::AlignBottom);
+  chart()->addAxis(m_y, Qt::AlignLeft);
+  m_cumulative = addLine(tr("cumulative"), ChartPalette::hit(), 2.5, m_x, m_y);
+  m_windowed = addLine(tr("last %1 requests").arg(kWindow), ChartPalette::windowed(), 1.5, m_x, m_y);
+  m_cumulative->setObjectName(QStringLiteral("hitRateCumulative"));
+  const auto tip = [](const QPointF& p) { return tr("request %1: %2 % of tokens from cache").arg(qRound(p.x())).arg(p.y(), 0, 'f', 1); };
+  attachTooltip(m_cumulative, tip);
+  attachTooltip(m_windowed, tip);
+  m_x->setRange(1, 10);
+}
+
+void HitRateChart::rebuildEarlier() {
+  removeEarlierSeries();
+  const auto& runs = history()->runs();
+  for (std::size_t i = 0; i + 1 < runs.size(); ++i)
+    addEarlierLine(runs[i], cumulativePoints(runs[i]), ChartPalette::hit(), m_x, m_y);
+}
+
+void HitRateChart::refresh() {
+  const RunTrack* run = history()->current();
+  QList<QPointF> windowed;
+  double maxX = 1;
+  if (run) {
+    windowed.reserve(qsizetype(run->points.size()));
+    for (std::size_t i = 0; i < run->points.size(); ++i)
+      windowed.append(QPointF(run->points[i].index + 1, 100.0 * RunHistory::windowedHitRate(*run, i, kWindow)));
+    maxX = std::max<double>(maxX, double(run->points.size()));
+    maxX = std::max<double>(maxX, double(run->info.requestsTotal));
+  }
+  for (const RunTrack& r : history()->runs()) maxX = std::max<double>(maxX, double(r.points.size()));
+  m_cumulative->replace(decimate(run ? cumulativePoints(*run) : QList<QPointF>()));
+  m_windowed->replace(decimate(windowed));
+  setCountRange(m_x, maxX);
+}
+
+}  // namespace kvlab

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Wires the app together and does nothing else: creates the controller, the history and one widget per
+// panel and chart, puts them in docks and a chart grid, builds menus and shortcuts, and saves/restores the
+// parameters and the layout with QSettings. Every behaviour lives in the widget classes.
+#include <QList>
+#include <QMainWindow>
+
+#include <functional>
+#include <memory>
+
+class QAction;
+
+namespace kvlab {
+
+class ChartPanel;
+class ControlPanel;
+class EventLogPanel;
+class ReportExporter;
+class RequestView;
+class RunController;
+class RunHistory;
+class RunStatusBar;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  RunController* controller() const { return m_controller; }
+  RunHistory* history() const { return m_history; }
+  ControlPanel* controlPanel() const { return m_controls; }
+  EventLogPanel* eventLog() const { return m_eventLog; }
+  const QList<ChartPanel*>& charts() const { return m_charts; }
+  const ReportExporter& exporter() const { return *m_exporter; }
+
+  // Unattended use: errors go to stderr instead of message boxes.
+  void setInteractive(bool interactive) { m_interactive = interactive; }
+  void saveSettings() const;
+  void restoreSettings();
+
+public Q_SLOTS:
+  void exportAll();        // asks for a folder
+  void exportReport();     // asks for a PDF path
+  void showError(const QString& message);
+
+protected:
+  void closeEvent(QCloseEvent* event) override;
+
+private:
+  void buildMenus();
+  void exportChart(const ChartPanel* chart, const QString& format);
+  void runGuarded(const QString& what, const std::function<void()>& action);
+
+  RunController* m_controller = nullptr;
+  RunHistory* m_history = nullptr;
+  ControlPanel* m_controls = nullptr;
+  RequestView* m_request = nullptr;
+  EventLogPanel* m_eventLog = nullptr;
+  RunStatusBar* m_status = nullptr;
+  QList<ChartPanel*> m_charts;
+  std::unique_ptr<ReportExporter> m_exporter;
+  QAction* m_explanations = nullptr;
+  bool m_interactive = true;
+  bool m_restoredLayout = false;   // a saved dock layout was restored: keep it
+};
+
+}  // namespace kvlab

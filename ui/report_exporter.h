@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Writes what the window shows to files: each chart as PNG and SVG, a PDF report (parameters, summary table,
+// every chart), and CSV of the per-request data and of the logged events. Every file goes through
+// kvlab::writeFileAtomically (temp file + rename), so a failed export never leaves a half-written file.
+// Functions throw std::runtime_error naming the path on failure. GUI thread (they render widgets).
+#include <QList>
+#include <QSize>
+#include <QString>
+#include <QStringList>
+
+namespace kvlab {
+
+class ChartPanel;
+class EventLogModel;
+class RunHistory;
+
+class ReportExporter {
+public:
+  ReportExporter(const RunHistory* history, QList<const ChartPanel*> charts, const EventLogModel* events);
+
+  static constexpr QSize kChartSize{1200, 750};   // px, PNG and SVG
+
+  void exportChartPng(const ChartPanel& chart, const QString& path) const;
+  void exportChartSvg(const ChartPanel& chart, const QString& path) const;
+  void exportPdfReport(const QString& path, const QString& scenarioDescription = {}) const;
+  void exportRequestsCsv(const QString& path) const;
+  void exportEventsCsv(const QString& path) const;
+  // All of the above into dir: <stem>.png/.svg per chart, report.pdf, requests.csv, events.csv.
+  // Returns the written paths.
+  QStringList exportAll(const QString& dir, const QString& scenarioDescription = {}) const;
+
+private:
+  const RunHistory* m_history;
+  QList<const ChartPanel*> m_charts;
+  const EventLogModel* m_events;
+};
+
+}  // namespace kvlab

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+#include "ui/run_controller.h"
+
+#include "core/runner/scenario_runner.h"
+#include "ui/run_worker.h"
+
+namespace kvlab {
+
+namespace {
+constexpr int kDrainIntervalMs = 33;   // <= 30 redraws per second
+}
+
+RunController::RunController(QObject* parent)
+    : QObject(parent), m_runner(std::make_unique<ScenarioRunner>()) {
+  qRegisterMetaType<RunBatch>("kvlab::RunBatch");
+  m_thread.setObjectName(QStringLiteral("kvlab-run-worker"));
+  m_worker = new RunWorker(*m_runner, m_buffer);
+  m_worker->moveToThread(&m_thread);
+  connect(m_worker, &RunWorker::dataAvailable, this, &RunController::onDataAvailable, Qt::QueuedConnection);
+  connect(m_worker, &RunWorker::runEnded, this, &RunController::onWorkerRunEnded, Qt::QueuedConnection);
+  m_drainTimer.setSingleShot(true);
+  m_drainTimer.setInterval(kDrainIntervalMs);
+  connect(&m_drainTimer, &QTimer::timeout, this, &RunController::drain);
+  m_thread.start();
+}
+
+RunController::~RunController() {
+  m_runner->cancel();
+  m_runner->resume();
+  m_thread.quit();
+  m_thread.wait();
+  delete m_worker;
+}
+
+int RunController::start(const RunSettings& settings) {
+  if (m_queuedRuns > 0) m_runner->cancel();
+  m_runner->resume();   // a pause left over from the previous run must not hold the new one
+  m_runId += 1;
+  m_requestsDone = 0;
+  m_worker->setPauseAfterRequests(m_pauseAfter);
+  ++m_queuedRuns;
+  const int runId = m_runId;
+  RunWorker* worker = m_worker;
+  QMetaObject::invokeMethod(
+      m_worker, [worker, settings, runId] { worker->run(settings, runId); }, Qt::QueuedConnection);
+  setState(State::Running);
+  return runId;
+}
+
+void RunController::pause() {
+  if (m_state != State::Running) return;
+  m_runner->pause();
+  setState(State::Paused);
+}
+
+void RunController::resume() {
+  if (m_state != State::Paused) return;
+  m_runner->resume();
+  setState(State::Running);
+}
+
+void RunController::stop() {
+  if (m_state == State::Idle || m_state == State::Stopping) return;
+  m_pauseAfter = 0;
+  m_worker->setPauseAfterRequests(0);
+  m_runner->cancel();
+  m_runner->resume();
+  setState(State::Stopping);
+}
+
+void RunController::step(const RunSettings& settings) {
+  if (m_state == State::Idle) {
+    setPauseAfterRequests(1);
+    start(settings);
+  } else if (m_state == State::Paused) {
+    setPauseAfterRequests(m_requestsDone + 1);
+    resume();
+  }
+}
+
+void RunController::setPauseAfterRequests(int count) {
+  m_pauseAfter = count;
+  m_worker->setPauseAfterRequests(count);
+}
+
+void RunController::setMaxBytes(Bytes bytes) { m_runner->setMaxBytes(bytes); }
+void RunController::setTtlMs(TimeMs ttlMs) { m_runner->setTtlMs(ttlMs); }
+void RunController::setPolicy(const std::string& policy) { m_runner->setPolicy(policy); }
+
+void RunController::onDataAvailable() {
+  if (!m_drainTimer.isActive()) m_drainTimer.start();
+}
+
+void RunController::drain() {
+  m_drainTimer.stop();
+  for (const RunBatch& batch : m_buffer.takeAll()) {
+    if (batch.runId != m_runId) continue;   // a cancelled run's late results
+    m_requestsDone += int(batch.requests.size());
+    Q_EMIT batchReady(batch);
+    if (!batch.error.empty()) Q_EMIT runFailed(QString::fromStdString(batch.error));
+    if (m_pauseAfter > 0 && m_requestsDone >= m_pauseAfter && m_state == State::Running) {
+      m_pauseAfter = 0;
+      setState(State::Paused);
+    }
+  }
+}
+
+void RunController::onWorkerRunEnded(int runId) {
+  --m_queuedRuns;
+  drain();
+  if (runId == m_runId) {
+    m_pauseAfter = 0;
+    m_worker->setPauseAfterRequests(0);
+    setState(State::Idle);
+  }
+  Q_EMIT runEnded(runId);
+}
+
+void RunController::setState(State state) {
+  if (m_state == state) return;
+  m_state = state;
+  Q_EMIT stateChanged(state);
+}
+
+}  // namespace kvlab

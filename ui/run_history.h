@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The GUI-thread record of the current run and of earlier runs kept for comparison. Fed by
+// RunController::batchReady; every chart, the request view and the status bar observe it and read it
+// when it signals. Keeps per-request numbers (not whole snapshots), the latest cache snapshot, and a live
+// copy of it advanced by the cache events that came after the last finished request, so a max-size change
+// during a pause shows at once.
+#include "ui/run_batch.h"
+
+#include <QObject>
+#include <QString>
+
+#include <array>
+#include <vector>
+
+namespace kvlab {
+
+// One finished request, reduced to what the charts and the CSV export need.
+struct RequestPoint {
+  int index = 0;
+  std::string session;
+  double timeS = 0;                    // engine clock after the request, seconds
+  std::uint32_t promptTokens = 0;
+  std::uint32_t hitTokens = 0;
+  double ttftCachedMs = 0;
+  double ttftUncachedMs = -1;          // -1: no baseline
+  double flopsCached = 0;
+  double flopsUncached = 0;
+  double maxAbsLogitDiff = -1;
+  std::uint64_t requestEvictions = 0;
+  Bytes usedBytes = 0;
+  Bytes capacityBytes = 0;
+  std::uint64_t entries = 0;
+  std::uint64_t cumHitTokens = 0;      // cache counters after the request
+  std::uint64_t cumQueriedTokens = 0;
+  std::array<std::uint64_t, kEvictReasonCount> evictions{};   // cumulative, by reason
+};
+
+struct RunTrack {
+  int runId = 0;
+  RunInfo info;
+  QString label;                       // parameters, for legends: "#2 block/16 lru 64.00 MiB ttl off"
+  std::vector<RequestPoint> points;
+  RequestRecord lastRecord;            // with its text, for the request view
+  CacheSnapshot cache;                 // after the last finished request
+  CacheSnapshot live;                  // `cache` advanced by later events (== cache when liveAhead is false)
+  bool liveAhead = false;
+  std::uint64_t events = 0;            // received (the log keeps only the newest)
+  std::uint64_t droppedEvents = 0;
+  std::optional<RunSummary> summary;
+  QString error;
+  bool finished() const { return summary.has_value(); }
+};
+
+class RunHistory : public QObject {
+  Q_OBJECT
+public:
+  static constexpr int kMaxEarlierRuns = 6;
+
+  explicit RunHistory(QObject* parent = nullptr);
+
+  // GUI thread. The last element is the current run; the others are earlier runs, oldest first.
+  const std::vector<RunTrack>& runs() const { return m_runs; }
+  const RunTrack* current() const { return m_runs.empty() ? nullptr : &m_runs.back(); }
+  int earlierCount() const { return m_runs.empty() ? 0 : int(m_runs.size()) - 1; }
+
+  // Cumulative token hit rate (0..1) after point i; windowed over the `window` requests ending at i.
+  static double windowedHitRate(const RunTrack& run, std::size_t i, std::size_t window);
+
+public Q_SLOTS:
+  void apply(const kvlab::RunBatch& batch);
+  // The user changed max size during the run: the live view shows the new limit before the next request.
+  void setLiveCapacity(kvlab::Bytes bytes);
+  void clearEarlier();
+  void clearAll();
+
+Q_SIGNALS:
+  void runStarted();                           // a new current run (earlier runs may have changed too)
+  void updated();                              // current run changed; at most once per batch
+  void eventsArrived(const std::deque<kvlab::CacheEvent>& events);
+  void runFinished();
+  void cleared();                              // runs removed
+
+private:
+  static QString labelFor(const RunInfo& info);
+  static void applyEvent(CacheSnapshot& live, const CacheEvent& event);
+
+  std::vector<RunTrack> m_runs;
+};
+
+}  // namespace kvlab

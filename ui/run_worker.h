@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Runs ScenarioRunner::run in the thread it was moved to. Its observer callbacks copy each value into the
+// shared RunBuffer and emit dataAvailable() only when the buffer was empty, so the GUI gets one queued
+// notification per drain. Owns nothing the GUI touches: the runner and the buffer belong to RunController,
+// which outlives the worker thread.
+#include "core/runner/run_types.h"
+
+#include <QObject>
+
+#include <atomic>
+
+namespace kvlab {
+
+class RunBuffer;
+class ScenarioRunner;
+
+class RunWorker : public QObject, private RunObserver {
+  Q_OBJECT
+public:
+  RunWorker(ScenarioRunner& runner, RunBuffer& buffer);
+
+  // Any thread: pause the runner once request number `count` (1-based) is done; 0 = never.
+  void setPauseAfterRequests(int count) { m_pauseAfter.store(count); }
+
+public Q_SLOTS:
+  // Worker thread (queued from RunController). Blocks until the run ends; always pushes a finished or an
+  // error value for runId.
+  void run(const kvlab::RunSettings& settings, int runId);
+
+Q_SIGNALS:
+  void dataAvailable();   // the buffer went from empty to non-empty
+  void runEnded(int runId);
+
+private:
+  void onRunStarted(const RunInfo& info) override;
+  void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) override;
+  void onCacheEvent(const CacheEvent& event) override;
+  void onRunFinished(const RunSummary& summary) override;
+  void notify(bool wasEmpty);
+
+  ScenarioRunner& m_runner;
+  RunBuffer& m_buffer;
+  int m_runId = 0;                      // worker thread only
+  bool m_finishedPushed = false;        // worker thread only
+  std::atomic<int> m_pauseAfter{0};
+};
+
+}  // namespace kvlab
