@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/replay/trace_replayer.h"
 
+#include "core/replay/trace_prefetcher.h"
+
 #include "core/workload/input_error.h"
 
 #include <algorithm>
@@ -68,29 +70,29 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
                              const std::function<void(const ReplayProgress&)>& progress,
                              CacheObserver* observer) {
   const auto start = std::chrono::steady_clock::now();
-  MooncakeTraceReader reader(path, TraceReadOptions{config.skipBadLines});
+  TracePrefetcher prefetcher(path, TraceReadOptions{config.skipBadLines});
   TraceReplayer replayer(config);
   if (observer) replayer.engine().addObserver(observer);
-  TraceRequest request;
   std::uint64_t count = 0;
   std::chrono::steady_clock::duration loop{};
-  while (reader.next(request)) {
+  TracePrefetcher::Batch batch;
+  while (prefetcher.next(batch)) {
     const auto t0 = std::chrono::steady_clock::now();
-    replayer.replay(request);
+    for (const TraceRequest& request : batch.requests) replayer.replay(request);
     loop += std::chrono::steady_clock::now() - t0;
-    ++count;
-    if (progress && (count & 4095) == 0) progress({reader.bytesRead(), reader.fileSize(), count});
+    count += batch.requests.size();
+    if (progress) progress({batch.bytesRead, prefetcher.fileSize(), count});
+    prefetcher.recycle(std::move(batch));
   }
-  if (progress) progress({reader.bytesRead(), reader.fileSize(), count});
   if (count == 0)   // an empty result would look like a successful replay of nothing
-    throw InputError(path, 0, "", reader.skippedLines() > 0
-                                      ? "has no valid request: all " + std::to_string(reader.skippedLines()) +
+    throw InputError(path, 0, "", prefetcher.skippedLines() > 0
+                                      ? "has no valid request: all " + std::to_string(prefetcher.skippedLines()) +
                                             " non-blank lines were malformed and skipped"
                                       : "contains no requests (empty, or blank lines only)");
   if (observer) replayer.engine().removeObserver(observer);
   ReplayResult result = replayer.result();
-  result.skippedLines = reader.skippedLines();
-  result.skipReasons = reader.firstSkipReasons();
+  result.skippedLines = prefetcher.skippedLines();
+  result.skipReasons = prefetcher.skipReasons();
   result.loopS = std::chrono::duration<double>(loop).count();
   result.elapsedS = secondsSince(start);
   return result;

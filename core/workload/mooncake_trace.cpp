@@ -291,7 +291,7 @@ MooncakeTraceReader::MooncakeTraceReader(const std::string& path, TraceReadOptio
     const auto size = std::filesystem::file_size(path, ec);
     m_fileSize = ec ? 0 : static_cast<uint64_t>(size);
     m_capacity = kChunkBytes;
-    m_buffer = std::make_unique<char[]>(m_capacity + simdjson::SIMDJSON_PADDING);
+    m_buffer = std::make_unique_for_overwrite<char[]>(m_capacity + simdjson::SIMDJSON_PADDING);
 }
 
 MooncakeTraceReader::~MooncakeTraceReader()
@@ -314,7 +314,7 @@ bool MooncakeTraceReader::fillBuffer()
     }
     if (m_end == m_capacity) {
         const size_t grown = std::min<size_t>(m_capacity * 2, kMaxTraceLineBytes + kChunkBytes);
-        auto buffer = std::make_unique<char[]>(grown + simdjson::SIMDJSON_PADDING);
+        auto buffer = std::make_unique_for_overwrite<char[]>(grown + simdjson::SIMDJSON_PADDING);
         std::memcpy(buffer.get(), m_buffer.get(), m_end);
         m_buffer = std::move(buffer);
         m_capacity = grown;

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Parses a trace on a thread of its own, a batch of requests ahead of the consumer, so parsing and replay
+// overlap on two cores (each takes about half of a replay's time on the published traces).
+#include "core/workload/mooncake_trace.h"
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kvlab {
+
+class TracePrefetcher {
+public:
+  struct Batch {
+    std::vector<TraceRequest> requests;
+    std::uint64_t bytesRead = 0;   // of the file, after the batch's last line
+  };
+
+  // Starts the parser thread. Throws InputError at once if the file cannot be opened.
+  TracePrefetcher(const std::string& path, TraceReadOptions options);
+  ~TracePrefetcher();   // stops and joins the parser thread
+  TracePrefetcher(const TracePrefetcher&) = delete;
+  TracePrefetcher& operator=(const TracePrefetcher&) = delete;
+
+  // The next batch in file order, or false at the end. A parse error (InputError) is rethrown here, after
+  // every request before the bad line was delivered. Consumer thread only; pass the batch back with
+  // recycle() to reuse its memory.
+  bool next(Batch& batch);
+  void recycle(Batch&& batch);
+
+  std::uint64_t fileSize() const { return m_fileSize; }
+  // Valid once next() returned false.
+  std::uint64_t skippedLines() const { return m_skippedLines; }
+  const std::vector<std::string>& skipReasons() const { return m_skipReasons; }
+
+private:
+  void parseAll();
+
+  static constexpr std::size_t kBatchRequests = 1024;
+  static constexpr std::size_t kBatchesAhead = 4;
+
+  MooncakeTraceReader m_reader;   // parser thread only, until it finishes
+  std::uint64_t m_fileSize = 0;
+
+  std::mutex m_mutex;             // guards everything below
+  std::condition_variable m_changed;
+  std::deque<Batch> m_ready;
+  std::vector<Batch> m_free;
+  bool m_done = false;
+  bool m_stop = false;
+  std::exception_ptr m_error;
+  std::uint64_t m_skippedLines = 0;
+  std::vector<std::string> m_skipReasons;
+
+  std::thread m_thread;           // last: starts after every member above exists
+};
+
+}  // namespace kvlab
