@@ -11,6 +11,20 @@ namespace {
 std::string layerSuffix(int layer) { return "\x1f" + std::to_string(layer); }
 
 bool isOrphan(const auto& group) { return group.lostLayer && group.layersPresent > 0; }
+
+// Calls visit(length, stream) for each usable boundary (ascending, inside the prompt) with the SHA-256 state
+// of prompt[0, length): the prompt is hashed once, and each layer's key forks that state.
+template <typename Visit>
+void forEachBoundaryPrefix(std::string_view prompt, std::span<const std::uint32_t> boundaries, Visit&& visit) {
+  Sha256Stream stream;
+  std::size_t hashed = 0;
+  for (const std::uint32_t boundary : boundaries) {
+    if (boundary == 0 || boundary > prompt.size() || boundary <= hashed) continue;
+    stream.update(prompt.substr(hashed, boundary - hashed));
+    hashed = boundary;
+    visit(std::size_t(boundary), stream);
+  }
+}
 }  // namespace
 
 PromptCache::PromptCache(CacheEngine& engine, int layers) : m_engine(engine), m_layers(layers) {
@@ -97,13 +111,8 @@ PromptCache::Match PromptCache::matchLongest(std::string_view prompt, std::span<
   // Keys of every boundary prefix, hashing the prompt once: fork the SHA-256 state at each boundary.
   struct Candidate { std::size_t length; std::vector<SlotId> slots; int present = 0; MissReason reason; };
   std::vector<Candidate> candidates;
-  Sha256Stream stream;
-  std::size_t hashed = 0;
-  for (const std::uint32_t boundary : boundaries) {
-    if (boundary == 0 || boundary > prompt.size() || boundary <= hashed) continue;
-    stream.update(prompt.substr(hashed, boundary - hashed));
-    hashed = boundary;
-    Candidate c{boundary, std::vector<SlotId>(std::size_t(m_layers), kNoSlot), 0, MissReason::Cold};
+  forEachBoundaryPrefix(prompt, boundaries, [&](std::size_t length, const Sha256Stream& stream) {
+    Candidate c{length, std::vector<SlotId>(std::size_t(m_layers), kNoSlot), 0, MissReason::Cold};
     for (int layer = 0; layer < m_layers; ++layer) {
       const CacheKey key = stream.finishCopy(layerSuffix(layer));
       c.slots[std::size_t(layer)] = m_engine.find(key);
@@ -112,7 +121,7 @@ PromptCache::Match PromptCache::matchLongest(std::string_view prompt, std::span<
     }
     if (c.present > 0 && c.present < m_layers) c.reason = MissReason::Orphaned;
     candidates.push_back(std::move(c));
-  }
+  });
 
   Match match;
   int hitIndex = -1;
@@ -156,19 +165,14 @@ PromptCache::Match PromptCache::matchLongest(std::string_view prompt, std::span<
 std::vector<std::size_t> PromptCache::missingBoundaries(std::string_view prompt,
                                                         std::span<const std::uint32_t> boundaries) {
   std::vector<std::size_t> missing;
-  Sha256Stream stream;
-  std::size_t hashed = 0;
-  for (const std::uint32_t boundary : boundaries) {
-    if (boundary == 0 || boundary > prompt.size() || boundary <= hashed) continue;
-    stream.update(prompt.substr(hashed, boundary - hashed));
-    hashed = boundary;
+  forEachBoundaryPrefix(prompt, boundaries, [&](std::size_t length, const Sha256Stream& stream) {
     for (int layer = 0; layer < m_layers; ++layer) {
       if (m_engine.find(stream.finishCopy(layerSuffix(layer))) == kNoSlot) {
-        missing.push_back(boundary);
-        break;
+        missing.push_back(length);
+        return;
       }
     }
-  }
+  });
   return missing;
 }
 
