@@ -230,9 +230,16 @@ CommandAction addBenchCommand(CLI::App& app) {
     if (!cmd->parsed()) return -1;
     if (!text->trace.empty()) {
       const ReplayConfig config = toReplayConfig(*text);
-      const auto t0 = std::chrono::steady_clock::now();
-      const std::vector<TraceRequest> requests = readWholeTrace(text->trace);
-      const double parseS = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      // Each figure is the best of a few passes: single passes of a few milliseconds are at the mercy of
+      // the scheduler.
+      constexpr int kFilePasses = 5;
+      std::vector<TraceRequest> requests;
+      double parseS = 1e300;
+      for (int pass = 0; pass < kFilePasses; ++pass) {
+        const auto t0 = std::chrono::steady_clock::now();
+        requests = readWholeTrace(text->trace);
+        parseS = std::min(parseS, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
       std::uint64_t blocks = 0;
       for (const TraceRequest& r : requests) blocks += r.hashIds.size();
       // Replay loop only: repeat fresh replays until --seconds have passed; report the best pass.
@@ -249,15 +256,18 @@ CommandAction addBenchCommand(CLI::App& app) {
         ++passes;
         hitRate = replayer.result().tokenHitRate();
       }
-      const ReplayResult whole = replayTraceFile(text->trace, config);
+      double wholeS = 1e300;
+      for (int pass = 0; pass < kFilePasses; ++pass)
+        wholeS = std::min(wholeS, replayTraceFile(text->trace, config).elapsedS);
       std::printf("replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
                   text->trace.c_str(), requests.size(), (unsigned long long)blocks, config.policy.c_str(),
                   (unsigned long long)config.maxTokens, 100 * hitRate);
-      std::printf("  parse only           %8.3f s  (%6.1f M blocks/s)\n", parseS, double(blocks) / parseS / 1e6);
+      std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS, double(blocks) / parseS / 1e6,
+                  kFilePasses);
       std::printf("  replay loop          %8.4f s  (%6.1f M block lookups/s, best of %d passes, single thread)\n",
                   best, double(blocks) / best / 1e6, passes);
-      std::printf("  parse + replay       %8.3f s  (%6.1f M block lookups/s, streaming from the file)\n",
-                  whole.elapsedS, double(blocks) / whole.elapsedS / 1e6);
+      std::printf("  parse + replay       %8.3f s  (%6.1f M block lookups/s, streaming from the file, parsing on a "
+                  "second thread)\n", wholeS, double(blocks) / wholeS / 1e6);
     }
     if (*noPrefill) return 0;
     if (!computeModuleAvailable()) {

@@ -105,7 +105,7 @@ void TestScenario::bundledScenarios_data()
     QTest::newRow("repeated-prefix") << "repeated-prefix" << 0.90 << quint64(2602225324095898729ull);
     QTest::newRow("agentic") << "agentic" << 0.90 << quint64(2820387562103241014ull);
     QTest::newRow("multi-turn-chat") << "multi-turn-chat" << 0.70 << quint64(1302408042711316842ull);
-    QTest::newRow("rag") << "rag" << 0.20 << quint64(1890839256395208795ull);
+    QTest::newRow("rag") << "rag" << 0.20 << quint64(11850928433288229410ull);
 }
 
 void TestScenario::bundledScenarios()
