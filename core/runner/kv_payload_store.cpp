@@ -24,9 +24,11 @@ KvPayloadStore::KvPayloadStore(CacheEngine& engine, std::string storageDevice, s
 void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {
   if (slot >= m_tensors.size()) m_tensors.resize(std::size_t(slot) * 2 + 16);
   if (m_tensors[slot].defined()) m_storedBytes -= nbytesOf(m_tensors[slot]);
-  at::Tensor stored = kv.to(at::Device(m_storageDevice)).contiguous();
-  // A view would keep its whole base tensor alive and break the byte accounting: store an owning copy.
-  if (stored.data_ptr() == kv.data_ptr() || stored.storage().nbytes() != nbytesOf(stored)) stored = stored.clone();
+  // Exactly one copy: across devices to() makes it; otherwise a view (a slice of a block or of the prompt's
+  // K/V) would keep its whole base tensor alive and break the byte accounting, so it is compacted here.
+  at::Tensor stored = kv.to(at::Device(m_storageDevice));
+  if (!stored.is_contiguous() || stored.storage().nbytes() != nbytesOf(stored))
+    stored = stored.clone(at::MemoryFormat::Contiguous);
   if (nbytesOf(stored) != m_engine.entry(slot).bytes)
     throw std::logic_error("KvPayloadStore: tensor bytes differ from the engine's accounted bytes");
   if (m_storageDevice != m_computeDevice) m_engine.recordTransfer(0, nbytesOf(stored));

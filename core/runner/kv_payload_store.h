@@ -17,7 +17,8 @@ public:
   // storageDevice / computeDevice: "cpu" or "cuda".
   KvPayloadStore(CacheEngine& engine, std::string storageDevice, std::string computeDevice);
 
-  // Stores kv for slot, moving it to the storage device (bytes counted as compute -> storage).
+  // Stores kv for slot, moving it to the storage device (bytes counted as compute -> storage). kv may be a
+  // view; the store keeps a compact copy of just its elements.
   void put(SlotId slot, const at::Tensor& kv);
   bool has(SlotId slot) const { return slot < m_tensors.size() && m_tensors[slot].defined(); }
   // The stored tensor, on the storage device.

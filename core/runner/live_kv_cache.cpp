@@ -129,7 +129,7 @@ void LiveKvCache::storeBlocks(const Lookup& lookup, const at::Tensor& computed, 
   }
   for (std::size_t i = 0; i < slots.size(); ++i) {
     if (slots[i] == kNoSlot) continue;
-    if (inserted[i]) m_payload->put(slots[i], source.narrow(kTokenDim, std::int64_t(i) * b - offset, b).clone());
+    if (inserted[i]) m_payload->put(slots[i], source.narrow(kTokenDim, std::int64_t(i) * b - offset, b));
     if (std::uint64_t(i + 1) * std::uint64_t(b) <= pinTokens) m_engine->pin(slots[i]);
   }
 }
@@ -141,7 +141,7 @@ void LiveKvCache::storeRadix(std::span<const std::int32_t> tokens, const at::Ten
     const SlotId slot = ins.nodes[i];
     const std::uint32_t length = m_engine->entry(slot).tokens;
     if (ins.isNew[i])
-      m_payload->put(slot, computed.narrow(kTokenDim, std::int64_t(ins.nodeStart[i]) - offset, length).clone());
+      m_payload->put(slot, computed.narrow(kTokenDim, std::int64_t(ins.nodeStart[i]) - offset, length));
     if (ins.nodeStart[i] + length <= pinTokens) m_engine->pin(slot);
   }
 }
@@ -154,7 +154,7 @@ void LiveKvCache::storePrompt(std::string_view text, std::span<const std::uint32
     const std::string_view prefix = text.substr(0, length);
     for (int layer = 0; layer < m_model.layers; ++layer) {
       if (m_engine->find(PromptCache::keyFor(prefix, layer)) != kNoSlot) continue;
-      at::Tensor kv = full[layer].narrow(2, 0, std::int64_t(length)).clone();   // (2, H, P, D)
+      const at::Tensor kv = full[layer].narrow(2, 0, std::int64_t(length));   // (2, H, P, D), a view
       const Bytes bytes = Bytes(kv.numel()) * Bytes(kv.element_size());
       const SlotId slot = m_prompts->cacheKv(prefix, layer, bytes);
       if (slot == kNoSlot) continue;

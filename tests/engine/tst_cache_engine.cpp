@@ -5,6 +5,8 @@
 #include "core/cache/clock.h"
 #include "core/policies/policy_registry.h"
 
+#include "enum_names.h"
+
 #include <QtTest>
 
 #include <numeric>
@@ -14,13 +16,6 @@
 using namespace kvlab;
 
 namespace {
-
-// Enums compare by name, so a failure prints "expired" rather than a number.
-template <typename E>
-QByteArray name(E value) {
-  const std::string_view s = toString(value);
-  return QByteArray(s.data(), qsizetype(s.size()));
-}
 
 CacheKey key(std::uint64_t n) { return CacheKey{n, 0xC0FFEEu}; }
 

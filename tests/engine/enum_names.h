@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Engine enums compared by name in QCOMPARE, so a failure prints "expired" rather than a number.
+#include "core/cache/cache_types.h"
+
+#include <QByteArray>
+
+#include <string_view>
+
+template <typename E>
+QByteArray name(E value) {
+  const std::string_view s = kvlab::toString(value);
+  return QByteArray(s.data(), qsizetype(s.size()));
+}
