@@ -15,6 +15,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   nlohmann-json3-dev libsimdjson-dev libxxhash-dev libssl-dev libcli11-dev libabsl-dev
   clang libclang-rt-14-dev
+  redis-server redis-tools libhiredis-dev
   xvfb xauth python3
 )
 

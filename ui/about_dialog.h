@@ -8,7 +8,7 @@ namespace kvlab {
 
 class AboutDialog {
 public:
-  static QString text();   // rich text, also used by tests
+  static QString text();  // rich text, also used by tests
   static void show(QWidget* parent);
 };
 

@@ -3,23 +3,23 @@
 // The one colour table of the app: every chart, the request view and the event log take their colours
 // here, so "hit" is the same green and "capacity eviction" the same red everywhere (Okabe-Ito based,
 // readable for colour-blind viewers and on a projector).
-#include "core/cache/cache_types.h"
-
 #include <QColor>
+
+#include "core/cache/cache_types.h"
 
 namespace kvlab {
 
 class ChartPalette {
 public:
-  static QColor hit() { return QColor(0x00, 0x9E, 0x73); }        // reused from the cache
-  static QColor computed() { return QColor(0xE6, 0x9F, 0x00); }   // computed in the prefill
-  static QColor windowed() { return QColor(0x56, 0xB4, 0xE9); }   // windowed hit rate
-  static QColor used() { return QColor(0x00, 0x72, 0xB2); }       // bytes in the cache
-  static QColor entries() { return QColor(0x88, 0x88, 0x88); }    // entry counts
-  static QColor maxSize() { return QColor(0xD5, 0x5E, 0x00); }    // max size and its share
-  static QColor cached() { return QColor(0x00, 0x9E, 0x73); }     // TTFT with the cache
-  static QColor uncached() { return QColor(0xCC, 0x79, 0xA7); }   // TTFT without it
-  static QColor speedup() { return QColor(0x00, 0x72, 0xB2); }    // cumulative speedup
+  static QColor hit() { return QColor(0x00, 0x9E, 0x73); }       // reused from the cache
+  static QColor computed() { return QColor(0xE6, 0x9F, 0x00); }  // computed in the prefill
+  static QColor windowed() { return QColor(0x56, 0xB4, 0xE9); }  // windowed hit rate
+  static QColor used() { return QColor(0x00, 0x72, 0xB2); }      // bytes in the cache
+  static QColor entries() { return QColor(0x88, 0x88, 0x88); }   // entry counts
+  static QColor maxSize() { return QColor(0xD5, 0x5E, 0x00); }   // max size and its share
+  static QColor cached() { return QColor(0x00, 0x9E, 0x73); }    // TTFT with the cache
+  static QColor uncached() { return QColor(0xCC, 0x79, 0xA7); }  // TTFT without it
+  static QColor speedup() { return QColor(0x00, 0x72, 0xB2); }   // cumulative speedup
   static QColor eviction(EvictReason reason);
   static QColor eventType(CacheEventType type);
   // An earlier run's colour: same hue, light, so the live run stands out.

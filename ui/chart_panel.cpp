@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "ui/chart_panel.h"
 
-#include "ui/chart_palette.h"
-#include "ui/run_history.h"
-
 #include <QBuffer>
-#include <QGraphicsLayout>
 #include <QCursor>
+#include <QGraphicsLayout>
 #include <QHBoxLayout>
 #include <QImage>
 #include <QLabel>
@@ -18,10 +15,12 @@
 #include <QtCharts/QLegend>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
-
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+
+#include "ui/chart_palette.h"
+#include "ui/run_history.h"
 
 namespace kvlab {
 
@@ -34,12 +33,12 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
   titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
   titleFont.setBold(true);
   m_chart->setTitleFont(titleFont);
-  m_chart->setAnimationOptions(QChart::NoAnimation);   // live data: animations only lag behind
+  m_chart->setAnimationOptions(QChart::NoAnimation);  // live data: animations only lag behind
   m_chart->legend()->setAlignment(Qt::AlignBottom);
   QFont legendFont = m_chart->legend()->font();
   legendFont.setPointSizeF(legendFont.pointSizeF() * 0.85);
   m_chart->legend()->setFont(legendFont);
-  m_chart->legend()->setShowToolTips(true);   // full text when a long legend entry is elided
+  m_chart->legend()->setShowToolTips(true);  // full text when a long legend entry is elided
   m_chart->setMargins(QMargins(4, 4, 4, 4));
   m_chart->layout()->setContentsMargins(0, 0, 0, 0);
   m_chart->setBackgroundRoundness(0);
@@ -58,8 +57,9 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
   small.setPointSizeF(small.pointSizeF() * 0.9);
   m_explanation->setFont(small);
   m_explanation->setObjectName(QStringLiteral("chartExplanation"));
-  m_explanation->setStyleSheet(QStringLiteral("QLabel { color: palette(window-text); padding: 6px; "
-                                              "background: palette(alternate-base); border-radius: 4px; }"));
+  m_explanation->setStyleSheet(
+      QStringLiteral("QLabel { color: palette(window-text); padding: 6px; "
+                     "background: palette(alternate-base); border-radius: 4px; }"));
 
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
@@ -154,12 +154,13 @@ QLineSeries* ChartPanel::addLine(const QString& name, const QColor& color, qreal
 }
 
 void ChartPanel::attachTooltip(QXYSeries* series, std::function<QString(const QPointF&)> text) {
-  connect(series, &QXYSeries::hovered, this, [this, text = std::move(text)](const QPointF& point, bool state) {
-    if (state)
-      QToolTip::showText(QCursor::pos(), text(point), m_view);
-    else
-      QToolTip::hideText();
-  });
+  connect(series, &QXYSeries::hovered, this,
+          [this, text = std::move(text)](const QPointF& point, bool state) {
+            if (state)
+              QToolTip::showText(QCursor::pos(), text(point), m_view);
+            else
+              QToolTip::hideText();
+          });
 }
 
 void ChartPanel::setNiceRange(QValueAxis* axis, double min, double max) {
@@ -173,7 +174,8 @@ void ChartPanel::setCountRange(QValueAxis* axis, double max) {
   double step = 1;
   for (double decade = 1;; decade *= 10) {
     const double candidates[] = {decade, 2 * decade, 5 * decade};
-    const auto fits = std::find_if(std::begin(candidates), std::end(candidates), [max](double c) { return std::ceil(max / c) <= 5; });
+    const auto fits = std::find_if(std::begin(candidates), std::end(candidates),
+                                   [max](double c) { return std::ceil(max / c) <= 5; });
     if (fits != std::end(candidates)) {
       step = *fits;
       break;
@@ -193,8 +195,8 @@ void ChartPanel::removeEarlierSeries() {
   m_earlierSeries.clear();
 }
 
-QLineSeries* ChartPanel::addEarlierLine(const RunTrack& run, const QList<QPointF>& points, const QColor& color,
-                                        QAbstractAxis* x, QAbstractAxis* y) {
+QLineSeries* ChartPanel::addEarlierLine(const RunTrack& run, const QList<QPointF>& points,
+                                        const QColor& color, QAbstractAxis* x, QAbstractAxis* y) {
   QLineSeries* series = addLine(run.label, ChartPalette::faded(color), 1.5, x, y, Qt::DashLine);
   series->replace(decimate(points));
   m_earlierSeries.append(series);

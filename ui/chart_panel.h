@@ -8,7 +8,6 @@
 #include <QPointF>
 #include <QString>
 #include <QWidget>
-
 #include <functional>
 
 class QAbstractAxis;
@@ -33,7 +32,7 @@ public:
 
   QChart* chart() const { return m_chart; }
   QString title() const { return m_title; }
-  QString fileStem() const { return m_fileStem; }   // "hit-rate": export file names
+  QString fileStem() const { return m_fileStem; }  // "hit-rate": export file names
   QString explanation() const;
   void setExplanationVisible(bool visible);
 
@@ -53,8 +52,8 @@ public:
 
 protected:
   const RunHistory* history() const { return m_history; }
-  virtual void refresh() = 0;                  // current run changed: replace the live series' points
-  virtual void rebuildEarlier() {}             // the set of earlier runs changed: rebuild faded series
+  virtual void refresh() = 0;       // current run changed: replace the live series' points
+  virtual void rebuildEarlier() {}  // the set of earlier runs changed: rebuild faded series
 
   QLineSeries* addLine(const QString& name, const QColor& color, qreal width, QAbstractAxis* x,
                        QAbstractAxis* y, Qt::PenStyle style = Qt::SolidLine);

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "ui/command_line_options.h"
 
+#include <QCommandLineParser>
+
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
-#include "core/workload/input_error.h"
+#include "core/util/input_error.h"
+#include "core/util/units.h"
 #include "core/workload/scenario.h"
-#include "core/workload/units.h"
-
-#include <QCommandLineParser>
 
 namespace kvlab {
 
@@ -25,30 +25,65 @@ QString joined(const std::vector<std::string>& names) {
 CommandLineResult parseCommandLine(const QStringList& args) {
   CommandLineResult result;
   QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral(
-      "KV Cache Lab: watch an LLM's KV cache live. Without options the window opens with the last settings."));
+  parser.setApplicationDescription(
+      QStringLiteral("KV Cache Lab: watch an LLM's KV cache live. Without options the window opens with the "
+                     "last settings."));
   const QCommandLineOption help = parser.addHelpOption();
   const QCommandLineOption version = parser.addVersionOption();
-  const QCommandLineOption scenario(QStringLiteral("scenario"), QStringLiteral("Bundled scenario name, scenario .json or Mooncake .jsonl trace."), QStringLiteral("NAME|FILE"));
-  const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("Compute device: cpu, cuda or auto."), QStringLiteral("DEVICE"));
-  const QCommandLineOption granularity(QStringLiteral("granularity"), QStringLiteral("Cache granularity: prompt, block or radix."), QStringLiteral("G"));
-  const QCommandLineOption blockSize(QStringLiteral("block-size"), QStringLiteral("Tokens per block (block granularity)."), QStringLiteral("N"));
-  const QCommandLineOption policy(QStringLiteral("policy"), QStringLiteral("Eviction policy: %1.").arg(joined(policyNames())), QStringLiteral("P"));
-  const QCommandLineOption maxSize(QStringLiteral("max-size"), QStringLiteral("Cache max size, e.g. 256MiB or 1.5GB."), QStringLiteral("SIZE"));
-  const QCommandLineOption ttl(QStringLiteral("ttl"), QStringLiteral("Entry time to live, e.g. 30s, 5m; 0 or off = never."), QStringLiteral("DURATION"));
-  const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model preset."), QStringLiteral("PRESET"));
-  const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Scenario seed (prompts)."), QStringLiteral("N"));
-  const QCommandLineOption noBaseline(QStringLiteral("no-baseline"), QStringLiteral("Do not also run every request uncached (no speedup)."));
-  const QCommandLineOption autorun(QStringLiteral("autorun"), QStringLiteral("Start the run as soon as the window is up."));
-  const QCommandLineOption report(QStringLiteral("export-report"), QStringLiteral("Write a PDF report when the run finishes."), QStringLiteral("FILE.pdf"));
-  const QCommandLineOption exportDir(QStringLiteral("export-dir"), QStringLiteral("Write every chart (PNG, SVG), the PDF report and the CSVs into DIR when the run finishes."), QStringLiteral("DIR"));
-  const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of the window when the run finishes."), QStringLiteral("FILE.png"));
-  const QCommandLineOption screenshotAfter(QStringLiteral("screenshot-after"), QStringLiteral("Take the screenshot once N requests are done (mid-run) instead."), QStringLiteral("N"));
-  const QCommandLineOption quit(QStringLiteral("quit-when-done"), QStringLiteral("Exit when the run and the exports are done (exit code 1 if the run failed)."));
-  const QCommandLineOption lag(QStringLiteral("measure-lag"), QStringLiteral("Measure event-loop lag during the run; print p50/p99 at exit."));
-  parser.addOptions({scenario, device, granularity, blockSize, policy, maxSize, ttl, model, seed, noBaseline, autorun, report,
-                     exportDir, screenshot, screenshotAfter, quit, lag});
-  parser.addPositionalArgument(QStringLiteral("scenario"), QStringLiteral("Same as --scenario."), QStringLiteral("[scenario]"));
+  const QCommandLineOption scenario(
+      QStringLiteral("scenario"),
+      QStringLiteral("Bundled scenario name, scenario .json or Mooncake .jsonl trace."),
+      QStringLiteral("NAME|FILE"));
+  const QCommandLineOption device(QStringLiteral("device"),
+                                  QStringLiteral("Compute device: cpu, cuda or auto."),
+                                  QStringLiteral("DEVICE"));
+  const QCommandLineOption granularity(QStringLiteral("granularity"),
+                                       QStringLiteral("Cache granularity: prompt, block or radix."),
+                                       QStringLiteral("G"));
+  const QCommandLineOption blockSize(QStringLiteral("block-size"),
+                                     QStringLiteral("Tokens per block (block granularity)."),
+                                     QStringLiteral("N"));
+  const QCommandLineOption policy(QStringLiteral("policy"),
+                                  QStringLiteral("Eviction policy: %1.").arg(joined(policyNames())),
+                                  QStringLiteral("P"));
+  const QCommandLineOption maxSize(QStringLiteral("max-size"),
+                                   QStringLiteral("Cache max size, e.g. 256MiB or 1.5GB."),
+                                   QStringLiteral("SIZE"));
+  const QCommandLineOption ttl(QStringLiteral("ttl"),
+                               QStringLiteral("Entry time to live, e.g. 30s, 5m; 0 or off = never."),
+                               QStringLiteral("DURATION"));
+  const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model preset."),
+                                 QStringLiteral("PRESET"));
+  const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Scenario seed (prompts)."),
+                                QStringLiteral("N"));
+  const QCommandLineOption noBaseline(QStringLiteral("no-baseline"),
+                                      QStringLiteral("Do not also run every request uncached (no speedup)."));
+  const QCommandLineOption autorun(QStringLiteral("autorun"),
+                                   QStringLiteral("Start the run as soon as the window is up."));
+  const QCommandLineOption report(QStringLiteral("export-report"),
+                                  QStringLiteral("Write a PDF report when the run finishes."),
+                                  QStringLiteral("FILE.pdf"));
+  const QCommandLineOption exportDir(
+      QStringLiteral("export-dir"),
+      QStringLiteral(
+          "Write every chart (PNG, SVG), the PDF report and the CSVs into DIR when the run finishes."),
+      QStringLiteral("DIR"));
+  const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                      QStringLiteral("Save a PNG of the window when the run finishes."),
+                                      QStringLiteral("FILE.png"));
+  const QCommandLineOption screenshotAfter(
+      QStringLiteral("screenshot-after"),
+      QStringLiteral("Take the screenshot once N requests are done (mid-run) instead."), QStringLiteral("N"));
+  const QCommandLineOption quit(
+      QStringLiteral("quit-when-done"),
+      QStringLiteral("Exit when the run and the exports are done (exit code 1 if the run failed)."));
+  const QCommandLineOption lag(
+      QStringLiteral("measure-lag"),
+      QStringLiteral("Measure event-loop lag during the run; print p50/p99 at exit."));
+  parser.addOptions({scenario, device, granularity, blockSize, policy, maxSize, ttl, model, seed, noBaseline,
+                     autorun, report, exportDir, screenshot, screenshotAfter, quit, lag});
+  parser.addPositionalArgument(QStringLiteral("scenario"), QStringLiteral("Same as --scenario."),
+                               QStringLiteral("[scenario]"));
 
   if (!parser.parse(args)) {
     result.error = parser.errorText();
@@ -65,21 +100,23 @@ CommandLineResult parseCommandLine(const QStringList& args) {
     return result;
   }
   if (parser.positionalArguments().size() > 1) {
-    result.error = QStringLiteral("expected at most one scenario, got: %1").arg(parser.positionalArguments().join(QLatin1Char(' ')));
+    result.error = QStringLiteral("expected at most one scenario, got: %1")
+                       .arg(parser.positionalArguments().join(QLatin1Char(' ')));
     return result;
   }
 
   CommandLineOptions& o = result.options;
   const QString flag = [&]() -> QString {
     RunSettings s;
-    s.scenario.clear();   // "" = keep the window's scenario, override only what was given
+    s.scenario.clear();  // "" = keep the window's scenario, override only what was given
     bool any = false;
     QString current;
     try {
       if (parser.isSet(scenario) || !parser.positionalArguments().isEmpty()) {
         current = QStringLiteral("--scenario");
-        s.scenario = str(parser.isSet(scenario) ? parser.value(scenario) : parser.positionalArguments().first());
-        resolveScenario(s.scenario, defaultScenarioDir());   // throws, listing the bundled names
+        s.scenario =
+            str(parser.isSet(scenario) ? parser.value(scenario) : parser.positionalArguments().first());
+        resolveScenario(s.scenario, defaultScenarioDir());  // throws, listing the bundled names
         any = true;
       }
       if (parser.isSet(device)) {
@@ -103,7 +140,9 @@ CommandLineResult parseCommandLine(const QStringList& args) {
         current = QStringLiteral("--policy");
         s.policy = str(parser.value(policy));
         if (!findPolicy(*s.policy))
-          throw InputError("", 0, "", "unknown policy " + quoteForError(*s.policy) + " (choose " + str(joined(policyNames())) + ")");
+          throw InputError(
+              "", 0, "",
+              "unknown policy " + quoteForError(*s.policy) + " (choose " + str(joined(policyNames())) + ")");
         any = true;
       }
       if (parser.isSet(maxSize)) {
@@ -123,7 +162,9 @@ CommandLineResult parseCommandLine(const QStringList& args) {
         if (!findModelPreset(*s.model)) {
           std::vector<std::string> names;
           for (const ModelConfig& c : modelPresets()) names.push_back(c.name);
-          throw InputError("", 0, "", "unknown model preset " + quoteForError(*s.model) + " (choose " + str(joined(names)) + ")");
+          throw InputError(
+              "", 0, "",
+              "unknown model preset " + quoteForError(*s.model) + " (choose " + str(joined(names)) + ")");
         }
         any = true;
       }
@@ -138,7 +179,8 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       }
       if (parser.isSet(screenshotAfter)) {
         current = QStringLiteral("--screenshot-after");
-        o.screenshotAfterRequests = int(parseCount(str(parser.value(screenshotAfter)), "screenshot-after", 1, 1000000));
+        o.screenshotAfterRequests =
+            int(parseCount(str(parser.value(screenshotAfter)), "screenshot-after", 1, 1000000));
       }
     } catch (const InputError& e) {
       return current + QStringLiteral(": ") + QString::fromStdString(e.message);
@@ -159,7 +201,8 @@ CommandLineResult parseCommandLine(const QStringList& args) {
   o.exportDir = parser.value(exportDir);
   o.screenshot = parser.value(screenshot);
   if (o.quitWhenDone && !o.autorun) {
-    result.error = QStringLiteral("--quit-when-done: needs --autorun (there is no run to wait for otherwise)");
+    result.error =
+        QStringLiteral("--quit-when-done: needs --autorun (there is no run to wait for otherwise)");
     return result;
   }
   return result;

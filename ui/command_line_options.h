@@ -3,12 +3,11 @@
 // The desktop app's command line (QCommandLineParser): a scenario and the same cache parameters as
 // `kvlab-cli run`, plus unattended mode (--autorun, --export-report, --screenshot, --quit-when-done) and
 // --measure-lag. Values are checked with the core parsers; a bad one yields a message naming the flag.
-#include "core/runner/run_types.h"
-
 #include <QString>
 #include <QStringList>
-
 #include <optional>
+
+#include "core/runner/run_types.h"
 
 namespace kvlab {
 
@@ -25,8 +24,8 @@ struct CommandLineOptions {
 
 struct CommandLineResult {
   CommandLineOptions options;
-  QString error;                    // non-empty: print it and exit with code 2
-  bool exitNow = false;             // --help / --version were handled (text in `message`)
+  QString error;         // non-empty: print it and exit with code 2
+  bool exitNow = false;  // --help / --version were handled (text in `message`)
   QString message;
 };
 

@@ -1,13 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ui/control_panel.h"
 
-#include "core/model/compute_info.h"
-#include "core/model/model_config.h"
-#include "core/policies/policy_registry.h"
-#include "core/runner/scenario_runner.h"
-#include "core/workload/scenario.h"
-#include "core/workload/units.h"
-
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -24,14 +17,20 @@
 #include <QStandardItemModel>
 #include <QToolButton>
 #include <QVBoxLayout>
-
 #include <cmath>
+
+#include "core/model/compute_info.h"
+#include "core/model/model_config.h"
+#include "core/policies/policy_registry.h"
+#include "core/runner/scenario_runner.h"
+#include "core/util/units.h"
+#include "core/workload/scenario.h"
 
 namespace kvlab {
 
 namespace {
-constexpr double kMinSizeLog2 = 20;   // 1 MiB
-constexpr double kMaxSizeLog2 = 36;   // 64 GiB
+constexpr double kMinSizeLog2 = 20;  // 1 MiB
+constexpr double kMaxSizeLog2 = 36;  // 64 GiB
 constexpr double kMinTtlMs = 100;
 constexpr double kMaxTtlMs = 2 * 3600 * 1000;
 
@@ -41,7 +40,7 @@ QString qs(const std::string& s) { return QString::fromStdString(s); }
 Bytes ControlPanel::sliderToBytes(int position) {
   const double log2 = kMinSizeLog2 + (kMaxSizeLog2 - kMinSizeLog2) * double(position) / kSizeSteps;
   const double bytes = std::exp2(log2);
-  return Bytes(std::llround(bytes / 1024.0)) * 1024;   // whole KiB
+  return Bytes(std::llround(bytes / 1024.0)) * 1024;  // whole KiB
 }
 
 int ControlPanel::bytesToSlider(Bytes bytes) {
@@ -62,7 +61,8 @@ int ControlPanel::ttlToSlider(TimeMs ttlMs) {
   return std::clamp(1 + int(std::lround(t * (kTtlSteps - 1))), 1, kTtlSteps);
 }
 
-ControlPanel::ControlPanel(RunController* controller, QWidget* parent) : QWidget(parent), m_controller(controller) {
+ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
+    : QWidget(parent), m_controller(controller) {
   // Scenario
   m_scenario = new QComboBox(this);
   m_scenario->setObjectName(QStringLiteral("scenarioCombo"));
@@ -94,7 +94,8 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent) : QWidget
   m_model->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   m_model->setMinimumContentsLength(14);
   for (const ModelConfig& preset : modelPresets()) {
-    const QString text = preset.computable ? qs(preset.name) : tr("%1 (trace replay only)").arg(qs(preset.name));
+    const QString text =
+        preset.computable ? qs(preset.name) : tr("%1 (trace replay only)").arg(qs(preset.name));
     m_model->addItem(text, qs(preset.name));
     m_model->setItemData(m_model->count() - 1,
                          tr("%1 layers, %2 K/V heads × %3, %4 of K/V per token")
@@ -107,8 +108,9 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent) : QWidget
   m_granularity = new QComboBox(this);
   m_granularity->setObjectName(QStringLiteral("granularityCombo"));
   for (const std::string& name : granularityNames()) m_granularity->addItem(qs(name), qs(name));
-  m_granularity->setToolTip(tr("prompt: whole prompts per layer · block: fixed-size token blocks · radix: a token "
-                               "tree sharing every common prefix"));
+  m_granularity->setToolTip(
+      tr("prompt: whole prompts per layer · block: fixed-size token blocks · radix: a token "
+         "tree sharing every common prefix"));
   m_blockSize = new QSpinBox(this);
   m_blockSize->setObjectName(QStringLiteral("blockSizeSpin"));
   m_blockSize->setRange(1, 65536);
@@ -120,9 +122,11 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent) : QWidget
   if (!cudaAvailable()) {
     if (auto* items = qobject_cast<QStandardItemModel*>(m_device->model())) {
       items->item(1)->setEnabled(false);
-      items->item(1)->setToolTip(tr("No CUDA device: this LibTorch build or this machine has no usable GPU."));
+      items->item(1)->setToolTip(
+          tr("No CUDA device: this LibTorch build or this machine has no usable GPU."));
     }
-    m_device->setToolTip(tr("cuda is disabled: no CUDA device is available to LibTorch %1.").arg(qs(torchVersion())));
+    m_device->setToolTip(
+        tr("cuda is disabled: no CUDA device is available to LibTorch %1.").arg(qs(torchVersion())));
   }
   m_seed = new QSpinBox(this);
   m_seed->setObjectName(QStringLiteral("seedSpin"));
@@ -143,8 +147,9 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent) : QWidget
   m_maxSize = new QSlider(Qt::Horizontal, this);
   m_maxSize->setObjectName(QStringLiteral("maxSizeSlider"));
   m_maxSize->setRange(0, kSizeSteps);
-  m_maxSize->setPageStep(kSizeSteps / 16);   // one page = a factor of 2
-  m_maxSize->setToolTip(tr("Cache max size, log scale 1 MiB … 64 GiB. Lowering it during a run evicts at once."));
+  m_maxSize->setPageStep(kSizeSteps / 16);  // one page = a factor of 2
+  m_maxSize->setToolTip(
+      tr("Cache max size, log scale 1 MiB … 64 GiB. Lowering it during a run evicts at once."));
   m_maxSizeLabel = new QLabel(this);
   m_maxSizeLabel->setObjectName(QStringLiteral("maxSizeLabel"));
   m_maxSizeLabel->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("1023.99 MiB")));
@@ -152,8 +157,9 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent) : QWidget
   m_ttl->setObjectName(QStringLiteral("ttlSlider"));
   m_ttl->setRange(0, kTtlSteps);
   m_ttl->setPageStep(kTtlSteps / 10);
-  m_ttl->setToolTip(tr("Time to live on the scenario's clock, log scale 100 ms … 2 h; far left = off. Entries "
-                       "unused for longer expire."));
+  m_ttl->setToolTip(
+      tr("Time to live on the scenario's clock, log scale 100 ms … 2 h; far left = off. Entries "
+         "unused for longer expire."));
   m_ttlLabel = new QLabel(this);
   m_ttlLabel->setObjectName(QStringLiteral("ttlLabel"));
   m_ttlLabel->setMinimumWidth(m_maxSizeLabel->minimumWidth());
@@ -305,7 +311,8 @@ void ControlPanel::restoreSettings(const QSettings& store) {
   RunSettings s;
   s.scenario = store.value(g + QStringLiteral("scenario")).toString().toStdString();
   // A remembered file that is gone falls back to the first bundled scenario.
-  if (m_scenario->findData(qs(s.scenario)) < 0 && !QFileInfo::exists(qs(s.scenario))) s.scenario = bundledScenarioNames().front();
+  if (m_scenario->findData(qs(s.scenario)) < 0 && !QFileInfo::exists(qs(s.scenario)))
+    s.scenario = bundledScenarioNames().front();
   s.device = store.value(g + QStringLiteral("device"), QStringLiteral("cpu")).toString().toStdString();
   try {
     s.granularity = parseGranularity(store.value(g + QStringLiteral("granularity")).toString().toStdString());
@@ -313,7 +320,8 @@ void ControlPanel::restoreSettings(const QSettings& store) {
   }
   s.blockSize = store.value(g + QStringLiteral("blockSize"), 16).toUInt();
   s.policy = store.value(g + QStringLiteral("policy")).toString().toStdString();
-  s.maxBytes = store.value(g + QStringLiteral("maxBytes"), QVariant::fromValue<qulonglong>(1ull << 30)).toULongLong();
+  s.maxBytes =
+      store.value(g + QStringLiteral("maxBytes"), QVariant::fromValue<qulonglong>(1ull << 30)).toULongLong();
   s.ttlMs = store.value(g + QStringLiteral("ttlMs"), 0).toLongLong();
   s.model = store.value(g + QStringLiteral("model")).toString().toStdString();
   const int seed = store.value(g + QStringLiteral("seed"), -1).toInt();
@@ -331,8 +339,9 @@ void ControlPanel::addScenarioPath(const QString& path) {
 }
 
 void ControlPanel::openScenarioFile() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Open scenario or trace"), QString(),
-                                                    tr("Scenarios and traces (*.json *.jsonl);;All files (*)"));
+  const QString path =
+      QFileDialog::getOpenFileName(this, tr("Open scenario or trace"), QString(),
+                                   tr("Scenarios and traces (*.json *.jsonl);;All files (*)"));
   if (path.isEmpty()) return;
   addScenarioPath(path);
   setCombo(m_scenario, path);
@@ -353,7 +362,7 @@ void ControlPanel::loadScenarioDefaults() {
     setCombo(m_model, qs(spec.model));
     setCombo(m_granularity, qs(spec.cache.granularity));
     m_blockSize->setValue(int(spec.cache.blockSize));
-    m_loadingDefaults = true;   // defaults of the next run, not a live change
+    m_loadingDefaults = true;  // defaults of the next run, not a live change
     setCombo(m_policy, qs(spec.cache.policy));
     m_maxSize->setValue(bytesToSlider(spec.cache.maxSizeBytes));
     m_ttl->setValue(ttlToSlider(spec.cache.ttlMs));
@@ -390,7 +399,7 @@ void ControlPanel::onPolicyChanged() {
 
 void ControlPanel::onStateChanged(RunController::State state) {
   const bool idle = state == RunController::State::Idle;
-  m_run->setEnabled(true);   // during a run: restart with the current settings
+  m_run->setEnabled(true);  // during a run: restart with the current settings
   m_run->setText(idle ? tr("Run") : tr("Restart"));
   m_pause->setEnabled(state == RunController::State::Running || state == RunController::State::Paused);
   m_pause->setText(state == RunController::State::Paused ? tr("Resume") : tr("Pause"));

@@ -3,10 +3,10 @@
 // The control dock: scenario, model, granularity, block size, device, seed (next run) and policy, max size,
 // TTL (live: applied to the running cache at once through RunController), plus Run / Pause / Step / Stop /
 // Reset. Observes the RunController's state to enable the buttons.
+#include <QWidget>
+
 #include "core/runner/run_types.h"
 #include "ui/run_controller.h"
-
-#include <QWidget>
 
 class QCheckBox;
 class QComboBox;
@@ -42,7 +42,7 @@ public:
   static int ttlToSlider(TimeMs ttlMs);
 
 public Q_SLOTS:
-  void openScenarioFile();   // file dialog; adds the file to the picker and selects it
+  void openScenarioFile();  // file dialog; adds the file to the picker and selects it
   void run();
   void togglePause();
   void step();
@@ -50,7 +50,7 @@ public Q_SLOTS:
   void reset();
 
 Q_SIGNALS:
-  void resetRequested();             // stop and clear the charts
+  void resetRequested();  // stop and clear the charts
   void liveMaxBytesChanged(kvlab::Bytes bytes);
   void scenarioChanged(const QString& description);
 

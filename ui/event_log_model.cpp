@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "ui/event_log_model.h"
 
-#include "core/workload/units.h"
-#include "ui/chart_palette.h"
-
 #include <algorithm>
+
+#include "core/util/units.h"
+#include "ui/chart_palette.h"
 
 namespace kvlab {
 
@@ -13,7 +13,9 @@ EventLogModel::EventLogModel(std::size_t capacity, QObject* parent)
   m_ring.resize(m_capacity);
 }
 
-const CacheEvent& EventLogModel::event(int row) const { return m_ring[(m_head + std::size_t(row)) % m_capacity]; }
+const CacheEvent& EventLogModel::event(int row) const {
+  return m_ring[(m_head + std::size_t(row)) % m_capacity];
+}
 
 std::uint64_t EventLogModel::sequence(int row) const { return m_total - m_count + std::uint64_t(row) + 1; }
 
@@ -60,35 +62,46 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
   if (role == TypeRole) return int(e.type);
   if (role == LayerRole) return int(e.layer);
   if (role == Qt::ForegroundRole && index.column() == Type) {
-    return e.type == CacheEventType::Eviction ? ChartPalette::eviction(e.evictReason) : ChartPalette::eventType(e.type);
+    return e.type == CacheEventType::Eviction ? ChartPalette::eviction(e.evictReason)
+                                              : ChartPalette::eventType(e.type);
   }
   if (role == Qt::TextAlignmentRole)
     return index.column() == Type || index.column() == Reason ? int(Qt::AlignLeft | Qt::AlignVCenter)
                                                               : int(Qt::AlignRight | Qt::AlignVCenter);
   if (role != Qt::DisplayRole && role != Qt::ToolTipRole) return {};
   switch (Column(index.column())) {
-    case Sequence: return QVariant::fromValue<qulonglong>(sequence(index.row()));
-    case Time: return QString::fromStdString(formatDurationMs(e.timeMs));
-    case Type: return QString::fromLatin1(toString(e.type).data(), qsizetype(toString(e.type).size()));
+    case Sequence:
+      return QVariant::fromValue<qulonglong>(sequence(index.row()));
+    case Time:
+      return QString::fromStdString(formatDurationMs(e.timeMs));
+    case Type:
+      return QString::fromLatin1(toString(e.type).data(), qsizetype(toString(e.type).size()));
     case Reason:
       if (e.type == CacheEventType::Eviction)
         return QString::fromLatin1(toString(e.evictReason).data(), qsizetype(toString(e.evictReason).size()));
       if (e.type == CacheEventType::Miss)
         return QString::fromLatin1(toString(e.missReason).data(), qsizetype(toString(e.missReason).size()));
       return QString();
-    case Layer: return e.layer == kAllLayers ? tr("all") : QString::number(e.layer);
-    case Block: return e.block < 0 ? QString() : QString::number(e.block);
-    case Entry: return e.entryId ? QString::number(e.entryId) : QString();
-    case Tokens: return e.tokens;
-    case Size: return QString::fromStdString(formatBytes(e.bytes));
-    case ColumnCount: break;
+    case Layer:
+      return e.layer == kAllLayers ? tr("all") : QString::number(e.layer);
+    case Block:
+      return e.block < 0 ? QString() : QString::number(e.block);
+    case Entry:
+      return e.entryId ? QString::number(e.entryId) : QString();
+    case Tokens:
+      return e.tokens;
+    case Size:
+      return QString::fromStdString(formatBytes(e.bytes));
+    case ColumnCount:
+      break;
   }
   return {};
 }
 
 QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  static const char* const kNames[] = {"#", "Time", "Type", "Reason", "Layer", "Block", "Entry", "Tokens", "Size"};
+  static const char* const kNames[] = {"#",     "Time",  "Type",   "Reason", "Layer",
+                                       "Block", "Entry", "Tokens", "Size"};
   if (section < 0 || section >= ColumnCount) return {};
   return tr(kNames[section]);
 }

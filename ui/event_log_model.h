@@ -3,12 +3,11 @@
 // The newest cache events as a table: a bounded ring buffer (capacity() rows). Appending past the capacity
 // drops the oldest rows first (beginRemoveRows), then inserts the new ones at the end (beginInsertRows), so
 // views and proxies stay consistent. GUI thread only; fed in batches by EventLogPanel.
-#include "core/cache/cache_types.h"
-
 #include <QAbstractTableModel>
-
 #include <deque>
 #include <vector>
+
+#include "core/cache/cache_types.h"
 
 namespace kvlab {
 
@@ -16,14 +15,14 @@ class EventLogModel : public QAbstractTableModel {
   Q_OBJECT
 public:
   enum Column { Sequence, Time, Type, Reason, Layer, Block, Entry, Tokens, Size, ColumnCount };
-  enum Role { TypeRole = Qt::UserRole + 1, LayerRole };   // CacheEventType as int; layer (-1 = all)
+  enum Role { TypeRole = Qt::UserRole + 1, LayerRole };  // CacheEventType as int; layer (-1 = all)
 
   explicit EventLogModel(std::size_t capacity = 20000, QObject* parent = nullptr);
 
   std::size_t capacity() const { return m_capacity; }
   std::uint64_t totalAppended() const { return m_total; }
   const CacheEvent& event(int row) const;
-  std::uint64_t sequence(int row) const;   // 1-based number of the event within the run
+  std::uint64_t sequence(int row) const;  // 1-based number of the event within the run
 
   void append(const std::deque<CacheEvent>& events);
   void append(const std::vector<CacheEvent>& events);
@@ -39,10 +38,10 @@ private:
   void appendRange(const Container& events);
 
   std::size_t m_capacity;
-  std::vector<CacheEvent> m_ring;   // m_capacity slots; row r lives in m_ring[(m_head + r) % m_capacity]
+  std::vector<CacheEvent> m_ring;  // m_capacity slots; row r lives in m_ring[(m_head + r) % m_capacity]
   std::size_t m_head = 0;
-  std::size_t m_count = 0;          // rows
-  std::uint64_t m_total = 0;        // events ever appended since clear()
+  std::size_t m_count = 0;    // rows
+  std::uint64_t m_total = 0;  // events ever appended since clear()
 };
 
 }  // namespace kvlab

@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ui/event_log_panel.h"
 
-#include "ui/event_log_filter.h"
-#include "ui/event_log_model.h"
-#include "ui/run_history.h"
-
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -13,9 +9,14 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "ui/event_log_filter.h"
+#include "ui/event_log_model.h"
+#include "ui/run_history.h"
+
 namespace kvlab {
 
-EventLogPanel::EventLogPanel(const RunHistory* history, QWidget* parent) : QWidget(parent), m_history(history) {
+EventLogPanel::EventLogPanel(const RunHistory* history, QWidget* parent)
+    : QWidget(parent), m_history(history) {
   m_model = new EventLogModel(20000, this);
   m_filter = new EventLogFilter(this);
   m_filter->setSourceModel(m_model);
@@ -23,7 +24,8 @@ EventLogPanel::EventLogPanel(const RunHistory* history, QWidget* parent) : QWidg
   m_type = new QComboBox(this);
   m_type->setObjectName(QStringLiteral("eventTypeFilter"));
   m_type->addItem(tr("All types"), -1);
-  for (CacheEventType t : {CacheEventType::Insert, CacheEventType::Hit, CacheEventType::Miss, CacheEventType::Eviction})
+  for (CacheEventType t :
+       {CacheEventType::Insert, CacheEventType::Hit, CacheEventType::Miss, CacheEventType::Eviction})
     m_type->addItem(QString::fromLatin1(toString(t).data(), qsizetype(toString(t).size())), int(t));
   m_layer = new QComboBox(this);
   m_layer->setObjectName(QStringLiteral("eventLayerFilter"));
@@ -92,12 +94,16 @@ void EventLogPanel::onRunStarted() {
 void EventLogPanel::applyFilters() {
   const int type = m_type->currentData().toInt();
   m_filter->setTypeFilter(type < 0 ? std::nullopt : std::optional<CacheEventType>(CacheEventType(type)));
-  m_filter->setLayerFilter(m_layer->currentData().isValid() ? m_layer->currentData().toInt() : EventLogFilter::kAnyLayer);
+  m_filter->setLayerFilter(m_layer->currentData().isValid() ? m_layer->currentData().toInt()
+                                                            : EventLogFilter::kAnyLayer);
   updateCount();
 }
 
 void EventLogPanel::updateCount() {
-  m_count->setText(tr("%1 shown · newest %2 of %3 kept").arg(m_filter->rowCount()).arg(m_model->rowCount()).arg(m_model->totalAppended()));
+  m_count->setText(tr("%1 shown · newest %2 of %3 kept")
+                       .arg(m_filter->rowCount())
+                       .arg(m_model->rowCount())
+                       .arg(m_model->totalAppended()));
 }
 
 }  // namespace kvlab

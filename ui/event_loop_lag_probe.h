@@ -6,7 +6,6 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
-
 #include <vector>
 
 namespace kvlab {
@@ -17,13 +16,13 @@ public:
   static constexpr int kIntervalMs = 10;
   explicit EventLoopLagProbe(QObject* parent = nullptr);
 
-  void start();   // clears earlier samples
+  void start();  // clears earlier samples
   void stop();
   bool isRunning() const { return m_timer.isActive(); }
   std::size_t samples() const { return m_lateMs.size(); }
-  double percentileMs(double p) const;   // p in [0, 100]; 0 without samples
+  double percentileMs(double p) const;  // p in [0, 100]; 0 without samples
   double maxMs() const { return percentileMs(100); }
-  QString report() const;                // "event-loop lag over N ticks: p50 X ms, p99 Y ms, max Z ms"
+  QString report() const;  // "event-loop lag over N ticks: p50 X ms, p99 Y ms, max Z ms"
 
 private:
   void onTick();

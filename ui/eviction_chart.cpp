@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include "ui/eviction_chart.h"
 
-#include "ui/chart_palette.h"
-#include "ui/run_history.h"
-
 #include <QtCharts/QChart>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
 
+#include "ui/chart_palette.h"
+#include "ui/run_history.h"
+
 namespace kvlab {
 
 namespace {
-constexpr std::array<EvictReason, 3> kReasons = {EvictReason::Capacity, EvictReason::Ttl, EvictReason::PolicyChange};
+constexpr std::array<EvictReason, 3> kReasons = {EvictReason::Capacity, EvictReason::Ttl,
+                                                 EvictReason::PolicyChange};
 }
 
 EvictionChart::EvictionChart(const RunHistory* history, QWidget* parent)
@@ -54,7 +55,7 @@ void EvictionChart::refresh() {
       points.append(QPointF(0, 0));
       for (const RequestPoint& p : run->points) {
         const double y = double(p.evictions[reason]);
-        if (points.last().y() != y) points.append(QPointF(p.timeS, points.last().y()));   // step
+        if (points.last().y() != y) points.append(QPointF(p.timeS, points.last().y()));  // step
         points.append(QPointF(p.timeS, y));
       }
       if (run->liveAhead) {

@@ -2,9 +2,9 @@
 #pragma once
 // Chart 3: evictions over the scenario's simulated time, one cumulative step line per reason (capacity,
 // TTL, policy change). Live events between requests extend the lines at once.
-#include "ui/chart_panel.h"
-
 #include <array>
+
+#include "ui/chart_panel.h"
 
 class QValueAxis;
 class QLineSeries;
@@ -22,7 +22,7 @@ protected:
 private:
   QValueAxis* m_x = nullptr;
   QValueAxis* m_y = nullptr;
-  std::array<QLineSeries*, 3> m_series{};   // Capacity, Ttl, PolicyChange
+  std::array<QLineSeries*, 3> m_series{};  // Capacity, Ttl, PolicyChange
 };
 
 }  // namespace kvlab

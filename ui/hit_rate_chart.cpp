@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "ui/hit_rate_chart.h"
 
-#include "ui/chart_palette.h"
-#include "ui/run_history.h"
-
 #include <QtCharts/QChart>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
+
+#include "ui/chart_palette.h"
+#include "ui/run_history.h"
 
 namespace kvlab {
 
@@ -15,7 +15,8 @@ QList<QPointF> cumulativePoints(const RunTrack& run) {
   QList<QPointF> points;
   points.reserve(qsizetype(run.points.size()));
   for (const RequestPoint& p : run.points)
-    points.append(QPointF(p.index + 1, p.cumQueriedTokens ? 100.0 * double(p.cumHitTokens) / double(p.cumQueriedTokens) : 0.0));
+    points.append(QPointF(
+        p.index + 1, p.cumQueriedTokens ? 100.0 * double(p.cumHitTokens) / double(p.cumQueriedTokens) : 0.0));
   return points;
 }
 }  // namespace
@@ -39,7 +40,9 @@ HitRateChart::HitRateChart(const RunHistory* history, QWidget* parent)
   m_cumulative = addLine(tr("cumulative"), ChartPalette::hit(), 2.5, m_x, m_y);
   m_windowed = addLine(tr("last %1 requests").arg(kWindow), ChartPalette::windowed(), 1.5, m_x, m_y);
   m_cumulative->setObjectName(QStringLiteral("hitRateCumulative"));
-  const auto tip = [](const QPointF& p) { return tr("request %1: %2 % of tokens from cache").arg(qRound(p.x())).arg(p.y(), 0, 'f', 1); };
+  const auto tip = [](const QPointF& p) {
+    return tr("request %1: %2 % of tokens from cache").arg(qRound(p.x())).arg(p.y(), 0, 'f', 1);
+  };
   attachTooltip(m_cumulative, tip);
   attachTooltip(m_windowed, tip);
   m_x->setRange(1, 10);
@@ -59,7 +62,8 @@ void HitRateChart::refresh() {
   if (run) {
     windowed.reserve(qsizetype(run->points.size()));
     for (std::size_t i = 0; i < run->points.size(); ++i)
-      windowed.append(QPointF(run->points[i].index + 1, 100.0 * RunHistory::windowedHitRate(*run, i, kWindow)));
+      windowed.append(
+          QPointF(run->points[i].index + 1, 100.0 * RunHistory::windowedHitRate(*run, i, kWindow)));
     maxX = std::max<double>(maxX, double(run->points.size()));
     maxX = std::max<double>(maxX, double(run->info.requestsTotal));
   }

@@ -11,7 +11,7 @@ namespace kvlab {
 class HitRateChart : public ChartPanel {
   Q_OBJECT
 public:
-  static constexpr std::size_t kWindow = 8;   // requests in the windowed rate
+  static constexpr std::size_t kWindow = 8;  // requests in the windowed rate
   explicit HitRateChart(const RunHistory* history, QWidget* parent = nullptr);
 
 protected:

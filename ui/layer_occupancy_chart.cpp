@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ui/layer_occupancy_chart.h"
 
-#include "core/workload/units.h"
-#include "ui/chart_palette.h"
-#include "ui/run_history.h"
-
 #include <QCursor>
 #include <QToolTip>
 #include <QtCharts/QBarCategoryAxis>
@@ -13,6 +9,10 @@
 #include <QtCharts/QChart>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
+
+#include "core/util/units.h"
+#include "ui/chart_palette.h"
+#include "ui/run_history.h"
 
 namespace kvlab {
 
@@ -52,7 +52,8 @@ LayerOccupancyChart::LayerOccupancyChart(const RunHistory* history, QWidget* par
   m_bars->attachAxis(m_bytes);
   m_entryLine = addLine(tr("entries"), ChartPalette::entries(), 1.5, m_layerAxis, m_entries);
   m_entryLine->setPointsVisible(true);
-  m_share = addLine(tr("max size / layers"), ChartPalette::maxSize(), 2.0, m_layerAxis, m_bytes, Qt::DashLine);
+  m_share =
+      addLine(tr("max size / layers"), ChartPalette::maxSize(), 2.0, m_layerAxis, m_bytes, Qt::DashLine);
   m_bytesSet->setObjectName(QStringLiteral("layerBytes"));
   m_share->setObjectName(QStringLiteral("layerShare"));
 
@@ -65,12 +66,15 @@ LayerOccupancyChart::LayerOccupancyChart(const RunHistory* history, QWidget* par
     if (!run || index < 0 || std::size_t(index) >= run->live.layerBytes.size()) return;
     const std::uint64_t entries =
         std::size_t(index) < run->live.layerEntries.size() ? run->live.layerEntries[std::size_t(index)] : 0;
-    QToolTip::showText(QCursor::pos(), tr("layer %1: %2 in %3 entries")
-                                           .arg(index)
-                                           .arg(QString::fromStdString(formatBytes(run->live.layerBytes[std::size_t(index)])))
-                                           .arg(entries));
+    QToolTip::showText(QCursor::pos(),
+                       tr("layer %1: %2 in %3 entries")
+                           .arg(index)
+                           .arg(QString::fromStdString(formatBytes(run->live.layerBytes[std::size_t(index)])))
+                           .arg(entries));
   });
-  attachTooltip(m_entryLine, [](const QPointF& p) { return tr("layer %1: %2 entries").arg(qRound(p.x())).arg(qRound64(p.y())); });
+  attachTooltip(m_entryLine, [](const QPointF& p) {
+    return tr("layer %1: %2 entries").arg(qRound(p.x())).arg(qRound64(p.y()));
+  });
   m_bytes->setRange(0, 1);
   m_entries->setRange(0, 1);
 }
@@ -98,8 +102,10 @@ void LayerOccupancyChart::refresh() {
   // As in the memory chart: a share far above the bars would flatten them; then the legend names it.
   const bool shareOffScale = share > 4 * maxBytes && cache && cache->usedBytes > 0;
   if (!shareOffScale) maxBytes = std::max(maxBytes, share);
-  m_share->setName(shareOffScale ? tr("max size / layers = %1 (above)").arg(QString::fromStdString(formatBytes(Bytes(share))))
-                                 : tr("max size / layers"));
+  m_share->setName(
+      shareOffScale
+          ? tr("max size / layers = %1 (above)").arg(QString::fromStdString(formatBytes(Bytes(share))))
+          : tr("max size / layers"));
   m_scale = byteScale(maxBytes);
   m_bytes->setTitleText(tr("Bytes per layer (%1)").arg(m_scale.unit));
   QList<qreal> values;
@@ -107,7 +113,8 @@ void LayerOccupancyChart::refresh() {
   values.reserve(layers);
   for (int l = 0; l < layers; ++l) {
     values.append(double(cache->layerBytes[std::size_t(l)]) / m_scale.divisor);
-    const std::uint64_t n = std::size_t(l) < cache->layerEntries.size() ? cache->layerEntries[std::size_t(l)] : 0;
+    const std::uint64_t n =
+        std::size_t(l) < cache->layerEntries.size() ? cache->layerEntries[std::size_t(l)] : 0;
     entries.append(QPointF(l, double(n)));
   }
   if (m_bytesSet->count() != layers) {
@@ -118,7 +125,8 @@ void LayerOccupancyChart::refresh() {
   }
   m_entryLine->replace(entries);
   QList<QPointF> shareLine;
-  if (layers > 0 && !shareOffScale) shareLine = {QPointF(-0.5, share / m_scale.divisor), QPointF(layers - 0.5, share / m_scale.divisor)};
+  if (layers > 0 && !shareOffScale)
+    shareLine = {QPointF(-0.5, share / m_scale.divisor), QPointF(layers - 0.5, share / m_scale.divisor)};
   m_share->replace(shareLine);
   setNiceRange(m_bytes, 0, maxBytes / m_scale.divisor * 1.08);
   setCountRange(m_entries, maxEntries);

@@ -22,8 +22,8 @@ protected:
   void refresh() override;
 
 private:
-  QBarCategoryAxis* m_x = nullptr;      // hidden: places the bars
-  QValueAxis* m_layerAxis = nullptr;    // shown: layer numbers, every 4th when there are many
+  QBarCategoryAxis* m_x = nullptr;    // hidden: places the bars
+  QValueAxis* m_layerAxis = nullptr;  // shown: layer numbers, every 4th when there are many
   QValueAxis* m_bytes = nullptr;
   QValueAxis* m_entries = nullptr;
   QBarSeries* m_bars = nullptr;

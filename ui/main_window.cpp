@@ -1,21 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ui/main_window.h"
 
-#include "ui/about_dialog.h"
-#include "ui/control_panel.h"
-#include "ui/event_log_model.h"
-#include "ui/event_log_panel.h"
-#include "ui/eviction_chart.h"
-#include "ui/hit_rate_chart.h"
-#include "ui/layer_occupancy_chart.h"
-#include "ui/memory_chart.h"
-#include "ui/report_exporter.h"
-#include "ui/request_view.h"
-#include "ui/run_controller.h"
-#include "ui/run_history.h"
-#include "ui/run_status_bar.h"
-#include "ui/speedup_chart.h"
-
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -31,8 +16,22 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QVBoxLayout>
-
 #include <cstdio>
+
+#include "ui/about_dialog.h"
+#include "ui/control_panel.h"
+#include "ui/event_log_model.h"
+#include "ui/event_log_panel.h"
+#include "ui/eviction_chart.h"
+#include "ui/hit_rate_chart.h"
+#include "ui/layer_occupancy_chart.h"
+#include "ui/memory_chart.h"
+#include "ui/report_exporter.h"
+#include "ui/request_view.h"
+#include "ui/run_controller.h"
+#include "ui/run_history.h"
+#include "ui/run_status_bar.h"
+#include "ui/speedup_chart.h"
 
 // Q_INIT_RESOURCE declares a function and must be used outside any namespace.
 static void initKvlabResources() { Q_INIT_RESOURCE(kvlab); }
@@ -101,7 +100,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_exporter = std::make_unique<ReportExporter>(m_history, charts, m_eventLog->model());
 
   buildMenus();
-  for (QDockWidget* dock : {controlDock, logDock}) findChild<QMenu*>(QStringLiteral("viewMenu"))->addAction(dock->toggleViewAction());
+  for (QDockWidget* dock : {controlDock, logDock})
+    findChild<QMenu*>(QStringLiteral("viewMenu"))->addAction(dock->toggleViewAction());
   setWindowIcon(QIcon(QStringLiteral(":/kvlab.svg")));
   resize(1600, 1000);
 }
@@ -110,7 +110,8 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  QAction* open = file->addAction(tr("&Open scenario or trace…"), m_controls, &ControlPanel::openScenarioFile);
+  QAction* open =
+      file->addAction(tr("&Open scenario or trace…"), m_controls, &ControlPanel::openScenarioFile);
   open->setShortcut(QKeySequence::Open);
   QAction* exportAllAction = file->addAction(tr("&Export everything…"), this, &MainWindow::exportAll);
   exportAllAction->setShortcut(QKeySequence(tr("Ctrl+E")));
@@ -125,7 +126,7 @@ void MainWindow::buildMenus() {
     connect(svg, &QAction::triggered, this, [this, chart] { exportChart(chart, QStringLiteral("svg")); });
     sub->addAction(png);
     sub->addAction(svg);
-    chart->setContextMenuPolicy(Qt::ActionsContextMenu);   // right-click a chart to export it
+    chart->setContextMenuPolicy(Qt::ActionsContextMenu);  // right-click a chart to export it
     chart->addAction(png);
     chart->addAction(svg);
   }
@@ -166,8 +167,9 @@ void MainWindow::runGuarded(const QString& what, const std::function<void()>& ac
 }
 
 void MainWindow::exportChart(const ChartPanel* chart, const QString& format) {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export chart"), chart->fileStem() + QLatin1Char('.') + format,
-                                                    format.toUpper() + QStringLiteral(" (*.") + format + QLatin1Char(')'));
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export chart"), chart->fileStem() + QLatin1Char('.') + format,
+                                   format.toUpper() + QStringLiteral(" (*.") + format + QLatin1Char(')'));
   if (path.isEmpty()) return;
   runGuarded(tr("Export %1").arg(path), [&] {
     if (format == QLatin1String("png"))
@@ -180,14 +182,16 @@ void MainWindow::exportChart(const ChartPanel* chart, const QString& format) {
 void MainWindow::exportAll() {
   const QString dir = QFileDialog::getExistingDirectory(this, tr("Export charts, report and CSV into"));
   if (dir.isEmpty()) return;
-  runGuarded(tr("Export to %1").arg(dir), [&] { m_exporter->exportAll(dir, m_controls->scenarioDescription()); });
+  runGuarded(tr("Export to %1").arg(dir),
+             [&] { m_exporter->exportAll(dir, m_controls->scenarioDescription()); });
 }
 
 void MainWindow::exportReport() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export PDF report"), QStringLiteral("kvlab-report.pdf"),
-                                                    tr("PDF (*.pdf)"));
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export PDF report"),
+                                                    QStringLiteral("kvlab-report.pdf"), tr("PDF (*.pdf)"));
   if (path.isEmpty()) return;
-  runGuarded(tr("Export %1").arg(path), [&] { m_exporter->exportPdfReport(path, m_controls->scenarioDescription()); });
+  runGuarded(tr("Export %1").arg(path),
+             [&] { m_exporter->exportPdfReport(path, m_controls->scenarioDescription()); });
 }
 
 void MainWindow::showError(const QString& message) {

@@ -5,7 +5,6 @@
 // parameters and the layout with QSettings. Every behaviour lives in the widget classes.
 #include <QList>
 #include <QMainWindow>
-
 #include <functional>
 #include <memory>
 
@@ -41,8 +40,8 @@ public:
   void restoreSettings();
 
 public Q_SLOTS:
-  void exportAll();        // asks for a folder
-  void exportReport();     // asks for a PDF path
+  void exportAll();     // asks for a folder
+  void exportReport();  // asks for a PDF path
   void showError(const QString& message);
 
 protected:
@@ -63,7 +62,7 @@ private:
   std::unique_ptr<ReportExporter> m_exporter;
   QAction* m_explanations = nullptr;
   bool m_interactive = true;
-  bool m_restoredLayout = false;   // a saved dock layout was restored: keep it
+  bool m_restoredLayout = false;  // a saved dock layout was restored: keep it
 };
 
 }  // namespace kvlab

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "ui/memory_chart.h"
 
-#include "core/workload/units.h"
-#include "ui/chart_palette.h"
-#include "ui/run_history.h"
-
 #include <QtCharts/QChart>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
+
+#include "core/util/units.h"
+#include "ui/chart_palette.h"
+#include "ui/run_history.h"
 
 namespace kvlab {
 
@@ -29,8 +29,9 @@ MemoryChart::MemoryChart(const RunHistory* history, QWidget* parent)
   m_max = addLine(tr("max size"), ChartPalette::maxSize(), 2.0, m_x, m_y, Qt::DashLine);
   m_used->setObjectName(QStringLiteral("memoryUsed"));
   const auto tip = [this](const QPointF& p) {
-    return tr("after request %1: %2").arg(p.x(), 0, 'f', 1).arg(
-        QString::fromStdString(formatBytes(Bytes(p.y() * m_scale.divisor))));
+    return tr("after request %1: %2")
+        .arg(p.x(), 0, 'f', 1)
+        .arg(QString::fromStdString(formatBytes(Bytes(p.y() * m_scale.divisor))));
   };
   attachTooltip(m_used, tip);
   attachTooltip(m_max, tip);
@@ -43,7 +44,8 @@ void MemoryChart::rebuildEarlier() {
   const auto& runs = history()->runs();
   for (std::size_t i = 0; i + 1 < runs.size(); ++i) {
     QList<QPointF> points;
-    for (const RequestPoint& p : runs[i].points) points.append(QPointF(p.index + 1, double(p.usedBytes) / m_scale.divisor));
+    for (const RequestPoint& p : runs[i].points)
+      points.append(QPointF(p.index + 1, double(p.usedBytes) / m_scale.divisor));
     addEarlierLine(runs[i], points, ChartPalette::used(), m_x, m_y);
   }
 }
@@ -67,8 +69,10 @@ void MemoryChart::refresh() {
   }
   const bool capOffScale = maxCap > 4 * maxUsed && run && !run->points.empty();
   const double maxBytes = capOffScale ? maxUsed : std::max(maxUsed, maxCap);
-  m_max->setName(capOffScale ? tr("max size %1 (above the chart)").arg(QString::fromStdString(formatBytes(Bytes(maxCap))))
-                             : tr("max size"));
+  m_max->setName(
+      capOffScale
+          ? tr("max size %1 (above the chart)").arg(QString::fromStdString(formatBytes(Bytes(maxCap))))
+          : tr("max size"));
   const ByteScale scale = byteScale(maxBytes);
   if (scale.divisor != m_scale.divisor) {
     m_scale = scale;
@@ -83,7 +87,7 @@ void MemoryChart::refresh() {
     for (const RequestPoint& p : run->points) {
       used.append(QPointF(p.index + 1, double(p.usedBytes) / m_scale.divisor));
       const double cap = double(p.capacityBytes) / m_scale.divisor;
-      if (max.last().y() != cap) max.append(QPointF(p.index + 1, max.last().y()));   // a step, not a slope
+      if (max.last().y() != cap) max.append(QPointF(p.index + 1, max.last().y()));  // a step, not a slope
       max.append(QPointF(p.index + 1, cap));
     }
     if (run->liveAhead) {

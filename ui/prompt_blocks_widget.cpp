@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "ui/prompt_blocks_widget.h"
 
-#include "ui/chart_palette.h"
-
 #include <QHelpEvent>
 #include <QPainter>
 #include <QToolTip>
-
 #include <algorithm>
+
+#include "ui/chart_palette.h"
 
 namespace kvlab {
 
@@ -17,7 +16,8 @@ PromptBlocksWidget::PromptBlocksWidget(QWidget* parent) : QWidget(parent) {
   setSizePolicy(policy);
 }
 
-void PromptBlocksWidget::setPrompt(std::uint32_t promptTokens, std::uint32_t hitTokens, std::uint32_t tokensPerCell) {
+void PromptBlocksWidget::setPrompt(std::uint32_t promptTokens, std::uint32_t hitTokens,
+                                   std::uint32_t tokensPerCell) {
   m_promptTokens = promptTokens;
   m_hitTokens = std::min(hitTokens, promptTokens);
   m_tokensPerCell = std::max<std::uint32_t>(1, tokensPerCell);
@@ -56,7 +56,7 @@ void PromptBlocksWidget::paintEvent(QPaintEvent*) {
   for (int i = 0; i < cells; ++i) {
     const QRect rect((i % columns) * (kCell + kGap), (i / columns) * (kCell + kGap), kCell, kCell);
     const std::uint32_t first = std::uint32_t(i) * m_tokensPerCell;
-    const std::uint32_t last = std::min(first + m_tokensPerCell, m_promptTokens);   // exclusive
+    const std::uint32_t last = std::min(first + m_tokensPerCell, m_promptTokens);  // exclusive
     const std::uint32_t hitInCell = m_hitTokens > first ? std::min(m_hitTokens, last) - first : 0;
     const double hitShare = double(hitInCell) / double(last - first);
     painter.fillRect(rect, computed);
@@ -83,8 +83,9 @@ bool PromptBlocksWidget::event(QEvent* event) {
       QToolTip::showText(help->globalPos(), tr("tokens %1-%2: %3")
                                                 .arg(first)
                                                 .arg(last - 1)
-                                                .arg(isHit ? tr("reused from the cache")
-                                                           : first >= m_hitTokens ? tr("computed") : tr("partly reused")));
+                                                .arg(isHit                  ? tr("reused from the cache")
+                                                     : first >= m_hitTokens ? tr("computed")
+                                                                            : tr("partly reused")));
     }
     return true;
   }

@@ -4,7 +4,6 @@
 // from the cache in the hit colour, computed cells in the computed colour (a cell on the border is split).
 // Hits are always a prefix, so the picture is one green run followed by one orange run.
 #include <QWidget>
-
 #include <cstdint>
 
 namespace kvlab {
@@ -25,14 +24,14 @@ public:
 
 protected:
   void paintEvent(QPaintEvent* event) override;
-  bool event(QEvent* event) override;   // tooltips: which tokens a cell holds
+  bool event(QEvent* event) override;  // tooltips: which tokens a cell holds
 
 private:
   int columnsFor(int width) const;
   int cellAt(const QPoint& pos) const;
 
-  static constexpr int kCell = 12;   // px, square
-  static constexpr int kGap = 2;     // px
+  static constexpr int kCell = 12;  // px, square
+  static constexpr int kGap = 2;    // px
   std::uint32_t m_promptTokens = 0;
   std::uint32_t m_hitTokens = 0;
   std::uint32_t m_tokensPerCell = 16;

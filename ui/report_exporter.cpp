@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ui/report_exporter.h"
 
-#include "core/workload/atomic_file.h"
-#include "core/workload/units.h"
-#include "ui/chart_panel.h"
-#include "ui/event_log_model.h"
-#include "ui/run_history.h"
-
 #include <QAbstractTextDocumentLayout>
 #include <QBuffer>
 #include <QDateTime>
@@ -14,8 +8,13 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QTextDocument>
-
 #include <sstream>
+
+#include "core/util/atomic_file.h"
+#include "core/util/units.h"
+#include "ui/chart_panel.h"
+#include "ui/event_log_model.h"
+#include "ui/run_history.h"
 
 namespace kvlab {
 
@@ -40,7 +39,8 @@ QString row(const QString& name, const QString& value) {
 }
 }  // namespace
 
-ReportExporter::ReportExporter(const RunHistory* history, QList<const ChartPanel*> charts, const EventLogModel* events)
+ReportExporter::ReportExporter(const RunHistory* history, QList<const ChartPanel*> charts,
+                               const EventLogModel* events)
     : m_history(history), m_charts(std::move(charts)), m_events(events) {}
 
 void ReportExporter::exportChartPng(const ChartPanel& chart, const QString& path) const {
@@ -72,49 +72,82 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
     html += QStringLiteral("<p>No run yet.</p>");
   } else {
     const RunInfo& i = run->info;
-    html += QStringLiteral("<h2>%1</h2><p>%2</p>").arg(qs(i.scenarioTitle.empty() ? i.scenarioName : i.scenarioTitle),
-                                                        qs(i.scenarioDescription.empty() ? scenarioDescription.toStdString()
-                                                                                         : i.scenarioDescription));
+    html += QStringLiteral("<h2>%1</h2><p>%2</p>")
+                .arg(qs(i.scenarioTitle.empty() ? i.scenarioName : i.scenarioTitle),
+                     qs(i.scenarioDescription.empty() ? scenarioDescription.toStdString()
+                                                      : i.scenarioDescription));
     html += QStringLiteral("<h3>Parameters</h3><table>");
     html += row(QStringLiteral("Scenario"), qs(i.scenarioName));
-    html += row(QStringLiteral("Mode"), i.simulated ? QStringLiteral("trace replay (times from the cost model)")
-                                                    : QStringLiteral("real prefill with LibTorch"));
+    html +=
+        row(QStringLiteral("Mode"), i.simulated ? QStringLiteral("trace replay (times from the cost model)")
+                                                : QStringLiteral("real prefill with LibTorch"));
     html += row(QStringLiteral("Model"), qs(i.model) + QStringLiteral(" (%1 layers)").arg(i.layers));
-    html += row(QStringLiteral("Granularity"), qs(std::string(toString(i.granularity))) +
-                                                   (i.granularity == Granularity::Block ? QStringLiteral(", %1 tokens per block").arg(i.blockSize) : QString()));
+    html +=
+        row(QStringLiteral("Granularity"), qs(std::string(toString(i.granularity))) +
+                                               (i.granularity == Granularity::Block
+                                                    ? QStringLiteral(", %1 tokens per block").arg(i.blockSize)
+                                                    : QString()));
     html += row(QStringLiteral("Policy"), qs(i.policy));
     html += row(QStringLiteral("Max size"), qs(formatBytes(i.maxBytes)));
     html += row(QStringLiteral("TTL"), i.ttlMs > 0 ? qs(formatDurationMs(i.ttlMs)) : QStringLiteral("off"));
-    html += row(QStringLiteral("Device"), qs(i.device) + (i.storageDevice.empty() || i.storageDevice == i.device ? QString() : QStringLiteral(", K/V stored on ") + qs(i.storageDevice)));
+    html += row(QStringLiteral("Device"),
+                qs(i.device) + (i.storageDevice.empty() || i.storageDevice == i.device
+                                    ? QString()
+                                    : QStringLiteral(", K/V stored on ") + qs(i.storageDevice)));
     html += row(QStringLiteral("BLAS"), qs(i.blas));
-    html += row(QStringLiteral("LibTorch"), qs(i.torchVersion) + QStringLiteral(", %1 threads, %2 GFLOP/s matmul").arg(i.computeThreads).arg(i.matmulGflops, 0, 'f', 1));
+    html +=
+        row(QStringLiteral("LibTorch"), qs(i.torchVersion) + QStringLiteral(", %1 threads, %2 GFLOP/s matmul")
+                                                                 .arg(i.computeThreads)
+                                                                 .arg(i.matmulGflops, 0, 'f', 1));
     html += QStringLiteral("</table><h3>Summary</h3><table>");
-    html += row(QStringLiteral("Requests"), QStringLiteral("%1 of %2").arg(run->points.size()).arg(i.requestsTotal));
+    html += row(QStringLiteral("Requests"),
+                QStringLiteral("%1 of %2").arg(run->points.size()).arg(i.requestsTotal));
     if (run->summary) {
       const RunSummary& s = *run->summary;
-      html += row(QStringLiteral("Token hit rate"), QStringLiteral("%1 %").arg(100.0 * s.tokenHitRate, 0, 'f', 1));
-      html += row(QStringLiteral("Speedup (TTFT)"), s.speedup > 0 ? QStringLiteral("%1×").arg(s.speedup, 0, 'f', 2) : QStringLiteral("no baseline"));
-      html += row(QStringLiteral("Ideal speedup (FLOPs)"), QStringLiteral("%1×").arg(s.idealSpeedup, 0, 'f', 2));
-      html += row(QStringLiteral("Mean TTFT cached / uncached"),
-                  QStringLiteral("%1 ms / %2 ms").arg(s.ttftMsCachedMean, 0, 'f', 1).arg(s.ttftMsUncachedMean, 0, 'f', 1));
-      html += row(QStringLiteral("Max |logit diff| cached vs uncached"), QString::number(s.maxAbsLogitDiff, 'g', 3));
-      html += row(QStringLiteral("Evictions / expirations"), QStringLiteral("%1 / %2").arg(s.evictions).arg(s.expirations));
+      html += row(QStringLiteral("Token hit rate"),
+                  QStringLiteral("%1 %").arg(100.0 * s.tokenHitRate, 0, 'f', 1));
+      html += row(QStringLiteral("Speedup (TTFT)"), s.speedup > 0
+                                                        ? QStringLiteral("%1×").arg(s.speedup, 0, 'f', 2)
+                                                        : QStringLiteral("no baseline"));
+      html +=
+          row(QStringLiteral("Ideal speedup (FLOPs)"), QStringLiteral("%1×").arg(s.idealSpeedup, 0, 'f', 2));
+      html += row(QStringLiteral("Mean TTFT cached / uncached"), QStringLiteral("%1 ms / %2 ms")
+                                                                     .arg(s.ttftMsCachedMean, 0, 'f', 1)
+                                                                     .arg(s.ttftMsUncachedMean, 0, 'f', 1));
+      html += row(QStringLiteral("Max |logit diff| cached vs uncached"),
+                  QString::number(s.maxAbsLogitDiff, 'g', 3));
+      html += row(QStringLiteral("Evictions / expirations"),
+                  QStringLiteral("%1 / %2").arg(s.evictions).arg(s.expirations));
       html += row(QStringLiteral("Peak cache memory"), qs(formatBytes(s.peakBytes)));
-      html += row(QStringLiteral("Elapsed"), QStringLiteral("%1 s%2").arg(s.elapsedS, 0, 'f', 2).arg(s.cancelled ? QStringLiteral(" (stopped)") : QString()));
+      html +=
+          row(QStringLiteral("Elapsed"), QStringLiteral("%1 s%2")
+                                             .arg(s.elapsedS, 0, 'f', 2)
+                                             .arg(s.cancelled ? QStringLiteral(" (stopped)") : QString()));
       if (!s.error.empty()) html += row(QStringLiteral("Error"), qs(s.error));
     } else {
       html += row(QStringLiteral("State"), QStringLiteral("still running"));
     }
     html += QStringLiteral("</table>");
     if (m_history->earlierCount() > 0) {
-      html += QStringLiteral("<h3>Runs compared</h3><table><tr><th align=left>Run</th><th>Requests</th><th>Hit rate</th><th>Speedup</th></tr>");
+      html += QStringLiteral(
+          "<h3>Runs compared</h3><table><tr><th align=left>Run</th><th>Requests</th><th>Hit "
+          "rate</th><th>Speedup</th></tr>");
       for (const RunTrack& r : m_history->runs()) {
-        const double hit = r.summary ? r.summary->tokenHitRate : (r.points.empty() || !r.points.back().cumQueriedTokens ? 0.0 : double(r.points.back().cumHitTokens) / double(r.points.back().cumQueriedTokens));
-        html += QStringLiteral("<tr><td style='padding-right:18px'>%1</td><td align=right>%2</td><td align=right>%3 %</td><td align=right>%4</td></tr>")
+        const double hit =
+            r.summary
+                ? r.summary->tokenHitRate
+                : (r.points.empty() || !r.points.back().cumQueriedTokens
+                       ? 0.0
+                       : double(r.points.back().cumHitTokens) / double(r.points.back().cumQueriedTokens));
+        html += QStringLiteral(
+                    "<tr><td style='padding-right:18px'>%1</td><td align=right>%2</td><td align=right>%3 "
+                    "%</td><td align=right>%4</td></tr>")
                     .arg(r.label.toHtmlEscaped())
                     .arg(r.points.size())
                     .arg(100.0 * hit, 0, 'f', 1)
-                    .arg(r.summary && r.summary->speedup > 0 ? QStringLiteral("%1×").arg(r.summary->speedup, 0, 'f', 2) : QStringLiteral("-"));
+                    .arg(r.summary && r.summary->speedup > 0
+                             ? QStringLiteral("%1×").arg(r.summary->speedup, 0, 'f', 2)
+                             : QStringLiteral("-"));
       }
       html += QStringLiteral("</table>");
     }
@@ -152,10 +185,11 @@ void ReportExporter::exportRequestsCsv(const QString& path) const {
          "cum_hit_rate,evicted_capacity,evicted_ttl,evicted_policy_change,evicted_clear\n";
   for (const RunTrack& run : m_history->runs()) {
     for (const RequestPoint& p : run.points) {
-      out << run.runId << ',' << p.index << ',' << csvField(p.session) << ',' << p.timeS << ',' << p.promptTokens << ','
-          << p.hitTokens << ',' << (p.promptTokens - p.hitTokens) << ',' << p.ttftCachedMs << ',' << p.ttftUncachedMs << ','
-          << p.flopsCached << ',' << p.flopsUncached << ',' << p.maxAbsLogitDiff << ',' << p.requestEvictions << ','
-          << p.usedBytes << ',' << p.capacityBytes << ',' << p.entries << ','
+      out << run.runId << ',' << p.index << ',' << csvField(p.session) << ',' << p.timeS << ','
+          << p.promptTokens << ',' << p.hitTokens << ',' << (p.promptTokens - p.hitTokens) << ','
+          << p.ttftCachedMs << ',' << p.ttftUncachedMs << ',' << p.flopsCached << ',' << p.flopsUncached
+          << ',' << p.maxAbsLogitDiff << ',' << p.requestEvictions << ',' << p.usedBytes << ','
+          << p.capacityBytes << ',' << p.entries << ','
           << (p.cumQueriedTokens ? double(p.cumHitTokens) / double(p.cumQueriedTokens) : 0.0);
       for (std::uint64_t e : p.evictions) out << ',' << e;
       out << '\n';
@@ -173,9 +207,9 @@ void ReportExporter::exportEventsCsv(const QString& path) const {
     std::string reason;
     if (e.type == CacheEventType::Eviction) reason = std::string(toString(e.evictReason));
     if (e.type == CacheEventType::Miss) reason = std::string(toString(e.missReason));
-    out << m_events->sequence(r) << ',' << e.timeMs << ',' << toString(e.type) << ',' << reason << ',' << e.layer << ','
-        << e.block << ',' << e.entryId << ',' << e.tokens << ',' << e.bytes << ',' << e.ageMs << ',' << e.idleMs << ','
-        << e.reuseCount << '\n';
+    out << m_events->sequence(r) << ',' << e.timeMs << ',' << toString(e.type) << ',' << reason << ','
+        << e.layer << ',' << e.block << ',' << e.entryId << ',' << e.tokens << ',' << e.bytes << ','
+        << e.ageMs << ',' << e.idleMs << ',' << e.reuseCount << '\n';
   }
   writeFileAtomically(path.toStdString(), out.str());
 }

@@ -19,7 +19,7 @@ class ReportExporter {
 public:
   ReportExporter(const RunHistory* history, QList<const ChartPanel*> charts, const EventLogModel* events);
 
-  static constexpr QSize kChartSize{1200, 750};   // px, PNG and SVG
+  static constexpr QSize kChartSize{1200, 750};  // px, PNG and SVG
 
   void exportChartPng(const ChartPanel& chart, const QString& path) const;
   void exportChartSvg(const ChartPanel& chart, const QString& path) const;

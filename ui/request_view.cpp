@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "ui/request_view.h"
 
-#include "core/workload/units.h"
-#include "ui/chart_palette.h"
-#include "ui/prompt_blocks_widget.h"
-#include "ui/run_history.h"
-
 #include <QLabel>
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include "core/util/units.h"
+#include "ui/chart_palette.h"
+#include "ui/prompt_blocks_widget.h"
+#include "ui/run_history.h"
+
 namespace kvlab {
 
 namespace {
-constexpr int kHeadChars = 160;   // shown from the start of the reused prefix
-constexpr int kTailChars = 120;   // shown from the end of the reused prefix
+constexpr int kHeadChars = 160;  // shown from the start of the reused prefix
+constexpr int kTailChars = 120;  // shown from the end of the reused prefix
 constexpr int kComputedChars = 400;
 
 QString swatch(const QColor& color, const QString& text) {
@@ -24,9 +24,10 @@ QString swatch(const QColor& color, const QString& text) {
 }  // namespace
 
 RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(parent), m_history(history) {
-  m_headline = new QLabel(tr("Press <b>Run</b> (Ctrl+R): each finished request appears here, its prompt drawn "
-                             "as blocks that were reused from the cache or computed."),
-                          this);
+  m_headline =
+      new QLabel(tr("Press <b>Run</b> (Ctrl+R): each finished request appears here, its prompt drawn "
+                    "as blocks that were reused from the cache or computed."),
+                 this);
   m_headline->setWordWrap(true);
   m_headline->setObjectName(QStringLiteral("requestHeadline"));
   m_legend = new QLabel(this);
@@ -89,8 +90,9 @@ void RequestView::refresh() {
                  .arg(r.ttftUncachedMs, 0, 'f', 1)
                  .arg(r.ttftUncachedMs / r.ttftCachedMs, 0, 'f', 1)
                  .arg(r.simulated ? tr(", cost model") : QString());
-  const QString position = run->info.requestsTotal > 0 ? tr("Request %1 of %2").arg(r.index + 1).arg(run->info.requestsTotal)
-                                                       : tr("Request %1").arg(r.index + 1);
+  const QString position = run->info.requestsTotal > 0
+                               ? tr("Request %1 of %2").arg(r.index + 1).arg(run->info.requestsTotal)
+                               : tr("Request %1").arg(r.index + 1);
   m_headline->setText(tr("<b>%1</b> (%2): %3 prompt tokens, <b>%4 reused</b> (%5 %), %6 computed.%7")
                           .arg(position)
                           .arg(QString::fromStdString(r.session).toHtmlEscaped())
@@ -99,9 +101,11 @@ void RequestView::refresh() {
                           .arg(share, 0, 'f', 1)
                           .arg(r.computedTokens)
                           .arg(timing));
-  const std::uint32_t perCell = tokensPerCellFor(r.promptTokens, r.blockSize ? r.blockSize : run->info.blockSize);
+  const std::uint32_t perCell =
+      tokensPerCellFor(r.promptTokens, r.blockSize ? r.blockSize : run->info.blockSize);
   m_blocks->setPrompt(r.promptTokens, r.hitTokens, perCell);
-  m_legend->setText(swatch(ChartPalette::hit(), tr("reused from the cache")) + QStringLiteral("&nbsp;&nbsp;&nbsp;") +
+  m_legend->setText(swatch(ChartPalette::hit(), tr("reused from the cache")) +
+                    QStringLiteral("&nbsp;&nbsp;&nbsp;") +
                     swatch(ChartPalette::computed(), tr("computed in this prefill")) +
                     tr("&nbsp;&nbsp;&nbsp;one cell = %1 tokens").arg(perCell));
 
@@ -115,11 +119,13 @@ void RequestView::refresh() {
   const QString rest = text.mid(hit);
   QString prefixShown = prefix.toHtmlEscaped();
   if (prefix.size() > kHeadChars + kTailChars)
-    prefixShown = prefix.left(kHeadChars).toHtmlEscaped() +
-                  tr("<i> [... %1 more reused tokens ...] </i>").arg(prefix.size() - kHeadChars - kTailChars) +
-                  prefix.right(kTailChars).toHtmlEscaped();
+    prefixShown =
+        prefix.left(kHeadChars).toHtmlEscaped() +
+        tr("<i> [... %1 more reused tokens ...] </i>").arg(prefix.size() - kHeadChars - kTailChars) +
+        prefix.right(kTailChars).toHtmlEscaped();
   QString restShown = rest.left(kComputedChars).toHtmlEscaped();
-  if (rest.size() > kComputedChars) restShown += tr("<i> [... %1 more computed tokens]</i>").arg(rest.size() - kComputedChars);
+  if (rest.size() > kComputedChars)
+    restShown += tr("<i> [... %1 more computed tokens]</i>").arg(rest.size() - kComputedChars);
   m_text->setText(QStringLiteral("<span style='background:%1'>%2</span><span style='background:%3'>%4</span>")
                       .arg(ChartPalette::hit().lighter(170).name(), prefixShown,
                            ChartPalette::computed().lighter(150).name(), restShown));

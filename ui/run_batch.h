@@ -2,21 +2,20 @@
 #pragma once
 // What the worker hands the GUI: plain values of one run, copied out of the runner's callbacks. No
 // engine or tensor pointer; safe to move between threads.
-#include "core/runner/run_types.h"
-
 #include <QMetaType>
-
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/runner/run_types.h"
+
 namespace kvlab {
 
 struct RequestUpdate {
   RequestRecord record;
-  CacheSnapshot cache;   // the cache right after this request
+  CacheSnapshot cache;  // the cache right after this request
 };
 
 // Everything one run produced since the GUI last looked, in order within each kind.
@@ -24,11 +23,11 @@ struct RunBatch {
   int runId = 0;
   std::optional<RunInfo> started;
   std::vector<RequestUpdate> requests;
-  std::deque<CacheEvent> events;          // the newest kMaxEvents; older ones only counted
+  std::deque<CacheEvent> events;  // the newest kMaxEvents; older ones only counted
   std::uint64_t droppedEvents = 0;
-  std::size_t eventsAfterLastRequest = 0;   // the tail of `events` that came after requests.back()
+  std::size_t eventsAfterLastRequest = 0;  // the tail of `events` that came after requests.back()
   std::optional<RunSummary> finished;
-  std::string error;                      // non-empty: the run could not start or stopped with an error
+  std::string error;  // non-empty: the run could not start or stopped with an error
   static constexpr std::size_t kMaxEvents = 50000;
 };
 

@@ -5,10 +5,10 @@
 // once per drain (not once per event). The GUI moves everything out under the mutex in takeAll() and
 // works on its copy without the lock.
 // No Qt in here on purpose: the worker's side of the contract is plain C++.
-#include "ui/run_batch.h"
-
 #include <mutex>
 #include <vector>
+
+#include "ui/run_batch.h"
 
 namespace kvlab {
 
@@ -25,10 +25,10 @@ public:
   std::vector<RunBatch> takeAll();
 
 private:
-  RunBatch& batchFor(int runId);   // m_mutex held
+  RunBatch& batchFor(int runId);  // m_mutex held
 
-  std::mutex m_mutex;   // std::mutex (pthread): visible to ThreadSanitizer, unlike Qt's futex-based QMutex
-  std::vector<RunBatch> m_batches;   // guarded by m_mutex
+  std::mutex m_mutex;  // std::mutex (pthread): visible to ThreadSanitizer, unlike Qt's futex-based QMutex
+  std::vector<RunBatch> m_batches;  // guarded by m_mutex
 };
 
 }  // namespace kvlab

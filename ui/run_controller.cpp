@@ -7,7 +7,7 @@
 namespace kvlab {
 
 namespace {
-constexpr int kDrainIntervalMs = 33;   // <= 30 redraws per second
+constexpr int kDrainIntervalMs = 33;  // <= 30 redraws per second
 }
 
 RunController::RunController(QObject* parent)
@@ -34,7 +34,7 @@ RunController::~RunController() {
 
 int RunController::start(const RunSettings& settings) {
   if (m_queuedRuns > 0) m_runner->cancel();
-  m_runner->resume();   // a pause left over from the previous run must not hold the new one
+  m_runner->resume();  // a pause left over from the previous run must not hold the new one
   m_runId += 1;
   m_requestsDone = 0;
   m_worker->setPauseAfterRequests(m_pauseAfter);
@@ -94,7 +94,7 @@ void RunController::onDataAvailable() {
 void RunController::drain() {
   m_drainTimer.stop();
   for (const RunBatch& batch : m_buffer.takeAll()) {
-    if (batch.runId != m_runId) continue;   // a cancelled run's late results
+    if (batch.runId != m_runId) continue;  // a cancelled run's late results
     m_requestsDone += int(batch.requests.size());
     Q_EMIT batchReady(batch);
     if (!batch.error.empty()) Q_EMIT runFailed(QString::fromStdString(batch.error));

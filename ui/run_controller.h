@@ -7,15 +7,14 @@
 //
 // Nothing here blocks on compute: start/stop/pause only set the runner's flags or queue a call into the
 // worker thread. Only the destructor waits, after cancelling: it joins the worker thread.
-#include "core/runner/run_types.h"
-#include "ui/run_batch.h"
-#include "ui/run_buffer.h"
-
 #include <QObject>
 #include <QThread>
 #include <QTimer>
-
 #include <memory>
+
+#include "core/runner/run_types.h"
+#include "ui/run_batch.h"
+#include "ui/run_buffer.h"
 
 namespace kvlab {
 
@@ -29,7 +28,7 @@ public:
   Q_ENUM(State)
 
   explicit RunController(QObject* parent = nullptr);
-  ~RunController() override;   // cancels the run and joins the worker thread
+  ~RunController() override;  // cancels the run and joins the worker thread
 
   // Starts a run (a running one is cancelled first; the new one starts when it has unwound). Returns the
   // new run id. Errors (bad scenario, no GPU) arrive later through runFailed().
@@ -54,9 +53,9 @@ public:
 
 Q_SIGNALS:
   void stateChanged(kvlab::RunController::State state);
-  void batchReady(const kvlab::RunBatch& batch);   // current run only, in order
+  void batchReady(const kvlab::RunBatch& batch);  // current run only, in order
   void runFailed(const QString& message);
-  void runEnded(int runId);                        // after the last batch of that run
+  void runEnded(int runId);  // after the last batch of that run
 
 private:
   void onDataAvailable();
@@ -64,16 +63,16 @@ private:
   void onWorkerRunEnded(int runId);
   void setState(State state);
 
-  std::unique_ptr<ScenarioRunner> m_runner;   // live setters are thread-safe; run() only in the worker
-  RunBuffer m_buffer;                         // shared with the worker, mutex inside
+  std::unique_ptr<ScenarioRunner> m_runner;  // live setters are thread-safe; run() only in the worker
+  RunBuffer m_buffer;                        // shared with the worker, mutex inside
   QThread m_thread;
-  RunWorker* m_worker = nullptr;              // lives in m_thread; deleted by the destructor after join
-  QTimer m_drainTimer;                        // single-shot coalescing timer
+  RunWorker* m_worker = nullptr;  // lives in m_thread; deleted by the destructor after join
+  QTimer m_drainTimer;            // single-shot coalescing timer
   State m_state = State::Idle;
-  int m_runId = 0;                            // the run whose batches are shown
-  int m_queuedRuns = 0;                       // started and not yet ended in the worker
+  int m_runId = 0;       // the run whose batches are shown
+  int m_queuedRuns = 0;  // started and not yet ended in the worker
   int m_requestsDone = 0;
-  int m_pauseAfter = 0;                       // mirror of the worker's automatic pause, for the state
+  int m_pauseAfter = 0;  // mirror of the worker's automatic pause, for the state
 };
 
 }  // namespace kvlab

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "ui/run_history.h"
 
-#include "core/workload/units.h"
-
 #include <algorithm>
+
+#include "core/util/units.h"
 
 namespace kvlab {
 
@@ -21,9 +21,12 @@ double RunHistory::windowedHitRate(const RunTrack& run, std::size_t i, std::size
 }
 
 QString RunHistory::labelFor(const RunInfo& info) {
-  QString text = QStringLiteral("#%1 %2").arg(info.runId).arg(QString::fromStdString(std::string(toString(info.granularity))));
+  QString text = QStringLiteral("#%1 %2")
+                     .arg(info.runId)
+                     .arg(QString::fromStdString(std::string(toString(info.granularity))));
   if (info.granularity == Granularity::Block) text += QStringLiteral("/%1").arg(info.blockSize);
-  text += QStringLiteral(" %1 %2").arg(QString::fromStdString(info.policy), QString::fromStdString(formatBytes(info.maxBytes)));
+  text += QStringLiteral(" %1 %2").arg(QString::fromStdString(info.policy),
+                                       QString::fromStdString(formatBytes(info.maxBytes)));
   text += info.ttlMs > 0 ? QStringLiteral(" ttl %1").arg(QString::fromStdString(formatDurationMs(info.ttlMs)))
                          : QStringLiteral(" ttl off");
   return text;
@@ -48,13 +51,16 @@ void RunHistory::applyEvent(CacheSnapshot& live, const CacheEvent& event) {
     }
   };
   switch (event.type) {
-    case CacheEventType::Insert: adjust(+1); break;
+    case CacheEventType::Insert:
+      adjust(+1);
+      break;
     case CacheEventType::Eviction:
       adjust(-1);
       ++live.counters.evictions[std::size_t(event.evictReason)];
       break;
     case CacheEventType::Hit:
-    case CacheEventType::Miss: break;
+    case CacheEventType::Miss:
+      break;
   }
 }
 
@@ -111,7 +117,8 @@ void RunHistory::apply(const RunBatch& batch) {
     run.liveAhead = false;
   }
   const std::size_t tail = batch.requests.empty() ? batch.events.size() : batch.eventsAfterLastRequest;
-  for (std::size_t i = batch.events.size() - std::min(tail, batch.events.size()); i < batch.events.size(); ++i) {
+  for (std::size_t i = batch.events.size() - std::min(tail, batch.events.size()); i < batch.events.size();
+       ++i) {
     applyEvent(run.live, batch.events[i]);
     run.liveAhead = true;
   }

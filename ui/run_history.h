@@ -5,13 +5,12 @@
 // when it signals. Keeps per-request numbers (not whole snapshots), the latest cache snapshot, and a live
 // copy of it advanced by the cache events that came after the last finished request, so a max-size change
 // during a pause shows at once.
-#include "ui/run_batch.h"
-
 #include <QObject>
 #include <QString>
-
 #include <array>
 #include <vector>
+
+#include "ui/run_batch.h"
 
 namespace kvlab {
 
@@ -19,11 +18,11 @@ namespace kvlab {
 struct RequestPoint {
   int index = 0;
   std::string session;
-  double timeS = 0;                    // engine clock after the request, seconds
+  double timeS = 0;  // engine clock after the request, seconds
   std::uint32_t promptTokens = 0;
   std::uint32_t hitTokens = 0;
   double ttftCachedMs = 0;
-  double ttftUncachedMs = -1;          // -1: no baseline
+  double ttftUncachedMs = -1;  // -1: no baseline
   double flopsCached = 0;
   double flopsUncached = 0;
   double maxAbsLogitDiff = -1;
@@ -31,21 +30,21 @@ struct RequestPoint {
   Bytes usedBytes = 0;
   Bytes capacityBytes = 0;
   std::uint64_t entries = 0;
-  std::uint64_t cumHitTokens = 0;      // cache counters after the request
+  std::uint64_t cumHitTokens = 0;  // cache counters after the request
   std::uint64_t cumQueriedTokens = 0;
-  std::array<std::uint64_t, kEvictReasonCount> evictions{};   // cumulative, by reason
+  std::array<std::uint64_t, kEvictReasonCount> evictions{};  // cumulative, by reason
 };
 
 struct RunTrack {
   int runId = 0;
   RunInfo info;
-  QString label;                       // parameters, for legends: "#2 block/16 lru 64.00 MiB ttl off"
+  QString label;  // parameters, for legends: "#2 block/16 lru 64.00 MiB ttl off"
   std::vector<RequestPoint> points;
-  RequestRecord lastRecord;            // with its text, for the request view
-  CacheSnapshot cache;                 // after the last finished request
-  CacheSnapshot live;                  // `cache` advanced by later events (== cache when liveAhead is false)
+  RequestRecord lastRecord;  // with its text, for the request view
+  CacheSnapshot cache;       // after the last finished request
+  CacheSnapshot live;        // `cache` advanced by later events (== cache when liveAhead is false)
   bool liveAhead = false;
-  std::uint64_t events = 0;            // received (the log keeps only the newest)
+  std::uint64_t events = 0;  // received (the log keeps only the newest)
   std::uint64_t droppedEvents = 0;
   std::optional<RunSummary> summary;
   QString error;
@@ -75,11 +74,11 @@ public Q_SLOTS:
   void clearAll();
 
 Q_SIGNALS:
-  void runStarted();                           // a new current run (earlier runs may have changed too)
-  void updated();                              // current run changed; at most once per batch
+  void runStarted();  // a new current run (earlier runs may have changed too)
+  void updated();     // current run changed; at most once per batch
   void eventsArrived(const std::deque<kvlab::CacheEvent>& events);
   void runFinished();
-  void cleared();                              // runs removed
+  void cleared();  // runs removed
 
 private:
   static QString labelFor(const RunInfo& info);

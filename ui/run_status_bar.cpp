@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "ui/run_status_bar.h"
 
-#include "core/model/compute_info.h"
-#include "ui/run_controller.h"
-#include "ui/run_history.h"
-
 #include <QLabel>
 #include <QProgressBar>
 #include <QRegularExpression>
+
+#include "core/model/compute_info.h"
+#include "ui/run_controller.h"
+#include "ui/run_history.h"
 
 namespace kvlab {
 
@@ -51,10 +51,11 @@ RunStatusBar::RunStatusBar(const RunController* controller, const RunHistory* hi
 }
 
 void RunStatusBar::showBlas(const QString& blas) {
-  // "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ... (2 threads) [/usr/lib/...]" -> "OpenBLAS 0.3.21 (2 threads)";
-  // the whole line stays in the tooltip.
+  // "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ... (2 threads) [/usr/lib/...]" -> "OpenBLAS 0.3.21 (2
+  // threads)"; the whole line stays in the tooltip.
   QString text = blas.section(QLatin1Char(' '), 0, 1);
-  const QRegularExpressionMatch threads = QRegularExpression(QStringLiteral("\\((\\d+) threads?\\)")).match(blas);
+  const QRegularExpressionMatch threads =
+      QRegularExpression(QStringLiteral("\\((\\d+) threads?\\)")).match(blas);
   if (threads.hasMatch()) text += QLatin1Char(' ') + threads.captured(0);
   m_blas->setText(tr("BLAS: %1").arg(text));
   m_blas->setToolTip(blas);
@@ -99,8 +100,11 @@ void RunStatusBar::refresh() {
   if (run && run->summary && !m_controller->isActive()) {
     const RunSummary& s = *run->summary;
     QString text = s.cancelled ? tr("Stopped") : tr("Done");
-    if (!run->error.isEmpty()) text = tr("Failed");
-    else if (s.speedup > 0) text += tr(": hit rate %1 %, speedup %2×").arg(100.0 * s.tokenHitRate, 0, 'f', 1).arg(s.speedup, 0, 'f', 2);
+    if (!run->error.isEmpty())
+      text = tr("Failed");
+    else if (s.speedup > 0)
+      text +=
+          tr(": hit rate %1 %, speedup %2×").arg(100.0 * s.tokenHitRate, 0, 'f', 1).arg(s.speedup, 0, 'f', 2);
     m_state->setText(text);
   }
 }

@@ -35,7 +35,7 @@ private:
   QLabel* m_device = nullptr;
   QLabel* m_blas = nullptr;
   QElapsedTimer m_clock;
-  QTimer m_tick;   // refreshes the elapsed time while a run is active (4 Hz)
+  QTimer m_tick;  // refreshes the elapsed time while a run is active (4 Hz)
 };
 
 }  // namespace kvlab

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "ui/run_worker.h"
 
+#include <exception>
+
 #include "core/runner/scenario_runner.h"
 #include "ui/run_buffer.h"
-
-#include <exception>
 
 namespace kvlab {
 
@@ -36,7 +36,7 @@ void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& 
   const int pauseAfter = m_pauseAfter.load();
   if (pauseAfter > 0 && record.index + 1 >= pauseAfter) {
     m_pauseAfter.store(0);
-    m_runner.pause();   // takes effect before the next request
+    m_runner.pause();  // takes effect before the next request
   }
 }
 

@@ -4,11 +4,10 @@
 // shared RunBuffer and emit dataAvailable() only when the buffer was empty, so the GUI gets one queued
 // notification per drain. Owns nothing the GUI touches: the runner and the buffer belong to RunController,
 // which outlives the worker thread.
-#include "core/runner/run_types.h"
-
 #include <QObject>
-
 #include <atomic>
+
+#include "core/runner/run_types.h"
 
 namespace kvlab {
 
@@ -29,7 +28,7 @@ public Q_SLOTS:
   void run(const kvlab::RunSettings& settings, int runId);
 
 Q_SIGNALS:
-  void dataAvailable();   // the buffer went from empty to non-empty
+  void dataAvailable();  // the buffer went from empty to non-empty
   void runEnded(int runId);
 
 private:
@@ -41,8 +40,8 @@ private:
 
   ScenarioRunner& m_runner;
   RunBuffer& m_buffer;
-  int m_runId = 0;                      // worker thread only
-  bool m_finishedPushed = false;        // worker thread only
+  int m_runId = 0;                // worker thread only
+  bool m_finishedPushed = false;  // worker thread only
   std::atomic<int> m_pauseAfter{0};
 };
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "ui/speedup_chart.h"
 
-#include "ui/chart_palette.h"
-#include "ui/run_history.h"
-
 #include <QtCharts/QChart>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
+
+#include "ui/chart_palette.h"
+#include "ui/run_history.h"
 
 namespace kvlab {
 
@@ -48,7 +48,9 @@ SpeedupChart::SpeedupChart(const RunHistory* history, QWidget* parent)
   m_speedup = addLine(tr("cumulative speedup"), ChartPalette::speedup(), 3.0, m_x, m_factor);
   m_speedup->setObjectName(QStringLiteral("speedupCumulative"));
   m_cached->setObjectName(QStringLiteral("ttftCached"));
-  const auto msTip = [](const QPointF& p) { return tr("request %1: %2 ms").arg(qRound(p.x())).arg(p.y(), 0, 'f', 1); };
+  const auto msTip = [](const QPointF& p) {
+    return tr("request %1: %2 ms").arg(qRound(p.x())).arg(p.y(), 0, 'f', 1);
+  };
   attachTooltip(m_cached, msTip);
   attachTooltip(m_uncached, msTip);
   attachTooltip(m_speedup, [](const QPointF& p) {

@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "cli_main.h"
 
-#include "compute_bridge.h"
-#include "replay_commands.h"
-
-#include "core/workload/input_error.h"
-
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
+
+#include "compute_bridge.h"
+#include "core/util/input_error.h"
+#include "replay_commands.h"
 
 namespace kvlab {
 
@@ -27,17 +25,21 @@ int runCli(int argc, char** argv) {
   // CLI11 words an unknown command as "A subcommand is required"; name it instead.
   static constexpr const char* kCommands[] = {"replay", "sweep", "bench", "list"};
   if (argc >= 2 && argv[1][0] != '-' &&
-      std::none_of(std::begin(kCommands), std::end(kCommands), [&](const char* c) { return std::strcmp(argv[1], c) == 0; })) {
-    std::fprintf(stderr, "kvlab-cli: unknown command %s (commands: replay, sweep, bench, list, run, verify; see --help)\n",
-                 quoteForError(argv[1]).c_str());
+      std::none_of(std::begin(kCommands), std::end(kCommands),
+                   [&](const char* c) { return std::strcmp(argv[1], c) == 0; })) {
+    std::fprintf(
+        stderr,
+        "kvlab-cli: unknown command %s (commands: replay, sweep, bench, list, run, verify; see --help)\n",
+        quoteForError(argv[1]).c_str());
     return 2;
   }
 
   CLI::App app{"KV Cache Lab command line: see how an LLM's KV cache behaves, and tune it.\n"};
-  app.footer("Commands that compute (they load LibTorch):\n"
-             "  run SCENARIO|FILE   run a scenario with real tensors, cached vs uncached (run --help)\n"
-             "  verify              check cached-prefix prefill equals full prefill (verify --help)\n\n"
-             "Start with:  kvlab-cli list   then   kvlab-cli run repeated-prefix");
+  app.footer(
+      "Commands that compute (they load LibTorch):\n"
+      "  run SCENARIO|FILE   run a scenario with real tensors, cached vs uncached (run --help)\n"
+      "  verify              check cached-prefix prefill equals full prefill (verify --help)\n\n"
+      "Start with:  kvlab-cli list   then   kvlab-cli run repeated-prefix");
   app.require_subcommand(1);
   std::vector<CommandAction> actions = {addReplayCommand(app), addSweepCommand(app), addBenchCommand(app),
                                         addListCommand(app)};
@@ -48,7 +50,7 @@ int runCli(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);   // prints the message; returns a code, never calls std::exit
+    app.exit(e);  // prints the message; returns a code, never calls std::exit
     return 2;
   }
   try {

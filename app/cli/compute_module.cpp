@@ -1,26 +1,24 @@
 // SPDX-License-Identifier: MIT
 // The compute module: kvlab-cli's commands that need LibTorch (run, verify, bench-prefill, list-compute),
 // built as a shared object that kvlab-cli loads with dlopen only when one of them is asked for.
-#include "compute_bridge.h"
-#include "progress_bar.h"
-
-#include "core/model/compute_info.h"
-#include "core/model/model_config.h"
-#include "core/runner/prefix_verifier.h"
-#include "core/runner/run_recorder.h"
-#include "core/runner/scenario_runner.h"
-#include "core/workload/input_error.h"
-#include "core/workload/scenario.h"
-#include "core/workload/units.h"
-
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <iostream>
 #include <vector>
+
+#include "compute_bridge.h"
+#include "core/model/compute_info.h"
+#include "core/model/model_config.h"
+#include "core/runner/prefix_verifier.h"
+#include "core/runner/run_recorder.h"
+#include "core/runner/scenario_runner.h"
+#include "core/util/input_error.h"
+#include "core/util/units.h"
+#include "core/workload/scenario.h"
+#include "progress_bar.h"
 
 namespace kvlab {
 namespace {
@@ -41,8 +39,8 @@ public:
     m_total = info.requestsTotal;
     if (!m_quiet)
       std::fprintf(stderr, "%s: %d requests, model %s (%d layers) on %s, %s cache, %s, max %s; BLAS: %s\n",
-                   info.scenarioName.c_str(), info.requestsTotal, info.model.c_str(), info.layers, info.device.c_str(),
-                   std::string(toString(info.granularity)).c_str(), info.policy.c_str(),
+                   info.scenarioName.c_str(), info.requestsTotal, info.model.c_str(), info.layers,
+                   info.device.c_str(), std::string(toString(info.granularity)).c_str(), info.policy.c_str(),
                    formatBytes(info.maxBytes).c_str(), info.blas.c_str());
   }
   void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) override {
@@ -51,6 +49,7 @@ public:
                  std::to_string(records().size()) + "/" + std::to_string(m_total) + " requests, hit rate " +
                      std::to_string(int(100 * cache.counters.tokenHitRate())) + "%");
   }
+
 private:
   ProgressBar m_bar;
   bool m_quiet = false;
@@ -61,24 +60,28 @@ void printRunReport(const RunRecorder& rec) {
   const RunInfo& i = rec.info();
   const RunSummary& s = rec.summary();
   std::printf("\n%s  (%s)\n", i.scenarioTitle.c_str(), i.scenarioName.c_str());
-  std::printf("  model %s, %d layers, device %s (storage %s), BLAS %s\n", i.model.c_str(), i.layers, i.device.c_str(),
-              i.storageDevice.c_str(), i.blas.c_str());
-  std::printf("  cache: %s granularity%s, policy %s, max %s, ttl %s\n", std::string(toString(i.granularity)).c_str(),
-              i.granularity == Granularity::Block ? (", " + std::to_string(i.blockSize) + "-token blocks").c_str() : "",
-              i.policy.c_str(), formatBytes(i.maxBytes).c_str(), i.ttlMs ? formatDurationMs(i.ttlMs).c_str() : "off");
+  std::printf("  model %s, %d layers, device %s (storage %s), BLAS %s\n", i.model.c_str(), i.layers,
+              i.device.c_str(), i.storageDevice.c_str(), i.blas.c_str());
+  std::printf(
+      "  cache: %s granularity%s, policy %s, max %s, ttl %s\n", std::string(toString(i.granularity)).c_str(),
+      i.granularity == Granularity::Block ? (", " + std::to_string(i.blockSize) + "-token blocks").c_str()
+                                          : "",
+      i.policy.c_str(), formatBytes(i.maxBytes).c_str(), i.ttlMs ? formatDurationMs(i.ttlMs).c_str() : "off");
   std::printf("  requests            %d%s\n", s.requests, s.cancelled ? " (cancelled)" : "");
   std::printf("  token hit rate      %.1f %%\n", 100 * s.tokenHitRate);
   if (s.speedup > 0) {
     std::printf("  TTFT cached         %.1f ms mean\n", s.ttftMsCachedMean);
     std::printf("  TTFT uncached       %.1f ms mean\n", s.ttftMsUncachedMean);
-    std::printf("  speedup             %.2fx measured, %.2fx ideal (FLOPs), measured/ideal %.2f%s\n", s.speedup,
-                s.idealSpeedup, s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0,
+    std::printf("  speedup             %.2fx measured, %.2fx ideal (FLOPs), measured/ideal %.2f%s\n",
+                s.speedup, s.idealSpeedup, s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0,
                 i.simulated ? "  [cost model]" : "");
   }
-  if (!i.simulated) std::printf("  max |logit diff|    %.3g (cached vs uncached, last position)\n", s.maxAbsLogitDiff);
+  if (!i.simulated)
+    std::printf("  max |logit diff|    %.3g (cached vs uncached, last position)\n", s.maxAbsLogitDiff);
   const auto& m = s.cache.counters.missTokens;
-  std::printf("  missed tokens       cold %llu, evicted %llu, expired %llu, orphaned %llu\n", (unsigned long long)m[0],
-              (unsigned long long)m[1], (unsigned long long)m[2], (unsigned long long)m[3]);
+  std::printf("  missed tokens       cold %llu, evicted %llu, expired %llu, orphaned %llu\n",
+              (unsigned long long)m[0], (unsigned long long)m[1], (unsigned long long)m[2],
+              (unsigned long long)m[3]);
   std::printf("  evictions           %llu, expirations %llu, peak %s\n", (unsigned long long)s.evictions,
               (unsigned long long)s.expirations, formatBytes(s.peakBytes).c_str());
   std::printf("  elapsed             %.2f s\n", s.elapsedS);
@@ -86,18 +89,23 @@ void printRunReport(const RunRecorder& rec) {
 }
 
 int runCommand(int argc, char** argv) {
-  CLI::App app{"Run a scenario with real tensors: every request is prefilled reusing cached K/V, and again "
-               "without the cache (baseline), measuring TTFT both ways and comparing logits.",
-               "kvlab-cli run"};
-  std::string scenario = "repeated-prefix", device = "cpu", storage, granularity, policy, maxSize, ttl, model, out;
+  CLI::App app{
+      "Run a scenario with real tensors: every request is prefilled reusing cached K/V, and again "
+      "without the cache (baseline), measuring TTFT both ways and comparing logits.",
+      "kvlab-cli run"};
+  std::string scenario = "repeated-prefix", device = "cpu", storage, granularity, policy, maxSize, ttl, model,
+              out;
   std::uint32_t blockSize = 0;
   std::uint64_t seed = 0;
   bool json = false, noBaseline = false;
   std::string pinBudget;
-  app.add_option("scenario", scenario, "bundled scenario name (see `kvlab-cli list`), a scenario .json file, or a "
-                                       "Mooncake .jsonl trace (simulate mode)")->capture_default_str();
+  app.add_option("scenario", scenario,
+                 "bundled scenario name (see `kvlab-cli list`), a scenario .json file, or a "
+                 "Mooncake .jsonl trace (simulate mode)")
+      ->capture_default_str();
   app.add_option("--device", device, "compute device: cpu, cuda or auto")->capture_default_str();
-  app.add_option("--storage", storage, "where cached K/V live: cpu (offload) or cuda; default: the compute device");
+  app.add_option("--storage", storage,
+                 "where cached K/V live: cpu (offload) or cuda; default: the compute device");
   app.add_option("--granularity", granularity, "prompt, block or radix (default: the scenario's)");
   app.add_option("--block-size", blockSize, "tokens per block (block granularity)");
   app.add_option("--policy", policy, "eviction policy: lru, fifo, lfu, sieve");
@@ -105,7 +113,8 @@ int runCommand(int argc, char** argv) {
   app.add_option("--ttl", ttl, "idle time after which an entry expires, e.g. 30s, 5m; 0 = off");
   app.add_option("--model", model, "model preset (see `kvlab-cli list`)");
   app.add_option("--seed", seed, "scenario seed (prompts)");
-  app.add_option("--pin-budget", pinBudget, "pin each request's system prompt within this many bytes, e.g. 64MiB");
+  app.add_option("--pin-budget", pinBudget,
+                 "pin each request's system prompt within this many bytes, e.g. 64MiB");
   app.add_flag("--no-baseline", noBaseline, "skip the uncached prefill (no speedup, no logit check)");
   app.add_flag("--json", json, "print the summary as one JSON object");
   app.add_option("--out", out, "write requests.csv, snapshots.csv and summary.json into this directory");
@@ -121,7 +130,8 @@ int runCommand(int argc, char** argv) {
   settings.storageDevice = storage;
   if (!granularity.empty()) settings.granularity = parseGranularity(granularity);
   if (blockSize) settings.blockSize = blockSize;
-  if (app.count("--block-size") && blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1 token");
+  if (app.count("--block-size") && blockSize == 0)
+    throw InputError("", 0, "block-size", "must be at least 1 token");
   if (!policy.empty()) settings.policy = policy;
   if (!maxSize.empty()) {
     settings.maxBytes = parseSize(maxSize, "max-size");
@@ -140,21 +150,26 @@ int runCommand(int argc, char** argv) {
   runner.run(settings, observer, 1);
   g_activeRunner = nullptr;
   if (!out.empty()) observer.writeAll(out);
-  if (json) std::cout << summaryJson(observer.info(), observer.summary()) << '\n';
-  else printRunReport(observer);
-  if (!out.empty() && !json) std::printf("  wrote               %s/{requests.csv,snapshots.csv,summary.json}\n", out.c_str());
+  if (json)
+    std::cout << summaryJson(observer.info(), observer.summary()) << '\n';
+  else
+    printRunReport(observer);
+  if (!out.empty() && !json)
+    std::printf("  wrote               %s/{requests.csv,snapshots.csv,summary.json}\n", out.c_str());
   return observer.summary().error.empty() ? 0 : 1;
 }
 
 int verifyCommand(int argc, char** argv) {
-  CLI::App app{"Check that prefill with a cached prefix gives the same logits as prefill without it, for every "
-               "granularity (max abs difference of the last position's logits <= tolerance). Exit 0 only if so.",
-               "kvlab-cli verify"};
+  CLI::App app{
+      "Check that prefill with a cached prefix gives the same logits as prefill without it, for every "
+      "granularity (max abs difference of the last position's logits <= tolerance). Exit 0 only if so.",
+      "kvlab-cli verify"};
   VerifyOptions options;
   app.add_option("--device", options.device, "cpu, cuda or auto")->capture_default_str();
   app.add_option("--storage", options.storageDevice, "where cached K/V live (default: the compute device)");
   app.add_option("--model", options.model, "computable model preset")->capture_default_str();
-  app.add_option("--prompts", options.prompts, "random prompts per granularity")->capture_default_str()
+  app.add_option("--prompts", options.prompts, "random prompts per granularity")
+      ->capture_default_str()
       ->check(CLI::Range(2, 10000));
   app.add_option("--seed", options.seed, "prompt seed")->capture_default_str();
   app.add_option("--tolerance", options.tolerance, "max abs logit difference allowed")->capture_default_str();
@@ -165,7 +180,8 @@ int verifyCommand(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   const VerifyReport report = verifyPrefixReuse(options);
-  std::printf("verify: model %s on %s, tolerance %g\n", report.model.c_str(), report.device.c_str(), report.tolerance);
+  std::printf("verify: model %s on %s, tolerance %g\n", report.model.c_str(), report.device.c_str(),
+              report.tolerance);
   for (const VerifyRow& row : report.rows)
     std::printf("  %-7s %3d prompts, %3d reused a prefix (%llu tokens), max |logit diff| %.3g  %s\n",
                 std::string(toString(row.granularity)).c_str(), row.prompts, row.promptsWithHits,
@@ -181,8 +197,8 @@ int benchPrefillCommand() {
   std::printf("  matmul 1024x1024 fp32          %7.1f GFLOP/s\n", matmul);
   for (const int tokens : {512, 1024, 2048}) {
     const PrefillBench b = benchPrefill("demo", tokens, "cpu");
-    std::printf("  demo prefill %4d tokens        %7.1f GFLOP/s  %8.0f tokens/s  (%3.0f %% of matmul)\n", tokens,
-                b.gflops, b.tokensPerSecond, 100 * b.gflops / matmul);
+    std::printf("  demo prefill %4d tokens        %7.1f GFLOP/s  %8.0f tokens/s  (%3.0f %% of matmul)\n",
+                tokens, b.gflops, b.tokensPerSecond, 100 * b.gflops / matmul);
   }
   // What a cache hit leaves to compute: a few new tokens over a long cached prefix. Small GEMMs are where
   // BLAS threading stops paying, so both thread counts are shown.
@@ -192,8 +208,9 @@ int benchPrefillCommand() {
     for (const int threads : threadCounts) {
       setBlasThreads(threads);
       const PrefillBench b = benchPrefill("demo", 1500 + newTokens, "cpu", 1500);
-      std::printf("  demo cached 1500 + %3d new, %d BLAS thread%s %6.1f GFLOP/s  %6.1f ms  (%3.0f %% of matmul)\n",
-                  newTokens, threads, threads == 1 ? " " : "s", b.gflops, 1e3 * b.seconds, 100 * b.gflops / matmul);
+      std::printf(
+          "  demo cached 1500 + %3d new, %d BLAS thread%s %6.1f GFLOP/s  %6.1f ms  (%3.0f %% of matmul)\n",
+          newTokens, threads, threads == 1 ? " " : "s", b.gflops, 1e3 * b.seconds, 100 * b.gflops / matmul);
     }
   }
   if (maxBlas > 0) setBlasThreads(maxBlas);

@@ -8,7 +8,8 @@
 
 namespace kvlab {
 
-ProgressBar::ProgressBar(std::string label) : m_label(std::move(label)), m_enabled(::isatty(STDERR_FILENO) == 1) {}
+ProgressBar::ProgressBar(std::string label)
+    : m_label(std::move(label)), m_enabled(::isatty(STDERR_FILENO) == 1) {}
 
 ProgressBar::~ProgressBar() {
   if (m_enabled) std::fprintf(stderr, "\r\033[K");

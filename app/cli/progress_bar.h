@@ -10,8 +10,9 @@ namespace kvlab {
 class ProgressBar {
 public:
   explicit ProgressBar(std::string label);
-  ~ProgressBar();   // clears the line
+  ~ProgressBar();  // clears the line
   void update(double fraction, const std::string& detail = {});
+
 private:
   std::string m_label;
   bool m_enabled = false;

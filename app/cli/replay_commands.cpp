@@ -1,26 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "replay_commands.h"
 
-#include "compute_bridge.h"
-#include "progress_bar.h"
-#include "replay_options.h"
-
-#include "core/model/model_config.h"
-#include "core/policies/policy_registry.h"
-#include "core/replay/event_csv_writer.h"
-#include "core/replay/miss_ratio_curve.h"
-#include "core/workload/atomic_file.h"
-#include "core/workload/input_error.h"
-#include "core/workload/units.h"
-
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+
+#include "compute_bridge.h"
+#include "core/model/model_config.h"
+#include "core/policies/policy_registry.h"
+#include "core/replay/event_csv_writer.h"
+#include "core/replay/miss_ratio_curve.h"
+#include "core/util/atomic_file.h"
+#include "core/util/input_error.h"
+#include "core/util/units.h"
+#include "progress_bar.h"
+#include "replay_options.h"
 
 namespace kvlab {
 
@@ -58,15 +56,18 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
   j["blocks_per_s"] = r.loopS > 0 ? double(r.blocks) / r.loopS : 0.0;
-  j["config"] = ordered_json{{"block_size", c.blockSize}, {"policy", c.policy}, {"max_tokens", c.maxTokens},
-                             {"ttl_ms", c.ttlMs}, {"bytes_per_token", c.bytesPerToken}};
+  j["config"] = ordered_json{{"block_size", c.blockSize},
+                             {"policy", c.policy},
+                             {"max_tokens", c.maxTokens},
+                             {"ttl_ms", c.ttlMs},
+                             {"bytes_per_token", c.bytesPerToken}};
   return j;
 }
 
 void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
   std::printf("trace replay: %llu requests, %llu prompt tokens, %llu blocks of %u tokens\n",
-              (unsigned long long)r.requests, (unsigned long long)r.promptTokens, (unsigned long long)r.blocks,
-              c.blockSize);
+              (unsigned long long)r.requests, (unsigned long long)r.promptTokens,
+              (unsigned long long)r.blocks, c.blockSize);
   std::printf("cache: %s, %llu blocks (%llu tokens, %s), ttl %s\n", c.policy.c_str(),
               (unsigned long long)r.capacityBlocks, (unsigned long long)c.maxTokens,
               formatBytes(r.capacityBlocks * r.bytesPerBlock).c_str(),
@@ -85,7 +86,8 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
   std::printf("  expirations     %llu\n", (unsigned long long)r.expirations);
   std::printf("  peak            %llu blocks (%s)\n", (unsigned long long)r.peakBlocks,
               formatBytes(r.peakBlocks * r.bytesPerBlock).c_str());
-  if (r.skippedLines) std::printf("  skipped lines   %llu (--skip-bad-lines)\n", (unsigned long long)r.skippedLines);
+  if (r.skippedLines)
+    std::printf("  skipped lines   %llu (--skip-bad-lines)\n", (unsigned long long)r.skippedLines);
   std::printf("  time            %.3f s (replay loop %.3f s, %.1f M blocks/s)\n", r.elapsedS, r.loopS,
               r.loopS > 0 ? double(r.blocks) / r.loopS / 1e6 : 0.0);
 }
@@ -108,15 +110,18 @@ std::vector<std::string> splitList(const std::string& text) {
 }  // namespace
 
 CommandAction addReplayCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("replay", "Replay a Mooncake trace through the block cache (simulate mode, no "
-                                           "tensors) and report hit rates, misses by cause and evictions");
+  auto* cmd = app.add_subcommand("replay",
+                                 "Replay a Mooncake trace through the block cache (simulate mode, no "
+                                 "tensors) and report hit rates, misses by cause and evictions");
   auto text = std::make_shared<ReplayOptionText>();
   auto json = std::make_shared<bool>(false);
   auto events = std::make_shared<std::string>();
   addReplayOptions(*cmd, *text, /*sizeLists=*/false);
   cmd->add_flag("--json", *json, "print one JSON object instead of the table");
-  cmd->add_option("--events", *events, "write every cache event (insert, hit, miss, eviction) to this CSV file");
-  cmd->footer("Example:\n  kvlab-cli replay conversation_trace.jsonl --max-tokens 2000000 --policy lru --ttl 10m");
+  cmd->add_option("--events", *events,
+                  "write every cache event (insert, hit, miss, eviction) to this CSV file");
+  cmd->footer(
+      "Example:\n  kvlab-cli replay conversation_trace.jsonl --max-tokens 2000000 --policy lru --ttl 10m");
   return [cmd, text, json, events]() -> int {
     if (!cmd->parsed()) return -1;
     const ReplayConfig config = toReplayConfig(*text);
@@ -128,26 +133,33 @@ CommandAction addReplayCommand(CLI::App& app) {
       result = replayTraceFile(text->trace, config, progressTo(bar), writer.get());
     }
     if (writer) writer->finish();
-    if (*json) std::cout << resultJson(result, config).dump(2) << '\n';
-    else printReplayTable(result, config);
-    for (const std::string& reason : result.skipReasons) std::fprintf(stderr, "skipped: %s\n", reason.c_str());
+    if (*json)
+      std::cout << resultJson(result, config).dump(2) << '\n';
+    else
+      printReplayTable(result, config);
+    for (const std::string& reason : result.skipReasons)
+      std::fprintf(stderr, "skipped: %s\n", reason.c_str());
     return 0;
   };
 }
 
 CommandAction addSweepCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("sweep", "Hit rate for several cache sizes and policies: a miss-ratio curve "
-                                          "that respects prefix chains");
+  auto* cmd = app.add_subcommand("sweep",
+                                 "Hit rate for several cache sizes and policies: a miss-ratio curve "
+                                 "that respects prefix chains");
   auto text = std::make_shared<ReplayOptionText>();
   auto format = std::make_shared<std::string>("table");
   auto threads = std::make_shared<unsigned>(std::max(1u, std::thread::hardware_concurrency()));
   addReplayOptions(*cmd, *text, /*sizeLists=*/true);
-  cmd->add_option("--format", *format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}))
+  cmd->add_option("--format", *format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
   cmd->add_option("--threads", *threads, "parallel replays for policies without a one-pass algorithm")
       ->capture_default_str();
-  cmd->footer("LRU sizes come from one pass (stack distances); other policies replay once per size.\n"
-              "Example:\n  kvlab-cli sweep trace.jsonl --max-tokens 250000,500000,1000000,2000000 --policy lru,fifo,sieve");
+  cmd->footer(
+      "LRU sizes come from one pass (stack distances); other policies replay once per size.\n"
+      "Example:\n  kvlab-cli sweep trace.jsonl --max-tokens 250000,500000,1000000,2000000 --policy "
+      "lru,fifo,sieve");
   return [cmd, text, format, threads]() -> int {
     if (!cmd->parsed()) return -1;
     const auto sizes = maxTokenList(*text);
@@ -158,7 +170,7 @@ CommandAction addSweepCommand(CLI::App& app) {
     single.policy = policies.empty() ? "" : policies.front();
     for (const std::string& p : policies) {
       single.policy = p;
-      (void)toReplayConfig(single);   // validates every policy name before any work
+      (void)toReplayConfig(single);  // validates every policy name before any work
     }
     ReplayConfig base = toReplayConfig(single);
     const auto start = std::chrono::steady_clock::now();
@@ -174,9 +186,11 @@ CommandAction addSweepCommand(CLI::App& app) {
     }
     if (!others.empty()) {
       ProgressBar bar("sweep");
-      auto rest = missRatioCurve(text->trace, base, others, sizes, *threads, [&bar](std::size_t done, std::size_t total) {
-        bar.update(double(done) / double(total), std::to_string(done) + "/" + std::to_string(total) + " replays");
-      });
+      auto rest = missRatioCurve(
+          text->trace, base, others, sizes, *threads, [&bar](std::size_t done, std::size_t total) {
+            bar.update(double(done) / double(total),
+                       std::to_string(done) + "/" + std::to_string(total) + " replays");
+          });
       points.insert(points.end(), rest.begin(), rest.end());
     }
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -187,24 +201,29 @@ CommandAction addSweepCommand(CLI::App& app) {
       j["elapsed_s"] = elapsed;
       j["points"] = ordered_json::array();
       for (const CurvePoint& p : points)
-        j["points"].push_back(ordered_json{{"policy", p.policy}, {"max_tokens", p.maxTokens},
+        j["points"].push_back(ordered_json{{"policy", p.policy},
+                                           {"max_tokens", p.maxTokens},
                                            {"capacity_blocks", p.result.capacityBlocks},
                                            {"token_hit_rate", p.result.tokenHitRate()},
                                            {"block_hit_rate", p.result.blockHitRate()},
-                                           {"hit_tokens", p.result.hitTokens}, {"one_pass", p.onePass}});
+                                           {"hit_tokens", p.result.hitTokens},
+                                           {"one_pass", p.onePass}});
       std::cout << j.dump(2) << '\n';
     } else if (*format == "csv") {
-      std::printf("policy,max_tokens,capacity_blocks,token_hit_rate,block_hit_rate,hit_tokens,prompt_tokens\n");
+      std::printf(
+          "policy,max_tokens,capacity_blocks,token_hit_rate,block_hit_rate,hit_tokens,prompt_tokens\n");
       for (const CurvePoint& p : points)
         std::printf("%s,%llu,%llu,%.6f,%.6f,%llu,%llu\n", p.policy.c_str(), (unsigned long long)p.maxTokens,
-                    (unsigned long long)p.result.capacityBlocks, p.result.tokenHitRate(), p.result.blockHitRate(),
-                    (unsigned long long)p.result.hitTokens, (unsigned long long)p.result.promptTokens);
+                    (unsigned long long)p.result.capacityBlocks, p.result.tokenHitRate(),
+                    p.result.blockHitRate(), (unsigned long long)p.result.hitTokens,
+                    (unsigned long long)p.result.promptTokens);
     } else {
-      std::printf("%-8s %14s %12s %16s %16s\n", "policy", "max tokens", "blocks", "token hit rate", "block hit rate");
+      std::printf("%-8s %14s %12s %16s %16s\n", "policy", "max tokens", "blocks", "token hit rate",
+                  "block hit rate");
       for (const CurvePoint& p : points)
-        std::printf("%-8s %14llu %12llu %15.3f%% %15.3f%%\n", p.policy.c_str(), (unsigned long long)p.maxTokens,
-                    (unsigned long long)p.result.capacityBlocks, 100 * p.result.tokenHitRate(),
-                    100 * p.result.blockHitRate());
+        std::printf("%-8s %14llu %12llu %15.3f%% %15.3f%%\n", p.policy.c_str(),
+                    (unsigned long long)p.maxTokens, (unsigned long long)p.result.capacityBlocks,
+                    100 * p.result.tokenHitRate(), 100 * p.result.blockHitRate());
       std::printf("(%zu points in %.2f s; lru by one stack-distance pass)\n", points.size(), elapsed);
     }
     return 0;
@@ -212,18 +231,21 @@ CommandAction addSweepCommand(CLI::App& app) {
 }
 
 CommandAction addBenchCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("bench", "Measure replay speed (block lookups per second, parsing excluded "
-                                          "and included) and, with the compute module, prefill throughput");
+  auto* cmd = app.add_subcommand("bench",
+                                 "Measure replay speed (block lookups per second, parsing excluded "
+                                 "and included) and, with the compute module, prefill throughput");
   auto text = std::make_shared<ReplayOptionText>();
   text->maxTokens = "1000000";
   auto noPrefill = std::make_shared<bool>(false);
   auto seconds = std::make_shared<double>(2.0);
-  cmd->add_option("trace", text->trace, "Mooncake trace to replay (optional: without it only prefill is measured)");
-  cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")->capture_default_str();
+  cmd->add_option("trace", text->trace,
+                  "Mooncake trace to replay (optional: without it only prefill is measured)");
+  cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
+      ->capture_default_str();
   cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
   cmd->add_option("--block-size", text->blockSize, "tokens per hash id")->capture_default_str();
   cmd->add_option("--seconds", *seconds, "minimum time to repeat the in-memory replay loop")
-      ->check(CLI::Range(0.0, 3600.0))   // 1e300 would loop for ever
+      ->check(CLI::Range(0.0, 3600.0))  // 1e300 would loop for ever
       ->capture_default_str();
   cmd->add_flag("--no-prefill", *noPrefill, "skip the prefill benchmark (no LibTorch loaded)");
   return [cmd, text, noPrefill, seconds]() -> int {
@@ -238,7 +260,8 @@ CommandAction addBenchCommand(CLI::App& app) {
       for (int pass = 0; pass < kFilePasses; ++pass) {
         const auto t0 = std::chrono::steady_clock::now();
         requests = readWholeTrace(text->trace);
-        parseS = std::min(parseS, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        parseS =
+            std::min(parseS, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       }
       std::uint64_t blocks = 0;
       for (const TraceRequest& r : requests) blocks += r.hashIds.size();
@@ -259,15 +282,19 @@ CommandAction addBenchCommand(CLI::App& app) {
       double wholeS = 1e300;
       for (int pass = 0; pass < kFilePasses; ++pass)
         wholeS = std::min(wholeS, replayTraceFile(text->trace, config).elapsedS);
-      std::printf("replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
-                  text->trace.c_str(), requests.size(), (unsigned long long)blocks, config.policy.c_str(),
-                  (unsigned long long)config.maxTokens, 100 * hitRate);
-      std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS, double(blocks) / parseS / 1e6,
-                  kFilePasses);
-      std::printf("  replay loop          %8.4f s  (%6.1f M block lookups/s, best of %d passes, single thread)\n",
-                  best, double(blocks) / best / 1e6, passes);
-      std::printf("  parse + replay       %8.3f s  (%6.1f M block lookups/s, streaming from the file, parsing on a "
-                  "second thread)\n", wholeS, double(blocks) / wholeS / 1e6);
+      std::printf(
+          "replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
+          text->trace.c_str(), requests.size(), (unsigned long long)blocks, config.policy.c_str(),
+          (unsigned long long)config.maxTokens, 100 * hitRate);
+      std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS,
+                  double(blocks) / parseS / 1e6, kFilePasses);
+      std::printf(
+          "  replay loop          %8.4f s  (%6.1f M block lookups/s, best of %d passes, single thread)\n",
+          best, double(blocks) / best / 1e6, passes);
+      std::printf(
+          "  parse + replay       %8.3f s  (%6.1f M block lookups/s, streaming from the file, parsing on a "
+          "second thread)\n",
+          wholeS, double(blocks) / wholeS / 1e6);
     }
     if (*noPrefill) return 0;
     if (!computeModuleAvailable()) {
@@ -279,20 +306,24 @@ CommandAction addBenchCommand(CLI::App& app) {
 }
 
 CommandAction addListCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("list", "List bundled scenarios, model presets, policies, granularities and "
-                                         "devices");
+  auto* cmd = app.add_subcommand("list",
+                                 "List bundled scenarios, model presets, policies, granularities and "
+                                 "devices");
   return [cmd]() -> int {
     if (!cmd->parsed()) return -1;
     std::printf("policies:\n");
-    for (const PolicyInfo& p : policyRegistry()) std::printf("  %-8s %s\n", p.name.c_str(), p.description.c_str());
-    std::printf("granularities:\n"
-                "  prompt   one entry per (prompt prefix, layer), SHA-256 keys (the original SimpleKVCache)\n"
-                "  block    vLLM-style hashed token blocks (XXH3-128 chain, or SHA-256)\n"
-                "  radix    SGLang-style token radix tree, leaves evicted first\n");
+    for (const PolicyInfo& p : policyRegistry())
+      std::printf("  %-8s %s\n", p.name.c_str(), p.description.c_str());
+    std::printf(
+        "granularities:\n"
+        "  prompt   one entry per (prompt prefix, layer), SHA-256 keys (the original SimpleKVCache)\n"
+        "  block    vLLM-style hashed token blocks (XXH3-128 chain, or SHA-256)\n"
+        "  radix    SGLang-style token radix tree, leaves evicted first\n");
     std::printf("model presets (K/V bytes per token):\n");
     for (const ModelConfig& m : modelPresets())
-      std::printf("  %-12s %3d layers, %2d KV heads x %3d dims, %s/token%s\n", m.name.c_str(), m.layers, m.kvHeads,
-                  m.headDim, formatBytes(kvBytesPerToken(m)).c_str(), m.computable ? "" : "  (accounting only)");
+      std::printf("  %-12s %3d layers, %2d KV heads x %3d dims, %s/token%s\n", m.name.c_str(), m.layers,
+                  m.kvHeads, m.headDim, formatBytes(kvBytesPerToken(m)).c_str(),
+                  m.computable ? "" : "  (accounting only)");
     if (computeModuleAvailable()) return runComputeCommand({"list-compute"});
     std::printf("scenarios and devices: need the compute module (not in this build)\n");
     return 0;

@@ -2,7 +2,6 @@
 #pragma once
 // kvlab-cli replay / sweep / bench: simulate mode over Mooncake traces. Torch-free.
 #include <CLI/CLI.hpp>
-
 #include <functional>
 
 namespace kvlab {

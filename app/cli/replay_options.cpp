@@ -3,8 +3,8 @@
 
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
-#include "core/workload/input_error.h"
-#include "core/workload/units.h"
+#include "core/util/input_error.h"
+#include "core/util/units.h"
 
 namespace kvlab {
 
@@ -14,36 +14,44 @@ Bytes modelBytesPerToken(const std::string& model) {
   if (!preset) {
     std::string names;
     for (const ModelConfig& m : modelPresets()) names += (names.empty() ? "" : ", ") + m.name;
-    throw InputError("", 0, "model", "unknown model preset " + quoteForError(model) + " (choose from: " + names + ")");
+    throw InputError("", 0, "model",
+                     "unknown model preset " + quoteForError(model) + " (choose from: " + names + ")");
   }
   return kvBytesPerToken(*preset);
 }
 }  // namespace
 
 void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists) {
-  command.add_option("trace", text.trace, "Mooncake-format trace (JSON lines: timestamp, input_length, "
-                                          "output_length, hash_ids)")
+  command
+      .add_option("trace", text.trace,
+                  "Mooncake-format trace (JSON lines: timestamp, input_length, "
+                  "output_length, hash_ids)")
       ->required();
   command.add_option("--block-size", text.blockSize, "tokens per hash id (the published traces use 512)")
       ->capture_default_str();
-  command.add_option("--policy", text.policy,
-                     sizeLists ? "eviction policies, comma-separated (see `kvlab-cli list`)"
-                               : "eviction policy: lru, fifo, lfu, sieve")
+  command
+      .add_option("--policy", text.policy,
+                  sizeLists ? "eviction policies, comma-separated (see `kvlab-cli list`)"
+                            : "eviction policy: lru, fifo, lfu, sieve")
       ->capture_default_str();
   const std::string tokensHelp = sizeLists ? "cache sizes in tokens, comma-separated (e.g. 100000,1000000)"
                                            : "cache size in tokens (capacity = floor(N / block size) blocks)";
   auto* tokens = command.add_option("--max-tokens", text.maxTokens, tokensHelp);
-  auto* size = command.add_option("--max-size", text.maxSize,
-                                  sizeLists ? "cache sizes in bytes with units, comma-separated (e.g. 8GiB,16GiB)"
-                                            : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / "
-                                              "K/V bytes per token of --model");
+  auto* size =
+      command.add_option("--max-size", text.maxSize,
+                         sizeLists ? "cache sizes in bytes with units, comma-separated (e.g. 8GiB,16GiB)"
+                                   : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / "
+                                     "K/V bytes per token of --model");
   tokens->excludes(size);
   command.add_option("--model", text.model, "model whose K/V bytes per token size the cache (see `list`)")
       ->capture_default_str();
-  command.add_option("--ttl", text.ttl, "idle time after which a block expires, in trace time (e.g. 30s, "
-                                        "5m; 0 = off)")
+  command
+      .add_option("--ttl", text.ttl,
+                  "idle time after which a block expires, in trace time (e.g. 30s, "
+                  "5m; 0 = off)")
       ->capture_default_str();
-  command.add_flag("--skip-bad-lines", text.skipBadLines, "count and skip malformed trace lines instead of stopping");
+  command.add_flag("--skip-bad-lines", text.skipBadLines,
+                   "count and skip malformed trace lines instead of stopping");
 }
 
 std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
@@ -55,8 +63,9 @@ std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
   if (!text.maxSize.empty()) {
     const Bytes perToken = modelBytesPerToken(text.model);
     std::vector<std::uint64_t> tokens;
-    const std::vector<std::uint64_t> sizes = isList(text.maxSize) ? parseSizeList(text.maxSize, "max-size")
-                                                                  : std::vector<std::uint64_t>{parseSize(text.maxSize, "max-size")};
+    const std::vector<std::uint64_t> sizes =
+        isList(text.maxSize) ? parseSizeList(text.maxSize, "max-size")
+                             : std::vector<std::uint64_t>{parseSize(text.maxSize, "max-size")};
     for (const std::uint64_t bytes : sizes) tokens.push_back(bytes / perToken);
     return tokens;
   }
@@ -70,11 +79,13 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text) {
   if (!findPolicy(text.policy)) {
     std::string names;
     for (const std::string& n : policyNames()) names += (names.empty() ? "" : ", ") + n;
-    throw InputError("", 0, "policy", "unknown policy " + quoteForError(text.policy) + " (choose from: " + names + ")");
+    throw InputError("", 0, "policy",
+                     "unknown policy " + quoteForError(text.policy) + " (choose from: " + names + ")");
   }
   config.policy = text.policy;
   const auto sizes = maxTokenList(text);
-  if (sizes.size() != 1) throw InputError("", 0, "max-tokens", "replay takes one size; use sweep for several");
+  if (sizes.size() != 1)
+    throw InputError("", 0, "max-tokens", "replay takes one size; use sweep for several");
   config.maxTokens = sizes.front();
   config.ttlMs = parseDurationMs(text.ttl, "ttl");
   config.bytesPerToken = modelBytesPerToken(text.model);

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Cache options shared by replay, sweep and bench, parsed from their text form with units.
-#include "core/replay/trace_replayer.h"
-
 #include <CLI/CLI.hpp>
-
 #include <string>
+
+#include "core/replay/trace_replayer.h"
 
 namespace kvlab {
 
@@ -13,8 +12,8 @@ struct ReplayOptionText {
   std::string trace;
   std::uint32_t blockSize = 512;
   std::string policy = "lru";
-  std::string maxTokens;         // "1000000" or a list for sweep
-  std::string maxSize;           // "80GiB" (with --model)
+  std::string maxTokens;  // "1000000" or a list for sweep
+  std::string maxSize;    // "80GiB" (with --model)
   std::string model = "llama-3-8b";
   std::string ttl = "0";
   bool skipBadLines = false;

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
 // kvlab: the desktop app. Parses the command line, wires MainWindow, and in unattended mode runs the
 // scenario, writes the requested screenshot and exports, and exits.
-#include "core/workload/atomic_file.h"
+#include <QApplication>
+#include <QBuffer>
+#include <QIcon>
+#include <QTimer>
+#include <cstdio>
+
+#include "core/util/atomic_file.h"
 #include "ui/command_line_options.h"
 #include "ui/control_panel.h"
 #include "ui/event_loop_lag_probe.h"
@@ -9,13 +15,6 @@
 #include "ui/report_exporter.h"
 #include "ui/run_controller.h"
 #include "ui/run_history.h"
-
-#include <QApplication>
-#include <QBuffer>
-#include <QIcon>
-#include <QTimer>
-
-#include <cstdio>
 
 namespace {
 
@@ -49,7 +48,7 @@ int main(int argc, char** argv) {
   }
   const kvlab::CommandLineOptions& options = cli.options;
 
-  kvlab::MainWindow window;   // registers the resources (the icon)
+  kvlab::MainWindow window;  // registers the resources (the icon)
   QApplication::setWindowIcon(QIcon(QStringLiteral(":/kvlab.svg")));
   window.restoreSettings();
   if (options.run) window.controlPanel()->applySettings(*options.run);
@@ -82,12 +81,15 @@ int main(int argc, char** argv) {
         try {
           if (!options.screenshot.isEmpty() && !screenshotTaken) saveScreenshot(window, options.screenshot);
           if (!options.exportReport.isEmpty()) {
-            window.exporter().exportPdfReport(options.exportReport, window.controlPanel()->scenarioDescription());
+            window.exporter().exportPdfReport(options.exportReport,
+                                              window.controlPanel()->scenarioDescription());
             std::fprintf(stderr, "kvlab: report written to %s\n", qPrintable(options.exportReport));
           }
           if (!options.exportDir.isEmpty()) {
-            const QStringList files = window.exporter().exportAll(options.exportDir, window.controlPanel()->scenarioDescription());
-            std::fprintf(stderr, "kvlab: %d files written to %s\n", int(files.size()), qPrintable(options.exportDir));
+            const QStringList files =
+                window.exporter().exportAll(options.exportDir, window.controlPanel()->scenarioDescription());
+            std::fprintf(stderr, "kvlab: %d files written to %s\n", int(files.size()),
+                         qPrintable(options.exportDir));
           }
         } catch (const std::exception& e) {
           std::fprintf(stderr, "kvlab: export failed: %s\n", e.what());

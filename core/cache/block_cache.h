@@ -4,12 +4,12 @@
 // full blocks are cached); block i's key chains block i-1's key with its tokens, so a key names a whole
 // prefix. A lookup returns the longest run of leading blocks present. Trace replay uses the same class
 // with the trace's hash ids as keys.
-#include "core/cache/cache_engine.h"
-#include "core/cache/key_hasher.h"
-
 #include <cstdint>
 #include <span>
 #include <vector>
+
+#include "core/cache/cache_engine.h"
+#include "core/cache/key_hasher.h"
 
 namespace kvlab {
 
@@ -28,8 +28,8 @@ public:
   struct Match {
     std::uint32_t hitBlocks = 0;
     std::uint64_t hitTokens = 0;
-    std::vector<SlotId> hitSlots;   // the hit blocks, first to last (not "slots": a Qt keyword macro)
-    std::vector<SlotId> found;   // every block: its slot if stored (hit or orphaned), else kNoSlot
+    std::vector<SlotId> hitSlots;  // the hit blocks, first to last (not "slots": a Qt keyword macro)
+    std::vector<SlotId> found;     // every block: its slot if stored (hit or orphaned), else kNoSlot
   };
   // Longest run of leading present blocks, capped at maxHitTokens, for a prompt of promptTokens tokens
   // (promptTokens may exceed keys.size() * blockSize: the tail is a partial block or, in replay, the trace's
@@ -37,7 +37,8 @@ public:
   // Does not touch: commit() does.
   Match match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens);
   // Same, reusing out's buffers (the replay loop calls this millions of times).
-  void match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens, Match& out);
+  void match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens,
+             Match& out);
   // Touches the blocks from last to first (so a sequence's head ends most recently used and LRU evicts
   // its tail first, as vLLM frees blocks in reverse), inserting the absent ones. Returns each block's slot,
   // and in inserted[] which ones are new; kNoSlot where an insert could not fit.

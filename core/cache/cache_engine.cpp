@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "core/cache/cache_engine.h"
 
-#include "core/policies/policy_registry.h"
-
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+
+#include "core/policies/policy_registry.h"
 
 namespace kvlab {
 
@@ -14,12 +14,15 @@ class CacheEngine::LeafFilter final : public VictimFilter {
 public:
   explicit LeafFilter(const std::vector<EntryMeta>& entries) : m_entries(entries) {}
   bool accept(SlotId slot) const override { return m_entries[slot].children == 0; }
+
 private:
   const std::vector<EntryMeta>& m_entries;
 };
 
 CacheEngine::CacheEngine(CacheConfig config, const Clock& clock)
-    : m_config(std::move(config)), m_clock(clock), m_policy(createPolicy(m_config.policy)),
+    : m_config(std::move(config)),
+      m_clock(clock),
+      m_policy(createPolicy(m_config.policy)),
       m_leafFilter(std::make_unique<LeafFilter>(m_entries)) {
   m_index.setDense(m_config.denseKeys);
   if (m_config.layers < 1) throw std::invalid_argument("cache needs at least one layer");
@@ -72,7 +75,7 @@ SlotId CacheEngine::touchOrInsert(const CacheKey& key, const EntryInit& init, bo
       return slot;
     }
     dropExpired(slot);
-    return touchOrInsert(key, init, inserted);   // the expired entry is gone (or, radix, still a parent)
+    return touchOrInsert(key, init, inserted);  // the expired entry is gone (or, radix, still a parent)
   }
   const SlotId slot = insertFresh(key, value, fresh, init);
   if (inserted) *inserted = slot != kNoSlot;
@@ -81,10 +84,14 @@ SlotId CacheEngine::touchOrInsert(const CacheKey& key, const EntryInit& init, bo
 
 // indexValue: the key's index value, new (freshKey) or a gone marker. Evictions only rewrite other keys'
 // values, so the reference stays valid. On failure the value is put back as it was.
-SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool freshKey, const EntryInit& init) {
+SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool freshKey,
+                                const EntryInit& init) {
   const SlotId previous = indexValue;
   auto restore = [&] {
-    if (freshKey) m_index.erase(key); else indexValue = previous;
+    if (freshKey)
+      m_index.erase(key);
+    else
+      indexValue = previous;
   };
   if (init.layer != kAllLayers && (init.layer < 0 || init.layer >= m_config.layers)) {
     restore();
@@ -99,7 +106,7 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool fr
     return kNoSlot;
   }
   evictUntilFits(init.bytes, EvictReason::Capacity);
-  if (m_usedBytes + init.bytes > m_config.capacityBytes) {   // only non-evictable entries left
+  if (m_usedBytes + init.bytes > m_config.capacityBytes) {  // only non-evictable entries left
     restore();
     ++m_counters.rejectedInserts;
     maybePublish();
@@ -171,7 +178,7 @@ MissReason CacheEngine::absentReason(const CacheKey& key) const {
   if (!value) return MissReason::Cold;
   if (*value == kGoneExpired) return MissReason::Expired;
   if (*value == kGoneEvicted) return MissReason::Evicted;
-  return MissReason::Cold;   // stored right now: not absent
+  return MissReason::Cold;  // stored right now: not absent
 }
 
 void CacheEngine::evictUntilFits(Bytes incoming, EvictReason reason) {
@@ -255,7 +262,7 @@ void CacheEngine::setTtlMs(TimeMs ttlMs) {
 }
 
 void CacheEngine::setPolicy(const std::string& name) {
-  auto policy = createPolicy(name);   // throws before anything changes
+  auto policy = createPolicy(name);  // throws before anything changes
   // The new policy learns the current entries in last-use order, so LRU-like policies start sensibly.
   for (SlotId s = m_byLastAccess.front(); s != kNoSlot; s = m_byLastAccess.next(s)) policy->onInsert(s);
   m_policy = std::move(policy);
@@ -307,14 +314,17 @@ std::size_t CacheEngine::expireNow() {
   return std::size_t(m_counters.expirations() - before);
 }
 
-void CacheEngine::recordQuery(std::uint64_t queriedTokens, std::uint64_t hitTokens, std::uint64_t queriedUnits,
-                              std::uint64_t hitUnits) {
+void CacheEngine::recordQuery(std::uint64_t queriedTokens, std::uint64_t hitTokens,
+                              std::uint64_t queriedUnits, std::uint64_t hitUnits) {
   ++m_counters.lookups;
   m_counters.queriedTokens += queriedTokens;
   m_counters.hitTokens += hitTokens;
   m_counters.queriedUnits += queriedUnits;
   m_counters.hitUnits += hitUnits;
-  if (hitUnits > 0) ++m_counters.hits; else ++m_counters.misses;
+  if (hitUnits > 0)
+    ++m_counters.hits;
+  else
+    ++m_counters.misses;
 }
 
 void CacheEngine::recordMiss(MissReason reason, std::uint64_t tokens, std::uint64_t units) {

@@ -3,19 +3,18 @@
 // The one cache engine behind every granularity (prompt, block, radix) and trace replay: find; on a miss
 // evict until the new entry fits; insert. It stores sizes and metadata only; tensors live in a payload
 // layer (core/runner) that listens for removals. Not thread-safe except snapshot(): one thread drives it.
-#include "core/cache/cache_snapshot.h"
-#include "core/cache/cache_types.h"
-#include "core/cache/clock.h"
-#include "core/policies/eviction_policy.h"
-#include "core/policies/slot_list.h"
-
-#include "core/cache/entry_index.h"
-
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "core/cache/cache_snapshot.h"
+#include "core/cache/cache_types.h"
+#include "core/cache/clock.h"
+#include "core/cache/entry_index.h"
+#include "core/policies/eviction_policy.h"
+#include "core/policies/slot_list.h"
 
 namespace kvlab {
 
@@ -31,7 +30,7 @@ struct CacheConfig {
 // What the engine knows about one stored entry.
 struct EntryMeta {
   CacheKey key;
-  std::uint64_t id = 0;          // monotonic, never reused (events name entries by it)
+  std::uint64_t id = 0;  // monotonic, never reused (events name entries by it)
   Bytes bytes = 0;
   std::uint32_t tokens = 0;
   std::int32_t layer = kAllLayers;
@@ -99,20 +98,20 @@ public:
   // Live parameter changes: take effect at once (shrinking evicts right away, reason PolicyChange).
   void setCapacity(Bytes capacityBytes);
   void setTtlMs(TimeMs ttlMs);
-  void setPolicy(const std::string& name);   // throws std::invalid_argument for an unknown name
+  void setPolicy(const std::string& name);  // throws std::invalid_argument for an unknown name
   void setPinnedBudget(Bytes bytes);
   // Pinned entries are never evicted by a policy nor expired. False if the budget would be exceeded.
   bool pin(SlotId slot);
   void unpin(SlotId slot);
-  void clear();                  // removes everything, pinned included (reason Clear)
-  std::size_t expireNow();       // removes every entry idle for longer than the TTL; returns how many
+  void clear();             // removes everything, pinned included (reason Clear)
+  std::size_t expireNow();  // removes every entry idle for longer than the TTL; returns how many
 
   // Radix mode: an entry with children cannot be evicted (only leaves go).
   void addChild(SlotId parent) { ++m_entries[parent].children; }
   void removeChild(SlotId parent) { --m_entries[parent].children; }
-  // Radix mode: a node split keeps this entry for the tail of its edge. Sets its size in place (bytes, tokens)
-  // with exact accounting (used, pinned, per-layer, peak). Never evicts: callers shrink, or grow back what
-  // they just shrank.
+  // Radix mode: a node split keeps this entry for the tail of its edge. Sets its size in place (bytes,
+  // tokens) with exact accounting (used, pinned, per-layer, peak). Never evicts: callers shrink, or grow back
+  // what they just shrank.
   void resizeEntry(SlotId slot, Bytes newBytes, std::uint32_t newTokens);
 
   // Stats written by the granularities, which know what a query was.
@@ -122,9 +121,9 @@ public:
   void recordTransfer(Bytes toCompute, Bytes toStorage);
   // Prompt mode keeps this up to date (the engine cannot tell which layers belong to one prefix).
   void setOrphanedBytes(Bytes bytes) { m_orphanedBytes = bytes; }
-  void resetStats();             // counters and peak start again; stored entries stay
+  void resetStats();  // counters and peak start again; stored entries stay
 
-  void addObserver(CacheObserver* observer);        // not owned; must outlive its registration
+  void addObserver(CacheObserver* observer);  // not owned; must outlive its registration
   void removeObserver(CacheObserver* observer);
   bool hasObservers() const { return !m_observers.empty(); }
   void notify(const CacheEvent& event) const;
@@ -154,7 +153,9 @@ private:
   void evictUntilFits(Bytes incoming, EvictReason reason);
   void removeSlot(SlotId slot, EvictReason reason);
   void expireIdle();
-  void maybePublish() { if (m_autoPublish) publish(); }
+  void maybePublish() {
+    if (m_autoPublish) publish();
+  }
   bool isExpired(const EntryMeta& e, TimeMs now) const {
     return m_config.ttlMs > 0 && !e.pinned && now - e.lastAccessMs > m_config.ttlMs;
   }
@@ -170,16 +171,16 @@ private:
   static bool isGone(SlotId value) { return value >= kGoneExpired; }
   EntryIndex m_index;
   std::size_t m_liveEntries = 0;
-  std::vector<EntryMeta> m_entries;                   // indexed by SlotId
+  std::vector<EntryMeta> m_entries;  // indexed by SlotId
   std::vector<SlotId> m_freeSlots;
-  SlotList m_byLastAccess;                            // unpinned entries, least recently touched first
+  SlotList m_byLastAccess;  // unpinned entries, least recently touched first
   std::uint64_t m_nextId = 1;
   Bytes m_usedBytes = 0;
   Bytes m_pinnedBytes = 0;
   Bytes m_peakBytes = 0;
   Bytes m_orphanedBytes = 0;
-  Bytes m_allLayerBytes = 0;                          // bytes of kAllLayers entries
-  std::vector<Bytes> m_layerBytes;                    // bytes of single-layer entries, per layer
+  Bytes m_allLayerBytes = 0;        // bytes of kAllLayers entries
+  std::vector<Bytes> m_layerBytes;  // bytes of single-layer entries, per layer
   std::uint64_t m_allLayerEntries = 0;
   std::vector<std::uint64_t> m_layerEntries;
   CacheCounters m_counters;
@@ -187,7 +188,7 @@ private:
   std::vector<RemovalListener> m_removalListeners;
   bool m_autoPublish = true;
 
-  mutable std::mutex m_snapshotMutex;                 // guards m_published only
+  mutable std::mutex m_snapshotMutex;  // guards m_published only
   CacheSnapshot m_published;
 };
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-#include "core/cache/cache_types.h"
-
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "core/cache/cache_types.h"
 
 namespace kvlab {
 
@@ -18,7 +18,7 @@ struct CacheSnapshot {
   Bytes peakBytes = 0;
   Bytes pinnedBytes = 0;
   Bytes pinnedBudgetBytes = 0;
-  Bytes orphanedBytes = 0;      // prompt mode: layers of a prefix held after another of its layers went
+  Bytes orphanedBytes = 0;  // prompt mode: layers of a prefix held after another of its layers went
   std::uint64_t entries = 0;
   std::vector<Bytes> layerBytes;            // per model layer
   std::vector<std::uint64_t> layerEntries;  // per model layer (an all-layer entry counts in each)

@@ -5,30 +5,42 @@ namespace kvlab {
 
 std::string_view toString(MissReason reason) {
   switch (reason) {
-  case MissReason::Cold: return "cold";
-  case MissReason::Evicted: return "evicted";
-  case MissReason::Expired: return "expired";
-  case MissReason::Orphaned: return "orphaned";
+    case MissReason::Cold:
+      return "cold";
+    case MissReason::Evicted:
+      return "evicted";
+    case MissReason::Expired:
+      return "expired";
+    case MissReason::Orphaned:
+      return "orphaned";
   }
   return "?";
 }
 
 std::string_view toString(EvictReason reason) {
   switch (reason) {
-  case EvictReason::Capacity: return "capacity";
-  case EvictReason::Ttl: return "ttl";
-  case EvictReason::PolicyChange: return "policy change";
-  case EvictReason::Clear: return "clear";
+    case EvictReason::Capacity:
+      return "capacity";
+    case EvictReason::Ttl:
+      return "ttl";
+    case EvictReason::PolicyChange:
+      return "policy change";
+    case EvictReason::Clear:
+      return "clear";
   }
   return "?";
 }
 
 std::string_view toString(CacheEventType type) {
   switch (type) {
-  case CacheEventType::Insert: return "insert";
-  case CacheEventType::Hit: return "hit";
-  case CacheEventType::Miss: return "miss";
-  case CacheEventType::Eviction: return "eviction";
+    case CacheEventType::Insert:
+      return "insert";
+    case CacheEventType::Hit:
+      return "hit";
+    case CacheEventType::Miss:
+      return "miss";
+    case CacheEventType::Eviction:
+      return "eviction";
   }
   return "?";
 }

@@ -9,10 +9,10 @@
 namespace kvlab {
 
 using Bytes = std::uint64_t;
-using TimeMs = std::int64_t;     // milliseconds on the engine's injected clock
-using SlotId = std::uint32_t;    // index of an entry in the engine's slot arrays; reused after removal
+using TimeMs = std::int64_t;   // milliseconds on the engine's injected clock
+using SlotId = std::uint32_t;  // index of an entry in the engine's slot arrays; reused after removal
 inline constexpr SlotId kNoSlot = 0xFFFFFFFFu;
-inline constexpr int kAllLayers = -1;   // an entry that holds K/V of every layer (block and radix modes)
+inline constexpr int kAllLayers = -1;  // an entry that holds K/V of every layer (block and radix modes)
 
 // 128-bit key: SHA-256 truncated (prompt mode), XXH3-128 or SHA-256 (block mode), a trace hash id (replay).
 struct CacheKey {
@@ -51,12 +51,12 @@ std::string_view toString(CacheEventType type);
 // One engine event, delivered synchronously on the thread that drives the engine.
 struct CacheEvent {
   CacheEventType type = CacheEventType::Insert;
-  EvictReason evictReason = EvictReason::Capacity;   // Eviction only
-  MissReason missReason = MissReason::Cold;          // Miss only
+  EvictReason evictReason = EvictReason::Capacity;  // Eviction only
+  MissReason missReason = MissReason::Cold;         // Miss only
   TimeMs timeMs = 0;
-  std::uint64_t entryId = 0;      // monotonic id given at insert; 0 for a miss of an absent entry
+  std::uint64_t entryId = 0;  // monotonic id given at insert; 0 for a miss of an absent entry
   std::int32_t layer = kAllLayers;
-  std::int64_t block = -1;        // block index within the request (block mode), -1 otherwise
+  std::int64_t block = -1;  // block index within the request (block mode), -1 otherwise
   Bytes bytes = 0;
   std::uint32_t tokens = 0;
   // Eviction only: how old the entry was, how long since its last use, how often it was reused.
@@ -74,25 +74,25 @@ public:
 
 // Cumulative counters since the last resetStats(). Hit rate = hitTokens / queriedTokens.
 struct CacheCounters {
-  std::uint64_t lookups = 0;          // queries (requests, or prompt-mode get calls)
+  std::uint64_t lookups = 0;  // queries (requests, or prompt-mode get calls)
   std::uint64_t queriedTokens = 0;
   std::uint64_t hitTokens = 0;
-  std::uint64_t queriedUnits = 0;     // blocks (block/replay), entries (prompt), tokens (radix)
+  std::uint64_t queriedUnits = 0;  // blocks (block/replay), entries (prompt), tokens (radix)
   std::uint64_t hitUnits = 0;
-  std::uint64_t hits = 0;             // lookups that reused something
-  std::uint64_t misses = 0;           // lookups that reused nothing
+  std::uint64_t hits = 0;    // lookups that reused something
+  std::uint64_t misses = 0;  // lookups that reused nothing
   std::uint64_t inserts = 0;
   std::uint64_t rejectedInserts = 0;  // entries that could not fit at all
   std::array<std::uint64_t, kMissReasonCount> missTokens{};
   std::array<std::uint64_t, kMissReasonCount> missUnits{};
-  std::array<std::uint64_t, kEvictReasonCount> evictions{};   // by reason; [Ttl] = expirations
+  std::array<std::uint64_t, kEvictReasonCount> evictions{};  // by reason; [Ttl] = expirations
   // Eviction records (all reasons but Clear), for telling a thrashing cache from a healthy one.
   std::uint64_t evictedNeverReused = 0;
   double sumEvictedAgeMs = 0;
   double sumEvictedIdleMs = 0;
   double sumEvictedReuse = 0;
-  Bytes bytesToCompute = 0;           // bytes copied storage -> compute device on hits
-  Bytes bytesToStorage = 0;           // bytes copied compute -> storage device on inserts
+  Bytes bytesToCompute = 0;  // bytes copied storage -> compute device on hits
+  Bytes bytesToStorage = 0;  // bytes copied compute -> storage device on inserts
 
   double tokenHitRate() const { return queriedTokens ? double(hitTokens) / double(queriedTokens) : 0.0; }
   double unitHitRate() const { return queriedUnits ? double(hitUnits) / double(queriedUnits) : 0.0; }
@@ -100,9 +100,7 @@ struct CacheCounters {
     return evictions[std::size_t(EvictReason::Capacity)] + evictions[std::size_t(EvictReason::PolicyChange)];
   }
   std::uint64_t expirations() const { return evictions[std::size_t(EvictReason::Ttl)]; }
-  std::uint64_t totalEvictions() const {
-    return evictions[0] + evictions[1] + evictions[2] + evictions[3];
-  }
+  std::uint64_t totalEvictions() const { return evictions[0] + evictions[1] + evictions[2] + evictions[3]; }
 };
 
 }  // namespace kvlab

@@ -1,25 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-#include "core/cache/cache_types.h"
-
 #include <atomic>
+
+#include "core/cache/cache_types.h"
 
 namespace kvlab {
 
-// The engine's notion of "now": wall clock for live runs, trace time for replay, manual in tests.
+// The engine's notion of "now": scenario time for live runs, trace time for replay, manual in tests.
 class Clock {
 public:
   virtual ~Clock() = default;
   virtual TimeMs nowMs() const = 0;
-};
-
-// Milliseconds since construction, from std::chrono::steady_clock.
-class WallClock final : public Clock {
-public:
-  WallClock();
-  TimeMs nowMs() const override;
-private:
-  std::int64_t m_startNs = 0;
 };
 
 // Set by its owner: the replayer advances it to each request's timestamp; tests step it by hand.
@@ -28,6 +19,7 @@ public:
   TimeMs nowMs() const override { return m_now.load(std::memory_order_relaxed); }
   void setMs(TimeMs now) { m_now.store(now, std::memory_order_relaxed); }
   void advanceMs(TimeMs delta) { m_now.fetch_add(delta, std::memory_order_relaxed); }
+
 private:
   std::atomic<TimeMs> m_now{0};
 };

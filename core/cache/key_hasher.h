@@ -2,18 +2,18 @@
 #pragma once
 // Cache keys from content: SHA-256 (prompt mode, as the original SimpleKVCache; optional in block mode)
 // and XXH3-128 (block mode default: vLLM's choice of a fast non-cryptographic hash).
-#include "core/cache/cache_types.h"
-
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string_view>
 
+#include "core/cache/cache_types.h"
+
 namespace kvlab {
 
 enum class BlockHash : std::uint8_t { Xxh3, Sha256 };
 std::string_view toString(BlockHash hash);
-BlockHash parseBlockHash(std::string_view name);   // "xxh3" | "sha256"; throws std::invalid_argument
+BlockHash parseBlockHash(std::string_view name);  // "xxh3" | "sha256"; throws std::invalid_argument
 
 // First 128 bits of SHA-256(bytes).
 CacheKey sha256Key(std::string_view bytes);
@@ -30,7 +30,7 @@ public:
   Sha256Stream(const Sha256Stream& other);
   Sha256Stream& operator=(const Sha256Stream&) = delete;
   void update(std::string_view bytes);
-  CacheKey finishCopy(std::string_view suffix) const;   // key of everything so far ‖ suffix; state kept
+  CacheKey finishCopy(std::string_view suffix) const;  // key of everything so far ‖ suffix; state kept
 private:
   struct State;
   std::unique_ptr<State> m_state;

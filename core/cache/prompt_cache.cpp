@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "core/cache/prompt_cache.h"
 
-#include "core/cache/key_hasher.h"
-
 #include <string>
+
+#include "core/cache/key_hasher.h"
 
 namespace kvlab {
 
@@ -15,7 +15,8 @@ bool isOrphan(const auto& group) { return group.lostLayer && group.layersPresent
 // Calls visit(length, stream) for each usable boundary (ascending, inside the prompt) with the SHA-256 state
 // of prompt[0, length): the prompt is hashed once, and each layer's key forks that state.
 template <typename Visit>
-void forEachBoundaryPrefix(std::string_view prompt, std::span<const std::uint32_t> boundaries, Visit&& visit) {
+void forEachBoundaryPrefix(std::string_view prompt, std::span<const std::uint32_t> boundaries,
+                           Visit&& visit) {
   Sha256Stream stream;
   std::size_t hashed = 0;
   for (const std::uint32_t boundary : boundaries) {
@@ -106,18 +107,26 @@ SlotId PromptCache::getCachedKv(std::string_view prefix, int layer) {
   return slot;
 }
 
-PromptCache::Match PromptCache::matchLongest(std::string_view prompt, std::span<const std::uint32_t> boundaries,
+PromptCache::Match PromptCache::matchLongest(std::string_view prompt,
+                                             std::span<const std::uint32_t> boundaries,
                                              std::size_t maxHitTokens) {
   // Keys of every boundary prefix, hashing the prompt once: fork the SHA-256 state at each boundary.
-  struct Candidate { std::size_t length; std::vector<SlotId> slots; int present = 0; MissReason reason; };
+  struct Candidate {
+    std::size_t length;
+    std::vector<SlotId> slots;
+    int present = 0;
+    MissReason reason;
+  };
   std::vector<Candidate> candidates;
   forEachBoundaryPrefix(prompt, boundaries, [&](std::size_t length, const Sha256Stream& stream) {
     Candidate c{length, std::vector<SlotId>(std::size_t(m_layers), kNoSlot), 0, MissReason::Cold};
     for (int layer = 0; layer < m_layers; ++layer) {
       const CacheKey key = stream.finishCopy(layerSuffix(layer));
       c.slots[std::size_t(layer)] = m_engine.find(key);
-      if (c.slots[std::size_t(layer)] != kNoSlot) ++c.present;
-      else if (layer == 0) c.reason = m_engine.absentReason(key);
+      if (c.slots[std::size_t(layer)] != kNoSlot)
+        ++c.present;
+      else if (layer == 0)
+        c.reason = m_engine.absentReason(key);
     }
     if (c.present > 0 && c.present < m_layers) c.reason = MissReason::Orphaned;
     candidates.push_back(std::move(c));

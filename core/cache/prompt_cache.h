@@ -3,14 +3,14 @@
 // Prompt granularity, as the original SimpleKVCache: one entry per (prompt prefix string, layer), keyed by
 // SHA-256(prefix ‖ 0x1F ‖ layer). A prefix is reusable only while all its layers are stored; layers left
 // behind after another layer of the same prefix was evicted are "orphaned" bytes.
-#include "core/cache/cache_engine.h"
-
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
+
+#include "core/cache/cache_engine.h"
 
 namespace kvlab {
 
@@ -26,15 +26,16 @@ public:
   SlotId getCachedKv(std::string_view prefix, int layer);
 
   struct Match {
-    std::size_t prefixLength = 0;       // bytes (= tokens) of the prompt served from the cache
-    std::vector<SlotId> layerSlots;     // one per layer when prefixLength > 0
+    std::size_t prefixLength = 0;    // bytes (= tokens) of the prompt served from the cache
+    std::vector<SlotId> layerSlots;  // one per layer when prefixLength > 0
   };
   // Whole-prompt lookup: the longest boundary prefix, no longer than maxHitTokens, with every layer stored.
   // Records the query (tokens), classifies missed tokens, touches the hit entries.
   Match matchLongest(std::string_view prompt, std::span<const std::uint32_t> boundaries,
                      std::size_t maxHitTokens);
   // The boundary prefixes of the prompt not yet stored (to store after a prefill), ascending.
-  std::vector<std::size_t> missingBoundaries(std::string_view prompt, std::span<const std::uint32_t> boundaries);
+  std::vector<std::size_t> missingBoundaries(std::string_view prompt,
+                                             std::span<const std::uint32_t> boundaries);
 
   Bytes orphanedBytes() const { return m_orphanedBytes; }
 
@@ -42,15 +43,15 @@ private:
   struct Group {
     int layersPresent = 0;
     Bytes bytesPresent = 0;
-    bool lostLayer = false;   // a layer was removed while others remain
+    bool lostLayer = false;  // a layer was removed while others remain
   };
   void onRemoved(SlotId slot, const EntryMeta& meta, EvictReason reason);
   void updateOrphaned(Group& group, Bytes before, bool wasOrphan);
 
   CacheEngine& m_engine;
   int m_layers = 1;
-  absl::flat_hash_map<CacheKey, Group> m_groups;   // by SHA-256(prefix)
-  std::vector<CacheKey> m_groupOfSlot;             // slot -> its prefix's group key
+  absl::flat_hash_map<CacheKey, Group> m_groups;  // by SHA-256(prefix)
+  std::vector<CacheKey> m_groupOfSlot;            // slot -> its prefix's group key
   Bytes m_orphanedBytes = 0;
 };
 

@@ -11,7 +11,7 @@ namespace kvlab {
 namespace {
 
 // Keeps radix keys apart from block keys (which hash a parent key before the tokens, unseeded).
-constexpr XXH64_hash_t kKeySeed = 0x6b766c6162726478ull;   // "kvlabrdx"
+constexpr XXH64_hash_t kKeySeed = 0x6b766c6162726478ull;  // "kvlabrdx"
 // Ghost memory bound (tokens, 4 bytes each): past it every ghost is forgotten and misses read as cold.
 constexpr std::uint64_t kMaxGhostTokens = std::uint64_t(1) << 22;
 
@@ -32,6 +32,7 @@ public:
     XXH3_128bits_update(m_state.get(), tokens.data(), tokens.size_bytes());
   }
   CacheKey key() const { return toKey(XXH3_128bits_digest(m_state.get())); }
+
 private:
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> m_state;
 };
@@ -73,7 +74,7 @@ RadixCache::Match RadixCache::match(std::span<const std::int32_t> tokens, std::u
     const auto it = m_nodes[node].children.find(tokens[matched]);
     if (it == m_nodes[node].children.end()) break;
     const std::uint32_t child = it->second;
-    if (m_engine.find(m_nodes[child].key) == kNoSlot) break;   // expired: never a hit (a leaf goes now)
+    if (m_engine.find(m_nodes[child].key) == kNoSlot) break;  // expired: never a hit (a leaf goes now)
     const std::size_t k = commonPrefix(m_nodes[child].edge, tokens.subspan(matched));
     walked.push_back(child);
     matched += k;
@@ -128,7 +129,7 @@ RadixCache::Insertion RadixCache::insert(std::span<const std::int32_t> tokens) {
   const std::uint64_t n = tokens.size();
   std::uint64_t pos = 0;
   std::uint32_t node = kRoot;
-  bool blocked = false;   // a split failed: the suffix cannot hang under node next to the unsplit child
+  bool blocked = false;  // a split failed: the suffix cannot hang under node next to the unsplit child
   while (pos < n) {
     const auto it = m_nodes[node].children.find(tokens[pos]);
     if (it == m_nodes[node].children.end()) break;
@@ -151,7 +152,7 @@ RadixCache::Insertion RadixCache::insert(std::span<const std::int32_t> tokens) {
     result.isNew.push_back(false);
     pos += m_nodes[use].edge.size();
     node = use;
-    if (use != child) break;   // diverged or ended inside the old edge: the rest (if any) is a new leaf
+    if (use != child) break;  // diverged or ended inside the old edge: the rest (if any) is a new leaf
   }
 
   if (pos < n && !blocked) {
@@ -308,7 +309,8 @@ std::vector<RadixCache::NodeView> RadixCache::nodes() const {
     stack.pop_back();
     const Node& node = m_nodes[index];
     if (index != kRoot)
-      views.push_back(NodeView{node.slot, m_nodes[node.parent].slot, node.start, std::uint32_t(node.edge.size())});
+      views.push_back(
+          NodeView{node.slot, m_nodes[node.parent].slot, node.start, std::uint32_t(node.edge.size())});
     for (const auto& [first, child] : node.children) stack.push_back(child);
   }
   return views;

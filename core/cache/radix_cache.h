@@ -7,8 +7,6 @@
 // so a cached prefix never loses its head. Node keys are XXH3-128 of the whole token prefix from the root to
 // the node's end, so a key names a prefix whatever the tree's shape.
 // Not thread-safe: the thread that drives the engine calls every member.
-#include "core/cache/cache_engine.h"
-
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
@@ -16,6 +14,8 @@
 #include <span>
 #include <utility>
 #include <vector>
+
+#include "core/cache/cache_engine.h"
 
 namespace kvlab {
 
@@ -36,9 +36,9 @@ public:
   void setSplitListener(SplitListener listener) { m_splitListener = std::move(listener); }
 
   struct Match {
-    std::uint64_t hitTokens = 0;            // reusable prefix length, tokens
-    std::vector<SlotId> path;               // nodes root->deepest; together they hold exactly tokens[0:hitTokens)
-    std::vector<std::uint64_t> pathStart;   // token offset of each path node's first token
+    std::uint64_t hitTokens = 0;  // reusable prefix length, tokens
+    std::vector<SlotId> path;     // nodes root->deepest; together they hold exactly tokens[0:hitTokens)
+    std::vector<std::uint64_t> pathStart;  // token offset of each path node's first token
   };
   // Longest cached prefix of tokens at token granularity, capped at maxHitTokens (a live prefill passes
   // tokens.size() - 1: it must compute the last position). Splits the node the prefix ends inside of, so
@@ -49,10 +49,10 @@ public:
   Match match(std::span<const std::int32_t> tokens, std::uint64_t maxHitTokens);
 
   struct Insertion {
-    std::vector<SlotId> nodes;              // nodes covering tokens[0:coveredTokens), in order
-    std::vector<std::uint64_t> nodeStart;   // token offset of each node's first token
-    std::vector<bool> isNew;                // true: a new leaf whose K/V the caller must write
-    std::uint64_t coveredTokens = 0;        // tokens.size(), or less when the new leaf could not fit
+    std::vector<SlotId> nodes;             // nodes covering tokens[0:coveredTokens), in order
+    std::vector<std::uint64_t> nodeStart;  // token offset of each node's first token
+    std::vector<bool> isNew;               // true: a new leaf whose K/V the caller must write
+    std::uint64_t coveredTokens = 0;       // tokens.size(), or less when the new leaf could not fit
   };
   // Stores tokens (after their prefill): walks the tree, splits the node where tokens diverge from (or end
   // inside) an edge, and adds one new leaf for the unmatched suffix. A split head is not new (its K/V comes
@@ -67,22 +67,22 @@ public:
     std::uint64_t start = 0;   // token offset of the edge's first token
     std::uint32_t tokens = 0;  // edge length
   };
-  std::vector<NodeView> nodes() const;                        // every non-root node, parents before children
+  std::vector<NodeView> nodes() const;  // every non-root node, parents before children
   std::span<const std::int32_t> edgeTokens(SlotId slot) const;  // the tokens a live node holds
   std::size_t nodeCount() const { return m_nodes.size() - 1 - m_freeNodes.size(); }
-  std::uint64_t storedTokens() const;                         // sum of edge lengths of every node
+  std::uint64_t storedTokens() const;  // sum of edge lengths of every node
 
 private:
   static constexpr std::uint32_t kRoot = 0;
   static constexpr std::uint32_t kNoNode = 0xFFFFFFFFu;
 
   struct Node {
-    std::vector<std::int32_t> edge;                              // tokens from the parent's end to this end
-    absl::flat_hash_map<std::int32_t, std::uint32_t> children;   // first edge token -> node index
-    CacheKey key;                                                // XXH3-128 of tokens[0:start + edge.size())
-    std::uint64_t start = 0;                                     // tokens before the edge
-    std::uint32_t parent = kNoNode;                              // node index; kNoNode for the root
-    SlotId slot = kNoSlot;                                       // engine entry; kNoSlot for the root
+    std::vector<std::int32_t> edge;                             // tokens from the parent's end to this end
+    absl::flat_hash_map<std::int32_t, std::uint32_t> children;  // first edge token -> node index
+    CacheKey key;                                               // XXH3-128 of tokens[0:start + edge.size())
+    std::uint64_t start = 0;                                    // tokens before the edge
+    std::uint32_t parent = kNoNode;                             // node index; kNoNode for the root
+    SlotId slot = kNoSlot;                                      // engine entry; kNoSlot for the root
   };
 
   // A removed node, remembered for miss classification: the tokens it held after the prefix named by the
@@ -91,7 +91,7 @@ private:
     std::vector<std::int32_t> edge;
     MissReason reason = MissReason::Evicted;
   };
-  using GhostKey = std::pair<CacheKey, std::int32_t>;   // key of the prefix before the edge, first edge token
+  using GhostKey = std::pair<CacheKey, std::int32_t>;  // key of the prefix before the edge, first edge token
 
   std::uint32_t allocNode();
   std::uint32_t splitNode(std::uint32_t index, std::uint32_t headTokens, const CacheKey& headKey);
@@ -103,11 +103,11 @@ private:
   CacheEngine& m_engine;
   Bytes m_bytesPerToken = 0;
   SplitListener m_splitListener;
-  std::vector<Node> m_nodes;                  // [kRoot] is the root (empty edge); freed nodes are reused
+  std::vector<Node> m_nodes;  // [kRoot] is the root (empty edge); freed nodes are reused
   std::vector<std::uint32_t> m_freeNodes;
-  std::vector<std::uint32_t> m_nodeOfSlot;    // indexed by SlotId; kNoNode where no node lives
+  std::vector<std::uint32_t> m_nodeOfSlot;  // indexed by SlotId; kNoNode where no node lives
   absl::flat_hash_map<GhostKey, std::vector<Ghost>> m_ghosts;
-  std::uint64_t m_ghostTokens = 0;            // tokens held by m_ghosts; all are forgotten past a bound
+  std::uint64_t m_ghostTokens = 0;  // tokens held by m_ghosts; all are forgotten past a bound
 };
 
 }  // namespace kvlab

@@ -11,16 +11,15 @@
 
 namespace kvlab {
 
-class ByteTokenizer
-{
+class ByteTokenizer {
 public:
-    static constexpr int kVocabSize = 256;
+  static constexpr int kVocabSize = 256;
 
-    // One token per byte, in order.
-    static std::vector<int32_t> encode(std::string_view text);
+  // One token per byte, in order.
+  static std::vector<int32_t> encode(std::string_view text);
 
-    // Inverse of encode. Throws std::out_of_range for an id outside 0..255.
-    static std::string decode(std::span<const int32_t> tokens);
+  // Inverse of encode. Throws std::out_of_range for an id outside 0..255.
+  static std::string decode(std::span<const int32_t> tokens);
 };
 
-} // namespace kvlab
+}  // namespace kvlab

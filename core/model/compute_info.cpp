@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/model/compute_info.h"
 
-#include "core/model/llama_model.h"
-#include "core/model/model_config.h"
-
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
@@ -11,10 +8,9 @@
 #include <ATen/ops/mm.h>
 #include <ATen/ops/randn.h>
 #include <c10/core/InferenceMode.h>
-#include <torch/version.h>
-
 #include <dlfcn.h>
 #include <link.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,206 +20,182 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/model/llama_model.h"
+#include "core/model/model_config.h"
+
 namespace kvlab {
 
 namespace {
 
 std::atomic<int> g_computeThreads{1};
 
-std::vector<std::string> loadedObjects()
-{
-    std::vector<std::string> paths;
-    dl_iterate_phdr(
-        [](dl_phdr_info* info, size_t, void* data) {
-            if (info->dlpi_name && info->dlpi_name[0] != '\0') {
-                char resolved[PATH_MAX];
-                const char* path = realpath(info->dlpi_name, resolved) ? resolved : info->dlpi_name;
-                static_cast<std::vector<std::string>*>(data)->emplace_back(path);
-            }
-            return 0;
-        },
-        &paths);
-    return paths;
+std::vector<std::string> loadedObjects() {
+  std::vector<std::string> paths;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        if (info->dlpi_name && info->dlpi_name[0] != '\0') {
+          char resolved[PATH_MAX];
+          const char* path = realpath(info->dlpi_name, resolved) ? resolved : info->dlpi_name;
+          static_cast<std::vector<std::string>*>(data)->emplace_back(path);
+        }
+        return 0;
+      },
+      &paths);
+  return paths;
 }
 
-bool contains(const std::string& haystack, const char* needle)
-{
-    return haystack.find(needle) != std::string::npos;
+bool contains(const std::string& haystack, const char* needle) {
+  return haystack.find(needle) != std::string::npos;
 }
 
-at::Device parseDevice(const std::string& device)
-{
-    if (device == "cpu")
-        return at::Device(at::kCPU);
-    if (device == "cuda") {
-        if (!cudaAvailable())
-            throw std::runtime_error("device 'cuda' requested, but this LibTorch build has no CUDA support "
-                                     "or no GPU is visible");
-        return at::Device(at::kCUDA);
-    }
-    throw std::invalid_argument("unknown device '" + device + "' (use cpu or cuda)");
+at::Device parseDevice(const std::string& device) {
+  if (device == "cpu") return at::Device(at::kCPU);
+  if (device == "cuda") {
+    if (!cudaAvailable())
+      throw std::runtime_error(
+          "device 'cuda' requested, but this LibTorch build has no CUDA support "
+          "or no GPU is visible");
+    return at::Device(at::kCUDA);
+  }
+  throw std::invalid_argument("unknown device '" + device + "' (use cpu or cuda)");
 }
 
 // Waits for queued device work: copying one element to the host synchronises the stream.
-void sync(const at::Tensor& t)
-{
-    if (t.is_cuda())
-        (void)t.reshape({-1}).narrow(0, 0, 1).to(at::kCPU);
+void sync(const at::Tensor& t) {
+  if (t.is_cuda()) (void)t.reshape({-1}).narrow(0, 0, 1).to(at::kCPU);
 }
 
-double seconds(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+double seconds(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-} // namespace
+}  // namespace
 
-std::string blasLibrary()
-{
-    using GetConfig = char* (*)();
-    using GetThreads = int (*)();
-    std::string path;
-    std::string kind;
-    for (const std::string& p : loadedObjects()) {
-        if (contains(p, "openblas")) {
-            path = p;
-            kind = "OpenBLAS";
-            break;
-        }
-        if (contains(p, "libmkl")) {
-            path = p;
-            kind = "MKL";
-        } else if (kind.empty() && (contains(p, "libblis") || contains(p, "libflexiblas") || contains(p, "libblas."))) {
-            path = p;
-            kind = contains(p, "libblis") ? "BLIS" : contains(p, "flexiblas") ? "FlexiBLAS" : "BLAS";
-        }
+std::string blasLibrary() {
+  using GetConfig = char* (*)();
+  using GetThreads = int (*)();
+  std::string path;
+  std::string kind;
+  for (const std::string& p : loadedObjects()) {
+    if (contains(p, "openblas")) {
+      path = p;
+      kind = "OpenBLAS";
+      break;
     }
-    // OpenBLAS can hide behind a generic libblas.so.3 name; its entry points give it away.
-    if (auto getConfig = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
-        std::string text = getConfig();
-        if (auto getThreads = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
-            text += " (" + std::to_string(getThreads()) + " threads)";
-        return text + (path.empty() ? "" : " [" + path + "]");
+    if (contains(p, "libmkl")) {
+      path = p;
+      kind = "MKL";
+    } else if (kind.empty() &&
+               (contains(p, "libblis") || contains(p, "libflexiblas") || contains(p, "libblas."))) {
+      path = p;
+      kind = contains(p, "libblis") ? "BLIS" : contains(p, "flexiblas") ? "FlexiBLAS" : "BLAS";
     }
-    if (kind.empty() && at::hasMKL())
-        return "MKL (linked into LibTorch)";
-    if (kind.empty())
-        return "unknown (no BLAS shared library loaded)";
-    return kind + " [" + path + "]";
+  }
+  // OpenBLAS can hide behind a generic libblas.so.3 name; its entry points give it away.
+  if (auto getConfig = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    std::string text = getConfig();
+    if (auto getThreads = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
+      text += " (" + std::to_string(getThreads()) + " threads)";
+    return text + (path.empty() ? "" : " [" + path + "]");
+  }
+  if (kind.empty() && at::hasMKL()) return "MKL (linked into LibTorch)";
+  if (kind.empty()) return "unknown (no BLAS shared library loaded)";
+  return kind + " [" + path + "]";
 }
 
-int computeThreads()
-{
-    return g_computeThreads.load();
+int computeThreads() { return g_computeThreads.load(); }
+
+void setComputeThreads(int n) {
+  g_computeThreads.store(std::max(1, n));
+  applyComputeThreads();
 }
 
-void setComputeThreads(int n)
-{
-    g_computeThreads.store(std::max(1, n));
-    applyComputeThreads();
+void applyComputeThreads() {
+  const int wanted = g_computeThreads.load();
+  if (at::get_num_threads() != wanted) at::set_num_threads(wanted);
 }
 
-void applyComputeThreads()
-{
-    const int wanted = g_computeThreads.load();
-    if (at::get_num_threads() != wanted)
-        at::set_num_threads(wanted);
-}
+bool cudaAvailable() { return at::hasCUDA(); }
 
-bool cudaAvailable()
-{
-    return at::hasCUDA();
-}
+std::string torchVersion() { return TORCH_VERSION; }
 
-std::string torchVersion()
-{
-    return TORCH_VERSION;
-}
-
-double measureMatmulGflops(int n, const std::string& device)
-{
-    if (n < 1)
-        throw std::invalid_argument("measureMatmulGflops: n must be positive");
-    const at::Device dev = parseDevice(device);
-    applyComputeThreads();
-    c10::InferenceMode inferenceGuard;
-    const auto opts = at::TensorOptions().dtype(at::kFloat).device(dev);
-    const at::Tensor a = at::randn({n, n}, opts);
-    const at::Tensor b = at::randn({n, n}, opts);
-    at::Tensor c = at::empty({n, n}, opts);
-    at::mm_out(c, a, b); // warm-up: BLAS thread start, page faults, CUDA context
+double measureMatmulGflops(int n, const std::string& device) {
+  if (n < 1) throw std::invalid_argument("measureMatmulGflops: n must be positive");
+  const at::Device dev = parseDevice(device);
+  applyComputeThreads();
+  c10::InferenceMode inferenceGuard;
+  const auto opts = at::TensorOptions().dtype(at::kFloat).device(dev);
+  const at::Tensor a = at::randn({n, n}, opts);
+  const at::Tensor b = at::randn({n, n}, opts);
+  at::Tensor c = at::empty({n, n}, opts);
+  at::mm_out(c, a, b);  // warm-up: BLAS thread start, page faults, CUDA context
+  sync(c);
+  const double flops = 2.0 * double(n) * double(n) * double(n);
+  double best = 1e30;
+  const auto begin = std::chrono::steady_clock::now();
+  for (int rep = 0; rep < 50 && (rep < 3 || seconds(begin) < 0.3); ++rep) {
+    const auto start = std::chrono::steady_clock::now();
+    at::mm_out(c, a, b);
     sync(c);
-    const double flops = 2.0 * double(n) * double(n) * double(n);
-    double best = 1e30;
-    const auto begin = std::chrono::steady_clock::now();
-    for (int rep = 0; rep < 50 && (rep < 3 || seconds(begin) < 0.3); ++rep) {
-        const auto start = std::chrono::steady_clock::now();
-        at::mm_out(c, a, b);
-        sync(c);
-        best = std::min(best, seconds(start));
-    }
-    return flops / best / 1e9;
+    best = std::min(best, seconds(start));
+  }
+  return flops / best / 1e9;
 }
 
-PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device, int cachedTokens)
-{
-    const ModelConfig* config = findModelPreset(preset);
-    if (!config)
-        throw std::invalid_argument("benchPrefill: unknown preset '" + preset + "'");
-    if (tokens < 1 || cachedTokens < 0 || cachedTokens >= tokens)
-        throw std::invalid_argument("benchPrefill: need 0 <= cachedTokens < tokens");
-    const LlamaModel model(*config, device); // throws for accounting-only presets or missing CUDA
+PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device,
+                          int cachedTokens) {
+  const ModelConfig* config = findModelPreset(preset);
+  if (!config) throw std::invalid_argument("benchPrefill: unknown preset '" + preset + "'");
+  if (tokens < 1 || cachedTokens < 0 || cachedTokens >= tokens)
+    throw std::invalid_argument("benchPrefill: need 0 <= cachedTokens < tokens");
+  const LlamaModel model(*config, device);  // throws for accounting-only presets or missing CUDA
 
-    std::vector<int32_t> prompt(static_cast<size_t>(tokens));
-    uint32_t state = 12345u;
-    for (int32_t& t : prompt) {
-        state = state * 1664525u + 1013904223u;
-        t = int32_t((state >> 16) % uint32_t(config->vocab));
-    }
-    // The cached prefix: K/V of the first cachedTokens tokens, as a cache would hand them over.
-    std::vector<LayerKv> prefix;
-    if (cachedTokens > 0)
-        prefix = model.prefill(std::span<const int32_t>(prompt).first(size_t(cachedTokens) + 1), {}).newKv;
-    for (LayerKv& kv : prefix) {
-        kv.k = kv.k.narrow(1, 0, cachedTokens).contiguous();
-        kv.v = kv.v.narrow(1, 0, cachedTokens).contiguous();
-    }
+  std::vector<int32_t> prompt(static_cast<size_t>(tokens));
+  uint32_t state = 12345u;
+  for (int32_t& t : prompt) {
+    state = state * 1664525u + 1013904223u;
+    t = int32_t((state >> 16) % uint32_t(config->vocab));
+  }
+  // The cached prefix: K/V of the first cachedTokens tokens, as a cache would hand them over.
+  std::vector<LayerKv> prefix;
+  if (cachedTokens > 0)
+    prefix = model.prefill(std::span<const int32_t>(prompt).first(size_t(cachedTokens) + 1), {}).newKv;
+  for (LayerKv& kv : prefix) {
+    kv.k = kv.k.narrow(1, 0, cachedTokens).contiguous();
+    kv.v = kv.v.narrow(1, 0, cachedTokens).contiguous();
+  }
 
-    PrefillBench bench;
-    bench.preset = preset;
-    bench.tokens = tokens;
-    bench.cachedTokens = cachedTokens;
-    double best = 1e30;
-    for (int rep = 0; rep < 6; ++rep) { // rep 0 warms up caches and allocator
-        const auto start = std::chrono::steady_clock::now();
-        const PrefillResult r = model.prefill(prompt, prefix);
-        sync(r.lastLogits);
-        if (rep > 0)
-            best = std::min(best, seconds(start));
-    }
-    bench.seconds = best;
-    bench.tokensPerSecond = double(tokens - cachedTokens) / best;
-    bench.gflops = prefillFlops(*config, tokens, cachedTokens) / best / 1e9;
-    bench.matmulGflops = measureMatmulGflops(1024, device);
-    return bench;
+  PrefillBench bench;
+  bench.preset = preset;
+  bench.tokens = tokens;
+  bench.cachedTokens = cachedTokens;
+  double best = 1e30;
+  for (int rep = 0; rep < 6; ++rep) {  // rep 0 warms up caches and allocator
+    const auto start = std::chrono::steady_clock::now();
+    const PrefillResult r = model.prefill(prompt, prefix);
+    sync(r.lastLogits);
+    if (rep > 0) best = std::min(best, seconds(start));
+  }
+  bench.seconds = best;
+  bench.tokensPerSecond = double(tokens - cachedTokens) / best;
+  bench.gflops = prefillFlops(*config, tokens, cachedTokens) / best / 1e9;
+  bench.matmulGflops = measureMatmulGflops(1024, device);
+  return bench;
 }
 
-int blasThreads()
-{
-    using GetThreads = int (*)();
-    if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
-        return get();
-    return 0;
+int blasThreads() {
+  using GetThreads = int (*)();
+  if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) return get();
+  return 0;
 }
 
-bool setBlasThreads(int n)
-{
-    using SetThreads = void (*)(int);
-    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
-        set(std::max(1, n));
-        return true;
-    }
-    return false;
+bool setBlasThreads(int n) {
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set(std::max(1, n));
+    return true;
+  }
+  return false;
 }
 
-} // namespace kvlab
+}  // namespace kvlab

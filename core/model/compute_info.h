@@ -22,32 +22,32 @@ void setComputeThreads(int n);
 void applyComputeThreads();
 
 bool cudaAvailable();
-std::string torchVersion(); // e.g. "1.13.0"
+std::string torchVersion();  // e.g. "1.13.0"
 
 // fp32 (n x n) @ (n x n) throughput in GFLOP/s (2 n^3 FLOPs per product), best of several runs of
 // about 0.3 s in total. device: "cpu" or "cuda". Throws std::invalid_argument / std::runtime_error
 // like LlamaModel for an unknown or unavailable device.
 double measureMatmulGflops(int n = 1024, const std::string& device = "cpu");
 
-struct PrefillBench
-{
-    double tokensPerSecond = 0; // prompt tokens / best prefill wall time
-    double gflops = 0;          // prefillFlops(config, tokens, 0) / best wall time, in GFLOP/s
-    double matmulGflops = 0;    // measureMatmulGflops(1024, device), the roofline to compare against
-    int tokens = 0;             // prompt length
-    int cachedTokens = 0;       // of which reused from a cached prefix
-    double seconds = 0;         // best wall time of one prefill
-    std::string preset;
+struct PrefillBench {
+  double tokensPerSecond = 0;  // prompt tokens / best prefill wall time
+  double gflops = 0;           // prefillFlops(config, tokens, 0) / best wall time, in GFLOP/s
+  double matmulGflops = 0;     // measureMatmulGflops(1024, device), the roofline to compare against
+  int tokens = 0;              // prompt length
+  int cachedTokens = 0;        // of which reused from a cached prefix
+  double seconds = 0;          // best wall time of one prefill
+  std::string preset;
 };
 
 // Builds the preset's model and times an uncached prefill of `tokens` pseudo-random tokens (one warm-up,
 // best of 3). Throws std::invalid_argument for an unknown or accounting-only preset or tokens < 1.
 // cachedTokens > 0 times a prefill that reuses the K/V of the first cachedTokens tokens (computing the
 // rest); tokensPerSecond and gflops then count only the computed part.
-PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device, int cachedTokens = 0);
+PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device,
+                          int cachedTokens = 0);
 
 // OpenBLAS threads used inside each GEMM (0 / false when the BLAS is not OpenBLAS). Process-wide.
 int blasThreads();
 bool setBlasThreads(int n);
 
-} // namespace kvlab
+}  // namespace kvlab

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "core/model/llama_model.h"
 
-#include "core/model/compute_info.h"
-
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+
+#include "core/model/compute_info.h"
 
 // Shape letters used below: T = new (computed) tokens, P = cached prefix tokens, K = P + T keys,
 // d = dModel, H = heads, Hkv = kvHeads, g = H / Hkv (queries per K/V head), hd = headDim,
@@ -27,328 +27,308 @@ namespace {
 // many elements: big enough for efficient GEMMs, small enough to stay in L2 between QK^T, softmax and PV.
 constexpr int64_t kScoreChunkElements = 256 * 1024;
 constexpr int64_t kMinQueryChunk = 32;
-constexpr int64_t kMaxQueryChunk = 512; // also the side of the precomputed causal mask
+constexpr int64_t kMaxQueryChunk = 512;  // also the side of the precomputed causal mask
 
 // Counter-based generator (splitmix64): value i of stream `key` depends on nothing else, so weights
 // do not depend on generation order, thread count or LibTorch version.
-uint64_t splitMix64(uint64_t x)
-{
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
+uint64_t splitMix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
 }
 
 // Tensor ids for the weight streams; combined with the layer index into the stream key.
 enum class WeightId : uint64_t { Embed = 1, LmHead, FinalNorm, Qkv, Out, GateUp, Down, AttnNorm, MlpNorm };
 
-uint64_t streamKey(uint64_t seed, WeightId id, int layer)
-{
-    return splitMix64(splitMix64(seed) ^ (uint64_t(id) << 32) ^ uint64_t(layer + 1));
+uint64_t streamKey(uint64_t seed, WeightId id, int layer) {
+  return splitMix64(splitMix64(seed) ^ (uint64_t(id) << 32) ^ uint64_t(layer + 1));
 }
 
 // (rows, cols) fp32 CPU tensor, uniform in [centre - halfWidth, centre + halfWidth).
-at::Tensor uniformWeight(uint64_t key, int64_t rows, int64_t cols, double centre, double halfWidth)
-{
-    at::Tensor w = at::empty({rows, cols}, at::kFloat);
-    float* data = w.data_ptr<float>();
-    const int64_t n = rows * cols;
-    for (int64_t i = 0; i < n; ++i) {
-        // 24 random bits -> exact float in [0, 1).
-        const double u = double(splitMix64(key + uint64_t(i)) >> 40) * (1.0 / 16777216.0);
-        data[i] = float(centre + (2.0 * u - 1.0) * halfWidth);
-    }
-    return w;
+at::Tensor uniformWeight(uint64_t key, int64_t rows, int64_t cols, double centre, double halfWidth) {
+  at::Tensor w = at::empty({rows, cols}, at::kFloat);
+  float* data = w.data_ptr<float>();
+  const int64_t n = rows * cols;
+  for (int64_t i = 0; i < n; ++i) {
+    // 24 random bits -> exact float in [0, 1).
+    const double u = double(splitMix64(key + uint64_t(i)) >> 40) * (1.0 / 16777216.0);
+    data[i] = float(centre + (2.0 * u - 1.0) * halfWidth);
+  }
+  return w;
 }
 
 // Uniform with standard deviation `std`: half-width std * sqrt(3).
-at::Tensor randomWeight(uint64_t key, int64_t rows, int64_t cols, double std)
-{
-    return uniformWeight(key, rows, cols, 0.0, std * std::sqrt(3.0));
+at::Tensor randomWeight(uint64_t key, int64_t rows, int64_t cols, double std) {
+  return uniformWeight(key, rows, cols, 0.0, std * std::sqrt(3.0));
 }
 
 // RMSNorm without gain (the gain lives in the next projection): out = x / sqrt(mean(x^2) + eps).
 // x, out: (T, d); invRms: (T, 1) scratch.
-void rmsNormNoGain(const at::Tensor& x, double eps, at::Tensor invRms, at::Tensor out)
-{
-    const int64_t lastDim = -1;
-    at::linalg_vector_norm_out(invRms, x, /*ord=*/2, at::IntArrayRef(lastDim), /*keepdim=*/true); // sqrt(sum x^2)
-    invRms.square_().div_(double(x.size(-1))).add_(eps).rsqrt_();
-    at::mul_out(out, x, invRms);
+void rmsNormNoGain(const at::Tensor& x, double eps, at::Tensor invRms, at::Tensor out) {
+  const int64_t lastDim = -1;
+  at::linalg_vector_norm_out(invRms, x, /*ord=*/2, at::IntArrayRef(lastDim),
+                             /*keepdim=*/true);  // sqrt(sum x^2)
+  invRms.square_().div_(double(x.size(-1))).add_(eps).rsqrt_();
+  at::mul_out(out, x, invRms);
 }
 
 // Rotates pairs (x[i], x[i + hd/2]) by angle pos * theta^(-2i/hd) (Llama "rotate_half" layout) and
 // writes into `out`, which may have any strides. in/out: (T, ..., hd); cosT/sinT: (T, hd/2).
-void applyRope(const at::Tensor& in, const at::Tensor& out, const at::Tensor& cosT, const at::Tensor& sinT)
-{
-    const int64_t half = in.size(-1) / 2;
-    std::vector<int64_t> tableShape(size_t(in.dim()), 1); // (T, 1, ..., hd/2)
-    tableShape.front() = cosT.size(0);
-    tableShape.back() = half;
-    const at::Tensor c = cosT.view(tableShape);
-    const at::Tensor s = sinT.view(tableShape);
-    const at::Tensor x1 = in.narrow(-1, 0, half);
-    const at::Tensor x2 = in.narrow(-1, half, half);
-    at::Tensor o1 = out.narrow(-1, 0, half);
-    at::Tensor o2 = out.narrow(-1, half, half);
-    at::mul_out(o1, x1, c);
-    o1.addcmul_(x2, s, /*value=*/-1);
-    at::mul_out(o2, x2, c);
-    o2.addcmul_(x1, s);
+void applyRope(const at::Tensor& in, const at::Tensor& out, const at::Tensor& cosT, const at::Tensor& sinT) {
+  const int64_t half = in.size(-1) / 2;
+  std::vector<int64_t> tableShape(size_t(in.dim()), 1);  // (T, 1, ..., hd/2)
+  tableShape.front() = cosT.size(0);
+  tableShape.back() = half;
+  const at::Tensor c = cosT.view(tableShape);
+  const at::Tensor s = sinT.view(tableShape);
+  const at::Tensor x1 = in.narrow(-1, 0, half);
+  const at::Tensor x2 = in.narrow(-1, half, half);
+  at::Tensor o1 = out.narrow(-1, 0, half);
+  at::Tensor o2 = out.narrow(-1, half, half);
+  at::mul_out(o1, x1, c);
+  o1.addcmul_(x2, s, /*value=*/-1);
+  at::mul_out(o2, x2, c);
+  o2.addcmul_(x1, s);
 }
 
-struct LayerWeights
-{
-    at::Tensor qkv;    // (d, H*hd + 2*Hkv*hd): Q (pre-scaled by 1/sqrt(hd)), then K, then V columns
-    at::Tensor out;    // (H*hd, d)
-    at::Tensor gateUp; // (d, 2F): gate columns then up columns
-    at::Tensor down;   // (F, d)
+struct LayerWeights {
+  at::Tensor qkv;     // (d, H*hd + 2*Hkv*hd): Q (pre-scaled by 1/sqrt(hd)), then K, then V columns
+  at::Tensor out;     // (H*hd, d)
+  at::Tensor gateUp;  // (d, 2F): gate columns then up columns
+  at::Tensor down;    // (F, d)
 };
 
-} // namespace
+}  // namespace
 
-struct LlamaModel::Impl
-{
-    ModelConfig config;
-    at::Device device{at::kCPU};
-    at::Tensor embed;  // (V, d)
-    at::Tensor lmHead; // (d, V), final-norm gain folded into its rows
-    std::vector<LayerWeights> layers;
-    at::Tensor causalMask; // (C, 1, C) 0 on and below the diagonal, -inf above; C = kMaxQueryChunk
+struct LlamaModel::Impl {
+  ModelConfig config;
+  at::Device device{at::kCPU};
+  at::Tensor embed;   // (V, d)
+  at::Tensor lmHead;  // (d, V), final-norm gain folded into its rows
+  std::vector<LayerWeights> layers;
+  at::Tensor causalMask;  // (C, 1, C) 0 on and below the diagonal, -inf above; C = kMaxQueryChunk
 
-    at::Tensor toDevice(const at::Tensor& t) const { return device.is_cpu() ? t : t.to(device); }
+  at::Tensor toDevice(const at::Tensor& t) const { return device.is_cpu() ? t : t.to(device); }
 };
 
 LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device)
-    : m_impl(std::make_unique<Impl>())
-{
-    Impl& m = *m_impl;
-    m.config = config;
-    const ModelConfig& c = config;
-    if (!c.computable)
-        throw std::invalid_argument("LlamaModel: preset '" + c.name
-                                    + "' is accounting-only (computable = false)");
-    if (c.layers <= 0 || c.dModel <= 0 || c.heads <= 0 || c.kvHeads <= 0 || c.headDim <= 0
-        || c.headDim % 2 != 0 || c.heads % c.kvHeads != 0 || c.ffnHidden <= 0 || c.vocab <= 0)
-        throw std::invalid_argument("LlamaModel: inconsistent shapes in preset '" + c.name + "'");
-    if (device == "cuda") {
-        if (!cudaAvailable())
-            throw std::runtime_error("LlamaModel: device 'cuda' requested, but this LibTorch build has "
-                                     "no CUDA support or no GPU is visible");
-        m.device = at::Device(at::kCUDA);
-    } else if (device != "cpu") {
-        throw std::invalid_argument("LlamaModel: unknown device '" + device + "' (use cpu or cuda)");
-    }
+    : m_impl(std::make_unique<Impl>()) {
+  Impl& m = *m_impl;
+  m.config = config;
+  const ModelConfig& c = config;
+  if (!c.computable)
+    throw std::invalid_argument("LlamaModel: preset '" + c.name +
+                                "' is accounting-only (computable = false)");
+  if (c.layers <= 0 || c.dModel <= 0 || c.heads <= 0 || c.kvHeads <= 0 || c.headDim <= 0 ||
+      c.headDim % 2 != 0 || c.heads % c.kvHeads != 0 || c.ffnHidden <= 0 || c.vocab <= 0)
+    throw std::invalid_argument("LlamaModel: inconsistent shapes in preset '" + c.name + "'");
+  if (device == "cuda") {
+    if (!cudaAvailable())
+      throw std::runtime_error(
+          "LlamaModel: device 'cuda' requested, but this LibTorch build has "
+          "no CUDA support or no GPU is visible");
+    m.device = at::Device(at::kCUDA);
+  } else if (device != "cpu") {
+    throw std::invalid_argument("LlamaModel: unknown device '" + device + "' (use cpu or cuda)");
+  }
 
-    c10::InferenceMode inferenceGuard;
-    const int64_t d = c.dModel, qDim = int64_t(c.heads) * c.headDim,
-                  kvDim = int64_t(c.kvHeads) * c.headDim, ffn = c.ffnHidden;
-    constexpr double kStd = 0.02;
-    // Residual-branch outputs are scaled down so the residual stream stays O(1) over all layers.
-    const double residualStd = kStd / std::sqrt(2.0 * c.layers);
-    const double normGainSpread = 0.2; // RMSNorm gains are 1 +- 0.2, folded into the next projection
+  c10::InferenceMode inferenceGuard;
+  const int64_t d = c.dModel, qDim = int64_t(c.heads) * c.headDim, kvDim = int64_t(c.kvHeads) * c.headDim,
+                ffn = c.ffnHidden;
+  constexpr double kStd = 0.02;
+  // Residual-branch outputs are scaled down so the residual stream stays O(1) over all layers.
+  const double residualStd = kStd / std::sqrt(2.0 * c.layers);
+  const double normGainSpread = 0.2;  // RMSNorm gains are 1 +- 0.2, folded into the next projection
 
-    // (V, d); the scale is irrelevant because every block starts with an RMSNorm.
-    m.embed = m.toDevice(randomWeight(streamKey(c.seed, WeightId::Embed, -1), c.vocab, d, 1.0));
-    {
-        // (d, V); std 1/sqrt(d) gives logits of O(1), so greedy decoding has clear winners.
-        at::Tensor head = randomWeight(streamKey(c.seed, WeightId::LmHead, -1), d, c.vocab,
-                                       1.0 / std::sqrt(double(d)));
-        const at::Tensor gain = uniformWeight(streamKey(c.seed, WeightId::FinalNorm, -1), d, 1, 1.0,
-                                              normGainSpread); // (d, 1)
-        m.lmHead = m.toDevice(head.mul_(gain));
-    }
-    m.layers.reserve(size_t(c.layers));
-    for (int l = 0; l < c.layers; ++l) {
-        LayerWeights w;
-        at::Tensor qkv = randomWeight(streamKey(c.seed, WeightId::Qkv, l), d, qDim + 2 * kvDim, kStd);
-        qkv.narrow(1, 0, qDim).mul_(1.0 / std::sqrt(double(c.headDim)));
-        qkv.mul_(uniformWeight(streamKey(c.seed, WeightId::AttnNorm, l), d, 1, 1.0, normGainSpread));
-        w.qkv = m.toDevice(qkv);
-        w.out = m.toDevice(randomWeight(streamKey(c.seed, WeightId::Out, l), qDim, d, residualStd));
-        at::Tensor gateUp = randomWeight(streamKey(c.seed, WeightId::GateUp, l), d, 2 * ffn, kStd);
-        gateUp.mul_(uniformWeight(streamKey(c.seed, WeightId::MlpNorm, l), d, 1, 1.0, normGainSpread));
-        w.gateUp = m.toDevice(gateUp);
-        w.down = m.toDevice(randomWeight(streamKey(c.seed, WeightId::Down, l), ffn, d, residualStd));
-        m.layers.push_back(std::move(w));
-    }
+  // (V, d); the scale is irrelevant because every block starts with an RMSNorm.
+  m.embed = m.toDevice(randomWeight(streamKey(c.seed, WeightId::Embed, -1), c.vocab, d, 1.0));
+  {
+    // (d, V); std 1/sqrt(d) gives logits of O(1), so greedy decoding has clear winners.
+    at::Tensor head =
+        randomWeight(streamKey(c.seed, WeightId::LmHead, -1), d, c.vocab, 1.0 / std::sqrt(double(d)));
+    const at::Tensor gain = uniformWeight(streamKey(c.seed, WeightId::FinalNorm, -1), d, 1, 1.0,
+                                          normGainSpread);  // (d, 1)
+    m.lmHead = m.toDevice(head.mul_(gain));
+  }
+  m.layers.reserve(size_t(c.layers));
+  for (int l = 0; l < c.layers; ++l) {
+    LayerWeights w;
+    at::Tensor qkv = randomWeight(streamKey(c.seed, WeightId::Qkv, l), d, qDim + 2 * kvDim, kStd);
+    qkv.narrow(1, 0, qDim).mul_(1.0 / std::sqrt(double(c.headDim)));
+    qkv.mul_(uniformWeight(streamKey(c.seed, WeightId::AttnNorm, l), d, 1, 1.0, normGainSpread));
+    w.qkv = m.toDevice(qkv);
+    w.out = m.toDevice(randomWeight(streamKey(c.seed, WeightId::Out, l), qDim, d, residualStd));
+    at::Tensor gateUp = randomWeight(streamKey(c.seed, WeightId::GateUp, l), d, 2 * ffn, kStd);
+    gateUp.mul_(uniformWeight(streamKey(c.seed, WeightId::MlpNorm, l), d, 1, 1.0, normGainSpread));
+    w.gateUp = m.toDevice(gateUp);
+    w.down = m.toDevice(randomWeight(streamKey(c.seed, WeightId::Down, l), ffn, d, residualStd));
+    m.layers.push_back(std::move(w));
+  }
 
-    const at::Tensor upper = at::ones({kMaxQueryChunk, kMaxQueryChunk}, at::kBool).triu_(/*diagonal=*/1);
-    m.causalMask = m.toDevice(at::zeros({kMaxQueryChunk, 1, kMaxQueryChunk}, at::kFloat)
-                                  .masked_fill_(upper.unsqueeze(1), -std::numeric_limits<float>::infinity()));
+  const at::Tensor upper = at::ones({kMaxQueryChunk, kMaxQueryChunk}, at::kBool).triu_(/*diagonal=*/1);
+  m.causalMask = m.toDevice(at::zeros({kMaxQueryChunk, 1, kMaxQueryChunk}, at::kFloat)
+                                .masked_fill_(upper.unsqueeze(1), -std::numeric_limits<float>::infinity()));
 }
 
 LlamaModel::~LlamaModel() = default;
 LlamaModel::LlamaModel(LlamaModel&&) noexcept = default;
 LlamaModel& LlamaModel::operator=(LlamaModel&&) noexcept = default;
 
-const ModelConfig& LlamaModel::config() const
-{
-    return m_impl->config;
-}
+const ModelConfig& LlamaModel::config() const { return m_impl->config; }
 
-std::string LlamaModel::device() const
-{
-    return m_impl->device.is_cuda() ? "cuda" : "cpu";
-}
+std::string LlamaModel::device() const { return m_impl->device.is_cuda() ? "cuda" : "cpu"; }
 
 PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::vector<LayerKv>& cachedPrefix,
-                                  const std::atomic<bool>* cancel) const
-{
-    const Impl& m = *m_impl;
-    const ModelConfig& c = m.config;
-    applyComputeThreads();
-    c10::InferenceMode inferenceGuard;
+                                  const std::atomic<bool>* cancel) const {
+  const Impl& m = *m_impl;
+  const ModelConfig& c = m.config;
+  applyComputeThreads();
+  c10::InferenceMode inferenceGuard;
 
-    const int64_t hkv = c.kvHeads, hd = c.headDim, g = c.heads / c.kvHeads;
-    const int64_t qDim = int64_t(c.heads) * hd, kvDim = hkv * hd, ffn = c.ffnHidden;
-    const at::Tensor* firstK = cachedPrefix.empty() ? nullptr : &cachedPrefix.front().k;
-    const int64_t P = firstK && firstK->defined() && firstK->dim() == 3 ? firstK->size(1) : 0;
-    const int64_t promptTokens = int64_t(tokens.size());
-    const int64_t T = promptTokens - P;
-    const int64_t K = promptTokens;
+  const int64_t hkv = c.kvHeads, hd = c.headDim, g = c.heads / c.kvHeads;
+  const int64_t qDim = int64_t(c.heads) * hd, kvDim = hkv * hd, ffn = c.ffnHidden;
+  const at::Tensor* firstK = cachedPrefix.empty() ? nullptr : &cachedPrefix.front().k;
+  const int64_t P = firstK && firstK->defined() && firstK->dim() == 3 ? firstK->size(1) : 0;
+  const int64_t promptTokens = int64_t(tokens.size());
+  const int64_t T = promptTokens - P;
+  const int64_t K = promptTokens;
 
-    if (T <= 0)
-        throw std::invalid_argument("LlamaModel::prefill: the prompt (" + std::to_string(promptTokens)
-                                    + " tokens) must be longer than the cached prefix ("
-                                    + std::to_string(P) + ")");
-    if (!cachedPrefix.empty() && int64_t(cachedPrefix.size()) != c.layers)
-        throw std::invalid_argument("LlamaModel::prefill: cachedPrefix has "
-                                    + std::to_string(cachedPrefix.size()) + " layers, model has "
-                                    + std::to_string(c.layers));
-    for (const LayerKv& kv : cachedPrefix) {
-        for (const at::Tensor* t : {&kv.k, &kv.v}) {
-            if (!t->defined() || t->dim() != 3 || t->size(0) != hkv || t->size(1) != P || t->size(2) != hd
-                || t->scalar_type() != at::kFloat || t->device().type() != m.device.type())
-                throw std::invalid_argument("LlamaModel::prefill: every cached K/V must be fp32 ("
-                                            + std::to_string(hkv) + ", " + std::to_string(P) + ", "
-                                            + std::to_string(hd) + ") on " + device());
-        }
+  if (T <= 0)
+    throw std::invalid_argument("LlamaModel::prefill: the prompt (" + std::to_string(promptTokens) +
+                                " tokens) must be longer than the cached prefix (" + std::to_string(P) + ")");
+  if (!cachedPrefix.empty() && int64_t(cachedPrefix.size()) != c.layers)
+    throw std::invalid_argument("LlamaModel::prefill: cachedPrefix has " +
+                                std::to_string(cachedPrefix.size()) + " layers, model has " +
+                                std::to_string(c.layers));
+  for (const LayerKv& kv : cachedPrefix) {
+    for (const at::Tensor* t : {&kv.k, &kv.v}) {
+      if (!t->defined() || t->dim() != 3 || t->size(0) != hkv || t->size(1) != P || t->size(2) != hd ||
+          t->scalar_type() != at::kFloat || t->device().type() != m.device.type())
+        throw std::invalid_argument("LlamaModel::prefill: every cached K/V must be fp32 (" +
+                                    std::to_string(hkv) + ", " + std::to_string(P) + ", " +
+                                    std::to_string(hd) + ") on " + device());
     }
-    for (const int32_t t : tokens)
-        if (t < 0 || t >= c.vocab)
-            throw std::invalid_argument("LlamaModel::prefill: token id " + std::to_string(t)
-                                        + " outside [0, " + std::to_string(c.vocab) + ")");
+  }
+  for (const int32_t t : tokens)
+    if (t < 0 || t >= c.vocab)
+      throw std::invalid_argument("LlamaModel::prefill: token id " + std::to_string(t) + " outside [0, " +
+                                  std::to_string(c.vocab) + ")");
 
-    const auto checkCancel = [cancel] {
-        if (cancel && cancel->load(std::memory_order_relaxed))
-            throw Cancelled();
-    };
+  const auto checkCancel = [cancel] {
+    if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+  };
 
-    // (T) ids of the tokens to compute.
-    at::Tensor ids = at::empty({T}, at::kLong);
-    std::copy(tokens.begin() + P, tokens.end(), ids.data_ptr<int64_t>());
-    ids = m.toDevice(ids);
+  // (T) ids of the tokens to compute.
+  at::Tensor ids = at::empty({T}, at::kLong);
+  std::copy(tokens.begin() + P, tokens.end(), ids.data_ptr<int64_t>());
+  ids = m.toDevice(ids);
 
-    // RoPE tables for positions [P, K): (T, hd/2).
-    at::Tensor cosT, sinT;
-    {
-        const at::TensorOptions f64 = at::TensorOptions().dtype(at::kDouble);
-        const at::Tensor pos = at::arange(double(P), double(K), f64);                          // (T)
-        const at::Tensor invFreq = at::pow(c.ropeTheta, at::arange(0.0, double(hd), 2.0, f64) // (hd/2)
-                                                            .div_(-double(hd)));
-        const at::Tensor angle = at::outer(pos, invFreq);                                      // (T, hd/2)
-        cosT = m.toDevice(angle.cos().to(at::kFloat));
-        sinT = m.toDevice(angle.sin().to(at::kFloat));
-    }
+  // RoPE tables for positions [P, K): (T, hd/2).
+  at::Tensor cosT, sinT;
+  {
+    const at::TensorOptions f64 = at::TensorOptions().dtype(at::kDouble);
+    const at::Tensor pos = at::arange(double(P), double(K), f64);                          // (T)
+    const at::Tensor invFreq = at::pow(c.ropeTheta, at::arange(0.0, double(hd), 2.0, f64)  // (hd/2)
+                                                        .div_(-double(hd)));
+    const at::Tensor angle = at::outer(pos, invFreq);  // (T, hd/2)
+    cosT = m.toDevice(angle.cos().to(at::kFloat));
+    sinT = m.toDevice(angle.sin().to(at::kFloat));
+  }
 
-    const at::TensorOptions opts = at::TensorOptions().dtype(at::kFloat).device(m.device);
-    const int64_t queryChunk =
-        std::clamp<int64_t>(kScoreChunkElements / (hkv * g * K), kMinQueryChunk, kMaxQueryChunk);
-    // Scratch reused by every layer: one allocation per call instead of fresh, page-faulting buffers
-    // per layer.
-    at::Tensor normed = at::empty({T, c.dModel}, opts);        // (T, d) RMSNorm output
-    at::Tensor invRms = at::empty({T, 1}, opts);               // (T, 1)
-    at::Tensor qkv = at::empty({T, qDim + 2 * kvDim}, opts);   // (T, H*hd + 2*Hkv*hd)
-    // Q is laid out (Hkv, T, g, hd) so that for one K/V head the g query heads of a token are adjacent
-    // rows: a chunk of queries is then a plain (Hkv, chunk*g, hd) strided view and the whole group
-    // shares K/V in one bmm, without repeating K/V.
-    at::Tensor q = at::empty({hkv, T, g, hd}, opts);
-    at::Tensor ctx = at::empty({hkv, T * g, hd}, opts);        // attention output, same layout as q
-    at::Tensor ctxRows = hkv == 1 ? ctx.view({T, qDim}) : at::empty({T, qDim}, opts); // (T, H*hd)
-    at::Tensor gateUp = at::empty({T, 2 * ffn}, opts);         // (T, 2F)
-    at::Tensor scoreBuf = at::empty({hkv * std::min(queryChunk, T) * g * K}, opts); // (Hkv, chunk*g, K)
-    at::Tensor kAll, vAll;                                     // (Hkv, K, hd): cached prefix + new
-    if (P > 0) {
-        kAll = at::empty({hkv, K, hd}, opts);
-        vAll = at::empty({hkv, K, hd}, opts);
-    }
-    const at::Tensor qRows = q.view({hkv, T * g, hd});
-    at::Tensor gate = gateUp.narrow(1, 0, ffn); // (T, F) views
-    const at::Tensor up = gateUp.narrow(1, ffn, ffn);
+  const at::TensorOptions opts = at::TensorOptions().dtype(at::kFloat).device(m.device);
+  const int64_t queryChunk =
+      std::clamp<int64_t>(kScoreChunkElements / (hkv * g * K), kMinQueryChunk, kMaxQueryChunk);
+  // Scratch reused by every layer: one allocation per call instead of fresh, page-faulting buffers
+  // per layer.
+  at::Tensor normed = at::empty({T, c.dModel}, opts);       // (T, d) RMSNorm output
+  at::Tensor invRms = at::empty({T, 1}, opts);              // (T, 1)
+  at::Tensor qkv = at::empty({T, qDim + 2 * kvDim}, opts);  // (T, H*hd + 2*Hkv*hd)
+  // Q is laid out (Hkv, T, g, hd) so that for one K/V head the g query heads of a token are adjacent
+  // rows: a chunk of queries is then a plain (Hkv, chunk*g, hd) strided view and the whole group
+  // shares K/V in one bmm, without repeating K/V.
+  at::Tensor q = at::empty({hkv, T, g, hd}, opts);
+  at::Tensor ctx = at::empty({hkv, T * g, hd}, opts);  // attention output, same layout as q
+  at::Tensor ctxRows = hkv == 1 ? ctx.view({T, qDim}) : at::empty({T, qDim}, opts);  // (T, H*hd)
+  at::Tensor gateUp = at::empty({T, 2 * ffn}, opts);                                 // (T, 2F)
+  at::Tensor scoreBuf = at::empty({hkv * std::min(queryChunk, T) * g * K}, opts);    // (Hkv, chunk*g, K)
+  at::Tensor kAll, vAll;  // (Hkv, K, hd): cached prefix + new
+  if (P > 0) {
+    kAll = at::empty({hkv, K, hd}, opts);
+    vAll = at::empty({hkv, K, hd}, opts);
+  }
+  const at::Tensor qRows = q.view({hkv, T * g, hd});
+  at::Tensor gate = gateUp.narrow(1, 0, ffn);  // (T, F) views
+  const at::Tensor up = gateUp.narrow(1, ffn, ffn);
 
-    at::Tensor x = m.embed.index_select(0, ids); // (T, d) residual stream
-    PrefillResult result;
-    result.newKv.reserve(size_t(c.layers));
+  at::Tensor x = m.embed.index_select(0, ids);  // (T, d) residual stream
+  PrefillResult result;
+  result.newKv.reserve(size_t(c.layers));
 
-    for (int l = 0; l < c.layers; ++l) {
-        checkCancel();
-        const LayerWeights& w = m.layers[size_t(l)];
-
-        // --- attention ---
-        rmsNormNoGain(x, c.rmsEps, invRms, normed);
-        at::mm_out(qkv, normed, w.qkv);
-        applyRope(qkv.narrow(1, 0, qDim).view({T, hkv, g, hd}), q.permute({1, 0, 2, 3}), cosT, sinT);
-        LayerKv kv;
-        kv.k = at::empty({hkv, T, hd}, opts); // (Hkv, T, hd)
-        kv.v = at::empty({hkv, T, hd}, opts);
-        applyRope(qkv.narrow(1, qDim, kvDim).view({T, hkv, hd}), kv.k.permute({1, 0, 2}), cosT, sinT);
-        kv.v.permute({1, 0, 2}).copy_(qkv.narrow(1, qDim + kvDim, kvDim).view({T, hkv, hd}));
-        if (P > 0) {
-            at::cat_out(kAll, {cachedPrefix[size_t(l)].k, kv.k}, 1);
-            at::cat_out(vAll, {cachedPrefix[size_t(l)].v, kv.v}, 1);
-        }
-        const at::Tensor& keysAll = P > 0 ? kAll : kv.k;
-        const at::Tensor& valuesAll = P > 0 ? vAll : kv.v;
-        const at::Tensor keysT = keysAll.transpose(1, 2); // (Hkv, hd, K)
-
-        for (int64_t q0 = 0; q0 < T; q0 += queryChunk) {
-            const int64_t n = std::min(queryChunk, T - q0);
-            const int64_t keys = P + q0 + n; // causal: the chunk sees keys [0, keys)
-            at::Tensor scores = scoreBuf.narrow(0, 0, hkv * n * g * keys).view({hkv, n * g, keys});
-            at::bmm_out(scores, qRows.narrow(1, q0 * g, n * g), keysT.narrow(2, 0, keys));
-            // Only the (n x n) diagonal block needs masking; earlier keys are all visible.
-            scores.view({hkv, n, g, keys})
-                .narrow(3, P + q0, n)
-                .add_(m.causalMask.narrow(0, 0, n).narrow(2, 0, n));
-            at::_softmax_out(scores, scores, /*dim=*/-1, /*half_to_float=*/false);
-            at::Tensor ctxChunk = ctx.narrow(1, q0 * g, n * g);
-            at::bmm_out(ctxChunk, scores, valuesAll.narrow(1, 0, keys));
-        }
-        // (Hkv, T, g, hd) -> (T, H*hd) (a view when Hkv == 1); the residual add is fused into the GEMM.
-        if (hkv > 1)
-            ctxRows.view({T, hkv, g * hd}).copy_(ctx.view({hkv, T, g * hd}).permute({1, 0, 2}));
-        x.addmm_(ctxRows, w.out);
-        result.newKv.push_back(std::move(kv));
-
-        // --- SwiGLU MLP ---
-        rmsNormNoGain(x, c.rmsEps, invRms, normed);
-        at::mm_out(gateUp, normed, w.gateUp);
-        at::silu_(gate);
-        gate.mul_(up);
-        x.addmm_(gate, w.down);
-    }
+  for (int l = 0; l < c.layers; ++l) {
     checkCancel();
+    const LayerWeights& w = m.layers[size_t(l)];
 
-    const at::Tensor xLast = x.narrow(0, T - 1, 1); // (1, d)
-    at::Tensor last = at::empty({1, c.dModel}, opts);
-    rmsNormNoGain(xLast, c.rmsEps, invRms.narrow(0, 0, 1), last);
-    result.lastLogits = at::mm(last, m.lmHead).view({c.vocab});             // (V)
-    return result;
+    // --- attention ---
+    rmsNormNoGain(x, c.rmsEps, invRms, normed);
+    at::mm_out(qkv, normed, w.qkv);
+    applyRope(qkv.narrow(1, 0, qDim).view({T, hkv, g, hd}), q.permute({1, 0, 2, 3}), cosT, sinT);
+    LayerKv kv;
+    kv.k = at::empty({hkv, T, hd}, opts);  // (Hkv, T, hd)
+    kv.v = at::empty({hkv, T, hd}, opts);
+    applyRope(qkv.narrow(1, qDim, kvDim).view({T, hkv, hd}), kv.k.permute({1, 0, 2}), cosT, sinT);
+    kv.v.permute({1, 0, 2}).copy_(qkv.narrow(1, qDim + kvDim, kvDim).view({T, hkv, hd}));
+    if (P > 0) {
+      at::cat_out(kAll, {cachedPrefix[size_t(l)].k, kv.k}, 1);
+      at::cat_out(vAll, {cachedPrefix[size_t(l)].v, kv.v}, 1);
+    }
+    const at::Tensor& keysAll = P > 0 ? kAll : kv.k;
+    const at::Tensor& valuesAll = P > 0 ? vAll : kv.v;
+    const at::Tensor keysT = keysAll.transpose(1, 2);  // (Hkv, hd, K)
+
+    for (int64_t q0 = 0; q0 < T; q0 += queryChunk) {
+      const int64_t n = std::min(queryChunk, T - q0);
+      const int64_t keys = P + q0 + n;  // causal: the chunk sees keys [0, keys)
+      at::Tensor scores = scoreBuf.narrow(0, 0, hkv * n * g * keys).view({hkv, n * g, keys});
+      at::bmm_out(scores, qRows.narrow(1, q0 * g, n * g), keysT.narrow(2, 0, keys));
+      // Only the (n x n) diagonal block needs masking; earlier keys are all visible.
+      scores.view({hkv, n, g, keys}).narrow(3, P + q0, n).add_(m.causalMask.narrow(0, 0, n).narrow(2, 0, n));
+      at::_softmax_out(scores, scores, /*dim=*/-1, /*half_to_float=*/false);
+      at::Tensor ctxChunk = ctx.narrow(1, q0 * g, n * g);
+      at::bmm_out(ctxChunk, scores, valuesAll.narrow(1, 0, keys));
+    }
+    // (Hkv, T, g, hd) -> (T, H*hd) (a view when Hkv == 1); the residual add is fused into the GEMM.
+    if (hkv > 1) ctxRows.view({T, hkv, g * hd}).copy_(ctx.view({hkv, T, g * hd}).permute({1, 0, 2}));
+    x.addmm_(ctxRows, w.out);
+    result.newKv.push_back(std::move(kv));
+
+    // --- SwiGLU MLP ---
+    rmsNormNoGain(x, c.rmsEps, invRms, normed);
+    at::mm_out(gateUp, normed, w.gateUp);
+    at::silu_(gate);
+    gate.mul_(up);
+    x.addmm_(gate, w.down);
+  }
+  checkCancel();
+
+  const at::Tensor xLast = x.narrow(0, T - 1, 1);  // (1, d)
+  at::Tensor last = at::empty({1, c.dModel}, opts);
+  rmsNormNoGain(xLast, c.rmsEps, invRms.narrow(0, 0, 1), last);
+  result.lastLogits = at::mm(last, m.lmHead).view({c.vocab});  // (V)
+  return result;
 }
 
-double prefillFlops(const ModelConfig& c, int64_t promptTokens, int64_t cachedTokens)
-{
-    if (promptTokens <= cachedTokens)
-        return 0.0;
-    const double d = c.dModel, qDim = double(c.heads) * c.headDim, kvDim = double(c.kvHeads) * c.headDim;
-    const double perTokenLinear = 2.0 * (d * (qDim + 2.0 * kvDim) + qDim * d + 3.0 * d * c.ffnHidden);
-    const double computed = double(promptTokens - cachedTokens);
-    // Token at position i attends to i + 1 keys; sum over i in [cached, prompt) of (i + 1).
-    const double keysSum = (double(promptTokens) * double(promptTokens + 1)
-                            - double(cachedTokens) * double(cachedTokens + 1)) / 2.0;
-    const double attention = 4.0 * qDim * keysSum; // QK^T and PV, 2 FLOPs per multiply-add each
-    return double(c.layers) * (computed * perTokenLinear + attention) + 2.0 * d * c.vocab;
+double prefillFlops(const ModelConfig& c, int64_t promptTokens, int64_t cachedTokens) {
+  if (promptTokens <= cachedTokens) return 0.0;
+  const double d = c.dModel, qDim = double(c.heads) * c.headDim, kvDim = double(c.kvHeads) * c.headDim;
+  const double perTokenLinear = 2.0 * (d * (qDim + 2.0 * kvDim) + qDim * d + 3.0 * d * c.ffnHidden);
+  const double computed = double(promptTokens - cachedTokens);
+  // Token at position i attends to i + 1 keys; sum over i in [cached, prompt) of (i + 1).
+  const double keysSum =
+      (double(promptTokens) * double(promptTokens + 1) - double(cachedTokens) * double(cachedTokens + 1)) /
+      2.0;
+  const double attention = 4.0 * qDim * keysSum;  // QK^T and PV, 2 FLOPs per multiply-add each
+  return double(c.layers) * (computed * perTokenLinear + attention) + 2.0 * d * c.vocab;
 }
 
-} // namespace kvlab
+}  // namespace kvlab

@@ -16,9 +16,9 @@ public:
 class EvictionPolicy {
 public:
   virtual ~EvictionPolicy() = default;
-  virtual void onInsert(SlotId slot) = 0;   // slot became evictable (new entry, unpinned, policy switch)
-  virtual void onAccess(SlotId slot) = 0;   // slot was used again
-  virtual void onRemove(SlotId slot) = 0;   // slot left the policy (evicted, expired, pinned, cleared)
+  virtual void onInsert(SlotId slot) = 0;  // slot became evictable (new entry, unpinned, policy switch)
+  virtual void onAccess(SlotId slot) = 0;  // slot was used again
+  virtual void onRemove(SlotId slot) = 0;  // slot left the policy (evicted, expired, pinned, cleared)
   // The entry to evict next among those the filter accepts; kNoSlot if none. Does not remove it: the
   // engine does, and then calls onRemove.
   virtual SlotId pickVictim(const VictimFilter& filter) = 0;

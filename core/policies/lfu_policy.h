@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-#include "core/policies/eviction_policy.h"
-
 #include <cstdint>
 #include <set>
 #include <vector>
+
+#include "core/policies/eviction_policy.h"
 
 namespace kvlab {
 
@@ -16,6 +16,7 @@ public:
   void onAccess(SlotId slot) override;
   void onRemove(SlotId slot) override;
   SlotId pickVictim(const VictimFilter& filter) override;
+
 private:
   struct Rank {
     std::uint64_t uses;
@@ -25,7 +26,7 @@ private:
   };
   void ensure(SlotId slot);
   std::set<Rank> m_order;
-  std::vector<Rank> m_rankOf;   // indexed by slot
+  std::vector<Rank> m_rankOf;  // indexed by slot
   std::uint64_t m_tick = 0;
 };
 

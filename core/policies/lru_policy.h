@@ -12,6 +12,7 @@ public:
   void onAccess(SlotId slot) override { m_order.moveToBack(slot); }
   void onRemove(SlotId slot) override { m_order.remove(slot); }
   SlotId pickVictim(const VictimFilter& filter) override { return firstAccepted(m_order, filter); }
+
 private:
   SlotList m_order;
 };

@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "core/policies/policy_registry.h"
 
+#include <stdexcept>
+
 #include "core/policies/fifo_policy.h"
 #include "core/policies/lfu_policy.h"
 #include "core/policies/lru_policy.h"
 #include "core/policies/sieve_policy.h"
 
-#include <stdexcept>
-
 namespace kvlab {
 
 namespace {
 template <typename P>
-std::unique_ptr<EvictionPolicy> make() { return std::make_unique<P>(); }
+std::unique_ptr<EvictionPolicy> make() {
+  return std::make_unique<P>();
+}
 }  // namespace
 
 const std::vector<PolicyInfo>& policyRegistry() {

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-#include "core/policies/eviction_policy.h"
-
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/policies/eviction_policy.h"
+
 namespace kvlab {
 
 struct PolicyInfo {
-  std::string name;          // as typed on the command line: "lru"
-  std::string description;   // one line for --help, `kvlab-cli list` and tooltips
+  std::string name;         // as typed on the command line: "lru"
+  std::string description;  // one line for --help, `kvlab-cli list` and tooltips
   std::unique_ptr<EvictionPolicy> (*create)();
 };
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
+#include <vector>
+
 #include "core/policies/eviction_policy.h"
 #include "core/policies/slot_list.h"
-
-#include <vector>
 
 namespace kvlab {
 
@@ -16,10 +16,11 @@ public:
   void onAccess(SlotId slot) override { m_visited[slot] = 1; }
   void onRemove(SlotId slot) override;
   SlotId pickVictim(const VictimFilter& filter) override;
+
 private:
-  SlotList m_queue;                    // front = oldest
+  SlotList m_queue;  // front = oldest
   std::vector<unsigned char> m_visited;
-  SlotId m_hand = kNoSlot;             // next candidate; kNoSlot = start from the front
+  SlotId m_hand = kNoSlot;  // next candidate; kNoSlot = start from the front
 };
 
 }  // namespace kvlab

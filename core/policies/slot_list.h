@@ -2,10 +2,10 @@
 #pragma once
 // Intrusive doubly linked list of SlotIds kept in flat arrays: O(1) push, remove and move, no allocation
 // per entry. Front = oldest, back = newest. Used by the LRU/FIFO/SIEVE policies and the engine's TTL order.
-#include "core/cache/cache_types.h"
-
 #include <cstddef>
 #include <vector>
+
+#include "core/cache/cache_types.h"
 
 namespace kvlab {
 
@@ -16,14 +16,17 @@ public:
   std::size_t size() const { return m_size; }
   SlotId front() const { return m_head; }
   SlotId back() const { return m_tail; }
-  SlotId next(SlotId s) const { return m_next[s]; }   // towards the back
-  SlotId prev(SlotId s) const { return m_prev[s]; }   // towards the front
+  SlotId next(SlotId s) const { return m_next[s]; }  // towards the back
+  SlotId prev(SlotId s) const { return m_prev[s]; }  // towards the front
 
   void pushBack(SlotId s) {
     ensure(s);
     m_prev[s] = m_tail;
     m_next[s] = kNoSlot;
-    if (m_tail != kNoSlot) m_next[m_tail] = s; else m_head = s;
+    if (m_tail != kNoSlot)
+      m_next[m_tail] = s;
+    else
+      m_head = s;
     m_tail = s;
     m_member[s] = 1;
     ++m_size;
@@ -32,8 +35,14 @@ public:
   void remove(SlotId s) {
     const SlotId p = m_prev[s];
     const SlotId n = m_next[s];
-    if (p != kNoSlot) m_next[p] = n; else m_head = n;
-    if (n != kNoSlot) m_prev[n] = p; else m_tail = p;
+    if (p != kNoSlot)
+      m_next[p] = n;
+    else
+      m_head = n;
+    if (n != kNoSlot)
+      m_prev[n] = p;
+    else
+      m_tail = p;
     m_member[s] = 0;
     --m_size;
   }

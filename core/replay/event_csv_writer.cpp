@@ -9,8 +9,10 @@ EventCsvWriter::EventCsvWriter(const std::string& path) : m_file(path) {
 
 void EventCsvWriter::onCacheEvent(const CacheEvent& e) {
   std::string_view reason;
-  if (e.type == CacheEventType::Eviction) reason = toString(e.evictReason);
-  else if (e.type == CacheEventType::Miss) reason = toString(e.missReason);
+  if (e.type == CacheEventType::Eviction)
+    reason = toString(e.evictReason);
+  else if (e.type == CacheEventType::Miss)
+    reason = toString(e.missReason);
   m_file.stream() << e.timeMs << ',' << toString(e.type) << ',' << reason << ',' << e.entryId << ','
                   << e.layer << ',' << e.block << ',' << e.bytes << ',' << e.tokens << ',' << e.ageMs << ','
                   << e.idleMs << ',' << e.reuseCount << '\n';

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-#include "core/cache/cache_types.h"
-#include "core/workload/atomic_file.h"
-
 #include <string>
+
+#include "core/cache/cache_types.h"
+#include "core/util/atomic_file.h"
 
 namespace kvlab {
 
@@ -15,6 +15,7 @@ public:
   void onCacheEvent(const CacheEvent& event) override;
   void finish() { m_file.commit(); }
   std::uint64_t rows() const { return m_rows; }
+
 private:
   AtomicFile m_file;
   std::uint64_t m_rows = 0;

@@ -23,7 +23,7 @@ public:
     for (std::uint64_t i = t + 1; i <= m_tree.size(); i += i & (~i + 1)) m_tree[i - 1] += delta;
     m_total += delta;
   }
-  std::int64_t prefix(std::uint64_t t) const {   // marks at times <= t
+  std::int64_t prefix(std::uint64_t t) const {  // marks at times <= t
     std::int64_t sum = 0;
     for (std::uint64_t i = std::min<std::uint64_t>(t + 1, m_tree.size()); i > 0; i -= i & (~i + 1))
       sum += m_tree[i - 1];
@@ -64,11 +64,14 @@ std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const Repl
     points[s].onePass = true;
     capacities[s] = base.blockSize ? maxTokens[s] / base.blockSize : 0;
   }
-  struct Last { std::uint64_t touch; TimeMs timeMs; };
-  absl::flat_hash_map<std::uint64_t, Last> last;   // hash id -> its latest touch
+  struct Last {
+    std::uint64_t touch;
+    TimeMs timeMs;
+  };
+  absl::flat_hash_map<std::uint64_t, Last> last;  // hash id -> its latest touch
   TouchTree tree;
   std::uint64_t now = 0;
-  std::vector<std::uint64_t> prefixMax;            // running max stack distance over leading blocks
+  std::vector<std::uint64_t> prefixMax;  // running max stack distance over leading blocks
 
   MooncakeTraceReader reader(tracePath, TraceReadOptions{base.skipBadLines});
   TraceRequest request;
@@ -141,7 +144,7 @@ std::vector<CurvePoint> missRatioCurve(const std::string& tracePath, const Repla
       } catch (...) {
         std::lock_guard lock(errorMutex);
         if (!error) error = std::current_exception();
-        next = points.size();   // stop handing out work
+        next = points.size();  // stop handing out work
       }
       const std::size_t finished = ++done;
       if (progress) {

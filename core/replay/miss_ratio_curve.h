@@ -3,19 +3,19 @@
 // Hit rate as a function of cache size (a miss-ratio curve) that respects prefix chains: a block counts
 // only if every block before it in the request is also cached. LRU gets all sizes from one pass (stack
 // distances); other policies replay once per size, in parallel.
-#include "core/replay/trace_replayer.h"
-
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "core/replay/trace_replayer.h"
 
 namespace kvlab {
 
 struct CurvePoint {
   std::string policy;
   std::uint64_t maxTokens = 0;
-  ReplayResult result;   // for LRU one-pass points only the hit counters and totals are filled
+  ReplayResult result;  // for LRU one-pass points only the hit counters and totals are filled
   bool onePass = false;
 };
 
@@ -27,9 +27,9 @@ std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const Repl
                                         const std::vector<std::uint64_t>& maxTokens);
 
 // The general path: one replay per (policy, size), run on `threads` threads.
-std::vector<CurvePoint> missRatioCurve(const std::string& tracePath, const ReplayConfig& base,
-                                       const std::vector<std::string>& policies,
-                                       const std::vector<std::uint64_t>& maxTokens, unsigned threads,
-                                       const std::function<void(std::size_t done, std::size_t total)>& progress = {});
+std::vector<CurvePoint> missRatioCurve(
+    const std::string& tracePath, const ReplayConfig& base, const std::vector<std::string>& policies,
+    const std::vector<std::uint64_t>& maxTokens, unsigned threads,
+    const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
 }  // namespace kvlab

@@ -28,7 +28,7 @@ void TracePrefetcher::parseAll() {
           m_free.pop_back();
         }
       }
-      batch.requests.resize(kBatchRequests);   // keeps each request's hash-id capacity when recycled
+      batch.requests.resize(kBatchRequests);  // keeps each request's hash-id capacity when recycled
       std::size_t n = 0;
       while (n < kBatchRequests && m_reader.next(batch.requests[n])) ++n;
       batch.requests.resize(n);

@@ -2,8 +2,6 @@
 #pragma once
 // Parses a trace on a thread of its own, a batch of requests ahead of the consumer, so parsing and replay
 // overlap on two cores (each takes about half of a replay's time on the published traces).
-#include "core/workload/mooncake_trace.h"
-
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -13,18 +11,20 @@
 #include <thread>
 #include <vector>
 
+#include "core/workload/mooncake_trace.h"
+
 namespace kvlab {
 
 class TracePrefetcher {
 public:
   struct Batch {
     std::vector<TraceRequest> requests;
-    std::uint64_t bytesRead = 0;   // of the file, after the batch's last line
+    std::uint64_t bytesRead = 0;  // of the file, after the batch's last line
   };
 
   // Starts the parser thread. Throws InputError at once if the file cannot be opened.
   TracePrefetcher(const std::string& path, TraceReadOptions options);
-  ~TracePrefetcher();   // stops and joins the parser thread
+  ~TracePrefetcher();  // stops and joins the parser thread
   TracePrefetcher(const TracePrefetcher&) = delete;
   TracePrefetcher& operator=(const TracePrefetcher&) = delete;
 
@@ -45,10 +45,10 @@ private:
   static constexpr std::size_t kBatchRequests = 1024;
   static constexpr std::size_t kBatchesAhead = 4;
 
-  MooncakeTraceReader m_reader;   // parser thread only, until it finishes
+  MooncakeTraceReader m_reader;  // parser thread only, until it finishes
   std::uint64_t m_fileSize = 0;
 
-  std::mutex m_mutex;             // guards everything below
+  std::mutex m_mutex;  // guards everything below
   std::condition_variable m_changed;
   std::deque<Batch> m_ready;
   std::vector<Batch> m_free;
@@ -58,7 +58,7 @@ private:
   std::uint64_t m_skippedLines = 0;
   std::vector<std::string> m_skipReasons;
 
-  std::thread m_thread;           // last: starts after every member above exists
+  std::thread m_thread;  // last: starts after every member above exists
 };
 
 }  // namespace kvlab

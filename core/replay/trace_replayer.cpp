@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "core/replay/trace_replayer.h"
 
-#include "core/replay/trace_prefetcher.h"
-
-#include "core/workload/input_error.h"
-
 #include <algorithm>
 #include <chrono>
+
+#include "core/replay/trace_prefetcher.h"
+#include "core/util/input_error.h"
 
 namespace kvlab {
 
@@ -23,7 +22,7 @@ TraceReplayer::TraceReplayer(const ReplayConfig& config) : m_config(config) {
   cacheConfig.capacityBytes = config.capacityBlocks() * bytesPerBlock;
   cacheConfig.ttlMs = config.ttlMs;
   cacheConfig.policy = config.policy;
-  cacheConfig.denseKeys = true;   // Mooncake hash ids are small dense integers
+  cacheConfig.denseKeys = true;  // Mooncake hash ids are small dense integers
   m_engine = std::make_unique<CacheEngine>(cacheConfig, m_clock);
   // Snapshots are published per request by replay(), not per block.
   m_engine->setAutoPublish(false);
@@ -84,11 +83,12 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
     if (progress) progress({batch.bytesRead, prefetcher.fileSize(), count});
     prefetcher.recycle(std::move(batch));
   }
-  if (count == 0)   // an empty result would look like a successful replay of nothing
-    throw InputError(path, 0, "", prefetcher.skippedLines() > 0
-                                      ? "has no valid request: all " + std::to_string(prefetcher.skippedLines()) +
-                                            " non-blank lines were malformed and skipped"
-                                      : "contains no requests (empty, or blank lines only)");
+  if (count == 0)  // an empty result would look like a successful replay of nothing
+    throw InputError(path, 0, "",
+                     prefetcher.skippedLines() > 0
+                         ? "has no valid request: all " + std::to_string(prefetcher.skippedLines()) +
+                               " non-blank lines were malformed and skipped"
+                         : "contains no requests (empty, or blank lines only)");
   if (observer) replayer.engine().removeObserver(observer);
   ReplayResult result = replayer.result();
   result.skippedLines = prefetcher.skippedLines();

@@ -5,11 +5,6 @@
 // present and unexpired at its arrival; hit tokens = min(hit blocks x block size, input_length); then it
 // touches its blocks last to first, inserting the absent ones; capacity = floor(max tokens / block size)
 // blocks; the TTL runs on trace time.
-#include "core/cache/block_cache.h"
-#include "core/cache/cache_engine.h"
-#include "core/cache/clock.h"
-#include "core/workload/mooncake_trace.h"
-
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -17,14 +12,19 @@
 #include <string>
 #include <vector>
 
+#include "core/cache/block_cache.h"
+#include "core/cache/cache_engine.h"
+#include "core/cache/clock.h"
+#include "core/workload/mooncake_trace.h"
+
 namespace kvlab {
 
 struct ReplayConfig {
-  std::uint32_t blockSize = 512;       // tokens per hash id (512 in the published Mooncake traces)
+  std::uint32_t blockSize = 512;  // tokens per hash id (512 in the published Mooncake traces)
   std::string policy = "lru";
-  std::uint64_t maxTokens = 0;         // capacity; blocks = floor(maxTokens / blockSize)
-  TimeMs ttlMs = 0;                    // 0 = no TTL
-  Bytes bytesPerToken = 1;             // K/V bytes per token of the model whose memory is simulated
+  std::uint64_t maxTokens = 0;  // capacity; blocks = floor(maxTokens / blockSize)
+  TimeMs ttlMs = 0;             // 0 = no TTL
+  Bytes bytesPerToken = 1;      // K/V bytes per token of the model whose memory is simulated
   bool skipBadLines = false;
   std::uint64_t capacityBlocks() const { return blockSize ? maxTokens / blockSize : 0; }
 };
@@ -33,10 +33,10 @@ struct ReplayResult {
   std::uint64_t requests = 0;
   std::uint64_t promptTokens = 0;
   std::uint64_t hitTokens = 0;
-  std::uint64_t blocks = 0;            // queried blocks (hash ids)
+  std::uint64_t blocks = 0;  // queried blocks (hash ids)
   std::uint64_t hitBlocks = 0;
-  std::uint64_t evictions = 0;         // capacity evictions
-  std::uint64_t expirations = 0;       // TTL removals
+  std::uint64_t evictions = 0;    // capacity evictions
+  std::uint64_t expirations = 0;  // TTL removals
   std::array<std::uint64_t, kMissReasonCount> missTokens{};
   std::array<std::uint64_t, kMissReasonCount> missBlocks{};
   std::uint64_t peakBlocks = 0;
@@ -48,8 +48,8 @@ struct ReplayResult {
   double meanEvictedReuse = 0;
   std::uint64_t skippedLines = 0;
   std::vector<std::string> skipReasons;
-  double elapsedS = 0;                 // wall time of the whole replay, parsing included
-  double loopS = 0;                    // wall time inside the replay loop only (parsing excluded)
+  double elapsedS = 0;  // wall time of the whole replay, parsing included
+  double loopS = 0;     // wall time inside the replay loop only (parsing excluded)
 
   double tokenHitRate() const { return promptTokens ? double(hitTokens) / double(promptTokens) : 0.0; }
   double blockHitRate() const { return blocks ? double(hitBlocks) / double(blocks) : 0.0; }
@@ -70,7 +70,7 @@ private:
   ManualClock m_clock;
   std::unique_ptr<CacheEngine> m_engine;
   std::unique_ptr<BlockCache> m_blocks;
-  std::vector<CacheKey> m_keys;        // reused per request
+  std::vector<CacheKey> m_keys;  // reused per request
   BlockCache::Match m_match;
   std::vector<SlotId> m_slots;
 };

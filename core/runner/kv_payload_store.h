@@ -3,12 +3,12 @@
 // The tensor layer on top of the size-only engine: the K/V of every cached entry, by engine slot, on the
 // storage device. Freed when the engine removes the entry (removal listener), so stored bytes always equal
 // the engine's accounted bytes. Internal to core/runner (exposes tensors).
-#include "core/cache/cache_engine.h"
-
 #include <ATen/core/Tensor.h>
 
 #include <string>
 #include <vector>
+
+#include "core/cache/cache_engine.h"
 
 namespace kvlab {
 
@@ -35,7 +35,7 @@ private:
   CacheEngine& m_engine;
   std::string m_storageDevice;
   std::string m_computeDevice;
-  std::vector<at::Tensor> m_tensors;   // indexed by SlotId
+  std::vector<at::Tensor> m_tensors;  // indexed by SlotId
   Bytes m_storedBytes = 0;
 };
 

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "core/runner/live_kv_cache.h"
 
-#include "core/cache/key_hasher.h"
-
 #include <ATen/ATen.h>
 
 #include <algorithm>
 
+#include "core/cache/key_hasher.h"
+
 namespace kvlab {
 
 namespace {
-constexpr int kTokenDim = 3;   // in a stacked (layers, 2, kv_heads, tokens, head_dim) tensor
+constexpr int kTokenDim = 3;  // in a stacked (layers, 2, kv_heads, tokens, head_dim) tensor
 }  // namespace
 
 LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
@@ -22,18 +22,18 @@ LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std:
   m_payload = std::make_unique<KvPayloadStore>(*m_engine, storageDevice, computeDevice);
   const Bytes perToken = kvBytesPerToken(model);
   switch (granularity) {
-  case Granularity::Block:
-    m_blocks = std::make_unique<BlockCache>(*m_engine, blockSize, BlockHash::Xxh3, perToken * blockSize);
-    break;
-  case Granularity::Radix:
-    m_radix = std::make_unique<RadixCache>(*m_engine, perToken);
-    m_radix->setSplitListener([this](SlotId oldNode, SlotId newHead, std::uint32_t headTokens) {
-      m_payload->split(oldNode, newHead, headTokens, kTokenDim);
-    });
-    break;
-  case Granularity::Prompt:
-    m_prompts = std::make_unique<PromptCache>(*m_engine, model.layers);
-    break;
+    case Granularity::Block:
+      m_blocks = std::make_unique<BlockCache>(*m_engine, blockSize, BlockHash::Xxh3, perToken * blockSize);
+      break;
+    case Granularity::Radix:
+      m_radix = std::make_unique<RadixCache>(*m_engine, perToken);
+      m_radix->setSplitListener([this](SlotId oldNode, SlotId newHead, std::uint32_t headTokens) {
+        m_payload->split(oldNode, newHead, headTokens, kTokenDim);
+      });
+      break;
+    case Granularity::Prompt:
+      m_prompts = std::make_unique<PromptCache>(*m_engine, model.layers);
+      break;
   }
 }
 
@@ -42,8 +42,8 @@ LiveKvCache::~LiveKvCache() = default;
 at::Tensor LiveKvCache::stackKv(const std::vector<LayerKv>& kv) const {
   std::vector<at::Tensor> layers;
   layers.reserve(kv.size());
-  for (const LayerKv& layer : kv) layers.push_back(at::stack({layer.k, layer.v}));   // (2, H, T, D)
-  return at::stack(layers);                                                          // (L, 2, H, T, D)
+  for (const LayerKv& layer : kv) layers.push_back(at::stack({layer.k, layer.v}));  // (2, H, T, D)
+  return at::stack(layers);                                                         // (L, 2, H, T, D)
 }
 
 std::vector<LayerKv> LiveKvCache::unstackKv(const at::Tensor& stacked) const {
@@ -57,36 +57,36 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
                                         std::span<const std::uint32_t> boundaries) {
   Lookup result;
   const std::uint64_t maxHit = tokens.empty() ? 0 : tokens.size() - 1;
-  std::vector<at::Tensor> parts;   // stored tensors covering the prefix, in token order
+  std::vector<at::Tensor> parts;  // stored tensors covering the prefix, in token order
   switch (m_granularity) {
-  case Granularity::Block: {
-    result.blockKeys = m_blocks->blockKeys(tokens);
-    m_blocks->match(result.blockKeys, tokens.size(), maxHit, result.blockMatch);
-    result.hitTokens = result.blockMatch.hitTokens;
-    for (const SlotId slot : result.blockMatch.hitSlots) parts.push_back(m_payload->get(slot));
-    break;
-  }
-  case Granularity::Radix: {
-    const RadixCache::Match match = m_radix->match(tokens, maxHit);
-    result.hitTokens = match.hitTokens;
-    for (const SlotId slot : match.path) parts.push_back(m_payload->get(slot));
-    break;
-  }
-  case Granularity::Prompt: {
-    const PromptCache::Match match = m_prompts->matchLongest(text, boundaries, maxHit);
-    result.hitTokens = match.prefixLength;
-    if (result.hitTokens > 0) {
-      std::vector<at::Tensor> layers;   // each (2, H, P, D)
-      for (const SlotId slot : match.layerSlots) layers.push_back(m_payload->get(slot));
-      parts.push_back(at::stack(layers));
+    case Granularity::Block: {
+      result.blockKeys = m_blocks->blockKeys(tokens);
+      m_blocks->match(result.blockKeys, tokens.size(), maxHit, result.blockMatch);
+      result.hitTokens = result.blockMatch.hitTokens;
+      for (const SlotId slot : result.blockMatch.hitSlots) parts.push_back(m_payload->get(slot));
+      break;
     }
-    break;
-  }
+    case Granularity::Radix: {
+      const RadixCache::Match match = m_radix->match(tokens, maxHit);
+      result.hitTokens = match.hitTokens;
+      for (const SlotId slot : match.path) parts.push_back(m_payload->get(slot));
+      break;
+    }
+    case Granularity::Prompt: {
+      const PromptCache::Match match = m_prompts->matchLongest(text, boundaries, maxHit);
+      result.hitTokens = match.prefixLength;
+      if (result.hitTokens > 0) {
+        std::vector<at::Tensor> layers;  // each (2, H, P, D)
+        for (const SlotId slot : match.layerSlots) layers.push_back(m_payload->get(slot));
+        parts.push_back(at::stack(layers));
+      }
+      break;
+    }
   }
   m_engine->publish();
   if (result.hitTokens == 0) return result;
   at::Tensor prefix = parts.size() == 1 ? parts.front() : at::cat(parts, kTokenDim);
-  prefix = prefix.narrow(kTokenDim, 0, std::int64_t(result.hitTokens));   // block mode may be capped
+  prefix = prefix.narrow(kTokenDim, 0, std::int64_t(result.hitTokens));  // block mode may be capped
   result.prefix = unstackKv(m_payload->toCompute(prefix));
   return result;
 }
@@ -98,15 +98,19 @@ void LiveKvCache::store(std::span<const std::int32_t> tokens, std::string_view t
   const at::Tensor computed = stackKv(newKv);
   const std::int64_t offset = std::int64_t(lookup.hitTokens);
   switch (m_granularity) {
-  // New blocks and new radix leaves start at or after the hit, so the computed K/V covers them.
-  case Granularity::Block: storeBlocks(lookup, computed, offset, pinTokens); break;
-  case Granularity::Radix: storeRadix(tokens, computed, offset, pinTokens); break;
-  case Granularity::Prompt: {
-    // Boundary prefixes start at token 0: they need the cached part too.
-    const at::Tensor full = offset > 0 ? at::cat({stackKv(lookup.prefix), computed}, kTokenDim) : computed;
-    storePrompt(text, boundaries, full, pinTokens);
-    break;
-  }
+    // New blocks and new radix leaves start at or after the hit, so the computed K/V covers them.
+    case Granularity::Block:
+      storeBlocks(lookup, computed, offset, pinTokens);
+      break;
+    case Granularity::Radix:
+      storeRadix(tokens, computed, offset, pinTokens);
+      break;
+    case Granularity::Prompt: {
+      // Boundary prefixes start at token 0: they need the cached part too.
+      const at::Tensor full = offset > 0 ? at::cat({stackKv(lookup.prefix), computed}, kTokenDim) : computed;
+      storePrompt(text, boundaries, full, pinTokens);
+      break;
+    }
   }
   m_engine->publish();
 }
@@ -134,8 +138,8 @@ void LiveKvCache::storeBlocks(const Lookup& lookup, const at::Tensor& computed, 
   }
 }
 
-void LiveKvCache::storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& computed, std::int64_t offset,
-                             std::uint32_t pinTokens) {
+void LiveKvCache::storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& computed,
+                             std::int64_t offset, std::uint32_t pinTokens) {
   const RadixCache::Insertion ins = m_radix->insert(tokens);
   for (std::size_t i = 0; i < ins.nodes.size(); ++i) {
     const SlotId slot = ins.nodes[i];
@@ -154,7 +158,7 @@ void LiveKvCache::storePrompt(std::string_view text, std::span<const std::uint32
     const std::string_view prefix = text.substr(0, length);
     for (int layer = 0; layer < m_model.layers; ++layer) {
       if (m_engine->find(PromptCache::keyFor(prefix, layer)) != kNoSlot) continue;
-      const at::Tensor kv = full[layer].narrow(2, 0, std::int64_t(length));   // (2, H, P, D), a view
+      const at::Tensor kv = full[layer].narrow(2, 0, std::int64_t(length));  // (2, H, P, D), a view
       const Bytes bytes = Bytes(kv.numel()) * Bytes(kv.element_size());
       const SlotId slot = m_prompts->cacheKv(prefix, layer, bytes);
       if (slot == kNoSlot) continue;

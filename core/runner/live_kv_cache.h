@@ -3,6 +3,11 @@
 // A cache with real tensors: the engine plus one granularity (prompt, block or radix) plus the payload
 // store. lookup() hands the model the K/V of the longest reusable prefix; store() files the K/V the model
 // computed. Internal to core/runner.
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
 #include "core/cache/block_cache.h"
 #include "core/cache/cache_engine.h"
 #include "core/cache/prompt_cache.h"
@@ -11,11 +16,6 @@
 #include "core/model/model_config.h"
 #include "core/runner/kv_payload_store.h"
 #include "core/runner/run_types.h"
-
-#include <memory>
-#include <span>
-#include <string_view>
-#include <vector>
 
 namespace kvlab {
 
@@ -27,9 +27,9 @@ public:
 
   struct Lookup {
     std::uint64_t hitTokens = 0;
-    std::vector<LayerKv> prefix;     // per layer, on the compute device; empty when hitTokens == 0
-    std::vector<CacheKey> blockKeys; // block mode: keys of the prompt's full blocks
-    BlockCache::Match blockMatch;    // block mode
+    std::vector<LayerKv> prefix;      // per layer, on the compute device; empty when hitTokens == 0
+    std::vector<CacheKey> blockKeys;  // block mode: keys of the prompt's full blocks
+    BlockCache::Match blockMatch;     // block mode
   };
   // Longest reusable prefix of the prompt, at most tokens.size() - 1 tokens (the last position is always
   // computed, to produce logits). Records the query in the engine's stats.
@@ -37,17 +37,19 @@ public:
                 std::span<const std::uint32_t> boundaries);
   // Files the prompt's K/V: lookup.prefix for [0, hit) and newKv for [hit, end). pinTokens > 0 pins the
   // entries that lie within the first pinTokens tokens (within the engine's pinned budget).
-  void store(std::span<const std::int32_t> tokens, std::string_view text, std::span<const std::uint32_t> boundaries,
-             const Lookup& lookup, const std::vector<LayerKv>& newKv, std::uint32_t pinTokens);
+  void store(std::span<const std::int32_t> tokens, std::string_view text,
+             std::span<const std::uint32_t> boundaries, const Lookup& lookup,
+             const std::vector<LayerKv>& newKv, std::uint32_t pinTokens);
 
   CacheEngine& engine() { return *m_engine; }
   Bytes storedBytes() const { return m_payload->storedBytes(); }
 
 private:
-  at::Tensor stackKv(const std::vector<LayerKv>& kv) const;   // -> (layers, 2, kv_heads, tokens, head_dim)
+  at::Tensor stackKv(const std::vector<LayerKv>& kv) const;  // -> (layers, 2, kv_heads, tokens, head_dim)
   std::vector<LayerKv> unstackKv(const at::Tensor& stacked) const;
   // computed: stacked K/V of tokens [offset, end); offset = the lookup's hit tokens.
-  void storeBlocks(const Lookup& lookup, const at::Tensor& computed, std::int64_t offset, std::uint32_t pinTokens);
+  void storeBlocks(const Lookup& lookup, const at::Tensor& computed, std::int64_t offset,
+                   std::uint32_t pinTokens);
   void storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& computed, std::int64_t offset,
                   std::uint32_t pinTokens);
   void storePrompt(std::string_view text, std::span<const std::uint32_t> boundaries, const at::Tensor& full,

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "core/runner/prefix_verifier.h"
 
-#include "core/cache/clock.h"
-#include "core/model/byte_tokenizer.h"
-#include "core/model/compute_info.h"
-#include "core/runner/live_kv_cache.h"
-#include "core/workload/input_error.h"
-
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
 #include <random>
+
+#include "core/cache/clock.h"
+#include "core/model/byte_tokenizer.h"
+#include "core/model/compute_info.h"
+#include "core/runner/live_kv_cache.h"
+#include "core/util/input_error.h"
 
 namespace kvlab {
 
@@ -22,11 +22,12 @@ bool VerifyReport::passed() const {
 VerifyReport verifyPrefixReuse(const VerifyOptions& options) {
   const ModelConfig* model = findModelPreset(options.model);
   if (!model || !model->computable)
-    throw InputError("", 0, "model", "verify needs a computable preset (demo, small), not " + quoteForError(options.model));
+    throw InputError("", 0, "model",
+                     "verify needs a computable preset (demo, small), not " + quoteForError(options.model));
   std::string device = options.device == "auto" ? (cudaAvailable() ? "cuda" : "cpu") : options.device;
   c10::InferenceMode inference;
   applyComputeThreads();
-  const LlamaModel llama(*model, device);   // throws for cuda without a GPU
+  const LlamaModel llama(*model, device);  // throws for cuda without a GPU
   VerifyReport report;
   report.device = device;
   report.model = model->name;
@@ -60,7 +61,8 @@ VerifyReport verifyPrefixReuse(const VerifyOptions& options) {
       boundaries.push_back(std::uint32_t(text.size()));
       // Earlier prompts' own boundaries make prompt-mode hits possible on exact prefixes.
       for (const std::string& e : earlier)
-        if (e.size() < text.size() && text.compare(0, e.size(), e) == 0) boundaries.push_back(std::uint32_t(e.size()));
+        if (e.size() < text.size() && text.compare(0, e.size(), e) == 0)
+          boundaries.push_back(std::uint32_t(e.size()));
       std::sort(boundaries.begin(), boundaries.end());
       boundaries.erase(std::unique(boundaries.begin(), boundaries.end()), boundaries.end());
 
@@ -68,7 +70,8 @@ VerifyReport verifyPrefixReuse(const VerifyOptions& options) {
       const LiveKvCache::Lookup lookup = cache.lookup(tokens, text, boundaries);
       const PrefillResult cached = llama.prefill(tokens, lookup.prefix);
       const PrefillResult full = llama.prefill(tokens, {});
-      const double diff = (cached.lastLogits.to(at::kCPU) - full.lastLogits.to(at::kCPU)).abs().max().item<double>();
+      const double diff =
+          (cached.lastLogits.to(at::kCPU) - full.lastLogits.to(at::kCPU)).abs().max().item<double>();
       cache.store(tokens, text, boundaries, lookup, cached.newKv, 0);
       row.maxAbsLogitDiff = std::max(row.maxAbsLogitDiff, diff);
       row.hitTokens += lookup.hitTokens;

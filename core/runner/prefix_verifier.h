@@ -3,28 +3,28 @@
 // The correctness check behind `kvlab-cli verify`: for every granularity, random prompts that share random
 // prefixes are prefilled through the cache (reusing what earlier prompts stored) and from scratch; the
 // last-position logits must agree within a tolerance. Torch-free header.
-#include "core/runner/run_types.h"
-
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "core/runner/run_types.h"
 
 namespace kvlab {
 
 struct VerifyOptions {
   std::string model = "small";
   std::string device = "cpu";
-  std::string storageDevice;      // "" = compute device
-  int prompts = 12;               // per granularity
+  std::string storageDevice;  // "" = compute device
+  int prompts = 12;           // per granularity
   std::uint64_t seed = 7;
-  double tolerance = 1e-4;        // max abs logit difference allowed (fp32)
+  double tolerance = 1e-4;  // max abs logit difference allowed (fp32)
   std::uint32_t blockSize = 16;
 };
 
 struct VerifyRow {
   Granularity granularity = Granularity::Block;
   int prompts = 0;
-  int promptsWithHits = 0;        // prompts that really reused something
+  int promptsWithHits = 0;  // prompts that really reused something
   std::uint64_t hitTokens = 0;
   double maxAbsLogitDiff = 0;
   bool passed = false;

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "core/runner/resource_check.h"
 
-#include "core/cache/block_cache.h"
-#include "core/cache/clock.h"
-#include "core/workload/input_error.h"
-#include "core/workload/units.h"
-
 #include <algorithm>
 #include <fstream>
 #include <string>
+
+#include "core/cache/block_cache.h"
+#include "core/cache/clock.h"
+#include "core/util/input_error.h"
+#include "core/util/units.h"
 
 namespace kvlab {
 
@@ -59,16 +59,18 @@ Bytes availableHostMemory() {
   return 0;
 }
 
-void checkLiveRunFits(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize, Bytes maxBytes,
-                      const std::vector<ScenarioRequest>& requests, const std::string& storageDevice) {
+void checkLiveRunFits(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
+                      Bytes maxBytes, const std::vector<ScenarioRequest>& requests,
+                      const std::string& storageDevice) {
   if (storageDevice != "cpu") return;
   const MemoryEstimate e = estimateLiveRun(model, granularity, blockSize, maxBytes, requests);
   const Bytes available = availableHostMemory();
   if (available == 0 || e.total() <= available) return;
   throw InputError("", 0, "max-size",
-                   "this run would need about " + formatBytes(e.total()) + " (cache " + formatBytes(e.cacheBytes) +
-                       ", weights " + formatBytes(e.weightBytes) + ", working " + formatBytes(e.workingBytes) +
-                       ") but only " + formatBytes(available) + " is available; lower --max-size");
+                   "this run would need about " + formatBytes(e.total()) + " (cache " +
+                       formatBytes(e.cacheBytes) + ", weights " + formatBytes(e.weightBytes) + ", working " +
+                       formatBytes(e.workingBytes) + ") but only " + formatBytes(available) +
+                       " is available; lower --max-size");
 }
 
 }  // namespace kvlab

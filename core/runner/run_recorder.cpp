@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "core/runner/run_recorder.h"
 
-#include "core/workload/atomic_file.h"
-
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <iomanip>
+#include <nlohmann/json.hpp>
+
+#include "core/util/atomic_file.h"
 
 namespace kvlab {
 
 void RunRecorder::onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) {
   RequestRecord kept = record;
-  kept.text.clear();   // the CSV does not carry prompts; keeps memory flat over long runs
+  kept.text.clear();  // the CSV does not carry prompts; keeps memory flat over long runs
   m_records.push_back(std::move(kept));
   SnapshotRow row;
   row.request = record.index;
@@ -34,10 +33,10 @@ void RunRecorder::writeRequestsCsv(const std::string& path, const std::vector<Re
          "lookup_ms,store_ms,flops_cached,flops_uncached,evictions,max_abs_logit_diff,simulated\n";
   out << std::setprecision(10);
   for (const RequestRecord& r : records) {
-    out << r.index << ",\"" << r.session << "\"," << r.arrivalMs << ',' << r.promptTokens << ',' << r.hitTokens
-        << ',' << r.computedTokens << ',' << r.ttftCachedMs << ',' << r.ttftUncachedMs << ',' << r.lookupMs << ','
-        << r.storeMs << ',' << r.flopsCached << ','
-        << r.flopsUncached << ',' << r.evictions << ',' << r.maxAbsLogitDiff << ',' << (r.simulated ? 1 : 0) << '\n';
+    out << r.index << ",\"" << r.session << "\"," << r.arrivalMs << ',' << r.promptTokens << ','
+        << r.hitTokens << ',' << r.computedTokens << ',' << r.ttftCachedMs << ',' << r.ttftUncachedMs << ','
+        << r.lookupMs << ',' << r.storeMs << ',' << r.flopsCached << ',' << r.flopsUncached << ','
+        << r.evictions << ',' << r.maxAbsLogitDiff << ',' << (r.simulated ? 1 : 0) << '\n';
   }
   file.commit();
 }
@@ -45,11 +44,13 @@ void RunRecorder::writeRequestsCsv(const std::string& path, const std::vector<Re
 void RunRecorder::writeSnapshotsCsv(const std::string& path, const std::vector<SnapshotRow>& rows) {
   AtomicFile file(path);
   auto& out = file.stream();
-  out << "request,time_ms,token_hit_rate,used_bytes,capacity_bytes,pinned_bytes,entries,evictions,expirations\n";
+  out << "request,time_ms,token_hit_rate,used_bytes,capacity_bytes,pinned_bytes,entries,evictions,"
+         "expirations\n";
   out << std::setprecision(10);
   for (const SnapshotRow& s : rows)
-    out << s.request << ',' << s.timeMs << ',' << s.tokenHitRate << ',' << s.usedBytes << ',' << s.capacityBytes
-        << ',' << s.pinnedBytes << ',' << s.entries << ',' << s.evictions << ',' << s.expirations << '\n';
+    out << s.request << ',' << s.timeMs << ',' << s.tokenHitRate << ',' << s.usedBytes << ','
+        << s.capacityBytes << ',' << s.pinnedBytes << ',' << s.entries << ',' << s.evictions << ','
+        << s.expirations << '\n';
   file.commit();
 }
 

@@ -4,17 +4,17 @@
 // and writes it out: requests.csv, snapshots.csv, summary.json. Used by `kvlab-cli run --out` and the GUI's
 // exports. Callbacks arrive on the run thread; read the data only after onRunFinished (or under your own
 // synchronisation).
-#include "core/runner/run_types.h"
-
 #include <string>
 #include <vector>
+
+#include "core/runner/run_types.h"
 
 namespace kvlab {
 
 struct SnapshotRow {
   int request = 0;
   TimeMs timeMs = 0;
-  double tokenHitRate = 0;      // cumulative
+  double tokenHitRate = 0;  // cumulative
   Bytes usedBytes = 0;
   Bytes capacityBytes = 0;
   Bytes pinnedBytes = 0;
@@ -37,7 +37,7 @@ public:
   // Each writer goes through a temporary file and a rename (no half-written file on failure).
   static void writeRequestsCsv(const std::string& path, const std::vector<RequestRecord>& records);
   static void writeSnapshotsCsv(const std::string& path, const std::vector<SnapshotRow>& rows);
-  void writeAll(const std::string& directory) const;   // creates the directory if needed
+  void writeAll(const std::string& directory) const;  // creates the directory if needed
 
 private:
   RunInfo m_info;

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include "core/runner/run_types.h"
 
-#include "core/workload/input_error.h"
+#include "core/util/input_error.h"
 
 namespace kvlab {
 
 std::string_view toString(Granularity granularity) {
   switch (granularity) {
-  case Granularity::Prompt: return "prompt";
-  case Granularity::Block: return "block";
-  case Granularity::Radix: return "radix";
+    case Granularity::Prompt:
+      return "prompt";
+    case Granularity::Block:
+      return "block";
+    case Granularity::Radix:
+      return "radix";
   }
   return "?";
 }

@@ -1,21 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "core/runner/scenario_runner.h"
 
-#include "core/model/byte_tokenizer.h"
-#include "core/model/compute_info.h"
-#include "core/model/llama_model.h"
-#include "core/model/model_config.h"
-#include "core/replay/trace_replayer.h"
-#include "core/runner/live_kv_cache.h"
-#include "core/runner/resource_check.h"
-#include "core/workload/input_error.h"
-#include "core/workload/scenario.h"
-#include "core/workload/units.h"
-
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <c10/util/Exception.h>
-
 #include <malloc.h>
 #include <unistd.h>
 
@@ -27,6 +15,17 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+
+#include "core/model/byte_tokenizer.h"
+#include "core/model/compute_info.h"
+#include "core/model/llama_model.h"
+#include "core/model/model_config.h"
+#include "core/replay/trace_replayer.h"
+#include "core/runner/live_kv_cache.h"
+#include "core/runner/resource_check.h"
+#include "core/util/input_error.h"
+#include "core/util/units.h"
+#include "core/workload/scenario.h"
 
 #ifndef KVLAB_SOURCE_SCENARIO_DIR
 #define KVLAB_SOURCE_SCENARIO_DIR ""
@@ -51,6 +50,7 @@ class EventForwarder final : public CacheObserver {
 public:
   explicit EventForwarder(RunObserver& observer) : m_observer(observer) {}
   void onCacheEvent(const CacheEvent& event) override { m_observer.onCacheEvent(event); }
+
 private:
   RunObserver& m_observer;
 };
@@ -87,7 +87,8 @@ void finishSummary(RunSummary& summary, CacheEngine& engine, double sumUncachedM
 
 bool isOutOfMemory(const std::exception& e) {
   const std::string what = e.what();
-  return what.find("out of memory") != std::string::npos || what.find("CUDA out of memory") != std::string::npos;
+  return what.find("out of memory") != std::string::npos ||
+         what.find("CUDA out of memory") != std::string::npos;
 }
 
 std::string resolveDevice(const std::string& device) {
@@ -95,19 +96,23 @@ std::string resolveDevice(const std::string& device) {
   if (device == "cpu") return device;
   if (device == "cuda") {
     if (!cudaAvailable())
-      throw InputError("", 0, "device", "cuda requested but not available (this LibTorch build has no CUDA "
-                                        "support or no GPU is visible); use --device cpu or auto");
+      throw InputError("", 0, "device",
+                       "cuda requested but not available (this LibTorch build has no CUDA "
+                       "support or no GPU is visible); use --device cpu or auto");
     return device;
   }
-  throw InputError("", 0, "device", "unknown device " + quoteForError(device) + " (choose from: cpu, cuda, auto)");
+  throw InputError("", 0, "device",
+                   "unknown device " + quoteForError(device) + " (choose from: cpu, cuda, auto)");
 }
 
 const ModelConfig& presetOrThrow(const std::string& name, bool needComputable) {
   const ModelConfig* preset = findModelPreset(name);
   if (!preset) throw InputError("", 0, "model", "unknown model preset " + quoteForError(name));
   if (needComputable && !preset->computable)
-    throw InputError("", 0, "model", "preset '" + name + "' has real-model shapes for accounting only; live runs "
-                                     "need a computable preset (demo, small)");
+    throw InputError("", 0, "model",
+                     "preset '" + name +
+                         "' has real-model shapes for accounting only; live runs "
+                         "need a computable preset (demo, small)");
   return *preset;
 }
 
@@ -116,7 +121,7 @@ const ModelConfig& presetOrThrow(const std::string& name, bool needComputable) {
 struct ScenarioRunner::Impl {
   // Live controls: written by any thread, applied by the run thread between requests.
   std::mutex controlMutex;
-  std::condition_variable changed;   // resume, cancel or a pending change
+  std::condition_variable changed;  // resume, cancel or a pending change
   bool paused = false;
   std::optional<Bytes> pendingMaxBytes;
   std::optional<TimeMs> pendingTtlMs;
@@ -132,7 +137,7 @@ struct ScenarioRunner::Impl {
       const std::optional<TimeMs> ttlMs = std::exchange(pendingTtlMs, std::nullopt);
       const std::optional<std::string> policy = std::exchange(pendingPolicy, std::nullopt);
       if (maxBytes || ttlMs || policy) {
-        lock.unlock();   // the engine's observers run user code: never call it under our lock
+        lock.unlock();  // the engine's observers run user code: never call it under our lock
         if (maxBytes) engine.setCapacity(*maxBytes);
         if (ttlMs) engine.setTtlMs(*ttlMs);
         if (policy) {
@@ -147,9 +152,8 @@ struct ScenarioRunner::Impl {
         continue;
       }
       if (!paused || cancelled) return;
-      changed.wait(lock, [this] {
-        return !paused || cancelled || pendingMaxBytes || pendingTtlMs || pendingPolicy;
-      });
+      changed.wait(
+          lock, [this] { return !paused || cancelled || pendingMaxBytes || pendingTtlMs || pendingPolicy; });
     }
   }
 
@@ -247,7 +251,7 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
   c10::InferenceMode inference;
   applyComputeThreads();
   const LlamaModel llama(model, device);
-  ManualClock clock;   // the scenario's clock: arrivals as generated, plus real serving time
+  ManualClock clock;  // the scenario's clock: arrivals as generated, plus real serving time
   LiveKvCache cache(model, granularity, blockSize, cacheConfig, clock, storage, device);
   EventForwarder forwarder(observer);
   cache.engine().addObserver(&forwarder);
@@ -290,10 +294,10 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
       const LiveKvCache::Lookup lookup = cache.lookup(tokens, request.text, request.boundaries);
       const double lookupMs = msSince(t0);
       PrefillResult cached = llama.prefill(tokens, lookup.prefix, &cancelled);
-      const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);   // waits for the device
+      const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);  // waits for the device
       const double ttftCached = msSince(t0);
-      const std::uint32_t pinTokens = settings.pinnedBudgetBytes > 0 && !request.boundaries.empty()
-                                          ? request.boundaries.front() : 0;
+      const std::uint32_t pinTokens =
+          settings.pinnedBudgetBytes > 0 && !request.boundaries.empty() ? request.boundaries.front() : 0;
       const auto tStore = SteadyClock::now();
       cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
       const double storeMs = msSince(tStore);
@@ -338,8 +342,8 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
   }
   cache.engine().removeObserver(&forwarder);
   summary.cancelled = cancelled.load();
-  finishSummary(summary, cache.engine(), settings.baseline ? sumUncached : 0, sumCached, flopsUncached, flopsCached,
-                runStart);
+  finishSummary(summary, cache.engine(), settings.baseline ? sumUncached : 0, sumCached, flopsUncached,
+                flopsCached, runStart);
   observer.onRunFinished(summary);
   return summary;
 }
@@ -366,8 +370,9 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
   info.runId = runId;
   info.scenarioName = std::filesystem::path(path).filename().string();
   info.scenarioTitle = "Trace replay: " + info.scenarioName;
-  info.scenarioDescription = "Mooncake-format trace replayed through the block cache (simulate mode: sizes only; "
-                             "TTFT and speedup from a FLOP cost model).";
+  info.scenarioDescription =
+      "Mooncake-format trace replayed through the block cache (simulate mode: sizes only; "
+      "TTFT and speedup from a FLOP cost model).";
   info.simulated = true;
   info.device = "simulated";
   info.storageDevice = "simulated";
@@ -378,7 +383,7 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
   info.policy = config.policy;
   info.maxBytes = config.capacityBlocks() * config.blockSize * config.bytesPerToken;
   info.ttlMs = config.ttlMs;
-  info.requestsTotal = 0;   // unknown while streaming
+  info.requestsTotal = 0;  // unknown while streaming
   info.blas = blasLibrary();
   info.matmulGflops = gflops;
   observer.onRunStarted(info);

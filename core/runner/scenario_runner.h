@@ -5,9 +5,9 @@
 //
 // Threads: run() blocks and is called on a worker thread. setMaxBytes/setTtlMs/setPolicy, pause/resume
 // and cancel may be called from any thread; they take effect between requests (cancel also between layers).
-#include "core/runner/run_types.h"
-
 #include <memory>
+
+#include "core/runner/run_types.h"
 
 namespace kvlab {
 

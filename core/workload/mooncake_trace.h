@@ -18,14 +18,14 @@
 namespace kvlab {
 
 struct TraceRequest {
-    int64_t timestampMs = 0;       // arrival, ms since trace start; >= 0, non-decreasing in a file
-    uint32_t inputLength = 0;      // prompt tokens
-    uint32_t outputLength = 0;     // generated tokens
-    std::vector<uint64_t> hashIds; // one id per prompt block, in prompt order
+  int64_t timestampMs = 0;        // arrival, ms since trace start; >= 0, non-decreasing in a file
+  uint32_t inputLength = 0;       // prompt tokens
+  uint32_t outputLength = 0;      // generated tokens
+  std::vector<uint64_t> hashIds;  // one id per prompt block, in prompt order
 };
 
 struct TraceReadOptions {
-    bool skipBadLines = false; // count and skip malformed lines instead of throwing
+  bool skipBadLines = false;  // count and skip malformed lines instead of throwing
 };
 
 // Lines longer than this are malformed (error or skipped), never buffered whole.
@@ -43,46 +43,46 @@ inline constexpr uint64_t kMaxTraceLineBytes = 64ull << 20;
 // A malformed line throws InputError(path, line, field, message) unless options.skipBadLines.
 class MooncakeTraceReader {
 public:
-    // Opens `path` for reading; throws InputError(path, 0, "", ...) if it cannot be opened.
-    explicit MooncakeTraceReader(const std::string& path, TraceReadOptions options = {});
-    ~MooncakeTraceReader();
-    MooncakeTraceReader(const MooncakeTraceReader&) = delete;
-    MooncakeTraceReader& operator=(const MooncakeTraceReader&) = delete;
+  // Opens `path` for reading; throws InputError(path, 0, "", ...) if it cannot be opened.
+  explicit MooncakeTraceReader(const std::string& path, TraceReadOptions options = {});
+  ~MooncakeTraceReader();
+  MooncakeTraceReader(const MooncakeTraceReader&) = delete;
+  MooncakeTraceReader& operator=(const MooncakeTraceReader&) = delete;
 
-    // Fills `out` with the next request (reusing its hashIds capacity); false at end of file.
-    bool next(TraceRequest& out);
+  // Fills `out` with the next request (reusing its hashIds capacity); false at end of file.
+  bool next(TraceRequest& out);
 
-    uint64_t lineNumber() const { return m_lineNumber; }   // 1-based number of the last line read
-    uint64_t skippedLines() const { return m_skippedLines; }
-    // Full messages ("file:line: field 'x': ...") of the first 10 skipped lines.
-    const std::vector<std::string>& firstSkipReasons() const { return m_firstSkipReasons; }
-    uint64_t bytesRead() const { return m_bytesConsumed; } // bytes up to the end of the last line read
-    uint64_t fileSize() const { return m_fileSize; }        // 0 if unknown (e.g. a pipe)
+  uint64_t lineNumber() const { return m_lineNumber; }  // 1-based number of the last line read
+  uint64_t skippedLines() const { return m_skippedLines; }
+  // Full messages ("file:line: field 'x': ...") of the first 10 skipped lines.
+  const std::vector<std::string>& firstSkipReasons() const { return m_firstSkipReasons; }
+  uint64_t bytesRead() const { return m_bytesConsumed; }  // bytes up to the end of the last line read
+  uint64_t fileSize() const { return m_fileSize; }        // 0 if unknown (e.g. a pipe)
 
 private:
-    struct Parser;
+  struct Parser;
 
-    bool nextLine(std::string_view& line);
-    bool fillBuffer();
-    void discardRestOfLine();
-    void reportBadLine(const std::string& field, const std::string& message);
+  bool nextLine(std::string_view& line);
+  bool fillBuffer();
+  void discardRestOfLine();
+  void reportBadLine(const std::string& field, const std::string& message);
 
-    std::string m_path;
-    TraceReadOptions m_options;
-    std::FILE* m_file = nullptr;
-    std::unique_ptr<Parser> m_parser;
-    std::unique_ptr<char[]> m_buffer; // m_capacity bytes + simdjson padding
-    size_t m_capacity = 0;
-    size_t m_begin = 0;    // start of the unconsumed data in m_buffer
-    size_t m_end = 0;      // end of the valid data in m_buffer
-    size_t m_scanFrom = 0; // where to resume looking for '\n'
-    bool m_eof = false;
-    uint64_t m_lineNumber = 0;
-    uint64_t m_skippedLines = 0;
-    uint64_t m_bytesConsumed = 0;
-    uint64_t m_fileSize = 0;
-    int64_t m_lastTimestampMs = 0;
-    std::vector<std::string> m_firstSkipReasons;
+  std::string m_path;
+  TraceReadOptions m_options;
+  std::FILE* m_file = nullptr;
+  std::unique_ptr<Parser> m_parser;
+  std::unique_ptr<char[]> m_buffer;  // m_capacity bytes + simdjson padding
+  size_t m_capacity = 0;
+  size_t m_begin = 0;     // start of the unconsumed data in m_buffer
+  size_t m_end = 0;       // end of the valid data in m_buffer
+  size_t m_scanFrom = 0;  // where to resume looking for '\n'
+  bool m_eof = false;
+  uint64_t m_lineNumber = 0;
+  uint64_t m_skippedLines = 0;
+  uint64_t m_bytesConsumed = 0;
+  uint64_t m_fileSize = 0;
+  int64_t m_lastTimestampMs = 0;
+  std::vector<std::string> m_firstSkipReasons;
 };
 
 // Reads a whole trace into memory (tests, small traces). Same rules and errors as the reader.
@@ -95,4 +95,4 @@ std::vector<TraceRequest> readWholeTrace(const std::string& path, TraceReadOptio
 bool parseTraceLine(std::string_view line, TraceRequest& out, std::string& errorField,
                     std::string& errorMessage);
 
-} // namespace kvlab
+}  // namespace kvlab

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
-#include "core/model/byte_tokenizer.h"
-#include "core/model/llama_model.h"
-#include "core/model/model_config.h"
-
 #include <ATen/ATen.h>
 
 #include <QTest>
-
 #include <atomic>
 #include <cstdio>
 #include <span>
 #include <vector>
+
+#include "core/model/byte_tokenizer.h"
+#include "core/model/llama_model.h"
+#include "core/model/model_config.h"
 
 using namespace kvlab;
 
@@ -22,245 +21,221 @@ constexpr const char* kGoldenPrompt = "The KV cache ";
 const std::vector<int32_t> kGoldenTokens{93, 127, 158, 103, 155, 104, 216, 102};
 constexpr int kGoldenSteps = 8;
 
-const ModelConfig& preset(const QString& name)
-{
-    const ModelConfig* config = findModelPreset(name.toStdString());
-    if (!config)
-        qFatal("no preset %s", qPrintable(name));
-    return *config;
+const ModelConfig& preset(const QString& name) {
+  const ModelConfig* config = findModelPreset(name.toStdString());
+  if (!config) qFatal("no preset %s", qPrintable(name));
+  return *config;
 }
 
 // `count` pseudo-random ids in [0, vocab), fixed by `seed`.
-std::vector<int32_t> randomTokens(int count, uint32_t seed, int vocab)
-{
-    std::vector<int32_t> tokens(static_cast<size_t>(count));
-    uint32_t state = seed * 2654435761u + 1u;
-    for (int32_t& t : tokens) {
-        state = state * 1664525u + 1013904223u;
-        t = int32_t((state >> 16) % uint32_t(vocab));
-    }
-    return tokens;
+std::vector<int32_t> randomTokens(int count, uint32_t seed, int vocab) {
+  std::vector<int32_t> tokens(static_cast<size_t>(count));
+  uint32_t state = seed * 2654435761u + 1u;
+  for (int32_t& t : tokens) {
+    state = state * 1664525u + 1013904223u;
+    t = int32_t((state >> 16) % uint32_t(vocab));
+  }
+  return tokens;
 }
 
-double maxAbsDiff(const at::Tensor& a, const at::Tensor& b)
-{
-    return (a - b).abs().max().item<double>();
-}
+double maxAbsDiff(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
 
 // Appends `more` (per layer, along tokens) to `cache`.
-void appendKv(std::vector<LayerKv>& cache, const std::vector<LayerKv>& more)
-{
-    if (cache.empty()) {
-        cache = more;
-        return;
-    }
-    for (size_t l = 0; l < cache.size(); ++l) {
-        cache[l].k = at::cat({cache[l].k, more[l].k}, 1);
-        cache[l].v = at::cat({cache[l].v, more[l].v}, 1);
-    }
+void appendKv(std::vector<LayerKv>& cache, const std::vector<LayerKv>& more) {
+  if (cache.empty()) {
+    cache = more;
+    return;
+  }
+  for (size_t l = 0; l < cache.size(); ++l) {
+    cache[l].k = at::cat({cache[l].k, more[l].k}, 1);
+    cache[l].v = at::cat({cache[l].v, more[l].v}, 1);
+  }
 }
 
 // Greedy decoding: every step feeds the whole sequence with the K/V of all earlier tokens cached.
-std::vector<int32_t> greedyDecode(const LlamaModel& model, std::vector<int32_t> tokens, int steps)
-{
-    std::vector<int32_t> generated;
-    std::vector<LayerKv> cache;
-    for (int i = 0; i < steps; ++i) {
-        const PrefillResult r = model.prefill(tokens, cache);
-        appendKv(cache, r.newKv);
-        const auto next = int32_t(r.lastLogits.argmax().item<int64_t>());
-        generated.push_back(next);
-        tokens.push_back(next);
-    }
-    return generated;
+std::vector<int32_t> greedyDecode(const LlamaModel& model, std::vector<int32_t> tokens, int steps) {
+  std::vector<int32_t> generated;
+  std::vector<LayerKv> cache;
+  for (int i = 0; i < steps; ++i) {
+    const PrefillResult r = model.prefill(tokens, cache);
+    appendKv(cache, r.newKv);
+    const auto next = int32_t(r.lastLogits.argmax().item<int64_t>());
+    generated.push_back(next);
+    tokens.push_back(next);
+  }
+  return generated;
 }
 
 // The helper that regenerates kGoldenTokens; prints one C++ initialiser line.
-void printGolden(const std::vector<int32_t>& tokens)
-{
-    std::printf("const std::vector<int32_t> kGoldenTokens{");
-    for (size_t i = 0; i < tokens.size(); ++i)
-        std::printf("%s%d", i ? ", " : "", tokens[i]);
-    std::printf("};\n");
+void printGolden(const std::vector<int32_t>& tokens) {
+  std::printf("const std::vector<int32_t> kGoldenTokens{");
+  for (size_t i = 0; i < tokens.size(); ++i) std::printf("%s%d", i ? ", " : "", tokens[i]);
+  std::printf("};\n");
 }
 
-} // namespace
+}  // namespace
 
-class TestLlamaModel : public QObject
-{
-    Q_OBJECT
+class TestLlamaModel : public QObject {
+  Q_OBJECT
 
 private slots:
-    void cachedPrefixMatchesFullPrefill_data();
-    void cachedPrefixMatchesFullPrefill();
-    void newKvShapes_data();
-    void newKvShapes();
-    void sameSeedSameLogits();
-    void differentSeedDifferentLogits();
-    void bytesPerToken_data();
-    void bytesPerToken();
-    void prefillFlopsSplitsAdditively();
-    void greedyDecodeGolden();
-    void rejectsBadInput();
-    void cancelThrows();
+  void cachedPrefixMatchesFullPrefill_data();
+  void cachedPrefixMatchesFullPrefill();
+  void newKvShapes_data();
+  void newKvShapes();
+  void sameSeedSameLogits();
+  void differentSeedDifferentLogits();
+  void bytesPerToken_data();
+  void bytesPerToken();
+  void prefillFlopsSplitsAdditively();
+  void greedyDecodeGolden();
+  void rejectsBadInput();
+  void cancelThrows();
 };
 
-void TestLlamaModel::cachedPrefixMatchesFullPrefill_data()
-{
-    QTest::addColumn<QString>("presetName");
-    QTest::addColumn<int>("promptLength");
-    QTest::addColumn<int>("prefixLength");
-    QTest::newRow("small 2/1") << "small" << 2 << 1;
-    QTest::newRow("small 33/17") << "small" << 33 << 17;
-    QTest::newRow("small 100/99") << "small" << 100 << 99;
-    QTest::newRow("small 300/64 (two query chunks)") << "small" << 300 << 64;
-    QTest::newRow("small 1500/700 (many query chunks)") << "small" << 1500 << 700;
-    QTest::newRow("demo 600/250") << "demo" << 600 << 250;
+void TestLlamaModel::cachedPrefixMatchesFullPrefill_data() {
+  QTest::addColumn<QString>("presetName");
+  QTest::addColumn<int>("promptLength");
+  QTest::addColumn<int>("prefixLength");
+  QTest::newRow("small 2/1") << "small" << 2 << 1;
+  QTest::newRow("small 33/17") << "small" << 33 << 17;
+  QTest::newRow("small 100/99") << "small" << 100 << 99;
+  QTest::newRow("small 300/64 (two query chunks)") << "small" << 300 << 64;
+  QTest::newRow("small 1500/700 (many query chunks)") << "small" << 1500 << 700;
+  QTest::newRow("demo 600/250") << "demo" << 600 << 250;
 }
 
-void TestLlamaModel::cachedPrefixMatchesFullPrefill()
-{
-    QFETCH(QString, presetName);
-    QFETCH(int, promptLength);
-    QFETCH(int, prefixLength);
-    const LlamaModel model(preset(presetName), "cpu");
-    const std::vector<int32_t> tokens = randomTokens(promptLength, uint32_t(promptLength * 31 + prefixLength),
-                                                     model.config().vocab);
-    const std::span<const int32_t> all(tokens);
+void TestLlamaModel::cachedPrefixMatchesFullPrefill() {
+  QFETCH(QString, presetName);
+  QFETCH(int, promptLength);
+  QFETCH(int, prefixLength);
+  const LlamaModel model(preset(presetName), "cpu");
+  const std::vector<int32_t> tokens =
+      randomTokens(promptLength, uint32_t(promptLength * 31 + prefixLength), model.config().vocab);
+  const std::span<const int32_t> all(tokens);
 
-    const PrefillResult full = model.prefill(all, {});
-    const PrefillResult prefix = model.prefill(all.first(size_t(prefixLength)), {});
-    const PrefillResult cached = model.prefill(all, prefix.newKv);
+  const PrefillResult full = model.prefill(all, {});
+  const PrefillResult prefix = model.prefill(all.first(size_t(prefixLength)), {});
+  const PrefillResult cached = model.prefill(all, prefix.newKv);
 
-    QVERIFY2(maxAbsDiff(cached.lastLogits, full.lastLogits) <= 1e-4,
-             qPrintable(QString::number(maxAbsDiff(cached.lastLogits, full.lastLogits))));
-    // The K/V the cached run computed equal the tail of the full run's K/V, layer by layer.
-    for (size_t l = 0; l < full.newKv.size(); ++l) {
-        const at::Tensor kTail = full.newKv[l].k.narrow(1, prefixLength, promptLength - prefixLength);
-        const at::Tensor vTail = full.newKv[l].v.narrow(1, prefixLength, promptLength - prefixLength);
-        QVERIFY(maxAbsDiff(cached.newKv[l].k, kTail) <= 1e-4);
-        QVERIFY(maxAbsDiff(cached.newKv[l].v, vTail) <= 1e-4);
-    }
+  QVERIFY2(maxAbsDiff(cached.lastLogits, full.lastLogits) <= 1e-4,
+           qPrintable(QString::number(maxAbsDiff(cached.lastLogits, full.lastLogits))));
+  // The K/V the cached run computed equal the tail of the full run's K/V, layer by layer.
+  for (size_t l = 0; l < full.newKv.size(); ++l) {
+    const at::Tensor kTail = full.newKv[l].k.narrow(1, prefixLength, promptLength - prefixLength);
+    const at::Tensor vTail = full.newKv[l].v.narrow(1, prefixLength, promptLength - prefixLength);
+    QVERIFY(maxAbsDiff(cached.newKv[l].k, kTail) <= 1e-4);
+    QVERIFY(maxAbsDiff(cached.newKv[l].v, vTail) <= 1e-4);
+  }
 }
 
-void TestLlamaModel::newKvShapes_data()
-{
-    QTest::addColumn<int>("promptLength");
-    QTest::addColumn<int>("prefixLength");
-    QTest::newRow("no prefix") << 20 << 0;
-    QTest::newRow("prefix") << 20 << 13;
-    QTest::newRow("one new token") << 20 << 19;
+void TestLlamaModel::newKvShapes_data() {
+  QTest::addColumn<int>("promptLength");
+  QTest::addColumn<int>("prefixLength");
+  QTest::newRow("no prefix") << 20 << 0;
+  QTest::newRow("prefix") << 20 << 13;
+  QTest::newRow("one new token") << 20 << 19;
 }
 
-void TestLlamaModel::newKvShapes()
-{
-    QFETCH(int, promptLength);
-    QFETCH(int, prefixLength);
-    const ModelConfig& config = preset("small");
-    QVERIFY(config.kvHeads < config.heads); // the preset exercises GQA
-    const LlamaModel model(config, "cpu");
-    const std::vector<int32_t> tokens = randomTokens(promptLength, 7, config.vocab);
-    std::vector<LayerKv> prefix;
-    if (prefixLength > 0)
-        prefix = model.prefill(std::span(tokens).first(size_t(prefixLength)), {}).newKv;
+void TestLlamaModel::newKvShapes() {
+  QFETCH(int, promptLength);
+  QFETCH(int, prefixLength);
+  const ModelConfig& config = preset("small");
+  QVERIFY(config.kvHeads < config.heads);  // the preset exercises GQA
+  const LlamaModel model(config, "cpu");
+  const std::vector<int32_t> tokens = randomTokens(promptLength, 7, config.vocab);
+  std::vector<LayerKv> prefix;
+  if (prefixLength > 0) prefix = model.prefill(std::span(tokens).first(size_t(prefixLength)), {}).newKv;
 
-    const PrefillResult r = model.prefill(tokens, prefix);
-    QCOMPARE(r.lastLogits.sizes().vec(), (std::vector<int64_t>{config.vocab}));
-    QCOMPARE(int(r.newKv.size()), config.layers);
-    const std::vector<int64_t> expected{config.kvHeads, promptLength - prefixLength, config.headDim};
-    for (const LayerKv& kv : r.newKv) {
-        QCOMPARE(kv.k.sizes().vec(), expected);
-        QCOMPARE(kv.v.sizes().vec(), expected);
-        QVERIFY(kv.k.is_contiguous());
-        QVERIFY(kv.v.is_contiguous());
-    }
+  const PrefillResult r = model.prefill(tokens, prefix);
+  QCOMPARE(r.lastLogits.sizes().vec(), (std::vector<int64_t>{config.vocab}));
+  QCOMPARE(int(r.newKv.size()), config.layers);
+  const std::vector<int64_t> expected{config.kvHeads, promptLength - prefixLength, config.headDim};
+  for (const LayerKv& kv : r.newKv) {
+    QCOMPARE(kv.k.sizes().vec(), expected);
+    QCOMPARE(kv.v.sizes().vec(), expected);
+    QVERIFY(kv.k.is_contiguous());
+    QVERIFY(kv.v.is_contiguous());
+  }
 }
 
-void TestLlamaModel::sameSeedSameLogits()
-{
-    const std::vector<int32_t> tokens = randomTokens(50, 3, 256);
-    const at::Tensor a = LlamaModel(preset("small"), "cpu").prefill(tokens, {}).lastLogits;
-    const at::Tensor b = LlamaModel(preset("small"), "cpu").prefill(tokens, {}).lastLogits;
-    QVERIFY(at::equal(a, b));
+void TestLlamaModel::sameSeedSameLogits() {
+  const std::vector<int32_t> tokens = randomTokens(50, 3, 256);
+  const at::Tensor a = LlamaModel(preset("small"), "cpu").prefill(tokens, {}).lastLogits;
+  const at::Tensor b = LlamaModel(preset("small"), "cpu").prefill(tokens, {}).lastLogits;
+  QVERIFY(at::equal(a, b));
 }
 
-void TestLlamaModel::differentSeedDifferentLogits()
-{
-    ModelConfig other = preset("small");
-    other.seed += 1;
-    const std::vector<int32_t> tokens = randomTokens(50, 3, 256);
-    const at::Tensor a = LlamaModel(preset("small"), "cpu").prefill(tokens, {}).lastLogits;
-    const at::Tensor b = LlamaModel(other, "cpu").prefill(tokens, {}).lastLogits;
-    QVERIFY(maxAbsDiff(a, b) > 1e-2);
+void TestLlamaModel::differentSeedDifferentLogits() {
+  ModelConfig other = preset("small");
+  other.seed += 1;
+  const std::vector<int32_t> tokens = randomTokens(50, 3, 256);
+  const at::Tensor a = LlamaModel(preset("small"), "cpu").prefill(tokens, {}).lastLogits;
+  const at::Tensor b = LlamaModel(other, "cpu").prefill(tokens, {}).lastLogits;
+  QVERIFY(maxAbsDiff(a, b) > 1e-2);
 }
 
-void TestLlamaModel::bytesPerToken_data()
-{
-    QTest::addColumn<QString>("presetName");
-    QTest::addColumn<qulonglong>("bytes");
-    QTest::newRow("llama-3-70b: 80 x 8 x 128 x 2 x bf16") << "llama-3-70b" << qulonglong(327680);
-    QTest::newRow("llama-3-8b") << "llama-3-8b" << qulonglong(131072);
-    QTest::newRow("mistral-7b") << "mistral-7b" << qulonglong(131072);
-    QTest::newRow("qwen2-7b") << "qwen2-7b" << qulonglong(57344);
-    QTest::newRow("demo: 32 x 1 x 128 x 2 x fp32") << "demo" << qulonglong(32768);
+void TestLlamaModel::bytesPerToken_data() {
+  QTest::addColumn<QString>("presetName");
+  QTest::addColumn<qulonglong>("bytes");
+  QTest::newRow("llama-3-70b: 80 x 8 x 128 x 2 x bf16") << "llama-3-70b" << qulonglong(327680);
+  QTest::newRow("llama-3-8b") << "llama-3-8b" << qulonglong(131072);
+  QTest::newRow("mistral-7b") << "mistral-7b" << qulonglong(131072);
+  QTest::newRow("qwen2-7b") << "qwen2-7b" << qulonglong(57344);
+  QTest::newRow("demo: 32 x 1 x 128 x 2 x fp32") << "demo" << qulonglong(32768);
 }
 
-void TestLlamaModel::bytesPerToken()
-{
-    QFETCH(QString, presetName);
-    QFETCH(qulonglong, bytes);
-    const ModelConfig& config = preset(presetName);
-    QCOMPARE(qulonglong(kvBytesPerToken(config)), bytes);
-    QCOMPARE(qulonglong(kvBytesPerTokenPerLayer(config) * uint64_t(config.layers)), bytes);
+void TestLlamaModel::bytesPerToken() {
+  QFETCH(QString, presetName);
+  QFETCH(qulonglong, bytes);
+  const ModelConfig& config = preset(presetName);
+  QCOMPARE(qulonglong(kvBytesPerToken(config)), bytes);
+  QCOMPARE(qulonglong(kvBytesPerTokenPerLayer(config) * uint64_t(config.layers)), bytes);
 }
 
-void TestLlamaModel::prefillFlopsSplitsAdditively()
-{
-    // Computing [0, 300) equals computing [0, 100) then [100, 300), up to the one extra LM head.
-    const ModelConfig& config = preset("demo");
-    const double lmHead = 2.0 * config.dModel * config.vocab;
-    const double whole = prefillFlops(config, 300, 0);
-    const double split = prefillFlops(config, 100, 0) + prefillFlops(config, 300, 100) - lmHead;
-    QCOMPARE(split, whole);
-    QCOMPARE(prefillFlops(config, 100, 100), 0.0);
+void TestLlamaModel::prefillFlopsSplitsAdditively() {
+  // Computing [0, 300) equals computing [0, 100) then [100, 300), up to the one extra LM head.
+  const ModelConfig& config = preset("demo");
+  const double lmHead = 2.0 * config.dModel * config.vocab;
+  const double whole = prefillFlops(config, 300, 0);
+  const double split = prefillFlops(config, 100, 0) + prefillFlops(config, 300, 100) - lmHead;
+  QCOMPARE(split, whole);
+  QCOMPARE(prefillFlops(config, 100, 100), 0.0);
 }
 
-void TestLlamaModel::greedyDecodeGolden()
-{
-    const LlamaModel model(preset("small"), "cpu");
-    const std::vector<int32_t> prompt = ByteTokenizer::encode(kGoldenPrompt);
-    const std::vector<int32_t> generated = greedyDecode(model, prompt, kGoldenSteps);
-    if (qEnvironmentVariableIsSet("KVLAB_PRINT_GOLDEN")) {
-        printGolden(generated);
-        QSKIP("printed the golden tokens instead of checking them");
-    }
-    QCOMPARE(generated, kGoldenTokens);
+void TestLlamaModel::greedyDecodeGolden() {
+  const LlamaModel model(preset("small"), "cpu");
+  const std::vector<int32_t> prompt = ByteTokenizer::encode(kGoldenPrompt);
+  const std::vector<int32_t> generated = greedyDecode(model, prompt, kGoldenSteps);
+  if (qEnvironmentVariableIsSet("KVLAB_PRINT_GOLDEN")) {
+    printGolden(generated);
+    QSKIP("printed the golden tokens instead of checking them");
+  }
+  QCOMPARE(generated, kGoldenTokens);
 
-    // Uncached decoding (recompute everything each step) picks the same tokens.
-    std::vector<int32_t> tokens = prompt;
-    for (int i = 0; i < kGoldenSteps; ++i)
-        tokens.push_back(int32_t(model.prefill(tokens, {}).lastLogits.argmax().item<int64_t>()));
-    QCOMPARE(std::vector<int32_t>(tokens.begin() + qsizetype(prompt.size()), tokens.end()), kGoldenTokens);
+  // Uncached decoding (recompute everything each step) picks the same tokens.
+  std::vector<int32_t> tokens = prompt;
+  for (int i = 0; i < kGoldenSteps; ++i)
+    tokens.push_back(int32_t(model.prefill(tokens, {}).lastLogits.argmax().item<int64_t>()));
+  QCOMPARE(std::vector<int32_t>(tokens.begin() + qsizetype(prompt.size()), tokens.end()), kGoldenTokens);
 }
 
-void TestLlamaModel::rejectsBadInput()
-{
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, LlamaModel(preset("llama-3-8b"), "cpu"));
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, LlamaModel(preset("small"), "tpu"));
-    const LlamaModel model(preset("small"), "cpu");
-    const std::vector<int32_t> tokens = randomTokens(10, 1, 256);
-    const std::vector<LayerKv> prefix = model.prefill(tokens, {}).newKv; // P == prompt length
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, model.prefill(tokens, prefix));
-    const std::vector<int32_t> outOfVocab{1, 2, 256};
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, model.prefill(outOfVocab, {}));
+void TestLlamaModel::rejectsBadInput() {
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, LlamaModel(preset("llama-3-8b"), "cpu"));
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, LlamaModel(preset("small"), "tpu"));
+  const LlamaModel model(preset("small"), "cpu");
+  const std::vector<int32_t> tokens = randomTokens(10, 1, 256);
+  const std::vector<LayerKv> prefix = model.prefill(tokens, {}).newKv;  // P == prompt length
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, model.prefill(tokens, prefix));
+  const std::vector<int32_t> outOfVocab{1, 2, 256};
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, model.prefill(outOfVocab, {}));
 }
 
-void TestLlamaModel::cancelThrows()
-{
-    const LlamaModel model(preset("small"), "cpu");
-    const std::vector<int32_t> tokens = randomTokens(10, 1, 256);
-    std::atomic<bool> cancel{true};
-    QVERIFY_THROWS_EXCEPTION(Cancelled, model.prefill(tokens, {}, &cancel));
+void TestLlamaModel::cancelThrows() {
+  const LlamaModel model(preset("small"), "cpu");
+  const std::vector<int32_t> tokens = randomTokens(10, 1, 256);
+  std::atomic<bool> cancel{true};
+  QVERIFY_THROWS_EXCEPTION(Cancelled, model.prefill(tokens, {}, &cancel));
 }
 
 QTEST_GUILESS_MAIN(TestLlamaModel)

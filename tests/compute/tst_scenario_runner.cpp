@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
 // The runner end to end on the small model: real cached-prefix prefill for every granularity, live
 // controls, cancel, simulate mode, and settings refused before anything starts.
-#include "core/runner/prefix_verifier.h"
-#include "core/runner/run_recorder.h"
-#include "core/runner/scenario_runner.h"
-#include "core/workload/input_error.h"
-
 #include <QtTest>
-
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <thread>
+
+#include "core/runner/prefix_verifier.h"
+#include "core/runner/run_recorder.h"
+#include "core/runner/scenario_runner.h"
+#include "core/util/input_error.h"
 
 using namespace kvlab;
 
@@ -39,6 +38,7 @@ public:
   }
   Bytes maxUsedAfterShrink = 0;
   std::uint64_t policyChangeEvictions = 0;
+
 private:
   ScenarioRunner& m_runner;
   int m_after;
@@ -57,7 +57,8 @@ public:
     }
   }
   void onCacheEvent(const CacheEvent& event) override {
-    if (event.type == CacheEventType::Eviction && event.evictReason == EvictReason::PolicyChange && !m_reported) {
+    if (event.type == CacheEventType::Eviction && event.evictReason == EvictReason::PolicyChange &&
+        !m_reported) {
       m_reported = true;
       evictedWhilePaused = m_runner.isPaused();
       evicted.set_value();
@@ -66,6 +67,7 @@ public:
   std::promise<void> paused;
   std::promise<void> evicted;
   bool evictedWhilePaused = false;
+
 private:
   ScenarioRunner& m_runner;
   bool m_reported = false;
@@ -78,6 +80,7 @@ public:
     RunRecorder::onRequestDone(record, cache);
     if (record.index == 1) m_runner.cancel();
   }
+
 private:
   ScenarioRunner& m_runner;
 };
@@ -118,13 +121,13 @@ void TestScenarioRunner::cachedEqualsUncached() {
   QCOMPARE(summary.runId, 7);
   QCOMPARE(summary.requests, 6);
   QCOMPARE(int(recorder.records().size()), 6);
-  QVERIFY(summary.tokenHitRate > 0.5);   // every step extends the previous prompt
+  QVERIFY(summary.tokenHitRate > 0.5);  // every step extends the previous prompt
   QVERIFY(summary.maxAbsLogitDiff <= 1e-4);
   QVERIFY(summary.idealSpeedup > 1.0);
-  QCOMPARE(recorder.records().front().hitTokens, 0u);   // cold cache
+  QCOMPARE(recorder.records().front().hitTokens, 0u);  // cold cache
   for (const RequestRecord& r : recorder.records()) {
     QCOMPARE(r.hitTokens + r.computedTokens, r.promptTokens);
-    QVERIFY(r.hitTokens < r.promptTokens);          // the last position is always computed
+    QVERIFY(r.hitTokens < r.promptTokens);  // the last position is always computed
     QVERIFY(r.maxAbsLogitDiff >= 0 && r.maxAbsLogitDiff <= 1e-4);
     QVERIFY(r.ttftCachedMs > 0 && r.ttftUncachedMs > 0);
   }
@@ -208,7 +211,7 @@ void TestScenarioRunner::cancelKeepsResults() {
   QVERIFY(summary.cancelled);
   QCOMPARE(summary.requests, 2);
   QCOMPARE(int(observer.records().size()), 2);
-  QCOMPARE(observer.summary().requests, 2);   // onRunFinished arrived
+  QCOMPARE(observer.summary().requests, 2);  // onRunFinished arrived
 }
 
 void TestScenarioRunner::verifyPassesOnEveryGranularity() {
@@ -228,11 +231,13 @@ void TestScenarioRunner::refusedBeforeStart_data() {
   QTest::addColumn<QString>("device");
   QTest::addColumn<quint64>("maxBytes");
   QTest::addColumn<QString>("field");
-  QTest::newRow("unknown scenario") << "no-such-scenario" << "cpu" << quint64(0) << "scenario";
-  QTest::newRow("unknown device") << "" << "tpu" << quint64(0) << "device";
+  QTest::newRow("unknown scenario") << "no-such-scenario"
+                                    << "cpu" << quint64(0) << "scenario";
+  QTest::newRow("unknown device") << ""
+                                  << "tpu" << quint64(0) << "device";
   // ~128 GB of distinct K/V with a cache allowed to grow to 1 EiB; with the file's own 1 GiB it would run.
-  QTest::newRow("more memory than the machine") << KVLAB_TEST_DATA_DIR "/huge-questions.json" << "cpu"
-                                                << (quint64(1) << 60) << "max-size";
+  QTest::newRow("more memory than the machine") << KVLAB_TEST_DATA_DIR "/huge-questions.json"
+                                                << "cpu" << (quint64(1) << 60) << "max-size";
 }
 
 void TestScenarioRunner::refusedBeforeStart() {

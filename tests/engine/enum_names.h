@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Engine enums compared by name in QCOMPARE, so a failure prints "expired" rather than a number.
-#include "core/cache/cache_types.h"
-
 #include <QByteArray>
-
 #include <string_view>
+
+#include "core/cache/cache_types.h"
 
 template <typename E>
 QByteArray name(E value) {

@@ -11,7 +11,6 @@
 static const std::vector<kvlab::SlotId>& matchSlots(const kvlab::BlockCache::Match& m) { return m.hitSlots; }
 
 #include <QtTest>
-
 #include <cstring>
 #include <numeric>
 #include <vector>
@@ -44,9 +43,7 @@ std::uint64_t allMissTokens(const CacheEngine& e) {
   return std::accumulate(m.begin(), m.end(), std::uint64_t(0));
 }
 
-void addHashColumn() {
-  QTest::addColumn<QByteArray>("hash");
-}
+void addHashColumn() { QTest::addColumn<QByteArray>("hash"); }
 
 }  // namespace
 
@@ -114,7 +111,7 @@ void TestBlockCache::chainedKeys() {
   std::vector<std::int32_t> firstDiffers = a;
   firstDiffers[0] = 999;
   const std::vector<CacheKey> ka = blocks.blockKeys(a);
-  const std::vector<CacheKey> kSame = blocks.blockKeys(iota(14));   // same 3 full blocks + a partial one
+  const std::vector<CacheKey> kSame = blocks.blockKeys(iota(14));  // same 3 full blocks + a partial one
   const std::vector<CacheKey> kLast = blocks.blockKeys(lastDiffers);
   const std::vector<CacheKey> kFirst = blocks.blockKeys(firstDiffers);
   QCOMPARE(ka.size(), std::size_t(3));
@@ -145,7 +142,7 @@ void TestBlockCache::chainedKeys() {
 
 void TestBlockCache::longestLeadingRun_data() {
   addHashColumn();
-  QTest::addColumn<QList<int>>("removed");   // of 4 committed blocks
+  QTest::addColumn<QList<int>>("removed");  // of 4 committed blocks
   QTest::addColumn<int>("hitBlocks");
   QTest::addColumn<int>("evicted");
   QTest::addColumn<int>("orphaned");
@@ -167,7 +164,7 @@ void TestBlockCache::longestLeadingRun() {
   ManualClock clock;
   CacheEngine engine(config(8), clock);
   BlockCache blocks(engine, 4, parseBlockHash(hash.toStdString()), kBlockBytes);
-  const std::vector<std::int32_t> prompt = iota(19);   // 4 full blocks + 3 tokens
+  const std::vector<std::int32_t> prompt = iota(19);  // 4 full blocks + 3 tokens
   const std::vector<CacheKey> keys = blocks.blockKeys(prompt);
   const std::vector<SlotId> committed = blocks.commit(keys);
   for (const int b : removed) engine.remove(committed[std::size_t(b)], EvictReason::Capacity);
@@ -180,13 +177,13 @@ void TestBlockCache::longestLeadingRun() {
   QCOMPARE(int(hitSlots.size()), hitBlocks);
   for (int b = 0; b < hitBlocks; ++b) {
     QCOMPARE(hitSlots[std::size_t(b)], committed[std::size_t(b)]);
-    QCOMPARE(engine.entry(hitSlots[std::size_t(b)]).reuseCount, 0u);   // match does not touch
+    QCOMPARE(engine.entry(hitSlots[std::size_t(b)]).reuseCount, 0u);  // match does not touch
   }
   QCOMPARE(int(units(engine, MissReason::Evicted)), evicted);
   QCOMPARE(int(units(engine, MissReason::Orphaned)), orphaned);
   QCOMPARE(int(units(engine, MissReason::Cold)), 0);
   QCOMPARE(tokens(engine, MissReason::Orphaned), std::uint64_t(orphaned) * 4);
-  QCOMPARE(tokens(engine, MissReason::Cold), std::uint64_t(3));   // the partial tail block
+  QCOMPARE(tokens(engine, MissReason::Cold), std::uint64_t(3));  // the partial tail block
   const CacheCounters& k = engine.counters();
   QCOMPARE(k.queriedUnits, 4u);
   QCOMPARE(int(k.hitUnits), hitBlocks);
@@ -196,7 +193,7 @@ void TestBlockCache::longestLeadingRun() {
 }
 
 void TestBlockCache::tokenAccounting_data() {
-  QTest::addColumn<int>("committed");    // leading blocks of the 3 queried ones that are stored
+  QTest::addColumn<int>("committed");  // leading blocks of the 3 queried ones that are stored
   QTest::addColumn<int>("promptTokens");
   QTest::addColumn<int>("maxHit");
   QTest::addColumn<int>("hitTokens");
@@ -208,7 +205,7 @@ void TestBlockCache::tokenAccounting_data() {
   QTest::newRow("cap inside run") << 2 << 14 << 5 << 5 << 9;
   QTest::newRow("cap zero") << 3 << 12 << 0 << 0 << 12;
   QTest::newRow("nothing stored") << 0 << 14 << 100 << 0 << 14;
-  QTest::newRow("fewer tokens than blocks") << 3 << 10 << 100 << 10 << 0;   // replay rounding
+  QTest::newRow("fewer tokens than blocks") << 3 << 10 << 100 << 10 << 0;  // replay rounding
   QTest::newRow("prompt shorter than run") << 3 << 6 << 100 << 6 << 0;
 }
 
@@ -240,7 +237,7 @@ void TestBlockCache::expiredBlocks() {
   const std::vector<CacheKey> keys = blocks.blockKeys(iota(12));
   blocks.commit(keys);
   clock.setMs(100);
-  QCOMPARE(blocks.match(keys, 12, 12).hitBlocks, 3u);   // idle == TTL: still valid
+  QCOMPARE(blocks.match(keys, 12, 12).hitBlocks, 3u);  // idle == TTL: still valid
   clock.setMs(101);
   const BlockCache::Match m = blocks.match(keys, 12, 12);
   QCOMPARE(m.hitBlocks, 0u);
@@ -292,7 +289,7 @@ void TestBlockCache::commitReturnsLiveSlots() {
   ManualClock clock;
   CacheEngine engine(config(std::uint64_t(capacityBlocks), policy.toStdString()), clock);
   BlockCache blocks(engine, 4, BlockHash::Xxh3, kBlockBytes);
-  const std::vector<CacheKey> keys = blocks.blockKeys(iota(16));   // 4 blocks
+  const std::vector<CacheKey> keys = blocks.blockKeys(iota(16));  // 4 blocks
   for (int round = 0; round < 2; ++round) {
     std::vector<bool> inserted;
     const std::vector<SlotId> got = blocks.commit(keys, &inserted);
@@ -300,7 +297,8 @@ void TestBlockCache::commitReturnsLiveSlots() {
     QCOMPARE(inserted.size(), keys.size());
     std::size_t live = 0;
     for (std::size_t b = 0; b < keys.size(); ++b) {
-      const QByteArray where = "round " + QByteArray::number(round) + " block " + QByteArray::number(qulonglong(b));
+      const QByteArray where =
+          "round " + QByteArray::number(round) + " block " + QByteArray::number(qulonglong(b));
       if (got[b] == kNoSlot) {
         QVERIFY2(!inserted[b], where);
         continue;

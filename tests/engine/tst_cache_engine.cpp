@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: MIT
 // CacheEngine contracts: find/touch/insert, capacity, exact byte accounting, pinning, live parameter changes,
 // events and eviction records, absent-key reasons. Sizes in bytes, times in ms on a ManualClock.
-#include "core/cache/cache_engine.h"
-#include "core/cache/clock.h"
-#include "core/policies/policy_registry.h"
-
-#include "enum_names.h"
-
 #include <QtTest>
-
 #include <numeric>
 #include <stdexcept>
 #include <vector>
+
+#include "core/cache/cache_engine.h"
+#include "core/cache/clock.h"
+#include "core/policies/policy_registry.h"
+#include "enum_names.h"
 
 using namespace kvlab;
 
@@ -34,9 +32,7 @@ CacheConfig config(const QByteArray& policy, Bytes capacity, int layers = 1) {
 }
 
 // One row per registered policy, so a new policy is covered without touching this file.
-void addPolicyColumn() {
-  QTest::addColumn<QByteArray>("policy");
-}
+void addPolicyColumn() { QTest::addColumn<QByteArray>("policy"); }
 
 std::size_t idx(EvictReason r) { return std::size_t(r); }
 
@@ -129,7 +125,7 @@ void TestCacheEngine::capacityNeverExceeded() {
   for (int i = 0; i < count; ++i) {
     QVERIFY(engine.insert(key(std::uint64_t(i)), EntryInit{entryBytes, 1, kAllLayers}) != kNoSlot);
     QVERIFY2(engine.usedBytes() <= capacity, qPrintable(QString::number(engine.usedBytes())));
-    if (i % 3 == 0) {   // some reuse, so LFU/SIEVE/LRU take different paths
+    if (i % 3 == 0) {  // some reuse, so LFU/SIEVE/LRU take different paths
       const SlotId s = engine.find(key(std::uint64_t(i)));
       QVERIFY(s != kNoSlot);
       engine.touch(s);
@@ -144,7 +140,7 @@ void TestCacheEngine::capacityNeverExceeded() {
 
 void TestCacheEngine::oversizedInsertRejected_data() {
   QTest::addColumn<quint64>("capacity");
-  QTest::addColumn<quint64>("pinned");     // bytes pinned before the insert (budget = this)
+  QTest::addColumn<quint64>("pinned");  // bytes pinned before the insert (budget = this)
   QTest::addColumn<quint64>("incoming");
   QTest::addColumn<bool>("fits");
   QTest::newRow("larger than max size") << quint64(100) << quint64(0) << quint64(101) << false;
@@ -174,7 +170,7 @@ void TestCacheEngine::oversizedInsertRejected() {
     QCOMPARE(engine.counters().rejectedInserts, 0u);
   } else {
     QCOMPARE(slot, kNoSlot);
-    QCOMPARE(engine.entryCount(), before);    // nothing evicted for an entry that could never fit
+    QCOMPARE(engine.entryCount(), before);  // nothing evicted for an entry that could never fit
     QCOMPARE(engine.usedBytes(), usedBefore);
     QCOMPARE(engine.counters().totalEvictions(), 0u);
     QCOMPARE(engine.counters().rejectedInserts, 1u);
@@ -184,14 +180,14 @@ void TestCacheEngine::oversizedInsertRejected() {
 
 void TestCacheEngine::exactAccounting_data() {
   QTest::addColumn<int>("layers");
-  QTest::addColumn<QList<int>>("entryLayers");   // kAllLayers = -1
+  QTest::addColumn<QList<int>>("entryLayers");  // kAllLayers = -1
   QTest::addColumn<QList<int>>("entryBytes");
   QTest::addColumn<QList<int>>("expectedLayerBytes");
   QTest::newRow("one layer") << 1 << QList<int>{-1, -1} << QList<int>{30, 12} << QList<int>{42};
-  QTest::newRow("single-layer entries") << 3 << QList<int>{0, 1, 1, 2} << QList<int>{5, 7, 8, 9}
-                                         << QList<int>{5, 15, 9};
-  QTest::newRow("all-layer split evenly") << 4 << QList<int>{-1, -1} << QList<int>{400, 40}
-                                           << QList<int>{110, 110, 110, 110};
+  QTest::newRow("single-layer entries")
+      << 3 << QList<int>{0, 1, 1, 2} << QList<int>{5, 7, 8, 9} << QList<int>{5, 15, 9};
+  QTest::newRow("all-layer split evenly")
+      << 4 << QList<int>{-1, -1} << QList<int>{400, 40} << QList<int>{110, 110, 110, 110};
   QTest::newRow("mixed") << 2 << QList<int>{-1, 0, 1, 0} << QList<int>{20, 3, 4, 5} << QList<int>{18, 14};
 }
 
@@ -205,7 +201,8 @@ void TestCacheEngine::exactAccounting() {
   std::vector<SlotId> stored;
   Bytes sum = 0;
   for (qsizetype i = 0; i < entryLayers.size(); ++i) {
-    stored.push_back(engine.insert(key(std::uint64_t(i)), EntryInit{Bytes(entryBytes[i]), 1, entryLayers[i]}));
+    stored.push_back(
+        engine.insert(key(std::uint64_t(i)), EntryInit{Bytes(entryBytes[i]), 1, entryLayers[i]}));
     QVERIFY(stored.back() != kNoSlot);
     sum += Bytes(entryBytes[i]);
     QCOMPARE(engine.usedBytes(), sum);
@@ -246,13 +243,13 @@ void TestCacheEngine::pinnedBudget() {
   const SlotId a = engine.insert(key(1), EntryInit{30, 1, kAllLayers});
   const SlotId b = engine.insert(key(2), EntryInit{30, 1, kAllLayers});
   QVERIFY(engine.pin(a));
-  QVERIFY(engine.pin(a));                 // pinning twice is a no-op
-  QVERIFY(!engine.pin(b));                // 60 > budget 50
+  QVERIFY(engine.pin(a));   // pinning twice is a no-op
+  QVERIFY(!engine.pin(b));  // 60 > budget 50
   QVERIFY(!engine.entry(b).pinned);
   QCOMPARE(engine.pinnedBytes(), Bytes(30));
   QCOMPARE(engine.snapshot().pinnedBytes, Bytes(30));
   QCOMPARE(engine.snapshot().pinnedBudgetBytes, Bytes(50));
-  QCOMPARE(engine.snapshot().usedBytes, Bytes(60));   // pinned bytes count inside the occupancy
+  QCOMPARE(engine.snapshot().usedBytes, Bytes(60));  // pinned bytes count inside the occupancy
 
   // Capacity pressure: many inserts, the pinned entry always stays.
   for (std::uint64_t i = 10; i < 30; ++i) {
@@ -274,7 +271,7 @@ void TestCacheEngine::pinnedBudget() {
   // Unpinned: ordinary again, expires and can be evicted.
   engine.unpin(a);
   QCOMPARE(engine.pinnedBytes(), Bytes(0));
-  QCOMPARE(engine.find(key(1)), a);       // unpin counts as a fresh start for the TTL
+  QCOMPARE(engine.find(key(1)), a);  // unpin counts as a fresh start for the TTL
   clock.advanceMs(11);
   QCOMPARE(engine.find(key(1)), kNoSlot);
   QCOMPARE(name(engine.absentReason(key(1))), name(MissReason::Expired));
@@ -328,7 +325,8 @@ void TestCacheEngine::setPolicyKeepsEntries_data() {
   QTest::addColumn<QByteArray>("to");
   for (const std::string& from : policyNames())
     for (const std::string& to : policyNames())
-      QTest::addRow("%s -> %s", from.c_str(), to.c_str()) << QByteArray::fromStdString(from) << QByteArray::fromStdString(to);
+      QTest::addRow("%s -> %s", from.c_str(), to.c_str())
+          << QByteArray::fromStdString(from) << QByteArray::fromStdString(to);
 }
 
 void TestCacheEngine::setPolicyKeepsEntries() {
@@ -375,7 +373,7 @@ void TestCacheEngine::clearRemovesEverything() {
   QCOMPARE(engine.pinnedBytes(), Bytes(0));
   QCOMPARE(engine.layerBytes(), (std::vector<Bytes>{0, 0}));
   QCOMPARE(engine.counters().evictions[idx(EvictReason::Clear)], 3u);
-  QCOMPARE(engine.counters().evictedNeverReused, 0u);   // Clear is not an eviction record
+  QCOMPARE(engine.counters().evictedNeverReused, 0u);  // Clear is not an eviction record
   QCOMPARE(observer.events.size(), std::size_t(3));
   for (const CacheEvent& ev : observer.events) QCOMPARE(name(ev.evictReason), name(EvictReason::Clear));
   for (std::uint64_t k = 1; k <= 3; ++k) {
@@ -396,9 +394,9 @@ void TestCacheEngine::eventsInOrder() {
   engine.addObserver(&observer);
 
   clock.setMs(0);
-  engine.insert(key(1), EntryInit{10, 4, kAllLayers});    // A, id 1
+  engine.insert(key(1), EntryInit{10, 4, kAllLayers});  // A, id 1
   clock.setMs(5);
-  engine.insert(key(2), EntryInit{10, 6, kAllLayers});    // B, id 2
+  engine.insert(key(2), EntryInit{10, 6, kAllLayers});  // B, id 2
   clock.setMs(7);
   engine.touch(engine.find(key(1)));
   clock.setMs(8);
@@ -406,12 +404,12 @@ void TestCacheEngine::eventsInOrder() {
   clock.setMs(9);
   engine.touch(engine.find(key(2)));
   clock.setMs(10);
-  engine.insert(key(3), EntryInit{10, 8, kAllLayers});    // C, id 3: LRU order A(8) B(9) -> evicts A
+  engine.insert(key(3), EntryInit{10, 8, kAllLayers});  // C, id 3: LRU order A(8) B(9) -> evicts A
   clock.setMs(16);
-  engine.setCapacity(10);                                  // evicts B (touched at 9) before C (10)
+  engine.setCapacity(10);  // evicts B (touched at 9) before C (10)
   clock.setMs(20);
-  engine.setTtlMs(3);                                      // C idle 10 > 3: expires at once
-  engine.insert(key(4), EntryInit{10, 2, kAllLayers});    // D, id 4
+  engine.setTtlMs(3);                                   // C idle 10 > 3: expires at once
+  engine.insert(key(4), EntryInit{10, 2, kAllLayers});  // D, id 4
   clock.setMs(21);
   engine.clear();
 
@@ -427,14 +425,10 @@ void TestCacheEngine::eventsInOrder() {
   using T = CacheEventType;
   using R = EvictReason;
   const std::vector<Expected> expected = {
-      {T::Insert, R::Capacity, 0, 1, 4, 0, 0, 0},
-      {T::Insert, R::Capacity, 5, 2, 6, 0, 0, 0},
-      {T::Eviction, R::Capacity, 10, 1, 4, 10, 2, 2},
-      {T::Insert, R::Capacity, 10, 3, 8, 0, 0, 0},
-      {T::Eviction, R::PolicyChange, 16, 2, 6, 11, 7, 1},
-      {T::Eviction, R::Ttl, 20, 3, 8, 10, 10, 0},
-      {T::Insert, R::Capacity, 20, 4, 2, 0, 0, 0},
-      {T::Eviction, R::Clear, 21, 4, 2, 1, 1, 0},
+      {T::Insert, R::Capacity, 0, 1, 4, 0, 0, 0},         {T::Insert, R::Capacity, 5, 2, 6, 0, 0, 0},
+      {T::Eviction, R::Capacity, 10, 1, 4, 10, 2, 2},     {T::Insert, R::Capacity, 10, 3, 8, 0, 0, 0},
+      {T::Eviction, R::PolicyChange, 16, 2, 6, 11, 7, 1}, {T::Eviction, R::Ttl, 20, 3, 8, 10, 10, 0},
+      {T::Insert, R::Capacity, 20, 4, 2, 0, 0, 0},        {T::Eviction, R::Clear, 21, 4, 2, 1, 1, 0},
   };
   QCOMPARE(observer.events.size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -487,31 +481,32 @@ void TestCacheEngine::absentReason() {
   CacheEngine engine(c, clock);
   const CacheKey k = key(7);
   switch (scenario) {
-  case 0: break;
-  case 1:
-    engine.insert(k, EntryInit{10, 1, kAllLayers});
-    engine.insert(key(8), EntryInit{10, 1, kAllLayers});
-    engine.insert(key(9), EntryInit{10, 1, kAllLayers});
-    break;
-  case 2:
-    engine.insert(k, EntryInit{10, 1, kAllLayers});
-    clock.advanceMs(101);
-    break;
-  case 3:
-    engine.insert(k, EntryInit{10, 1, kAllLayers});
-    engine.clear();
-    break;
-  case 4:
-    engine.insert(k, EntryInit{10, 1, kAllLayers});
-    engine.setCapacity(0);
-    break;
-  case 5:   // the latest removal decides
-    engine.insert(k, EntryInit{10, 1, kAllLayers});
-    clock.advanceMs(101);
-    QCOMPARE(engine.find(k), kNoSlot);
-    engine.insert(k, EntryInit{20, 1, kAllLayers});
-    engine.insert(key(8), EntryInit{10, 1, kAllLayers});
-    break;
+    case 0:
+      break;
+    case 1:
+      engine.insert(k, EntryInit{10, 1, kAllLayers});
+      engine.insert(key(8), EntryInit{10, 1, kAllLayers});
+      engine.insert(key(9), EntryInit{10, 1, kAllLayers});
+      break;
+    case 2:
+      engine.insert(k, EntryInit{10, 1, kAllLayers});
+      clock.advanceMs(101);
+      break;
+    case 3:
+      engine.insert(k, EntryInit{10, 1, kAllLayers});
+      engine.clear();
+      break;
+    case 4:
+      engine.insert(k, EntryInit{10, 1, kAllLayers});
+      engine.setCapacity(0);
+      break;
+    case 5:  // the latest removal decides
+      engine.insert(k, EntryInit{10, 1, kAllLayers});
+      clock.advanceMs(101);
+      QCOMPARE(engine.find(k), kNoSlot);
+      engine.insert(k, EntryInit{20, 1, kAllLayers});
+      engine.insert(key(8), EntryInit{10, 1, kAllLayers});
+      break;
   }
   QCOMPARE(engine.find(k), kNoSlot);
   QCOMPARE(name(engine.absentReason(k)), name(expected));

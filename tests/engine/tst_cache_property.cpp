@@ -2,16 +2,15 @@
 // Randomized CacheEngine runs, every policy, fixed seeds: after every operation the engine agrees with a
 // model of what is stored (kept from insert() results and the removal listener), never exceeds its max size,
 // and its counters, pinned bytes, per-layer bytes and published snapshot stay consistent.
-#include "core/cache/cache_engine.h"
-#include "core/cache/clock.h"
-#include "core/policies/policy_registry.h"
-
 #include <QtTest>
-
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "core/cache/cache_engine.h"
+#include "core/cache/clock.h"
+#include "core/policies/policy_registry.h"
 
 using namespace kvlab;
 
@@ -50,18 +49,30 @@ public:
   // One random operation; returns a description of the first broken contract, or an empty string.
   std::string step() {
     const int op = pick(0, 99);
-    if (op < 45) access();
-    else if (op < 53) setCapacity();
-    else if (op < 61) pinOne();
-    else if (op < 66) unpinOne();
-    else if (op < 78) m_clock.advanceMs(pick(0, 30));
-    else if (op < 81) m_engine->setTtlMs(std::array<TimeMs, 4>{0, 20, 50, 100}[std::size_t(pick(0, 3))]);
-    else if (op < 84) m_engine->expireNow();
-    else if (op < 89) removeOne();
-    else if (op < 92) m_engine->setPolicy(policyNames()[std::size_t(pick(0, int(policyNames().size()) - 1))]);
-    else if (op < 95) setPinnedBudget();
-    else if (op < 96) m_engine->clear();
-    else touchRandom();
+    if (op < 45)
+      access();
+    else if (op < 53)
+      setCapacity();
+    else if (op < 61)
+      pinOne();
+    else if (op < 66)
+      unpinOne();
+    else if (op < 78)
+      m_clock.advanceMs(pick(0, 30));
+    else if (op < 81)
+      m_engine->setTtlMs(std::array<TimeMs, 4>{0, 20, 50, 100}[std::size_t(pick(0, 3))]);
+    else if (op < 84)
+      m_engine->expireNow();
+    else if (op < 89)
+      removeOne();
+    else if (op < 92)
+      m_engine->setPolicy(policyNames()[std::size_t(pick(0, int(policyNames().size()) - 1))]);
+    else if (op < 95)
+      setPinnedBudget();
+    else if (op < 96)
+      m_engine->clear();
+    else
+      touchRandom();
     if (!m_error.empty()) return m_error;
     return check();
   }
@@ -84,7 +95,8 @@ private:
     if (const SlotId slot = m_engine->find(key); slot != kNoSlot) {
       const EntryMeta& e = m_engine->entry(slot);
       const TimeMs ttl = m_engine->config().ttlMs;
-      if (ttl > 0 && !e.pinned && m_clock.nowMs() - e.lastAccessMs > ttl) m_error = "find returned an expired entry";
+      if (ttl > 0 && !e.pinned && m_clock.nowMs() - e.lastAccessMs > ttl)
+        m_error = "find returned an expired entry";
       if (!(e.key == key)) m_error = "find returned another key's slot";
       m_engine->touch(slot);
       return;
@@ -92,7 +104,7 @@ private:
     Stored s;
     s.key = key;
     if (pick(0, 1) == 0) {
-      s.bytes = Bytes(kLayers * pick(1, 16));   // all-layer entries divide evenly across layers
+      s.bytes = Bytes(kLayers * pick(1, 16));  // all-layer entries divide evenly across layers
     } else {
       s.layer = pick(0, kLayers - 1);
       s.bytes = Bytes(pick(1, 40));
@@ -109,7 +121,8 @@ private:
   }
 
   void touchRandom() {
-    if (const SlotId s = randomStored(); s != kNoSlot && m_engine->find(m_stored[s].key) == s) m_engine->touch(s);
+    if (const SlotId s = randomStored(); s != kNoSlot && m_engine->find(m_stored[s].key) == s)
+      m_engine->touch(s);
   }
 
   void setCapacity() {
@@ -125,7 +138,8 @@ private:
     const SlotId s = randomStored();
     if (s == kNoSlot) return;
     const EntryMeta& e = m_engine->entry(s);
-    const bool expected = e.pinned || m_engine->pinnedBytes() + e.bytes <= m_engine->config().pinnedBudgetBytes;
+    const bool expected =
+        e.pinned || m_engine->pinnedBytes() + e.bytes <= m_engine->config().pinnedBudgetBytes;
     const bool wasPinned = e.pinned;
     const bool ok = m_engine->pin(s);
     if (ok != expected) m_error = "pin() disagrees with the pinned budget";
@@ -146,10 +160,14 @@ private:
     std::vector<Bytes> perLayer(kLayers, 0);
     for (const auto& [slot, s] : m_stored) {
       const EntryMeta& meta = e.entry(slot);
-      if (!meta.live || !(meta.key == s.key) || meta.bytes != s.bytes) return "model entry not live in the engine";
+      if (!meta.live || !(meta.key == s.key) || meta.bytes != s.bytes)
+        return "model entry not live in the engine";
       sum += s.bytes;
       if (meta.pinned) pinned += s.bytes;
-      if (s.layer == kAllLayers) allLayer += s.bytes; else perLayer[std::size_t(s.layer)] += s.bytes;
+      if (s.layer == kAllLayers)
+        allLayer += s.bytes;
+      else
+        perLayer[std::size_t(s.layer)] += s.bytes;
     }
     for (Bytes& b : perLayer) b += allLayer / kLayers;
     if (e.usedBytes() > e.config().capacityBytes) return "usedBytes exceeds the max size";
@@ -203,7 +221,8 @@ void TestCacheProperty::randomOperations() {
   PropertyRun run(policy.toStdString(), seed);
   for (int i = 0; i < kSteps; ++i) {
     const std::string error = run.step();
-    QVERIFY2(error.empty(), qPrintable(QStringLiteral("step %1: %2").arg(i).arg(QString::fromStdString(error))));
+    QVERIFY2(error.empty(),
+             qPrintable(QStringLiteral("step %1: %2").arg(i).arg(QString::fromStdString(error))));
   }
   // The run reached every removal path, so the invariants above were checked where they matter.
   const CacheCounters& k = run.engine().counters();

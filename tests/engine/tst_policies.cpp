@@ -4,77 +4,60 @@
 //
 // Regenerating the goldens is deliberate: run `KVLAB_PRINT_GOLDEN=1 ./tst_policies goldenTrace` and paste
 // the printed rows into kGoldens after checking why they changed. A new policy fails here until it has rows.
+#include <QFile>
+#include <QtTest>
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include "core/cache/block_cache.h"
 #include "core/cache/cache_engine.h"
 #include "core/cache/clock.h"
 #include "core/cache/prompt_cache.h"
 #include "core/policies/policy_registry.h"
 
-#include <QFile>
-#include <QtTest>
-
-#include <algorithm>
-#include <cstdio>
-#include <string>
-#include <vector>
-
 using namespace kvlab;
 
 namespace {
 
-constexpr std::uint32_t kBlockTokens = 4;     // block mode: one trace character = one full block
-constexpr Bytes kBlockBytes = 64;              // K/V bytes of one block, all layers
-constexpr int kPromptLayers = 2;               // prompt mode: one entry per (prefix, layer)
-constexpr Bytes kPromptBytesPerToken = 1;      // per layer
+constexpr std::uint32_t kBlockTokens = 4;  // block mode: one trace character = one full block
+constexpr Bytes kBlockBytes = 64;          // K/V bytes of one block, all layers
+constexpr int kPromptLayers = 2;           // prompt mode: one entry per (prefix, layer)
+constexpr Bytes kPromptBytesPerToken = 1;  // per layer
 constexpr std::uint64_t kBlockCapacities[] = {4, 8, 16, 32};       // blocks
 constexpr std::uint64_t kPromptCapacities[] = {32, 64, 128, 256};  // bytes
 
 struct Golden {
   const char* policy;
-  const char* mode;               // "block" | "prompt"
-  std::uint64_t capacity;         // blocks (block) or bytes (prompt)
-  std::uint64_t hits;             // requests that reused something
-  std::uint64_t misses;           // requests that reused nothing
+  const char* mode;        // "block" | "prompt"
+  std::uint64_t capacity;  // blocks (block) or bytes (prompt)
+  std::uint64_t hits;      // requests that reused something
+  std::uint64_t misses;    // requests that reused nothing
   std::uint64_t hitTokens;
-  std::uint64_t evictions;        // capacity evictions
-  std::uint64_t orphanedTokens;   // missed tokens whose entries were stored but unreachable
+  std::uint64_t evictions;       // capacity evictions
+  std::uint64_t orphanedTokens;  // missed tokens whose entries were stored but unreachable
 };
 
 // Generated with KVLAB_PRINT_GOLDEN=1 (see the top of this file). The LRU rows of both modes were checked
 // against an independent model of the trace (a Python OrderedDict LRU, written when they were frozen).
 const std::vector<Golden> kGoldens = {
-    {"lru", "block", 4, 31, 29, 188, 180, 0},
-    {"lru", "block", 8, 45, 15, 272, 156, 0},
-    {"lru", "block", 16, 52, 8, 380, 113, 0},
-    {"lru", "block", 32, 56, 4, 476, 70, 0},
-    {"lru", "prompt", 32, 29, 31, 45, 344, 0},
-    {"lru", "prompt", 64, 45, 15, 77, 270, 2},
-    {"lru", "prompt", 128, 54, 6, 109, 185, 0},
-    {"lru", "prompt", 256, 57, 3, 122, 114, 0},
-    {"fifo", "block", 4, 31, 29, 188, 188, 0},
-    {"fifo", "block", 8, 38, 22, 228, 160, 16},
-    {"fifo", "block", 16, 50, 10, 372, 121, 8},
-    {"fifo", "block", 32, 54, 6, 440, 79, 12},
-    {"fifo", "prompt", 32, 24, 36, 39, 354, 1},
-    {"fifo", "prompt", 64, 43, 17, 80, 278, 0},
-    {"fifo", "prompt", 128, 52, 8, 105, 207, 1},
-    {"fifo", "prompt", 256, 53, 7, 116, 130, 0},
-    {"lfu", "block", 4, 41, 19, 200, 178, 0},
-    {"lfu", "block", 8, 42, 18, 272, 157, 0},
-    {"lfu", "block", 16, 57, 3, 340, 124, 0},
-    {"lfu", "block", 32, 57, 3, 468, 73, 0},
-    {"lfu", "prompt", 32, 38, 22, 54, 330, 1},
-    {"lfu", "prompt", 64, 51, 9, 84, 272, 1},
-    {"lfu", "prompt", 128, 57, 3, 111, 189, 0},
-    {"lfu", "prompt", 256, 57, 3, 123, 114, 0},
-    {"sieve", "block", 4, 41, 19, 224, 173, 0},
-    {"sieve", "block", 8, 42, 18, 264, 161, 0},
-    {"sieve", "block", 16, 57, 3, 384, 110, 0},
-    {"sieve", "block", 32, 57, 3, 468, 73, 0},
-    {"sieve", "prompt", 32, 42, 18, 64, 308, 0},
-    {"sieve", "prompt", 64, 51, 9, 84, 268, 1},
-    {"sieve", "prompt", 128, 57, 3, 111, 189, 0},
-    {"sieve", "prompt", 256, 57, 3, 123, 114, 0},
+    {"lru", "block", 4, 31, 29, 188, 180, 0},     {"lru", "block", 8, 45, 15, 272, 156, 0},
+    {"lru", "block", 16, 52, 8, 380, 113, 0},     {"lru", "block", 32, 56, 4, 476, 70, 0},
+    {"lru", "prompt", 32, 29, 31, 45, 344, 0},    {"lru", "prompt", 64, 45, 15, 77, 270, 2},
+    {"lru", "prompt", 128, 54, 6, 109, 185, 0},   {"lru", "prompt", 256, 57, 3, 122, 114, 0},
+    {"fifo", "block", 4, 31, 29, 188, 188, 0},    {"fifo", "block", 8, 38, 22, 228, 160, 16},
+    {"fifo", "block", 16, 50, 10, 372, 121, 8},   {"fifo", "block", 32, 54, 6, 440, 79, 12},
+    {"fifo", "prompt", 32, 24, 36, 39, 354, 1},   {"fifo", "prompt", 64, 43, 17, 80, 278, 0},
+    {"fifo", "prompt", 128, 52, 8, 105, 207, 1},  {"fifo", "prompt", 256, 53, 7, 116, 130, 0},
+    {"lfu", "block", 4, 41, 19, 200, 178, 0},     {"lfu", "block", 8, 42, 18, 272, 157, 0},
+    {"lfu", "block", 16, 57, 3, 340, 124, 0},     {"lfu", "block", 32, 57, 3, 468, 73, 0},
+    {"lfu", "prompt", 32, 38, 22, 54, 330, 1},    {"lfu", "prompt", 64, 51, 9, 84, 272, 1},
+    {"lfu", "prompt", 128, 57, 3, 111, 189, 0},   {"lfu", "prompt", 256, 57, 3, 123, 114, 0},
+    {"sieve", "block", 4, 41, 19, 224, 173, 0},   {"sieve", "block", 8, 42, 18, 264, 161, 0},
+    {"sieve", "block", 16, 57, 3, 384, 110, 0},   {"sieve", "block", 32, 57, 3, 468, 73, 0},
+    {"sieve", "prompt", 32, 42, 18, 64, 308, 0},  {"sieve", "prompt", 64, 51, 9, 84, 268, 1},
+    {"sieve", "prompt", 128, 57, 3, 111, 189, 0}, {"sieve", "prompt", 256, 57, 3, 123, 114, 0},
 };
 
 struct Result {
@@ -86,8 +69,10 @@ Result resultOf(const CacheCounters& k) {
                 k.missTokens[std::size_t(MissReason::Orphaned)]};
 }
 
-// Block mode: each character becomes kBlockTokens token ids, plus a 2-token partial block that is never cached.
-Result runBlock(const std::string& policy, std::uint64_t capacityBlocks, const std::vector<std::string>& trace) {
+// Block mode: each character becomes kBlockTokens token ids, plus a 2-token partial block that is never
+// cached.
+Result runBlock(const std::string& policy, std::uint64_t capacityBlocks,
+                const std::vector<std::string>& trace) {
   ManualClock clock;
   CacheConfig config;
   config.policy = policy;
@@ -98,7 +83,8 @@ Result runBlock(const std::string& policy, std::uint64_t capacityBlocks, const s
   for (const std::string& request : trace) {
     std::vector<std::int32_t> tokens;
     for (const char c : request)
-      for (std::uint32_t j = 0; j < kBlockTokens; ++j) tokens.push_back(std::int32_t(c) * 8 + std::int32_t(j));
+      for (std::uint32_t j = 0; j < kBlockTokens; ++j)
+        tokens.push_back(std::int32_t(c) * 8 + std::int32_t(j));
     tokens.push_back(1000);
     tokens.push_back(1001);
     const std::vector<CacheKey> keys = blocks.blockKeys(tokens);
@@ -111,7 +97,8 @@ Result runBlock(const std::string& policy, std::uint64_t capacityBlocks, const s
 
 // Prompt mode: one token per character, a boundary after every character; every missing boundary prefix is
 // stored after the lookup, one entry per layer of (prefix length × kPromptBytesPerToken) bytes.
-Result runPrompt(const std::string& policy, std::uint64_t capacityBytes, const std::vector<std::string>& trace) {
+Result runPrompt(const std::string& policy, std::uint64_t capacityBytes,
+                 const std::vector<std::string>& trace) {
   ManualClock clock;
   CacheConfig config;
   config.policy = policy;
@@ -158,7 +145,7 @@ void TestPolicies::initTestCase() {
     const QByteArray line = file.readLine().trimmed();
     if (!line.isEmpty() && !line.startsWith('#')) m_trace.push_back(line.toStdString());
   }
-  QCOMPARE(m_trace.size(), std::size_t(60));   // the goldens below belong to exactly this trace
+  QCOMPARE(m_trace.size(), std::size_t(60));  // the goldens below belong to exactly this trace
 }
 
 // Engine level, one byte per entry, capacity in entries. Each key: find; hit -> touch; miss -> insert.
@@ -168,7 +155,7 @@ void TestPolicies::handComputed_data() {
   QTest::addColumn<QByteArray>("sequence");
   QTest::addColumn<int>("hits");
   QTest::addColumn<int>("evictions");
-  QTest::addColumn<QByteArray>("resident");   // sorted keys left at the end
+  QTest::addColumn<QByteArray>("resident");  // sorted keys left at the end
 
   // A B A C, capacity 2: the hit on A makes B the LRU and the least used; FIFO ignores the hit and drops A;
   // SIEVE marks A visited, the hand clears A's bit and evicts B.
@@ -185,19 +172,24 @@ void TestPolicies::handComputed_data() {
   QTest::newRow("sieve AABC") << QByteArray("sieve") << 2 << QByteArray("AABC") << 1 << 1 << QByteArray("AC");
 
   // A B B A C, capacity 2: LRU order B, A -> drops B. FIFO drops A. LFU: both have 2 uses, B's last use is
-  // older -> drops B. SIEVE: both visited; the hand clears A, clears B, wraps to A (now unvisited) -> drops A.
+  // older -> drops B. SIEVE: both visited; the hand clears A, clears B, wraps to A (now unvisited) -> drops
+  // A.
   QTest::newRow("lru ABBAC") << QByteArray("lru") << 2 << QByteArray("ABBAC") << 2 << 1 << QByteArray("AC");
   QTest::newRow("fifo ABBAC") << QByteArray("fifo") << 2 << QByteArray("ABBAC") << 2 << 1 << QByteArray("BC");
   QTest::newRow("lfu ABBAC") << QByteArray("lfu") << 2 << QByteArray("ABBAC") << 2 << 1 << QByteArray("AC");
-  QTest::newRow("sieve ABBAC") << QByteArray("sieve") << 2 << QByteArray("ABBAC") << 2 << 1 << QByteArray("BC");
+  QTest::newRow("sieve ABBAC") << QByteArray("sieve") << 2 << QByteArray("ABBAC") << 2 << 1
+                               << QByteArray("BC");
 
   // A B C D B A E, capacity 3. LRU: D drops A; B hit; A drops C; E drops D -> ABE. FIFO: D drops A, A drops
   // B, E drops C -> ADE. LFU: D drops A(1 use); B has 2 uses; A drops C; E drops D (oldest 1-use) -> ABE.
   // SIEVE: D drops A, hand at B; B visited; A: hand clears B, drops C, hand at D; E drops D -> ABE. (A hand
   // restarted from the front at every eviction would drop B for E and leave ADE.)
-  QTest::newRow("lru ABCDBAE") << QByteArray("lru") << 3 << QByteArray("ABCDBAE") << 1 << 3 << QByteArray("ABE");
-  QTest::newRow("fifo ABCDBAE") << QByteArray("fifo") << 3 << QByteArray("ABCDBAE") << 1 << 3 << QByteArray("ADE");
-  QTest::newRow("lfu ABCDBAE") << QByteArray("lfu") << 3 << QByteArray("ABCDBAE") << 1 << 3 << QByteArray("ABE");
+  QTest::newRow("lru ABCDBAE") << QByteArray("lru") << 3 << QByteArray("ABCDBAE") << 1 << 3
+                               << QByteArray("ABE");
+  QTest::newRow("fifo ABCDBAE") << QByteArray("fifo") << 3 << QByteArray("ABCDBAE") << 1 << 3
+                                << QByteArray("ADE");
+  QTest::newRow("lfu ABCDBAE") << QByteArray("lfu") << 3 << QByteArray("ABCDBAE") << 1 << 3
+                               << QByteArray("ABE");
   QTest::newRow("sieve ABCDBAE") << QByteArray("sieve") << 3 << QByteArray("ABCDBAE") << 1 << 3
                                  << QByteArray("ABE");
 }
@@ -246,7 +238,8 @@ void TestPolicies::goldenTrace_data() {
   for (const std::string& policy : policyNames()) {
     for (const char* mode : {"block", "prompt"}) {
       const bool block = std::string_view(mode) == "block";
-      for (const std::uint64_t capacity : block ? std::span(kBlockCapacities) : std::span(kPromptCapacities)) {
+      for (const std::uint64_t capacity :
+           block ? std::span(kBlockCapacities) : std::span(kPromptCapacities)) {
         const auto it = std::find_if(kGoldens.begin(), kGoldens.end(), [&](const Golden& g) {
           return g.policy == policy && std::string_view(g.mode) == mode && g.capacity == capacity;
         });
@@ -270,10 +263,11 @@ void TestPolicies::goldenTrace() {
                                    : runPrompt(policy.toStdString(), capacity, m_trace);
   QCOMPARE(r.hits + r.misses, std::uint64_t(m_trace.size()));
   if (printGoldens()) {
-    std::printf("    {\"%s\", \"%s\", %llu, %llu, %llu, %llu, %llu, %llu},\n", policy.constData(), mode.constData(),
-                static_cast<unsigned long long>(capacity), static_cast<unsigned long long>(r.hits),
-                static_cast<unsigned long long>(r.misses), static_cast<unsigned long long>(r.hitTokens),
-                static_cast<unsigned long long>(r.evictions), static_cast<unsigned long long>(r.orphanedTokens));
+    std::printf("    {\"%s\", \"%s\", %llu, %llu, %llu, %llu, %llu, %llu},\n", policy.constData(),
+                mode.constData(), static_cast<unsigned long long>(capacity),
+                static_cast<unsigned long long>(r.hits), static_cast<unsigned long long>(r.misses),
+                static_cast<unsigned long long>(r.hitTokens), static_cast<unsigned long long>(r.evictions),
+                static_cast<unsigned long long>(r.orphanedTokens));
     return;
   }
   QVERIFY2(haveGolden, "no golden row for this policy/mode/capacity: run with KVLAB_PRINT_GOLDEN=1");
@@ -303,8 +297,8 @@ void TestPolicies::blockLruEvictsTailBeforeHead() {
   config.capacityBytes = 4 * kBlockBytes;
   CacheEngine engine(config, clock);
   BlockCache blocks(engine, kBlockTokens, parseBlockHash(hash.toStdString()), kBlockBytes);
-  const std::vector<std::int32_t> x = {1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3};   // X0 X1 X2
-  const std::vector<std::int32_t> y = {9, 9, 9, 9, 8, 8, 8, 8};               // Y0 Y1
+  const std::vector<std::int32_t> x = {1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3};  // X0 X1 X2
+  const std::vector<std::int32_t> y = {9, 9, 9, 9, 8, 8, 8, 8};              // Y0 Y1
   const std::vector<CacheKey> xKeys = blocks.blockKeys(x);
   const std::vector<CacheKey> yKeys = blocks.blockKeys(y);
   blocks.commit(xKeys);

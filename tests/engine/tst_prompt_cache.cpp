@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
 // PromptCache: SimpleKVCache compatibility (cacheKv/getCachedKv and their counters), one entry per
 // (prefix, layer), orphaned bytes when a layer of a prefix goes, and matchLongest over boundary prefixes.
+#include <QtTest>
+#include <numeric>
+#include <string>
+#include <vector>
+
 #include "core/cache/cache_engine.h"
 #include "core/cache/clock.h"
 #include "core/cache/key_hasher.h"
 #include "core/cache/prompt_cache.h"
-
-#include <QtTest>
-
-#include <numeric>
-#include <string>
-#include <vector>
 
 using namespace kvlab;
 
@@ -83,11 +82,11 @@ void TestPromptCache::compatSemantics() {
   QVERIFY(s0 != kNoSlot && s1 != kNoSlot && s0 != s1);
   clock.setMs(5);
   QCOMPARE(cache.getCachedKv("abc", 0), s0);
-  QCOMPARE(engine.entry(s0).reuseCount, 1u);           // a hit touches
+  QCOMPARE(engine.entry(s0).reuseCount, 1u);  // a hit touches
   QCOMPARE(engine.entry(s0).lastAccessMs, TimeMs(5));
   QCOMPARE(cache.getCachedKv("abd", 0), kNoSlot);
   QCOMPARE(cache.getCachedKv("abc", 1), s1);
-  QCOMPARE(cache.getCachedKv("abc", 2), kNoSlot);      // layer 2 never stored
+  QCOMPARE(cache.getCachedKv("abc", 2), kNoSlot);  // layer 2 never stored
 
   const CacheCounters& k = engine.counters();
   QCOMPARE(k.lookups, 5u);
@@ -98,7 +97,7 @@ void TestPromptCache::compatSemantics() {
   QCOMPARE(k.tokenHitRate(), 0.4);
   QCOMPARE(k.unitHitRate(), 0.4);
   QCOMPARE(allMissTokens(engine), k.queriedTokens - k.hitTokens);
-  QCOMPARE(engine.snapshot().counters.hits, 2u);       // getCachedKv publishes
+  QCOMPARE(engine.snapshot().counters.hits, 2u);  // getCachedKv publishes
 
   // Caching the same (prefix, layer) again replaces it: one entry, the new size, no eviction counted.
   const SlotId again = cache.cacheKv("abc", 0, 50);
@@ -117,7 +116,7 @@ void TestPromptCache::compatSemantics() {
 
 void TestPromptCache::missReason_data() {
   QTest::addColumn<int>("scenario");
-  QTest::addColumn<int>("reason");   // MissReason
+  QTest::addColumn<int>("reason");  // MissReason
   QTest::newRow("other prefix") << 0 << int(MissReason::Cold);
   QTest::newRow("whole prefix evicted") << 1 << int(MissReason::Evicted);
   QTest::newRow("whole prefix expired") << 2 << int(MissReason::Expired);
@@ -134,10 +133,19 @@ void TestPromptCache::missReason() {
   cache.cacheKv("abc", 1, 10);
   std::string query = "abc";
   switch (scenario) {
-  case 0: query = "abd"; break;
-  case 1: engine.setCapacity(0); break;
-  case 2: clock.advanceMs(11); engine.expireNow(); break;
-  case 3: engine.clear(); break;
+    case 0:
+      query = "abd";
+      break;
+    case 1:
+      engine.setCapacity(0);
+      break;
+    case 2:
+      clock.advanceMs(11);
+      engine.expireNow();
+      break;
+    case 3:
+      engine.clear();
+      break;
   }
   QCOMPARE(cache.getCachedKv(query, 0), kNoSlot);
   QCOMPARE(missTokens(engine, MissReason(reason)), std::uint64_t(3));
@@ -149,7 +157,8 @@ void TestPromptCache::perLayerEntries() {
   ManualClock clock;
   CacheEngine engine(config(1000, 3), clock);
   PromptCache cache(engine, 3);
-  for (int layer = 0; layer < 3; ++layer) QVERIFY(cache.cacheKv("prefix", layer, Bytes(10 * (layer + 1))) != kNoSlot);
+  for (int layer = 0; layer < 3; ++layer)
+    QVERIFY(cache.cacheKv("prefix", layer, Bytes(10 * (layer + 1))) != kNoSlot);
   QCOMPARE(engine.entryCount(), std::size_t(3));
   QCOMPARE(engine.layerBytes(), (std::vector<Bytes>{10, 20, 30}));
   const CacheSnapshot snap = engine.snapshot();
@@ -165,7 +174,7 @@ void TestPromptCache::perLayerEntries() {
 }
 
 void TestPromptCache::orphanedBytes_data() {
-  QTest::addColumn<bool>("byTtl");   // how layer 0 of "aaaa" goes: TTL, or LRU capacity pressure
+  QTest::addColumn<bool>("byTtl");  // how layer 0 of "aaaa" goes: TTL, or LRU capacity pressure
   QTest::newRow("capacity") << false;
   QTest::newRow("ttl") << true;
 }
@@ -179,14 +188,14 @@ void TestPromptCache::orphanedBytes() {
   cache.cacheKv("aaaa", 0, 10);
   cache.cacheKv("aaaa", 1, 12);
   clock.setMs(4);
-  QVERIFY(cache.getCachedKv("aaaa", 1) != kNoSlot);   // layer 1 is now the more recent
+  QVERIFY(cache.getCachedKv("aaaa", 1) != kNoSlot);  // layer 1 is now the more recent
   if (byTtl) {
-    clock.setMs(7);                                    // layer 0 idle 7 > 5, layer 1 idle 3
+    clock.setMs(7);  // layer 0 idle 7 > 5, layer 1 idle 3
     QCOMPARE(engine.expireNow(), std::size_t(1));
   } else {
     cache.cacheKv("bbbb", 0, 9);
-    cache.cacheKv("bbbb", 1, 9);                        // 40 bytes: full
-    cache.cacheKv("cccc", 0, 1);                        // LRU: layer 0 of "aaaa" goes
+    cache.cacheKv("bbbb", 1, 9);  // 40 bytes: full
+    cache.cacheKv("cccc", 0, 1);  // LRU: layer 0 of "aaaa" goes
     QCOMPARE(engine.counters().capacityEvictions(), 1u);
   }
   QVERIFY(engine.find(PromptCache::keyFor("aaaa", 0)) == kNoSlot);
@@ -215,26 +224,35 @@ void TestPromptCache::orphanedBytes() {
 }
 
 void TestPromptCache::matchLongest_data() {
-  QTest::addColumn<QList<int>>("full");      // boundaries stored on every layer
-  QTest::addColumn<QList<int>>("partial");   // boundaries stored on layer 0 only
-  QTest::addColumn<QList<int>>("evicted");   // boundaries stored on every layer, then evicted
+  QTest::addColumn<QList<int>>("full");     // boundaries stored on every layer
+  QTest::addColumn<QList<int>>("partial");  // boundaries stored on layer 0 only
+  QTest::addColumn<QList<int>>("evicted");  // boundaries stored on every layer, then evicted
   QTest::addColumn<int>("maxHit");
-  QTest::addColumn<int>("prefix");           // expected match length
+  QTest::addColumn<int>("prefix");  // expected match length
   QTest::addColumn<int>("cold");
   QTest::addColumn<int>("evictedTokens");
   QTest::addColumn<int>("orphaned");
   // Prompt "abcdefgh", boundaries 2 4 6 8, two layers.
-  QTest::newRow("longest stored") << QList<int>{2, 4, 6} << QList<int>{} << QList<int>{} << 8 << 6 << 2 << 0 << 0;
-  QTest::newRow("all stored") << QList<int>{2, 4, 6, 8} << QList<int>{} << QList<int>{} << 100 << 8 << 0 << 0 << 0;
-  QTest::newRow("cap between boundaries") << QList<int>{2, 4, 6} << QList<int>{} << QList<int>{} << 5 << 4 << 4 << 0 << 0;
-  QTest::newRow("cap at a boundary") << QList<int>{2, 4, 6} << QList<int>{} << QList<int>{} << 4 << 4 << 4 << 0 << 0;
-  QTest::newRow("cap below first") << QList<int>{2, 4, 6} << QList<int>{} << QList<int>{} << 1 << 0 << 8 << 0 << 0;
+  QTest::newRow("longest stored") << QList<int>{2, 4, 6} << QList<int>{} << QList<int>{} << 8 << 6 << 2 << 0
+                                  << 0;
+  QTest::newRow("all stored") << QList<int>{2, 4, 6, 8} << QList<int>{} << QList<int>{} << 100 << 8 << 0 << 0
+                              << 0;
+  QTest::newRow("cap between boundaries")
+      << QList<int>{2, 4, 6} << QList<int>{} << QList<int>{} << 5 << 4 << 4 << 0 << 0;
+  QTest::newRow("cap at a boundary") << QList<int>{2, 4, 6} << QList<int>{} << QList<int>{} << 4 << 4 << 4
+                                     << 0 << 0;
+  QTest::newRow("cap below first") << QList<int>{2, 4, 6} << QList<int>{} << QList<int>{} << 1 << 0 << 8 << 0
+                                   << 0;
   QTest::newRow("nothing stored") << QList<int>{} << QList<int>{} << QList<int>{} << 8 << 0 << 8 << 0 << 0;
   // Each boundary is its own entry: a complete longer prefix matches past an incomplete shorter one.
-  QTest::newRow("complete past partial") << QList<int>{2, 8} << QList<int>{4} << QList<int>{} << 8 << 8 << 0 << 0 << 0;
-  QTest::newRow("partial is orphaned") << QList<int>{2, 4} << QList<int>{6} << QList<int>{} << 8 << 4 << 2 << 0 << 2;
-  QTest::newRow("evicted tail") << QList<int>{2, 4} << QList<int>{} << QList<int>{6, 8} << 8 << 4 << 0 << 4 << 0;
-  QTest::newRow("evicted head, cold tail") << QList<int>{} << QList<int>{} << QList<int>{2} << 8 << 0 << 6 << 2 << 0;
+  QTest::newRow("complete past partial")
+      << QList<int>{2, 8} << QList<int>{4} << QList<int>{} << 8 << 8 << 0 << 0 << 0;
+  QTest::newRow("partial is orphaned")
+      << QList<int>{2, 4} << QList<int>{6} << QList<int>{} << 8 << 4 << 2 << 0 << 2;
+  QTest::newRow("evicted tail") << QList<int>{2, 4} << QList<int>{} << QList<int>{6, 8} << 8 << 4 << 0 << 4
+                                << 0;
+  QTest::newRow("evicted head, cold tail")
+      << QList<int>{} << QList<int>{} << QList<int>{2} << 8 << 0 << 6 << 2 << 0;
 }
 
 void TestPromptCache::matchLongest() {
@@ -252,14 +270,16 @@ void TestPromptCache::matchLongest() {
   CacheEngine engine(config(10000, 2), clock);
   PromptCache cache(engine, 2);
   auto store = [&](int b, int layers) {
-    for (int layer = 0; layer < layers; ++layer) QVERIFY(cache.cacheKv(prompt.substr(0, std::size_t(b)), layer, Bytes(b)) != kNoSlot);
+    for (int layer = 0; layer < layers; ++layer)
+      QVERIFY(cache.cacheKv(prompt.substr(0, std::size_t(b)), layer, Bytes(b)) != kNoSlot);
   };
   for (const int b : full) store(b, 2);
   for (const int b : partial) store(b, 1);
   for (const int b : evicted) {
     store(b, 2);
     for (int layer = 0; layer < 2; ++layer)
-      engine.remove(engine.find(PromptCache::keyFor(prompt.substr(0, std::size_t(b)), layer)), EvictReason::Capacity);
+      engine.remove(engine.find(PromptCache::keyFor(prompt.substr(0, std::size_t(b)), layer)),
+                    EvictReason::Capacity);
   }
 
   const PromptCache::Match m = cache.matchLongest(prompt, boundaries, std::size_t(maxHit));
@@ -270,7 +290,7 @@ void TestPromptCache::matchLongest() {
       const EntryMeta& e = engine.entry(m.layerSlots[layer]);
       QCOMPARE(int(e.tokens), prefix);
       QCOMPARE(e.layer, int(layer));
-      QCOMPARE(e.reuseCount, 1u);   // hit entries are touched
+      QCOMPARE(e.reuseCount, 1u);  // hit entries are touched
     }
   }
   const CacheCounters& k = engine.counters();
@@ -289,7 +309,7 @@ void TestPromptCache::missingBoundaries() {
   CacheEngine engine(config(10000, 2), clock);
   PromptCache cache(engine, 2);
   const std::string prompt = "abcdefgh";
-  const std::uint32_t boundaries[] = {0, 2, 4, 4, 6, 9};   // 0, repeats and past-the-end are skipped
+  const std::uint32_t boundaries[] = {0, 2, 4, 4, 6, 9};  // 0, repeats and past-the-end are skipped
   cache.cacheKv("ab", 0, 2);
   cache.cacheKv("ab", 1, 2);
   cache.cacheKv("abcd", 0, 4);

@@ -2,18 +2,17 @@
 // RadixCache contracts: longest prefix at token granularity, splits, leaf-only eviction under every policy,
 // exact byte accounting (used bytes = stored tokens x bytes per token), TTL expiry leaf first, miss reasons,
 // and a randomized property test. Tokens are chars of short strings; times in ms on a ManualClock.
-#include "core/cache/cache_engine.h"
-#include "core/cache/clock.h"
-#include "core/cache/radix_cache.h"
-#include "core/policies/policy_registry.h"
-
 #include <QtTest>
-
 #include <algorithm>
 #include <iterator>
 #include <random>
 #include <tuple>
 #include <vector>
+
+#include "core/cache/cache_engine.h"
+#include "core/cache/clock.h"
+#include "core/cache/radix_cache.h"
+#include "core/policies/policy_registry.h"
 
 using namespace kvlab;
 
@@ -40,7 +39,9 @@ struct Rig {
     return c;
   }
   RadixCache::Insertion insert(const QString& s) { return radix.insert(toks(s)); }
-  RadixCache::Match match(const QString& s, std::uint64_t cap = 1u << 30) { return radix.match(toks(s), cap); }
+  RadixCache::Match match(const QString& s, std::uint64_t cap = 1u << 30) {
+    return radix.match(toks(s), cap);
+  }
 
   ManualClock clock;
   CacheEngine engine;
@@ -54,7 +55,9 @@ QString invariantError(const CacheEngine& engine, const RadixCache& radix) {
   if (engine.usedBytes() > engine.config().capacityBytes) return QStringLiteral("used bytes exceed capacity");
   if (nodes.size() != radix.nodeCount() || nodes.size() != engine.entryCount())
     return QStringLiteral("node count %1, nodeCount() %2, engine entries %3")
-        .arg(nodes.size()).arg(radix.nodeCount()).arg(engine.entryCount());
+        .arg(nodes.size())
+        .arg(radix.nodeCount())
+        .arg(engine.entryCount());
   Bytes sum = 0;
   std::uint64_t tokens = 0;
   for (const RadixCache::NodeView& v : nodes) {
@@ -66,25 +69,30 @@ QString invariantError(const CacheEngine& engine, const RadixCache& radix) {
     if (v.parent == kNoSlot) {
       if (v.start != 0) return QStringLiteral("root child %1 starts at %2").arg(v.slot).arg(v.start);
     } else {
-      const auto parent = std::find_if(nodes.begin(), nodes.end(), [&](const auto& p) { return p.slot == v.parent; });
+      const auto parent =
+          std::find_if(nodes.begin(), nodes.end(), [&](const auto& p) { return p.slot == v.parent; });
       if (parent == nodes.end() || !engine.entry(v.parent).live)
         return QStringLiteral("node %1 has a dead parent").arg(v.slot);
       if (parent->start + parent->tokens != v.start) return QStringLiteral("node %1 misplaced").arg(v.slot);
     }
-    const auto kids = std::count_if(nodes.begin(), nodes.end(), [&](const auto& c) { return c.parent == v.slot; });
+    const auto kids =
+        std::count_if(nodes.begin(), nodes.end(), [&](const auto& c) { return c.parent == v.slot; });
     if (std::uint32_t(kids) != e.children) return QStringLiteral("node %1 children count").arg(v.slot);
     sum += e.bytes;
     tokens += v.tokens;
   }
   if (sum != engine.usedBytes() || tokens != radix.storedTokens() || tokens * kBytesPerToken != sum)
-    return QStringLiteral("bytes: engine %1, nodes %2, tokens %3").arg(engine.usedBytes()).arg(sum).arg(tokens);
+    return QStringLiteral("bytes: engine %1, nodes %2, tokens %3")
+        .arg(engine.usedBytes())
+        .arg(sum)
+        .arg(tokens);
   return {};
 }
 
-#define CHECK_INVARIANTS(rig)                                          \
-  do {                                                                 \
-    const QString err = invariantError((rig).engine, (rig).radix);     \
-    QVERIFY2(err.isEmpty(), qPrintable(err));                          \
+#define CHECK_INVARIANTS(rig)                                      \
+  do {                                                             \
+    const QString err = invariantError((rig).engine, (rig).radix); \
+    QVERIFY2(err.isEmpty(), qPrintable(err));                      \
   } while (false)
 
 // The tokens the path holds, concatenated.
@@ -116,7 +124,8 @@ public:
 
 void addPolicyRows() {
   QTest::addColumn<QByteArray>("policy");
-  for (const std::string& name : policyNames()) QTest::newRow(name.c_str()) << QByteArray::fromStdString(name);
+  for (const std::string& name : policyNames())
+    QTest::newRow(name.c_str()) << QByteArray::fromStdString(name);
 }
 
 }  // namespace
@@ -266,7 +275,7 @@ void TestRadixCache::leafDoesNotFit() {
   QCOMPARE(partial.isNew, std::vector<bool>{false});
   QCOMPARE(rig.engine.entry(partial.nodes[0]).children, 0u);
   CHECK_INVARIANTS(rig);
-  QCOMPARE(rig.insert("xyz").coveredTokens, std::uint64_t(3));   // a leaf can still be evicted for it
+  QCOMPARE(rig.insert("xyz").coveredTokens, std::uint64_t(3));  // a leaf can still be evicted for it
   QCOMPARE(rig.radix.nodeCount(), std::size_t(1));
   CHECK_INVARIANTS(rig);
 }
@@ -283,11 +292,13 @@ void TestRadixCache::onlyLeavesEvicted() {
     ++victims;
     if (meta.children != 0) ++innerVictims;
   });
-  const QStringList ops{"abcdef", "?abc", "abcxyz", "abcdeq", "?abcdef", "mnopqr", "?abcx", "abcxyw",
-                        "zzzzzz", "?mno",  "abq",    "abcdefgh", "mnoabc", "?abc", "abcxyzzz", "ab"};
+  const QStringList ops{"abcdef", "?abc", "abcxyz", "abcdeq",   "?abcdef", "mnopqr", "?abcx",    "abcxyw",
+                        "zzzzzz", "?mno", "abq",    "abcdefgh", "mnoabc",  "?abc",   "abcxyzzz", "ab"};
   for (const QString& op : ops) {
-    if (op.startsWith('?')) rig.match(op.mid(1));
-    else rig.insert(op);
+    if (op.startsWith('?'))
+      rig.match(op.mid(1));
+    else
+      rig.insert(op);
     CHECK_INVARIANTS(rig);
   }
   rig.engine.setCapacity(5 * kBytesPerToken);
@@ -299,16 +310,16 @@ void TestRadixCache::onlyLeavesEvicted() {
 void TestRadixCache::ttlExpiresLeafFirst() {
   Rig rig("lru", 1000, /*ttlMs=*/100);
   rig.insert("abcdef");
-  rig.insert("abcxyz");   // abc -> {def, xyz}
+  rig.insert("abcxyz");  // abc -> {def, xyz}
   const SlotId head = rig.match("abc").path.at(0);
-  std::vector<std::pair<SlotId, std::uint32_t>> expired;   // slot, children at removal
+  std::vector<std::pair<SlotId, std::uint32_t>> expired;  // slot, children at removal
   rig.engine.addRemovalListener([&](SlotId slot, const EntryMeta& meta, EvictReason reason) {
     QCOMPARE(name(reason), name(EvictReason::Ttl));
     expired.emplace_back(slot, meta.children);
   });
 
   rig.clock.setMs(60);
-  rig.match("abc");        // keeps the shared head alive; both leaves stay idle since t=0
+  rig.match("abc");  // keeps the shared head alive; both leaves stay idle since t=0
   rig.clock.setMs(150);
   QCOMPARE(rig.engine.expireNow(), std::size_t(2));
   QCOMPARE(rig.radix.nodeCount(), std::size_t(1));
@@ -363,19 +374,20 @@ void TestRadixCache::missClassification_data() {
   QTest::addColumn<qulonglong>("evicted");
   const qulonglong all = 1000;
   QTest::newRow("cold") << QStringList{"abcdef"} << 100ull << "uvw" << all << 0ull << 3ull << 0ull;
-  QTest::newRow("evicted") << QStringList{"abcdef", "uvwxyz"} << 6ull << "abcdef" << all << 0ull << 0ull << 6ull;
+  QTest::newRow("evicted") << QStringList{"abcdef", "uvwxyz"} << 6ull << "abcdef" << all << 0ull << 0ull
+                           << 6ull;
   // The evicted node extended past the divergence: its first tokens still count as evicted.
-  QTest::newRow("evicted, then diverges") << QStringList{"abcdef", "uvwxyz"} << 6ull << "abcqqq" << all << 0ull
-                                          << 3ull << 3ull;
-  QTest::newRow("evicted, query shorter") << QStringList{"abcdef", "uvwxyz"} << 6ull << "abcd" << all << 0ull
-                                          << 0ull << 4ull;
+  QTest::newRow("evicted, then diverges")
+      << QStringList{"abcdef", "uvwxyz"} << 6ull << "abcqqq" << all << 0ull << 3ull << 3ull;
+  QTest::newRow("evicted, query shorter")
+      << QStringList{"abcdef", "uvwxyz"} << 6ull << "abcd" << all << 0ull << 0ull << 4ull;
   // abc|def + xyz fill 9; mnopqr evicts def, then xyz: abc stays (now a leaf).
-  QTest::newRow("tail evicted") << QStringList{"abcdef", "abcxyz", "mnopqr"} << 9ull << "abcdefg" << all << 3ull
-                                << 1ull << 3ull;
-  QTest::newRow("capped hit is cold") << QStringList{"abcdef"} << 100ull << "abcdef" << 5ull << 5ull << 1ull
-                                      << 0ull;
-  QTest::newRow("re-stored after eviction") << QStringList{"abcdef", "uvwxyz", "abcdef"} << 6ull << "abcdef"
-                                            << all << 6ull << 0ull << 0ull;
+  QTest::newRow("tail evicted") << QStringList{"abcdef", "abcxyz", "mnopqr"} << 9ull << "abcdefg" << all
+                                << 3ull << 1ull << 3ull;
+  QTest::newRow("capped hit is cold")
+      << QStringList{"abcdef"} << 100ull << "abcdef" << 5ull << 5ull << 1ull << 0ull;
+  QTest::newRow("re-stored after eviction")
+      << QStringList{"abcdef", "uvwxyz", "abcdef"} << 6ull << "abcdef" << all << 6ull << 0ull << 0ull;
 }
 
 void TestRadixCache::missClassification() {
@@ -404,7 +416,7 @@ void TestRadixCache::hitAndMissEvents() {
   rig.insert("abcxyz");
   RecordingObserver observer;
   rig.engine.addObserver(&observer);
-  const RadixCache::Match m = rig.match("abcdeq");   // abc, then "de" split off "def"; "q" is cold
+  const RadixCache::Match m = rig.match("abcdeq");  // abc, then "de" split off "def"; "q" is cold
   rig.engine.removeObserver(&observer);
   QCOMPARE(m.hitTokens, std::uint64_t(5));
   std::vector<std::pair<CacheEventType, std::uint32_t>> seen;
@@ -413,7 +425,7 @@ void TestRadixCache::hitAndMissEvents() {
   const std::vector<std::pair<CacheEventType, std::uint32_t>> expected{
       {CacheEventType::Hit, 3}, {CacheEventType::Hit, 2}, {CacheEventType::Miss, 1}};
   QVERIFY(seen == expected);
-  QCOMPARE(name(observer.events.front().type), name(CacheEventType::Insert));   // the split head is new
+  QCOMPARE(name(observer.events.front().type), name(CacheEventType::Insert));  // the split head is new
   QCOMPARE(name(observer.events.back().missReason), name(MissReason::Cold));
 }
 
@@ -471,7 +483,8 @@ void TestRadixCache::randomizedProperties() {
       }
       QCOMPARE(covered, ins.coveredTokens);
       // Freshly stored tokens hit in full (same clock time, nothing can have gone since).
-      if (ins.coveredTokens == t.size()) QCOMPARE(rig.radix.match(t, t.size()).hitTokens, std::uint64_t(t.size()));
+      if (ins.coveredTokens == t.size())
+        QCOMPARE(rig.radix.match(t, t.size()).hitTokens, std::uint64_t(t.size()));
     } else if (kind < 18) {
       const std::uint64_t cap = rng() % 2 ? t.size() : t.size() - 1;
       const RadixCache::Match m = rig.radix.match(t, cap);

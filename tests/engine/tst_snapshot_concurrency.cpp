@@ -2,18 +2,17 @@
 // CacheEngine::snapshot() from other threads while one thread drives the engine: every snapshot a reader
 // sees is internally consistent and its counters never go backwards. Run under ThreadSanitizer
 // (KVLAB_SANITIZE=thread). Synchronisation is atomics and joins only; nothing sleeps.
-#include "core/cache/cache_engine.h"
-#include "core/cache/clock.h"
-#include "core/policies/policy_registry.h"
-
 #include <QtTest>
-
 #include <atomic>
 #include <numeric>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/cache/cache_engine.h"
+#include "core/cache/clock.h"
+#include "core/policies/policy_registry.h"
 
 using namespace kvlab;
 
@@ -44,8 +43,8 @@ std::string checkSnapshot(const CacheSnapshot& s, const CacheSnapshot* previous)
   const CacheCounters& b = s.counters;
   if (s.timeMs < previous->timeMs) return "time went backwards";
   if (s.peakBytes < previous->peakBytes) return "peak went backwards";
-  if (b.inserts < a.inserts || b.lookups < a.lookups || b.hits < a.hits || b.queriedTokens < a.queriedTokens ||
-      b.rejectedInserts < a.rejectedInserts)
+  if (b.inserts < a.inserts || b.lookups < a.lookups || b.hits < a.hits ||
+      b.queriedTokens < a.queriedTokens || b.rejectedInserts < a.rejectedInserts)
     return "a counter went backwards";
   for (std::size_t r = 0; r < b.evictions.size(); ++r)
     if (b.evictions[r] < a.evictions[r]) return "an eviction counter went backwards";
@@ -74,8 +73,8 @@ void TestSnapshotConcurrency::readersSeeConsistentSnapshots_data() {
   const std::vector<std::string> names = policyNames();
   for (std::size_t i = 0; i < names.size(); ++i) {
     const int readers = 1 + int(i % 3);
-    QTest::addRow("%s, %d readers", names[i].c_str(), readers) << QByteArray::fromStdString(names[i]) << readers
-                                                               << 20000;
+    QTest::addRow("%s, %d readers", names[i].c_str(), readers)
+        << QByteArray::fromStdString(names[i]) << readers << 20000;
   }
 }
 
@@ -91,7 +90,7 @@ void TestSnapshotConcurrency::readersSeeConsistentSnapshots() {
   config.pinnedBudgetBytes = kPinnedBudget;
   config.ttlMs = 0;
   config.layers = kLayers;
-  CacheEngine engine(config, clock);   // driven by the writer thread only, between start and join
+  CacheEngine engine(config, clock);  // driven by the writer thread only, between start and join
 
   std::atomic<int> readersStarted{0};
   std::atomic<bool> writerDone{false};
@@ -105,7 +104,7 @@ void TestSnapshotConcurrency::readersSeeConsistentSnapshots() {
       bool havePrevious = false;
       bool last = false;
       do {
-        last = writerDone.load(std::memory_order_acquire);   // one more read after the writer finished
+        last = writerDone.load(std::memory_order_acquire);  // one more read after the writer finished
         CacheSnapshot s = engine.snapshot();
         ++result.snapshots;
         if (result.error.empty()) result.error = checkSnapshot(s, havePrevious ? &previous : nullptr);
@@ -157,8 +156,8 @@ void TestSnapshotConcurrency::readersSeeConsistentSnapshots() {
 
   for (int r = 0; r < readers; ++r) {
     const ReaderResult& result = results[std::size_t(r)];
-    QVERIFY2(result.error.empty(), qPrintable(QStringLiteral("reader %1: %2").arg(r).arg(
-                                       QString::fromStdString(result.error))));
+    QVERIFY2(result.error.empty(),
+             qPrintable(QStringLiteral("reader %1: %2").arg(r).arg(QString::fromStdString(result.error))));
     QVERIFY(result.snapshots >= 1);
   }
   // After the join the last published snapshot is the engine's final state.

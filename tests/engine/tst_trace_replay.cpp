@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Trace replay on small hand-made traces with hand-computed answers (the semantics in the README), and the
 // one-pass LRU miss-ratio curve against one replay per size.
-#include "core/replay/miss_ratio_curve.h"
-#include "core/replay/trace_replayer.h"
-#include "core/workload/input_error.h"
-
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <fstream>
 #include <random>
+
+#include "core/replay/miss_ratio_curve.h"
+#include "core/replay/trace_replayer.h"
+#include "core/util/input_error.h"
 
 using namespace kvlab;
 
@@ -17,7 +16,7 @@ namespace {
 
 struct Expected {
   std::uint64_t promptTokens, hitTokens, blocks, hitBlocks, evictions, expirations;
-  std::array<std::uint64_t, kMissReasonCount> missTokens;   // cold, evicted, expired, orphaned
+  std::array<std::uint64_t, kMissReasonCount> missTokens;  // cold, evicted, expired, orphaned
 };
 
 std::string writeTrace(const QTemporaryDir& dir, const char* name, const std::string& text) {
@@ -54,41 +53,43 @@ void TestTraceReplay::handComputed_data() {
   // r3 [1,4,5]: 1 hit; 4, 5 cold; insert 5 evicts 3, insert 4 evicts 2, touch 1 -> 5 4 1
   // r4 [1,2,3] (10 tokens): 1 hit; 2 evicted (4 tokens), 3 evicted (2 tokens: 8..10);
   //             insert 3 evicts 5, insert 2 evicts 4 -> 3 2 1
-  QTest::newRow("lru capacity") << QStringLiteral(
-      "{\"timestamp\":0,\"input_length\":10,\"output_length\":1,\"hash_ids\":[1,2,3]}\n"
-      "{\"timestamp\":1,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
-      "{\"timestamp\":2,\"input_length\":12,\"output_length\":1,\"hash_ids\":[1,4,5]}\n"
-      "{\"timestamp\":3,\"input_length\":10,\"output_length\":1,\"hash_ids\":[1,2,3]}\n")
-                                << QStringLiteral("lru") << quint64(12) << qint64(0)
-                                << Expected{40, 16, 11, 4, 4, 0, {18, 6, 0, 0}};
+  QTest::newRow("lru capacity")
+      << QStringLiteral(
+             "{\"timestamp\":0,\"input_length\":10,\"output_length\":1,\"hash_ids\":[1,2,3]}\n"
+             "{\"timestamp\":1,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
+             "{\"timestamp\":2,\"input_length\":12,\"output_length\":1,\"hash_ids\":[1,4,5]}\n"
+             "{\"timestamp\":3,\"input_length\":10,\"output_length\":1,\"hash_ids\":[1,2,3]}\n")
+      << QStringLiteral("lru") << quint64(12) << qint64(0) << Expected{40, 16, 11, 4, 4, 0, {18, 6, 0, 0}};
 
   // TTL 1500 ms, unbounded: r2 refreshes both blocks at t=1000; at t=3000 they have idled 2000 ms.
-  QTest::newRow("ttl") << QStringLiteral(
-      "{\"timestamp\":0,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
-      "{\"timestamp\":1000,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
-      "{\"timestamp\":3000,\"input_length\":12,\"output_length\":1,\"hash_ids\":[1,2,3]}\n")
-                       << QStringLiteral("lru") << quint64(1000) << qint64(1500)
-                       << Expected{28, 8, 7, 2, 0, 2, {8 + 4, 0, 8, 0}};
+  QTest::newRow("ttl")
+      << QStringLiteral(
+             "{\"timestamp\":0,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
+             "{\"timestamp\":1000,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
+             "{\"timestamp\":3000,\"input_length\":12,\"output_length\":1,\"hash_ids\":[1,2,3]}\n")
+      << QStringLiteral("lru") << quint64(1000) << qint64(1500)
+      << Expected{28, 8, 7, 2, 0, 2, {8 + 4, 0, 8, 0}};
 
   // FIFO, capacity 2 blocks. Queue (old -> new):
   // r1 [1,2]: insert 2, 1 -> 2 1
   // r2 [3]:   insert 3 evicts 2 -> 1 3
   // r3 [1,2]: 1 hit; 2 evicted; insert 2 evicts 1, then 1 is absent: insert evicts 3 -> 2 1
   // r4 [5,1]: 5 cold; 1 present but unreachable: orphaned; insert 5 evicts 2 -> 1 5
-  QTest::newRow("fifo orphan") << QStringLiteral(
-      "{\"timestamp\":0,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
-      "{\"timestamp\":1,\"input_length\":4,\"output_length\":1,\"hash_ids\":[3]}\n"
-      "{\"timestamp\":2,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
-      "{\"timestamp\":3,\"input_length\":8,\"output_length\":1,\"hash_ids\":[5,1]}\n")
-                               << QStringLiteral("fifo") << quint64(8) << qint64(0)
-                               << Expected{28, 4, 7, 1, 4, 0, {8 + 4 + 4, 4, 0, 4}};
+  QTest::newRow("fifo orphan")
+      << QStringLiteral(
+             "{\"timestamp\":0,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
+             "{\"timestamp\":1,\"input_length\":4,\"output_length\":1,\"hash_ids\":[3]}\n"
+             "{\"timestamp\":2,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
+             "{\"timestamp\":3,\"input_length\":8,\"output_length\":1,\"hash_ids\":[5,1]}\n")
+      << QStringLiteral("fifo") << quint64(8) << qint64(0)
+      << Expected{28, 4, 7, 1, 4, 0, {8 + 4 + 4, 4, 0, 4}};
 
   // hit tokens = min(hit blocks x block size, input_length): a 6-token prompt with two 4-token blocks.
-  QTest::newRow("hit capped by input length") << QStringLiteral(
-      "{\"timestamp\":0,\"input_length\":6,\"output_length\":1,\"hash_ids\":[7,8]}\n"
-      "{\"timestamp\":5,\"input_length\":6,\"output_length\":1,\"hash_ids\":[7,8]}\n")
-                                              << QStringLiteral("lru") << quint64(100) << qint64(0)
-                                              << Expected{12, 6, 4, 2, 0, 0, {6, 0, 0, 0}};
+  QTest::newRow("hit capped by input length")
+      << QStringLiteral(
+             "{\"timestamp\":0,\"input_length\":6,\"output_length\":1,\"hash_ids\":[7,8]}\n"
+             "{\"timestamp\":5,\"input_length\":6,\"output_length\":1,\"hash_ids\":[7,8]}\n")
+      << QStringLiteral("lru") << quint64(100) << qint64(0) << Expected{12, 6, 4, 2, 0, 0, {6, 0, 0, 0}};
 }
 
 void TestTraceReplay::handComputed() {
@@ -110,7 +111,8 @@ void TestTraceReplay::handComputed() {
   QCOMPARE(r.hitBlocks, expected.hitBlocks);
   QCOMPARE(r.evictions, expected.evictions);
   QCOMPARE(r.expirations, expected.expirations);
-  for (int i = 0; i < kMissReasonCount; ++i) QCOMPARE(r.missTokens[std::size_t(i)], expected.missTokens[std::size_t(i)]);
+  for (int i = 0; i < kMissReasonCount; ++i)
+    QCOMPARE(r.missTokens[std::size_t(i)], expected.missTokens[std::size_t(i)]);
   std::uint64_t missed = 0;
   for (const auto m : r.missTokens) missed += m;
   QCOMPARE(missed, r.promptTokens - r.hitTokens);
@@ -118,9 +120,10 @@ void TestTraceReplay::handComputed() {
 
 void TestTraceReplay::malformedLineNamesLineAndField() {
   QTemporaryDir dir;
-  const std::string path = writeTrace(dir, "bad.jsonl",
-                                      "{\"timestamp\":0,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
-                                      "{\"timestamp\":1,\"input_length\":\"x\",\"output_length\":1,\"hash_ids\":[1]}\n");
+  const std::string path =
+      writeTrace(dir, "bad.jsonl",
+                 "{\"timestamp\":0,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
+                 "{\"timestamp\":1,\"input_length\":\"x\",\"output_length\":1,\"hash_ids\":[1]}\n");
   ReplayConfig config;
   config.maxTokens = 1000;
   try {
@@ -135,10 +138,11 @@ void TestTraceReplay::malformedLineNamesLineAndField() {
 
 void TestTraceReplay::skipBadLinesCounts() {
   QTemporaryDir dir;
-  const std::string path = writeTrace(dir, "bad.jsonl",
-                                      "{\"timestamp\":0,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
-                                      "garbage\n"
-                                      "{\"timestamp\":2,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n");
+  const std::string path =
+      writeTrace(dir, "bad.jsonl",
+                 "{\"timestamp\":0,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
+                 "garbage\n"
+                 "{\"timestamp\":2,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n");
   ReplayConfig config;
   config.blockSize = 4;
   config.maxTokens = 1000;
@@ -173,7 +177,8 @@ void TestTraceReplay::lruOnePassEqualsReplay() {
     }
     for (std::uint64_t extra = 1 + rng() % 4; extra > 0; --extra) ids.push_back(nextId++);
     chains.push_back(ids);
-    text += "{\"timestamp\":" + std::to_string(r * 10) + ",\"input_length\":" + std::to_string(ids.size() * 4 - rng() % 3) +
+    text += "{\"timestamp\":" + std::to_string(r * 10) +
+            ",\"input_length\":" + std::to_string(ids.size() * 4 - rng() % 3) +
             ",\"output_length\":1,\"hash_ids\":[";
     for (std::size_t i = 0; i < ids.size(); ++i) text += (i ? "," : "") + std::to_string(ids[i]);
     text += "]}\n";

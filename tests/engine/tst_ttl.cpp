@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 // TTL contracts of CacheEngine on a ManualClock (ms): an entry idle for longer than the TTL never hits,
 // idle == TTL is still valid, a touch refreshes the TTL (without reordering FIFO), 0 = never expire.
+#include <QtTest>
+
 #include "core/cache/cache_engine.h"
 #include "core/cache/clock.h"
 #include "core/policies/policy_registry.h"
-
 #include "enum_names.h"
-
-#include <QtTest>
 
 using namespace kvlab;
 
@@ -79,7 +78,7 @@ void TestTtl::idleBeyondTtlNeverHits() {
       continue;
     }
     QCOMPARE(found, kNoSlot);
-    QCOMPARE(engine.find(key(1)), kNoSlot);                 // and stays gone
+    QCOMPARE(engine.find(key(1)), kNoSlot);  // and stays gone
     QCOMPARE(engine.entryCount(), std::size_t(0));
     QCOMPARE(engine.usedBytes(), Bytes(0));
     QCOMPARE(engine.counters().expirations(), 1u);
@@ -105,13 +104,13 @@ void TestTtl::touchRefreshesTtl() {
   const SlotId slot = engine.insert(key(1), EntryInit{10, 1, kAllLayers});
   clock.setMs(80);
   engine.touch(engine.find(key(1)));
-  clock.setMs(180);                        // 180 since insert, 100 since the touch: valid
+  clock.setMs(180);  // 180 since insert, 100 since the touch: valid
   QCOMPARE(engine.find(key(1)), slot);
   engine.touch(slot);
   clock.setMs(280);
   QCOMPARE(engine.expireNow(), std::size_t(0));
   QCOMPARE(engine.find(key(1)), slot);
-  clock.setMs(281);                        // 101 since the last touch
+  clock.setMs(281);  // 101 since the last touch
   QCOMPARE(engine.expireNow(), std::size_t(1));
   QCOMPARE(engine.find(key(1)), kNoSlot);
   QCOMPARE(name(engine.absentReason(key(1))), name(MissReason::Expired));
@@ -129,18 +128,18 @@ void TestTtl::shorterTtlExpiresAtOnce() {
   clock.setMs(70);
   engine.insert(key(3), EntryInit{10, 1, kAllLayers});
   clock.setMs(100);
-  engine.setTtlMs(30);   // idle 100, 50 expire; idle 30 is exactly at the TTL and stays
+  engine.setTtlMs(30);  // idle 100, 50 expire; idle 30 is exactly at the TTL and stays
   QCOMPARE(engine.counters().expirations(), 2u);
   QCOMPARE(engine.entryCount(), std::size_t(1));
   QVERIFY(engine.find(key(3)) != kNoSlot);
   QCOMPARE(engine.snapshot().ttlMs, TimeMs(30));
-  QCOMPARE(engine.snapshot().entries, 1u);   // published right away, not at the next insert
+  QCOMPARE(engine.snapshot().entries, 1u);  // published right away, not at the next insert
   QCOMPARE(observer.events.size(), std::size_t(5));
-  QCOMPARE(observer.events[3].entryId, 1u);   // oldest first
+  QCOMPARE(observer.events[3].entryId, 1u);  // oldest first
   QCOMPARE(observer.events[4].entryId, 2u);
   for (std::size_t i = 3; i < 5; ++i) QCOMPARE(name(observer.events[i].evictReason), name(EvictReason::Ttl));
 
-  engine.setTtlMs(-5);                          // negative clamps to 0 = never
+  engine.setTtlMs(-5);  // negative clamps to 0 = never
   QCOMPARE(engine.config().ttlMs, TimeMs(0));
   engine.removeObserver(&observer);
 }
@@ -158,7 +157,7 @@ void TestTtl::zeroTtlNeverExpires() {
 
 void TestTtl::touchRefreshesTtlButNotFifoOrder_data() {
   QTest::addColumn<QByteArray>("policy");
-  QTest::addColumn<quint64>("victim");   // evicted by the insert at t=66
+  QTest::addColumn<quint64>("victim");  // evicted by the insert at t=66
   // A(t0) B(t10) C(t20), A touched at t40, B expires at t65 (idle 55 > 50), D inserted at t65 into the
   // freed room, E at t66 needs one eviction: FIFO takes A (inserted first, the touch does not move it),
   // LRU takes C (least recently used: C at 20, A at 40, D at 65).
@@ -179,7 +178,7 @@ void TestTtl::touchRefreshesTtlButNotFifoOrder() {
   clock.setMs(40);
   engine.touch(engine.find(key(1)));
   clock.setMs(65);
-  QVERIFY(engine.find(key(1)) != kNoSlot);   // age 65 > TTL, idle 25: the touch refreshed it
+  QVERIFY(engine.find(key(1)) != kNoSlot);  // age 65 > TTL, idle 25: the touch refreshed it
   QCOMPARE(engine.find(key(2)), kNoSlot);
   QCOMPARE(name(engine.absentReason(key(2))), name(MissReason::Expired));
   QVERIFY(engine.insert(key(4), EntryInit{10, 1, kAllLayers}) != kNoSlot);
@@ -201,7 +200,7 @@ void TestTtl::insertExpiresBeforeEvicting() {
     engine.insert(key(2), EntryInit{10, 1, kAllLayers});
     clock.setMs(5);
     engine.insert(key(3), EntryInit{10, 1, kAllLayers});
-    clock.setMs(11);   // keys 1 and 2 are idle 11 > 10; key 3 idle 6
+    clock.setMs(11);  // keys 1 and 2 are idle 11 > 10; key 3 idle 6
     QVERIFY(engine.insert(key(4), EntryInit{20, 1, kAllLayers}) != kNoSlot);
     QCOMPARE(engine.counters().expirations(), 2u);
     QCOMPARE(engine.counters().capacityEvictions(), 0u);

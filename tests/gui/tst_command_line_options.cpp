@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// kvlab's command line: the cache flags of `kvlab-cli run`, unattended mode, and clear errors naming the flag.
-#include "ui/command_line_options.h"
-
+// kvlab's command line: the cache flags of `kvlab-cli run`, unattended mode, and clear errors naming the
+// flag.
 #include <QTest>
+
+#include "ui/command_line_options.h"
 
 using namespace kvlab;
 
@@ -12,14 +13,31 @@ private Q_SLOTS:
   void initTestCase() { qputenv("KVLAB_SCENARIO_DIR", KVLAB_SCENARIO_DIR); }
 
   void goodValues() {
-    const CommandLineResult r = parseCommandLine(
-        {QStringLiteral("kvlab"), QStringLiteral("--scenario"), QStringLiteral("rag"), QStringLiteral("--device"),
-         QStringLiteral("cpu"), QStringLiteral("--granularity"), QStringLiteral("radix"), QStringLiteral("--block-size"),
-         QStringLiteral("32"), QStringLiteral("--policy"), QStringLiteral("lfu"), QStringLiteral("--max-size"),
-         QStringLiteral("256MiB"), QStringLiteral("--ttl"), QStringLiteral("30s"), QStringLiteral("--model"),
-         QStringLiteral("small"), QStringLiteral("--seed"), QStringLiteral("9"), QStringLiteral("--autorun"),
-         QStringLiteral("--export-report"), QStringLiteral("r.pdf"), QStringLiteral("--screenshot"),
-         QStringLiteral("s.png"), QStringLiteral("--quit-when-done")});
+    const CommandLineResult r = parseCommandLine({QStringLiteral("kvlab"),
+                                                  QStringLiteral("--scenario"),
+                                                  QStringLiteral("rag"),
+                                                  QStringLiteral("--device"),
+                                                  QStringLiteral("cpu"),
+                                                  QStringLiteral("--granularity"),
+                                                  QStringLiteral("radix"),
+                                                  QStringLiteral("--block-size"),
+                                                  QStringLiteral("32"),
+                                                  QStringLiteral("--policy"),
+                                                  QStringLiteral("lfu"),
+                                                  QStringLiteral("--max-size"),
+                                                  QStringLiteral("256MiB"),
+                                                  QStringLiteral("--ttl"),
+                                                  QStringLiteral("30s"),
+                                                  QStringLiteral("--model"),
+                                                  QStringLiteral("small"),
+                                                  QStringLiteral("--seed"),
+                                                  QStringLiteral("9"),
+                                                  QStringLiteral("--autorun"),
+                                                  QStringLiteral("--export-report"),
+                                                  QStringLiteral("r.pdf"),
+                                                  QStringLiteral("--screenshot"),
+                                                  QStringLiteral("s.png"),
+                                                  QStringLiteral("--quit-when-done")});
     QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
     const CommandLineOptions& o = r.options;
     QVERIFY(o.run.has_value());
@@ -46,18 +64,30 @@ private Q_SLOTS:
   void badValues_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("flag");
-    QTest::newRow("size") << QStringList{QStringLiteral("--max-size"), QStringLiteral("lots")} << QStringLiteral("--max-size");
-    QTest::newRow("zero size") << QStringList{QStringLiteral("--max-size"), QStringLiteral("0")} << QStringLiteral("--max-size");
-    QTest::newRow("ttl") << QStringList{QStringLiteral("--ttl"), QStringLiteral("soon")} << QStringLiteral("--ttl");
-    QTest::newRow("device") << QStringList{QStringLiteral("--device"), QStringLiteral("tpu")} << QStringLiteral("--device");
-    QTest::newRow("granularity") << QStringList{QStringLiteral("--granularity"), QStringLiteral("page")} << QStringLiteral("--granularity");
-    QTest::newRow("block size") << QStringList{QStringLiteral("--block-size"), QStringLiteral("0")} << QStringLiteral("--block-size");
-    QTest::newRow("policy") << QStringList{QStringLiteral("--policy"), QStringLiteral("random")} << QStringLiteral("--policy");
-    QTest::newRow("model") << QStringList{QStringLiteral("--model"), QStringLiteral("gpt-5")} << QStringLiteral("--model");
-    QTest::newRow("seed") << QStringList{QStringLiteral("--seed"), QStringLiteral("-1")} << QStringLiteral("--seed");
-    QTest::newRow("scenario") << QStringList{QStringLiteral("--scenario"), QStringLiteral("no-such-scenario")} << QStringLiteral("--scenario");
-    QTest::newRow("quit without autorun") << QStringList{QStringLiteral("--quit-when-done")} << QStringLiteral("--quit-when-done");
-    QTest::newRow("unknown flag") << QStringList{QStringLiteral("--max-sise"), QStringLiteral("1GiB")} << QStringLiteral("max-sise");
+    QTest::newRow("size") << QStringList{QStringLiteral("--max-size"), QStringLiteral("lots")}
+                          << QStringLiteral("--max-size");
+    QTest::newRow("zero size") << QStringList{QStringLiteral("--max-size"), QStringLiteral("0")}
+                               << QStringLiteral("--max-size");
+    QTest::newRow("ttl") << QStringList{QStringLiteral("--ttl"), QStringLiteral("soon")}
+                         << QStringLiteral("--ttl");
+    QTest::newRow("device") << QStringList{QStringLiteral("--device"), QStringLiteral("tpu")}
+                            << QStringLiteral("--device");
+    QTest::newRow("granularity") << QStringList{QStringLiteral("--granularity"), QStringLiteral("page")}
+                                 << QStringLiteral("--granularity");
+    QTest::newRow("block size") << QStringList{QStringLiteral("--block-size"), QStringLiteral("0")}
+                                << QStringLiteral("--block-size");
+    QTest::newRow("policy") << QStringList{QStringLiteral("--policy"), QStringLiteral("random")}
+                            << QStringLiteral("--policy");
+    QTest::newRow("model") << QStringList{QStringLiteral("--model"), QStringLiteral("gpt-5")}
+                           << QStringLiteral("--model");
+    QTest::newRow("seed") << QStringList{QStringLiteral("--seed"), QStringLiteral("-1")}
+                          << QStringLiteral("--seed");
+    QTest::newRow("scenario") << QStringList{QStringLiteral("--scenario"), QStringLiteral("no-such-scenario")}
+                              << QStringLiteral("--scenario");
+    QTest::newRow("quit without autorun")
+        << QStringList{QStringLiteral("--quit-when-done")} << QStringLiteral("--quit-when-done");
+    QTest::newRow("unknown flag") << QStringList{QStringLiteral("--max-sise"), QStringLiteral("1GiB")}
+                                  << QStringLiteral("max-sise");
   }
   void badValues() {
     QFETCH(QStringList, args);

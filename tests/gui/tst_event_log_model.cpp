@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // EventLogModel (bounded ring buffer of cache events) and EventLogFilter (type / layer), both under
 // QAbstractItemModelTester while rows are appended past the capacity.
-#include "ui/event_log_filter.h"
-#include "ui/event_log_model.h"
-
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTest>
+
+#include "ui/event_log_filter.h"
+#include "ui/event_log_model.h"
 
 using namespace kvlab;
 
@@ -75,7 +75,7 @@ private Q_SLOTS:
     QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.append(makeEvents(30, 1));
     filter.setLayerFilter(kAllLayers);
-    QCOMPARE(filter.rowCount(), 6);   // i % 5 == 0
+    QCOMPARE(filter.rowCount(), 6);  // i % 5 == 0
     filter.setLayerFilter(1);
     // Layer 1 rows plus the all-layer rows, which hold layer 1 too.
     int expected = 0;
@@ -95,7 +95,7 @@ private Q_SLOTS:
     model.append(makeEvents(3, 4));
     QCOMPARE(removed.count(), 1);
     QCOMPARE(removed.at(0).at(1).toInt(), 0);
-    QCOMPARE(removed.at(0).at(2).toInt(), 1);   // the two oldest rows
+    QCOMPARE(removed.at(0).at(2).toInt(), 1);  // the two oldest rows
     QCOMPARE(inserted.count(), 2);
   }
 };

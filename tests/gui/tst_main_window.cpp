@@ -3,17 +3,6 @@
 // max-size slider moved during a (paused) run evicts with reason "policy change" and brings occupancy under
 // the new limit, exports write non-empty files, settings persist, Stop cancels, runs stay for comparison.
 // Synchronisation only through signals (QSignalSpy::wait, QTRY_*): no sleeps, no timing asserts.
-#include "core/workload/units.h"
-#include "ui/chart_panel.h"
-#include "ui/control_panel.h"
-#include "ui/event_log_filter.h"
-#include "ui/event_log_model.h"
-#include "ui/event_log_panel.h"
-#include "ui/main_window.h"
-#include "ui/report_exporter.h"
-#include "ui/run_controller.h"
-#include "ui/run_history.h"
-
 #include <QComboBox>
 #include <QFile>
 #include <QPushButton>
@@ -27,6 +16,17 @@
 #include <QtCharts/QBarSet>
 #include <QtCharts/QChart>
 #include <QtCharts/QLineSeries>
+
+#include "core/util/units.h"
+#include "ui/chart_panel.h"
+#include "ui/control_panel.h"
+#include "ui/event_log_filter.h"
+#include "ui/event_log_model.h"
+#include "ui/event_log_panel.h"
+#include "ui/main_window.h"
+#include "ui/report_exporter.h"
+#include "ui/run_controller.h"
+#include "ui/run_history.h"
 
 using namespace kvlab;
 
@@ -54,7 +54,9 @@ void useFixture(MainWindow& w) {
   w.controlPanel()->applySettings(s);
 }
 
-QPushButton* button(const MainWindow& w, const char* name) { return w.findChild<QPushButton*>(QLatin1String(name)); }
+QPushButton* button(const MainWindow& w, const char* name) {
+  return w.findChild<QPushButton*>(QLatin1String(name));
+}
 }  // namespace
 
 class TestMainWindow : public QObject {
@@ -87,7 +89,8 @@ private Q_SLOTS:
     QVERIFY(lineSeries(w, QStringLiteral("memoryUsed"))->count() >= kFixtureRequests);
     QCOMPARE(lineSeries(w, QStringLiteral("ttftCached"))->count(), kFixtureRequests);
     QVERIFY(lineSeries(w, QStringLiteral("speedupCumulative"))->count() > 0);
-    auto* bytes = chartNamed(w, QStringLiteral("layer-occupancy"))->findChild<QBarSet*>(QStringLiteral("layerBytes"));
+    auto* bytes =
+        chartNamed(w, QStringLiteral("layer-occupancy"))->findChild<QBarSet*>(QStringLiteral("layerBytes"));
     if (!bytes) {
       for (QAbstractSeries* s : chartNamed(w, QStringLiteral("layer-occupancy"))->chart()->series())
         for (QBarSet* set : s->findChildren<QBarSet*>())
@@ -119,14 +122,15 @@ private Q_SLOTS:
     QVERIFY2(run->cache.usedBytes > newMax, "the fixture must fill more than the slider's minimum");
     QCOMPARE(run->cache.counters.evictions[std::size_t(EvictReason::PolicyChange)], 0u);
 
-    slider->setValue(0);   // as a user's keyboard/drag end would: valueChanged with the slider not held
+    slider->setValue(0);  // as a user's keyboard/drag end would: valueChanged with the slider not held
     QCOMPARE(w.history()->current()->live.capacityBytes, newMax);
 
     // Resume with the Pause/Resume button; the runner applies the new max before the next request.
     QCOMPARE(button(w, "pauseButton")->text(), QStringLiteral("Resume"));
     QTest::mouseClick(button(w, "pauseButton"), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(w.history()->current()->live.counters.evictions[std::size_t(EvictReason::PolicyChange)] > 0,
-                             kRunTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.history()->current()->live.counters.evictions[std::size_t(EvictReason::PolicyChange)] > 0,
+        kRunTimeoutMs);
     QVERIFY(ended.wait(kRunTimeoutMs) || ended.count() > 0);
     run = w.history()->current();
     QVERIFY(run->summary);
@@ -149,7 +153,8 @@ private Q_SLOTS:
     filter->setTypeFilter(CacheEventType::Eviction);
     bool sawPolicyChange = false;
     for (int r = 0; r < filter->rowCount(); ++r)
-      sawPolicyChange |= filter->index(r, EventLogModel::Reason).data().toString() == QLatin1String("policy change");
+      sawPolicyChange |=
+          filter->index(r, EventLogModel::Reason).data().toString() == QLatin1String("policy change");
     QVERIFY(sawPolicyChange);
   }
 
@@ -189,7 +194,8 @@ private Q_SLOTS:
       useFixture(a);
       a.findChild<QComboBox*>(QStringLiteral("granularityCombo"))->setCurrentText(QStringLiteral("radix"));
       a.findChild<QComboBox*>(QStringLiteral("policyCombo"))->setCurrentIndex(1);
-      a.findChild<QSlider*>(QStringLiteral("maxSizeSlider"))->setValue(ControlPanel::bytesToSlider(Bytes(256) << 20));
+      a.findChild<QSlider*>(QStringLiteral("maxSizeSlider"))
+          ->setValue(ControlPanel::bytesToSlider(Bytes(256) << 20));
       a.findChild<QSlider*>(QStringLiteral("ttlSlider"))->setValue(ControlPanel::ttlToSlider(30000));
       a.findChild<QSpinBox*>(QStringLiteral("seedSpin"))->setValue(11);
       a.resize(1150, 800);
@@ -245,7 +251,8 @@ private Q_SLOTS:
   void sliderScales() {
     QFETCH(qulonglong, bytes);
     const Bytes back = ControlPanel::sliderToBytes(ControlPanel::bytesToSlider(bytes));
-    QVERIFY2(std::abs(double(back) / double(bytes) - 1.0) < 0.005, qPrintable(QString::fromStdString(formatBytes(back))));
+    QVERIFY2(std::abs(double(back) / double(bytes) - 1.0) < 0.005,
+             qPrintable(QString::fromStdString(formatBytes(back))));
     QCOMPARE(ControlPanel::sliderToTtl(0), TimeMs(0));
     QCOMPARE(ControlPanel::ttlToSlider(0), 0);
     QCOMPARE(ControlPanel::sliderToTtl(ControlPanel::kTtlSteps), TimeMs(2 * 3600 * 1000));

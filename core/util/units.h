@@ -42,4 +42,4 @@ std::string formatBytes(uint64_t bytes);
 // "0 ms", "250 ms", "1.50 s", "2.50 min", "3.00 h"; negative values get a leading '-'.
 std::string formatDurationMs(int64_t ms);
 
-} // namespace kvlab
+}  // namespace kvlab

@@ -10,13 +10,14 @@ namespace kvlab {
 
 class AtomicFile {
 public:
-  explicit AtomicFile(std::string path);   // throws std::runtime_error naming the path if it cannot open
+  explicit AtomicFile(std::string path);  // throws std::runtime_error naming the path if it cannot open
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
   std::ofstream& stream() { return m_stream; }
-  void commit();                            // flush, close, rename; throws on a write error
+  void commit();  // flush, close, rename; throws on a write error
   const std::string& path() const { return m_path; }
+
 private:
   std::string m_path;
   std::string m_tempPath;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/workload/atomic_file.h"
+#include "core/util/atomic_file.h"
 
 #include <cstdio>
 #include <stdexcept>
