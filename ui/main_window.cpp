@@ -14,6 +14,7 @@
 #include <QMessageBox>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <cstdio>
@@ -67,7 +68,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   grid->addWidget(requestBox, 2, 1);
   for (int r = 0; r < 3; ++r) grid->setRowStretch(r, 1);
   for (int c = 0; c < 2; ++c) grid->setColumnStretch(c, 1);
-  setCentralWidget(central);
+  // Pages: the live view first; other modes (Tune, Serving, Fleet…) are one addPage() line each.
+  m_pages = new QTabWidget;
+  m_pages->setObjectName(QStringLiteral("pages"));
+  m_pages->setDocumentMode(true);
+  m_pages->addTab(central, tr("Live"));
+  setCentralWidget(m_pages);
 
   // Docks: controls and the event log on the left.
   m_controls = new ControlPanel(m_controller);

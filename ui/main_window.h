@@ -9,6 +9,7 @@
 #include <memory>
 
 class QAction;
+class QTabWidget;
 
 namespace kvlab {
 
@@ -33,6 +34,8 @@ public:
   EventLogPanel* eventLog() const { return m_eventLog; }
   const QList<ChartPanel*>& charts() const { return m_charts; }
   const ReportExporter& exporter() const { return *m_exporter; }
+  // The central tab widget: "Live" is page 0; each further mode is one page class added here.
+  QTabWidget* pages() const { return m_pages; }
 
   // Unattended use: errors go to stderr instead of message boxes.
   void setInteractive(bool interactive) { m_interactive = interactive; }
@@ -58,6 +61,7 @@ private:
   RequestView* m_request = nullptr;
   EventLogPanel* m_eventLog = nullptr;
   RunStatusBar* m_status = nullptr;
+  QTabWidget* m_pages = nullptr;
   QList<ChartPanel*> m_charts;
   std::unique_ptr<ReportExporter> m_exporter;
   QAction* m_explanations = nullptr;

@@ -20,7 +20,8 @@ namespace kvlab {
 
 struct CacheConfig {
   Bytes capacityBytes = Bytes(1) << 30;  // max size; never exceeded once insert() returns
-  TimeMs ttlMs = 0;                      // idle time after which an entry expires; 0 = never
+  TimeMs ttlMs = 0;                      // time after which an entry expires (see ttlMode); 0 = never
+  TtlMode ttlMode = TtlMode::Idle;       // what ttlMs measures: idle time or age since insertion
   std::string policy = "lru";            // a name from policyRegistry()
   Bytes pinnedBudgetBytes = 0;           // at most this many bytes may be pinned (counted inside capacity)
   int layers = 1;                        // model layers, for per-layer occupancy

@@ -34,6 +34,10 @@ enum class MissReason : std::uint8_t {
 };
 inline constexpr int kMissReasonCount = 4;
 
+// What the TTL measures. Idle: time since the entry was last used (refreshed by every hit). Age: time since
+// it was inserted (a dict-with-timestamps cache, like the original SimpleKVCache; hits do not refresh it).
+enum class TtlMode : std::uint8_t { Idle, Age };
+
 enum class EvictReason : std::uint8_t {
   Capacity,      // an insert needed room
   Ttl,           // untouched for longer than the TTL
