@@ -30,13 +30,16 @@ void RunRecorder::writeRequestsCsv(const std::string& path, const std::vector<Re
   AtomicFile file(path);
   auto& out = file.stream();
   out << "index,session,arrival_ms,prompt_tokens,hit_tokens,computed_tokens,ttft_cached_ms,ttft_uncached_ms,"
-         "lookup_ms,store_ms,flops_cached,flops_uncached,evictions,max_abs_logit_diff,simulated\n";
+         "lookup_ms,store_ms,flops_cached,flops_uncached,evictions,max_abs_logit_diff,simulated,output_"
+         "tokens,"
+         "tpot_ms\n";
   out << std::setprecision(10);
   for (const RequestRecord& r : records) {
     out << r.index << ",\"" << r.session << "\"," << r.arrivalMs << ',' << r.promptTokens << ','
         << r.hitTokens << ',' << r.computedTokens << ',' << r.ttftCachedMs << ',' << r.ttftUncachedMs << ','
         << r.lookupMs << ',' << r.storeMs << ',' << r.flopsCached << ',' << r.flopsUncached << ','
-        << r.evictions << ',' << r.maxAbsLogitDiff << ',' << (r.simulated ? 1 : 0) << '\n';
+        << r.evictions << ',' << r.maxAbsLogitDiff << ',' << (r.simulated ? 1 : 0) << ',' << r.outputTokens
+        << ',' << r.tpotMs << '\n';
   }
   file.commit();
 }
@@ -62,9 +65,32 @@ void RunRecorder::writeAll(const std::string& directory) const {
   writeFileAtomically((dir / "summary.json").string(), summaryJson(m_info, m_summary) + "\n");
 }
 
+namespace {
+
+// A measured figure, or null when the run did not measure it (`measured` false).
+nlohmann::ordered_json orNull(bool measured, double value) {
+  return measured ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
+
+}  // namespace
+
 std::string summaryJson(const RunInfo& info, const RunSummary& s) {
-  nlohmann::ordered_json j;
+  using nlohmann::ordered_json;
+  // Fields a mode does not measure are null: trace replays measure no time at all (their TTFTs are a cost
+  // model), runs without the baseline no uncached time, speedup or logit difference.
+  const bool measuredTtft = !info.simulated && s.requests > 0;
+  const bool measuredUncached = measuredTtft && s.speedup > 0;
+  ordered_json j;
   j["scenario"] = info.scenarioName;
+  j["scenario_kind"] = info.scenarioKind;
+  j["scenario_seed"] = info.simulated ? ordered_json(nullptr) : ordered_json(info.scenarioSeed);
+  j["scenario_sha256"] =
+      info.scenarioSha256.empty() ? ordered_json(nullptr) : ordered_json(info.scenarioSha256);
+  j["git_revision"] = info.gitRevision.empty() ? "unknown" : info.gitRevision;
+  j["kvlab_version"] = info.kvlabVersion;
+  j["torch_version"] = info.torchVersion;
+  j["blas"] = info.blas;
+  j["compute_threads"] = info.computeThreads;
   j["requests"] = s.requests;
   j["device"] = s.device;
   j["storage_device"] = info.storageDevice;
@@ -74,17 +100,42 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["policy"] = info.policy;
   j["max_bytes"] = info.maxBytes;
   j["ttl_ms"] = info.ttlMs;
+  j["ttl_mode"] = info.ttlMode == TtlMode::Age ? "age" : "idle";
+  j["pin_budget_bytes"] = info.pinnedBudgetBytes;
+  j["baseline"] = info.baseline;
   j["simulated"] = info.simulated;
+  j["matmul_gflops"] = s.matmulGflops > 0 ? ordered_json(s.matmulGflops) : ordered_json(nullptr);
   j["token_hit_rate"] = s.tokenHitRate;
-  j["speedup"] = s.speedup;
+  j["speedup"] = orNull(measuredUncached, s.speedup);
+  j["speedup_ci95"] = measuredUncached && s.speedupCi95[1] > 0
+                          ? ordered_json::array({s.speedupCi95[0], s.speedupCi95[1]})
+                          : ordered_json(nullptr);
   j["ideal_speedup"] = s.idealSpeedup;
-  j["measured_over_ideal"] = s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0;
-  j["ttft_ms_cached_mean"] = s.ttftMsCachedMean;
-  j["ttft_ms_uncached_mean"] = s.ttftMsUncachedMean;
-  j["max_abs_logit_diff"] = s.maxAbsLogitDiff;
+  j["measured_over_ideal"] =
+      orNull(measuredUncached && s.idealSpeedup > 0, s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0);
+  j["ttft_ms_cached_mean"] = orNull(measuredTtft, s.ttftMsCachedMean);
+  j["ttft_ms_cached_median"] = orNull(measuredTtft, s.ttftMsCachedMedian);
+  j["ttft_ms_cached_p90"] = orNull(measuredTtft, s.ttftMsCachedP90);
+  const bool uncachedTimes = measuredTtft && s.ttftMsUncachedMean > 0;
+  j["ttft_ms_uncached_mean"] = orNull(uncachedTimes, s.ttftMsUncachedMean);
+  j["ttft_ms_uncached_median"] = orNull(uncachedTimes, s.ttftMsUncachedMedian);
+  j["ttft_ms_uncached_p90"] = orNull(uncachedTimes, s.ttftMsUncachedP90);
+  j["max_abs_logit_diff"] = orNull(!info.simulated && s.maxAbsLogitDiff >= 0, s.maxAbsLogitDiff);
+  j["output_tokens"] = info.simulated ? ordered_json(nullptr) : ordered_json(s.outputTokens);
+  j["tpot_ms_mean"] = orNull(!info.simulated && s.tpotMsMean > 0, s.tpotMsMean);
+  if (s.decode) {
+    const DecodeComparison& d = *s.decode;
+    j["decode_speedup"] = orNull(d.speedup > 0, d.speedup);
+    j["decode_max_abs_logit_diff"] = d.maxAbsLogitDiff;
+    j["decode_tokens_identical"] = d.tokensIdentical;
+    j["decode_total_ms_cached"] = d.totalMsCached;
+    j["decode_total_ms_uncached"] = d.totalMsUncached;
+    j["decode_step_ms_cached"] = d.stepMsCached;
+    j["decode_step_ms_uncached"] = d.stepMsUncached;
+  }
   j["evictions"] = s.evictions;
   j["expirations"] = s.expirations;
-  nlohmann::ordered_json miss;
+  ordered_json miss;
   for (int r = 0; r < kMissReasonCount; ++r)
     miss[std::string(toString(MissReason(r)))] = s.cache.counters.missTokens[std::size_t(r)];
   j["miss_breakdown"] = miss;
@@ -92,9 +143,6 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["bytes_to_compute"] = s.cache.counters.bytesToCompute;
   j["bytes_to_storage"] = s.cache.counters.bytesToStorage;
   j["elapsed_s"] = s.elapsedS;
-  j["blas"] = info.blas;
-  j["compute_threads"] = info.computeThreads;
-  j["torch_version"] = info.torchVersion;
   j["cancelled"] = s.cancelled;
   if (!s.error.empty()) j["error"] = s.error;
   return j.dump(2);
