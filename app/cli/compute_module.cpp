@@ -98,8 +98,9 @@ void printRunReport(const RunRecorder& rec) {
     std::printf(
         "  decode              %u prompt + %zu output tokens: %.0f ms with the K/V cache, %.0f ms without\n",
         d.promptTokens, d.stepMsCached.size(), d.totalMsCached, d.totalMsUncached);
-    std::printf("  decode speedup      %.2fx; tokens %s, max |logit diff| %.3g\n", d.speedup,
-                d.tokensIdentical ? "identical" : "DIFFER", d.maxAbsLogitDiff);
+    std::printf(
+        "  decode speedup      %.2fx measured, %.2fx ideal (FLOPs); tokens %s, max |logit diff| %.3g\n",
+        d.speedup, d.idealSpeedup, d.tokensIdentical ? "identical" : "DIFFER", d.maxAbsLogitDiff);
   }
   if (!i.simulated && s.maxAbsLogitDiff >= 0)
     std::printf("  max |logit diff|    %.3g (cached vs uncached, last position)\n", s.maxAbsLogitDiff);

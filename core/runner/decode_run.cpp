@@ -163,6 +163,14 @@ RunSummary runDecode(const RunSettings& settings, const ScenarioSpec& specIn, Ru
   d.totalMsCached = std::accumulate(d.stepMsCached.begin(), d.stepMsCached.end(), 0.0);
   d.totalMsUncached = std::accumulate(d.stepMsUncached.begin(), d.stepMsUncached.end(), 0.0);
   d.speedup = d.totalMsCached > 0 ? d.totalMsUncached / d.totalMsCached : 0;
+  double flopsCached = 0, flopsUncached = 0;
+  for (std::size_t i = 0; i < d.stepMsCached.size(); ++i) {
+    // Step i sees the prompt and i generated tokens; with the cache it computes only the newest of them.
+    const auto length = std::int64_t(d.promptTokens + i);
+    flopsUncached += prefillFlops(model, length, 0);
+    flopsCached += prefillFlops(model, length, i == 0 ? 0 : length - 1);
+  }
+  d.idealSpeedup = flopsCached > 0 ? flopsUncached / flopsCached : 0;
   if (summary.error.empty() && !d.tokensIdentical)
     summary.error = "decode check failed: the greedy tokens with and without the K/V cache differ";
   if (summary.error.empty() && d.maxAbsLogitDiff > kDecodeLogitTolerance) {

@@ -105,12 +105,12 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["baseline"] = info.baseline;
   j["simulated"] = info.simulated;
   j["matmul_gflops"] = s.matmulGflops > 0 ? ordered_json(s.matmulGflops) : ordered_json(nullptr);
-  j["token_hit_rate"] = s.tokenHitRate;
+  j["token_hit_rate"] = orNull(!s.decode, s.tokenHitRate);  // decode uses no shared prefix cache
   j["speedup"] = orNull(measuredUncached, s.speedup);
   j["speedup_ci95"] = measuredUncached && s.speedupCi95[1] > 0
                           ? ordered_json::array({s.speedupCi95[0], s.speedupCi95[1]})
                           : ordered_json(nullptr);
-  j["ideal_speedup"] = s.idealSpeedup;
+  j["ideal_speedup"] = orNull(s.idealSpeedup > 0, s.idealSpeedup);
   j["measured_over_ideal"] =
       orNull(measuredUncached && s.idealSpeedup > 0, s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0);
   j["ttft_ms_cached_mean"] = orNull(measuredTtft, s.ttftMsCachedMean);
@@ -126,6 +126,7 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   if (s.decode) {
     const DecodeComparison& d = *s.decode;
     j["decode_speedup"] = orNull(d.speedup > 0, d.speedup);
+    j["decode_ideal_speedup"] = orNull(d.idealSpeedup > 0, d.idealSpeedup);
     j["decode_max_abs_logit_diff"] = d.maxAbsLogitDiff;
     j["decode_tokens_identical"] = d.tokensIdentical;
     j["decode_total_ms_cached"] = d.totalMsCached;

@@ -148,7 +148,7 @@ Reference referenceForward(const ModelConfig& c, const LlamaReferenceWeights& w,
 }
 
 std::vector<int32_t> randomTokens(int count, uint32_t seed) {
-  std::vector<int32_t> tokens(size_t(count));
+  std::vector<int32_t> tokens(static_cast<size_t>(count));
   uint32_t state = seed * 2654435761u + 1u;
   for (int32_t& t : tokens) {
     state = state * 1664525u + 1013904223u;
