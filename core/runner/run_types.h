@@ -110,6 +110,7 @@ struct DecodeComparison {
   double totalMsCached = 0;
   double totalMsUncached = 0;
   double speedup = 0;                // totalMsUncached / totalMsCached
+  double idealSpeedup = 0;           // the same ratio in model FLOPs (prefillFlops of each step both ways)
   double maxAbsLogitDiff = 0;        // over every step's logits, cached vs uncached
   bool tokensIdentical = false;      // the greedy tokens of both runs are the same
   std::vector<std::int32_t> tokens;  // generated with the cache (byte tokenizer ids)
