@@ -304,6 +304,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
       TraceReadOptions options;
       options.skipBadLines = t->skipBadLines;
       requests = readWholeTrace(t->input, options);
+      if (requests.empty()) throw InputError(t->input, 0, "", "contains no requests");
     } else {
       const ScenarioSpec spec = loadScenarioFile(resolveScenario(t->input, scenarioDir()));
       config.blockSize = t->blockSize.empty()
