@@ -152,6 +152,7 @@ ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
   j["steps"] = s.steps;
   j["evictions"] = s.evictions;
   j["recomputed_tokens"] = s.recomputedTokens;
+  j["recompute_hit_tokens"] = s.recomputeHitTokens;
   j["wall_s"] = run.result.wallS;  // measured: simulation time on this machine
   return j;
 }
@@ -163,7 +164,7 @@ void writeRequestsCsv(const std::string& path, const RunOutcome& run, const Serv
     << (run.spec.prefixCache ? "on" : "off") << "; times are simulated, not measured\n";
   o << "request,arrival_s,input_tokens,output_tokens,status,hit_tokens,ttft_ms,tpot_ms,latency_ms,"
        "preemptions,"
-       "recomputed_tokens,reject_reason\n";
+       "recomputed_tokens,recompute_hit_tokens,reject_reason\n";
   char buf[512];
   for (const ServingRequestResult& r : run.result.requests) {
     const bool done = r.completed;
@@ -182,7 +183,8 @@ void writeRequestsCsv(const std::string& path, const RunOutcome& run, const Serv
     } else {
       o << ",,,";
     }
-    o << r.preemptions << ',' << r.recomputedTokens << ",\"" << r.rejectReason << "\"\n";
+    o << r.preemptions << ',' << r.recomputedTokens << ',' << r.recomputeHitTokens << ",\"" << r.rejectReason
+      << "\"\n";
   }
   file.commit();
 }

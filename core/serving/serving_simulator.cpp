@@ -173,6 +173,8 @@ void Run::admitWaiting(std::uint32_t& budget) {
     if (!s.admittedOnce) {
       s.admittedOnce = true;
       m_result.requests[id].hitTokens = cachedTokens;
+    } else {
+      m_result.requests[id].recomputeHitTokens += cachedTokens;
     }
     m_waiting.pop_front();
     m_running.push_back(id);
@@ -315,6 +317,7 @@ ServingResult Run::go() {
     sum.hitTokens += r.hitTokens;
     sum.outputTokens += std::max<std::uint32_t>(1, r.outputTokens);
     sum.recomputedTokens += r.recomputedTokens;
+    sum.recomputeHitTokens += r.recomputeHitTokens;
     sum.simDurationS = std::max(sum.simDurationS, r.finishS);
   }
   sum.ttftMsP50 = nearestRankPercentile(ttft, 50);

@@ -35,9 +35,10 @@ struct ServingRequestResult {
   std::string rejectReason;     // non-empty iff rejected (never admitted)
   std::uint32_t hitTokens = 0;  // prompt tokens served from the prefix cache at its first admission
   std::uint32_t preemptions = 0;
-  std::uint64_t recomputedTokens = 0;  // tokens computed again after preemptions
-  double firstTokenS = 0;              // end of the step that produced the first token
-  double finishS = 0;                  // end of the step that produced the last token
+  std::uint64_t recomputedTokens = 0;    // computed tokens whose K/V preemptions discarded
+  std::uint64_t recomputeHitTokens = 0;  // of those, served from the prefix cache on re-admission
+  double firstTokenS = 0;                // end of the step that produced the first token
+  double finishS = 0;                    // end of the step that produced the last token
   double ttftMs() const { return (firstTokenS - arrivalS) * 1e3; }
   double latencyMs() const { return (finishS - arrivalS) * 1e3; }
   // Mean time per output token after the first; < 0 when only one token was produced (no TPOT).
@@ -73,6 +74,7 @@ struct ServingSummary {
   std::uint64_t outputTokens = 0;
   std::uint64_t preemptions = 0;
   std::uint64_t recomputedTokens = 0;
+  std::uint64_t recomputeHitTokens = 0;
   std::uint64_t evictions = 0;  // cached-free blocks reallocated
   std::uint32_t poolBlocks = 0;
   std::uint32_t poolPeakBlocks = 0;  // most blocks held by running sequences at once

@@ -133,6 +133,17 @@ void TestServingScheduler::preemptionAndRecompute() {
   QCOMPARE(s.poolPeakBlocks, 4u);
   QVERIFY(std::abs(s.meanInSystem - 14.0 / 9.0) < 1e-9);
   QVERIFY(std::abs(s.meanWaiting - 4.0 / 9.0) < 1e-9);
+
+  // Same with the prefix cache and r1's one full prompt block hashed (id 5): at the preemption that block
+  // becomes cached-free and nothing reallocates it (r0 needs no new block after step 2), so r1's recompute
+  // hits its own 4 prompt tokens and computes 1. Admission needs the hit block (cached-free) plus 1 new:
+  // 2 > 1 free until r0 finishes, so the times are as above; 4 recompute-hit tokens, 0 first-admission hits.
+  const ServingResult cached =
+      ServingSimulator(unitStepConfig(4, 4, 100)).run({request(0, 8, 5, {1, 2}), request(0, 4, 5, {5})});
+  compareRequest(cached.requests[0], {1, 5, 1, 0, 0});
+  compareRequest(cached.requests[1], {1, 9, 2, 0, 1});
+  QCOMPARE(cached.requests[1].recomputeHitTokens, std::uint64_t(4));
+  QCOMPARE(cached.summary.recomputeHitTokens, std::uint64_t(4));
 }
 
 void TestServingScheduler::prefixHitWhileSharing() {
