@@ -204,6 +204,7 @@ void ServingPage::buildCharts(QWidget* area) {
   m_queueChart = newChart(tr("Queue and running batch"), area, grid, 0, 0);
   m_queueX = axis(m_queueChart, Qt::AlignBottom, time);
   m_queueY = axis(m_queueChart, Qt::AlignLeft, tr("requests"));
+  m_queueY->setLabelFormat(QStringLiteral("%.0f"));
   m_preemptY = axis(m_queueChart, Qt::AlignRight, tr("preemptions per interval"));
   m_waiting = line(m_queueChart, tr("waiting"), ChartPalette::maxSize(), m_queueX, m_queueY);
   m_runningSeries = line(m_queueChart, tr("running"), ChartPalette::used(), m_queueX, m_queueY);
@@ -218,6 +219,7 @@ void ServingPage::buildCharts(QWidget* area) {
   m_poolChart = newChart(tr("KV pool: running / cached-free / free blocks"), area, grid, 0, 1);
   m_poolX = axis(m_poolChart, Qt::AlignBottom, time);
   m_poolY = axis(m_poolChart, Qt::AlignLeft, tr("blocks"));
+  m_poolY->setLabelFormat(QStringLiteral("%.0f"));
   m_poolZero = new QLineSeries(this);
   m_poolUsed = new QLineSeries(this);
   m_poolCached = new QLineSeries(this);
