@@ -27,6 +27,8 @@ using nlohmann::ordered_json;
 // Share of device memory an engine may use (vLLM's gpu_memory_utilization default); the KV pool gets what
 // is left after the weights.
 constexpr double kMemoryUtilisation = 0.9;
+// Pool bookkeeping is ~30 bytes per block: 2^24 blocks keep it under 0.5 GiB.
+constexpr std::uint64_t kMaxPoolBlocks = std::uint64_t(1) << 24;
 
 struct SimulateText {
   std::string input;
@@ -319,7 +321,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
     const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
     std::uint64_t poolBlocks = 0;
     if (!t->poolBlocks.empty()) {
-      poolBlocks = parseCount(t->poolBlocks, "pool-blocks", 1, UINT32_MAX - 1);
+      poolBlocks = parseCount(t->poolBlocks, "pool-blocks", 1, kMaxPoolBlocks);
     } else if (!t->poolSize.empty()) {
       poolBlocks = parseSize(t->poolSize, "pool-size") / blockBytes;
       if (poolBlocks == 0)
@@ -334,7 +336,11 @@ CommandAction addSimulateCommand(CLI::App& app) {
                              "; give --pool-blocks or --pool-size");
       poolBlocks = std::uint64_t(left / double(blockBytes));
     }
-    config.poolBlocks = std::uint32_t(std::min<std::uint64_t>(poolBlocks, UINT32_MAX - 1));
+    if (poolBlocks > kMaxPoolBlocks)
+      throw InputError("", 0, t->poolBlocks.empty() ? "pool-size" : "pool-blocks",
+                       "gives " + std::to_string(poolBlocks) + " blocks; the simulator takes at most " +
+                           std::to_string(kMaxPoolBlocks) + " (use a larger --block-size)");
+    config.poolBlocks = std::uint32_t(poolBlocks);
 
     std::vector<RunSpec> specs;
     for (const double speed : speeds) {

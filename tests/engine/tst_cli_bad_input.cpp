@@ -176,6 +176,10 @@ void TestCliBadInput::badInput_data() {
       << simulate + QStringList{"--speed", "1,,2"} << 2 << QStringList{"field 'speed[1]'"};
   QTest::newRow("simulate pool-blocks zero")
       << simulate + QStringList{"--pool-blocks", "0"} << 2 << QStringList{"field 'pool-blocks'"};
+  QTest::newRow("simulate pool-blocks huge")
+      << simulate + QStringList{"--pool-blocks", "4000000000"} << 2 << QStringList{"field 'pool-blocks'"};
+  QTest::newRow("simulate pool-size huge")
+      << simulate + QStringList{"--pool-size", "1EiB"} << 2 << QStringList{"field 'pool-size'", "at most"};
   QTest::newRow("simulate pool-size below a block")
       << simulate + QStringList{"--pool-size", "1KiB"} << 2 << QStringList{"field 'pool-size'", "one block"};
   QTest::newRow("simulate hardware unknown")
