@@ -12,7 +12,7 @@ struct TimedProcess {
   int exitCode = -1;      // the exit status, or 128 + signal number
   double wallS = 0;       // spawn to exit (includes exec and dynamic loading)
   double cpuS = 0;        // user + system CPU time of the process
-  long maxRssKiB = 0;     // peak resident set size (ru_maxrss)
+  long maxRssKiB = 0;     // peak resident set size (ru_maxrss): at least the caller's RSS at the spawn
   std::string output;     // what it wrote to stdout
   std::string errorText;  // what it wrote to stderr
 };
