@@ -53,7 +53,7 @@ public:
     int maxLayers = 256;
     // The clock the TTL is measured on: any monotonic time. Empty = std::chrono::steady_clock. For tests
     // and simulations (drive expiry without waiting).
-    std::function<std::chrono::milliseconds()> clock;
+    std::function<std::chrono::milliseconds()> clock = {};  // (= {}: no -Wmissing-field-initializers)
   };
 
   // Counters since construction (clear() keeps them) and the current contents.

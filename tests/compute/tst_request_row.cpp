@@ -23,7 +23,8 @@ const char* const kHeader =
 RequestRecord measuredRecord() {
   RequestRecord r;
   r.index = 3;
-  r.session = "user \"7\", turn 2";  // a comma and quotes: RFC 4180 quotes it and doubles the quotes
+  r.session =
+      std::string("user \"7\", turn 2");  // a comma and quotes: RFC 4180 quotes it and doubles the quotes
   r.arrivalMs = 1500;
   r.promptTokens = 400;
   r.hitTokens = 300;
@@ -36,7 +37,7 @@ RequestRecord measuredRecord() {
   r.flopsUncached = 8e9;
   r.evictions = 2;
   r.maxAbsLogitDiff = 1.5e-6;
-  r.text = "not written";
+  r.text = std::string("not written");
   return r;
 }
 
@@ -63,8 +64,8 @@ private Q_SLOTS:
     QVERIFY(dir.isValid());
     RequestRecord simulated = measuredRecord();
     simulated.index = 4;
-    simulated.session = "s";
-    simulated.ttftUncachedMs = -1;  // no baseline: empty fields, not -1
+    simulated.session = std::string("s");  // (a move: GCC 12 warns falsely on assign(const char*))
+    simulated.ttftUncachedMs = -1;         // no baseline: empty fields, not -1
     simulated.maxAbsLogitDiff = -1;
     simulated.simulated = true;
     const std::string path = dir.filePath(QStringLiteral("requests.csv")).toStdString();
