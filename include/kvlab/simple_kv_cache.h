@@ -76,9 +76,9 @@ public:
 
   // cache_kv: stores (or replaces) the K/V of one layer of a prompt, copied to the storage device. k and v
   // may have any shapes and devices but one dtype (else std::invalid_argument), and must be defined.
-  // Evicts per policy until it fits. Returns false (and stores nothing, evicts nothing) when it cannot fit:
-  // k and v together are larger than maxSizeBytes. Throws std::out_of_range for a layer outside
-  // [0, maxLayers).
+  // Evicts per policy until it fits. Returns false (stores nothing, evicts nothing, and the entry stored
+  // before for this prompt and layer is gone) when it cannot fit: k and v together exceed maxSizeBytes.
+  // Throws std::out_of_range for a layer outside [0, maxLayers).
   bool cacheKv(std::string_view prompt, int layer, const at::Tensor& k, const at::Tensor& v);
 
   // get_cached_kv: the K/V stored for (prompt, layer), or nothing (never stored, evicted or expired).
