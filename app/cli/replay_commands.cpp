@@ -16,6 +16,7 @@
 #include "core/replay/miss_ratio_curve.h"
 #include "core/serving/hardware_profile.h"
 #include "core/util/atomic_file.h"
+#include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "progress_bar.h"
@@ -211,13 +212,16 @@ CommandAction addSweepCommand(CLI::App& app) {
                                            {"one_pass", p.onePass}});
       std::cout << j.dump(2) << '\n';
     } else if (*format == "csv") {
-      std::printf(
-          "policy,max_tokens,capacity_blocks,token_hit_rate,block_hit_rate,hit_tokens,prompt_tokens\n");
-      for (const CurvePoint& p : points)
-        std::printf("%s,%llu,%llu,%.6f,%.6f,%llu,%llu\n", p.policy.c_str(), (unsigned long long)p.maxTokens,
-                    (unsigned long long)p.result.capacityBlocks, p.result.tokenHitRate(),
-                    p.result.blockHitRate(), (unsigned long long)p.result.hitTokens,
-                    (unsigned long long)p.result.promptTokens);
+      std::fflush(stdout);  // the CSV goes through std::cout
+      CsvWriter csv(std::cout);
+      csv.row({"policy", "max_tokens", "capacity_blocks", "token_hit_rate", "block_hit_rate", "hit_tokens",
+               "prompt_tokens"});
+      for (const CurvePoint& p : points) {
+        csv.field(p.policy).field(p.maxTokens).field(p.result.capacityBlocks).field(p.result.tokenHitRate());
+        csv.field(p.result.blockHitRate()).field(p.result.hitTokens).field(p.result.promptTokens);
+        csv.endRow();
+      }
+      std::cout.flush();
     } else {
       std::printf("%-8s %14s %12s %16s %16s\n", "policy", "max tokens", "blocks", "token hit rate",
                   "block hit rate");

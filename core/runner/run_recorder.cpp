@@ -2,10 +2,10 @@
 #include "core/runner/run_recorder.h"
 
 #include <filesystem>
-#include <iomanip>
 #include <nlohmann/json.hpp>
 
 #include "core/util/atomic_file.h"
+#include "core/util/csv_writer.h"
 
 namespace kvlab {
 
@@ -13,6 +13,7 @@ void RunRecorder::onRequestDone(const RequestRecord& record, const CacheSnapshot
   RequestRecord kept = record;
   kept.text.clear();  // the CSV does not carry prompts; keeps memory flat over long runs
   m_records.push_back(std::move(kept));
+  m_rows.push_back(RequestRow::from(m_info.runId, record, cache));
   SnapshotRow row;
   row.request = record.index;
   row.timeMs = cache.timeMs;
@@ -26,41 +27,23 @@ void RunRecorder::onRequestDone(const RequestRecord& record, const CacheSnapshot
   m_snapshots.push_back(row);
 }
 
-void RunRecorder::writeRequestsCsv(const std::string& path, const std::vector<RequestRecord>& records) {
-  AtomicFile file(path);
-  auto& out = file.stream();
-  out << "index,session,arrival_ms,prompt_tokens,hit_tokens,computed_tokens,ttft_cached_ms,ttft_uncached_ms,"
-         "lookup_ms,store_ms,flops_cached,flops_uncached,evictions,max_abs_logit_diff,simulated,output_"
-         "tokens,"
-         "tpot_ms\n";
-  out << std::setprecision(10);
-  for (const RequestRecord& r : records) {
-    out << r.index << ",\"" << r.session << "\"," << r.arrivalMs << ',' << r.promptTokens << ','
-        << r.hitTokens << ',' << r.computedTokens << ',' << r.ttftCachedMs << ',' << r.ttftUncachedMs << ','
-        << r.lookupMs << ',' << r.storeMs << ',' << r.flopsCached << ',' << r.flopsUncached << ','
-        << r.evictions << ',' << r.maxAbsLogitDiff << ',' << (r.simulated ? 1 : 0) << ',' << r.outputTokens
-        << ',' << r.tpotMs << '\n';
-  }
-  file.commit();
-}
-
 void RunRecorder::writeSnapshotsCsv(const std::string& path, const std::vector<SnapshotRow>& rows) {
   AtomicFile file(path);
-  auto& out = file.stream();
-  out << "request,time_ms,token_hit_rate,used_bytes,capacity_bytes,pinned_bytes,entries,evictions,"
-         "expirations\n";
-  out << std::setprecision(10);
-  for (const SnapshotRow& s : rows)
-    out << s.request << ',' << s.timeMs << ',' << s.tokenHitRate << ',' << s.usedBytes << ','
-        << s.capacityBytes << ',' << s.pinnedBytes << ',' << s.entries << ',' << s.evictions << ','
-        << s.expirations << '\n';
+  CsvWriter csv(file.stream());
+  csv.row({"request", "time_ms", "token_hit_rate", "used_bytes", "capacity_bytes", "pinned_bytes", "entries",
+           "evictions", "expirations"});
+  for (const SnapshotRow& s : rows) {
+    csv.field(s.request).field(s.timeMs).field(s.tokenHitRate).field(s.usedBytes).field(s.capacityBytes);
+    csv.field(s.pinnedBytes).field(s.entries).field(s.evictions).field(s.expirations);
+    csv.endRow();
+  }
   file.commit();
 }
 
 void RunRecorder::writeAll(const std::string& directory) const {
   std::filesystem::create_directories(directory);
   const std::filesystem::path dir(directory);
-  writeRequestsCsv((dir / "requests.csv").string(), m_records);
+  writeRequestsCsv((dir / "requests.csv").string(), m_rows);
   writeSnapshotsCsv((dir / "snapshots.csv").string(), m_snapshots);
   writeFileAtomically((dir / "summary.json").string(), summaryJson(m_info, m_summary) + "\n");
 }
