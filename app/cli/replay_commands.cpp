@@ -57,11 +57,9 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
   j["blocks_per_s"] = r.loopS > 0 ? double(r.blocks) / r.loopS : 0.0;
-  j["config"] = ordered_json{{"block_size", c.blockSize},
-                             {"policy", c.policy},
-                             {"max_tokens", c.maxTokens},
-                             {"ttl_ms", c.ttlMs},
-                             {"bytes_per_token", c.bytesPerToken}};
+  j["config"] =
+      ordered_json{{"block_size", c.blockSize}, {"policy", c.policy}, {"policy_label", policyLabel(c.policy)},
+                   {"max_tokens", c.maxTokens}, {"ttl_ms", c.ttlMs},  {"bytes_per_token", c.bytesPerToken}};
   return j;
 }
 
@@ -73,6 +71,9 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
               (unsigned long long)r.capacityBlocks, (unsigned long long)c.maxTokens,
               formatBytes(r.capacityBlocks * r.bytesPerBlock).c_str(),
               c.ttlMs > 0 ? formatDurationMs(c.ttlMs).c_str() : "off");
+  if (policyNeedsWholeTrace(c.policy))
+    std::printf("  (%s: the whole trace was read first to know each block's next use)\n",
+                policyLabel(c.policy).c_str());
   std::printf("  token hit rate  %7.3f %%  (%llu of %llu tokens)\n", 100.0 * r.tokenHitRate(),
               (unsigned long long)r.hitTokens, (unsigned long long)r.promptTokens);
   std::printf("  block hit rate  %7.3f %%  (%llu of %llu blocks)\n", 100.0 * r.blockHitRate(),
@@ -144,6 +145,7 @@ ordered_json sweepRowJson(const SweepPoint& p) {
   ordered_json j;
   const ReplayResult& r = p.result;
   j["policy"] = p.config.policy;
+  j["label"] = policyLabel(p.config.policy);
   j["max_tokens"] = p.config.maxTokens;
   j["ttl_ms"] = p.config.ttlMs;
   j["block_size"] = p.config.blockSize;
@@ -182,10 +184,6 @@ std::string csvCell(const ordered_json& v) {
   return v.dump();
 }
 
-std::string policyLabel(const std::string& policy) {
-  return policy == "opt" ? "opt (Belady, farthest next use)" : policy;
-}
-
 }  // namespace
 
 CommandAction addSweepCommand(CLI::App& app) {
@@ -199,8 +197,8 @@ CommandAction addSweepCommand(CLI::App& app) {
   cmd->add_option("--format", *format, "table, csv or json")
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
-  cmd->add_option("--threads", *threads, "configurations replayed in parallel")
-      ->check(CLI::Range(1u, 1024u))
+  cmd->add_option("--threads", *threads,
+                  "configurations replayed in parallel (at most one per configuration)")
       ->capture_default_str();
   cmd->footer(
       "The trace is parsed once and shared by every configuration. LRU sizes come from one stack-distance\n"
@@ -367,8 +365,9 @@ CommandAction addListCommand(CLI::App& app) {
   return [cmd]() -> int {
     if (!cmd->parsed()) return -1;
     std::printf("policies:\n");
-    for (const PolicyInfo& p : policyRegistry())
-      std::printf("  %-8s %s\n", p.name.c_str(), p.description.c_str());
+    for (const PolicyInfo& p : allPolicies())
+      std::printf("  %-8s %s%s\n", p.name.c_str(), p.description.c_str(),
+                  p.needsWholeTrace ? " (replay and sweep only)" : "");
     std::printf(
         "granularities:\n"
         "  prompt   one entry per (prompt prefix, layer), SHA-256 keys (the original SimpleKVCache)\n"

@@ -110,7 +110,7 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
       throw InputError("", 0, field, "is too large: " + std::to_string(tokens) + " tokens exceed 16 EiB");
   spec.policies.clear();
   std::size_t from = 0;
-  for (std::size_t i = 0; from <= text.policy.size(); ++i) {
+  while (from <= text.policy.size()) {
     const std::size_t at = std::min(text.policy.find(',', from), text.policy.size());
     const std::string name = text.policy.substr(from, at - from);
     from = at + 1;
@@ -121,8 +121,7 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
       continue;
     }
     if (!findReplayPolicy(name))
-      throw InputError("", 0, "policy[" + std::to_string(i) + "]",
-                       unknownPolicyMessage(name, /*forReplay=*/true));
+      throw InputError("", 0, "policy", unknownPolicyMessage(name, /*forReplay=*/true));
     if (std::find(spec.policies.begin(), spec.policies.end(), name) == spec.policies.end())
       spec.policies.push_back(name);
   }

@@ -31,8 +31,8 @@ const std::vector<PolicyInfo>& allPolicies() {
       {"s3fifo", "S3-FIFO: small, main and ghost FIFO queues, 2-bit frequency", &make<S3FifoPolicy>},
       {"arc", "ARC: recency and frequency lists with ghosts and an adaptive target", &make<ArcPolicy>},
       {"gdsf", "GreedyDual-Size-Frequency: clock + frequency x tokens / bytes", &make<GdsfPolicy>},
-      {"opt", "Belady (farthest next use): replay only, needs the whole trace", &make<OptPolicy>,
-       /*needsWholeTrace=*/true},
+      {"opt", "Belady (farthest next use): evicts the block needed farthest in the future", &make<OptPolicy>,
+       /*needsWholeTrace=*/true, "Belady (farthest next use)"},
   };
   return registry;
 }
@@ -68,6 +68,11 @@ std::vector<std::string> replayPolicyNames() {
   std::vector<std::string> names;
   for (const PolicyInfo& info : allPolicies()) names.push_back(info.name);
   return names;
+}
+
+std::string policyLabel(std::string_view name) {
+  const PolicyInfo* info = findReplayPolicy(name);
+  return info && !info->label.empty() ? info->label : std::string(name);
 }
 
 std::string policyList(bool forReplay) {

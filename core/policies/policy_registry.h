@@ -15,6 +15,7 @@ struct PolicyInfo {
   std::unique_ptr<EvictionPolicy> (*create)();
   // Needs to know the future (opt): trace replay and sweep only, never a live cache.
   bool needsWholeTrace = false;
+  std::string label;  // how charts and tables name it, when not by name ("Belady (farthest next use)")
 };
 
 // Adding a policy = its file pair + one line in policy_registry.cpp (+ rows in tests/engine/tst_policies).
@@ -26,6 +27,8 @@ const PolicyInfo* findPolicy(std::string_view name);        // live policies onl
 const PolicyInfo* findReplayPolicy(std::string_view name);  // any policy (replay, sweep)
 std::vector<std::string> policyNames();                     // live policies
 std::vector<std::string> replayPolicyNames();               // every policy
+// The label of a policy for tables, charts and reports: its label, else its name.
+std::string policyLabel(std::string_view name);
 // "lru, fifo, ..." for help texts (every policy when forReplay).
 std::string policyList(bool forReplay);
 // The sentence for a name that is not a policy of that kind: "unknown policy 'x' (choose from: ...)", or

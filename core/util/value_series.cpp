@@ -25,7 +25,10 @@ template <typename ParseOne>
 std::vector<std::uint64_t> parseSeries(std::string_view text, std::string_view field, ParseOne parseOne,
                                        std::vector<std::uint64_t> (*parseList)(std::string_view,
                                                                                std::string_view)) {
-  if (text.find(':') == std::string_view::npos) return parseList(text, field);
+  if (text.find(':') == std::string_view::npos)
+    return text.find(',') == std::string_view::npos
+               ? std::vector<std::uint64_t>{parseOne(text, std::string(field))}
+               : parseList(text, field);
   const std::string f(field);
   const auto parts = split(text, ':');
   const std::string usage =
