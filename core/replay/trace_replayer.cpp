@@ -34,8 +34,9 @@ TraceReplayer::TraceReplayer(const ReplayConfig& config, std::shared_ptr<const N
   std::unique_ptr<EvictionPolicy> policy = createReplayPolicy(config.policy);
   if (auto* needsNextUse = dynamic_cast<NeedsNextUse*>(policy.get())) {
     if (!nextUse)
-      throw std::invalid_argument("policy '" + config.policy +
-                                  "' needs the whole trace up front: give the replayer a NextUseIndex");
+      throw std::invalid_argument("policy '" + config.policy + "' (" + policyLabel(config.policy) +
+                                  ") needs the whole trace up front: use it with kvlab-cli replay or sweep "
+                                  "(a replayer needs its NextUseIndex)");
     m_nextUse = std::make_unique<NextUseCursor>(std::move(nextUse));
     needsNextUse->setNextUseOracle(m_nextUse.get());
   }

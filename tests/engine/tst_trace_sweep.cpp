@@ -46,6 +46,7 @@ private slots:
   void kneeIsSmallestSizeReaching90Percent();
   void cancelledSweepReturnsNothingUnfinished();
   void badTraceNamesFileAndLine();
+  void optNeedsItsIndex();
   void series_data();
   void series();
   void badSeries_data();
@@ -167,6 +168,17 @@ void TestTraceSweep::badTraceNamesFileAndLine() {
     QCOMPARE(e.file, path);
     QCOMPARE(e.line, qint64(7));
   }
+}
+
+// A replayer cannot run opt without the trace's next-use index (what a live view would have to do).
+void TestTraceSweep::optNeedsItsIndex() {
+  ReplayConfig config;
+  config.policy = "opt";
+  config.maxTokens = 2;
+  config.blockSize = 1;
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, TraceReplayer{config});
+  // replayTraceFile builds it (two passes) and gets the hand-worked answer above: 2 of 6 tokens at size 2.
+  QCOMPARE(replayTraceFile(m_path, config).hitTokens, quint64(2));
 }
 
 void TestTraceSweep::series_data() {
