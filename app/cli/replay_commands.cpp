@@ -158,7 +158,7 @@ ordered_json sweepRowJson(const SweepPoint& p) {
   j["hit_blocks"] = r.hitBlocks;
   j["block_hit_rate"] = r.blockHitRate();
   const auto counted = [&](auto value) { return p.onePass ? ordered_json(nullptr) : ordered_json(value); };
-  j["evictions"] = counted(r.evictions);
+  j["evictions"] = p.evictionsCounted ? ordered_json(r.evictions) : ordered_json(nullptr);
   j["expirations"] = counted(r.expirations);
   for (int m = 0; m < kMissReasonCount; ++m)
     j["missed_tokens_" + std::string(toString(MissReason(m)))] = counted(r.missTokens[std::size_t(m)]);
@@ -202,7 +202,8 @@ CommandAction addSweepCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->footer(
       "The trace is parsed once and shared by every configuration. LRU sizes come from one stack-distance\n"
-      "pass per TTL and block size (its rows leave eviction fields empty); other policies replay once per\n"
+      "pass per TTL and block size (its rows count evictions only without a TTL, and leave the other "
+      "eviction fields empty); other policies replay once per\n"
       "configuration; opt (Belady, farthest next use) reads the whole trace first (8 bytes per block).\n"
       "Knee (*): per curve, the smallest size reaching 90% of that curve's hit rate at its largest size.\n"
       "Examples:\n"
@@ -262,7 +263,7 @@ CommandAction addSweepCommand(CLI::App& app) {
                     p.config.ttlMs > 0 ? formatDurationMs(p.config.ttlMs).c_str() : "off", p.config.blockSize,
                     (unsigned long long)p.config.maxTokens, (unsigned long long)r.capacityBlocks,
                     100 * r.tokenHitRate(), 100 * r.blockHitRate(),
-                    p.onePass ? "-" : std::to_string(r.evictions).c_str(), p.knee ? "*" : "");
+                    p.evictionsCounted ? std::to_string(r.evictions).c_str() : "-", p.knee ? "*" : "");
       }
       std::printf(
           "knees (* above): smallest size reaching 90%% of the curve's hit rate at its largest size\n");

@@ -94,7 +94,16 @@ public:
     // Touch last to first, as the replay does.
     for (std::size_t i = request.hashIds.size(); i-- > 0;) {
       auto [it, inserted] = m_last.try_emplace(request.hashIds[i], Last{m_now, request.timestampMs});
-      if (!inserted) m_tree.set(it->second.touch, -1);
+      if (inserted) {
+        ++m_firstTouches;
+      } else {
+        // Without a TTL, this touch inserts into a cache of C blocks exactly when its stack distance
+        // (distinct blocks touched since its last touch) is >= C.
+        const auto d = std::size_t(m_tree.after(it->second.touch));
+        if (d >= m_touchDistances.size()) m_touchDistances.resize(d + 1, 0);
+        ++m_touchDistances[d];
+        m_tree.set(it->second.touch, -1);
+      }
       it->second = Last{m_now, request.timestampMs};
       m_tree.set(m_now, +1);
       ++m_now;
@@ -110,6 +119,16 @@ public:
       r.capacityBlocks = m_capacities[s];
       r.elapsedS = elapsedS;
       r.skippedLines = skippedLines;
+      if (m_base.ttlMs == 0 && m_capacities[s] > 0) {
+        // Inserts = first touches + touches at distance >= C; nothing but capacity removes blocks, so
+        // evictions = inserts - blocks left at the end = inserts - min(C, distinct blocks).
+        std::uint64_t inserts = m_firstTouches;
+        for (std::size_t d = std::size_t(std::min<std::uint64_t>(m_capacities[s], m_touchDistances.size()));
+             d < m_touchDistances.size(); ++d)
+          inserts += m_touchDistances[d];
+        r.evictions = inserts - std::min<std::uint64_t>(m_capacities[s], m_last.size());
+        m_points[s].countsEvictions = true;
+      }
     }
     return std::move(m_points);
   }
@@ -127,6 +146,8 @@ private:
   std::uint64_t m_now = 0;
   std::vector<std::uint64_t> m_prefixMax;  // running max stack distance over leading blocks
   std::uint64_t m_requests = 0, m_promptTokens = 0, m_blocks = 0;
+  std::uint64_t m_firstTouches = 0;
+  std::vector<std::uint64_t> m_touchDistances;  // touches (not first ones) by stack distance at the touch
 };
 
 double secondsSince(std::chrono::steady_clock::time_point start) {

@@ -18,6 +18,7 @@ struct CurvePoint {
   std::uint64_t maxTokens = 0;
   ReplayResult result;  // for LRU one-pass points only the hit counters and totals are filled
   bool onePass = false;
+  bool countsEvictions = false;  // one-pass points without a TTL also count capacity evictions
 };
 
 // One pass over the trace for every size: LRU's inclusion property (the cache of C blocks holds the C most

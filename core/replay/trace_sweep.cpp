@@ -105,6 +105,7 @@ SweepOutcome TraceSweep::run(const std::vector<TraceRequest>& requests, const Sw
           if (curve.size() != sizes.size()) continue;  // cancelled
           for (std::size_t k = 0; k < job.points.size(); ++k) {
             outcome.points[job.points[k]].result = curve[k].result;
+            outcome.points[job.points[k]].evictionsCounted = curve[k].countsEvictions;
             outcome.points[job.points[k]].result.loopS = secondsSince(t0);
           }
         } else {

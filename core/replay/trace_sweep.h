@@ -29,8 +29,10 @@ struct SweepSpec {
 struct SweepPoint {
   ReplayConfig config;
   ReplayResult result;
-  // LRU from the stack-distance pass: hit counters and totals only (no evictions, misses by cause, peak).
+  // LRU from the stack-distance pass: hit counters, totals and (without TTL) evictions only (no misses by
+  // cause, peak, eviction ages).
   bool onePass = false;
+  bool evictionsCounted = true;  // false for one-pass LRU with a TTL (evictions not derived)
   bool knee = false;  // the smallest size of its curve reaching 90% of the curve's hit rate at its largest
 };
 

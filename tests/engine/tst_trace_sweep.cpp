@@ -71,25 +71,32 @@ void TestTraceSweep::handWorked_data() {
   QTest::addColumn<quint64>("maxTokens");
   QTest::addColumn<quint64>("hitTokens");
   QTest::addColumn<bool>("knee");
+  QTest::addColumn<qint64>("evictions");  // -1: not counted (one-pass LRU with a TTL) or not checked
   // No TTL. Size 1: six different ids in a row, never a hit. Size 3: everything fits, requests 4-6 hit.
   // Size 2: LRU and FIFO both drop 1 for 3, 2 for 1, 3 for 2 -> only request 6 hits. Belady at request 3
   // keeps 1 (next use 3) over 2 (next use 4): request 4 hits; at request 5 it drops 3 (never used again):
   // request 6 hits -> 2. Knees: every curve tops out at 3 of 6; 90% of that is 2.7 > 2, so size 3.
+  // Evictions: size 1 inserts at every request and keeps 1 block -> 5; size 2: requests 3, 4, 5 evict for
+  // LRU and FIFO (3), Belady only at 3 and 5 (2); size 3 never evicts. (The one-pass LRU derives them from
+  // stack distances at each touch: 1@3 and 2@4 are at distance 2, 1@5 at 1.)
   for (const char* p : {"lru", "fifo"}) {
-    QTest::addRow("%s 1", p) << QByteArray(p) << qint64(0) << quint64(1) << quint64(0) << false;
-    QTest::addRow("%s 2", p) << QByteArray(p) << qint64(0) << quint64(2) << quint64(1) << false;
-    QTest::addRow("%s 3", p) << QByteArray(p) << qint64(0) << quint64(3) << quint64(3) << true;
+    QTest::addRow("%s 1", p) << QByteArray(p) << qint64(0) << quint64(1) << quint64(0) << false << qint64(5);
+    QTest::addRow("%s 2", p) << QByteArray(p) << qint64(0) << quint64(2) << quint64(1) << false << qint64(3);
+    QTest::addRow("%s 3", p) << QByteArray(p) << qint64(0) << quint64(3) << quint64(3) << true << qint64(0);
   }
-  QTest::newRow("opt 1") << QByteArray("opt") << qint64(0) << quint64(1) << quint64(0) << false;
-  QTest::newRow("opt 2") << QByteArray("opt") << qint64(0) << quint64(2) << quint64(2) << false;
-  QTest::newRow("opt 3") << QByteArray("opt") << qint64(0) << quint64(3) << quint64(3) << true;
+  QTest::newRow("opt 1") << QByteArray("opt") << qint64(0) << quint64(1) << quint64(0) << false << qint64(5);
+  QTest::newRow("opt 2") << QByteArray("opt") << qint64(0) << quint64(2) << quint64(2) << false << qint64(2);
+  QTest::newRow("opt 3") << QByteArray("opt") << qint64(0) << quint64(3) << quint64(3) << true << qint64(0);
   // TTL 2.5 s (idle): requests 4 and 5 find their ids idle for 3 s, expired; request 6 finds 1 idle for
   // 2 s. At size 2 and 3 every policy still holds 1 then (Belady at request 5 drops 3, never used again),
   // so exactly request 6 hits; size 1 never hits. Knee: the curve is 0, 1, 1 -> size 2.
   for (const char* p : {"lru", "fifo", "opt"}) {
-    QTest::addRow("%s 1 ttl", p) << QByteArray(p) << qint64(2500) << quint64(1) << quint64(0) << false;
-    QTest::addRow("%s 2 ttl", p) << QByteArray(p) << qint64(2500) << quint64(2) << quint64(1) << true;
-    QTest::addRow("%s 3 ttl", p) << QByteArray(p) << qint64(2500) << quint64(3) << quint64(1) << false;
+    QTest::addRow("%s 1 ttl", p) << QByteArray(p) << qint64(2500) << quint64(1) << quint64(0) << false
+                                 << qint64(-1);
+    QTest::addRow("%s 2 ttl", p) << QByteArray(p) << qint64(2500) << quint64(2) << quint64(1) << true
+                                 << qint64(-1);
+    QTest::addRow("%s 3 ttl", p) << QByteArray(p) << qint64(2500) << quint64(3) << quint64(1) << false
+                                 << qint64(-1);
   }
 }
 
@@ -99,6 +106,7 @@ void TestTraceSweep::handWorked() {
   QFETCH(quint64, maxTokens);
   QFETCH(quint64, hitTokens);
   QFETCH(bool, knee);
+  QFETCH(qint64, evictions);
   const auto it = std::find_if(m_outcome.points.begin(), m_outcome.points.end(), [&](const SweepPoint& p) {
     return p.config.policy == policy.toStdString() && p.config.ttlMs == ttlMs &&
            p.config.maxTokens == maxTokens;
@@ -110,6 +118,8 @@ void TestTraceSweep::handWorked() {
   QCOMPARE(it->knee, knee);
   QCOMPARE(it->onePass, policy == "lru");
   QCOMPARE(it->result.capacityBlocks, maxTokens);
+  QCOMPARE(it->evictionsCounted, !(policy == "lru" && ttlMs > 0));
+  if (evictions >= 0) QCOMPARE(qint64(it->result.evictions), evictions);
 }
 
 void TestTraceSweep::everyCombinationOnce() {
