@@ -5,14 +5,14 @@
 
 namespace kvlab {
 
-void NextUseCursor::beginRequest(const TraceRequest& request) {
+void NextUseCursor::beginRequest(std::span<const std::uint64_t> hashIds) {
   const std::vector<std::uint64_t>& nextUse = m_index->blockNextUse();
-  const std::size_t n = request.hashIds.size();
+  const std::size_t n = hashIds.size();
   if (m_offset + n > nextUse.size())
     throw std::logic_error("NextUseCursor: the trace has more blocks than its next-use index");
   m_current.clear();
   // Last to first: for an id repeated in the request, the occurrence replay touches first carries the value.
-  for (std::size_t i = n; i-- > 0;) m_current.try_emplace(request.hashIds[i], nextUse[m_offset + i]);
+  for (std::size_t i = n; i-- > 0;) m_current.try_emplace(hashIds[i], nextUse[m_offset + i]);
   m_offset += n;
 }
 

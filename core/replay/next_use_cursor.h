@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "core/policies/next_use_oracle.h"
 #include "core/replay/next_use_index.h"
@@ -17,7 +18,7 @@ public:
   explicit NextUseCursor(std::shared_ptr<const NextUseIndex> index) : m_index(std::move(index)) {}
 
   // Throws std::logic_error if the trace has more blocks than the index (a different trace).
-  void beginRequest(const TraceRequest& request);
+  void beginRequest(std::span<const std::uint64_t> hashIds);
   std::uint64_t nextUse(const CacheKey& key) const override;
 
 private:
