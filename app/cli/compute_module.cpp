@@ -12,6 +12,7 @@
 #include "compute_bridge.h"
 #include "core/model/compute_info.h"
 #include "core/model/model_config.h"
+#include "core/policies/policy_registry.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
 #include "core/runner/scenario_runner.h"
@@ -138,7 +139,7 @@ int runCommand(int argc, char** argv) {
                  "where cached K/V live: cpu (offload) or cuda; default: the compute device");
   app.add_option("--granularity", granularity, "prompt, block or radix (default: the scenario's)");
   app.add_option("--block-size", blockSize, "tokens per block (block granularity)");
-  app.add_option("--policy", policy, "eviction policy: lru, fifo, lfu, sieve");
+  app.add_option("--policy", policy, "eviction policy: " + policyList(/*forReplay=*/false));
   app.add_option("--max-size", maxSize, "cache max size with a unit, e.g. 512MiB, 2GB");
   app.add_option("--ttl", ttl, "idle time after which an entry expires, e.g. 30s, 5m; 0 = off");
   app.add_option("--model", model, "model preset (see `kvlab-cli list`)");

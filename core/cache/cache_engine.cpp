@@ -19,11 +19,30 @@ private:
   const std::vector<EntryMeta>& m_entries;
 };
 
-CacheEngine::CacheEngine(CacheConfig config, const Clock& clock)
+// Keys and sizes for policies that need them (ghost lists, size-aware priorities).
+class CacheEngine::Context final : public PolicyContext {
+public:
+  explicit Context(const CacheEngine& engine) : m_engine(engine) {}
+  const CacheKey& key(SlotId slot) const override { return m_engine.m_entries[slot].key; }
+  Bytes bytes(SlotId slot) const override { return m_engine.m_entries[slot].bytes; }
+  std::uint32_t tokens(SlotId slot) const override { return m_engine.m_entries[slot].tokens; }
+  Bytes capacityBytes() const override { return m_engine.m_config.capacityBytes; }
+  const CacheKey* incoming(Bytes* bytes) const override {
+    if (bytes) *bytes = m_engine.m_incomingBytes;
+    return m_engine.m_incomingKey;
+  }
+
+private:
+  const CacheEngine& m_engine;
+};
+
+CacheEngine::CacheEngine(CacheConfig config, const Clock& clock, std::unique_ptr<EvictionPolicy> policy)
     : m_config(std::move(config)),
       m_clock(clock),
-      m_policy(createPolicy(m_config.policy)),
-      m_leafFilter(std::make_unique<LeafFilter>(m_entries)) {
+      m_policy(policy ? std::move(policy) : createPolicy(m_config.policy)),
+      m_leafFilter(std::make_unique<LeafFilter>(m_entries)),
+      m_context(std::make_unique<Context>(*this)) {
+  m_policy->attach(*m_context);
   m_index.setDense(m_config.denseKeys);
   if (m_config.layers < 1) throw std::invalid_argument("cache needs at least one layer");
   m_layerBytes.assign(std::size_t(m_config.layers), 0);
@@ -93,7 +112,15 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, const EntryInit& init) {
     maybePublish();
     return kNoSlot;
   }
-  evictUntilFits(init.bytes, EvictReason::Capacity);
+  {
+    m_incomingKey = &key;
+    m_incomingBytes = init.bytes;
+    struct Reset {
+      const CacheKey*& key;
+      ~Reset() { key = nullptr; }
+    } reset{m_incomingKey};
+    evictUntilFits(init.bytes, EvictReason::Capacity);
+  }
   if (m_usedBytes + init.bytes > m_config.capacityBytes) {  // only non-evictable entries left
     ++m_counters.rejectedInserts;
     maybePublish();
@@ -249,6 +276,7 @@ void CacheEngine::setTtlMs(TimeMs ttlMs) {
 
 void CacheEngine::setPolicy(const std::string& name) {
   auto policy = createPolicy(name);  // throws before anything changes
+  policy->attach(*m_context);
   // The new policy learns the current entries in last-use order, so LRU-like policies start sensibly.
   for (SlotId s = m_byLastAccess.front(); s != kNoSlot; s = m_byLastAccess.next(s)) policy->onInsert(s);
   m_policy = std::move(policy);

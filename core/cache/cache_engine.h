@@ -54,7 +54,9 @@ public:
   // Called for every removed entry (any reason), before its slot is reused. Payload layers free tensors.
   using RemovalListener = std::function<void(SlotId, const EntryMeta&, EvictReason)>;
 
-  CacheEngine(CacheConfig config, const Clock& clock);
+  // policy: an already made policy for config.policy (trace replay hands over opt with its oracle); null =
+  // createPolicy(config.policy), which refuses replay-only policies.
+  CacheEngine(CacheConfig config, const Clock& clock, std::unique_ptr<EvictionPolicy> policy = nullptr);
   ~CacheEngine();
   CacheEngine(const CacheEngine&) = delete;
   CacheEngine& operator=(const CacheEngine&) = delete;
@@ -148,6 +150,7 @@ public:
 
 private:
   class LeafFilter;
+  class Context;
   SlotId dropExpired(SlotId slot);
   SlotId insertFresh(const CacheKey& key, const EntryInit& init);
   void evictUntilFits(Bytes incoming, EvictReason reason);
@@ -164,6 +167,9 @@ private:
   const Clock& m_clock;
   std::unique_ptr<EvictionPolicy> m_policy;
   std::unique_ptr<LeafFilter> m_leafFilter;
+  std::unique_ptr<Context> m_context;       // what policies may read (PolicyContext)
+  const CacheKey* m_incomingKey = nullptr;  // the entry insertFresh() is making room for
+  Bytes m_incomingBytes = 0;
   // Every key ever stored: its live slot, or a marker saying why it went (one lookup answers both; see
   // EntryIndex for what that costs per key).
   static constexpr SlotId kGoneEvicted = EntryIndex::kGoneEvicted;

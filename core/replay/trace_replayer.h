@@ -56,9 +56,14 @@ struct ReplayResult {
   double blockHitRate() const { return blocks ? double(hitBlocks) / double(blocks) : 0.0; }
 };
 
+class NextUseIndex;
+class NextUseCursor;
+
 class TraceReplayer {
 public:
-  explicit TraceReplayer(const ReplayConfig& config);
+  // nextUse: the trace's next-use index, required by policies that need the whole trace (opt; throws
+  // std::invalid_argument without it), ignored by the others. Replay the same trace it was built from.
+  explicit TraceReplayer(const ReplayConfig& config, std::shared_ptr<const NextUseIndex> nextUse = nullptr);
   ~TraceReplayer();
 
   // Replays one request at its own timestamp. Requests must come in timestamp order.
@@ -77,7 +82,12 @@ private:
   std::vector<CacheKey> m_keys;  // reused per request
   BlockCache::Match m_match;
   std::vector<SlotId> m_slots;
+  std::unique_ptr<NextUseCursor> m_nextUse;  // opt only
 };
+
+// True for policies that need the whole trace before replay (opt): replayTraceFile then reads the file
+// twice, first to build the NextUseIndex.
+bool policyNeedsWholeTrace(const std::string& policy);
 
 struct ReplayProgress {
   std::uint64_t bytesRead = 0;
@@ -85,9 +95,9 @@ struct ReplayProgress {
   std::uint64_t requests = 0;
 };
 
-// Streams a trace file through a TraceReplayer. progress (optional) is called every few thousand requests;
-// observer (optional) receives every cache event. Throws InputError on a malformed line (unless
-// config.skipBadLines).
+// Streams a trace file through a TraceReplayer (for opt, after a first pass that builds the next-use index).
+// progress (optional) is called every few thousand requests; observer (optional) receives every cache event.
+// Throws InputError on a malformed line (unless config.skipBadLines).
 ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config,
                              const std::function<void(const ReplayProgress&)>& progress = {},
                              CacheObserver* observer = nullptr);
