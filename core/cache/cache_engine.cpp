@@ -143,6 +143,7 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool fr
     ev.type = CacheEventType::Insert;
     ev.timeMs = now;
     ev.entryId = e.id;
+    ev.key = e.key;
     ev.layer = e.layer;
     ev.bytes = e.bytes;
     ev.tokens = e.tokens;
@@ -223,6 +224,7 @@ void CacheEngine::removeSlot(SlotId slot, EvictReason reason) {
     ev.evictReason = reason;
     ev.timeMs = now;
     ev.entryId = e.id;
+    ev.key = e.key;
     ev.layer = e.layer;
     ev.bytes = e.bytes;
     ev.tokens = e.tokens;
