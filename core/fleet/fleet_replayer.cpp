@@ -106,9 +106,16 @@ FleetResult replayFleetFile(const std::string& path, const FleetConfig& config,
   std::uint64_t count = 0;
   std::chrono::steady_clock::duration loop{};
   TracePrefetcher::Batch batch;
+  TraceRequest request;
   while (prefetcher.next(batch)) {
     const auto t0 = std::chrono::steady_clock::now();
-    for (const TraceRequest& request : batch.requests) {
+    for (const TracePrefetcher::Request& r : batch.requests) {
+      // Routers see a whole TraceRequest; its id vector keeps its capacity across requests.
+      request.timestampMs = r.timestampMs;
+      request.inputLength = r.inputLength;
+      request.outputLength = r.outputLength;
+      const auto ids = batch.idsOf(r);
+      request.hashIds.assign(ids.begin(), ids.end());
       const std::size_t cache = fleet.replay(request);
       if (onRequest) onRequest(fleet, cache);
     }
