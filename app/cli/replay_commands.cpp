@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "compute_bridge.h"
+#include "core/fleet/router_registry.h"
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/replay/event_csv_writer.h"
@@ -298,6 +299,9 @@ CommandAction addListCommand(CLI::App& app) {
     for (const PolicyInfo& p : allPolicies())
       std::printf("  %-8s %s%s\n", p.name.c_str(), p.description.c_str(),
                   p.needsWholeTrace ? " (replay and sweep only)" : "");
+    std::printf("fleet routers (kvlab-cli fleet --router):\n");
+    for (const RouterInfo& r : routerRegistry())
+      std::printf("  %-13s %s\n", r.name.c_str(), r.description.c_str());
     std::printf(
         "granularities:\n"
         "  prompt   one entry per (prompt prefix, layer), SHA-256 keys (the original SimpleKVCache)\n"
@@ -316,6 +320,14 @@ CommandAction addListCommand(CLI::App& app) {
     std::printf("scenarios and devices: need the compute module (not in this build)\n");
     return 0;
   };
+}
+
+}  // namespace kvlab
+
+namespace kvlab {
+
+nlohmann::ordered_json replayResultJson(const ReplayResult& result, const ReplayConfig& config) {
+  return resultJson(result, config);
 }
 
 }  // namespace kvlab

@@ -157,6 +157,7 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, const EntryInit& init) {
     ev.type = CacheEventType::Insert;
     ev.timeMs = now;
     ev.entryId = e.id;
+    ev.key = e.key;
     ev.layer = e.layer;
     ev.bytes = e.bytes;
     ev.tokens = e.tokens;
@@ -236,6 +237,7 @@ void CacheEngine::removeSlot(SlotId slot, EvictReason reason) {
     ev.evictReason = reason;
     ev.timeMs = now;
     ev.entryId = e.id;
+    ev.key = e.key;
     ev.layer = e.layer;
     ev.bytes = e.bytes;
     ev.tokens = e.tokens;

@@ -59,6 +59,7 @@ struct CacheEvent {
   MissReason missReason = MissReason::Cold;         // Miss only
   TimeMs timeMs = 0;
   std::uint64_t entryId = 0;  // monotonic id given at insert; 0 for a miss of an absent entry
+  CacheKey key;               // Insert and Eviction: the entry's key (what a KV-event-fed index records)
   std::int32_t layer = kAllLayers;
   std::int64_t block = -1;  // block index within the request (block mode), -1 otherwise
   Bytes bytes = 0;
