@@ -46,7 +46,8 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["miss_breakdown"] = missJson(r.missTokens);
   j["miss_breakdown_blocks"] = missJson(r.missBlocks);
   j["peak_blocks"] = r.peakBlocks;
-  j["capacity_blocks"] = r.capacityBlocks;
+  j["capacity_blocks"] =
+      r.capacityBlocks == kUnlimited ? ordered_json(nullptr) : ordered_json(r.capacityBlocks);
   j["peak_bytes"] = r.peakBlocks * r.bytesPerBlock;
   j["evicted_never_reused"] = r.evictedNeverReused;
   j["mean_evicted_age_ms"] = r.meanEvictedAgeMs;
@@ -56,11 +57,14 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
   j["blocks_per_s"] = r.loopS > 0 ? double(r.blocks) / r.loopS : 0.0;
-  j["config"] = ordered_json{{"block_size", c.blockSize},
-                             {"policy", c.policy},
-                             {"max_tokens", c.maxTokens},
-                             {"ttl_ms", c.ttlMs},
-                             {"bytes_per_token", c.bytesPerToken}};
+  j["config"] = ordered_json{
+      {"block_size", c.blockSize},
+      {"policy", c.policy},
+      {"max_tokens", c.maxTokens == kUnlimited ? ordered_json("unlimited") : ordered_json(c.maxTokens)},
+      {"ttl_ms", c.ttlMs},
+      {"ttl_mode", std::string(toString(c.ttlMode))},
+      {"protect_in_use", c.protectInUse},
+      {"bytes_per_token", c.bytesPerToken}};
   return j;
 }
 
@@ -68,10 +72,15 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
   std::printf("trace replay: %llu requests, %llu prompt tokens, %llu blocks of %u tokens\n",
               (unsigned long long)r.requests, (unsigned long long)r.promptTokens,
               (unsigned long long)r.blocks, c.blockSize);
-  std::printf("cache: %s, %llu blocks (%llu tokens, %s), ttl %s\n", c.policy.c_str(),
-              (unsigned long long)r.capacityBlocks, (unsigned long long)c.maxTokens,
-              formatBytes(r.capacityBlocks * r.bytesPerBlock).c_str(),
-              c.ttlMs > 0 ? formatDurationMs(c.ttlMs).c_str() : "off");
+  if (r.capacityBlocks == kUnlimited)
+    std::printf("cache: %s, unlimited", c.policy.c_str());
+  else
+    std::printf("cache: %s, %llu blocks (%llu tokens, %s)", c.policy.c_str(),
+                (unsigned long long)r.capacityBlocks, (unsigned long long)c.maxTokens,
+                formatBytes(r.capacityBlocks * r.bytesPerBlock).c_str());
+  std::printf(", ttl %s%s%s\n", c.ttlMs > 0 ? formatDurationMs(c.ttlMs).c_str() : "off",
+              c.ttlMs > 0 ? (c.ttlMode == TtlMode::Age ? " (age)" : " (idle)") : "",
+              c.protectInUse ? ", in-use blocks protected" : "");
   std::printf("  token hit rate  %7.3f %%  (%llu of %llu tokens)\n", 100.0 * r.tokenHitRate(),
               (unsigned long long)r.hitTokens, (unsigned long long)r.promptTokens);
   std::printf("  block hit rate  %7.3f %%  (%llu of %llu blocks)\n", 100.0 * r.blockHitRate(),
@@ -98,6 +107,8 @@ std::function<void(const ReplayProgress&)> progressTo(ProgressBar& bar) {
                std::to_string(p.requests) + " requests");
   };
 }
+
+std::string countText(std::uint64_t n) { return n == kUnlimited ? "unlimited" : std::to_string(n); }
 
 std::vector<std::string> splitList(const std::string& text) {
   std::vector<std::string> items;
@@ -165,7 +176,7 @@ CommandAction addSweepCommand(CLI::App& app) {
     const auto sizes = maxTokenList(*text);
     const auto policies = splitList(text->policy);
     ReplayOptionText single = *text;
-    single.maxTokens = std::to_string(sizes.front());
+    single.maxTokens = sizes.front() == kUnlimited ? "unlimited" : std::to_string(sizes.front());
     single.maxSize.clear();
     single.policy = policies.empty() ? "" : policies.front();
     for (const std::string& p : policies) {
@@ -176,8 +187,10 @@ CommandAction addSweepCommand(CLI::App& app) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<CurvePoint> points;
     std::vector<std::string> others;
+    // The one-pass LRU curve assumes idle TTLs and literal semantics (see lruCurveOnePass).
+    const bool onePassLru = base.ttlMode == TtlMode::Idle && !base.protectInUse;
     for (const std::string& p : policies) {
-      if (p == "lru") {
+      if (p == "lru" && onePassLru) {
         auto lru = lruCurveOnePass(text->trace, base, sizes);
         points.insert(points.end(), lru.begin(), lru.end());
       } else {
@@ -201,30 +214,34 @@ CommandAction addSweepCommand(CLI::App& app) {
       j["elapsed_s"] = elapsed;
       j["points"] = ordered_json::array();
       for (const CurvePoint& p : points)
-        j["points"].push_back(ordered_json{{"policy", p.policy},
-                                           {"max_tokens", p.maxTokens},
-                                           {"capacity_blocks", p.result.capacityBlocks},
-                                           {"token_hit_rate", p.result.tokenHitRate()},
-                                           {"block_hit_rate", p.result.blockHitRate()},
-                                           {"hit_tokens", p.result.hitTokens},
-                                           {"one_pass", p.onePass}});
+        j["points"].push_back(ordered_json{
+            {"policy", p.policy},
+            {"max_tokens", p.maxTokens == kUnlimited ? ordered_json("unlimited") : ordered_json(p.maxTokens)},
+            {"capacity_blocks", p.result.capacityBlocks == kUnlimited
+                                    ? ordered_json(nullptr)
+                                    : ordered_json(p.result.capacityBlocks)},
+            {"token_hit_rate", p.result.tokenHitRate()},
+            {"block_hit_rate", p.result.blockHitRate()},
+            {"hit_tokens", p.result.hitTokens},
+            {"one_pass", p.onePass}});
       std::cout << j.dump(2) << '\n';
     } else if (*format == "csv") {
       std::printf(
           "policy,max_tokens,capacity_blocks,token_hit_rate,block_hit_rate,hit_tokens,prompt_tokens\n");
       for (const CurvePoint& p : points)
-        std::printf("%s,%llu,%llu,%.6f,%.6f,%llu,%llu\n", p.policy.c_str(), (unsigned long long)p.maxTokens,
-                    (unsigned long long)p.result.capacityBlocks, p.result.tokenHitRate(),
+        std::printf("%s,%s,%s,%.6f,%.6f,%llu,%llu\n", p.policy.c_str(), countText(p.maxTokens).c_str(),
+                    countText(p.result.capacityBlocks).c_str(), p.result.tokenHitRate(),
                     p.result.blockHitRate(), (unsigned long long)p.result.hitTokens,
                     (unsigned long long)p.result.promptTokens);
     } else {
       std::printf("%-8s %14s %12s %16s %16s\n", "policy", "max tokens", "blocks", "token hit rate",
                   "block hit rate");
       for (const CurvePoint& p : points)
-        std::printf("%-8s %14llu %12llu %15.3f%% %15.3f%%\n", p.policy.c_str(),
-                    (unsigned long long)p.maxTokens, (unsigned long long)p.result.capacityBlocks,
-                    100 * p.result.tokenHitRate(), 100 * p.result.blockHitRate());
-      std::printf("(%zu points in %.2f s; lru by one stack-distance pass)\n", points.size(), elapsed);
+        std::printf("%-8s %14s %12s %15.3f%% %15.3f%%\n", p.policy.c_str(), countText(p.maxTokens).c_str(),
+                    countText(p.result.capacityBlocks).c_str(), 100 * p.result.tokenHitRate(),
+                    100 * p.result.blockHitRate());
+      std::printf("(%zu points in %.2f s%s)\n", points.size(), elapsed,
+                  onePassLru ? "; lru by one stack-distance pass" : "");
     }
     return 0;
   };
@@ -283,9 +300,9 @@ CommandAction addBenchCommand(CLI::App& app) {
       for (int pass = 0; pass < kFilePasses; ++pass)
         wholeS = std::min(wholeS, replayTraceFile(text->trace, config).elapsedS);
       std::printf(
-          "replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
+          "replay bench: %s, %zu requests, %llu block lookups, policy %s, %s tokens, hit rate %.2f%%\n",
           text->trace.c_str(), requests.size(), (unsigned long long)blocks, config.policy.c_str(),
-          (unsigned long long)config.maxTokens, 100 * hitRate);
+          countText(config.maxTokens).c_str(), 100 * hitRate);
       std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS,
                   double(blocks) / parseS / 1e6, kFilePasses);
       std::printf(

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/util/units.h"  // kUnlimited, saturatingMul
+
 namespace kvlab {
 
 using Bytes = std::uint64_t;
@@ -37,10 +39,12 @@ inline constexpr int kMissReasonCount = 4;
 // What the TTL measures. Idle: time since the entry was last used (refreshed by every hit). Age: time since
 // it was inserted (a dict-with-timestamps cache, like the original SimpleKVCache; hits do not refresh it).
 enum class TtlMode : std::uint8_t { Idle, Age };
+std::string_view toString(TtlMode mode);                                           // "idle", "age"
+TtlMode parseTtlMode(std::string_view text, std::string_view field = "ttl-mode");  // throws InputError
 
 enum class EvictReason : std::uint8_t {
   Capacity,      // an insert needed room
-  Ttl,           // untouched for longer than the TTL
+  Ttl,           // past the TTL (idle or age, see TtlMode)
   PolicyChange,  // a live parameter change: max size or pinned budget lowered
   Clear,         // the user cleared the cache
 };

@@ -62,7 +62,9 @@ std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const Repl
     points[s].policy = "lru";
     points[s].maxTokens = maxTokens[s];
     points[s].onePass = true;
-    capacities[s] = base.blockSize ? maxTokens[s] / base.blockSize : 0;
+    ReplayConfig sized = base;
+    sized.maxTokens = maxTokens[s];
+    capacities[s] = sized.capacityBlocks();  // kUnlimited stays unbounded
   }
   struct Last {
     std::uint64_t touch;

@@ -74,6 +74,7 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["policy"] = info.policy;
   j["max_bytes"] = info.maxBytes;
   j["ttl_ms"] = info.ttlMs;
+  j["ttl_mode"] = std::string(toString(info.ttlMode));
   j["simulated"] = info.simulated;
   j["token_hit_rate"] = s.tokenHitRate;
   j["speedup"] = s.speedup;

@@ -241,6 +241,7 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
   CacheConfig cacheConfig;
   cacheConfig.capacityBytes = settings.maxBytes.value_or(spec.cache.maxSizeBytes);
   cacheConfig.ttlMs = settings.ttlMs.value_or(spec.cache.ttlMs);
+  cacheConfig.ttlMode = settings.ttlMode.value_or(TtlMode::Idle);
   cacheConfig.policy = settings.policy.value_or(spec.cache.policy);
   cacheConfig.pinnedBudgetBytes = settings.pinnedBudgetBytes;
   const std::vector<ScenarioRequest> requests = generateRequests(spec);
@@ -270,6 +271,7 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
   info.policy = cacheConfig.policy;
   info.maxBytes = cacheConfig.capacityBytes;
   info.ttlMs = cacheConfig.ttlMs;
+  info.ttlMode = cacheConfig.ttlMode;
   info.requestsTotal = int(requests.size());
   info.blas = blasLibrary();
   info.computeThreads = computeThreads();
@@ -359,8 +361,9 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
   config.policy = settings.policy.value_or("lru");
   config.bytesPerToken = kvBytesPerToken(model);
   const Bytes maxBytes = settings.maxBytes.value_or(Bytes(64) << 30);
-  config.maxTokens = maxBytes / config.bytesPerToken;
+  config.maxTokens = maxBytes == kUnlimited ? kUnlimited : maxBytes / config.bytesPerToken;
   config.ttlMs = settings.ttlMs.value_or(0);
+  config.ttlMode = settings.ttlMode.value_or(TtlMode::Idle);
   TraceReplayer replayer(config);
   EventForwarder forwarder(observer);
   replayer.engine().addObserver(&forwarder);
@@ -381,8 +384,10 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
   info.granularity = Granularity::Block;
   info.blockSize = config.blockSize;
   info.policy = config.policy;
-  info.maxBytes = config.capacityBlocks() * config.blockSize * config.bytesPerToken;
+  info.maxBytes =
+      saturatingMul(saturatingMul(config.capacityBlocks(), config.blockSize), config.bytesPerToken);
   info.ttlMs = config.ttlMs;
+  info.ttlMode = config.ttlMode;
   info.requestsTotal = 0;  // unknown while streaming
   info.blas = blasLibrary();
   info.matmulGflops = gflops;
