@@ -41,7 +41,7 @@ public:
       std::fprintf(stderr, "%s: %d requests, model %s (%d layers) on %s, %s cache, %s, max %s; BLAS: %s\n",
                    info.scenarioName.c_str(), info.requestsTotal, info.model.c_str(), info.layers,
                    info.device.c_str(), std::string(toString(info.granularity)).c_str(), info.policy.c_str(),
-                   formatBytes(info.maxBytes).c_str(), info.blas.c_str());
+                   formatCapacity(info.maxBytes).c_str(), info.blas.c_str());
   }
   void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) override {
     RunRecorder::onRequestDone(record, cache);
