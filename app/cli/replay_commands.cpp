@@ -14,6 +14,7 @@
 #include "core/policies/policy_registry.h"
 #include "core/replay/event_csv_writer.h"
 #include "core/replay/miss_ratio_curve.h"
+#include "core/serving/hardware_profile.h"
 #include "core/util/atomic_file.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
@@ -247,81 +248,6 @@ CommandAction addSweepCommand(CLI::App& app) {
   };
 }
 
-CommandAction addBenchCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("bench",
-                                 "Measure replay speed (block lookups per second, parsing excluded "
-                                 "and included) and, with the compute module, prefill throughput");
-  auto text = std::make_shared<ReplayOptionText>();
-  text->maxTokens = "1000000";
-  auto noPrefill = std::make_shared<bool>(false);
-  auto seconds = std::make_shared<double>(2.0);
-  cmd->add_option("trace", text->trace,
-                  "Mooncake trace to replay (optional: without it only prefill is measured)");
-  cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
-      ->capture_default_str();
-  cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
-  cmd->add_option("--block-size", text->blockSize, "tokens per hash id")->capture_default_str();
-  cmd->add_option("--seconds", *seconds, "minimum time to repeat the in-memory replay loop")
-      ->check(CLI::Range(0.0, 3600.0))  // 1e300 would loop for ever
-      ->capture_default_str();
-  cmd->add_flag("--no-prefill", *noPrefill, "skip the prefill benchmark (no LibTorch loaded)");
-  return [cmd, text, noPrefill, seconds]() -> int {
-    if (!cmd->parsed()) return -1;
-    if (!text->trace.empty()) {
-      const ReplayConfig config = toReplayConfig(*text);
-      // Each figure is the best of a few passes: single passes of a few milliseconds are at the mercy of
-      // the scheduler.
-      constexpr int kFilePasses = 5;
-      std::vector<TraceRequest> requests;
-      double parseS = 1e300;
-      for (int pass = 0; pass < kFilePasses; ++pass) {
-        const auto t0 = std::chrono::steady_clock::now();
-        requests = readWholeTrace(text->trace);
-        parseS =
-            std::min(parseS, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      }
-      std::uint64_t blocks = 0;
-      for (const TraceRequest& r : requests) blocks += r.hashIds.size();
-      // Replay loop only: repeat fresh replays until --seconds have passed; report the best pass.
-      double best = 1e300, total = 0;
-      int passes = 0;
-      double hitRate = 0;
-      while (total < *seconds || passes < 3) {
-        TraceReplayer replayer(config);
-        const auto s = std::chrono::steady_clock::now();
-        for (const TraceRequest& r : requests) replayer.replay(r);
-        const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
-        best = std::min(best, dt);
-        total += dt;
-        ++passes;
-        hitRate = replayer.result().tokenHitRate();
-      }
-      double wholeS = 1e300;
-      for (int pass = 0; pass < kFilePasses; ++pass)
-        wholeS = std::min(wholeS, replayTraceFile(text->trace, config).elapsedS);
-      std::printf(
-          "replay bench: %s, %zu requests, %llu block lookups, policy %s, %s tokens, hit rate %.2f%%\n",
-          text->trace.c_str(), requests.size(), (unsigned long long)blocks, config.policy.c_str(),
-          countText(config.maxTokens).c_str(), 100 * hitRate);
-      std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS,
-                  double(blocks) / parseS / 1e6, kFilePasses);
-      std::printf(
-          "  replay loop          %8.4f s  (%6.1f M block lookups/s, best of %d passes, single thread)\n",
-          best, double(blocks) / best / 1e6, passes);
-      std::printf(
-          "  parse + replay       %8.3f s  (%6.1f M block lookups/s, streaming from the file, parsing on a "
-          "second thread)\n",
-          wholeS, double(blocks) / wholeS / 1e6);
-    }
-    if (*noPrefill) return 0;
-    if (!computeModuleAvailable()) {
-      std::printf("prefill bench: skipped (no compute module in this build)\n");
-      return 0;
-    }
-    return runComputeCommand({"bench-prefill"});
-  };
-}
-
 CommandAction addListCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("list",
                                  "List bundled scenarios, model presets, policies, granularities and "
@@ -341,6 +267,10 @@ CommandAction addListCommand(CLI::App& app) {
       std::printf("  %-12s %3d layers, %2d KV heads x %3d dims, %s/token%s\n", m.name.c_str(), m.layers,
                   m.kvHeads, m.headDim, formatBytes(kvBytesPerToken(m)).c_str(),
                   m.computable ? "" : "  (accounting only)");
+    std::printf("hardware profiles (simulate's cost model; spec sheets):\n");
+    for (const HardwareProfile& h : hardwareProfiles())
+      std::printf("  %-12s %s\n", h.name.c_str(), h.description.c_str());
+    std::printf("  %-12s this machine, measured when selected\n", "cpu-here");
     if (computeModuleAvailable()) return runComputeCommand({"list-compute"});
     std::printf("scenarios and devices: need the compute module (not in this build)\n");
     return 0;

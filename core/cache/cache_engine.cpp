@@ -61,20 +61,18 @@ void CacheEngine::touch(SlotId slot) {
 }
 
 SlotId CacheEngine::insert(const CacheKey& key, const EntryInit& init) {
-  bool fresh = false;
-  SlotId& value = m_index.valueFor(key, &fresh);
-  if (!fresh && !isGone(value)) throw std::logic_error("CacheEngine::insert: key already stored");
-  return insertFresh(key, value, fresh, init);
+  const SlotId value = m_index.get(key);
+  if (value != kNoSlot && !isGone(value)) throw std::logic_error("CacheEngine::insert: key already stored");
+  return insertFresh(key, init);
 }
 
 SlotId CacheEngine::touchOrInsert(const CacheKey& key, const EntryInit& init, bool* inserted) {
-  bool fresh = false;
-  SlotId* value = &m_index.valueFor(key, &fresh);
+  SlotId value = m_index.get(key);
   // A loop, not a recursion: an expired entry is dropped and the key looked up again. It ends after one
   // more probe: the key is then gone (a fresh insert follows) or still held as a radix parent, which
   // dropExpired() keeps and which is then reused as it is.
-  while (!fresh && !isGone(*value)) {
-    const SlotId slot = *value;
+  while (value != kNoSlot && !isGone(value)) {
+    const SlotId slot = value;
     if (!isExpired(m_entries[slot], m_clock.nowMs())) {
       if (inserted) *inserted = false;
       touch(slot);
@@ -86,38 +84,27 @@ SlotId CacheEngine::touchOrInsert(const CacheKey& key, const EntryInit& init, bo
       return slot;
     }
     dropExpired(slot);
-    value = &m_index.valueFor(key, &fresh);
+    value = m_index.get(key);
   }
-  const SlotId slot = insertFresh(key, *value, fresh, init);
+  const SlotId slot = insertFresh(key, init);
   if (inserted) *inserted = slot != kNoSlot;
   return slot;
 }
 
-// indexValue: the key's index value, new (freshKey) or a gone marker. Evictions only rewrite other keys'
-// values, so the reference stays valid. On failure the value is put back as it was.
-SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool freshKey,
-                                const EntryInit& init) {
-  const SlotId previous = indexValue;
-  auto restore = [&] {
-    if (freshKey)
-      m_index.erase(key);
-    else
-      indexValue = previous;
-  };
+// key is absent (never stored, or gone). The index learns its slot only once it is stored, so a failed
+// insert leaves the key's history as it was.
+SlotId CacheEngine::insertFresh(const CacheKey& key, const EntryInit& init) {
   if (init.layer != kAllLayers && (init.layer < 0 || init.layer >= m_config.layers)) {
-    restore();
     throw std::out_of_range("CacheEngine::insert: layer " + std::to_string(init.layer) + " out of range");
   }
   // Decide before evicting anything: the entry fits once every evictable entry is gone, or never.
   if (init.bytes > insertableBytes()) {
-    restore();
     ++m_counters.rejectedInserts;
     maybePublish();
     return kNoSlot;
   }
   evictUntilFits(init.bytes, EvictReason::Capacity);
   if (m_usedBytes + init.bytes > m_config.capacityBytes) {  // only if a radix caller broke the contract above
-    restore();
     ++m_counters.rejectedInserts;
     maybePublish();
     return kNoSlot;
@@ -141,7 +128,7 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool fr
                 .insertedMs = now,
                 .lastAccessMs = now,
                 .live = true};
-  indexValue = slot;
+  m_index.put(key, slot);
   ++m_liveEntries;
   m_usedBytes += init.bytes;
   m_peakBytes = std::max(m_peakBytes, m_usedBytes);
@@ -193,10 +180,9 @@ void CacheEngine::resizeEntry(SlotId slot, Bytes newBytes, std::uint32_t newToke
 }
 
 MissReason CacheEngine::absentReason(const CacheKey& key) const {
-  const SlotId* value = m_index.find(key);
-  if (!value) return MissReason::Cold;
-  if (*value == kGoneExpired) return MissReason::Expired;
-  if (*value == kGoneEvicted) return MissReason::Evicted;
+  const SlotId value = m_index.get(key);
+  if (value == kGoneExpired) return MissReason::Expired;
+  if (value == kGoneEvicted) return MissReason::Evicted;
   return MissReason::Cold;  // stored right now: not absent
 }
 
@@ -277,7 +263,7 @@ void CacheEngine::removeSlot(SlotId slot, EvictReason reason) {
   if (isBlocked(e)) m_blockedBytes -= e.bytes;
   e.inUse = 0;
   e.children = 0;
-  *m_index.find(e.key) = reason == EvictReason::Ttl ? kGoneExpired : kGoneEvicted;
+  m_index.put(e.key, reason == EvictReason::Ttl ? kGoneExpired : kGoneEvicted);
   --m_liveEntries;
   m_usedBytes -= e.bytes;
   if (e.layer == kAllLayers) {
