@@ -50,7 +50,8 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["miss_breakdown"] = missJson(r.missTokens);
   j["miss_breakdown_blocks"] = missJson(r.missBlocks);
   j["peak_blocks"] = r.peakBlocks;
-  j["capacity_blocks"] = r.capacityBlocks;
+  j["capacity_blocks"] =
+      r.capacityBlocks == kUnlimited ? ordered_json(nullptr) : ordered_json(r.capacityBlocks);
   j["peak_bytes"] = r.peakBlocks * r.bytesPerBlock;
   j["evicted_never_reused"] = r.evictedNeverReused;
   j["mean_evicted_age_ms"] = r.meanEvictedAgeMs;
@@ -60,9 +61,15 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
   j["blocks_per_s"] = r.loopS > 0 ? double(r.blocks) / r.loopS : 0.0;
-  j["config"] =
-      ordered_json{{"block_size", c.blockSize}, {"policy", c.policy}, {"policy_label", policyLabel(c.policy)},
-                   {"max_tokens", c.maxTokens}, {"ttl_ms", c.ttlMs},  {"bytes_per_token", c.bytesPerToken}};
+  j["config"] = ordered_json{
+      {"block_size", c.blockSize},
+      {"policy", c.policy},
+      {"policy_label", policyLabel(c.policy)},
+      {"max_tokens", c.maxTokens == kUnlimited ? ordered_json("unlimited") : ordered_json(c.maxTokens)},
+      {"ttl_ms", c.ttlMs},
+      {"ttl_mode", std::string(toString(c.ttlMode))},
+      {"protect_in_use", c.protectInUse},
+      {"bytes_per_token", c.bytesPerToken}};
   return j;
 }
 
@@ -70,10 +77,15 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
   std::printf("trace replay: %llu requests, %llu prompt tokens, %llu blocks of %u tokens\n",
               (unsigned long long)r.requests, (unsigned long long)r.promptTokens,
               (unsigned long long)r.blocks, c.blockSize);
-  std::printf("cache: %s, %llu blocks (%llu tokens, %s), ttl %s\n", c.policy.c_str(),
-              (unsigned long long)r.capacityBlocks, (unsigned long long)c.maxTokens,
-              formatBytes(r.capacityBlocks * r.bytesPerBlock).c_str(),
-              c.ttlMs > 0 ? formatDurationMs(c.ttlMs).c_str() : "off");
+  if (r.capacityBlocks == kUnlimited)
+    std::printf("cache: %s, unlimited", c.policy.c_str());
+  else
+    std::printf("cache: %s, %llu blocks (%llu tokens, %s)", c.policy.c_str(),
+                (unsigned long long)r.capacityBlocks, (unsigned long long)c.maxTokens,
+                formatBytes(r.capacityBlocks * r.bytesPerBlock).c_str());
+  std::printf(", ttl %s%s%s\n", c.ttlMs > 0 ? formatDurationMs(c.ttlMs).c_str() : "off",
+              c.ttlMs > 0 ? (c.ttlMode == TtlMode::Age ? " (age)" : " (idle)") : "",
+              c.protectInUse ? ", in-use blocks protected" : "");
   if (policyNeedsWholeTrace(c.policy))
     std::printf("  (%s: the whole trace was read first to know each block's next use)\n",
                 policyLabel(c.policy).c_str());
@@ -103,6 +115,8 @@ std::function<void(const ReplayProgress&)> progressTo(ProgressBar& bar) {
                std::to_string(p.requests) + " requests");
   };
 }
+
+std::string countText(std::uint64_t n) { return n == kUnlimited ? "unlimited" : std::to_string(n); }
 
 }  // namespace
 
@@ -149,10 +163,12 @@ ordered_json sweepRowJson(const SweepPoint& p) {
   const ReplayResult& r = p.result;
   j["policy"] = p.config.policy;
   j["label"] = policyLabel(p.config.policy);
-  j["max_tokens"] = p.config.maxTokens;
+  j["max_tokens"] =
+      p.config.maxTokens == kUnlimited ? ordered_json("unlimited") : ordered_json(p.config.maxTokens);
   j["ttl_ms"] = p.config.ttlMs;
+  j["ttl_mode"] = std::string(toString(p.config.ttlMode));
   j["block_size"] = p.config.blockSize;
-  j["capacity_blocks"] = r.capacityBlocks;
+  j["capacity_blocks"] = r.capacityBlocks == kUnlimited ? ordered_json(nullptr) : ordered_json(r.capacityBlocks);
   j["requests"] = r.requests;
   j["prompt_tokens"] = r.promptTokens;
   j["hit_tokens"] = r.hitTokens;
@@ -263,10 +279,10 @@ CommandAction addSweepCommand(CLI::App& app) {
                   "blocks", "token hit", "block hit", "evictions", "knee");
       for (const SweepPoint& p : outcome.points) {
         const ReplayResult& r = p.result;
-        std::printf("%-34s %8s %6u %14llu %10llu %9.3f%% %9.3f%% %11s  %s\n",
+        std::printf("%-34s %8s %6u %14s %10s %9.3f%% %9.3f%% %11s  %s\n",
                     policyLabel(p.config.policy).c_str(),
                     p.config.ttlMs > 0 ? formatDurationMs(p.config.ttlMs).c_str() : "off", p.config.blockSize,
-                    (unsigned long long)p.config.maxTokens, (unsigned long long)r.capacityBlocks,
+                    countText(p.config.maxTokens).c_str(), countText(r.capacityBlocks).c_str(),
                     100 * r.tokenHitRate(), 100 * r.blockHitRate(),
                     p.evictionsCounted ? std::to_string(r.evictions).c_str() : "-", p.knee ? "*" : "");
       }
@@ -274,10 +290,10 @@ CommandAction addSweepCommand(CLI::App& app) {
           "knees (* above): smallest size reaching 90%% of the curve's hit rate at its largest size\n");
       for (const SweepPoint& p : outcome.points)
         if (p.knee)
-          std::printf("  %-34s ttl %-8s block %-5u knee at %llu tokens (%.3f%%)\n",
+          std::printf("  %-34s ttl %-8s block %-5u knee at %s tokens (%.3f%%)\n",
                       policyLabel(p.config.policy).c_str(),
                       p.config.ttlMs > 0 ? formatDurationMs(p.config.ttlMs).c_str() : "off",
-                      p.config.blockSize, (unsigned long long)p.config.maxTokens,
+                      p.config.blockSize, countText(p.config.maxTokens).c_str(),
                       100 * p.result.tokenHitRate());
       std::printf(
           "(%zu configurations of %llu requests in %.3f s: parse %.3f s once, %u threads; lru by one "

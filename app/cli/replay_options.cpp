@@ -44,36 +44,57 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
                       ? "eviction policies, comma-separated, or all (" + policyList(/*forReplay=*/true) + ")"
                       : "eviction policy: " + policyList(/*forReplay=*/true))
       ->capture_default_str();
-  const std::string tokensHelp = sizeLists ? "cache sizes in tokens: a list (100000,1000000) or a range "
-                                             "FROM:TO:logN or FROM:TO:linN (100000:8000000:log12)"
-                                           : "cache size in tokens (capacity = floor(N / block size) blocks)";
+  const std::string tokensHelp =
+      sizeLists ? "cache sizes in tokens: a list (100000,1000000,unlimited) or a range FROM:TO:logN or "
+                  "FROM:TO:linN (100000:8000000:log12)"
+                : "cache size in tokens (capacity = floor(N / block size) blocks); unlimited or inf = no bound";
   auto* tokens = command.add_option("--max-tokens", text.maxTokens, tokensHelp);
   auto* size = command.add_option(
       "--max-size", text.maxSize,
-      sizeLists ? "cache sizes in bytes with units: a list (8GiB,16GiB) or a range (8GiB:80GiB:log10)"
-                : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / "
-                  "K/V bytes per token of --model");
+      sizeLists ? "cache sizes in bytes with units: a list (8GiB,16GiB,unlimited) or a range (8GiB:80GiB:log10)"
+                : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / K/V bytes per token of "
+                  "--model; unlimited or inf = no bound");
   tokens->excludes(size);
   command.add_option("--model", text.model, "model whose K/V bytes per token size the cache (see `list`)")
       ->capture_default_str();
   command
       .add_option("--ttl", text.ttl,
-                  sizeLists ? "TTLs, comma-separated (e.g. 0,30s,5m; 0 = off), idle time in trace time"
-                            : "idle time after which a block expires, in trace time (e.g. 30s, "
-                              "5m; 0 = off)")
+                  sizeLists ? "TTLs, comma-separated (e.g. 0,30s,5m; 0 = off), in trace time; what they count "
+                              "from: --ttl-mode"
+                            : "time after which a block expires, in trace time (e.g. 30s, "
+                              "5m; 0 = off); what it counts from: --ttl-mode")
       ->capture_default_str();
+  command
+      .add_option("--ttl-mode", text.ttlMode,
+                  "idle: the TTL counts from a block's last use (a hit refreshes it); age: from its "
+                  "insertion (hits do not refresh it)")
+      ->capture_default_str();
+  command.add_flag("--protect-in-use", text.protectInUse,
+                   "a request's hit blocks cannot be evicted by its own inserts (as in a server); "
+                   "default: the literal replay semantics, where they can");
   command.add_flag("--skip-bad-lines", text.skipBadLines,
                    "count and skip malformed trace lines instead of stopping");
 }
 
 std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
   // A single value is reported as 'max-tokens', an item of a list as 'max-tokens[i]'.
-  if (!text.maxTokens.empty()) return parseCountSeries(text.maxTokens, "max-tokens");
+  const auto isList = [](const std::string& s) { return s.find(',') != std::string::npos; };
+  const auto isRange = [](const std::string& s) { return s.find(':') != std::string::npos; };
+  if (!text.maxTokens.empty()) {
+    if (isRange(text.maxTokens)) return parseCountSeries(text.maxTokens, "max-tokens");
+    return isList(text.maxTokens)
+               ? parseCountOrUnlimitedList(text.maxTokens, "max-tokens", 0)
+               : std::vector<std::uint64_t>{parseCountOrUnlimited(text.maxTokens, "max-tokens", 0)};
+  }
   if (!text.maxSize.empty()) {
     const Bytes perToken = modelBytesPerToken(text.model);
     std::vector<std::uint64_t> tokens;
-    const std::vector<std::uint64_t> sizes = parseSizeSeries(text.maxSize, "max-size");
-    for (const std::uint64_t bytes : sizes) tokens.push_back(bytes / perToken);
+    const std::vector<std::uint64_t> sizes =
+        isRange(text.maxSize) ? parseSizeSeries(text.maxSize, "max-size")
+        : isList(text.maxSize) ? parseSizeOrUnlimitedList(text.maxSize, "max-size")
+                               : std::vector<std::uint64_t>{parseSizeOrUnlimited(text.maxSize, "max-size")};
+    for (const std::uint64_t bytes : sizes)
+      tokens.push_back(bytes == kUnlimited ? kUnlimited : bytes / perToken);
     return tokens;
   }
   throw InputError("", 0, "max-tokens", "give the cache size: --max-tokens N or --max-size SIZE");
@@ -91,8 +112,10 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text) {
     throw InputError("", 0, "max-tokens", "replay takes one size; use sweep for several");
   config.maxTokens = sizes.front();
   config.ttlMs = parseDurationMs(text.ttl, "ttl");
+  config.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
+  config.protectInUse = text.protectInUse;
   config.bytesPerToken = modelBytesPerToken(text.model);
-  if (config.maxTokens > UINT64_MAX / config.bytesPerToken)
+  if (config.maxTokens != kUnlimited && config.maxTokens > UINT64_MAX / config.bytesPerToken)
     throw InputError("", 0, text.maxTokens.empty() ? "max-size" : "max-tokens",
                      "is too large: " + std::to_string(config.maxTokens) + " tokens of " +
                          formatBytes(config.bytesPerToken) + " each exceed 16 EiB");
@@ -126,6 +149,8 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
       spec.policies.push_back(name);
   }
   spec.ttlsMs = parseDurationList(text.ttl, "ttl");
+  spec.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
+  spec.protectInUse = text.protectInUse;
   spec.blockSizes.clear();
   for (const std::uint64_t b : parseCountSeries(text.blockSizes, "block-size")) {
     if (b == 0 || b > UINT32_MAX)

@@ -64,7 +64,9 @@ public:
       m_points[s].policy = "lru";
       m_points[s].maxTokens = maxTokens[s];
       m_points[s].onePass = true;
-      m_capacities[s] = base.blockSize ? maxTokens[s] / base.blockSize : 0;
+      ReplayConfig sized = base;
+      sized.maxTokens = maxTokens[s];
+      m_capacities[s] = sized.capacityBlocks();  // kUnlimited stays unbounded
     }
   }
 

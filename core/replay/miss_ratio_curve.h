@@ -24,7 +24,8 @@ struct CurvePoint {
 // One pass over the trace for every size: LRU's inclusion property (the cache of C blocks holds the C most
 // recently touched blocks, since every request touches all its blocks whatever the size) lets a block's
 // stack distance decide its presence at all sizes at once. TTL keeps the property (expiry depends on
-// touch times only). Results are exactly those of replaying each size.
+// touch times only). Results are exactly those of replaying each size. Idle TTLs and literal semantics only:
+// with TtlMode::Age or protectInUse, use missRatioCurve() (kvlab-cli sweep does).
 std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const ReplayConfig& base,
                                         const std::vector<std::uint64_t>& maxTokens);
 

@@ -27,8 +27,9 @@ TraceReplayer::TraceReplayer(const ReplayConfig& config, std::shared_ptr<const N
   if (config.blockSize == 0) throw std::invalid_argument("block size must be at least 1 token");
   const Bytes bytesPerBlock = Bytes(config.blockSize) * std::max<Bytes>(1, config.bytesPerToken);
   CacheConfig cacheConfig;
-  cacheConfig.capacityBytes = config.capacityBlocks() * bytesPerBlock;
+  cacheConfig.capacityBytes = saturatingMul(config.capacityBlocks(), bytesPerBlock);  // kUnlimited stays so
   cacheConfig.ttlMs = config.ttlMs;
+  cacheConfig.ttlMode = config.ttlMode;
   cacheConfig.policy = config.policy;
   cacheConfig.denseKeys = true;  // Mooncake hash ids are small dense integers
   std::unique_ptr<EvictionPolicy> policy = createReplayPolicy(config.policy);
@@ -56,7 +57,14 @@ void TraceReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
   m_keys.resize(hashIds.size());
   for (std::size_t i = 0; i < hashIds.size(); ++i) m_keys[i] = CacheKey{hashIds[i], 0};
   m_blocks->match(m_keys, inputLength, inputLength, m_match);
+  if (!m_config.protectInUse) {
+    m_blocks->commit(m_keys, m_match, m_slots);
+    return;
+  }
+  // The clock stands still within a request, so the hit blocks cannot expire before the release.
+  for (const SlotId slot : m_match.hitSlots) m_engine->protect(slot);
   m_blocks->commit(m_keys, m_match, m_slots);
+  for (const SlotId slot : m_match.hitSlots) m_engine->release(slot, m_engine->entry(slot).id);
 }
 
 ReplayResult TraceReplayer::result() const {

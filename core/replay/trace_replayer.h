@@ -23,11 +23,18 @@ namespace kvlab {
 struct ReplayConfig {
   std::uint32_t blockSize = 512;  // tokens per hash id (512 in the published Mooncake traces)
   std::string policy = "lru";
-  std::uint64_t maxTokens = 0;  // capacity; blocks = floor(maxTokens / blockSize)
-  TimeMs ttlMs = 0;             // 0 = no TTL
-  Bytes bytesPerToken = 1;      // K/V bytes per token of the model whose memory is simulated
+  std::uint64_t maxTokens = 0;      // capacity; blocks = floor(maxTokens / blockSize); kUnlimited = no bound
+  TimeMs ttlMs = 0;                 // 0 = no TTL
+  TtlMode ttlMode = TtlMode::Idle;  // what ttlMs measures: time since last use, or since insertion
+  // Off (the literal semantics above): a request's inserts may evict its own hit blocks. On: the hit blocks
+  // are in use until its commit, as in a server (vLLM ref counts), and only other blocks are victims.
+  bool protectInUse = false;
+  Bytes bytesPerToken = 1;  // K/V bytes per token of the model whose memory is simulated
   bool skipBadLines = false;
-  std::uint64_t capacityBlocks() const { return blockSize ? maxTokens / blockSize : 0; }
+  std::uint64_t capacityBlocks() const {
+    if (maxTokens == kUnlimited) return kUnlimited;
+    return blockSize ? maxTokens / blockSize : 0;
+  }
 };
 
 struct ReplayResult {
@@ -41,7 +48,7 @@ struct ReplayResult {
   std::array<std::uint64_t, kMissReasonCount> missTokens{};
   std::array<std::uint64_t, kMissReasonCount> missBlocks{};
   std::uint64_t peakBlocks = 0;
-  std::uint64_t capacityBlocks = 0;
+  std::uint64_t capacityBlocks = 0;  // kUnlimited for an unbounded cache
   Bytes bytesPerBlock = 0;
   std::uint64_t evictedNeverReused = 0;
   double meanEvictedAgeMs = 0;

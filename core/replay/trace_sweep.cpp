@@ -72,10 +72,14 @@ SweepOutcome TraceSweep::run(const std::vector<TraceRequest>& requests, const Sw
           point.config.blockSize = blockSize;
           point.config.bytesPerToken = spec.bytesPerToken;
           point.config.skipBadLines = spec.skipBadLines;
-          point.onePass = policy == "lru";
+          point.config.ttlMode = spec.ttlMode;
+          point.config.protectInUse = spec.protectInUse;
+          // The stack-distance pass models LRU with the literal semantics and idle TTLs only.
+          const bool onePassLru = policy == "lru" && spec.ttlMode == TtlMode::Idle && !spec.protectInUse;
+          point.onePass = onePassLru;
           const std::size_t index = outcome.points.size();
           outcome.points.push_back(point);
-          if (policy == "lru") {
+          if (onePassLru) {
             auto [it, fresh] = lruJob.try_emplace({ttl, blockSize}, jobs.size());
             if (fresh) jobs.push_back(Job{{}, true});
             jobs[it->second].points.push_back(index);

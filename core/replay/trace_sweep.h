@@ -20,6 +20,8 @@ struct SweepSpec {
   std::vector<std::uint64_t> maxTokens;  // cache sizes in tokens
   std::vector<std::string> policies;     // replay policy names (opt allowed)
   std::vector<TimeMs> ttlsMs{0};         // 0 = no TTL
+  TtlMode ttlMode = TtlMode::Idle;       // what the TTLs measure
+  bool protectInUse = false;             // replay's --protect-in-use for every configuration
   std::vector<std::uint32_t> blockSizes{512};
   Bytes bytesPerToken = 1;  // K/V bytes per token of the simulated model
   bool skipBadLines = false;
