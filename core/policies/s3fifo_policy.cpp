@@ -67,10 +67,14 @@ SlotId S3FifoPolicy::pickVictim(const VictimFilter& filter) {
     m_incomingKey = *key;
   }
   // Each pass over an entry either evicts it, promotes it, lowers its frequency or (refused) passes over
-  // it: 5 passes per entry bound the loop even when the filter refuses everything.
+  // it: 5 passes per entry bound the loop even when the filter refuses everything. A queue whose every entry
+  // the filter refused in this call (radix inner nodes, in-use entries) hands over to the other queue.
   const std::size_t budget = 5 * (m_small.size() + m_main.size()) + 1;
+  std::size_t smallRefused = 0, mainRefused = 0;
   for (std::size_t step = 0; step < budget; ++step) {
-    if (!m_small.empty() && (m_smallBytes >= smallTarget() || m_main.empty())) {
+    const bool smallOpen = !m_small.empty() && smallRefused < m_small.size();
+    const bool mainOpen = !m_main.empty() && mainRefused < m_main.size();
+    if (smallOpen && (m_smallBytes >= smallTarget() || !mainOpen)) {
       const SlotId s = m_small.front();
       const Bytes bytes = m_context->bytes(s);
       if (m_freq[s] >= m_params.moveToMainThreshold) {
@@ -85,8 +89,9 @@ SlotId S3FifoPolicy::pickVictim(const VictimFilter& filter) {
         return s;
       } else {
         m_small.moveToBack(s);
+        ++smallRefused;
       }
-    } else if (!m_main.empty()) {
+    } else if (mainOpen) {
       const SlotId m = m_main.front();
       if (m_freq[m] > 0) {
         --m_freq[m];
@@ -96,6 +101,7 @@ SlotId S3FifoPolicy::pickVictim(const VictimFilter& filter) {
         return m;
       } else {
         m_main.moveToBack(m);
+        ++mainRefused;
       }
     } else {
       break;
