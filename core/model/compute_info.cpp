@@ -10,7 +10,6 @@
 #include <c10/core/InferenceMode.h>
 #include <dlfcn.h>
 #include <link.h>
-#include <torch/version.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,6 +21,7 @@
 
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
+#include "core/model/torch_compat.h"
 
 namespace kvlab {
 
@@ -117,7 +117,7 @@ void applyComputeThreads() {
 
 bool cudaAvailable() { return at::hasCUDA(); }
 
-std::string torchVersion() { return TORCH_VERSION; }
+std::string torchVersion() { return torch_compat::kVersion; }
 
 double measureMatmulGflops(int n, const std::string& device) {
   if (n < 1) throw std::invalid_argument("measureMatmulGflops: n must be positive");
