@@ -5,9 +5,12 @@
 # no Debian -dev packages and no network (docs/gpu.md).
 #
 #   tools/device-kit.sh [KIT_DIR]          # run HERE (Debian 12 with the project's packages); default: kit/
-#   tools/device-kit.sh --check [KIT_DIR]  # also build the Qt-free targets here from the kit alone and prove
-#                                          # (ninja's header deps + ldd) that no system -dev header or library
-#                                          # of a kit package was used
+#   tools/device-kit.sh --check [KIT_DIR]  # also build kvlab-cli here from the kit alone and prove (ninja's
+#                                          # header deps + ldd) that no system -dev header or library of a
+#                                          # kit package was used. Every kit library is used by the engine
+#                                          # and kvlab-cli, so by default the check skips the LibTorch layer
+#                                          # (-DKVLAB_COMPUTE=OFF: 10 fewer LibTorch translation units);
+#                                          # KVLAB_KIT_CHECK_COMPUTE=1 adds the compute module.
 #
 # What goes in (sizes on Debian 12):
 #   include/  header-only or header part: nlohmann/ (json), CLI/ (CLI11), absl/, openssl/, simdjson.h,
@@ -112,10 +115,20 @@ prefix=$build/torch-prefix
 mkdir -p "$prefix/include"
 for d in ATen c10 caffe2 torch; do ln -sfn "$sys_inc/$d" "$prefix/include/$d"; done
 ln -sfn "$sys_lib" "$prefix/lib"
+compute=${KVLAB_KIT_CHECK_COMPUTE:-0}
+targets=(kvlab-cli)
+bins=("$build/bin/kvlab-cli")
+if [[ "$compute" == 1 ]]; then
+  targets+=(kvlab_compute_module)
+  bins+=("$build/bin/kvlab_compute_module.so")
+  compute=ON
+else
+  compute=OFF
+fi
 TORCH_INSTALL_PREFIX=$prefix nice cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DKVLAB_GUI=OFF -DKVLAB_KIT="$kit" -DTorch_DIR="$sys_lib/cmake/Torch" >"$build/configure.log" ||
-  { cat "$build/configure.log"; exit 1; }
-nice cmake --build "$build" -j"$(nproc)" --target kvlab-cli kvlab_compute_module
+  -DKVLAB_GUI=OFF -DKVLAB_COMPUTE="$compute" -DKVLAB_KIT="$kit" -DTorch_DIR="$sys_lib/cmake/Torch" \
+  >"$build/configure.log" || { cat "$build/configure.log"; exit 1; }
+nice cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 # Every header the compiler opened from /usr/include must belong to libc, libstdc++/gcc or LibTorch - none to
 # a kit package (its copy in the kit must have been used instead).
@@ -126,7 +139,7 @@ if [[ -n "$bad" ]]; then
   echo "$bad" | head -20 >&2
   exit 1
 fi
-for bin in "$build/bin/kvlab-cli" "$build/bin/kvlab_compute_module.so"; do
+for bin in "${bins[@]}"; do
   libs=$(ldd "$bin")
   # No kit library may come from the system; simdjson (the one shared library) must resolve into the kit.
   if grep -Eq 'lib(crypto|xxhash|absl_)' <<<"$libs" || grep -Eq "simdjson.* => /usr/" <<<"$libs"; then
@@ -136,4 +149,5 @@ for bin in "$build/bin/kvlab-cli" "$build/bin/kvlab_compute_module.so"; do
   fi
 done
 "$build/bin/kvlab-cli" list >/dev/null
-echo "device-kit check: kvlab-cli and the compute module built from the kit alone; kvlab-cli list runs"
+echo "device-kit check: ${targets[*]} built from the kit alone (no system header or library of a kit package" \
+  "used); kvlab-cli list runs"
