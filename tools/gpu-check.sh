@@ -18,6 +18,8 @@
 #   KVLAB_GPU_CHECK_MODEL    model preset (default: gpu-1b if `kvlab-cli list` offers it, else demo)
 #   KVLAB_GPU_CHECK_BUILD    build folder (default build-gpu)
 #   KVLAB_GPU_CHECK_TORCH    CMake prefix of LibTorch (default: python3 -c 'torch.utils.cmake_prefix_path')
+#   KVLAB_GPU_CHECK_CMAKE_ARGS  extra configure arguments, split on spaces (appended last, so they win), e.g.
+#                            -DCMAKE_CUDA_ARCHITECTURES=90
 #   KVLAB_KIT                third-party kit folder (default kit/ when it exists; "none": system packages)
 set -uo pipefail
 
@@ -124,6 +126,8 @@ kit=${KVLAB_KIT:-}
 cfg=(cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVLAB_GUI=OFF)
 [[ -n "$torch_prefix" ]] && cfg+=("-DCMAKE_PREFIX_PATH=$torch_prefix")
 [[ -n "$kit" ]] && cfg+=("-DKVLAB_KIT=$kit")
+read -r -a extra <<<"${KVLAB_GPU_CHECK_CMAKE_ARGS:-}"
+cfg+=("${extra[@]}")
 echo "gpu-check: device $device, LibTorch prefix ${torch_prefix:-<system>}, kit ${kit:-<system -dev packages>}"
 step configure 120 "${cfg[@]}"
 step build 300 cmake --build "$build" -j"$(nproc)" --target kvlab-cli kvlab_compute_module
