@@ -11,6 +11,7 @@
 
 #include "compute_bridge.h"
 #include "core/model/compute_info.h"
+#include "core/model/cuda_status.h"
 #include "core/model/model_config.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
@@ -228,7 +229,8 @@ int listCompute() {
     }
   }
   std::printf("devices:\n  cpu      BLAS %s\n", blasLibrary().c_str());
-  std::printf("  cuda     %s\n", cudaAvailable() ? "available" : "not available in this build/machine");
+  const std::string noCuda = cudaUnavailableReason();
+  std::printf("  cuda     %s\n", noCuda.empty() ? "available" : ("not available: " + noCuda).c_str());
   std::printf("LibTorch %s\n", torchVersion().c_str());
   return 0;
 }

@@ -14,13 +14,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <new>
 #include <optional>
 
 #include "core/model/byte_tokenizer.h"
 #include "core/model/compute_info.h"
+#include "core/model/cuda_status.h"
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
+#include "core/model/torch_compat.h"
 #include "core/replay/trace_replayer.h"
+#include "core/runner/device_timer.h"
 #include "core/runner/live_kv_cache.h"
 #include "core/runner/resource_check.h"
 #include "core/util/input_error.h"
@@ -85,10 +89,11 @@ void finishSummary(RunSummary& summary, CacheEngine& engine, double sumUncachedM
   summary.elapsedS = msSince(start) / 1000.0;
 }
 
+// By type, not by message text: LibTorch's allocators throw c10::OutOfMemoryError (torch_compat.h names it
+// for every supported version), plain C++ allocations std::bad_alloc.
 bool isOutOfMemory(const std::exception& e) {
-  const std::string what = e.what();
-  return what.find("out of memory") != std::string::npos ||
-         what.find("CUDA out of memory") != std::string::npos;
+  return dynamic_cast<const torch_compat::OutOfMemoryError*>(&e) != nullptr ||
+         dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
 }
 
 std::string resolveDevice(const std::string& device) {
@@ -96,9 +101,9 @@ std::string resolveDevice(const std::string& device) {
   if (device == "cpu") return device;
   if (device == "cuda") {
     if (!cudaAvailable())
-      throw InputError("", 0, "device",
-                       "cuda requested but not available (this LibTorch build has no CUDA "
-                       "support or no GPU is visible); use --device cpu or auto");
+      throw InputError(
+          "", 0, "device",
+          "cuda requested but not available (" + cudaUnavailableReason() + "); use --device cpu or auto");
     return device;
   }
   throw InputError("", 0, "device",
@@ -280,8 +285,18 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
   summary.runId = runId;
   summary.device = device;
   double sumCached = 0, sumUncached = 0, flopsCached = 0, flopsUncached = 0;
+  // Every timed interval starts and ends at a device barrier (DeviceTimer), so asynchronous CUDA work never
+  // leaks from one measured interval into the next.
+  DeviceTimer timer(device);
   const auto runStart = SteadyClock::now();
   try {
+    // Warm-up, untimed: the first prefill pays one-off costs (kernel selection, allocator growth, lazy CUDA
+    // initialisation) that are no part of any request's TTFT.
+    if (!requests.empty()) {
+      std::vector<std::int32_t> warm = ByteTokenizer::encode(requests.front().text);
+      warm.resize(std::min<std::size_t>(warm.size(), 64));
+      if (!warm.empty()) (void)llama.prefill(warm, {}, &cancelled).lastLogits.to(at::kCPU);
+    }
     for (const ScenarioRequest& request : requests) {
       applyControls(cache.engine());
       if (cancelled) break;
@@ -290,17 +305,18 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
       const std::uint64_t evictionsBefore = cache.engine().counters().totalEvictions();
 
       // Cached path: lookup + prefix assembly + prefill of the rest; the TTFT a user would see.
+      timer.start();
       const auto t0 = SteadyClock::now();
       const LiveKvCache::Lookup lookup = cache.lookup(tokens, request.text, request.boundaries);
-      const double lookupMs = msSince(t0);
+      const double lookupMs = timer.elapsedMs();
       PrefillResult cached = llama.prefill(tokens, lookup.prefix, &cancelled);
       const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);  // waits for the device
-      const double ttftCached = msSince(t0);
+      const double ttftCached = timer.elapsedMs();
       const std::uint32_t pinTokens =
           settings.pinnedBudgetBytes > 0 && !request.boundaries.empty() ? request.boundaries.front() : 0;
-      const auto tStore = SteadyClock::now();
+      timer.start();
       cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
-      const double storeMs = msSince(tStore);
+      const double storeMs = timer.elapsedMs();
 
       RequestRecord record;
       record.index = request.index;
@@ -317,10 +333,10 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
       record.text = request.text;
       record.blockSize = granularity == Granularity::Block ? blockSize : 0;
       if (settings.baseline) {
-        const auto t1 = SteadyClock::now();
+        timer.start();
         const PrefillResult full = llama.prefill(tokens, {}, &cancelled);
         const at::Tensor fullLogits = full.lastLogits.to(at::kCPU);
-        record.ttftUncachedMs = msSince(t1);
+        record.ttftUncachedMs = timer.elapsedMs();
         record.maxAbsLogitDiff = (cachedLogits - fullLogits).abs().max().item<double>();
         sumUncached += record.ttftUncachedMs;
         summary.maxAbsLogitDiff = std::max(summary.maxAbsLogitDiff, record.maxAbsLogitDiff);
