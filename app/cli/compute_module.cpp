@@ -69,16 +69,45 @@ void printRunReport(const RunRecorder& rec) {
                                           : "",
       i.policy.c_str(), formatBytes(i.maxBytes).c_str(), i.ttlMs ? formatDurationMs(i.ttlMs).c_str() : "off");
   std::printf("  requests            %d%s\n", s.requests, s.cancelled ? " (cancelled)" : "");
-  std::printf("  token hit rate      %.1f %%\n", 100 * s.tokenHitRate);
-  if (s.speedup > 0) {
-    std::printf("  TTFT cached         %.1f ms mean\n", s.ttftMsCachedMean);
-    std::printf("  TTFT uncached       %.1f ms mean\n", s.ttftMsUncachedMean);
-    std::printf("  speedup             %.2fx measured, %.2fx ideal (FLOPs), measured/ideal %.2f%s\n",
-                s.speedup, s.idealSpeedup, s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0,
-                i.simulated ? "  [cost model]" : "");
+  if (!s.decode) std::printf("  token hit rate      %.1f %%\n", 100 * s.tokenHitRate);
+  if (!i.simulated && s.requests > 0) {
+    std::printf("  TTFT cached         %.1f ms mean, %.1f median, %.1f p90\n", s.ttftMsCachedMean,
+                s.ttftMsCachedMedian, s.ttftMsCachedP90);
+    if (s.ttftMsUncachedMean > 0)
+      std::printf("  TTFT uncached       %.1f ms mean, %.1f median, %.1f p90\n", s.ttftMsUncachedMean,
+                  s.ttftMsUncachedMedian, s.ttftMsUncachedP90);
   }
-  if (!i.simulated)
+  if (s.speedup > 0)
+    std::printf(
+        "  speedup             %.2fx measured (95%% CI %.2f-%.2f), %.2fx ideal (FLOPs), measured/ideal "
+        "%.2f\n",
+        s.speedup, s.speedupCi95[0], s.speedupCi95[1], s.idealSpeedup,
+        s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0);
+  else if (s.idealSpeedup > 0)
+    std::printf("  speedup             %.2fx ideal (FLOPs)%s\n", s.idealSpeedup,
+                i.simulated ? "; no measured speedup in simulate mode" : "");
+  if (!i.simulated && s.outputTokens > 0) {
+    if (s.tpotMsMean > 0)
+      std::printf("  output tokens       %llu, TPOT %.2f ms mean\n", (unsigned long long)s.outputTokens,
+                  s.tpotMsMean);
+    else
+      std::printf("  output tokens       %llu (first tokens only, from the prefill)\n",
+                  (unsigned long long)s.outputTokens);
+  }
+  if (s.decode) {
+    const DecodeComparison& d = *s.decode;
+    std::printf(
+        "  decode              %u prompt + %zu output tokens: %.0f ms with the K/V cache, %.0f ms without\n",
+        d.promptTokens, d.stepMsCached.size(), d.totalMsCached, d.totalMsUncached);
+    std::printf(
+        "  decode speedup      %.2fx measured, %.2fx ideal (FLOPs); tokens %s, max |logit diff| %.3g\n",
+        d.speedup, d.idealSpeedup, d.tokensIdentical ? "identical" : "DIFFER", d.maxAbsLogitDiff);
+  }
+  if (!i.simulated && s.maxAbsLogitDiff >= 0)
     std::printf("  max |logit diff|    %.3g (cached vs uncached, last position)\n", s.maxAbsLogitDiff);
+  if (s.matmulGflops > 0) std::printf("  matmul (measured)   %.1f GFLOP/s at start\n", s.matmulGflops);
+  std::printf("  build               kvlab %s, git %s, LibTorch %s\n", i.kvlabVersion.c_str(),
+              i.gitRevision.c_str(), i.torchVersion.c_str());
   const auto& m = s.cache.counters.missTokens;
   std::printf("  missed tokens       cold %llu, evicted %llu, expired %llu, orphaned %llu\n",
               (unsigned long long)m[0], (unsigned long long)m[1], (unsigned long long)m[2],
@@ -98,6 +127,7 @@ int runCommand(int argc, char** argv) {
               out;
   std::uint32_t blockSize = 0;
   std::uint64_t seed = 0;
+  std::uint32_t outputTokens = 0;
   bool json = false, noBaseline = false;
   std::string pinBudget;
   app.add_option("scenario", scenario,
@@ -116,6 +146,8 @@ int runCommand(int argc, char** argv) {
   app.add_option("--seed", seed, "scenario seed (prompts)");
   app.add_option("--pin-budget", pinBudget,
                  "pin each request's system prompt within this many bytes, e.g. 64MiB");
+  app.add_option("--output-tokens", outputTokens,
+                 "tokens each request generates, the first included (default: the scenario's)");
   app.add_flag("--no-baseline", noBaseline, "skip the uncached prefill (no speedup, no logit check)");
   app.add_flag("--json", json, "print the summary as one JSON object");
   app.add_option("--out", out, "write requests.csv, snapshots.csv and summary.json into this directory");
@@ -141,6 +173,11 @@ int runCommand(int argc, char** argv) {
   if (!ttl.empty()) settings.ttlMs = parseDurationMs(ttl, "ttl");
   if (!model.empty()) settings.model = model;
   if (app.count("--seed")) settings.seed = seed;
+  if (app.count("--output-tokens")) {
+    if (outputTokens == 0 || outputTokens > 100000)
+      throw InputError("", 0, "output-tokens", "must be an integer in [1, 100000]");
+    settings.outputTokens = outputTokens;
+  }
   if (!pinBudget.empty()) settings.pinnedBudgetBytes = parseSize(pinBudget, "pin-budget");
   settings.baseline = !noBaseline;
 

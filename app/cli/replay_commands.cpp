@@ -16,6 +16,7 @@
 #include "core/replay/miss_ratio_curve.h"
 #include "core/serving/hardware_profile.h"
 #include "core/util/atomic_file.h"
+#include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "progress_bar.h"
@@ -211,13 +212,16 @@ CommandAction addSweepCommand(CLI::App& app) {
                                            {"one_pass", p.onePass}});
       std::cout << j.dump(2) << '\n';
     } else if (*format == "csv") {
-      std::printf(
-          "policy,max_tokens,capacity_blocks,token_hit_rate,block_hit_rate,hit_tokens,prompt_tokens\n");
-      for (const CurvePoint& p : points)
-        std::printf("%s,%llu,%llu,%.6f,%.6f,%llu,%llu\n", p.policy.c_str(), (unsigned long long)p.maxTokens,
-                    (unsigned long long)p.result.capacityBlocks, p.result.tokenHitRate(),
-                    p.result.blockHitRate(), (unsigned long long)p.result.hitTokens,
-                    (unsigned long long)p.result.promptTokens);
+      std::fflush(stdout);  // the CSV goes through std::cout
+      CsvWriter csv(std::cout);
+      csv.row({"policy", "max_tokens", "capacity_blocks", "token_hit_rate", "block_hit_rate", "hit_tokens",
+               "prompt_tokens"});
+      for (const CurvePoint& p : points) {
+        csv.field(p.policy).field(p.maxTokens).field(p.result.capacityBlocks).field(p.result.tokenHitRate());
+        csv.field(p.result.blockHitRate()).field(p.result.hitTokens).field(p.result.promptTokens);
+        csv.endRow();
+      }
+      std::cout.flush();
     } else {
       std::printf("%-8s %14s %12s %16s %16s\n", "policy", "max tokens", "blocks", "token hit rate",
                   "block hit rate");
@@ -228,81 +232,6 @@ CommandAction addSweepCommand(CLI::App& app) {
       std::printf("(%zu points in %.2f s; lru by one stack-distance pass)\n", points.size(), elapsed);
     }
     return 0;
-  };
-}
-
-CommandAction addBenchCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("bench",
-                                 "Measure replay speed (block lookups per second, parsing excluded "
-                                 "and included) and, with the compute module, prefill throughput");
-  auto text = std::make_shared<ReplayOptionText>();
-  text->maxTokens = "1000000";
-  auto noPrefill = std::make_shared<bool>(false);
-  auto seconds = std::make_shared<double>(2.0);
-  cmd->add_option("trace", text->trace,
-                  "Mooncake trace to replay (optional: without it only prefill is measured)");
-  cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
-      ->capture_default_str();
-  cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
-  cmd->add_option("--block-size", text->blockSize, "tokens per hash id")->capture_default_str();
-  cmd->add_option("--seconds", *seconds, "minimum time to repeat the in-memory replay loop")
-      ->check(CLI::Range(0.0, 3600.0))  // 1e300 would loop for ever
-      ->capture_default_str();
-  cmd->add_flag("--no-prefill", *noPrefill, "skip the prefill benchmark (no LibTorch loaded)");
-  return [cmd, text, noPrefill, seconds]() -> int {
-    if (!cmd->parsed()) return -1;
-    if (!text->trace.empty()) {
-      const ReplayConfig config = toReplayConfig(*text);
-      // Each figure is the best of a few passes: single passes of a few milliseconds are at the mercy of
-      // the scheduler.
-      constexpr int kFilePasses = 5;
-      std::vector<TraceRequest> requests;
-      double parseS = 1e300;
-      for (int pass = 0; pass < kFilePasses; ++pass) {
-        const auto t0 = std::chrono::steady_clock::now();
-        requests = readWholeTrace(text->trace);
-        parseS =
-            std::min(parseS, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      }
-      std::uint64_t blocks = 0;
-      for (const TraceRequest& r : requests) blocks += r.hashIds.size();
-      // Replay loop only: repeat fresh replays until --seconds have passed; report the best pass.
-      double best = 1e300, total = 0;
-      int passes = 0;
-      double hitRate = 0;
-      while (total < *seconds || passes < 3) {
-        TraceReplayer replayer(config);
-        const auto s = std::chrono::steady_clock::now();
-        for (const TraceRequest& r : requests) replayer.replay(r);
-        const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
-        best = std::min(best, dt);
-        total += dt;
-        ++passes;
-        hitRate = replayer.result().tokenHitRate();
-      }
-      double wholeS = 1e300;
-      for (int pass = 0; pass < kFilePasses; ++pass)
-        wholeS = std::min(wholeS, replayTraceFile(text->trace, config).elapsedS);
-      std::printf(
-          "replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
-          text->trace.c_str(), requests.size(), (unsigned long long)blocks, config.policy.c_str(),
-          (unsigned long long)config.maxTokens, 100 * hitRate);
-      std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS,
-                  double(blocks) / parseS / 1e6, kFilePasses);
-      std::printf(
-          "  replay loop          %8.4f s  (%6.1f M block lookups/s, best of %d passes, single thread)\n",
-          best, double(blocks) / best / 1e6, passes);
-      std::printf(
-          "  parse + replay       %8.3f s  (%6.1f M block lookups/s, streaming from the file, parsing on a "
-          "second thread)\n",
-          wholeS, double(blocks) / wholeS / 1e6);
-    }
-    if (*noPrefill) return 0;
-    if (!computeModuleAvailable()) {
-      std::printf("prefill bench: skipped (no compute module in this build)\n");
-      return 0;
-    }
-    return runComputeCommand({"bench-prefill"});
   };
 }
 

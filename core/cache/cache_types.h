@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "kvlab/ttl_mode.h"
+
 namespace kvlab {
 
 using Bytes = std::uint64_t;
@@ -34,9 +36,7 @@ enum class MissReason : std::uint8_t {
 };
 inline constexpr int kMissReasonCount = 4;
 
-// What the TTL measures. Idle: time since the entry was last used (refreshed by every hit). Age: time since
-// it was inserted (a dict-with-timestamps cache, like the original SimpleKVCache; hits do not refresh it).
-enum class TtlMode : std::uint8_t { Idle, Age };
+// TtlMode (what the TTL measures: Idle or Age) lives in the public header <kvlab/ttl_mode.h>.
 
 enum class EvictReason : std::uint8_t {
   Capacity,      // an insert needed room

@@ -228,7 +228,7 @@ void TestCliBadInput::successfulReplayPublishesEventsFile() {
   QVERIFY(!QFileInfo::exists(csv + ".partial"));
   QFile f(csv);
   QVERIFY(f.open(QIODevice::ReadOnly));
-  QVERIFY(f.readLine().startsWith("time_ms,type,"));
+  QVERIFY(f.readLine().startsWith("seq,time_ms,type,"));
 }
 
 void TestCliBadInput::unwritableEventsPath() {
