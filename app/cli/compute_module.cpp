@@ -13,6 +13,7 @@
 #include "core/model/compute_info.h"
 #include "core/model/cuda_status.h"
 #include "core/model/model_config.h"
+#include "core/policies/policy_registry.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
 #include "core/runner/scenario_runner.h"
@@ -42,7 +43,7 @@ public:
       std::fprintf(stderr, "%s: %d requests, model %s (%d layers) on %s, %s cache, %s, max %s; BLAS: %s\n",
                    info.scenarioName.c_str(), info.requestsTotal, info.model.c_str(), info.layers,
                    info.device.c_str(), std::string(toString(info.granularity)).c_str(), info.policy.c_str(),
-                   formatBytes(info.maxBytes).c_str(), info.blas.c_str());
+                   formatCapacity(info.maxBytes).c_str(), info.blas.c_str());
   }
   void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) override {
     RunRecorder::onRequestDone(record, cache);
@@ -67,7 +68,9 @@ void printRunReport(const RunRecorder& rec) {
       "  cache: %s granularity%s, policy %s, max %s, ttl %s\n", std::string(toString(i.granularity)).c_str(),
       i.granularity == Granularity::Block ? (", " + std::to_string(i.blockSize) + "-token blocks").c_str()
                                           : "",
-      i.policy.c_str(), formatBytes(i.maxBytes).c_str(), i.ttlMs ? formatDurationMs(i.ttlMs).c_str() : "off");
+      i.policy.c_str(), formatCapacity(i.maxBytes).c_str(),
+      i.ttlMs ? (formatDurationMs(i.ttlMs) + (i.ttlMode == TtlMode::Age ? " (age)" : " (idle)")).c_str()
+              : "off");
   std::printf("  requests            %d%s\n", s.requests, s.cancelled ? " (cancelled)" : "");
   if (!s.decode) std::printf("  token hit rate      %.1f %%\n", 100 * s.tokenHitRate);
   if (!i.simulated && s.requests > 0) {
@@ -124,7 +127,7 @@ int runCommand(int argc, char** argv) {
       "without the cache (baseline), measuring TTFT both ways and comparing logits.",
       "kvlab-cli run"};
   std::string scenario = "repeated-prefix", device = "cpu", storage, granularity, policy, maxSize, ttl, model,
-              out;
+              out, ttlMode;
   std::uint32_t blockSize = 0;
   std::uint64_t seed = 0;
   std::uint32_t outputTokens = 0;
@@ -139,9 +142,12 @@ int runCommand(int argc, char** argv) {
                  "where cached K/V live: cpu (offload) or cuda; default: the compute device");
   app.add_option("--granularity", granularity, "prompt, block or radix (default: the scenario's)");
   app.add_option("--block-size", blockSize, "tokens per block (block granularity)");
-  app.add_option("--policy", policy, "eviction policy: lru, fifo, lfu, sieve");
-  app.add_option("--max-size", maxSize, "cache max size with a unit, e.g. 512MiB, 2GB");
-  app.add_option("--ttl", ttl, "idle time after which an entry expires, e.g. 30s, 5m; 0 = off");
+  app.add_option("--policy", policy, "eviction policy: " + policyList(/*forReplay=*/false));
+  app.add_option("--max-size", maxSize,
+                 "cache max size with a unit, e.g. 512MiB, 2GB; unlimited or inf = no bound");
+  app.add_option("--ttl", ttl, "time after which an entry expires, e.g. 30s, 5m; 0 = off (see --ttl-mode)");
+  app.add_option("--ttl-mode", ttlMode,
+                 "idle (default): the TTL counts from an entry's last use; age: from its insertion");
   app.add_option("--model", model, "model preset (see `kvlab-cli list`)");
   app.add_option("--seed", seed, "scenario seed (prompts)");
   app.add_option("--pin-budget", pinBudget,
@@ -167,10 +173,11 @@ int runCommand(int argc, char** argv) {
     throw InputError("", 0, "block-size", "must be at least 1 token");
   if (!policy.empty()) settings.policy = policy;
   if (!maxSize.empty()) {
-    settings.maxBytes = parseSize(maxSize, "max-size");
+    settings.maxBytes = parseSizeOrUnlimited(maxSize, "max-size");
     if (*settings.maxBytes == 0) throw InputError("", 0, "max-size", "must be more than 0 bytes");
   }
   if (!ttl.empty()) settings.ttlMs = parseDurationMs(ttl, "ttl");
+  if (!ttlMode.empty()) settings.ttlMode = parseTtlMode(ttlMode, "ttl-mode");
   if (!model.empty()) settings.model = model;
   if (app.count("--seed")) settings.seed = seed;
   if (app.count("--output-tokens")) {

@@ -286,12 +286,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
     if (!cmd->parsed()) return -1;
     ServingConfig config;
     config.model = modelOrThrow(t->model);
-    if (!findPolicy(t->policy)) {
-      std::string names;
-      for (const std::string& n : policyNames()) names += (names.empty() ? "" : ", ") + n;
-      throw InputError("", 0, "policy",
-                       "unknown policy " + quoteForError(t->policy) + " (choose from: " + names + ")");
-    }
+    if (!findPolicy(t->policy))
+      throw InputError("", 0, "policy", unknownPolicyMessage(t->policy, /*forReplay=*/false));
     config.policy = t->policy;
     config.maxBatchedTokens =
         std::uint32_t(parseCount(t->maxBatchedTokens, "max-batched-tokens", 1, 1u << 24));

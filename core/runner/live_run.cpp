@@ -85,6 +85,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   CacheConfig cacheConfig;
   cacheConfig.capacityBytes = settings.maxBytes.value_or(spec.cache.maxSizeBytes);
   cacheConfig.ttlMs = settings.ttlMs.value_or(spec.cache.ttlMs);
+  cacheConfig.ttlMode = settings.ttlMode.value_or(TtlMode::Idle);
   cacheConfig.policy = settings.policy.value_or(spec.cache.policy);
   cacheConfig.pinnedBudgetBytes = settings.pinnedBudgetBytes;
   const std::vector<ScenarioRequest> requests = generateRequests(spec);

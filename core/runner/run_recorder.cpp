@@ -83,7 +83,7 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["policy"] = info.policy;
   j["max_bytes"] = info.maxBytes;
   j["ttl_ms"] = info.ttlMs;
-  j["ttl_mode"] = info.ttlMode == TtlMode::Age ? "age" : "idle";
+  j["ttl_mode"] = std::string(toString(info.ttlMode));
   j["pin_budget_bytes"] = info.pinnedBudgetBytes;
   j["baseline"] = info.baseline;
   j["simulated"] = info.simulated;

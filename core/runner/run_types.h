@@ -28,8 +28,9 @@ struct RunSettings {
   std::optional<Granularity> granularity;
   std::optional<std::uint32_t> blockSize;  // tokens per block (block mode; radix ignores it)
   std::optional<std::string> policy;
-  std::optional<Bytes> maxBytes;      // cache max size
+  std::optional<Bytes> maxBytes;      // cache max size; kUnlimited = no bound
   std::optional<TimeMs> ttlMs;        // 0 = off
+  std::optional<TtlMode> ttlMode;     // what the TTL counts from; unset = Idle (time since last use)
   std::optional<std::string> model;   // model preset
   std::optional<std::uint64_t> seed;  // scenario seed (prompts) - weights use the preset's seed
   Bytes pinnedBudgetBytes = 0;        // > 0: pin each request's first segment (system prompt) within it
@@ -79,8 +80,9 @@ struct RunInfo {
   Granularity granularity = Granularity::Block;
   std::uint32_t blockSize = 0;
   std::string policy;
-  Bytes maxBytes = 0;
+  Bytes maxBytes = 0;  // kUnlimited = no bound
   TimeMs ttlMs = 0;
+  TtlMode ttlMode = TtlMode::Idle;
   int requestsTotal = 0;
   std::string blas;  // BLAS library and threads in use
   int computeThreads = 0;

@@ -21,8 +21,9 @@ RunSummary runTrace(const RunSettings& settings, const std::string& path, RunCon
   config.policy = settings.policy.value_or("lru");
   config.bytesPerToken = kvBytesPerToken(model);
   const Bytes maxBytes = settings.maxBytes.value_or(Bytes(64) << 30);
-  config.maxTokens = maxBytes / config.bytesPerToken;
+  config.maxTokens = maxBytes == kUnlimited ? kUnlimited : maxBytes / config.bytesPerToken;
   config.ttlMs = settings.ttlMs.value_or(0);
+  config.ttlMode = settings.ttlMode.value_or(TtlMode::Idle);
   TraceReplayer replayer(config);
   EventForwarder forwarder(observer);
   replayer.engine().addObserver(&forwarder);
@@ -45,7 +46,8 @@ RunSummary runTrace(const RunSettings& settings, const std::string& path, RunCon
   info.granularity = Granularity::Block;
   info.blockSize = config.blockSize;
   info.policy = config.policy;
-  info.maxBytes = maxBytes;  // as given; the cache holds floor(max tokens / block size) whole blocks
+  info.ttlMode = config.ttlMode;
+  info.maxBytes = maxBytes;  // as given (kUnlimited: no bound); the cache holds floor(max tokens / block size) whole blocks
   info.ttlMs = config.ttlMs;
   info.pinnedBudgetBytes = settings.pinnedBudgetBytes;
   info.baseline = false;

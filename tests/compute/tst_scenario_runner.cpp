@@ -197,8 +197,9 @@ void TestScenarioRunner::tinyCacheEvictsOwnPrefix_data() {
   }
 }
 
-// A cache of a few blocks: storing a request's tail evicts its own just-reused head, which is then stored
-// again from the cached prefix's K/V. Results must stay exact and the cache within its size.
+// A cache of a few blocks: storing a request's tail cannot evict its own just-reused head (in use), so other
+// blocks go or the tail is turned away (tst_live_kv_cache checks which). Results must stay exact and the
+// cache within its size.
 void TestScenarioRunner::tinyCacheEvictsOwnPrefix() {
   QFETCH(int, granularity);
   QFETCH(QString, policy);
