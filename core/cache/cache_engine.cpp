@@ -58,16 +58,14 @@ void CacheEngine::touch(SlotId slot) {
 }
 
 SlotId CacheEngine::insert(const CacheKey& key, const EntryInit& init) {
-  bool fresh = false;
-  SlotId& value = m_index.valueFor(key, &fresh);
-  if (!fresh && !isGone(value)) throw std::logic_error("CacheEngine::insert: key already stored");
-  return insertFresh(key, value, fresh, init);
+  const SlotId value = m_index.get(key);
+  if (value != kNoSlot && !isGone(value)) throw std::logic_error("CacheEngine::insert: key already stored");
+  return insertFresh(key, init);
 }
 
 SlotId CacheEngine::touchOrInsert(const CacheKey& key, const EntryInit& init, bool* inserted) {
-  bool fresh = false;
-  SlotId& value = m_index.valueFor(key, &fresh);
-  if (!fresh && !isGone(value)) {
+  const SlotId value = m_index.get(key);
+  if (value != kNoSlot && !isGone(value)) {
     const SlotId slot = value;
     if (!isExpired(m_entries[slot], m_clock.nowMs())) {
       if (inserted) *inserted = false;
@@ -77,37 +75,26 @@ SlotId CacheEngine::touchOrInsert(const CacheKey& key, const EntryInit& init, bo
     dropExpired(slot);
     return touchOrInsert(key, init, inserted);  // the expired entry is gone (or, radix, still a parent)
   }
-  const SlotId slot = insertFresh(key, value, fresh, init);
+  const SlotId slot = insertFresh(key, init);
   if (inserted) *inserted = slot != kNoSlot;
   return slot;
 }
 
-// indexValue: the key's index value, new (freshKey) or a gone marker. Evictions only rewrite other keys'
-// values, so the reference stays valid. On failure the value is put back as it was.
-SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool freshKey,
-                                const EntryInit& init) {
-  const SlotId previous = indexValue;
-  auto restore = [&] {
-    if (freshKey)
-      m_index.erase(key);
-    else
-      indexValue = previous;
-  };
+// key is absent (never stored, or gone). The index learns its slot only once it is stored, so a failed
+// insert leaves the key's history as it was.
+SlotId CacheEngine::insertFresh(const CacheKey& key, const EntryInit& init) {
   if (init.layer != kAllLayers && (init.layer < 0 || init.layer >= m_config.layers)) {
-    restore();
     throw std::out_of_range("CacheEngine::insert: layer " + std::to_string(init.layer) + " out of range");
   }
   expireIdle();
   const Bytes room = m_config.capacityBytes > m_pinnedBytes ? m_config.capacityBytes - m_pinnedBytes : 0;
   if (init.bytes > room) {
-    restore();
     ++m_counters.rejectedInserts;
     maybePublish();
     return kNoSlot;
   }
   evictUntilFits(init.bytes, EvictReason::Capacity);
   if (m_usedBytes + init.bytes > m_config.capacityBytes) {  // only non-evictable entries left
-    restore();
     ++m_counters.rejectedInserts;
     maybePublish();
     return kNoSlot;
@@ -124,7 +111,7 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool fr
   const TimeMs now = m_clock.nowMs();
   EntryMeta& e = m_entries[slot];
   e = EntryMeta{key, m_nextId++, init.bytes, init.tokens, init.layer, now, now, 0, 0, false, true};
-  indexValue = slot;
+  m_index.put(key, slot);
   ++m_liveEntries;
   m_usedBytes += init.bytes;
   m_peakBytes = std::max(m_peakBytes, m_usedBytes);
@@ -174,10 +161,9 @@ void CacheEngine::resizeEntry(SlotId slot, Bytes newBytes, std::uint32_t newToke
 }
 
 MissReason CacheEngine::absentReason(const CacheKey& key) const {
-  const SlotId* value = m_index.find(key);
-  if (!value) return MissReason::Cold;
-  if (*value == kGoneExpired) return MissReason::Expired;
-  if (*value == kGoneEvicted) return MissReason::Evicted;
+  const SlotId value = m_index.get(key);
+  if (value == kGoneExpired) return MissReason::Expired;
+  if (value == kGoneEvicted) return MissReason::Evicted;
   return MissReason::Cold;  // stored right now: not absent
 }
 
@@ -200,7 +186,7 @@ void CacheEngine::removeSlot(SlotId slot, EvictReason reason) {
     m_policy->onRemove(slot);
     m_byLastAccess.remove(slot);
   }
-  *m_index.find(e.key) = reason == EvictReason::Ttl ? kGoneExpired : kGoneEvicted;
+  m_index.put(e.key, reason == EvictReason::Ttl ? kGoneExpired : kGoneEvicted);
   --m_liveEntries;
   m_usedBytes -= e.bytes;
   if (e.layer == kAllLayers) {

@@ -62,9 +62,9 @@ public:
   // The live, unexpired entry for key, or kNoSlot. An expired entry found here is removed (reason Ttl).
   // Does not count as a use: call touch() for that.
   SlotId find(const CacheKey& key) {
-    const SlotId* value = m_index.find(key);
-    if (!value || isGone(*value)) return kNoSlot;
-    return isExpired(m_entries[*value], m_clock.nowMs()) ? dropExpired(*value) : *value;
+    const SlotId value = m_index.get(key);
+    if (value == kNoSlot || isGone(value)) return kNoSlot;
+    return isExpired(m_entries[value], m_clock.nowMs()) ? dropExpired(value) : value;
   }
   // Records a use at the clock's now: refreshes the TTL, tells the policy, counts a reuse.
   void touch(SlotId slot);
@@ -72,12 +72,11 @@ public:
   // cannot fit: larger than max size minus pinned bytes, or nothing evictable left. key must be absent.
   // find() and absentReason() in one probe: the live slot, or kNoSlot with *reason set.
   SlotId findOrReason(const CacheKey& key, MissReason* reason) {
-    const SlotId* value = m_index.find(key);
-    if (!value) {
+    const SlotId slot = m_index.get(key);
+    if (slot == kNoSlot) {
       *reason = MissReason::Cold;
       return kNoSlot;
     }
-    const SlotId slot = *value;
     if (!isGone(slot)) {
       if (!isExpired(m_entries[slot], m_clock.nowMs())) return slot;
       dropExpired(slot);
@@ -150,7 +149,7 @@ public:
 private:
   class LeafFilter;
   SlotId dropExpired(SlotId slot);
-  SlotId insertFresh(const CacheKey& key, SlotId& indexValue, bool freshKey, const EntryInit& init);
+  SlotId insertFresh(const CacheKey& key, const EntryInit& init);
   void evictUntilFits(Bytes incoming, EvictReason reason);
   void removeSlot(SlotId slot, EvictReason reason);
   void expireIdle();
@@ -165,11 +164,11 @@ private:
   const Clock& m_clock;
   std::unique_ptr<EvictionPolicy> m_policy;
   std::unique_ptr<LeafFilter> m_leafFilter;
-  // Every key ever stored: its live slot, or a marker saying why it went (one probe answers both, and
-  // a removal rewrites the value instead of erasing here and inserting into a second map).
-  static constexpr SlotId kGoneEvicted = 0xFFFFFFFEu;
-  static constexpr SlotId kGoneExpired = 0xFFFFFFFDu;
-  static bool isGone(SlotId value) { return value >= kGoneExpired; }
+  // Every key ever stored: its live slot, or a marker saying why it went (one lookup answers both; see
+  // EntryIndex for what that costs per key).
+  static constexpr SlotId kGoneEvicted = EntryIndex::kGoneEvicted;
+  static constexpr SlotId kGoneExpired = EntryIndex::kGoneExpired;
+  static bool isGone(SlotId value) { return EntryIndex::isGone(value); }
   EntryIndex m_index;
   std::size_t m_liveEntries = 0;
   std::vector<EntryMeta> m_entries;  // indexed by SlotId

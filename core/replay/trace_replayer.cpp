@@ -32,11 +32,12 @@ TraceReplayer::TraceReplayer(const ReplayConfig& config) : m_config(config) {
 
 TraceReplayer::~TraceReplayer() = default;
 
-void TraceReplayer::replay(const TraceRequest& request) {
-  m_clock.setMs(request.timestampMs);
-  m_keys.resize(request.hashIds.size());
-  for (std::size_t i = 0; i < request.hashIds.size(); ++i) m_keys[i] = CacheKey{request.hashIds[i], 0};
-  m_blocks->match(m_keys, request.inputLength, request.inputLength, m_match);
+void TraceReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
+                           std::span<const std::uint64_t> hashIds) {
+  m_clock.setMs(timestampMs);
+  m_keys.resize(hashIds.size());
+  for (std::size_t i = 0; i < hashIds.size(); ++i) m_keys[i] = CacheKey{hashIds[i], 0};
+  m_blocks->match(m_keys, inputLength, inputLength, m_match);
   m_blocks->commit(m_keys, m_match, m_slots);
 }
 
@@ -77,7 +78,8 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
   TracePrefetcher::Batch batch;
   while (prefetcher.next(batch)) {
     const auto t0 = std::chrono::steady_clock::now();
-    for (const TraceRequest& request : batch.requests) replayer.replay(request);
+    for (const TracePrefetcher::Request& request : batch.requests)
+      replayer.replay(request.timestampMs, request.inputLength, batch.idsOf(request));
     loop += std::chrono::steady_clock::now() - t0;
     count += batch.requests.size();
     if (progress) progress({batch.bytesRead, prefetcher.fileSize(), count});

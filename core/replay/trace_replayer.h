@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,10 @@ public:
   ~TraceReplayer();
 
   // Replays one request at its own timestamp. Requests must come in timestamp order.
-  void replay(const TraceRequest& request);
+  void replay(const TraceRequest& request) {
+    replay(request.timestampMs, request.inputLength, request.hashIds);
+  }
+  void replay(std::int64_t timestampMs, std::uint32_t inputLength, std::span<const std::uint64_t> hashIds);
   ReplayResult result() const;
   CacheEngine& engine() { return *m_engine; }
 
