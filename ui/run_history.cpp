@@ -108,6 +108,7 @@ void RunHistory::apply(const RunBatch& batch) {
     p.cumHitTokens = c.counters.hitTokens;
     p.cumQueriedTokens = c.counters.queriedTokens;
     p.evictions = c.counters.evictions;
+    p.csvRow = RequestRow::from(run.runId, r, c);
     run.points.push_back(std::move(p));
   }
   if (!batch.requests.empty()) {
