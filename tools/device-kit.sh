@@ -55,15 +55,17 @@ need "$sys_inc/simdjson.h" libsimdjson-dev
 need "$sys_inc/xxhash.h" libxxhash-dev
 need "$sys_lib/libcrypto.a" libssl-dev
 need "$sys_lib/libxxhash.a" libxxhash-dev
+need "$sys_inc/hiredis/hiredis.h" libhiredis-dev
+need "$sys_lib/libhiredis.a" libhiredis-dev
 need "$sys_lib/libabsl_hash.a" libabsl-dev
 
 rm -rf "$kit/include" "$kit/lib"
 mkdir -p "$kit/include" "$kit/lib"
-cp -a "$sys_inc/nlohmann" "$sys_inc/CLI" "$sys_inc/absl" "$sys_inc/openssl" "$kit/include/"
+cp -a "$sys_inc/nlohmann" "$sys_inc/CLI" "$sys_inc/absl" "$sys_inc/openssl" "$sys_inc/hiredis" "$kit/include/"
 cp -a "$sys_inc/simdjson.h" "$sys_inc/xxhash.h" "$sys_inc/xxh3.h" "$kit/include/"
 # OpenSSL's headers include the per-architecture <openssl/configuration.h> and <openssl/opensslconf.h>.
 cp -a "$sys_inc/$(basename "$sys_lib")/openssl/." "$kit/include/openssl/"
-cp -a "$sys_lib"/libabsl_*.a "$sys_lib/libcrypto.a" "$sys_lib/libxxhash.a" "$kit/lib/"
+cp -a "$sys_lib"/libabsl_*.a "$sys_lib/libcrypto.a" "$sys_lib/libxxhash.a" "$sys_lib/libhiredis.a" "$kit/lib/"
 cp -a "$sys_lib"/libsimdjson.so* "$kit/lib/"
 simdjson_so=$(basename "$(readlink -f "$sys_lib/libsimdjson.so")")
 simdjson_soname=$(objdump -p "$sys_lib/$simdjson_so" | awk '/SONAME/ {print $2}')
@@ -84,6 +86,9 @@ set_target_properties(simdjson::simdjson PROPERTIES IMPORTED_LOCATION "\${_kit}/
 add_library(OpenSSL::Crypto STATIC IMPORTED GLOBAL)
 set_target_properties(OpenSSL::Crypto PROPERTIES IMPORTED_LOCATION "\${_kit}/lib/libcrypto.a"
   INTERFACE_INCLUDE_DIRECTORIES "\${_kit}/include" INTERFACE_LINK_LIBRARIES "\${CMAKE_DL_LIBS};Threads::Threads")
+add_library(PkgConfig::HIREDIS STATIC IMPORTED GLOBAL)
+set_target_properties(PkgConfig::HIREDIS PROPERTIES IMPORTED_LOCATION "\${_kit}/lib/libhiredis.a"
+  INTERFACE_INCLUDE_DIRECTORIES "\${_kit}/include")
 add_library(PkgConfig::XXHASH STATIC IMPORTED GLOBAL)
 set_target_properties(PkgConfig::XXHASH PROPERTIES IMPORTED_LOCATION "\${_kit}/lib/libxxhash.a"
   INTERFACE_INCLUDE_DIRECTORIES "\${_kit}/include")
@@ -142,7 +147,7 @@ fi
 for bin in "${bins[@]}"; do
   libs=$(ldd "$bin")
   # No kit library may come from the system; simdjson (the one shared library) must resolve into the kit.
-  if grep -Eq 'lib(crypto|xxhash|absl_)' <<<"$libs" || grep -Eq "simdjson.* => /usr/" <<<"$libs"; then
+  if grep -Eq 'lib(crypto|xxhash|hiredis|absl_)' <<<"$libs" || grep -Eq "simdjson.* => /usr/" <<<"$libs"; then
     echo "device-kit check FAILED: $bin links outside the kit:" >&2
     echo "$libs" >&2
     exit 1
