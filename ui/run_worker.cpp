@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ui/run_worker.h"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 
 #include "core/runner/scenario_runner.h"
@@ -31,8 +33,37 @@ void RunWorker::run(const RunSettings& settings, int runId) {
 
 void RunWorker::onRunStarted(const RunInfo& info) { notify(m_buffer.pushStarted(m_runId, info)); }
 
+void RunWorker::setQuietTiming(bool on) {
+  {
+    std::lock_guard lock(m_ackMutex);  // a waiter re-checks m_quiet after this
+    m_quiet.store(on);
+  }
+  m_acked.notify_all();
+}
+
+void RunWorker::acknowledge(int runId, int requestsDone) {
+  {
+    std::lock_guard lock(m_ackMutex);
+    if (runId < m_ackRunId) return;
+    if (runId > m_ackRunId) m_ackRequests = 0;
+    m_ackRunId = runId;
+    m_ackRequests = std::max(m_ackRequests, requestsDone);
+  }
+  m_acked.notify_all();
+}
+
 void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) {
-  notify(m_buffer.pushRequest(m_runId, record, cache));
+  const bool wasEmpty = m_buffer.pushRequest(m_runId, record, cache);
+  if (m_quiet.load()) {
+    Q_EMIT dataAvailable();  // events did not notify: this request always does
+    std::unique_lock lock(m_ackMutex);
+    m_acked.wait_for(lock, std::chrono::milliseconds(kAckTimeoutMs), [&] {
+      return m_ackRunId > m_runId || (m_ackRunId == m_runId && m_ackRequests >= record.index + 1) ||
+             !m_quiet.load();
+    });
+  } else {
+    notify(wasEmpty);
+  }
   const int pauseAfter = m_pauseAfter.load();
   if (pauseAfter > 0 && record.index + 1 >= pauseAfter) {
     m_pauseAfter.store(0);
@@ -40,7 +71,10 @@ void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& 
   }
 }
 
-void RunWorker::onCacheEvent(const CacheEvent& event) { notify(m_buffer.pushEvent(m_runId, event)); }
+void RunWorker::onCacheEvent(const CacheEvent& event) {
+  const bool wasEmpty = m_buffer.pushEvent(m_runId, event);
+  if (!m_quiet.load()) notify(wasEmpty);  // quiet: the request's end notifies
+}
 
 void RunWorker::onRunFinished(const RunSummary& summary) {
   m_finishedPushed = true;

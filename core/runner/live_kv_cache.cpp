@@ -91,9 +91,10 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
   return result;
 }
 
-void LiveKvCache::store(std::span<const std::int32_t> tokens, std::string_view text,
-                        std::span<const std::uint32_t> boundaries, const Lookup& lookup,
-                        const std::vector<LayerKv>& newKv, std::uint32_t pinTokens) {
+std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> tokens, std::string_view text,
+                                              std::span<const std::uint32_t> boundaries, const Lookup& lookup,
+                                              const std::vector<LayerKv>& newKv, std::uint32_t pinTokens) {
+  std::vector<std::uint32_t> unitEnds;
   // (layers, 2, kv_heads, computed tokens, head_dim): the K/V of tokens [hit, end).
   const at::Tensor computed = stackKv(newKv);
   const std::int64_t offset = std::int64_t(lookup.hitTokens);
@@ -103,16 +104,50 @@ void LiveKvCache::store(std::span<const std::int32_t> tokens, std::string_view t
       storeBlocks(lookup, computed, offset, pinTokens);
       break;
     case Granularity::Radix:
-      storeRadix(tokens, computed, offset, pinTokens);
+      unitEnds = storeRadix(tokens, computed, offset, pinTokens);
       break;
     case Granularity::Prompt: {
+      for (const std::uint32_t b : boundaries)
+        if (b < tokens.size()) unitEnds.push_back(b);
       // Boundary prefixes start at token 0: they need the cached part too.
       const at::Tensor full = offset > 0 ? at::cat({stackKv(lookup.prefix), computed}, kTokenDim) : computed;
       storePrompt(text, boundaries, full, pinTokens);
+      unitEnds.push_back(std::uint32_t(tokens.size()));
       break;
     }
   }
   m_engine->publish();
+  return unitEnds;
+}
+
+Bytes LiveKvCache::pinPrefix(std::span<const std::int32_t> tokens, std::string_view text,
+                             std::span<const std::uint32_t> boundaries, std::uint32_t pinTokens) {
+  const Bytes before = m_engine->pinnedBytes();
+  switch (m_granularity) {
+    case Granularity::Block: {
+      const std::vector<CacheKey> keys = m_blocks->blockKeys(tokens);
+      const std::uint64_t b = m_blocks->blockSize();
+      for (std::size_t i = 0; i < keys.size() && (i + 1) * b <= pinTokens; ++i) {
+        const SlotId slot = m_engine->find(keys[i]);
+        if (slot == kNoSlot) break;  // a later block is unreachable without this one
+        m_engine->pin(slot);
+      }
+      break;
+    }
+    case Granularity::Prompt:
+      for (const std::uint32_t length : boundaries) {
+        if (length > pinTokens || length > text.size()) break;
+        for (int layer = 0; layer < m_model.layers; ++layer) {
+          const SlotId slot = m_engine->find(PromptCache::keyFor(text.substr(0, length), layer));
+          if (slot != kNoSlot) m_engine->pin(slot);
+        }
+      }
+      break;
+    case Granularity::Radix:
+      break;
+  }
+  m_engine->publish();
+  return m_engine->pinnedBytes() - before;
 }
 
 void LiveKvCache::storeBlocks(const Lookup& lookup, const at::Tensor& computed, std::int64_t offset,
@@ -138,16 +173,20 @@ void LiveKvCache::storeBlocks(const Lookup& lookup, const at::Tensor& computed, 
   }
 }
 
-void LiveKvCache::storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& computed,
-                             std::int64_t offset, std::uint32_t pinTokens) {
+std::vector<std::uint32_t> LiveKvCache::storeRadix(std::span<const std::int32_t> tokens,
+                                                   const at::Tensor& computed, std::int64_t offset,
+                                                   std::uint32_t pinTokens) {
   const RadixCache::Insertion ins = m_radix->insert(tokens);
+  std::vector<std::uint32_t> unitEnds;
   for (std::size_t i = 0; i < ins.nodes.size(); ++i) {
     const SlotId slot = ins.nodes[i];
     const std::uint32_t length = m_engine->entry(slot).tokens;
+    unitEnds.push_back(std::uint32_t(ins.nodeStart[i] + length));
     if (ins.isNew[i])
       m_payload->put(slot, computed.narrow(kTokenDim, std::int64_t(ins.nodeStart[i]) - offset, length));
     if (ins.nodeStart[i] + length <= pinTokens) m_engine->pin(slot);
   }
+  return unitEnds;
 }
 
 void LiveKvCache::storePrompt(std::string_view text, std::span<const std::uint32_t> boundaries,

@@ -36,10 +36,18 @@ public:
   Lookup lookup(std::span<const std::int32_t> tokens, std::string_view text,
                 std::span<const std::uint32_t> boundaries);
   // Files the prompt's K/V: lookup.prefix for [0, hit) and newKv for [hit, end). pinTokens > 0 pins the
-  // entries that lie within the first pinTokens tokens (within the engine's pinned budget).
-  void store(std::span<const std::int32_t> tokens, std::string_view text,
-             std::span<const std::uint32_t> boundaries, const Lookup& lookup,
-             const std::vector<LayerKv>& newKv, std::uint32_t pinTokens);
+  // entries that lie within the first pinTokens tokens (within the engine's pinned budget). Returns the
+  // token offsets where this prompt's cache units end (radix nodes, prompt entries; empty in block mode,
+  // whose units are the block size).
+  std::vector<std::uint32_t> store(std::span<const std::int32_t> tokens, std::string_view text,
+                                   std::span<const std::uint32_t> boundaries, const Lookup& lookup,
+                                   const std::vector<LayerKv>& newKv, std::uint32_t pinTokens);
+
+  // Pins the stored entries lying within the prompt's first pinTokens tokens, within the pinned budget,
+  // without counting a use. Block and prompt granularity (a radix tree has no non-touching walk yet).
+  // Returns the bytes newly pinned.
+  Bytes pinPrefix(std::span<const std::int32_t> tokens, std::string_view text,
+                  std::span<const std::uint32_t> boundaries, std::uint32_t pinTokens);
 
   CacheEngine& engine() { return *m_engine; }
   Bytes storedBytes() const { return m_payload->storedBytes(); }
@@ -50,8 +58,9 @@ private:
   // computed: stacked K/V of tokens [offset, end); offset = the lookup's hit tokens.
   void storeBlocks(const Lookup& lookup, const at::Tensor& computed, std::int64_t offset,
                    std::uint32_t pinTokens);
-  void storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& computed, std::int64_t offset,
-                  std::uint32_t pinTokens);
+  // Returns the end offsets of the prompt's path nodes.
+  std::vector<std::uint32_t> storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& computed,
+                                        std::int64_t offset, std::uint32_t pinTokens);
   void storePrompt(std::string_view text, std::span<const std::uint32_t> boundaries, const at::Tensor& full,
                    std::uint32_t pinTokens);
 

@@ -29,9 +29,11 @@ struct RunSettings {
   std::optional<std::string> policy;
   std::optional<Bytes> maxBytes;      // cache max size
   std::optional<TimeMs> ttlMs;        // 0 = off
+  std::optional<TtlMode> ttlMode;     // what the TTL measures (idle time or age); unset = the engine default
   std::optional<std::string> model;   // model preset
   std::optional<std::uint64_t> seed;  // scenario seed (prompts) - weights use the preset's seed
   Bytes pinnedBudgetBytes = 0;        // > 0: pin each request's first segment (system prompt) within it
+  std::string hardware;               // trace replay: cost-model hardware profile ("" = h100-sxm)
   bool baseline = true;               // also run every request uncached, for speedup and logit diff
 };
 
@@ -54,6 +56,9 @@ struct RequestRecord {
   bool simulated = false;       // trace replay: TTFTs come from the cost model
   std::string text;             // the prompt (empty for traces)
   std::uint32_t blockSize = 0;  // for drawing the prompt as blocks
+  // Token offsets where the cache's units of this prompt end, ascending, the last = promptTokens: block
+  // ends (block mode), radix node ends along its path, prompt-entry boundaries (prompt mode).
+  std::vector<std::uint32_t> unitEnds;
 };
 
 // Resolved parameters and the machine, sent once when a run starts.
@@ -76,7 +81,13 @@ struct RunInfo {
   std::string blas;  // BLAS library and threads in use
   int computeThreads = 0;
   std::string torchVersion;
-  double matmulGflops = 0;  // measured at start (simulated runs: cost model basis)
+  double matmulGflops = 0;  // measured at start (live runs)
+  TtlMode ttlMode = TtlMode::Idle;
+  Bytes pinnedBudgetBytes = 0;
+  // Simulated runs: the cost model's hardware profile (name, dense BF16 FLOP/s, bytes/s).
+  std::string hardware;
+  double hardwarePeakFlops = 0;
+  double hardwareBandwidth = 0;
 };
 
 struct RunSummary {

@@ -13,11 +13,14 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 
 #include "core/model/byte_tokenizer.h"
 #include "core/model/compute_info.h"
+#include "core/model/hardware_profile.h"
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
 #include "core/replay/trace_replayer.h"
@@ -126,18 +129,32 @@ struct ScenarioRunner::Impl {
   std::optional<Bytes> pendingMaxBytes;
   std::optional<TimeMs> pendingTtlMs;
   std::optional<std::string> pendingPolicy;
-  std::atomic<bool> cancelled{false};
+  std::optional<Bytes> pendingPinnedBudget;
+  std::vector<int> pendingPins;        // request indices whose prefix to pin
+  std::atomic<bool> cancelled{false};  // the run in progress; set from its per-run token below
+  int currentRunId = 0;                // guarded by controlMutex
+  int cancelledThrough = std::numeric_limits<int>::min();  // runs with id <= this are cancelled
+
+  bool hasPending() const {
+    return pendingMaxBytes || pendingTtlMs || pendingPolicy || pendingPinnedBudget || !pendingPins.empty();
+  }
 
   // Applies pending changes; while paused, waits, applying each change as it arrives (so a max-size
   // shrink evicts at once even in a paused run). Run thread only.
-  void applyControls(CacheEngine& engine) {
+  // pinRequest: pins the prefix of a request index (live runs); empty = pins are ignored.
+  void applyControls(CacheEngine& engine, const std::function<void(int)>& pinRequest = {}) {
     std::unique_lock lock(controlMutex);
     while (true) {
       const std::optional<Bytes> maxBytes = std::exchange(pendingMaxBytes, std::nullopt);
       const std::optional<TimeMs> ttlMs = std::exchange(pendingTtlMs, std::nullopt);
       const std::optional<std::string> policy = std::exchange(pendingPolicy, std::nullopt);
-      if (maxBytes || ttlMs || policy) {
+      const std::optional<Bytes> pinnedBudget = std::exchange(pendingPinnedBudget, std::nullopt);
+      const std::vector<int> pins = std::exchange(pendingPins, {});
+      if (maxBytes || ttlMs || policy || pinnedBudget || !pins.empty()) {
         lock.unlock();  // the engine's observers run user code: never call it under our lock
+        if (pinnedBudget) engine.setPinnedBudget(*pinnedBudget);
+        if (pinRequest)
+          for (const int index : pins) pinRequest(index);
         if (maxBytes) engine.setCapacity(*maxBytes);
         if (ttlMs) engine.setTtlMs(*ttlMs);
         if (policy) {
@@ -152,8 +169,7 @@ struct ScenarioRunner::Impl {
         continue;
       }
       if (!paused || cancelled) return;
-      changed.wait(
-          lock, [this] { return !paused || cancelled || pendingMaxBytes || pendingTtlMs || pendingPolicy; });
+      changed.wait(lock, [this] { return !paused || cancelled || hasPending(); });
     }
   }
 
@@ -185,6 +201,20 @@ void ScenarioRunner::setPolicy(const std::string& policy) {
   }
   m_impl->changed.notify_all();
 }
+void ScenarioRunner::setPinnedBudget(Bytes bytes) {
+  {
+    std::lock_guard lock(m_impl->controlMutex);
+    m_impl->pendingPinnedBudget = bytes;
+  }
+  m_impl->changed.notify_all();
+}
+void ScenarioRunner::pinRequestPrefix(int requestIndex) {
+  {
+    std::lock_guard lock(m_impl->controlMutex);
+    m_impl->pendingPins.push_back(requestIndex);
+  }
+  m_impl->changed.notify_all();
+}
 void ScenarioRunner::pause() {
   std::lock_guard lock(m_impl->controlMutex);
   m_impl->paused = true;
@@ -200,6 +230,14 @@ void ScenarioRunner::cancel() {
   {
     std::lock_guard lock(m_impl->controlMutex);
     m_impl->cancelled = true;
+  }
+  m_impl->changed.notify_all();
+}
+void ScenarioRunner::cancelRun(int runId) {
+  {
+    std::lock_guard lock(m_impl->controlMutex);
+    m_impl->cancelledThrough = std::max(m_impl->cancelledThrough, runId);
+    if (m_impl->currentRunId <= m_impl->cancelledThrough) m_impl->cancelled = true;
   }
   m_impl->changed.notify_all();
 }
@@ -220,7 +258,12 @@ std::string defaultScenarioDir() {
 }
 
 RunSummary ScenarioRunner::run(const RunSettings& settings, RunObserver& observer, int runId) {
-  m_impl->cancelled = false;
+  {
+    std::lock_guard lock(m_impl->controlMutex);
+    m_impl->currentRunId = runId;
+    m_impl->cancelled = runId <= m_impl->cancelledThrough;  // cancelled before it started
+    m_impl->pendingPins.clear();                            // indices of an earlier run
+  }
   const std::string dir = settings.scenarioDir.empty() ? defaultScenarioDir() : settings.scenarioDir;
   if (isTraceFile(settings.scenario)) return m_impl->runTrace(settings, settings.scenario, observer, runId);
   const std::string path = resolveScenario(settings.scenario, dir);
@@ -241,6 +284,7 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
   CacheConfig cacheConfig;
   cacheConfig.capacityBytes = settings.maxBytes.value_or(spec.cache.maxSizeBytes);
   cacheConfig.ttlMs = settings.ttlMs.value_or(spec.cache.ttlMs);
+  cacheConfig.ttlMode = settings.ttlMode.value_or(cacheConfig.ttlMode);
   cacheConfig.policy = settings.policy.value_or(spec.cache.policy);
   cacheConfig.pinnedBudgetBytes = settings.pinnedBudgetBytes;
   const std::vector<ScenarioRequest> requests = generateRequests(spec);
@@ -270,6 +314,8 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
   info.policy = cacheConfig.policy;
   info.maxBytes = cacheConfig.capacityBytes;
   info.ttlMs = cacheConfig.ttlMs;
+  info.ttlMode = cacheConfig.ttlMode;
+  info.pinnedBudgetBytes = cacheConfig.pinnedBudgetBytes;
   info.requestsTotal = int(requests.size());
   info.blas = blasLibrary();
   info.computeThreads = computeThreads();
@@ -281,9 +327,16 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
   summary.device = device;
   double sumCached = 0, sumUncached = 0, flopsCached = 0, flopsUncached = 0;
   const auto runStart = SteadyClock::now();
+  // "Pin this request's prefix": its segments up to the last boundary (all of it that later requests reuse).
+  const auto pinRequest = [&](int index) {
+    if (index < 0 || std::size_t(index) >= requests.size()) return;
+    const ScenarioRequest& r = requests[std::size_t(index)];
+    if (r.boundaries.empty()) return;
+    cache.pinPrefix(ByteTokenizer::encode(r.text), r.text, r.boundaries, r.boundaries.back());
+  };
   try {
     for (const ScenarioRequest& request : requests) {
-      applyControls(cache.engine());
+      applyControls(cache.engine(), pinRequest);
       if (cancelled) break;
       clock.setMs(std::max(clock.nowMs(), request.arrivalMs));
       const std::vector<std::int32_t> tokens = ByteTokenizer::encode(request.text);
@@ -296,10 +349,14 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
       PrefillResult cached = llama.prefill(tokens, lookup.prefix, &cancelled);
       const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);  // waits for the device
       const double ttftCached = msSince(t0);
+      // The budget may have been changed live: pin while there is one.
       const std::uint32_t pinTokens =
-          settings.pinnedBudgetBytes > 0 && !request.boundaries.empty() ? request.boundaries.front() : 0;
+          cache.engine().config().pinnedBudgetBytes > 0 && !request.boundaries.empty()
+              ? request.boundaries.front()
+              : 0;
       const auto tStore = SteadyClock::now();
-      cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
+      std::vector<std::uint32_t> unitEnds =
+          cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
       const double storeMs = msSince(tStore);
 
       RequestRecord record;
@@ -316,6 +373,7 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
       record.flopsUncached = prefillFlops(model, std::int64_t(tokens.size()), 0);
       record.text = request.text;
       record.blockSize = granularity == Granularity::Block ? blockSize : 0;
+      record.unitEnds = std::move(unitEnds);
       if (settings.baseline) {
         const auto t1 = SteadyClock::now();
         const PrefillResult full = llama.prefill(tokens, {}, &cancelled);
@@ -350,10 +408,20 @@ RunSummary ScenarioRunner::Impl::runLive(const RunSettings& settings, const Scen
 
 RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std::string& path,
                                           RunObserver& observer, int runId) {
-  // Simulate mode: sizes only, no tensors. TTFTs come from a cost model: FLOPs / this machine's measured
-  // matmul GFLOP/s (labelled as such by simulated = true).
+  // Simulate mode: sizes only, no tensors. TTFTs come from a cost model: the roofline time of each prefill
+  // on a named accelerator (labelled as such by simulated = true and RunInfo::hardware).
   const ModelConfig& model = presetOrThrow(settings.model.value_or("llama-3-8b"), /*needComputable=*/false);
-  const double gflops = measureMatmulGflops(512, "cpu");
+  const std::string hwName =
+      settings.hardware.empty() ? std::string(kDefaultHardwareProfile) : settings.hardware;
+  const HardwareProfile* hw = findHardwareProfile(hwName);
+  if (!hw) throw InputError("", 0, "hardware", "unknown hardware profile " + quoteForError(hwName));
+  const double weightBytes = double(estimateLiveRun(model, Granularity::Block, 1, 0, {}).weightBytes);
+  const double kvPerToken = double(kvBytesPerToken(model));
+  // Weights read once, cached K/V read, new K/V written.
+  const auto costMs = [&](std::uint32_t prompt, std::uint32_t hit) {
+    const double flops = prefillFlops(model, prompt, hit);
+    return 1e3 * rooflineSeconds(*hw, flops, weightBytes + kvPerToken * double(prompt));
+  };
   ReplayConfig config;
   config.blockSize = settings.blockSize.value_or(512);
   config.policy = settings.policy.value_or("lru");
@@ -384,14 +452,15 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
   info.maxBytes = config.capacityBlocks() * config.blockSize * config.bytesPerToken;
   info.ttlMs = config.ttlMs;
   info.requestsTotal = 0;  // unknown while streaming
-  info.blas = blasLibrary();
-  info.matmulGflops = gflops;
+  info.hardware = hw->name;
+  info.hardwarePeakFlops = hw->peakFlops;
+  info.hardwareBandwidth = hw->memoryBandwidth;
   observer.onRunStarted(info);
 
   RunSummary summary;
   summary.runId = runId;
   summary.device = "simulated";
-  double sumCached = 0, sumUncached = 0;
+  double sumCached = 0, sumUncached = 0, flopsCachedSum = 0, flopsUncachedSum = 0;
   const auto start = SteadyClock::now();
   TraceRequest request;
   int index = 0;
@@ -411,13 +480,15 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
       record.computedTokens = record.promptTokens - record.hitTokens;
       record.flopsCached = prefillFlops(model, record.promptTokens, record.hitTokens);
       record.flopsUncached = prefillFlops(model, record.promptTokens, 0);
-      record.ttftCachedMs = record.flopsCached / (gflops * 1e9) * 1e3;
-      record.ttftUncachedMs = record.flopsUncached / (gflops * 1e9) * 1e3;
+      record.ttftCachedMs = costMs(record.promptTokens, record.hitTokens);
+      record.ttftUncachedMs = costMs(record.promptTokens, 0);
       record.evictions = after.totalEvictions() - before.totalEvictions();
       record.simulated = true;
       record.blockSize = config.blockSize;
       sumCached += record.ttftCachedMs;
       sumUncached += record.ttftUncachedMs;
+      flopsCachedSum += record.flopsCached;
+      flopsUncachedSum += record.flopsUncached;
       ++summary.requests;
       replayer.engine().publish();
       observer.onRequestDone(record, replayer.engine().snapshot());
@@ -427,8 +498,7 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
   }
   replayer.engine().removeObserver(&forwarder);
   summary.cancelled = cancelled.load();
-  // The cost model's TTFTs are FLOPs / GFLOP/s, so measured and ideal speedups coincide by construction.
-  finishSummary(summary, replayer.engine(), sumUncached, sumCached, sumUncached, sumCached, start);
+  finishSummary(summary, replayer.engine(), sumUncached, sumCached, flopsUncachedSum, flopsCachedSum, start);
   observer.onRunFinished(summary);
   return summary;
 }
