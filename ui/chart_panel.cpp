@@ -108,19 +108,27 @@ QString ChartPanel::explanation() const { return m_explanation->text(); }
 void ChartPanel::setExplanationVisible(bool visible) { m_explanation->setVisible(visible); }
 
 void ChartPanel::setNotice(const QString& text) {
-  if (m_notice->text() == text && m_notice->isVisible() == !text.isEmpty()) return;
+  if (m_notice->text() == text && m_notice->isHidden() == text.isEmpty()) return;
   m_notice->setText(text);
   m_notice->setVisible(!text.isEmpty());
-  if (!text.isEmpty()) {
-    const QRect area = m_view->viewport()->rect();
-    const int width = std::min(area.width() - 20, std::max(160, area.width() * 2 / 3));
-    m_notice->setFixedWidth(std::max(60, width));
-    m_notice->adjustSize();
-    m_notice->move(area.center() - m_notice->rect().center());
-  }
+  placeNotice();
 }
 
-QString ChartPanel::notice() const { return m_notice->isVisible() ? m_notice->text() : QString(); }
+void ChartPanel::placeNotice() {
+  if (m_notice->isHidden()) return;
+  const QRect area = m_view->viewport()->rect();
+  const int width = std::min(area.width() - 20, std::max(160, area.width() * 2 / 3));
+  m_notice->setFixedWidth(std::max(60, width));
+  m_notice->adjustSize();
+  m_notice->move(area.center() - m_notice->rect().center());
+}
+
+void ChartPanel::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  placeNotice();
+}
+
+QString ChartPanel::notice() const { return m_notice->isHidden() ? QString() : m_notice->text(); }
 
 void ChartPanel::setFooter(const QString& text) {
   m_footer->setText(text);

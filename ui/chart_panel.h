@@ -69,6 +69,7 @@ public:
   static QString labelFormatFor(double step);
 
 protected:
+  void resizeEvent(QResizeEvent* event) override;  // keeps the notice centred
   const RunHistory* history() const { return m_history; }
   virtual void refresh() = 0;       // current run changed: replace the live series' points
   virtual void rebuildEarlier() {}  // the set of earlier runs changed: rebuild faded series
@@ -90,6 +91,7 @@ protected:
                               QAbstractAxis* x, QAbstractAxis* y);
 
 private:
+  void placeNotice();
   const RunHistory* m_history;
   QString m_fileStem;
   QString m_title;

@@ -133,7 +133,8 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
       for (int r = 0; r < kMissReasonCount; ++r)
         parts << QStringLiteral("%1 %2").arg(QLatin1String(kMiss[r])).arg(misses.tokens[std::size_t(r)]);
       html += row(QStringLiteral("Computed tokens, why"), parts.join(QStringLiteral(" · ")));
-      html += row(QStringLiteral("Skipped: larger than the cache"), QStringLiteral("%1 tokens").arg(misses.tooLarge));
+      html += row(QStringLiteral("Skipped: larger than the cache"),
+                  QStringLiteral("%1 tokens").arg(misses.tooLarge));
       html += row(QStringLiteral("Evictions / expirations"),
                   QStringLiteral("%1 / %2").arg(s.evictions).arg(s.expirations));
       html += row(QStringLiteral("Peak cache memory"), qs(formatBytes(s.peakBytes)));

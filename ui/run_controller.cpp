@@ -45,6 +45,7 @@ int RunController::start(const RunSettings& settings) {
   m_runner->resume();  // a pause left over from the previous run must not hold the new one
   m_runId += 1;
   m_requestsDone = 0;
+  m_simulated = false;
   m_worker->setPauseAfterRequests(m_pauseAfter);
   ++m_queuedRuns;
   const int runId = m_runId;
@@ -102,7 +103,7 @@ bool RunController::quietTiming() const { return m_worker->quietTiming(); }
 
 void RunController::onDataAvailable() {
   // Quiet timing: the worker waits for us between requests, so draw now (no prefill is being timed).
-  if (m_worker->quietTiming()) {
+  if (m_worker->quietTiming() && !m_simulated) {
     drain();
     return;
   }
@@ -116,6 +117,7 @@ void RunController::drain() {
       m_worker->acknowledge(batch.runId, std::numeric_limits<int>::max());
       continue;
     }
+    if (batch.started) m_simulated = batch.started->simulated;  // replays: coalesced redraws, no waiting
     m_requestsDone += int(batch.requests.size());
     Q_EMIT batchReady(batch);
     if (!batch.error.empty()) Q_EMIT runFailed(QString::fromStdString(batch.error));

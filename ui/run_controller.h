@@ -83,7 +83,8 @@ private:
   int m_runId = 0;       // the run whose batches are shown
   int m_queuedRuns = 0;  // started and not yet ended in the worker
   int m_requestsDone = 0;
-  int m_pauseAfter = 0;  // mirror of the worker's automatic pause, for the state
+  int m_pauseAfter = 0;      // mirror of the worker's automatic pause, for the state
+  bool m_simulated = false;  // the current run is a trace replay (nothing timed)
   bool m_ackPending = false;
   int m_ackRunId = 0;
   int m_ackRequests = 0;

@@ -15,6 +15,7 @@ RunWorker::RunWorker(ScenarioRunner& runner, RunBuffer& buffer) : m_runner(runne
 void RunWorker::run(const RunSettings& settings, int runId) {
   m_runId = runId;
   m_finishedPushed = false;
+  m_simulated = false;
   try {
     m_runner.run(settings, *this, runId);
   } catch (const std::exception& e) {
@@ -31,7 +32,12 @@ void RunWorker::run(const RunSettings& settings, int runId) {
   Q_EMIT runEnded(runId);
 }
 
-void RunWorker::onRunStarted(const RunInfo& info) { notify(m_buffer.pushStarted(m_runId, info)); }
+void RunWorker::onRunStarted(const RunInfo& info) {
+  m_simulated = info.simulated;  // a trace replay times nothing: no reason to wait for the GUI
+  notify(m_buffer.pushStarted(m_runId, info));
+}
+
+bool RunWorker::waitsForGui() const { return m_quiet.load() && !m_simulated; }
 
 void RunWorker::setQuietTiming(bool on) {
   {
@@ -54,7 +60,7 @@ void RunWorker::acknowledge(int runId, int requestsDone) {
 
 void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) {
   const bool wasEmpty = m_buffer.pushRequest(m_runId, record, cache);
-  if (m_quiet.load()) {
+  if (waitsForGui()) {
     Q_EMIT dataAvailable();  // events did not notify: this request always does
     std::unique_lock lock(m_ackMutex);
     m_acked.wait_for(lock, std::chrono::milliseconds(kAckTimeoutMs), [&] {
@@ -73,7 +79,7 @@ void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& 
 
 void RunWorker::onCacheEvent(const CacheEvent& event) {
   const bool wasEmpty = m_buffer.pushEvent(m_runId, event);
-  if (!m_quiet.load()) notify(wasEmpty);  // quiet: the request's end notifies
+  if (!waitsForGui()) notify(wasEmpty);  // quiet: the request's end notifies
 }
 
 void RunWorker::onRunFinished(const RunSummary& summary) {

@@ -53,7 +53,9 @@ private:
 
   ScenarioRunner& m_runner;
   RunBuffer& m_buffer;
+  bool waitsForGui() const;       // worker thread: quiet timing on and the run times something
   int m_runId = 0;                // worker thread only
+  bool m_simulated = false;       // worker thread only: the current run is a trace replay
   bool m_finishedPushed = false;  // worker thread only
   std::atomic<int> m_pauseAfter{0};
   std::atomic<bool> m_quiet{true};

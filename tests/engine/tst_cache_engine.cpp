@@ -547,9 +547,9 @@ void TestCacheEngine::resetStats() {
 }
 
 // Hand-worked: three entries of 100, 200, 300 bytes (10, 20, 30 tokens) in a 600-byte LRU cache. Entry 1 is
-// touched once, entry 2 five times, entry 3 never: buckets never = 300, once = 100, 4-7 = 200. A 150-byte
-// insert evicts the least recently used, entry 1 (10 tokens); a 700-byte insert is larger than the cache:
-// rejected, its 70 tokens counted as too large.
+// touched once, entry 2 six times, entry 3 once: buckets once = 400, 4-7 = 200. A 150-byte insert needs
+// used <= 450: LRU order is 1, 3, 2, so entries 1 (100 B, 10 tokens) and 3 (300 B, 30 tokens) go: 40 evicted
+// tokens. A 700-byte insert is larger than the cache: rejected, its 70 tokens counted as too large.
 void TestCacheEngine::occupancyByReuseAndEvictedTokens() {
   ManualClock clock;
   CacheEngine engine(config("lru", 600), clock);
@@ -568,14 +568,15 @@ void TestCacheEngine::occupancyByReuseAndEvictedTokens() {
   QCOMPARE(snap.bytesByReuse[0] + snap.bytesByReuse[1] + snap.bytesByReuse[2] + snap.bytesByReuse[3] +
                snap.bytesByReuse[4],
            snap.usedBytes);
-  engine.insert(key(4), EntryInit{150, 15});  // 600 + 150 > 600: evicts entry 1 (LRU), 10 tokens
-  QCOMPARE(engine.counters().evictedTokens[idx(EvictReason::Capacity)], std::uint64_t(10));
+  engine.insert(key(4), EntryInit{150, 15});
+  QCOMPARE(engine.counters().evictedTokens[idx(EvictReason::Capacity)], std::uint64_t(40));
   QCOMPARE(engine.insert(key(5), EntryInit{700, 70}), kNoSlot);
   QCOMPARE(engine.counters().tooLargeTokens, std::uint64_t(70));
   engine.publish();
   snap = engine.snapshot();
   QCOMPARE(snap.bytesByReuse[0], Bytes(150));  // the new entry 4
-  QCOMPARE(snap.bytesByReuse[1], Bytes(300));
+  QCOMPARE(snap.bytesByReuse[1], Bytes(0));
+  QCOMPARE(snap.bytesByReuse[3], Bytes(200));
 }
 
 QTEST_GUILESS_MAIN(TestCacheEngine)
