@@ -43,7 +43,9 @@ EventLogPanel::EventLogPanel(const RunHistory* history, QWidget* parent)
   m_table->setWordWrap(false);
   const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
   for (int c = 0; c < EventLogModel::ColumnCount; ++c)
-    m_table->setColumnWidth(c, digit * (c == EventLogModel::Reason ? 15 : c == EventLogModel::Size ? 10 : 7));
+    m_table->setColumnWidth(c, digit * (c == EventLogModel::Reason                               ? 15
+                                        : (c == EventLogModel::Size || c == EventLogModel::Time) ? 10
+                                                                                                 : 7));
   m_table->setMinimumWidth(200);
 
   auto* bar = new QHBoxLayout;

@@ -72,8 +72,7 @@ void EvictionChart::refresh() {
   if (run && !run->points.empty())
     for (const std::uint64_t t : run->points.back().evictedTokens) total = std::max(total, double(t));
   m_divisor = total >= 1e5 ? 1000 : 1;
-  m_y->setTitleText(m_divisor > 1 ? tr("Evicted tokens (thousands, cumulative)")
-                                  : tr("Evicted tokens (cumulative)"));
+  m_y->setTitleText(m_divisor > 1 ? tr("Evicted (k tokens)") : tr("Evicted tokens (cumulative)"));
   for (std::size_t i = 0; i < kReasons.size(); ++i) {
     const std::size_t reason = std::size_t(kReasons[i]);
     QList<QPointF> points;

@@ -96,7 +96,7 @@ void SpeedupChart::refresh() {
   const RunTrack* run = history()->current();
   const bool simulated = run && run->info.simulated;
   const QString hardware = run ? QString::fromStdString(run->info.hardware) : QString();
-  chart()->setTitle(simulated ? tr("Speedup: time to first token (cost model, %1)").arg(hardware) : title());
+  chart()->setTitle(simulated ? tr("TTFT and speedup (cost model, %1)").arg(hardware) : title());
   double maxX = 1;
   double maxMs = 0;
   double maxFactor = 1;
@@ -107,8 +107,7 @@ void SpeedupChart::refresh() {
   // Seconds once the largest time is 10 s or more: "54 s", not "54000 ms".
   m_timeDivisor = maxMs >= 10000 ? 1000 : 1;
   const QString unit = m_timeDivisor > 1 ? tr("s") : tr("ms");
-  m_ms->setTitleText(simulated ? tr("TTFT, cost model %1 (%2)").arg(hardware, unit)
-                               : tr("TTFT (%1)").arg(unit));
+  m_ms->setTitleText(simulated ? tr("TTFT, cost model (%1)").arg(unit) : tr("TTFT (%1)").arg(unit));
   QList<QPointF> cached;
   QList<QPointF> uncached;
   if (run) {
