@@ -3,10 +3,10 @@
 
 #include <QCommandLineParser>
 
-#include "core/model/hardware_profile.h"
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
+#include "core/serving/hardware_profile.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
@@ -194,7 +194,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
         s.hardware = str(parser.value(hardware));
         if (!findHardwareProfile(s.hardware)) {
           std::vector<std::string> names;
-          for (const HardwareProfile& p : hardwareProfiles()) names.push_back(p.name);
+          for (const std::string& p : hardwareProfileNames()) names.push_back(p);
           throw InputError("", 0, "",
                            "unknown hardware profile " + quoteForError(s.hardware) + " (choose " +
                                str(joined(names)) + ")");

@@ -20,10 +20,10 @@
 #include <cmath>
 
 #include "core/model/compute_info.h"
-#include "core/model/hardware_profile.h"
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
+#include "core/serving/hardware_profile.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
 
@@ -187,14 +187,13 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   for (const HardwareProfile& hw : hardwareProfiles()) {
     m_hardware->addItem(qs(hw.name), qs(hw.name));
     m_hardware->setItemData(m_hardware->count() - 1,
-                            tr("%1: %2 TFLOP/s dense BF16, %3 TB/s (%4)")
-                                .arg(qs(hw.title))
+                            tr("%1: %2 TFLOP/s dense BF16, %3 TB/s peak (spec sheet)")
+                                .arg(qs(hw.description))
                                 .arg(hw.peakFlops / 1e12, 0, 'f', 0)
-                                .arg(hw.memoryBandwidth / 1e12, 0, 'f', 2)
-                                .arg(qs(hw.source)),
+                                .arg(hw.memoryBandwidth / 1e12, 0, 'f', 2),
                             Qt::ToolTipRole);
   }
-  setCombo(m_hardware, qs(std::string(kDefaultHardwareProfile)));
+  setCombo(m_hardware, qs(std::string(defaultHardwareProfileName())));
 
   // Buttons
   m_run = new QPushButton(QIcon::fromTheme(QStringLiteral("media-playback-start")), tr("Run"), this);

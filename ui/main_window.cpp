@@ -34,6 +34,7 @@
 #include "ui/run_controller.h"
 #include "ui/run_history.h"
 #include "ui/run_status_bar.h"
+#include "ui/serving_page.h"
 #include "ui/speedup_chart.h"
 
 // Q_INIT_RESOURCE declares a function and must be used outside any namespace.
@@ -71,6 +72,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_pages->setObjectName(QStringLiteral("pages"));
   m_pages->setDocumentMode(true);
   m_pages->addTab(central, tr("Live"));
+  m_pages->addTab(new ServingPage, tr("Serving"));
   setCentralWidget(m_pages);
 
   // Docks: controls and the event log on the left.

@@ -96,7 +96,7 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
                                     : QStringLiteral(", K/V stored on ") + qs(i.storageDevice)));
     if (i.simulated) {
       html += row(QStringLiteral("Cost model"),
-                  QStringLiteral("%1: %2 TFLOP/s dense BF16, %3 TB/s (roofline per prefill; nothing timed)")
+                  QStringLiteral("%1: %2 TFLOP/s, %3 TB/s sustained (roofline per prefill; nothing timed)")
                       .arg(qs(i.hardware))
                       .arg(i.hardwarePeakFlops / 1e12, 0, 'f', 0)
                       .arg(i.hardwareBandwidth / 1e12, 0, 'f', 2));

@@ -12,6 +12,7 @@
 #include "compute_bridge.h"
 #include "core/util/input_error.h"
 #include "replay_commands.h"
+#include "simulate_command.h"
 
 namespace kvlab {
 
@@ -23,14 +24,14 @@ int runCli(int argc, char** argv) {
   }
 
   // CLI11 words an unknown command as "A subcommand is required"; name it instead.
-  static constexpr const char* kCommands[] = {"replay", "sweep", "bench", "list"};
+  static constexpr const char* kCommands[] = {"replay", "sweep", "bench", "list", "simulate"};
   if (argc >= 2 && argv[1][0] != '-' &&
       std::none_of(std::begin(kCommands), std::end(kCommands),
                    [&](const char* c) { return std::strcmp(argv[1], c) == 0; })) {
-    std::fprintf(
-        stderr,
-        "kvlab-cli: unknown command %s (commands: replay, sweep, bench, list, run, verify; see --help)\n",
-        quoteForError(argv[1]).c_str());
+    std::fprintf(stderr,
+                 "kvlab-cli: unknown command %s (commands: replay, sweep, simulate, bench, list, run, "
+                 "verify; see --help)\n",
+                 quoteForError(argv[1]).c_str());
     return 2;
   }
 
@@ -42,7 +43,7 @@ int runCli(int argc, char** argv) {
       "Start with:  kvlab-cli list   then   kvlab-cli run repeated-prefix");
   app.require_subcommand(1);
   std::vector<CommandAction> actions = {addReplayCommand(app), addSweepCommand(app), addBenchCommand(app),
-                                        addListCommand(app)};
+                                        addListCommand(app), addSimulateCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -14,6 +14,7 @@
 #include "core/policies/policy_registry.h"
 #include "core/replay/event_csv_writer.h"
 #include "core/replay/miss_ratio_curve.h"
+#include "core/serving/hardware_profile.h"
 #include "core/util/atomic_file.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
@@ -324,6 +325,10 @@ CommandAction addListCommand(CLI::App& app) {
       std::printf("  %-12s %3d layers, %2d KV heads x %3d dims, %s/token%s\n", m.name.c_str(), m.layers,
                   m.kvHeads, m.headDim, formatBytes(kvBytesPerToken(m)).c_str(),
                   m.computable ? "" : "  (accounting only)");
+    std::printf("hardware profiles (simulate's cost model; spec sheets):\n");
+    for (const HardwareProfile& h : hardwareProfiles())
+      std::printf("  %-12s %s\n", h.name.c_str(), h.description.c_str());
+    std::printf("  %-12s this machine, measured when selected\n", "cpu-here");
     if (computeModuleAvailable()) return runComputeCommand({"list-compute"});
     std::printf("scenarios and devices: need the compute module (not in this build)\n");
     return 0;

@@ -20,12 +20,12 @@
 
 #include "core/model/byte_tokenizer.h"
 #include "core/model/compute_info.h"
-#include "core/model/hardware_profile.h"
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
 #include "core/replay/trace_replayer.h"
 #include "core/runner/live_kv_cache.h"
 #include "core/runner/resource_check.h"
+#include "core/serving/hardware_profile.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
@@ -412,7 +412,7 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
   // on a named accelerator (labelled as such by simulated = true and RunInfo::hardware).
   const ModelConfig& model = presetOrThrow(settings.model.value_or("llama-3-8b"), /*needComputable=*/false);
   const std::string hwName =
-      settings.hardware.empty() ? std::string(kDefaultHardwareProfile) : settings.hardware;
+      settings.hardware.empty() ? std::string(defaultHardwareProfileName()) : settings.hardware;
   const HardwareProfile* hw = findHardwareProfile(hwName);
   if (!hw) throw InputError("", 0, "hardware", "unknown hardware profile " + quoteForError(hwName));
   const double weightBytes = double(estimateLiveRun(model, Granularity::Block, 1, 0, {}).weightBytes);
@@ -420,7 +420,9 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
   // Weights read once, cached K/V read, new K/V written.
   const auto costMs = [&](std::uint32_t prompt, std::uint32_t hit) {
     const double flops = prefillFlops(model, prompt, hit);
-    return 1e3 * rooflineSeconds(*hw, flops, weightBytes + kvPerToken * double(prompt));
+    // Roofline on the profile's sustained rates (the same utilisation factors as the serving simulator).
+    return 1e3 * std::max(flops / hw->effectiveFlops(),
+                          (weightBytes + kvPerToken * double(prompt)) / hw->effectiveBandwidth());
   };
   ReplayConfig config;
   config.blockSize = settings.blockSize.value_or(512);
@@ -453,8 +455,8 @@ RunSummary ScenarioRunner::Impl::runTrace(const RunSettings& settings, const std
   info.ttlMs = config.ttlMs;
   info.requestsTotal = 0;  // unknown while streaming
   info.hardware = hw->name;
-  info.hardwarePeakFlops = hw->peakFlops;
-  info.hardwareBandwidth = hw->memoryBandwidth;
+  info.hardwarePeakFlops = hw->effectiveFlops();
+  info.hardwareBandwidth = hw->effectiveBandwidth();
   observer.onRunStarted(info);
 
   RunSummary summary;

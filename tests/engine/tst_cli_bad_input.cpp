@@ -169,6 +169,32 @@ void TestCliBadInput::badInput_data() {
   QTest::newRow("bench endless seconds")
       << QStringList{"bench", "t.jsonl", "--no-prefill", "--seconds", "1e300"} << 2
       << QStringList{"--seconds"};
+  const QStringList simulate = {"simulate", "t.jsonl"};
+  QTest::newRow("simulate speed zero")
+      << simulate + QStringList{"--speed", "0"} << 2 << QStringList{"field 'speed'"};
+  QTest::newRow("simulate speed list item")
+      << simulate + QStringList{"--speed", "1,,2"} << 2 << QStringList{"field 'speed[1]'"};
+  QTest::newRow("simulate pool-blocks zero")
+      << simulate + QStringList{"--pool-blocks", "0"} << 2 << QStringList{"field 'pool-blocks'"};
+  QTest::newRow("simulate pool-blocks huge")
+      << simulate + QStringList{"--pool-blocks", "4000000000"} << 2 << QStringList{"field 'pool-blocks'"};
+  QTest::newRow("simulate pool-size huge")
+      << simulate + QStringList{"--pool-size", "1EiB"} << 2 << QStringList{"field 'pool-size'", "at most"};
+  QTest::newRow("simulate pool-size below a block")
+      << simulate + QStringList{"--pool-size", "1KiB"} << 2 << QStringList{"field 'pool-size'", "one block"};
+  QTest::newRow("simulate hardware unknown")
+      << simulate + QStringList{"--hardware", "tpu"} << 2 << QStringList{"field 'hardware'", "h100-sxm"};
+  QTest::newRow("simulate max-running zero")
+      << simulate + QStringList{"--max-running", "0"} << 2 << QStringList{"field 'max-running'"};
+  QTest::newRow("simulate no room for weights")
+      << simulate + QStringList{"--model", "llama-3-70b", "--hardware", "l40s"} << 2
+      << QStringList{"field 'pool-size'", "weights"};
+  QTest::newRow("simulate trace bad line")
+      << QStringList{"simulate", "bad.jsonl"} << 2 << QStringList{"bad.jsonl:2: field 'timestamp'"};
+  QTest::newRow("simulate trace empty")
+      << QStringList{"simulate", "empty.jsonl"} << 2 << QStringList{"empty.jsonl: contains no requests"};
+  QTest::newRow("simulate scenario unknown")
+      << QStringList{"simulate", "nosuch"} << 2 << QStringList{"field 'scenario'", "nosuch"};
 }
 
 void TestCliBadInput::badInput() {

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: MIT
+#include "simulate_command.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/policies/policy_registry.h"
+#include "core/serving/serving_simulator.h"
+#include "core/serving/step_cost_model.h"
+#include "core/util/atomic_file.h"
+#include "core/util/input_error.h"
+#include "core/util/units.h"
+#include "core/workload/scenario_trace.h"
+
+namespace kvlab {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+// Share of device memory an engine may use (vLLM's gpu_memory_utilization default); the KV pool gets what
+// is left after the weights.
+constexpr double kMemoryUtilisation = 0.9;
+// Pool bookkeeping is ~30 bytes per block: 2^24 blocks keep it under 0.5 GiB.
+constexpr std::uint64_t kMaxPoolBlocks = std::uint64_t(1) << 24;
+
+struct SimulateText {
+  std::string input;
+  std::string poolBlocks;
+  std::string poolSize;
+  std::string model = "llama-3-8b";
+  std::string hardware{defaultHardwareProfileName()};
+  std::string policy = "lru";
+  std::string maxBatchedTokens = "8192";
+  std::string maxRunning = "256";
+  std::string blockSize;  // "" = 512 for a trace, the scenario's block size for a scenario
+  std::string outputTokens = "128";
+  std::string speed = "1";
+  std::string out;
+  std::string format = "table";
+  bool noPrefixCache = false;
+  bool compare = false;
+  bool skipBadLines = false;
+};
+
+struct RunSpec {
+  double speed = 1;
+  bool prefixCache = true;
+};
+
+struct RunOutcome {
+  RunSpec spec;
+  ServingResult result;
+};
+
+std::string scenarioDir() {
+  if (const char* env = std::getenv("KVLAB_SCENARIO_DIR")) return env;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path() / ".." / "share" / "kvlab" / "scenarios";
+    if (std::filesystem::is_directory(installed, ec)) return installed.lexically_normal().string();
+  }
+  return KVLAB_SOURCE_SCENARIO_DIR;
+}
+
+bool isTracePath(const std::string& input) {
+  return input.size() > 6 && input.compare(input.size() - 6, 6, ".jsonl") == 0;
+}
+
+std::vector<double> parseSpeeds(const std::string& text) {
+  std::vector<double> speeds;
+  std::stringstream in(text);
+  std::string item;
+  for (int i = 0; std::getline(in, item, ','); ++i) {
+    const std::string field =
+        text.find(',') == std::string::npos ? "speed" : "speed[" + std::to_string(i) + "]";
+    const auto first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
+    const std::string trimmed = first == std::string::npos ? "" : item.substr(first, last - first + 1);
+    double v = 0;
+    const auto [end, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), v);
+    if (trimmed.empty() || ec != std::errc() || end != trimmed.data() + trimmed.size() || !std::isfinite(v) ||
+        v <= 0 || v > 1e6)
+      throw InputError(
+          "", 0, field,
+          "expected a positive number (arrival-time divisor) up to 1e6, got " + quoteForError(item));
+    speeds.push_back(v);
+  }
+  if (speeds.empty() || text.back() == ',')
+    throw InputError("", 0, "speed",
+                     "expected a number or a comma-separated list, got " + quoteForError(text));
+  return speeds;
+}
+
+const ModelConfig& modelOrThrow(const std::string& name) {
+  if (const ModelConfig* m = findModelPreset(name)) return *m;
+  std::string names;
+  for (const ModelConfig& m : modelPresets()) names += (names.empty() ? "" : ", ") + m.name;
+  throw InputError("", 0, "model",
+                   "unknown model preset " + quoteForError(name) + " (choose from: " + names + ")");
+}
+
+const HardwareProfile& hardwareOrThrow(const std::string& name) {
+  if (const HardwareProfile* h = findHardwareProfile(name)) return *h;
+  std::string names;
+  for (const std::string& n : hardwareProfileNames()) names += (names.empty() ? "" : ", ") + n;
+  throw InputError("", 0, "hardware",
+                   "unknown hardware profile " + quoteForError(name) + " (choose from: " + names + ")");
+}
+
+std::string label(const ServingConfig& c) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "cost model: %s on %s (%.4g TFLOP/s x %.2f, %.4g TB/s x %.2f)",
+                c.model.name.c_str(), c.hardware.name.c_str(), c.hardware.peakFlops / 1e12,
+                c.hardware.computeUtilisation, c.hardware.memoryBandwidth / 1e12,
+                c.hardware.memoryUtilisation);
+  return buf;
+}
+
+ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
+  const ServingSummary& s = run.result.summary;
+  ordered_json j;
+  j["figures"] = label(c) + "; times are simulated, not measured";
+  j["speed"] = run.spec.speed;
+  j["prefix_cache"] = run.spec.prefixCache;
+  j["requests"] = s.requests;
+  j["completed"] = s.completed;
+  j["ttft_ms_p50"] = s.ttftMsP50;
+  j["ttft_ms_p90"] = s.ttftMsP90;
+  j["ttft_ms_p99"] = s.ttftMsP99;
+  j["tpot_ms_p50"] = s.tpotMsP50;
+  j["tpot_ms_p90"] = s.tpotMsP90;
+  j["latency_ms_mean"] = s.latencyMsMean;
+  j["throughput_tokens_per_s"] = s.throughputTokensPerS;
+  j["token_hit_rate"] = s.tokenHitRate;
+  j["preemptions"] = s.preemptions;
+  j["pool_blocks"] = s.poolBlocks;
+  j["pool_peak_blocks"] = s.poolPeakBlocks;
+  j["mean_waiting"] = s.meanWaiting;
+  j["mean_in_system"] = s.meanInSystem;
+  j["sim_duration_s"] = s.simDurationS;
+  j["rejected"] = s.rejected;
+  ordered_json reasons = ordered_json::array();
+  for (const ServingRequestResult& r : run.result.requests)
+    if (!r.rejectReason.empty() && reasons.size() < 100)
+      reasons.push_back(ordered_json{{"request", r.index}, {"reason", r.rejectReason}});
+  j["rejected_requests"] = reasons;  // the first 100; the per-request CSV has all
+  j["steps"] = s.steps;
+  j["evictions"] = s.evictions;
+  j["recomputed_tokens"] = s.recomputedTokens;
+  j["recompute_hit_tokens"] = s.recomputeHitTokens;
+  j["wall_s"] = run.result.wallS;  // measured: simulation time on this machine
+  return j;
+}
+
+void writeRequestsCsv(const std::string& path, const RunOutcome& run, const ServingConfig& c) {
+  AtomicFile file(path);
+  auto& o = file.stream();
+  o << "# " << label(c) << "; speed " << run.spec.speed << ", prefix cache "
+    << (run.spec.prefixCache ? "on" : "off") << "; times are simulated, not measured\n";
+  o << "request,arrival_s,input_tokens,output_tokens,status,hit_tokens,ttft_ms,tpot_ms,latency_ms,"
+       "preemptions,"
+       "recomputed_tokens,recompute_hit_tokens,reject_reason\n";
+  char buf[512];
+  for (const ServingRequestResult& r : run.result.requests) {
+    const bool done = r.completed;
+    std::snprintf(buf, sizeof buf, "%u,%.6f,%u,%u,%s,%u,", r.index, r.arrivalS, r.inputTokens, r.outputTokens,
+                  done ? "completed" : (r.rejectReason.empty() ? "unfinished" : "rejected"), r.hitTokens);
+    o << buf;
+    if (done) {
+      std::snprintf(buf, sizeof buf, "%.3f,", r.ttftMs());
+      o << buf;
+      if (r.tpotMs() >= 0) {
+        std::snprintf(buf, sizeof buf, "%.4f", r.tpotMs());
+        o << buf;
+      }
+      std::snprintf(buf, sizeof buf, ",%.3f,", r.latencyMs());
+      o << buf;
+    } else {
+      o << ",,,";
+    }
+    o << r.preemptions << ',' << r.recomputedTokens << ',' << r.recomputeHitTokens << ",\"" << r.rejectReason
+      << "\"\n";
+  }
+  file.commit();
+}
+
+std::string runTag(const RunSpec& spec, bool many) {
+  if (!many) return "";
+  std::ostringstream s;
+  s << "_speed" << spec.speed << (spec.prefixCache ? "_prefix" : "_noprefix");
+  return s.str();
+}
+
+void printTable(const std::vector<RunOutcome>& runs, const ServingConfig& c, const std::string& input) {
+  std::printf("serving simulation, %s; times are simulated, not measured\n", label(c).c_str());
+  std::printf(
+      "input %s: %llu requests; pool %u blocks x %u tokens (%s), policy %s, max batched %u, max running %u\n",
+      input.c_str(), (unsigned long long)(runs.empty() ? 0 : runs.front().result.summary.requests),
+      c.poolBlocks, c.blockSize,
+      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize * kvBytesPerToken(c.model)).c_str(),
+      c.policy.c_str(), c.maxBatchedTokens, c.maxRunning);
+  std::printf("%6s %6s %6s %4s %9s %9s %9s %7s %7s %10s %9s %6s %6s %6s %7s %7s %9s %6s\n", "speed", "prefix",
+              "done", "rej", "TTFT p50", "p90", "p99", "TPOT50", "TPOT90", "latency", "tok/s", "hit%",
+              "preem", "peak", "wait", "in-sys", "duration", "wall");
+  for (const RunOutcome& r : runs) {
+    const ServingSummary& s = r.result.summary;
+    std::printf(
+        "%6g %6s %6llu %4llu %7.0fms %7.0fms %7.0fms %5.1fms %5.1fms %8.2f s %9.0f %5.1f%% %6llu %6u %7.1f "
+        "%7.1f %7.1f s %5.2fs\n",
+        r.spec.speed, r.spec.prefixCache ? "on" : "off", (unsigned long long)s.completed,
+        (unsigned long long)s.rejected, s.ttftMsP50, s.ttftMsP90, s.ttftMsP99, s.tpotMsP50, s.tpotMsP90,
+        s.latencyMsMean / 1e3, s.throughputTokensPerS, 100 * s.tokenHitRate,
+        (unsigned long long)s.preemptions, s.poolPeakBlocks, s.meanWaiting, s.meanInSystem, s.simDurationS,
+        r.result.wallS);
+  }
+  std::printf("(wall = measured simulation time here; everything else is cost model)\n");
+}
+
+ordered_json comparisons(const std::vector<RunOutcome>& runs) {
+  ordered_json list = ordered_json::array();
+  const auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  for (std::size_t i = 0; i + 1 < runs.size(); i += 2) {
+    const ServingSummary& on = runs[i].result.summary;
+    const ServingSummary& off = runs[i + 1].result.summary;
+    list.push_back(ordered_json{
+        {"speed", runs[i].spec.speed},
+        {"ttft_p50_ratio", ratio(off.ttftMsP50, on.ttftMsP50)},
+        {"ttft_p90_ratio", ratio(off.ttftMsP90, on.ttftMsP90)},
+        {"ttft_p99_ratio", ratio(off.ttftMsP99, on.ttftMsP99)},
+        {"latency_mean_ratio", ratio(off.latencyMsMean, on.latencyMsMean)},
+        {"throughput_ratio", ratio(on.throughputTokensPerS, off.throughputTokensPerS)},
+    });
+  }
+  return list;
+}
+
+}  // namespace
+
+CommandAction addSimulateCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "simulate",
+      "Serve a trace or a scenario with a continuous-batching engine (vLLM-style scheduler, shared KV block "
+      "pool with prefix caching) on a cost model: TTFT, TPOT, queueing, preemptions");
+  auto t = std::make_shared<SimulateText>();
+  cmd->add_option("input", t->input,
+                  "Mooncake trace (*.jsonl: timestamp, input_length, output_length, hash_ids) or a scenario "
+                  "(bundled name or .json file)")
+      ->required();
+  auto* blocks = cmd->add_option("--pool-blocks", t->poolBlocks, "KV pool size in blocks");
+  auto* size = cmd->add_option("--pool-size", t->poolSize,
+                               "KV pool size in bytes with a unit (e.g. 40GiB), converted with --model's K/V "
+                               "bytes per token; default: 90% of the hardware's memory minus the weights");
+  blocks->excludes(size);
+  cmd->add_option("--model", t->model, "model preset: shapes for the cost model and K/V bytes (see `list`)")
+      ->capture_default_str();
+  cmd->add_option("--hardware", t->hardware,
+                  "hardware profile: h100-sxm, h200, a100-80gb, l40s (spec sheets) or cpu-here (measured)")
+      ->capture_default_str();
+  cmd->add_option("--policy", t->policy, "eviction policy for cached-free blocks")->capture_default_str();
+  cmd->add_option("--max-batched-tokens", t->maxBatchedTokens, "token budget per step")
+      ->capture_default_str();
+  cmd->add_option("--max-running", t->maxRunning, "most sequences running at once")->capture_default_str();
+  cmd->add_option("--block-size", t->blockSize,
+                  "tokens per KV block (default: 512 = one hash id for a trace; the scenario's block size)");
+  cmd->add_option("--output-tokens", t->outputTokens, "scenario input: output tokens of every request")
+      ->capture_default_str();
+  cmd->add_option("--speed", t->speed, "arrival-time divisor, or a comma-separated list (0.5,1,2,4)")
+      ->capture_default_str();
+  cmd->add_flag("--no-prefix-cache", t->noPrefixCache, "never reuse cached blocks");
+  cmd->add_flag("--compare", t->compare, "run with and without prefix caching and print the ratios");
+  cmd->add_option("--out", t->out, "directory for summary.json and requests*.csv");
+  cmd->add_option("--format", t->format, "table, json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->capture_default_str();
+  cmd->add_flag("--skip-bad-lines", t->skipBadLines, "count and skip malformed trace lines");
+  cmd->footer(
+      "Every time it prints comes from the cost model (docs/serving.md), not from running a model.\n"
+      "Example:\n  kvlab-cli simulate conversation_trace.jsonl --compare --speed 0.5,1,2,4");
+  return [cmd, t]() -> int {
+    if (!cmd->parsed()) return -1;
+    ServingConfig config;
+    config.model = modelOrThrow(t->model);
+    if (!findPolicy(t->policy)) {
+      std::string names;
+      for (const std::string& n : policyNames()) names += (names.empty() ? "" : ", ") + n;
+      throw InputError("", 0, "policy",
+                       "unknown policy " + quoteForError(t->policy) + " (choose from: " + names + ")");
+    }
+    config.policy = t->policy;
+    config.maxBatchedTokens =
+        std::uint32_t(parseCount(t->maxBatchedTokens, "max-batched-tokens", 1, 1u << 24));
+    config.maxRunning = std::uint32_t(parseCount(t->maxRunning, "max-running", 1, 1u << 20));
+    const std::vector<double> speeds = parseSpeeds(t->speed);
+    const std::uint32_t outputTokens =
+        std::uint32_t(parseCount(t->outputTokens, "output-tokens", 1, 1u << 20));
+
+    std::vector<TraceRequest> requests;
+    if (isTracePath(t->input)) {
+      config.blockSize =
+          t->blockSize.empty() ? 512 : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
+      TraceReadOptions options;
+      options.skipBadLines = t->skipBadLines;
+      requests = readWholeTrace(t->input, options);
+      if (requests.empty()) throw InputError(t->input, 0, "", "contains no requests");
+    } else {
+      const ScenarioSpec spec = loadScenarioFile(resolveScenario(t->input, scenarioDir()));
+      config.blockSize = t->blockSize.empty()
+                             ? spec.cache.blockSize
+                             : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
+      requests = scenarioToTrace(spec, config.blockSize, outputTokens);
+    }
+    config.hardware = hardwareOrThrow(t->hardware);  // after the input: cpu-here measures for ~0.3 s
+
+    const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
+    std::uint64_t poolBlocks = 0;
+    if (!t->poolBlocks.empty()) {
+      poolBlocks = parseCount(t->poolBlocks, "pool-blocks", 1, kMaxPoolBlocks);
+    } else if (!t->poolSize.empty()) {
+      poolBlocks = parseSize(t->poolSize, "pool-size") / blockBytes;
+      if (poolBlocks == 0)
+        throw InputError("", 0, "pool-size", "is smaller than one block (" + formatBytes(blockBytes) + ")");
+    } else {
+      const double weights = StepCostModel(config.model, config.hardware).weightBytes();
+      const double left = kMemoryUtilisation * double(config.hardware.memoryBytes) - weights;
+      if (left < double(blockBytes))
+        throw InputError("", 0, "pool-size",
+                         config.model.name + " weights (" + formatBytes(std::uint64_t(weights)) +
+                             ") leave no room for a " + "KV pool on " + config.hardware.name +
+                             "; give --pool-blocks or --pool-size");
+      poolBlocks = std::uint64_t(left / double(blockBytes));
+    }
+    if (poolBlocks > kMaxPoolBlocks)
+      throw InputError("", 0, t->poolBlocks.empty() ? "pool-size" : "pool-blocks",
+                       "gives " + std::to_string(poolBlocks) + " blocks; the simulator takes at most " +
+                           std::to_string(kMaxPoolBlocks) + " (use a larger --block-size)");
+    config.poolBlocks = std::uint32_t(poolBlocks);
+
+    std::vector<RunSpec> specs;
+    for (const double speed : speeds) {
+      if (t->compare) {
+        specs.push_back({speed, true});
+        specs.push_back({speed, false});
+      } else {
+        specs.push_back({speed, !t->noPrefixCache});
+      }
+    }
+    std::vector<RunOutcome> runs;
+    for (const RunSpec& spec : specs) {
+      ServingConfig c = config;
+      c.speed = spec.speed;
+      c.prefixCache = spec.prefixCache;
+      runs.push_back({spec, ServingSimulator(c).run(requests)});
+    }
+
+    ordered_json all;
+    all["input"] = t->input;
+    all["figures"] = label(config) + "; times are simulated, not measured";
+    all["config"] = ordered_json{{"model", config.model.name},
+                                 {"hardware", config.hardware.name},
+                                 {"peak_flops", config.hardware.peakFlops},
+                                 {"memory_bandwidth_bytes_per_s", config.hardware.memoryBandwidth},
+                                 {"compute_utilisation", config.hardware.computeUtilisation},
+                                 {"memory_utilisation", config.hardware.memoryUtilisation},
+                                 {"block_size", config.blockSize},
+                                 {"pool_blocks", config.poolBlocks},
+                                 {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},
+                                 {"policy", config.policy},
+                                 {"max_batched_tokens", config.maxBatchedTokens},
+                                 {"max_running", config.maxRunning}};
+    all["runs"] = ordered_json::array();
+    for (const RunOutcome& r : runs) all["runs"].push_back(summaryJson(r, config));
+    if (t->compare) all["comparisons"] = comparisons(runs);
+
+    if (!t->out.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(t->out, ec);
+      if (ec) throw InputError(t->out, 0, "out", "cannot create the directory: " + ec.message());
+      writeFileAtomically((std::filesystem::path(t->out) / "summary.json").string(), all.dump(2) + "\n");
+      for (const RunOutcome& r : runs)
+        writeRequestsCsv(
+            (std::filesystem::path(t->out) / ("requests" + runTag(r.spec, runs.size() > 1) + ".csv"))
+                .string(),
+            r, config);
+    }
+    if (t->format == "json") {
+      std::cout << all.dump(2) << '\n';
+    } else if (t->format == "csv") {
+      std::printf("# %s; times are simulated, not measured\n", label(config).c_str());
+      std::printf(
+          "speed,prefix_cache,requests,completed,rejected,ttft_ms_p50,ttft_ms_p90,ttft_ms_p99,tpot_ms_p50,"
+          "tpot_ms_p90,latency_ms_mean,throughput_tokens_per_s,token_hit_rate,preemptions,pool_blocks,"
+          "pool_peak_blocks,mean_waiting,mean_in_system,sim_duration_s\n");
+      for (const RunOutcome& r : runs) {
+        const ServingSummary& s = r.result.summary;
+        std::printf(
+            "%g,%d,%llu,%llu,%llu,%.3f,%.3f,%.3f,%.4f,%.4f,%.3f,%.2f,%.6f,%llu,%u,%u,%.4f,%.4f,%.4f\n",
+            r.spec.speed, r.spec.prefixCache ? 1 : 0, (unsigned long long)s.requests,
+            (unsigned long long)s.completed, (unsigned long long)s.rejected, s.ttftMsP50, s.ttftMsP90,
+            s.ttftMsP99, s.tpotMsP50, s.tpotMsP90, s.latencyMsMean, s.throughputTokensPerS, s.tokenHitRate,
+            (unsigned long long)s.preemptions, s.poolBlocks, s.poolPeakBlocks, s.meanWaiting, s.meanInSystem,
+            s.simDurationS);
+      }
+    } else {
+      printTable(runs, config, t->input);
+      if (t->compare)
+        for (const auto& c : all["comparisons"])
+          std::printf(
+              "speed %g, prefix caching on vs off (cost model): TTFT p50 %.2fx, p90 %.2fx, p99 %.2fx lower; "
+              "mean latency %.2fx lower; throughput %.2fx\n",
+              c["speed"].get<double>(), c["ttft_p50_ratio"].get<double>(), c["ttft_p90_ratio"].get<double>(),
+              c["ttft_p99_ratio"].get<double>(), c["latency_mean_ratio"].get<double>(),
+              c["throughput_ratio"].get<double>());
+    }
+    for (const RunOutcome& r : runs)
+      if (r.result.summary.rejected)
+        std::fprintf(
+            stderr, "speed %g, prefix cache %s: %llu requests rejected (see rejected_requests / CSV)\n",
+            r.spec.speed, r.spec.prefixCache ? "on" : "off", (unsigned long long)r.result.summary.rejected);
+    return 0;
+  };
+}
+
+}  // namespace kvlab

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Plain values in and out of the serving simulator. Every time here is simulated time from the cost model
+// (StepCostModel), never a measurement, except ServingResult::wallS.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/model/model_config.h"
+#include "core/serving/hardware_profile.h"
+
+namespace kvlab {
+
+struct ServingConfig {
+  std::uint32_t blockSize = 512;          // tokens per KV block = tokens per trace hash id
+  std::uint32_t poolBlocks = 0;           // KV pool size in blocks, >= 1
+  std::string policy = "lru";             // eviction policy (registry name) for cached-free blocks
+  bool prefixCache = true;                // false: no block is ever hashed, so nothing is reused
+  std::uint32_t maxBatchedTokens = 8192;  // per-step token budget (decodes + prefill chunks), >= 1
+  std::uint32_t maxRunning = 256;         // most sequences in the running batch, >= 1
+  double speed = 1.0;                     // arrival time = timestamp / speed (2 = twice the load), > 0
+  ModelConfig model;                      // shapes for the cost model and K/V bytes
+  HardwareProfile hardware;               // peak FLOP/s and bandwidth for the cost model
+  double timelineIntervalS = 0;           // > 0: record a ServingTimelinePoint at most this often
+  bool checkInvariants = false;           // tests: verify pool and sequences after every step (O(pool))
+};
+
+// One request's fate. Times in seconds since the trace start (simulated).
+struct ServingRequestResult {
+  std::uint32_t index = 0;  // line order in the input
+  double arrivalS = 0;      // timestamp / speed
+  std::uint32_t inputTokens = 0;
+  std::uint32_t outputTokens = 0;  // as requested (0 is served as 1: the first token is always produced)
+  bool completed = false;
+  std::string rejectReason;     // non-empty iff rejected (never admitted)
+  std::uint32_t hitTokens = 0;  // prompt tokens served from the prefix cache at its first admission
+  std::uint32_t preemptions = 0;
+  std::uint64_t recomputedTokens = 0;    // computed tokens whose K/V preemptions discarded
+  std::uint64_t recomputeHitTokens = 0;  // of those, served from the prefix cache on re-admission
+  double firstTokenS = 0;                // end of the step that produced the first token
+  double finishS = 0;                    // end of the step that produced the last token
+  double ttftMs() const { return (firstTokenS - arrivalS) * 1e3; }
+  double latencyMs() const { return (finishS - arrivalS) * 1e3; }
+  // Mean time per output token after the first; < 0 when only one token was produced (no TPOT).
+  double tpotMs() const {
+    const std::uint32_t out = outputTokens > 1 ? outputTokens : 1;
+    return out > 1 ? (finishS - firstTokenS) * 1e3 / double(out - 1) : -1.0;
+  }
+};
+
+// State of the engine at one moment, for charts.
+struct ServingTimelinePoint {
+  double timeS = 0;
+  std::uint32_t waiting = 0;
+  std::uint32_t running = 0;
+  std::uint32_t usedBlocks = 0;        // held by running sequences
+  std::uint32_t cachedFreeBlocks = 0;  // evictable, still hit-able
+  std::uint32_t freeBlocks = 0;        // empty
+  std::uint64_t preemptions = 0;       // cumulative
+  std::uint64_t completed = 0;         // cumulative
+};
+
+struct ServingSummary {
+  std::uint64_t requests = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t rejected = 0;
+  double ttftMsP50 = 0, ttftMsP90 = 0, ttftMsP99 = 0;  // nearest-rank percentiles over completed requests
+  double tpotMsP50 = 0, tpotMsP90 = 0;                 // over completed requests with >= 2 output tokens
+  double latencyMsMean = 0;                            // arrival to last token
+  double throughputTokensPerS = 0;                     // output tokens of completed requests / duration
+  double tokenHitRate = 0;  // sum hitTokens / sum inputTokens over completed requests
+  std::uint64_t promptTokens = 0;
+  std::uint64_t hitTokens = 0;
+  std::uint64_t outputTokens = 0;
+  std::uint64_t preemptions = 0;
+  std::uint64_t recomputedTokens = 0;
+  std::uint64_t recomputeHitTokens = 0;
+  std::uint64_t evictions = 0;  // cached-free blocks reallocated
+  std::uint32_t poolBlocks = 0;
+  std::uint32_t poolPeakBlocks = 0;  // most blocks held by running sequences at once
+  double meanWaiting = 0;            // time average of the waiting queue length over [0, duration]
+  double meanInSystem = 0;           // time average of waiting + running over [0, duration]
+  double simDurationS = 0;           // trace start to the last completion
+  std::uint64_t steps = 0;
+};
+
+struct ServingResult {
+  ServingSummary summary;
+  std::vector<ServingRequestResult> requests;  // one per input request, input order
+  std::vector<ServingTimelinePoint> timeline;  // empty unless config.timelineIntervalS > 0
+  double wallS = 0;                            // measured: how long the simulation took on this machine
+};
+
+}  // namespace kvlab

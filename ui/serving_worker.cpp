@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+#include "ui/serving_worker.h"
+
+#include <QMutexLocker>
+#include <exception>
+
+#include "core/runner/scenario_runner.h"
+#include "core/serving/serving_simulator.h"
+#include "core/serving/step_cost_model.h"
+#include "core/workload/mooncake_trace.h"
+#include "core/workload/scenario_trace.h"
+
+namespace kvlab {
+
+class ServingWorkerObserver final : public ServingObserver {
+public:
+  ServingWorkerObserver(ServingWorker& worker, int runId) : m_worker(worker), m_runId(runId) {}
+  void onTimelinePoint(const ServingTimelinePoint& point) override {
+    m_worker.push(m_runId, [&](ServingBatch& b) { b.points.push_back(point); });
+  }
+  void onRequestDone(const ServingRequestResult& request) override {
+    m_worker.push(m_runId, [&](ServingBatch& b) { b.done.push_back(request); });
+  }
+  bool cancelled() const override { return m_worker.m_wantedRun.load() != m_runId; }
+
+private:
+  ServingWorker& m_worker;
+  int m_runId;
+};
+
+template <typename Fill>
+void ServingWorker::push(int runId, Fill fill) {
+  bool wasEmpty = false;
+  {
+    QMutexLocker lock(&m_mutex);
+    wasEmpty = m_batches.empty();
+    if (m_batches.empty() || m_batches.back().runId != runId) {
+      m_batches.emplace_back();
+      m_batches.back().runId = runId;
+    }
+    fill(m_batches.back());
+  }
+  if (wasEmpty) Q_EMIT dataAvailable();
+}
+
+std::vector<ServingBatch> ServingWorker::take() {
+  QMutexLocker lock(&m_mutex);
+  return std::exchange(m_batches, {});
+}
+
+void ServingWorker::run(const ServingJob& job, int runId) {
+  if (m_wantedRun.load() != runId) return;  // superseded before it started
+  try {
+    ServingConfig config = job.config;
+    std::vector<TraceRequest> requests;
+    const bool trace = job.input.size() > 6 && job.input.ends_with(".jsonl");
+    if (trace) {
+      config.blockSize = job.blockSizeOverride ? job.blockSizeOverride : 512;
+      requests = readWholeTrace(job.input);
+    } else {
+      const ScenarioSpec spec = loadScenarioFile(resolveScenario(job.input, defaultScenarioDir()));
+      config.blockSize = job.blockSizeOverride ? job.blockSizeOverride : spec.cache.blockSize;
+      requests = scenarioToTrace(spec, config.blockSize, job.outputTokens);
+    }
+    const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
+    std::uint64_t blocks = job.poolBlocks;
+    if (blocks == 0) {
+      const double left = 0.9 * double(config.hardware.memoryBytes) -
+                          StepCostModel(config.model, config.hardware).weightBytes();
+      blocks = left > double(blockBytes) ? std::uint64_t(left / double(blockBytes)) : 0;
+      if (blocks == 0)
+        throw std::invalid_argument(config.model.name + " weights leave no room for a KV pool on " +
+                                    config.hardware.name + ": set the pool size");
+    }
+    config.poolBlocks = std::uint32_t(std::min<std::uint64_t>(blocks, UINT32_MAX - 1));
+    // About 1500 points over the trace's arrivals (an overloaded run goes on longer, with more points).
+    const double spanS = requests.empty() ? 1.0 : double(requests.back().timestampMs) / 1e3 / config.speed;
+    config.timelineIntervalS = std::max(spanS / 1500.0, 1e-3);
+    push(runId, [&](ServingBatch& b) {
+      b.started = true;
+      b.config = config;
+      b.requests = requests.size();
+    });
+    ServingWorkerObserver observer(*this, runId);
+    const ServingResult result = ServingSimulator(config).run(requests, &observer);
+    if (observer.cancelled()) return;
+    push(runId, [&](ServingBatch& b) {
+      b.finished = true;
+      b.summary = result.summary;
+      b.wallS = result.wallS;
+    });
+  } catch (const std::exception& e) {
+    push(runId, [&](ServingBatch& b) { b.error = QString::fromStdString(e.what()); });
+  }
+}
+
+}  // namespace kvlab

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Runs the serving simulator (core/serving) in the thread it was moved to. Its observer copies timeline
+// points and finished requests into a buffer under a mutex and emits dataAvailable() only when the buffer
+// went from empty to non-empty, so the GUI gets one queued notification per drain (the RunWorker pattern).
+// A run stops between steps as soon as the GUI wants another run id (setWantedRun), so a restart after a
+// control change never waits for a stale simulation.
+#include <QMutex>
+#include <QObject>
+#include <QString>
+#include <atomic>
+#include <vector>
+
+#include "core/serving/serving_types.h"
+
+namespace kvlab {
+
+// What to simulate: a Mooncake trace (*.jsonl) or a scenario (bundled name or .json), and the engine.
+struct ServingJob {
+  std::string input;
+  std::uint32_t outputTokens = 128;     // scenarios only
+  std::uint32_t blockSizeOverride = 0;  // 0: 512 for a trace, the scenario's block size for a scenario
+  std::uint64_t poolBlocks = 0;         // 0: 90 % of the hardware's memory minus the weights
+  ServingConfig config;                 // blockSize and poolBlocks are filled in by the worker
+};
+
+// Everything produced since the last drain, for one run id.
+struct ServingBatch {
+  int runId = 0;
+  bool started = false;  // the config below is set (first batch of a run)
+  ServingConfig config;  // as run: block size and pool resolved
+  std::uint64_t requests = 0;
+  std::vector<ServingTimelinePoint> points;
+  std::vector<ServingRequestResult> done;
+  bool finished = false;
+  ServingSummary summary;  // when finished
+  double wallS = 0;        // measured simulation time, when finished
+  QString error;           // non-empty: the run failed (bad input)
+};
+
+class ServingWorker : public QObject {
+  Q_OBJECT
+public:
+  // Any thread: the run id the GUI wants; a running simulation with another id stops at its next step.
+  void setWantedRun(int runId) { m_wantedRun.store(runId); }
+  // GUI thread: moves out what was produced for runs since the last call.
+  std::vector<ServingBatch> take();
+
+  // Worker thread (queued by the page). Blocks until the run ends or is superseded.
+  void run(const ServingJob& job, int runId);
+
+Q_SIGNALS:
+  void dataAvailable();  // the buffer went from empty to non-empty
+
+private:
+  friend class ServingWorkerObserver;
+  template <typename Fill>
+  void push(int runId, Fill fill);  // worker thread: adds to the run's batch under the lock
+
+  QMutex m_mutex;
+  std::vector<ServingBatch> m_batches;  // guarded by m_mutex
+  std::atomic<int> m_wantedRun{0};
+};
+
+}  // namespace kvlab
