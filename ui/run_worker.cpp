@@ -79,7 +79,10 @@ void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& 
 
 void RunWorker::onCacheEvent(const CacheEvent& event) {
   const bool wasEmpty = m_buffer.pushEvent(m_runId, event);
-  if (!waitsForGui()) notify(wasEmpty);  // quiet: the request's end notifies
+  if (!waitsForGui())
+    notify(wasEmpty);
+  else if (m_runner.isPaused())
+    Q_EMIT dataAvailable();  // a live change applied during a pause: nothing is timed, show it at once
 }
 
 void RunWorker::onRunFinished(const RunSummary& summary) {
