@@ -160,9 +160,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
         current = QStringLiteral("--policy");
         s.policy = str(parser.value(policy));
         if (!findPolicy(*s.policy))
-          throw InputError(
-              "", 0, "",
-              "unknown policy " + quoteForError(*s.policy) + " (choose " + str(joined(policyNames())) + ")");
+          throw InputError("", 0, "", unknownPolicyMessage(*s.policy, /*forReplay=*/false));
         any = true;
       }
       if (parser.isSet(maxSize)) {

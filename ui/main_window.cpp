@@ -26,6 +26,7 @@
 #include "ui/event_log_model.h"
 #include "ui/event_log_panel.h"
 #include "ui/eviction_chart.h"
+#include "ui/fleet_page.h"
 #include "ui/hit_rate_chart.h"
 #include "ui/layer_occupancy_chart.h"
 #include "ui/memory_chart.h"
@@ -73,6 +74,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_pages->setDocumentMode(true);
   m_pages->addTab(central, tr("Live"));
   m_pages->addTab(new ServingPage, tr("Serving"));
+  m_pages->addTab(new FleetPage, tr("Fleet"));
   setCentralWidget(m_pages);
 
   // Docks: controls and the event log on the left.

@@ -10,7 +10,10 @@
 #include <QTextDocument>
 #include <sstream>
 
+#include "core/replay/event_csv_writer.h"
+#include "core/runner/request_row.h"
 #include "core/util/atomic_file.h"
+#include "core/util/csv_writer.h"
 #include "core/util/units.h"
 #include "ui/chart_panel.h"
 #include "ui/event_log_model.h"
@@ -25,14 +28,6 @@ void writeBytes(const QString& path, const QByteArray& bytes) {
 }
 
 QString qs(const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); }
-
-// RFC 4180: quote a field when it holds a separator, a quote or a line break.
-std::string csvField(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 QString row(const QString& name, const QString& value) {
   return QStringLiteral("<tr><td style='padding-right:18px'><b>%1</b></td><td>%2</td></tr>").arg(name, value);
@@ -198,38 +193,21 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
 }
 
 void ReportExporter::exportRequestsCsv(const QString& path) const {
-  std::ostringstream out;
-  out << "run,index,session,time_s,prompt_tokens,hit_tokens,computed_tokens,ttft_cached_ms,ttft_uncached_ms,"
-         "flops_cached,flops_uncached,max_abs_logit_diff,evictions_in_request,used_bytes,max_bytes,entries,"
-         "cum_hit_rate,evicted_capacity,evicted_ttl,evicted_policy_change,evicted_clear\n";
-  for (const RunTrack& run : m_history->runs()) {
-    for (const RequestPoint& p : run.points) {
-      out << run.runId << ',' << p.index << ',' << csvField(p.session) << ',' << p.timeS << ','
-          << p.promptTokens << ',' << p.hitTokens << ',' << (p.promptTokens - p.hitTokens) << ','
-          << p.ttftCachedMs << ',' << p.ttftUncachedMs << ',' << p.flopsCached << ',' << p.flopsUncached
-          << ',' << p.maxAbsLogitDiff << ',' << p.requestEvictions << ',' << p.usedBytes << ','
-          << p.capacityBytes << ',' << p.entries << ','
-          << (p.cumQueriedTokens ? double(p.cumHitTokens) / double(p.cumQueriedTokens) : 0.0);
-      for (std::uint64_t e : p.evictions) out << ',' << e;
-      out << '\n';
-    }
-  }
-  writeFileAtomically(path.toStdString(), out.str());
+  // The schema kvlab-cli run --out writes too (core/runner/request_row.h), every run shown in one file.
+  std::vector<RequestRow> rows;
+  for (const RunTrack& run : m_history->runs())
+    for (const RequestPoint& p : run.points) rows.push_back(p.csvRow);
+  writeRequestsCsv(path.toStdString(), rows);
 }
 
 void ReportExporter::exportEventsCsv(const QString& path) const {
+  // The schema of kvlab-cli replay --events (core/replay/event_csv_writer.h). The log keeps the newest
+  // events only; `seq` numbers events from the start of the run.
   std::ostringstream out;
-  // The log keeps the newest events only; `seq` numbers events from the start of the run.
-  out << "seq,time_ms,type,reason,layer,block,entry_id,tokens,bytes,age_ms,idle_ms,reuse_count\n";
-  for (int r = 0; r < m_events->rowCount(); ++r) {
-    const CacheEvent& e = m_events->event(r);
-    std::string reason;
-    if (e.type == CacheEventType::Eviction) reason = std::string(toString(e.evictReason));
-    if (e.type == CacheEventType::Miss) reason = std::string(toString(e.missReason));
-    out << m_events->sequence(r) << ',' << e.timeMs << ',' << toString(e.type) << ',' << reason << ','
-        << e.layer << ',' << e.block << ',' << e.entryId << ',' << e.tokens << ',' << e.bytes << ','
-        << e.ageMs << ',' << e.idleMs << ',' << e.reuseCount << '\n';
-  }
+  CsvWriter csv(out);
+  EventCsvWriter::writeHeader(csv);
+  for (int r = 0; r < m_events->rowCount(); ++r)
+    EventCsvWriter::writeRow(csv, m_events->sequence(r), m_events->event(r));
   writeFileAtomically(path.toStdString(), out.str());
 }
 

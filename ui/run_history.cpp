@@ -129,6 +129,7 @@ void RunHistory::apply(const RunBatch& batch) {
     p.cumHitTokens = c.counters.hitTokens;
     p.cumQueriedTokens = c.counters.queriedTokens;
     p.evictions = c.counters.evictions;
+    p.csvRow = RequestRow::from(run.runId, r, c);
     p.evictedTokens = c.counters.evictedTokens;
     p.missTokens = c.counters.missTokens;
     p.tooLargeTokens = c.counters.tooLargeTokens;

@@ -10,6 +10,7 @@
 #include <array>
 #include <vector>
 
+#include "core/runner/request_row.h"
 #include "ui/run_batch.h"
 
 namespace kvlab {
@@ -33,6 +34,7 @@ struct RequestPoint {
   std::uint64_t cumHitTokens = 0;  // cache counters after the request
   std::uint64_t cumQueriedTokens = 0;
   std::array<std::uint64_t, kEvictReasonCount> evictions{};      // cumulative entries, by reason
+  RequestRow csvRow;                                             // the request as requests.csv writes it
   std::array<std::uint64_t, kEvictReasonCount> evictedTokens{};  // cumulative tokens, by reason
   std::array<std::uint64_t, kMissReasonCount> missTokens{};      // cumulative, by MissReason
   std::uint64_t tooLargeTokens = 0;                              // cumulative: larger than the cache

@@ -8,10 +8,17 @@
 #include <cstdlib>
 #include <filesystem>
 
+// Set by app/cli/CMakeLists.txt from the install layout; the default is the usual one (other targets that
+// compile this file, e.g. the CLI fuzzer, do not install anything).
+#ifndef KVLAB_MODULE_DIR_FROM_BINDIR
+#define KVLAB_MODULE_DIR_FROM_BINDIR "../lib/kvlab"
+#endif
+
 namespace kvlab {
 
 namespace {
-// KVLAB_COMPUTE_MODULE overrides; else next to the executable (build tree), then ../lib/kvlab (installed).
+// KVLAB_COMPUTE_MODULE overrides; else next to the executable (build tree), then the installed module
+// directory relative to the executable's (KVLAB_MODULE_DIR_FROM_BINDIR, e.g. ../lib/kvlab).
 std::vector<std::filesystem::path> candidates() {
   std::vector<std::filesystem::path> paths;
   if (const char* env = std::getenv("KVLAB_COMPUTE_MODULE")) paths.emplace_back(env);
@@ -19,7 +26,7 @@ std::vector<std::filesystem::path> candidates() {
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     paths.push_back(exe.parent_path() / kComputeModuleFile);
-    paths.push_back(exe.parent_path() / ".." / "lib" / "kvlab" / kComputeModuleFile);
+    paths.push_back(exe.parent_path() / KVLAB_MODULE_DIR_FROM_BINDIR / kComputeModuleFile);
   }
   return paths;
 }

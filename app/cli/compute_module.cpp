@@ -12,6 +12,7 @@
 #include "compute_bridge.h"
 #include "core/model/compute_info.h"
 #include "core/model/model_config.h"
+#include "core/policies/policy_registry.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
 #include "core/runner/scenario_runner.h"
@@ -41,7 +42,7 @@ public:
       std::fprintf(stderr, "%s: %d requests, model %s (%d layers) on %s, %s cache, %s, max %s; BLAS: %s\n",
                    info.scenarioName.c_str(), info.requestsTotal, info.model.c_str(), info.layers,
                    info.device.c_str(), std::string(toString(info.granularity)).c_str(), info.policy.c_str(),
-                   formatBytes(info.maxBytes).c_str(), info.blas.c_str());
+                   formatCapacity(info.maxBytes).c_str(), info.blas.c_str());
   }
   void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) override {
     RunRecorder::onRequestDone(record, cache);
@@ -66,18 +67,49 @@ void printRunReport(const RunRecorder& rec) {
       "  cache: %s granularity%s, policy %s, max %s, ttl %s\n", std::string(toString(i.granularity)).c_str(),
       i.granularity == Granularity::Block ? (", " + std::to_string(i.blockSize) + "-token blocks").c_str()
                                           : "",
-      i.policy.c_str(), formatBytes(i.maxBytes).c_str(), i.ttlMs ? formatDurationMs(i.ttlMs).c_str() : "off");
+      i.policy.c_str(), formatCapacity(i.maxBytes).c_str(),
+      i.ttlMs ? (formatDurationMs(i.ttlMs) + (i.ttlMode == TtlMode::Age ? " (age)" : " (idle)")).c_str()
+              : "off");
   std::printf("  requests            %d%s\n", s.requests, s.cancelled ? " (cancelled)" : "");
-  std::printf("  token hit rate      %.1f %%\n", 100 * s.tokenHitRate);
-  if (s.speedup > 0) {
-    std::printf("  TTFT cached         %.1f ms mean\n", s.ttftMsCachedMean);
-    std::printf("  TTFT uncached       %.1f ms mean\n", s.ttftMsUncachedMean);
-    std::printf("  speedup             %.2fx measured, %.2fx ideal (FLOPs), measured/ideal %.2f%s\n",
-                s.speedup, s.idealSpeedup, s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0,
-                i.simulated ? "  [cost model]" : "");
+  if (!s.decode) std::printf("  token hit rate      %.1f %%\n", 100 * s.tokenHitRate);
+  if (!i.simulated && s.requests > 0) {
+    std::printf("  TTFT cached         %.1f ms mean, %.1f median, %.1f p90\n", s.ttftMsCachedMean,
+                s.ttftMsCachedMedian, s.ttftMsCachedP90);
+    if (s.ttftMsUncachedMean > 0)
+      std::printf("  TTFT uncached       %.1f ms mean, %.1f median, %.1f p90\n", s.ttftMsUncachedMean,
+                  s.ttftMsUncachedMedian, s.ttftMsUncachedP90);
   }
-  if (!i.simulated)
+  if (s.speedup > 0)
+    std::printf(
+        "  speedup             %.2fx measured (95%% CI %.2f-%.2f), %.2fx ideal (FLOPs), measured/ideal "
+        "%.2f\n",
+        s.speedup, s.speedupCi95[0], s.speedupCi95[1], s.idealSpeedup,
+        s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0);
+  else if (s.idealSpeedup > 0)
+    std::printf("  speedup             %.2fx ideal (FLOPs)%s\n", s.idealSpeedup,
+                i.simulated ? "; no measured speedup in simulate mode" : "");
+  if (!i.simulated && s.outputTokens > 0) {
+    if (s.tpotMsMean > 0)
+      std::printf("  output tokens       %llu, TPOT %.2f ms mean\n", (unsigned long long)s.outputTokens,
+                  s.tpotMsMean);
+    else
+      std::printf("  output tokens       %llu (first tokens only, from the prefill)\n",
+                  (unsigned long long)s.outputTokens);
+  }
+  if (s.decode) {
+    const DecodeComparison& d = *s.decode;
+    std::printf(
+        "  decode              %u prompt + %zu output tokens: %.0f ms with the K/V cache, %.0f ms without\n",
+        d.promptTokens, d.stepMsCached.size(), d.totalMsCached, d.totalMsUncached);
+    std::printf(
+        "  decode speedup      %.2fx measured, %.2fx ideal (FLOPs); tokens %s, max |logit diff| %.3g\n",
+        d.speedup, d.idealSpeedup, d.tokensIdentical ? "identical" : "DIFFER", d.maxAbsLogitDiff);
+  }
+  if (!i.simulated && s.maxAbsLogitDiff >= 0)
     std::printf("  max |logit diff|    %.3g (cached vs uncached, last position)\n", s.maxAbsLogitDiff);
+  if (s.matmulGflops > 0) std::printf("  matmul (measured)   %.1f GFLOP/s at start\n", s.matmulGflops);
+  std::printf("  build               kvlab %s, git %s, LibTorch %s\n", i.kvlabVersion.c_str(),
+              i.gitRevision.c_str(), i.torchVersion.c_str());
   const auto& m = s.cache.counters.missTokens;
   std::printf("  missed tokens       cold %llu, evicted %llu, expired %llu, orphaned %llu\n",
               (unsigned long long)m[0], (unsigned long long)m[1], (unsigned long long)m[2],
@@ -94,9 +126,10 @@ int runCommand(int argc, char** argv) {
       "without the cache (baseline), measuring TTFT both ways and comparing logits.",
       "kvlab-cli run"};
   std::string scenario = "repeated-prefix", device = "cpu", storage, granularity, policy, maxSize, ttl, model,
-              out;
+              out, ttlMode;
   std::uint32_t blockSize = 0;
   std::uint64_t seed = 0;
+  std::uint32_t outputTokens = 0;
   bool json = false, noBaseline = false;
   std::string pinBudget;
   app.add_option("scenario", scenario,
@@ -108,13 +141,18 @@ int runCommand(int argc, char** argv) {
                  "where cached K/V live: cpu (offload) or cuda; default: the compute device");
   app.add_option("--granularity", granularity, "prompt, block or radix (default: the scenario's)");
   app.add_option("--block-size", blockSize, "tokens per block (block granularity)");
-  app.add_option("--policy", policy, "eviction policy: lru, fifo, lfu, sieve");
-  app.add_option("--max-size", maxSize, "cache max size with a unit, e.g. 512MiB, 2GB");
-  app.add_option("--ttl", ttl, "idle time after which an entry expires, e.g. 30s, 5m; 0 = off");
+  app.add_option("--policy", policy, "eviction policy: " + policyList(/*forReplay=*/false));
+  app.add_option("--max-size", maxSize,
+                 "cache max size with a unit, e.g. 512MiB, 2GB; unlimited or inf = no bound");
+  app.add_option("--ttl", ttl, "time after which an entry expires, e.g. 30s, 5m; 0 = off (see --ttl-mode)");
+  app.add_option("--ttl-mode", ttlMode,
+                 "idle (default): the TTL counts from an entry's last use; age: from its insertion");
   app.add_option("--model", model, "model preset (see `kvlab-cli list`)");
   app.add_option("--seed", seed, "scenario seed (prompts)");
   app.add_option("--pin-budget", pinBudget,
                  "pin each request's system prompt within this many bytes, e.g. 64MiB");
+  app.add_option("--output-tokens", outputTokens,
+                 "tokens each request generates, the first included (default: the scenario's)");
   app.add_flag("--no-baseline", noBaseline, "skip the uncached prefill (no speedup, no logit check)");
   app.add_flag("--json", json, "print the summary as one JSON object");
   app.add_option("--out", out, "write requests.csv, snapshots.csv and summary.json into this directory");
@@ -134,12 +172,18 @@ int runCommand(int argc, char** argv) {
     throw InputError("", 0, "block-size", "must be at least 1 token");
   if (!policy.empty()) settings.policy = policy;
   if (!maxSize.empty()) {
-    settings.maxBytes = parseSize(maxSize, "max-size");
+    settings.maxBytes = parseSizeOrUnlimited(maxSize, "max-size");
     if (*settings.maxBytes == 0) throw InputError("", 0, "max-size", "must be more than 0 bytes");
   }
   if (!ttl.empty()) settings.ttlMs = parseDurationMs(ttl, "ttl");
+  if (!ttlMode.empty()) settings.ttlMode = parseTtlMode(ttlMode, "ttl-mode");
   if (!model.empty()) settings.model = model;
   if (app.count("--seed")) settings.seed = seed;
+  if (app.count("--output-tokens")) {
+    if (outputTokens == 0 || outputTokens > 100000)
+      throw InputError("", 0, "output-tokens", "must be an integer in [1, 100000]");
+    settings.outputTokens = outputTokens;
+  }
   if (!pinBudget.empty()) settings.pinnedBudgetBytes = parseSize(pinBudget, "pin-budget");
   settings.baseline = !noBaseline;
 

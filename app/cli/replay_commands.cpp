@@ -10,12 +10,15 @@
 #include <thread>
 
 #include "compute_bridge.h"
+#include "core/fleet/router_registry.h"
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/replay/event_csv_writer.h"
 #include "core/replay/miss_ratio_curve.h"
+#include "core/replay/trace_sweep.h"
 #include "core/serving/hardware_profile.h"
 #include "core/util/atomic_file.h"
+#include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "progress_bar.h"
@@ -47,7 +50,8 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["miss_breakdown"] = missJson(r.missTokens);
   j["miss_breakdown_blocks"] = missJson(r.missBlocks);
   j["peak_blocks"] = r.peakBlocks;
-  j["capacity_blocks"] = r.capacityBlocks;
+  j["capacity_blocks"] =
+      r.capacityBlocks == kUnlimited ? ordered_json(nullptr) : ordered_json(r.capacityBlocks);
   j["peak_bytes"] = r.peakBlocks * r.bytesPerBlock;
   j["evicted_never_reused"] = r.evictedNeverReused;
   j["mean_evicted_age_ms"] = r.meanEvictedAgeMs;
@@ -57,11 +61,15 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
   j["blocks_per_s"] = r.loopS > 0 ? double(r.blocks) / r.loopS : 0.0;
-  j["config"] = ordered_json{{"block_size", c.blockSize},
-                             {"policy", c.policy},
-                             {"max_tokens", c.maxTokens},
-                             {"ttl_ms", c.ttlMs},
-                             {"bytes_per_token", c.bytesPerToken}};
+  j["config"] = ordered_json{
+      {"block_size", c.blockSize},
+      {"policy", c.policy},
+      {"policy_label", policyLabel(c.policy)},
+      {"max_tokens", c.maxTokens == kUnlimited ? ordered_json("unlimited") : ordered_json(c.maxTokens)},
+      {"ttl_ms", c.ttlMs},
+      {"ttl_mode", std::string(toString(c.ttlMode))},
+      {"protect_in_use", c.protectInUse},
+      {"bytes_per_token", c.bytesPerToken}};
   return j;
 }
 
@@ -69,10 +77,18 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
   std::printf("trace replay: %llu requests, %llu prompt tokens, %llu blocks of %u tokens\n",
               (unsigned long long)r.requests, (unsigned long long)r.promptTokens,
               (unsigned long long)r.blocks, c.blockSize);
-  std::printf("cache: %s, %llu blocks (%llu tokens, %s), ttl %s\n", c.policy.c_str(),
-              (unsigned long long)r.capacityBlocks, (unsigned long long)c.maxTokens,
-              formatBytes(r.capacityBlocks * r.bytesPerBlock).c_str(),
-              c.ttlMs > 0 ? formatDurationMs(c.ttlMs).c_str() : "off");
+  if (r.capacityBlocks == kUnlimited)
+    std::printf("cache: %s, unlimited", c.policy.c_str());
+  else
+    std::printf("cache: %s, %llu blocks (%llu tokens, %s)", c.policy.c_str(),
+                (unsigned long long)r.capacityBlocks, (unsigned long long)c.maxTokens,
+                formatBytes(r.capacityBlocks * r.bytesPerBlock).c_str());
+  std::printf(", ttl %s%s%s\n", c.ttlMs > 0 ? formatDurationMs(c.ttlMs).c_str() : "off",
+              c.ttlMs > 0 ? (c.ttlMode == TtlMode::Age ? " (age)" : " (idle)") : "",
+              c.protectInUse ? ", in-use blocks protected" : "");
+  if (policyNeedsWholeTrace(c.policy))
+    std::printf("  (%s: the whole trace was read first to know each block's next use)\n",
+                policyLabel(c.policy).c_str());
   std::printf("  token hit rate  %7.3f %%  (%llu of %llu tokens)\n", 100.0 * r.tokenHitRate(),
               (unsigned long long)r.hitTokens, (unsigned long long)r.promptTokens);
   std::printf("  block hit rate  %7.3f %%  (%llu of %llu blocks)\n", 100.0 * r.blockHitRate(),
@@ -100,13 +116,7 @@ std::function<void(const ReplayProgress&)> progressTo(ProgressBar& bar) {
   };
 }
 
-std::vector<std::string> splitList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) items.push_back(item);
-  return items;
-}
+std::string countText(std::uint64_t n) { return n == kUnlimited ? "unlimited" : std::to_string(n); }
 
 }  // namespace
 
@@ -144,10 +154,66 @@ CommandAction addReplayCommand(CLI::App& app) {
   };
 }
 
+namespace {
+
+// The fields of one sweep row, in output order: the replay's fields (null where the one-pass LRU curve
+// does not compute them) plus the configuration and the knee mark.
+ordered_json sweepRowJson(const SweepPoint& p) {
+  ordered_json j;
+  const ReplayResult& r = p.result;
+  j["policy"] = p.config.policy;
+  j["label"] = policyLabel(p.config.policy);
+  j["max_tokens"] =
+      p.config.maxTokens == kUnlimited ? ordered_json("unlimited") : ordered_json(p.config.maxTokens);
+  j["ttl_ms"] = p.config.ttlMs;
+  j["ttl_mode"] = std::string(toString(p.config.ttlMode));
+  j["block_size"] = p.config.blockSize;
+  j["capacity_blocks"] = r.capacityBlocks == kUnlimited ? ordered_json(nullptr) : ordered_json(r.capacityBlocks);
+  j["requests"] = r.requests;
+  j["prompt_tokens"] = r.promptTokens;
+  j["hit_tokens"] = r.hitTokens;
+  j["token_hit_rate"] = r.tokenHitRate();
+  j["blocks"] = r.blocks;
+  j["hit_blocks"] = r.hitBlocks;
+  j["block_hit_rate"] = r.blockHitRate();
+  const auto counted = [&](auto value) { return p.onePass ? ordered_json(nullptr) : ordered_json(value); };
+  j["evictions"] = p.evictionsCounted ? ordered_json(r.evictions) : ordered_json(nullptr);
+  j["expirations"] = counted(r.expirations);
+  for (int m = 0; m < kMissReasonCount; ++m)
+    j["missed_tokens_" + std::string(toString(MissReason(m)))] = counted(r.missTokens[std::size_t(m)]);
+  j["peak_blocks"] = counted(r.peakBlocks);
+  j["evicted_never_reused"] = counted(r.evictedNeverReused);
+  j["mean_evicted_age_ms"] = counted(r.meanEvictedAgeMs);
+  j["mean_evicted_idle_ms"] = counted(r.meanEvictedIdleMs);
+  j["mean_evicted_reuse"] = counted(r.meanEvictedReuse);
+  j["one_pass"] = p.onePass;
+  j["knee"] = p.knee;
+  j["seconds"] = r.loopS;
+  return j;
+}
+
+// One JSON value of a sweep row as a CSV field: null (not counted) is an empty field.
+void csvField(CsvWriter& csv, const ordered_json& v) {
+  if (v.is_null())
+    csv.empty();
+  else if (v.is_string())
+    csv.field(v.get<std::string>());
+  else if (v.is_boolean())
+    csv.field(v.get<bool>());
+  else if (v.is_number_unsigned())
+    csv.field(v.get<std::uint64_t>());
+  else if (v.is_number_integer())
+    csv.field(v.get<std::int64_t>());
+  else
+    csv.field(v.get<double>());
+}
+
+}  // namespace
+
 CommandAction addSweepCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("sweep",
-                                 "Hit rate for several cache sizes and policies: a miss-ratio curve "
-                                 "that respects prefix chains");
+                                 "Hit rate for every combination of cache size, policy, TTL and block size: "
+                                 "miss-ratio curves that respect prefix chains, with the knee of each");
   auto text = std::make_shared<ReplayOptionText>();
   auto format = std::make_shared<std::string>("table");
   auto threads = std::make_shared<unsigned>(std::max(1u, std::thread::hardware_concurrency()));
@@ -155,154 +221,87 @@ CommandAction addSweepCommand(CLI::App& app) {
   cmd->add_option("--format", *format, "table, csv or json")
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
-  cmd->add_option("--threads", *threads, "parallel replays for policies without a one-pass algorithm")
+  cmd->add_option("--threads", *threads,
+                  "configurations replayed in parallel (at most one per configuration)")
       ->capture_default_str();
   cmd->footer(
-      "LRU sizes come from one pass (stack distances); other policies replay once per size.\n"
-      "Example:\n  kvlab-cli sweep trace.jsonl --max-tokens 250000,500000,1000000,2000000 --policy "
-      "lru,fifo,sieve");
+      "The trace is parsed once and shared by every configuration. LRU sizes come from one stack-distance\n"
+      "pass per TTL and block size (its rows count evictions only without a TTL, and leave the other "
+      "eviction fields empty); other policies replay once per\n"
+      "configuration; opt (Belady, farthest next use) reads the whole trace first (8 bytes per block).\n"
+      "Knee (*): per curve, the smallest size reaching 90% of that curve's hit rate at its largest size.\n"
+      "Examples:\n"
+      "  kvlab-cli sweep trace.jsonl --max-tokens 100000:8000000:log12 --policy all\n"
+      "  kvlab-cli sweep trace.jsonl --max-tokens 250000,1000000 --policy lru,s3fifo --ttl 0,30s,5m --format "
+      "csv");
   return [cmd, text, format, threads]() -> int {
     if (!cmd->parsed()) return -1;
-    const auto sizes = maxTokenList(*text);
-    const auto policies = splitList(text->policy);
-    ReplayOptionText single = *text;
-    single.maxTokens = std::to_string(sizes.front());
-    single.maxSize.clear();
-    single.policy = policies.empty() ? "" : policies.front();
-    for (const std::string& p : policies) {
-      single.policy = p;
-      (void)toReplayConfig(single);  // validates every policy name before any work
-    }
-    ReplayConfig base = toReplayConfig(single);
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<CurvePoint> points;
-    std::vector<std::string> others;
-    for (const std::string& p : policies) {
-      if (p == "lru") {
-        auto lru = lruCurveOnePass(text->trace, base, sizes);
-        points.insert(points.end(), lru.begin(), lru.end());
-      } else {
-        others.push_back(p);
-      }
-    }
-    if (!others.empty()) {
+    SweepSpec spec = toSweepSpec(*text);
+    spec.threads = *threads;
+    SweepOutcome outcome;
+    {
       ProgressBar bar("sweep");
-      auto rest = missRatioCurve(
-          text->trace, base, others, sizes, *threads, [&bar](std::size_t done, std::size_t total) {
+      outcome =
+          TraceSweep::run(text->trace, spec, [&bar](const SweepPoint&, std::size_t done, std::size_t total) {
             bar.update(double(done) / double(total),
-                       std::to_string(done) + "/" + std::to_string(total) + " replays");
+                       std::to_string(done) + "/" + std::to_string(total) + " configurations");
           });
-      points.insert(points.end(), rest.begin(), rest.end());
     }
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (*format == "json") {
       ordered_json j;
       j["trace"] = text->trace;
-      j["block_size"] = base.blockSize;
-      j["elapsed_s"] = elapsed;
+      j["requests"] = outcome.requests;
+      j["skipped_lines"] = outcome.skippedLines;
+      j["parse_s"] = outcome.parseS;
+      j["elapsed_s"] = outcome.elapsedS;
+      j["threads"] = spec.threads;
+      j["knee_fraction"] = 0.9;
       j["points"] = ordered_json::array();
-      for (const CurvePoint& p : points)
-        j["points"].push_back(ordered_json{{"policy", p.policy},
-                                           {"max_tokens", p.maxTokens},
-                                           {"capacity_blocks", p.result.capacityBlocks},
-                                           {"token_hit_rate", p.result.tokenHitRate()},
-                                           {"block_hit_rate", p.result.blockHitRate()},
-                                           {"hit_tokens", p.result.hitTokens},
-                                           {"one_pass", p.onePass}});
+      for (const SweepPoint& p : outcome.points) j["points"].push_back(sweepRowJson(p));
       std::cout << j.dump(2) << '\n';
     } else if (*format == "csv") {
-      std::printf(
-          "policy,max_tokens,capacity_blocks,token_hit_rate,block_hit_rate,hit_tokens,prompt_tokens\n");
-      for (const CurvePoint& p : points)
-        std::printf("%s,%llu,%llu,%.6f,%.6f,%llu,%llu\n", p.policy.c_str(), (unsigned long long)p.maxTokens,
-                    (unsigned long long)p.result.capacityBlocks, p.result.tokenHitRate(),
-                    p.result.blockHitRate(), (unsigned long long)p.result.hitTokens,
-                    (unsigned long long)p.result.promptTokens);
+      std::fflush(stdout);  // the CSV goes through std::cout
+      CsvWriter csv(std::cout);
+      bool header = true;
+      for (const SweepPoint& p : outcome.points) {
+        const ordered_json row = sweepRowJson(p);
+        if (header) {  // the columns are the JSON row's keys, in order
+          for (auto it = row.begin(); it != row.end(); ++it) csv.field(it.key());
+          csv.endRow();
+          header = false;
+        }
+        for (auto it = row.begin(); it != row.end(); ++it) csvField(csv, it.value());
+        csv.endRow();
+      }
+      std::cout.flush();
     } else {
-      std::printf("%-8s %14s %12s %16s %16s\n", "policy", "max tokens", "blocks", "token hit rate",
-                  "block hit rate");
-      for (const CurvePoint& p : points)
-        std::printf("%-8s %14llu %12llu %15.3f%% %15.3f%%\n", p.policy.c_str(),
-                    (unsigned long long)p.maxTokens, (unsigned long long)p.result.capacityBlocks,
-                    100 * p.result.tokenHitRate(), 100 * p.result.blockHitRate());
-      std::printf("(%zu points in %.2f s; lru by one stack-distance pass)\n", points.size(), elapsed);
+      std::printf("%-34s %8s %6s %14s %10s %10s %10s %11s  %s\n", "policy", "ttl", "block", "max tokens",
+                  "blocks", "token hit", "block hit", "evictions", "knee");
+      for (const SweepPoint& p : outcome.points) {
+        const ReplayResult& r = p.result;
+        std::printf("%-34s %8s %6u %14s %10s %9.3f%% %9.3f%% %11s  %s\n",
+                    policyLabel(p.config.policy).c_str(),
+                    p.config.ttlMs > 0 ? formatDurationMs(p.config.ttlMs).c_str() : "off", p.config.blockSize,
+                    countText(p.config.maxTokens).c_str(), countText(r.capacityBlocks).c_str(),
+                    100 * r.tokenHitRate(), 100 * r.blockHitRate(),
+                    p.evictionsCounted ? std::to_string(r.evictions).c_str() : "-", p.knee ? "*" : "");
+      }
+      std::printf(
+          "knees (* above): smallest size reaching 90%% of the curve's hit rate at its largest size\n");
+      for (const SweepPoint& p : outcome.points)
+        if (p.knee)
+          std::printf("  %-34s ttl %-8s block %-5u knee at %s tokens (%.3f%%)\n",
+                      policyLabel(p.config.policy).c_str(),
+                      p.config.ttlMs > 0 ? formatDurationMs(p.config.ttlMs).c_str() : "off",
+                      p.config.blockSize, countText(p.config.maxTokens).c_str(),
+                      100 * p.result.tokenHitRate());
+      std::printf(
+          "(%zu configurations of %llu requests in %.3f s: parse %.3f s once, %u threads; lru by one "
+          "stack-distance pass%s)\n",
+          outcome.points.size(), (unsigned long long)outcome.requests, outcome.elapsedS, outcome.parseS,
+          spec.threads, outcome.skippedLines ? ", bad lines skipped" : "");
     }
     return 0;
-  };
-}
-
-CommandAction addBenchCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("bench",
-                                 "Measure replay speed (block lookups per second, parsing excluded "
-                                 "and included) and, with the compute module, prefill throughput");
-  auto text = std::make_shared<ReplayOptionText>();
-  text->maxTokens = "1000000";
-  auto noPrefill = std::make_shared<bool>(false);
-  auto seconds = std::make_shared<double>(2.0);
-  cmd->add_option("trace", text->trace,
-                  "Mooncake trace to replay (optional: without it only prefill is measured)");
-  cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
-      ->capture_default_str();
-  cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
-  cmd->add_option("--block-size", text->blockSize, "tokens per hash id")->capture_default_str();
-  cmd->add_option("--seconds", *seconds, "minimum time to repeat the in-memory replay loop")
-      ->check(CLI::Range(0.0, 3600.0))  // 1e300 would loop for ever
-      ->capture_default_str();
-  cmd->add_flag("--no-prefill", *noPrefill, "skip the prefill benchmark (no LibTorch loaded)");
-  return [cmd, text, noPrefill, seconds]() -> int {
-    if (!cmd->parsed()) return -1;
-    if (!text->trace.empty()) {
-      const ReplayConfig config = toReplayConfig(*text);
-      // Each figure is the best of a few passes: single passes of a few milliseconds are at the mercy of
-      // the scheduler.
-      constexpr int kFilePasses = 5;
-      std::vector<TraceRequest> requests;
-      double parseS = 1e300;
-      for (int pass = 0; pass < kFilePasses; ++pass) {
-        const auto t0 = std::chrono::steady_clock::now();
-        requests = readWholeTrace(text->trace);
-        parseS =
-            std::min(parseS, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      }
-      std::uint64_t blocks = 0;
-      for (const TraceRequest& r : requests) blocks += r.hashIds.size();
-      // Replay loop only: repeat fresh replays until --seconds have passed; report the best pass.
-      double best = 1e300, total = 0;
-      int passes = 0;
-      double hitRate = 0;
-      while (total < *seconds || passes < 3) {
-        TraceReplayer replayer(config);
-        const auto s = std::chrono::steady_clock::now();
-        for (const TraceRequest& r : requests) replayer.replay(r);
-        const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
-        best = std::min(best, dt);
-        total += dt;
-        ++passes;
-        hitRate = replayer.result().tokenHitRate();
-      }
-      double wholeS = 1e300;
-      for (int pass = 0; pass < kFilePasses; ++pass)
-        wholeS = std::min(wholeS, replayTraceFile(text->trace, config).elapsedS);
-      std::printf(
-          "replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
-          text->trace.c_str(), requests.size(), (unsigned long long)blocks, config.policy.c_str(),
-          (unsigned long long)config.maxTokens, 100 * hitRate);
-      std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS,
-                  double(blocks) / parseS / 1e6, kFilePasses);
-      std::printf(
-          "  replay loop          %8.4f s  (%6.1f M block lookups/s, best of %d passes, single thread)\n",
-          best, double(blocks) / best / 1e6, passes);
-      std::printf(
-          "  parse + replay       %8.3f s  (%6.1f M block lookups/s, streaming from the file, parsing on a "
-          "second thread)\n",
-          wholeS, double(blocks) / wholeS / 1e6);
-    }
-    if (*noPrefill) return 0;
-    if (!computeModuleAvailable()) {
-      std::printf("prefill bench: skipped (no compute module in this build)\n");
-      return 0;
-    }
-    return runComputeCommand({"bench-prefill"});
   };
 }
 
@@ -313,8 +312,12 @@ CommandAction addListCommand(CLI::App& app) {
   return [cmd]() -> int {
     if (!cmd->parsed()) return -1;
     std::printf("policies:\n");
-    for (const PolicyInfo& p : policyRegistry())
-      std::printf("  %-8s %s\n", p.name.c_str(), p.description.c_str());
+    for (const PolicyInfo& p : allPolicies())
+      std::printf("  %-8s %s%s\n", p.name.c_str(), p.description.c_str(),
+                  p.needsWholeTrace ? " (replay and sweep only)" : "");
+    std::printf("fleet routers (kvlab-cli fleet --router):\n");
+    for (const RouterInfo& r : routerRegistry())
+      std::printf("  %-13s %s\n", r.name.c_str(), r.description.c_str());
     std::printf(
         "granularities:\n"
         "  prompt   one entry per (prompt prefix, layer), SHA-256 keys (the original SimpleKVCache)\n"
@@ -333,6 +336,14 @@ CommandAction addListCommand(CLI::App& app) {
     std::printf("scenarios and devices: need the compute module (not in this build)\n");
     return 0;
   };
+}
+
+}  // namespace kvlab
+
+namespace kvlab {
+
+nlohmann::ordered_json replayResultJson(const ReplayResult& result, const ReplayConfig& config) {
+  return resultJson(result, config);
 }
 
 }  // namespace kvlab

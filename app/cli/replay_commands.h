@@ -3,6 +3,9 @@
 // kvlab-cli replay / sweep / bench: simulate mode over Mooncake traces. Torch-free.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
+
+#include "core/replay/trace_replayer.h"
 
 namespace kvlab {
 
@@ -13,5 +16,8 @@ CommandAction addReplayCommand(CLI::App& app);
 CommandAction addSweepCommand(CLI::App& app);
 CommandAction addBenchCommand(CLI::App& app);
 CommandAction addListCommand(CLI::App& app);
+
+// The JSON object `replay --json` prints (fleet prints one per replica).
+nlohmann::ordered_json replayResultJson(const ReplayResult& result, const ReplayConfig& config);
 
 }  // namespace kvlab

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "replay_options.h"
 
+#include <algorithm>
+
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "core/util/value_series.h"
 
 namespace kvlab {
 
@@ -27,29 +30,48 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
                   "Mooncake-format trace (JSON lines: timestamp, input_length, "
                   "output_length, hash_ids)")
       ->required();
-  command.add_option("--block-size", text.blockSize, "tokens per hash id (the published traces use 512)")
-      ->capture_default_str();
+  if (sizeLists)
+    command
+        .add_option("--block-size", text.blockSizes,
+                    "tokens per hash id, comma-separated (the published traces use 512)")
+        ->capture_default_str();
+  else
+    command.add_option("--block-size", text.blockSize, "tokens per hash id (the published traces use 512)")
+        ->capture_default_str();
   command
       .add_option("--policy", text.policy,
-                  sizeLists ? "eviction policies, comma-separated (see `kvlab-cli list`)"
-                            : "eviction policy: lru, fifo, lfu, sieve")
+                  sizeLists
+                      ? "eviction policies, comma-separated, or all (" + policyList(/*forReplay=*/true) + ")"
+                      : "eviction policy: " + policyList(/*forReplay=*/true))
       ->capture_default_str();
-  const std::string tokensHelp = sizeLists ? "cache sizes in tokens, comma-separated (e.g. 100000,1000000)"
-                                           : "cache size in tokens (capacity = floor(N / block size) blocks)";
+  const std::string tokensHelp =
+      sizeLists ? "cache sizes in tokens: a list (100000,1000000,unlimited) or a range FROM:TO:logN or "
+                  "FROM:TO:linN (100000:8000000:log12)"
+                : "cache size in tokens (capacity = floor(N / block size) blocks); unlimited or inf = no bound";
   auto* tokens = command.add_option("--max-tokens", text.maxTokens, tokensHelp);
-  auto* size =
-      command.add_option("--max-size", text.maxSize,
-                         sizeLists ? "cache sizes in bytes with units, comma-separated (e.g. 8GiB,16GiB)"
-                                   : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / "
-                                     "K/V bytes per token of --model");
+  auto* size = command.add_option(
+      "--max-size", text.maxSize,
+      sizeLists ? "cache sizes in bytes with units: a list (8GiB,16GiB,unlimited) or a range (8GiB:80GiB:log10)"
+                : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / K/V bytes per token of "
+                  "--model; unlimited or inf = no bound");
   tokens->excludes(size);
   command.add_option("--model", text.model, "model whose K/V bytes per token size the cache (see `list`)")
       ->capture_default_str();
   command
       .add_option("--ttl", text.ttl,
-                  "idle time after which a block expires, in trace time (e.g. 30s, "
-                  "5m; 0 = off)")
+                  sizeLists ? "TTLs, comma-separated (e.g. 0,30s,5m; 0 = off), in trace time; what they count "
+                              "from: --ttl-mode"
+                            : "time after which a block expires, in trace time (e.g. 30s, "
+                              "5m; 0 = off); what it counts from: --ttl-mode")
       ->capture_default_str();
+  command
+      .add_option("--ttl-mode", text.ttlMode,
+                  "idle: the TTL counts from a block's last use (a hit refreshes it); age: from its "
+                  "insertion (hits do not refresh it)")
+      ->capture_default_str();
+  command.add_flag("--protect-in-use", text.protectInUse,
+                   "a request's hit blocks cannot be evicted by its own inserts (as in a server); "
+                   "default: the literal replay semantics, where they can");
   command.add_flag("--skip-bad-lines", text.skipBadLines,
                    "count and skip malformed trace lines instead of stopping");
 }
@@ -57,16 +79,22 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
 std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
   // A single value is reported as 'max-tokens', an item of a list as 'max-tokens[i]'.
   const auto isList = [](const std::string& s) { return s.find(',') != std::string::npos; };
-  if (!text.maxTokens.empty())
-    return isList(text.maxTokens) ? parseCountList(text.maxTokens, "max-tokens", 0)
-                                  : std::vector<std::uint64_t>{parseCount(text.maxTokens, "max-tokens", 0)};
+  const auto isRange = [](const std::string& s) { return s.find(':') != std::string::npos; };
+  if (!text.maxTokens.empty()) {
+    if (isRange(text.maxTokens)) return parseCountSeries(text.maxTokens, "max-tokens");
+    return isList(text.maxTokens)
+               ? parseCountOrUnlimitedList(text.maxTokens, "max-tokens", 0)
+               : std::vector<std::uint64_t>{parseCountOrUnlimited(text.maxTokens, "max-tokens", 0)};
+  }
   if (!text.maxSize.empty()) {
     const Bytes perToken = modelBytesPerToken(text.model);
     std::vector<std::uint64_t> tokens;
     const std::vector<std::uint64_t> sizes =
-        isList(text.maxSize) ? parseSizeList(text.maxSize, "max-size")
-                             : std::vector<std::uint64_t>{parseSize(text.maxSize, "max-size")};
-    for (const std::uint64_t bytes : sizes) tokens.push_back(bytes / perToken);
+        isRange(text.maxSize) ? parseSizeSeries(text.maxSize, "max-size")
+        : isList(text.maxSize) ? parseSizeOrUnlimitedList(text.maxSize, "max-size")
+                               : std::vector<std::uint64_t>{parseSizeOrUnlimited(text.maxSize, "max-size")};
+    for (const std::uint64_t bytes : sizes)
+      tokens.push_back(bytes == kUnlimited ? kUnlimited : bytes / perToken);
     return tokens;
   }
   throw InputError("", 0, "max-tokens", "give the cache size: --max-tokens N or --max-size SIZE");
@@ -76,25 +104,61 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text) {
   ReplayConfig config;
   if (text.blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1 token");
   config.blockSize = text.blockSize;
-  if (!findPolicy(text.policy)) {
-    std::string names;
-    for (const std::string& n : policyNames()) names += (names.empty() ? "" : ", ") + n;
-    throw InputError("", 0, "policy",
-                     "unknown policy " + quoteForError(text.policy) + " (choose from: " + names + ")");
-  }
+  if (!findReplayPolicy(text.policy))
+    throw InputError("", 0, "policy", unknownPolicyMessage(text.policy, /*forReplay=*/true));
   config.policy = text.policy;
   const auto sizes = maxTokenList(text);
   if (sizes.size() != 1)
     throw InputError("", 0, "max-tokens", "replay takes one size; use sweep for several");
   config.maxTokens = sizes.front();
   config.ttlMs = parseDurationMs(text.ttl, "ttl");
+  config.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
+  config.protectInUse = text.protectInUse;
   config.bytesPerToken = modelBytesPerToken(text.model);
-  if (config.maxTokens > UINT64_MAX / config.bytesPerToken)
+  if (config.maxTokens != kUnlimited && config.maxTokens > UINT64_MAX / config.bytesPerToken)
     throw InputError("", 0, text.maxTokens.empty() ? "max-size" : "max-tokens",
                      "is too large: " + std::to_string(config.maxTokens) + " tokens of " +
                          formatBytes(config.bytesPerToken) + " each exceed 16 EiB");
   config.skipBadLines = text.skipBadLines;
   return config;
+}
+
+SweepSpec toSweepSpec(const ReplayOptionText& text) {
+  SweepSpec spec;
+  spec.maxTokens = maxTokenList(text);
+  const std::string field = text.maxTokens.empty() ? "max-size" : "max-tokens";
+  spec.bytesPerToken = modelBytesPerToken(text.model);
+  for (const std::uint64_t tokens : spec.maxTokens)
+    if (tokens > UINT64_MAX / spec.bytesPerToken)
+      throw InputError("", 0, field, "is too large: " + std::to_string(tokens) + " tokens exceed 16 EiB");
+  spec.policies.clear();
+  std::size_t from = 0;
+  while (from <= text.policy.size()) {
+    const std::size_t at = std::min(text.policy.find(',', from), text.policy.size());
+    const std::string name = text.policy.substr(from, at - from);
+    from = at + 1;
+    if (name == "all") {
+      for (const std::string& n : replayPolicyNames())
+        if (std::find(spec.policies.begin(), spec.policies.end(), n) == spec.policies.end())
+          spec.policies.push_back(n);
+      continue;
+    }
+    if (!findReplayPolicy(name))
+      throw InputError("", 0, "policy", unknownPolicyMessage(name, /*forReplay=*/true));
+    if (std::find(spec.policies.begin(), spec.policies.end(), name) == spec.policies.end())
+      spec.policies.push_back(name);
+  }
+  spec.ttlsMs = parseDurationList(text.ttl, "ttl");
+  spec.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
+  spec.protectInUse = text.protectInUse;
+  spec.blockSizes.clear();
+  for (const std::uint64_t b : parseCountSeries(text.blockSizes, "block-size")) {
+    if (b == 0 || b > UINT32_MAX)
+      throw InputError("", 0, "block-size", "must be from 1 to 4294967295 tokens");
+    spec.blockSizes.push_back(std::uint32_t(b));
+  }
+  spec.skipBadLines = text.skipBadLines;
+  return spec;
 }
 
 }  // namespace kvlab

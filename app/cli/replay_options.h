@@ -5,24 +5,31 @@
 #include <string>
 
 #include "core/replay/trace_replayer.h"
+#include "core/replay/trace_sweep.h"
 
 namespace kvlab {
 
 struct ReplayOptionText {
   std::string trace;
   std::uint32_t blockSize = 512;
+  std::string blockSizes = "512";  // sweep: a list
   std::string policy = "lru";
-  std::string maxTokens;  // "1000000" or a list for sweep
-  std::string maxSize;    // "80GiB" (with --model)
+  std::string maxTokens;  // "1000000", "unlimited"/"inf", or a list of these for sweep
+  std::string maxSize;    // "80GiB" or "unlimited"/"inf" (with --model)
   std::string model = "llama-3-8b";
-  std::string ttl = "0";
+  std::string ttl = "0";          // sweep: a list
+  std::string ttlMode = "idle";  // idle | age
+  bool protectInUse = false;
   bool skipBadLines = false;
 };
 
 void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists);
 // Resolves sizes/durations/model into a config; throws InputError naming the flag.
 ReplayConfig toReplayConfig(const ReplayOptionText& text);
-// --max-tokens list, or --max-size list converted with the model's bytes per token.
+// --max-tokens list or range, or --max-size list or range converted with the model's bytes per token;
+// "unlimited"/"inf" list items give kUnlimited tokens.
 std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text);
+// Sweep: every list resolved ("all" policies = every registered policy, opt included); throws InputError.
+SweepSpec toSweepSpec(const ReplayOptionText& text);
 
 }  // namespace kvlab

@@ -14,6 +14,7 @@
 #include "core/serving/serving_simulator.h"
 #include "core/serving/step_cost_model.h"
 #include "core/util/atomic_file.h"
+#include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario_trace.h"
@@ -162,31 +163,29 @@ ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
 void writeRequestsCsv(const std::string& path, const RunOutcome& run, const ServingConfig& c) {
   AtomicFile file(path);
   auto& o = file.stream();
+  // A `#` line naming the cost model before the RFC 4180 records (pandas: comment='#').
   o << "# " << label(c) << "; speed " << run.spec.speed << ", prefix cache "
     << (run.spec.prefixCache ? "on" : "off") << "; times are simulated, not measured\n";
-  o << "request,arrival_s,input_tokens,output_tokens,status,hit_tokens,ttft_ms,tpot_ms,latency_ms,"
-       "preemptions,"
-       "recomputed_tokens,recompute_hit_tokens,reject_reason\n";
-  char buf[512];
+  CsvWriter csv(o);
+  csv.row({"request", "arrival_s", "input_tokens", "output_tokens", "status", "hit_tokens", "ttft_ms",
+           "tpot_ms", "latency_ms", "preemptions", "recomputed_tokens", "recompute_hit_tokens",
+           "reject_reason"});
   for (const ServingRequestResult& r : run.result.requests) {
     const bool done = r.completed;
-    std::snprintf(buf, sizeof buf, "%u,%.6f,%u,%u,%s,%u,", r.index, r.arrivalS, r.inputTokens, r.outputTokens,
-                  done ? "completed" : (r.rejectReason.empty() ? "unfinished" : "rejected"), r.hitTokens);
-    o << buf;
+    csv.field(r.index).field(r.arrivalS).field(r.inputTokens).field(r.outputTokens);
+    csv.field(done ? "completed" : (r.rejectReason.empty() ? "unfinished" : "rejected")).field(r.hitTokens);
     if (done) {
-      std::snprintf(buf, sizeof buf, "%.3f,", r.ttftMs());
-      o << buf;
-      if (r.tpotMs() >= 0) {
-        std::snprintf(buf, sizeof buf, "%.4f", r.tpotMs());
-        o << buf;
-      }
-      std::snprintf(buf, sizeof buf, ",%.3f,", r.latencyMs());
-      o << buf;
+      csv.field(r.ttftMs());
+      if (r.tpotMs() >= 0)
+        csv.field(r.tpotMs());
+      else
+        csv.empty();
+      csv.field(r.latencyMs());
     } else {
-      o << ",,,";
+      csv.empty().empty().empty();
     }
-    o << r.preemptions << ',' << r.recomputedTokens << ',' << r.recomputeHitTokens << ",\"" << r.rejectReason
-      << "\"\n";
+    csv.field(r.preemptions).field(r.recomputedTokens).field(r.recomputeHitTokens).field(r.rejectReason);
+    csv.endRow();
   }
   file.commit();
 }
@@ -287,12 +286,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
     if (!cmd->parsed()) return -1;
     ServingConfig config;
     config.model = modelOrThrow(t->model);
-    if (!findPolicy(t->policy)) {
-      std::string names;
-      for (const std::string& n : policyNames()) names += (names.empty() ? "" : ", ") + n;
-      throw InputError("", 0, "policy",
-                       "unknown policy " + quoteForError(t->policy) + " (choose from: " + names + ")");
-    }
+    if (!findPolicy(t->policy))
+      throw InputError("", 0, "policy", unknownPolicyMessage(t->policy, /*forReplay=*/false));
     config.policy = t->policy;
     config.maxBatchedTokens =
         std::uint32_t(parseCount(t->maxBatchedTokens, "max-batched-tokens", 1, 1u << 24));
@@ -393,20 +388,26 @@ CommandAction addSimulateCommand(CLI::App& app) {
       std::cout << all.dump(2) << '\n';
     } else if (t->format == "csv") {
       std::printf("# %s; times are simulated, not measured\n", label(config).c_str());
-      std::printf(
-          "speed,prefix_cache,requests,completed,rejected,ttft_ms_p50,ttft_ms_p90,ttft_ms_p99,tpot_ms_p50,"
-          "tpot_ms_p90,latency_ms_mean,throughput_tokens_per_s,token_hit_rate,preemptions,pool_blocks,"
-          "pool_peak_blocks,mean_waiting,mean_in_system,sim_duration_s\n");
+      std::fflush(stdout);  // the records go through std::cout
+      CsvWriter csv(std::cout);
+      csv.row({"speed", "prefix_cache", "requests", "completed", "rejected", "ttft_ms_p50", "ttft_ms_p90",
+               "ttft_ms_p99", "tpot_ms_p50", "tpot_ms_p90", "latency_ms_mean", "throughput_tokens_per_s",
+               "token_hit_rate", "preemptions", "pool_blocks", "pool_peak_blocks", "mean_waiting",
+               "mean_in_system", "sim_duration_s"});
       for (const RunOutcome& r : runs) {
         const ServingSummary& s = r.result.summary;
-        std::printf(
-            "%g,%d,%llu,%llu,%llu,%.3f,%.3f,%.3f,%.4f,%.4f,%.3f,%.2f,%.6f,%llu,%u,%u,%.4f,%.4f,%.4f\n",
-            r.spec.speed, r.spec.prefixCache ? 1 : 0, (unsigned long long)s.requests,
-            (unsigned long long)s.completed, (unsigned long long)s.rejected, s.ttftMsP50, s.ttftMsP90,
-            s.ttftMsP99, s.tpotMsP50, s.tpotMsP90, s.latencyMsMean, s.throughputTokensPerS, s.tokenHitRate,
-            (unsigned long long)s.preemptions, s.poolBlocks, s.poolPeakBlocks, s.meanWaiting, s.meanInSystem,
-            s.simDurationS);
+        csv.field(r.spec.speed)
+            .field(r.spec.prefixCache)
+            .field(s.requests)
+            .field(s.completed)
+            .field(s.rejected);
+        csv.field(s.ttftMsP50).field(s.ttftMsP90).field(s.ttftMsP99).field(s.tpotMsP50).field(s.tpotMsP90);
+        csv.field(s.latencyMsMean).field(s.throughputTokensPerS).field(s.tokenHitRate).field(s.preemptions);
+        csv.field(s.poolBlocks).field(s.poolPeakBlocks).field(s.meanWaiting).field(s.meanInSystem);
+        csv.field(s.simDurationS);
+        csv.endRow();
       }
+      std::cout.flush();
     } else {
       printTable(runs, config, t->input);
       if (t->compare)

@@ -45,9 +45,12 @@ void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptToken
   result.hitBlocks = std::uint32_t(i);
   const std::uint64_t runTokens = std::min<std::uint64_t>(std::uint64_t(i) * m_blockSize, promptTokens);
   result.hitTokens = std::min(runTokens, maxHitTokens);
+  // Blocks that hold at least one reused token; the rest of the run lies past the cap.
+  const std::size_t used = std::size_t((result.hitTokens + m_blockSize - 1) / m_blockSize);
   // A live prefill must compute at least the last position to produce logits: the capped tokens of a fully
   // cached prompt are recomputed and counted as cold misses (never reusable), not as hits.
-  if (runTokens > result.hitTokens) m_engine.recordMiss(MissReason::Cold, runTokens - result.hitTokens, 0);
+  if (runTokens > result.hitTokens)
+    m_engine.recordMiss(MissReason::Cold, runTokens - result.hitTokens, std::uint64_t(i - used));
 
   const bool events = m_engine.hasObservers();
   const TimeMs now = m_engine.clock().nowMs();
@@ -56,7 +59,7 @@ void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptToken
     return start >= promptTokens ? 0 : std::min<std::uint64_t>(m_blockSize, promptTokens - start);
   };
   if (events) {
-    for (std::size_t b = 0; b < i; ++b) {
+    for (std::size_t b = 0; b < used; ++b) {
       const EntryMeta& e = m_engine.entry(result.hitSlots[b]);
       CacheEvent ev;
       ev.type = CacheEventType::Hit;
@@ -89,7 +92,7 @@ void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptToken
   // Tokens past the last full block are never cacheable: cold.
   const std::uint64_t blockCovered = std::min<std::uint64_t>(std::uint64_t(n) * m_blockSize, promptTokens);
   if (promptTokens > blockCovered) m_engine.recordMiss(MissReason::Cold, promptTokens - blockCovered, 0);
-  m_engine.recordQuery(promptTokens, result.hitTokens, n, i);
+  m_engine.recordQuery(promptTokens, result.hitTokens, n, used);
 }
 
 std::vector<SlotId> BlockCache::commit(std::span<const CacheKey> keys, std::vector<bool>* inserted) {
@@ -127,6 +130,50 @@ void BlockCache::commit(std::span<const CacheKey> keys, const Match& matched, st
       if (inserted) (*inserted)[b] = false;
     }
   }
+}
+
+}  // namespace kvlab
+
+namespace kvlab {
+
+PrefixMatch BlockCache::matchPrefix(const PrefixRequest& request, std::uint64_t maxHitTokens) {
+  PrefixMatch result;
+  result.keys = blockKeys(request.tokens);
+  Match blocks;
+  match(result.keys, request.tokens.size(), maxHitTokens, blocks);
+  result.hitTokens = blocks.hitTokens;
+  result.matched = blocks.hitSlots;
+  result.found = std::move(blocks.found);
+  for (std::size_t b = 0; std::uint64_t(b) * m_blockSize < result.hitTokens; ++b)
+    result.segments.push_back(
+        PrefixSegment{blocks.hitSlots[b], std::uint64_t(b) * m_blockSize, m_blockSize, kAllLayers, false});
+  return result;
+}
+
+std::vector<PrefixSegment> BlockCache::storePrefix(const PrefixRequest& request, const PrefixMatch& match) {
+  (void)request;  // the keys came with the match
+  Match hints;
+  hints.found = match.found;
+  std::vector<SlotId> slots;
+  std::vector<bool> inserted;
+  commit(match.keys, hints, slots, &inserted);
+  std::vector<PrefixSegment> segments;
+  for (std::size_t b = 0; b < slots.size(); ++b)
+    if (slots[b] != kNoSlot)
+      segments.push_back(PrefixSegment{slots[b], std::uint64_t(b) * m_blockSize, m_blockSize, kAllLayers,
+                                       bool(inserted[b])});
+  return segments;
+}
+
+std::vector<SlotId> BlockCache::storedPrefix(const PrefixRequest& request, std::uint64_t maxTokens) {
+  std::vector<SlotId> slots;
+  const std::vector<CacheKey> keys = blockKeys(request.tokens);
+  for (std::size_t i = 0; i < keys.size() && std::uint64_t(i + 1) * m_blockSize <= maxTokens; ++i) {
+    const SlotId slot = m_engine.find(keys[i]);
+    if (slot == kNoSlot) break;  // a later block is unreachable without this one
+    slots.push_back(slot);
+  }
+  return slots;
 }
 
 }  // namespace kvlab

@@ -10,10 +10,11 @@
 
 #include "core/cache/cache_engine.h"
 #include "core/cache/key_hasher.h"
+#include "core/cache/prefix_index.h"
 
 namespace kvlab {
 
-class BlockCache {
+class BlockCache final : public PrefixIndex {
 public:
   // bytesPerBlock: K/V bytes of one block over all layers (entries hold every layer).
   BlockCache(CacheEngine& engine, std::uint32_t blockSize, BlockHash hash, Bytes bytesPerBlock);
@@ -33,8 +34,9 @@ public:
   };
   // Longest run of leading present blocks, capped at maxHitTokens, for a prompt of promptTokens tokens
   // (promptTokens may exceed keys.size() * blockSize: the tail is a partial block or, in replay, the trace's
-  // own rounding). Records the query and classifies every missed block (cold, evicted, expired, orphaned).
-  // Does not touch: commit() does.
+  // own rounding). Records the query and classifies every missed block (cold, evicted, expired, orphaned);
+  // present blocks the cap leaves unused count as cold misses, not as hit units. hitBlocks/hitSlots are the
+  // whole present run (capped or not). Does not touch: commit() does, once per present block.
   Match match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens);
   // Same, reusing out's buffers (the replay loop calls this millions of times).
   void match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens,
@@ -47,6 +49,16 @@ public:
   // receives each block's slot.
   void commit(std::span<const CacheKey> keys, const Match& matched, std::vector<SlotId>& slots,
               std::vector<bool>* inserted = nullptr);
+
+  // PrefixIndex, for live runs. A live prefill reuses whole blocks only and computes at least the last
+  // token, as vLLM: at most floor((n - 1) / B) * B tokens of an n-token prompt (trace replay keeps its own
+  // rule: min(hit blocks x B, input_length)).
+  std::uint64_t reusableLimit(std::uint64_t promptTokens) const override {
+    return promptTokens > 0 ? (promptTokens - 1) / m_blockSize * m_blockSize : 0;
+  }
+  PrefixMatch matchPrefix(const PrefixRequest& request, std::uint64_t maxHitTokens) override;
+  std::vector<PrefixSegment> storePrefix(const PrefixRequest& request, const PrefixMatch& match) override;
+  std::vector<SlotId> storedPrefix(const PrefixRequest& request, std::uint64_t maxTokens) override;
 
 private:
   CacheEngine& m_engine;

@@ -9,21 +9,43 @@
 
 namespace kvlab {
 
-// Radix mode keeps parents while they have children; everything else is always a candidate.
+// Radix mode keeps parents while they have children, and no entry in use is a victim (see protect()).
 class CacheEngine::LeafFilter final : public VictimFilter {
 public:
   explicit LeafFilter(const std::vector<EntryMeta>& entries) : m_entries(entries) {}
-  bool accept(SlotId slot) const override { return m_entries[slot].children == 0; }
+  bool accept(SlotId slot) const override {
+    const EntryMeta& e = m_entries[slot];
+    return e.children == 0 && e.inUse == 0;
+  }
 
 private:
   const std::vector<EntryMeta>& m_entries;
 };
 
-CacheEngine::CacheEngine(CacheConfig config, const Clock& clock)
+// Keys and sizes for policies that need them (ghost lists, size-aware priorities).
+class CacheEngine::Context final : public PolicyContext {
+public:
+  explicit Context(const CacheEngine& engine) : m_engine(engine) {}
+  const CacheKey& key(SlotId slot) const override { return m_engine.m_entries[slot].key; }
+  Bytes bytes(SlotId slot) const override { return m_engine.m_entries[slot].bytes; }
+  std::uint32_t tokens(SlotId slot) const override { return m_engine.m_entries[slot].tokens; }
+  Bytes capacityBytes() const override { return m_engine.m_config.capacityBytes; }
+  const CacheKey* incoming(Bytes* bytes) const override {
+    if (bytes) *bytes = m_engine.m_incomingBytes;
+    return m_engine.m_incomingKey;
+  }
+
+private:
+  const CacheEngine& m_engine;
+};
+
+CacheEngine::CacheEngine(CacheConfig config, const Clock& clock, std::unique_ptr<EvictionPolicy> policy)
     : m_config(std::move(config)),
       m_clock(clock),
-      m_policy(createPolicy(m_config.policy)),
-      m_leafFilter(std::make_unique<LeafFilter>(m_entries)) {
+      m_policy(policy ? std::move(policy) : createPolicy(m_config.policy)),
+      m_leafFilter(std::make_unique<LeafFilter>(m_entries)),
+      m_context(std::make_unique<Context>(*this)) {
+  m_policy->attach(*m_context);
   m_index.setDense(m_config.denseKeys);
   if (m_config.layers < 1) throw std::invalid_argument("cache needs at least one layer");
   m_layerBytes.assign(std::size_t(m_config.layers), 0);
@@ -63,57 +85,59 @@ void CacheEngine::touch(SlotId slot) {
 }
 
 SlotId CacheEngine::insert(const CacheKey& key, const EntryInit& init) {
-  bool fresh = false;
-  SlotId& value = m_index.valueFor(key, &fresh);
-  if (!fresh && !isGone(value)) throw std::logic_error("CacheEngine::insert: key already stored");
-  return insertFresh(key, value, fresh, init);
+  const SlotId value = m_index.get(key);
+  if (value != kNoSlot && !isGone(value)) throw std::logic_error("CacheEngine::insert: key already stored");
+  return insertFresh(key, init);
 }
 
 SlotId CacheEngine::touchOrInsert(const CacheKey& key, const EntryInit& init, bool* inserted) {
-  bool fresh = false;
-  SlotId& value = m_index.valueFor(key, &fresh);
-  if (!fresh && !isGone(value)) {
+  SlotId value = m_index.get(key);
+  // A loop, not a recursion: an expired entry is dropped and the key looked up again. It ends after one
+  // more probe: the key is then gone (a fresh insert follows) or still held as a radix parent, which
+  // dropExpired() keeps and which is then reused as it is.
+  while (value != kNoSlot && !isGone(value)) {
     const SlotId slot = value;
     if (!isExpired(m_entries[slot], m_clock.nowMs())) {
       if (inserted) *inserted = false;
       touch(slot);
       return slot;
     }
+    if (m_entries[slot].children > 0) {  // an expired radix parent, stored again
+      if (inserted) *inserted = false;
+      renew(slot);
+      return slot;
+    }
     dropExpired(slot);
-    return touchOrInsert(key, init, inserted);  // the expired entry is gone (or, radix, still a parent)
+    value = m_index.get(key);
   }
-  const SlotId slot = insertFresh(key, value, fresh, init);
+  const SlotId slot = insertFresh(key, init);
   if (inserted) *inserted = slot != kNoSlot;
   return slot;
 }
 
-// indexValue: the key's index value, new (freshKey) or a gone marker. Evictions only rewrite other keys'
-// values, so the reference stays valid. On failure the value is put back as it was.
-SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool freshKey,
-                                const EntryInit& init) {
-  const SlotId previous = indexValue;
-  auto restore = [&] {
-    if (freshKey)
-      m_index.erase(key);
-    else
-      indexValue = previous;
-  };
+// key is absent (never stored, or gone). The index learns its slot only once it is stored, so a failed
+// insert leaves the key's history as it was.
+SlotId CacheEngine::insertFresh(const CacheKey& key, const EntryInit& init) {
   if (init.layer != kAllLayers && (init.layer < 0 || init.layer >= m_config.layers)) {
-    restore();
     throw std::out_of_range("CacheEngine::insert: layer " + std::to_string(init.layer) + " out of range");
   }
-  expireIdle();
-  const Bytes room = m_config.capacityBytes > m_pinnedBytes ? m_config.capacityBytes - m_pinnedBytes : 0;
-  if (init.bytes > room) {
-    restore();
+  // Decide before evicting anything: the entry fits once every evictable entry is gone, or never.
+  if (init.bytes > insertableBytes()) {
     ++m_counters.rejectedInserts;
     m_counters.tooLargeTokens += init.tokens;
     maybePublish();
     return kNoSlot;
   }
-  evictUntilFits(init.bytes, EvictReason::Capacity);
-  if (m_usedBytes + init.bytes > m_config.capacityBytes) {  // only non-evictable entries left
-    restore();
+  {
+    m_incomingKey = &key;
+    m_incomingBytes = init.bytes;
+    struct Reset {
+      const CacheKey*& key;
+      ~Reset() { key = nullptr; }
+    } reset{m_incomingKey};
+    evictUntilFits(init.bytes, EvictReason::Capacity);
+  }
+  if (m_usedBytes + init.bytes > m_config.capacityBytes) {  // only if a radix caller broke the contract above
     ++m_counters.rejectedInserts;
     maybePublish();
     return kNoSlot;
@@ -129,8 +153,15 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool fr
   }
   const TimeMs now = m_clock.nowMs();
   EntryMeta& e = m_entries[slot];
-  e = EntryMeta{key, m_nextId++, init.bytes, init.tokens, init.layer, now, now, 0, 0, false, true};
-  indexValue = slot;
+  e = EntryMeta{.key = key,
+                .id = m_nextId++,
+                .bytes = init.bytes,
+                .tokens = init.tokens,
+                .layer = init.layer,
+                .insertedMs = now,
+                .lastAccessMs = now,
+                .live = true};
+  m_index.put(key, slot);
   ++m_liveEntries;
   m_usedBytes += init.bytes;
   m_bytesByReuse[0] += init.bytes;
@@ -143,6 +174,7 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool fr
     ++m_layerEntries[std::size_t(init.layer)];
   }
   m_byLastAccess.pushBack(slot);
+  if (m_config.ttlMode == TtlMode::Age) m_byInsertion.pushBack(slot);
   m_policy->onInsert(slot);
   ++m_counters.inserts;
   if (hasObservers()) {
@@ -150,6 +182,7 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, SlotId& indexValue, bool fr
     ev.type = CacheEventType::Insert;
     ev.timeMs = now;
     ev.entryId = e.id;
+    ev.key = e.key;
     ev.layer = e.layer;
     ev.bytes = e.bytes;
     ev.tokens = e.tokens;
@@ -170,6 +203,7 @@ void CacheEngine::resizeEntry(SlotId slot, Bytes newBytes, std::uint32_t newToke
   Bytes& reuse = m_bytesByReuse[std::size_t(reuseBucket(e.reuseCount))];
   reuse = reuse - e.bytes + newBytes;
   if (e.pinned) m_pinnedBytes = m_pinnedBytes - e.bytes + newBytes;
+  if (isBlocked(e)) m_blockedBytes = m_blockedBytes - e.bytes + newBytes;
   if (e.layer == kAllLayers) {
     m_allLayerBytes = m_allLayerBytes - e.bytes + newBytes;
   } else {
@@ -183,11 +217,64 @@ void CacheEngine::resizeEntry(SlotId slot, Bytes newBytes, std::uint32_t newToke
 }
 
 MissReason CacheEngine::absentReason(const CacheKey& key) const {
-  const SlotId* value = m_index.find(key);
-  if (!value) return MissReason::Cold;
-  if (*value == kGoneExpired) return MissReason::Expired;
-  if (*value == kGoneEvicted) return MissReason::Evicted;
+  const SlotId value = m_index.get(key);
+  if (value == kGoneExpired) return MissReason::Expired;
+  if (value == kGoneEvicted) return MissReason::Evicted;
   return MissReason::Cold;  // stored right now: not absent
+}
+
+Bytes CacheEngine::insertableBytes() {
+  expireIdle();
+  if (m_config.capacityBytes == kUnlimited) return kUnlimited;
+  const Bytes fixed = m_pinnedBytes + m_blockedBytes;
+  return m_config.capacityBytes > fixed ? m_config.capacityBytes - fixed : 0;
+}
+
+void CacheEngine::protect(SlotId slot) {
+  EntryMeta& e = m_entries[slot];
+  const bool before = isBlocked(e);
+  ++e.inUse;
+  updateBlocked(e, before);
+}
+
+void CacheEngine::release(SlotId slot, std::uint64_t entryId) {
+  if (slot >= m_entries.size()) return;
+  EntryMeta& e = m_entries[slot];
+  if (!e.live || e.id != entryId || e.inUse == 0) return;
+  const bool before = isBlocked(e);
+  --e.inUse;
+  updateBlocked(e, before);
+}
+
+void CacheEngine::renew(SlotId slot) {
+  EntryMeta& e = m_entries[slot];
+  e.insertedMs = e.lastAccessMs = m_clock.nowMs();
+  if (e.pinned) return;
+  m_byLastAccess.moveToBack(slot);
+  if (m_config.ttlMode == TtlMode::Age) m_byInsertion.moveToBack(slot);
+  m_policy->onRemove(slot);
+  m_policy->onInsert(slot);
+}
+
+void CacheEngine::inheritInsertion(SlotId head, SlotId from) {
+  EntryMeta& h = m_entries[head];
+  h.insertedMs = m_entries[from].insertedMs;
+  if (m_config.ttlMode != TtlMode::Age || h.pinned) return;
+  m_byInsertion.remove(head);
+  if (m_byInsertion.contains(from))
+    m_byInsertion.insertBefore(head, from);  // equal insertion time, and a parent before its child
+  else
+    rebuildInsertionOrder();  // from is pinned: find head's place by time
+}
+
+void CacheEngine::rebuildInsertionOrder() {
+  m_byInsertion.clear();
+  if (m_config.ttlMode != TtlMode::Age) return;
+  std::vector<SlotId> order;
+  for (SlotId s = m_byLastAccess.front(); s != kNoSlot; s = m_byLastAccess.next(s)) order.push_back(s);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](SlotId a, SlotId b) { return m_entries[a].insertedMs < m_entries[b].insertedMs; });
+  for (const SlotId s : order) m_byInsertion.pushBack(s);
 }
 
 void CacheEngine::evictUntilFits(Bytes incoming, EvictReason reason) {
@@ -208,8 +295,12 @@ void CacheEngine::removeSlot(SlotId slot, EvictReason reason) {
   } else {
     m_policy->onRemove(slot);
     m_byLastAccess.remove(slot);
+    if (m_config.ttlMode == TtlMode::Age) m_byInsertion.remove(slot);
   }
-  *m_index.find(e.key) = reason == EvictReason::Ttl ? kGoneExpired : kGoneEvicted;
+  if (isBlocked(e)) m_blockedBytes -= e.bytes;
+  e.inUse = 0;
+  e.children = 0;
+  m_index.put(e.key, reason == EvictReason::Ttl ? kGoneExpired : kGoneEvicted);
   --m_liveEntries;
   m_usedBytes -= e.bytes;
   m_bytesByReuse[std::size_t(reuseBucket(e.reuseCount))] -= e.bytes;
@@ -234,6 +325,7 @@ void CacheEngine::removeSlot(SlotId slot, EvictReason reason) {
     ev.evictReason = reason;
     ev.timeMs = now;
     ev.entryId = e.id;
+    ev.key = e.key;
     ev.layer = e.layer;
     ev.bytes = e.bytes;
     ev.tokens = e.tokens;
@@ -250,13 +342,25 @@ void CacheEngine::removeSlot(SlotId slot, EvictReason reason) {
 void CacheEngine::expireIdle() {
   if (m_config.ttlMs <= 0) return;
   const TimeMs now = m_clock.nowMs();
-  // m_byLastAccess is ordered by last touch, so the expired entries form its front. A parent in radix mode
-  // is touched after its children, so children go first and the parent is reached as a leaf.
-  SlotId s = m_byLastAccess.front();
-  while (s != kNoSlot && isExpired(m_entries[s], now)) {
-    const SlotId next = m_byLastAccess.next(s);
-    if (m_entries[s].children == 0) removeSlot(s, EvictReason::Ttl);
-    s = next;
+  // The list the TTL mode counts from is ordered by that time (last use, or insertion), so the expired
+  // entries form its front. A radix parent is passed over while it has children; when a pass removed an
+  // entry after passing such a parent, the next pass may find the parent as a leaf (passes <= depth + 1).
+  const SlotList& order = m_config.ttlMode == TtlMode::Age ? m_byInsertion : m_byLastAccess;
+  bool again = true;
+  while (again) {
+    again = false;
+    bool skippedParent = false;
+    SlotId s = order.front();
+    while (s != kNoSlot && isExpired(m_entries[s], now)) {
+      const SlotId next = order.next(s);
+      if (m_entries[s].children == 0) {
+        removeSlot(s, EvictReason::Ttl);
+        again = again || skippedParent;
+      } else {
+        skippedParent = true;
+      }
+      s = next;
+    }
   }
 }
 
@@ -272,8 +376,17 @@ void CacheEngine::setTtlMs(TimeMs ttlMs) {
   maybePublish();
 }
 
+void CacheEngine::setTtlMode(TtlMode mode) {
+  if (mode == m_config.ttlMode) return;
+  m_config.ttlMode = mode;
+  rebuildInsertionOrder();
+  expireIdle();
+  maybePublish();
+}
+
 void CacheEngine::setPolicy(const std::string& name) {
   auto policy = createPolicy(name);  // throws before anything changes
+  policy->attach(*m_context);
   // The new policy learns the current entries in last-use order, so LRU-like policies start sensibly.
   for (SlotId s = m_byLastAccess.front(); s != kNoSlot; s = m_byLastAccess.next(s)) policy->onInsert(s);
   m_policy = std::move(policy);
@@ -295,7 +408,10 @@ bool CacheEngine::pin(SlotId slot) {
   if (m_pinnedBytes + e.bytes > m_config.pinnedBudgetBytes) return false;
   m_policy->onRemove(slot);
   m_byLastAccess.remove(slot);
+  if (m_config.ttlMode == TtlMode::Age) m_byInsertion.remove(slot);
+  const bool before = isBlocked(e);
   e.pinned = true;
+  updateBlocked(e, before);
   m_pinnedBytes += e.bytes;
   maybePublish();
   return true;
@@ -305,9 +421,11 @@ void CacheEngine::unpin(SlotId slot) {
   EntryMeta& e = m_entries[slot];
   if (!e.pinned) return;
   e.pinned = false;
+  updateBlocked(e, /*before=*/false);
   m_pinnedBytes -= e.bytes;
   e.lastAccessMs = m_clock.nowMs();
   m_byLastAccess.pushBack(slot);
+  if (m_config.ttlMode == TtlMode::Age) rebuildInsertionOrder();  // keeps its insertion time: find its place
   m_policy->onInsert(slot);
   maybePublish();
 }
@@ -381,6 +499,7 @@ void CacheEngine::publish() {
   snap.policy = m_config.policy;
   snap.capacityBytes = m_config.capacityBytes;
   snap.ttlMs = m_config.ttlMs;
+  snap.ttlMode = m_config.ttlMode;
   snap.usedBytes = m_usedBytes;
   snap.peakBytes = m_peakBytes;
   snap.pinnedBytes = m_pinnedBytes;

@@ -15,6 +15,7 @@ struct CacheSnapshot {
   std::string policy;
   Bytes capacityBytes = 0;
   TimeMs ttlMs = 0;
+  TtlMode ttlMode = TtlMode::Idle;
   Bytes usedBytes = 0;
   Bytes peakBytes = 0;
   Bytes pinnedBytes = 0;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "core/cache/cache_types.h"
 
+#include <string>
+
+#include "core/util/input_error.h"
+
 namespace kvlab {
 
 std::string_view toString(MissReason reason) {
@@ -29,6 +33,16 @@ std::string_view toString(EvictReason reason) {
       return "clear";
   }
   return "?";
+}
+
+std::string_view toString(TtlMode mode) { return mode == TtlMode::Age ? "age" : "idle"; }
+
+TtlMode parseTtlMode(std::string_view text, std::string_view field) {
+  if (text == "idle") return TtlMode::Idle;
+  if (text == "age") return TtlMode::Age;
+  throw InputError("", 0, std::string(field),
+                   "unknown TTL mode " + quoteForError(text) +
+                       " (choose from: idle = since last use, age = since insertion)");
 }
 
 std::string_view toString(CacheEventType type) {

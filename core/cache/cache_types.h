@@ -6,6 +6,9 @@
 #include <string_view>
 #include <utility>
 
+#include "core/util/units.h"  // kUnlimited, saturatingMul
+#include "kvlab/ttl_mode.h"
+
 namespace kvlab {
 
 using Bytes = std::uint64_t;
@@ -34,13 +37,13 @@ enum class MissReason : std::uint8_t {
 };
 inline constexpr int kMissReasonCount = 4;
 
-// What the TTL measures. Idle: time since the entry was last used (refreshed by every hit). Age: time since
-// it was inserted (a dict-with-timestamps cache, like the original SimpleKVCache; hits do not refresh it).
-enum class TtlMode : std::uint8_t { Idle, Age };
+// TtlMode (what the TTL measures: Idle or Age) lives in the public header <kvlab/ttl_mode.h>.
+std::string_view toString(TtlMode mode);                                           // "idle", "age"
+TtlMode parseTtlMode(std::string_view text, std::string_view field = "ttl-mode");  // throws InputError
 
 enum class EvictReason : std::uint8_t {
   Capacity,      // an insert needed room
-  Ttl,           // untouched for longer than the TTL
+  Ttl,           // past the TTL (idle or age, see TtlMode)
   PolicyChange,  // a live parameter change: max size or pinned budget lowered
   Clear,         // the user cleared the cache
 };
@@ -65,6 +68,7 @@ struct CacheEvent {
   MissReason missReason = MissReason::Cold;         // Miss only
   TimeMs timeMs = 0;
   std::uint64_t entryId = 0;  // monotonic id given at insert; 0 for a miss of an absent entry
+  CacheKey key;               // Insert and Eviction: the entry's key (what a KV-event-fed index records)
   std::int32_t layer = kAllLayers;
   std::int64_t block = -1;  // block index within the request (block mode), -1 otherwise
   Bytes bytes = 0;

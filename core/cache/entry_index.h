@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Key -> value (a live SlotId or a "gone" marker) for the engine. Content hashes go to a flat hash map.
-// Trace hash ids (key.hi == 0, small lo) are dense integers handed out in order of first appearance, so
-// in dense mode they index a plain vector instead: one cache line touched per lookup instead of a hash
-// probe, which is what lets replay run at tens of millions of blocks per second.
+// Key -> what the engine knows of it: its live slot, a marker saying why it went (evicted or expired), or
+// nothing (never stored). The markers let every miss be classified as cold, evicted or expired.
+//  - Content hashes (the default) go to one flat hash map holding slots and markers alike.
+//  - Dense mode, for trace hash ids (key.hi == 0, small lo): the live entries go to a flat hash map sized
+//    by the cache (O(capacity)), and the history to 2 bits per id in a plain vector (never, live, evicted,
+//    expired). A trace of N distinct blocks costs N / 4 bytes of history instead of a map entry or a
+//    4-byte slot per id, so replay memory stays near the cache's own size however long the trace is.
 #include <absl/container/flat_hash_map.h>
 
 #include <vector>
@@ -14,56 +17,75 @@ namespace kvlab {
 
 class EntryIndex {
 public:
-  static constexpr std::uint64_t kDenseLimit = std::uint64_t(1) << 26;  // 64 Mi ids = 256 MiB of slots
+  static constexpr SlotId kGoneEvicted = 0xFFFFFFFEu;
+  static constexpr SlotId kGoneExpired = 0xFFFFFFFDu;
+  static bool isGone(SlotId value) { return value == kGoneEvicted || value == kGoneExpired; }
+  // Ids below this use the 2-bit history in dense mode (at most 64 MiB of it); larger ones are hashed.
+  static constexpr std::uint64_t kDenseLimit = std::uint64_t(1) << 28;
 
   void setDense(bool dense) { m_dense = dense; }
 
-  // The value stored for key, or nullptr if the key was never stored. Valid until the next valueFor().
-  SlotId* find(const CacheKey& key) {
+  // The live slot of key, kGoneEvicted, kGoneExpired, or kNoSlot if it was never stored.
+  SlotId get(const CacheKey& key) const {
     if (isDense(key)) {
-      if (key.lo >= m_denseValues.size() || m_denseValues[key.lo] == kNoSlot) return nullptr;
-      return &m_denseValues[key.lo];
+      switch (state(key.lo)) {
+        case kNever:
+          return kNoSlot;
+        case kEvicted:
+          return kGoneEvicted;
+        case kExpired:
+          return kGoneExpired;
+        default:
+          return m_live.find(key.lo)->second;
+      }
     }
     const auto it = m_hashed.find(key);
-    return it == m_hashed.end() ? nullptr : &it->second;
-  }
-  const SlotId* find(const CacheKey& key) const { return const_cast<EntryIndex*>(this)->find(key); }
-
-  // The value for key, created as kNoSlot (*fresh = true) if absent. The reference stays valid while only
-  // other keys' values are rewritten (no valueFor/erase in between).
-  SlotId& valueFor(const CacheKey& key, bool* fresh) {
-    if (isDense(key)) {
-      if (key.lo >= m_denseValues.size())
-        m_denseValues.resize(std::max<std::size_t>(key.lo + 1, m_denseValues.size() * 2), kNoSlot);
-      *fresh = m_denseValues[key.lo] == kNoSlot;
-      return m_denseValues[key.lo];
-    }
-    const auto [it, inserted] = m_hashed.try_emplace(key, kNoSlot);
-    *fresh = inserted;
-    return it->second;
+    return it == m_hashed.end() ? kNoSlot : it->second;
   }
 
-  void erase(const CacheKey& key) {
+  // Records key's live slot, or a gone marker when it leaves the cache.
+  void put(const CacheKey& key, SlotId value) {
     if (isDense(key)) {
-      if (key.lo < m_denseValues.size()) m_denseValues[key.lo] = kNoSlot;
-    } else {
-      m_hashed.erase(key);
+      if (isGone(value)) {
+        setState(key.lo, value == kGoneEvicted ? kEvicted : kExpired);
+        m_live.erase(key.lo);
+      } else {
+        setState(key.lo, kLive);
+        m_live.insert_or_assign(key.lo, value);
+      }
+      return;
     }
+    m_hashed.insert_or_assign(key, value);
   }
 
   void reserve(std::size_t entries) {
     if (m_dense)
-      m_denseValues.reserve(entries);
+      m_live.reserve(entries);
     else
       m_hashed.reserve(entries);
   }
 
 private:
+  enum State : unsigned { kNever = 0, kLive = 1, kEvicted = 2, kExpired = 3 };
+  static constexpr unsigned kStatesPerWord = 32;  // 2 bits each in a uint64
+
   bool isDense(const CacheKey& key) const { return m_dense && key.hi == 0 && key.lo < kDenseLimit; }
+  unsigned state(std::uint64_t id) const {
+    const std::uint64_t word = id / kStatesPerWord;
+    if (word >= m_states.size()) return kNever;
+    return unsigned(m_states[word] >> (2 * (id % kStatesPerWord))) & 3u;
+  }
+  void setState(std::uint64_t id, unsigned s) {
+    const std::uint64_t word = id / kStatesPerWord;
+    if (word >= m_states.size()) m_states.resize(std::max<std::size_t>(word + 1, m_states.size() * 2), 0);
+    const unsigned shift = 2 * unsigned(id % kStatesPerWord);
+    m_states[word] = (m_states[word] & ~(std::uint64_t(3) << shift)) | (std::uint64_t(s) << shift);
+  }
 
   bool m_dense = false;
-  std::vector<SlotId> m_denseValues;  // indexed by key.lo; kNoSlot = never stored
-  absl::flat_hash_map<CacheKey, SlotId> m_hashed;
+  std::vector<std::uint64_t> m_states;                // dense mode: 2 bits per id (State)
+  absl::flat_hash_map<std::uint64_t, SlotId> m_live;  // dense mode: live ids only
+  absl::flat_hash_map<CacheKey, SlotId> m_hashed;     // other keys: slot or gone marker
 };
 
 }  // namespace kvlab

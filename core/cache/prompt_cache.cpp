@@ -28,7 +28,8 @@ void forEachBoundaryPrefix(std::string_view prompt, std::span<const std::uint32_
 }
 }  // namespace
 
-PromptCache::PromptCache(CacheEngine& engine, int layers) : m_engine(engine), m_layers(layers) {
+PromptCache::PromptCache(CacheEngine& engine, int layers, Bytes bytesPerLayerToken)
+    : m_engine(engine), m_layers(layers), m_bytesPerLayerToken(bytesPerLayerToken) {
   m_engine.addRemovalListener(
       [this](SlotId slot, const EntryMeta& meta, EvictReason reason) { onRemoved(slot, meta, reason); });
 }
@@ -177,6 +178,41 @@ PromptCache::Match PromptCache::matchLongest(std::string_view prompt,
   return match;
 }
 
+PrefixMatch PromptCache::matchPrefix(const PrefixRequest& request, std::uint64_t maxHitTokens) {
+  const Match m = matchLongest(request.text, request.boundaries, std::size_t(maxHitTokens));
+  PrefixMatch result;
+  result.hitTokens = m.prefixLength;
+  result.matched = m.layerSlots;
+  for (std::size_t layer = 0; layer < m.layerSlots.size(); ++layer)
+    result.segments.push_back(
+        PrefixSegment{m.layerSlots[layer], 0, std::uint32_t(m.prefixLength), std::int32_t(layer), false});
+  return result;
+}
+
+std::vector<PrefixSegment> PromptCache::storePrefix(const PrefixRequest& request, const PrefixMatch& match) {
+  (void)match;  // every new entry starts at token 0 anyway
+  std::vector<PrefixSegment> segments;
+  std::vector<std::uint64_t> ids;  // each segment's entry id
+  for (const std::size_t length : missingBoundaries(request.text, request.boundaries)) {
+    const std::string_view prefix = request.text.substr(0, length);
+    for (int layer = 0; layer < m_layers; ++layer) {
+      if (m_engine.find(keyFor(prefix, layer)) != kNoSlot) continue;
+      const SlotId slot = cacheKv(prefix, layer, Bytes(length) * m_bytesPerLayerToken);
+      if (slot == kNoSlot) continue;
+      segments.push_back(PrefixSegment{slot, 0, std::uint32_t(length), layer, true});
+      ids.push_back(m_engine.entry(slot).id);
+    }
+  }
+  // A later insert of this loop may have evicted an earlier one (and handed its slot to another entry).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const EntryMeta& e = m_engine.entry(segments[i].slot);
+    if (e.live && e.id == ids[i]) segments[kept++] = segments[i];
+  }
+  segments.resize(kept);
+  return segments;
+}
+
 std::vector<std::size_t> PromptCache::missingBoundaries(std::string_view prompt,
                                                         std::span<const std::uint32_t> boundaries) {
   std::vector<std::size_t> missing;
@@ -189,6 +225,18 @@ std::vector<std::size_t> PromptCache::missingBoundaries(std::string_view prompt,
     }
   });
   return missing;
+}
+
+std::vector<SlotId> PromptCache::storedPrefix(const PrefixRequest& request, std::uint64_t maxTokens) {
+  std::vector<SlotId> slots;
+  for (const std::uint32_t length : request.boundaries) {
+    if (length > maxTokens || length > request.text.size()) break;
+    for (int layer = 0; layer < m_layers; ++layer) {
+      const SlotId slot = m_engine.find(keyFor(request.text.substr(0, length), layer));
+      if (slot != kNoSlot) slots.push_back(slot);
+    }
+  }
+  return slots;
 }
 
 }  // namespace kvlab

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "core/cache/cache_engine.h"
+#include "core/cache/prefix_index.h"
 
 namespace kvlab {
 
-class PromptCache {
+class PromptCache final : public PrefixIndex {
 public:
-  PromptCache(CacheEngine& engine, int layers);
+  // bytesPerLayerToken: K/V bytes of one token of one layer, for storePrefix() (cacheKv() takes sizes).
+  PromptCache(CacheEngine& engine, int layers, Bytes bytesPerLayerToken = 0);
 
   static CacheKey keyFor(std::string_view prefix, int layer);
 
@@ -39,6 +41,13 @@ public:
 
   Bytes orphanedBytes() const { return m_orphanedBytes; }
 
+  // PrefixIndex, for live runs: matchLongest(), and every boundary prefix not yet stored gets one entry per
+  // missing layer. Prompt granularity cannot share storage between prefixes, which is exactly what it costs
+  // compared with blocks or a radix tree.
+  PrefixMatch matchPrefix(const PrefixRequest& request, std::uint64_t maxHitTokens) override;
+  std::vector<PrefixSegment> storePrefix(const PrefixRequest& request, const PrefixMatch& match) override;
+  std::vector<SlotId> storedPrefix(const PrefixRequest& request, std::uint64_t maxTokens) override;
+
 private:
   struct Group {
     int layersPresent = 0;
@@ -50,6 +59,7 @@ private:
 
   CacheEngine& m_engine;
   int m_layers = 1;
+  Bytes m_bytesPerLayerToken = 0;
   absl::flat_hash_map<CacheKey, Group> m_groups;  // by SHA-256(prefix)
   std::vector<CacheKey> m_groupOfSlot;            // slot -> its prefix's group key
   Bytes m_orphanedBytes = 0;

@@ -70,11 +70,16 @@ RadixCache::Match RadixCache::match(std::span<const std::int32_t> tokens, std::u
   std::vector<std::uint32_t> walked;
   std::uint64_t matched = 0;
   std::uint32_t node = kRoot;
+  std::uint32_t expiredParent = kNoNode;  // an expired node kept for its children, where the walk stopped
   while (matched < n) {
     const auto it = m_nodes[node].children.find(tokens[matched]);
     if (it == m_nodes[node].children.end()) break;
     const std::uint32_t child = it->second;
-    if (m_engine.find(m_nodes[child].key) == kNoSlot) break;  // expired: never a hit (a leaf goes now)
+    const SlotId childSlot = m_nodes[child].slot;
+    if (m_engine.find(m_nodes[child].key) == kNoSlot) {  // expired: never a hit (a leaf goes now)
+      if (m_nodeOfSlot[childSlot] == child) expiredParent = child;
+      break;
+    }
     const std::size_t k = commonPrefix(m_nodes[child].edge, tokens.subspan(matched));
     walked.push_back(child);
     matched += k;
@@ -119,9 +124,32 @@ RadixCache::Match RadixCache::match(std::span<const std::int32_t> tokens, std::u
   // A live prefill must compute at least the last position: tokens cached past the cap are recomputed and
   // counted as cold misses (never reusable), as in block mode.
   if (matched > hit) recordMissRun(MissReason::Cold, matched - hit);
-  recordMisses(tokens, matched);
+  const std::uint64_t unreached =
+      expiredParent == kNoNode ? matched : recordBelowExpired(tokens, matched, expiredParent);
+  recordMisses(tokens, unreached);
   m_engine.recordQuery(n, hit, n, hit);
   return result;
+}
+
+std::uint64_t RadixCache::recordBelowExpired(std::span<const std::int32_t> tokens, std::uint64_t pos,
+                                             std::uint32_t expired) {
+  // The expired node's own tokens missed because of the TTL. Below it the walk goes on through what is
+  // still stored: expired nodes are Expired, live ones Orphaned (held, but cut off from the root).
+  std::uint32_t index = expired;
+  while (index != kNoNode && pos < tokens.size()) {
+    const Node& node = m_nodes[index];
+    const std::size_t k = commonPrefix(node.edge, tokens.subspan(pos));
+    const bool full = k == node.edge.size();
+    const CacheKey key = node.key;
+    const SlotId slot = node.slot;
+    const bool live = index != expired && m_engine.find(key) != kNoSlot;  // may remove an expired leaf
+    recordMissRun(live ? MissReason::Orphaned : MissReason::Expired, k);
+    pos += k;
+    if (!full || pos >= tokens.size() || m_nodeOfSlot[slot] != index) break;
+    const auto it = m_nodes[index].children.find(tokens[pos]);
+    index = it == m_nodes[index].children.end() ? kNoNode : it->second;
+  }
+  return pos;
 }
 
 RadixCache::Insertion RadixCache::insert(std::span<const std::int32_t> tokens) {
@@ -136,8 +164,9 @@ RadixCache::Insertion RadixCache::insert(std::span<const std::int32_t> tokens) {
     const std::uint32_t child = it->second;
     const SlotId childSlot = m_nodes[child].slot;
     // An expired leaf is removed here and stored again below as a new leaf. An expired entry that still has
-    // children is kept by the engine and reused (its tokens were just computed again): the touch revives it.
-    if (m_engine.find(m_nodes[child].key) == kNoSlot && m_nodeOfSlot[childSlot] != child) break;
+    // children is kept by the engine and reused: its tokens were just computed again, so it is renewed.
+    const bool live = m_engine.find(m_nodes[child].key) != kNoSlot;
+    if (!live && m_nodeOfSlot[childSlot] != child) break;
     const std::size_t k = commonPrefix(m_nodes[child].edge, tokens.subspan(pos));
     std::uint32_t use = child;
     if (k < m_nodes[child].edge.size()) {
@@ -147,6 +176,7 @@ RadixCache::Insertion RadixCache::insert(std::span<const std::int32_t> tokens) {
         break;
       }
     }
+    if (!live) m_engine.renew(m_nodes[use].slot);
     result.nodes.push_back(m_nodes[use].slot);
     result.nodeStart.push_back(pos);
     result.isNew.push_back(false);
@@ -156,17 +186,28 @@ RadixCache::Insertion RadixCache::insert(std::span<const std::int32_t> tokens) {
   }
 
   if (pos < n && !blocked) {
-    const std::uint32_t leafTokens = std::uint32_t(n - pos);
-    // Counting the child before the insert also keeps the parent from being evicted to make room for it.
+    // Counting the child before the insert also keeps the parent from being evicted to make room for it,
+    // and the path is in use meanwhile, so the engine's evictable bytes leave it out (exact decision).
     if (node != kRoot) m_engine.addChild(m_nodes[node].slot);
+    for (const SlotId slot : result.nodes) m_engine.protect(slot);
+    // The longest head of the suffix that fits once every evictable entry is gone (as block mode keeps the
+    // leading blocks that fit). When not one token fits, the whole suffix goes to insert(), which refuses
+    // it and counts the refusal.
+    std::uint64_t leafTokens = n - pos;
+    if (m_bytesPerToken > 0) {
+      const std::uint64_t fitting = m_engine.insertableBytes() / m_bytesPerToken;
+      if (fitting > 0) leafTokens = std::min(leafTokens, fitting);
+    }
     const SlotId slot =
-        m_engine.insert(prefixKey(tokens), EntryInit{leafTokens * m_bytesPerToken, leafTokens, kAllLayers});
+        m_engine.insert(prefixKey(tokens.first(pos + leafTokens)),
+                        EntryInit{leafTokens * m_bytesPerToken, std::uint32_t(leafTokens), kAllLayers});
+    for (const SlotId s : result.nodes) m_engine.release(s, m_engine.entry(s).id);
     if (slot == kNoSlot) {
       if (node != kRoot) m_engine.removeChild(m_nodes[node].slot);
     } else {
       const std::uint32_t leaf = allocNode();
       Node& l = m_nodes[leaf];
-      l.edge.assign(tokens.begin() + std::ptrdiff_t(pos), tokens.end());
+      l.edge.assign(tokens.begin() + std::ptrdiff_t(pos), tokens.begin() + std::ptrdiff_t(pos + leafTokens));
       l.key = m_engine.entry(slot).key;
       l.start = pos;
       l.parent = node;
@@ -177,11 +218,11 @@ RadixCache::Insertion RadixCache::insert(std::span<const std::int32_t> tokens) {
       result.nodes.push_back(slot);
       result.nodeStart.push_back(pos);
       result.isNew.push_back(true);
-      pos = n;
+      pos += leafTokens;
     }
   }
   result.coveredTokens = pos;
-  for (auto it = result.nodes.rbegin(); it != result.nodes.rend(); ++it) m_engine.touch(*it);
+  // No touches: the request's uses were counted by its match(), once per node; a new leaf starts unused.
   return result;
 }
 
@@ -200,6 +241,7 @@ std::uint32_t RadixCache::splitNode(std::uint32_t index, std::uint32_t headToken
     m_engine.resizeEntry(oldSlot, edgeTokens * m_bytesPerToken, edgeTokens);
     return kNoNode;
   }
+  m_engine.inheritInsertion(headSlot, oldSlot);  // the head's tokens were stored with the old node
 
   const std::uint32_t head = allocNode();
   Node& h = m_nodes[head];
@@ -298,6 +340,27 @@ void RadixCache::recordMissRun(MissReason reason, std::uint64_t tokens) {
   ev.timeMs = m_engine.clock().nowMs();
   ev.tokens = std::uint32_t(tokens);
   m_engine.notify(ev);
+}
+
+PrefixMatch RadixCache::matchPrefix(const PrefixRequest& request, std::uint64_t maxHitTokens) {
+  const Match m = match(request.tokens, maxHitTokens);
+  PrefixMatch result;
+  result.hitTokens = m.hitTokens;
+  result.matched = m.path;
+  for (std::size_t i = 0; i < m.path.size(); ++i)
+    result.segments.push_back(
+        PrefixSegment{m.path[i], m.pathStart[i], m_engine.entry(m.path[i]).tokens, kAllLayers, false});
+  return result;
+}
+
+std::vector<PrefixSegment> RadixCache::storePrefix(const PrefixRequest& request, const PrefixMatch& match) {
+  (void)match;  // the tree is its own state
+  const Insertion ins = insert(request.tokens);
+  std::vector<PrefixSegment> segments;
+  for (std::size_t i = 0; i < ins.nodes.size(); ++i)
+    segments.push_back(PrefixSegment{ins.nodes[i], ins.nodeStart[i], m_engine.entry(ins.nodes[i]).tokens,
+                                     kAllLayers, bool(ins.isNew[i])});
+  return segments;
 }
 
 std::vector<RadixCache::NodeView> RadixCache::nodes() const {

@@ -16,15 +16,16 @@
 #include <vector>
 
 #include "core/cache/cache_engine.h"
+#include "core/cache/prefix_index.h"
 
 namespace kvlab {
 
-class RadixCache {
+class RadixCache final : public PrefixIndex {
 public:
-  // Called after a split. oldNode keeps its slot and now holds the tail of its former edge; newHead (a new
-  // entry, parent of oldNode) holds its first headTokens tokens. A payload layer moves the first headTokens
-  // positions of oldNode's K/V to newHead (oldNode's payload still holds the whole former edge when called).
-  using SplitListener = std::function<void(SlotId oldNode, SlotId newHead, std::uint32_t headTokens)>;
+  // SplitListener (PrefixIndex): oldNode keeps its slot and now holds the tail of its former edge; newHead
+  // (a new entry, parent of oldNode) holds its first headTokens tokens. A payload layer moves the first
+  // headTokens positions of oldNode's K/V to newHead (oldNode's payload still holds the whole former edge
+  // when called).
 
   // bytesPerToken: K/V bytes of one token over all layers. Registers a removal listener on engine, so this
   // object must outlive every later removal in engine; the tree owns every entry of engine.
@@ -33,7 +34,7 @@ public:
   RadixCache& operator=(const RadixCache&) = delete;
 
   Bytes bytesPerToken() const { return m_bytesPerToken; }
-  void setSplitListener(SplitListener listener) { m_splitListener = std::move(listener); }
+  void setSplitListener(SplitListener listener) override { m_splitListener = std::move(listener); }
 
   struct Match {
     std::uint64_t hitTokens = 0;  // reusable prefix length, tokens
@@ -43,9 +44,11 @@ public:
   // Longest cached prefix of tokens at token granularity, capped at maxHitTokens (a live prefill passes
   // tokens.size() - 1: it must compute the last position). Splits the node the prefix ends inside of, so
   // path covers exactly hitTokens. Expired nodes never hit. Records the query (queried units = tokens) and
-  // classifies every missed token: matched past the cap -> Cold; otherwise Evicted/Expired when a removed
-  // node once held it at this position of this prefix, else Cold. Touches the path leaf->root. Emits one
-  // Hit event per path node and one Miss event per run of missed tokens with the same reason.
+  // classifies every missed token: matched past the cap -> Cold; held by an expired node kept for its
+  // children (the node that stopped the match) -> Expired, and below it Expired or, for a live node,
+  // Orphaned; otherwise Evicted/Expired when a removed node once held it at this position of this prefix,
+  // else Cold. Touches each path node once, leaf->root (a request's only touches: insert() adds none).
+  // Emits one Hit event per path node and one Miss event per run of missed tokens with the same reason.
   Match match(std::span<const std::int32_t> tokens, std::uint64_t maxHitTokens);
 
   struct Insertion {
@@ -56,9 +59,16 @@ public:
   };
   // Stores tokens (after their prefill): walks the tree, splits the node where tokens diverge from (or end
   // inside) an edge, and adds one new leaf for the unmatched suffix. A split head is not new (its K/V comes
-  // from the split node, see SplitListener). If the leaf cannot fit, the tree stays as it was apart from the
-  // split and fewer tokens are covered. Touches the nodes leaf->root. Records no query.
+  // from the split node, see SplitListener). The leaf holds the longest head of the suffix that fits (see
+  // CacheEngine::insertableBytes); if not one token fits, the tree stays as it was apart from the split and
+  // fewer tokens are covered. Touches nothing (match() counted the request's uses; a new leaf starts with
+  // no reuse); renews an expired node kept for its children, whose tokens were computed again. Records no
+  // query.
   Insertion insert(std::span<const std::int32_t> tokens);
+
+  // PrefixIndex, for live runs: match() and insert() with the path as segments.
+  PrefixMatch matchPrefix(const PrefixRequest& request, std::uint64_t maxHitTokens) override;
+  std::vector<PrefixSegment> storePrefix(const PrefixRequest& request, const PrefixMatch& match) override;
 
   // Read-only views, for tests, snapshots and the payload layer.
   struct NodeView {
@@ -98,6 +108,10 @@ private:
   void onRemoved(SlotId slot, EvictReason reason);
   void rememberGhost(const CacheKey& startKey, std::vector<std::int32_t> edge, MissReason reason);
   void recordMisses(std::span<const std::int32_t> tokens, std::uint64_t from);
+  // Classifies the tokens from pos that the expired node `expired` (kept for its children) and its
+  // subtree hold; returns the position where that walk ended.
+  std::uint64_t recordBelowExpired(std::span<const std::int32_t> tokens, std::uint64_t pos,
+                                   std::uint32_t expired);
   void recordMissRun(MissReason reason, std::uint64_t tokens);
 
   CacheEngine& m_engine;

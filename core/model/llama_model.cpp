@@ -99,6 +99,59 @@ struct LayerWeights {
   at::Tensor down;    // (F, d)
 };
 
+// The weights as drawn from the seed, fused the way the model multiplies them, gains not yet folded.
+struct RawLayer {
+  at::Tensor qkv;       // (d, H*hd + 2*Hkv*hd): Q, K, V columns, unscaled
+  at::Tensor attnNorm;  // (d, 1)
+  at::Tensor out;       // (H*hd, d)
+  at::Tensor gateUp;    // (d, 2F)
+  at::Tensor mlpNorm;   // (d, 1)
+  at::Tensor down;      // (F, d)
+};
+struct RawWeights {
+  at::Tensor embed;      // (V, d)
+  at::Tensor lmHead;     // (d, V)
+  at::Tensor finalNorm;  // (d, 1)
+  std::vector<RawLayer> layers;
+};
+
+// Every weight from its own counter-based stream, so the values depend on the seed and shapes only.
+RawWeights generateRaw(const ModelConfig& c) {
+  const int64_t d = c.dModel, qDim = int64_t(c.heads) * c.headDim, kvDim = int64_t(c.kvHeads) * c.headDim,
+                ffn = c.ffnHidden;
+  constexpr double kStd = 0.02;
+  // Residual-branch outputs are scaled down so the residual stream stays O(1) over all layers.
+  const double residualStd = kStd / std::sqrt(2.0 * c.layers);
+  const double normGainSpread = 0.2;  // RMSNorm gains are 1 +- 0.2
+  RawWeights w;
+  // (V, d); the scale is irrelevant because every block starts with an RMSNorm.
+  w.embed = randomWeight(streamKey(c.seed, WeightId::Embed, -1), c.vocab, d, 1.0);
+  // (d, V); std 1/sqrt(d) gives logits of O(1), so greedy decoding has clear winners.
+  w.lmHead = randomWeight(streamKey(c.seed, WeightId::LmHead, -1), d, c.vocab, 1.0 / std::sqrt(double(d)));
+  w.finalNorm = uniformWeight(streamKey(c.seed, WeightId::FinalNorm, -1), d, 1, 1.0, normGainSpread);
+  w.layers.reserve(size_t(c.layers));
+  for (int l = 0; l < c.layers; ++l) {
+    RawLayer layer;
+    layer.qkv = randomWeight(streamKey(c.seed, WeightId::Qkv, l), d, qDim + 2 * kvDim, kStd);
+    layer.attnNorm = uniformWeight(streamKey(c.seed, WeightId::AttnNorm, l), d, 1, 1.0, normGainSpread);
+    layer.out = randomWeight(streamKey(c.seed, WeightId::Out, l), qDim, d, residualStd);
+    layer.gateUp = randomWeight(streamKey(c.seed, WeightId::GateUp, l), d, 2 * ffn, kStd);
+    layer.mlpNorm = uniformWeight(streamKey(c.seed, WeightId::MlpNorm, l), d, 1, 1.0, normGainSpread);
+    layer.down = randomWeight(streamKey(c.seed, WeightId::Down, l), ffn, d, residualStd);
+    w.layers.push_back(std::move(layer));
+  }
+  return w;
+}
+
+void checkComputable(const ModelConfig& c) {
+  if (!c.computable)
+    throw std::invalid_argument("LlamaModel: preset '" + c.name +
+                                "' is accounting-only (computable = false)");
+  if (c.layers <= 0 || c.dModel <= 0 || c.heads <= 0 || c.kvHeads <= 0 || c.headDim <= 0 ||
+      c.headDim % 2 != 0 || c.heads % c.kvHeads != 0 || c.ffnHidden <= 0 || c.vocab <= 0)
+    throw std::invalid_argument("LlamaModel: inconsistent shapes in preset '" + c.name + "'");
+}
+
 }  // namespace
 
 struct LlamaModel::Impl {
@@ -117,12 +170,7 @@ LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device)
   Impl& m = *m_impl;
   m.config = config;
   const ModelConfig& c = config;
-  if (!c.computable)
-    throw std::invalid_argument("LlamaModel: preset '" + c.name +
-                                "' is accounting-only (computable = false)");
-  if (c.layers <= 0 || c.dModel <= 0 || c.heads <= 0 || c.kvHeads <= 0 || c.headDim <= 0 ||
-      c.headDim % 2 != 0 || c.heads % c.kvHeads != 0 || c.ffnHidden <= 0 || c.vocab <= 0)
-    throw std::invalid_argument("LlamaModel: inconsistent shapes in preset '" + c.name + "'");
+  checkComputable(c);
   if (device == "cuda") {
     if (!cudaAvailable())
       throw std::runtime_error(
@@ -134,35 +182,20 @@ LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device)
   }
 
   c10::InferenceMode inferenceGuard;
-  const int64_t d = c.dModel, qDim = int64_t(c.heads) * c.headDim, kvDim = int64_t(c.kvHeads) * c.headDim,
-                ffn = c.ffnHidden;
-  constexpr double kStd = 0.02;
-  // Residual-branch outputs are scaled down so the residual stream stays O(1) over all layers.
-  const double residualStd = kStd / std::sqrt(2.0 * c.layers);
-  const double normGainSpread = 0.2;  // RMSNorm gains are 1 +- 0.2, folded into the next projection
-
-  // (V, d); the scale is irrelevant because every block starts with an RMSNorm.
-  m.embed = m.toDevice(randomWeight(streamKey(c.seed, WeightId::Embed, -1), c.vocab, d, 1.0));
-  {
-    // (d, V); std 1/sqrt(d) gives logits of O(1), so greedy decoding has clear winners.
-    at::Tensor head =
-        randomWeight(streamKey(c.seed, WeightId::LmHead, -1), d, c.vocab, 1.0 / std::sqrt(double(d)));
-    const at::Tensor gain = uniformWeight(streamKey(c.seed, WeightId::FinalNorm, -1), d, 1, 1.0,
-                                          normGainSpread);  // (d, 1)
-    m.lmHead = m.toDevice(head.mul_(gain));
-  }
+  const int64_t qDim = int64_t(c.heads) * c.headDim;
+  RawWeights raw = generateRaw(c);
+  // The exact rewrites, in place on the raw tensors: gains into the rows of the next projection, the
+  // attention scale into the Q columns.
+  m.embed = m.toDevice(raw.embed);
+  m.lmHead = m.toDevice(raw.lmHead.mul_(raw.finalNorm));
   m.layers.reserve(size_t(c.layers));
-  for (int l = 0; l < c.layers; ++l) {
+  for (RawLayer& r : raw.layers) {
     LayerWeights w;
-    at::Tensor qkv = randomWeight(streamKey(c.seed, WeightId::Qkv, l), d, qDim + 2 * kvDim, kStd);
-    qkv.narrow(1, 0, qDim).mul_(1.0 / std::sqrt(double(c.headDim)));
-    qkv.mul_(uniformWeight(streamKey(c.seed, WeightId::AttnNorm, l), d, 1, 1.0, normGainSpread));
-    w.qkv = m.toDevice(qkv);
-    w.out = m.toDevice(randomWeight(streamKey(c.seed, WeightId::Out, l), qDim, d, residualStd));
-    at::Tensor gateUp = randomWeight(streamKey(c.seed, WeightId::GateUp, l), d, 2 * ffn, kStd);
-    gateUp.mul_(uniformWeight(streamKey(c.seed, WeightId::MlpNorm, l), d, 1, 1.0, normGainSpread));
-    w.gateUp = m.toDevice(gateUp);
-    w.down = m.toDevice(randomWeight(streamKey(c.seed, WeightId::Down, l), ffn, d, residualStd));
+    r.qkv.narrow(1, 0, qDim).mul_(1.0 / std::sqrt(double(c.headDim)));
+    w.qkv = m.toDevice(r.qkv.mul_(r.attnNorm));
+    w.out = m.toDevice(r.out);
+    w.gateUp = m.toDevice(r.gateUp.mul_(r.mlpNorm));
+    w.down = m.toDevice(r.down);
     m.layers.push_back(std::move(w));
   }
 
@@ -183,18 +216,11 @@ PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::ve
                                   const std::atomic<bool>* cancel) const {
   const Impl& m = *m_impl;
   const ModelConfig& c = m.config;
-  applyComputeThreads();
-  c10::InferenceMode inferenceGuard;
-
-  const int64_t hkv = c.kvHeads, hd = c.headDim, g = c.heads / c.kvHeads;
-  const int64_t qDim = int64_t(c.heads) * hd, kvDim = hkv * hd, ffn = c.ffnHidden;
+  const int64_t hkv = c.kvHeads, hd = c.headDim;
   const at::Tensor* firstK = cachedPrefix.empty() ? nullptr : &cachedPrefix.front().k;
   const int64_t P = firstK && firstK->defined() && firstK->dim() == 3 ? firstK->size(1) : 0;
   const int64_t promptTokens = int64_t(tokens.size());
-  const int64_t T = promptTokens - P;
-  const int64_t K = promptTokens;
-
-  if (T <= 0)
+  if (promptTokens - P <= 0)
     throw std::invalid_argument("LlamaModel::prefill: the prompt (" + std::to_string(promptTokens) +
                                 " tokens) must be longer than the cached prefix (" + std::to_string(P) + ")");
   if (!cachedPrefix.empty() && int64_t(cachedPrefix.size()) != c.layers)
@@ -210,11 +236,75 @@ PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::ve
                                     std::to_string(hd) + ") on " + device());
     }
   }
+  return forward(tokens, P, cachedPrefix, nullptr, cancel);
+}
+
+SequenceKv LlamaModel::newSequence(int64_t capacity) const {
+  const Impl& m = *m_impl;
+  if (capacity < 1) throw std::invalid_argument("LlamaModel::newSequence: capacity must be at least 1");
+  c10::InferenceMode inferenceGuard;
+  const at::TensorOptions opts = at::TensorOptions().dtype(at::kFloat).device(m.device);
+  SequenceKv sequence;
+  sequence.capacity = capacity;
+  sequence.layers.reserve(size_t(m.config.layers));
+  for (int l = 0; l < m.config.layers; ++l)
+    sequence.layers.push_back({at::empty({m.config.kvHeads, capacity, m.config.headDim}, opts),
+                               at::empty({m.config.kvHeads, capacity, m.config.headDim}, opts)});
+  return sequence;
+}
+
+void LlamaModel::appendToSequence(SequenceKv& sequence, const std::vector<LayerKv>& kv) const {
+  if (kv.empty()) return;
+  c10::InferenceMode inferenceGuard;
+  if (kv.size() != sequence.layers.size())
+    throw std::invalid_argument("LlamaModel::appendToSequence: layer count differs");
+  const int64_t n = kv.front().k.size(1);
+  if (sequence.length + n > sequence.capacity)
+    throw std::invalid_argument("LlamaModel::appendToSequence: " + std::to_string(n) +
+                                " more tokens do not fit the sequence's capacity of " +
+                                std::to_string(sequence.capacity));
+  for (size_t l = 0; l < kv.size(); ++l) {
+    if (kv[l].k.size(1) != n || kv[l].v.size(1) != n)
+      throw std::invalid_argument("LlamaModel::appendToSequence: layers hold different token counts");
+    sequence.layers[l].k.narrow(1, sequence.length, n).copy_(kv[l].k);
+    sequence.layers[l].v.narrow(1, sequence.length, n).copy_(kv[l].v);
+  }
+  sequence.length += n;
+}
+
+PrefillResult LlamaModel::extend(std::span<const int32_t> tokens, SequenceKv& sequence,
+                                 const std::atomic<bool>* cancel) const {
+  const Impl& m = *m_impl;
+  const int64_t total = int64_t(tokens.size());
+  if (total <= sequence.length)
+    throw std::invalid_argument("LlamaModel::extend: no new tokens (sequence holds " +
+                                std::to_string(sequence.length) + ", given " + std::to_string(total) + ")");
+  if (total > sequence.capacity || int64_t(sequence.layers.size()) != m.config.layers)
+    throw std::invalid_argument("LlamaModel::extend: " + std::to_string(total) +
+                                " tokens exceed the sequence's capacity of " +
+                                std::to_string(sequence.capacity));
+  PrefillResult result = forward(tokens, sequence.length, {}, &sequence, cancel);
+  sequence.length = total;
+  return result;
+}
+
+PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
+                                  const std::vector<LayerKv>& cachedPrefix, SequenceKv* sequence,
+                                  const std::atomic<bool>* cancel) const {
+  const Impl& m = *m_impl;
+  const ModelConfig& c = m.config;
+  applyComputeThreads();
+  c10::InferenceMode inferenceGuard;
+
+  const int64_t hkv = c.kvHeads, hd = c.headDim, g = c.heads / c.kvHeads;
+  const int64_t qDim = int64_t(c.heads) * hd, kvDim = hkv * hd, ffn = c.ffnHidden;
+  const int64_t promptTokens = int64_t(tokens.size());
+  const int64_t T = promptTokens - P;
+  const int64_t K = promptTokens;
   for (const int32_t t : tokens)
     if (t < 0 || t >= c.vocab)
       throw std::invalid_argument("LlamaModel::prefill: token id " + std::to_string(t) + " outside [0, " +
                                   std::to_string(c.vocab) + ")");
-
   const auto checkCancel = [cancel] {
     if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
   };
@@ -252,8 +342,8 @@ PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::ve
   at::Tensor ctxRows = hkv == 1 ? ctx.view({T, qDim}) : at::empty({T, qDim}, opts);  // (T, H*hd)
   at::Tensor gateUp = at::empty({T, 2 * ffn}, opts);                                 // (T, 2F)
   at::Tensor scoreBuf = at::empty({hkv * std::min(queryChunk, T) * g * K}, opts);    // (Hkv, chunk*g, K)
-  at::Tensor kAll, vAll;  // (Hkv, K, hd): cached prefix + new
-  if (P > 0) {
+  at::Tensor kAll, vAll;  // (Hkv, K, hd): cached prefix + new (a sequence holds them in place instead)
+  if (P > 0 && !sequence) {
     kAll = at::empty({hkv, K, hd}, opts);
     vAll = at::empty({hkv, K, hd}, opts);
   }
@@ -263,7 +353,7 @@ PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::ve
 
   at::Tensor x = m.embed.index_select(0, ids);  // (T, d) residual stream
   PrefillResult result;
-  result.newKv.reserve(size_t(c.layers));
+  if (!sequence) result.newKv.reserve(size_t(c.layers));
 
   for (int l = 0; l < c.layers; ++l) {
     checkCancel();
@@ -273,17 +363,19 @@ PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::ve
     rmsNormNoGain(x, c.rmsEps, invRms, normed);
     at::mm_out(qkv, normed, w.qkv);
     applyRope(qkv.narrow(1, 0, qDim).view({T, hkv, g, hd}), q.permute({1, 0, 2, 3}), cosT, sinT);
-    LayerKv kv;
-    kv.k = at::empty({hkv, T, hd}, opts);  // (Hkv, T, hd)
-    kv.v = at::empty({hkv, T, hd}, opts);
+    LayerKv kv;  // (Hkv, T, hd): fresh tensors, or the sequence's slots [P, K) written in place
+    kv.k = sequence ? sequence->layers[size_t(l)].k.narrow(1, P, T) : at::empty({hkv, T, hd}, opts);
+    kv.v = sequence ? sequence->layers[size_t(l)].v.narrow(1, P, T) : at::empty({hkv, T, hd}, opts);
     applyRope(qkv.narrow(1, qDim, kvDim).view({T, hkv, hd}), kv.k.permute({1, 0, 2}), cosT, sinT);
     kv.v.permute({1, 0, 2}).copy_(qkv.narrow(1, qDim + kvDim, kvDim).view({T, hkv, hd}));
-    if (P > 0) {
+    if (P > 0 && !sequence) {
       at::cat_out(kAll, {cachedPrefix[size_t(l)].k, kv.k}, 1);
       at::cat_out(vAll, {cachedPrefix[size_t(l)].v, kv.v}, 1);
     }
-    const at::Tensor& keysAll = P > 0 ? kAll : kv.k;
-    const at::Tensor& valuesAll = P > 0 ? vAll : kv.v;
+    const at::Tensor keysAll = sequence ? sequence->layers[size_t(l)].k.narrow(1, 0, K) : P > 0 ? kAll : kv.k;
+    const at::Tensor valuesAll = sequence ? sequence->layers[size_t(l)].v.narrow(1, 0, K)
+                                 : P > 0  ? vAll
+                                          : kv.v;
     const at::Tensor keysT = keysAll.transpose(1, 2);  // (Hkv, hd, K)
 
     for (int64_t q0 = 0; q0 < T; q0 += queryChunk) {
@@ -300,7 +392,7 @@ PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::ve
     // (Hkv, T, g, hd) -> (T, H*hd) (a view when Hkv == 1); the residual add is fused into the GEMM.
     if (hkv > 1) ctxRows.view({T, hkv, g * hd}).copy_(ctx.view({hkv, T, g * hd}).permute({1, 0, 2}));
     x.addmm_(ctxRows, w.out);
-    result.newKv.push_back(std::move(kv));
+    if (!sequence) result.newKv.push_back(std::move(kv));
 
     // --- SwiGLU MLP ---
     rmsNormNoGain(x, c.rmsEps, invRms, normed);
@@ -316,6 +408,32 @@ PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::ve
   rmsNormNoGain(xLast, c.rmsEps, invRms.narrow(0, 0, 1), last);
   result.lastLogits = at::mm(last, m.lmHead).view({c.vocab});  // (V)
   return result;
+}
+
+LlamaReferenceWeights generateReferenceWeights(const ModelConfig& config) {
+  checkComputable(config);
+  c10::InferenceMode inferenceGuard;
+  const int64_t qDim = int64_t(config.heads) * config.headDim,
+                kvDim = int64_t(config.kvHeads) * config.headDim, ffn = config.ffnHidden;
+  RawWeights raw = generateRaw(config);
+  LlamaReferenceWeights w;
+  w.embed = raw.embed;
+  w.finalNorm = raw.finalNorm.view({-1});
+  w.lmHead = raw.lmHead;
+  for (const RawLayer& r : raw.layers) {
+    LlamaReferenceWeights::Layer layer;
+    layer.attnNorm = r.attnNorm.view({-1});
+    layer.wq = r.qkv.narrow(1, 0, qDim).contiguous();
+    layer.wk = r.qkv.narrow(1, qDim, kvDim).contiguous();
+    layer.wv = r.qkv.narrow(1, qDim + kvDim, kvDim).contiguous();
+    layer.wo = r.out;
+    layer.mlpNorm = r.mlpNorm.view({-1});
+    layer.wGate = r.gateUp.narrow(1, 0, ffn).contiguous();
+    layer.wUp = r.gateUp.narrow(1, ffn, ffn).contiguous();
+    layer.wDown = r.down;
+    w.layers.push_back(std::move(layer));
+  }
+  return w;
 }
 
 double prefillFlops(const ModelConfig& c, int64_t promptTokens, int64_t cachedTokens) {

@@ -33,8 +33,39 @@ struct LayerKv {
 
 struct PrefillResult {
   at::Tensor lastLogits;       // (vocab) fp32 logits of the last prompt position, on the model device
-  std::vector<LayerKv> newKv;  // one per layer; only the computed tokens [P, prompt)
+  std::vector<LayerKv> newKv;  // one per layer; only the computed tokens [P, prompt) (empty from extend)
 };
+
+// The K/V of one sequence being decoded, grown in place: the per-sequence KV cache of autoregressive
+// decoding. Per layer one K and one V buffer with room for `capacity` tokens, of which positions
+// [0, length) are filled. Made by LlamaModel::newSequence; owned by the caller, used by one thread.
+struct SequenceKv {
+  std::vector<LayerKv> layers;  // k, v: (kv_heads, capacity, head_dim), contiguous, model device
+  int64_t length = 0;           // tokens stored
+  int64_t capacity = 0;
+};
+
+// The weights exactly as generated from the seed, before the model's exact rewrites (norm gains folded
+// into the next projection, 1/sqrt(head_dim) folded into Q). For tests that check the model against an
+// independent implementation of the Llama equations. CPU fp32; query head h uses K/V head h / (H / Hkv).
+struct LlamaReferenceWeights {
+  struct Layer {
+    at::Tensor attnNorm;  // (d) RMSNorm gain before attention
+    at::Tensor wq;        // (d, H*hd): query head h = columns [h*hd, (h+1)*hd)
+    at::Tensor wk;        // (d, Hkv*hd): K/V head j = columns [j*hd, (j+1)*hd)
+    at::Tensor wv;        // (d, Hkv*hd)
+    at::Tensor wo;        // (H*hd, d)
+    at::Tensor mlpNorm;   // (d) RMSNorm gain before the MLP
+    at::Tensor wGate;     // (d, F)
+    at::Tensor wUp;       // (d, F)
+    at::Tensor wDown;     // (F, d)
+  };
+  at::Tensor embed;      // (V, d)
+  at::Tensor finalNorm;  // (d) RMSNorm gain before the LM head
+  at::Tensor lmHead;     // (d, V)
+  std::vector<Layer> layers;
+};
+LlamaReferenceWeights generateReferenceWeights(const ModelConfig& config);
 
 class LlamaModel {
 public:
@@ -55,10 +86,27 @@ public:
   PrefillResult prefill(std::span<const int32_t> tokens, const std::vector<LayerKv>& cachedPrefix,
                         const std::atomic<bool>* cancel = nullptr) const;
 
+  // Empty per-sequence K/V storage for up to `capacity` tokens (>= 1) on the model device.
+  SequenceKv newSequence(int64_t capacity) const;
+  // Copies per-layer K/V of the next tokens (e.g. a cached prefix, then a prefill's newKv) into the
+  // sequence after its `length` tokens. Throws std::invalid_argument if it does not fit or shapes differ.
+  void appendToSequence(SequenceKv& sequence, const std::vector<LayerKv>& kv) const;
+  // tokens: the whole sequence so far; sequence holds the K/V of tokens [0, sequence.length). Computes
+  // tokens [length, tokens.size()) (one token per decode step), writes their K/V into the sequence in place
+  // (no copy of the stored K/V) and sets length = tokens.size(). The logits equal
+  // prefill(tokens, K/V of the first `length` tokens). Same threading, cancel and errors as prefill.
+  PrefillResult extend(std::span<const int32_t> tokens, SequenceKv& sequence,
+                       const std::atomic<bool>* cancel = nullptr) const;
+
   const ModelConfig& config() const;
   std::string device() const;  // "cpu" or "cuda"
 
 private:
+  // Computes tokens [P, end): K/V of [0, P) come from cachedPrefix, or from `sequence` (which then also
+  // receives the new K/V in place). Inputs are validated by the callers.
+  PrefillResult forward(std::span<const int32_t> tokens, int64_t P, const std::vector<LayerKv>& cachedPrefix,
+                        SequenceKv* sequence, const std::atomic<bool>* cancel) const;
+
   struct Impl;
   std::unique_ptr<Impl> m_impl;
 };

@@ -3,6 +3,7 @@
 // The verbs every eviction policy implements. The engine owns storage, sizes, TTL and stats; a policy only
 // orders the evictable entries it was told about. Pinned entries are never handed to a policy.
 #include "core/cache/cache_types.h"
+#include "core/policies/policy_context.h"
 
 namespace kvlab {
 
@@ -22,6 +23,9 @@ public:
   // The entry to evict next among those the filter accepts; kNoSlot if none. Does not remove it: the
   // engine does, and then calls onRemove.
   virtual SlotId pickVictim(const VictimFilter& filter) = 0;
+  // Called once by the engine before any other verb. Only policies that need keys or sizes override it
+  // (S3-FIFO, ARC, GDSF, opt); the context outlives the policy's use by that engine.
+  virtual void attach(const PolicyContext& /*context*/) {}
 };
 
 }  // namespace kvlab

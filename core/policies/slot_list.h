@@ -47,6 +47,21 @@ public:
     --m_size;
   }
 
+  // Links s (not a member) in just before pos (a member).
+  void insertBefore(SlotId s, SlotId pos) {
+    ensure(s);
+    const SlotId p = m_prev[pos];
+    m_prev[s] = p;
+    m_next[s] = pos;
+    m_prev[pos] = s;
+    if (p != kNoSlot)
+      m_next[p] = s;
+    else
+      m_head = s;
+    m_member[s] = 1;
+    ++m_size;
+  }
+
   void moveToBack(SlotId s) {
     if (m_tail == s) return;
     remove(s);

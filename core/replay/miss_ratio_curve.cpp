@@ -53,72 +53,131 @@ private:
 
 }  // namespace
 
-std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const ReplayConfig& base,
-                                        const std::vector<std::uint64_t>& maxTokens) {
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<CurvePoint> points(maxTokens.size());
-  std::vector<std::uint64_t> capacities(maxTokens.size());
-  for (std::size_t s = 0; s < maxTokens.size(); ++s) {
-    points[s].policy = "lru";
-    points[s].maxTokens = maxTokens[s];
-    points[s].onePass = true;
-    capacities[s] = base.blockSize ? maxTokens[s] / base.blockSize : 0;
+namespace {
+
+// The stack-distance pass itself, fed one request at a time.
+class LruStackPass {
+public:
+  LruStackPass(const ReplayConfig& base, const std::vector<std::uint64_t>& maxTokens)
+      : m_base(base), m_points(maxTokens.size()), m_capacities(maxTokens.size()) {
+    for (std::size_t s = 0; s < maxTokens.size(); ++s) {
+      m_points[s].policy = "lru";
+      m_points[s].maxTokens = maxTokens[s];
+      m_points[s].onePass = true;
+      ReplayConfig sized = base;
+      sized.maxTokens = maxTokens[s];
+      m_capacities[s] = sized.capacityBlocks();  // kUnlimited stays unbounded
+    }
   }
+
+  void add(const TraceRequest& request) {
+    ++m_requests;
+    m_promptTokens += request.inputLength;
+    m_blocks += request.hashIds.size();
+    // Stack distances at arrival (before this request's own touches); absent or expired = infinite.
+    m_prefixMax.clear();
+    std::uint64_t runningMax = 0;
+    for (const std::uint64_t id : request.hashIds) {
+      const auto it = m_last.find(id);
+      std::uint64_t d = UINT64_MAX;
+      if (it != m_last.end() && !(m_base.ttlMs > 0 && request.timestampMs - it->second.timeMs > m_base.ttlMs))
+        d = std::uint64_t(m_tree.after(it->second.touch));
+      runningMax = std::max(runningMax, d);
+      m_prefixMax.push_back(runningMax);
+    }
+    for (std::size_t s = 0; s < m_capacities.size(); ++s) {
+      // Blocks with prefix-max distance < capacity are hits: a count via binary search (prefixMax ascends).
+      const auto hitBlocks = std::uint64_t(
+          std::lower_bound(m_prefixMax.begin(), m_prefixMax.end(), m_capacities[s]) - m_prefixMax.begin());
+      ReplayResult& r = m_points[s].result;
+      r.hitBlocks += hitBlocks;
+      r.hitTokens += std::min<std::uint64_t>(hitBlocks * m_base.blockSize, request.inputLength);
+    }
+    // Touch last to first, as the replay does.
+    for (std::size_t i = request.hashIds.size(); i-- > 0;) {
+      auto [it, inserted] = m_last.try_emplace(request.hashIds[i], Last{m_now, request.timestampMs});
+      if (inserted) {
+        ++m_firstTouches;
+      } else {
+        // Without a TTL, this touch inserts into a cache of C blocks exactly when its stack distance
+        // (distinct blocks touched since its last touch) is >= C.
+        const auto d = std::size_t(m_tree.after(it->second.touch));
+        if (d >= m_touchDistances.size()) m_touchDistances.resize(d + 1, 0);
+        ++m_touchDistances[d];
+        m_tree.set(it->second.touch, -1);
+      }
+      it->second = Last{m_now, request.timestampMs};
+      m_tree.set(m_now, +1);
+      ++m_now;
+    }
+  }
+
+  std::vector<CurvePoint> finish(double elapsedS, std::uint64_t skippedLines) {
+    for (std::size_t s = 0; s < m_points.size(); ++s) {
+      ReplayResult& r = m_points[s].result;
+      r.requests = m_requests;
+      r.promptTokens = m_promptTokens;
+      r.blocks = m_blocks;
+      r.capacityBlocks = m_capacities[s];
+      r.elapsedS = elapsedS;
+      r.skippedLines = skippedLines;
+      if (m_base.ttlMs == 0 && m_capacities[s] > 0) {
+        // Inserts = first touches + touches at distance >= C; nothing but capacity removes blocks, so
+        // evictions = inserts - blocks left at the end = inserts - min(C, distinct blocks).
+        std::uint64_t inserts = m_firstTouches;
+        for (std::size_t d = std::size_t(std::min<std::uint64_t>(m_capacities[s], m_touchDistances.size()));
+             d < m_touchDistances.size(); ++d)
+          inserts += m_touchDistances[d];
+        r.evictions = inserts - std::min<std::uint64_t>(m_capacities[s], m_last.size());
+        m_points[s].countsEvictions = true;
+      }
+    }
+    return std::move(m_points);
+  }
+
+private:
   struct Last {
     std::uint64_t touch;
     TimeMs timeMs;
   };
-  absl::flat_hash_map<std::uint64_t, Last> last;  // hash id -> its latest touch
-  TouchTree tree;
-  std::uint64_t now = 0;
-  std::vector<std::uint64_t> prefixMax;  // running max stack distance over leading blocks
+  ReplayConfig m_base;
+  std::vector<CurvePoint> m_points;
+  std::vector<std::uint64_t> m_capacities;
+  absl::flat_hash_map<std::uint64_t, Last> m_last;  // hash id -> its latest touch
+  TouchTree m_tree;
+  std::uint64_t m_now = 0;
+  std::vector<std::uint64_t> m_prefixMax;  // running max stack distance over leading blocks
+  std::uint64_t m_requests = 0, m_promptTokens = 0, m_blocks = 0;
+  std::uint64_t m_firstTouches = 0;
+  std::vector<std::uint64_t> m_touchDistances;  // touches (not first ones) by stack distance at the touch
+};
 
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const ReplayConfig& base,
+                                        const std::vector<std::uint64_t>& maxTokens) {
+  const auto start = std::chrono::steady_clock::now();
+  LruStackPass pass(base, maxTokens);
   MooncakeTraceReader reader(tracePath, TraceReadOptions{base.skipBadLines});
   TraceRequest request;
-  std::uint64_t requests = 0, promptTokens = 0, blocks = 0;
-  while (reader.next(request)) {
-    ++requests;
-    promptTokens += request.inputLength;
-    blocks += request.hashIds.size();
-    // Stack distances at arrival (before this request's own touches); absent or expired = infinite.
-    prefixMax.clear();
-    std::uint64_t runningMax = 0;
-    for (const std::uint64_t id : request.hashIds) {
-      const auto it = last.find(id);
-      std::uint64_t d = UINT64_MAX;
-      if (it != last.end() && !(base.ttlMs > 0 && request.timestampMs - it->second.timeMs > base.ttlMs))
-        d = std::uint64_t(tree.after(it->second.touch));
-      runningMax = std::max(runningMax, d);
-      prefixMax.push_back(runningMax);
-    }
-    for (std::size_t s = 0; s < capacities.size(); ++s) {
-      // Blocks with prefix-max distance < capacity are hits: a count via binary search (prefixMax ascends).
-      const auto hitBlocks = std::uint64_t(
-          std::lower_bound(prefixMax.begin(), prefixMax.end(), capacities[s]) - prefixMax.begin());
-      ReplayResult& r = points[s].result;
-      r.hitBlocks += hitBlocks;
-      r.hitTokens += std::min<std::uint64_t>(hitBlocks * base.blockSize, request.inputLength);
-    }
-    // Touch last to first, as the replay does.
-    for (std::size_t i = request.hashIds.size(); i-- > 0;) {
-      auto [it, inserted] = last.try_emplace(request.hashIds[i], Last{now, request.timestampMs});
-      if (!inserted) tree.set(it->second.touch, -1);
-      it->second = Last{now, request.timestampMs};
-      tree.set(now, +1);
-      ++now;
-    }
+  while (reader.next(request)) pass.add(request);
+  return pass.finish(secondsSince(start), reader.skippedLines());
+}
+
+std::vector<CurvePoint> lruCurveOnePass(const std::vector<TraceRequest>& requests, const ReplayConfig& base,
+                                        const std::vector<std::uint64_t>& maxTokens,
+                                        const std::atomic<bool>* cancel) {
+  const auto start = std::chrono::steady_clock::now();
+  LruStackPass pass(base, maxTokens);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (cancel && (i & 1023) == 0 && cancel->load(std::memory_order_relaxed)) return {};
+    pass.add(requests[i]);
   }
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (std::size_t s = 0; s < points.size(); ++s) {
-    ReplayResult& r = points[s].result;
-    r.requests = requests;
-    r.promptTokens = promptTokens;
-    r.blocks = blocks;
-    r.capacityBlocks = capacities[s];
-    r.elapsedS = elapsed;
-    r.skippedLines = reader.skippedLines();
-  }
-  return points;
+  return pass.finish(secondsSince(start), 0);
 }
 
 std::vector<CurvePoint> missRatioCurve(const std::string& tracePath, const ReplayConfig& base,

@@ -28,10 +28,14 @@ void TracePrefetcher::parseAll() {
           m_free.pop_back();
         }
       }
-      batch.requests.resize(kBatchRequests);  // keeps each request's hash-id capacity when recycled
+      batch.requests.clear();  // keeps the capacity of a recycled batch
+      batch.hashIds.clear();
       std::size_t n = 0;
-      while (n < kBatchRequests && m_reader.next(batch.requests[n])) ++n;
-      batch.requests.resize(n);
+      for (; n < kBatchRequests && m_reader.next(m_request); ++n) {
+        batch.requests.push_back({m_request.timestampMs, m_request.inputLength, m_request.outputLength,
+                                  batch.hashIds.size(), m_request.hashIds.size()});
+        batch.hashIds.insert(batch.hashIds.end(), m_request.hashIds.begin(), m_request.hashIds.end());
+      }
       batch.bytesRead = m_reader.bytesRead();
       const bool last = n < kBatchRequests;
       {

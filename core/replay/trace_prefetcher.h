@@ -7,6 +7,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,9 +18,24 @@ namespace kvlab {
 
 class TracePrefetcher {
 public:
+  // A request of a batch; its hash ids are batch.hashIds[firstId, firstId + idCount).
+  struct Request {
+    std::int64_t timestampMs = 0;
+    std::uint32_t inputLength = 0;
+    std::uint32_t outputLength = 0;
+    std::size_t firstId = 0;
+    std::size_t idCount = 0;
+  };
+  // Flat storage: a recycled batch's memory is bounded by the largest batch seen (kBatchRequests requests
+  // and their ids), not by per-request vectors that each keep the capacity of the longest request that
+  // ever passed through them.
   struct Batch {
-    std::vector<TraceRequest> requests;
+    std::vector<Request> requests;
+    std::vector<std::uint64_t> hashIds;
     std::uint64_t bytesRead = 0;  // of the file, after the batch's last line
+    std::span<const std::uint64_t> idsOf(const Request& r) const {
+      return {hashIds.data() + r.firstId, r.idCount};
+    }
   };
 
   // Starts the parser thread. Throws InputError at once if the file cannot be opened.
@@ -46,6 +62,7 @@ private:
   static constexpr std::size_t kBatchesAhead = 4;
 
   MooncakeTraceReader m_reader;  // parser thread only, until it finishes
+  TraceRequest m_request;        // parser thread only: the line being parsed
   std::uint64_t m_fileSize = 0;
 
   std::mutex m_mutex;  // guards everything below

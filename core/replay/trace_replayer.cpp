@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/policies/policy_registry.h"
+#include "core/replay/next_use_cursor.h"
 #include "core/replay/trace_prefetcher.h"
 #include "core/util/input_error.h"
 
@@ -15,15 +17,31 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
-TraceReplayer::TraceReplayer(const ReplayConfig& config) : m_config(config) {
+bool policyNeedsWholeTrace(const std::string& policy) {
+  const PolicyInfo* info = findReplayPolicy(policy);
+  return info && info->needsWholeTrace;
+}
+
+TraceReplayer::TraceReplayer(const ReplayConfig& config, std::shared_ptr<const NextUseIndex> nextUse)
+    : m_config(config) {
   if (config.blockSize == 0) throw std::invalid_argument("block size must be at least 1 token");
   const Bytes bytesPerBlock = Bytes(config.blockSize) * std::max<Bytes>(1, config.bytesPerToken);
   CacheConfig cacheConfig;
-  cacheConfig.capacityBytes = config.capacityBlocks() * bytesPerBlock;
+  cacheConfig.capacityBytes = saturatingMul(config.capacityBlocks(), bytesPerBlock);  // kUnlimited stays so
   cacheConfig.ttlMs = config.ttlMs;
+  cacheConfig.ttlMode = config.ttlMode;
   cacheConfig.policy = config.policy;
   cacheConfig.denseKeys = true;  // Mooncake hash ids are small dense integers
-  m_engine = std::make_unique<CacheEngine>(cacheConfig, m_clock);
+  std::unique_ptr<EvictionPolicy> policy = createReplayPolicy(config.policy);
+  if (auto* needsNextUse = dynamic_cast<NeedsNextUse*>(policy.get())) {
+    if (!nextUse)
+      throw std::invalid_argument("policy '" + config.policy + "' (" + policyLabel(config.policy) +
+                                  ") needs the whole trace up front: use it with kvlab-cli replay or sweep "
+                                  "(a replayer needs its NextUseIndex)");
+    m_nextUse = std::make_unique<NextUseCursor>(std::move(nextUse));
+    needsNextUse->setNextUseOracle(m_nextUse.get());
+  }
+  m_engine = std::make_unique<CacheEngine>(cacheConfig, m_clock, std::move(policy));
   // Snapshots are published per request by replay(), not per block.
   m_engine->setAutoPublish(false);
   m_engine->reserve(std::size_t(std::min<std::uint64_t>(config.capacityBlocks(), 1u << 20)));
@@ -32,12 +50,21 @@ TraceReplayer::TraceReplayer(const ReplayConfig& config) : m_config(config) {
 
 TraceReplayer::~TraceReplayer() = default;
 
-void TraceReplayer::replay(const TraceRequest& request) {
-  m_clock.setMs(request.timestampMs);
-  m_keys.resize(request.hashIds.size());
-  for (std::size_t i = 0; i < request.hashIds.size(); ++i) m_keys[i] = CacheKey{request.hashIds[i], 0};
-  m_blocks->match(m_keys, request.inputLength, request.inputLength, m_match);
+void TraceReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
+                           std::span<const std::uint64_t> hashIds) {
+  m_clock.setMs(timestampMs);
+  if (m_nextUse) m_nextUse->beginRequest(hashIds);
+  m_keys.resize(hashIds.size());
+  for (std::size_t i = 0; i < hashIds.size(); ++i) m_keys[i] = CacheKey{hashIds[i], 0};
+  m_blocks->match(m_keys, inputLength, inputLength, m_match);
+  if (!m_config.protectInUse) {
+    m_blocks->commit(m_keys, m_match, m_slots);
+    return;
+  }
+  // The clock stands still within a request, so the hit blocks cannot expire before the release.
+  for (const SlotId slot : m_match.hitSlots) m_engine->protect(slot);
   m_blocks->commit(m_keys, m_match, m_slots);
+  for (const SlotId slot : m_match.hitSlots) m_engine->release(slot, m_engine->entry(slot).id);
 }
 
 ReplayResult TraceReplayer::result() const {
@@ -69,15 +96,19 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
                              const std::function<void(const ReplayProgress&)>& progress,
                              CacheObserver* observer) {
   const auto start = std::chrono::steady_clock::now();
+  std::shared_ptr<const NextUseIndex> nextUse;
+  if (policyNeedsWholeTrace(config.policy))
+    nextUse = NextUseIndex::fromFile(path, TraceReadOptions{config.skipBadLines});
   TracePrefetcher prefetcher(path, TraceReadOptions{config.skipBadLines});
-  TraceReplayer replayer(config);
+  TraceReplayer replayer(config, std::move(nextUse));
   if (observer) replayer.engine().addObserver(observer);
   std::uint64_t count = 0;
   std::chrono::steady_clock::duration loop{};
   TracePrefetcher::Batch batch;
   while (prefetcher.next(batch)) {
     const auto t0 = std::chrono::steady_clock::now();
-    for (const TraceRequest& request : batch.requests) replayer.replay(request);
+    for (const TracePrefetcher::Request& request : batch.requests)
+      replayer.replay(request.timestampMs, request.inputLength, batch.idsOf(request));
     loop += std::chrono::steady_clock::now() - t0;
     count += batch.requests.size();
     if (progress) progress({batch.bytesRead, prefetcher.fileSize(), count});

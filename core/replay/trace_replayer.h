@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,18 @@ namespace kvlab {
 struct ReplayConfig {
   std::uint32_t blockSize = 512;  // tokens per hash id (512 in the published Mooncake traces)
   std::string policy = "lru";
-  std::uint64_t maxTokens = 0;  // capacity; blocks = floor(maxTokens / blockSize)
-  TimeMs ttlMs = 0;             // 0 = no TTL
-  Bytes bytesPerToken = 1;      // K/V bytes per token of the model whose memory is simulated
+  std::uint64_t maxTokens = 0;      // capacity; blocks = floor(maxTokens / blockSize); kUnlimited = no bound
+  TimeMs ttlMs = 0;                 // 0 = no TTL
+  TtlMode ttlMode = TtlMode::Idle;  // what ttlMs measures: time since last use, or since insertion
+  // Off (the literal semantics above): a request's inserts may evict its own hit blocks. On: the hit blocks
+  // are in use until its commit, as in a server (vLLM ref counts), and only other blocks are victims.
+  bool protectInUse = false;
+  Bytes bytesPerToken = 1;  // K/V bytes per token of the model whose memory is simulated
   bool skipBadLines = false;
-  std::uint64_t capacityBlocks() const { return blockSize ? maxTokens / blockSize : 0; }
+  std::uint64_t capacityBlocks() const {
+    if (maxTokens == kUnlimited) return kUnlimited;
+    return blockSize ? maxTokens / blockSize : 0;
+  }
 };
 
 struct ReplayResult {
@@ -40,7 +48,7 @@ struct ReplayResult {
   std::array<std::uint64_t, kMissReasonCount> missTokens{};
   std::array<std::uint64_t, kMissReasonCount> missBlocks{};
   std::uint64_t peakBlocks = 0;
-  std::uint64_t capacityBlocks = 0;
+  std::uint64_t capacityBlocks = 0;  // kUnlimited for an unbounded cache
   Bytes bytesPerBlock = 0;
   std::uint64_t evictedNeverReused = 0;
   double meanEvictedAgeMs = 0;
@@ -55,13 +63,21 @@ struct ReplayResult {
   double blockHitRate() const { return blocks ? double(hitBlocks) / double(blocks) : 0.0; }
 };
 
+class NextUseIndex;
+class NextUseCursor;
+
 class TraceReplayer {
 public:
-  explicit TraceReplayer(const ReplayConfig& config);
+  // nextUse: the trace's next-use index, required by policies that need the whole trace (opt; throws
+  // std::invalid_argument without it), ignored by the others. Replay the same trace it was built from.
+  explicit TraceReplayer(const ReplayConfig& config, std::shared_ptr<const NextUseIndex> nextUse = nullptr);
   ~TraceReplayer();
 
   // Replays one request at its own timestamp. Requests must come in timestamp order.
-  void replay(const TraceRequest& request);
+  void replay(const TraceRequest& request) {
+    replay(request.timestampMs, request.inputLength, request.hashIds);
+  }
+  void replay(std::int64_t timestampMs, std::uint32_t inputLength, std::span<const std::uint64_t> hashIds);
   ReplayResult result() const;
   CacheEngine& engine() { return *m_engine; }
 
@@ -73,7 +89,12 @@ private:
   std::vector<CacheKey> m_keys;  // reused per request
   BlockCache::Match m_match;
   std::vector<SlotId> m_slots;
+  std::unique_ptr<NextUseCursor> m_nextUse;  // opt only
 };
+
+// True for policies that need the whole trace before replay (opt): replayTraceFile then reads the file
+// twice, first to build the NextUseIndex.
+bool policyNeedsWholeTrace(const std::string& policy);
 
 struct ReplayProgress {
   std::uint64_t bytesRead = 0;
@@ -81,9 +102,9 @@ struct ReplayProgress {
   std::uint64_t requests = 0;
 };
 
-// Streams a trace file through a TraceReplayer. progress (optional) is called every few thousand requests;
-// observer (optional) receives every cache event. Throws InputError on a malformed line (unless
-// config.skipBadLines).
+// Streams a trace file through a TraceReplayer (for opt, after a first pass that builds the next-use index).
+// progress (optional) is called every few thousand requests; observer (optional) receives every cache event.
+// Throws InputError on a malformed line (unless config.skipBadLines).
 ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config,
                              const std::function<void(const ReplayProgress&)>& progress = {},
                              CacheObserver* observer = nullptr);

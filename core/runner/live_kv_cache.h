@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// A cache with real tensors: the engine plus one granularity (prompt, block or radix) plus the payload
-// store. lookup() hands the model the K/V of the longest reusable prefix; store() files the K/V the model
-// computed. Internal to core/runner.
+// A cache with real tensors: the engine plus one granularity (a PrefixIndex: prompt, block or radix) plus
+// the payload store. lookup() hands the model the K/V of the longest reusable prefix; store() files the K/V
+// the model computed. Between the two, the entries the request matched are in use: the request's own inserts
+// cannot evict them (vLLM's ref counts, SGLang's lock refs); the TTL still applies. Internal to core/runner.
 #include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
 
-#include "core/cache/block_cache.h"
 #include "core/cache/cache_engine.h"
-#include "core/cache/prompt_cache.h"
-#include "core/cache/radix_cache.h"
+#include "core/cache/prefix_index.h"
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
 #include "core/runner/kv_payload_store.h"
@@ -27,18 +26,19 @@ public:
 
   struct Lookup {
     std::uint64_t hitTokens = 0;
-    std::vector<LayerKv> prefix;      // per layer, on the compute device; empty when hitTokens == 0
-    std::vector<CacheKey> blockKeys;  // block mode: keys of the prompt's full blocks
-    BlockCache::Match blockMatch;     // block mode
+    std::vector<LayerKv> prefix;  // per layer, on the compute device; empty when hitTokens == 0
+    PrefixMatch match;            // what the granularity found, for store()
   };
-  // Longest reusable prefix of the prompt, at most tokens.size() - 1 tokens (the last position is always
-  // computed, to produce logits). Records the query in the engine's stats.
+  // Longest reusable prefix of the prompt, at most the granularity's reusableLimit(): the last token is
+  // always computed (for its logits), and block mode reuses whole blocks only, floor((n - 1) / B) * B
+  // tokens of a fully cached n-token prompt. Records the query in the engine's stats and marks the matched
+  // entries in use until store() (or the next lookup(), if a request was dropped).
   Lookup lookup(std::span<const std::int32_t> tokens, std::string_view text,
                 std::span<const std::uint32_t> boundaries);
-  // Files the prompt's K/V: lookup.prefix for [0, hit) and newKv for [hit, end). pinTokens > 0 pins the
-  // entries that lie within the first pinTokens tokens (within the engine's pinned budget). Returns the
-  // token offsets where this prompt's cache units end (radix nodes, prompt entries; empty in block mode,
-  // whose units are the block size).
+  // Files the prompt's K/V: lookup.prefix for [0, hit) and newKv for [hit, end), then releases the lookup's
+  // entries. pinTokens > 0 pins the entries that lie within the first pinTokens tokens (within the engine's
+  // pinned budget). Returns the token offsets where this prompt's cache units end (radix nodes, prompt
+  // entries; empty in block mode, whose units are the block size).
   std::vector<std::uint32_t> store(std::span<const std::int32_t> tokens, std::string_view text,
                                    std::span<const std::uint32_t> boundaries, const Lookup& lookup,
                                    const std::vector<LayerKv>& newKv, std::uint32_t pinTokens);
@@ -51,26 +51,23 @@ public:
 
   CacheEngine& engine() { return *m_engine; }
   Bytes storedBytes() const { return m_payload->storedBytes(); }
+  // Entries store() wrote that start inside the reused prefix: blocks of the prompt's own prefix that its
+  // inserts removed (a TTL that ran out between lookup and store) and that were stored again from the
+  // reused K/V. Cumulative.
+  std::uint64_t prefixReinserts() const { return m_prefixReinserts; }
 
 private:
   at::Tensor stackKv(const std::vector<LayerKv>& kv) const;  // -> (layers, 2, kv_heads, tokens, head_dim)
   std::vector<LayerKv> unstackKv(const at::Tensor& stacked) const;
-  // computed: stacked K/V of tokens [offset, end); offset = the lookup's hit tokens.
-  void storeBlocks(const Lookup& lookup, const at::Tensor& computed, std::int64_t offset,
-                   std::uint32_t pinTokens);
-  // Returns the end offsets of the prompt's path nodes.
-  std::vector<std::uint32_t> storeRadix(std::span<const std::int32_t> tokens, const at::Tensor& computed,
-                                        std::int64_t offset, std::uint32_t pinTokens);
-  void storePrompt(std::string_view text, std::span<const std::uint32_t> boundaries, const at::Tensor& full,
-                   std::uint32_t pinTokens);
+  void releaseInUse();
 
   ModelConfig m_model;
   Granularity m_granularity;
   std::unique_ptr<CacheEngine> m_engine;
   std::unique_ptr<KvPayloadStore> m_payload;
-  std::unique_ptr<BlockCache> m_blocks;
-  std::unique_ptr<RadixCache> m_radix;
-  std::unique_ptr<PromptCache> m_prompts;
+  std::unique_ptr<PrefixIndex> m_index;
+  std::vector<std::pair<SlotId, std::uint64_t>> m_inUse;  // (slot, entry id) protected by the last lookup
+  std::uint64_t m_prefixReinserts = 0;
 };
 
 }  // namespace kvlab

@@ -2,10 +2,10 @@
 #include "core/runner/run_recorder.h"
 
 #include <filesystem>
-#include <iomanip>
 #include <nlohmann/json.hpp>
 
 #include "core/util/atomic_file.h"
+#include "core/util/csv_writer.h"
 
 namespace kvlab {
 
@@ -13,6 +13,7 @@ void RunRecorder::onRequestDone(const RequestRecord& record, const CacheSnapshot
   RequestRecord kept = record;
   kept.text.clear();  // the CSV does not carry prompts; keeps memory flat over long runs
   m_records.push_back(std::move(kept));
+  m_rows.push_back(RequestRow::from(m_info.runId, record, cache));
   SnapshotRow row;
   row.request = record.index;
   row.timeMs = cache.timeMs;
@@ -26,45 +27,53 @@ void RunRecorder::onRequestDone(const RequestRecord& record, const CacheSnapshot
   m_snapshots.push_back(row);
 }
 
-void RunRecorder::writeRequestsCsv(const std::string& path, const std::vector<RequestRecord>& records) {
-  AtomicFile file(path);
-  auto& out = file.stream();
-  out << "index,session,arrival_ms,prompt_tokens,hit_tokens,computed_tokens,ttft_cached_ms,ttft_uncached_ms,"
-         "lookup_ms,store_ms,flops_cached,flops_uncached,evictions,max_abs_logit_diff,simulated\n";
-  out << std::setprecision(10);
-  for (const RequestRecord& r : records) {
-    out << r.index << ",\"" << r.session << "\"," << r.arrivalMs << ',' << r.promptTokens << ','
-        << r.hitTokens << ',' << r.computedTokens << ',' << r.ttftCachedMs << ',' << r.ttftUncachedMs << ','
-        << r.lookupMs << ',' << r.storeMs << ',' << r.flopsCached << ',' << r.flopsUncached << ','
-        << r.evictions << ',' << r.maxAbsLogitDiff << ',' << (r.simulated ? 1 : 0) << '\n';
-  }
-  file.commit();
-}
-
 void RunRecorder::writeSnapshotsCsv(const std::string& path, const std::vector<SnapshotRow>& rows) {
   AtomicFile file(path);
-  auto& out = file.stream();
-  out << "request,time_ms,token_hit_rate,used_bytes,capacity_bytes,pinned_bytes,entries,evictions,"
-         "expirations\n";
-  out << std::setprecision(10);
-  for (const SnapshotRow& s : rows)
-    out << s.request << ',' << s.timeMs << ',' << s.tokenHitRate << ',' << s.usedBytes << ','
-        << s.capacityBytes << ',' << s.pinnedBytes << ',' << s.entries << ',' << s.evictions << ','
-        << s.expirations << '\n';
+  CsvWriter csv(file.stream());
+  csv.row({"request", "time_ms", "token_hit_rate", "used_bytes", "capacity_bytes", "pinned_bytes", "entries",
+           "evictions", "expirations"});
+  for (const SnapshotRow& s : rows) {
+    csv.field(s.request).field(s.timeMs).field(s.tokenHitRate).field(s.usedBytes).field(s.capacityBytes);
+    csv.field(s.pinnedBytes).field(s.entries).field(s.evictions).field(s.expirations);
+    csv.endRow();
+  }
   file.commit();
 }
 
 void RunRecorder::writeAll(const std::string& directory) const {
   std::filesystem::create_directories(directory);
   const std::filesystem::path dir(directory);
-  writeRequestsCsv((dir / "requests.csv").string(), m_records);
+  writeRequestsCsv((dir / "requests.csv").string(), m_rows);
   writeSnapshotsCsv((dir / "snapshots.csv").string(), m_snapshots);
   writeFileAtomically((dir / "summary.json").string(), summaryJson(m_info, m_summary) + "\n");
 }
 
+namespace {
+
+// A measured figure, or null when the run did not measure it (`measured` false).
+nlohmann::ordered_json orNull(bool measured, double value) {
+  return measured ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
+
+}  // namespace
+
 std::string summaryJson(const RunInfo& info, const RunSummary& s) {
-  nlohmann::ordered_json j;
+  using nlohmann::ordered_json;
+  // Fields a mode does not measure are null: trace replays measure no time at all (their TTFTs are a cost
+  // model), runs without the baseline no uncached time, speedup or logit difference.
+  const bool measuredTtft = !info.simulated && s.requests > 0;
+  const bool measuredUncached = measuredTtft && s.speedup > 0;
+  ordered_json j;
   j["scenario"] = info.scenarioName;
+  j["scenario_kind"] = info.scenarioKind;
+  j["scenario_seed"] = info.simulated ? ordered_json(nullptr) : ordered_json(info.scenarioSeed);
+  j["scenario_sha256"] =
+      info.scenarioSha256.empty() ? ordered_json(nullptr) : ordered_json(info.scenarioSha256);
+  j["git_revision"] = info.gitRevision.empty() ? "unknown" : info.gitRevision;
+  j["kvlab_version"] = info.kvlabVersion;
+  j["torch_version"] = info.torchVersion;
+  j["blas"] = info.blas;
+  j["compute_threads"] = info.computeThreads;
   j["requests"] = s.requests;
   j["device"] = s.device;
   j["storage_device"] = info.storageDevice;
@@ -74,17 +83,43 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["policy"] = info.policy;
   j["max_bytes"] = info.maxBytes;
   j["ttl_ms"] = info.ttlMs;
+  j["ttl_mode"] = std::string(toString(info.ttlMode));
+  j["pin_budget_bytes"] = info.pinnedBudgetBytes;
+  j["baseline"] = info.baseline;
   j["simulated"] = info.simulated;
-  j["token_hit_rate"] = s.tokenHitRate;
-  j["speedup"] = s.speedup;
-  j["ideal_speedup"] = s.idealSpeedup;
-  j["measured_over_ideal"] = s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0;
-  j["ttft_ms_cached_mean"] = s.ttftMsCachedMean;
-  j["ttft_ms_uncached_mean"] = s.ttftMsUncachedMean;
-  j["max_abs_logit_diff"] = s.maxAbsLogitDiff;
+  j["matmul_gflops"] = s.matmulGflops > 0 ? ordered_json(s.matmulGflops) : ordered_json(nullptr);
+  j["token_hit_rate"] = orNull(!s.decode, s.tokenHitRate);  // decode uses no shared prefix cache
+  j["speedup"] = orNull(measuredUncached, s.speedup);
+  j["speedup_ci95"] = measuredUncached && s.speedupCi95[1] > 0
+                          ? ordered_json::array({s.speedupCi95[0], s.speedupCi95[1]})
+                          : ordered_json(nullptr);
+  j["ideal_speedup"] = orNull(s.idealSpeedup > 0, s.idealSpeedup);
+  j["measured_over_ideal"] =
+      orNull(measuredUncached && s.idealSpeedup > 0, s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0);
+  j["ttft_ms_cached_mean"] = orNull(measuredTtft, s.ttftMsCachedMean);
+  j["ttft_ms_cached_median"] = orNull(measuredTtft, s.ttftMsCachedMedian);
+  j["ttft_ms_cached_p90"] = orNull(measuredTtft, s.ttftMsCachedP90);
+  const bool uncachedTimes = measuredTtft && s.ttftMsUncachedMean > 0;
+  j["ttft_ms_uncached_mean"] = orNull(uncachedTimes, s.ttftMsUncachedMean);
+  j["ttft_ms_uncached_median"] = orNull(uncachedTimes, s.ttftMsUncachedMedian);
+  j["ttft_ms_uncached_p90"] = orNull(uncachedTimes, s.ttftMsUncachedP90);
+  j["max_abs_logit_diff"] = orNull(!info.simulated && s.maxAbsLogitDiff >= 0, s.maxAbsLogitDiff);
+  j["output_tokens"] = info.simulated ? ordered_json(nullptr) : ordered_json(s.outputTokens);
+  j["tpot_ms_mean"] = orNull(!info.simulated && s.tpotMsMean > 0, s.tpotMsMean);
+  if (s.decode) {
+    const DecodeComparison& d = *s.decode;
+    j["decode_speedup"] = orNull(d.speedup > 0, d.speedup);
+    j["decode_ideal_speedup"] = orNull(d.idealSpeedup > 0, d.idealSpeedup);
+    j["decode_max_abs_logit_diff"] = d.maxAbsLogitDiff;
+    j["decode_tokens_identical"] = d.tokensIdentical;
+    j["decode_total_ms_cached"] = d.totalMsCached;
+    j["decode_total_ms_uncached"] = d.totalMsUncached;
+    j["decode_step_ms_cached"] = d.stepMsCached;
+    j["decode_step_ms_uncached"] = d.stepMsUncached;
+  }
   j["evictions"] = s.evictions;
   j["expirations"] = s.expirations;
-  nlohmann::ordered_json miss;
+  ordered_json miss;
   for (int r = 0; r < kMissReasonCount; ++r)
     miss[std::string(toString(MissReason(r)))] = s.cache.counters.missTokens[std::size_t(r)];
   j["miss_breakdown"] = miss;
@@ -92,9 +127,6 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["bytes_to_compute"] = s.cache.counters.bytesToCompute;
   j["bytes_to_storage"] = s.cache.counters.bytesToStorage;
   j["elapsed_s"] = s.elapsedS;
-  j["blas"] = info.blas;
-  j["compute_threads"] = info.computeThreads;
-  j["torch_version"] = info.torchVersion;
   j["cancelled"] = s.cancelled;
   if (!s.error.empty()) j["error"] = s.error;
   return j.dump(2);

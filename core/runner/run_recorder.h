@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/runner/request_row.h"
 #include "core/runner/run_types.h"
 
 namespace kvlab {
@@ -34,14 +35,17 @@ public:
   const std::vector<SnapshotRow>& snapshots() const { return m_snapshots; }
   const RunSummary& summary() const { return m_summary; }
 
+  // requests.csv rows (schema: core/runner/request_row.h), one per request.
+  const std::vector<RequestRow>& rows() const { return m_rows; }
+
   // Each writer goes through a temporary file and a rename (no half-written file on failure).
-  static void writeRequestsCsv(const std::string& path, const std::vector<RequestRecord>& records);
   static void writeSnapshotsCsv(const std::string& path, const std::vector<SnapshotRow>& rows);
   void writeAll(const std::string& directory) const;  // creates the directory if needed
 
 private:
   RunInfo m_info;
   std::vector<RequestRecord> m_records;
+  std::vector<RequestRow> m_rows;
   std::vector<SnapshotRow> m_snapshots;
   RunSummary m_summary;
 };

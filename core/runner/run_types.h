@@ -2,6 +2,7 @@
 #pragma once
 // Plain values a run consumes and produces. Torch-free and Qt-free: the GUI, the CLI and the tests include
 // this; the values cross threads by copy.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,17 +28,20 @@ struct RunSettings {
   std::optional<Granularity> granularity;
   std::optional<std::uint32_t> blockSize;  // tokens per block (block mode; radix ignores it)
   std::optional<std::string> policy;
-  std::optional<Bytes> maxBytes;      // cache max size
+  std::optional<Bytes> maxBytes;      // cache max size; kUnlimited = no bound
   std::optional<TimeMs> ttlMs;        // 0 = off
-  std::optional<TtlMode> ttlMode;     // what the TTL measures (idle time or age); unset = the engine default
+  std::optional<TtlMode> ttlMode;     // what the TTL counts from; unset = Idle (time since last use)
   std::optional<std::string> model;   // model preset
   std::optional<std::uint64_t> seed;  // scenario seed (prompts) - weights use the preset's seed
   Bytes pinnedBudgetBytes = 0;        // > 0: pin each request's first segment (system prompt) within it
   std::string hardware;               // trace replay: cost-model hardware profile ("" = h100-sxm)
   bool baseline = true;               // also run every request uncached, for speedup and logit diff
+  std::optional<std::uint32_t> outputTokens;  // tokens each request generates (>= 1); overrides the file
 };
 
 // One finished request. TTFT = wall time of its prefill (ms); hits are always a prefix of the prompt.
+// The cached and the uncached prefill run in alternating order (even index: cached first), so neither
+// side always runs on a warmer machine. Decoding (outputTokens > 1) follows the cached prefill only.
 struct RequestRecord {
   int index = 0;
   std::string session;
@@ -46,13 +50,18 @@ struct RequestRecord {
   std::uint32_t hitTokens = 0;       // reused from the cache
   std::uint32_t computedTokens = 0;  // promptTokens - hitTokens
   double ttftCachedMs = 0;
-  double ttftUncachedMs = -1;   // -1: no baseline
-  double lookupMs = 0;          // part of ttftCachedMs: cache lookup and prefix assembly
-  double storeMs = 0;           // after TTFT: filing the new K/V into the cache
-  double flopsCached = 0;       // model FLOPs of the cached prefill
-  double flopsUncached = 0;     // model FLOPs of a full prefill
-  std::uint64_t evictions = 0;  // evictions while serving this request
-  double maxAbsLogitDiff = -1;  // last-position logits, cached vs uncached; -1: not compared
+  double ttftUncachedMs = -1;      // -1: no baseline
+  double lookupMs = 0;             // part of ttftCachedMs: cache lookup and prefix assembly
+  double storeMs = 0;              // after TTFT: filing the new K/V into the cache
+  double flopsCached = 0;          // model FLOPs of the cached prefill
+  double flopsUncached = 0;        // model FLOPs of a full prefill
+  std::uint64_t evictions = 0;     // evictions while serving this request
+  double maxAbsLogitDiff = -1;     // last-position logits, cached vs uncached; -1: not compared
+  std::uint32_t outputTokens = 0;  // tokens generated, the first (from the prefill's logits) included
+  double tpotMs = -1;              // mean ms per output token after the first; -1: outputTokens < 2
+  // Wall time (ms) of each decode step after the first token: step i computes output token i + 2 against
+  // the sequence's stored K/V. Size outputTokens - 1 (empty for traces). For a per-step latency chart.
+  std::vector<double> decodeStepMs;
   bool simulated = false;       // trace replay: TTFTs come from the cost model
   std::string text;             // the prompt (empty for traces)
   std::uint32_t blockSize = 0;  // for drawing the prompt as blocks
@@ -75,31 +84,70 @@ struct RunInfo {
   Granularity granularity = Granularity::Block;
   std::uint32_t blockSize = 0;
   std::string policy;
-  Bytes maxBytes = 0;
+  Bytes maxBytes = 0;  // kUnlimited = no bound
   TimeMs ttlMs = 0;
+  TtlMode ttlMode = TtlMode::Idle;
   int requestsTotal = 0;
   std::string blas;  // BLAS library and threads in use
   int computeThreads = 0;
   std::string torchVersion;
-  double matmulGflops = 0;  // measured at start (live runs)
+  double matmulGflops = 0;  // fp32 matmul GFLOP/s measured once at start on the compute device
+  // Reproducibility: what is needed to rerun exactly this run.
+  std::string scenarioKind;  // "agentic", "decode", ...; "trace" for a Mooncake trace
+  std::uint64_t scenarioSeed = 0;
+  std::string scenarioSha256;  // hex SHA-256 of the scenario or trace file's bytes as read
+  std::string gitRevision;     // source revision of this build ("unknown" outside git)
+  std::string kvlabVersion;
   TtlMode ttlMode = TtlMode::Idle;
   Bytes pinnedBudgetBytes = 0;
-  // Simulated runs: the cost model's hardware profile (name, dense BF16 FLOP/s, bytes/s).
+  bool baseline = true;  // the uncached baseline ran
+  // Simulated runs: the cost model's hardware profile (name, sustained FLOP/s, bytes/s).
   std::string hardware;
   double hardwarePeakFlops = 0;
   double hardwareBandwidth = 0;
 };
 
+// The `decode` scenario: one prompt generated greedily twice, with the per-sequence K/V cache (each step
+// computes one token against the stored K/V of the sequence) and without it (each step recomputes the
+// whole sequence). Per-step times for a chart of step latency and cumulative time.
+struct DecodeComparison {
+  std::uint32_t promptTokens = 0;
+  std::uint32_t outputTokens = 0;
+  // Wall ms per step; step 0 is the prompt's prefill (it yields the first token), step i > 0 computes
+  // token i + 1. Both have outputTokens entries (fewer after a cancel).
+  std::vector<double> stepMsCached;
+  std::vector<double> stepMsUncached;
+  double totalMsCached = 0;
+  double totalMsUncached = 0;
+  double speedup = 0;                // totalMsUncached / totalMsCached
+  double idealSpeedup = 0;           // the same ratio in model FLOPs (prefillFlops of each step both ways)
+  double maxAbsLogitDiff = 0;        // over every step's logits, cached vs uncached
+  bool tokensIdentical = false;      // the greedy tokens of both runs are the same
+  std::vector<std::int32_t> tokens;  // generated with the cache (byte tokenizer ids)
+};
+
+// Timing fields are 0 when the run did not measure them (no baseline: the uncached ones and the speedup;
+// trace replays: every TTFT and the speedup, which would only restate the cost model); JSON writes null.
 struct RunSummary {
   int runId = 0;
   int requests = 0;  // completed
   std::string device;
   double tokenHitRate = 0;
-  double speedup = 0;       // sum uncached TTFT / sum cached TTFT (0 without baseline)
+  double speedup = 0;  // sum uncached TTFT / sum cached TTFT, both measured; 0: not measured
+  // 95% percentile-bootstrap interval of speedup, resampling requests ([low, high]); {0, 0}: not measured.
+  std::array<double, 2> speedupCi95{0, 0};
   double idealSpeedup = 0;  // sum uncached FLOPs / sum cached FLOPs
   double ttftMsCachedMean = 0;
   double ttftMsUncachedMean = 0;
-  double maxAbsLogitDiff = 0;
+  double ttftMsCachedMedian = 0;
+  double ttftMsCachedP90 = 0;
+  double ttftMsUncachedMedian = 0;
+  double ttftMsUncachedP90 = 0;
+  double maxAbsLogitDiff = -1;     // largest per-request logit difference; -1: not compared
+  double matmulGflops = 0;         // measured once at run start (the same figure as RunInfo::matmulGflops)
+  std::uint64_t outputTokens = 0;  // generated over the run, first tokens included
+  double tpotMsMean = 0;  // mean of the per-request TPOTs (requests with >= 2 output tokens); 0: none
+  std::optional<DecodeComparison> decode;  // the decode scenario only
   std::uint64_t evictions = 0;
   std::uint64_t expirations = 0;
   Bytes peakBytes = 0;
@@ -109,14 +157,24 @@ struct RunSummary {
   CacheSnapshot cache;  // final cache state
 };
 
-// Callbacks from the runner's thread, in order: started, then per request, then finished (always, also
-// after cancel or error). Implementations copy what they need and return quickly.
+// One step of the decode scenario, both ways (for a live per-step latency chart).
+struct DecodeStep {
+  int step = 0;            // 0 = the prompt's prefill (first token), i > 0 = output token i + 1
+  double msCached = 0;     // with the per-sequence K/V cache
+  double msUncached = 0;   // recomputing the whole sequence
+  std::int32_t token = 0;  // the token this step produced (with the cache)
+};
+
+// Callbacks from the runner's thread, in order: started, then per request (the decode scenario: per step,
+// then its one request), then finished (always, also after cancel or error). Implementations copy what
+// they need and return quickly.
 class RunObserver {
 public:
   virtual ~RunObserver() = default;
   virtual void onRunStarted(const RunInfo& info) {}
   virtual void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) {}
   virtual void onCacheEvent(const CacheEvent& event) {}
+  virtual void onDecodeStep(const DecodeStep& step) {}
   virtual void onRunFinished(const RunSummary& summary) {}
 };
 

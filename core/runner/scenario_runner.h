@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Drives one run: generates the scenario's requests, serves each with the cache (reusing cached K/V in a
-// real prefill) and, for the baseline, without it; reports through a RunObserver. Torch-free header.
+// real prefill) and, for the baseline, without it, then decodes its output tokens (live_run.h); the
+// `decode` scenario compares decoding with and without the per-sequence K/V cache (decode_run.h); a
+// Mooncake trace is replayed in simulate mode (trace_run.h). Reports through a RunObserver. Torch-free
+// header.
 //
 // Threads: run() blocks and is called on a worker thread. setMaxBytes/setTtlMs/setPolicy, pause/resume
 // and cancel may be called from any thread; they take effect between requests (cancel also between layers).

@@ -12,6 +12,27 @@ struct AcceptAll final : VictimFilter {
 };
 }  // namespace
 
+// Blocks are equal: each counts as 1 byte and 1 token, the capacity is the block count. Keys are the
+// blocks' hashes (kept per block so the reference stays valid while the policy uses it).
+class KvBlockPool::Context final : public PolicyContext {
+public:
+  explicit Context(const KvBlockPool& pool) : m_pool(pool), m_keys(pool.m_hash.size()) {}
+  const CacheKey& key(SlotId slot) const override {
+    m_keys[slot] = CacheKey{m_pool.m_hash[slot], 0};
+    return m_keys[slot];
+  }
+  Bytes bytes(SlotId) const override { return 1; }
+  std::uint32_t tokens(SlotId) const override { return 1; }
+  Bytes capacityBytes() const override { return m_pool.m_hash.size(); }
+  const CacheKey* incoming(Bytes*) const override { return nullptr; }
+
+private:
+  const KvBlockPool& m_pool;
+  mutable std::vector<CacheKey> m_keys;
+};
+
+KvBlockPool::~KvBlockPool() = default;
+
 KvBlockPool::KvBlockPool(std::uint32_t numBlocks, std::unique_ptr<EvictionPolicy> policy)
     : m_policy(std::move(policy)),
       m_refCount(numBlocks, 0),
@@ -21,6 +42,8 @@ KvBlockPool::KvBlockPool(std::uint32_t numBlocks, std::unique_ptr<EvictionPolicy
       m_hitsWhileCached(numBlocks, 0) {
   if (numBlocks == 0) throw std::invalid_argument("KvBlockPool: at least one block");
   if (!m_policy) throw std::invalid_argument("KvBlockPool: no eviction policy");
+  m_context = std::make_unique<Context>(*this);
+  m_policy->attach(*m_context);
   m_plainFree.reserve(numBlocks);
   // Stack: block 0 is handed out first.
   for (std::uint32_t b = numBlocks; b-- > 0;) m_plainFree.push_back(b);

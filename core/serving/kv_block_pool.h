@@ -35,6 +35,7 @@ public:
 
   // numBlocks >= 1; policy must not be null (it orders only cached-free blocks).
   KvBlockPool(std::uint32_t numBlocks, std::unique_ptr<EvictionPolicy> policy);
+  ~KvBlockPool();
 
   std::uint32_t numBlocks() const { return std::uint32_t(m_refCount.size()); }
   std::uint32_t usedBlocks() const { return m_usedBlocks; }                            // ref > 0
@@ -68,6 +69,8 @@ public:
   std::string checkInvariants() const;
 
 private:
+  class Context;  // what key- and size-aware policies read: a block's hash as its key, 1 byte per block
+  std::unique_ptr<Context> m_context;
   std::unique_ptr<EvictionPolicy> m_policy;
   std::vector<std::uint32_t> m_refCount;
   std::vector<std::uint64_t> m_hash;

@@ -239,6 +239,41 @@ std::vector<uint64_t> parseCountList(std::string_view text, std::string_view fie
   return out;
 }
 
+namespace {
+bool isUnlimited(std::string_view text) {
+  const std::string_view t = trim(text);
+  return equalsIgnoreCase(t, "unlimited") || equalsIgnoreCase(t, "inf");
+}
+}  // namespace
+
+uint64_t parseSizeOrUnlimited(std::string_view text, std::string_view field) {
+  return isUnlimited(text) ? kUnlimited : parseSize(text, field);
+}
+
+uint64_t parseCountOrUnlimited(std::string_view text, std::string_view field, uint64_t minValue) {
+  // kUnlimited itself is reserved for "no bound": the largest finite count is one less.
+  return isUnlimited(text) ? kUnlimited : parseCount(text, field, minValue, kUnlimited - 1);
+}
+
+std::vector<uint64_t> parseSizeOrUnlimitedList(std::string_view text, std::string_view field) {
+  std::vector<uint64_t> out;
+  const auto items = splitList(text, field);
+  for (size_t i = 0; i < items.size(); ++i)
+    out.push_back(parseSizeOrUnlimited(items[i], indexedField(field, i)));
+  return out;
+}
+
+std::vector<uint64_t> parseCountOrUnlimitedList(std::string_view text, std::string_view field,
+                                                uint64_t minValue) {
+  std::vector<uint64_t> out;
+  const auto items = splitList(text, field);
+  for (size_t i = 0; i < items.size(); ++i)
+    out.push_back(parseCountOrUnlimited(items[i], indexedField(field, i), minValue));
+  return out;
+}
+
+std::string formatCapacity(uint64_t bytes) { return bytes == kUnlimited ? "unlimited" : formatBytes(bytes); }
+
 std::string formatBytes(uint64_t bytes) {
   static constexpr std::array<const char*, 6> kUnits = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   if (bytes < 1024) return std::to_string(bytes) + " B";

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/util/file_sha256.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 
@@ -24,11 +25,14 @@ constexpr uint32_t kMaxCount = 100000;           // questions, steps, users, tur
 constexpr uint32_t kMaxSegmentTokens = 1000000;  // one prompt segment
 constexpr uint32_t kMaxMs = 86400000;            // one day
 
-constexpr std::array<std::pair<ScenarioKind, std::string_view>, 4> kKindNames = {{
+constexpr uint32_t kMaxOutputTokens = 100000;  // per request
+
+constexpr std::array<std::pair<ScenarioKind, std::string_view>, 5> kKindNames = {{
     {ScenarioKind::RepeatedPrefix, "repeated-prefix"},
     {ScenarioKind::Agentic, "agentic"},
     {ScenarioKind::MultiTurnChat, "multi-turn-chat"},
     {ScenarioKind::Rag, "rag"},
+    {ScenarioKind::Decode, "decode"},
 }};
 
 std::string describe(const json& v) {
@@ -214,6 +218,22 @@ void readCache(const SpecReader& r, const json& root, ScenarioCacheSettings& cac
                              [](std::string_view t, std::string_view f) { return parseDurationMs(t, f); });
 }
 
+// `output_tokens`: an integer (every request) or {"min": a, "max": b} (uniform per request).
+void readOutputTokens(const SpecReader& r, const json& root, ScenarioSpec& s) {
+  const json* v = SpecReader::find(root, "output_tokens");
+  if (!v) {
+    if (s.kind == ScenarioKind::Decode)
+      s.outputTokens = {kDefaultDecodeOutputTokens, kDefaultDecodeOutputTokens};
+    return;
+  }
+  if (v->is_object()) {
+    s.outputTokens = r.readRange(root, "", "output_tokens", s.outputTokens, 1, kMaxOutputTokens);
+    return;
+  }
+  const auto n = static_cast<uint32_t>(r.toUInt(*v, "output_tokens", 1, kMaxOutputTokens));
+  s.outputTokens = {n, n};
+}
+
 void readArrival(const SpecReader& r, const json& root, ArrivalSpec& arrival) {
   const json* v = SpecReader::find(root, "arrival");
   if (!v) return;
@@ -267,6 +287,11 @@ void checkTotal(const SpecReader& r, const ScenarioSpec& s, const std::string& s
                p.questionTokens.max);
       break;
     }
+    case ScenarioKind::Decode:
+      // Decoding without the cache re-reads the whole sequence at every step.
+      total = static_cast<long double>(s.decode.promptTokens) * s.outputTokens.max +
+              static_cast<long double>(s.outputTokens.max) * s.outputTokens.max / 2;
+      break;
   }
   if (total > static_cast<long double>(kMaxScenarioTotalTokens)) {
     r.fail(section, "would generate up to " + std::to_string(static_cast<uint64_t>(std::min(total, 1e19L))) +
@@ -344,6 +369,13 @@ void readKindSection(const SpecReader& r, const json& root, ScenarioSpec& s) {
       p.questionTokens = r.readRange(v, path, "question_tokens", p.questionTokens, 1, kMaxSegmentTokens);
       break;
     }
+    case ScenarioKind::Decode: {
+      auto& p = s.decode;
+      r.checkKeys(v, path, {"prompt_tokens"});
+      p.promptTokens =
+          static_cast<uint32_t>(r.readUInt(v, path, "prompt_tokens", p.promptTokens, 1, kMaxSegmentTokens));
+      break;
+    }
   }
   checkTotal(r, s, path);
 }
@@ -382,8 +414,8 @@ ScenarioSpec parseScenarioJson(std::string_view text, const std::string& fileNam
   }
   if (!root.is_object()) r.fail("", "expected a JSON object at the top level, got " + describe(root));
   r.checkKeys(root, "",
-              {"name", "title", "description", "kind", "model", "seed", "cache", "arrival", "repeated-prefix",
-               "agentic", "multi-turn-chat", "rag"});
+              {"name", "title", "description", "kind", "model", "seed", "output_tokens", "cache", "arrival",
+               "repeated-prefix", "agentic", "multi-turn-chat", "rag", "decode"});
 
   ScenarioSpec s;
   s.name = r.readString(root, "", "name", nullptr, 64);
@@ -394,11 +426,12 @@ ScenarioSpec parseScenarioJson(std::string_view text, const std::string& fileNam
   const auto it =
       std::find_if(kKindNames.begin(), kKindNames.end(), [&](const auto& k) { return k.second == kind; });
   if (it == kKindNames.end())
-    r.fail("kind",
-           "must be one of repeated-prefix, agentic, multi-turn-chat, rag; got " + quoteForError(kind));
+    r.fail("kind", "must be one of repeated-prefix, agentic, multi-turn-chat, rag, decode; got " +
+                       quoteForError(kind));
   s.kind = it->first;
   s.model = r.readString(root, "", "model", &s.model, 64);
   s.seed = r.readUInt(root, "", "seed", s.seed, 0, UINT64_MAX);
+  readOutputTokens(r, root, s);
   readCache(r, root, s.cache);
   readArrival(r, root, s.arrival);
   readKindSection(r, root, s);
@@ -418,11 +451,14 @@ ScenarioSpec loadScenarioFile(const std::string& path) {
     if (text.size() > kMaxScenarioFileBytes)
       throw InputError(path, 0, "", "is larger than 1 MiB; not a scenario file");
   }
-  return parseScenarioJson(text, path);
+  ScenarioSpec spec = parseScenarioJson(text, path);
+  spec.fileSha256 = sha256Hex(text);
+  return spec;
 }
 
 const std::vector<std::string>& bundledScenarioNames() {
-  static const std::vector<std::string> kNames = {"repeated-prefix", "agentic", "multi-turn-chat", "rag"};
+  static const std::vector<std::string> kNames = {"repeated-prefix", "agentic", "multi-turn-chat", "rag",
+                                                  "decode"};
   return kNames;
 }
 

@@ -18,9 +18,10 @@ enum class ScenarioKind {
   Agentic,         // one agent loop: each step's prompt extends the previous one
   MultiTurnChat,   // several users, each turn re-sends that user's whole history
   Rag,             // system prompt + K of N shared documents (Zipf popularity) + question
+  Decode,          // one prompt decoded token by token, with and without the per-sequence K/V cache
 };
 
-// "repeated-prefix", "agentic", "multi-turn-chat", "rag": the schema's `kind` values.
+// "repeated-prefix", "agentic", "multi-turn-chat", "rag", "decode": the schema's `kind` values.
 std::string_view scenarioKindName(ScenarioKind kind);
 
 struct UIntRange {
@@ -86,6 +87,14 @@ struct RagParams {
   UIntRange questionTokens{20, 60};    // per query, after the documents
 };
 
+struct DecodeParams {
+  uint32_t promptTokens = 200;  // the one prompt; its output length is the scenario's output_tokens
+};
+
+// Output tokens per request when a scenario does not say: 1 (the first token, from the prefill); the
+// decode kind's default is kDefaultDecodeOutputTokens.
+inline constexpr uint32_t kDefaultDecodeOutputTokens = 256;
+
 struct ScenarioSpec {
   std::string name;         // file stem, [a-z0-9-]+ (e.g. "repeated-prefix")
   std::string title;        // one line for menus
@@ -93,6 +102,9 @@ struct ScenarioSpec {
   ScenarioKind kind = ScenarioKind::RepeatedPrefix;
   std::string model = "demo";  // model preset name; checked by the model layer
   uint64_t seed = 1;
+  // Tokens each request generates, the first included (it comes from the prefill's logits); drawn
+  // uniformly per request. {1, 1}: prefill only.
+  UIntRange outputTokens{1, 1};
   ScenarioCacheSettings cache;
   ArrivalSpec arrival;
   // Only the member matching `kind` is used; the others keep their defaults.
@@ -100,6 +112,10 @@ struct ScenarioSpec {
   AgenticParams agentic;
   MultiTurnChatParams multiTurnChat;
   RagParams rag;
+  DecodeParams decode;
+  // Lower-case hex SHA-256 of the file's bytes exactly as loadScenarioFile read them; empty when the
+  // spec came from parseScenarioJson directly.
+  std::string fileSha256;
 };
 
 // Upper bound on the prompt tokens a scenario may generate in total (validation rejects more).
@@ -110,7 +126,7 @@ inline constexpr uint64_t kMaxScenarioTotalTokens = 64ull << 20;
 // kind-specific section that does not match `kind`.
 ScenarioSpec parseScenarioJson(std::string_view text, const std::string& fileNameForErrors);
 
-// Reads `path` (at most 1 MiB) and parses it; errors name `path`.
+// Reads `path` (at most 1 MiB) and parses it; errors name `path`. Sets fileSha256.
 ScenarioSpec loadScenarioFile(const std::string& path);
 
 // Names of the scenarios shipped in scenarios/, in menu order.
@@ -130,6 +146,7 @@ struct ScenarioRequest {
   // every earlier request of the same session that this prompt extends (agentic, multi-turn-chat)
   // and of each assistant reply, the end of each document (rag). Last == text.size().
   std::vector<uint32_t> boundaries;
+  uint32_t outputTokens = 1;  // tokens to generate, the first included (>= 1); from spec.outputTokens
 };
 
 // Deterministic for a given spec (own distribution code over std::mt19937_64, so every standard

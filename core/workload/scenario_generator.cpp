@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// generateRequests(): the four scenario kinds turned into prompts. Declared in scenario.h.
+// generateRequests(): the scenario kinds turned into prompts. Declared in scenario.h.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -13,7 +13,14 @@ namespace kvlab {
 namespace {
 
 // Independent random streams per concern (see SeededRandom): text, lengths, choices, arrivals.
-enum Stream : uint64_t { kTextStream = 1, kLengthStream = 2, kChoiceStream = 3, kArrivalStream = 4 };
+// Output lengths have their own stream, so adding output_tokens to a file leaves its prompts unchanged.
+enum Stream : uint64_t {
+  kTextStream = 1,
+  kLengthStream = 2,
+  kChoiceStream = 3,
+  kArrivalStream = 4,
+  kOutputStream = 5
+};
 
 constexpr std::string_view kWords[] = {
     "the",      "cache",   "model",   "token",    "layer",  "attention", "key",    "value",   "prompt",
@@ -199,6 +206,16 @@ std::vector<ScenarioRequest> rag(const ScenarioSpec& spec) {
   return out;
 }
 
+// One prompt, decoded for spec.outputTokens tokens.
+std::vector<ScenarioRequest> decode(const ScenarioSpec& spec) {
+  SeededRandom text(spec.seed, kTextStream);
+  std::string prompt = synthText(text, spec.decode.promptTokens, "Prompt: ");
+  const auto size = static_cast<uint32_t>(prompt.size());
+  std::vector<ScenarioRequest> out;
+  out.push_back(makeRequest(0, "prompt", std::move(prompt), {size}));
+  return out;
+}
+
 }  // namespace
 
 std::vector<ScenarioRequest> generateRequests(const ScenarioSpec& spec) {
@@ -216,7 +233,13 @@ std::vector<ScenarioRequest> generateRequests(const ScenarioSpec& spec) {
     case ScenarioKind::Rag:
       out = rag(spec);
       break;
+    case ScenarioKind::Decode:
+      out = decode(spec);
+      break;
   }
+  // In generation order, before sorting by arrival, so a request keeps its length when arrivals change.
+  SeededRandom outputs(spec.seed, kOutputStream);
+  for (ScenarioRequest& r : out) r.outputTokens = pick(outputs, spec.outputTokens);
   std::stable_sort(out.begin(), out.end(), [](const ScenarioRequest& a, const ScenarioRequest& b) {
     return a.arrivalMs < b.arrivalMs;
   });

@@ -89,6 +89,8 @@ private slots:
   void bytesPerToken();
   void prefillFlopsSplitsAdditively();
   void greedyDecodeGolden();
+  void extendMatchesPrefill_data();
+  void extendMatchesPrefill();
   void rejectsBadInput();
   void cancelThrows();
 };
@@ -218,6 +220,42 @@ void TestLlamaModel::greedyDecodeGolden() {
   for (int i = 0; i < kGoldenSteps; ++i)
     tokens.push_back(int32_t(model.prefill(tokens, {}).lastLogits.argmax().item<int64_t>()));
   QCOMPARE(std::vector<int32_t>(tokens.begin() + qsizetype(prompt.size()), tokens.end()), kGoldenTokens);
+}
+
+void TestLlamaModel::extendMatchesPrefill_data() {
+  QTest::addColumn<int>("newTokensPerStep");
+  QTest::newRow("one token per step (decode)") << 1;
+  QTest::newRow("three tokens per step") << 3;
+}
+
+// Growing a sequence's K/V in place gives the logits of a prefill over the whole sequence, and greedy
+// decoding that way reproduces the golden continuation (which greedyDecodeGolden also checks with
+// uncached recomputation).
+void TestLlamaModel::extendMatchesPrefill() {
+  QFETCH(int, newTokensPerStep);
+  const LlamaModel model(preset("small"), "cpu");
+  std::vector<int32_t> tokens = ByteTokenizer::encode(kGoldenPrompt);
+  SequenceKv sequence = model.newSequence(int64_t(tokens.size()) + kGoldenSteps * newTokensPerStep);
+  PrefillResult first = model.prefill(tokens, {});
+  model.appendToSequence(sequence, first.newKv);
+  QCOMPARE(sequence.length, int64_t(tokens.size()));
+  std::vector<int32_t> generated{int32_t(first.lastLogits.argmax().item<int64_t>())};
+  for (int step = 1; step < kGoldenSteps; ++step) {
+    tokens.push_back(generated.back());
+    // Extra tokens after the generated one make steps of several tokens (same logits at the last one).
+    for (int extra = 1; extra < newTokensPerStep; ++extra)
+      tokens.push_back(int32_t((step * 7 + extra) % 256));
+    const PrefillResult r = model.extend(tokens, sequence);
+    QCOMPARE(sequence.length, int64_t(tokens.size()));
+    QVERIFY(maxAbsDiff(r.lastLogits, model.prefill(tokens, {}).lastLogits) <= 1e-4);
+    QVERIFY(r.newKv.empty());
+    if (newTokensPerStep == 1) generated.push_back(int32_t(r.lastLogits.argmax().item<int64_t>()));
+  }
+  if (newTokensPerStep == 1) QCOMPARE(generated, kGoldenTokens);
+  // Full: one more token does not fit.
+  SequenceKv tiny = model.newSequence(2);
+  model.appendToSequence(tiny, model.prefill(std::vector<int32_t>{1, 2}, {}).newKv);
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, model.extend(std::vector<int32_t>{1, 2, 3}, tiny));
 }
 
 void TestLlamaModel::rejectsBadInput() {

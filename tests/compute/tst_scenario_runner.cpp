@@ -1,16 +1,25 @@
 // SPDX-License-Identifier: MIT
 // The runner end to end on the small model: real cached-prefix prefill for every granularity, live
 // controls, cancel, simulate mode, and settings refused before anything starts.
+#include <ATen/ATen.h>
+
+#include <QCryptographicHash>
+#include <QFile>
 #include <QtTest>
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/model/byte_tokenizer.h"
+#include "core/model/llama_model.h"
+#include "core/model/model_config.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
 #include "core/runner/scenario_runner.h"
 #include "core/util/input_error.h"
+#include "core/workload/scenario.h"
 
 using namespace kvlab;
 
@@ -73,6 +82,23 @@ private:
   bool m_reported = false;
 };
 
+// Records the decode scenario's per-step callbacks.
+class DecodeObserver final : public RunRecorder {
+public:
+  void onDecodeStep(const DecodeStep& step) override { steps.push_back(step); }
+  std::vector<DecodeStep> steps;
+};
+
+std::vector<std::uint32_t> hitsPerRequest(const RunRecorder& recorder) {
+  std::vector<std::uint32_t> hits;
+  for (const RequestRecord& r : recorder.records()) hits.push_back(r.hitTokens);
+  return hits;
+}
+
+nlohmann::json summaryOf(const RunRecorder& recorder) {
+  return nlohmann::json::parse(summaryJson(recorder.info(), recorder.summary()));
+}
+
 class CancellingObserver final : public RunRecorder {
 public:
   explicit CancellingObserver(ScenarioRunner& runner) : m_runner(runner) {}
@@ -101,6 +127,14 @@ private slots:
   void refusedBeforeStart_data();
   void refusedBeforeStart();
   void simulatedTrace();
+  void ttlClockIsTheScenarioClock_data();
+  void ttlClockIsTheScenarioClock();
+  void ttlHitsSameWithAndWithoutBaseline();
+  void liveRunDecodesOutputTokens();
+  void decodeScenarioSameTokensBothWays();
+  void summaryCarriesReproducibility();
+  void unmeasuredFieldsAreNull();
+  void givenValuesUsedExactly();
 };
 
 void TestScenarioRunner::cachedEqualsUncached_data() {
@@ -163,8 +197,9 @@ void TestScenarioRunner::tinyCacheEvictsOwnPrefix_data() {
   }
 }
 
-// A cache of a few blocks: storing a request's tail evicts its own just-reused head, which is then stored
-// again from the cached prefix's K/V. Results must stay exact and the cache within its size.
+// A cache of a few blocks: storing a request's tail cannot evict its own just-reused head (in use), so other
+// blocks go or the tail is turned away (tst_live_kv_cache checks which). Results must stay exact and the
+// cache within its size.
 void TestScenarioRunner::tinyCacheEvictsOwnPrefix() {
   QFETCH(int, granularity);
   QFETCH(QString, policy);
@@ -263,15 +298,231 @@ void TestScenarioRunner::refusedBeforeStart() {
 void TestScenarioRunner::simulatedTrace() {
   RunSettings settings;
   settings.scenario = KVLAB_TEST_DATA_DIR "/mooncake_sample.jsonl";
-  settings.maxBytes = Bytes(8) << 30;
+  settings.maxBytes = (Bytes(8) << 30) + (Bytes(1) << 20);  // not a whole number of 512-token blocks
   ScenarioRunner runner;
   RunRecorder recorder;
   const RunSummary summary = runner.run(settings, recorder);
   QVERIFY2(summary.error.empty(), summary.error.c_str());
   QVERIFY(recorder.info().simulated);
   QCOMPARE(summary.requests, 64);
-  for (const RequestRecord& r : recorder.records()) QVERIFY(r.simulated);
-  QVERIFY(summary.speedup >= 1.0);
+  // Nothing is measured in simulate mode: no speedup, no TTFT statistics, no logit comparison.
+  QCOMPARE(summary.speedup, 0.0);
+  QCOMPARE(summary.ttftMsCachedMean, 0.0);
+  QVERIFY(summary.maxAbsLogitDiff < 0);
+  // The ideal speedup is the FLOP ratio of the requests as served (each request's FLOPs recomputed here).
+  double flopsUncached = 0, flopsCached = 0;
+  const ModelConfig& model = *findModelPreset("llama-3-8b");
+  for (const RequestRecord& r : recorder.records()) {
+    QVERIFY(r.simulated);
+    flopsUncached += prefillFlops(model, r.promptTokens, 0);
+    flopsCached += prefillFlops(model, r.promptTokens, r.hitTokens);
+  }
+  QVERIFY(qAbs(summary.idealSpeedup - flopsUncached / flopsCached) < 1e-9 * summary.idealSpeedup);
+  const nlohmann::json j = summaryOf(recorder);
+  for (const char* key : {"speedup", "speedup_ci95", "measured_over_ideal", "max_abs_logit_diff",
+                          "ttft_ms_cached_mean", "ttft_ms_uncached_median", "output_tokens", "tpot_ms_mean"})
+    QVERIFY2(j.at(key).is_null(), key);
+  QVERIFY(j.at("ideal_speedup").is_number());
+  QCOMPARE(j.at("max_bytes").get<std::uint64_t>(), settings.maxBytes.value());  // as given, not rounded
+  QCOMPARE(j.at("scenario_sha256").get<std::string>().size(), size_t(64));
+}
+
+void TestScenarioRunner::ttlClockIsTheScenarioClock_data() {
+  QTest::addColumn<qint64>("ttlMs");
+  QTest::addColumn<bool>("everythingExpires");
+  // tiny-agentic: steps arrive 1000 ms apart and each prompt extends the previous one, so every stored
+  // block is touched again exactly 1000 ms (of scenario time) after its last use. Entries expire when idle
+  // for longer than the TTL: a TTL of 1000 ms keeps everything, 999 ms expires everything. Compute time
+  // must not count: with it the idle times would exceed 1000 ms.
+  QTest::newRow("ttl = gap: nothing expires") << qint64(1000) << false;
+  QTest::newRow("ttl < gap: everything expires") << qint64(999) << true;
+}
+
+void TestScenarioRunner::ttlClockIsTheScenarioClock() {
+  QFETCH(qint64, ttlMs);
+  QFETCH(bool, everythingExpires);
+  RunSettings settings = tinySettings();
+  settings.ttlMs = ttlMs;
+  ScenarioRunner runner;
+  RunRecorder withTtl;
+  const RunSummary summary = runner.run(settings, withTtl);
+  QVERIFY2(summary.error.empty(), summary.error.c_str());
+  settings.ttlMs = 0;
+  settings.baseline = false;
+  RunRecorder noTtl;
+  runner.run(settings, noTtl);
+  if (everythingExpires) {
+    for (const std::uint32_t hits : hitsPerRequest(withTtl)) QCOMPARE(hits, 0u);
+    QVERIFY(summary.expirations > 0);
+  } else {
+    QCOMPARE(hitsPerRequest(withTtl), hitsPerRequest(noTtl));
+    QCOMPARE(summary.expirations, std::uint64_t(0));
+  }
+}
+
+void TestScenarioRunner::ttlHitsSameWithAndWithoutBaseline() {
+  // Think times of 0.5-3 s against a 1.5 s TTL: some histories expire, some are reused. The baseline doubles
+  // the compute per request, which must change nothing but TTFTs.
+  RunSettings settings = tinySettings();
+  settings.scenario = KVLAB_TEST_DATA_DIR "/tiny-chat.json";
+  settings.ttlMs = 1500;
+  ScenarioRunner runner;
+  RunRecorder withBaseline, withoutBaseline;
+  const RunSummary a = runner.run(settings, withBaseline);
+  settings.baseline = false;
+  const RunSummary b = runner.run(settings, withoutBaseline);
+  QVERIFY2(a.error.empty() && b.error.empty(), (a.error + b.error).c_str());
+  QCOMPARE(hitsPerRequest(withBaseline), hitsPerRequest(withoutBaseline));
+  QCOMPARE(a.expirations, b.expirations);
+  QCOMPARE(a.cache.counters.hitTokens, b.cache.counters.hitTokens);
+  QVERIFY(a.expirations > 0);               // the TTL mattered
+  QVERIFY(a.cache.counters.hitTokens > 0);  // and did not expire everything
+}
+
+void TestScenarioRunner::liveRunDecodesOutputTokens() {
+  RunSettings settings = tinySettings();
+  settings.baseline = false;
+  settings.outputTokens = 4;
+  ScenarioRunner runner;
+  RunRecorder decoding, prefillOnly;
+  const RunSummary summary = runner.run(settings, decoding);
+  QVERIFY2(summary.error.empty(), summary.error.c_str());
+  for (const RequestRecord& r : decoding.records()) {
+    QCOMPARE(r.outputTokens, 4u);
+    QCOMPARE(int(r.decodeStepMs.size()), 3);  // the first token comes from the prefill
+    QVERIFY(r.tpotMs > 0);
+  }
+  QCOMPARE(summary.outputTokens, std::uint64_t(6 * 4));
+  QVERIFY(summary.tpotMsMean > 0);
+  // Decoding continues each sequence privately: the shared cache sees the same hits without it.
+  settings.outputTokens = 1;
+  const RunSummary plain = runner.run(settings, prefillOnly);
+  QCOMPARE(hitsPerRequest(decoding), hitsPerRequest(prefillOnly));
+  QCOMPARE(plain.tpotMsMean, 0.0);
+  QVERIFY(summaryOf(prefillOnly).at("tpot_ms_mean").is_null());
+  QCOMPARE(summaryOf(decoding).at("output_tokens").get<int>(), 24);
+}
+
+void TestScenarioRunner::decodeScenarioSameTokensBothWays() {
+  RunSettings settings;
+  settings.scenario = KVLAB_TEST_DATA_DIR "/tiny-decode.json";
+  ScenarioRunner runner;
+  DecodeObserver observer;
+  const RunSummary summary = runner.run(settings, observer);
+  QVERIFY2(summary.error.empty(), summary.error.c_str());
+  QVERIFY(summary.decode.has_value());
+  const DecodeComparison& d = *summary.decode;
+  QCOMPARE(d.promptTokens, 40u);
+  QCOMPARE(d.outputTokens, 24u);
+  QVERIFY(d.tokensIdentical);
+  QVERIFY(d.maxAbsLogitDiff <= 1e-4);
+  QCOMPARE(int(d.tokens.size()), 24);
+  QCOMPARE(int(d.stepMsCached.size()), 24);
+  QCOMPARE(int(d.stepMsUncached.size()), 24);
+  QCOMPARE(int(observer.steps.size()), 24);
+  for (int i = 0; i < 24; ++i) {
+    QCOMPARE(observer.steps[size_t(i)].step, i);
+    QCOMPARE(observer.steps[size_t(i)].token, d.tokens[size_t(i)]);
+  }
+  QVERIFY(d.speedup > 0);
+  QCOMPARE(d.speedup, d.totalMsUncached / d.totalMsCached);
+
+  // Independently: greedy decoding by recomputing the whole sequence with the model at every step.
+  const std::vector<ScenarioRequest> requests =
+      generateRequests(loadScenarioFile(KVLAB_TEST_DATA_DIR "/tiny-decode.json"));
+  QCOMPARE(int(requests.size()), 1);
+  std::vector<std::int32_t> tokens = ByteTokenizer::encode(requests.front().text);
+  const LlamaModel model(*findModelPreset("small"), "cpu");
+  std::vector<std::int32_t> expected;
+  for (int i = 0; i < 24; ++i) {
+    expected.push_back(std::int32_t(model.prefill(tokens, {}).lastLogits.argmax().item<int64_t>()));
+    tokens.push_back(expected.back());
+  }
+  QCOMPARE(d.tokens, expected);
+
+  QCOMPARE(int(observer.records().size()), 1);
+  const RequestRecord& r = observer.records().front();
+  QCOMPARE(r.outputTokens, 24u);
+  QCOMPARE(int(r.decodeStepMs.size()), 23);
+  const nlohmann::json j = summaryOf(observer);
+  QCOMPARE(j.at("output_tokens").get<int>(), 24);
+  QVERIFY(j.at("tpot_ms_mean").is_number());
+  QVERIFY(j.at("decode_speedup").is_number());
+  QVERIFY(j.at("decode_max_abs_logit_diff").get<double>() <= 1e-4);
+  QVERIFY(j.at("speedup").is_null());  // no prefix cache in this scenario: no TTFT speedup
+
+  settings.outputTokens = 5;  // --output-tokens overrides the file
+  DecodeObserver shorter;
+  QCOMPARE(int(runner.run(settings, shorter).decode->tokens.size()), 5);
+}
+
+void TestScenarioRunner::summaryCarriesReproducibility() {
+  RunSettings settings = tinySettings();
+  ScenarioRunner runner;
+  RunRecorder recorder;
+  const RunSummary summary = runner.run(settings, recorder);
+  QVERIFY2(summary.error.empty(), summary.error.c_str());
+  const nlohmann::json j = summaryOf(recorder);
+  QCOMPARE(j.at("scenario_seed").get<std::uint64_t>(), std::uint64_t(3));
+  // SHA-256 of the file's bytes, computed here with Qt (not the code under test).
+  QFile file(QStringLiteral(KVLAB_TEST_DATA_DIR "/tiny-agentic.json"));
+  QVERIFY(file.open(QIODevice::ReadOnly));
+  const QByteArray sha = QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256).toHex();
+  QCOMPARE(QByteArray::fromStdString(j.at("scenario_sha256").get<std::string>()), sha);
+  QVERIFY(!j.at("git_revision").get<std::string>().empty());
+  QVERIFY(!j.at("kvlab_version").get<std::string>().empty());
+  QVERIFY(!j.at("torch_version").get<std::string>().empty());
+  QVERIFY(!j.at("blas").get<std::string>().empty());
+  QCOMPARE(j.at("device").get<std::string>(), std::string("cpu"));
+  QCOMPARE(j.at("granularity").get<std::string>(), std::string("block"));
+  QCOMPARE(j.at("block_size").get<int>(), 8);
+  QCOMPARE(j.at("policy").get<std::string>(), std::string("lru"));
+  QCOMPARE(j.at("max_bytes").get<std::uint64_t>(), std::uint64_t(64) << 20);
+  QCOMPARE(j.at("ttl_ms").get<std::int64_t>(), std::int64_t(0));
+  QCOMPARE(j.at("ttl_mode").get<std::string>(), std::string("idle"));
+  QVERIFY(j.at("matmul_gflops").get<double>() > 0);
+  QCOMPARE(summary.matmulGflops, recorder.info().matmulGflops);
+  // Spread: median and p90 of both TTFTs, and a bootstrap interval around the measured speedup.
+  QVERIFY(summary.ttftMsCachedMedian > 0 && summary.ttftMsCachedP90 >= summary.ttftMsCachedMedian);
+  QVERIFY(summary.ttftMsUncachedMedian > 0 && summary.ttftMsUncachedP90 >= summary.ttftMsUncachedMedian);
+  const nlohmann::json ci = j.at("speedup_ci95");
+  QCOMPARE(int(ci.size()), 2);
+  QVERIFY(ci[0].get<double>() <= summary.speedup && summary.speedup <= ci[1].get<double>());
+  QCOMPARE(ci[0].get<double>(), summary.speedupCi95[0]);
+
+  settings.seed = 9;
+  RunRecorder reseeded;
+  runner.run(settings, reseeded);
+  QCOMPARE(summaryOf(reseeded).at("scenario_seed").get<std::uint64_t>(), std::uint64_t(9));
+}
+
+void TestScenarioRunner::unmeasuredFieldsAreNull() {
+  RunSettings settings = tinySettings();
+  settings.baseline = false;
+  ScenarioRunner runner;
+  RunRecorder recorder;
+  runner.run(settings, recorder);
+  const nlohmann::json j = summaryOf(recorder);
+  for (const char* key : {"speedup", "speedup_ci95", "measured_over_ideal", "max_abs_logit_diff",
+                          "ttft_ms_uncached_mean", "ttft_ms_uncached_median", "ttft_ms_uncached_p90"})
+    QVERIFY2(j.at(key).is_null(), key);
+  QVERIFY(j.at("ideal_speedup").get<double>() > 1.0);
+  QVERIFY(j.at("ttft_ms_cached_median").get<double>() > 0);
+  QCOMPARE(j.at("baseline").get<bool>(), false);
+}
+
+void TestScenarioRunner::givenValuesUsedExactly() {
+  RunSettings settings = tinySettings();
+  settings.maxBytes = Bytes(48) << 20;
+  settings.ttlMs = 20000;
+  settings.baseline = false;
+  ScenarioRunner runner;
+  RunRecorder recorder;
+  const RunSummary summary = runner.run(settings, recorder);
+  QCOMPARE(summary.cache.capacityBytes, Bytes(48) << 20);
+  const nlohmann::json j = summaryOf(recorder);
+  QCOMPARE(j.at("max_bytes").get<std::uint64_t>(), std::uint64_t(50331648));
+  QCOMPARE(j.at("ttl_ms").get<std::int64_t>(), std::int64_t(20000));
 }
 
 QTEST_GUILESS_MAIN(TestScenarioRunner)

@@ -112,8 +112,18 @@ void TestCliBadInput::badInput_data() {
                                    << QStringList{"field 'max-tokens'", "whole number"};
   QTest::newRow("max-tokens overflowing") << replay + QStringList{"--max-tokens", "99999999999999999999"} << 2
                                           << QStringList{"field 'max-tokens'"};
-  QTest::newRow("max-tokens x bytes overflow") << replay + QStringList{"--max-tokens", "18446744073709551615"}
+  QTest::newRow("max-tokens x bytes overflow") << replay + QStringList{"--max-tokens", "18446744073709551614"}
                                                << 2 << QStringList{"field 'max-tokens'", "16 EiB"};
+  // 2^64 - 1 is reserved for "unlimited": as a number it is out of range, not silently unbounded.
+  QTest::newRow("max-tokens 2^64-1") << replay + QStringList{"--max-tokens", "18446744073709551615"} << 2
+                                     << QStringList{"field 'max-tokens'", "18446744073709551614]"};
+  QTest::newRow("max-tokens unlimited typo") << replay + QStringList{"--max-tokens", "unlimted"} << 2
+                                             << QStringList{"field 'max-tokens'", "unlimted"};
+  QTest::newRow("sweep unlimited typo in list")
+      << QStringList{"sweep", "t.jsonl", "--max-size", "1GiB,infinite"} << 2
+      << QStringList{"field 'max-size[1]'"};
+  QTest::newRow("ttl-mode unknown") << replay + QStringList{"--max-tokens", "1000", "--ttl-mode", "lifetime"}
+                                    << 2 << QStringList{"field 'ttl-mode'", "lifetime", "idle", "age"};
   QTest::newRow("max-size 1e30 GiB") << replay + QStringList{"--max-size", "1e30GiB"} << 2
                                      << QStringList{"field 'max-size'", "too large"};
   QTest::newRow("max-size NaN") << replay + QStringList{"--max-size", "nan"} << 2
@@ -228,7 +238,7 @@ void TestCliBadInput::successfulReplayPublishesEventsFile() {
   QVERIFY(!QFileInfo::exists(csv + ".partial"));
   QFile f(csv);
   QVERIFY(f.open(QIODevice::ReadOnly));
-  QVERIFY(f.readLine().startsWith("time_ms,type,"));
+  QVERIFY(f.readLine().startsWith("seq,time_ms,type,"));
 }
 
 void TestCliBadInput::unwritableEventsPath() {

@@ -261,23 +261,41 @@ void TestRadixCache::insertReturnsCoveringNodes() {
 }
 
 void TestRadixCache::leafDoesNotFit() {
+  // Capacity 4 tokens. "abcdef" cannot fit whole: the longest head that fits, "abcd", is stored (as block
+  // mode keeps the leading blocks that fit), not nothing.
   Rig rig("lru", 4);
   const RadixCache::Insertion big = rig.insert("abcdef");
-  QVERIFY(big.nodes.empty());
-  QCOMPARE(big.coveredTokens, std::uint64_t(0));
-  QCOMPARE(rig.radix.nodeCount(), std::size_t(0));
+  QCOMPARE(big.coveredTokens, std::uint64_t(4));
+  QCOMPARE(big.isNew, std::vector<bool>{true});
+  QCOMPARE(rig.radix.edgeTokens(big.nodes[0]).size(), std::size_t(4));
+  QCOMPARE(rig.engine.counters().rejectedInserts, 0u);
   CHECK_INVARIANTS(rig);
+  QCOMPARE(rig.match("abcdef").hitTokens, std::uint64_t(4));
 
-  QCOMPARE(rig.insert("ab").coveredTokens, std::uint64_t(2));
-  // The 4-token leaf would need its own parent evicted: refused, and the parent stays a plain leaf.
-  const RadixCache::Insertion partial = rig.insert("abcdef");
-  QCOMPARE(partial.coveredTokens, std::uint64_t(2));
-  QCOMPARE(partial.isNew, std::vector<bool>{false});
-  QCOMPARE(rig.engine.entry(partial.nodes[0]).children, 0u);
-  CHECK_INVARIANTS(rig);
-  QCOMPARE(rig.insert("xyz").coveredTokens, std::uint64_t(3));  // a leaf can still be evicted for it
-  QCOMPARE(rig.radix.nodeCount(), std::size_t(1));
-  CHECK_INVARIANTS(rig);
+  // Capacity 5: "ab" -> "cd" and a leaf "x". "abcdef" needs a leaf under "cd"; its path (ab, cd: 4 tokens)
+  // cannot go, so 5 - 4 = 1 token fits: "x" is evicted and the leaf holds "e". Before the fix the insert
+  // evicted "x" and then stored nothing.
+  Rig small("lru", 5);
+  QCOMPARE(small.insert("ab").coveredTokens, std::uint64_t(2));
+  QCOMPARE(small.insert("abcd").coveredTokens, std::uint64_t(4));
+  QCOMPARE(small.insert("x").coveredTokens, std::uint64_t(1));
+  const RadixCache::Insertion partial = small.insert("abcdef");
+  QCOMPARE(partial.coveredTokens, std::uint64_t(5));
+  QCOMPARE(partial.isNew, (std::vector<bool>{false, false, true}));
+  QCOMPARE(small.engine.counters().capacityEvictions(), 1u);
+  QCOMPARE(small.match("x").hitTokens, std::uint64_t(0));
+  CHECK_INVARIANTS(small);
+
+  // Now the path fills the cache: nothing fits, nothing is evicted, the refusal counts.
+  const RadixCache::Insertion none = small.insert("abcdefgh");
+  QCOMPARE(none.coveredTokens, std::uint64_t(5));
+  QCOMPARE(small.engine.counters().rejectedInserts, 1u);
+  QCOMPARE(small.engine.counters().capacityEvictions(), 1u);
+  CHECK_INVARIANTS(small);
+  // A new branch may evict the whole chain, leaf first.
+  QCOMPARE(small.insert("mnopq").coveredTokens, std::uint64_t(5));
+  QCOMPARE(small.radix.nodeCount(), std::size_t(1));
+  CHECK_INVARIANTS(small);
 }
 
 void TestRadixCache::onlyLeavesEvicted_data() { addPolicyRows(); }

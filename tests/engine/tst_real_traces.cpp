@@ -63,6 +63,9 @@ void TestRealTraces::matchesPythonReference() {
   if (policy == QLatin1String("lru")) {
     const auto curve = lruCurveOnePass(path.toStdString(), config, {maxTokens});
     QCOMPARE(curve.front().result.hitTokens, hitTokens);
+    // Without a TTL the stack-distance pass also counts evictions (inserts at distance >= capacity).
+    QCOMPARE(curve.front().countsEvictions, ttlMs == 0);
+    if (ttlMs == 0) QCOMPARE(curve.front().result.evictions, evictions);
   }
 }
 

@@ -76,6 +76,7 @@ private slots:
   void poissonArrivals();
   void randomIsPortable();
   void defaultsForOptionalFields();
+  void outputTokens();
   void badFiles_data();
   void badFiles();
   void resolve();
@@ -308,6 +309,38 @@ void TestScenario::defaultsForOptionalFields() {
   QCOMPARE(numeric.cache.ttlMs, int64_t(300000));
 }
 
+void TestScenario::outputTokens() {
+  // Absent: one token per request (the prefill's), and the decode kind's 256.
+  const ScenarioSpec plain =
+      parseScenarioJson(R"({"name": "p", "title": "P", "description": "D.", "kind": "agentic"})", "p.json");
+  for (const ScenarioRequest& r : generateRequests(plain)) QCOMPARE(r.outputTokens, 1u);
+  const ScenarioSpec decode = parseScenarioJson(
+      R"({"name": "d", "title": "D", "description": "D.", "kind": "decode", "decode": {"prompt_tokens": 50}})",
+      "d.json");
+  const auto one = generateRequests(decode);
+  QCOMPARE(int(one.size()), 1);
+  QCOMPARE(one.front().outputTokens, kDefaultDecodeOutputTokens);
+  QCOMPARE(one.front().text.size(), size_t(50));
+  QCOMPARE(one.front().boundaries, std::vector<uint32_t>{50});
+  // A range: drawn per request within it, from its own stream, so the prompts stay those of the file
+  // without output_tokens.
+  const ScenarioSpec ranged = parseScenarioJson(
+      R"({"name": "p", "title": "P", "description": "D.", "kind": "agentic",
+          "output_tokens": {"min": 3, "max": 6}})",
+      "p.json");
+  const auto requests = generateRequests(ranged);
+  std::set<uint32_t> seen;
+  for (const ScenarioRequest& r : requests) {
+    QVERIFY(r.outputTokens >= 3 && r.outputTokens <= 6);
+    seen.insert(r.outputTokens);
+  }
+  QVERIFY(seen.size() > 1);  // 16 draws from 4 values
+  QCOMPARE(fingerprint(requests), fingerprint(generateRequests(plain)));
+  const ScenarioSpec fixed = parseScenarioJson(
+      R"({"name": "p", "title": "P", "description": "D.", "kind": "agentic", "output_tokens": 7})", "p.json");
+  for (const ScenarioRequest& r : generateRequests(fixed)) QCOMPARE(r.outputTokens, 7u);
+}
+
 void TestScenario::badFiles_data() {
   QTest::addColumn<QString>("json");
   QTest::addColumn<QString>("field");
@@ -389,6 +422,16 @@ void TestScenario::badFiles_data() {
                                             << "does not match";
   QTest::newRow("section not object") << with(R"("agentic": 5)") << "agentic"
                                       << "object";
+  QTest::newRow("output_tokens zero") << with(R"("output_tokens": 0)") << "output_tokens"
+                                      << "[1, 100000]";
+  QTest::newRow("output_tokens string") << with(R"("output_tokens": "8")") << "output_tokens"
+                                        << "integer";
+  QTest::newRow("output_tokens max < min")
+      << with(R"("output_tokens": {"min": 9, "max": 3})") << "output_tokens.max"
+      << ">= min";
+  QTest::newRow("unknown decode key")
+      << QString("{" + head + R"("kind": "decode", "decode": {"prompt": 5}})") << "decode.prompt"
+      << "unknown key";
   QTest::newRow("steps huge") << with(R"("agentic": {"steps": 100001})") << "agentic.steps"
                               << "[1, 100000]";
   QTest::newRow("too many tokens")

@@ -34,6 +34,8 @@ class TestTraceReplay : public QObject {
 private slots:
   void handComputed_data();
   void handComputed();
+  void semanticsOptions_data();
+  void semanticsOptions();
   void malformedLineNamesLineAndField();
   void skipBadLinesCounts();
   void lruOnePassEqualsReplay_data();
@@ -116,6 +118,71 @@ void TestTraceReplay::handComputed() {
   std::uint64_t missed = 0;
   for (const auto m : r.missTokens) missed += m;
   QCOMPARE(missed, r.promptTokens - r.hitTokens);
+}
+
+void TestTraceReplay::semanticsOptions_data() {
+  QTest::addColumn<QString>("trace");
+  QTest::addColumn<quint64>("maxTokens");
+  QTest::addColumn<qint64>("ttlMs");
+  QTest::addColumn<int>("ttlMode");
+  QTest::addColumn<bool>("protectInUse");
+  QTest::addColumn<Expected>("expected");
+  const QString own = QStringLiteral(
+      "{\"timestamp\":0,\"input_length\":8,\"output_length\":1,\"hash_ids\":[1,2]}\n"
+      "{\"timestamp\":1,\"input_length\":12,\"output_length\":1,\"hash_ids\":[1,2,3]}\n"
+      "{\"timestamp\":2,\"input_length\":4,\"output_length\":1,\"hash_ids\":[3]}\n");
+  // Block size 4, capacity 2 blocks, LRU (old -> new).
+  // r1 [1,2]: cold 8; inserts 2, 1 -> 2 1.
+  // r2 [1,2,3]: hits 1, 2 (8 tokens), 3 cold (4). Literal: insert 3 evicts 2 (its own hit block) -> 1 3;
+  //     2 again evicts 1 -> 3 2; 1 again evicts 3 -> 2 1 (3 evictions).
+  // r3 [3]: 3 was evicted (4 tokens); insert 3 evicts 2 (4 evictions in all).
+  QTest::newRow("literal: own hit blocks evicted") << own << quint64(8) << qint64(0) << int(TtlMode::Idle)
+                                                   << false << Expected{24, 8, 6, 2, 4, 0, {12, 4, 0, 0}};
+  // --protect-in-use: in r2, 1 and 2 are in use: 3 cannot fit (nothing else to evict) and is not stored,
+  //     nothing is evicted; touches 2, 1 -> 2 1. r3 [3]: never stored: cold 4; insert evicts 2 (1 eviction).
+  QTest::newRow("protect in use") << own << quint64(8) << qint64(0) << int(TtlMode::Idle) << true
+                                  << Expected{24, 8, 6, 2, 1, 0, {16, 0, 0, 0}};
+  // Unlimited: r2 hits 8 and stores 3, r3 hits 4; nothing is ever evicted.
+  QTest::newRow("unlimited") << own << quint64(kUnlimited) << qint64(0) << int(TtlMode::Idle) << false
+                             << Expected{24, 12, 6, 3, 0, 0, {12, 0, 0, 0}};
+  const QString again = QStringLiteral(
+      "{\"timestamp\":0,\"input_length\":4,\"output_length\":1,\"hash_ids\":[1]}\n"
+      "{\"timestamp\":8,\"input_length\":4,\"output_length\":1,\"hash_ids\":[1]}\n"
+      "{\"timestamp\":15,\"input_length\":4,\"output_length\":1,\"hash_ids\":[1]}\n");
+  // TTL 10. Idle: r2 at t=8 hits and refreshes; r3 at t=15 is 7 idle: hit.
+  QTest::newRow("ttl idle") << again << quint64(100) << qint64(10) << int(TtlMode::Idle) << false
+                            << Expected{12, 8, 3, 2, 0, 0, {4, 0, 0, 0}};
+  // Age: r2 at t=8 hits (age 8) but does not refresh; r3 at t=15: age 15 > 10, expired (4 tokens), stored
+  // again.
+  QTest::newRow("ttl age") << again << quint64(100) << qint64(10) << int(TtlMode::Age) << false
+                           << Expected{12, 4, 3, 1, 0, 1, {4, 0, 4, 0}};
+}
+
+void TestTraceReplay::semanticsOptions() {
+  QFETCH(QString, trace);
+  QFETCH(quint64, maxTokens);
+  QFETCH(qint64, ttlMs);
+  QFETCH(int, ttlMode);
+  QFETCH(bool, protectInUse);
+  QFETCH(Expected, expected);
+  QTemporaryDir dir;
+  ReplayConfig config;
+  config.blockSize = 4;
+  config.maxTokens = maxTokens;
+  config.ttlMs = ttlMs;
+  config.ttlMode = TtlMode(ttlMode);
+  config.protectInUse = protectInUse;
+  config.bytesPerToken = 131072;  // a real model's size: unlimited x bytes must not overflow
+  const ReplayResult r = replayTraceFile(writeTrace(dir, "t.jsonl", trace.toStdString()), config);
+  QCOMPARE(r.promptTokens, expected.promptTokens);
+  QCOMPARE(r.hitTokens, expected.hitTokens);
+  QCOMPARE(r.blocks, expected.blocks);
+  QCOMPARE(r.hitBlocks, expected.hitBlocks);
+  QCOMPARE(r.evictions, expected.evictions);
+  QCOMPARE(r.expirations, expected.expirations);
+  for (int i = 0; i < kMissReasonCount; ++i)
+    QCOMPARE(r.missTokens[std::size_t(i)], expected.missTokens[std::size_t(i)]);
+  QCOMPARE(r.capacityBlocks, maxTokens == kUnlimited ? kUnlimited : maxTokens / 4);
 }
 
 void TestTraceReplay::malformedLineNamesLineAndField() {

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // TTL contracts of CacheEngine on a ManualClock (ms): an entry idle for longer than the TTL never hits,
 // idle == TTL is still valid, a touch refreshes the TTL (without reordering FIFO), 0 = never expire.
+// TtlMode::Age counts from insertion instead: touches do not refresh it, and the sweep goes oldest first.
 #include <QtTest>
 
 #include "core/cache/cache_engine.h"
 #include "core/cache/clock.h"
 #include "core/policies/policy_registry.h"
+#include "core/util/input_error.h"
 #include "enum_names.h"
 
 using namespace kvlab;
@@ -14,11 +16,12 @@ namespace {
 
 CacheKey key(std::uint64_t n) { return CacheKey{n, 0x77u}; }
 
-CacheConfig config(const std::string& policy, Bytes capacity, TimeMs ttl) {
+CacheConfig config(const std::string& policy, Bytes capacity, TimeMs ttl, TtlMode mode = TtlMode::Idle) {
   CacheConfig c;
   c.policy = policy;
   c.capacityBytes = capacity;
   c.ttlMs = ttl;
+  c.ttlMode = mode;
   return c;
 }
 
@@ -43,6 +46,12 @@ private slots:
   void touchRefreshesTtlButNotFifoOrder_data();
   void touchRefreshesTtlButNotFifoOrder();
   void insertExpiresBeforeEvicting();
+  void ageModeCountsFromInsertion_data();
+  void ageModeCountsFromInsertion();
+  void ageModeSweepInInsertionOrder_data();
+  void ageModeSweepInInsertionOrder();
+  void switchingModeExpiresAtOnce();
+  void parseTtlModeNamesField();
 };
 
 void TestTtl::idleBeyondTtlNeverHits_data() {
@@ -205,6 +214,114 @@ void TestTtl::insertExpiresBeforeEvicting() {
     QCOMPARE(engine.counters().expirations(), 2u);
     QCOMPARE(engine.counters().capacityEvictions(), 0u);
     QVERIFY(engine.find(key(3)) != kNoSlot);
+  }
+}
+
+void TestTtl::ageModeCountsFromInsertion_data() {
+  QTest::addColumn<int>("mode");
+  QTest::addColumn<qint64>("checkAt");
+  QTest::addColumn<bool>("hit");
+  // TTL 100; inserted at t=0, touched at t=60 and t=120 (while still valid in both modes).
+  // Idle: at t=200 idle 80 <= 100 -> hit; at t=221 idle 101 -> expired.
+  // Age:  the touch at t=120 is already too late (age 120 > 100), so check the touch at 60 only:
+  //       at t=100 age 100 -> hit; at t=101 age 101 -> expired, although idle is only 41.
+  QTest::newRow("idle, idle 80") << int(TtlMode::Idle) << qint64(200) << true;
+  QTest::newRow("idle, idle 101") << int(TtlMode::Idle) << qint64(221) << false;
+  QTest::newRow("age, age 100") << int(TtlMode::Age) << qint64(100) << true;
+  QTest::newRow("age, age 101 (idle 41)") << int(TtlMode::Age) << qint64(101) << false;
+}
+
+void TestTtl::ageModeCountsFromInsertion() {
+  QFETCH(int, mode);
+  QFETCH(qint64, checkAt);
+  QFETCH(bool, hit);
+  for (const std::string& policy : policyNames()) {
+    ManualClock clock;
+    CacheEngine engine(config(policy, 100, 100, TtlMode(mode)), clock);
+    const SlotId slot = engine.insert(key(1), EntryInit{10, 1, kAllLayers});
+    clock.setMs(60);
+    engine.touch(engine.find(key(1)));
+    if (TtlMode(mode) == TtlMode::Idle) {
+      clock.setMs(120);
+      engine.touch(engine.find(key(1)));
+    }
+    clock.setMs(checkAt);
+    QCOMPARE(engine.find(key(1)), hit ? slot : kNoSlot);
+    QCOMPARE(engine.counters().expirations(), hit ? 0u : 1u);
+    QCOMPARE(name(engine.snapshot().ttlMode), name(TtlMode(mode)));
+  }
+}
+
+void TestTtl::ageModeSweepInInsertionOrder_data() {
+  QTest::addColumn<int>("mode");
+  QTest::addColumn<quint64>("expiredCount");
+  // TTL 100. A at t=0, B at t=10, C at t=20; A touched at t=90; sweep at t=115.
+  // Idle: idle times A 25, B 105, C 95 -> B only (the touch moved A behind C in last-use order).
+  // Age:  ages A 115, B 105, C 95 -> A and B.
+  QTest::newRow("idle") << int(TtlMode::Idle) << quint64(1);
+  QTest::newRow("age") << int(TtlMode::Age) << quint64(2);
+}
+
+void TestTtl::ageModeSweepInInsertionOrder() {
+  QFETCH(int, mode);
+  QFETCH(quint64, expiredCount);
+  ManualClock clock;
+  CacheEngine engine(config("lru", 100, 100, TtlMode(mode)), clock);
+  RecordingObserver observer;
+  engine.addObserver(&observer);
+  engine.insert(key(1), EntryInit{10, 1, kAllLayers});
+  clock.setMs(10);
+  engine.insert(key(2), EntryInit{10, 1, kAllLayers});
+  clock.setMs(20);
+  engine.insert(key(3), EntryInit{10, 1, kAllLayers});
+  clock.setMs(90);
+  engine.touch(engine.find(key(1)));
+  clock.setMs(115);
+  QCOMPARE(engine.expireNow(), std::size_t(expiredCount));
+  QVERIFY(engine.find(key(3)) != kNoSlot);
+  QCOMPARE(engine.find(key(2)), kNoSlot);
+  QCOMPARE(engine.find(key(1)) == kNoSlot, TtlMode(mode) == TtlMode::Age);
+  if (TtlMode(mode) == TtlMode::Age) {  // oldest insertion first; ages in the events
+    QCOMPARE(observer.events.size(), std::size_t(5));
+    QCOMPARE(observer.events[3].entryId, 1u);
+    QCOMPARE(observer.events[3].ageMs, TimeMs(115));
+    QCOMPARE(observer.events[3].idleMs, TimeMs(25));
+    QCOMPARE(observer.events[4].entryId, 2u);
+  }
+  engine.removeObserver(&observer);
+}
+
+void TestTtl::switchingModeExpiresAtOnce() {
+  // TTL 100, idle mode. A at t=0 touched at t=100; at t=150 A is idle 50 (valid) but 150 old. Switching to
+  // age expires it at once; switching back and inserting B shows the idle rule is back.
+  ManualClock clock;
+  CacheEngine engine(config("lru", 100, 100), clock);
+  engine.insert(key(1), EntryInit{10, 1, kAllLayers});
+  clock.setMs(100);
+  engine.touch(engine.find(key(1)));
+  clock.setMs(150);
+  QVERIFY(engine.find(key(1)) != kNoSlot);
+  engine.setTtlMode(TtlMode::Age);
+  QCOMPARE(engine.counters().expirations(), 1u);
+  QCOMPARE(engine.entryCount(), std::size_t(0));
+  engine.setTtlMode(TtlMode::Idle);
+  engine.insert(key(2), EntryInit{10, 1, kAllLayers});
+  clock.setMs(240);
+  engine.touch(engine.find(key(2)));
+  clock.setMs(300);  // age 150, idle 60
+  QVERIFY(engine.find(key(2)) != kNoSlot);
+}
+
+void TestTtl::parseTtlModeNamesField() {
+  QCOMPARE(name(parseTtlMode("idle")), name(TtlMode::Idle));
+  QCOMPARE(name(parseTtlMode("age")), name(TtlMode::Age));
+  QCOMPARE(QString::fromUtf8(toString(TtlMode::Age).data()), QStringLiteral("age"));
+  try {
+    parseTtlMode("lifetime", "ttl-mode");
+    QFAIL("accepted an unknown mode");
+  } catch (const InputError& e) {
+    QCOMPARE(QString::fromStdString(e.field), QStringLiteral("ttl-mode"));
+    QVERIFY(QString::fromStdString(e.what()).contains("lifetime"));
   }
 }
 

@@ -23,6 +23,7 @@ private slots:
   void parseCountAcceptsAndRejects_data();
   void parseCountAcceptsAndRejects();
   void lists();
+  void unlimited();
   void formatBytes_data();
   void formatBytes();
   void formatDuration_data();
@@ -227,6 +228,35 @@ void TestUnits::lists() {
     }
   }
   QVERIFY_THROWS_EXCEPTION(InputError, parseCountList("3,0", "n"));
+}
+
+void TestUnits::unlimited() {
+  // "unlimited" and "inf", any case, with spaces: kUnlimited (2^64 - 1); everything else as before.
+  for (const char* text : {"unlimited", "inf", "INF", " Unlimited "}) {
+    QCOMPARE(parseSizeOrUnlimited(text), kUnlimited);
+    QCOMPARE(parseCountOrUnlimited(text), kUnlimited);
+  }
+  QCOMPARE(parseSizeOrUnlimited("2GiB"), 2ull << 30);
+  QCOMPARE(parseCountOrUnlimited("1000"), 1000ull);
+  QCOMPARE(parseSizeOrUnlimitedList("1GiB,unlimited"), (std::vector<uint64_t>{1ull << 30, kUnlimited}));
+  QCOMPARE(parseCountOrUnlimitedList("inf,5", "n", 0), (std::vector<uint64_t>{kUnlimited, 5}));
+  // Plain parsers do not take the words; the count form keeps 2^64 - 1 for "unlimited".
+  QVERIFY_THROWS_EXCEPTION(InputError, parseSize("unlimited"));
+  QVERIFY_THROWS_EXCEPTION(InputError, parseCountOrUnlimited("18446744073709551615"));
+  QCOMPARE(parseCountOrUnlimited("18446744073709551614"), kUnlimited - 1);
+  try {
+    parseSizeOrUnlimitedList("1GiB,infinite", "max-size");
+    QFAIL("accepted 'infinite'");
+  } catch (const InputError& e) {
+    QCOMPARE(QString::fromStdString(e.field), QStringLiteral("max-size[1]"));
+  }
+  // Saturating capacity arithmetic: an unbounded size stays unbounded.
+  QCOMPARE(saturatingMul(kUnlimited, 512), kUnlimited);
+  QCOMPARE(saturatingMul(1ull << 40, 1ull << 30), kUnlimited);
+  QCOMPARE(saturatingMul(1000, 512), 512000ull);
+  QCOMPARE(saturatingMul(kUnlimited, 0), 0ull);
+  QCOMPARE(QString::fromStdString(formatCapacity(kUnlimited)), QStringLiteral("unlimited"));
+  QCOMPARE(QString::fromStdString(formatCapacity(1024)), QStringLiteral("1.00 KiB"));
 }
 
 void TestUnits::formatBytes_data() {

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+#include "fleet_command.h"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/fleet/fleet_replayer.h"
+#include "core/fleet/kv_block_index.h"
+#include "core/fleet/router_registry.h"
+#include "core/util/atomic_file.h"
+#include "core/util/input_error.h"
+#include "core/util/units.h"
+#include "progress_bar.h"
+#include "replay_options.h"
+
+namespace kvlab {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+struct FleetOptionText {
+  ReplayOptionText cache;
+  long long replicas = 2;  // signed, so --replicas=-2 is reported as -2
+  std::string router = "kv-aware";
+  RouterParams params;
+  std::string format = "table";
+  std::string out;
+};
+
+FleetConfig toFleetConfig(const FleetOptionText& text, const std::string& router) {
+  FleetConfig config;
+  config.replica = toReplayConfig(text.cache);
+  if (text.replicas < 1 || text.replicas > (long long)KvBlockIndex::kMaxReplicas)
+    throw InputError("", 0, "replicas",
+                     "must be in [1, " + std::to_string(KvBlockIndex::kMaxReplicas) + "], got " +
+                         std::to_string(text.replicas));
+  config.replicas = std::size_t(text.replicas);
+  if (!findRouter(router)) {
+    std::string names;
+    for (const std::string& n : routerNames()) names += (names.empty() ? "" : ", ") + n;
+    throw InputError("", 0, "router",
+                     "unknown router " + quoteForError(router) + " (choose from: " + names + ", or all)");
+  }
+  config.router = router;
+  if (text.params.affinityBlocks < 1) throw InputError("", 0, "affinity-blocks", "must be at least 1");
+  if (text.params.virtualNodes < 1) throw InputError("", 0, "virtual-nodes", "must be at least 1");
+  if (!std::isfinite(text.params.loadWeight) || text.params.loadWeight < 0)
+    throw InputError("", 0, "load-weight", "must be a finite number >= 0");
+  config.routerParams = text.params;
+  return config;
+}
+
+ordered_json fleetJson(const FleetResult& r, const FleetConfig& c) {
+  const ReplayResult& f = r.fleet;
+  ordered_json j;
+  j["router"] = r.router;
+  j["replica_count"] = r.replicaCount;
+  j["shared_cache"] = r.sharedCache;
+  j["requests"] = f.requests;
+  j["prompt_tokens"] = f.promptTokens;
+  j["hit_tokens"] = f.hitTokens;
+  j["token_hit_rate"] = f.tokenHitRate();
+  j["blocks"] = f.blocks;
+  j["hit_blocks"] = f.hitBlocks;
+  j["block_hit_rate"] = f.blockHitRate();
+  j["load_imbalance"] = r.loadImbalance();
+  j["evictions"] = f.evictions;
+  j["expirations"] = f.expirations;
+  ordered_json miss;
+  for (int m = 0; m < kMissReasonCount; ++m)
+    miss[std::string(toString(MissReason(m)))] = f.missTokens[std::size_t(m)];
+  j["miss_breakdown"] = miss;
+  j["peak_blocks"] = f.peakBlocks;
+  j["capacity_blocks"] = f.capacityBlocks;
+  j["skipped_lines"] = f.skippedLines;
+  j["elapsed_s"] = f.elapsedS;
+  j["config"] = ordered_json{{"block_size", c.replica.blockSize},
+                             {"policy", c.replica.policy},
+                             {"max_tokens_per_replica", c.replica.maxTokens},
+                             {"ttl_ms", c.replica.ttlMs},
+                             {"seed", c.routerParams.seed},
+                             {"affinity_blocks", c.routerParams.affinityBlocks},
+                             {"virtual_nodes", c.routerParams.virtualNodes},
+                             {"load_weight", c.routerParams.loadWeight}};
+  j["replicas"] = ordered_json::array();
+  ReplayConfig cacheConfig = c.replica;
+  if (r.sharedCache) cacheConfig.maxTokens = f.capacityBlocks * c.replica.blockSize;
+  for (std::size_t i = 0; i < r.replicas.size(); ++i) {
+    const ReplayResult& rep = r.replicas[i];
+    ordered_json one = replayResultJson(rep, cacheConfig);
+    // Whole-run figures, reported once at the top level.
+    for (const char* key : {"skipped_lines", "elapsed_s", "loop_s", "blocks_per_s"}) one.erase(key);
+    ordered_json tagged;
+    tagged["replica"] = i;
+    tagged["token_share"] = f.promptTokens ? double(rep.promptTokens) / double(f.promptTokens) : 0.0;
+    tagged.update(one);
+    j["replicas"].push_back(std::move(tagged));
+  }
+  return j;
+}
+
+constexpr const char* kCsvHeader =
+    "router,replica,requests,prompt_tokens,hit_tokens,token_hit_rate,block_hit_rate,evictions,expirations,"
+    "peak_blocks,capacity_blocks,token_share,load_imbalance\n";
+
+void csvRow(std::ostream& out, const std::string& router, const std::string& replica, const ReplayResult& r,
+            double share, const std::string& imbalance) {
+  char line[512];
+  std::snprintf(line, sizeof line, "%s,%s,%llu,%llu,%llu,%.6f,%.6f,%llu,%llu,%llu,%llu,%.6f,%s\n",
+                router.c_str(), replica.c_str(), (unsigned long long)r.requests,
+                (unsigned long long)r.promptTokens, (unsigned long long)r.hitTokens, r.tokenHitRate(),
+                r.blockHitRate(), (unsigned long long)r.evictions, (unsigned long long)r.expirations,
+                (unsigned long long)r.peakBlocks, (unsigned long long)r.capacityBlocks, share,
+                imbalance.c_str());
+  out << line;
+}
+
+void writeCsv(std::ostream& out, const std::vector<FleetResult>& results) {
+  out << kCsvHeader;
+  for (const FleetResult& r : results) {
+    const double total = double(r.fleet.promptTokens);
+    for (std::size_t i = 0; i < r.replicas.size(); ++i)
+      csvRow(out, r.router, std::to_string(i), r.replicas[i],
+             total > 0 ? double(r.replicas[i].promptTokens) / total : 0.0, "");
+    char imbalance[32];
+    std::snprintf(imbalance, sizeof imbalance, "%.6f", r.loadImbalance());
+    csvRow(out, r.router, "fleet", r.fleet, 1.0, imbalance);
+  }
+}
+
+void writeTable(std::ostream& out, const std::vector<FleetResult>& results, const FleetConfig& c) {
+  char line[512];
+  std::snprintf(line, sizeof line, "fleet: %zu replicas x %llu blocks of %u tokens (%s, ttl %s)\n",
+                c.replicas, (unsigned long long)c.replica.capacityBlocks(), c.replica.blockSize,
+                c.replica.policy.c_str(),
+                c.replica.ttlMs > 0 ? formatDurationMs(c.replica.ttlMs).c_str() : "off");
+  out << line;
+  if (results.size() == 1) {
+    const FleetResult& r = results.front();
+    std::snprintf(line, sizeof line,
+                  "router %s: token hit rate %.3f %% (%llu of %llu tokens), load imbalance %.3f\n",
+                  r.router.c_str(), 100 * r.tokenHitRate(), (unsigned long long)r.fleet.hitTokens,
+                  (unsigned long long)r.fleet.promptTokens, r.loadImbalance());
+    out << line;
+    std::snprintf(line, sizeof line, "%8s %10s %14s %9s %10s %10s %8s\n", "replica", "requests",
+                  "prompt tokens", "share", "hit rate", "evictions", "peak");
+    out << line;
+    for (std::size_t i = 0; i < r.replicas.size(); ++i) {
+      const ReplayResult& rep = r.replicas[i];
+      std::snprintf(
+          line, sizeof line, "%8zu %10llu %14llu %8.1f%% %9.3f%% %10llu %8llu\n", i,
+          (unsigned long long)rep.requests, (unsigned long long)rep.promptTokens,
+          r.fleet.promptTokens ? 100.0 * double(rep.promptTokens) / double(r.fleet.promptTokens) : 0.0,
+          100 * rep.tokenHitRate(), (unsigned long long)rep.evictions, (unsigned long long)rep.peakBlocks);
+      out << line;
+    }
+    if (r.sharedCache)
+      out << "(oracle-shared: one cache of N x capacity, the bound a perfect shared tier gives)\n";
+    return;
+  }
+  std::snprintf(line, sizeof line, "%-14s %15s %15s %12s %12s\n", "router", "token hit rate",
+                "load imbalance", "evictions", "time (s)");
+  out << line;
+  for (const FleetResult& r : results) {
+    std::snprintf(line, sizeof line, "%-14s %14.3f%% %15.3f %12llu %12.2f\n", r.router.c_str(),
+                  100 * r.tokenHitRate(), r.loadImbalance(), (unsigned long long)r.fleet.evictions,
+                  r.fleet.elapsedS);
+    out << line;
+  }
+}
+
+}  // namespace
+
+CommandAction addFleetCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("fleet",
+                                 "Replay a trace over N replicas behind a router (round-robin, random, "
+                                 "least-loaded, session, kv-aware, oracle-shared) and compare fleet hit rate "
+                                 "and load balance");
+  auto text = std::make_shared<FleetOptionText>();
+  addReplayOptions(*cmd, text->cache, /*sizeLists=*/false);
+  cmd->add_option("--replicas", text->replicas, "number of replicas, each a full cache of --max-tokens")
+      ->capture_default_str();
+  cmd->add_option("--router", text->router,
+                  "router name (see `kvlab-cli list`), or all to compare every router")
+      ->capture_default_str();
+  cmd->add_option("--seed", text->params.seed, "random: seed")->capture_default_str();
+  cmd->add_option("--affinity-blocks", text->params.affinityBlocks,
+                  "session: leading blocks hashed into the affinity key")
+      ->capture_default_str();
+  cmd->add_option("--virtual-nodes", text->params.virtualNodes, "session: hash-ring points per replica")
+      ->capture_default_str();
+  cmd->add_option("--load-weight", text->params.loadWeight,
+                  "kv-aware: blocks of cached prefix one unit of load (one request so far) is worth")
+      ->capture_default_str();
+  cmd->add_option("--format", text->format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--out", text->out, "write the output to this file instead of stdout");
+  cmd->footer(
+      "--max-tokens / --max-size is the capacity of EACH replica; oracle-shared is one cache of N times it.\n"
+      "Example:\n  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --max-tokens 500000 --router all");
+  return [cmd, text]() -> int {
+    if (!cmd->parsed()) return -1;
+    std::vector<std::string> routers;
+    if (text->router == "all")
+      routers = routerNames();
+    else
+      routers.push_back(text->router);
+    std::vector<FleetConfig> configs;
+    for (const std::string& name : routers) configs.push_back(toFleetConfig(*text, name));  // validate first
+    std::vector<FleetResult> results;
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+      ProgressBar bar("fleet " + routers[i]);
+      results.push_back(replayFleetFile(text->cache.trace, configs[i], [&bar](const ReplayProgress& p) {
+        bar.update(p.fileSize ? double(p.bytesRead) / double(p.fileSize) : 0.0,
+                   std::to_string(p.requests) + " requests");
+      }));
+    }
+    std::ostringstream out;
+    if (text->format == "json") {
+      if (results.size() == 1) {
+        out << fleetJson(results.front(), configs.front()).dump(2) << '\n';
+      } else {
+        ordered_json j;
+        j["trace"] = text->cache.trace;
+        j["replica_count"] = text->replicas;
+        j["results"] = ordered_json::array();
+        for (std::size_t i = 0; i < results.size(); ++i)
+          j["results"].push_back(fleetJson(results[i], configs[i]));
+        out << j.dump(2) << '\n';
+      }
+    } else if (text->format == "csv") {
+      writeCsv(out, results);
+    } else {
+      writeTable(out, results, configs.front());
+    }
+    if (text->out.empty())
+      std::cout << out.str();
+    else
+      writeFileAtomically(text->out, out.str());
+    for (const std::string& reason : results.front().fleet.skipReasons)
+      std::fprintf(stderr, "skipped: %s\n", reason.c_str());
+    return 0;
+  };
+}
+
+}  // namespace kvlab

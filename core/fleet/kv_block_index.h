@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Which replica holds which block: the fleet-side index a KV-aware router reads (NVIDIA Dynamo's
+// KvIndexer). It is fed only by each replica's engine events — Insert = stored, Eviction = removed, for any
+// reason — so it knows exactly what a router listening to KV events would know. Between an entry's TTL
+// expiry and the engine removing it (the engine expires lazily, before inserts) the index still lists it,
+// as a real event-fed index would. Not thread-safe: driven on the fleet's thread.
+#include <absl/container/flat_hash_map.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/cache/cache_types.h"
+
+namespace kvlab {
+
+class KvBlockIndex {
+public:
+  static constexpr std::size_t kMaxReplicas = 64;  // holders are a 64-bit mask per block
+
+  explicit KvBlockIndex(std::size_t replicas);  // 1..kMaxReplicas, else std::invalid_argument
+  ~KvBlockIndex();
+  KvBlockIndex(const KvBlockIndex&) = delete;
+  KvBlockIndex& operator=(const KvBlockIndex&) = delete;
+
+  std::size_t replicas() const { return m_blockCounts.size(); }
+  void stored(std::size_t replica, const CacheKey& key);
+  void removed(std::size_t replica, const CacheKey& key);
+  // For each replica, how many of keys' leading blocks it holds (a run from the first block). out is
+  // resized to replicas().
+  void leadingBlocks(std::span<const CacheKey> keys, std::vector<std::uint32_t>& out) const;
+  // Same for trace hash ids (replay keys are CacheKey{hashId, 0}).
+  void leadingBlocks(std::span<const std::uint64_t> hashIds, std::vector<std::uint32_t>& out) const;
+  std::uint64_t heldBlocks(std::size_t replica) const { return m_blockCounts[replica]; }
+
+  // The observer to add to replica r's engine: turns its Insert/Eviction events into stored/removed.
+  // Owned by the index.
+  CacheObserver& feed(std::size_t replica);
+
+private:
+  class Feed;
+  template <typename Key>
+  void leadingRun(std::span<const Key> keys, std::vector<std::uint32_t>& out) const;
+
+  absl::flat_hash_map<CacheKey, std::uint64_t> m_holders;  // key -> bit r set while replica r holds it
+  std::vector<std::uint64_t> m_blockCounts;                // blocks held, per replica
+  std::vector<std::unique_ptr<Feed>> m_feeds;
+};
+
+}  // namespace kvlab

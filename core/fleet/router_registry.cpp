@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#include "core/fleet/router_registry.h"
+
+#include <stdexcept>
+
+#include "core/fleet/kv_aware_router.h"
+#include "core/fleet/least_loaded_router.h"
+#include "core/fleet/oracle_shared_router.h"
+#include "core/fleet/random_router.h"
+#include "core/fleet/round_robin_router.h"
+#include "core/fleet/session_router.h"
+
+namespace kvlab {
+
+namespace {
+template <typename R>
+std::unique_ptr<Router> make(const RouterParams&, std::size_t) {
+  return std::make_unique<R>();
+}
+std::unique_ptr<Router> makeRandom(const RouterParams& p, std::size_t) {
+  return std::make_unique<RandomRouter>(p.seed);
+}
+std::unique_ptr<Router> makeSession(const RouterParams& p, std::size_t replicas) {
+  return std::make_unique<SessionRouter>(replicas, p.affinityBlocks, p.virtualNodes);
+}
+std::unique_ptr<Router> makeKvAware(const RouterParams& p, std::size_t) {
+  return std::make_unique<KvAwareRouter>(p.loadWeight);
+}
+}  // namespace
+
+const std::vector<RouterInfo>& routerRegistry() {
+  static const std::vector<RouterInfo> registry = {
+      {"round-robin", "request i goes to replica i mod N (blind to load and cache)", &make<RoundRobinRouter>},
+      {"random", "a uniformly drawn replica per request (--seed)", &makeRandom},
+      {"least-loaded", "fewest requests so far (blind to the cache)", &make<LeastLoadedRouter>},
+      {"session", "consistent hash of the first K blocks (--affinity-blocks) on a ring", &makeSession},
+      {"kv-aware", "most cached leading blocks minus --load-weight x load (Dynamo-style)", &makeKvAware},
+      {"oracle-shared", "bound: one cache of N x capacity shared by every replica", &make<OracleSharedRouter>,
+       /*sharedCache=*/true},
+  };
+  return registry;
+}
+
+const RouterInfo* findRouter(std::string_view name) {
+  for (const RouterInfo& info : routerRegistry())
+    if (info.name == name) return &info;
+  return nullptr;
+}
+
+std::vector<std::string> routerNames() {
+  std::vector<std::string> names;
+  for (const RouterInfo& info : routerRegistry()) names.push_back(info.name);
+  return names;
+}
+
+std::unique_ptr<Router> createRouter(std::string_view name, const RouterParams& params,
+                                     std::size_t replicas) {
+  if (const RouterInfo* info = findRouter(name)) return info->create(params, replicas);
+  std::string valid;
+  for (const RouterInfo& info : routerRegistry()) valid += (valid.empty() ? "" : ", ") + info.name;
+  throw std::invalid_argument("unknown router '" + std::string(name) + "' (choose from: " + valid + ")");
+}
+
+}  // namespace kvlab

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+#include "core/runner/live_run.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/model/byte_tokenizer.h"
+#include "core/model/compute_info.h"
+#include "core/model/llama_model.h"
+#include "core/runner/live_kv_cache.h"
+#include "core/runner/resource_check.h"
+#include "core/runner/run_support.h"
+#include "core/util/input_error.h"
+
+namespace kvlab {
+
+namespace {
+
+std::int32_t greedyToken(const at::Tensor& logits) { return std::int32_t(logits.argmax().item<int64_t>()); }
+
+// One untimed pass of everything a request does, on a short prompt, before the first timed request: the
+// first prefill, first cached prefill and first decode step pay one-time costs (allocator growth, BLAS
+// thread start-up, lazy initialisation) that would otherwise land on request 0's timings.
+void warmUp(const LlamaModel& llama, std::span<const std::int32_t> prompt, bool decodes) {
+  const std::span<const std::int32_t> tokens = prompt.first(std::min<std::size_t>(prompt.size(), 64));
+  const PrefillResult full = llama.prefill(tokens, {});
+  if (tokens.size() >= 2) {
+    const std::size_t half = tokens.size() / 2;
+    std::vector<LayerKv> prefix;
+    for (const LayerKv& kv : full.newKv)
+      prefix.push_back({kv.k.narrow(1, 0, std::int64_t(half)).contiguous(),
+                        kv.v.narrow(1, 0, std::int64_t(half)).contiguous()});
+    (void)llama.prefill(tokens, prefix);
+  }
+  if (decodes) {
+    SequenceKv sequence = llama.newSequence(std::int64_t(tokens.size()) + 1);
+    llama.appendToSequence(sequence, full.newKv);
+    std::vector<std::int32_t> extended(tokens.begin(), tokens.end());
+    extended.push_back(greedyToken(full.lastLogits));
+    (void)llama.extend(extended, sequence);
+  }
+}
+
+// Greedy decoding after the cached prefill: the sequence's K/V (cached prefix + computed) grown one token
+// per step. Returns the wall ms of each step after the first token; the first step also pays the copy of
+// the prompt's K/V into the sequence.
+std::vector<double> decode(const LlamaModel& llama, std::vector<std::int32_t> tokens,
+                           const std::vector<LayerKv>& prefix, const std::vector<LayerKv>& computed,
+                           const at::Tensor& firstLogits, std::uint32_t outputTokens,
+                           const std::atomic<bool>* cancel) {
+  std::vector<double> stepMs;
+  if (outputTokens < 2) return stepMs;
+  stepMs.reserve(outputTokens - 1);
+  auto start = SteadyClock::now();
+  SequenceKv sequence = llama.newSequence(std::int64_t(tokens.size() + outputTokens - 1));
+  llama.appendToSequence(sequence, prefix);
+  llama.appendToSequence(sequence, computed);
+  std::int32_t next = greedyToken(firstLogits);
+  for (std::uint32_t i = 1; i < outputTokens; ++i) {
+    tokens.push_back(next);
+    const PrefillResult step = llama.extend(tokens, sequence, cancel);
+    next = greedyToken(step.lastLogits);  // reads the logits back: waits for the device
+    stepMs.push_back(msSince(start));
+    start = SteadyClock::now();
+  }
+  return stepMs;
+}
+
+}  // namespace
+
+RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunControls& controls,
+                   RunObserver& observer, int runId) {
+  ScenarioSpec spec = specIn;
+  if (settings.seed) spec.seed = *settings.seed;
+  if (settings.outputTokens) spec.outputTokens = {*settings.outputTokens, *settings.outputTokens};
+  const ModelConfig& model = presetOrThrow(settings.model.value_or(spec.model), /*needComputable=*/true);
+  const std::string device = resolveDevice(settings.device);
+  const std::string storage = settings.storageDevice.empty() ? device : resolveDevice(settings.storageDevice);
+  const Granularity granularity = settings.granularity.value_or(parseGranularity(spec.cache.granularity));
+  const std::uint32_t blockSize = settings.blockSize.value_or(spec.cache.blockSize);
+  if (blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1 token");
+  CacheConfig cacheConfig;
+  cacheConfig.capacityBytes = settings.maxBytes.value_or(spec.cache.maxSizeBytes);
+  cacheConfig.ttlMs = settings.ttlMs.value_or(spec.cache.ttlMs);
+  cacheConfig.ttlMode = settings.ttlMode.value_or(TtlMode::Idle);
+  cacheConfig.policy = settings.policy.value_or(spec.cache.policy);
+  cacheConfig.pinnedBudgetBytes = settings.pinnedBudgetBytes;
+  const std::vector<ScenarioRequest> requests = generateRequests(spec);
+  checkLiveRunFits(model, granularity, blockSize, cacheConfig.capacityBytes, requests, storage);
+
+  keepLargeAllocationsMapped();
+  // Grad mode and LibTorch's thread count are per OS thread: set both here, on the run thread.
+  c10::InferenceMode inference;
+  applyComputeThreads();
+  const LlamaModel llama(model, device);
+  // The scenario's own clock: arrival times as generated, never measured time, so TTL expiry (and with it
+  // hits and evictions) is the same on every machine and with or without the baseline.
+  ManualClock clock;
+  LiveKvCache cache(model, granularity, blockSize, cacheConfig, clock, storage, device);
+  EventForwarder forwarder(observer);
+  cache.engine().addObserver(&forwarder);
+
+  RunInfo info;
+  info.runId = runId;
+  info.scenarioName = spec.name;
+  info.scenarioTitle = spec.title;
+  info.scenarioDescription = spec.description;
+  info.scenarioKind = std::string(scenarioKindName(spec.kind));
+  info.scenarioSeed = spec.seed;
+  info.scenarioSha256 = spec.fileSha256;
+  info.device = device;
+  info.storageDevice = storage;
+  info.model = model.name;
+  info.layers = model.layers;
+  info.granularity = granularity;
+  info.blockSize = blockSize;
+  info.policy = cacheConfig.policy;
+  info.maxBytes = cacheConfig.capacityBytes;
+  info.ttlMs = cacheConfig.ttlMs;
+  info.ttlMode = cacheConfig.ttlMode;
+  info.pinnedBudgetBytes = cacheConfig.pinnedBudgetBytes;
+  info.baseline = settings.baseline;
+  info.requestsTotal = int(requests.size());
+  fillBuildInfo(info);
+  info.matmulGflops = measureMatmulGflops(512, device);
+  observer.onRunStarted(info);
+
+  RunSummary summary;
+  summary.runId = runId;
+  summary.device = device;
+  summary.matmulGflops = info.matmulGflops;
+  std::vector<double> cachedMs, uncachedMs, tpots;
+  double flopsCached = 0, flopsUncached = 0;
+  const std::atomic<bool>* cancel = controls.cancelFlag();
+  const auto runStart = SteadyClock::now();
+  // "Pin this request's prefix": its segments up to the last boundary (all of it that later requests reuse).
+  const auto pinRequest = [&](int index) {
+    if (index < 0 || std::size_t(index) >= requests.size()) return;
+    const ScenarioRequest& r = requests[std::size_t(index)];
+    if (r.boundaries.empty()) return;
+    cache.pinPrefix(ByteTokenizer::encode(r.text), r.text, r.boundaries, r.boundaries.back());
+  };
+  try {
+    if (!requests.empty()) {
+      const bool decodes = std::any_of(requests.begin(), requests.end(),
+                                       [](const ScenarioRequest& r) { return r.outputTokens > 1; });
+      warmUp(llama, ByteTokenizer::encode(requests.front().text), decodes);
+    }
+    for (const ScenarioRequest& request : requests) {
+      controls.apply(&cache.engine(), pinRequest);
+      if (controls.cancelled()) break;
+      clock.setMs(std::max(clock.nowMs(), request.arrivalMs));
+      const std::vector<std::int32_t> tokens = ByteTokenizer::encode(request.text);
+      const std::uint64_t evictionsBefore = cache.engine().counters().totalEvictions();
+      RequestRecord record;
+
+      // Baseline: a full prefill without the cache. Odd requests run it first, even ones after the cached
+      // path, so neither side always gets the warmer caches.
+      at::Tensor fullLogits;
+      const auto runUncached = [&] {
+        const auto t1 = SteadyClock::now();
+        const PrefillResult full = llama.prefill(tokens, {}, cancel);
+        fullLogits = full.lastLogits.to(at::kCPU);  // waits for the device
+        record.ttftUncachedMs = msSince(t1);
+      };
+      const bool uncachedFirst = request.index % 2 == 1;
+      if (settings.baseline && uncachedFirst) runUncached();
+
+      // Cached path: lookup + prefix assembly + prefill of the rest; the TTFT a user would see.
+      const auto t0 = SteadyClock::now();
+      const LiveKvCache::Lookup lookup = cache.lookup(tokens, request.text, request.boundaries);
+      const double lookupMs = msSince(t0);
+      const PrefillResult cached = llama.prefill(tokens, lookup.prefix, cancel);
+      const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);  // waits for the device
+      const double ttftCached = msSince(t0);
+      // The budget may have been changed live: pin while there is one.
+      const std::uint32_t pinTokens =
+          cache.engine().config().pinnedBudgetBytes > 0 && !request.boundaries.empty()
+              ? request.boundaries.front()
+              : 0;
+      const auto tStore = SteadyClock::now();
+      record.unitEnds =
+          cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
+      const double storeMs = msSince(tStore);
+      // Decoding continues this sequence privately; its tokens are not filed in the shared cache.
+      record.decodeStepMs =
+          decode(llama, tokens, lookup.prefix, cached.newKv, cachedLogits, request.outputTokens, cancel);
+
+      if (settings.baseline && !uncachedFirst) runUncached();
+
+      record.index = request.index;
+      record.session = request.session;
+      record.arrivalMs = request.arrivalMs;
+      record.promptTokens = std::uint32_t(tokens.size());
+      record.hitTokens = std::uint32_t(lookup.hitTokens);
+      record.computedTokens = record.promptTokens - record.hitTokens;
+      record.ttftCachedMs = ttftCached;
+      record.lookupMs = lookupMs;
+      record.storeMs = storeMs;
+      record.outputTokens = request.outputTokens;
+      if (!record.decodeStepMs.empty()) {
+        record.tpotMs = std::accumulate(record.decodeStepMs.begin(), record.decodeStepMs.end(), 0.0) /
+                        double(record.decodeStepMs.size());
+        tpots.push_back(record.tpotMs);
+      }
+      record.flopsCached = prefillFlops(model, std::int64_t(tokens.size()), std::int64_t(lookup.hitTokens));
+      record.flopsUncached = prefillFlops(model, std::int64_t(tokens.size()), 0);
+      record.text = request.text;
+      record.blockSize = granularity == Granularity::Block ? blockSize : 0;
+      if (settings.baseline) {
+        record.maxAbsLogitDiff = (cachedLogits - fullLogits).abs().max().item<double>();
+        uncachedMs.push_back(record.ttftUncachedMs);
+        summary.maxAbsLogitDiff = std::max(summary.maxAbsLogitDiff, record.maxAbsLogitDiff);
+      }
+      cachedMs.push_back(ttftCached);
+      flopsCached += record.flopsCached;
+      flopsUncached += record.flopsUncached;
+      summary.outputTokens += record.outputTokens;
+      record.evictions = cache.engine().counters().totalEvictions() - evictionsBefore;
+      ++summary.requests;
+      cache.engine().publish();
+      observer.onRequestDone(record, cache.engine().snapshot());
+    }
+  } catch (const Cancelled&) {
+    // Stopped between layers: the request in flight is dropped, everything before it is kept.
+  } catch (const std::exception& e) {
+    // Out of memory (CUDA or host) mid-run: stop cleanly and keep what was measured.
+    summary.error = isOutOfMemory(e) ? std::string("out of memory: ") + e.what() : e.what();
+  }
+  cache.engine().removeObserver(&forwarder);
+  summary.cancelled = controls.cancelled();
+  cache.engine().publish();
+  summary.cache = cache.engine().snapshot();
+  summary.tokenHitRate = summary.cache.counters.tokenHitRate();
+  summariseTimings(summary, cachedMs, settings.baseline ? uncachedMs : std::vector<double>{});
+  summary.idealSpeedup = flopsCached > 0 ? flopsUncached / flopsCached : 0;
+  summary.tpotMsMean =
+      tpots.empty() ? 0 : std::accumulate(tpots.begin(), tpots.end(), 0.0) / double(tpots.size());
+  summary.evictions = summary.cache.counters.capacityEvictions();
+  summary.expirations = summary.cache.counters.expirations();
+  summary.peakBytes = summary.cache.peakBytes;
+  summary.elapsedS = msSince(runStart) / 1000.0;
+  observer.onRunFinished(summary);
+  return summary;
+}
+
+}  // namespace kvlab
