@@ -264,11 +264,13 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   connect(m_scenario, &QComboBox::currentIndexChanged, this, &ControlPanel::loadScenarioDefaults);
   connect(m_granularity, &QComboBox::currentIndexChanged, this, &ControlPanel::updateTraceWidgets);
   connect(m_maxSize, &QSlider::valueChanged, this, [this] {
+    if (!m_applyingExact) m_exactMaxBytes.reset();  // moved by the user: the slider's value from now on
     updateLabels();
     if (!m_maxSize->isSliderDown()) onMaxSizeMoved();
   });
   connect(m_maxSize, &QSlider::sliderReleased, this, &ControlPanel::onMaxSizeMoved);
   connect(m_ttl, &QSlider::valueChanged, this, [this] {
+    if (!m_applyingExact) m_exactTtlMs.reset();
     updateLabels();
     if (!m_ttl->isSliderDown()) onTtlMoved();
   });
@@ -297,8 +299,8 @@ RunSettings ControlPanel::settings() const {
   s.granularity = parseGranularity(m_granularity->currentData().toString().toStdString());
   s.blockSize = std::uint32_t(m_blockSize->value());
   s.policy = m_policy->currentData().toString().toStdString();
-  s.maxBytes = sliderToBytes(m_maxSize->value());
-  s.ttlMs = sliderToTtl(m_ttl->value());
+  s.maxBytes = currentMaxBytes();
+  s.ttlMs = currentTtlMs();
   s.ttlMode = TtlMode(m_ttlMode->currentData().toInt());
   s.pinnedBudgetBytes = sliderToPinned(m_pinned->value());
   s.hardware = m_hardware->currentData().toString().toStdString();
@@ -323,8 +325,8 @@ void ControlPanel::applySettings(const RunSettings& s) {
   if (s.granularity) setCombo(m_granularity, qs(std::string(toString(*s.granularity))));
   if (s.blockSize) m_blockSize->setValue(int(*s.blockSize));
   if (s.policy) setCombo(m_policy, qs(*s.policy));
-  if (s.maxBytes) m_maxSize->setValue(bytesToSlider(*s.maxBytes));
-  if (s.ttlMs) m_ttl->setValue(ttlToSlider(*s.ttlMs));
+  if (s.maxBytes) setMaxBytesExact(*s.maxBytes);
+  if (s.ttlMs) setTtlExact(*s.ttlMs);
   if (s.ttlMode) m_ttlMode->setCurrentIndex(m_ttlMode->findData(int(*s.ttlMode)));
   m_pinned->setValue(s.pinnedBudgetBytes > 0 ? bytesToSlider(s.pinnedBudgetBytes) : 0);
   if (!s.hardware.empty()) setCombo(m_hardware, qs(s.hardware));
@@ -413,8 +415,8 @@ void ControlPanel::loadScenarioDefaults() {
     setCombo(m_granularity, QStringLiteral("block"));
     m_blockSize->setValue(int(kTraceBlockSize));
     setCombo(m_policy, QStringLiteral("lru"));
-    m_maxSize->setValue(bytesToSlider(kTraceMaxBytes));
-    m_ttl->setValue(0);
+    setMaxBytesExact(kTraceMaxBytes);
+    setTtlExact(0);
     m_loadingDefaults = false;
     updateTraceWidgets();
     updateLabels();
@@ -429,8 +431,8 @@ void ControlPanel::loadScenarioDefaults() {
     m_blockSize->setValue(int(spec.cache.blockSize));
     m_loadingDefaults = true;  // defaults of the next run, not a live change
     setCombo(m_policy, qs(spec.cache.policy));
-    m_maxSize->setValue(bytesToSlider(spec.cache.maxSizeBytes));
-    m_ttl->setValue(ttlToSlider(spec.cache.ttlMs));
+    setMaxBytesExact(spec.cache.maxSizeBytes);
+    setTtlExact(spec.cache.ttlMs);
     m_loadingDefaults = false;
   } catch (const std::exception& e) {
     m_description->setText(tr("Cannot read this scenario: %1").arg(qs(e.what())));
@@ -465,24 +467,46 @@ void ControlPanel::updateTraceWidgets() {
   m_hardware->setStatusTip(trace ? QString() : tr("Only trace replays use the cost model."));
 }
 
+void ControlPanel::setMaxBytesExact(Bytes bytes) {
+  m_applyingExact = true;
+  m_exactMaxBytes = bytes;
+  m_maxSize->setValue(bytesToSlider(bytes));  // the nearest step, for the handle only
+  m_applyingExact = false;
+  updateLabels();
+}
+
+void ControlPanel::setTtlExact(TimeMs ttlMs) {
+  m_applyingExact = true;
+  m_exactTtlMs = ttlMs;
+  m_ttl->setValue(ttlToSlider(ttlMs));
+  m_applyingExact = false;
+  updateLabels();
+}
+
+Bytes ControlPanel::currentMaxBytes() const {
+  return m_exactMaxBytes.value_or(sliderToBytes(m_maxSize->value()));
+}
+
+TimeMs ControlPanel::currentTtlMs() const { return m_exactTtlMs.value_or(sliderToTtl(m_ttl->value())); }
+
 void ControlPanel::updateLabels() {
-  m_maxSizeLabel->setText(qs(formatBytes(sliderToBytes(m_maxSize->value()))));
+  m_maxSizeLabel->setText(qs(formatBytes(currentMaxBytes())));
   const Bytes pinned = sliderToPinned(m_pinned->value());
   m_pinnedLabel->setText(pinned == 0 ? tr("off") : qs(formatBytes(pinned)));
-  const TimeMs ttl = sliderToTtl(m_ttl->value());
+  const TimeMs ttl = currentTtlMs();
   m_ttlLabel->setText(ttl == 0 ? tr("off") : qs(formatDurationMs(ttl)));
 }
 
 void ControlPanel::onMaxSizeMoved() {
   if (m_loadingDefaults || !m_controller->isActive()) return;
-  const Bytes bytes = sliderToBytes(m_maxSize->value());
+  const Bytes bytes = currentMaxBytes();
   m_controller->setMaxBytes(bytes);
   Q_EMIT liveMaxBytesChanged(bytes);
 }
 
 void ControlPanel::onTtlMoved() {
   if (m_loadingDefaults || !m_controller->isActive()) return;
-  m_controller->setTtlMs(sliderToTtl(m_ttl->value()));
+  m_controller->setTtlMs(currentTtlMs());
 }
 
 void ControlPanel::onPinnedMoved() {

@@ -6,6 +6,7 @@
 // buttons. A Mooncake trace selects the trace's conventions (512 tokens per hash id, a real model, a max
 // size for it) and greys out what a trace replay does not use.
 #include <QWidget>
+#include <optional>
 
 #include "core/runner/run_types.h"
 #include "ui/run_controller.h"
@@ -86,6 +87,15 @@ private:
   QSpinBox* m_seed = nullptr;
   QCheckBox* m_baseline = nullptr;
   QComboBox* m_policy = nullptr;
+  // A value given exactly (command line, scenario file, trace default) is used and shown as given until
+  // the user moves its slider; the slider itself only has logarithmic steps.
+  void setMaxBytesExact(Bytes bytes);
+  void setTtlExact(TimeMs ttlMs);
+  Bytes currentMaxBytes() const;
+  TimeMs currentTtlMs() const;
+  std::optional<Bytes> m_exactMaxBytes;
+  std::optional<TimeMs> m_exactTtlMs;
+  bool m_applyingExact = false;
   QSlider* m_maxSize = nullptr;
   QLabel* m_maxSizeLabel = nullptr;
   QSlider* m_ttl = nullptr;

@@ -65,8 +65,7 @@ private Q_SLOTS:
     const RunSettings s = w.controlPanel()->settings();
     QCOMPARE(*s.blockSize, ControlPanel::kTraceBlockSize);
     QCOMPARE(*s.model, std::string(ControlPanel::kTraceModel));
-    QCOMPARE(*s.maxBytes,
-             ControlPanel::sliderToBytes(ControlPanel::bytesToSlider(ControlPanel::kTraceMaxBytes)));
+    QCOMPARE(*s.maxBytes, ControlPanel::kTraceMaxBytes);  // exact, not the nearest slider step
     QCOMPARE(s.hardware, std::string("h100-sxm"));
     // What a trace does not use is greyed out.
     for (const char* name : {"granularityCombo", "deviceCombo", "seedSpin"})
@@ -233,8 +232,34 @@ private Q_SLOTS:
     m.tokens[std::size_t(MissReason::Cold)] = 120;
     m.tokens[std::size_t(MissReason::Evicted)] = 40;
     m.tooLarge = 7;
-    QCOMPARE(RequestView::missText(m), QStringLiteral("cold 120 · evicted 40 (skipped: 7 tokens larger than the cache)"));
+    QCOMPARE(RequestView::missText(m),
+             QStringLiteral("cold 120 · evicted 40 (skipped: 7 tokens larger than the cache)"));
     QCOMPARE(RequestView::missText(MissBreakdown{}), QStringLiteral("none"));
+  }
+
+  // Issue 8: a value given on the command line or in a scenario is used exactly (48 MiB = 50,331,648 bytes,
+  // not the nearest of the slider's logarithmic steps; 20 s = 20,000 ms), and shown so, until the user moves
+  // that slider; from then on the slider's own value counts.
+  void exactValuesUntilTheSliderMoves() {
+    MainWindow w;
+    w.setInteractive(false);
+    RunSettings s;
+    s.scenario.clear();
+    s.maxBytes = Bytes(48) << 20;
+    s.ttlMs = 20000;
+    w.controlPanel()->applySettings(s);
+    QCOMPARE(*w.controlPanel()->settings().maxBytes, Bytes(50331648));
+    QCOMPARE(*w.controlPanel()->settings().ttlMs, TimeMs(20000));
+    auto* size = w.findChild<QSlider*>(QStringLiteral("maxSizeSlider"));
+    auto* ttl = w.findChild<QSlider*>(QStringLiteral("ttlSlider"));
+    QVERIFY(size && ttl);
+    const int sizeStep = size->value() == size->maximum() ? size->value() - 1 : size->value() + 1;
+    size->setValue(sizeStep);
+    QCOMPARE(*w.controlPanel()->settings().maxBytes, ControlPanel::sliderToBytes(sizeStep));
+    QCOMPARE(*w.controlPanel()->settings().ttlMs, TimeMs(20000));  // the TTL slider was not moved
+    const int ttlStep = ttl->value() == ttl->maximum() ? ttl->value() - 1 : ttl->value() + 1;
+    ttl->setValue(ttlStep);
+    QCOMPARE(*w.controlPanel()->settings().ttlMs, ControlPanel::sliderToTtl(ttlStep));
   }
 
   void ttlModeReachesTheSettings() {
