@@ -86,7 +86,6 @@ struct RunInfo {
   std::string policy;
   Bytes maxBytes = 0;  // kUnlimited = no bound
   TimeMs ttlMs = 0;
-  TtlMode ttlMode = TtlMode::Idle;
   int requestsTotal = 0;
   std::string blas;  // BLAS library and threads in use
   int computeThreads = 0;
