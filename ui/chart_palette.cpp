@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ui/chart_palette.h"
 
+#include <algorithm>
+
 namespace kvlab {
 
 QColor ChartPalette::eviction(EvictReason reason) {
@@ -9,8 +11,8 @@ QColor ChartPalette::eviction(EvictReason reason) {
       return QColor(0xD5, 0x5E, 0x00);
     case EvictReason::Ttl:
       return QColor(0x9B, 0x59, 0xB6);
-    case EvictReason::PolicyChange:
-      return QColor(0x00, 0x72, 0xB2);
+    case EvictReason::PolicyChange:  // "max size lowered": its own colour, not the memory chart's blue
+      return QColor(0x00, 0x00, 0x00);
     case EvictReason::Clear:
       return QColor(0x55, 0x55, 0x55);
   }
@@ -20,7 +22,7 @@ QColor ChartPalette::eviction(EvictReason reason) {
 QColor ChartPalette::eventType(CacheEventType type) {
   switch (type) {
     case CacheEventType::Insert:
-      return computed();
+      return insert();
     case CacheEventType::Hit:
       return hit();
     case CacheEventType::Miss:
@@ -29,6 +31,13 @@ QColor ChartPalette::eventType(CacheEventType type) {
       return eviction(EvictReason::Capacity);
   }
   return Qt::black;
+}
+
+QColor ChartPalette::reuse(int bucket) {
+  static const QColor kColors[] = {QColor(0xC6, 0xDB, 0xEF), QColor(0x9E, 0xCA, 0xE1),
+                                   QColor(0x6B, 0xAE, 0xD6), QColor(0x31, 0x82, 0xBD),
+                                   QColor(0x08, 0x51, 0x9C)};
+  return kColors[std::clamp(bucket, 0, 4)];
 }
 
 }  // namespace kvlab

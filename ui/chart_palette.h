@@ -19,7 +19,12 @@ public:
   static QColor maxSize() { return QColor(0xD5, 0x5E, 0x00); }   // max size and its share
   static QColor cached() { return QColor(0x00, 0x9E, 0x73); }    // TTFT with the cache
   static QColor uncached() { return QColor(0xCC, 0x79, 0xA7); }  // TTFT without it
-  static QColor speedup() { return QColor(0x00, 0x72, 0xB2); }   // cumulative speedup
+  static QColor speedup() { return QColor(0x00, 0x72, 0xB2); }   // cumulative speedup (measured)
+  static QColor ideal() { return QColor(0x44, 0x44, 0x44); }     // ideal (FLOP) speedup, dashed
+  static QColor pinned() { return QColor(0x88, 0x22, 0x55); }    // pinned bytes
+  static QColor insert() { return QColor(0x00, 0x72, 0xB2); }    // insert events (not eviction's red)
+  // Occupancy by reuse count: light (never reused) to dark (reused often).
+  static QColor reuse(int bucket);
   static QColor eviction(EvictReason reason);
   static QColor eventType(CacheEventType type);
   // An earlier run's colour: same hue, light, so the live run stands out.

@@ -4,17 +4,20 @@
 #include <QBuffer>
 #include <QCursor>
 #include <QGraphicsLayout>
+#include <QGraphicsScene>
 #include <QHBoxLayout>
 #include <QImage>
 #include <QLabel>
 #include <QPainter>
 #include <QSvgGenerator>
 #include <QToolTip>
+#include <QVBoxLayout>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
 #include <QtCharts/QLegend>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
+#include <QtCharts/QXYSeries>
 #include <algorithm>
 #include <cmath>
 #include <iterator>
@@ -33,11 +36,14 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
   titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
   titleFont.setBold(true);
   m_chart->setTitleFont(titleFont);
+  m_baseTitleFont = titleFont;
   m_chart->setAnimationOptions(QChart::NoAnimation);  // live data: animations only lag behind
   m_chart->legend()->setAlignment(Qt::AlignBottom);
   QFont legendFont = m_chart->legend()->font();
   legendFont.setPointSizeF(legendFont.pointSizeF() * 0.85);
   m_chart->legend()->setFont(legendFont);
+  m_baseLegendFont = legendFont;
+  m_baseFont = font();
   m_chart->legend()->setShowToolTips(true);  // full text when a long legend entry is elided
   m_chart->setMargins(QMargins(4, 4, 4, 4));
   m_chart->layout()->setContentsMargins(0, 0, 0, 0);
@@ -61,10 +67,29 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
       QStringLiteral("QLabel { color: palette(window-text); padding: 6px; "
                      "background: palette(alternate-base); border-radius: 4px; }"));
 
+  m_notice = new QLabel(m_view);
+  m_notice->setObjectName(QStringLiteral("chartNotice"));
+  m_notice->setWordWrap(true);
+  m_notice->setAlignment(Qt::AlignCenter);
+  m_notice->setAttribute(Qt::WA_TransparentForMouseEvents);
+  m_notice->setStyleSheet(
+      QStringLiteral("QLabel { background: rgba(255,255,255,225); border: 1px solid #999; border-radius: "
+                     "4px; padding: 8px; }"));
+  m_notice->hide();
+  m_footer = new QLabel(this);
+  m_footer->setObjectName(QStringLiteral("chartFooter"));
+  m_footer->setWordWrap(true);
+  m_footer->hide();
+
+  auto* left = new QVBoxLayout;
+  left->setContentsMargins(0, 0, 0, 0);
+  left->setSpacing(0);
+  left->addWidget(m_view, 1);
+  left->addWidget(m_footer);
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
   layout->setSpacing(4);
-  layout->addWidget(m_view, 3);
+  layout->addLayout(left, 3);
   layout->addWidget(m_explanation, 1);
 
   connect(history, &RunHistory::updated, this, [this] { refresh(); });
@@ -82,8 +107,77 @@ QString ChartPanel::explanation() const { return m_explanation->text(); }
 
 void ChartPanel::setExplanationVisible(bool visible) { m_explanation->setVisible(visible); }
 
+void ChartPanel::setNotice(const QString& text) {
+  if (m_notice->text() == text && m_notice->isHidden() == text.isEmpty()) return;
+  m_notice->setText(text);
+  m_notice->setVisible(!text.isEmpty());
+  placeNotice();
+}
+
+void ChartPanel::placeNotice() {
+  if (m_notice->isHidden()) return;
+  const QRect area = m_view->viewport()->rect();
+  const int width = std::min(area.width() - 20, std::max(160, area.width() * 2 / 3));
+  m_notice->setFixedWidth(std::max(60, width));
+  m_notice->adjustSize();
+  m_notice->move(area.center() - m_notice->rect().center());
+}
+
+void ChartPanel::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  placeNotice();
+}
+
+QString ChartPanel::notice() const { return m_notice->isHidden() ? QString() : m_notice->text(); }
+
+void ChartPanel::setFooter(const QString& text) {
+  m_footer->setText(text);
+  m_footer->setVisible(!text.isEmpty());
+}
+
+QString ChartPanel::footer() const { return m_footer->text(); }
+
+void ChartPanel::setPresentationScale(double scale) {
+  m_scale = scale;
+  auto scaled = [scale](QFont font) {
+    font.setPointSizeF(font.pointSizeF() * scale);
+    return font;
+  };
+  m_chart->setTitleFont(scaled(m_baseTitleFont));
+  m_chart->legend()->setFont(scaled(m_baseLegendFont));
+  const QFont base = m_baseFont;
+  for (QAbstractAxis* axis : m_chart->axes()) {
+    axis->setLabelsFont(scaled(base));
+    QFont title = scaled(base);
+    title.setBold(true);
+    axis->setTitleFont(title);
+  }
+  for (QAbstractSeries* series : m_chart->series()) {
+    auto* xy = qobject_cast<QXYSeries*>(series);
+    if (!xy) continue;
+    const QVariant width = xy->property("kvlabBaseWidth");
+    if (!width.isValid()) continue;
+    QPen pen = xy->pen();
+    pen.setWidthF(width.toDouble() * scale);
+    xy->setPen(pen);
+  }
+  QFont explanation = base;
+  explanation.setPointSizeF(base.pointSizeF() * 0.9 * scale);
+  m_explanation->setFont(explanation);
+  m_explanation->setMaximumWidth(int(220 * scale));
+  QFont notice = base;
+  notice.setPointSizeF(base.pointSizeF() * scale);
+  m_notice->setFont(notice);
+  m_footer->setFont(notice);
+}
+
 void ChartPanel::renderChart(QPainter* painter, const QRectF& target) const {
-  m_view->render(painter, target, m_view->viewport()->rect());
+  // Lay the chart out for the target size, render the scene 1:1 into it, then give the view its size
+  // back: the export fills its canvas instead of keeping the on-screen aspect ratio with a blank band.
+  const QSizeF onScreen = m_chart->size();
+  m_chart->resize(target.size());
+  m_chart->scene()->render(painter, target, QRectF(m_chart->pos(), target.size()), Qt::IgnoreAspectRatio);
+  m_chart->resize(onScreen);
 }
 
 QByteArray ChartPanel::toPng(const QSize& size) const {
@@ -131,22 +225,54 @@ ChartPanel::ByteScale ChartPanel::byteScale(double maxBytes) {
 }
 
 QList<QPointF> ChartPanel::decimate(const QList<QPointF>& points, int maxPoints) {
-  if (points.size() <= maxPoints || maxPoints < 2) return points;
+  if (points.size() <= maxPoints || maxPoints < 4) return points;
+  const qsizetype buckets = maxPoints / 2 - 1;  // two points per bucket, plus the first and the last
+  const qsizetype inner = points.size() - 2;
   QList<QPointF> out;
   out.reserve(maxPoints);
-  const double stride = double(points.size() - 1) / double(maxPoints - 1);
-  for (int i = 0; i < maxPoints; ++i) out.append(points[qsizetype(std::llround(i * stride))]);
-  out.last() = points.last();
+  out.append(points.first());
+  for (qsizetype b = 0; b < buckets; ++b) {
+    const qsizetype begin = 1 + b * inner / buckets;
+    const qsizetype end = 1 + (b + 1) * inner / buckets;  // exclusive
+    if (begin >= end) continue;
+    qsizetype lo = begin;
+    qsizetype hi = begin;
+    for (qsizetype i = begin + 1; i < end; ++i) {
+      if (points[i].y() < points[lo].y()) lo = i;
+      if (points[i].y() > points[hi].y()) hi = i;
+    }
+    out.append(points[std::min(lo, hi)]);
+    if (lo != hi) out.append(points[std::max(lo, hi)]);
+  }
+  out.append(points.last());
   return out;
+}
+
+double ChartPanel::niceStep(double max, int ticks) {
+  if (!(max > 0)) return 1;
+  const double raw = max / std::max(1, ticks);
+  const double decade = std::pow(10.0, std::floor(std::log10(raw)));
+  for (const double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (m * decade >= raw * 0.999) return m * decade;
+  return 10 * decade;
+}
+
+QString ChartPanel::labelFormatFor(double step) {
+  int decimals = 0;
+  while (decimals < 6 &&
+         std::abs(step * std::pow(10.0, decimals) - std::round(step * std::pow(10.0, decimals))) > 1e-6)
+    ++decimals;
+  return QStringLiteral("%.%1f").arg(decimals);
 }
 
 QLineSeries* ChartPanel::addLine(const QString& name, const QColor& color, qreal width, QAbstractAxis* x,
                                  QAbstractAxis* y, Qt::PenStyle style) {
   auto* series = new QLineSeries;
   series->setName(name);
-  QPen pen(color, width);
+  QPen pen(color, width * m_scale);
   pen.setStyle(style);
   series->setPen(pen);
+  series->setProperty("kvlabBaseWidth", width);
   m_chart->addSeries(series);
   series->attachAxis(x);
   series->attachAxis(y);
@@ -165,8 +291,21 @@ void ChartPanel::attachTooltip(QXYSeries* series, std::function<QString(const QP
 
 void ChartPanel::setNiceRange(QValueAxis* axis, double min, double max) {
   if (!(max > min)) max = min + 1;
-  axis->setRange(min, max);
-  axis->applyNiceNumbers();
+  const double step = niceStep(max - min);
+  axis->setTickType(QValueAxis::TicksDynamic);
+  axis->setTickAnchor(0);
+  axis->setTickInterval(step);
+  axis->setLabelFormat(labelFormatFor(step));
+  axis->setRange(min, max + (max - min) * 0.03);
+}
+
+double ChartPanel::setAlignedRange(QValueAxis* axis, double max, int ticks) {
+  const double step = niceStep(std::max(max, 1e-9), ticks);
+  axis->setTickType(QValueAxis::TicksFixed);
+  axis->setTickCount(ticks + 1);
+  axis->setLabelFormat(labelFormatFor(step));
+  axis->setRange(0, step * ticks);
+  return step * ticks;
 }
 
 void ChartPanel::setCountRange(QValueAxis* axis, double max) {
@@ -181,9 +320,12 @@ void ChartPanel::setCountRange(QValueAxis* axis, double max) {
       break;
     }
   }
-  const int ticks = int(std::ceil(max / step));
-  axis->setRange(0, ticks * step);
-  axis->setTickCount(ticks + 1);
+  // Small counts: whole ticks up to the next step (0, 1, 2, 3); large ones hug the data (0..12031).
+  const double top = max <= 10 ? std::ceil(max / step) * step : max;
+  axis->setTickType(QValueAxis::TicksDynamic);
+  axis->setTickAnchor(0);
+  axis->setTickInterval(step);
+  axis->setRange(0, top);
   axis->setLabelFormat(QStringLiteral("%.0f"));
 }
 
@@ -198,6 +340,11 @@ void ChartPanel::removeEarlierSeries() {
 QLineSeries* ChartPanel::addEarlierLine(const RunTrack& run, const QList<QPointF>& points,
                                         const QColor& color, QAbstractAxis* x, QAbstractAxis* y) {
   QLineSeries* series = addLine(run.label, ChartPalette::faded(color), 1.5, x, y, Qt::DashLine);
+  series->setPen([&] {
+    QPen pen = series->pen();
+    pen.setWidthF(1.5 * m_scale);
+    return pen;
+  }());
   series->replace(decimate(points));
   m_earlierSeries.append(series);
   return series;

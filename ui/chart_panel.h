@@ -4,6 +4,7 @@
 // hover tooltips, export to PNG/SVG, and the compare-runs plumbing. Subclasses build their series once
 // and, in refresh(), replace their points from the RunHistory they observe (never append point by point).
 // Redraws follow RunHistory::updated, which the RunController already coalesces to <= 30 Hz.
+#include <QFont>
 #include <QList>
 #include <QPointF>
 #include <QString>
@@ -36,7 +37,18 @@ public:
   QString explanation() const;
   void setExplanationVisible(bool visible);
 
-  // Renders the chart (without the explanation) into target; used by PNG, SVG and PDF export.
+  // Presentation mode: fonts and line widths times `scale` (1 = normal).
+  void setPresentationScale(double scale);
+  double presentationScale() const { return m_scale; }
+  // A sentence over the plot area, e.g. why a chart is empty ("" hides it).
+  void setNotice(const QString& text);
+  QString notice() const;
+  // A line of numbers under the chart ("" hides it).
+  void setFooter(const QString& text);
+  QString footer() const;
+
+  // Renders the chart (without the explanation) into target, laid out for the target's size (so the
+  // export fills its canvas); used by PNG, SVG and PDF export.
   void renderChart(QPainter* painter, const QRectF& target) const;
   QByteArray toPng(const QSize& size) const;
   QByteArray toSvg(const QSize& size) const;
@@ -47,10 +59,17 @@ public:
     QString unit = QStringLiteral("B");
   };
   static ByteScale byteScale(double maxBytes);
-  // At most maxPoints points, evenly strided, the last point always kept (the bounded live window).
+  // At most about maxPoints points: the points are cut into maxPoints / 2 buckets by index and each bucket
+  // keeps its minimum and its maximum (in x order), so spikes stay visible; the first and last points are
+  // always kept.
   static QList<QPointF> decimate(const QList<QPointF>& points, int maxPoints = 1500);
+  // Axis tick step for [0, max] with about `ticks` intervals: 1, 2, 2.5 or 5 x 10^k.
+  static double niceStep(double max, int ticks = 5);
+  // printf format with just enough decimals for labels `step` apart ("%.0f" for whole steps).
+  static QString labelFormatFor(double step);
 
 protected:
+  void resizeEvent(QResizeEvent* event) override;  // keeps the notice centred
   const RunHistory* history() const { return m_history; }
   virtual void refresh() = 0;       // current run changed: replace the live series' points
   virtual void rebuildEarlier() {}  // the set of earlier runs changed: rebuild faded series
@@ -59,9 +78,12 @@ protected:
                        QAbstractAxis* y, Qt::PenStyle style = Qt::SolidLine);
   // Shows text(point) in a tooltip while the mouse is over the series.
   void attachTooltip(QXYSeries* series, std::function<QString(const QPointF&)> text);
+  // 0..max hugging the data (a 3 % margin, no rounding up to the next nice number), ticks at nice values.
   static void setNiceRange(QValueAxis* axis, double min, double max);
-  // 0..max for counts: whole-number ticks (1, 2 or 5 x 10^k apart), never 0, 0, 1, 1.
+  // 0..max for counts: whole-number ticks (1, 2 or 5 x 10^k apart), never 0, 0, 1, 1; no padding.
   static void setCountRange(QValueAxis* axis, double max);
+  // 0..ticks*step with exactly `ticks` intervals, so two axes set this way share their grid lines.
+  static double setAlignedRange(QValueAxis* axis, double max, int ticks);
 
   // Removes every faded series from earlier runs (subclasses add them again in rebuildEarlier()).
   void removeEarlierSeries();
@@ -69,12 +91,19 @@ protected:
                               QAbstractAxis* x, QAbstractAxis* y);
 
 private:
+  void placeNotice();
   const RunHistory* m_history;
   QString m_fileStem;
   QString m_title;
   QChart* m_chart = nullptr;
   QChartView* m_view = nullptr;
   QLabel* m_explanation = nullptr;
+  QLabel* m_notice = nullptr;
+  QLabel* m_footer = nullptr;
+  double m_scale = 1.0;
+  QFont m_baseTitleFont;
+  QFont m_baseLegendFont;
+  QFont m_baseFont;  // the widget font at construction: presentation scale applies to it
   QList<QLineSeries*> m_earlierSeries;
 };
 

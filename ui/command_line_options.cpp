@@ -6,6 +6,7 @@
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
+#include "core/serving/hardware_profile.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
@@ -77,11 +78,30 @@ CommandLineResult parseCommandLine(const QStringList& args) {
   const QCommandLineOption quit(
       QStringLiteral("quit-when-done"),
       QStringLiteral("Exit when the run and the exports are done (exit code 1 if the run failed)."));
+  const QCommandLineOption ttlMode(
+      QStringLiteral("ttl-mode"), QStringLiteral("What the TTL measures: idle (time since last use) or age."),
+      QStringLiteral("MODE"));
+  const QCommandLineOption pinBudget(
+      QStringLiteral("pin-budget"),
+      QStringLiteral("Pin each request's first segment within this many bytes, e.g. 64MiB."),
+      QStringLiteral("SIZE"));
+  const QCommandLineOption hardware(
+      QStringLiteral("hardware"),
+      QStringLiteral("Cost-model accelerator for trace replays (default h100-sxm)."),
+      QStringLiteral("PROFILE"));
+  const QCommandLineOption presentation(
+      QStringLiteral("presentation"),
+      QStringLiteral("Start in presentation mode (large fonts, one chart at a time; F11 toggles)."));
+  const QCommandLineOption drawWhileTiming(
+      QStringLiteral("draw-while-timing"),
+      QStringLiteral("Redraw while prefills are being timed (the old behaviour; lower measured speedups)."));
   const QCommandLineOption lag(
       QStringLiteral("measure-lag"),
       QStringLiteral("Measure event-loop lag during the run; print p50/p99 at exit."));
-  parser.addOptions({scenario, device, granularity, blockSize, policy, maxSize, ttl, model, seed, noBaseline,
-                     autorun, report, exportDir, screenshot, screenshotAfter, quit, lag});
+  parser.addOptions({scenario,        device, granularity, blockSize, policy,    maxSize,   ttl,
+                     model,           seed,   noBaseline,  autorun,   report,    exportDir, screenshot,
+                     screenshotAfter, quit,   lag,         ttlMode,   pinBudget, hardware,  presentation,
+                     drawWhileTiming});
   parser.addPositionalArgument(QStringLiteral("scenario"), QStringLiteral("Same as --scenario."),
                                QStringLiteral("[scenario]"));
 
@@ -154,6 +174,31 @@ CommandLineResult parseCommandLine(const QStringList& args) {
         s.ttlMs = parseDurationMs(str(parser.value(ttl)), "ttl");
         any = true;
       }
+      if (parser.isSet(ttlMode)) {
+        current = QStringLiteral("--ttl-mode");
+        const std::string mode = str(parser.value(ttlMode));
+        if (mode != "idle" && mode != "age")
+          throw InputError("", 0, "", "expected idle or age, got " + quoteForError(mode));
+        s.ttlMode = mode == "age" ? TtlMode::Age : TtlMode::Idle;
+        any = true;
+      }
+      if (parser.isSet(pinBudget)) {
+        current = QStringLiteral("--pin-budget");
+        s.pinnedBudgetBytes = parseSize(str(parser.value(pinBudget)), "pin-budget");
+        any = true;
+      }
+      if (parser.isSet(hardware)) {
+        current = QStringLiteral("--hardware");
+        s.hardware = str(parser.value(hardware));
+        if (!findHardwareProfile(s.hardware)) {
+          std::vector<std::string> names;
+          for (const std::string& p : hardwareProfileNames()) names.push_back(p);
+          throw InputError("", 0, "",
+                           "unknown hardware profile " + quoteForError(s.hardware) + " (choose " +
+                               str(joined(names)) + ")");
+        }
+        any = true;
+      }
       if (parser.isSet(model)) {
         current = QStringLiteral("--model");
         s.model = str(parser.value(model));
@@ -195,6 +240,8 @@ CommandLineResult parseCommandLine(const QStringList& args) {
   o.autorun = parser.isSet(autorun);
   o.quitWhenDone = parser.isSet(quit);
   o.measureLag = parser.isSet(lag);
+  o.presentation = parser.isSet(presentation);
+  o.drawWhileTiming = parser.isSet(drawWhileTiming);
   o.exportReport = parser.value(report);
   o.exportDir = parser.value(exportDir);
   o.screenshot = parser.value(screenshot);

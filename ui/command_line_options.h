@@ -16,6 +16,8 @@ struct CommandLineOptions {
   bool autorun = false;             // start the run when the window is up
   bool quitWhenDone = false;        // exit after the run (and the exports) finish
   bool measureLag = false;          // print event-loop lag p50/p99 at exit
+  bool presentation = false;        // start in presentation mode
+  bool drawWhileTiming = false;     // turn quiet timing off (View: No drawing while a request is timed)
   QString exportReport;             // PDF written when the run finishes
   QString exportDir;                // every export (PNG, SVG, PDF, CSV) written there when the run finishes
   QString screenshot;               // PNG of the whole window when the run finishes

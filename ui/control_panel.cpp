@@ -23,6 +23,7 @@
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
+#include "core/serving/hardware_profile.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
 
@@ -163,6 +164,36 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   m_ttlLabel = new QLabel(this);
   m_ttlLabel->setObjectName(QStringLiteral("ttlLabel"));
   m_ttlLabel->setMinimumWidth(m_maxSizeLabel->minimumWidth());
+  m_ttlMode = new QComboBox(this);
+  m_ttlMode->setObjectName(QStringLiteral("ttlModeCombo"));
+  m_ttlMode->addItem(tr("idle time"), int(TtlMode::Idle));
+  m_ttlMode->addItem(tr("age"), int(TtlMode::Age));
+  m_ttlMode->setToolTip(
+      tr("What the TTL measures. idle: time since the entry was last used (every hit refreshes it). age: "
+         "time since it was stored (hits do not refresh it). Applies from the next run."));
+  m_pinned = new QSlider(Qt::Horizontal, this);
+  m_pinned->setObjectName(QStringLiteral("pinnedSlider"));
+  m_pinned->setRange(0, kSizeSteps);
+  m_pinned->setPageStep(kSizeSteps / 16);
+  m_pinned->setToolTip(
+      tr("Pinned budget, far left = off. Within it, each request's first segment (the system prompt) is "
+         "pinned: never evicted, never expired; pinned bytes count inside the max size. Right-click the "
+         "request view to pin a whole request's prefix."));
+  m_pinnedLabel = new QLabel(this);
+  m_pinnedLabel->setObjectName(QStringLiteral("pinnedLabel"));
+  m_pinnedLabel->setMinimumWidth(m_maxSizeLabel->minimumWidth());
+  m_hardware = new QComboBox(this);
+  m_hardware->setObjectName(QStringLiteral("hardwareCombo"));
+  for (const HardwareProfile& hw : hardwareProfiles()) {
+    m_hardware->addItem(qs(hw.name), qs(hw.name));
+    m_hardware->setItemData(m_hardware->count() - 1,
+                            tr("%1: %2 TFLOP/s dense BF16, %3 TB/s peak (spec sheet)")
+                                .arg(qs(hw.description))
+                                .arg(hw.peakFlops / 1e12, 0, 'f', 0)
+                                .arg(hw.memoryBandwidth / 1e12, 0, 'f', 2),
+                            Qt::ToolTipRole);
+  }
+  setCombo(m_hardware, qs(std::string(defaultHardwareProfileName())));
 
   // Buttons
   m_run = new QPushButton(QIcon::fromTheme(QStringLiteral("media-playback-start")), tr("Run"), this);
@@ -193,9 +224,12 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   auto* nextForm = new QFormLayout(nextBox);
   nextForm->addRow(tr("Model"), m_model);
   nextForm->addRow(tr("Granularity"), m_granularity);
-  nextForm->addRow(tr("Block size"), m_blockSize);
+  m_blockSizeLabel = new QLabel(tr("Block size"), this);
+  nextForm->addRow(m_blockSizeLabel, m_blockSize);
   nextForm->addRow(tr("Device"), m_device);
   nextForm->addRow(tr("Seed"), m_seed);
+  nextForm->addRow(tr("TTL measures"), m_ttlMode);
+  nextForm->addRow(tr("Cost model"), m_hardware);
   nextForm->addRow(m_baseline);
 
   auto* liveBox = new QGroupBox(tr("Eviction (live: applies at once)"), this);
@@ -208,6 +242,9 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   liveGrid->addWidget(new QLabel(tr("TTL"), this), 2, 0);
   liveGrid->addWidget(m_ttl, 2, 1);
   liveGrid->addWidget(m_ttlLabel, 2, 2);
+  liveGrid->addWidget(new QLabel(tr("Pinned"), this), 3, 0);
+  liveGrid->addWidget(m_pinned, 3, 1);
+  liveGrid->addWidget(m_pinnedLabel, 3, 2);
   liveGrid->setColumnStretch(1, 1);
 
   auto* buttons = new QGridLayout;
@@ -225,19 +262,24 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   layout->addStretch(1);
 
   connect(m_scenario, &QComboBox::currentIndexChanged, this, &ControlPanel::loadScenarioDefaults);
-  connect(m_granularity, &QComboBox::currentIndexChanged, this, [this] {
-    m_blockSize->setEnabled(m_granularity->currentData().toString() == QLatin1String("block"));
-  });
+  connect(m_granularity, &QComboBox::currentIndexChanged, this, &ControlPanel::updateTraceWidgets);
   connect(m_maxSize, &QSlider::valueChanged, this, [this] {
+    if (!m_applyingExact) m_exactMaxBytes.reset();  // moved by the user: the slider's value from now on
     updateLabels();
     if (!m_maxSize->isSliderDown()) onMaxSizeMoved();
   });
   connect(m_maxSize, &QSlider::sliderReleased, this, &ControlPanel::onMaxSizeMoved);
   connect(m_ttl, &QSlider::valueChanged, this, [this] {
+    if (!m_applyingExact) m_exactTtlMs.reset();
     updateLabels();
     if (!m_ttl->isSliderDown()) onTtlMoved();
   });
   connect(m_ttl, &QSlider::sliderReleased, this, &ControlPanel::onTtlMoved);
+  connect(m_pinned, &QSlider::valueChanged, this, [this] {
+    updateLabels();
+    if (!m_pinned->isSliderDown()) onPinnedMoved();
+  });
+  connect(m_pinned, &QSlider::sliderReleased, this, &ControlPanel::onPinnedMoved);
   connect(m_policy, &QComboBox::currentIndexChanged, this, &ControlPanel::onPolicyChanged);
   connect(m_run, &QPushButton::clicked, this, &ControlPanel::run);
   connect(m_pause, &QPushButton::clicked, this, &ControlPanel::togglePause);
@@ -257,8 +299,11 @@ RunSettings ControlPanel::settings() const {
   s.granularity = parseGranularity(m_granularity->currentData().toString().toStdString());
   s.blockSize = std::uint32_t(m_blockSize->value());
   s.policy = m_policy->currentData().toString().toStdString();
-  s.maxBytes = sliderToBytes(m_maxSize->value());
-  s.ttlMs = sliderToTtl(m_ttl->value());
+  s.maxBytes = currentMaxBytes();
+  s.ttlMs = currentTtlMs();
+  s.ttlMode = TtlMode(m_ttlMode->currentData().toInt());
+  s.pinnedBudgetBytes = sliderToPinned(m_pinned->value());
+  s.hardware = m_hardware->currentData().toString().toStdString();
   s.model = m_model->currentData().toString().toStdString();
   if (m_seed->value() >= 0) s.seed = std::uint64_t(m_seed->value());
   s.baseline = m_baseline->isChecked();
@@ -280,8 +325,11 @@ void ControlPanel::applySettings(const RunSettings& s) {
   if (s.granularity) setCombo(m_granularity, qs(std::string(toString(*s.granularity))));
   if (s.blockSize) m_blockSize->setValue(int(*s.blockSize));
   if (s.policy) setCombo(m_policy, qs(*s.policy));
-  if (s.maxBytes) m_maxSize->setValue(bytesToSlider(*s.maxBytes));
-  if (s.ttlMs) m_ttl->setValue(ttlToSlider(*s.ttlMs));
+  if (s.maxBytes) setMaxBytesExact(*s.maxBytes);
+  if (s.ttlMs) setTtlExact(*s.ttlMs);
+  if (s.ttlMode) m_ttlMode->setCurrentIndex(m_ttlMode->findData(int(*s.ttlMode)));
+  m_pinned->setValue(s.pinnedBudgetBytes > 0 ? bytesToSlider(s.pinnedBudgetBytes) : 0);
+  if (!s.hardware.empty()) setCombo(m_hardware, qs(s.hardware));
   if (s.model) setCombo(m_model, qs(*s.model));
   setCombo(m_device, qs(s.device == "auto" ? (cudaAvailable() ? "cuda" : "cpu") : s.device));
   m_seed->setValue(s.seed ? int(std::min<std::uint64_t>(*s.seed, std::uint64_t(m_seed->maximum()))) : -1);
@@ -299,6 +347,9 @@ void ControlPanel::saveSettings(QSettings& store) const {
   store.setValue(QStringLiteral("policy"), qs(*s.policy));
   store.setValue(QStringLiteral("maxBytes"), QVariant::fromValue<qulonglong>(*s.maxBytes));
   store.setValue(QStringLiteral("ttlMs"), QVariant::fromValue<qlonglong>(*s.ttlMs));
+  store.setValue(QStringLiteral("ttlMode"), int(*s.ttlMode));
+  store.setValue(QStringLiteral("pinnedBudget"), QVariant::fromValue<qulonglong>(s.pinnedBudgetBytes));
+  store.setValue(QStringLiteral("hardware"), qs(s.hardware));
   store.setValue(QStringLiteral("model"), qs(*s.model));
   store.setValue(QStringLiteral("seed"), m_seed->value());
   store.setValue(QStringLiteral("baseline"), s.baseline);
@@ -323,6 +374,10 @@ void ControlPanel::restoreSettings(const QSettings& store) {
   s.maxBytes =
       store.value(g + QStringLiteral("maxBytes"), QVariant::fromValue<qulonglong>(1ull << 30)).toULongLong();
   s.ttlMs = store.value(g + QStringLiteral("ttlMs"), 0).toLongLong();
+  s.ttlMode = store.value(g + QStringLiteral("ttlMode"), 0).toInt() == int(TtlMode::Age) ? TtlMode::Age
+                                                                                         : TtlMode::Idle;
+  s.pinnedBudgetBytes = store.value(g + QStringLiteral("pinnedBudget"), 0).toULongLong();
+  s.hardware = store.value(g + QStringLiteral("hardware")).toString().toStdString();
   s.model = store.value(g + QStringLiteral("model")).toString().toStdString();
   const int seed = store.value(g + QStringLiteral("seed"), -1).toInt();
   if (seed >= 0) s.seed = std::uint64_t(seed);
@@ -349,10 +404,22 @@ void ControlPanel::openScenarioFile() {
 
 void ControlPanel::loadScenarioDefaults() {
   const QString name = m_scenario->currentData().toString();
-  if (name.endsWith(QLatin1String(".jsonl"))) {
+  if (isTraceSelected()) {
+    // The trace's conventions, as `kvlab-cli replay` uses them: a hash id stands for 512 tokens, K/V sized
+    // by a real model, a max size such a model's cache would get on one accelerator.
     m_description->setText(tr("Trace replay (%1): no tensors are computed; hits and evictions are exact, the "
-                              "times come from the cost model.")
+                              "times come from a cost model of the chosen accelerator.")
                                .arg(QFileInfo(name).fileName()));
+    m_loadingDefaults = true;
+    setCombo(m_model, QLatin1String(kTraceModel));
+    setCombo(m_granularity, QStringLiteral("block"));
+    m_blockSize->setValue(int(kTraceBlockSize));
+    setCombo(m_policy, QStringLiteral("lru"));
+    setMaxBytesExact(kTraceMaxBytes);
+    setTtlExact(0);
+    m_loadingDefaults = false;
+    updateTraceWidgets();
+    updateLabels();
     Q_EMIT scenarioChanged(m_description->text());
     return;
   }
@@ -364,32 +431,89 @@ void ControlPanel::loadScenarioDefaults() {
     m_blockSize->setValue(int(spec.cache.blockSize));
     m_loadingDefaults = true;  // defaults of the next run, not a live change
     setCombo(m_policy, qs(spec.cache.policy));
-    m_maxSize->setValue(bytesToSlider(spec.cache.maxSizeBytes));
-    m_ttl->setValue(ttlToSlider(spec.cache.ttlMs));
+    setMaxBytesExact(spec.cache.maxSizeBytes);
+    setTtlExact(spec.cache.ttlMs);
     m_loadingDefaults = false;
   } catch (const std::exception& e) {
     m_description->setText(tr("Cannot read this scenario: %1").arg(qs(e.what())));
   }
+  updateTraceWidgets();
   updateLabels();
   Q_EMIT scenarioChanged(m_description->text());
 }
 
+bool ControlPanel::isTraceSelected() const {
+  return m_scenario->currentData().toString().endsWith(QLatin1String(".jsonl"));
+}
+
+void ControlPanel::updateTraceWidgets() {
+  const bool trace = isTraceSelected();
+  const QString notForTraces =
+      tr("Not used by a trace replay: it has no prompt text and computes no tensors.");
+  // A trace has block granularity only; the block size is the tokens one hash id stands for.
+  m_granularity->setEnabled(!trace);
+  m_device->setEnabled(!trace);
+  m_seed->setEnabled(!trace);
+  m_baseline->setEnabled(!trace);
+  m_hardware->setEnabled(trace);
+  m_blockSize->setEnabled(trace || m_granularity->currentData().toString() == QLatin1String("block"));
+  m_blockSizeLabel->setText(trace ? tr("Tokens per hash id") : tr("Block size"));
+  m_blockSize->setToolTip(trace ? tr("Tokens one hash id of the trace stands for (512 in the published "
+                                     "Mooncake traces)")
+                                : tr("Tokens per block (block granularity)"));
+  for (QWidget* w : {static_cast<QWidget*>(m_granularity), static_cast<QWidget*>(m_device),
+                     static_cast<QWidget*>(m_seed), static_cast<QWidget*>(m_baseline)})
+    w->setStatusTip(trace ? notForTraces : QString());
+  m_hardware->setStatusTip(trace ? QString() : tr("Only trace replays use the cost model."));
+}
+
+void ControlPanel::setMaxBytesExact(Bytes bytes) {
+  m_applyingExact = true;
+  m_exactMaxBytes = bytes;
+  m_maxSize->setValue(bytesToSlider(bytes));  // the nearest step, for the handle only
+  m_applyingExact = false;
+  updateLabels();
+}
+
+void ControlPanel::setTtlExact(TimeMs ttlMs) {
+  m_applyingExact = true;
+  m_exactTtlMs = ttlMs;
+  m_ttl->setValue(ttlToSlider(ttlMs));
+  m_applyingExact = false;
+  updateLabels();
+}
+
+Bytes ControlPanel::currentMaxBytes() const {
+  return m_exactMaxBytes.value_or(sliderToBytes(m_maxSize->value()));
+}
+
+TimeMs ControlPanel::currentTtlMs() const { return m_exactTtlMs.value_or(sliderToTtl(m_ttl->value())); }
+
 void ControlPanel::updateLabels() {
-  m_maxSizeLabel->setText(qs(formatBytes(sliderToBytes(m_maxSize->value()))));
-  const TimeMs ttl = sliderToTtl(m_ttl->value());
+  m_maxSizeLabel->setText(qs(formatBytes(currentMaxBytes())));
+  const Bytes pinned = sliderToPinned(m_pinned->value());
+  m_pinnedLabel->setText(pinned == 0 ? tr("off") : qs(formatBytes(pinned)));
+  const TimeMs ttl = currentTtlMs();
   m_ttlLabel->setText(ttl == 0 ? tr("off") : qs(formatDurationMs(ttl)));
 }
 
 void ControlPanel::onMaxSizeMoved() {
   if (m_loadingDefaults || !m_controller->isActive()) return;
-  const Bytes bytes = sliderToBytes(m_maxSize->value());
+  const Bytes bytes = currentMaxBytes();
   m_controller->setMaxBytes(bytes);
   Q_EMIT liveMaxBytesChanged(bytes);
 }
 
 void ControlPanel::onTtlMoved() {
   if (m_loadingDefaults || !m_controller->isActive()) return;
-  m_controller->setTtlMs(sliderToTtl(m_ttl->value()));
+  m_controller->setTtlMs(currentTtlMs());
+}
+
+void ControlPanel::onPinnedMoved() {
+  if (m_loadingDefaults || !m_controller->isActive()) return;
+  const Bytes bytes = sliderToPinned(m_pinned->value());
+  m_controller->setPinnedBudget(bytes);
+  Q_EMIT livePinnedBudgetChanged(bytes);
 }
 
 void ControlPanel::onPolicyChanged() {

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The control dock: scenario, model, granularity, block size, device, seed (next run) and policy, max size,
-// TTL (live: applied to the running cache at once through RunController), plus Run / Pause / Step / Stop /
-// Reset. Observes the RunController's state to enable the buttons.
+// The control dock: scenario, model, granularity, block size, device, seed, TTL mode, cost-model hardware
+// (next run) and policy, max size, TTL, pinned budget (live: applied to the running cache at once through
+// RunController), plus Run / Pause / Step / Stop / Reset. Observes the RunController's state to enable the
+// buttons. A Mooncake trace selects the trace's conventions (512 tokens per hash id, a real model, a max
+// size for it) and greys out what a trace replay does not use.
 #include <QWidget>
+#include <optional>
 
 #include "core/runner/run_types.h"
 #include "ui/run_controller.h"
@@ -40,6 +43,13 @@ public:
   static constexpr int kTtlSteps = 1000;
   static TimeMs sliderToTtl(int position);
   static int ttlToSlider(TimeMs ttlMs);
+  // Pinned-budget slider: 0 = off, then the max-size scale.
+  static Bytes sliderToPinned(int position) { return position <= 0 ? 0 : sliderToBytes(position); }
+  // Trace conventions: tokens per hash id (Mooncake), a model with real shapes, and a max size for it.
+  static constexpr std::uint32_t kTraceBlockSize = 512;
+  static constexpr const char* kTraceModel = "llama-3-8b";
+  static constexpr Bytes kTraceMaxBytes = Bytes(32) << 30;
+  bool isTraceSelected() const;
 
 public Q_SLOTS:
   void openScenarioFile();  // file dialog; adds the file to the picker and selects it
@@ -52,6 +62,7 @@ public Q_SLOTS:
 Q_SIGNALS:
   void resetRequested();  // stop and clear the charts
   void liveMaxBytesChanged(kvlab::Bytes bytes);
+  void livePinnedBudgetChanged(kvlab::Bytes bytes);
   void scenarioChanged(const QString& description);
 
 private:
@@ -60,6 +71,8 @@ private:
   void onStateChanged(RunController::State state);
   void onMaxSizeMoved();
   void onTtlMoved();
+  void onPinnedMoved();
+  void updateTraceWidgets();
   void onPolicyChanged();
   void updateLabels();
   void setCombo(QComboBox* combo, const QString& value);
@@ -74,10 +87,24 @@ private:
   QSpinBox* m_seed = nullptr;
   QCheckBox* m_baseline = nullptr;
   QComboBox* m_policy = nullptr;
+  // A value given exactly (command line, scenario file, trace default) is used and shown as given until
+  // the user moves its slider; the slider itself only has logarithmic steps.
+  void setMaxBytesExact(Bytes bytes);
+  void setTtlExact(TimeMs ttlMs);
+  Bytes currentMaxBytes() const;
+  TimeMs currentTtlMs() const;
+  std::optional<Bytes> m_exactMaxBytes;
+  std::optional<TimeMs> m_exactTtlMs;
+  bool m_applyingExact = false;
   QSlider* m_maxSize = nullptr;
   QLabel* m_maxSizeLabel = nullptr;
   QSlider* m_ttl = nullptr;
   QLabel* m_ttlLabel = nullptr;
+  QComboBox* m_ttlMode = nullptr;
+  QSlider* m_pinned = nullptr;
+  QLabel* m_pinnedLabel = nullptr;
+  QComboBox* m_hardware = nullptr;
+  QLabel* m_blockSizeLabel = nullptr;
   QPushButton* m_run = nullptr;
   QPushButton* m_pause = nullptr;
   QPushButton* m_step = nullptr;

@@ -72,13 +72,15 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
   switch (Column(index.column())) {
     case Sequence:
       return QVariant::fromValue<qulonglong>(sequence(index.row()));
-    case Time:
-      return QString::fromStdString(formatDurationMs(e.timeMs));
+    case Time:  // seconds on the scenario's clock, always the same unit (the header says it)
+      return QString::number(double(e.timeMs) / 1000.0, 'f', 3);
     case Type:
       return QString::fromLatin1(toString(e.type).data(), qsizetype(toString(e.type).size()));
     case Reason:
-      if (e.type == CacheEventType::Eviction)
+      if (e.type == CacheEventType::Eviction) {
+        if (e.evictReason == EvictReason::PolicyChange) return tr("max size lowered");
         return QString::fromLatin1(toString(e.evictReason).data(), qsizetype(toString(e.evictReason).size()));
+      }
       if (e.type == CacheEventType::Miss)
         return QString::fromLatin1(toString(e.missReason).data(), qsizetype(toString(e.missReason).size()));
       return QString();
@@ -100,8 +102,8 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
 
 QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  static const char* const kNames[] = {"#",     "Time",  "Type",   "Reason", "Layer",
-                                       "Block", "Entry", "Tokens", "Size"};
+  static const char* const kNames[] = {"#",    "Time (s)", "Type",  "Reason", "Tokens",
+                                       "Size", "Layer",    "Block", "Entry"};
   if (section < 0 || section >= ColumnCount) return {};
   return tr(kNames[section]);
 }

@@ -14,13 +14,15 @@ namespace kvlab {
 class EventLogModel : public QAbstractTableModel {
   Q_OBJECT
 public:
-  enum Column { Sequence, Time, Type, Reason, Layer, Block, Entry, Tokens, Size, ColumnCount };
+  // Tokens and Size come right after the reason so a narrow dock shows them without scrolling.
+  enum Column { Sequence, Time, Type, Reason, Tokens, Size, Layer, Block, Entry, ColumnCount };
   enum Role { TypeRole = Qt::UserRole + 1, LayerRole };  // CacheEventType as int; layer (-1 = all)
 
   explicit EventLogModel(std::size_t capacity = 20000, QObject* parent = nullptr);
 
   std::size_t capacity() const { return m_capacity; }
-  std::uint64_t totalAppended() const { return m_total; }
+  std::uint64_t totalAppended() const { return m_total; }            // received since clear(), kept or not
+  std::uint64_t droppedOldest() const { return m_total - m_count; }  // received but no longer kept
   const CacheEvent& event(int row) const;
   std::uint64_t sequence(int row) const;  // 1-based number of the event within the run
 

@@ -43,7 +43,9 @@ EventLogPanel::EventLogPanel(const RunHistory* history, QWidget* parent)
   m_table->setWordWrap(false);
   const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
   for (int c = 0; c < EventLogModel::ColumnCount; ++c)
-    m_table->setColumnWidth(c, digit * (c == EventLogModel::Reason ? 13 : c == EventLogModel::Size ? 11 : 7));
+    m_table->setColumnWidth(c, digit * (c == EventLogModel::Reason                               ? 15
+                                        : (c == EventLogModel::Size || c == EventLogModel::Time) ? 10
+                                                                                                 : 7));
   m_table->setMinimumWidth(200);
 
   auto* bar = new QHBoxLayout;
@@ -100,10 +102,13 @@ void EventLogPanel::applyFilters() {
 }
 
 void EventLogPanel::updateCount() {
-  m_count->setText(tr("%1 shown · newest %2 of %3 kept")
-                       .arg(m_filter->rowCount())
-                       .arg(m_model->rowCount())
-                       .arg(m_model->totalAppended()));
+  // "kept" counts only rows the log holds; older ones and those dropped before reaching it are named apart.
+  const RunTrack* run = m_history->current();
+  const std::uint64_t bufferDropped = run ? run->droppedEvents : 0;
+  QString text = tr("%1 shown · %2 kept").arg(m_filter->rowCount()).arg(m_model->rowCount());
+  if (m_model->droppedOldest() > 0) text += tr(" · %1 older not kept").arg(m_model->droppedOldest());
+  if (bufferDropped > 0) text += tr(" · %1 never shown (too many at once)").arg(bufferDropped);
+  m_count->setText(text);
 }
 
 }  // namespace kvlab

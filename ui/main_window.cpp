@@ -12,7 +12,9 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
+#include <QShortcut>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -55,21 +57,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
               new LayerOccupancyChart(m_history), new EvictionChart(m_history)};
   m_request = new RequestView(m_history);
   m_request->setObjectName(QStringLiteral("requestView"));
-  auto* requestBox = new QGroupBox(tr("Current request: what the cache saved"));
-  auto* requestLayout = new QVBoxLayout(requestBox);
+  m_requestBox = new QGroupBox(tr("Current request: what the cache saved"));
+  auto* requestLayout = new QVBoxLayout(m_requestBox);
   requestLayout->setContentsMargins(2, 2, 2, 2);
   requestLayout->addWidget(m_request);
   auto* central = new QWidget;
-  auto* grid = new QGridLayout(central);
-  grid->setContentsMargins(4, 4, 4, 4);
-  grid->setSpacing(6);
-  for (qsizetype i = 0; i < m_charts.size(); ++i) {
-    m_charts[i]->setObjectName(m_charts[i]->fileStem() + QStringLiteral("Chart"));
-    grid->addWidget(m_charts[i], int(i / 2), int(i % 2));
-  }
-  grid->addWidget(requestBox, 2, 1);
-  for (int r = 0; r < 3; ++r) grid->setRowStretch(r, 1);
-  for (int c = 0; c < 2; ++c) grid->setColumnStretch(c, 1);
+  m_liveGrid = new QGridLayout(central);
+  m_liveGrid->setContentsMargins(4, 4, 4, 4);
+  m_liveGrid->setSpacing(6);
+  for (ChartPanel* chart : std::as_const(m_charts))
+    chart->setObjectName(chart->fileStem() + QStringLiteral("Chart"));
+  layoutLivePage();
   // Pages: the live view first; other modes (Tune, Serving, Fleet…) are one addPage() line each.
   m_pages = new QTabWidget;
   m_pages->setObjectName(QStringLiteral("pages"));
@@ -84,6 +82,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_controls->setObjectName(QStringLiteral("controlPanel"));
   connect(m_controls, &ControlPanel::resetRequested, m_history, &RunHistory::clearAll);
   connect(m_controls, &ControlPanel::liveMaxBytesChanged, m_history, &RunHistory::setLiveCapacity);
+  connect(m_request, &RequestView::pinRequested, m_controller, &RunController::pinRequestPrefix);
   auto* controlDock = new QDockWidget(tr("Controls"), this);
   controlDock->setObjectName(QStringLiteral("controlDock"));
   controlDock->setWidget(m_controls);
@@ -94,6 +93,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   logDock->setObjectName(QStringLiteral("eventLogDock"));
   logDock->setWidget(m_eventLog);
   addDockWidget(Qt::LeftDockWidgetArea, logDock);
+  m_docks = {controlDock, logDock};
   // First start (no saved layout): a narrow left column leaves the charts most of the width.
   QTimer::singleShot(0, this, [this, controlDock, logDock] {
     if (!m_restoredLayout) {
@@ -113,7 +113,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   for (QDockWidget* dock : {controlDock, logDock})
     findChild<QMenu*>(QStringLiteral("viewMenu"))->addAction(dock->toggleViewAction());
   setWindowIcon(QIcon(QStringLiteral(":/kvlab.svg")));
-  resize(1600, 1000);
+  // 1600 x 1000 where the screen has room, else 92 % of what it offers (a 1.5x-scaled 1920 x 1080 screen
+  // is only 1280 x 720 logical pixels).
+  QSize size(1600, 1000);
+  if (const QScreen* screen = QGuiApplication::primaryScreen())
+    size = size.boundedTo(screen->availableGeometry().size() * 0.92);
+  resize(size);
+  m_normalFont = QApplication::font();
 }
 
 MainWindow::~MainWindow() = default;
@@ -160,11 +166,97 @@ void MainWindow::buildMenus() {
   connect(m_explanations, &QAction::toggled, this, [this](bool on) {
     for (ChartPanel* c : std::as_const(m_charts)) c->setExplanationVisible(on);
   });
+  m_presentationAction = view->addAction(tr("&Presentation"));
+  m_presentationAction->setObjectName(QStringLiteral("presentationAction"));
+  m_presentationAction->setCheckable(true);
+  m_presentationAction->setShortcut(QKeySequence(Qt::Key_F11));
+  m_presentationAction->setToolTip(
+      tr("Large fonts and lines, docks hidden, one chart at a time beside the request view (Left/Right "
+         "cycle), full screen"));
+  connect(m_presentationAction, &QAction::toggled, this, &MainWindow::setPresentationMode);
+  m_quietTiming = view->addAction(tr("&No drawing while a request is timed"));
+  m_quietTiming->setObjectName(QStringLiteral("quietTimingAction"));
+  m_quietTiming->setCheckable(true);
+  m_quietTiming->setChecked(m_controller->quietTiming());
+  m_quietTiming->setToolTip(
+      tr("The run waits for the charts to be drawn between requests, so drawing never competes with a "
+         "timed prefill for the cores (honest TTFTs; the run takes a little longer)."));
+  connect(m_quietTiming, &QAction::toggled, m_controller, &RunController::setQuietTiming);
   view->addSeparator();
+  for (const auto& [key, step] : {std::pair{Qt::Key_Right, 1}, std::pair{Qt::Key_Left, -1}}) {
+    auto* shortcut = new QShortcut(QKeySequence(key), this);
+    shortcut->setEnabled(false);  // presentation mode only
+    connect(shortcut, &QShortcut::activated, this, [this, step = step] {
+      const int n = int(m_charts.size());
+      showChart(((m_presentedChart + step) % n + n) % n);
+    });
+    m_cycleKeys.append(shortcut);
+  }
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About KV Cache Lab"), this, [this] { AboutDialog::show(this); });
   help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::layoutLivePage() {
+  while (m_liveGrid->count() > 0) m_liveGrid->takeAt(0);  // widgets stay; only the layout items go
+  for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 0);
+  for (int c = 0; c < 2; ++c) m_liveGrid->setColumnStretch(c, 0);
+  if (m_presentation) {
+    for (qsizetype i = 0; i < m_charts.size(); ++i) m_charts[i]->setVisible(i == m_presentedChart);
+    m_liveGrid->addWidget(m_charts[m_presentedChart], 0, 0);
+    m_liveGrid->addWidget(m_requestBox, 0, 1);
+    m_liveGrid->setRowStretch(0, 1);
+    m_liveGrid->setColumnStretch(0, 3);
+    m_liveGrid->setColumnStretch(1, 2);
+    return;
+  }
+  // Normal: the five charts and the request view, 2 columns x 3 rows.
+  for (qsizetype i = 0; i < m_charts.size(); ++i) {
+    m_charts[i]->setVisible(true);
+    m_liveGrid->addWidget(m_charts[i], int(i / 2), int(i % 2));
+  }
+  m_liveGrid->addWidget(m_requestBox, 2, 1);
+  for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 1);
+  for (int c = 0; c < 2; ++c) m_liveGrid->setColumnStretch(c, 1);
+}
+
+void MainWindow::showChart(int index) {
+  if (index < 0 || index >= int(m_charts.size())) return;
+  m_presentedChart = index;
+  if (m_presentation) layoutLivePage();
+}
+
+void MainWindow::setQuietTiming(bool on) { m_quietTiming->setChecked(on); }
+
+void MainWindow::setPresentationMode(bool on) {
+  if (on == m_presentation) return;
+  m_presentation = on;
+  if (m_presentationAction->isChecked() != on) m_presentationAction->setChecked(on);
+  const double scale = on ? kPresentationScale : 1.0;
+  QFont font = m_normalFont;
+  font.setPointSizeF(m_normalFont.pointSizeF() * scale);
+  QApplication::setFont(font);
+  for (ChartPanel* chart : std::as_const(m_charts)) chart->setPresentationScale(scale);
+  if (on) {
+    m_docksVisibleBefore.clear();
+    for (QDockWidget* dock : std::as_const(m_docks)) {
+      m_docksVisibleBefore.append(dock->isVisible());
+      dock->hide();
+    }
+    m_pages->setCurrentIndex(0);
+    m_wasMaximized = isMaximized();
+    showFullScreen();
+  } else {
+    for (qsizetype i = 0; i < m_docks.size() && i < m_docksVisibleBefore.size(); ++i)
+      m_docks[i]->setVisible(m_docksVisibleBefore[i]);
+    if (m_wasMaximized)
+      showMaximized();
+    else
+      showNormal();
+  }
+  for (QShortcut* key : std::as_const(m_cycleKeys)) key->setEnabled(on);
+  layoutLivePage();
 }
 
 void MainWindow::runGuarded(const QString& what, const std::function<void()>& action) {
@@ -219,9 +311,12 @@ void MainWindow::showError(const QString& message) {
 
 void MainWindow::saveSettings() const {
   QSettings store;
-  store.setValue(QStringLiteral("window/geometry"), saveGeometry());
-  store.setValue(QStringLiteral("window/state"), saveState());
+  if (!m_presentation) {  // keep the normal layout, not the full-screen one
+    store.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    store.setValue(QStringLiteral("window/state"), saveState());
+  }
   store.setValue(QStringLiteral("window/explanations"), m_explanations->isChecked());
+  store.setValue(QStringLiteral("window/quietTiming"), m_quietTiming->isChecked());
   m_controls->saveSettings(store);
 }
 
@@ -230,6 +325,7 @@ void MainWindow::restoreSettings() {
   restoreGeometry(store.value(QStringLiteral("window/geometry")).toByteArray());
   m_restoredLayout = restoreState(store.value(QStringLiteral("window/state")).toByteArray());
   m_explanations->setChecked(store.value(QStringLiteral("window/explanations"), true).toBool());
+  m_quietTiming->setChecked(store.value(QStringLiteral("window/quietTiming"), true).toBool());
   m_controls->restoreSettings(store);
 }
 

@@ -3,12 +3,17 @@
 // Wires the app together and does nothing else: creates the controller, the history and one widget per
 // panel and chart, puts them in docks and a chart grid, builds menus and shortcuts, and saves/restores the
 // parameters and the layout with QSettings. Every behaviour lives in the widget classes.
+#include <QFont>
 #include <QList>
 #include <QMainWindow>
 #include <functional>
 #include <memory>
 
 class QAction;
+class QDockWidget;
+class QGridLayout;
+class QGroupBox;
+class QShortcut;
 class QTabWidget;
 
 namespace kvlab {
@@ -42,6 +47,16 @@ public:
   void saveSettings() const;
   void restoreSettings();
 
+  // Presentation mode (View ▸ Presentation, F11): fonts and lines 1.6× larger, docks hidden, one chart at a
+  // time beside the request view on the Live page (Left/Right cycle), full screen.
+  static constexpr double kPresentationScale = 1.6;
+  void setPresentationMode(bool on);
+  bool presentationMode() const { return m_presentation; }
+  int presentedChart() const { return m_presentedChart; }
+  void showChart(int index);  // presentation mode: which chart is beside the request view
+  // View: No drawing while a request is timed (default on; see RunWorker).
+  void setQuietTiming(bool on);
+
 public Q_SLOTS:
   void exportAll();     // asks for a folder
   void exportReport();  // asks for a PDF path
@@ -54,6 +69,7 @@ private:
   void buildMenus();
   void exportChart(const ChartPanel* chart, const QString& format);
   void runGuarded(const QString& what, const std::function<void()>& action);
+  void layoutLivePage();
 
   RunController* m_controller = nullptr;
   RunHistory* m_history = nullptr;
@@ -65,6 +81,17 @@ private:
   QList<ChartPanel*> m_charts;
   std::unique_ptr<ReportExporter> m_exporter;
   QAction* m_explanations = nullptr;
+  QAction* m_presentationAction = nullptr;
+  QAction* m_quietTiming = nullptr;
+  QGridLayout* m_liveGrid = nullptr;
+  QGroupBox* m_requestBox = nullptr;
+  QList<QDockWidget*> m_docks;
+  QList<QShortcut*> m_cycleKeys;
+  QList<bool> m_docksVisibleBefore;
+  QFont m_normalFont;
+  bool m_presentation = false;
+  int m_presentedChart = 0;
+  bool m_wasMaximized = false;
   bool m_interactive = true;
   bool m_restoredLayout = false;  // a saved dock layout was restored: keep it
 };

@@ -23,6 +23,7 @@ private:
   QValueAxis* m_y = nullptr;
   QLineSeries* m_used = nullptr;
   QLineSeries* m_max = nullptr;
+  QLineSeries* m_pinned = nullptr;  // pinned bytes (inside the used bytes)
   ByteScale m_scale;
 };
 

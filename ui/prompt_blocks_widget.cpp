@@ -21,13 +21,29 @@ void PromptBlocksWidget::setPrompt(std::uint32_t promptTokens, std::uint32_t hit
   m_promptTokens = promptTokens;
   m_hitTokens = std::min(hitTokens, promptTokens);
   m_tokensPerCell = std::max<std::uint32_t>(1, tokensPerCell);
+  m_unitEnds.clear();
+  for (std::uint32_t end = m_tokensPerCell; end < promptTokens; end += m_tokensPerCell)
+    m_unitEnds.push_back(end);
+  if (promptTokens > 0) m_unitEnds.push_back(promptTokens);
   updateGeometry();
   update();
 }
 
-int PromptBlocksWidget::cellCount() const {
-  return int((m_promptTokens + m_tokensPerCell - 1) / m_tokensPerCell);
+void PromptBlocksWidget::setUnits(std::uint32_t promptTokens, std::uint32_t hitTokens,
+                                  std::vector<std::uint32_t> unitEnds) {
+  m_promptTokens = promptTokens;
+  m_hitTokens = std::min(hitTokens, promptTokens);
+  m_tokensPerCell = 0;
+  m_unitEnds.clear();
+  for (const std::uint32_t end : unitEnds)
+    if (end > (m_unitEnds.empty() ? 0 : m_unitEnds.back()) && end <= promptTokens) m_unitEnds.push_back(end);
+  if (promptTokens > 0 && (m_unitEnds.empty() || m_unitEnds.back() < promptTokens))
+    m_unitEnds.push_back(promptTokens);
+  updateGeometry();
+  update();
 }
+
+int PromptBlocksWidget::cellCount() const { return int(m_unitEnds.size()); }
 
 int PromptBlocksWidget::columnsFor(int width) const { return std::max(1, (width + kGap) / (kCell + kGap)); }
 
@@ -55,8 +71,8 @@ void PromptBlocksWidget::paintEvent(QPaintEvent*) {
   const QColor computed = ChartPalette::computed();
   for (int i = 0; i < cells; ++i) {
     const QRect rect((i % columns) * (kCell + kGap), (i / columns) * (kCell + kGap), kCell, kCell);
-    const std::uint32_t first = std::uint32_t(i) * m_tokensPerCell;
-    const std::uint32_t last = std::min(first + m_tokensPerCell, m_promptTokens);  // exclusive
+    const std::uint32_t first = cellBegin(i);
+    const std::uint32_t last = cellEnd(i);  // exclusive
     const std::uint32_t hitInCell = m_hitTokens > first ? std::min(m_hitTokens, last) - first : 0;
     const double hitShare = double(hitInCell) / double(last - first);
     painter.fillRect(rect, computed);
@@ -77,8 +93,8 @@ bool PromptBlocksWidget::event(QEvent* event) {
     if (cell < 0) {
       QToolTip::hideText();
     } else {
-      const std::uint32_t first = std::uint32_t(cell) * m_tokensPerCell;
-      const std::uint32_t last = std::min(first + m_tokensPerCell, m_promptTokens);
+      const std::uint32_t first = cellBegin(cell);
+      const std::uint32_t last = cellEnd(cell);
       const bool isHit = last <= m_hitTokens;
       QToolTip::showText(help->globalPos(), tr("tokens %1-%2: %3")
                                                 .arg(first)

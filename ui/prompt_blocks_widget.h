@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Draws one prompt as a grid of cells, each covering `tokensPerCell` tokens, in reading order: cells served
-// from the cache in the hit colour, computed cells in the computed colour (a cell on the border is split).
-// Hits are always a prefix, so the picture is one green run followed by one orange run.
+// Draws one prompt as a grid of cells, one per cache unit (a block, a radix node, a prompt entry) in reading
+// order: cells served from the cache in the hit colour, computed cells in the computed colour (a cell on
+// the border is split by its share of hit tokens). Hits are always a prefix, so the picture is one green
+// run followed by one orange run. Cells are equal squares; the tooltip gives each unit's tokens.
 #include <QWidget>
 #include <cstdint>
+#include <vector>
 
 namespace kvlab {
 
@@ -13,7 +15,10 @@ class PromptBlocksWidget : public QWidget {
 public:
   explicit PromptBlocksWidget(QWidget* parent = nullptr);
 
+  // Fixed-size cells of tokensPerCell tokens (blocks).
   void setPrompt(std::uint32_t promptTokens, std::uint32_t hitTokens, std::uint32_t tokensPerCell);
+  // One cell per unit: unitEnds are ascending token offsets, the last one promptTokens.
+  void setUnits(std::uint32_t promptTokens, std::uint32_t hitTokens, std::vector<std::uint32_t> unitEnds);
   std::uint32_t tokensPerCell() const { return m_tokensPerCell; }
   int cellCount() const;
 
@@ -29,12 +34,15 @@ protected:
 private:
   int columnsFor(int width) const;
   int cellAt(const QPoint& pos) const;
+  std::uint32_t cellBegin(int cell) const { return cell == 0 ? 0 : m_unitEnds[std::size_t(cell) - 1]; }
+  std::uint32_t cellEnd(int cell) const { return m_unitEnds[std::size_t(cell)]; }
 
   static constexpr int kCell = 12;  // px, square
   static constexpr int kGap = 2;    // px
   std::uint32_t m_promptTokens = 0;
   std::uint32_t m_hitTokens = 0;
   std::uint32_t m_tokensPerCell = 16;
+  std::vector<std::uint32_t> m_unitEnds;  // one per cell
 };
 
 }  // namespace kvlab

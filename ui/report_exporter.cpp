@@ -89,14 +89,21 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
                 qs(i.device) + (i.storageDevice.empty() || i.storageDevice == i.device
                                     ? QString()
                                     : QStringLiteral(", K/V stored on ") + qs(i.storageDevice)));
-    html += row(QStringLiteral("BLAS"), qs(i.blas));
-    html +=
-        row(QStringLiteral("LibTorch"), qs(i.torchVersion) + QStringLiteral(", %1 threads, %2 GFLOP/s matmul")
-                                                                 .arg(i.computeThreads)
-                                                                 .arg(i.matmulGflops, 0, 'f', 1));
+    if (i.simulated) {
+      html += row(QStringLiteral("Cost model"),
+                  QStringLiteral("%1: %2 TFLOP/s, %3 TB/s sustained (roofline per prefill; nothing timed)")
+                      .arg(qs(i.hardware))
+                      .arg(i.hardwarePeakFlops / 1e12, 0, 'f', 0)
+                      .arg(i.hardwareBandwidth / 1e12, 0, 'f', 2));
+    } else {
+      html += row(QStringLiteral("BLAS"), qs(i.blas));
+      html += row(QStringLiteral("LibTorch"),
+                  qs(i.torchVersion) + QStringLiteral(", %1 threads").arg(i.computeThreads));
+    }
     html += QStringLiteral("</table><h3>Summary</h3><table>");
     html += row(QStringLiteral("Requests"),
-                QStringLiteral("%1 of %2").arg(run->points.size()).arg(i.requestsTotal));
+                i.requestsTotal > 0 ? QStringLiteral("%1 of %2").arg(run->points.size()).arg(i.requestsTotal)
+                                    : QString::number(run->points.size()));
     if (run->summary) {
       const RunSummary& s = *run->summary;
       html += row(QStringLiteral("Token hit rate"),
@@ -106,11 +113,23 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
                                                         : QStringLiteral("no baseline"));
       html +=
           row(QStringLiteral("Ideal speedup (FLOPs)"), QStringLiteral("%1×").arg(s.idealSpeedup, 0, 'f', 2));
-      html += row(QStringLiteral("Mean TTFT cached / uncached"), QStringLiteral("%1 ms / %2 ms")
-                                                                     .arg(s.ttftMsCachedMean, 0, 'f', 1)
-                                                                     .arg(s.ttftMsUncachedMean, 0, 'f', 1));
-      html += row(QStringLiteral("Max |logit diff| cached vs uncached"),
-                  QString::number(s.maxAbsLogitDiff, 'g', 3));
+      html += row(i.simulated ? QStringLiteral("Mean TTFT cached / uncached (cost model)")
+                              : QStringLiteral("Mean TTFT cached / uncached"),
+                  QStringLiteral("%1 ms / %2 ms")
+                      .arg(s.ttftMsCachedMean, 0, 'f', 1)
+                      .arg(s.ttftMsUncachedMean, 0, 'f', 1));
+      // Only a live run with a baseline compares logits; a trace has none.
+      if (!i.simulated && s.speedup > 0)
+        html += row(QStringLiteral("Max |logit diff| cached vs uncached"),
+                    QString::number(s.maxAbsLogitDiff, 'g', 3));
+      const MissBreakdown misses = RunHistory::missesSoFar(*run);
+      static const char* const kMiss[] = {"cold", "evicted", "expired", "orphaned"};
+      QStringList parts;
+      for (int r = 0; r < kMissReasonCount; ++r)
+        parts << QStringLiteral("%1 %2").arg(QLatin1String(kMiss[r])).arg(misses.tokens[std::size_t(r)]);
+      html += row(QStringLiteral("Computed tokens, why"), parts.join(QStringLiteral(" · ")));
+      html += row(QStringLiteral("Skipped: larger than the cache"),
+                  QStringLiteral("%1 tokens").arg(misses.tooLarge));
       html += row(QStringLiteral("Evictions / expirations"),
                   QStringLiteral("%1 / %2").arg(s.evictions).arg(s.expirations));
       html += row(QStringLiteral("Peak cache memory"), qs(formatBytes(s.peakBytes)));

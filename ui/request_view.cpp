@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "ui/request_view.h"
 
+#include <QAction>
+#include <QContextMenuEvent>
 #include <QLabel>
+#include <QMenu>
 #include <QScrollArea>
 #include <QVBoxLayout>
 
@@ -9,6 +12,7 @@
 #include "ui/chart_palette.h"
 #include "ui/prompt_blocks_widget.h"
 #include "ui/run_history.h"
+#include "ui/ttft_bars_widget.h"
 
 namespace kvlab {
 
@@ -32,6 +36,13 @@ RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(p
   m_headline->setObjectName(QStringLiteral("requestHeadline"));
   m_legend = new QLabel(this);
   m_legend->setTextFormat(Qt::RichText);
+  m_legend->setWordWrap(true);
+  m_bars = new TtftBarsWidget(this);
+  m_bars->setObjectName(QStringLiteral("ttftBars"));
+  m_misses = new QLabel(this);
+  m_misses->setObjectName(QStringLiteral("missBreakdown"));
+  m_misses->setWordWrap(true);
+  m_misses->setTextFormat(Qt::RichText);
   m_blocks = new PromptBlocksWidget(this);
   m_blocks->setObjectName(QStringLiteral("promptBlocks"));
   m_text = new QLabel(this);
@@ -52,6 +63,8 @@ RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(p
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(6, 4, 6, 4);
   layout->addWidget(m_headline);
+  layout->addWidget(m_bars);
+  layout->addWidget(m_misses);
   layout->addWidget(m_legend);
   layout->addWidget(m_blocks);
   layout->addWidget(textScroll, 1);
@@ -59,6 +72,44 @@ RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(p
   connect(history, &RunHistory::updated, this, &RequestView::refresh);
   connect(history, &RunHistory::runStarted, this, &RequestView::refresh);
   connect(history, &RunHistory::cleared, this, &RequestView::refresh);
+  setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(this, &QWidget::customContextMenuRequested, this, &RequestView::showContextMenu);
+}
+
+QString RequestView::missText(const MissBreakdown& m) {
+  static const char* const kNames[] = {"cold", "evicted", "expired", "orphaned"};
+  QStringList parts;
+  for (int r = 0; r < kMissReasonCount; ++r)
+    if (m.tokens[std::size_t(r)] > 0) parts << tr("%1 %2").arg(tr(kNames[r])).arg(m.tokens[std::size_t(r)]);
+  QString text = parts.isEmpty() ? tr("none") : parts.join(QStringLiteral(" · "));
+  // Not a miss reason of its own (those tokens also count as cold next time): what the cache skipped.
+  if (m.tooLarge > 0) text += tr(" (skipped: %1 tokens larger than the cache)").arg(m.tooLarge);
+  return text;
+}
+
+QString RequestView::missLine() const { return m_misses->text(); }
+
+void RequestView::showContextMenu(const QPoint& pos) {
+  const RunTrack* run = m_history->current();
+  QMenu menu(this);
+  QAction* pin = menu.addAction(tr("Pin this request's prefix"));
+  pin->setObjectName(QStringLiteral("pinPrefixAction"));
+  QString why;
+  if (!run || run->points.empty())
+    why = tr("no request yet");
+  else if (run->finished())
+    why = tr("the run has ended");
+  else if (run->info.simulated)
+    why = tr("a trace replay has no prompt to pin");
+  else if (run->info.granularity == Granularity::Radix)
+    why = tr("radix granularity: not supported yet");
+  else if (run->live.pinnedBudgetBytes == 0)
+    why = tr("set a pinned budget first (Controls, Pinned)");
+  pin->setEnabled(why.isEmpty());
+  if (!why.isEmpty()) pin->setText(tr("Pin this request's prefix (%1)").arg(why));
+  const int index = run && !run->points.empty() ? run->lastRecord.index : -1;
+  connect(pin, &QAction::triggered, this, [this, index] { Q_EMIT pinRequested(index); });
+  menu.exec(mapToGlobal(pos));
 }
 
 std::uint32_t RequestView::tokensPerCellFor(std::uint32_t promptTokens, std::uint32_t blockSize) {
@@ -71,6 +122,8 @@ void RequestView::refresh() {
   const RunTrack* run = m_history->current();
   if (!run || run->points.empty()) {
     m_blocks->setPrompt(0, 0, 16);
+    m_bars->setTimes(0, -1, QString());
+    m_misses->clear();
     m_legend->clear();
     m_text->clear();
     m_shownRunId = -1;
@@ -85,29 +138,55 @@ void RequestView::refresh() {
   const double share = r.promptTokens ? 100.0 * r.hitTokens / r.promptTokens : 0.0;
   QString timing;
   if (r.ttftUncachedMs >= 0 && r.ttftCachedMs > 0)
-    timing = tr(" TTFT %1 ms with the cache, %2 ms without (%3×)%4.")
-                 .arg(r.ttftCachedMs, 0, 'f', 1)
-                 .arg(r.ttftUncachedMs, 0, 'f', 1)
+    timing = tr(" %1× faster with the cache%2.")
                  .arg(r.ttftUncachedMs / r.ttftCachedMs, 0, 'f', 1)
-                 .arg(r.simulated ? tr(", cost model") : QString());
+                 .arg(r.simulated ? tr(" (cost model)") : QString());
   const QString position = run->info.requestsTotal > 0
                                ? tr("Request %1 of %2").arg(r.index + 1).arg(run->info.requestsTotal)
                                : tr("Request %1").arg(r.index + 1);
-  m_headline->setText(tr("<b>%1</b> (%2): %3 prompt tokens, <b>%4 reused</b> (%5 %), %6 computed.%7")
+  // A trace's "session" is only its request number again: name real sessions only.
+  const QString session = r.simulated || r.session.empty()
+                              ? QString()
+                              : tr(" (%1)").arg(QString::fromStdString(r.session).toHtmlEscaped());
+  m_headline->setText(tr("<b>%1</b>%2: %3 prompt tokens, <b>%4 reused</b> (%5 %), %6 computed.%7")
                           .arg(position)
-                          .arg(QString::fromStdString(r.session).toHtmlEscaped())
+                          .arg(session)
                           .arg(r.promptTokens)
                           .arg(r.hitTokens)
                           .arg(share, 0, 'f', 1)
                           .arg(r.computedTokens)
                           .arg(timing));
-  const std::uint32_t perCell =
-      tokensPerCellFor(r.promptTokens, r.blockSize ? r.blockSize : run->info.blockSize);
-  m_blocks->setPrompt(r.promptTokens, r.hitTokens, perCell);
+  m_bars->setTimes(r.ttftCachedMs, r.ttftUncachedMs,
+                   r.simulated ? QString::fromStdString(run->info.hardware) : QString());
+  m_misses->setText(tr("<b>Why tokens were computed</b> · this request: %1 · whole run: %2")
+                        .arg(missText(RunHistory::missesOf(*run, run->points.size() - 1)),
+                             missText(RunHistory::missesSoFar(*run))));
+  QString cells;
+  switch (run->info.granularity) {
+    case Granularity::Block: {
+      const std::uint32_t block = r.blockSize ? r.blockSize : run->info.blockSize;
+      const std::uint32_t perCell = tokensPerCellFor(r.promptTokens, block);
+      m_blocks->setPrompt(r.promptTokens, r.hitTokens, perCell);
+      cells = perCell == block
+                  ? tr("one cell = one block of %1 tokens").arg(block)
+                  : tr("one cell = %1 blocks of %2 tokens").arg(perCell / std::max(1u, block)).arg(block);
+      break;
+    }
+    case Granularity::Radix:
+      m_blocks->setUnits(r.promptTokens, r.hitTokens, r.unitEnds);
+      cells = tr("one cell = one radix node on this prompt's path (%1 nodes; hover for tokens)")
+                  .arg(m_blocks->cellCount());
+      break;
+    case Granularity::Prompt:
+      m_blocks->setUnits(r.promptTokens, r.hitTokens, r.unitEnds);
+      cells = tr("one cell = one prompt entry, a prefix up to a segment end (%1; hover for tokens)")
+                  .arg(m_blocks->cellCount());
+      break;
+  }
   m_legend->setText(swatch(ChartPalette::hit(), tr("reused from the cache")) +
                     QStringLiteral("&nbsp;&nbsp;&nbsp;") +
                     swatch(ChartPalette::computed(), tr("computed in this prefill")) +
-                    tr("&nbsp;&nbsp;&nbsp;one cell = %1 tokens").arg(perCell));
+                    QStringLiteral("&nbsp;&nbsp;&nbsp;") + cells);
 
   const QString text = QString::fromStdString(r.text);
   if (text.isEmpty()) {

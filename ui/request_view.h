@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The latest request, for newcomers: a headline (tokens, hit share, TTFT with and without the cache), the
-// prompt drawn as cells coloured reused vs computed, a legend, and the text itself with the reused prefix
-// highlighted. It follows the newest finished request; the charts and the event log cover the history.
+// The latest request, for newcomers: a headline (tokens, hit share), TTFT with and without the cache as two
+// bars to scale, why the computed tokens were not reused (cold / evicted / expired / orphaned / too large,
+// for this request and the run), the prompt drawn as one cell per cache unit (block, radix node, prompt
+// entry) coloured reused vs computed, a legend, and the text itself with the reused prefix highlighted.
+// It follows the newest finished request. Its context menu pins that request's prefix (pinRequested).
 #include <QWidget>
 
 class QLabel;
@@ -11,6 +13,8 @@ namespace kvlab {
 
 class PromptBlocksWidget;
 class RunHistory;
+class TtftBarsWidget;
+struct MissBreakdown;
 
 class RequestView : public QWidget {
   Q_OBJECT
@@ -21,13 +25,22 @@ public:
   // grid stays at most kMaxCells cells.
   static std::uint32_t tokensPerCellFor(std::uint32_t promptTokens, std::uint32_t blockSize);
   static constexpr std::uint32_t kMaxCells = 600;
+  // "cold 120 · evicted 40 · ..." (reasons with zero tokens left out; "none" when all are zero).
+  static QString missText(const MissBreakdown& misses);
+  QString missLine() const;
+
+Q_SIGNALS:
+  void pinRequested(int requestIndex);  // "Pin this request's prefix" in the context menu
 
 private:
   void refresh();
+  void showContextMenu(const QPoint& pos);
 
   const RunHistory* m_history;
   QLabel* m_headline = nullptr;
   QLabel* m_legend = nullptr;
+  QLabel* m_misses = nullptr;
+  TtftBarsWidget* m_bars = nullptr;
   PromptBlocksWidget* m_blocks = nullptr;
   QLabel* m_text = nullptr;
   int m_shownRunId = -1;

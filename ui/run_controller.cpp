@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "ui/run_controller.h"
 
+#include <QAbstractEventDispatcher>
+#include <limits>
+
 #include "core/runner/scenario_runner.h"
 #include "ui/run_worker.h"
 
@@ -21,10 +24,14 @@ RunController::RunController(QObject* parent)
   m_drainTimer.setSingleShot(true);
   m_drainTimer.setInterval(kDrainIntervalMs);
   connect(&m_drainTimer, &QTimer::timeout, this, &RunController::drain);
+  if (QAbstractEventDispatcher* dispatcher = QAbstractEventDispatcher::instance(thread()))
+    connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, &RunController::onEventLoopIdle);
   m_thread.start();
 }
 
 RunController::~RunController() {
+  m_worker->setQuietTiming(false);  // releases a worker waiting for a GUI that is going away
+  m_runner->cancelRun(m_runId);
   m_runner->cancel();
   m_runner->resume();
   m_thread.quit();
@@ -33,10 +40,12 @@ RunController::~RunController() {
 }
 
 int RunController::start(const RunSettings& settings) {
-  if (m_queuedRuns > 0) m_runner->cancel();
+  // Per-run tokens: cancels the previous run even if the worker has not started it yet.
+  if (m_queuedRuns > 0) m_runner->cancelRun(m_runId);
   m_runner->resume();  // a pause left over from the previous run must not hold the new one
   m_runId += 1;
   m_requestsDone = 0;
+  m_simulated = false;
   m_worker->setPauseAfterRequests(m_pauseAfter);
   ++m_queuedRuns;
   const int runId = m_runId;
@@ -63,7 +72,7 @@ void RunController::stop() {
   if (m_state == State::Idle || m_state == State::Stopping) return;
   m_pauseAfter = 0;
   m_worker->setPauseAfterRequests(0);
-  m_runner->cancel();
+  m_runner->cancelRun(m_runId);  // this run, also when it is still queued behind an unwinding one
   m_runner->resume();
   setState(State::Stopping);
 }
@@ -86,15 +95,29 @@ void RunController::setPauseAfterRequests(int count) {
 void RunController::setMaxBytes(Bytes bytes) { m_runner->setMaxBytes(bytes); }
 void RunController::setTtlMs(TimeMs ttlMs) { m_runner->setTtlMs(ttlMs); }
 void RunController::setPolicy(const std::string& policy) { m_runner->setPolicy(policy); }
+void RunController::setPinnedBudget(Bytes bytes) { m_runner->setPinnedBudget(bytes); }
+void RunController::pinRequestPrefix(int requestIndex) { m_runner->pinRequestPrefix(requestIndex); }
+
+void RunController::setQuietTiming(bool on) { m_worker->setQuietTiming(on); }
+bool RunController::quietTiming() const { return m_worker->quietTiming(); }
 
 void RunController::onDataAvailable() {
+  // Quiet timing: the worker waits for us between requests, so draw now (no prefill is being timed).
+  if (m_worker->quietTiming() && !m_simulated) {
+    drain();
+    return;
+  }
   if (!m_drainTimer.isActive()) m_drainTimer.start();
 }
 
 void RunController::drain() {
   m_drainTimer.stop();
   for (const RunBatch& batch : m_buffer.takeAll()) {
-    if (batch.runId != m_runId) continue;  // a cancelled run's late results
+    if (batch.runId != m_runId) {  // a cancelled run's late results: release its worker at once
+      m_worker->acknowledge(batch.runId, std::numeric_limits<int>::max());
+      continue;
+    }
+    if (batch.started) m_simulated = batch.started->simulated;  // replays: coalesced redraws, no waiting
     m_requestsDone += int(batch.requests.size());
     Q_EMIT batchReady(batch);
     if (!batch.error.empty()) Q_EMIT runFailed(QString::fromStdString(batch.error));
@@ -103,6 +126,18 @@ void RunController::drain() {
       setState(State::Paused);
     }
   }
+  // Released when the event loop next goes idle (aboutToBlock): by then every repaint this batch scheduled
+  // (queued scene updates, then low-priority UpdateRequests) has run, so the next timed prefill starts on
+  // a quiet GUI thread.
+  m_ackRunId = m_runId;
+  m_ackRequests = m_requestsDone;
+  m_ackPending = true;
+}
+
+void RunController::onEventLoopIdle() {
+  if (!m_ackPending) return;
+  m_ackPending = false;
+  m_worker->acknowledge(m_ackRunId, m_ackRequests);
 }
 
 void RunController::onWorkerRunEnded(int runId) {

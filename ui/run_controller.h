@@ -4,6 +4,9 @@
 // RunWorker living in it. The worker's queued dataAvailable() starts a single-shot 33 ms timer; when it
 // fires the controller moves the whole buffer out under the lock and emits batchReady() once per batch of
 // the current run (so charts redraw at most ~30 times a second). Batches of older run ids are dropped.
+// Quiet timing (default): the worker notifies once per finished request and waits; the controller drains
+// at once and releases it when the GUI event loop next goes idle, i.e. after the redraw, so no drawing
+// overlaps a timed prefill. Each run has its own cancel token (ScenarioRunner::cancelRun).
 //
 // Nothing here blocks on compute: start/stop/pause only set the runner's flags or queue a call into the
 // worker thread. Only the destructor waits, after cancelling: it joins the worker thread.
@@ -45,6 +48,13 @@ public:
   void setMaxBytes(Bytes bytes);
   void setTtlMs(TimeMs ttlMs);
   void setPolicy(const std::string& policy);
+  void setPinnedBudget(Bytes bytes);
+  // Pins the cached prefix of request `requestIndex` of the current run before its next request.
+  void pinRequestPrefix(int requestIndex);
+
+  // Quiet timing (default on): no drawing while a request is being timed; see RunWorker.
+  void setQuietTiming(bool on);
+  bool quietTiming() const;
 
   State state() const { return m_state; }
   bool isActive() const { return m_state != State::Idle; }
@@ -61,6 +71,7 @@ private:
   void onDataAvailable();
   void drain();
   void onWorkerRunEnded(int runId);
+  void onEventLoopIdle();  // releases the worker waiting for the last drained request (quiet timing)
   void setState(State state);
 
   std::unique_ptr<ScenarioRunner> m_runner;  // live setters are thread-safe; run() only in the worker
@@ -72,7 +83,11 @@ private:
   int m_runId = 0;       // the run whose batches are shown
   int m_queuedRuns = 0;  // started and not yet ended in the worker
   int m_requestsDone = 0;
-  int m_pauseAfter = 0;  // mirror of the worker's automatic pause, for the state
+  int m_pauseAfter = 0;      // mirror of the worker's automatic pause, for the state
+  bool m_simulated = false;  // the current run is a trace replay (nothing timed)
+  bool m_ackPending = false;
+  int m_ackRunId = 0;
+  int m_ackRequests = 0;
 };
 
 }  // namespace kvlab

@@ -20,6 +20,26 @@ double RunHistory::windowedHitRate(const RunTrack& run, std::size_t i, std::size
   return total ? double(hit) / double(total) : 0.0;
 }
 
+MissBreakdown RunHistory::missesOf(const RunTrack& run, std::size_t i) {
+  MissBreakdown m;
+  if (i >= run.points.size()) return m;
+  const RequestPoint& p = run.points[i];
+  const RequestPoint* before = i > 0 ? &run.points[i - 1] : nullptr;
+  for (int r = 0; r < kMissReasonCount; ++r)
+    m.tokens[std::size_t(r)] =
+        p.missTokens[std::size_t(r)] - (before ? before->missTokens[std::size_t(r)] : 0);
+  m.tooLarge = p.tooLargeTokens - (before ? before->tooLargeTokens : 0);
+  return m;
+}
+
+MissBreakdown RunHistory::missesSoFar(const RunTrack& run) {
+  MissBreakdown m;
+  if (run.points.empty()) return m;
+  m.tokens = run.points.back().missTokens;
+  m.tooLarge = run.points.back().tooLargeTokens;
+  return m;
+}
+
 QString RunHistory::labelFor(const RunInfo& info) {
   QString text = QStringLiteral("#%1 %2")
                      .arg(info.runId)
@@ -57,6 +77,7 @@ void RunHistory::applyEvent(CacheSnapshot& live, const CacheEvent& event) {
     case CacheEventType::Eviction:
       adjust(-1);
       ++live.counters.evictions[std::size_t(event.evictReason)];
+      live.counters.evictedTokens[std::size_t(event.evictReason)] += event.tokens;
       break;
     case CacheEventType::Hit:
     case CacheEventType::Miss:
@@ -109,6 +130,10 @@ void RunHistory::apply(const RunBatch& batch) {
     p.cumQueriedTokens = c.counters.queriedTokens;
     p.evictions = c.counters.evictions;
     p.csvRow = RequestRow::from(run.runId, r, c);
+    p.evictedTokens = c.counters.evictedTokens;
+    p.missTokens = c.counters.missTokens;
+    p.tooLargeTokens = c.counters.tooLargeTokens;
+    p.pinnedBytes = c.pinnedBytes;
     run.points.push_back(std::move(p));
   }
   if (!batch.requests.empty()) {

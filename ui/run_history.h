@@ -33,8 +33,19 @@ struct RequestPoint {
   std::uint64_t entries = 0;
   std::uint64_t cumHitTokens = 0;  // cache counters after the request
   std::uint64_t cumQueriedTokens = 0;
-  std::array<std::uint64_t, kEvictReasonCount> evictions{};  // cumulative, by reason
-  RequestRow csvRow;                                         // the request as requests.csv writes it
+  std::array<std::uint64_t, kEvictReasonCount> evictions{};      // cumulative entries, by reason
+  RequestRow csvRow;                                             // the request as requests.csv writes it
+  std::array<std::uint64_t, kEvictReasonCount> evictedTokens{};  // cumulative tokens, by reason
+  std::array<std::uint64_t, kMissReasonCount> missTokens{};      // cumulative, by MissReason
+  std::uint64_t tooLargeTokens = 0;                              // cumulative: larger than the cache
+  Bytes pinnedBytes = 0;
+};
+
+// Why tokens were computed instead of reused: cold, evicted, expired, orphaned, too large.
+struct MissBreakdown {
+  std::array<std::uint64_t, kMissReasonCount> tokens{};
+  std::uint64_t tooLarge = 0;
+  std::uint64_t total() const { return tokens[0] + tokens[1] + tokens[2] + tokens[3]; }
 };
 
 struct RunTrack {
@@ -67,6 +78,9 @@ public:
 
   // Cumulative token hit rate (0..1) after point i; windowed over the `window` requests ending at i.
   static double windowedHitRate(const RunTrack& run, std::size_t i, std::size_t window);
+  // Miss tokens of point i alone (difference of the cumulative counters), or of the whole run so far.
+  static MissBreakdown missesOf(const RunTrack& run, std::size_t i);
+  static MissBreakdown missesSoFar(const RunTrack& run);
 
 public Q_SLOTS:
   void apply(const kvlab::RunBatch& batch);

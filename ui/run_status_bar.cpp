@@ -6,6 +6,7 @@
 #include <QRegularExpression>
 
 #include "core/model/compute_info.h"
+#include "core/util/units.h"
 #include "ui/run_controller.h"
 #include "ui/run_history.h"
 
@@ -40,7 +41,9 @@ RunStatusBar::RunStatusBar(const RunController* controller, const RunHistory* hi
   connect(history, &RunHistory::runStarted, this, [this] {
     const RunTrack* run = m_history->current();
     m_clock.start();
-    m_device->setText(tr("device: %1").arg(QString::fromStdString(run->info.device)));
+    m_device->setText(run->info.simulated
+                          ? tr("cost model: %1").arg(QString::fromStdString(run->info.hardware))
+                          : tr("device: %1").arg(QString::fromStdString(run->info.device)));
     if (!run->info.blas.empty()) {
       showBlas(QString::fromStdString(run->info.blas));
     }
@@ -96,7 +99,19 @@ void RunStatusBar::refresh() {
     seconds = run->summary->elapsedS;
   else if (m_controller->isActive() && m_clock.isValid())
     seconds = double(m_clock.elapsed()) / 1000.0;
-  m_elapsed->setText(run ? tr("elapsed %1 s").arg(seconds, 0, 'f', 1) : QString());
+  // Wall time of the run (a replay of thousands of requests can take well under 0.1 s: then ms), and for a
+  // run with its own clock, how much scenario or trace time it covered.
+  QString elapsed;
+  if (run) {
+    elapsed = seconds >= 1 ? tr("elapsed %1 s").arg(seconds, 0, 'f', 1)
+                           : tr("elapsed %1 ms").arg(seconds * 1000.0, 0, 'f', 0);
+    if (!run->points.empty())
+      elapsed +=
+          tr(" · %1 time %2")
+              .arg(run->info.simulated ? tr("trace") : tr("scenario"))
+              .arg(QString::fromStdString(formatDurationMs(TimeMs(run->points.back().timeS * 1000.0))));
+  }
+  m_elapsed->setText(elapsed);
   if (run && run->summary && !m_controller->isActive()) {
     const RunSummary& s = *run->summary;
     QString text = s.cancelled ? tr("Stopped") : tr("Done");

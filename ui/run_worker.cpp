@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ui/run_worker.h"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 
 #include "core/runner/scenario_runner.h"
@@ -13,6 +15,7 @@ RunWorker::RunWorker(ScenarioRunner& runner, RunBuffer& buffer) : m_runner(runne
 void RunWorker::run(const RunSettings& settings, int runId) {
   m_runId = runId;
   m_finishedPushed = false;
+  m_simulated = false;
   try {
     m_runner.run(settings, *this, runId);
   } catch (const std::exception& e) {
@@ -29,10 +32,44 @@ void RunWorker::run(const RunSettings& settings, int runId) {
   Q_EMIT runEnded(runId);
 }
 
-void RunWorker::onRunStarted(const RunInfo& info) { notify(m_buffer.pushStarted(m_runId, info)); }
+void RunWorker::onRunStarted(const RunInfo& info) {
+  m_simulated = info.simulated;  // a trace replay times nothing: no reason to wait for the GUI
+  notify(m_buffer.pushStarted(m_runId, info));
+}
+
+bool RunWorker::waitsForGui() const { return m_quiet.load() && !m_simulated; }
+
+void RunWorker::setQuietTiming(bool on) {
+  {
+    std::lock_guard lock(m_ackMutex);  // a waiter re-checks m_quiet after this
+    m_quiet.store(on);
+  }
+  m_acked.notify_all();
+}
+
+void RunWorker::acknowledge(int runId, int requestsDone) {
+  {
+    std::lock_guard lock(m_ackMutex);
+    if (runId < m_ackRunId) return;
+    if (runId > m_ackRunId) m_ackRequests = 0;
+    m_ackRunId = runId;
+    m_ackRequests = std::max(m_ackRequests, requestsDone);
+  }
+  m_acked.notify_all();
+}
 
 void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) {
-  notify(m_buffer.pushRequest(m_runId, record, cache));
+  const bool wasEmpty = m_buffer.pushRequest(m_runId, record, cache);
+  if (waitsForGui()) {
+    Q_EMIT dataAvailable();  // events did not notify: this request always does
+    std::unique_lock lock(m_ackMutex);
+    m_acked.wait_for(lock, std::chrono::milliseconds(kAckTimeoutMs), [&] {
+      return m_ackRunId > m_runId || (m_ackRunId == m_runId && m_ackRequests >= record.index + 1) ||
+             !m_quiet.load();
+    });
+  } else {
+    notify(wasEmpty);
+  }
   const int pauseAfter = m_pauseAfter.load();
   if (pauseAfter > 0 && record.index + 1 >= pauseAfter) {
     m_pauseAfter.store(0);
@@ -40,7 +77,13 @@ void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& 
   }
 }
 
-void RunWorker::onCacheEvent(const CacheEvent& event) { notify(m_buffer.pushEvent(m_runId, event)); }
+void RunWorker::onCacheEvent(const CacheEvent& event) {
+  const bool wasEmpty = m_buffer.pushEvent(m_runId, event);
+  if (!waitsForGui())
+    notify(wasEmpty);
+  else if (m_runner.isPaused())
+    Q_EMIT dataAvailable();  // a live change applied during a pause: nothing is timed, show it at once
+}
 
 void RunWorker::onRunFinished(const RunSummary& summary) {
   m_finishedPushed = true;

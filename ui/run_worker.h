@@ -2,10 +2,17 @@
 #pragma once
 // Runs ScenarioRunner::run in the thread it was moved to. Its observer callbacks copy each value into the
 // shared RunBuffer and emit dataAvailable() only when the buffer was empty, so the GUI gets one queued
-// notification per drain. Owns nothing the GUI touches: the runner and the buffer belong to RunController,
-// which outlives the worker thread.
+// notification per drain.
+//
+// Quiet timing (on by default): the GUI must not draw while a request's prefill is being timed, or the
+// drawing competes with the prefill for the cores and the measured speedup drops. Then cache events never
+// notify, each finished request notifies, and the worker waits (at most kAckTimeoutMs) until the GUI
+// acknowledges that it has applied and drawn that request before the next timed prefill starts. Owns nothing
+// the GUI touches: the runner and the buffer belong to RunController, which outlives the worker thread.
 #include <QObject>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 
 #include "core/runner/run_types.h"
 
@@ -21,6 +28,12 @@ public:
 
   // Any thread: pause the runner once request number `count` (1-based) is done; 0 = never.
   void setPauseAfterRequests(int count) { m_pauseAfter.store(count); }
+  // Any thread. See the class comment.
+  void setQuietTiming(bool on);
+  bool quietTiming() const { return m_quiet.load(); }
+  // Any thread: the GUI has applied and drawn everything up to request `requestsDone` (count) of run runId.
+  void acknowledge(int runId, int requestsDone);
+  static constexpr int kAckTimeoutMs = 2000;  // never hang the run on a GUI that does not answer
 
 public Q_SLOTS:
   // Worker thread (queued from RunController). Blocks until the run ends; always pushes a finished or an
@@ -40,9 +53,16 @@ private:
 
   ScenarioRunner& m_runner;
   RunBuffer& m_buffer;
+  bool waitsForGui() const;       // worker thread: quiet timing on and the run times something
   int m_runId = 0;                // worker thread only
+  bool m_simulated = false;       // worker thread only: the current run is a trace replay
   bool m_finishedPushed = false;  // worker thread only
   std::atomic<int> m_pauseAfter{0};
+  std::atomic<bool> m_quiet{true};
+  std::mutex m_ackMutex;
+  std::condition_variable m_acked;
+  int m_ackRunId = 0;  // guarded by m_ackMutex
+  int m_ackRequests = 0;
 };
 
 }  // namespace kvlab

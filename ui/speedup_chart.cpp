@@ -11,6 +11,8 @@
 namespace kvlab {
 
 namespace {
+constexpr int kGridIntervals = 5;  // both y axes: the same count, so their grid lines coincide
+
 QList<QPointF> speedupPoints(const RunTrack& run) {
   QList<QPointF> points;
   double cached = 0;
@@ -23,38 +25,60 @@ QList<QPointF> speedupPoints(const RunTrack& run) {
   }
   return points;
 }
+
+QList<QPointF> idealPoints(const RunTrack& run) {
+  QList<QPointF> points;
+  double cached = 0;
+  double uncached = 0;
+  for (const RequestPoint& p : run.points) {
+    cached += p.flopsCached;
+    uncached += p.flopsUncached;
+    if (cached > 0) points.append(QPointF(p.index + 1, uncached / cached));
+  }
+  return points;
+}
 }  // namespace
 
 SpeedupChart::SpeedupChart(const RunHistory* history, QWidget* parent)
     : ChartPanel(history, QStringLiteral("speedup"), tr("Speedup: time to first token"),
-                 tr("<b>What am I looking at?</b><br>Time to first token of each request, with the cache "
-                    "(only missed tokens are computed) and without (the whole prompt). Thick line, right "
-                    "axis: total uncached / total cached time so far. Trace replays use a cost model."),
+                 tr("<b>What am I looking at?</b><br>Time to first token (TTFT: the prefill before the "
+                    "first output token) of each request, with the cache (only missed tokens are computed) "
+                    "and without (the whole prompt). Right axis: <b>measured speedup</b> (thick) = total "
+                    "uncached TTFT / total cached TTFT so far; <b>ideal speedup</b> (dashed) = total FLOPs "
+                    "of full prefills / FLOPs actually computed, what a perfect machine would gain. The "
+                    "grid lines belong to both axes. Trace replays time nothing: a cost model does."),
                  parent) {
   m_x = new QValueAxis;
   m_x->setTitleText(tr("Request #"));
   m_x->setLabelFormat(QStringLiteral("%d"));
   m_ms = new QValueAxis;
   m_ms->setTitleText(tr("TTFT (ms)"));
-  m_ms->setLabelFormat(QStringLiteral("%.0f"));
   m_factor = new QValueAxis;
-  m_factor->setTitleText(tr("Cumulative speedup (×)"));
-  m_factor->setLabelFormat(QStringLiteral("%.2g"));
+  m_factor->setTitleText(tr("Speedup (×)"));
+  m_factor->setGridLineVisible(false);  // the time axis draws the shared grid
   chart()->addAxis(m_x, Qt::AlignBottom);
   chart()->addAxis(m_ms, Qt::AlignLeft);
   chart()->addAxis(m_factor, Qt::AlignRight);
   m_uncached = addLine(tr("TTFT uncached"), ChartPalette::uncached(), 1.5, m_x, m_ms);
   m_cached = addLine(tr("TTFT cached"), ChartPalette::cached(), 1.5, m_x, m_ms);
-  m_speedup = addLine(tr("cumulative speedup"), ChartPalette::speedup(), 3.0, m_x, m_factor);
+  m_ideal = addLine(tr("ideal speedup (FLOPs)"), ChartPalette::ideal(), 2.0, m_x, m_factor, Qt::DashLine);
+  m_speedup = addLine(tr("measured speedup"), ChartPalette::speedup(), 3.0, m_x, m_factor);
   m_speedup->setObjectName(QStringLiteral("speedupCumulative"));
+  m_ideal->setObjectName(QStringLiteral("speedupIdeal"));
   m_cached->setObjectName(QStringLiteral("ttftCached"));
-  const auto msTip = [](const QPointF& p) {
-    return tr("request %1: %2 ms").arg(qRound(p.x())).arg(p.y(), 0, 'f', 1);
+  const auto timeTip = [this](const QPointF& p) {
+    return m_timeDivisor > 1 ? tr("request %1: %2 s").arg(qRound(p.x())).arg(p.y(), 0, 'f', 2)
+                             : tr("request %1: %2 ms").arg(qRound(p.x())).arg(p.y(), 0, 'f', 1);
   };
-  attachTooltip(m_cached, msTip);
-  attachTooltip(m_uncached, msTip);
+  attachTooltip(m_cached, timeTip);
+  attachTooltip(m_uncached, timeTip);
   attachTooltip(m_speedup, [](const QPointF& p) {
-    return tr("after request %1: %2× faster with the cache").arg(qRound(p.x())).arg(p.y(), 0, 'f', 2);
+    return tr("after request %1: measured %2× faster with the cache")
+        .arg(qRound(p.x()))
+        .arg(p.y(), 0, 'f', 2);
+  });
+  attachTooltip(m_ideal, [](const QPointF& p) {
+    return tr("after request %1: %2× fewer FLOPs with the cache").arg(qRound(p.x())).arg(p.y(), 0, 'f', 2);
   });
   m_x->setRange(0, 10);
   m_ms->setRange(0, 10);
@@ -71,34 +95,40 @@ void SpeedupChart::rebuildEarlier() {
 void SpeedupChart::refresh() {
   const RunTrack* run = history()->current();
   const bool simulated = run && run->info.simulated;
-  chart()->setTitle(simulated ? tr("Speedup: time to first token (cost model)") : title());
-  m_ms->setTitleText(simulated ? tr("TTFT, cost model (ms)") : tr("TTFT (ms)"));
-  QList<QPointF> cached;
-  QList<QPointF> uncached;
+  const QString hardware = run ? QString::fromStdString(run->info.hardware) : QString();
+  chart()->setTitle(simulated ? tr("TTFT and speedup (cost model, %1)").arg(hardware) : title());
   double maxX = 1;
-  double maxMs = 1;
+  double maxMs = 0;
   double maxFactor = 1;
   if (run) {
-    for (const RequestPoint& p : run->points) {
-      cached.append(QPointF(p.index + 1, p.ttftCachedMs));
-      maxMs = std::max(maxMs, p.ttftCachedMs);
-      if (p.ttftUncachedMs >= 0) {
-        uncached.append(QPointF(p.index + 1, p.ttftUncachedMs));
-        maxMs = std::max(maxMs, p.ttftUncachedMs);
-      }
-    }
+    for (const RequestPoint& p : run->points) maxMs = std::max({maxMs, p.ttftCachedMs, p.ttftUncachedMs});
     maxX = std::max({maxX, double(run->points.size()), double(run->info.requestsTotal)});
+  }
+  // Seconds once the largest time is 10 s or more: "54 s", not "54000 ms".
+  m_timeDivisor = maxMs >= 10000 ? 1000 : 1;
+  const QString unit = m_timeDivisor > 1 ? tr("s") : tr("ms");
+  m_ms->setTitleText(simulated ? tr("TTFT, cost model (%1)").arg(unit) : tr("TTFT (%1)").arg(unit));
+  QList<QPointF> cached;
+  QList<QPointF> uncached;
+  if (run) {
+    for (const RequestPoint& p : run->points) {
+      cached.append(QPointF(p.index + 1, p.ttftCachedMs / m_timeDivisor));
+      if (p.ttftUncachedMs >= 0) uncached.append(QPointF(p.index + 1, p.ttftUncachedMs / m_timeDivisor));
+    }
   }
   for (const RunTrack& r : history()->runs()) {
     maxX = std::max(maxX, double(r.points.size()));
     for (const QPointF& p : speedupPoints(r)) maxFactor = std::max(maxFactor, p.y());
   }
+  const QList<QPointF> ideal = run ? idealPoints(*run) : QList<QPointF>();
+  for (const QPointF& p : ideal) maxFactor = std::max(maxFactor, p.y());
   m_cached->replace(decimate(cached));
   m_uncached->replace(decimate(uncached));
   m_speedup->replace(decimate(run ? speedupPoints(*run) : QList<QPointF>()));
+  m_ideal->replace(decimate(ideal));
   setCountRange(m_x, maxX);
-  setNiceRange(m_ms, 0, maxMs * 1.05);
-  setNiceRange(m_factor, 0, maxFactor * 1.1);
+  setAlignedRange(m_ms, std::max(maxMs / m_timeDivisor, 1e-3), kGridIntervals);
+  setAlignedRange(m_factor, maxFactor, kGridIntervals);
 }
 
 }  // namespace kvlab

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Chart 4: time to first token with and without the cache, per request, and the cumulative speedup
-// (sum uncached / sum cached) on a second axis. Trace replays take both times from the cost model and the
-// title says so. Earlier runs show their cumulative speedup faded.
+// (sum uncached / sum cached; thick) with the ideal one (sum uncached FLOPs / sum cached FLOPs; dashed) on
+// a second axis whose grid lines coincide with the time axis's (both have the same number of intervals).
+// Times switch to seconds when they are large. Trace replays take both times from the cost model and say
+// which hardware. Earlier runs show their cumulative speedup faded.
 #include "ui/chart_panel.h"
 
 class QValueAxis;
@@ -26,6 +28,8 @@ private:
   QLineSeries* m_cached = nullptr;
   QLineSeries* m_uncached = nullptr;
   QLineSeries* m_speedup = nullptr;
+  QLineSeries* m_ideal = nullptr;
+  double m_timeDivisor = 1;  // ms per y unit: 1 (ms) or 1000 (s)
 };
 
 }  // namespace kvlab

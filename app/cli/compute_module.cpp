@@ -11,6 +11,7 @@
 
 #include "compute_bridge.h"
 #include "core/model/compute_info.h"
+#include "core/model/cuda_status.h"
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/prefix_verifier.h"
@@ -272,7 +273,8 @@ int listCompute() {
     }
   }
   std::printf("devices:\n  cpu      BLAS %s\n", blasLibrary().c_str());
-  std::printf("  cuda     %s\n", cudaAvailable() ? "available" : "not available in this build/machine");
+  const std::string noCuda = cudaUnavailableReason();
+  std::printf("  cuda     %s\n", noCuda.empty() ? "available" : ("not available: " + noCuda).c_str());
   std::printf("LibTorch %s\n", torchVersion().c_str());
   return 0;
 }

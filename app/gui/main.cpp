@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
   if (options.run) window.controlPanel()->applySettings(*options.run);
   window.setInteractive(!options.quitWhenDone);
   window.show();
+  if (options.presentation) window.setPresentationMode(true);
+  if (options.drawWhileTiming) window.setQuietTiming(false);
 
   kvlab::EventLoopLagProbe lag;
   kvlab::RunController* controller = window.controller();

@@ -165,4 +165,15 @@ std::vector<PrefixSegment> BlockCache::storePrefix(const PrefixRequest& request,
   return segments;
 }
 
+std::vector<SlotId> BlockCache::storedPrefix(const PrefixRequest& request, std::uint64_t maxTokens) {
+  std::vector<SlotId> slots;
+  const std::vector<CacheKey> keys = blockKeys(request.tokens);
+  for (std::size_t i = 0; i < keys.size() && std::uint64_t(i + 1) * m_blockSize <= maxTokens; ++i) {
+    const SlotId slot = m_engine.find(keys[i]);
+    if (slot == kNoSlot) break;  // a later block is unreachable without this one
+    slots.push_back(slot);
+  }
+  return slots;
+}
+
 }  // namespace kvlab

@@ -58,6 +58,7 @@ public:
   }
   PrefixMatch matchPrefix(const PrefixRequest& request, std::uint64_t maxHitTokens) override;
   std::vector<PrefixSegment> storePrefix(const PrefixRequest& request, const PrefixMatch& match) override;
+  std::vector<SlotId> storedPrefix(const PrefixRequest& request, std::uint64_t maxTokens) override;
 
 private:
   CacheEngine& m_engine;

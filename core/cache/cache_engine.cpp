@@ -72,7 +72,12 @@ void CacheEngine::reserve(std::size_t entries) {
 void CacheEngine::touch(SlotId slot) {
   EntryMeta& e = m_entries[slot];
   e.lastAccessMs = m_clock.nowMs();
+  const int bucketBefore = reuseBucket(e.reuseCount);
   ++e.reuseCount;
+  if (reuseBucket(e.reuseCount) != bucketBefore) {
+    m_bytesByReuse[std::size_t(bucketBefore)] -= e.bytes;
+    m_bytesByReuse[std::size_t(reuseBucket(e.reuseCount))] += e.bytes;
+  }
   if (!e.pinned) {
     m_byLastAccess.moveToBack(slot);
     m_policy->onAccess(slot);
@@ -119,6 +124,7 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, const EntryInit& init) {
   // Decide before evicting anything: the entry fits once every evictable entry is gone, or never.
   if (init.bytes > insertableBytes()) {
     ++m_counters.rejectedInserts;
+    m_counters.tooLargeTokens += init.tokens;
     maybePublish();
     return kNoSlot;
   }
@@ -158,6 +164,7 @@ SlotId CacheEngine::insertFresh(const CacheKey& key, const EntryInit& init) {
   m_index.put(key, slot);
   ++m_liveEntries;
   m_usedBytes += init.bytes;
+  m_bytesByReuse[0] += init.bytes;
   m_peakBytes = std::max(m_peakBytes, m_usedBytes);
   if (init.layer == kAllLayers) {
     m_allLayerBytes += init.bytes;
@@ -193,6 +200,8 @@ void CacheEngine::remove(SlotId slot, EvictReason reason) {
 void CacheEngine::resizeEntry(SlotId slot, Bytes newBytes, std::uint32_t newTokens) {
   EntryMeta& e = m_entries[slot];
   m_usedBytes = m_usedBytes - e.bytes + newBytes;
+  Bytes& reuse = m_bytesByReuse[std::size_t(reuseBucket(e.reuseCount))];
+  reuse = reuse - e.bytes + newBytes;
   if (e.pinned) m_pinnedBytes = m_pinnedBytes - e.bytes + newBytes;
   if (isBlocked(e)) m_blockedBytes = m_blockedBytes - e.bytes + newBytes;
   if (e.layer == kAllLayers) {
@@ -294,6 +303,7 @@ void CacheEngine::removeSlot(SlotId slot, EvictReason reason) {
   m_index.put(e.key, reason == EvictReason::Ttl ? kGoneExpired : kGoneEvicted);
   --m_liveEntries;
   m_usedBytes -= e.bytes;
+  m_bytesByReuse[std::size_t(reuseBucket(e.reuseCount))] -= e.bytes;
   if (e.layer == kAllLayers) {
     m_allLayerBytes -= e.bytes;
     --m_allLayerEntries;
@@ -302,6 +312,7 @@ void CacheEngine::removeSlot(SlotId slot, EvictReason reason) {
     --m_layerEntries[std::size_t(e.layer)];
   }
   ++m_counters.evictions[std::size_t(reason)];
+  m_counters.evictedTokens[std::size_t(reason)] += e.tokens;
   if (reason != EvictReason::Clear) {
     if (e.reuseCount == 0) ++m_counters.evictedNeverReused;
     m_counters.sumEvictedAgeMs += double(now - e.insertedMs);
@@ -498,6 +509,7 @@ void CacheEngine::publish() {
   snap.layerBytes = layerBytes();
   snap.layerEntries = m_layerEntries;
   for (std::uint64_t& n : snap.layerEntries) n += m_allLayerEntries;
+  snap.bytesByReuse = m_bytesByReuse;
   snap.counters = m_counters;
   std::lock_guard lock(m_snapshotMutex);
   m_published = std::move(snap);

@@ -229,6 +229,7 @@ private:
   std::vector<Bytes> m_layerBytes;  // bytes of single-layer entries, per layer
   std::uint64_t m_allLayerEntries = 0;
   std::vector<std::uint64_t> m_layerEntries;
+  std::array<Bytes, kReuseBuckets> m_bytesByReuse{};  // by reuseBucket(reuseCount)
   CacheCounters m_counters;
   std::vector<CacheObserver*> m_observers;
   std::vector<RemovalListener> m_removalListeners;

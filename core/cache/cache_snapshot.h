@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct CacheSnapshot {
   std::uint64_t entries = 0;
   std::vector<Bytes> layerBytes;            // per model layer
   std::vector<std::uint64_t> layerEntries;  // per model layer (an all-layer entry counts in each)
+  // Bytes held by entries by how often they were reused since insert: 0, 1, 2-3, 4-7, 8+ (see reuseBucket).
+  std::array<Bytes, kReuseBuckets> bytesByReuse{};
   CacheCounters counters;
 };
 

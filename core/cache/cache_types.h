@@ -49,6 +49,12 @@ enum class EvictReason : std::uint8_t {
 };
 inline constexpr int kEvictReasonCount = 4;
 
+// Reuse-count buckets for occupancy: 0, 1, 2-3, 4-7, 8+ reuses since insert.
+inline constexpr int kReuseBuckets = 5;
+constexpr int reuseBucket(std::uint32_t reuseCount) {
+  return reuseCount == 0 ? 0 : reuseCount == 1 ? 1 : reuseCount < 4 ? 2 : reuseCount < 8 ? 3 : 4;
+}
+
 enum class CacheEventType : std::uint8_t { Insert, Hit, Miss, Eviction };
 
 std::string_view toString(MissReason reason);
@@ -91,9 +97,11 @@ struct CacheCounters {
   std::uint64_t misses = 0;  // lookups that reused nothing
   std::uint64_t inserts = 0;
   std::uint64_t rejectedInserts = 0;  // entries that could not fit at all
+  std::uint64_t tooLargeTokens = 0;   // tokens of rejected entries larger than the room the cache has
   std::array<std::uint64_t, kMissReasonCount> missTokens{};
   std::array<std::uint64_t, kMissReasonCount> missUnits{};
-  std::array<std::uint64_t, kEvictReasonCount> evictions{};  // by reason; [Ttl] = expirations
+  std::array<std::uint64_t, kEvictReasonCount> evictions{};      // by reason; [Ttl] = expirations
+  std::array<std::uint64_t, kEvictReasonCount> evictedTokens{};  // tokens those entries held, by reason
   // Eviction records (all reasons but Clear), for telling a thrashing cache from a healthy one.
   std::uint64_t evictedNeverReused = 0;
   double sumEvictedAgeMs = 0;

@@ -65,6 +65,13 @@ public:
   // match.hitTokens (a block of this very prompt that its own inserts evicted and stored again): the caller
   // then needs the reused K/V too.
   virtual std::vector<PrefixSegment> storePrefix(const PrefixRequest& request, const PrefixMatch& match) = 0;
+  // The entries already stored for the prompt's first maxTokens tokens, found without counting a query or a
+  // use (pinning a prefix after the fact). Default: none (a radix tree has no non-touching walk yet).
+  virtual std::vector<SlotId> storedPrefix(const PrefixRequest& request, std::uint64_t maxTokens) {
+    (void)request;
+    (void)maxTokens;
+    return {};
+  }
   // Granularities that split entries (radix) report it here; the others ignore it.
   virtual void setSplitListener(SplitListener listener) { (void)listener; }
 };

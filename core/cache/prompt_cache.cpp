@@ -163,6 +163,12 @@ PromptCache::Match PromptCache::matchLongest(std::string_view prompt,
     ev.type = hitIndex >= 0 ? CacheEventType::Hit : CacheEventType::Miss;
     ev.timeMs = m_engine.clock().nowMs();
     ev.tokens = std::uint32_t(hitIndex >= 0 ? match.prefixLength : prompt.size());
+    // A miss carries the reason of the first boundary prefix it failed on (evicted, expired, orphaned or
+    // cold), the same rule the miss counters above use, not the default "cold".
+    if (hitIndex < 0 && !candidates.empty()) {
+      const Candidate& first = candidates.front();
+      ev.missReason = first.present == m_layers ? MissReason::Cold : first.reason;
+    }
     if (hitIndex >= 0) {
       ev.entryId = m_engine.entry(match.layerSlots.front()).id;
       for (const SlotId slot : match.layerSlots) ev.bytes += m_engine.entry(slot).bytes;
@@ -219,6 +225,18 @@ std::vector<std::size_t> PromptCache::missingBoundaries(std::string_view prompt,
     }
   });
   return missing;
+}
+
+std::vector<SlotId> PromptCache::storedPrefix(const PrefixRequest& request, std::uint64_t maxTokens) {
+  std::vector<SlotId> slots;
+  for (const std::uint32_t length : request.boundaries) {
+    if (length > maxTokens || length > request.text.size()) break;
+    for (int layer = 0; layer < m_layers; ++layer) {
+      const SlotId slot = m_engine.find(keyFor(request.text.substr(0, length), layer));
+      if (slot != kNoSlot) slots.push_back(slot);
+    }
+  }
+  return slots;
 }
 
 }  // namespace kvlab

@@ -46,6 +46,7 @@ public:
   // compared with blocks or a radix tree.
   PrefixMatch matchPrefix(const PrefixRequest& request, std::uint64_t maxHitTokens) override;
   std::vector<PrefixSegment> storePrefix(const PrefixRequest& request, const PrefixMatch& match) override;
+  std::vector<SlotId> storedPrefix(const PrefixRequest& request, std::uint64_t maxTokens) override;
 
 private:
   struct Group {

@@ -10,7 +10,6 @@
 #include <c10/core/InferenceMode.h>
 #include <dlfcn.h>
 #include <link.h>
-#include <torch/version.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,8 +19,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/model/cuda_status.h"
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
+#include "core/model/torch_compat.h"
 
 namespace kvlab {
 
@@ -103,7 +104,12 @@ std::string blasLibrary() {
   return kind + " [" + path + "]";
 }
 
-int computeThreads() { return g_computeThreads.load(); }
+// One LibTorch intra-op thread helps only with an OpenBLAS LibTorch (Debian's): OpenBLAS threads each GEMM
+// itself and LibTorch's pool on top oversubscribes the cores. An MKL/OpenMP LibTorch (PyTorch's wheels)
+// threads its GEMMs through that pool, so there the CPU path keeps LibTorch's default (all cores).
+static bool limitsIntraOpThreads() { return blasThreads() > 0; }
+
+int computeThreads() { return limitsIntraOpThreads() ? g_computeThreads.load() : at::get_num_threads(); }
 
 void setComputeThreads(int n) {
   g_computeThreads.store(std::max(1, n));
@@ -111,13 +117,14 @@ void setComputeThreads(int n) {
 }
 
 void applyComputeThreads() {
+  if (!limitsIntraOpThreads()) return;
   const int wanted = g_computeThreads.load();
   if (at::get_num_threads() != wanted) at::set_num_threads(wanted);
 }
 
-bool cudaAvailable() { return at::hasCUDA(); }
+bool cudaAvailable() { return cudaUnavailableReason().empty(); }
 
-std::string torchVersion() { return TORCH_VERSION; }
+std::string torchVersion() { return torch_compat::kVersion; }
 
 double measureMatmulGflops(int n, const std::string& device) {
   if (n < 1) throw std::invalid_argument("measureMatmulGflops: n must be positive");

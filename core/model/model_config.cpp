@@ -40,6 +40,25 @@ std::vector<ModelConfig> buildPresets() {
   small.seed = 42;
   presets.push_back(small);
 
+  // gpu-1b: computable and sized for a GPU, so GPU speedups are GEMM-bound rather than dominated by kernel
+  // launches. Llama-3.2-1B's shapes (16 layers, dModel 2048, 32 query heads of 64 sharing 8 K/V heads: GQA
+  // group 4, SwiGLU 8192, RoPE base 500000) with the byte vocabulary: per layer 2048 x (2048 + 2 x 512) QKV
+  // + 2048 x 2048 out + 2048 x 2 x 8192 gate/up + 8192 x 2048 down = 60,817,408 weights, x 16 layers =
+  // 973,078,528, plus 2 x 256 x 2048 embedding/head = ~0.97 B parameters (3.9 GB in fp32: not a CPU model).
+  // K/V: 16 x 2 x 8 x 64 x 4 bytes = 64 KiB per token in fp32.
+  ModelConfig gpu1b;
+  gpu1b.name = "gpu-1b";
+  gpu1b.layers = 16;
+  gpu1b.dModel = 2048;
+  gpu1b.heads = 32;
+  gpu1b.kvHeads = 8;
+  gpu1b.headDim = 64;
+  gpu1b.ffnHidden = 8192;
+  gpu1b.ropeTheta = 500000.0;
+  gpu1b.computable = true;
+  gpu1b.seed = 2024;
+  presets.push_back(gpu1b);
+
   // Accounting-only presets: real shapes, bf16 K/V, never instantiated.
   const auto real = [](std::string name, int layers, int dModel, int heads, int kvHeads, int ffn, int vocab,
                        double ropeTheta) {

@@ -35,7 +35,7 @@ std::unique_ptr<PrefixIndex> createIndex(Granularity granularity, CacheEngine& e
 LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
                          CacheConfig config, const Clock& clock, const std::string& storageDevice,
                          const std::string& computeDevice)
-    : m_model(model) {
+    : m_model(model), m_granularity(granularity) {
   config.layers = model.layers;
   m_engine = std::make_unique<CacheEngine>(config, clock);
   m_payload = std::make_unique<KvPayloadStore>(*m_engine, storageDevice, computeDevice);
@@ -100,9 +100,9 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
   return result;
 }
 
-void LiveKvCache::store(std::span<const std::int32_t> tokens, std::string_view text,
-                        std::span<const std::uint32_t> boundaries, const Lookup& lookup,
-                        const std::vector<LayerKv>& newKv, std::uint32_t pinTokens) {
+std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> tokens, std::string_view text,
+                                              std::span<const std::uint32_t> boundaries, const Lookup& lookup,
+                                              const std::vector<LayerKv>& newKv, std::uint32_t pinTokens) {
   const std::vector<PrefixSegment> segments =
       m_index->storePrefix(PrefixRequest{tokens, text, boundaries}, lookup.match);
   releaseInUse();
@@ -129,6 +129,24 @@ void LiveKvCache::store(std::span<const std::int32_t> tokens, std::string_view t
     if (s.start + s.tokens <= pinTokens) m_engine->pin(s.slot);
   }
   m_engine->publish();
+  // Where this prompt's cache units end, for the request view (block mode: every block size).
+  std::vector<std::uint32_t> unitEnds;
+  if (m_granularity == Granularity::Block) return unitEnds;
+  for (const PrefixSegment& s : segments)
+    if (s.layer == kAllLayers || s.layer == 0) unitEnds.push_back(std::uint32_t(s.start + s.tokens));
+  if (m_granularity == Granularity::Prompt) unitEnds.push_back(std::uint32_t(tokens.size()));
+  std::sort(unitEnds.begin(), unitEnds.end());
+  unitEnds.erase(std::unique(unitEnds.begin(), unitEnds.end()), unitEnds.end());
+  return unitEnds;
+}
+
+Bytes LiveKvCache::pinPrefix(std::span<const std::int32_t> tokens, std::string_view text,
+                             std::span<const std::uint32_t> boundaries, std::uint32_t pinTokens) {
+  const Bytes before = m_engine->pinnedBytes();
+  for (const SlotId slot : m_index->storedPrefix(PrefixRequest{tokens, text, boundaries}, pinTokens))
+    m_engine->pin(slot);
+  m_engine->publish();
+  return m_engine->pinnedBytes() - before;
 }
 
 }  // namespace kvlab

@@ -37,10 +37,17 @@ public:
                 std::span<const std::uint32_t> boundaries);
   // Files the prompt's K/V: lookup.prefix for [0, hit) and newKv for [hit, end), then releases the lookup's
   // entries. pinTokens > 0 pins the entries that lie within the first pinTokens tokens (within the engine's
-  // pinned budget).
-  void store(std::span<const std::int32_t> tokens, std::string_view text,
-             std::span<const std::uint32_t> boundaries, const Lookup& lookup,
-             const std::vector<LayerKv>& newKv, std::uint32_t pinTokens);
+  // pinned budget). Returns the token offsets where this prompt's cache units end (radix nodes, prompt
+  // entries; empty in block mode, whose units are the block size).
+  std::vector<std::uint32_t> store(std::span<const std::int32_t> tokens, std::string_view text,
+                                   std::span<const std::uint32_t> boundaries, const Lookup& lookup,
+                                   const std::vector<LayerKv>& newKv, std::uint32_t pinTokens);
+
+  // Pins the stored entries lying within the prompt's first pinTokens tokens, within the pinned budget,
+  // without counting a use. Block and prompt granularity (a radix tree has no non-touching walk yet).
+  // Returns the bytes newly pinned.
+  Bytes pinPrefix(std::span<const std::int32_t> tokens, std::string_view text,
+                  std::span<const std::uint32_t> boundaries, std::uint32_t pinTokens);
 
   CacheEngine& engine() { return *m_engine; }
   Bytes storedBytes() const { return m_payload->storedBytes(); }
@@ -55,6 +62,7 @@ private:
   void releaseInUse();
 
   ModelConfig m_model;
+  Granularity m_granularity;
   std::unique_ptr<CacheEngine> m_engine;
   std::unique_ptr<KvPayloadStore> m_payload;
   std::unique_ptr<PrefixIndex> m_index;

@@ -136,6 +136,13 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   double flopsCached = 0, flopsUncached = 0;
   const std::atomic<bool>* cancel = controls.cancelFlag();
   const auto runStart = SteadyClock::now();
+  // "Pin this request's prefix": its segments up to the last boundary (all of it that later requests reuse).
+  const auto pinRequest = [&](int index) {
+    if (index < 0 || std::size_t(index) >= requests.size()) return;
+    const ScenarioRequest& r = requests[std::size_t(index)];
+    if (r.boundaries.empty()) return;
+    cache.pinPrefix(ByteTokenizer::encode(r.text), r.text, r.boundaries, r.boundaries.back());
+  };
   try {
     if (!requests.empty()) {
       const bool decodes = std::any_of(requests.begin(), requests.end(),
@@ -143,7 +150,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
       warmUp(llama, ByteTokenizer::encode(requests.front().text), decodes);
     }
     for (const ScenarioRequest& request : requests) {
-      controls.apply(&cache.engine());
+      controls.apply(&cache.engine(), pinRequest);
       if (controls.cancelled()) break;
       clock.setMs(std::max(clock.nowMs(), request.arrivalMs));
       const std::vector<std::int32_t> tokens = ByteTokenizer::encode(request.text);
@@ -169,10 +176,14 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
       const PrefillResult cached = llama.prefill(tokens, lookup.prefix, cancel);
       const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);  // waits for the device
       const double ttftCached = msSince(t0);
+      // The budget may have been changed live: pin while there is one.
       const std::uint32_t pinTokens =
-          settings.pinnedBudgetBytes > 0 && !request.boundaries.empty() ? request.boundaries.front() : 0;
+          cache.engine().config().pinnedBudgetBytes > 0 && !request.boundaries.empty()
+              ? request.boundaries.front()
+              : 0;
       const auto tStore = SteadyClock::now();
-      cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
+      record.unitEnds =
+          cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
       const double storeMs = msSince(tStore);
       // Decoding continues this sequence privately; its tokens are not filed in the shared cache.
       record.decodeStepMs =

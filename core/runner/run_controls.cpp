@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/runner/run_controls.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -30,6 +31,38 @@ void RunControls::setPolicy(const std::string& policy) {
   m_changed.notify_all();
 }
 
+void RunControls::setPinnedBudget(Bytes bytes) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_pendingPinnedBudget = bytes;
+  }
+  m_changed.notify_all();
+}
+
+void RunControls::pinRequestPrefix(int requestIndex) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_pendingPins.push_back(requestIndex);
+  }
+  m_changed.notify_all();
+}
+
+void RunControls::cancelRun(int runId) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_cancelledThrough = std::max(m_cancelledThrough, runId);
+    if (m_currentRunId <= m_cancelledThrough) m_cancelled = true;
+  }
+  m_changed.notify_all();
+}
+
+void RunControls::beginRun(int runId) {
+  std::lock_guard lock(m_mutex);
+  m_currentRunId = runId;
+  m_cancelled = runId <= m_cancelledThrough;  // cancelled before it started
+  m_pendingPins.clear();                      // indices of an earlier run
+}
+
 void RunControls::pause() {
   std::lock_guard lock(m_mutex);
   m_paused = true;
@@ -56,15 +89,19 @@ bool RunControls::isPaused() const {
   return m_paused;
 }
 
-void RunControls::apply(CacheEngine* engine) {
+void RunControls::apply(CacheEngine* engine, const std::function<void(int)>& pinRequest) {
   std::unique_lock lock(m_mutex);
   while (true) {
-    const bool pending = m_pendingMaxBytes || m_pendingTtlMs || m_pendingPolicy;
-    if (engine && pending) {
+    if (engine && hasPending()) {
       const std::optional<Bytes> maxBytes = std::exchange(m_pendingMaxBytes, std::nullopt);
       const std::optional<TimeMs> ttlMs = std::exchange(m_pendingTtlMs, std::nullopt);
       const std::optional<std::string> policy = std::exchange(m_pendingPolicy, std::nullopt);
+      const std::optional<Bytes> pinnedBudget = std::exchange(m_pendingPinnedBudget, std::nullopt);
+      const std::vector<int> pins = std::exchange(m_pendingPins, {});
       lock.unlock();  // the engine's observers run user code: never call it under our lock
+      if (pinnedBudget) engine->setPinnedBudget(*pinnedBudget);
+      if (pinRequest)
+        for (const int index : pins) pinRequest(index);
       if (maxBytes) engine->setCapacity(*maxBytes);
       if (ttlMs) engine->setTtlMs(*ttlMs);
       if (policy) {
@@ -79,9 +116,7 @@ void RunControls::apply(CacheEngine* engine) {
       continue;
     }
     if (!m_paused || m_cancelled) return;
-    const auto woken = [this, engine] {
-      return !m_paused || m_cancelled || (engine && (m_pendingMaxBytes || m_pendingTtlMs || m_pendingPolicy));
-    };
+    const auto woken = [this, engine] { return !m_paused || m_cancelled || (engine && hasPending()); };
     m_changed.wait(lock, woken);
   }
 }

@@ -3,9 +3,12 @@
 
 #include <malloc.h>
 
+#include <new>
 #include <numeric>
 
 #include "core/model/compute_info.h"
+#include "core/model/cuda_status.h"
+#include "core/model/torch_compat.h"
 #include "core/runner/run_statistics.h"
 #include "core/util/build_info.h"
 #include "core/util/input_error.h"
@@ -17,9 +20,9 @@ std::string resolveDevice(const std::string& device) {
   if (device == "cpu") return device;
   if (device == "cuda") {
     if (!cudaAvailable())
-      throw InputError("", 0, "device",
-                       "cuda requested but not available (this LibTorch build has no CUDA "
-                       "support or no GPU is visible); use --device cpu or auto");
+      throw InputError(
+          "", 0, "device",
+          "cuda requested but not available (" + cudaUnavailableReason() + "); use --device cpu or auto");
     return device;
   }
   throw InputError("", 0, "device",
@@ -37,10 +40,11 @@ const ModelConfig& presetOrThrow(const std::string& name, bool needComputable) {
   return *preset;
 }
 
+// By type, not by message text: LibTorch's allocators throw c10::OutOfMemoryError (torch_compat.h names it
+// for every supported version), plain C++ allocations std::bad_alloc.
 bool isOutOfMemory(const std::exception& e) {
-  const std::string what = e.what();
-  return what.find("out of memory") != std::string::npos ||
-         what.find("CUDA out of memory") != std::string::npos;
+  return dynamic_cast<const torch_compat::OutOfMemoryError*>(&e) != nullptr ||
+         dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
 }
 
 // glibc serves blocks over 128 KiB-32 MiB with fresh mmap()s and unmaps them on free, so every prefill would

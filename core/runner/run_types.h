@@ -34,6 +34,7 @@ struct RunSettings {
   std::optional<std::string> model;   // model preset
   std::optional<std::uint64_t> seed;  // scenario seed (prompts) - weights use the preset's seed
   Bytes pinnedBudgetBytes = 0;        // > 0: pin each request's first segment (system prompt) within it
+  std::string hardware;               // trace replay: cost-model hardware profile ("" = h100-sxm)
   bool baseline = true;               // also run every request uncached, for speedup and logit diff
   std::optional<std::uint32_t> outputTokens;  // tokens each request generates (>= 1); overrides the file
 };
@@ -64,6 +65,9 @@ struct RequestRecord {
   bool simulated = false;       // trace replay: TTFTs come from the cost model
   std::string text;             // the prompt (empty for traces)
   std::uint32_t blockSize = 0;  // for drawing the prompt as blocks
+  // Token offsets where the cache's units of this prompt end, ascending, the last = promptTokens: block
+  // ends (block mode), radix node ends along its path, prompt-entry boundaries (prompt mode).
+  std::vector<std::uint32_t> unitEnds;
 };
 
 // Resolved parameters and the machine, sent once when a run starts.
@@ -96,6 +100,10 @@ struct RunInfo {
   TtlMode ttlMode = TtlMode::Idle;
   Bytes pinnedBudgetBytes = 0;
   bool baseline = true;  // the uncached baseline ran
+  // Simulated runs: the cost model's hardware profile (name, sustained FLOP/s, bytes/s).
+  std::string hardware;
+  double hardwarePeakFlops = 0;
+  double hardwareBandwidth = 0;
 };
 
 // The `decode` scenario: one prompt generated greedily twice, with the per-sequence K/V cache (each step

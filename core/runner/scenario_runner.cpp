@@ -37,6 +37,9 @@ void ScenarioRunner::setPolicy(const std::string& policy) { m_impl->controls.set
 void ScenarioRunner::pause() { m_impl->controls.pause(); }
 void ScenarioRunner::resume() { m_impl->controls.resume(); }
 void ScenarioRunner::cancel() { m_impl->controls.cancel(); }
+void ScenarioRunner::cancelRun(int runId) { m_impl->controls.cancelRun(runId); }
+void ScenarioRunner::setPinnedBudget(Bytes bytes) { m_impl->controls.setPinnedBudget(bytes); }
+void ScenarioRunner::pinRequestPrefix(int requestIndex) { m_impl->controls.pinRequestPrefix(requestIndex); }
 bool ScenarioRunner::isPaused() const { return m_impl->controls.isPaused(); }
 
 std::string defaultScenarioDir() {
@@ -52,7 +55,7 @@ std::string defaultScenarioDir() {
 
 RunSummary ScenarioRunner::run(const RunSettings& settings, RunObserver& observer, int runId) {
   RunControls& controls = m_impl->controls;
-  controls.resetCancel();
+  controls.beginRun(runId);
   const std::string dir = settings.scenarioDir.empty() ? defaultScenarioDir() : settings.scenarioDir;
   if (isTraceFile(settings.scenario)) return runTrace(settings, settings.scenario, controls, observer, runId);
   const std::string path = resolveScenario(settings.scenario, dir);

@@ -30,9 +30,16 @@ public:
   void setMaxBytes(Bytes bytes);
   void setTtlMs(TimeMs ttlMs);
   void setPolicy(const std::string& policy);
+  void setPinnedBudget(Bytes bytes);
+  // Pins the cached K/V of the reusable prefix of request `requestIndex` (its segments up to the last
+  // boundary) within the pinned budget, between requests. Live runs, block and prompt granularity.
+  void pinRequestPrefix(int requestIndex);
   void pause();
   void resume();
-  void cancel();
+  void cancel();  // the run in progress
+  // Cancels run `runId` and every earlier one, also when it has not started yet: a per-run token, so a
+  // Stop pressed while the previous run is still unwinding is not lost when the next run starts.
+  void cancelRun(int runId);
   bool isPaused() const;
 
 private:

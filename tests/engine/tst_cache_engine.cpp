@@ -60,6 +60,7 @@ private slots:
   void absentReason_data();
   void absentReason();
   void resetStats();
+  void occupancyByReuseAndEvictedTokens();
 };
 
 void TestCacheEngine::insertFindTouch() {
@@ -543,6 +544,39 @@ void TestCacheEngine::resetStats() {
   QCOMPARE(snap.peakBytes, Bytes(20));
   QCOMPARE(snap.counters.inserts, 0u);
   QCOMPARE(snap.entries, 2u);
+}
+
+// Hand-worked: three entries of 100, 200, 300 bytes (10, 20, 30 tokens) in a 600-byte LRU cache. Entry 1 is
+// touched once, entry 2 six times, entry 3 once: buckets once = 400, 4-7 = 200. A 150-byte insert needs
+// used <= 450: LRU order is 1, 3, 2, so entries 1 (100 B, 10 tokens) and 3 (300 B, 30 tokens) go: 40 evicted
+// tokens. A 700-byte insert is larger than the cache: rejected, its 70 tokens counted as too large.
+void TestCacheEngine::occupancyByReuseAndEvictedTokens() {
+  ManualClock clock;
+  CacheEngine engine(config("lru", 600), clock);
+  const SlotId a = engine.insert(key(1), EntryInit{100, 10});
+  const SlotId b = engine.insert(key(2), EntryInit{200, 20});
+  engine.insert(key(3), EntryInit{300, 30});
+  engine.touch(a);
+  for (int i = 0; i < 5; ++i) engine.touch(b);
+  engine.touch(engine.find(key(3)));  // refresh 3 so that 1 is the least recently used...
+  engine.touch(b);                    // ...but 2 stays in 4-7 (6 touches) and 3 moves to "once"
+  engine.publish();
+  CacheSnapshot snap = engine.snapshot();
+  QCOMPARE(snap.bytesByReuse[0], Bytes(0));
+  QCOMPARE(snap.bytesByReuse[1], Bytes(400));  // entries 1 (100) and 3 (300)
+  QCOMPARE(snap.bytesByReuse[3], Bytes(200));  // entry 2, 6 reuses
+  QCOMPARE(snap.bytesByReuse[0] + snap.bytesByReuse[1] + snap.bytesByReuse[2] + snap.bytesByReuse[3] +
+               snap.bytesByReuse[4],
+           snap.usedBytes);
+  engine.insert(key(4), EntryInit{150, 15});
+  QCOMPARE(engine.counters().evictedTokens[idx(EvictReason::Capacity)], std::uint64_t(40));
+  QCOMPARE(engine.insert(key(5), EntryInit{700, 70}), kNoSlot);
+  QCOMPARE(engine.counters().tooLargeTokens, std::uint64_t(70));
+  engine.publish();
+  snap = engine.snapshot();
+  QCOMPARE(snap.bytesByReuse[0], Bytes(150));  // the new entry 4
+  QCOMPARE(snap.bytesByReuse[1], Bytes(0));
+  QCOMPARE(snap.bytesByReuse[3], Bytes(200));
 }
 
 QTEST_GUILESS_MAIN(TestCacheEngine)

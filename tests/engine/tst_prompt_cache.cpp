@@ -44,6 +44,7 @@ private slots:
   void compatSemantics();
   void missReason_data();
   void missReason();
+  void matchMissEventNamesTheReason();
   void perLayerEntries();
   void orphanedBytes_data();
   void orphanedBytes();
@@ -151,6 +152,30 @@ void TestPromptCache::missReason() {
   QCOMPARE(missTokens(engine, MissReason(reason)), std::uint64_t(3));
   QCOMPARE(allMissTokens(engine), std::uint64_t(3));
   QCOMPARE(engine.counters().missUnits[std::size_t(reason)], 1u);
+}
+
+// The prefix "abc" was stored for both layers, then evicted by a max-size cut. A later prompt "abcdef"
+// (boundary at 3) misses it: the Miss event must say "evicted", not the default "cold".
+void TestPromptCache::matchMissEventNamesTheReason() {
+  struct Recorder final : CacheObserver {
+    void onCacheEvent(const CacheEvent& e) override {
+      if (e.type == CacheEventType::Miss) misses.push_back(e);
+    }
+    std::vector<CacheEvent> misses;
+  } recorder;
+  ManualClock clock;
+  CacheEngine engine(config(1000, 2), clock);
+  PromptCache cache(engine, 2);
+  cache.cacheKv("abc", 0, 10);
+  cache.cacheKv("abc", 1, 10);
+  engine.setCapacity(0);
+  engine.addObserver(&recorder);
+  const std::vector<std::uint32_t> boundaries = {3, 6};
+  const PromptCache::Match match = cache.matchLongest("abcdef", boundaries, 5);
+  engine.removeObserver(&recorder);
+  QCOMPARE(match.prefixLength, std::size_t(0));
+  QCOMPARE(recorder.misses.size(), std::size_t(1));
+  QCOMPARE(int(recorder.misses.front().missReason), int(MissReason::Evicted));
 }
 
 void TestPromptCache::perLayerEntries() {

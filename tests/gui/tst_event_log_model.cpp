@@ -85,6 +85,27 @@ private Q_SLOTS:
     QCOMPARE(filter.rowCount(), 30);
   }
 
+  void columnsForANarrowDock() {
+    // Tokens and Size right after the reason; time in seconds with its unit in the header; a lowered max
+    // size is named as such; "kept" counts rows held, the older ones apart.
+    EventLogModel model(4);
+    QCOMPARE(int(EventLogModel::Tokens), 4);
+    QCOMPARE(int(EventLogModel::Size), 5);
+    QCOMPARE(model.headerData(EventLogModel::Time, Qt::Horizontal).toString(), QStringLiteral("Time (s)"));
+    CacheEvent e;
+    e.type = CacheEventType::Eviction;
+    e.evictReason = EvictReason::PolicyChange;
+    e.timeMs = 12345;
+    e.tokens = 16;
+    e.bytes = 2048;
+    model.append(std::vector<CacheEvent>(6, e));
+    QCOMPARE(model.index(0, EventLogModel::Time).data().toString(), QStringLiteral("12.345"));
+    QCOMPARE(model.index(0, EventLogModel::Reason).data().toString(), QStringLiteral("max size lowered"));
+    QCOMPARE(model.index(0, EventLogModel::Tokens).data().toInt(), 16);
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.droppedOldest(), std::uint64_t(2));  // 6 received, 4 kept
+  }
+
   void signalsOnAppend() {
     EventLogModel model(4);
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// kvlab-cli remote stats|clear --remote URL: show or empty this lab's keys in a shared Redis tier (its
+// namespace only: the keys of one model preset + block size, see core/tiers/model_blob_layout.h). Torch-free.
+#include "replay_commands.h"
+
+namespace kvlab {
+
+CommandAction addRemoteCommand(CLI::App& app);
+
+}  // namespace kvlab

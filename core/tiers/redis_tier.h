@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/tiers/kv_blob_codec.h"
+#include "core/tiers/kv_tier.h"
+#include "core/tiers/remote_url.h"
+
+struct redisContext;
+
+namespace kvlab {
+
+struct RedisTierOptions {
+  int timeoutMs = 50;  // per connect and per round trip (--remote-timeout)
+  int64_t ttlMs = 0;   // > 0: every stored block expires after this long (SET ... PX, i.e. Redis EXPIRE)
+  // After a failed connect, further operations fail at once (counted as errors) for this long before the
+  // next connect attempt, so an unreachable server costs one time-out per back-off period, not per call.
+  int reconnectBackoffMs = 200;
+};
+
+// The remote tier on one Redis server (hiredis, blocking API with time-outs). One connection, opened
+// lazily, dropped on any fault (a time-out leaves the stream in an unknown state) and reopened on the next
+// call after the back-off. Each batch is one pipelined round trip: all commands written, then all replies
+// read. Values are KvBlobCodec blobs under the codec's namespaced keys.
+//
+// Side effect: Redis closing the socket makes the next write raise SIGPIPE, which would kill the
+// process; the constructor therefore sets SIGPIPE to ignored if it still has its default disposition.
+class RedisTier final : public KvTier {
+public:
+  RedisTier(RemoteUrl url, BlobLayout layout, RedisTierOptions options = {});
+  ~RedisTier() override;
+  RedisTier(const RedisTier&) = delete;
+  RedisTier& operator=(const RedisTier&) = delete;
+
+  std::string_view name() const override { return "remote"; }
+  std::vector<bool> contains(std::span<const uint64_t> blockHashes) override;
+  std::vector<std::optional<std::string>> get(std::span<const uint64_t> blockHashes) override;
+  size_t put(std::span<const TierItem> items) override;
+  size_t remove(std::span<const uint64_t> blockHashes) override;
+  TierStats stats() const override;
+
+  const KvBlobCodec& codec() const { return m_codec; }
+
+  // Maintenance of this lab's namespace (kvlab-cli remote stats|clear). Unlike the data path these
+  // throw std::runtime_error (with the server's message) when Redis cannot be used: there is nothing to
+  // fall back to.
+  struct NamespaceUsage {
+    uint64_t keys = 0;
+    uint64_t valueBytes = 0;  // sum of the blobs' sizes (headers included)
+  };
+  NamespaceUsage namespaceUsage();
+  uint64_t clearNamespace();  // keys deleted
+
+private:
+  enum class Fault { None, Error, Timeout };
+  struct Reply;
+  using Command = std::vector<std::string>;
+
+  // Sends all commands in one pipelined round trip. replies[i] is null for commands whose reply never
+  // arrived (then the returned fault says why). Caller holds m_mutex.
+  Fault runPipeline(const std::vector<Command>& commands, std::vector<std::unique_ptr<Reply>>& replies);
+  Fault connect();
+  void disconnect();
+  void countFault(Fault fault, uint64_t blocks);
+  std::vector<std::string> scanNamespace();  // throws std::runtime_error
+
+  RemoteUrl m_url;
+  KvBlobCodec m_codec;
+  RedisTierOptions m_options;
+  mutable std::mutex m_mutex;
+  redisContext* m_context = nullptr;
+  std::chrono::steady_clock::time_point m_nextConnectAttempt{};
+  std::string m_lastError;
+  TierStats m_stats;
+};
+
+}  // namespace kvlab

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+#include "core/tiers/remote_url.h"
+
+#include <cctype>
+#include <charconv>
+
+#include "core/util/input_error.h"
+
+namespace kvlab {
+
+namespace {
+
+int parseInt(std::string_view text, int lo, int hi, const std::string& field, const char* what) {
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < lo || value > hi)
+    throw InputError("", 0, field,
+                     std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " +
+                         std::to_string(hi) + "], got " + quoteForError(text));
+  return value;
+}
+
+RemoteEndpoint parseEndpoint(std::string_view text, bool portRequired, const std::string& field) {
+  RemoteEndpoint endpoint;
+  const size_t colon = text.rfind(':');
+  endpoint.host = std::string(text.substr(0, colon));
+  if (colon != std::string_view::npos)
+    endpoint.port = parseInt(text.substr(colon + 1), 1, 65535, field, "port");
+  else if (portRequired)
+    throw InputError("", 0, field, "expected host:port, got " + quoteForError(text));
+  if (endpoint.host.empty()) throw InputError("", 0, field, "missing host in " + quoteForError(text));
+  for (char c : endpoint.host)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'))
+      throw InputError("", 0, field, "invalid host " + quoteForError(endpoint.host));
+  return endpoint;
+}
+
+}  // namespace
+
+RemoteUrl RemoteUrl::parse(std::string_view text, std::string_view fieldName) {
+  const std::string field(fieldName);
+  RemoteUrl url;
+  std::string_view rest;
+  if (text.starts_with("redis://")) {
+    rest = text.substr(8);
+  } else if (text.starts_with("redis-cluster://")) {
+    url.cluster = true;
+    rest = text.substr(16);
+  } else {
+    throw InputError("", 0, field,
+                     "expected redis://[user:password@]host:port[/db] or "
+                     "redis-cluster://host:port[,host:port...], got " +
+                         quoteForError(text));
+  }
+  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view credentials = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const size_t colon = credentials.find(':');
+    if (colon == std::string_view::npos) {
+      url.password = std::string(credentials);  // redis://secret@host: a bare password
+    } else {
+      url.user = std::string(credentials.substr(0, colon));
+      url.password = std::string(credentials.substr(colon + 1));
+    }
+    if (url.password.empty()) throw InputError("", 0, field, "empty password before '@'");
+  }
+  if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    if (url.cluster) throw InputError("", 0, field, "a Redis Cluster has no database number");
+    url.db = parseInt(rest.substr(slash + 1), 0, 1'000'000, field, "database number");
+    rest = rest.substr(0, slash);
+  }
+  while (true) {
+    const size_t comma = rest.find(',');
+    url.endpoints.push_back(parseEndpoint(rest.substr(0, comma), url.cluster, field));
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  if (!url.cluster && url.endpoints.size() != 1)
+    throw InputError("", 0, field, "redis:// takes one host:port; use redis-cluster:// for several");
+  return url;
+}
+
+std::string RemoteUrl::redacted() const {
+  std::string out = cluster ? "redis-cluster://" : "redis://";
+  if (!user.empty() || !password.empty()) out += user + (password.empty() ? "" : ":***") + "@";
+  for (size_t i = 0; i < endpoints.size(); ++i)
+    out += (i ? "," : "") + endpoints[i].host + ":" + std::to_string(endpoints[i].port);
+  if (db != 0) out += "/" + std::to_string(db);
+  return out;
+}
+
+}  // namespace kvlab

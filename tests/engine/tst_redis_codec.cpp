@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+// The remote tier's pure parts, no server needed: --remote URL parsing and the K/V blob format
+// (header layout worked by hand from the format comment in core/tiers/kv_blob_codec.h, every single-byte
+// corruption rejected, another model's or layout's blob rejected, namespaces apart).
+#include <QtTest>
+
+#include "core/tiers/kv_blob_codec.h"
+#include "core/tiers/remote_url.h"
+#include "core/util/input_error.h"
+
+using namespace kvlab;
+
+namespace {
+
+BlobLayout layout() {
+  BlobLayout l;
+  l.modelFingerprint = 0x0123456789ABCDEFull;
+  l.layerBegin = 0;
+  l.layerEnd = 2;
+  l.dtype = BlobDtype::F16;
+  l.shape = {2, 2, 3, 4, 5};  // K/V, layers, heads, block tokens, head dim
+  l.blockTokens = 4;
+  return l;
+}
+
+std::string payloadFor(const BlobLayout& l, char seed) {
+  std::string payload(l.payloadBytes(), '\0');
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(seed + i * 7);
+  return payload;
+}
+
+}  // namespace
+
+class TestRedisCodec : public QObject {
+  Q_OBJECT
+
+private slots:
+  void parsesUrls_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("cluster");
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<QString>("endpoints");
+    QTest::addColumn<int>("db");
+    QTest::newRow("plain") << "redis://127.0.0.1:6400" << false << ""
+                           << ""
+                           << "127.0.0.1:6400" << 0;
+    QTest::newRow("default port") << "redis://cache-1" << false << ""
+                                  << ""
+                                  << "cache-1:6379" << 0;
+    QTest::newRow("password only") << "redis://:s3cret@localhost:7000/3" << false << ""
+                                   << "s3cret"
+                                   << "localhost:7000" << 3;
+    QTest::newRow("user and password") << "redis://alice:pw@10.0.0.5:6379" << false << "alice"
+                                       << "pw"
+                                       << "10.0.0.5:6379" << 0;
+    QTest::newRow("cluster") << "redis-cluster://a:7000,b:7001,c:7002" << true << ""
+                             << ""
+                             << "a:7000,b:7001,c:7002" << 0;
+  }
+  void parsesUrls() {
+    QFETCH(QString, text);
+    const RemoteUrl url = RemoteUrl::parse(text.toStdString());
+    QFETCH(bool, cluster);
+    QCOMPARE(url.cluster, cluster);
+    QFETCH(QString, user);
+    QFETCH(QString, password);
+    QFETCH(QString, endpoints);
+    QFETCH(int, db);
+    QCOMPARE(QString::fromStdString(url.user), user);
+    QCOMPARE(QString::fromStdString(url.password), password);
+    QStringList parts;
+    for (const RemoteEndpoint& e : url.endpoints)
+      parts << QString::fromStdString(e.host) + ":" + QString::number(e.port);
+    QCOMPARE(parts.join(','), endpoints);
+    QCOMPARE(url.db, db);
+    if (!password.isEmpty()) QVERIFY(url.redacted().find(password.toStdString()) == std::string::npos);
+  }
+
+  void rejectsBadUrls_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("scheme") << "http://x:1"
+                            << "expected redis://";
+    QTest::newRow("port range") << "redis://h:99999"
+                                << "port must be an integer in [1, 65535]";
+    QTest::newRow("port text") << "redis://h:abc"
+                               << "port";
+    QTest::newRow("no host") << "redis://:6379"
+                             << "missing host";
+    QTest::newRow("db") << "redis://h:1/x"
+                        << "database number";
+    QTest::newRow("two hosts") << "redis://a:1,b:2"
+                               << "redis-cluster://";
+    QTest::newRow("cluster db") << "redis-cluster://a:1/2"
+                                << "no database";
+    QTest::newRow("cluster no port") << "redis-cluster://a"
+                                     << "host:port";
+    QTest::newRow("empty password") << "redis://user:@h:1"
+                                    << "empty password";
+  }
+  void rejectsBadUrls() {
+    QFETCH(QString, text);
+    QFETCH(QString, mentions);
+    try {
+      RemoteUrl::parse(text.toStdString());
+      QFAIL("accepted a bad URL");
+    } catch (const InputError& error) {
+      QCOMPARE(QString::fromStdString(error.field), QString("remote"));
+      QVERIFY2(QString(error.what()).contains(mentions), error.what());
+    }
+  }
+
+  // Hand-worked header for layout(): rank 5, so header = 32 fixed + 5*8 dims + 8 payload size = 80 bytes,
+  // then the 8-byte checksum: payload starts at 88. Payload = 2*2*3*4*5 elements * 2 bytes (f16) = 480.
+  void headerMatchesTheDocumentedFormat() {
+    const KvBlobCodec codec(layout());
+    const std::string payload = payloadFor(layout(), 1);
+    QCOMPARE(payload.size(), size_t(480));
+    const std::string blob = codec.encode(payload);
+    QCOMPARE(blob.size(), size_t(88 + 480));
+    QCOMPARE(blob.substr(0, 4), std::string("KVLB"));
+    QCOMPARE(int(blob[4]), 1);  // version 1, little-endian u16
+    QCOMPARE(int(blob[5]), 0);
+    QCOMPARE(int(blob[6]), 2);                                   // F16
+    QCOMPARE(int(blob[7]), 5);                                   // rank
+    QCOMPARE(static_cast<unsigned char>(blob[8]), 0xEFu);        // fingerprint, low byte first
+    QCOMPARE(static_cast<unsigned char>(blob[15]), 0x01u);       // ... high byte last
+    QCOMPARE(int(blob[20]), 2);                                  // layer end
+    QCOMPARE(int(blob[24]), 4);                                  // block tokens
+    QCOMPARE(int(blob[32 + 3 * 8]), 4);                          // 4th dim
+    QCOMPARE(static_cast<unsigned char>(blob[72]), 480u % 256);  // payload size 480 = 0x01E0
+    QCOMPARE(static_cast<unsigned char>(blob[73]), 480u / 256);
+    QCOMPARE(blob.substr(88), payload);
+    const KvBlobCodec::Decoded decoded = codec.decode(blob);
+    QCOMPARE(decoded.status, KvBlobCodec::Status::Ok);
+    QCOMPARE(std::string(decoded.payload), payload);
+  }
+
+  // Flipping any one bit of any byte (header, checksum or payload) must never decode as Ok.
+  void everySingleByteCorruptionIsRejected() {
+    const KvBlobCodec codec(layout());
+    const std::string blob = codec.encode(payloadFor(layout(), 9));
+    for (size_t i = 0; i < blob.size(); ++i) {
+      std::string damaged = blob;
+      damaged[i] = static_cast<char>(damaged[i] ^ 0x10);
+      QVERIFY2(codec.decode(damaged).status != KvBlobCodec::Status::Ok, qPrintable(QString::number(i)));
+    }
+    QVERIFY(codec.decode(blob.substr(0, blob.size() - 1)).status != KvBlobCodec::Status::Ok);
+    QVERIFY(codec.decode(blob + "x").status != KvBlobCodec::Status::Ok);
+    QVERIFY(codec.decode("").status != KvBlobCodec::Status::Ok);
+  }
+
+  void anotherLayoutIsRejected_data() {
+    QTest::addColumn<int>("change");
+    QTest::newRow("model fingerprint") << 0;
+    QTest::newRow("layer range") << 1;
+    QTest::newRow("dtype") << 2;
+    QTest::newRow("shape") << 3;
+    QTest::newRow("block tokens") << 4;
+  }
+  void anotherLayoutIsRejected() {
+    QFETCH(int, change);
+    BlobLayout other = layout();
+    switch (change) {
+      case 0:
+        other.modelFingerprint ^= 1;
+        break;
+      case 1:
+        other.layerBegin = 1;
+        break;
+      case 2:
+        other.dtype = BlobDtype::BF16;
+        break;  // same element size: only the header tells them apart
+      case 3:
+        other.shape = {2, 2, 3, 5, 4};
+        break;  // same byte count, other shape
+      case 4:
+        other.blockTokens = 5;
+        break;
+    }
+    QCOMPARE(other.payloadBytes(), layout().payloadBytes());
+    const KvBlobCodec ours(layout());
+    const std::string foreign = KvBlobCodec::encodeWith(other, payloadFor(other, 3));
+    QCOMPARE(ours.decode(foreign).status, KvBlobCodec::Status::LayoutMismatch);
+    QVERIFY(KvBlobCodec(other).namespaceId() != ours.namespaceId());
+    QVERIFY(KvBlobCodec(other).keyFor(42) != ours.keyFor(42));
+  }
+
+  void keysAreNamespaced() {
+    const KvBlobCodec codec(layout());
+    QCOMPARE(codec.namespaceId().size(), size_t(16));
+    QCOMPARE(codec.keyFor(0xABCull), "kvlab:v1:" + codec.namespaceId() + ":0000000000000abc");
+    QCOMPARE(codec.keyPattern(), "kvlab:v1:" + codec.namespaceId() + ":*");
+    QCOMPARE(KvBlobCodec(layout()).namespaceId(), codec.namespaceId());  // stable across instances
+  }
+
+  void wrongPayloadSizeThrows() {
+    const KvBlobCodec codec(layout());
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, codec.encode("short"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestRedisCodec)
+#include "tst_redis_codec.moc"

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+// The live view as a lecturer and an engineer use it (issue 9, issue 8 section 5): a trace opened with the
+// defaults replays with the trace's conventions (hit rate worked by hand below), presentation mode shows one
+// chart at a time in large type, a Stop pressed while the previous run unwinds is not lost, pinning works
+// from the GUI, the request view draws one cell per cache unit and says why tokens were computed, and the
+// TTL mode reaches the run settings. Synchronisation only through signals; no sleeps, no timing asserts.
+#include <QApplication>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QLabel>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTest>
+#include <QtCharts/QChart>
+#include <QtCharts/QLineSeries>
+
+#include "ui/chart_panel.h"
+#include "ui/control_panel.h"
+#include "ui/main_window.h"
+#include "ui/prompt_blocks_widget.h"
+#include "ui/request_view.h"
+#include "ui/run_controller.h"
+#include "ui/run_history.h"
+
+using namespace kvlab;
+
+namespace {
+constexpr int kRunTimeoutMs = 120000;
+const QString kFixture = QStringLiteral(KVLAB_GUI_TEST_DATA_DIR "/tiny.json");
+const QString kTrace = QStringLiteral(KVLAB_GUI_TEST_DATA_DIR "/tiny-trace.jsonl");
+constexpr int kFixtureRequests = 6;
+
+QLineSeries* lineSeries(const MainWindow& w, const QString& name) {
+  for (ChartPanel* chart : w.charts())
+    for (QAbstractSeries* s : chart->chart()->series())
+      if (s->objectName() == name) return qobject_cast<QLineSeries*>(s);
+  return nullptr;
+}
+
+void select(MainWindow& w, const QString& scenario) {
+  RunSettings s;
+  s.scenario = scenario.toStdString();
+  w.controlPanel()->applySettings(s);
+}
+}  // namespace
+
+class TestLiveView : public QObject {
+  Q_OBJECT
+private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("kvlab-tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_live_view"));
+    qputenv("KVLAB_SCENARIO_DIR", KVLAB_SCENARIO_DIR);
+    QSettings().clear();
+  }
+
+  void traceGetsTheTraceConventions() {
+    MainWindow w;
+    w.setInteractive(false);
+    select(w, kTrace);
+    const RunSettings s = w.controlPanel()->settings();
+    QCOMPARE(*s.blockSize, ControlPanel::kTraceBlockSize);
+    QCOMPARE(*s.model, std::string(ControlPanel::kTraceModel));
+    QCOMPARE(*s.maxBytes, ControlPanel::kTraceMaxBytes);  // exact, not the nearest slider step
+    QCOMPARE(s.hardware, std::string("h100-sxm"));
+    // What a trace does not use is greyed out.
+    for (const char* name : {"granularityCombo", "deviceCombo", "seedSpin"})
+      QVERIFY2(!w.findChild<QWidget*>(QLatin1String(name))->isEnabled(), name);
+    QVERIFY(w.findChild<QWidget*>(QStringLiteral("hardwareCombo"))->isEnabled());
+    QVERIFY(w.findChild<QSpinBox*>(QStringLiteral("blockSizeSpin"))->isEnabled());
+    // A bundled scenario enables them again.
+    select(w, kFixture);
+    QVERIFY(w.findChild<QWidget*>(QStringLiteral("deviceCombo"))->isEnabled());
+    QVERIFY(!w.findChild<QWidget*>(QStringLiteral("hardwareCombo"))->isEnabled());
+  }
+
+  void traceReplayHitRateByHand() {
+    // tiny-trace.jsonl, 512 tokens per hash id, nothing evicted (32 GiB):
+    //   request 1: 1024 tokens, ids [1, 2]     -> nothing cached yet: 0 hit
+    //   request 2: 1536 tokens, ids [1, 2, 3]  -> ids 1, 2 cached: 1024 hit
+    //   request 3: 1000 tokens, ids [1, 4]     -> id 1 cached: 512 hit
+    // token hit rate = (0 + 1024 + 512) / (1024 + 1536 + 1000) = 1536 / 3560 = 43.15 %.
+    // (With the old GUI default of 16 tokens per id it was (2 + 1) * 16 / 3560 = 1.3 %.)
+    MainWindow w;
+    w.setInteractive(false);
+    select(w, kTrace);
+    QSignalSpy ended(w.controller(), &RunController::runEnded);
+    w.controlPanel()->run();
+    QVERIFY(ended.wait(kRunTimeoutMs));
+    const RunTrack* run = w.history()->current();
+    QVERIFY(run && run->summary);
+    QVERIFY2(run->error.isEmpty(), qPrintable(run->error));
+    QCOMPARE(int(run->points.size()), 3);
+    QCOMPARE(run->points.back().cumHitTokens, std::uint64_t(1536));
+    QCOMPARE(run->points.back().cumQueriedTokens, std::uint64_t(3560));
+    QVERIFY(std::abs(run->summary->tokenHitRate - 1536.0 / 3560.0) < 1e-12);
+    QCOMPARE(run->info.layers, 32);  // llama-3-8b
+    QCOMPARE(run->info.hardware, std::string("h100-sxm"));
+    // Cold misses only: 1024 + 512 + 488 computed tokens, all never seen before.
+    const MissBreakdown misses = RunHistory::missesSoFar(*run);
+    QCOMPARE(misses.tokens[std::size_t(MissReason::Cold)], std::uint64_t(3560 - 1536));
+    // The request view names no fake session and draws the saving as two bars.
+    QVERIFY(!w.findChild<QLabel*>(QStringLiteral("requestHeadline"))
+                 ->text()
+                 .contains(QStringLiteral("(request")));
+    // Speedup axis and title say "cost model, h100-sxm".
+    bool labelled = false;
+    for (ChartPanel* chart : w.charts())
+      labelled |= chart->chart()->title().contains(QStringLiteral("cost model, h100-sxm"));
+    QVERIFY(labelled);
+    // Occupancy of a trace is by reuse count, not one "layer 0" bar.
+    for (ChartPanel* chart : w.charts())
+      if (chart->fileStem() == QLatin1String("layer-occupancy"))
+        QVERIFY(chart->chart()->title().contains(QStringLiteral("reuse")));
+  }
+
+  void evictionChartExplainsAnEmptyChart() {
+    MainWindow w;
+    w.setInteractive(false);
+    select(w, kFixture);  // 1 GiB for ~2 MiB of K/V: nothing is evicted
+    QSignalSpy ended(w.controller(), &RunController::runEnded);
+    w.controlPanel()->run();
+    QVERIFY(ended.wait(kRunTimeoutMs));
+    ChartPanel* evictions = nullptr;
+    for (ChartPanel* chart : w.charts())
+      if (chart->fileStem() == QLatin1String("evictions")) evictions = chart;
+    QVERIFY(evictions);
+    QVERIFY2(evictions->notice().startsWith(QStringLiteral("No evictions: the cache never filled")),
+             qPrintable(evictions->notice()));
+    // The ideal (FLOP) speedup is drawn beside the measured one.
+    QVERIFY(lineSeries(w, QStringLiteral("speedupIdeal"))->count() > 0);
+    QVERIFY(lineSeries(w, QStringLiteral("speedupIdeal"))->at(kFixtureRequests - 1).y() > 1.0);
+  }
+
+  void presentationModeShowsOneChartLarge() {
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    const qreal normalPoint = QApplication::font().pointSizeF();
+    w.setPresentationMode(true);
+    QVERIFY(w.presentationMode());
+    QVERIFY(std::abs(QApplication::font().pointSizeF() / normalPoint - MainWindow::kPresentationScale) <
+            0.01);
+    for (QDockWidget* dock : w.findChildren<QDockWidget*>()) QVERIFY(!dock->isVisible());
+    int visible = 0;
+    for (ChartPanel* chart : w.charts()) visible += chart->isVisible() ? 1 : 0;
+    QCOMPARE(visible, 1);
+    QCOMPARE(w.charts().first()->presentationScale(), MainWindow::kPresentationScale);
+    QVERIFY(w.findChild<RequestView*>(QStringLiteral("requestView"))->isVisible());
+    // Arrow keys cycle, wrapping around.
+    QTest::keyClick(&w, Qt::Key_Right);
+    QCOMPARE(w.presentedChart(), 1);
+    QVERIFY(w.charts()[1]->isVisible() && !w.charts()[0]->isVisible());
+    QTest::keyClick(&w, Qt::Key_Left);
+    QTest::keyClick(&w, Qt::Key_Left);
+    QCOMPARE(w.presentedChart(), int(w.charts().size()) - 1);
+    w.setPresentationMode(false);
+    QVERIFY(std::abs(QApplication::font().pointSizeF() - normalPoint) < 0.01);
+    for (ChartPanel* chart : w.charts()) QVERIFY(chart->isVisible());
+    for (QDockWidget* dock : w.findChildren<QDockWidget*>()) QVERIFY(dock->isVisible());
+  }
+
+  void stopWhileThePreviousRunUnwindsIsNotLost() {
+    // Run A starts; Restart queues run B behind A; Stop right away. With one shared flag, B's start reset
+    // it and B ran to the end; with per-run tokens B is cancelled before it serves a request.
+    MainWindow w;
+    w.setInteractive(false);
+    select(w, kFixture);
+    QSignalSpy ended(w.controller(), &RunController::runEnded);
+    const int first = w.controller()->start(w.controlPanel()->settings());
+    const int second = w.controller()->start(w.controlPanel()->settings());
+    w.controller()->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 2, kRunTimeoutMs);
+    QCOMPARE(ended.at(0).at(0).toInt(), first);
+    QCOMPARE(ended.at(1).at(0).toInt(), second);
+    QCOMPARE(w.controller()->state(), RunController::State::Idle);
+    const RunTrack* run = w.history()->current();
+    if (run && run->runId == second) {
+      QVERIFY(run->summary && run->summary->cancelled);
+      QCOMPARE(int(run->points.size()), 0);
+    }
+    for (const RunTrack& r : w.history()->runs()) QVERIFY(int(r.points.size()) < kFixtureRequests);
+  }
+
+  void pinnedBudgetAndPinPrefix() {
+    MainWindow w;
+    w.setInteractive(false);
+    select(w, kFixture);
+    RunSettings s = w.controlPanel()->settings();
+    s.scenario.clear();
+    s.pinnedBudgetBytes = Bytes(64) << 20;
+    w.controlPanel()->applySettings(s);
+    QCOMPARE(w.controlPanel()->settings().pinnedBudgetBytes,
+             ControlPanel::sliderToPinned(ControlPanel::bytesToSlider(Bytes(64) << 20)));
+    w.controller()->setPauseAfterRequests(1);
+    w.controlPanel()->run();
+    QTRY_VERIFY_WITH_TIMEOUT(w.controller()->state() == RunController::State::Paused, kRunTimeoutMs);
+    const RunTrack* run = w.history()->current();
+    QCOMPARE(int(run->points.size()), 1);
+    // The first segment (the 2000-token system prompt) is pinned automatically: 125 full blocks of 16.
+    const Bytes afterFirst = run->points.back().pinnedBytes;
+    QVERIFY(afterFirst > 0);
+    // "Pin this request's prefix": up to its last boundary, more than the system prompt alone.
+    QSignalSpy ended(w.controller(), &RunController::runEnded);
+    Q_EMIT w.findChild<RequestView*>(QStringLiteral("requestView"))->pinRequested(0);
+    w.controller()->setPauseAfterRequests(2);
+    w.controller()->resume();
+    QTRY_VERIFY_WITH_TIMEOUT(w.controller()->state() == RunController::State::Paused, kRunTimeoutMs);
+    QVERIFY2(run->points.back().pinnedBytes >= afterFirst, "pinning never unpins");
+    QVERIFY(lineSeries(w, QStringLiteral("memoryPinned"))->count() > 0);
+    w.controller()->stop();
+    QVERIFY(ended.wait(kRunTimeoutMs));
+  }
+
+  void requestCellsFollowTheGranularity() {
+    PromptBlocksWidget blocks;
+    blocks.setPrompt(100, 40, 16);  // ceil(100 / 16) = 7 blocks
+    QCOMPARE(blocks.cellCount(), 7);
+    blocks.setUnits(100, 40, {30, 60, 100});  // three radix nodes / prompt entries
+    QCOMPARE(blocks.cellCount(), 3);
+    blocks.setUnits(100, 40, {30, 30, 20, 90});  // repeated and out-of-order ends are dropped; the end added
+    QCOMPARE(blocks.cellCount(), 3);
+  }
+
+  void missTextNamesEachReason() {
+    MissBreakdown m;
+    m.tokens[std::size_t(MissReason::Cold)] = 120;
+    m.tokens[std::size_t(MissReason::Evicted)] = 40;
+    m.tooLarge = 7;
+    QCOMPARE(RequestView::missText(m),
+             QStringLiteral("cold 120 · evicted 40 (skipped: 7 tokens larger than the cache)"));
+    QCOMPARE(RequestView::missText(MissBreakdown{}), QStringLiteral("none"));
+  }
+
+  // Issue 8: a value given on the command line or in a scenario is used exactly (48 MiB = 50,331,648 bytes,
+  // not the nearest of the slider's logarithmic steps; 20 s = 20,000 ms), and shown so, until the user moves
+  // that slider; from then on the slider's own value counts.
+  void exactValuesUntilTheSliderMoves() {
+    MainWindow w;
+    w.setInteractive(false);
+    RunSettings s;
+    s.scenario.clear();
+    s.maxBytes = Bytes(48) << 20;
+    s.ttlMs = 20000;
+    w.controlPanel()->applySettings(s);
+    QCOMPARE(*w.controlPanel()->settings().maxBytes, Bytes(50331648));
+    QCOMPARE(*w.controlPanel()->settings().ttlMs, TimeMs(20000));
+    auto* size = w.findChild<QSlider*>(QStringLiteral("maxSizeSlider"));
+    auto* ttl = w.findChild<QSlider*>(QStringLiteral("ttlSlider"));
+    QVERIFY(size && ttl);
+    const int sizeStep = size->value() == size->maximum() ? size->value() - 1 : size->value() + 1;
+    size->setValue(sizeStep);
+    QCOMPARE(*w.controlPanel()->settings().maxBytes, ControlPanel::sliderToBytes(sizeStep));
+    QCOMPARE(*w.controlPanel()->settings().ttlMs, TimeMs(20000));  // the TTL slider was not moved
+    const int ttlStep = ttl->value() == ttl->maximum() ? ttl->value() - 1 : ttl->value() + 1;
+    ttl->setValue(ttlStep);
+    QCOMPARE(*w.controlPanel()->settings().ttlMs, ControlPanel::sliderToTtl(ttlStep));
+  }
+
+  void ttlModeReachesTheSettings() {
+    MainWindow w;
+    auto* mode = w.findChild<QComboBox*>(QStringLiteral("ttlModeCombo"));
+    QVERIFY(mode);
+    mode->setCurrentIndex(mode->findData(int(TtlMode::Age)));
+    QVERIFY(*w.controlPanel()->settings().ttlMode == TtlMode::Age);
+    RunSettings s;
+    s.scenario.clear();
+    s.ttlMode = TtlMode::Idle;
+    w.controlPanel()->applySettings(s);
+    QVERIFY(*w.controlPanel()->settings().ttlMode == TtlMode::Idle);
+  }
+};
+
+QTEST_MAIN(TestLiveView)
+#include "tst_live_view.moc"
