@@ -84,7 +84,11 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
                                                     : QString()));
     html += row(QStringLiteral("Policy"), qs(i.policy));
     html += row(QStringLiteral("Max size"), qs(formatBytes(i.maxBytes)));
-    html += row(QStringLiteral("TTL"), i.ttlMs > 0 ? qs(formatDurationMs(i.ttlMs)) : QStringLiteral("off"));
+    html += row(QStringLiteral("TTL"),
+                i.ttlMs > 0 ? qs(formatDurationMs(i.ttlMs)) + (i.ttlMode == TtlMode::Age
+                                                                   ? QStringLiteral(" since insertion (age)")
+                                                                   : QStringLiteral(" since last use (idle)"))
+                            : QStringLiteral("off"));
     html += row(QStringLiteral("Device"),
                 qs(i.device) + (i.storageDevice.empty() || i.storageDevice == i.device
                                     ? QString()
@@ -99,7 +103,15 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
       html += row(QStringLiteral("BLAS"), qs(i.blas));
       html += row(QStringLiteral("LibTorch"),
                   qs(i.torchVersion) + QStringLiteral(", %1 threads").arg(i.computeThreads));
+      if (i.matmulGflops > 0)
+        html += row(QStringLiteral("Matmul (measured at start)"),
+                    QStringLiteral("%1 GFLOP/s").arg(i.matmulGflops, 0, 'f', 1));
     }
+    // What is needed to rerun exactly this run.
+    html += row(QStringLiteral("Build"),
+                QStringLiteral("kvlab %1, git %2").arg(qs(i.kvlabVersion), qs(i.gitRevision)));
+    if (!i.scenarioSha256.empty()) html += row(QStringLiteral("Input file SHA-256"), qs(i.scenarioSha256));
+    if (!i.simulated) html += row(QStringLiteral("Scenario seed"), QString::number(i.scenarioSeed));
     html += QStringLiteral("</table><h3>Summary</h3><table>");
     html += row(QStringLiteral("Requests"),
                 i.requestsTotal > 0 ? QStringLiteral("%1 of %2").arg(run->points.size()).arg(i.requestsTotal)
@@ -108,16 +120,33 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
       const RunSummary& s = *run->summary;
       html += row(QStringLiteral("Token hit rate"),
                   QStringLiteral("%1 %").arg(100.0 * s.tokenHitRate, 0, 'f', 1));
-      html += row(QStringLiteral("Speedup (TTFT)"), s.speedup > 0
-                                                        ? QStringLiteral("%1×").arg(s.speedup, 0, 'f', 2)
-                                                        : QStringLiteral("no baseline"));
+      QString speedup = QStringLiteral("no baseline");
+      if (s.speedup > 0) {
+        speedup = QStringLiteral("%1×").arg(s.speedup, 0, 'f', 2);
+        if (s.speedupCi95[1] > 0)
+          speedup += QStringLiteral(" (95% bootstrap interval %1–%2×)")
+                         .arg(s.speedupCi95[0], 0, 'f', 2)
+                         .arg(s.speedupCi95[1], 0, 'f', 2);
+      }
+      if (!i.simulated) html += row(QStringLiteral("Speedup (TTFT, measured)"), speedup);
       html +=
           row(QStringLiteral("Ideal speedup (FLOPs)"), QStringLiteral("%1×").arg(s.idealSpeedup, 0, 'f', 2));
+      const QString uncachedMean = s.ttftMsUncachedMean > 0
+                                       ? QStringLiteral("%1 ms").arg(s.ttftMsUncachedMean, 0, 'f', 1)
+                                       : QStringLiteral("not measured");
       html += row(i.simulated ? QStringLiteral("Mean TTFT cached / uncached (cost model)")
                               : QStringLiteral("Mean TTFT cached / uncached"),
-                  QStringLiteral("%1 ms / %2 ms")
-                      .arg(s.ttftMsCachedMean, 0, 'f', 1)
-                      .arg(s.ttftMsUncachedMean, 0, 'f', 1));
+                  QStringLiteral("%1 ms / %2").arg(s.ttftMsCachedMean, 0, 'f', 1).arg(uncachedMean));
+      if (!i.simulated && s.requests > 0) {
+        html += row(QStringLiteral("TTFT cached, median / p90"), QStringLiteral("%1 ms / %2 ms")
+                                                                     .arg(s.ttftMsCachedMedian, 0, 'f', 1)
+                                                                     .arg(s.ttftMsCachedP90, 0, 'f', 1));
+        if (s.ttftMsUncachedMean > 0)
+          html +=
+              row(QStringLiteral("TTFT uncached, median / p90"), QStringLiteral("%1 ms / %2 ms")
+                                                                     .arg(s.ttftMsUncachedMedian, 0, 'f', 1)
+                                                                     .arg(s.ttftMsUncachedP90, 0, 'f', 1));
+      }
       // Only a live run with a baseline compares logits; a trace has none.
       if (!i.simulated && s.speedup > 0)
         html += row(QStringLiteral("Max |logit diff| cached vs uncached"),

@@ -117,6 +117,12 @@ void RunStatusBar::refresh() {
     QString text = s.cancelled ? tr("Stopped") : tr("Done");
     if (!run->error.isEmpty())
       text = tr("Failed");
+    else if (s.speedup > 0 && s.speedupCi95[1] > 0)
+      text += tr(": hit rate %1 %, speedup %2× (95% interval %3–%4×)")
+                  .arg(100.0 * s.tokenHitRate, 0, 'f', 1)
+                  .arg(s.speedup, 0, 'f', 2)
+                  .arg(s.speedupCi95[0], 0, 'f', 2)
+                  .arg(s.speedupCi95[1], 0, 'f', 2);
     else if (s.speedup > 0)
       text +=
           tr(": hit rate %1 %, speedup %2×").arg(100.0 * s.tokenHitRate, 0, 'f', 1).arg(s.speedup, 0, 'f', 2);

@@ -168,7 +168,8 @@ ordered_json sweepRowJson(const SweepPoint& p) {
   j["ttl_ms"] = p.config.ttlMs;
   j["ttl_mode"] = std::string(toString(p.config.ttlMode));
   j["block_size"] = p.config.blockSize;
-  j["capacity_blocks"] = r.capacityBlocks == kUnlimited ? ordered_json(nullptr) : ordered_json(r.capacityBlocks);
+  j["capacity_blocks"] =
+      r.capacityBlocks == kUnlimited ? ordered_json(nullptr) : ordered_json(r.capacityBlocks);
   j["requests"] = r.requests;
   j["prompt_tokens"] = r.promptTokens;
   j["hit_tokens"] = r.hitTokens;

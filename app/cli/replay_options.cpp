@@ -45,24 +45,27 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
                       : "eviction policy: " + policyList(/*forReplay=*/true))
       ->capture_default_str();
   const std::string tokensHelp =
-      sizeLists ? "cache sizes in tokens: a list (100000,1000000,unlimited) or a range FROM:TO:logN or "
-                  "FROM:TO:linN (100000:8000000:log12)"
-                : "cache size in tokens (capacity = floor(N / block size) blocks); unlimited or inf = no bound";
+      sizeLists
+          ? "cache sizes in tokens: a list (100000,1000000,unlimited) or a range FROM:TO:logN or "
+            "FROM:TO:linN (100000:8000000:log12)"
+          : "cache size in tokens (capacity = floor(N / block size) blocks); unlimited or inf = no bound";
   auto* tokens = command.add_option("--max-tokens", text.maxTokens, tokensHelp);
   auto* size = command.add_option(
       "--max-size", text.maxSize,
-      sizeLists ? "cache sizes in bytes with units: a list (8GiB,16GiB,unlimited) or a range (8GiB:80GiB:log10)"
-                : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / K/V bytes per token of "
-                  "--model; unlimited or inf = no bound");
+      sizeLists
+          ? "cache sizes in bytes with units: a list (8GiB,16GiB,unlimited) or a range (8GiB:80GiB:log10)"
+          : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / K/V bytes per token of "
+            "--model; unlimited or inf = no bound");
   tokens->excludes(size);
   command.add_option("--model", text.model, "model whose K/V bytes per token size the cache (see `list`)")
       ->capture_default_str();
   command
       .add_option("--ttl", text.ttl,
-                  sizeLists ? "TTLs, comma-separated (e.g. 0,30s,5m; 0 = off), in trace time; what they count "
-                              "from: --ttl-mode"
-                            : "time after which a block expires, in trace time (e.g. 30s, "
-                              "5m; 0 = off); what it counts from: --ttl-mode")
+                  sizeLists
+                      ? "TTLs, comma-separated (e.g. 0,30s,5m; 0 = off), in trace time; what they count "
+                        "from: --ttl-mode"
+                      : "time after which a block expires, in trace time (e.g. 30s, "
+                        "5m; 0 = off); what it counts from: --ttl-mode")
       ->capture_default_str();
   command
       .add_option("--ttl-mode", text.ttlMode,
@@ -90,7 +93,7 @@ std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
     const Bytes perToken = modelBytesPerToken(text.model);
     std::vector<std::uint64_t> tokens;
     const std::vector<std::uint64_t> sizes =
-        isRange(text.maxSize) ? parseSizeSeries(text.maxSize, "max-size")
+        isRange(text.maxSize)  ? parseSizeSeries(text.maxSize, "max-size")
         : isList(text.maxSize) ? parseSizeOrUnlimitedList(text.maxSize, "max-size")
                                : std::vector<std::uint64_t>{parseSizeOrUnlimited(text.maxSize, "max-size")};
     for (const std::uint64_t bytes : sizes)

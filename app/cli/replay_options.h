@@ -17,7 +17,7 @@ struct ReplayOptionText {
   std::string maxTokens;  // "1000000", "unlimited"/"inf", or a list of these for sweep
   std::string maxSize;    // "80GiB" or "unlimited"/"inf" (with --model)
   std::string model = "llama-3-8b";
-  std::string ttl = "0";          // sweep: a list
+  std::string ttl = "0";         // sweep: a list
   std::string ttlMode = "idle";  // idle | age
   bool protectInUse = false;
   bool skipBadLines = false;
