@@ -90,13 +90,7 @@ RunSummary runDecode(const RunSettings& settings, const ScenarioSpec& specIn, Ru
   const LlamaModel llama(model, device);
 
   RunInfo info;
-  info.runId = runId;
-  info.scenarioName = spec.name;
-  info.scenarioTitle = spec.title;
-  info.scenarioDescription = spec.description;
-  info.scenarioKind = std::string(scenarioKindName(spec.kind));
-  info.scenarioSeed = spec.seed;
-  info.scenarioSha256 = spec.fileSha256;
+  fillScenarioInfo(info, spec, runId);
   info.device = device;
   info.storageDevice = device;  // the per-sequence K/V live with the model
   info.model = model.name;

@@ -104,13 +104,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   cache.engine().addObserver(&forwarder);
 
   RunInfo info;
-  info.runId = runId;
-  info.scenarioName = spec.name;
-  info.scenarioTitle = spec.title;
-  info.scenarioDescription = spec.description;
-  info.scenarioKind = std::string(scenarioKindName(spec.kind));
-  info.scenarioSeed = spec.seed;
-  info.scenarioSha256 = spec.fileSha256;
+  fillScenarioInfo(info, spec, runId);
   info.device = device;
   info.storageDevice = storage;
   info.model = model.name;

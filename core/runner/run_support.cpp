@@ -60,6 +60,16 @@ void keepLargeAllocationsMapped() {
   (void)once;
 }
 
+void fillScenarioInfo(RunInfo& info, const ScenarioSpec& spec, int runId) {
+  info.runId = runId;
+  info.scenarioName = spec.name;
+  info.scenarioTitle = spec.title;
+  info.scenarioDescription = spec.description;
+  info.scenarioKind = std::string(scenarioKindName(spec.kind));
+  info.scenarioSeed = spec.seed;
+  info.scenarioSha256 = spec.fileSha256;
+}
+
 void fillBuildInfo(RunInfo& info) {
   info.gitRevision = std::string(gitRevision());
   info.kvlabVersion = std::string(kvlabVersion());

@@ -10,6 +10,7 @@
 #include "core/cache/cache_types.h"
 #include "core/model/model_config.h"
 #include "core/runner/run_types.h"
+#include "core/workload/scenario.h"
 
 namespace kvlab {
 
@@ -38,6 +39,8 @@ bool isOutOfMemory(const std::exception& e);
 void keepLargeAllocationsMapped();
 // Sets info's build and machine fields: git revision, version, BLAS, LibTorch version, compute threads.
 void fillBuildInfo(RunInfo& info);
+// The run id and what identifies the scenario (name, title, kind, seed, file SHA-256) for RunInfo.
+void fillScenarioInfo(RunInfo& info, const ScenarioSpec& spec, int runId);
 
 // Per-request TTFTs (ms) of a run: sets the means, medians, p90s and, when uncached has one entry per
 // cached one, the speedup (sum uncached / sum cached) and its 95% bootstrap interval. Empty uncached: the
