@@ -25,13 +25,18 @@ class RedisTestCluster {
 public:
   static constexpr int kNodes = 3;
 
-  bool start() {
+  // password: when not empty, every node requires it (requirepass) and the helper's redis-cli uses it.
+  bool start(const QString& password = {}) {
     const QStringList clusterArgs{
         "--cluster-enabled",      "yes",   "--cluster-config-file",           "nodes.conf",
         "--cluster-node-timeout", "60000", "--cluster-require-full-coverage", "no"};
-    QStringList create{"--cluster", "create"};
+    QStringList serverArgs = clusterArgs;
+    if (!password.isEmpty()) serverArgs += {"--requirepass", password};
+    QStringList create;
+    if (!password.isEmpty()) create += {"-a", password, "--no-auth-warning"};
+    create += {"--cluster", "create"};
     for (int i = 0; i < kNodes; ++i) {
-      if (!m_nodes[i].start(clusterArgs)) {
+      if (!m_nodes[i].start(serverArgs, password)) {
         m_error = "node " + QString::number(i) + ": " + m_nodes[i].error();
         return false;
       }

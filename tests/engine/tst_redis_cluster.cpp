@@ -4,8 +4,9 @@
 // specification's published vector and examples and against Redis' own CLUSTER KEYSLOT; a batch of blocks
 // spread over all three masters with one pipelined round trip per node; a resharded slot (MOVED followed,
 // map refreshed); a slot being migrated (ASK followed, map unchanged); one node killed (its blocks are
-// misses counted as errors, the others still hit, calls return); `kvlab-cli remote stats|clear` on the
-// cluster. Skips only when redis-server / redis-cli are not installed.
+// misses counted as errors, the others still hit, calls return); one node paused (time-outs, then
+// recovery); password auth on every node; `kvlab-cli remote stats|clear` on the cluster. Skips only when
+// redis-server / redis-cli are not installed.
 #include <QtTest>
 
 #include "core/model/model_config.h"
@@ -39,9 +40,9 @@ std::string payloadFor(uint64_t hash) {
   return payload;
 }
 
-std::unique_ptr<RedisClusterTier> makeTier(const std::string& url) {
+std::unique_ptr<RedisClusterTier> makeTier(const std::string& url, int timeoutMs = kTestTimeoutMs) {
   RedisTierOptions options;
-  options.timeoutMs = kTestTimeoutMs;
+  options.timeoutMs = timeoutMs;
   options.reconnectBackoffMs = 0;
   return std::make_unique<RedisClusterTier>(RemoteUrl::parse(url), layout(), options);
 }
@@ -281,6 +282,60 @@ private slots:
     // Writes: the live masters store theirs, the dead one's are counted as errors.
     QCOMPARE(putBlocks(*tier, blocks), size_t(kBlocks - onDead));
     QCOMPARE(tier->stats().errors + tier->stats().timeouts - after.errors - after.timeouts, onDead);
+  }
+
+  // A node that accepts connections but answers nothing (SIGSTOP): its blocks are misses counted as
+  // time-outs after one time-out, the other masters' blocks still hit; after SIGCONT everything hits.
+  void pausedNodeTimesOutOthersStillHit() {
+    RedisTestCluster cluster;
+    QVERIFY2(cluster.start(), qPrintable(cluster.error()));
+    const std::vector<uint64_t> blocks = hashes(kBlocks);
+    QCOMPARE(putBlocks(*makeTier(cluster.url()), blocks), size_t(kBlocks));
+    const uint64_t onPaused = uint64_t(cluster.dbsize(1));
+    // 1 s: long enough for a live node on a loaded machine, short enough to keep the test quick.
+    auto tier = makeTier(cluster.url(), 1000);
+    QVERIFY(tier->get(std::vector<uint64_t>{blocks[0]})[0].has_value());  // slot map fetched
+
+    cluster.node(1).pause();
+    const TierStats before = tier->stats();
+    const auto got = tier->get(blocks);
+    uint64_t hits = 0;
+    for (size_t i = 0; i < blocks.size(); ++i)
+      if (got[i]) {
+        ++hits;
+        QCOMPARE(*got[i], payloadFor(blocks[i]));
+      }
+    const TierStats after = tier->stats();
+    QCOMPARE(hits, kBlocks - onPaused);
+    QCOMPARE(after.timeouts - before.timeouts, onPaused);
+    QCOMPARE(after.errors - before.errors, uint64_t(0));
+
+    cluster.node(1).resume();
+    uint64_t hitsAfterResume = 0;
+    for (int attempt = 0; attempt < 100 && hitsAfterResume < kBlocks; ++attempt) {
+      hitsAfterResume = 0;
+      for (const auto& block : tier->get(blocks)) hitsAfterResume += block.has_value() ? 1 : 0;
+    }
+    QCOMPARE(hitsAfterResume, kBlocks);
+  }
+
+  // requirepass on every node: the URL's credentials are sent to every node the tier connects to
+  // (seeds, nodes learnt from CLUSTER SLOTS and from redirects); wrong ones fail as errors, never hang.
+  void passwordAuthOnEveryNode() {
+    RedisTestCluster cluster;
+    QVERIFY2(cluster.start("s3cret"), qPrintable(cluster.error()));
+    const std::vector<uint64_t> blocks = hashes(60);
+    auto good = makeTier(cluster.url(":s3cret"));
+    QCOMPARE(putBlocks(*good, blocks), size_t(60));
+    for (const auto& block : good->get(blocks)) QVERIFY(block.has_value());
+    QCOMPARE(good->counters().masters, uint64_t(3));
+
+    auto bad = makeTier(cluster.url(":wrong"));
+    for (const auto& block : bad->get(blocks)) QVERIFY(!block.has_value());
+    QCOMPARE(bad->stats().errors, uint64_t(60));  // no slot map: every block fails as an error
+    auto none = makeTier(cluster.url());
+    QCOMPARE(putBlocks(*none, blocks), size_t(0));
+    QCOMPARE(none->stats().errors, uint64_t(60));
   }
 
 #ifdef KVLAB_CLI_PATH
