@@ -187,6 +187,17 @@ private slots:
     QCOMPARE(tier->remove(some), size_t(50));
     const auto present = tier->contains(blocks);
     for (size_t i = 0; i < blocks.size(); ++i) QCOMPARE(bool(present[i]), i >= 50);
+
+    // TTL maps to a Redis expiry on whichever node holds the key (redis-cli -c follows the redirect).
+    RedisTierOptions ttlOptions;
+    ttlOptions.timeoutMs = kTestTimeoutMs;
+    ttlOptions.ttlMs = 600000;
+    RedisClusterTier ttlTier(RemoteUrl::parse(cluster.url()), layout(), ttlOptions);
+    QCOMPARE(putBlocks(ttlTier, {blocks[0]}), size_t(1));
+    const qint64 pttl = cluster.node(0)
+                            .cli({"-c", "PTTL", QString::fromStdString(tier->codec().keyFor(blocks[0]))})
+                            .toLongLong();
+    QVERIFY2(pttl > 0 && pttl <= 600000, qPrintable(QString::number(pttl)));
   }
 
   void movedAfterReshardIsFollowed() {
