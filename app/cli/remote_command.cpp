@@ -111,7 +111,9 @@ void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
   const double getMs = msSince(start);
   const uint64_t getTrips = opened.roundTrips() - tripsBefore - putTrips;
   tier.remove(hashes);
-  const double mb = static_cast<double>(args.blocks * payloadBytes) / 1e6;
+  // Throughput counts only the bytes that were stored / read back, so a failing remote shows 0 MB/s.
+  const double storedMb = static_cast<double>(stored * payloadBytes) / 1e6;
+  const double hitMb = static_cast<double>(hits * payloadBytes) / 1e6;
   out["blocks"] = args.blocks;
   out["batch"] = args.batch;
   out["payload_bytes"] = payloadBytes;
@@ -119,8 +121,8 @@ void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
   out["hits"] = hits;
   out["put_ms"] = putMs;
   out["get_ms"] = getMs;
-  out["put_mb_per_s"] = putMs > 0 ? mb / (putMs / 1e3) : 0.0;
-  out["get_mb_per_s"] = getMs > 0 ? mb / (getMs / 1e3) : 0.0;
+  out["put_mb_per_s"] = putMs > 0 ? storedMb / (putMs / 1e3) : 0.0;
+  out["get_mb_per_s"] = getMs > 0 ? hitMb / (getMs / 1e3) : 0.0;
   out["put_round_trips"] = putTrips;
   out["get_round_trips"] = getTrips;
   if (opened.cluster) {
