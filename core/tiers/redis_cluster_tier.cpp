@@ -67,6 +67,7 @@ int RedisClusterTier::nodeFor(const RemoteEndpoint& endpoint) {
                                  m_url.password,
                                  /*db=*/0};
   m_nodes.push_back(std::make_unique<RedisConnection>(endpoint, std::move(options)));
+  m_nodeFailed.push_back(false);
   const int index = static_cast<int>(m_nodes.size()) - 1;
   m_nodeByAddress.emplace(address, index);
   return index;
@@ -83,18 +84,24 @@ std::vector<int> RedisClusterTier::masters() const {
 }
 
 bool RedisClusterTier::refreshSlotMap() {
-  // Ask the masters we know first (they are the most likely to be up), then every other node (seeds).
+  // Ask the masters we know first (they are the most likely to be up), then every other node (seeds);
+  // nodes whose last round trip failed go last, so a dead or stopped node costs nothing while another
+  // node answers.
   std::vector<int> candidates = masters();
   for (size_t i = 0; i < m_nodes.size(); ++i)
     if (std::find(candidates.begin(), candidates.end(), static_cast<int>(i)) == candidates.end())
       candidates.push_back(static_cast<int>(i));
+  std::stable_partition(candidates.begin(), candidates.end(),
+                        [&](int node) { return !m_nodeFailed[static_cast<size_t>(node)]; });
   for (const int candidate : candidates) {
     RedisConnection& connection = *m_nodes[static_cast<size_t>(candidate)];
     std::vector<RedisReplyPtr> replies;
     if (connection.run({{"CLUSTER", "SLOTS"}}, replies) != RedisFault::None) {
       m_lastError = connection.lastError();
+      m_nodeFailed[static_cast<size_t>(candidate)] = true;
       continue;
     }
+    m_nodeFailed[static_cast<size_t>(candidate)] = false;
     const redisReply* r = replies.front().get();
     if (r->type != REDIS_REPLY_ARRAY) {
       m_lastError = "Redis " + connection.address() + ": CLUSTER SLOTS failed" +
@@ -134,6 +141,7 @@ bool RedisClusterTier::refreshSlotMap() {
     }
     m_slotOwner = std::move(owner);
     m_haveMap = true;
+    m_refreshDue = false;
     ++m_counters.slotMapRefreshes;
     return true;
   }
@@ -143,9 +151,13 @@ bool RedisClusterTier::refreshSlotMap() {
 }
 
 bool RedisClusterTier::ensureSlotMap() {
-  if (m_haveMap) return true;
-  if (std::chrono::steady_clock::now() < m_nextRefreshAttempt) return false;
-  return refreshSlotMap();
+  if (m_haveMap && !m_refreshDue) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < m_nextRefreshAttempt) return m_haveMap;
+  // At most one refresh per back-off period, whatever its outcome; a failed refresh keeps the old map.
+  m_nextRefreshAttempt = now + std::chrono::milliseconds(m_options.reconnectBackoffMs);
+  refreshSlotMap();
+  return m_haveMap;
 }
 
 RedisClusterTier::Op RedisClusterTier::makeOp(size_t index, RedisCommand command) {
@@ -193,7 +205,12 @@ void RedisClusterTier::execute(std::vector<Op>& ops, const ReplyHandler& onReply
       std::vector<RedisReplyPtr> replies(commandCount[node]);
       RedisFault fault = sendFault[node];
       if (fault == RedisFault::None) fault = connection.receive(commandCount[node], replies);
-      if (fault != RedisFault::None) m_lastError = connection.lastError();
+      if (fault != RedisFault::None) {
+        // The node may be gone for good (a replica promoted in its place): re-read the map next call.
+        m_lastError = connection.lastError();
+        m_refreshDue = true;
+      }
+      m_nodeFailed[static_cast<size_t>(node)] = fault != RedisFault::None;
       size_t position = 0;
       for (Op* op : nodeOps) {
         if (op->asking) ++position;  // ASKING's +OK

@@ -21,8 +21,9 @@ namespace kvlab {
 
 // The remote tier on a Redis Cluster (redis-cluster://seed[,seed...]), on hiredis: there is no C/C++
 // cluster client in Debian, so this is the small part of one a KV tier needs.
-// - Slot map: CLUSTER SLOTS from the first node (known masters first, then the seeds) that answers;
-//   fetched on the first call, refreshed after a MOVED, retried at most once per back-off when it failed.
+// - Slot map: CLUSTER SLOTS from the first node (known masters first, then the seeds, nodes that just
+//   failed last) that answers; fetched on the first call, refreshed after a MOVED, and after a node
+//   failed (so a replica promoted in a failed master's place is found) at most once per back-off.
 // - Key → slot: CRC16-XMODEM mod 16384 with hash tags (cluster_slot.h). Keys are the codec's namespaced
 //   keys, exactly RedisTier's, and carry no hash tag, so one lab's blocks spread over every master.
 // - One batch: the commands are grouped by the node owning each key's slot, written to every node first
@@ -99,7 +100,9 @@ private:
   std::vector<std::unique_ptr<RedisConnection>> m_nodes;  // never shrinks: indexes stay valid
   std::map<std::string, int> m_nodeByAddress;             // "host:port" -> index into m_nodes
   std::vector<int> m_slotOwner;                           // kClusterSlots entries, -1 = unknown
+  std::vector<bool> m_nodeFailed;                         // per node: its last round trip failed
   bool m_haveMap = false;
+  bool m_refreshDue = false;  // a node failed: re-read the map (failover) at the next call
   std::chrono::steady_clock::time_point m_nextRefreshAttempt{};
   std::string m_lastError;
   TierStats m_stats;

@@ -4,7 +4,8 @@
 // specification's published vector and examples and against Redis' own CLUSTER KEYSLOT; a batch of blocks
 // spread over all three masters with one pipelined round trip per node; a resharded slot (MOVED followed,
 // map refreshed); a slot being migrated (ASK followed, map unchanged); one node killed (its blocks are
-// misses counted as errors, the others still hit, calls return); one node paused (time-outs, then
+// misses counted as errors, the others still hit, calls return); a master killed and its replica
+// promoted (the tier re-reads the map and hits again); one node paused (time-outs, then
 // recovery); password auth on every node; `kvlab-cli remote stats|clear` on the cluster. Skips only when
 // redis-server / redis-cli are not installed.
 #include <QtTest>
@@ -160,7 +161,7 @@ private slots:
     // Every master holds some of the blocks and together they hold exactly all of them. With 300 keys
     // hashed uniformly over three equal slot ranges, a master with none has probability 3 * (2/3)^300.
     int total = 0;
-    for (int n = 0; n < RedisTestCluster::kNodes; ++n) {
+    for (int n = 0; n < RedisTestCluster::kMasters; ++n) {
       const int keys = cluster.dbsize(n);
       QVERIFY2(keys > 0, qPrintable(QString("node %1 holds no key").arg(n)));
       total += keys;
@@ -211,7 +212,7 @@ private slots:
     const int slot = cluster.keySlot(key);
     const int from = cluster.ownerOf(slot);
     QVERIFY(from >= 0);
-    const int to = (from + 1) % RedisTestCluster::kNodes;
+    const int to = (from + 1) % RedisTestCluster::kMasters;
     const QStringList keys =
         cluster.node(from).cli({"CLUSTER", "GETKEYSINSLOT", QString::number(slot), "1000"}).split('\n');
     QVERIFY(keys.contains(QString::fromStdString(key)));
@@ -248,7 +249,7 @@ private slots:
     const int slot = cluster.keySlot(key);
     const int from = cluster.ownerOf(slot);
     QVERIFY(from >= 0);
-    const int to = (from + 2) % RedisTestCluster::kNodes;
+    const int to = (from + 2) % RedisTestCluster::kMasters;
     QVERIFY(migrateSlot(cluster, slot, from, to, {QString::fromStdString(key)}, /*finish=*/false));
     QCOMPARE(cluster.ownerOf(slot), from);
 
@@ -293,6 +294,54 @@ private slots:
     // Writes: the live masters store theirs, the dead one's are counted as errors.
     QCOMPARE(putBlocks(*tier, blocks), size_t(kBlocks - onDead));
     QCOMPARE(tier->stats().errors + tier->stats().timeouts - after.errors - after.timeouts, onDead);
+  }
+
+  // A master killed, then its replica promoted by hand (CLUSTER FAILOVER TAKEOVER: the cluster's own
+  // failure detection is slowed to 60 s in these tests): the first read after the kill fails the master's
+  // blocks as errors; the tier then re-reads the slot map, finds the promoted replica and every block hits.
+  void failoverToAReplicaIsFollowed() {
+    RedisTestCluster cluster(/*replicasPerMaster=*/1);
+    QVERIFY2(cluster.start(), qPrintable(cluster.error()));
+    auto tier = makeTier(cluster.url());
+    const std::vector<uint64_t> blocks = hashes(kBlocks);
+    QCOMPARE(putBlocks(*tier, blocks), size_t(kBlocks));
+
+    const int master = cluster.ownerOf(cluster.keySlot(tier->codec().keyFor(blocks[0])));
+    QVERIFY(master >= 0);
+    int replica = -1;
+    for (int n = 0; n < cluster.size(); ++n)
+      if (n != master && cluster.node(n)
+                             .cli({"INFO", "replication"})
+                             .contains("master_port:" + QString::number(cluster.node(master).port())))
+        replica = n;
+    QVERIFY(replica >= 0);
+    // Replication is asynchronous: wait (bounded) until the replica holds all of the master's keys.
+    const int onMaster = cluster.dbsize(master);
+    QVERIFY(onMaster > 0);
+    const QDeadlineTimer replicated(60000);
+    while (!replicated.hasExpired() && cluster.dbsize(replica) < onMaster) continue;  // paced by redis-cli
+    QCOMPARE(cluster.dbsize(replica), onMaster);
+
+    cluster.node(master).stop();
+    const TierStats before = tier->stats();
+    uint64_t hits = 0;
+    for (const auto& block : tier->get(blocks)) hits += block.has_value() ? 1 : 0;
+    QCOMPARE(hits, kBlocks - uint64_t(onMaster));
+    QCOMPARE(tier->stats().errors - before.errors, uint64_t(onMaster));
+
+    QCOMPARE(cluster.node(replica).cli({"CLUSTER", "FAILOVER", "TAKEOVER"}), QString("OK"));
+    // Bounded: each get re-reads the map while blocks still fail, until the promotion has spread.
+    const uint64_t refreshesBefore = tier->counters().slotMapRefreshes;
+    std::vector<std::optional<std::string>> got;
+    for (QDeadlineTimer deadline(60000); !deadline.hasExpired();) {
+      got = tier->get(blocks);
+      if (std::all_of(got.begin(), got.end(), [](const auto& block) { return block.has_value(); })) break;
+    }
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      QVERIFY(got[i].has_value());
+      QCOMPARE(*got[i], payloadFor(blocks[i]));
+    }
+    QVERIFY(tier->counters().slotMapRefreshes > refreshesBefore);
   }
 
   // A node that accepts connections but answers nothing (SIGSTOP): its blocks are misses counted as
@@ -393,7 +442,7 @@ private slots:
     QCOMPARE(clear["exit"].toInt(), 0);
     QCOMPARE(clear["deleted"].toInteger(), qint64(60));
     int left = 0;
-    for (int n = 0; n < RedisTestCluster::kNodes; ++n) left += cluster.dbsize(n);
+    for (int n = 0; n < RedisTestCluster::kMasters; ++n) left += cluster.dbsize(n);
     QCOMPARE(left, 1);  // only the unrelated key
     stats = run(QStringList{"remote", "stats"} + args);
     QCOMPARE(stats["keys"].toInteger(), qint64(0));
