@@ -83,12 +83,16 @@ double msSince(std::chrono::steady_clock::time_point start) {
 void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
   constexpr uint64_t kBenchTag = 0xBE7C000000000000ull;
   const size_t payloadBytes = opened.codec().layout().payloadBytes();
+  // One batch is encoded in memory at once (blobs + pipelined commands): keep it within 1 GiB.
+  constexpr uint64_t kMaxBatchBytes = uint64_t(1) << 30;
+  if (args.batch * payloadBytes > kMaxBatchBytes)
+    throw InputError("", 0, "batch",
+                     std::to_string(args.batch) + " blocks of " + formatBytes(payloadBytes) +
+                         " exceed 1 GiB per batch; use a smaller --batch");
   std::vector<uint64_t> hashes(args.blocks);
-  std::vector<std::string> payloads(args.blocks);
-  for (uint64_t i = 0; i < args.blocks; ++i) {
-    hashes[i] = kBenchTag | i;
-    payloads[i].assign(payloadBytes, static_cast<char>('a' + i % 26));
-  }
+  for (uint64_t i = 0; i < args.blocks; ++i) hashes[i] = kBenchTag | i;
+  std::vector<std::string> payloads(26);  // block i carries payloads[i % 26]: distinct neighbours
+  for (size_t k = 0; k < payloads.size(); ++k) payloads[k].assign(payloadBytes, static_cast<char>('a' + k));
   KvTier& tier = opened.tier();
   const uint64_t tripsBefore = opened.roundTrips();
   auto start = std::chrono::steady_clock::now();
@@ -96,7 +100,7 @@ void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
   for (uint64_t first = 0; first < args.blocks; first += args.batch) {
     std::vector<TierItem> items;
     for (uint64_t i = first; i < std::min(args.blocks, first + args.batch); ++i)
-      items.push_back({hashes[i], payloads[i]});
+      items.push_back({hashes[i], payloads[i % payloads.size()]});
     stored += tier.put(items);
   }
   const double putMs = msSince(start);
@@ -106,7 +110,8 @@ void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
   for (uint64_t first = 0; first < args.blocks; first += args.batch) {
     const uint64_t last = std::min(args.blocks, first + args.batch);
     const auto got = tier.get(std::span<const uint64_t>(hashes).subspan(first, last - first));
-    for (uint64_t i = first; i < last; ++i) hits += got[i - first] && *got[i - first] == payloads[i] ? 1 : 0;
+    for (uint64_t i = first; i < last; ++i)
+      hits += got[i - first] && *got[i - first] == payloads[i % payloads.size()] ? 1 : 0;
   }
   const double getMs = msSince(start);
   const uint64_t getTrips = opened.roundTrips() - tripsBefore - putTrips;

@@ -122,6 +122,9 @@ private slots:
                                         << 2 << "seed 2 of the list is empty";
     QTest::newRow("cluster unreachable") << QStringList{"--remote", "redis-cluster://127.0.0.1:PORT"} << 1
                                          << "cannot read the cluster's slot map";
+    QTest::newRow("bench batch over 1 GiB")
+        << QStringList{"--remote", "redis://127.0.0.1:1", "--blocks", "10", "--batch", "5000"} << 2
+        << "exceed 1 GiB per batch";
     QTest::newRow("bad bench blocks")
         << QStringList{"--remote", "redis://127.0.0.1:1", "--blocks", "0"} << 2 << "blocks";
   }
