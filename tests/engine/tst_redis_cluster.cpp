@@ -199,6 +199,16 @@ private slots:
                             .cli({"-c", "PTTL", QString::fromStdString(tier->codec().keyFor(blocks[0]))})
                             .toLongLong();
     QVERIFY2(pttl > 0 && pttl <= 600000, qPrintable(QString::number(pttl)));
+
+    // A seed list whose first seed is down: the slot map comes from the next seed, nothing fails.
+    const std::string seeds =
+        "redis-cluster://127.0.0.1:" + std::to_string(RedisTestServer::freeLoopbackPort()) +
+        ",127.0.0.1:" + std::to_string(cluster.node(1).port());
+    auto viaSecondSeed = makeTier(seeds);
+    const std::vector<uint64_t> rest(blocks.begin() + 50, blocks.end());
+    for (const auto& block : viaSecondSeed->get(rest)) QVERIFY(block.has_value());
+    QCOMPARE(viaSecondSeed->stats().errors, uint64_t(0));
+    QCOMPARE(viaSecondSeed->counters().masters, uint64_t(3));
   }
 
   void movedAfterReshardIsFollowed() {
