@@ -9,6 +9,8 @@
 // recovery); password auth on every node; `kvlab-cli remote stats|clear` on the cluster. Skips only when
 // redis-server / redis-cli are not installed.
 #include <QtTest>
+#include <atomic>
+#include <thread>
 
 #include "core/model/model_config.h"
 #include "core/tiers/cluster_slot.h"
@@ -182,6 +184,17 @@ private slots:
     QCOMPARE(stats.puts, kBlocks);
     QCOMPARE(stats.errors + stats.timeouts + stats.corrupt, uint64_t(0));
     QCOMPARE(tier->counters().moved + tier->counters().ask, uint64_t(0));
+
+    // Calls from several threads are serialised inside the tier: every block still hits, counted once each.
+    std::vector<std::thread> readers;
+    std::atomic<uint64_t> concurrentHits{0};
+    for (int t = 0; t < 4; ++t)
+      readers.emplace_back([&] {
+        for (const auto& block : tier->get(blocks)) concurrentHits += block.has_value() ? 1 : 0;
+      });
+    for (std::thread& reader : readers) reader.join();
+    QCOMPARE(concurrentHits.load(), 4 * kBlocks);
+    QCOMPARE(tier->stats().hits, 5 * kBlocks);
 
     // contains / remove route the same way.
     const std::vector<uint64_t> some(blocks.begin(), blocks.begin() + 50);
