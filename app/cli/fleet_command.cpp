@@ -219,7 +219,7 @@ CommandAction addFleetCommand(CLI::App& app) {
       routers = routerNames();
     else
       routers.push_back(text->router);
-    checkFleetServingFlags(text->serving, text->cache);
+    checkFleetServingFlags(*cmd, text->serving);
     if (text->serving.serving) {
       if (text->router == "all")
         std::erase_if(routers, [](const std::string& n) { return findRouter(n)->sharedCache; });

@@ -223,25 +223,22 @@ void addFleetServingOptions(CLI::App& command, FleetServingText& text) {
   command.add_flag("--no-prefix-cache", text.noPrefixCache, "--serving: never reuse cached blocks");
 }
 
-void checkFleetServingFlags(const FleetServingText& text, const ReplayOptionText& cache) {
+void checkFleetServingFlags(const CLI::App& command, const FleetServingText& text) {
   if (text.serving) {
-    if (!cache.maxTokens.empty() || !cache.maxSize.empty())
-      throw InputError(
-          "", 0, cache.maxTokens.empty() ? "max-size" : "max-tokens",
-          "is replay's cache capacity; with --serving size each replica's pool with --pool-blocks "
-          "or --pool-size");
-    if (cache.ttl != "0")
+    for (const char* replayOnly : {"max-tokens", "max-size"})
+      if (command.count(std::string("--") + replayOnly) > 0)
+        throw InputError(
+            "", 0, replayOnly,
+            "is replay's cache capacity; with --serving size each replica's pool with --pool-blocks "
+            "or --pool-size");
+    if (command.count("--ttl") > 0)
       throw InputError("", 0, "ttl", "is not modelled by --serving (the pool has no TTL)");
     return;
   }
-  const std::pair<bool, const char*> servingOnly[] = {
-      {!text.poolBlocks.empty(), "pool-blocks"}, {!text.poolSize.empty(), "pool-size"},
-      {!text.hardware.empty(), "hardware"},      {text.maxBatchedTokens != "8192", "max-batched-tokens"},
-      {text.maxRunning != "256", "max-running"}, {text.speed != "1", "speed"},
-      {text.noPrefixCache, "no-prefix-cache"},
-  };
-  for (const auto& [given, name] : servingOnly)
-    if (given) throw InputError("", 0, name, "applies to serving replicas only: add --serving");
+  for (const char* servingOnly : {"pool-blocks", "pool-size", "hardware", "max-batched-tokens", "max-running",
+                                  "speed", "no-prefix-cache"})
+    if (command.count(std::string("--") + servingOnly) > 0)
+      throw InputError("", 0, servingOnly, "applies to serving replicas only: add --serving");
 }
 
 int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {

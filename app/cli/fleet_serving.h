@@ -34,8 +34,9 @@ struct FleetServingRun {
 };
 
 void addFleetServingOptions(CLI::App& command, FleetServingText& text);
-// Throws InputError when a serving option is given without --serving, or a replay-only one with it.
-void checkFleetServingFlags(const FleetServingText& text, const ReplayOptionText& cache);
+// Throws InputError when a serving option is given on command without --serving, or a replay-only one
+// (--max-tokens, --max-size, --ttl) with it.
+void checkFleetServingFlags(const CLI::App& command, const FleetServingText& text);
 // Runs the fleet of serving engines for every router and writes the output. Throws InputError for bad
 // input (naming the flag, or the trace's file and line).
 int runFleetServing(const FleetServingRun& run, const FleetServingText& text);

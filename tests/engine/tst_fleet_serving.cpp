@@ -128,6 +128,7 @@ private slots:
   void engineRejectsOutOfOrder();
   void sharedCacheRouterRefused();
   void cliOneReplicaEqualsSimulate();
+  void cliAllRoutersJsonAndCsv();
 };
 
 void TestFleetServing::leastLoadedReadsWaitingAndRunning() {
@@ -383,6 +384,51 @@ void TestFleetServing::cliOneReplicaEqualsSimulate() {
   for (const char* key : {"ttft_ms_p50", "ttft_ms_p99", "completed", "rejected", "token_hit_rate"})
     QCOMPARE(f[key], s[key]);
   QVERIFY(f["figures"].toString().startsWith("cost model"));
+}
+
+void TestFleetServing::cliAllRoutersJsonAndCsv() {
+  // --router all with --serving: every router but the shared-cache bound; the top-level fleet figures are
+  // the replicas' sums; CSV: a cost-model comment, a header, N replica rows + 1 fleet row per router.
+  const QStringList common = {"fleet",
+                              QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl"),
+                              "--block-size",
+                              "16",
+                              "--serving",
+                              "--pool-blocks",
+                              "30",
+                              "--replicas",
+                              "3",
+                              "--router",
+                              "all",
+                              "--speed",
+                              "10"};
+  QProcess json, csv;
+  json.start(QStringLiteral(KVLAB_CLI_PATH), common + QStringList{"--format", "json"});
+  QVERIFY(json.waitForFinished(120000));
+  QCOMPARE(json.exitCode(), 0);
+  const QJsonArray results = QJsonDocument::fromJson(json.readAllStandardOutput())["results"].toArray();
+  QCOMPARE(results.size(), qsizetype(servingRouters().size()));
+  for (const QJsonValue& v : results) {
+    const QJsonObject f = v.toObject();
+    QVERIFY(f["router"].toString() != QStringLiteral("oracle-shared"));
+    qint64 requests = 0, completed = 0, hit = 0;
+    for (const QJsonValue& r : f["replicas"].toArray()) {
+      requests += r.toObject()["requests"].toInteger();
+      completed += r.toObject()["completed"].toInteger();
+      hit += r.toObject()["hit_tokens"].toInteger();
+    }
+    QCOMPARE(requests, qint64(63));  // lines in the fixture
+    QCOMPARE(f["requests"].toInteger(), requests);
+    QCOMPARE(f["completed"].toInteger(), completed);
+    QCOMPARE(f["hit_tokens"].toInteger(), hit);
+  }
+  csv.start(QStringLiteral(KVLAB_CLI_PATH), common + QStringList{"--format", "csv"});
+  QVERIFY(csv.waitForFinished(120000));
+  QCOMPARE(csv.exitCode(), 0);
+  const QList<QByteArray> lines = csv.readAllStandardOutput().trimmed().split('\n');
+  QVERIFY(lines.at(0).startsWith("# cost model"));
+  QVERIFY(lines.at(1).startsWith("router,replica,requests"));
+  QCOMPARE(lines.size(), qsizetype(2 + servingRouters().size() * 4));
 }
 
 QTEST_GUILESS_MAIN(TestFleetServing)
