@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "core/cache/block_cache.h"
 #include "core/cache/key_hasher.h"
@@ -42,11 +43,16 @@ LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std:
   m_engine = std::make_unique<CacheEngine>(config, clock);
   // Write-back: registered before the payload store's listener (listeners run in order), so the evicted
   // block's tensor is still there to keep; it is put to the remote tier in one batch later.
+  // A block inserted and evicted again within one store() (the device cache cannot hold the whole prompt)
+  // has no tensor yet: store() takes its K/V from the request's own in both write modes.
   m_engine->addRemovalListener([this](SlotId slot, const EntryMeta& meta, EvictReason reason) {
-    if (!m_remote || !m_writeBack) return;
+    if (!m_remote) return;
     if (reason != EvictReason::Capacity && reason != EvictReason::PolicyChange) return;
-    if (!m_payload->has(slot) || m_remoteKnown.contains(meta.key.lo)) return;
-    m_pendingWriteBack.emplace_back(meta.key.lo, m_payload->get(slot));
+    if (m_remoteKnown.contains(meta.key.lo)) return;
+    if (!m_payload->has(slot))
+      m_evictedUnfiled.push_back(meta.key.lo);
+    else if (m_writeBack)
+      m_pendingWriteBack.emplace_back(meta.key.lo, m_payload->get(slot));
   });
   m_payload = std::make_unique<KvPayloadStore>(*m_engine, storageDevice, computeDevice);
   m_index = createIndex(granularity, *m_engine, model, blockSize);
@@ -79,18 +85,16 @@ at::Tensor LiveKvCache::decodeBlock(const std::string& payload) const {
   return kv.transpose(0, 1).contiguous().to(at::Device(m_payload->storageDevice()));  // (L, 2, H, T, D)
 }
 
-void LiveKvCache::flushWriteBack() {
-  if (m_pendingWriteBack.empty()) return;
+void LiveKvCache::putBlocks(std::vector<std::pair<std::uint64_t, at::Tensor>> blocks) {
   std::vector<std::string> payloads;
   std::vector<TierItem> items;
-  payloads.reserve(m_pendingWriteBack.size());
+  payloads.reserve(blocks.size());
   absl::flat_hash_set<std::uint64_t> batch;
-  for (const auto& [hash, tensor] : m_pendingWriteBack) {
-    if (m_remoteKnown.contains(hash) || !batch.insert(hash).second) continue;
+  for (const auto& [hash, tensor] : blocks) {
+    if (!tensor.defined() || m_remoteKnown.contains(hash) || !batch.insert(hash).second) continue;
     payloads.push_back(encodeBlock(tensor));
     items.push_back(TierItem{hash, {}});
   }
-  m_pendingWriteBack.clear();
   putRemote(items, payloads);
 }
 
@@ -137,7 +141,8 @@ void LiveKvCache::releaseInUse() {
 LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, std::string_view text,
                                         std::span<const std::uint32_t> boundaries) {
   releaseInUse();  // a request dropped between lookup and store (cancel, error) leaves nothing locked
-  if (m_remote) flushWriteBack();  // evictions by a live max-size change since the last store()
+  if (m_remote && !m_pendingWriteBack.empty())  // evicted by a live max-size change since the last store()
+    putBlocks(std::exchange(m_pendingWriteBack, {}));
   Lookup result;
   const std::uint64_t limit = m_index->reusableLimit(tokens.size());
   result.match = m_index->matchPrefix(PrefixRequest{tokens, text, boundaries}, limit);
@@ -219,20 +224,31 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
     }
     if (s.start + s.tokens <= pinTokens) m_engine->pin(s.slot);
   }
-  if (m_remote && !m_writeBack) {
-    // Write-through: every block new to this run goes to the remote tier now, in one batch.
-    std::vector<std::string> payloads;
-    std::vector<TierItem> items;
-    for (const PrefixSegment& s : segments) {
-      if (!s.isNew || !m_payload->has(s.slot)) continue;
-      const std::uint64_t hash = lookup.match.keys[std::size_t(s.start / m_blockSize)].lo;
-      if (m_remoteKnown.contains(hash)) continue;
-      payloads.push_back(encodeBlock(m_payload->get(s.slot)));
-      items.push_back(TierItem{hash, {}});
+  if (m_remote) {
+    // One batch per request. Write-through: every block new to the device cache. Both modes: blocks of
+    // this prompt evicted before they were filed. Write-back: blocks with tensors evicted for room.
+    std::vector<std::pair<std::uint64_t, at::Tensor>> blocks;
+    const auto hashOf = [&](std::uint64_t start) {
+      return lookup.match.keys[std::size_t(start / m_blockSize)].lo;
+    };
+    if (!m_writeBack)
+      for (const PrefixSegment& s : segments)
+        if (s.isNew && m_payload->has(s.slot)) blocks.emplace_back(hashOf(s.start), m_payload->get(s.slot));
+    for (const std::uint64_t hash : m_evictedUnfiled) {
+      for (std::size_t b = 0; b < lookup.match.keys.size(); ++b) {
+        if (lookup.match.keys[b].lo != hash) continue;
+        const std::int64_t start = std::int64_t(b) * m_blockSize;
+        if (start >= offset && start - offset + m_blockSize <= source.size(kTokenDim))
+          blocks.emplace_back(hash, source.narrow(kTokenDim, start - offset, m_blockSize));
+        else if (start < offset && start + m_blockSize <= std::int64_t(lookup.hitTokens))
+          blocks.emplace_back(hash, stackKv(lookup.prefix).narrow(kTokenDim, start, m_blockSize));
+        break;
+      }
     }
-    putRemote(items, payloads);
-  } else if (m_remote) {
-    flushWriteBack();
+    m_evictedUnfiled.clear();
+    for (auto& pending : m_pendingWriteBack) blocks.push_back(std::move(pending));
+    m_pendingWriteBack.clear();
+    putBlocks(std::move(blocks));
   }
   m_engine->publish();
   // Where this prompt's cache units end, for the request view (block mode: every block size).

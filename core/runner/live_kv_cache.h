@@ -81,7 +81,8 @@ private:
   void releaseInUse();
   std::string encodeBlock(const at::Tensor& stored) const;   // (L, 2, H, T, D) -> payload {2, L, H, T, D}
   at::Tensor decodeBlock(const std::string& payload) const;  // inverse, on the storage device
-  void flushWriteBack();                                     // puts the blocks evicted since the last flush
+  // One batched put of (hash, (L, 2, H, T, D) tensor) blocks, skipping those already known there.
+  void putBlocks(std::vector<std::pair<std::uint64_t, at::Tensor>> blocks);
   // One batched put of items (payload views filled from payloads here); marks them known on success.
   void putRemote(std::vector<TierItem>& items, const std::vector<std::string>& payloads);
 
@@ -97,6 +98,7 @@ private:
   bool m_writeBack = false;
   absl::flat_hash_set<std::uint64_t> m_remoteKnown;  // block hashes this run put to / read from the remote
   std::vector<std::pair<std::uint64_t, at::Tensor>> m_pendingWriteBack;  // evicted, not yet put
+  std::vector<std::uint64_t> m_evictedUnfiled;  // evicted in store() before their K/V was filed
   std::uint64_t m_remoteHitTokens = 0;
 };
 

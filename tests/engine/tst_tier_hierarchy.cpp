@@ -123,6 +123,47 @@ private slots:
     QCOMPARE(r.hitTokens, total);  // every tier's hits
   }
 
+  // Properties on a recorded trace (the test fixture, 300 requests), each against an independent replay
+  // without lower tiers:
+  //  - an unbounded remote tier with write-through holds every block ever stored, so a small device plus
+  //    that remote tier hits exactly what one unbounded device tier hits;
+  //  - the same with write-back: every block the device evicts is demoted there, so every block ever
+  //    stored is still in the device or in the remote tier.
+  void propertiesOnFixture_data() {
+    QTest::addColumn<std::uint64_t>("deviceTokens");
+    QTest::addColumn<std::vector<LowerTierSpec>>("lower");
+    QTest::addColumn<std::uint64_t>("referenceTokens");
+    QTest::addColumn<bool>("writeThrough");
+    QTest::newRow("small device + unbounded remote = unbounded device")
+        << std::uint64_t(4 * 512) << std::vector<LowerTierSpec>{{"remote", kUnlimited, "lru"}} << kUnlimited
+        << true;
+    QTest::newRow("small device + unbounded remote, write-back = unbounded device")
+        << std::uint64_t(4 * 512) << std::vector<LowerTierSpec>{{"remote", kUnlimited, "lru"}} << kUnlimited
+        << false;
+  }
+  void propertiesOnFixture() {
+    QFETCH(std::uint64_t, deviceTokens);
+    QFETCH(std::vector<LowerTierSpec>, lower);
+    QFETCH(std::uint64_t, referenceTokens);
+    QFETCH(bool, writeThrough);
+    const std::string path = KVLAB_TEST_DATA_DIR "/policy_sample_conversation.jsonl";
+    ReplayConfig tiered;
+    tiered.maxTokens = deviceTokens;
+    tiered.lowerTiers = lower;
+    tiered.remoteWriteThrough = writeThrough;
+    ReplayConfig reference;
+    reference.maxTokens = referenceTokens;
+    const ReplayResult a = replayTraceFile(path, tiered);
+    const ReplayResult b = replayTraceFile(path, reference);
+    QCOMPARE(a.promptTokens, b.promptTokens);
+    QVERIFY(b.hitTokens > 0);
+    QCOMPARE(a.hitTokens, b.hitTokens);
+    QCOMPARE(a.hitBlocks, b.hitBlocks);
+    std::uint64_t perTier = 0;
+    for (const TierReport& t : a.tiers) perTier += t.hitTokens;
+    QCOMPARE(perTier, a.hitTokens);  // the tiers split the hits, nothing counted twice
+  }
+
   // Without lower tiers the result carries exactly one tier, the device, whose hits are the replay's.
   void oneTierIsTheDevice() {
     const ReplayResult r = replayHandTrace({}, true);
