@@ -31,6 +31,7 @@
 #include <QtTest>
 
 #include "core/replay/trace_replayer.h"
+#include "core/util/units.h"
 
 using namespace kvlab;
 
@@ -172,6 +173,50 @@ private slots:
     QCOMPARE(r.tiers[0].hitTokens, r.hitTokens);
     QCOMPARE(r.tiers[0].hits, r.hitBlocks);
     QCOMPARE(r.tiers[0].misses, r.blocks - r.hitBlocks);
+  }
+
+  // `kvlab-cli replay --json` and `simulate --json` carry the "tiers" object: keyed by tier name, each with
+  // the same keys, remote also with its fault counters; the tiers' hit tokens add up to the replay's.
+  void cliJsonHasTiers_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QStringList>("tiers");
+    const QString trace = QStringLiteral(KVLAB_TEST_DATA_DIR "/policy_sample_conversation.jsonl");
+    QTest::newRow("replay, one tier")
+        << QStringList{"replay", trace, "--max-tokens", "4096", "--json"} << QStringList{"device"};
+    QTest::newRow("replay, three tiers")
+        << QStringList{"replay",          trace,       "--max-tokens", "2048", "--host-tokens", "4096",
+                       "--remote-tokens", "unlimited", "--json"}
+        << QStringList{"device", "host", "remote"};
+    QTest::newRow("simulate") << QStringList{"simulate", trace} << QStringList{"device"};  // summary.json
+  }
+  void cliJsonHasTiers() {
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, tiers);
+    QTemporaryDir dir;
+    const bool simulate = args.first() == "simulate";  // its JSON is summary.json, one object per run
+    if (simulate) args += {"--out", dir.path()};
+    QProcess process;
+    process.start(QStringLiteral(KVLAB_CLI_PATH), args);
+    QVERIFY(process.waitForFinished(120000));
+    QCOMPARE(process.exitCode(), 0);
+    QJsonObject json = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+    if (simulate) {
+      QFile file(dir.filePath("summary.json"));
+      QVERIFY(file.open(QIODevice::ReadOnly));
+      json = QJsonDocument::fromJson(file.readAll()).object()["runs"].toArray().first().toObject();
+    }
+    const QJsonObject tierJson = json["tiers"].toObject();
+    QCOMPARE(tierJson.keys().size(), tiers.size());
+    double hitTokens = 0;
+    for (const QString& name : tiers) {
+      const QJsonObject t = tierJson[name].toObject();
+      for (const char* key :
+           {"hit_tokens", "hits", "misses", "bytes_in", "bytes_out", "entries", "evictions", "transfer_ms"})
+        QVERIFY2(t.contains(key), qPrintable(name + "." + key));
+      for (const char* key : {"errors", "timeouts", "corrupt"}) QCOMPARE(t.contains(key), name == "remote");
+      hitTokens += t["hit_tokens"].toDouble();
+    }
+    if (args.first() == "replay") QCOMPARE(hitTokens, json["hit_tokens"].toDouble());
   }
 
   // Bad tier lists are refused.
