@@ -15,6 +15,7 @@
 #include "core/runner/run_support.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_tier.h"
+#include "core/tiers/remote_tier_factory.h"
 #include "core/tiers/remote_url.h"
 #include "core/util/input_error.h"
 
@@ -22,18 +23,15 @@ namespace kvlab {
 
 namespace {
 
-// The remote tier of a live run. The one place that builds it: a cluster-capable factory
-// (makeRemoteTier) replaces this make_unique when it lands.
+// The remote tier of a live run (one Redis server or a Redis Cluster), the one place that builds it.
 std::unique_ptr<KvTier> openRemoteTier(const RunSettings& settings, const ModelConfig& model,
                                        std::uint32_t blockSize) {
   const RemoteUrl url = RemoteUrl::parse(settings.remoteUrl, "remote");
-  if (url.cluster)
-    throw InputError("", 0, "remote", "redis-cluster:// is not supported by live runs yet; use redis://");
   if (settings.remoteTimeoutMs < 1 || settings.remoteTimeoutMs > 600'000)
     throw InputError("", 0, "remote-timeout", "must be between 1ms and 10m");
   RedisTierOptions options;
   options.timeoutMs = settings.remoteTimeoutMs;
-  return std::make_unique<RedisTier>(url, modelBlobLayout(model, blockSize), options);
+  return makeRemoteTier(url, modelBlobLayout(model, blockSize), options);
 }
 
 std::int32_t greedyToken(const at::Tensor& logits) { return std::int32_t(logits.argmax().item<int64_t>()); }
