@@ -85,6 +85,12 @@ void RunWorker::onCacheEvent(const CacheEvent& event) {
     Q_EMIT dataAvailable();  // a live change applied during a pause: nothing is timed, show it at once
 }
 
+void RunWorker::onDecodeStep(const DecodeStep& step) {
+  // Quiet timing: the next step is timed at once, so its points wait for the request's notification.
+  const bool wasEmpty = m_buffer.pushDecodeStep(m_runId, step);
+  if (!waitsForGui()) notify(wasEmpty);
+}
+
 void RunWorker::onRunFinished(const RunSummary& summary) {
   m_finishedPushed = true;
   notify(m_buffer.pushFinished(m_runId, summary));

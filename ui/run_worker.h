@@ -48,6 +48,7 @@ private:
   void onRunStarted(const RunInfo& info) override;
   void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) override;
   void onCacheEvent(const CacheEvent& event) override;
+  void onDecodeStep(const DecodeStep& step) override;
   void onRunFinished(const RunSummary& summary) override;
   void notify(bool wasEmpty);
 
