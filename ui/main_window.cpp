@@ -219,21 +219,23 @@ void MainWindow::layoutLivePage() {
     chart->setVisible(false);
     if (chart->appliesTo(run)) shown.append(chart);
   }
+  // The decode lesson alone: its chart fills the page. The request view is left out: it shows what the
+  // shared prefix cache saved, and a decoded prompt's prefill is the same work both ways.
+  const bool lessonOnly = shown.size() == 1;
+  m_requestBox->setVisible(!lessonOnly);
   if (m_presentation) {
     if (!m_charts[m_presentedChart]->appliesTo(run)) m_presentedChart = int(m_charts.indexOf(shown.first()));
     m_charts[m_presentedChart]->setVisible(true);
     m_liveGrid->addWidget(m_charts[m_presentedChart], 0, 0);
-    m_liveGrid->addWidget(m_requestBox, 0, 1);
+    if (!lessonOnly) m_liveGrid->addWidget(m_requestBox, 0, 1);
     m_liveGrid->setRowStretch(0, 1);
     m_liveGrid->setColumnStretch(0, 3);
-    m_liveGrid->setColumnStretch(1, 2);
+    m_liveGrid->setColumnStretch(1, lessonOnly ? 0 : 2);
     return;
   }
-  if (shown.size() == 1) {
-    // One chart (the decode lesson): two rows and both columns; the request view under it.
+  if (lessonOnly) {
     shown.first()->setVisible(true);
-    m_liveGrid->addWidget(shown.first(), 0, 0, 2, 2);
-    m_liveGrid->addWidget(m_requestBox, 2, 0, 1, 2);
+    m_liveGrid->addWidget(shown.first(), 0, 0, 3, 2);
   } else {
     // Normal: the five charts and the request view, 2 columns x 3 rows.
     for (qsizetype i = 0; i < shown.size(); ++i) {
