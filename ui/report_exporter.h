@@ -14,6 +14,7 @@ namespace kvlab {
 class ChartPanel;
 class EventLogModel;
 class RunHistory;
+struct RunTrack;
 
 class ReportExporter {
 public:
@@ -26,11 +27,15 @@ public:
   void exportPdfReport(const QString& path, const QString& scenarioDescription = {}) const;
   void exportRequestsCsv(const QString& path) const;
   void exportEventsCsv(const QString& path) const;
-  // All of the above into dir: <stem>.png/.svg per chart, report.pdf, requests.csv, events.csv.
+  // The decode run's steps: step, ms and cumulative ms both ways, token. Throws without a decode run.
+  void exportDecodeCsv(const QString& path) const;
+  // All of the above into dir: <stem>.png/.svg per chart that applies to the current run (ChartPanel::
+  // appliesTo), report.pdf, requests.csv, events.csv, and decode-steps.csv for a decode run.
   // Returns the written paths.
   QStringList exportAll(const QString& dir, const QString& scenarioDescription = {}) const;
 
 private:
+  QList<const ChartPanel*> chartsFor(const RunTrack* run) const;  // those that apply to run
   const RunHistory* m_history;
   QList<const ChartPanel*> m_charts;
   const EventLogModel* m_events;
