@@ -128,6 +128,7 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
     }
     if (s.start + s.tokens <= pinTokens) m_engine->pin(s.slot);
   }
+  m_payload->finishTransfers();  // offload: the stored K/V have landed in host memory
   m_engine->publish();
   // Where this prompt's cache units end, for the request view (block mode: every block size).
   std::vector<std::uint32_t> unitEnds;
