@@ -23,11 +23,6 @@ Q_DECLARE_METATYPE(kvlab::ComputeDtype)
 
 namespace {
 
-// bf16 against fp32, same prompt, last-position logits: measured max 0.055 on `small` (docs/gpu.md); bf16
-// keeps 8 mantissa bits (relative rounding 2^-9 = 0.2 %) and the logits are O(1), so a few 1e-2 is the
-// expected size. The bound leaves ~2x margin over the measurement.
-constexpr double kBf16VsFp32 = 0.125;
-
 std::vector<int32_t> randomTokens(int count, uint32_t seed) {
   std::vector<int32_t> tokens(static_cast<size_t>(count));
   uint32_t state = seed * 2654435761u + 1u;
@@ -53,6 +48,7 @@ private slots:
   void kvBytesFollowDtype_data();
   void kvBytesFollowDtype();
   void modelKvTensorsInDtype();
+  void bf16LogitsNearFp32_data();
   void bf16LogitsNearFp32();
   void bf16CachedMatchesUncached_data();
   void bf16CachedMatchesUncached();
@@ -77,9 +73,9 @@ void TestComputeDtype::parsesNames() {
   QFETCH(QString, name);
   QFETCH(ComputeDtype, dtype);
   QFETCH(int, bytes);
-  QCOMPARE(parseComputeDtype(name.toStdString()), dtype);
+  QVERIFY(parseComputeDtype(name.toStdString()) == dtype);
   QCOMPARE(bytesPerElement(dtype), bytes);
-  QCOMPARE(parseComputeDtype(toString(dtype)), dtype);  // the printed name parses back
+  QVERIFY(parseComputeDtype(toString(dtype)) == dtype);  // the printed name parses back
 }
 
 void TestComputeDtype::rejectsUnknownName() {
@@ -111,7 +107,7 @@ void TestComputeDtype::kvBytesFollowDtype() {
   QFETCH(ComputeDtype, dtype);
   QFETCH(qulonglong, bytesPerToken);
   const ModelConfig config = withDtype(*findModelPreset(preset.toStdString()), dtype);
-  QCOMPARE(config.dtype, dtype);
+  QVERIFY(config.dtype == dtype);
   QCOMPARE(qulonglong(kvBytesPerToken(config)), bytesPerToken);
 }
 
@@ -123,12 +119,12 @@ void TestComputeDtype::modelKvTensorsInDtype() {
   const PrefillResult r = model.prefill(randomTokens(10, 1), {});
   QCOMPARE(int(r.newKv.size()), 4);
   for (const LayerKv& kv : r.newKv) {
-    QCOMPARE(kv.k.scalar_type(), at::kBFloat16);
-    QCOMPARE(kv.v.scalar_type(), at::kBFloat16);
+    QVERIFY(kv.k.scalar_type() == at::kBFloat16);
+    QVERIFY(kv.v.scalar_type() == at::kBFloat16);
     QCOMPARE(qint64(kv.k.nbytes() + kv.v.nbytes()), qint64(10 * kvBytesPerTokenPerLayer(config)));
     QCOMPARE(qint64(kv.k.nbytes()), qint64(640));
   }
-  QCOMPARE(r.lastLogits.scalar_type(), at::kFloat);  // logits are handed out in fp32 whatever the dtype
+  QVERIFY(r.lastLogits.scalar_type() == at::kFloat);  // logits are handed out in fp32 whatever the dtype
   // An fp32 prefix is refused by a bf16 model, with the dtype named.
   const LlamaModel fp32(*findModelPreset("small"), "cpu");
   const PrefillResult fp32Prefix = fp32.prefill(randomTokens(10, 1), {});
@@ -140,18 +136,30 @@ void TestComputeDtype::modelKvTensorsInDtype() {
   }
 }
 
+void TestComputeDtype::bf16LogitsNearFp32_data() {
+  // bf16 against fp32, same prompt, last-position logits. bf16 keeps 8 mantissa bits (relative rounding
+  // 2^-9 = 0.2 %) and the logits are O(1), so a few 1e-2 per few layers is the expected size; measured on the
+  // development VM: small (4 layers) 0.054, demo (32 layers) 0.23 (docs/gpu.md). Bounds ~1.5-2x those.
+  QTest::addColumn<QString>("preset");
+  QTest::addColumn<double>("bound");
+  QTest::newRow("small") << "small" << 0.1;
+  QTest::newRow("demo") << "demo" << 0.35;
+}
+
 void TestComputeDtype::bf16LogitsNearFp32() {
-  const ModelConfig fp32Config = *findModelPreset("small");
+  QFETCH(QString, preset);
+  QFETCH(double, bound);
+  const ModelConfig fp32Config = *findModelPreset(preset.toStdString());
   const LlamaModel fp32(fp32Config, "cpu");
   const LlamaModel bf16(withDtype(fp32Config, ComputeDtype::Bf16), "cpu");
   double worst = 0;
-  for (const int length : {1, 37, 200, 600}) {
+  for (const int length : {1, 37, 200, 400}) {
     const std::vector<int32_t> tokens = randomTokens(length, uint32_t(length));
     worst =
         std::max(worst, maxAbsDiff(fp32.prefill(tokens, {}).lastLogits, bf16.prefill(tokens, {}).lastLogits));
   }
-  qInfo("small, bf16 vs fp32: max |logit diff| %.4g (bound %.3g)", worst, kBf16VsFp32);
-  QVERIFY2(worst <= kBf16VsFp32, qPrintable(QString::number(worst)));
+  qInfo("%s, bf16 vs fp32: max |logit diff| %.4g (bound %.3g)", qPrintable(preset), worst, bound);
+  QVERIFY2(worst <= bound, qPrintable(QString::number(worst)));
   QVERIFY(worst > 0);  // it really ran in a different precision
 }
 
