@@ -238,6 +238,7 @@ void MainWindow::setPresentationMode(bool on) {
   font.setPointSizeF(m_normalFont.pointSizeF() * scale);
   QApplication::setFont(font);
   for (ChartPanel* chart : std::as_const(m_charts)) chart->setPresentationScale(scale);
+  m_request->setPresentationScale(scale);
   if (on) {
     m_docksVisibleBefore.clear();
     for (QDockWidget* dock : std::as_const(m_docks)) {
@@ -325,7 +326,7 @@ void MainWindow::restoreSettings() {
   restoreGeometry(store.value(QStringLiteral("window/geometry")).toByteArray());
   m_restoredLayout = restoreState(store.value(QStringLiteral("window/state")).toByteArray());
   m_explanations->setChecked(store.value(QStringLiteral("window/explanations"), true).toBool());
-  m_quietTiming->setChecked(store.value(QStringLiteral("window/quietTiming"), false).toBool());
+  m_quietTiming->setChecked(store.value(QStringLiteral("window/quietTiming"), true).toBool());
   m_controls->restoreSettings(store);
 }
 
