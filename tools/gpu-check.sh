@@ -21,6 +21,8 @@
 #   KVLAB_GPU_CHECK_TORCH    CMake prefix of LibTorch (default: python3 -c 'torch.utils.cmake_prefix_path')
 #   KVLAB_GPU_CHECK_CMAKE_ARGS  extra configure arguments, split on spaces (appended last, so they win), e.g.
 #                            -DCMAKE_CUDA_ARCHITECTURES=90
+#   KVLAB_GPU_CHECK_SKIP_BUILD  1: skip configure and build, use the kvlab-cli already in the build folder
+#   KVLAB_GPU_CHECK_STEP_SCALE  multiply every step's time limit (integer, default 1; e.g. 3 for a slow CPU)
 #   KVLAB_KIT                third-party kit folder (default kit/ when it exists; "none": system packages)
 set -uo pipefail
 
@@ -96,6 +98,7 @@ step() {
     failed=1
     return
   fi
+  limit=$((limit * ${KVLAB_GPU_CHECK_STEP_SCALE:-1}))
   ((limit > remaining)) && limit=$remaining
   local t0 t1 rc
   t0=$(date +%s.%N)
@@ -130,8 +133,12 @@ cfg=(cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVLAB_GUI=OFF)
 read -r -a extra <<<"${KVLAB_GPU_CHECK_CMAKE_ARGS:-}"
 cfg+=("${extra[@]}")
 echo "gpu-check: device $device, LibTorch prefix ${torch_prefix:-<system>}, kit ${kit:-<system -dev packages>}"
-step configure 120 "${cfg[@]}"
-step build 300 cmake --build "$build" -j"$(nproc)" --target kvlab-cli kvlab_compute_module
+if [[ ${KVLAB_GPU_CHECK_SKIP_BUILD:-0} == 1 ]]; then
+  echo "gpu-check: configure and build skipped (KVLAB_GPU_CHECK_SKIP_BUILD=1), using $build/bin/kvlab-cli"
+else
+  step configure 120 "${cfg[@]}"
+  step build 300 cmake --build "$build" -j"$(nproc)" --target kvlab-cli kvlab_compute_module
+fi
 cli=$build/bin/kvlab-cli
 
 # ---- checks ---------------------------------------------------------------------------------------------------
