@@ -9,7 +9,7 @@
 namespace kvlab {
 
 struct CudaMemory {
-  bool known = false;         // false: not a CUDA device, or no CUDA in this build
+  bool known = false;            // false: not a CUDA device, or no CUDA in this build
   std::uint64_t freeBytes = 0;   // cudaMemGetInfo: free on the device now (all processes)
   std::uint64_t totalBytes = 0;  // the device's memory
 };

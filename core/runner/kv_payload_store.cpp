@@ -62,8 +62,8 @@ void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {
 }
 
 at::Tensor KvPayloadStore::copyToHost(const at::Tensor& kv) {
-  // kv: on the GPU, possibly a view. The copy lands in pinned host memory (DMA at full bandwidth, and the only
-  // memory a non-blocking device -> host copy is asynchronous for).
+  // kv: on the GPU, possibly a view. The copy lands in pinned host memory (DMA at full bandwidth, and the
+  // only memory a non-blocking device -> host copy is asynchronous for).
   const auto start = std::chrono::steady_clock::now();
   const c10::Stream compute = cudaImpl().getStream(kv.device());
   const c10::Stream side = *m_copyStream;
@@ -106,7 +106,7 @@ at::Tensor KvPayloadStore::toCompute(const at::Tensor& stored) {
     device.copy_(source, /*non_blocking=*/true);
   }
   cudaImpl().recordDataPtrOnStream(device.storage().data_ptr(), side);
-  streamWaits(compute, side);  // the event recorded after the copy: kernels reading `device` wait for it
+  streamWaits(compute, side);   // the event recorded after the copy: kernels reading `device` wait for it
   m_copyStream->synchronize();  // measured, and `source` (maybe a temporary) is not freed mid-copy
   m_msToCompute += msSince(start);
   return device;

@@ -57,14 +57,14 @@ void checkDeviceMemoryFits(const MemoryEstimate& e, const std::string& computeDe
   const bool cacheOnDevice = storageDevice == computeDevice || (storageDevice.rfind("cuda", 0) == 0);
   const Bytes needed = e.weightBytes + e.workingBytes + (cacheOnDevice ? e.cacheBytes : 0);
   if (needed <= memory.freeBytes) return;
-  throw InputError("", 0, cacheOnDevice ? "max-size" : "model",
-                   "this run would need about " + formatBytes(needed) + " on " + computeDevice + " (weights " +
-                       formatBytes(e.weightBytes) + ", working " + formatBytes(e.workingBytes) +
-                       (cacheOnDevice ? ", cache " + formatBytes(e.cacheBytes) : std::string()) + ") but only " +
-                       formatBytes(memory.freeBytes) + " of " + formatBytes(memory.totalBytes) +
-                       " is free there; " +
-                       (cacheOnDevice ? "lower --max-size, use --storage cpu, or " : std::string("")) +
-                       "use a smaller --model or --dtype bf16");
+  throw InputError(
+      "", 0, cacheOnDevice ? "max-size" : "model",
+      "this run would need about " + formatBytes(needed) + " on " + computeDevice + " (weights " +
+          formatBytes(e.weightBytes) + ", working " + formatBytes(e.workingBytes) +
+          (cacheOnDevice ? ", cache " + formatBytes(e.cacheBytes) : std::string()) + ") but only " +
+          formatBytes(memory.freeBytes) + " of " + formatBytes(memory.totalBytes) + " is free there; " +
+          (cacheOnDevice ? "lower --max-size, use --storage cpu, or " : std::string("")) +
+          "use a smaller --model or --dtype bf16");
 }
 
 Bytes availableHostMemory() {
