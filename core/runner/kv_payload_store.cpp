@@ -51,7 +51,9 @@ void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {
   if (m_tensors[slot].defined()) m_storedBytes -= nbytesOf(m_tensors[slot]);
   // Exactly one copy: across devices to() makes it; otherwise a view (a slice of a block or of the prompt's
   // K/V) would keep its whole base tensor alive and break the byte accounting, so it is compacted here.
+  const auto start = std::chrono::steady_clock::now();
   at::Tensor stored = m_offload ? copyToHost(kv) : kv.to(at::Device(m_storageDevice));
+  if (!m_offload && m_storageDevice != m_computeDevice) m_msToStorage += msSince(start);
   if (!stored.is_contiguous() || stored.storage().nbytes() != nbytesOf(stored))
     stored = stored.clone(at::MemoryFormat::Contiguous);
   if (nbytesOf(stored) != m_engine.entry(slot).bytes)
@@ -92,7 +94,12 @@ void KvPayloadStore::finishTransfers() {
 at::Tensor KvPayloadStore::toCompute(const at::Tensor& stored) {
   if (m_storageDevice == m_computeDevice) return stored;
   m_engine.recordTransfer(nbytesOf(stored), 0);
-  if (!m_offload) return stored.to(at::Device(m_computeDevice));
+  if (!m_offload) {
+    const auto start = std::chrono::steady_clock::now();
+    at::Tensor moved = stored.to(at::Device(m_computeDevice));
+    m_msToCompute += msSince(start);
+    return moved;
+  }
   finishTransfers();  // never read a host tensor a device -> host copy is still writing
   const auto start = std::chrono::steady_clock::now();
   // A prefix assembled from several entries (at::cat) is in pageable memory: stage it in pinned memory.

@@ -42,9 +42,11 @@ public:
   Bytes storedBytes() const { return m_storedBytes; }
   const std::string& storageDevice() const { return m_storageDevice; }
   bool offloading() const { return m_offload; }  // pinned host storage + side-stream copies
-  // Wall ms spent moving K/V, each direction, copies waited for (0 when storage = compute device).
+  // Wall ms spent moving K/V, each direction, copies waited for (0 when storage = compute device), and both
+  // together (the device tier's transfer time).
   double transferMsToStorage() const { return m_msToStorage; }
   double transferMsToCompute() const { return m_msToCompute; }
+  double transferMs() const { return m_msToStorage + m_msToCompute; }
 
 private:
   at::Tensor copyToHost(const at::Tensor& kv);

@@ -133,6 +133,16 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["transfer_ms_to_storage"] = orNull(moved, s.transferMsToStorage);
   j["transfer_ms_to_compute"] = orNull(moved, s.transferMsToCompute);
   j["pinned_host_storage"] = s.pinnedHostStorage;
+  // Per tier; a run that filled none (trace simulation, decode) has the one device tier of its engine.
+  // Simulated runs move no bytes between tiers: their device transfer time is the cost model's (0).
+  j["tiers"] = tiersJson<ordered_json>(
+      s.tiers.empty()
+          ? std::vector<TierReport>{deviceTierReport(s.cache.counters, s.cache.entries, 0, info.simulated)}
+          : s.tiers);
+  if (!info.remote.empty()) {
+    j["remote"] = info.remote;
+    j["remote_write"] = info.remoteWriteBack ? "back" : "through";
+  }
   j["bytes_to_compute"] = s.cache.counters.bytesToCompute;
   j["bytes_to_storage"] = s.cache.counters.bytesToStorage;
   j["elapsed_s"] = s.elapsedS;
