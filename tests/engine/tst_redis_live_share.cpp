@@ -9,8 +9,10 @@
 // 16 tokens) + a 20..40-token question each, demo model (32 KiB of K/V per token, so 512 KiB per block).
 #include <QtTest>
 
+#include "redis_test_cluster.h"
 #include "redis_test_server.h"
 
+using kvlab::test::RedisTestCluster;
 using kvlab::test::RedisTestServer;
 
 namespace {
@@ -99,6 +101,23 @@ private slots:
         QVERIFY2(second.json["tiers"].toObject()[tier].toObject().contains(key), key);
     for (const char* key : {"errors", "timeouts", "corrupt"})
       QVERIFY2(second.json["tiers"].toObject()["remote"].toObject().contains(key), key);
+  }
+
+  // The same sharing through a three-node Redis Cluster: the blocks spread over the nodes by key slot, and
+  // the second process still finds all 16 system-prompt blocks of request 0 there.
+  void twoProcessesShareThroughACluster() {
+    RedisTestCluster cluster;
+    QVERIFY2(cluster.start(), qPrintable(cluster.error()));
+    const std::string url = cluster.url();
+    const RunResult first = runCli(runArgs(url));
+    QCOMPARE(first.exitCode, 0);
+    QCOMPARE(num(first.json, "remote", "hit_tokens"), 0.0);
+    const RunResult second = runCli(runArgs(url));
+    QCOMPARE(second.exitCode, 0);
+    QVERIFY(num(second.json, "remote", "hit_tokens") >= 256);
+    QCOMPARE(num(second.json, "remote", "errors"), 0.0);
+    QCOMPARE(num(second.json, "remote", "corrupt"), 0.0);
+    QVERIFY(second.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
   }
 
   // Write-back: only blocks the device cache evicts go to Redis. A 4 MiB device cache holds 8 of the 16
