@@ -92,6 +92,7 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
   layout->addLayout(left, 3);
   layout->addWidget(m_explanation, 1);
 
+  if (!history) return;  // a chart fed by its page (Tune) rather than by the live run's history
   connect(history, &RunHistory::updated, this, [this] { refresh(); });
   connect(history, &RunHistory::runStarted, this, [this] {
     rebuildEarlier();

@@ -14,6 +14,7 @@ namespace kvlab {
 class ChartPanel;
 class EventLogModel;
 class RunHistory;
+class TunePage;
 
 class ReportExporter {
 public:
@@ -21,12 +22,16 @@ public:
 
   static constexpr QSize kChartSize{1200, 750};  // px, PNG and SVG
 
+  // The Tune page whose sweep adds a "Tuning" section to the PDF and its files to exportAll (nullptr: none).
+  void setTunePage(const TunePage* page) { m_tune = page; }
+
   void exportChartPng(const ChartPanel& chart, const QString& path) const;
   void exportChartSvg(const ChartPanel& chart, const QString& path) const;
   void exportPdfReport(const QString& path, const QString& scenarioDescription = {}) const;
   void exportRequestsCsv(const QString& path) const;
   void exportEventsCsv(const QString& path) const;
-  // All of the above into dir: <stem>.png/.svg per chart, report.pdf, requests.csv, events.csv.
+  // All of the above into dir: <stem>.png/.svg per chart, report.pdf, requests.csv, events.csv, and when
+  // a sweep has run the Tune page's charts (tune-*.png/.svg) and tune-sweep.csv.
   // Returns the written paths.
   QStringList exportAll(const QString& dir, const QString& scenarioDescription = {}) const;
 
@@ -34,6 +39,7 @@ private:
   const RunHistory* m_history;
   QList<const ChartPanel*> m_charts;
   const EventLogModel* m_events;
+  const TunePage* m_tune = nullptr;
 };
 
 }  // namespace kvlab
