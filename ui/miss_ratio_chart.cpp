@@ -75,7 +75,7 @@ MissRatioChart::MissRatioChart(QWidget* parent)
 
   m_bound = addLine(tr("infinite cache"), QColor(0x77, 0x77, 0x77), 1.5, m_x, m_y, Qt::DashLine);
   m_knees = new QScatterSeries;
-  m_knees->setName(tr("knee (90% of the hit rate at the largest size)"));
+  m_knees->setName(tr("knees"));
   m_knees->setMarkerSize(13);
   m_knees->setColor(Qt::transparent);
   m_knees->setBorderColor(Qt::black);
@@ -161,7 +161,7 @@ void MissRatioChart::setResults(const TuneResults& results) {
                             .arg(QString::fromStdString(results.model),
                                  QString::fromStdString(formatBytes(results.bytesPerToken))));
   const double bound = 100 * info.unlimited.tokenHitRate();
-  m_bound->setName(tr("infinite cache: %1% (every reuse hits)").arg(bound, 0, 'f', 1));
+  m_bound->setName(tr("infinite cache %1%").arg(bound, 0, 'f', 1));
   m_bound->replace(results.empty() ? QList<QPointF>{} : QList<QPointF>{{xmin, bound}, {xmax, bound}});
   setNiceRange(m_y, 0, std::max({top, bound, 1.0}));
   setFooter(results.empty() ? QString()

@@ -29,7 +29,10 @@ PrefillSavingsChart::PrefillSavingsChart(QWidget* parent)
   m_x->setMinorTickCount(8);
   chart()->addAxis(m_x, Qt::AlignBottom);
   m_y = new QValueAxis;
-  m_y->setTitleText(tr("prefill s saved per hour (cost model)"));
+  m_y->setTitleText(tr("s saved / h (cost model)"));
+  QFont axisTitle = m_y->titleFont();  // a long title on a short axis: a little smaller than the others
+  axisTitle.setPointSizeF(axisTitle.pointSizeF() * 0.85);
+  m_y->setTitleFont(axisTitle);
   chart()->addAxis(m_y, Qt::AlignLeft);
   m_x->setRange(1e3, 1e6);
   setNiceRange(m_y, 0, 1);
@@ -39,8 +42,7 @@ PrefillSavingsChart::PrefillSavingsChart(QWidget* parent)
 void PrefillSavingsChart::setResults(const TuneResults& results) {
   const TuneSourceInfo& info = results.info;
   const QString hw = QString::fromStdString(results.hardware);
-  const QString unit = results.perHour() ? tr("prefill GPU-s saved per hour of trace")
-                                         : tr("prefill GPU-s saved over the whole source");
+  const QString unit = results.perHour() ? tr("s saved / h") : tr("s saved, total");
   chart()->setTitle(tr("Prefill time saved (cost model, %1)").arg(hw));
   m_y->setTitleText(tr("%1 (cost model, %2)").arg(unit, hw));
   for (auto it = m_curves.begin(); it != m_curves.end();) {
@@ -84,7 +86,7 @@ void PrefillSavingsChart::setResults(const TuneResults& results) {
   const double xmin = std::max(1.0, lo / 1.15), xmax = hi * 1.15;
   m_x->setRange(xmin, xmax);
   const double bound = results.empty() ? 0 : results.savedSeconds(info.unlimited.hitTokens);
-  m_bound->setName(tr("infinite cache: %1 s").arg(bound, 0, 'f', 0));
+  m_bound->setName(tr("infinite cache %1 s").arg(bound, 0, 'f', 0));
   m_bound->replace(results.empty() ? QList<QPointF>{} : QList<QPointF>{{xmin, bound}, {xmax, bound}});
   setNiceRange(m_y, 0, std::max({top, bound, 1e-3}));
   setFooter(results.empty() ? QString()

@@ -10,6 +10,7 @@
 #include <QToolTip>
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "core/policies/policy_registry.h"
 #include "core/util/units.h"
@@ -79,7 +80,9 @@ double TtlHeatmapWidget::cellValue(int row, int column) const {
 
 TtlHeatmapWidget::Layout TtlHeatmapWidget::layoutFor(const QRectF& target, const QFontMetricsF& fm) const {
   Layout l;
-  const double left = fm.horizontalAdvance(QStringLiteral("TTL off  ")) + 8;
+  double left = fm.horizontalAdvance(QStringLiteral("TTL off"));
+  for (const TimeMs ttl : m_ttls) left = std::max(left, fm.horizontalAdvance(ttlText(ttl)));
+  left += 14;
   const double top = fm.height() * 1.8;
   const double bottom = fm.height() * 2.6;
   const double legendW = 70;
@@ -110,6 +113,18 @@ void TtlHeatmapWidget::paint(QPainter& painter, const QRectF& target) const {
     return;
   }
   const Layout l = layoutFor(target, fm);
+  // Values in the cells: the widget's font, or down to 60 % of it on narrow cells; none if even that
+  // does not fit (the tooltip still has them).
+  std::optional<QFont> cellFont;
+  for (const double scale : {1.0, 0.85, 0.7, 0.6}) {
+    QFont f = font();
+    f.setPointSizeF(f.pointSizeF() * scale);
+    const QFontMetricsF m(f, painter.device());
+    if (l.cellW > m.horizontalAdvance(QStringLiteral("99.9")) + 3 && l.cellH > m.height()) {
+      cellFont = f;
+      break;
+    }
+  }
   for (int r = 0; r < rows(); ++r) {
     const double y = l.grid.top() + r * l.cellH;
     painter.setPen(Qt::black);
@@ -122,9 +137,11 @@ void TtlHeatmapWidget::paint(QPainter& painter, const QRectF& target) const {
       painter.fillRect(cell, fill);
       painter.setPen(QPen(Qt::white, 1));
       painter.drawRect(cell);
-      if (v >= 0 && l.cellW > fm.horizontalAdvance(QStringLiteral("99.9")) + 2 && l.cellH > fm.height()) {
+      if (v >= 0 && cellFont) {
+        painter.setFont(*cellFont);
         painter.setPen(fill.lightnessF() > 0.55 ? Qt::black : Qt::white);
         painter.drawText(cell, Qt::AlignCenter, QString::number(100 * v, 'f', 1));
+        painter.setFont(font());
       }
     }
   }

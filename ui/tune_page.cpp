@@ -24,6 +24,7 @@
 #include <exception>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
@@ -179,13 +180,15 @@ TunePage::TunePage(QWidget* parent) : QWidget(parent) {
   auto* left = new QSplitter(Qt::Vertical);
   left->addWidget(m_curves);
   left->addWidget(m_savings);
-  left->setStretchFactor(0, 3);
-  left->setStretchFactor(1, 2);
+  left->setStretchFactor(0, 1);
+  left->setStretchFactor(1, 1);
+  right->setStretchFactor(0, 3);
+  right->setStretchFactor(1, 2);
   auto* area = new QSplitter(Qt::Horizontal);
   area->addWidget(left);
   area->addWidget(right);
-  area->setStretchFactor(0, 3);
-  area->setStretchFactor(1, 2);
+  area->setStretchFactor(0, 5);
+  area->setStretchFactor(1, 4);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
   layout->addLayout(buttons);
@@ -370,18 +373,20 @@ void TunePage::drain() {
       m_results.elapsedS = b.elapsedS;
     }
   }
-  updateDisplayChoices();  // also redraws
+  if (finished) setIdle();
+  updateDisplayChoices();  // also redraws, with the final status once finished
   if (m_total) {
     m_progress->setRange(0, int(m_total));
     m_progress->setValue(int(m_done));
+  } else if (finished) {
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
   }
   if (added) Q_EMIT pointsAdded(int(m_done), int(m_total));
   if (!error.isEmpty()) {
-    setIdle();
     m_status->setText(tr("Could not sweep: %1").arg(error));
     Q_EMIT sweepFailed(error);
   } else if (finished) {
-    setIdle();
     Q_EMIT sweepFinished(m_results.cancelled);
   }
 }
@@ -416,7 +421,7 @@ void TunePage::redraw() {
           .arg(qs(formatBytes(saturatingMul(i.footprintTokens, m_results.bytesPerToken))),
                qs(m_results.model));
   if (m_running)
-    m_status->setText(tr("Sweeping %1 of %2 configurations done · %3").arg(m_done).arg(m_total).arg(what));
+    m_status->setText(tr("Sweeping: %1 of %2 configurations done · %3").arg(m_done).arg(m_total).arg(what));
   else
     m_status->setText(tr("%1 configurations %2 in %3 s (measured, this machine) · %4")
                           .arg(m_results.curves.size() + m_results.heatmap.size())
@@ -501,6 +506,15 @@ void TunePage::exportCsv(const QString& path) const {
   std::vector<SweepPoint> points = m_results.curves;
   TraceSweep::markKnees(points);
   points.insert(points.end(), m_results.heatmap.begin(), m_results.heatmap.end());
+  // Rows in display order (points arrive in finish order): TTL, then policy as listed, then size.
+  const std::vector<std::string>& order = m_results.info.policies;
+  const auto rank = [&](const std::string& p) {
+    return std::find(order.begin(), order.end(), p) - order.begin();
+  };
+  std::stable_sort(points.begin(), points.end(), [&](const SweepPoint& a, const SweepPoint& b) {
+    return std::tuple(a.config.ttlMs, rank(a.config.policy), a.config.maxTokens) <
+           std::tuple(b.config.ttlMs, rank(b.config.policy), b.config.maxTokens);
+  });
   const auto write = [&](const std::string& policy, const std::string& label, std::int64_t ttl,
                          const std::string& tokens, const std::string& bytes, const ReplayResult& r,
                          bool evictionsCounted, bool knee) {
