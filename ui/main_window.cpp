@@ -345,7 +345,7 @@ void MainWindow::restoreSettings() {
   restoreGeometry(store.value(QStringLiteral("window/geometry")).toByteArray());
   m_restoredLayout = restoreState(store.value(QStringLiteral("window/state")).toByteArray());
   m_explanations->setChecked(store.value(QStringLiteral("window/explanations"), true).toBool());
-  m_quietTiming->setChecked(store.value(QStringLiteral("window/quietTiming"), false).toBool());
+  m_quietTiming->setChecked(store.value(QStringLiteral("window/quietTiming"), true).toBool());
   m_controls->restoreSettings(store);
 }
 

@@ -11,7 +11,8 @@ namespace kvlab {
 
 namespace {
 constexpr int kDrainIntervalMs = 33;  // <= 30 redraws per second
-}
+constexpr int kAckFallbackMs = 50;    // well above one frame, far below the worker's own time-out
+}  // namespace
 
 RunController::RunController(QObject* parent)
     : QObject(parent), m_runner(std::make_unique<ScenarioRunner>()) {
@@ -24,6 +25,9 @@ RunController::RunController(QObject* parent)
   m_drainTimer.setSingleShot(true);
   m_drainTimer.setInterval(kDrainIntervalMs);
   connect(&m_drainTimer, &QTimer::timeout, this, &RunController::drain);
+  m_ackFallbackTimer.setSingleShot(true);
+  m_ackFallbackTimer.setInterval(kAckFallbackMs);
+  connect(&m_ackFallbackTimer, &QTimer::timeout, this, &RunController::onEventLoopIdle);
   if (QAbstractEventDispatcher* dispatcher = QAbstractEventDispatcher::instance(thread()))
     connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, &RunController::onEventLoopIdle);
   m_thread.start();
@@ -132,11 +136,13 @@ void RunController::drain() {
   m_ackRunId = m_runId;
   m_ackRequests = m_requestsDone;
   m_ackPending = true;
+  m_ackFallbackTimer.start();
 }
 
 void RunController::onEventLoopIdle() {
   if (!m_ackPending) return;
   m_ackPending = false;
+  m_ackFallbackTimer.stop();
   m_worker->acknowledge(m_ackRunId, m_ackRequests);
 }
 

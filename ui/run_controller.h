@@ -79,6 +79,9 @@ private:
   QThread m_thread;
   RunWorker* m_worker = nullptr;  // lives in m_thread; deleted by the destructor after join
   QTimer m_drainTimer;            // single-shot coalescing timer
+  // Releases the worker if the event loop does not block soon (a caller spinning processEvents, as QTest's
+  // QTRY_* loops do, never emits aboutToBlock); in the app's own loop aboutToBlock comes first.
+  QTimer m_ackFallbackTimer;
   State m_state = State::Idle;
   int m_runId = 0;       // the run whose batches are shown
   int m_queuedRuns = 0;  // started and not yet ended in the worker

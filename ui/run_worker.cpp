@@ -59,22 +59,25 @@ void RunWorker::acknowledge(int runId, int requestsDone) {
 }
 
 void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) {
-  const bool wasEmpty = m_buffer.pushRequest(m_runId, record, cache);
-  if (waitsForGui()) {
-    Q_EMIT dataAvailable();  // events did not notify: this request always does
-    std::unique_lock lock(m_ackMutex);
-    m_acked.wait_for(lock, std::chrono::milliseconds(kAckTimeoutMs), [&] {
-      return m_ackRunId > m_runId || (m_ackRunId == m_runId && m_ackRequests >= record.index + 1) ||
-             !m_quiet.load();
-    });
-  } else {
-    notify(wasEmpty);
-  }
+  // Pause before the GUI can see this request: the GUI shows "Paused" once it has drained it, and a Resume
+  // clicked then must find the runner already paused (pausing after the ack wait lost that Resume and the
+  // run never finished).
   const int pauseAfter = m_pauseAfter.load();
   if (pauseAfter > 0 && record.index + 1 >= pauseAfter) {
     m_pauseAfter.store(0);
     m_runner.pause();  // takes effect before the next request
   }
+  const bool wasEmpty = m_buffer.pushRequest(m_runId, record, cache);
+  if (!waitsForGui()) {
+    notify(wasEmpty);
+    return;
+  }
+  Q_EMIT dataAvailable();  // events did not notify: this request always does
+  std::unique_lock lock(m_ackMutex);
+  m_acked.wait_for(lock, std::chrono::milliseconds(kAckTimeoutMs), [&] {
+    return m_ackRunId > m_runId || (m_ackRunId == m_runId && m_ackRequests >= record.index + 1) ||
+           !m_quiet.load();
+  });
 }
 
 void RunWorker::onCacheEvent(const CacheEvent& event) {

@@ -58,7 +58,7 @@ private:
   bool m_simulated = false;       // worker thread only: the current run is a trace replay
   bool m_finishedPushed = false;  // worker thread only
   std::atomic<int> m_pauseAfter{0};
-  std::atomic<bool> m_quiet{false};  // opt-in until the pause/resume stall is fixed (docs/gui.md)
+  std::atomic<bool> m_quiet{true};
   std::mutex m_ackMutex;
   std::condition_variable m_acked;
   int m_ackRunId = 0;  // guarded by m_ackMutex
