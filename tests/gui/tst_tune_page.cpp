@@ -8,6 +8,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QProgressBar>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -27,6 +29,7 @@
 #include "ui/main_window.h"
 #include "ui/miss_ratio_chart.h"
 #include "ui/prefill_savings_chart.h"
+#include "ui/report_exporter.h"
 #include "ui/ttl_heatmap_widget.h"
 #include "ui/tune_page.h"
 
@@ -83,6 +86,8 @@ private slots:
   void heatmapMatchesReference();
   void boundAndKnees();
   void cancelStops();
+  void progressFillsIn();
+  void reportHasTuningSection();
   void clickOpensLive();
   void scenarioSource();
   void exportsWriteFiles();
@@ -110,10 +115,7 @@ TunePage* TestTunePage::sweptPage() {
     m_page->setPolicies(QStringLiteral("all"));
     m_page->setHeatmapPolicy(QStringLiteral("fifo"));
     m_page->setTtls(kTtls);
-    QSignalSpy points(m_page.get(), &TunePage::pointsAdded);
     if (!sweep(*m_page)) qWarning("the sweep did not finish");
-    // Curves fill in as configurations finish: at least one drain brought points before the end.
-    if (points.isEmpty()) qWarning("no pointsAdded before sweepFinished");
   }
   return m_page.get();
 }
@@ -240,6 +242,66 @@ void TestTunePage::cancelStops() {
   QVERIFY(sweep(page));
   QVERIFY(page.results().finished);
   QCOMPARE(page.results().curves.size(), std::size_t(replayPolicyNames().size()) * 4);
+}
+
+void TestTunePage::progressFillsIn() {
+  // Points reach the page through drains while the sweep runs (pointsAdded before sweepFinished), the
+  // progress bar counts configurations, and the first drain's points are already drawn.
+  TunePage page;
+  page.setSource(kTrace);
+  page.setSizes(kSizes);
+  page.setPolicies(QStringLiteral("lru,fifo,arc"));
+  page.setHeatmapPolicy(QStringLiteral("sieve"));
+  page.setTtls(QStringLiteral("off,30s"));
+  QSignalSpy added(&page, &TunePage::pointsAdded);
+  QSignalSpy finished(&page, &TunePage::sweepFinished);
+  int drawnAtFirstDrain = -1;
+  connect(&page, &TunePage::pointsAdded, &page, [&] {
+    if (drawnAtFirstDrain >= 0) return;
+    drawnAtFirstDrain = 0;
+    for (const QString& p : {QStringLiteral("lru"), QStringLiteral("fifo"), QStringLiteral("arc")})
+      if (QLineSeries* s = page.missRatioChart()->curve(p)) drawnAtFirstDrain += int(s->count());
+  });
+  QVERIFY(page.start());
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kSweepTimeoutMs);
+  QVERIFY(!added.isEmpty());
+  QVERIFY(drawnAtFirstDrain > 0);
+  const int total = 3 * 4 + 2 * 4;  // curves + the heatmap policy at both TTLs (not among the curves)
+  QCOMPARE(added.last().at(0).toInt(), total);
+  QCOMPARE(added.last().at(1).toInt(), total);
+  QCOMPARE(page.progressBar()->maximum(), total);
+  QCOMPARE(page.progressBar()->value(), total);
+  QCOMPARE(page.heatmap()->rows() * page.heatmap()->columns(), 2 * 4);
+  for (int r = 0; r < 2; ++r)
+    for (int c = 0; c < 4; ++c) QVERIFY(page.heatmap()->cellValue(r, c) >= 0);
+}
+
+void TestTunePage::reportHasTuningSection() {
+  // The PDF report gets the Tuning pages (summary + curves, cost view + heatmap) once a sweep has run.
+  const auto pages = [](const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return -1;
+    return int(
+        QString::fromLatin1(f.readAll()).count(QRegularExpression(QStringLiteral("/Type\\s*/Page[^s]"))));
+  };
+  MainWindow window;
+  window.setInteractive(false);
+  QTemporaryDir dir;
+  QVERIFY(dir.isValid());
+  const QString before = dir.filePath(QStringLiteral("before.pdf"));
+  window.exporter().exportPdfReport(before);
+  TunePage* tune = window.tunePage();
+  tune->setSource(kTrace);
+  tune->setSizes(kSizes);
+  tune->setPolicies(QStringLiteral("lru,opt"));
+  QVERIFY(sweep(*tune));
+  const QString after = dir.filePath(QStringLiteral("after.pdf"));
+  window.exporter().exportPdfReport(after);
+  QVERIFY(pages(before) > 0);
+  QCOMPARE(pages(after), pages(before) + 2);
+  QVERIFY(tune->reportHtml().contains(QStringLiteral("Tuning")));
+  QVERIFY(tune->reportHtml().contains(QStringLiteral("Belady (farthest next use)")));
+  QVERIFY(tune->reportHtml().contains(QStringLiteral("cost model, h100-sxm")));
 }
 
 void TestTunePage::clickOpensLive() {
