@@ -176,6 +176,7 @@ void MainWindow::buildMenus() {
   m_explanations->setChecked(true);
   connect(m_explanations, &QAction::toggled, this, [this](bool on) {
     for (ChartPanel* c : std::as_const(m_charts)) c->setExplanationVisible(on);
+    m_tune->setExplanationsVisible(on);
   });
   m_presentationAction = view->addAction(tr("&Presentation"));
   m_presentationAction->setObjectName(QStringLiteral("presentationAction"));

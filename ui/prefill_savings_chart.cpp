@@ -67,7 +67,7 @@ void PrefillSavingsChart::setResults(const TuneResults& results) {
       attachTooltip(s, [this, hw, unit](const QPointF& p) {
         return tr("%1 tokens: %2 %3 (cost model, %4)")
             .arg(p.x(), 0, 'f', 0)
-            .arg(p.y(), 0, 'f', 1)
+            .arg(TuneResults::secondsText(p.y()))
             .arg(unit, hw);
       });
       m_curves.insert(name, s);
@@ -86,7 +86,7 @@ void PrefillSavingsChart::setResults(const TuneResults& results) {
   const double xmin = std::max(1.0, lo / 1.15), xmax = hi * 1.15;
   m_x->setRange(xmin, xmax);
   const double bound = results.empty() ? 0 : results.savedSeconds(info.unlimited.hitTokens);
-  m_bound->setName(tr("infinite cache %1 s").arg(bound, 0, 'f', 0));
+  m_bound->setName(tr("infinite cache %1 s").arg(TuneResults::secondsText(bound)));
   m_bound->replace(results.empty() ? QList<QPointF>{} : QList<QPointF>{{xmin, bound}, {xmax, bound}});
   setNiceRange(m_y, 0, std::max({top, bound, 1e-3}));
   setFooter(results.empty() ? QString()

@@ -274,6 +274,10 @@ void TunePage::setModel(const QString& preset) { m_model->setCurrentText(preset)
 void TunePage::setHardware(const QString& profile) { m_hardware->setCurrentText(profile); }
 void TunePage::setBlockSize(int tokens) { m_blockSize->setValue(tokens); }
 QString TunePage::statusText() const { return m_status->text(); }
+void TunePage::setExplanationsVisible(bool visible) {
+  m_curves->setExplanationVisible(visible);
+  m_savings->setExplanationVisible(visible);
+}
 
 void TunePage::sourceChanged() {
   // The model the Live view would use: llama-3-8b for a trace (its convention), the scenario's own.
@@ -438,7 +442,7 @@ void TunePage::fillTable() {
   const QString hw = qs(m_results.hardware);
   const auto saved = [&](std::uint64_t hits) {
     return tr("%1 s%2 (cost model, %3)")
-        .arg(m_results.savedSeconds(hits), 0, 'f', 0)
+        .arg(TuneResults::secondsText(m_results.savedSeconds(hits)))
         .arg(m_results.perHour() ? tr("/h") : QString(), hw);
   };
   const auto addRow = [&](const QStringList& cells) {

@@ -67,6 +67,8 @@ public:
   QTableWidget* kneeTable() const { return m_table; }
   QProgressBar* progressBar() const { return m_progress; }
   QString statusText() const;
+  // View ▸ Explanations: the text beside each chart.
+  void setExplanationsVisible(bool visible);
 
   // Exports (GUI thread; throw std::runtime_error naming the path on failure).
   void exportCsv(const QString& path) const;  // one row per finished configuration + the infinite cache

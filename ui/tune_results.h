@@ -42,6 +42,10 @@ struct TuneResults {
   bool cancelled = false;
   double elapsedS = 0;  // measured wall time of the sweep (parse and infinite-cache pass included)
 
+  // Seconds for labels: whole seconds from 100 up, else 3 significant digits (0.423, 12.5).
+  static QString secondsText(double s) {
+    return s >= 100 ? QString::number(s, 'f', 0) : QString::number(s, 'g', 3);
+  }
   bool empty() const { return info.requests == 0; }
   // The measured point of (policy, ttl, size), or nullptr while it is not finished.
   const SweepPoint* find(const std::string& policy, TimeMs ttlMs, std::uint64_t tokens) const {
