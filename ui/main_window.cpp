@@ -259,6 +259,7 @@ void MainWindow::setPresentationMode(bool on) {
   font.setPointSizeF(m_normalFont.pointSizeF() * scale);
   QApplication::setFont(font);
   for (ChartPanel* chart : std::as_const(m_charts)) chart->setPresentationScale(scale);
+  m_request->setPresentationScale(scale);
   if (on) {
     m_docksVisibleBefore.clear();
     for (QDockWidget* dock : std::as_const(m_docks)) {

@@ -46,14 +46,13 @@ RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(p
   m_blocks = new PromptBlocksWidget(this);
   m_blocks->setObjectName(QStringLiteral("promptBlocks"));
   m_text = new QLabel(this);
+  m_text->setObjectName(QStringLiteral("promptText"));
   m_text->setTextFormat(Qt::RichText);
   m_text->setWordWrap(true);
   m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_text->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-  QFont mono(QStringLiteral("monospace"));
-  mono.setStyleHint(QFont::TypeWriter);
-  mono.setPointSizeF(font().pointSizeF() * 0.9);
-  m_text->setFont(mono);
+  m_normalPointSize = font().pointSizeF();
+  applyTextFont();
 
   auto* textScroll = new QScrollArea(this);
   textScroll->setWidget(m_text);
@@ -208,6 +207,18 @@ void RequestView::refresh() {
   m_text->setText(QStringLiteral("<span style='background:%1'>%2</span><span style='background:%3'>%4</span>")
                       .arg(ChartPalette::hit().lighter(170).name(), prefixShown,
                            ChartPalette::computed().lighter(150).name(), restShown));
+}
+
+void RequestView::applyTextFont() {
+  QFont mono(QStringLiteral("monospace"));
+  mono.setStyleHint(QFont::TypeWriter);
+  mono.setPointSizeF(m_normalPointSize * 0.9 * m_presentationScale);
+  m_text->setFont(mono);
+}
+
+void RequestView::setPresentationScale(double scale) {
+  m_presentationScale = scale;
+  applyTextFont();
 }
 
 }  // namespace kvlab

@@ -28,12 +28,16 @@ public:
   // "cold 120 · evicted 40 · ..." (reasons with zero tokens left out; "none" when all are zero).
   static QString missText(const MissBreakdown& misses);
   QString missLine() const;
+  // Presentation mode: the prompt text has its own monospace font, which the window's larger font does not
+  // reach, so it is scaled here (1 = normal).
+  void setPresentationScale(double scale);
 
 Q_SIGNALS:
   void pinRequested(int requestIndex);  // "Pin this request's prefix" in the context menu
 
 private:
   void refresh();
+  void applyTextFont();
   void showContextMenu(const QPoint& pos);
 
   const RunHistory* m_history;
@@ -43,6 +47,8 @@ private:
   TtftBarsWidget* m_bars = nullptr;
   PromptBlocksWidget* m_blocks = nullptr;
   QLabel* m_text = nullptr;
+  double m_normalPointSize = 0;  // the widget font's size when it was built
+  double m_presentationScale = 1.0;
   int m_shownRunId = -1;
   int m_shownIndex = -1;
 };

@@ -14,6 +14,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "fleet_serving.h"
 #include "progress_bar.h"
 #include "replay_options.h"
 
@@ -30,11 +31,13 @@ struct FleetOptionText {
   RouterParams params;
   std::string format = "table";
   std::string out;
+  FleetServingText serving;
 };
 
-FleetConfig toFleetConfig(const FleetOptionText& text, const std::string& router) {
+// serving: the replay cache options are not resolved (the serving path has its own).
+FleetConfig toFleetConfig(const FleetOptionText& text, const std::string& router, bool serving = false) {
   FleetConfig config;
-  config.replica = toReplayConfig(text.cache);
+  if (!serving) config.replica = toReplayConfig(text.cache);
   if (text.replicas < 1 || text.replicas > (long long)KvBlockIndex::kMaxReplicas)
     throw InputError("", 0, "replicas",
                      "must be in [1, " + std::to_string(KvBlockIndex::kMaxReplicas) + "], got " +
@@ -201,9 +204,14 @@ CommandAction addFleetCommand(CLI::App& app) {
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
   cmd->add_option("--out", text->out, "write the output to this file instead of stdout");
+  addFleetServingOptions(*cmd, text->serving);
   cmd->footer(
       "--max-tokens / --max-size is the capacity of EACH replica; oracle-shared is one cache of N times it.\n"
-      "Example:\n  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --max-tokens 500000 --router all");
+      "--serving: each replica a serving engine (`simulate`'s options, --pool-blocks/--pool-size per "
+      "replica);\n"
+      "oracle-shared is left out (a cache bound, not a fleet of engines). Times are cost model.\n"
+      "Examples:\n  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --max-tokens 500000 --router all\n"
+      "  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --serving --pool-blocks 2000 --router all");
   return [cmd, text]() -> int {
     if (!cmd->parsed()) return -1;
     std::vector<std::string> routers;
@@ -211,6 +219,27 @@ CommandAction addFleetCommand(CLI::App& app) {
       routers = routerNames();
     else
       routers.push_back(text->router);
+    checkFleetServingFlags(*cmd, text->serving);
+    if (text->serving.serving) {
+      if (text->router == "all")
+        std::erase_if(routers, [](const std::string& n) { return findRouter(n)->sharedCache; });
+      FleetServingRun run;
+      run.cache = &text->cache;
+      run.replicas = text->replicas;
+      run.params = text->params;
+      run.format = text->format;
+      run.out = text->out;
+      for (const std::string& name : routers) {
+        const FleetConfig checked = toFleetConfig(*text, name, /*serving=*/true);  // router and its flags
+        if (findRouter(name)->sharedCache)
+          throw InputError("", 0, "router",
+                           name +
+                               " is a shared-cache bound, not a fleet of serving engines: not available "
+                               "with --serving");
+        run.routers.push_back(checked.router);
+      }
+      return runFleetServing(run, text->serving);
+    }
     std::vector<FleetConfig> configs;
     for (const std::string& name : routers) configs.push_back(toFleetConfig(*text, name));  // validate first
     std::vector<FleetResult> results;

@@ -18,18 +18,13 @@
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario_trace.h"
+#include "serving_options.h"
 
 namespace kvlab {
 
 namespace {
 
 using nlohmann::ordered_json;
-
-// Share of device memory an engine may use (vLLM's gpu_memory_utilization default); the KV pool gets what
-// is left after the weights.
-constexpr double kMemoryUtilisation = 0.9;
-// Pool bookkeeping is ~30 bytes per block: 2^24 blocks keep it under 0.5 GiB.
-constexpr std::uint64_t kMaxPoolBlocks = std::uint64_t(1) << 24;
 
 struct SimulateText {
   std::string input;
@@ -75,59 +70,10 @@ bool isTracePath(const std::string& input) {
   return input.size() > 6 && input.compare(input.size() - 6, 6, ".jsonl") == 0;
 }
 
-std::vector<double> parseSpeeds(const std::string& text) {
-  std::vector<double> speeds;
-  std::stringstream in(text);
-  std::string item;
-  for (int i = 0; std::getline(in, item, ','); ++i) {
-    const std::string field =
-        text.find(',') == std::string::npos ? "speed" : "speed[" + std::to_string(i) + "]";
-    const auto first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
-    const std::string trimmed = first == std::string::npos ? "" : item.substr(first, last - first + 1);
-    double v = 0;
-    const auto [end, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), v);
-    if (trimmed.empty() || ec != std::errc() || end != trimmed.data() + trimmed.size() || !std::isfinite(v) ||
-        v <= 0 || v > 1e6)
-      throw InputError(
-          "", 0, field,
-          "expected a positive number (arrival-time divisor) up to 1e6, got " + quoteForError(item));
-    speeds.push_back(v);
-  }
-  if (speeds.empty() || text.back() == ',')
-    throw InputError("", 0, "speed",
-                     "expected a number or a comma-separated list, got " + quoteForError(text));
-  return speeds;
-}
-
-const ModelConfig& modelOrThrow(const std::string& name) {
-  if (const ModelConfig* m = findModelPreset(name)) return *m;
-  std::string names;
-  for (const ModelConfig& m : modelPresets()) names += (names.empty() ? "" : ", ") + m.name;
-  throw InputError("", 0, "model",
-                   "unknown model preset " + quoteForError(name) + " (choose from: " + names + ")");
-}
-
-const HardwareProfile& hardwareOrThrow(const std::string& name) {
-  if (const HardwareProfile* h = findHardwareProfile(name)) return *h;
-  std::string names;
-  for (const std::string& n : hardwareProfileNames()) names += (names.empty() ? "" : ", ") + n;
-  throw InputError("", 0, "hardware",
-                   "unknown hardware profile " + quoteForError(name) + " (choose from: " + names + ")");
-}
-
-std::string label(const ServingConfig& c) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "cost model: %s on %s (%.4g TFLOP/s x %.2f, %.4g TB/s x %.2f)",
-                c.model.name.c_str(), c.hardware.name.c_str(), c.hardware.peakFlops / 1e12,
-                c.hardware.computeUtilisation, c.hardware.memoryBandwidth / 1e12,
-                c.hardware.memoryUtilisation);
-  return buf;
-}
-
 ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
   const ServingSummary& s = run.result.summary;
   ordered_json j;
-  j["figures"] = label(c) + "; times are simulated, not measured";
+  j["figures"] = costModelLabel(c) + "; times are simulated, not measured";
   j["speed"] = run.spec.speed;
   j["prefix_cache"] = run.spec.prefixCache;
   j["requests"] = s.requests;
@@ -164,7 +110,7 @@ void writeRequestsCsv(const std::string& path, const RunOutcome& run, const Serv
   AtomicFile file(path);
   auto& o = file.stream();
   // A `#` line naming the cost model before the RFC 4180 records (pandas: comment='#').
-  o << "# " << label(c) << "; speed " << run.spec.speed << ", prefix cache "
+  o << "# " << costModelLabel(c) << "; speed " << run.spec.speed << ", prefix cache "
     << (run.spec.prefixCache ? "on" : "off") << "; times are simulated, not measured\n";
   CsvWriter csv(o);
   csv.row({"request", "arrival_s", "input_tokens", "output_tokens", "status", "hit_tokens", "ttft_ms",
@@ -198,7 +144,7 @@ std::string runTag(const RunSpec& spec, bool many) {
 }
 
 void printTable(const std::vector<RunOutcome>& runs, const ServingConfig& c, const std::string& input) {
-  std::printf("serving simulation, %s; times are simulated, not measured\n", label(c).c_str());
+  std::printf("serving simulation, %s; times are simulated, not measured\n", costModelLabel(c).c_str());
   std::printf(
       "input %s: %llu requests; pool %u blocks x %u tokens (%s), policy %s, max batched %u, max running %u\n",
       input.c_str(), (unsigned long long)(runs.empty() ? 0 : runs.front().result.summary.requests),
@@ -314,28 +260,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
     config.hardware = hardwareOrThrow(t->hardware);  // after the input: cpu-here measures for ~0.3 s
 
     const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
-    std::uint64_t poolBlocks = 0;
-    if (!t->poolBlocks.empty()) {
-      poolBlocks = parseCount(t->poolBlocks, "pool-blocks", 1, kMaxPoolBlocks);
-    } else if (!t->poolSize.empty()) {
-      poolBlocks = parseSize(t->poolSize, "pool-size") / blockBytes;
-      if (poolBlocks == 0)
-        throw InputError("", 0, "pool-size", "is smaller than one block (" + formatBytes(blockBytes) + ")");
-    } else {
-      const double weights = StepCostModel(config.model, config.hardware).weightBytes();
-      const double left = kMemoryUtilisation * double(config.hardware.memoryBytes) - weights;
-      if (left < double(blockBytes))
-        throw InputError("", 0, "pool-size",
-                         config.model.name + " weights (" + formatBytes(std::uint64_t(weights)) +
-                             ") leave no room for a " + "KV pool on " + config.hardware.name +
-                             "; give --pool-blocks or --pool-size");
-      poolBlocks = std::uint64_t(left / double(blockBytes));
-    }
-    if (poolBlocks > kMaxPoolBlocks)
-      throw InputError("", 0, t->poolBlocks.empty() ? "pool-size" : "pool-blocks",
-                       "gives " + std::to_string(poolBlocks) + " blocks; the simulator takes at most " +
-                           std::to_string(kMaxPoolBlocks) + " (use a larger --block-size)");
-    config.poolBlocks = std::uint32_t(poolBlocks);
+    config.poolBlocks = resolvePoolBlocks(t->poolBlocks, t->poolSize, config);
 
     std::vector<RunSpec> specs;
     for (const double speed : speeds) {
@@ -356,7 +281,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
 
     ordered_json all;
     all["input"] = t->input;
-    all["figures"] = label(config) + "; times are simulated, not measured";
+    all["figures"] = costModelLabel(config) + "; times are simulated, not measured";
     all["config"] = ordered_json{{"model", config.model.name},
                                  {"hardware", config.hardware.name},
                                  {"peak_flops", config.hardware.peakFlops},
@@ -387,7 +312,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
     if (t->format == "json") {
       std::cout << all.dump(2) << '\n';
     } else if (t->format == "csv") {
-      std::printf("# %s; times are simulated, not measured\n", label(config).c_str());
+      std::printf("# %s; times are simulated, not measured\n", costModelLabel(config).c_str());
       std::fflush(stdout);  // the records go through std::cout
       CsvWriter csv(std::cout);
       csv.row({"speed", "prefix_cache", "requests", "completed", "rejected", "ttft_ms_p50", "ttft_ms_p90",

@@ -24,7 +24,8 @@ struct RouterParams {
 // What a router may read when it places one request. Valid for the duration of one route() call.
 struct FleetView {
   // Per replica, the load the fleet reports: requests routed so far (replay), or waiting + running
-  // requests (serving simulation). Size = number of replicas.
+  // requests at the arrival, plus those routed at the same instant that no step has seen yet (serving
+  // simulation, ServingFleet). Size = number of replicas.
   std::span<const std::uint64_t> load;
   const KvBlockIndex* index = nullptr;  // which replica holds which block (never null)
 };

@@ -32,7 +32,8 @@ const std::vector<RouterInfo>& routerRegistry() {
   static const std::vector<RouterInfo> registry = {
       {"round-robin", "request i goes to replica i mod N (blind to load and cache)", &make<RoundRobinRouter>},
       {"random", "a uniformly drawn replica per request (--seed)", &makeRandom},
-      {"least-loaded", "fewest requests so far (blind to the cache)", &make<LeastLoadedRouter>},
+      {"least-loaded", "fewest requests so far (--serving: fewest waiting + running) (blind to the cache)",
+       &make<LeastLoadedRouter>},
       {"session", "consistent hash of the first K blocks (--affinity-blocks) on a ring", &makeSession},
       {"kv-aware", "most cached leading blocks minus --load-weight x load (Dynamo-style)", &makeKvAware},
       {"oracle-shared", "bound: one cache of N x capacity shared by every replica", &make<OracleSharedRouter>,

@@ -78,6 +78,7 @@ BlockId KvBlockPool::allocate() {
     m_inPolicy[block] = 0;
     m_byHash.erase(m_hash[block]);
     m_hasHash[block] = 0;
+    if (m_observer) m_observer->onBlockRemoved(m_hash[block]);
     m_hitsWhileCached[block] = 0;
     --m_cachedFree;
     ++m_evictions;
@@ -96,6 +97,7 @@ bool KvBlockPool::setHash(BlockId block, std::uint64_t hash) {
   m_hash[block] = hash;
   m_hasHash[block] = 1;
   m_hitsWhileCached[block] = 0;
+  if (m_observer) m_observer->onBlockStored(hash);
   return true;
 }
 

@@ -29,6 +29,16 @@ namespace kvlab {
 using BlockId = std::uint32_t;
 inline constexpr BlockId kNoBlock = 0xFFFFFFFFu;
 
+// What the pool can hit changes: a hash is recorded on a block (stored) or a cached-free block is
+// reallocated and loses it (removed). The events a KV-event-fed fleet index listens to (NVIDIA Dynamo's
+// KvIndexer). Called synchronously on the pool's thread.
+class KvPoolObserver {
+public:
+  virtual ~KvPoolObserver() = default;
+  virtual void onBlockStored(std::uint64_t hash) = 0;
+  virtual void onBlockRemoved(std::uint64_t hash) = 0;
+};
+
 class KvBlockPool {
 public:
   static constexpr std::uint32_t kMaxReplayedAccesses = 16;
@@ -59,6 +69,10 @@ public:
   // Drops one reference; at zero the block becomes cached-free (hashed) or free.
   void release(BlockId block);
 
+  // Stored/removed events go to observer (not owned; nullptr stops them).
+  void setObserver(KvPoolObserver* observer) { m_observer = observer; }
+  std::uint32_t hashedBlocks() const { return std::uint32_t(m_byHash.size()); }  // in use or cached-free
+
   std::uint32_t refCount(BlockId block) const { return m_refCount[block]; }
   bool isCached(BlockId block) const { return m_hasHash[block] != 0; }
   std::uint64_t evictions() const { return m_evictions; }  // cached-free blocks reallocated
@@ -72,6 +86,7 @@ private:
   class Context;  // what key- and size-aware policies read: a block's hash as its key, 1 byte per block
   std::unique_ptr<Context> m_context;
   std::unique_ptr<EvictionPolicy> m_policy;
+  KvPoolObserver* m_observer = nullptr;
   std::vector<std::uint32_t> m_refCount;
   std::vector<std::uint64_t> m_hash;
   std::vector<unsigned char> m_hasHash;

@@ -18,6 +18,7 @@
 //  - step time from StepCostModel; a token produced by a step exists at the end of that step.
 // A request whose prompt + output cannot fit in the whole pool, or whose prompt is empty, is rejected at
 // arrival with a reason; every other request completes. Deterministic; single-threaded.
+// run() drives a ServingEngine (serving_engine.h), the step-wise form a fleet of replicas uses.
 #include <vector>
 
 #include "core/serving/serving_types.h"

@@ -205,6 +205,34 @@ void TestCliBadInput::badInput_data() {
       << QStringList{"simulate", "empty.jsonl"} << 2 << QStringList{"empty.jsonl: contains no requests"};
   QTest::newRow("simulate scenario unknown")
       << QStringList{"simulate", "nosuch"} << 2 << QStringList{"field 'scenario'", "nosuch"};
+  // fleet --serving: simulate's options per replica; replay-only and serving-only flags kept apart.
+  const QStringList serving = {"fleet", "t.jsonl", "--serving", "--pool-blocks", "100"};
+  QTest::newRow("fleet serving oracle-shared") << serving + QStringList{"--router", "oracle-shared"} << 2
+                                               << QStringList{"field 'router'", "shared-cache"};
+  QTest::newRow("fleet serving with max-tokens") << serving + QStringList{"--max-tokens", "1000"} << 2
+                                                 << QStringList{"field 'max-tokens'", "--pool-blocks"};
+  QTest::newRow("fleet serving with ttl")
+      << serving + QStringList{"--ttl", "5s"} << 2 << QStringList{"field 'ttl'"};
+  QTest::newRow("fleet pool-blocks without serving")
+      << QStringList{"fleet", "t.jsonl", "--max-tokens", "1000", "--pool-blocks", "10"} << 2
+      << QStringList{"field 'pool-blocks'", "--serving"};
+  QTest::newRow("fleet serving speed zero")
+      << serving + QStringList{"--speed", "0"} << 2 << QStringList{"field 'speed'"};
+  QTest::newRow("fleet serving speed list")
+      << serving + QStringList{"--speed", "1,2"} << 2 << QStringList{"field 'speed'", "one speed"};
+  QTest::newRow("fleet serving pool-blocks zero")
+      << QStringList{"fleet", "t.jsonl", "--serving", "--pool-blocks", "0"} << 2
+      << QStringList{"field 'pool-blocks'"};
+  QTest::newRow("fleet serving hardware unknown")
+      << serving + QStringList{"--hardware", "tpu"} << 2 << QStringList{"field 'hardware'", "h100-sxm"};
+  QTest::newRow("fleet serving max-running zero")
+      << serving + QStringList{"--max-running", "0"} << 2 << QStringList{"field 'max-running'"};
+  QTest::newRow("fleet serving trace bad line")
+      << QStringList{"fleet", "bad.jsonl", "--serving", "--pool-blocks", "100"} << 2
+      << QStringList{"bad.jsonl:2: field 'timestamp'"};
+  QTest::newRow("fleet serving trace empty")
+      << QStringList{"fleet", "empty.jsonl", "--serving", "--pool-blocks", "100"} << 2
+      << QStringList{"empty.jsonl: contains no requests"};
 }
 
 void TestCliBadInput::badInput() {

@@ -142,9 +142,15 @@ private Q_SLOTS:
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     const qreal normalPoint = QApplication::font().pointSizeF();
+    auto* promptText = w.findChild<QLabel*>(QStringLiteral("promptText"));
+    QVERIFY(promptText);
+    const qreal normalPromptPoint = promptText->font().pointSizeF();
     w.setPresentationMode(true);
     QVERIFY(w.presentationMode());
     QVERIFY(std::abs(QApplication::font().pointSizeF() / normalPoint - MainWindow::kPresentationScale) <
+            0.01);
+    // The prompt text has its own monospace font: it must grow with the rest (it stayed small once).
+    QVERIFY(std::abs(promptText->font().pointSizeF() / normalPromptPoint - MainWindow::kPresentationScale) <
             0.01);
     for (QDockWidget* dock : w.findChildren<QDockWidget*>()) QVERIFY(!dock->isVisible());
     int visible = 0;

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Serving-engine options shared by `simulate` and `fleet --serving`, resolved from their text form; every
+// function throws InputError naming the flag.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/serving/serving_types.h"
+
+namespace kvlab {
+
+// Pool bookkeeping is ~30 bytes per block: 2^24 blocks keep it under 0.5 GiB.
+inline constexpr std::uint64_t kMaxPoolBlocks = std::uint64_t(1) << 24;
+
+// "cost model: <model> on <hardware> (<TFLOP/s> x <util>, <TB/s> x <util>)": the label of every simulated
+// time.
+std::string costModelLabel(const ServingConfig& config);
+// --speed: a positive number (arrival-time divisor) up to 1e6, or a comma-separated list of them; field
+// 'speed', or 'speed[i]' for a bad list item.
+std::vector<double> parseSpeeds(const std::string& text);
+const ModelConfig& modelOrThrow(const std::string& name);         // field 'model'
+const HardwareProfile& hardwareOrThrow(const std::string& name);  // field 'hardware'
+// The KV pool size in blocks from --pool-blocks (a count) or --pool-size (bytes with a unit, converted with
+// the model's K/V bytes per token); neither: 90% of the hardware's memory minus the weights (vLLM's
+// gpu_memory_utilization default). config.model, config.hardware and config.blockSize must be set.
+std::uint32_t resolvePoolBlocks(const std::string& poolBlocks, const std::string& poolSize,
+                                const ServingConfig& config);
+
+}  // namespace kvlab

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+#include "core/fleet/serving_fleet.h"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "core/fleet/kv_block_index.h"
+#include "core/fleet/router_registry.h"
+#include "core/serving/kv_block_pool.h"
+#include "core/serving/serving_engine.h"
+#include "core/serving/serving_simulator.h"
+
+namespace kvlab {
+
+// Replica r's pool events -> the fleet index. Pool hashes are trace hash ids, so the index keys are
+// CacheKey{hashId, 0}, as in replay.
+class ServingFleet::PoolFeed final : public KvPoolObserver {
+public:
+  PoolFeed(KvBlockIndex& index, std::size_t replica) : m_index(index), m_replica(replica) {}
+  void onBlockStored(std::uint64_t hash) override { m_index.stored(m_replica, CacheKey{hash, 0}); }
+  void onBlockRemoved(std::uint64_t hash) override { m_index.removed(m_replica, CacheKey{hash, 0}); }
+
+private:
+  KvBlockIndex& m_index;
+  std::size_t m_replica;
+};
+
+double ServingFleetResult::loadImbalance() const {
+  std::uint64_t total = 0, most = 0;
+  for (const std::uint64_t t : routedPromptTokens) {
+    total += t;
+    most = std::max(most, t);
+  }
+  if (total == 0 || routedPromptTokens.empty()) return 1.0;
+  return double(most) / (double(total) / double(routedPromptTokens.size()));
+}
+
+ServingFleet::ServingFleet(const ServingFleetConfig& config) : m_config(config) {
+  const RouterInfo* info = findRouter(config.router);
+  if (!info) (void)createRouter(config.router, config.routerParams, 1);  // throws, naming the choices
+  if (info->sharedCache)
+    throw std::invalid_argument("router " + config.router +
+                                " is a shared-cache bound, not a fleet of serving engines: not available "
+                                "with serving replicas");
+  if (config.replicas == 0 || config.replicas > KvBlockIndex::kMaxReplicas)
+    throw std::invalid_argument("a fleet has 1 to " + std::to_string(KvBlockIndex::kMaxReplicas) +
+                                " replicas, not " + std::to_string(config.replicas));
+  validateServingConfig(config.replica);
+  m_index = std::make_unique<KvBlockIndex>(config.replicas);
+  for (std::size_t r = 0; r < config.replicas; ++r) {
+    m_feeds.push_back(std::make_unique<PoolFeed>(*m_index, r));
+    m_engines.push_back(std::make_unique<ServingEngine>(config.replica));
+    m_engines.back()->setPoolObserver(m_feeds.back().get());
+  }
+  m_router = info->create(config.routerParams, config.replicas);
+  m_load.assign(config.replicas, 0);
+  m_result.router = config.router;
+  m_result.routedRequests.assign(config.replicas, 0);
+  m_result.routedPromptTokens.assign(config.replicas, 0);
+  m_result.routing.resize(config.replicas);
+}
+
+ServingFleet::~ServingFleet() = default;
+
+std::size_t ServingFleet::route(const TraceRequest& request) {
+  if (m_routed > 0 && request.timestampMs < m_lastTimestampMs)
+    throw std::invalid_argument("request " + std::to_string(m_routed) + " arrives before the one before it");
+  m_lastTimestampMs = request.timestampMs;
+  const double t = m_engines.front()->arrivalS(request);
+  for (std::size_t r = 0; r < m_engines.size(); ++r) {
+    ServingEngine& e = *m_engines[r];
+    e.advanceTo(t);
+    m_load[r] = std::uint64_t(e.waiting()) + e.running() + e.pending();
+  }
+  const FleetView view{m_load, m_index.get()};
+  const std::size_t target = m_router->route(request, view);
+  if (target >= m_engines.size())
+    throw std::logic_error("router " + m_config.router + " chose replica " + std::to_string(target) + " of " +
+                           std::to_string(m_engines.size()));
+  m_engines[target]->submit(request);
+  ++m_result.routedRequests[target];
+  m_result.routedPromptTokens[target] += request.inputLength;
+  m_result.routing[target].push_back(m_routed++);
+  return target;
+}
+
+ServingFleetResult ServingFleet::finish() {
+  ServingFleetResult out = m_result;
+  std::vector<double> ttft, tpot;
+  for (const auto& engine : m_engines) {
+    engine->drain();
+    ServingResult r = engine->result();
+    const ServingSummary& s = r.summary;
+    out.requests += s.requests;
+    out.completed += s.completed;
+    out.rejected += s.rejected;
+    out.promptTokens += s.promptTokens;
+    out.hitTokens += s.hitTokens;
+    out.preemptions += s.preemptions;
+    out.evictions += s.evictions;
+    out.simDurationS = std::max(out.simDurationS, s.simDurationS);
+    out.wallS += r.wallS;
+    for (const ServingRequestResult& q : r.requests) {
+      if (!q.completed) continue;
+      ttft.push_back(q.ttftMs());
+      if (q.tpotMs() >= 0) tpot.push_back(q.tpotMs());
+    }
+    out.replicas.push_back(std::move(r));
+  }
+  out.ttftMsP50 = nearestRankPercentile(ttft, 50);
+  out.ttftMsP90 = nearestRankPercentile(ttft, 90);
+  out.ttftMsP99 = nearestRankPercentile(ttft, 99);
+  out.tpotMsP50 = nearestRankPercentile(tpot, 50);
+  return out;
+}
+
+ServingFleetResult simulateFleet(const std::vector<TraceRequest>& requests,
+                                 const ServingFleetConfig& config) {
+  const auto start = std::chrono::steady_clock::now();
+  ServingFleet fleet(config);
+  for (const TraceRequest& r : requests) fleet.route(r);
+  ServingFleetResult result = fleet.finish();
+  result.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace kvlab
