@@ -35,19 +35,12 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
   QFont titleFont = m_chart->titleFont();
   titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
   titleFont.setBold(true);
-  m_chart->setTitleFont(titleFont);
   m_baseTitleFont = titleFont;
-  m_chart->setAnimationOptions(QChart::NoAnimation);  // live data: animations only lag behind
-  m_chart->legend()->setAlignment(Qt::AlignBottom);
   QFont legendFont = m_chart->legend()->font();
   legendFont.setPointSizeF(legendFont.pointSizeF() * 0.85);
-  m_chart->legend()->setFont(legendFont);
   m_baseLegendFont = legendFont;
   m_baseFont = font();
-  m_chart->legend()->setShowToolTips(true);  // full text when a long legend entry is elided
-  m_chart->setMargins(QMargins(4, 4, 4, 4));
-  m_chart->layout()->setContentsMargins(0, 0, 0, 0);
-  m_chart->setBackgroundRoundness(0);
+  styleChart(m_chart);
 
   m_view = new QChartView(m_chart, this);
   m_view->setRenderHint(QPainter::Antialiasing);
@@ -81,27 +74,69 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
   m_footer->setWordWrap(true);
   m_footer->hide();
 
-  auto* left = new QVBoxLayout;
-  left->setContentsMargins(0, 0, 0, 0);
-  left->setSpacing(0);
-  left->addWidget(m_view, 1);
-  left->addWidget(m_footer);
+  m_column = new QVBoxLayout;
+  m_column->setContentsMargins(0, 0, 0, 0);
+  m_column->setSpacing(0);
+  m_column->addWidget(m_view, 1);
+  m_column->addWidget(m_footer);
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
   layout->setSpacing(4);
-  layout->addLayout(left, 3);
+  layout->addLayout(m_column, 3);
   layout->addWidget(m_explanation, 1);
 
   if (!history) return;  // a chart fed by its page (Tune) rather than by the live run's history
-  connect(history, &RunHistory::updated, this, [this] { refresh(); });
-  connect(history, &RunHistory::runStarted, this, [this] {
-    rebuildEarlier();
-    refresh();
-  });
-  connect(history, &RunHistory::cleared, this, [this] {
-    rebuildEarlier();
-    refresh();
-  });
+  connect(history, &RunHistory::updated, this, [this] { followHistory(/*rebuild=*/false); });
+  connect(history, &RunHistory::runStarted, this, [this] { followHistory(/*rebuild=*/true); });
+  connect(history, &RunHistory::cleared, this, [this] { followHistory(/*rebuild=*/true); });
+}
+
+void ChartPanel::followHistory(bool rebuild) {
+  // The "not for this run" notice goes before refresh() (which may set its own, e.g. why a chart is empty)
+  // and comes after it, so neither hides the other.
+  const bool applies = appliesTo(m_history->current());
+  if (applies && m_notApplicableShown) setNotice(QString());
+  m_notApplicableShown = !applies;
+  if (rebuild) rebuildEarlier();
+  refresh();
+  if (!applies) showNotApplicable();
+}
+
+void ChartPanel::styleChart(QChart* chart) {
+  chart->setTitleFont(m_baseTitleFont);
+  chart->setAnimationOptions(QChart::NoAnimation);  // live data: animations only lag behind
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  chart->legend()->setFont(m_baseLegendFont);
+  chart->legend()->setShowToolTips(true);  // full text when a long legend entry is elided
+  chart->setMargins(QMargins(4, 4, 4, 4));
+  chart->layout()->setContentsMargins(0, 0, 0, 0);
+  chart->setBackgroundRoundness(0);
+}
+
+QChart* ChartPanel::addStackedChart(const QString& title) {
+  auto* chart = new QChart;
+  chart->setTitle(title);
+  styleChart(chart);
+  scaleChart(chart, m_scale);
+  auto* view = new QChartView(chart, this);
+  view->setRenderHint(QPainter::Antialiasing);
+  view->setMinimumSize(220, 170);
+  m_column->insertWidget(m_column->indexOf(m_footer), view, 1);
+  m_stacked.append(chart);
+  return chart;
+}
+
+QList<QChart*> ChartPanel::charts() const { return QList<QChart*>{m_chart} + m_stacked; }
+
+bool ChartPanel::isDecodeRun(const RunTrack* run) { return run && run->info.scenarioKind == "decode"; }
+
+bool ChartPanel::appliesTo(const RunTrack* run) const { return !isDecodeRun(run); }
+
+void ChartPanel::showNotApplicable() {
+  setNotice(isDecodeRun(m_history->current())
+                ? tr("The decode scenario does not use the shared prefix cache this chart is about: see "
+                     "the decode lesson chart.")
+                : tr("This chart is for the decode scenario: run \"decode\" to fill it."));
 }
 
 QString ChartPanel::explanation() const { return m_explanation->text(); }
@@ -140,28 +175,8 @@ QString ChartPanel::footer() const { return m_footer->text(); }
 
 void ChartPanel::setPresentationScale(double scale) {
   m_scale = scale;
-  auto scaled = [scale](QFont font) {
-    font.setPointSizeF(font.pointSizeF() * scale);
-    return font;
-  };
-  m_chart->setTitleFont(scaled(m_baseTitleFont));
-  m_chart->legend()->setFont(scaled(m_baseLegendFont));
+  for (QChart* chart : charts()) scaleChart(chart, scale);
   const QFont base = m_baseFont;
-  for (QAbstractAxis* axis : m_chart->axes()) {
-    axis->setLabelsFont(scaled(base));
-    QFont title = scaled(base);
-    title.setBold(true);
-    axis->setTitleFont(title);
-  }
-  for (QAbstractSeries* series : m_chart->series()) {
-    auto* xy = qobject_cast<QXYSeries*>(series);
-    if (!xy) continue;
-    const QVariant width = xy->property("kvlabBaseWidth");
-    if (!width.isValid()) continue;
-    QPen pen = xy->pen();
-    pen.setWidthF(width.toDouble() * scale);
-    xy->setPen(pen);
-  }
   QFont explanation = base;
   explanation.setPointSizeF(base.pointSizeF() * 0.9 * scale);
   m_explanation->setFont(explanation);
@@ -172,13 +187,43 @@ void ChartPanel::setPresentationScale(double scale) {
   m_footer->setFont(notice);
 }
 
+void ChartPanel::scaleChart(QChart* chart, double scale) const {
+  auto scaled = [scale](QFont font) {
+    font.setPointSizeF(font.pointSizeF() * scale);
+    return font;
+  };
+  chart->setTitleFont(scaled(m_baseTitleFont));
+  chart->legend()->setFont(scaled(m_baseLegendFont));
+  for (QAbstractAxis* axis : chart->axes()) {
+    axis->setLabelsFont(scaled(m_baseFont));
+    QFont title = scaled(m_baseFont);
+    title.setBold(true);
+    axis->setTitleFont(title);
+  }
+  for (QAbstractSeries* series : chart->series()) {
+    auto* xy = qobject_cast<QXYSeries*>(series);
+    if (!xy) continue;
+    const QVariant width = xy->property("kvlabBaseWidth");
+    if (!width.isValid()) continue;
+    QPen pen = xy->pen();
+    pen.setWidthF(width.toDouble() * scale);
+    xy->setPen(pen);
+  }
+}
+
 void ChartPanel::renderChart(QPainter* painter, const QRectF& target) const {
-  // Lay the chart out for the target size, render the scene 1:1 into it, then give the view its size
-  // back: the export fills its canvas instead of keeping the on-screen aspect ratio with a blank band.
-  const QSizeF onScreen = m_chart->size();
-  m_chart->resize(target.size());
-  m_chart->scene()->render(painter, target, QRectF(m_chart->pos(), target.size()), Qt::IgnoreAspectRatio);
-  m_chart->resize(onScreen);
+  // Lay each chart out for its share of the target, render its scene 1:1 into it, then give the view its
+  // size back: the export fills its canvas instead of keeping the on-screen aspect ratio with a blank band.
+  const QList<QChart*> all = charts();
+  const double height = target.height() / double(all.size());
+  for (qsizetype i = 0; i < all.size(); ++i) {
+    QChart* chart = all[i];
+    const QRectF part(target.left(), target.top() + double(i) * height, target.width(), height);
+    const QSizeF onScreen = chart->size();
+    chart->resize(part.size());
+    chart->scene()->render(painter, part, QRectF(chart->pos(), part.size()), Qt::IgnoreAspectRatio);
+    chart->resize(onScreen);
+  }
 }
 
 QByteArray ChartPanel::toPng(const QSize& size) const {
@@ -267,14 +312,14 @@ QString ChartPanel::labelFormatFor(double step) {
 }
 
 QLineSeries* ChartPanel::addLine(const QString& name, const QColor& color, qreal width, QAbstractAxis* x,
-                                 QAbstractAxis* y, Qt::PenStyle style) {
+                                 QAbstractAxis* y, Qt::PenStyle style, QChart* into) {
   auto* series = new QLineSeries;
   series->setName(name);
   QPen pen(color, width * m_scale);
   pen.setStyle(style);
   series->setPen(pen);
   series->setProperty("kvlabBaseWidth", width);
-  m_chart->addSeries(series);
+  (into ? into : m_chart)->addSeries(series);
   series->attachAxis(x);
   series->attachAxis(y);
   return series;

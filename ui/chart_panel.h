@@ -4,6 +4,9 @@
 // hover tooltips, export to PNG/SVG, and the compare-runs plumbing. Subclasses build their series once
 // and, in refresh(), replace their points from the RunHistory they observe (never append point by point).
 // Redraws follow RunHistory::updated, which the RunController already coalesces to <= 30 Hz.
+// A panel may stack further charts under the first (addStackedChart); exports render them all, top to
+// bottom. A panel says which runs it applies to (appliesTo): MainWindow shows only those, exports skip the
+// others, and a panel that does not apply to the current run says why over its plot.
 #include <QFont>
 #include <QList>
 #include <QPointF>
@@ -13,6 +16,7 @@
 
 class QAbstractAxis;
 class QChart;
+class QVBoxLayout;
 class QChartView;
 class QLabel;
 class QLineSeries;
@@ -34,10 +38,17 @@ public:
              QWidget* parent = nullptr);
 
   QChart* chart() const { return m_chart; }
+  // The first chart, then the stacked ones, top to bottom.
+  QList<QChart*> charts() const;
   QString title() const { return m_title; }
   QString fileStem() const { return m_fileStem; }  // "hit-rate": export file names
   QString explanation() const;
   void setExplanationVisible(bool visible);
+
+  // Whether this chart means something for `run` (nullptr: no run yet). Default: every run except the
+  // decode scenario's, which does not use the shared prefix cache these charts are about.
+  virtual bool appliesTo(const RunTrack* run) const;
+  static bool isDecodeRun(const RunTrack* run);
 
   // Presentation mode: fonts and line widths times `scale` (1 = normal).
   void setPresentationScale(double scale);
@@ -51,6 +62,7 @@ public:
 
   // Renders the chart (without the explanation) into target, laid out for the target's size (so the
   // export fills its canvas); used by PNG, SVG and PDF export.
+  // Stacked charts share the height equally.
   void renderChart(QPainter* painter, const QRectF& target) const;
   QByteArray toPng(const QSize& size) const;
   QByteArray toSvg(const QSize& size) const;
@@ -76,8 +88,11 @@ protected:
   virtual void refresh() = 0;       // current run changed: replace the live series' points
   virtual void rebuildEarlier() {}  // the set of earlier runs changed: rebuild faded series
 
+  // Adds to `into` (a stacked chart), or to the first chart when null; x and y must belong to it.
   QLineSeries* addLine(const QString& name, const QColor& color, qreal width, QAbstractAxis* x,
-                       QAbstractAxis* y, Qt::PenStyle style = Qt::SolidLine);
+                       QAbstractAxis* y, Qt::PenStyle style = Qt::SolidLine, QChart* into = nullptr);
+  // A further chart under the others, styled like the first (title font, legend, no animation).
+  QChart* addStackedChart(const QString& title);
   // Shows text(point) in a tooltip while the mouse is over the series.
   void attachTooltip(QXYSeries* series, std::function<QString(const QPointF&)> text);
   // 0..max hugging the data (a 3 % margin, no rounding up to the next nice number), ticks at nice values.
@@ -94,11 +109,18 @@ protected:
 
 private:
   void placeNotice();
+  void styleChart(QChart* chart);
+  void scaleChart(QChart* chart, double scale) const;
+  void followHistory(bool rebuild);  // after a history signal: rebuildEarlier() if asked, refresh(), notices
+  void showNotApplicable();          // the "not for this run" notice
   const RunHistory* m_history;
   QString m_fileStem;
   QString m_title;
   QChart* m_chart = nullptr;
   QChartView* m_view = nullptr;
+  QList<QChart*> m_stacked;  // owned by their views
+  QVBoxLayout* m_column = nullptr;
+  bool m_notApplicableShown = false;
   QLabel* m_explanation = nullptr;
   QLabel* m_notice = nullptr;
   QLabel* m_footer = nullptr;

@@ -23,6 +23,7 @@
 
 #include "ui/about_dialog.h"
 #include "ui/control_panel.h"
+#include "ui/decode_lesson_chart.h"
 #include "ui/event_log_model.h"
 #include "ui/event_log_panel.h"
 #include "ui/eviction_chart.h"
@@ -53,9 +54,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_controller, &RunController::batchReady, m_history, &RunHistory::apply);
   connect(m_controller, &RunController::runFailed, this, &MainWindow::showError);
 
-  // Central area: the five charts and the request view, 2 columns x 3 rows.
-  m_charts = {new HitRateChart(m_history), new SpeedupChart(m_history), new MemoryChart(m_history),
-              new LayerOccupancyChart(m_history), new EvictionChart(m_history)};
+  // Central area: the five charts and the request view, 2 columns x 3 rows; for a decode run, the decode
+  // lesson instead of the five (they are about the shared prefix cache, which decoding does not use).
+  m_charts = {new HitRateChart(m_history),  new SpeedupChart(m_history),
+              new MemoryChart(m_history),   new LayerOccupancyChart(m_history),
+              new EvictionChart(m_history), new DecodeLessonChart(m_history)};
   m_request = new RequestView(m_history);
   m_request->setObjectName(QStringLiteral("requestView"));
   m_requestBox = new QGroupBox(tr("Current request: what the cache saved"));
@@ -69,6 +72,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   for (ChartPanel* chart : std::as_const(m_charts))
     chart->setObjectName(chart->fileStem() + QStringLiteral("Chart"));
   layoutLivePage();
+  connect(m_history, &RunHistory::runStarted, this, &MainWindow::layoutLivePage);
+  connect(m_history, &RunHistory::cleared, this, &MainWindow::layoutLivePage);
   // Pages: the live view first; other modes (Tune, Serving, Fleet…) are one addPage() line each.
   m_pages = new QTabWidget;
   m_pages->setObjectName(QStringLiteral("pages"));
@@ -199,8 +204,14 @@ void MainWindow::buildMenus() {
     auto* shortcut = new QShortcut(QKeySequence(key), this);
     shortcut->setEnabled(false);  // presentation mode only
     connect(shortcut, &QShortcut::activated, this, [this, step = step] {
+      // Only the charts that apply to the current run take turns.
       const int n = int(m_charts.size());
-      showChart(((m_presentedChart + step) % n + n) % n);
+      int next = m_presentedChart;
+      for (int tries = 0; tries < n; ++tries) {
+        next = ((next + step) % n + n) % n;
+        if (m_charts[next]->appliesTo(m_history->current())) break;
+      }
+      showChart(next);
     });
     m_cycleKeys.append(shortcut);
   }
@@ -214,21 +225,37 @@ void MainWindow::layoutLivePage() {
   while (m_liveGrid->count() > 0) m_liveGrid->takeAt(0);  // widgets stay; only the layout items go
   for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 0);
   for (int c = 0; c < 2; ++c) m_liveGrid->setColumnStretch(c, 0);
+  const RunTrack* run = m_history->current();
+  QList<ChartPanel*> shown;  // the charts that mean something for the current run
+  for (ChartPanel* chart : std::as_const(m_charts)) {
+    chart->setVisible(false);
+    if (chart->appliesTo(run)) shown.append(chart);
+  }
+  // The decode lesson alone: its chart fills the page. The request view is left out: it shows what the
+  // shared prefix cache saved, and a decoded prompt's prefill is the same work both ways.
+  const bool lessonOnly = shown.size() == 1;
+  m_requestBox->setVisible(!lessonOnly);
   if (m_presentation) {
-    for (qsizetype i = 0; i < m_charts.size(); ++i) m_charts[i]->setVisible(i == m_presentedChart);
+    if (!m_charts[m_presentedChart]->appliesTo(run)) m_presentedChart = int(m_charts.indexOf(shown.first()));
+    m_charts[m_presentedChart]->setVisible(true);
     m_liveGrid->addWidget(m_charts[m_presentedChart], 0, 0);
-    m_liveGrid->addWidget(m_requestBox, 0, 1);
+    if (!lessonOnly) m_liveGrid->addWidget(m_requestBox, 0, 1);
     m_liveGrid->setRowStretch(0, 1);
     m_liveGrid->setColumnStretch(0, 3);
-    m_liveGrid->setColumnStretch(1, 2);
+    m_liveGrid->setColumnStretch(1, lessonOnly ? 0 : 2);
     return;
   }
-  // Normal: the five charts and the request view, 2 columns x 3 rows.
-  for (qsizetype i = 0; i < m_charts.size(); ++i) {
-    m_charts[i]->setVisible(true);
-    m_liveGrid->addWidget(m_charts[i], int(i / 2), int(i % 2));
+  if (lessonOnly) {
+    shown.first()->setVisible(true);
+    m_liveGrid->addWidget(shown.first(), 0, 0, 3, 2);
+  } else {
+    // Normal: the five charts and the request view, 2 columns x 3 rows.
+    for (qsizetype i = 0; i < shown.size(); ++i) {
+      shown[i]->setVisible(true);
+      m_liveGrid->addWidget(shown[i], int(i / 2), int(i % 2));
+    }
+    m_liveGrid->addWidget(m_requestBox, 2, 1);
   }
-  m_liveGrid->addWidget(m_requestBox, 2, 1);
   for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 1);
   for (int c = 0; c < 2; ++c) m_liveGrid->setColumnStretch(c, 1);
 }

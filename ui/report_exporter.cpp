@@ -36,6 +36,31 @@ QString qs(const std::string& s) { return QString::fromStdString(s).toHtmlEscape
 QString row(const QString& name, const QString& value) {
   return QStringLiteral("<tr><td style='padding-right:18px'><b>%1</b></td><td>%2</td></tr>").arg(name, value);
 }
+
+// The decode scenario's summary: the K/V cache within one sequence (the prefix-cache rows mean nothing).
+QString decodeRows(const RunSummary& s) {
+  const DecodeComparison& d = *s.decode;
+  QString html;
+  html += row(QStringLiteral("Prompt / output tokens"),
+              QStringLiteral("%1 / %2 generated").arg(d.promptTokens).arg(d.stepMsCached.size()));
+  html += row(QStringLiteral("Decode speedup (measured)"),
+              QStringLiteral("%1× (total %2 ms recomputing everything / %3 ms with the KV cache)")
+                  .arg(d.speedup, 0, 'f', 2)
+                  .arg(d.totalMsUncached, 0, 'f', 1)
+                  .arg(d.totalMsCached, 0, 'f', 1));
+  html += row(QStringLiteral("Ideal speedup (FLOPs)"), QStringLiteral("%1×").arg(d.idealSpeedup, 0, 'f', 1));
+  html += row(QStringLiteral("Identical greedy tokens"),
+              d.tokensIdentical ? QStringLiteral("yes") : QStringLiteral("NO"));
+  html += row(QStringLiteral("Max |logit diff| with vs without"), QString::number(d.maxAbsLogitDiff, 'g', 3));
+  if (s.tpotMsMean > 0)
+    html += row(QStringLiteral("TPOT with the KV cache (mean)"),
+                QStringLiteral("%1 ms").arg(s.tpotMsMean, 0, 'f', 2));
+  html += row(QStringLiteral("Elapsed"), QStringLiteral("%1 s%2")
+                                             .arg(s.elapsedS, 0, 'f', 2)
+                                             .arg(s.cancelled ? QStringLiteral(" (stopped)") : QString()));
+  if (!s.error.empty()) html += row(QStringLiteral("Error"), qs(s.error));
+  return html;
+}
 }  // namespace
 
 ReportExporter::ReportExporter(const RunHistory* history, QList<const ChartPanel*> charts,
@@ -120,7 +145,9 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
     html += row(QStringLiteral("Requests"),
                 i.requestsTotal > 0 ? QStringLiteral("%1 of %2").arg(run->points.size()).arg(i.requestsTotal)
                                     : QString::number(run->points.size()));
-    if (run->summary) {
+    if (run->summary && run->summary->decode) {
+      html += decodeRows(*run->summary);
+    } else if (run->summary) {
       const RunSummary& s = *run->summary;
       html += row(QStringLiteral("Token hit rate"),
                   QStringLiteral("%1 %").arg(100.0 * s.tokenHitRate, 0, 'f', 1));
@@ -205,16 +232,23 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
   doc.setPageSize(page.size());
   doc.drawContents(&painter, page);
 
-  // Then two charts per page, each with its explanation underneath.
+  // Then two charts per page (a chart of stacked plots takes a page), each with its explanation underneath;
+  // only the charts that apply to this run (a decode run: the decode lesson).
   const double chartHeight = page.height() / 2 - 20;
-  for (qsizetype c = 0; c < m_charts.size(); ++c) {
-    if (c % 2 == 0) writer.newPage();
-    const double top = (c % 2) * (page.height() / 2);
-    const QRectF chartRect(0, top, page.width(), chartHeight * 0.78);
-    m_charts[c]->renderChart(&painter, chartRect);
+  int slot = 0;  // half pages used on this page
+  for (const ChartPanel* chart : chartsFor(run)) {
+    const int halves = int(chart->charts().size()) > 1 ? 2 : 1;
+    if (slot % 2 == 0 || halves == 2) {
+      writer.newPage();
+      slot = 0;
+    }
+    const double top = double(slot) * (page.height() / 2);
+    const QRectF chartRect(0, top, page.width(), halves == 2 ? page.height() * 0.72 : chartHeight * 0.78);
+    slot += halves;
+    chart->renderChart(&painter, chartRect);
     QTextDocument text;
     text.documentLayout()->setPaintDevice(&writer);
-    text.setHtml(QStringLiteral("<small>%1</small>").arg(m_charts[c]->explanation()));
+    text.setHtml(QStringLiteral("<small>%1</small>").arg(chart->explanation()));
     text.setTextWidth(page.width());
     painter.save();
     painter.translate(0, chartRect.bottom() + 8);
@@ -258,11 +292,40 @@ void ReportExporter::exportEventsCsv(const QString& path) const {
   writeFileAtomically(path.toStdString(), out.str());
 }
 
+QList<const ChartPanel*> ReportExporter::chartsFor(const RunTrack* run) const {
+  QList<const ChartPanel*> out;
+  for (const ChartPanel* chart : m_charts)
+    if (chart->appliesTo(run)) out.append(chart);
+  return out;
+}
+
+void ReportExporter::exportDecodeCsv(const QString& path) const {
+  const RunTrack* run = m_history->current();
+  if (!run || !ChartPanel::isDecodeRun(run))
+    throw std::runtime_error("no decode run to write to " + path.toStdString());
+  std::ostringstream out;
+  CsvWriter csv(out);
+  csv.row({"step", "ms_cached", "ms_uncached", "cumulative_ms_cached", "cumulative_ms_uncached", "token"});
+  double cached = 0, uncached = 0;
+  for (const DecodeStep& s : run->decodeSteps) {
+    cached += s.msCached;
+    uncached += s.msUncached;
+    csv.field(s.step).field(s.msCached).field(s.msUncached).field(cached).field(uncached).field(s.token);
+    csv.endRow();
+  }
+  writeFileAtomically(path.toStdString(), out.str());
+}
+
 QStringList ReportExporter::exportAll(const QString& dir, const QString& scenarioDescription) const {
   QDir().mkpath(dir);
   const QDir d(dir);
   QStringList written;
-  for (const ChartPanel* chart : m_charts) {
+  const RunTrack* run = m_history->current();
+  if (ChartPanel::isDecodeRun(run)) {
+    written << d.filePath(QStringLiteral("decode-steps.csv"));
+    exportDecodeCsv(written.last());
+  }
+  for (const ChartPanel* chart : chartsFor(run)) {
     written << d.filePath(chart->fileStem() + QStringLiteral(".png"));
     exportChartPng(*chart, written.last());
     written << d.filePath(chart->fileStem() + QStringLiteral(".svg"));

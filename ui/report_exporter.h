@@ -15,6 +15,7 @@ class ChartPanel;
 class EventLogModel;
 class RunHistory;
 class TunePage;
+struct RunTrack;
 
 class ReportExporter {
 public:
@@ -30,12 +31,16 @@ public:
   void exportPdfReport(const QString& path, const QString& scenarioDescription = {}) const;
   void exportRequestsCsv(const QString& path) const;
   void exportEventsCsv(const QString& path) const;
-  // All of the above into dir: <stem>.png/.svg per chart, report.pdf, requests.csv, events.csv, and when
-  // a sweep has run the Tune page's charts (tune-*.png/.svg) and tune-sweep.csv.
+  // The decode run's steps: step, ms and cumulative ms both ways, token. Throws without a decode run.
+  void exportDecodeCsv(const QString& path) const;
+  // All of the above into dir: <stem>.png/.svg per chart that applies to the current run (ChartPanel::
+  // appliesTo), report.pdf, requests.csv, events.csv, decode-steps.csv for a decode run, and when a sweep
+  // has run the Tune page's charts (tune-*.png/.svg) and tune-sweep.csv.
   // Returns the written paths.
   QStringList exportAll(const QString& dir, const QString& scenarioDescription = {}) const;
 
 private:
+  QList<const ChartPanel*> chartsFor(const RunTrack* run) const;  // those that apply to run
   const RunHistory* m_history;
   QList<const ChartPanel*> m_charts;
   const EventLogModel* m_events;

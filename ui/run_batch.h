@@ -26,6 +26,7 @@ struct RunBatch {
   std::deque<CacheEvent> events;  // the newest kMaxEvents; older ones only counted
   std::uint64_t droppedEvents = 0;
   std::size_t eventsAfterLastRequest = 0;  // the tail of `events` that came after requests.back()
+  std::vector<DecodeStep> decodeSteps;     // the decode scenario: its steps, in order
   std::optional<RunSummary> finished;
   std::string error;  // non-empty: the run could not start or stopped with an error
   static constexpr std::size_t kMaxEvents = 50000;

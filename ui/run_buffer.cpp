@@ -42,6 +42,13 @@ bool RunBuffer::pushEvent(int runId, const CacheEvent& event) {
   return wasEmpty;
 }
 
+bool RunBuffer::pushDecodeStep(int runId, const DecodeStep& step) {
+  std::lock_guard lock(m_mutex);
+  const bool wasEmpty = m_batches.empty();
+  batchFor(runId).decodeSteps.push_back(step);
+  return wasEmpty;
+}
+
 bool RunBuffer::pushFinished(int runId, const RunSummary& summary) {
   std::lock_guard lock(m_mutex);
   const bool wasEmpty = m_batches.empty();

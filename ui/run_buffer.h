@@ -18,6 +18,7 @@ public:
   bool pushStarted(int runId, const RunInfo& info);
   bool pushRequest(int runId, const RequestRecord& record, const CacheSnapshot& cache);
   bool pushEvent(int runId, const CacheEvent& event);
+  bool pushDecodeStep(int runId, const DecodeStep& step);
   bool pushFinished(int runId, const RunSummary& summary);
   bool pushError(int runId, const std::string& error);
 

@@ -49,6 +49,7 @@ int RunController::start(const RunSettings& settings) {
   m_runner->resume();  // a pause left over from the previous run must not hold the new one
   m_runId += 1;
   m_requestsDone = 0;
+  m_itemsDone = 0;
   m_simulated = false;
   m_worker->setPauseAfterRequests(m_pauseAfter);
   ++m_queuedRuns;
@@ -123,6 +124,7 @@ void RunController::drain() {
     }
     if (batch.started) m_simulated = batch.started->simulated;  // replays: coalesced redraws, no waiting
     m_requestsDone += int(batch.requests.size());
+    m_itemsDone += int(batch.requests.size() + batch.decodeSteps.size());
     Q_EMIT batchReady(batch);
     if (!batch.error.empty()) Q_EMIT runFailed(QString::fromStdString(batch.error));
     if (m_pauseAfter > 0 && m_requestsDone >= m_pauseAfter && m_state == State::Running) {
@@ -134,7 +136,7 @@ void RunController::drain() {
   // (queued scene updates, then low-priority UpdateRequests) has run, so the next timed prefill starts on
   // a quiet GUI thread.
   m_ackRunId = m_runId;
-  m_ackRequests = m_requestsDone;
+  m_ackItems = m_itemsDone;
   m_ackPending = true;
   m_ackFallbackTimer.start();
 }
@@ -143,7 +145,7 @@ void RunController::onEventLoopIdle() {
   if (!m_ackPending) return;
   m_ackPending = false;
   m_ackFallbackTimer.stop();
-  m_worker->acknowledge(m_ackRunId, m_ackRequests);
+  m_worker->acknowledge(m_ackRunId, m_ackItems);
 }
 
 void RunController::onWorkerRunEnded(int runId) {

@@ -86,11 +86,12 @@ private:
   int m_runId = 0;       // the run whose batches are shown
   int m_queuedRuns = 0;  // started and not yet ended in the worker
   int m_requestsDone = 0;
+  int m_itemsDone = 0;  // requests + decode steps applied: what the worker waits for (RunWorker::acknowledge)
   int m_pauseAfter = 0;      // mirror of the worker's automatic pause, for the state
   bool m_simulated = false;  // the current run is a trace replay (nothing timed)
   bool m_ackPending = false;
   int m_ackRunId = 0;
-  int m_ackRequests = 0;
+  int m_ackItems = 0;
 };
 
 }  // namespace kvlab

@@ -136,6 +136,7 @@ void RunHistory::apply(const RunBatch& batch) {
     p.pinnedBytes = c.pinnedBytes;
     run.points.push_back(std::move(p));
   }
+  run.decodeSteps.insert(run.decodeSteps.end(), batch.decodeSteps.begin(), batch.decodeSteps.end());
   if (!batch.requests.empty()) {
     run.lastRecord = batch.requests.back().record;
     run.cache = batch.requests.back().cache;

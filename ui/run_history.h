@@ -59,6 +59,7 @@ struct RunTrack {
   bool liveAhead = false;
   std::uint64_t events = 0;  // received (the log keeps only the newest)
   std::uint64_t droppedEvents = 0;
+  std::vector<DecodeStep> decodeSteps;  // the decode scenario: per-step times both ways, in step order
   std::optional<RunSummary> summary;
   QString error;
   bool finished() const { return summary.has_value(); }

@@ -83,7 +83,14 @@ void RunStatusBar::refresh() {
   const RunTrack* run = m_history->current();
   const int done = run ? int(run->points.size()) : 0;
   const int total = run ? run->info.requestsTotal : 0;
-  if (total > 0 || !run) {
+  const bool decode = run && run->info.scenarioKind == "decode";
+  if (decode) {
+    // One request decoded step by step: count the steps (their total is known when it ends).
+    const bool active = !run->finished();
+    m_progress->setRange(0, active ? 0 : 1);
+    m_progress->setValue(active ? 0 : 1);
+    m_requests->setText(tr("%1 decode steps").arg(run->decodeSteps.size()));
+  } else if (total > 0 || !run) {
     m_progress->setRange(0, std::max(1, total));
     m_progress->setValue(std::min(done, std::max(1, total)));
     m_requests->setText(run ? tr("%1 / %2 requests").arg(done).arg(total) : QString());
@@ -117,6 +124,10 @@ void RunStatusBar::refresh() {
     QString text = s.cancelled ? tr("Stopped") : tr("Done");
     if (!run->error.isEmpty())
       text = tr("Failed");
+    else if (s.decode)
+      text += tr(": decode speedup %1× (measured), identical tokens: %2")
+                  .arg(s.decode->speedup, 0, 'f', 2)
+                  .arg(s.decode->tokensIdentical ? tr("yes") : tr("NO"));
     else if (s.speedup > 0 && s.speedupCi95[1] > 0)
       text += tr(": hit rate %1 %, speedup %2× (95% interval %3–%4×)")
                   .arg(100.0 * s.tokenHitRate, 0, 'f', 1)

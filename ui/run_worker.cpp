@@ -15,6 +15,7 @@ RunWorker::RunWorker(ScenarioRunner& runner, RunBuffer& buffer) : m_runner(runne
 void RunWorker::run(const RunSettings& settings, int runId) {
   m_runId = runId;
   m_finishedPushed = false;
+  m_itemsPushed = 0;
   m_simulated = false;
   try {
     m_runner.run(settings, *this, runId);
@@ -47,13 +48,13 @@ void RunWorker::setQuietTiming(bool on) {
   m_acked.notify_all();
 }
 
-void RunWorker::acknowledge(int runId, int requestsDone) {
+void RunWorker::acknowledge(int runId, int itemsDone) {
   {
     std::lock_guard lock(m_ackMutex);
     if (runId < m_ackRunId) return;
-    if (runId > m_ackRunId) m_ackRequests = 0;
+    if (runId > m_ackRunId) m_ackItems = 0;
     m_ackRunId = runId;
-    m_ackRequests = std::max(m_ackRequests, requestsDone);
+    m_ackItems = std::max(m_ackItems, itemsDone);
   }
   m_acked.notify_all();
 }
@@ -68,15 +69,19 @@ void RunWorker::onRequestDone(const RequestRecord& record, const CacheSnapshot& 
     m_runner.pause();  // takes effect before the next request
   }
   const bool wasEmpty = m_buffer.pushRequest(m_runId, record, cache);
+  ++m_itemsPushed;
   if (!waitsForGui()) {
     notify(wasEmpty);
     return;
   }
   Q_EMIT dataAvailable();  // events did not notify: this request always does
+  waitForGui();
+}
+
+void RunWorker::waitForGui() {
   std::unique_lock lock(m_ackMutex);
   m_acked.wait_for(lock, std::chrono::milliseconds(kAckTimeoutMs), [&] {
-    return m_ackRunId > m_runId || (m_ackRunId == m_runId && m_ackRequests >= record.index + 1) ||
-           !m_quiet.load();
+    return m_ackRunId > m_runId || (m_ackRunId == m_runId && m_ackItems >= m_itemsPushed) || !m_quiet.load();
   });
 }
 
@@ -86,6 +91,19 @@ void RunWorker::onCacheEvent(const CacheEvent& event) {
     notify(wasEmpty);
   else if (m_runner.isPaused())
     Q_EMIT dataAvailable();  // a live change applied during a pause: nothing is timed, show it at once
+}
+
+void RunWorker::onDecodeStep(const DecodeStep& step) {
+  // Quiet timing: like a request, each step waits until the GUI has drawn it, so no drawing overlaps the
+  // next timed step and the decode chart still grows step by step.
+  const bool wasEmpty = m_buffer.pushDecodeStep(m_runId, step);
+  ++m_itemsPushed;
+  if (!waitsForGui()) {
+    notify(wasEmpty);
+    return;
+  }
+  Q_EMIT dataAvailable();
+  waitForGui();
 }
 
 void RunWorker::onRunFinished(const RunSummary& summary) {

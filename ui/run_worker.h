@@ -6,9 +6,10 @@
 //
 // Quiet timing (on by default): the GUI must not draw while a request's prefill is being timed, or the
 // drawing competes with the prefill for the cores and the measured speedup drops. Then cache events never
-// notify, each finished request notifies, and the worker waits (at most kAckTimeoutMs) until the GUI
-// acknowledges that it has applied and drawn that request before the next timed prefill starts. Owns nothing
-// the GUI touches: the runner and the buffer belong to RunController, which outlives the worker thread.
+// notify, each finished request (and each decode step of the decode scenario) notifies, and the worker
+// waits (at most kAckTimeoutMs) until the GUI acknowledges that it has applied and drawn it before the next
+// timed prefill (or step) starts. Owns nothing the GUI touches: the runner and the buffer belong to
+// RunController, which outlives the worker thread.
 #include <QObject>
 #include <atomic>
 #include <condition_variable>
@@ -31,8 +32,9 @@ public:
   // Any thread. See the class comment.
   void setQuietTiming(bool on);
   bool quietTiming() const { return m_quiet.load(); }
-  // Any thread: the GUI has applied and drawn everything up to request `requestsDone` (count) of run runId.
-  void acknowledge(int runId, int requestsDone);
+  // Any thread: the GUI has applied and drawn the first `itemsDone` items of run runId; items = finished
+  // requests and decode steps (the decode scenario), counted together in push order.
+  void acknowledge(int runId, int itemsDone);
   static constexpr int kAckTimeoutMs = 2000;  // never hang the run on a GUI that does not answer
 
 public Q_SLOTS:
@@ -48,6 +50,7 @@ private:
   void onRunStarted(const RunInfo& info) override;
   void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) override;
   void onCacheEvent(const CacheEvent& event) override;
+  void onDecodeStep(const DecodeStep& step) override;
   void onRunFinished(const RunSummary& summary) override;
   void notify(bool wasEmpty);
 
@@ -57,12 +60,14 @@ private:
   int m_runId = 0;                // worker thread only
   bool m_simulated = false;       // worker thread only: the current run is a trace replay
   bool m_finishedPushed = false;  // worker thread only
+  int m_itemsPushed = 0;          // worker thread only: requests and decode steps pushed in this run
+  void waitForGui();              // worker thread: until the GUI acknowledges m_itemsPushed (or time-out)
   std::atomic<int> m_pauseAfter{0};
   std::atomic<bool> m_quiet{true};
   std::mutex m_ackMutex;
   std::condition_variable m_acked;
   int m_ackRunId = 0;  // guarded by m_ackMutex
-  int m_ackRequests = 0;
+  int m_ackItems = 0;
 };
 
 }  // namespace kvlab

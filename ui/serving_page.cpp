@@ -111,8 +111,10 @@ ServingPage::ServingPage(QWidget* parent) : QWidget(parent) {
       tr("KV pool size in blocks; auto = 90% of the hardware's memory minus the weights"));
   m_maxBatched = spin(1, 1 << 20, 8192);
   m_maxRunning = spin(1, 1 << 16, 256);
-  m_outputTokens = spin(1, 1 << 16, 128);
-  m_outputTokens->setToolTip(tr("Output tokens of every request of a scenario (traces carry their own)"));
+  m_outputTokens = spin(0, 1 << 16, 0, tr("from the scenario"));
+  m_outputTokens->setToolTip(
+      tr("Output tokens of every request of a scenario; \"from the scenario\" = its "
+         "output_tokens (traces carry their own)"));
   m_speed = new QDoubleSpinBox;
   m_speed->setRange(0.01, 1000);
   m_speed->setDecimals(2);

@@ -60,7 +60,8 @@ void ServingWorker::run(const ServingJob& job, int runId) {
     } else {
       const ScenarioSpec spec = loadScenarioFile(resolveScenario(job.input, defaultScenarioDir()));
       config.blockSize = job.blockSizeOverride ? job.blockSizeOverride : spec.cache.blockSize;
-      requests = scenarioToTrace(spec, config.blockSize, job.outputTokens);
+      requests = scenarioToTrace(spec, config.blockSize,
+                                 job.outputTokens ? std::optional(job.outputTokens) : std::nullopt);
     }
     const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
     std::uint64_t blocks = job.poolBlocks;

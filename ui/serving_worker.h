@@ -18,7 +18,7 @@ namespace kvlab {
 // What to simulate: a Mooncake trace (*.jsonl) or a scenario (bundled name or .json), and the engine.
 struct ServingJob {
   std::string input;
-  std::uint32_t outputTokens = 128;     // scenarios only
+  std::uint32_t outputTokens = 0;       // scenarios only; 0 = each request's own (output_tokens)
   std::uint32_t blockSizeOverride = 0;  // 0: 512 for a trace, the scenario's block size for a scenario
   std::uint64_t poolBlocks = 0;         // 0: 90 % of the hardware's memory minus the weights
   ServingConfig config;                 // blockSize and poolBlocks are filled in by the worker

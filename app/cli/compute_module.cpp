@@ -17,6 +17,7 @@
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
 #include "core/runner/scenario_runner.h"
+#include "core/tiers/remote_url.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
@@ -117,6 +118,20 @@ void printRunReport(const RunRecorder& rec) {
               (unsigned long long)m[3]);
   std::printf("  evictions           %llu, expirations %llu, peak %s\n", (unsigned long long)s.evictions,
               (unsigned long long)s.expirations, formatBytes(s.peakBytes).c_str());
+  if (!i.remote.empty())
+    std::printf("  remote tier         %s, write-%s\n", i.remote.c_str(),
+                i.remoteWriteBack ? "back" : "through");
+  for (const TierReport& t : s.tiers)
+    std::printf(
+        "  tier %-7s        %llu hit tokens, %llu hit / %llu missed blocks, %s in, %s out, %.1f ms "
+        "transfer%s\n",
+        t.name.c_str(), (unsigned long long)t.hitTokens, (unsigned long long)t.hits,
+        (unsigned long long)t.misses, formatBytes(t.bytesIn).c_str(), formatBytes(t.bytesOut).c_str(),
+        t.transferMs,
+        t.remote ? (", errors " + std::to_string(t.errors) + ", timeouts " + std::to_string(t.timeouts) +
+                    ", corrupt " + std::to_string(t.corrupt))
+                       .c_str()
+                 : "");
   std::printf("  elapsed             %.2f s\n", s.elapsedS);
   if (!s.error.empty()) std::printf("  stopped early:      %s\n", s.error.c_str());
 }
@@ -132,7 +147,7 @@ int runCommand(int argc, char** argv) {
   std::uint64_t seed = 0;
   std::uint32_t outputTokens = 0;
   bool json = false, noBaseline = false;
-  std::string pinBudget;
+  std::string pinBudget, remote, remoteWrite = "through", remoteTimeout = "50ms";
   app.add_option("scenario", scenario,
                  "bundled scenario name (see `kvlab-cli list`), a scenario .json file, or a "
                  "Mooncake .jsonl trace (simulate mode)")
@@ -154,6 +169,15 @@ int runCommand(int argc, char** argv) {
                  "pin each request's system prompt within this many bytes, e.g. 64MiB");
   app.add_option("--output-tokens", outputTokens,
                  "tokens each request generates, the first included (default: the scenario's)");
+  app.add_option(
+      "--remote", remote,
+      "remote tier under the cache, shared between processes: redis://[user:password@]host:port[/db] "
+      "(block granularity)");
+  app.add_option("--remote-write", remoteWrite,
+                 "through (default): new blocks go to the remote tier at once; back: only evicted blocks")
+      ->capture_default_str();
+  app.add_option("--remote-timeout", remoteTimeout, "remote connect / round-trip time-out, e.g. 50ms, 2s")
+      ->capture_default_str();
   app.add_flag("--no-baseline", noBaseline, "skip the uncached prefill (no speedup, no logit check)");
   app.add_flag("--json", json, "print the summary as one JSON object");
   app.add_option("--out", out, "write requests.csv, snapshots.csv and summary.json into this directory");
@@ -187,6 +211,18 @@ int runCommand(int argc, char** argv) {
   }
   if (!pinBudget.empty()) settings.pinnedBudgetBytes = parseSize(pinBudget, "pin-budget");
   settings.baseline = !noBaseline;
+  if (remoteWrite != "through" && remoteWrite != "back")
+    throw InputError("", 0, "remote-write", "must be through or back, got " + quoteForError(remoteWrite));
+  if (!remote.empty()) {
+    RemoteUrl::parse(remote, "remote");  // a malformed URL fails here, before the model loads
+    const std::int64_t timeoutMs = parseDurationMs(remoteTimeout, "remote-timeout");
+    if (timeoutMs < 1 || timeoutMs > 600'000)
+      throw InputError("", 0, "remote-timeout",
+                       "must be between 1ms and 10m, got " + quoteForError(remoteTimeout));
+    settings.remoteUrl = remote;
+    settings.remoteWriteBack = remoteWrite == "back";
+    settings.remoteTimeoutMs = int(timeoutMs);
+  }
 
   ScenarioRunner runner;
   CliObserver observer(json);

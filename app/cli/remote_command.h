@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// kvlab-cli remote stats|clear --remote URL: show or empty this lab's keys in a shared Redis tier (its
-// namespace only: the keys of one model preset + block size, see core/tiers/model_blob_layout.h). Torch-free.
+// kvlab-cli remote stats|clear|bench --remote URL: show, empty or time this lab's keys in a shared Redis
+// tier (its namespace only: the keys of one model preset + block size, see core/tiers/model_blob_layout.h),
+// on one server (redis://) or a Redis Cluster (redis-cluster://, every master). Torch-free.
 #include "replay_commands.h"
 
 namespace kvlab {

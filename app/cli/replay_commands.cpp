@@ -58,6 +58,7 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["mean_evicted_idle_ms"] = r.meanEvictedIdleMs;
   j["mean_evicted_reuse"] = r.meanEvictedReuse;
   j["skipped_lines"] = r.skippedLines;
+  j["tiers"] = tiersJson<ordered_json>(r.tiers);
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
   j["blocks_per_s"] = r.loopS > 0 ? double(r.blocks) / r.loopS : 0.0;
@@ -93,6 +94,15 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
               (unsigned long long)r.hitTokens, (unsigned long long)r.promptTokens);
   std::printf("  block hit rate  %7.3f %%  (%llu of %llu blocks)\n", 100.0 * r.blockHitRate(),
               (unsigned long long)r.hitBlocks, (unsigned long long)r.blocks);
+  if (r.tiers.size() > 1)
+    for (const TierReport& t : r.tiers)
+      std::printf(
+          "  tier %-7s    %7.3f %% of tokens  (%llu blocks hit, %llu missed, %llu held, %llu evicted, "
+          "%s in, %s out, %.1f ms transfer, cost model)\n",
+          t.name.c_str(), r.promptTokens ? 100.0 * double(t.hitTokens) / double(r.promptTokens) : 0.0,
+          (unsigned long long)t.hits, (unsigned long long)t.misses, (unsigned long long)t.entries,
+          (unsigned long long)t.evictions, formatBytes(t.bytesIn).c_str(), formatBytes(t.bytesOut).c_str(),
+          t.transferMs);
   std::printf("  missed tokens   cold %llu, evicted %llu, expired %llu, orphaned %llu\n",
               (unsigned long long)r.missTokens[0], (unsigned long long)r.missTokens[1],
               (unsigned long long)r.missTokens[2], (unsigned long long)r.missTokens[3]);
@@ -128,6 +138,7 @@ CommandAction addReplayCommand(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   auto events = std::make_shared<std::string>();
   addReplayOptions(*cmd, *text, /*sizeLists=*/false);
+  addTierOptions(*cmd, *text);
   cmd->add_flag("--json", *json, "print one JSON object instead of the table");
   cmd->add_option("--events", *events,
                   "write every cache event (insert, hit, miss, eviction) to this CSV file");

@@ -2,6 +2,8 @@
 #include "replay_options.h"
 
 #include <algorithm>
+#include <optional>
+#include <tuple>
 
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
@@ -79,6 +81,65 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
                    "count and skip malformed trace lines instead of stopping");
 }
 
+void addTierOptions(CLI::App& command, ReplayOptionText& text) {
+  auto* hostTokens = command.add_option("--host-tokens", text.hostTokens,
+                                        "add a host-memory tier under the device cache, this many tokens "
+                                        "(unlimited or inf = no bound)");
+  auto* hostSize = command.add_option("--host-size", text.hostSize,
+                                      "the host tier's size in bytes with a unit (tokens = size / K/V bytes "
+                                      "per token of --model)");
+  hostTokens->excludes(hostSize);
+  command.add_option("--host-policy", text.hostPolicy, "the host tier's eviction policy")
+      ->capture_default_str();
+  auto* remoteTokens = command.add_option("--remote-tokens", text.remoteTokens,
+                                          "add a remote (shared store) tier at the bottom, this many tokens "
+                                          "(unlimited or inf = no bound)");
+  auto* remoteSize =
+      command.add_option("--remote-size", text.remoteSize, "the remote tier's size in bytes with a unit");
+  remoteTokens->excludes(remoteSize);
+  command.add_option("--remote-policy", text.remotePolicy, "the remote tier's eviction policy")
+      ->capture_default_str();
+  command
+      .add_option("--remote-write", text.remoteWrite,
+                  "through: new blocks also go to the remote tier at once; back: only blocks evicted above")
+      ->capture_default_str();
+  command.add_option("--pcie-gbps", text.pcieGBps, "cost model: device <-> host bandwidth, GB/s")
+      ->capture_default_str();
+  command.add_option("--pcie-latency-ms", text.pcieLatencyMs, "cost model: per device <-> host batch, ms")
+      ->capture_default_str();
+  command.add_option("--net-gbps", text.netGBps, "cost model: remote tier network bandwidth, GB/s")
+      ->capture_default_str();
+  command.add_option("--net-latency-ms", text.netLatencyMs, "cost model: per remote round trip, ms")
+      ->capture_default_str();
+}
+
+namespace {
+// A lower tier's capacity in blocks from --X-tokens or --X-size; nullopt = no such tier.
+std::optional<std::uint64_t> tierBlocks(const std::string& tokens, const std::string& size,
+                                        const std::string& name, const ReplayOptionText& text,
+                                        std::uint32_t blockSize) {
+  std::uint64_t count = 0;
+  if (!tokens.empty()) {
+    count = parseCountOrUnlimited(tokens, name + "-tokens", 1);
+  } else if (!size.empty()) {
+    const Bytes bytes = parseSizeOrUnlimited(size, name + "-size");
+    count = bytes == kUnlimited ? kUnlimited : bytes / modelBytesPerToken(text.model);
+  } else {
+    return std::nullopt;
+  }
+  if (count == kUnlimited) return kUnlimited;
+  if (count < blockSize)
+    throw InputError("", 0, tokens.empty() ? name + "-size" : name + "-tokens",
+                     "holds less than one block of " + std::to_string(blockSize) + " tokens");
+  return count / blockSize;
+}
+
+void checkPositive(double value, const char* field) {
+  if (!(value > 0) || value > 1e9)
+    throw InputError("", 0, field, "must be a number above 0, got " + std::to_string(value));
+}
+}  // namespace
+
 std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
   // A single value is reported as 'max-tokens', an item of a list as 'max-tokens[i]'.
   const auto isList = [](const std::string& s) { return s.find(',') != std::string::npos; };
@@ -123,6 +184,28 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text) {
                      "is too large: " + std::to_string(config.maxTokens) + " tokens of " +
                          formatBytes(config.bytesPerToken) + " each exceed 16 EiB");
   config.skipBadLines = text.skipBadLines;
+  const auto host = tierBlocks(text.hostTokens, text.hostSize, "host", text, config.blockSize);
+  const auto remote = tierBlocks(text.remoteTokens, text.remoteSize, "remote", text, config.blockSize);
+  for (const auto& [name, blocks, policy] :
+       {std::tuple{"host", host, text.hostPolicy}, std::tuple{"remote", remote, text.remotePolicy}}) {
+    if (!blocks) continue;
+    if (!findPolicy(policy))  // lower tiers take live policies (no trace oracle there)
+      throw InputError("", 0, std::string(name) + "-policy",
+                       unknownPolicyMessage(policy, /*forReplay=*/false));
+    config.lowerTiers.push_back(LowerTierSpec{name, *blocks, policy});
+  }
+  if (text.remoteWrite != "through" && text.remoteWrite != "back")
+    throw InputError("", 0, "remote-write",
+                     "must be through or back, got " + quoteForError(text.remoteWrite));
+  config.remoteWriteThrough = text.remoteWrite == "through";
+  checkPositive(text.pcieGBps, "pcie-gbps");
+  checkPositive(text.netGBps, "net-gbps");
+  if (!(text.pcieLatencyMs >= 0) || !(text.netLatencyMs >= 0) || text.pcieLatencyMs > 1e6 ||
+      text.netLatencyMs > 1e6)
+    throw InputError("", 0, text.pcieLatencyMs >= 0 ? "net-latency-ms" : "pcie-latency-ms",
+                     "must be a number of ms in [0, 1e6]");
+  config.tierCost =
+      TierCostModel{text.pcieGBps * 1e9, text.pcieLatencyMs, text.netGBps * 1e9, text.netLatencyMs};
   return config;
 }
 

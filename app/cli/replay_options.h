@@ -21,9 +21,19 @@ struct ReplayOptionText {
   std::string ttlMode = "idle";  // idle | age
   bool protectInUse = false;
   bool skipBadLines = false;
+  // Lower tiers (replay only): "" = none. Tokens or sizes (with --model), "unlimited" for no bound.
+  std::string hostTokens, hostSize, hostPolicy = "lru";
+  std::string remoteTokens, remoteSize, remotePolicy = "lru";
+  std::string remoteWrite = "through";
+  // Transfer cost model (TierCostModel), GB/s and ms.
+  double pcieGBps = 25, pcieLatencyMs = 0.01, netGBps = 12.5, netLatencyMs = 0.2;
 };
 
 void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists);
+// The tier flags of replay (--host-tokens/--host-size/--host-policy, --remote-tokens/--remote-size/
+// --remote-policy, --remote-write, the cost model's
+// --pcie-gbps/--pcie-latency-ms/--net-gbps/--net-latency-ms).
+void addTierOptions(CLI::App& command, ReplayOptionText& text);
 // Resolves sizes/durations/model into a config; throws InputError naming the flag.
 ReplayConfig toReplayConfig(const ReplayOptionText& text);
 // --max-tokens list or range, or --max-size list or range converted with the model's bytes per token;

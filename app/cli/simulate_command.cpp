@@ -35,8 +35,8 @@ struct SimulateText {
   std::string policy = "lru";
   std::string maxBatchedTokens = "8192";
   std::string maxRunning = "256";
-  std::string blockSize;  // "" = 512 for a trace, the scenario's block size for a scenario
-  std::string outputTokens = "128";
+  std::string blockSize;     // "" = 512 for a trace, the scenario's block size for a scenario
+  std::string outputTokens;  // "" = each request's own (the scenario's output_tokens)
   std::string speed = "1";
   std::string out;
   std::string format = "table";
@@ -102,6 +102,17 @@ ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
   j["evictions"] = s.evictions;
   j["recomputed_tokens"] = s.recomputedTokens;
   j["recompute_hit_tokens"] = s.recomputeHitTokens;
+  // One tier (the simulated device pool). The serving simulator counts hit tokens and evictions, not
+  // blocks or bytes per tier: those are null rather than invented; nothing moves between tiers (0 ms).
+  j["tiers"] = ordered_json{{"device", ordered_json{{"hit_tokens", s.hitTokens},
+                                                    {"hits", nullptr},
+                                                    {"misses", nullptr},
+                                                    {"bytes_in", nullptr},
+                                                    {"bytes_out", nullptr},
+                                                    {"entries", nullptr},
+                                                    {"evictions", s.evictions},
+                                                    {"transfer_ms", 0.0},
+                                                    {"transfer_source", "cost model"}}}};
   j["wall_s"] = run.result.wallS;  // measured: simulation time on this machine
   return j;
 }
@@ -214,8 +225,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
   cmd->add_option("--max-running", t->maxRunning, "most sequences running at once")->capture_default_str();
   cmd->add_option("--block-size", t->blockSize,
                   "tokens per KV block (default: 512 = one hash id for a trace; the scenario's block size)");
-  cmd->add_option("--output-tokens", t->outputTokens, "scenario input: output tokens of every request")
-      ->capture_default_str();
+  cmd->add_option("--output-tokens", t->outputTokens,
+                  "scenario input: output tokens of every request (default: the scenario's output_tokens)");
   cmd->add_option("--speed", t->speed, "arrival-time divisor, or a comma-separated list (0.5,1,2,4)")
       ->capture_default_str();
   cmd->add_flag("--no-prefix-cache", t->noPrefixCache, "never reuse cached blocks");
@@ -239,8 +250,9 @@ CommandAction addSimulateCommand(CLI::App& app) {
         std::uint32_t(parseCount(t->maxBatchedTokens, "max-batched-tokens", 1, 1u << 24));
     config.maxRunning = std::uint32_t(parseCount(t->maxRunning, "max-running", 1, 1u << 20));
     const std::vector<double> speeds = parseSpeeds(t->speed);
-    const std::uint32_t outputTokens =
-        std::uint32_t(parseCount(t->outputTokens, "output-tokens", 1, 1u << 20));
+    std::optional<std::uint32_t> outputTokens;
+    if (!t->outputTokens.empty())
+      outputTokens = std::uint32_t(parseCount(t->outputTokens, "output-tokens", 1, 1u << 20));
 
     std::vector<TraceRequest> requests;
     if (isTracePath(t->input)) {

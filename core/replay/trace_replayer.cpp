@@ -46,6 +46,9 @@ TraceReplayer::TraceReplayer(const ReplayConfig& config, std::shared_ptr<const N
   m_engine->setAutoPublish(false);
   m_engine->reserve(std::size_t(std::min<std::uint64_t>(config.capacityBlocks(), 1u << 20)));
   m_blocks = std::make_unique<BlockCache>(*m_engine, config.blockSize, BlockHash::Xxh3, bytesPerBlock);
+  if (!config.lowerTiers.empty())
+    m_tiers = std::make_unique<TierHierarchy>(*m_engine, bytesPerBlock, config.blockSize, config.lowerTiers,
+                                              config.remoteWriteThrough, config.tierCost);
 }
 
 TraceReplayer::~TraceReplayer() = default;
@@ -57,6 +60,18 @@ void TraceReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
   m_keys.resize(hashIds.size());
   for (std::size_t i = 0; i < hashIds.size(); ++i) m_keys[i] = CacheKey{hashIds[i], 0};
   m_blocks->match(m_keys, inputLength, inputLength, m_match);
+  if (m_tiers) {
+    // The walk continues in the lower tiers; the commit below inserts what they served into the device.
+    std::uint64_t walkTokens = 0;
+    m_tiers->extend(m_keys, m_match.hitBlocks, inputLength, &walkTokens);
+    if (m_config.protectInUse)
+      for (const SlotId slot : m_match.hitSlots) m_engine->protect(slot);
+    m_blocks->commit(m_keys, m_match, m_slots, &m_inserted);
+    if (m_config.protectInUse)
+      for (const SlotId slot : m_match.hitSlots) m_engine->release(slot, m_engine->entry(slot).id);
+    m_tiers->finishRequest(m_keys, m_inserted);
+    return;
+  }
   if (!m_config.protectInUse) {
     m_blocks->commit(m_keys, m_match, m_slots);
     return;
@@ -84,6 +99,14 @@ ReplayResult TraceReplayer::result() const {
   r.bytesPerBlock = m_blocks->bytesPerBlock();
   const std::uint64_t evicted = c.capacityEvictions() + c.expirations();
   r.evictedNeverReused = c.evictedNeverReused;
+  if (m_tiers) {
+    r.hitTokens += m_tiers->walkHitTokens();
+    r.hitBlocks += m_tiers->walkHitBlocks();
+    r.tiers = m_tiers->reports();
+  } else {
+    // One tier: nothing moves between tiers; its transfer time is the cost model's 0.
+    r.tiers = {deviceTierReport(c, m_engine->entryCount(), 0, /*costModel=*/true)};
+  }
   if (evicted > 0) {
     r.meanEvictedAgeMs = c.sumEvictedAgeMs / double(evicted);
     r.meanEvictedIdleMs = c.sumEvictedIdleMs / double(evicted);

@@ -16,6 +16,8 @@
 #include "core/cache/block_cache.h"
 #include "core/cache/cache_engine.h"
 #include "core/cache/clock.h"
+#include "core/tiers/tier_hierarchy.h"
+#include "core/tiers/tier_report.h"
 #include "core/workload/mooncake_trace.h"
 
 namespace kvlab {
@@ -31,6 +33,11 @@ struct ReplayConfig {
   bool protectInUse = false;
   Bytes bytesPerToken = 1;  // K/V bytes per token of the model whose memory is simulated
   bool skipBadLines = false;
+  // Lower tiers under the device cache (host, remote; empty = one tier, the semantics above). See
+  // TierHierarchy: demotion on eviction, promotion on hit, the walk per block, the transfer cost model.
+  std::vector<LowerTierSpec> lowerTiers;
+  bool remoteWriteThrough = true;  // with a remote tier: new blocks are also put there at once
+  TierCostModel tierCost;
   std::uint64_t capacityBlocks() const {
     if (maxTokens == kUnlimited) return kUnlimited;
     return blockSize ? maxTokens / blockSize : 0;
@@ -58,6 +65,9 @@ struct ReplayResult {
   std::vector<std::string> skipReasons;
   double elapsedS = 0;  // wall time of the whole replay, parsing included
   double loopS = 0;     // wall time inside the replay loop only (parsing excluded)
+  // Per tier, top first ("device", then "host"/"remote" when configured); hitTokens/hitBlocks above are
+  // every tier's; the miss breakdown is the device's.
+  std::vector<TierReport> tiers;
 
   double tokenHitRate() const { return promptTokens ? double(hitTokens) / double(promptTokens) : 0.0; }
   double blockHitRate() const { return blocks ? double(hitBlocks) / double(blocks) : 0.0; }
@@ -90,6 +100,8 @@ private:
   BlockCache::Match m_match;
   std::vector<SlotId> m_slots;
   std::unique_ptr<NextUseCursor> m_nextUse;  // opt only
+  std::unique_ptr<TierHierarchy> m_tiers;    // lower tiers, when configured
+  std::vector<bool> m_inserted;              // per block of the request: new to the device
 };
 
 // True for policies that need the whole trace before replay (opt): replayTraceFile then reads the file

@@ -3,12 +3,17 @@
 
 #include <ATen/ATen.h>
 
+#include <chrono>
 #include <stdexcept>
 
 namespace kvlab {
 
 namespace {
 Bytes nbytesOf(const at::Tensor& t) { return t.defined() ? Bytes(t.numel()) * Bytes(t.element_size()) : 0; }
+std::uint64_t nsSince(std::chrono::steady_clock::time_point start) {
+  return std::uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+}
 }  // namespace
 
 KvPayloadStore::KvPayloadStore(CacheEngine& engine, std::string storageDevice, std::string computeDevice)
@@ -26,7 +31,9 @@ void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {
   if (m_tensors[slot].defined()) m_storedBytes -= nbytesOf(m_tensors[slot]);
   // Exactly one copy: across devices to() makes it; otherwise a view (a slice of a block or of the prompt's
   // K/V) would keep its whole base tensor alive and break the byte accounting, so it is compacted here.
+  const auto start = std::chrono::steady_clock::now();
   at::Tensor stored = kv.to(at::Device(m_storageDevice));
+  if (m_storageDevice != m_computeDevice) m_transferNs += nsSince(start);
   if (!stored.is_contiguous() || stored.storage().nbytes() != nbytesOf(stored))
     stored = stored.clone(at::MemoryFormat::Contiguous);
   if (nbytesOf(stored) != m_engine.entry(slot).bytes)
@@ -39,7 +46,10 @@ void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {
 at::Tensor KvPayloadStore::toCompute(const at::Tensor& stored) {
   if (m_storageDevice == m_computeDevice) return stored;
   m_engine.recordTransfer(nbytesOf(stored), 0);
-  return stored.to(at::Device(m_computeDevice));
+  const auto start = std::chrono::steady_clock::now();
+  at::Tensor moved = stored.to(at::Device(m_computeDevice));
+  m_transferNs += nsSince(start);
+  return moved;
 }
 
 void KvPayloadStore::split(SlotId oldSlot, SlotId newHead, std::uint32_t headTokens, int tokenDim) {

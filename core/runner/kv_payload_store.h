@@ -30,6 +30,8 @@ public:
   // Sum of nbytes() over stored tensors: must equal the engine's usedBytes() (tests check it).
   Bytes storedBytes() const { return m_storedBytes; }
   const std::string& storageDevice() const { return m_storageDevice; }
+  // Wall time of the storage <-> compute copies put() and toCompute() made, ms (0 on one device).
+  double transferMs() const { return double(m_transferNs) / 1e6; }
 
 private:
   CacheEngine& m_engine;
@@ -37,6 +39,7 @@ private:
   std::string m_computeDevice;
   std::vector<at::Tensor> m_tensors;  // indexed by SlotId
   Bytes m_storedBytes = 0;
+  std::uint64_t m_transferNs = 0;
 };
 
 }  // namespace kvlab

@@ -4,12 +4,15 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "core/cache/block_cache.h"
 #include "core/cache/key_hasher.h"
 #include "core/cache/prompt_cache.h"
 #include "core/cache/radix_cache.h"
+#include "core/util/input_error.h"
 
 namespace kvlab {
 
@@ -35,9 +38,22 @@ std::unique_ptr<PrefixIndex> createIndex(Granularity granularity, CacheEngine& e
 LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
                          CacheConfig config, const Clock& clock, const std::string& storageDevice,
                          const std::string& computeDevice)
-    : m_model(model), m_granularity(granularity) {
+    : m_model(model), m_granularity(granularity), m_blockSize(blockSize) {
   config.layers = model.layers;
   m_engine = std::make_unique<CacheEngine>(config, clock);
+  // Write-back: registered before the payload store's listener (listeners run in order), so the evicted
+  // block's tensor is still there to keep; it is put to the remote tier in one batch later.
+  // A block inserted and evicted again within one store() (the device cache cannot hold the whole prompt)
+  // has no tensor yet: store() takes its K/V from the request's own in both write modes.
+  m_engine->addRemovalListener([this](SlotId slot, const EntryMeta& meta, EvictReason reason) {
+    if (!m_remote) return;
+    if (reason != EvictReason::Capacity && reason != EvictReason::PolicyChange) return;
+    if (m_remoteKnown.contains(meta.key.lo)) return;
+    if (!m_payload->has(slot))
+      m_evictedUnfiled.push_back(meta.key.lo);
+    else if (m_writeBack)
+      m_pendingWriteBack.emplace_back(meta.key.lo, m_payload->get(slot));
+  });
   m_payload = std::make_unique<KvPayloadStore>(*m_engine, storageDevice, computeDevice);
   m_index = createIndex(granularity, *m_engine, model, blockSize);
   m_index->setSplitListener([this](SlotId oldEntry, SlotId newHead, std::uint32_t headTokens) {
@@ -46,6 +62,62 @@ LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std:
 }
 
 LiveKvCache::~LiveKvCache() = default;
+
+void LiveKvCache::attachRemote(std::unique_ptr<KvTier> remote, bool writeBack) {
+  if (m_granularity != Granularity::Block)
+    throw InputError("", 0, "remote", "a remote tier needs block granularity (--granularity block)");
+  m_remote = std::move(remote);
+  m_writeBack = writeBack;
+}
+
+std::string LiveKvCache::encodeBlock(const at::Tensor& stored) const {
+  const at::Tensor kv = stored.transpose(0, 1).contiguous().to(at::kCPU);  // (2, L, H, T, D)
+  return std::string(static_cast<const char*>(kv.data_ptr()), std::size_t(kv.nbytes()));
+}
+
+at::Tensor LiveKvCache::decodeBlock(const std::string& payload) const {
+  const at::ScalarType dtype = m_model.dtypeBytes == 2 ? at::kHalf : at::kFloat;
+  const std::vector<std::int64_t> shape{2, m_model.layers, m_model.kvHeads, std::int64_t(m_blockSize),
+                                        m_model.headDim};
+  // from_blob does not own the bytes: the transpose + contiguous() copy does, before payload goes.
+  const at::Tensor kv =
+      at::from_blob(const_cast<char*>(payload.data()), shape, at::TensorOptions().dtype(dtype));
+  return kv.transpose(0, 1).contiguous().to(at::Device(m_payload->storageDevice()));  // (L, 2, H, T, D)
+}
+
+void LiveKvCache::putBlocks(std::vector<std::pair<std::uint64_t, at::Tensor>> blocks) {
+  std::vector<std::string> payloads;
+  std::vector<TierItem> items;
+  payloads.reserve(blocks.size());
+  absl::flat_hash_set<std::uint64_t> batch;
+  for (const auto& [hash, tensor] : blocks) {
+    if (!tensor.defined() || m_remoteKnown.contains(hash) || !batch.insert(hash).second) continue;
+    payloads.push_back(encodeBlock(tensor));
+    items.push_back(TierItem{hash, {}});
+  }
+  putRemote(items, payloads);
+}
+
+void LiveKvCache::putRemote(std::vector<TierItem>& items, const std::vector<std::string>& payloads) {
+  if (items.empty()) return;
+  for (std::size_t i = 0; i < items.size(); ++i) items[i].payload = payloads[i];
+  // Known (never put again this run) only once stored; after a fault the blocks may be tried again.
+  if (m_remote->put(items) == items.size())
+    for (const TierItem& item : items) m_remoteKnown.insert(item.blockHash);
+}
+
+std::vector<TierReport> LiveKvCache::tierReports() const {
+  const CacheSnapshot snap = m_engine->snapshot();
+  std::vector<TierReport> tiers{
+      deviceTierReport(snap.counters, snap.entries, m_payload->transferMs(), false)};
+  if (m_remote) {
+    TierReport remote = tierReportFromStats("remote", m_remote->stats(), /*remote=*/true);
+    remote.hitTokens = m_remoteHitTokens;
+    remote.entries = m_remoteKnown.size();
+    tiers.push_back(std::move(remote));
+  }
+  return tiers;
+}
 
 at::Tensor LiveKvCache::stackKv(const std::vector<LayerKv>& kv) const {
   std::vector<at::Tensor> layers;
@@ -69,10 +141,31 @@ void LiveKvCache::releaseInUse() {
 LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, std::string_view text,
                                         std::span<const std::uint32_t> boundaries) {
   releaseInUse();  // a request dropped between lookup and store (cancel, error) leaves nothing locked
+  if (m_remote && !m_pendingWriteBack.empty())  // evicted by a live max-size change since the last store()
+    putBlocks(std::exchange(m_pendingWriteBack, {}));
   Lookup result;
-  result.match =
-      m_index->matchPrefix(PrefixRequest{tokens, text, boundaries}, m_index->reusableLimit(tokens.size()));
+  const std::uint64_t limit = m_index->reusableLimit(tokens.size());
+  result.match = m_index->matchPrefix(PrefixRequest{tokens, text, boundaries}, limit);
   result.hitTokens = result.match.hitTokens;
+  // The remote tier continues the walk: the blocks after the local hit, up to the reusable limit, in one
+  // batch; the leading run of valid blocks extends the hit (a gap ends it: later blocks are unreachable).
+  std::vector<at::Tensor> remoteBlocks;
+  if (m_remote && result.hitTokens < limit) {
+    const std::size_t first = std::size_t(result.hitTokens / m_blockSize);
+    const std::size_t end = std::min<std::size_t>(std::size_t(limit / m_blockSize), result.match.keys.size());
+    std::vector<std::uint64_t> hashes;
+    for (std::size_t b = first; b < end; ++b) hashes.push_back(result.match.keys[b].lo);
+    if (!hashes.empty()) {
+      std::vector<std::optional<std::string>> fetched = m_remote->get(hashes);
+      for (std::size_t i = 0; i < fetched.size() && fetched[i]; ++i) {
+        remoteBlocks.push_back(decodeBlock(*fetched[i]));
+        m_remoteKnown.insert(hashes[i]);
+      }
+      result.remoteHitTokens = std::uint64_t(remoteBlocks.size()) * m_blockSize;
+      result.hitTokens += result.remoteHitTokens;
+      m_remoteHitTokens += result.remoteHitTokens;
+    }
+  }
   for (const SlotId slot : result.match.matched) {
     m_engine->protect(slot);
     m_inUse.emplace_back(slot, m_engine->entry(slot).id);
@@ -94,6 +187,7 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
       layers.push_back(m_payload->get(segments[i].slot));
     parts.push_back(at::stack(layers));
   }
+  parts.insert(parts.end(), remoteBlocks.begin(), remoteBlocks.end());
   at::Tensor prefix = parts.size() == 1 ? parts.front() : at::cat(parts, kTokenDim);
   prefix = prefix.narrow(kTokenDim, 0, std::int64_t(result.hitTokens));  // the last entry may reach past
   result.prefix = unstackKv(m_payload->toCompute(prefix));
@@ -112,10 +206,12 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
   at::Tensor source = stackKv(newKv);
   std::int64_t offset = std::int64_t(lookup.hitTokens);
   bool needPrefix = false;
+  const std::uint64_t localHit = lookup.hitTokens - lookup.remoteHitTokens;
   for (const PrefixSegment& s : segments) {
     if (!s.isNew || std::int64_t(s.start) >= offset) continue;
     needPrefix = true;
-    if (s.layer == kAllLayers) ++m_prefixReinserts;
+    // Blocks fetched from the remote tier are promoted here, not reinserted.
+    if (s.layer == kAllLayers && s.start < localHit) ++m_prefixReinserts;
   }
   if (needPrefix && offset > 0) {
     source = at::cat({stackKv(lookup.prefix), source}, kTokenDim);
@@ -127,6 +223,32 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
       m_payload->put(s.slot, s.layer == kAllLayers ? all : all[s.layer]);  // (L, 2, H, T, D) or (2, H, T, D)
     }
     if (s.start + s.tokens <= pinTokens) m_engine->pin(s.slot);
+  }
+  if (m_remote) {
+    // One batch per request. Write-through: every block new to the device cache. Both modes: blocks of
+    // this prompt evicted before they were filed. Write-back: blocks with tensors evicted for room.
+    std::vector<std::pair<std::uint64_t, at::Tensor>> blocks;
+    const auto hashOf = [&](std::uint64_t start) {
+      return lookup.match.keys[std::size_t(start / m_blockSize)].lo;
+    };
+    if (!m_writeBack)
+      for (const PrefixSegment& s : segments)
+        if (s.isNew && m_payload->has(s.slot)) blocks.emplace_back(hashOf(s.start), m_payload->get(s.slot));
+    for (const std::uint64_t hash : m_evictedUnfiled) {
+      for (std::size_t b = 0; b < lookup.match.keys.size(); ++b) {
+        if (lookup.match.keys[b].lo != hash) continue;
+        const std::int64_t start = std::int64_t(b) * m_blockSize;
+        if (start >= offset && start - offset + m_blockSize <= source.size(kTokenDim))
+          blocks.emplace_back(hash, source.narrow(kTokenDim, start - offset, m_blockSize));
+        else if (start < offset && start + m_blockSize <= std::int64_t(lookup.hitTokens))
+          blocks.emplace_back(hash, stackKv(lookup.prefix).narrow(kTokenDim, start, m_blockSize));
+        break;
+      }
+    }
+    m_evictedUnfiled.clear();
+    for (auto& pending : m_pendingWriteBack) blocks.push_back(std::move(pending));
+    m_pendingWriteBack.clear();
+    putBlocks(std::move(blocks));
   }
   m_engine->publish();
   // Where this prompt's cache units end, for the request view (block mode: every block size).

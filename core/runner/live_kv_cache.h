@@ -4,8 +4,11 @@
 // the payload store. lookup() hands the model the K/V of the longest reusable prefix; store() files the K/V
 // the model computed. Between the two, the entries the request matched are in use: the request's own inserts
 // cannot evict them (vLLM's ref counts, SGLang's lock refs); the TTL still applies. Internal to core/runner.
+#include <absl/container/flat_hash_set.h>
+
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include "core/model/model_config.h"
 #include "core/runner/kv_payload_store.h"
 #include "core/runner/run_types.h"
+#include "core/tiers/kv_tier.h"
 
 namespace kvlab {
 
@@ -24,12 +28,24 @@ public:
               const Clock& clock, const std::string& storageDevice, const std::string& computeDevice);
   ~LiveKvCache();
 
+  // Puts a remote tier (KvTier of this model's BlobLayout at this block size) under the cache. Block
+  // granularity only (throws InputError otherwise): a block's chained key names its whole prefix, so its
+  // low 64 bits are the tier's block hash, the same in every process. writeBack false = write-through:
+  // every block store() files is also put to the remote tier at once; true = only blocks the cache
+  // evicts for room are put there (each block at most once per run either way). Remote faults never
+  // throw: the blocks read as misses and are computed.
+  void attachRemote(std::unique_ptr<KvTier> remote, bool writeBack);
+  KvTier* remote() const { return m_remote.get(); }
+
   struct Lookup {
-    std::uint64_t hitTokens = 0;
-    std::vector<LayerKv> prefix;  // per layer, on the compute device; empty when hitTokens == 0
-    PrefixMatch match;            // what the granularity found, for store()
+    std::uint64_t hitTokens = 0;        // every tier
+    std::uint64_t remoteHitTokens = 0;  // the part fetched from the remote tier (after the local part)
+    std::vector<LayerKv> prefix;        // per layer, on the compute device; empty when hitTokens == 0
+    PrefixMatch match;                  // what the granularity found, for store()
   };
-  // Longest reusable prefix of the prompt, at most the granularity's reusableLimit(): the last token is
+  // Longest reusable prefix of the prompt, at most the granularity's reusableLimit(); with a remote tier,
+  // the blocks after the local hit are asked of it in one batch and its leading run of valid blocks extends
+  // the hit (decoded here, promoted into the local cache by store()). The prefix lookup: the last token is
   // always computed (for its logits), and block mode reuses whole blocks only, floor((n - 1) / B) * B
   // tokens of a fully cached n-token prompt. Records the query in the engine's stats and marks the matched
   // entries in use until store() (or the next lookup(), if a request was dropped).
@@ -55,11 +71,20 @@ public:
   // inserts removed (a TTL that ran out between lookup and store) and that were stored again from the
   // reused K/V. Cumulative.
   std::uint64_t prefixReinserts() const { return m_prefixReinserts; }
+  // Per tier, top first: "device" (the engine's counters; transfer = measured storage<->compute copies),
+  // then "remote" when attached (the tier's counters; hit tokens = tokens it served to prefills).
+  std::vector<TierReport> tierReports() const;
 
 private:
   at::Tensor stackKv(const std::vector<LayerKv>& kv) const;  // -> (layers, 2, kv_heads, tokens, head_dim)
   std::vector<LayerKv> unstackKv(const at::Tensor& stacked) const;
   void releaseInUse();
+  std::string encodeBlock(const at::Tensor& stored) const;   // (L, 2, H, T, D) -> payload {2, L, H, T, D}
+  at::Tensor decodeBlock(const std::string& payload) const;  // inverse, on the storage device
+  // One batched put of (hash, (L, 2, H, T, D) tensor) blocks, skipping those already known there.
+  void putBlocks(std::vector<std::pair<std::uint64_t, at::Tensor>> blocks);
+  // One batched put of items (payload views filled from payloads here); marks them known on success.
+  void putRemote(std::vector<TierItem>& items, const std::vector<std::string>& payloads);
 
   ModelConfig m_model;
   Granularity m_granularity;
@@ -68,6 +93,13 @@ private:
   std::unique_ptr<PrefixIndex> m_index;
   std::vector<std::pair<SlotId, std::uint64_t>> m_inUse;  // (slot, entry id) protected by the last lookup
   std::uint64_t m_prefixReinserts = 0;
+  std::uint32_t m_blockSize = 0;
+  std::unique_ptr<KvTier> m_remote;
+  bool m_writeBack = false;
+  absl::flat_hash_set<std::uint64_t> m_remoteKnown;  // block hashes this run put to / read from the remote
+  std::vector<std::pair<std::uint64_t, at::Tensor>> m_pendingWriteBack;  // evicted, not yet put
+  std::vector<std::uint64_t> m_evictedUnfiled;  // evicted in store() before their K/V was filed
+  std::uint64_t m_remoteHitTokens = 0;
 };
 
 }  // namespace kvlab

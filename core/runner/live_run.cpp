@@ -13,11 +13,26 @@
 #include "core/runner/live_kv_cache.h"
 #include "core/runner/resource_check.h"
 #include "core/runner/run_support.h"
+#include "core/tiers/model_blob_layout.h"
+#include "core/tiers/redis_tier.h"
+#include "core/tiers/remote_tier_factory.h"
+#include "core/tiers/remote_url.h"
 #include "core/util/input_error.h"
 
 namespace kvlab {
 
 namespace {
+
+// The remote tier of a live run (one Redis server or a Redis Cluster), the one place that builds it.
+std::unique_ptr<KvTier> openRemoteTier(const RunSettings& settings, const ModelConfig& model,
+                                       std::uint32_t blockSize) {
+  const RemoteUrl url = RemoteUrl::parse(settings.remoteUrl, "remote");
+  if (settings.remoteTimeoutMs < 1 || settings.remoteTimeoutMs > 600'000)
+    throw InputError("", 0, "remote-timeout", "must be between 1ms and 10m");
+  RedisTierOptions options;
+  options.timeoutMs = settings.remoteTimeoutMs;
+  return makeRemoteTier(url, modelBlobLayout(model, blockSize), options);
+}
 
 std::int32_t greedyToken(const at::Tensor& logits) { return std::int32_t(logits.argmax().item<int64_t>()); }
 
@@ -100,6 +115,8 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   // hits and evictions) is the same on every machine and with or without the baseline.
   ManualClock clock;
   LiveKvCache cache(model, granularity, blockSize, cacheConfig, clock, storage, device);
+  if (!settings.remoteUrl.empty())
+    cache.attachRemote(openRemoteTier(settings, model, blockSize), settings.remoteWriteBack);
   EventForwarder forwarder(observer);
   cache.engine().addObserver(&forwarder);
 
@@ -117,6 +134,8 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   info.ttlMode = cacheConfig.ttlMode;
   info.pinnedBudgetBytes = cacheConfig.pinnedBudgetBytes;
   info.baseline = settings.baseline;
+  if (!settings.remoteUrl.empty()) info.remote = RemoteUrl::parse(settings.remoteUrl).redacted();
+  info.remoteWriteBack = settings.remoteWriteBack;
   info.requestsTotal = int(requests.size());
   fillBuildInfo(info);
   info.matmulGflops = measureMatmulGflops(512, device);
@@ -128,6 +147,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   summary.matmulGflops = info.matmulGflops;
   std::vector<double> cachedMs, uncachedMs, tpots;
   double flopsCached = 0, flopsUncached = 0;
+  std::uint64_t remoteHitTokens = 0;
   const std::atomic<bool>* cancel = controls.cancelFlag();
   const auto runStart = SteadyClock::now();
   // "Pin this request's prefix": its segments up to the last boundary (all of it that later requests reuse).
@@ -190,6 +210,8 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
       record.arrivalMs = request.arrivalMs;
       record.promptTokens = std::uint32_t(tokens.size());
       record.hitTokens = std::uint32_t(lookup.hitTokens);
+      record.remoteHitTokens = std::uint32_t(lookup.remoteHitTokens);
+      remoteHitTokens += lookup.remoteHitTokens;
       record.computedTokens = record.promptTokens - record.hitTokens;
       record.ttftCachedMs = ttftCached;
       record.lookupMs = lookupMs;
@@ -228,7 +250,12 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   summary.cancelled = controls.cancelled();
   cache.engine().publish();
   summary.cache = cache.engine().snapshot();
-  summary.tokenHitRate = summary.cache.counters.tokenHitRate();
+  // Every tier's hits: the remote tier's tokens were queried (and missed) in the device cache.
+  summary.tokenHitRate = summary.cache.counters.queriedTokens
+                             ? double(summary.cache.counters.hitTokens + remoteHitTokens) /
+                                   double(summary.cache.counters.queriedTokens)
+                             : 0.0;
+  summary.tiers = cache.tierReports();
   summariseTimings(summary, cachedMs, settings.baseline ? uncachedMs : std::vector<double>{});
   summary.idealSpeedup = flopsCached > 0 ? flopsUncached / flopsCached : 0;
   summary.tpotMsMean =

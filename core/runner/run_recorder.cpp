@@ -124,6 +124,16 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
     miss[std::string(toString(MissReason(r)))] = s.cache.counters.missTokens[std::size_t(r)];
   j["miss_breakdown"] = miss;
   j["peak_bytes"] = s.peakBytes;
+  // Per tier; a run that filled none (trace simulation, decode) has the one device tier of its engine.
+  // Simulated runs move no bytes between tiers: their device transfer time is the cost model's (0).
+  j["tiers"] = tiersJson<ordered_json>(
+      s.tiers.empty()
+          ? std::vector<TierReport>{deviceTierReport(s.cache.counters, s.cache.entries, 0, info.simulated)}
+          : s.tiers);
+  if (!info.remote.empty()) {
+    j["remote"] = info.remote;
+    j["remote_write"] = info.remoteWriteBack ? "back" : "through";
+  }
   j["bytes_to_compute"] = s.cache.counters.bytesToCompute;
   j["bytes_to_storage"] = s.cache.counters.bytesToStorage;
   j["elapsed_s"] = s.elapsedS;

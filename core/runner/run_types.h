@@ -11,6 +11,7 @@
 
 #include "core/cache/cache_snapshot.h"
 #include "core/cache/cache_types.h"
+#include "core/tiers/tier_report.h"
 
 namespace kvlab {
 
@@ -37,6 +38,12 @@ struct RunSettings {
   std::string hardware;               // trace replay: cost-model hardware profile ("" = h100-sxm)
   bool baseline = true;               // also run every request uncached, for speedup and logit diff
   std::optional<std::uint32_t> outputTokens;  // tokens each request generates (>= 1); overrides the file
+  // Remote tier under the device cache (live runs, block granularity): "" = none, else a --remote URL
+  // (redis://...). Write-through stores every new block there at once; write-back only blocks the device
+  // cache evicts. Each round trip is bounded by remoteTimeoutMs.
+  std::string remoteUrl;
+  bool remoteWriteBack = false;
+  int remoteTimeoutMs = 50;
 };
 
 // One finished request. TTFT = wall time of its prefill (ms); hits are always a prefix of the prompt.
@@ -47,8 +54,9 @@ struct RequestRecord {
   std::string session;
   TimeMs arrivalMs = 0;
   std::uint32_t promptTokens = 0;
-  std::uint32_t hitTokens = 0;       // reused from the cache
-  std::uint32_t computedTokens = 0;  // promptTokens - hitTokens
+  std::uint32_t hitTokens = 0;        // reused from the cache (every tier)
+  std::uint32_t remoteHitTokens = 0;  // part of hitTokens fetched from the remote tier (in TTFT)
+  std::uint32_t computedTokens = 0;   // promptTokens - hitTokens
   double ttftCachedMs = 0;
   double ttftUncachedMs = -1;      // -1: no baseline
   double lookupMs = 0;             // part of ttftCachedMs: cache lookup and prefix assembly
@@ -104,6 +112,8 @@ struct RunInfo {
   std::string hardware;
   double hardwarePeakFlops = 0;
   double hardwareBandwidth = 0;
+  std::string remote;  // the remote tier's URL, password redacted; "" = none
+  bool remoteWriteBack = false;
 };
 
 // The `decode` scenario: one prompt generated greedily twice, with the per-sequence K/V cache (each step
@@ -154,6 +164,8 @@ struct RunSummary {
   bool cancelled = false;
   std::string error;    // non-empty: the run stopped early (e.g. out of memory)
   CacheSnapshot cache;  // final cache state
+  // Per storage tier, top first: always "device"; "remote" when a remote tier was used (JSON "tiers").
+  std::vector<TierReport> tiers;
 };
 
 // One step of the decode scenario, both ways (for a live per-step latency chart).

@@ -8,6 +8,7 @@
 #include "core/runner/live_run.h"
 #include "core/runner/run_controls.h"
 #include "core/runner/trace_run.h"
+#include "core/util/input_error.h"
 #include "core/workload/scenario.h"
 
 #ifndef KVLAB_SOURCE_SCENARIO_DIR
@@ -57,9 +58,16 @@ RunSummary ScenarioRunner::run(const RunSettings& settings, RunObserver& observe
   RunControls& controls = m_impl->controls;
   controls.beginRun(runId);
   const std::string dir = settings.scenarioDir.empty() ? defaultScenarioDir() : settings.scenarioDir;
-  if (isTraceFile(settings.scenario)) return runTrace(settings, settings.scenario, controls, observer, runId);
+  const bool trace = isTraceFile(settings.scenario);
+  if (!settings.remoteUrl.empty() && trace)
+    throw InputError("", 0, "remote",
+                     "a remote tier holds real K/V: it applies to live runs, not to a simulated trace "
+                     "(kvlab-cli replay models tiers)");
+  if (trace) return runTrace(settings, settings.scenario, controls, observer, runId);
   const std::string path = resolveScenario(settings.scenario, dir);
   const ScenarioSpec spec = loadScenarioFile(path);
+  if (spec.kind == ScenarioKind::Decode && !settings.remoteUrl.empty())
+    throw InputError("", 0, "remote", "the decode scenario uses no shared prefix cache, so no remote tier");
   if (spec.kind == ScenarioKind::Decode) return runDecode(settings, spec, controls, observer, runId);
   return runLive(settings, spec, controls, observer, runId);
 }

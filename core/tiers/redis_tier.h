@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/tiers/kv_blob_codec.h"
 #include "core/tiers/kv_tier.h"
+#include "core/tiers/redis_commands.h"
+#include "core/tiers/redis_connection.h"
 #include "core/tiers/remote_url.h"
-
-struct redisContext;
 
 namespace kvlab {
 
@@ -24,7 +22,7 @@ struct RedisTierOptions {
   int reconnectBackoffMs = 200;
 };
 
-// The remote tier on one Redis server (hiredis, blocking API with time-outs). One connection, opened
+// The remote tier on one Redis server (hiredis, blocking API with time-outs). One RedisConnection, opened
 // lazily, dropped on any fault (a time-out leaves the stream in an unknown state) and reopened on the next
 // call after the back-off. Each batch is one pipelined round trip: all commands written, then all replies
 // read. Values are KvBlobCodec blobs under the codec's namespaced keys.
@@ -50,33 +48,18 @@ public:
   // Maintenance of this lab's namespace (kvlab-cli remote stats|clear). Unlike the data path these
   // throw std::runtime_error (with the server's message) when Redis cannot be used: there is nothing to
   // fall back to.
-  struct NamespaceUsage {
-    uint64_t keys = 0;
-    uint64_t valueBytes = 0;  // sum of the blobs' sizes (headers included)
-  };
+  using NamespaceUsage = redis_commands::KeyUsage;
   NamespaceUsage namespaceUsage();
   uint64_t clearNamespace();  // keys deleted
 
+  // Pipelined round trips so far (one per batch; for benchmarks).
+  uint64_t roundTrips() const;
+
 private:
-  enum class Fault { None, Error, Timeout };
-  struct Reply;
-  using Command = std::vector<std::string>;
-
-  // Sends all commands in one pipelined round trip. replies[i] is null for commands whose reply never
-  // arrived (then the returned fault says why). Caller holds m_mutex.
-  Fault runPipeline(const std::vector<Command>& commands, std::vector<std::unique_ptr<Reply>>& replies);
-  Fault connect();
-  void disconnect();
-  void countFault(Fault fault, uint64_t blocks);
-  std::vector<std::string> scanNamespace();  // throws std::runtime_error
-
-  RemoteUrl m_url;
   KvBlobCodec m_codec;
   RedisTierOptions m_options;
   mutable std::mutex m_mutex;
-  redisContext* m_context = nullptr;
-  std::chrono::steady_clock::time_point m_nextConnectAttempt{};
-  std::string m_lastError;
+  RedisConnection m_connection;  // guarded by m_mutex
   TierStats m_stats;
 };
 

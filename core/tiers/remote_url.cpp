@@ -69,9 +69,20 @@ RemoteUrl RemoteUrl::parse(std::string_view text, std::string_view fieldName) {
     url.db = parseInt(rest.substr(slash + 1), 0, 1'000'000, field, "database number");
     rest = rest.substr(0, slash);
   }
+  if (url.cluster && rest.empty())
+    throw InputError("", 0, field, "redis-cluster:// needs at least one seed host:port");
   while (true) {
     const size_t comma = rest.find(',');
-    url.endpoints.push_back(parseEndpoint(rest.substr(0, comma), url.cluster, field));
+    const std::string_view item = rest.substr(0, comma);
+    if (url.cluster && item.empty())
+      throw InputError("", 0, field,
+                       "seed " + std::to_string(url.endpoints.size() + 1) +
+                           " of the list is empty (a stray ','), in " + quoteForError(text));
+    RemoteEndpoint endpoint = parseEndpoint(item, url.cluster, field);
+    for (const RemoteEndpoint& seen : url.endpoints)
+      if (seen.host == endpoint.host && seen.port == endpoint.port)
+        throw InputError("", 0, field, "seed " + quoteForError(item) + " is listed twice");
+    url.endpoints.push_back(std::move(endpoint));
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
   }

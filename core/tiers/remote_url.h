@@ -11,7 +11,8 @@ namespace kvlab {
 // A parsed --remote value:
 //   redis://[user:password@]host[:port][/db]            one server (port 6379 and db 0 by default)
 //   redis://[:password@]host[:port][/db]                password only (Redis' default user)
-//   redis-cluster://[user:password@]host:port[,host:port...]   seed nodes of a Redis Cluster (db 0 only)
+//   redis-cluster://[user:password@]host:port[,host:port...]   seed nodes of a Redis Cluster (db 0 only;
+//                                  at least one seed, each with a port, no empty item, none twice)
 // No percent-decoding: user and password are taken verbatim and must not contain '@', ':' or '/'.
 struct RemoteEndpoint {
   std::string host;

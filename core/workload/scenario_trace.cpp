@@ -8,7 +8,7 @@
 namespace kvlab {
 
 std::vector<TraceRequest> scenarioToTrace(const ScenarioSpec& spec, std::uint32_t blockSize,
-                                          std::uint32_t outputTokens) {
+                                          std::optional<std::uint32_t> outputTokensOverride) {
   if (blockSize == 0) throw std::invalid_argument("scenarioToTrace: block size must be at least 1");
   std::vector<TraceRequest> trace;
   std::vector<std::int32_t> tokens;
@@ -16,7 +16,7 @@ std::vector<TraceRequest> scenarioToTrace(const ScenarioSpec& spec, std::uint32_
     TraceRequest t;
     t.timestampMs = r.arrivalMs;
     t.inputLength = std::uint32_t(r.text.size());
-    t.outputLength = outputTokens;
+    t.outputLength = outputTokensOverride.value_or(r.outputTokens);
     tokens.assign(r.text.begin(), r.text.end());  // byte tokenizer: token id = byte (ASCII text)
     CacheKey parent;
     for (std::size_t start = 0; start + blockSize <= tokens.size(); start += blockSize) {

@@ -5,8 +5,10 @@
 // tokenizer) and one hash id per full block of `blockSize` tokens. The ids are the block cache's own chained
 // keys (XXH3-128 of the parent key and the block's token ids, folded to 64 bits), so two requests share an
 // id exactly when they share the whole prefix up to the end of that block, as in the published traces. A
-// partial last block gets no id (it cannot be reused).
+// partial last block gets no id (it cannot be reused). Each request's output_length is the scenario
+// request's own outputTokens (drawn from the scenario's output_tokens), unless an override is given.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/workload/mooncake_trace.h"
@@ -14,9 +16,8 @@
 
 namespace kvlab {
 
-// outputTokens: output_length of every request (scenarios do not yet say how long a reply is).
-// blockSize >= 1.
+// blockSize >= 1. outputTokensOverride: output_length of every request instead of the scenario's (>= 1).
 std::vector<TraceRequest> scenarioToTrace(const ScenarioSpec& spec, std::uint32_t blockSize,
-                                          std::uint32_t outputTokens);
+                                          std::optional<std::uint32_t> outputTokensOverride = std::nullopt);
 
 }  // namespace kvlab

@@ -194,6 +194,8 @@ void TestCliBadInput::badInput_data() {
       << simulate + QStringList{"--pool-size", "1KiB"} << 2 << QStringList{"field 'pool-size'", "one block"};
   QTest::newRow("simulate hardware unknown")
       << simulate + QStringList{"--hardware", "tpu"} << 2 << QStringList{"field 'hardware'", "h100-sxm"};
+  QTest::newRow("simulate output-tokens zero")
+      << simulate + QStringList{"--output-tokens", "0"} << 2 << QStringList{"field 'output-tokens'"};
   QTest::newRow("simulate max-running zero")
       << simulate + QStringList{"--max-running", "0"} << 2 << QStringList{"field 'max-running'"};
   QTest::newRow("simulate no room for weights")

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // `kvlab-cli remote stats|clear` as a second process against the test's own redis-server: it sees exactly
 // the blocks this process stored for the same model preset + block size, and `clear` deletes those and
-// nothing else (another preset's keys and unrelated keys stay). Bad --remote values exit 2 naming the field;
+// nothing else (another preset's keys and unrelated keys stay); `remote bench` counts its round trips and
+// cleans up. Bad --remote values exit 2 naming the field;
 // an unreachable server exits 1 without hanging. Skips only when redis-server is not installed.
 #include <QtTest>
 
@@ -85,6 +86,25 @@ private slots:
     QCOMPARE(parseJson(stats.out)["keys"].toInteger(), qint64(0));
   }
 
+  // remote bench: 10 blocks in batches of 4 = ceil(10 / 4) = 3 pipelined round trips each way, every block
+  // read back, and nothing left behind in the namespace. (Its timings are not asserted.)
+  void benchCountsRoundTripsAndCleansUp() {
+    RedisTestServer server;
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    const QStringList common{
+        "--remote", QString::fromStdString(server.url()), "--model", "small", "--remote-timeout", "10s",
+        "--json"};
+    const CliResult bench = runCli(QStringList{"remote", "bench", "--blocks", "10", "--batch", "4"} + common);
+    QCOMPARE(bench.exitCode, 0);
+    const QJsonObject out = parseJson(bench.out);
+    QCOMPARE(out["stored"].toInt(), 10);
+    QCOMPARE(out["hits"].toInt(), 10);
+    QCOMPARE(out["put_round_trips"].toInt(), 3);
+    QCOMPARE(out["get_round_trips"].toInt(), 3);
+    QCOMPARE(out["errors"].toInt(), 0);
+    QCOMPARE(server.cli({"DBSIZE"}), QString("0"));
+  }
+
   void badInputAndUnreachableServer_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<int>("exitCode");
@@ -98,13 +118,23 @@ private slots:
     // A port nobody listens on: refused at once, exit 1 with the reason.
     QTest::newRow("unreachable") << QStringList{"--remote", "redis://127.0.0.1:PORT"} << 1
                                  << "cannot connect";
+    QTest::newRow("cluster empty seed") << QStringList{"--remote", "redis-cluster://127.0.0.1:1,,127.0.0.1:2"}
+                                        << 2 << "seed 2 of the list is empty";
+    QTest::newRow("cluster unreachable") << QStringList{"--remote", "redis-cluster://127.0.0.1:PORT"} << 1
+                                         << "cannot read the cluster's slot map";
+    QTest::newRow("bench batch over 1 GiB")
+        << QStringList{"--remote", "redis://127.0.0.1:1", "--blocks", "10", "--batch", "5000"} << 2
+        << "exceed 1 GiB per batch";
+    QTest::newRow("bad bench blocks")
+        << QStringList{"--remote", "redis://127.0.0.1:1", "--blocks", "0"} << 2 << "blocks";
   }
   void badInputAndUnreachableServer() {
     QFETCH(QStringList, args);
     QFETCH(int, exitCode);
     QFETCH(QString, mentions);
     args.replaceInStrings("PORT", QString::number(RedisTestServer::freeLoopbackPort()));
-    const CliResult result = runCli(QStringList{"remote", "stats"} + args);
+    const QString verb = args.contains("--blocks") ? "bench" : "stats";
+    const CliResult result = runCli(QStringList{"remote", verb} + args);
     QCOMPARE(result.exitCode, exitCode);
     QVERIFY2(result.err.contains(mentions), qPrintable(result.err));
   }

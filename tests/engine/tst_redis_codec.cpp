@@ -57,6 +57,15 @@ private slots:
     QTest::newRow("cluster") << "redis-cluster://a:7000,b:7001,c:7002" << true << ""
                              << ""
                              << "a:7000,b:7001,c:7002" << 0;
+    QTest::newRow("cluster one seed") << "redis-cluster://10.0.0.7:30001" << true << ""
+                                      << ""
+                                      << "10.0.0.7:30001" << 0;
+    QTest::newRow("cluster user and password") << "redis-cluster://alice:pw@a:7000,b:7001" << true << "alice"
+                                               << "pw"
+                                               << "a:7000,b:7001" << 0;
+    QTest::newRow("cluster password only") << "redis-cluster://:s3cret@a:7000" << true << ""
+                                           << "s3cret"
+                                           << "a:7000" << 0;
   }
   void parsesUrls() {
     QFETCH(QString, text);
@@ -98,6 +107,24 @@ private slots:
                                      << "host:port";
     QTest::newRow("empty password") << "redis://user:@h:1"
                                     << "empty password";
+    QTest::newRow("cluster no seeds") << "redis-cluster://"
+                                      << "at least one seed";
+    QTest::newRow("cluster empty seed") << "redis-cluster://a:1,,b:2"
+                                        << "seed 2 of the list is empty";
+    QTest::newRow("cluster trailing comma") << "redis-cluster://a:1,"
+                                            << "seed 2 of the list is empty";
+    QTest::newRow("cluster leading comma") << "redis-cluster://,a:1"
+                                           << "seed 1 of the list is empty";
+    QTest::newRow("cluster seed no port") << "redis-cluster://a:1,b"
+                                          << "expected host:port, got 'b'";
+    QTest::newRow("cluster seed port range") << "redis-cluster://a:1,b:70000"
+                                             << "port must be an integer in [1, 65535], got '70000'";
+    QTest::newRow("cluster duplicate seed") << "redis-cluster://a:1,b:2,a:1"
+                                            << "'a:1' is listed twice";
+    QTest::newRow("cluster bad host") << "redis-cluster://a:1,b c:2"
+                                      << "invalid host 'b c'";
+    QTest::newRow("cluster empty password") << "redis-cluster://u:@a:1"
+                                            << "empty password";
   }
   void rejectsBadUrls() {
     QFETCH(QString, text);

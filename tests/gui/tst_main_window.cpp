@@ -169,7 +169,10 @@ private Q_SLOTS:
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QStringList files = w.exporter().exportAll(dir.path());
-    QCOMPARE(files.size(), 2 * w.charts().size() + 3);
+    qsizetype applies = 0;  // the decode lesson is not exported for a prefix-cache run
+    for (const ChartPanel* chart : w.charts()) applies += chart->appliesTo(w.history()->current()) ? 1 : 0;
+    QCOMPARE(applies, w.charts().size() - 1);
+    QCOMPARE(files.size(), 2 * applies + 3);
     for (const QString& path : files) {
       QFile f(path);
       QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(path));

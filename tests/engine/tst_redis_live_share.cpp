@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// Live runs over a remote (Redis) tier, as a user runs them: `kvlab-cli run SCENARIO --remote URL` in
+// separate processes against the test's own redis-server. The logit check of every request (cached prefill
+// vs the uncached baseline, max |diff| <= 1e-4, the tolerance `kvlab-cli verify` uses) must pass whatever
+// the remote tier did. Skips when redis-server is not installed or kvlab-cli was built without its compute
+// module (-DKVLAB_COMPUTE=OFF).
+//
+// The scenario (tests/data/tiny-repeated-prefix.json): 6 requests, one 256-token system prompt (16 blocks of
+// 16 tokens) + a 20..40-token question each, demo model (32 KiB of K/V per token, so 512 KiB per block).
+#include <QtTest>
+
+#include "redis_test_server.h"
+
+using kvlab::test::RedisTestServer;
+
+namespace {
+
+constexpr double kLogitTolerance = 1e-4;
+
+QString scenarioPath() { return QStringLiteral(KVLAB_TEST_DATA_DIR "/tiny-repeated-prefix.json"); }
+
+QStringList runArgs(const std::string& url, const QStringList& extra = {}) {
+  return QStringList{
+             "run", scenarioPath(), "--json", "--remote", QString::fromStdString(url), "--remote-timeout",
+             "2s"} +
+         extra;
+}
+
+struct RunResult {
+  int exitCode = -1;
+  QJsonObject json;
+  QString err;
+};
+
+RunResult finish(QProcess& process) {
+  RunResult result;
+  if (!process.waitForFinished(600000)) {
+    process.kill();
+    process.waitForFinished(30000);
+    result.err = "kvlab-cli did not finish";
+    return result;
+  }
+  result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+  result.json = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+  result.err = QString::fromUtf8(process.readAllStandardError());
+  return result;
+}
+
+RunResult runCli(const QStringList& args) {
+  QProcess process;
+  process.start(QStringLiteral(KVLAB_CLI_PATH), args);
+  return finish(process);
+}
+
+bool computeAvailable() {
+  const RunResult r = runCli({"run", "--help"});
+  return r.exitCode == 0;
+}
+
+double num(const QJsonObject& o, const char* tier, const char* key) {
+  return o["tiers"].toObject()[tier].toObject()[key].toDouble(-1);
+}
+
+}  // namespace
+
+class TestRedisLiveShare : public QObject {
+  Q_OBJECT
+
+private slots:
+  void init() {
+    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    if (!computeAvailable()) QSKIP("kvlab-cli has no compute module (built with -DKVLAB_COMPUTE=OFF)");
+  }
+
+  // Process 1 fills Redis (write-through); process 2, with a cold device cache, takes its prefix hits from
+  // Redis. Request 0 of an n-token prompt (n >= 256 + 20) reuses floor((n - 1) / 16) * 16 >= 256 tokens:
+  // all 16 system-prompt blocks, which process 1's request 0 stored, come from Redis.
+  void twoProcessesShare() {
+    RedisTestServer server;
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    const RunResult first = runCli(runArgs(server.url()));
+    QCOMPARE(first.exitCode, 0);
+    QCOMPARE(num(first.json, "remote", "hit_tokens"), 0.0);  // Redis was empty
+    QVERIFY(num(first.json, "remote", "bytes_in") > 0);      // write-through
+    QVERIFY(first.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
+
+    const RunResult second = runCli(runArgs(server.url()));
+    QCOMPARE(second.exitCode, 0);
+    // Every system-prompt block (16) of request 0 and the first question's blocks came from Redis.
+    QVERIFY(num(second.json, "remote", "hit_tokens") >= 256);
+    QVERIFY(num(second.json, "remote", "bytes_out") >= 16 * 512 * 1024);
+    QCOMPARE(num(second.json, "remote", "errors"), 0.0);
+    QCOMPARE(num(second.json, "remote", "corrupt"), 0.0);
+    QVERIFY(second.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
+    // The "tiers" object has the keys every JSON output carries.
+    for (const char* tier : {"device", "remote"})
+      for (const char* key :
+           {"hit_tokens", "hits", "misses", "bytes_in", "bytes_out", "entries", "evictions", "transfer_ms"})
+        QVERIFY2(second.json["tiers"].toObject()[tier].toObject().contains(key), key);
+    for (const char* key : {"errors", "timeouts", "corrupt"})
+      QVERIFY2(second.json["tiers"].toObject()["remote"].toObject().contains(key), key);
+  }
+
+  // Write-back: only blocks the device cache evicts go to Redis. A 4 MiB device cache holds 8 of the 16
+  // system-prompt blocks, so each request evicts blocks (put to Redis) that the next request fetches back.
+  void writeBackOnEviction() {
+    RedisTestServer server;
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    const RunResult r = runCli(runArgs(server.url(), {"--remote-write", "back", "--max-size", "4MiB"}));
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.json["evictions"].toDouble() > 0);
+    QVERIFY(num(r.json, "remote", "bytes_in") > 0);
+    QVERIFY(num(r.json, "remote", "hit_tokens") > 0);
+    QVERIFY(r.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
+  }
+
+  // Faults: the run completes, the logit check passes (a failed fetch is a miss, recomputed), and the
+  // fault is counted. Rows: no server at all; every stored value overwritten with garbage (corrupt).
+  void faults_data() {
+    QTest::addColumn<QString>("fault");
+    QTest::newRow("server down") << "down";
+    QTest::newRow("values corrupted") << "corrupt";
+  }
+  void faults() {
+    QFETCH(QString, fault);
+    RedisTestServer server;
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    const std::string url = server.url();
+    if (fault == "corrupt") {
+      QCOMPARE(runCli(runArgs(url)).exitCode, 0);
+      const QStringList keys =
+          server.cli({"--scan", "--pattern", "kvlab:v1:*"}).split('\n', Qt::SkipEmptyParts);
+      QVERIFY(!keys.isEmpty());
+      for (const QString& key : keys) QCOMPARE(server.cli({"SET", key, "not a blob"}), QString("OK"));
+    } else {
+      server.stop();
+    }
+    const RunResult r = runCli(runArgs(url));
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.json["requests"].toInt(), 6);
+    QCOMPARE(num(r.json, "remote", "hit_tokens"), 0.0);
+    QVERIFY(r.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
+    if (fault == "corrupt")
+      QVERIFY(num(r.json, "remote", "corrupt") >= 16);  // request 0 alone asks for 16+ corrupted blocks
+    else
+      QVERIFY(num(r.json, "remote", "errors") > 0);
+  }
+
+  // Redis killed while process 2 runs: once Redis has served it a block (INFO keyspace_hits > 0), the
+  // server is SIGKILLed. The remaining requests' lookups and writes fail: counted as errors, the run
+  // completes with every request and the logit check passes.
+  void killedMidRun() {
+    RedisTestServer server;
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    const std::string url = server.url();
+    QCOMPARE(runCli(runArgs(url)).exitCode, 0);
+    server.cli({"CONFIG", "RESETSTAT"});
+    QProcess second;
+    second.start(QStringLiteral(KVLAB_CLI_PATH), runArgs(url));
+    QVERIFY(second.waitForStarted(30000));
+    bool served = false;
+    const QDeadlineTimer deadline(300000);
+    while (!served && !deadline.hasExpired() && second.state() == QProcess::Running) {
+      const QString stats = server.cli({"INFO", "stats"});
+      served = stats.contains("keyspace_hits:") && !stats.contains("keyspace_hits:0\r");
+      if (!served) second.waitForFinished(20);  // returns at once if the run ends
+    }
+    const bool stillRunning = second.state() == QProcess::Running;
+    server.stop();
+    const RunResult r = finish(second);
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.json["requests"].toInt(), 6);
+    QVERIFY(r.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
+    if (!stillRunning) QSKIP("the run finished before Redis could be killed (machine too fast)");
+    QVERIFY(num(r.json, "remote", "errors") > 0);
+  }
+
+  // A bad --remote / --remote-write is an input error naming the field, before any model loads.
+  void badFlags_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("field");
+    QTest::newRow("url") << QStringList{"--remote", "http://x"} << "remote";
+    QTest::newRow("write mode") << QStringList{"--remote", "redis://127.0.0.1:1", "--remote-write",
+                                               "sideways"}
+                                << "remote-write";
+    QTest::newRow("timeout") << QStringList{"--remote", "redis://127.0.0.1:1", "--remote-timeout", "0ms"}
+                             << "remote-timeout";
+    QTest::newRow("granularity") << QStringList{"--remote", "redis://127.0.0.1:1", "--granularity", "radix"}
+                                 << "remote";
+  }
+  void badFlags() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, field);
+    const RunResult r = runCli(QStringList{"run", scenarioPath(), "--json"} + args);
+    QVERIFY(r.exitCode != 0);
+    QVERIFY2(r.err.contains(field), qPrintable(r.err));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestRedisLiveShare)
+#include "tst_redis_live_share.moc"
