@@ -15,11 +15,14 @@
 # Environment:
 #   KVLAB_GPU_CHECK_DEVICE   cuda (default) or cpu - cpu runs the same steps on this machine's LibTorch, to
 #                            test the script's plumbing where there is no GPU
-#   KVLAB_GPU_CHECK_MODEL    model preset (default: gpu-1b if `kvlab-cli list` offers it, else demo)
+#   KVLAB_GPU_CHECK_MODEL    model preset (default on cuda: gpu-1b if `kvlab-cli list` offers it, else demo;
+#                            on cpu: small, so the plumbing check takes a minute)
 #   KVLAB_GPU_CHECK_BUILD    build folder (default build-gpu)
 #   KVLAB_GPU_CHECK_TORCH    CMake prefix of LibTorch (default: python3 -c 'torch.utils.cmake_prefix_path')
 #   KVLAB_GPU_CHECK_CMAKE_ARGS  extra configure arguments, split on spaces (appended last, so they win), e.g.
 #                            -DCMAKE_CUDA_ARCHITECTURES=90
+#   KVLAB_GPU_CHECK_SKIP_BUILD  1: skip configure and build, use the kvlab-cli already in the build folder
+#   KVLAB_GPU_CHECK_STEP_SCALE  multiply every step's time limit (integer, default 1; e.g. 3 for a slow CPU)
 #   KVLAB_KIT                third-party kit folder (default kit/ when it exists; "none": system packages)
 set -uo pipefail
 
@@ -95,6 +98,7 @@ step() {
     failed=1
     return
   fi
+  limit=$((limit * ${KVLAB_GPU_CHECK_STEP_SCALE:-1}))
   ((limit > remaining)) && limit=$remaining
   local t0 t1 rc
   t0=$(date +%s.%N)
@@ -129,8 +133,12 @@ cfg=(cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVLAB_GUI=OFF)
 read -r -a extra <<<"${KVLAB_GPU_CHECK_CMAKE_ARGS:-}"
 cfg+=("${extra[@]}")
 echo "gpu-check: device $device, LibTorch prefix ${torch_prefix:-<system>}, kit ${kit:-<system -dev packages>}"
-step configure 120 "${cfg[@]}"
-step build 300 cmake --build "$build" -j"$(nproc)" --target kvlab-cli kvlab_compute_module
+if [[ ${KVLAB_GPU_CHECK_SKIP_BUILD:-0} == 1 ]]; then
+  echo "gpu-check: configure and build skipped (KVLAB_GPU_CHECK_SKIP_BUILD=1), using $build/bin/kvlab-cli"
+else
+  step configure 120 "${cfg[@]}"
+  step build 300 cmake --build "$build" -j"$(nproc)" --target kvlab-cli kvlab_compute_module
+fi
 cli=$build/bin/kvlab-cli
 
 # ---- checks ---------------------------------------------------------------------------------------------------
@@ -138,13 +146,25 @@ if [[ -x "$cli" ]]; then
   step list 30 "$cli" list
   model=${KVLAB_GPU_CHECK_MODEL:-}
   if [[ -z "$model" ]]; then
-    if grep -q '^  gpu-1b ' "$out/list.stdout" 2>/dev/null; then model=gpu-1b; else model=demo; fi
+    if [[ $device == cpu ]]; then
+      model=small
+    elif grep -q 'gpu-1b' "$out/list.stdout" 2>/dev/null; then model=gpu-1b; else model=demo; fi
   fi
   echo "gpu-check: model $model"
-  # fp32 is every command's default precision, so fp32 steps pass no --dtype.
-  step verify-fp32 45 "$cli" verify --device "$device" --model "$model"
-  step verify-bf16 45 "$cli" verify --device "$device" --model "$model" --dtype bf16
-  step bench 45 "$cli" bench --device "$device"
+  # Which attention kernel this build compiled (LibTorch >= 2.1: scaled_dot_product_attention with the
+  # explicit bottom-right mask; 1.13: the chunked kernel): every compute step below runs through it.
+  grep -i 'attention' "$out/list.stdout" 2>/dev/null | sed 's/^/gpu-check: /'
+  # fp32 is every command's default precision, so fp32 steps pass no --dtype. The verify tolerances are the
+  # per-dtype defaults (docs/gpu.md).
+  step verify-fp32 60 "$cli" verify --device "$device" --model "$model"
+  step verify-bf16 60 "$cli" verify --device "$device" --model "$model" --dtype bf16
+  if [[ $device != cpu ]]; then
+    # fp16 and an explicit device index exist only on a GPU; the small model keeps these quick.
+    step verify-fp16-small 30 "$cli" verify --device "$device" --model small --dtype fp16
+    step verify-cuda0-small 30 "$cli" verify --device cuda:0 --model small
+  fi
+  # A loop of GEMMs timed between device barriers (fp32 with TF32 off, and bf16), then prefill rates.
+  step bench-bf16 60 "$cli" bench --device "$device" --dtype bf16
   for dtype in fp32 bf16; do
     dt=()
     [[ $dtype != fp32 ]] && dt=(--dtype "$dtype")
@@ -153,12 +173,15 @@ if [[ -x "$cli" ]]; then
         --json --out "$out/run-$scenario-$dtype"
     done
   done
-  step run-decode 45 "$cli" run decode --device "$device" --model "$model" --json --out "$out/run-decode"
-  step offload-storage-cpu 45 "$cli" run repeated-prefix --device "$device" --storage cpu --model "$model" \
-    --json --out "$out/run-offload"
+  step run-decode-bf16 45 "$cli" run decode --device "$device" --model "$model" --dtype bf16 --json \
+    --out "$out/run-decode-bf16"
+  # K/V stored in (pinned) host memory, copied on a side stream: bytes and ms moved are in the JSON result
+  # (bytes_to_storage, bytes_to_compute, transfer_ms_to_storage, transfer_ms_to_compute, pinned_host_storage).
+  step offload-storage-cpu-bf16 45 "$cli" run repeated-prefix --device "$device" --storage cpu --model "$model" \
+    --dtype bf16 --json --out "$out/run-offload-bf16"
 else
-  for name in list verify-fp32 verify-bf16 bench run-repeated-prefix-fp32 run-agentic-fp32 \
-    run-repeated-prefix-bf16 run-agentic-bf16 run-decode offload-storage-cpu; do
+  for name in list verify-fp32 verify-bf16 bench-bf16 run-repeated-prefix-fp32 run-agentic-fp32 \
+    run-repeated-prefix-bf16 run-agentic-bf16 run-decode-bf16 offload-storage-cpu-bf16; do
     steps+=("$name")
     echo "not run: the build produced no $cli" >"$out/$name.stderr"
     : >"$out/$name.stdout"

@@ -107,11 +107,17 @@ CommandAction addBenchCommand(CLI::App& app) {
                   "also time `python3 FILE TRACE --max-tokens N` (tools/replay_reference.py; lru or fifo) "
                   "and check that it counts the same hits");
   cmd->add_flag("--no-prefill", *noPrefill, "skip the prefill benchmark (no LibTorch loaded)");
+  auto device = std::make_shared<std::string>("cpu");
+  auto dtype = std::make_shared<std::string>("fp32");
+  cmd->add_option("--device", *device, "prefill/GEMM benchmark device: cpu, cuda or cuda:N")
+      ->capture_default_str();
+  cmd->add_option("--dtype", *dtype, "prefill/GEMM benchmark dtype: fp32, bf16 or fp16 (CUDA only)")
+      ->capture_default_str();
   cmd->footer(
       "Example (the README's replay-at-scale figures):\n"
       "  kvlab-cli bench conversation_trace.jsonl --no-prefill --scale 20 --reference "
       "tools/replay_reference.py");
-  return [cmd, text, noPrefill, seconds, scale, scaledPath, runs, reference]() -> int {
+  return [cmd, text, noPrefill, seconds, scale, scaledPath, runs, reference, device, dtype]() -> int {
     if (!cmd->parsed()) return -1;
     if (!text->trace.empty()) {
       const ReplayConfig config = toReplayConfig(*text);
@@ -207,7 +213,7 @@ CommandAction addBenchCommand(CLI::App& app) {
       std::printf("prefill bench: skipped (no compute module in this build)\n");
       return 0;
     }
-    return runComputeCommand({"bench-prefill"});
+    return runComputeCommand({"bench-prefill", "--device", *device, "--dtype", *dtype});
   };
 }
 

@@ -16,6 +16,7 @@
 #include "core/policies/policy_registry.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
+#include "core/runner/run_support.h"
 #include "core/runner/scenario_runner.h"
 #include "core/tiers/remote_url.h"
 #include "core/util/input_error.h"
@@ -63,8 +64,8 @@ void printRunReport(const RunRecorder& rec) {
   const RunInfo& i = rec.info();
   const RunSummary& s = rec.summary();
   std::printf("\n%s  (%s)\n", i.scenarioTitle.c_str(), i.scenarioName.c_str());
-  std::printf("  model %s, %d layers, device %s (storage %s), BLAS %s\n", i.model.c_str(), i.layers,
-              i.device.c_str(), i.storageDevice.c_str(), i.blas.c_str());
+  std::printf("  model %s (%s), %d layers, device %s (storage %s), BLAS %s\n", i.model.c_str(),
+              i.dtype.c_str(), i.layers, i.device.c_str(), i.storageDevice.c_str(), i.blas.c_str());
   std::printf(
       "  cache: %s granularity%s, policy %s, max %s, ttl %s\n", std::string(toString(i.granularity)).c_str(),
       i.granularity == Granularity::Block ? (", " + std::to_string(i.blockSize) + "-token blocks").c_str()
@@ -118,6 +119,15 @@ void printRunReport(const RunRecorder& rec) {
               (unsigned long long)m[3]);
   std::printf("  evictions           %llu, expirations %llu, peak %s\n", (unsigned long long)s.evictions,
               (unsigned long long)s.expirations, formatBytes(s.peakBytes).c_str());
+  if (s.deviceReservedBytes > 0)
+    std::printf("  device memory       %s reserved by LibTorch's allocator (peak %s), cache holds %s\n",
+                formatBytes(s.deviceReservedBytes).c_str(), formatBytes(s.devicePeakReservedBytes).c_str(),
+                formatBytes(s.cache.usedBytes).c_str());
+  if (i.storageDevice != i.device && !i.simulated)
+    std::printf("  K/V moved           %s to %s in %.1f ms, %s back in %.1f ms%s\n",
+                formatBytes(s.cache.counters.bytesToStorage).c_str(), i.storageDevice.c_str(),
+                s.transferMsToStorage, formatBytes(s.cache.counters.bytesToCompute).c_str(),
+                s.transferMsToCompute, s.pinnedHostStorage ? " (pinned, side stream)" : "");
   if (!i.remote.empty())
     std::printf("  remote tier         %s, write-%s\n", i.remote.c_str(),
                 i.remoteWriteBack ? "back" : "through");
@@ -142,7 +152,8 @@ int runCommand(int argc, char** argv) {
       "without the cache (baseline), measuring TTFT both ways and comparing logits.",
       "kvlab-cli run"};
   std::string scenario = "repeated-prefix", device = "cpu", storage, granularity, policy, maxSize, ttl, model,
-              out, ttlMode;
+              out, ttlMode, dtype = "fp32";
+  bool allowTf32 = false;
   std::uint32_t blockSize = 0;
   std::uint64_t seed = 0;
   std::uint32_t outputTokens = 0;
@@ -152,7 +163,11 @@ int runCommand(int argc, char** argv) {
                  "bundled scenario name (see `kvlab-cli list`), a scenario .json file, or a "
                  "Mooncake .jsonl trace (simulate mode)")
       ->capture_default_str();
-  app.add_option("--device", device, "compute device: cpu, cuda or auto")->capture_default_str();
+  app.add_option("--device", device, "compute device: cpu, cuda, cuda:N or auto")->capture_default_str();
+  app.add_option("--dtype", dtype,
+                 "weights, activations and cached K/V: fp32, bf16 or fp16 (fp16: CUDA only)")
+      ->capture_default_str();
+  app.add_flag("--allow-tf32", allowTf32, "let cuBLAS use TF32 for fp32 matrix products (CUDA; default off)");
   app.add_option("--storage", storage,
                  "where cached K/V live: cpu (offload) or cuda; default: the compute device");
   app.add_option("--granularity", granularity, "prompt, block or radix (default: the scenario's)");
@@ -190,6 +205,8 @@ int runCommand(int argc, char** argv) {
   RunSettings settings;
   settings.scenario = scenario;
   settings.device = device;
+  settings.dtype = parseComputeDtype(dtype);
+  settings.allowTf32 = allowTf32;
   settings.storageDevice = storage;
   if (!granularity.empty()) settings.granularity = parseGranularity(granularity);
   if (blockSize) settings.blockSize = blockSize;
@@ -246,23 +263,33 @@ int verifyCommand(int argc, char** argv) {
       "granularity (max abs difference of the last position's logits <= tolerance). Exit 0 only if so.",
       "kvlab-cli verify"};
   VerifyOptions options;
-  app.add_option("--device", options.device, "cpu, cuda or auto")->capture_default_str();
+  std::string dtype = "fp32";
+  app.add_option("--device", options.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  app.add_option("--dtype", dtype, "model dtype: fp32, bf16 or fp16 (fp16: CUDA only)")
+      ->capture_default_str();
+  app.add_flag("--allow-tf32", options.allowTf32, "let cuBLAS use TF32 for fp32 matrix products (CUDA)");
   app.add_option("--storage", options.storageDevice, "where cached K/V live (default: the compute device)");
   app.add_option("--model", options.model, "computable model preset")->capture_default_str();
   app.add_option("--prompts", options.prompts, "random prompts per granularity")
       ->capture_default_str()
       ->check(CLI::Range(2, 10000));
   app.add_option("--seed", options.seed, "prompt seed")->capture_default_str();
-  app.add_option("--tolerance", options.tolerance, "max abs logit difference allowed")->capture_default_str();
+  app.add_option("--tolerance", options.tolerance,
+                 "max abs logit difference allowed (default per dtype: fp32 " +
+                     std::to_string(defaultVerifyTolerance(ComputeDtype::Fp32)) + ", bf16 " +
+                     std::to_string(defaultVerifyTolerance(ComputeDtype::Bf16)) + ", fp16 " +
+                     std::to_string(defaultVerifyTolerance(ComputeDtype::Fp16)) + "; docs/gpu.md)")
+      ->check(CLI::NonNegativeNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  options.dtype = parseComputeDtype(dtype);
   const VerifyReport report = verifyPrefixReuse(options);
-  std::printf("verify: model %s on %s, tolerance %g\n", report.model.c_str(), report.device.c_str(),
-              report.tolerance);
+  std::printf("verify: model %s (%s) on %s, tolerance %g\n", report.model.c_str(), report.dtype.c_str(),
+              report.device.c_str(), report.tolerance);
   for (const VerifyRow& row : report.rows)
     std::printf("  %-7s %3d prompts, %3d reused a prefix (%llu tokens), max |logit diff| %.3g  %s\n",
                 std::string(toString(row.granularity)).c_str(), row.prompts, row.promptsWithHits,
@@ -271,15 +298,60 @@ int verifyCommand(int argc, char** argv) {
   return report.passed() ? 0 : 1;
 }
 
-int benchPrefillCommand() {
+// `bench --device cuda[:N]`: a loop of GEMMs in fp32 and the requested dtype, each loop timed between two
+// device barriers, then gpu-1b prefills in that dtype against the dtype's GEMM rate.
+int benchDeviceCommand(const std::string& device, ComputeDtype dtype) {
+  setAllowTf32(false);
+  std::printf("device bench on %s (LibTorch %s, TF32 off)\n", device.c_str(), torchVersion().c_str());
+  constexpr int kN = 4096, kGemms = 50;
+  const double fp32 = measureGemmLoopGflops(kN, kGemms, device, ComputeDtype::Fp32);
+  std::printf("  matmul %dx%d fp32, loop of %d     %8.1f GFLOP/s\n", kN, kN, kGemms, fp32);
+  double roof = fp32;
+  if (dtype != ComputeDtype::Fp32) {
+    roof = measureGemmLoopGflops(kN, kGemms, device, dtype);
+    std::printf("  matmul %dx%d %s, loop of %d     %8.1f GFLOP/s\n", kN, kN,
+                std::string(toString(dtype)).c_str(), kGemms, roof);
+  }
+  for (const int tokens : {1024, 4096}) {
+    const PrefillBench b = benchPrefill("gpu-1b", tokens, device, 0, dtype);
+    std::printf(
+        "  gpu-1b %s prefill %4d tokens  %8.1f GFLOP/s  %9.0f tokens/s  %7.1f ms  (%3.0f %% of matmul)\n",
+        std::string(toString(dtype)).c_str(), tokens, b.gflops, b.tokensPerSecond, 1e3 * b.seconds,
+        100 * b.gflops / roof);
+  }
+  const PrefillBench hit = benchPrefill("gpu-1b", 4096 + 256, device, 4096, dtype);
+  std::printf("  gpu-1b cached 4096 + 256 new     %8.1f GFLOP/s  %7.1f ms\n", hit.gflops, 1e3 * hit.seconds);
+  return 0;
+}
+
+int benchPrefillCommand(int argc, char** argv) {
+  CLI::App app{"prefill benchmark", "kvlab-cli bench"};
+  std::string device = "cpu", dtypeName = "fp32";
+  app.add_option("--device", device);
+  app.add_option("--dtype", dtypeName);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  const ComputeDtype dtype = parseComputeDtype(dtypeName);
+  const std::string resolved = resolveDevice(device);
+  if (resolved != "cpu") return benchDeviceCommand(resolved, dtype);
+  if (dtype == ComputeDtype::Fp16)
+    throw InputError("", 0, "dtype", "fp16 needs a CUDA device; on the CPU use bf16 or fp32");
   std::printf("prefill bench (BLAS: %s, LibTorch %s, %d compute thread%s)\n", blasLibrary().c_str(),
               torchVersion().c_str(), computeThreads(), computeThreads() == 1 ? "" : "s");
+  if (dtype != ComputeDtype::Fp32)
+    std::printf("  matmul 512x512 %s, loop of 20  %7.1f GFLOP/s\n", std::string(toString(dtype)).c_str(),
+                measureGemmLoopGflops(512, 20, "cpu", dtype));
   const double matmul = measureMatmulGflops(1024, "cpu");
   std::printf("  matmul 1024x1024 fp32          %7.1f GFLOP/s\n", matmul);
   for (const int tokens : {512, 1024, 2048}) {
-    const PrefillBench b = benchPrefill("demo", tokens, "cpu");
-    std::printf("  demo prefill %4d tokens        %7.1f GFLOP/s  %8.0f tokens/s  (%3.0f %% of matmul)\n",
-                tokens, b.gflops, b.tokensPerSecond, 100 * b.gflops / matmul);
+    const PrefillBench b = benchPrefill("demo", tokens, "cpu", 0, dtype);
+    std::printf("  demo %s prefill %4d tokens   %7.1f GFLOP/s  %8.0f tokens/s  (%3.0f %% of fp32 matmul)\n",
+                std::string(toString(dtype)).c_str(), tokens, b.gflops, b.tokensPerSecond,
+                100 * b.gflops / matmul);
   }
   // What a cache hit leaves to compute: a few new tokens over a long cached prefix. Small GEMMs are where
   // BLAS threading stops paying, so both thread counts are shown.
@@ -288,7 +360,7 @@ int benchPrefillCommand() {
   for (const int newTokens : {50, 200}) {
     for (const int threads : threadCounts) {
       setBlasThreads(threads);
-      const PrefillBench b = benchPrefill("demo", 1500 + newTokens, "cpu", 1500);
+      const PrefillBench b = benchPrefill("demo", 1500 + newTokens, "cpu", 1500, dtype);
       std::printf(
           "  demo cached 1500 + %3d new, %d BLAS thread%s %6.1f GFLOP/s  %6.1f ms  (%3.0f %% of matmul)\n",
           newTokens, threads, threads == 1 ? " " : "s", b.gflops, 1e3 * b.seconds, 100 * b.gflops / matmul);
@@ -311,7 +383,8 @@ int listCompute() {
   std::printf("devices:\n  cpu      BLAS %s\n", blasLibrary().c_str());
   const std::string noCuda = cudaUnavailableReason();
   std::printf("  cuda     %s\n", noCuda.empty() ? "available" : ("not available: " + noCuda).c_str());
-  std::printf("LibTorch %s\n", torchVersion().c_str());
+  std::printf("  cuda:N   %d GPU(s) visible\n", cudaDeviceCount());
+  std::printf("LibTorch %s, attention kernel: %s\n", torchVersion().c_str(), attentionKernel().c_str());
   return 0;
 }
 
@@ -324,7 +397,7 @@ extern "C" __attribute__((visibility("default"))) int kvlab_compute_main(int arg
   try {
     if (command == "run") return runCommand(argc, argv);
     if (command == "verify") return verifyCommand(argc, argv);
-    if (command == "bench-prefill") return benchPrefillCommand();
+    if (command == "bench-prefill") return benchPrefillCommand(argc, argv);
     if (command == "list-compute") return listCompute();
     std::fprintf(stderr, "kvlab-cli: unknown compute command '%s'\n", command.c_str());
     return 2;

@@ -23,6 +23,7 @@
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
 #include "core/model/torch_compat.h"
+#include "core/runner/device_timer.h"
 
 namespace kvlab {
 
@@ -51,14 +52,18 @@ bool contains(const std::string& haystack, const char* needle) {
 
 at::Device parseDevice(const std::string& device) {
   if (device == "cpu") return at::Device(at::kCPU);
-  if (device == "cuda") {
+  if (device == "cuda" || device.rfind("cuda:", 0) == 0) {
     if (!cudaAvailable())
-      throw std::runtime_error(
-          "device 'cuda' requested, but this LibTorch build has no CUDA support "
-          "or no GPU is visible");
-    return at::Device(at::kCUDA);
+      throw std::runtime_error("device '" + device +
+                               "' requested, but this LibTorch build has no CUDA support "
+                               "or no GPU is visible");
+    return at::Device(device);  // "cuda" or "cuda:N"; throws c10::Error for a malformed index
   }
-  throw std::invalid_argument("unknown device '" + device + "' (use cpu or cuda)");
+  throw std::invalid_argument("unknown device '" + device + "' (use cpu, cuda or cuda:N)");
+}
+
+at::ScalarType scalarTypeOf(ComputeDtype dtype) {
+  return dtype == ComputeDtype::Bf16 ? at::kBFloat16 : dtype == ComputeDtype::Fp16 ? at::kHalf : at::kFloat;
 }
 
 // Waits for queued device work: copying one element to the host synchronises the stream.
@@ -126,6 +131,37 @@ bool cudaAvailable() { return cudaUnavailableReason().empty(); }
 
 std::string torchVersion() { return torch_compat::kVersion; }
 
+std::string attentionKernel() {
+  return torch_compat::kHasSdpa ? "scaled_dot_product_attention (explicit bottom-right mask)"
+                                : "chunked bmm + softmax (LibTorch < 2.1)";
+}
+
+void setAllowTf32(bool allow) { at::globalContext().setAllowTF32CuBLAS(allow); }
+
+bool allowTf32() { return at::globalContext().allowTF32CuBLAS(); }
+
+double measureGemmLoopGflops(int n, int gemms, const std::string& device, ComputeDtype dtype) {
+  if (n < 1 || gemms < 1) throw std::invalid_argument("measureGemmLoopGflops: n and gemms must be positive");
+  const at::Device dev = parseDevice(device);
+  if (dtype == ComputeDtype::Fp16 && !dev.is_cuda())
+    throw std::invalid_argument(
+        "fp16 needs a CUDA device (LibTorch's CPU kernels lack fp16 matrix products)");
+  applyComputeThreads();
+  c10::InferenceMode inferenceGuard;
+  const auto opts = at::TensorOptions().dtype(scalarTypeOf(dtype)).device(dev);
+  const at::Tensor a = at::randn({n, n}, opts.dtype(at::kFloat)).to(opts.dtype());
+  const at::Tensor b = at::randn({n, n}, opts.dtype(at::kFloat)).to(opts.dtype());
+  at::Tensor c = at::empty({n, n}, opts);
+  DeviceTimer timer(device);
+  at::mm_out(c, a, b);  // warm-up: cuBLAS handle and workspace, BLAS threads, page faults
+  timer.start();        // waits for the warm-up
+  for (int i = 0; i < gemms; ++i) at::mm_out(c, a, b);
+  // One barrier after the whole loop: the launches queue back to back, so the figure is the device's GEMM
+  // rate, not launch latency.
+  const double ms = timer.elapsedMs();
+  return 2.0 * double(n) * double(n) * double(n) * double(gemms) / (ms * 1e-3) / 1e9;
+}
+
 double measureMatmulGflops(int n, const std::string& device) {
   if (n < 1) throw std::invalid_argument("measureMatmulGflops: n must be positive");
   const at::Device dev = parseDevice(device);
@@ -149,10 +185,12 @@ double measureMatmulGflops(int n, const std::string& device) {
   return flops / best / 1e9;
 }
 
-PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device,
-                          int cachedTokens) {
-  const ModelConfig* config = findModelPreset(preset);
-  if (!config) throw std::invalid_argument("benchPrefill: unknown preset '" + preset + "'");
+PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device, int cachedTokens,
+                          ComputeDtype dtype) {
+  const ModelConfig* found = findModelPreset(preset);
+  if (!found) throw std::invalid_argument("benchPrefill: unknown preset '" + preset + "'");
+  const ModelConfig withType = withDtype(*found, dtype);
+  const ModelConfig* config = &withType;
   if (tokens < 1 || cachedTokens < 0 || cachedTokens >= tokens)
     throw std::invalid_argument("benchPrefill: need 0 <= cachedTokens < tokens");
   const LlamaModel model(*config, device);  // throws for accounting-only presets or missing CUDA

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "core/model/compute_dtype.h"
+
 namespace kvlab {
 
 // The BLAS library actually loaded into the process, e.g.
@@ -23,11 +25,26 @@ void applyComputeThreads();
 
 bool cudaAvailable();
 std::string torchVersion();  // e.g. "1.13.0"
+// The attention kernel compiled into LlamaModel: "scaled_dot_product_attention (bottom-right mask)" with
+// LibTorch >= 2.1, else "chunked bmm + softmax (LibTorch < 2.1)".
+std::string attentionKernel();
 
 // fp32 (n x n) @ (n x n) throughput in GFLOP/s (2 n^3 FLOPs per product), best of several runs of
 // about 0.3 s in total. device: "cpu" or "cuda". Throws std::invalid_argument / std::runtime_error
 // like LlamaModel for an unknown or unavailable device.
 double measureMatmulGflops(int n = 1024, const std::string& device = "cpu");
+
+// `dtype` (n x n) @ (n x n) GEMMs, `gemms` of them queued back to back and timed as one interval between
+// two device barriers (DeviceTimer: on CUDA a stream synchronize, so no launch is left running), after one
+// untimed warm-up GEMM. GFLOP/s = 2 n^3 gemms / interval. device: "cpu", "cuda" or "cuda:N"; fp16 only on
+// CUDA (std::invalid_argument otherwise).
+double measureGemmLoopGflops(int n, int gemms, const std::string& device, ComputeDtype dtype);
+
+// TF32 for fp32 matrix products on CUDA (cuBLAS). Off by default (the process starts with it off and the
+// runner sets it from `--allow-tf32`): TF32 rounds the inputs to 10 mantissa bits, which would make fp32
+// verify tolerances meaningless. No effect on the CPU.
+void setAllowTf32(bool allow);
+bool allowTf32();
 
 struct PrefillBench {
   double tokensPerSecond = 0;  // prompt tokens / best prefill wall time
@@ -43,8 +60,9 @@ struct PrefillBench {
 // best of 3). Throws std::invalid_argument for an unknown or accounting-only preset or tokens < 1.
 // cachedTokens > 0 times a prefill that reuses the K/V of the first cachedTokens tokens (computing the
 // rest); tokensPerSecond and gflops then count only the computed part.
+// dtype: the model's (withDtype); matmulGflops stays the fp32 figure.
 PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device,
-                          int cachedTokens = 0);
+                          int cachedTokens = 0, ComputeDtype dtype = ComputeDtype::Fp32);
 
 // OpenBLAS threads used inside each GEMM (0 / false when the BLAS is not OpenBLAS). Process-wide.
 int blasThreads();

@@ -21,4 +21,6 @@ std::string cudaUnavailableReason() {
   return {};
 }
 
+int cudaDeviceCount() { return at::hasCUDA() ? int(at::getNumGPUs()) : 0; }
+
 }  // namespace kvlab

@@ -9,4 +9,7 @@ namespace kvlab {
 // cudaAvailable() in compute_info.h is true). `kvlab-cli list` and the device checks print it.
 std::string cudaUnavailableReason();
 
+// GPUs LibTorch sees (0 without CUDA). "cuda:N" is valid for N below it.
+int cudaDeviceCount();
+
 }  // namespace kvlab

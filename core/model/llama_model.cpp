@@ -8,7 +8,9 @@
 #include <cmath>
 #include <limits>
 
+#include "core/model/attention_mask.h"
 #include "core/model/compute_info.h"
+#include "core/model/torch_compat.h"
 
 // Shape letters used below: T = new (computed) tokens, P = cached prefix tokens, K = P + T keys,
 // d = dModel, H = heads, Hkv = kvHeads, g = H / Hkv (queries per K/V head), hd = headDim,
@@ -28,6 +30,18 @@ namespace {
 constexpr int64_t kScoreChunkElements = 256 * 1024;
 constexpr int64_t kMinQueryChunk = 32;
 constexpr int64_t kMaxQueryChunk = 512;  // also the side of the precomputed causal mask
+
+at::ScalarType scalarType(ComputeDtype dtype) {
+  switch (dtype) {
+    case ComputeDtype::Fp32:
+      return at::kFloat;
+    case ComputeDtype::Bf16:
+      return at::kBFloat16;
+    case ComputeDtype::Fp16:
+      return at::kHalf;
+  }
+  return at::kFloat;
+}
 
 // Counter-based generator (splitmix64): value i of stream `key` depends on nothing else, so weights
 // do not depend on generation order, thread count or LibTorch version.
@@ -64,11 +78,12 @@ at::Tensor randomWeight(uint64_t key, int64_t rows, int64_t cols, double std) {
 }
 
 // RMSNorm without gain (the gain lives in the next projection): out = x / sqrt(mean(x^2) + eps).
-// x, out: (T, d); invRms: (T, 1) scratch.
+// x, out: (T, d) in the model dtype; invRms: (T, 1) fp32 scratch: the sum of squares is accumulated in fp32
+// whatever the model dtype (as Llama implementations do for bf16/fp16).
 void rmsNormNoGain(const at::Tensor& x, double eps, at::Tensor invRms, at::Tensor out) {
   const int64_t lastDim = -1;
   at::linalg_vector_norm_out(invRms, x, /*ord=*/2, at::IntArrayRef(lastDim),
-                             /*keepdim=*/true);  // sqrt(sum x^2)
+                             /*keepdim=*/true, /*dtype=*/at::kFloat);  // sqrt(sum x^2)
   invRms.square_().div_(double(x.size(-1))).add_(eps).rsqrt_();
   at::mul_out(out, x, invRms);
 }
@@ -156,13 +171,17 @@ void checkComputable(const ModelConfig& c) {
 
 struct LlamaModel::Impl {
   ModelConfig config;
+  std::string deviceName = "cpu";  // as given: "cpu", "cuda" or "cuda:N"
   at::Device device{at::kCPU};
-  at::Tensor embed;   // (V, d)
-  at::Tensor lmHead;  // (d, V), final-norm gain folded into its rows
+  at::ScalarType dtype = at::kFloat;  // weights, activations and K/V (config.dtype)
+  at::Tensor embed;                   // (V, d)
+  at::Tensor lmHead;                  // (d, V), final-norm gain folded into its rows
   std::vector<LayerWeights> layers;
-  at::Tensor causalMask;  // (C, 1, C) 0 on and below the diagonal, -inf above; C = kMaxQueryChunk
+  at::Tensor
+      causalMask;  // (C, 1, C) model dtype: 0 on and below the diagonal, -inf above; C = kMaxQueryChunk
 
-  at::Tensor toDevice(const at::Tensor& t) const { return device.is_cpu() ? t : t.to(device); }
+  // A CPU tensor on the model device, in the model dtype (no copy when both already match).
+  at::Tensor toModel(const at::Tensor& t) const { return t.to(device, dtype); }
 };
 
 LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device)
@@ -171,37 +190,56 @@ LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device)
   m.config = config;
   const ModelConfig& c = config;
   checkComputable(c);
-  if (device == "cuda") {
+  const std::string cudaPrefix = "cuda:";
+  const bool cudaIndexed = device.rfind(cudaPrefix, 0) == 0 && device.size() > cudaPrefix.size() &&
+                           device.size() <= cudaPrefix.size() + 3 &&
+                           device.find_first_not_of("0123456789", cudaPrefix.size()) == std::string::npos;
+  if (device == "cuda" || cudaIndexed) {
     if (!cudaAvailable())
-      throw std::runtime_error(
-          "LlamaModel: device 'cuda' requested, but this LibTorch build has "
-          "no CUDA support or no GPU is visible");
-    m.device = at::Device(at::kCUDA);
+      throw std::runtime_error("LlamaModel: device '" + device +
+                               "' requested, but this LibTorch build has "
+                               "no CUDA support or no GPU is visible");
+    m.device = cudaIndexed
+                   ? at::Device(at::kCUDA, at::DeviceIndex(std::stoi(device.substr(cudaPrefix.size()))))
+                   : at::Device(at::kCUDA);
   } else if (device != "cpu") {
-    throw std::invalid_argument("LlamaModel: unknown device '" + device + "' (use cpu or cuda)");
+    throw std::invalid_argument("LlamaModel: unknown device '" + device + "' (use cpu, cuda or cuda:N)");
   }
+  m.deviceName = device;
+  m.dtype = scalarType(c.dtype);
+  if (c.dtype == ComputeDtype::Fp16 && !m.device.is_cuda())
+    throw std::invalid_argument(
+        "LlamaModel: fp16 needs a CUDA device (LibTorch's CPU kernels lack fp16 matrix products); on the CPU "
+        "use --dtype bf16 or fp32");
+  if (bytesPerElement(c.dtype) != c.dtypeBytes)
+    throw std::invalid_argument("LlamaModel: preset '" + c.name + "' has dtypeBytes " +
+                                std::to_string(c.dtypeBytes) + " but dtype " +
+                                std::string(toString(c.dtype)) + " (use withDtype)");
 
   c10::InferenceMode inferenceGuard;
   const int64_t qDim = int64_t(c.heads) * c.headDim;
   RawWeights raw = generateRaw(c);
   // The exact rewrites, in place on the raw tensors: gains into the rows of the next projection, the
   // attention scale into the Q columns.
-  m.embed = m.toDevice(raw.embed);
-  m.lmHead = m.toDevice(raw.lmHead.mul_(raw.finalNorm));
+  // Generated and folded in fp32 on the CPU, then rounded once to the model dtype.
+  m.embed = m.toModel(raw.embed);
+  m.lmHead = m.toModel(raw.lmHead.mul_(raw.finalNorm));
   m.layers.reserve(size_t(c.layers));
   for (RawLayer& r : raw.layers) {
     LayerWeights w;
     r.qkv.narrow(1, 0, qDim).mul_(1.0 / std::sqrt(double(c.headDim)));
-    w.qkv = m.toDevice(r.qkv.mul_(r.attnNorm));
-    w.out = m.toDevice(r.out);
-    w.gateUp = m.toDevice(r.gateUp.mul_(r.mlpNorm));
-    w.down = m.toDevice(r.down);
+    w.qkv = m.toModel(r.qkv.mul_(r.attnNorm));
+    w.out = m.toModel(r.out);
+    w.gateUp = m.toModel(r.gateUp.mul_(r.mlpNorm));
+    w.down = m.toModel(r.down);
     m.layers.push_back(std::move(w));
   }
 
-  const at::Tensor upper = at::ones({kMaxQueryChunk, kMaxQueryChunk}, at::kBool).triu_(/*diagonal=*/1);
-  m.causalMask = m.toDevice(at::zeros({kMaxQueryChunk, 1, kMaxQueryChunk}, at::kFloat)
-                                .masked_fill_(upper.unsqueeze(1), -std::numeric_limits<float>::infinity()));
+  // The diagonal block of a query chunk: as many queries as keys, so bottom-right = the usual triangle.
+  const at::Tensor hidden =
+      bottomRightCausalMask(kMaxQueryChunk, kMaxQueryChunk, at::TensorOptions()).logical_not();
+  m.causalMask = m.toModel(at::zeros({kMaxQueryChunk, 1, kMaxQueryChunk}, at::kFloat)
+                               .masked_fill_(hidden.unsqueeze(1), -std::numeric_limits<float>::infinity()));
 }
 
 LlamaModel::~LlamaModel() = default;
@@ -210,7 +248,7 @@ LlamaModel& LlamaModel::operator=(LlamaModel&&) noexcept = default;
 
 const ModelConfig& LlamaModel::config() const { return m_impl->config; }
 
-std::string LlamaModel::device() const { return m_impl->device.is_cuda() ? "cuda" : "cpu"; }
+std::string LlamaModel::device() const { return m_impl->deviceName; }
 
 PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::vector<LayerKv>& cachedPrefix,
                                   const std::atomic<bool>* cancel) const {
@@ -230,10 +268,10 @@ PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::ve
   for (const LayerKv& kv : cachedPrefix) {
     for (const at::Tensor* t : {&kv.k, &kv.v}) {
       if (!t->defined() || t->dim() != 3 || t->size(0) != hkv || t->size(1) != P || t->size(2) != hd ||
-          t->scalar_type() != at::kFloat || t->device().type() != m.device.type())
-        throw std::invalid_argument("LlamaModel::prefill: every cached K/V must be fp32 (" +
-                                    std::to_string(hkv) + ", " + std::to_string(P) + ", " +
-                                    std::to_string(hd) + ") on " + device());
+          t->scalar_type() != m.dtype || t->device().type() != m.device.type())
+        throw std::invalid_argument("LlamaModel::prefill: every cached K/V must be " +
+                                    std::string(toString(c.dtype)) + " (" + std::to_string(hkv) + ", " +
+                                    std::to_string(P) + ", " + std::to_string(hd) + ") on " + device());
     }
   }
   return forward(tokens, P, cachedPrefix, nullptr, cancel);
@@ -243,7 +281,7 @@ SequenceKv LlamaModel::newSequence(int64_t capacity) const {
   const Impl& m = *m_impl;
   if (capacity < 1) throw std::invalid_argument("LlamaModel::newSequence: capacity must be at least 1");
   c10::InferenceMode inferenceGuard;
-  const at::TensorOptions opts = at::TensorOptions().dtype(at::kFloat).device(m.device);
+  const at::TensorOptions opts = at::TensorOptions().dtype(m.dtype).device(m.device);
   SequenceKv sequence;
   sequence.capacity = capacity;
   sequence.layers.reserve(size_t(m.config.layers));
@@ -312,7 +350,7 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
   // (T) ids of the tokens to compute.
   at::Tensor ids = at::empty({T}, at::kLong);
   std::copy(tokens.begin() + P, tokens.end(), ids.data_ptr<int64_t>());
-  ids = m.toDevice(ids);
+  ids = ids.to(m.device);
 
   // RoPE tables for positions [P, K): (T, hd/2).
   at::Tensor cosT, sinT;
@@ -322,18 +360,18 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
     const at::Tensor invFreq = at::pow(c.ropeTheta, at::arange(0.0, double(hd), 2.0, f64)  // (hd/2)
                                                         .div_(-double(hd)));
     const at::Tensor angle = at::outer(pos, invFreq);  // (T, hd/2)
-    cosT = m.toDevice(angle.cos().to(at::kFloat));
-    sinT = m.toDevice(angle.sin().to(at::kFloat));
+    cosT = m.toModel(angle.cos());                     // computed in fp64, rounded once to the model dtype
+    sinT = m.toModel(angle.sin());
   }
 
-  const at::TensorOptions opts = at::TensorOptions().dtype(at::kFloat).device(m.device);
-  const int64_t queryChunk =
+  const at::TensorOptions opts = at::TensorOptions().dtype(m.dtype).device(m.device);
+  [[maybe_unused]] const int64_t queryChunk =
       std::clamp<int64_t>(kScoreChunkElements / (hkv * g * K), kMinQueryChunk, kMaxQueryChunk);
   // Scratch reused by every layer: one allocation per call instead of fresh, page-faulting buffers
   // per layer.
-  at::Tensor normed = at::empty({T, c.dModel}, opts);       // (T, d) RMSNorm output
-  at::Tensor invRms = at::empty({T, 1}, opts);              // (T, 1)
-  at::Tensor qkv = at::empty({T, qDim + 2 * kvDim}, opts);  // (T, H*hd + 2*Hkv*hd)
+  at::Tensor normed = at::empty({T, c.dModel}, opts);             // (T, d) RMSNorm output
+  at::Tensor invRms = at::empty({T, 1}, opts.dtype(at::kFloat));  // (T, 1) fp32
+  at::Tensor qkv = at::empty({T, qDim + 2 * kvDim}, opts);        // (T, H*hd + 2*Hkv*hd)
   // Q is laid out (Hkv, T, g, hd) so that for one K/V head the g query heads of a token are adjacent
   // rows: a chunk of queries is then a plain (Hkv, chunk*g, hd) strided view and the whole group
   // shares K/V in one bmm, without repeating K/V.
@@ -341,7 +379,13 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
   at::Tensor ctx = at::empty({hkv, T * g, hd}, opts);  // attention output, same layout as q
   at::Tensor ctxRows = hkv == 1 ? ctx.view({T, qDim}) : at::empty({T, qDim}, opts);  // (T, H*hd)
   at::Tensor gateUp = at::empty({T, 2 * ffn}, opts);                                 // (T, 2F)
-  at::Tensor scoreBuf = at::empty({hkv * std::min(queryChunk, T) * g * K}, opts);    // (Hkv, chunk*g, K)
+#if KVLAB_TORCH_HAS_SDPA
+  // (T*g, K) bool: query row t*g + j (token t, head j of the group) sees keys [0, P + t]; shared by all
+  // layers and broadcast over the K/V heads.
+  const at::Tensor sdpaMask = bottomRightCausalMask(T, K, opts).repeat_interleave(g, /*dim=*/0);
+#else
+  at::Tensor scoreBuf = at::empty({hkv * std::min(queryChunk, T) * g * K}, opts);  // (Hkv, chunk*g, K)
+#endif
   at::Tensor kAll, vAll;  // (Hkv, K, hd): cached prefix + new (a sequence holds them in place instead)
   if (P > 0 && !sequence) {
     kAll = at::empty({hkv, K, hd}, opts);
@@ -376,8 +420,15 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
     const at::Tensor valuesAll = sequence ? sequence->layers[size_t(l)].v.narrow(1, 0, K)
                                  : P > 0  ? vAll
                                           : kv.v;
-    const at::Tensor keysT = keysAll.transpose(1, 2);  // (Hkv, hd, K)
-
+#if KVLAB_TORCH_HAS_SDPA
+    // LibTorch's fused attention, (1, Hkv, T*g, hd) queries over (1, Hkv, K, hd) keys/values, with the
+    // explicit bottom-right mask (is_causal would be top-left aligned: wrong once P > 0). Q is pre-scaled.
+    ctx.copy_(at::scaled_dot_product_attention(qRows.unsqueeze(0), keysAll.unsqueeze(0),
+                                               valuesAll.unsqueeze(0), sdpaMask, /*dropout_p=*/0.0,
+                                               /*is_causal=*/false, /*scale=*/1.0)
+                  .squeeze(0));
+#else
+    const at::Tensor keysT = keysAll.transpose(1, 2);                              // (Hkv, hd, K)
     for (int64_t q0 = 0; q0 < T; q0 += queryChunk) {
       const int64_t n = std::min(queryChunk, T - q0);
       const int64_t keys = P + q0 + n;  // causal: the chunk sees keys [0, keys)
@@ -389,6 +440,7 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
       at::Tensor ctxChunk = ctx.narrow(1, q0 * g, n * g);
       at::bmm_out(ctxChunk, scores, valuesAll.narrow(1, 0, keys));
     }
+#endif
     // (Hkv, T, g, hd) -> (T, H*hd) (a view when Hkv == 1); the residual add is fused into the GEMM.
     if (hkv > 1) ctxRows.view({T, hkv, g * hd}).copy_(ctx.view({hkv, T, g * hd}).permute({1, 0, 2}));
     x.addmm_(ctxRows, w.out);
@@ -406,7 +458,7 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
   const at::Tensor xLast = x.narrow(0, T - 1, 1);  // (1, d)
   at::Tensor last = at::empty({1, c.dModel}, opts);
   rmsNormNoGain(xLast, c.rmsEps, invRms.narrow(0, 0, 1), last);
-  result.lastLogits = at::mm(last, m.lmHead).view({c.vocab});  // (V)
+  result.lastLogits = at::mm(last, m.lmHead).view({c.vocab}).to(at::kFloat);  // (V) fp32
   return result;
 }
 

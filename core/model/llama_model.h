@@ -69,9 +69,11 @@ LlamaReferenceWeights generateReferenceWeights(const ModelConfig& config);
 
 class LlamaModel {
 public:
-  // Builds the weights from config.seed (bit-identical for the same config on any machine).
-  // device: "cpu" or "cuda". Throws std::invalid_argument for a non-computable config or an unknown
-  // device, std::runtime_error if "cuda" is asked for and unavailable.
+  // Builds the weights from config.seed (bit-identical for the same config on any machine), generated in
+  // fp32 and rounded once to config.dtype (weights, activations and K/V all use it; logits are returned in
+  // fp32). device: "cpu", "cuda" or "cuda:N". Throws std::invalid_argument for a non-computable config, an
+  // unknown device, fp16 on the CPU ("fp16 needs a CUDA device") or dtypeBytes not matching dtype;
+  // std::runtime_error if CUDA is asked for and unavailable.
   LlamaModel(const ModelConfig& config, const std::string& device);
   ~LlamaModel();
   LlamaModel(LlamaModel&&) noexcept;
@@ -99,7 +101,7 @@ public:
                        const std::atomic<bool>* cancel = nullptr) const;
 
   const ModelConfig& config() const;
-  std::string device() const;  // "cpu" or "cuda"
+  std::string device() const;  // as given to the constructor: "cpu", "cuda" or "cuda:N"
 
 private:
   // Computes tokens [P, end): K/V of [0, P) come from cachedPrefix, or from `sequence` (which then also

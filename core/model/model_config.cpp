@@ -73,6 +73,7 @@ std::vector<ModelConfig> buildPresets() {
     c.vocab = vocab;
     c.ropeTheta = ropeTheta;
     c.dtypeBytes = 2;
+    c.dtype = ComputeDtype::Bf16;
     c.computable = false;
     return c;
   };
@@ -95,6 +96,12 @@ const ModelConfig* findModelPreset(std::string_view name) {
   const auto it =
       std::find_if(presets.begin(), presets.end(), [name](const ModelConfig& c) { return c.name == name; });
   return it == presets.end() ? nullptr : &*it;
+}
+
+ModelConfig withDtype(ModelConfig config, ComputeDtype dtype) {
+  config.dtype = dtype;
+  config.dtypeBytes = bytesPerElement(dtype);
+  return config;
 }
 
 uint64_t kvBytesPerTokenPerLayer(const ModelConfig& config) {

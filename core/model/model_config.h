@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model/compute_dtype.h"
+
 namespace kvlab {
 
 struct ModelConfig {
@@ -21,9 +23,10 @@ struct ModelConfig {
   int vocab = 256;             // token ids; 256 = the byte tokenizer used by computable presets
   double ropeTheta = 10000.0;  // RoPE base frequency
   double rmsEps = 1e-5;        // RMSNorm epsilon
-  int dtypeBytes = 4;          // bytes per K/V element: 4 = fp32 (computable on CPU), 2 = fp16/bf16
-  bool computable = false;     // true: LlamaModel can instantiate it; false: shapes for accounting only
-  uint64_t seed = 0;           // weight seed; same seed => bit-identical weights
+  int dtypeBytes = 4;  // bytes per weight/K/V element: 4 = fp32, 2 = fp16/bf16 (= bytesPerElement(dtype))
+  ComputeDtype dtype = ComputeDtype::Fp32;  // what a computable model runs and caches K/V in (`--dtype`)
+  bool computable = false;  // true: LlamaModel can instantiate it; false: shapes for accounting only
+  uint64_t seed = 0;        // weight seed; same seed => bit-identical weights
 };
 
 // All presets, computable ones first. The reference stays valid for the program's lifetime.
@@ -31,6 +34,10 @@ const std::vector<ModelConfig>& modelPresets();
 
 // nullptr if no preset has that name.
 const ModelConfig* findModelPreset(std::string_view name);
+
+// The same preset running in `dtype`: sets dtype and dtypeBytes together, so K/V byte accounting, the
+// resource check and the model agree (bf16 halves the K/V bytes of an fp32 run).
+ModelConfig withDtype(ModelConfig config, ComputeDtype dtype);
 
 // K+V bytes one token occupies in one layer: kvHeads * headDim * 2 (K and V) * dtypeBytes.
 uint64_t kvBytesPerTokenPerLayer(const ModelConfig& config);

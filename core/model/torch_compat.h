@@ -13,8 +13,10 @@
 #define KVLAB_TORCH_AT_LEAST(major, minor) \
   (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
 
-// at::scaled_dot_product_attention (fused flash / memory-efficient kernels) exists from LibTorch 2.0.
-#if KVLAB_TORCH_AT_LEAST(2, 0)
+// at::scaled_dot_product_attention (fused flash / memory-efficient kernels) exists from LibTorch 2.0; its
+// `scale` argument, which the model needs (Q is pre-scaled by 1/sqrt(head_dim), so it passes scale = 1),
+// from 2.1. The model uses it from 2.1 on and its own chunked kernel before.
+#if KVLAB_TORCH_AT_LEAST(2, 1)
 #define KVLAB_TORCH_HAS_SDPA 1
 #else
 #define KVLAB_TORCH_HAS_SDPA 0

@@ -10,7 +10,9 @@
 
 #include "core/model/byte_tokenizer.h"
 #include "core/model/compute_info.h"
+#include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
+#include "core/runner/device_timer.h"
 #include "core/runner/run_support.h"
 
 namespace kvlab {
@@ -24,14 +26,15 @@ class Decoder {
 public:
   Decoder(const LlamaModel& llama, std::vector<std::int32_t> prompt, std::uint32_t outputTokens,
           bool withCache)
-      : m_llama(llama), m_tokens(std::move(prompt)), m_withCache(withCache) {
+      : m_llama(llama), m_timer(llama.device()), m_tokens(std::move(prompt)), m_withCache(withCache) {
     if (withCache) m_sequence = llama.newSequence(std::int64_t(m_tokens.size() + outputTokens));
   }
 
   // Computes the logits of the next token: step 0 prefills the prompt; later steps first append the
-  // previous step's token. Returns the logits on the CPU (the read waits for the device).
+  // previous step's token. Returns the logits on the CPU (the read waits for the device); ms is the step's
+  // time between two device barriers.
   at::Tensor step(const std::atomic<bool>* cancel, double& ms) {
-    const auto start = SteadyClock::now();
+    m_timer.start();
     if (m_steps > 0) m_tokens.push_back(m_next);
     at::Tensor logits;
     if (!m_withCache) {
@@ -45,7 +48,7 @@ public:
     }
     at::Tensor cpu = logits.to(at::kCPU);
     m_next = greedyToken(cpu);
-    ms = msSince(start);
+    ms = m_timer.elapsedMs();
     ++m_steps;
     return cpu;
   }
@@ -54,6 +57,7 @@ public:
 
 private:
   const LlamaModel& m_llama;
+  DeviceTimer m_timer;
   std::vector<std::int32_t> m_tokens;
   bool m_withCache;
   SequenceKv m_sequence;
@@ -79,8 +83,9 @@ RunSummary runDecode(const RunSettings& settings, const ScenarioSpec& specIn, Ru
   ScenarioSpec spec = specIn;
   if (settings.seed) spec.seed = *settings.seed;
   if (settings.outputTokens) spec.outputTokens = {*settings.outputTokens, *settings.outputTokens};
-  const ModelConfig& model = presetOrThrow(settings.model.value_or(spec.model), /*needComputable=*/true);
   const std::string device = resolveDevice(settings.device);
+  const ModelConfig model =
+      computeModelOrThrow(settings.model.value_or(spec.model), settings.dtype, device, settings.allowTf32);
   const std::vector<ScenarioRequest> requests = generateRequests(spec);
   const ScenarioRequest& request = requests.front();
 
@@ -94,6 +99,8 @@ RunSummary runDecode(const RunSettings& settings, const ScenarioSpec& specIn, Ru
   info.device = device;
   info.storageDevice = device;  // the per-sequence K/V live with the model
   info.model = model.name;
+  info.dtype = std::string(toString(model.dtype));
+  info.allowTf32 = settings.allowTf32;
   info.layers = model.layers;
   // The shared prefix cache is not used; its settings are reported as the scenario gives them.
   info.granularity = settings.granularity.value_or(parseGranularity(spec.cache.granularity));
@@ -167,10 +174,12 @@ RunSummary runDecode(const RunSettings& settings, const ScenarioSpec& specIn, Ru
   d.idealSpeedup = flopsCached > 0 ? flopsUncached / flopsCached : 0;
   if (summary.error.empty() && !d.tokensIdentical)
     summary.error = "decode check failed: the greedy tokens with and without the K/V cache differ";
-  if (summary.error.empty() && d.maxAbsLogitDiff > kDecodeLogitTolerance) {
+  const double tolerance = logitTolerance(model.dtype);
+  if (summary.error.empty() && d.maxAbsLogitDiff > tolerance) {
     char message[160];
-    std::snprintf(message, sizeof message, "decode check failed: max |logit difference| %.3g exceeds %.0e",
-                  d.maxAbsLogitDiff, kDecodeLogitTolerance);
+    std::snprintf(message, sizeof message,
+                  "decode check failed: max |logit difference| %.3g exceeds %.0e (%s)", d.maxAbsLogitDiff,
+                  tolerance, std::string(toString(model.dtype)).c_str());
     summary.error = message;
   }
 
@@ -201,6 +210,8 @@ RunSummary runDecode(const RunSettings& settings, const ScenarioSpec& specIn, Ru
     observer.onRequestDone(record, CacheSnapshot{});
   }
   summary.decode = std::move(d);
+  summary.deviceReservedBytes = cudaReservedBytes(device);
+  summary.devicePeakReservedBytes = cudaPeakReservedBytes(device);
   summary.elapsedS = msSince(runStart) / 1000.0;
   observer.onRunFinished(summary);
   return summary;

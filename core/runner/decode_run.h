@@ -11,7 +11,8 @@
 
 namespace kvlab {
 
-inline constexpr double kDecodeLogitTolerance = 1e-4;  // max |logit difference| allowed (fp32)
+inline constexpr double kDecodeLogitTolerance = 1e-4;  // max |logit difference| allowed in fp32; other
+                                                       // dtypes: logitTolerance(dtype) (run_support.h)
 
 // Runs to completion, cancel or error; reports every step through observer.onDecodeStep, then one
 // RequestRecord, then onRunFinished with summary.decode set.

@@ -2,6 +2,10 @@
 #include "core/runner/kv_payload_store.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/DeviceType.h>
+#include <c10/core/Event.h>
+#include <c10/core/StreamGuard.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 
 #include <chrono>
 #include <stdexcept>
@@ -10,14 +14,30 @@ namespace kvlab {
 
 namespace {
 Bytes nbytesOf(const at::Tensor& t) { return t.defined() ? Bytes(t.numel()) * Bytes(t.element_size()) : 0; }
-std::uint64_t nsSince(std::chrono::steady_clock::time_point start) {
-  return std::uint64_t(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+
+double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// c10's device-generic stream/event interface: no CUDA header, so this compiles against a CPU-only LibTorch;
+// only called when the compute device is CUDA.
+const c10::impl::DeviceGuardImplInterface& cudaImpl() {
+  return *c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA);
+}
+
+// The side stream waits for everything queued so far on `from` (an event recorded there, blocked on).
+void streamWaits(const c10::Stream& waiting, const c10::Stream& from) {
+  c10::Event ready(c10::DeviceType::CUDA);
+  ready.record(from);
+  ready.block(waiting);
 }
 }  // namespace
 
 KvPayloadStore::KvPayloadStore(CacheEngine& engine, std::string storageDevice, std::string computeDevice)
     : m_engine(engine), m_storageDevice(std::move(storageDevice)), m_computeDevice(std::move(computeDevice)) {
+  m_offload = m_storageDevice == "cpu" && m_computeDevice.rfind("cuda", 0) == 0;
+  if (m_offload)
+    m_copyStream = cudaImpl().getStreamFromGlobalPool(at::Device(m_computeDevice), /*isHighPriority=*/false);
   m_engine.addRemovalListener([this](SlotId slot, const EntryMeta&, EvictReason) {
     if (slot < m_tensors.size() && m_tensors[slot].defined()) {
       m_storedBytes -= nbytesOf(m_tensors[slot]);
@@ -32,8 +52,8 @@ void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {
   // Exactly one copy: across devices to() makes it; otherwise a view (a slice of a block or of the prompt's
   // K/V) would keep its whole base tensor alive and break the byte accounting, so it is compacted here.
   const auto start = std::chrono::steady_clock::now();
-  at::Tensor stored = kv.to(at::Device(m_storageDevice));
-  if (m_storageDevice != m_computeDevice) m_transferNs += nsSince(start);
+  at::Tensor stored = m_offload ? copyToHost(kv) : kv.to(at::Device(m_storageDevice));
+  if (!m_offload && m_storageDevice != m_computeDevice) m_msToStorage += msSince(start);
   if (!stored.is_contiguous() || stored.storage().nbytes() != nbytesOf(stored))
     stored = stored.clone(at::MemoryFormat::Contiguous);
   if (nbytesOf(stored) != m_engine.entry(slot).bytes)
@@ -43,16 +63,64 @@ void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {
   m_tensors[slot] = std::move(stored);
 }
 
+at::Tensor KvPayloadStore::copyToHost(const at::Tensor& kv) {
+  // kv: on the GPU, possibly a view. The copy lands in pinned host memory (DMA at full bandwidth, and the
+  // only memory a non-blocking device -> host copy is asynchronous for).
+  const auto start = std::chrono::steady_clock::now();
+  const c10::Stream compute = cudaImpl().getStream(kv.device());
+  const c10::Stream side = *m_copyStream;
+  at::Tensor host = at::empty(kv.sizes(), kv.options().device(at::kCPU).pinned_memory(true));
+  streamWaits(side, compute);  // the kernels that wrote kv come first
+  {
+    c10::StreamGuard onSide(side);
+    host.copy_(kv, /*non_blocking=*/true);
+  }
+  // kv's memory is in use by the side stream until the copy ends: the caching allocator must not hand it to
+  // the compute stream before that, even if kv is freed first.
+  cudaImpl().recordDataPtrOnStream(kv.storage().data_ptr(), side);
+  m_pendingToHost = true;
+  m_msToStorage += msSince(start);
+  return host;
+}
+
+void KvPayloadStore::finishTransfers() {
+  if (!m_pendingToHost) return;
+  const auto start = std::chrono::steady_clock::now();
+  m_copyStream->synchronize();  // the host tensors are complete from here on
+  m_pendingToHost = false;
+  m_msToStorage += msSince(start);
+}
+
 at::Tensor KvPayloadStore::toCompute(const at::Tensor& stored) {
   if (m_storageDevice == m_computeDevice) return stored;
   m_engine.recordTransfer(nbytesOf(stored), 0);
+  if (!m_offload) {
+    const auto start = std::chrono::steady_clock::now();
+    at::Tensor moved = stored.to(at::Device(m_computeDevice));
+    m_msToCompute += msSince(start);
+    return moved;
+  }
+  finishTransfers();  // never read a host tensor a device -> host copy is still writing
   const auto start = std::chrono::steady_clock::now();
-  at::Tensor moved = stored.to(at::Device(m_computeDevice));
-  m_transferNs += nsSince(start);
-  return moved;
+  // A prefix assembled from several entries (at::cat) is in pageable memory: stage it in pinned memory.
+  const at::Tensor source = stored.is_pinned() ? stored : stored.pin_memory();
+  const c10::Stream compute = cudaImpl().getStream(at::Device(m_computeDevice));
+  const c10::Stream side = *m_copyStream;
+  at::Tensor device = at::empty(source.sizes(), source.options().device(at::Device(m_computeDevice)));
+  streamWaits(side, compute);  // `device` may reuse memory the compute stream's earlier kernels still use
+  {
+    c10::StreamGuard onSide(side);
+    device.copy_(source, /*non_blocking=*/true);
+  }
+  cudaImpl().recordDataPtrOnStream(device.storage().data_ptr(), side);
+  streamWaits(compute, side);   // the event recorded after the copy: kernels reading `device` wait for it
+  m_copyStream->synchronize();  // measured, and `source` (maybe a temporary) is not freed mid-copy
+  m_msToCompute += msSince(start);
+  return device;
 }
 
 void KvPayloadStore::split(SlotId oldSlot, SlotId newHead, std::uint32_t headTokens, int tokenDim) {
+  finishTransfers();
   const at::Tensor whole = m_tensors.at(oldSlot);
   const std::int64_t total = whole.size(tokenDim);
   at::Tensor head = whole.narrow(tokenDim, 0, headTokens).clone();

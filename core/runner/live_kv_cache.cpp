@@ -224,6 +224,7 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
     }
     if (s.start + s.tokens <= pinTokens) m_engine->pin(s.slot);
   }
+  m_payload->finishTransfers();  // offload: the stored K/V have landed in host memory
   if (m_remote) {
     // One batch per request. Write-through: every block new to the device cache. Both modes: blocks of
     // this prompt evicted before they were filed. Write-back: blocks with tensors evicted for room.

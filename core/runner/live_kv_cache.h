@@ -67,6 +67,7 @@ public:
 
   CacheEngine& engine() { return *m_engine; }
   Bytes storedBytes() const { return m_payload->storedBytes(); }
+  const KvPayloadStore& payload() const { return *m_payload; }
   // Entries store() wrote that start inside the reused prefix: blocks of the prompt's own prefix that its
   // inserts removed (a TTL that ran out between lookup and store) and that were stored again from the
   // reused K/V. Cumulative.

@@ -9,7 +9,9 @@
 
 #include "core/model/byte_tokenizer.h"
 #include "core/model/compute_info.h"
+#include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
+#include "core/runner/device_timer.h"
 #include "core/runner/live_kv_cache.h"
 #include "core/runner/resource_check.h"
 #include "core/runner/run_support.h"
@@ -60,16 +62,16 @@ void warmUp(const LlamaModel& llama, std::span<const std::int32_t> prompt, bool 
 }
 
 // Greedy decoding after the cached prefill: the sequence's K/V (cached prefix + computed) grown one token
-// per step. Returns the wall ms of each step after the first token; the first step also pays the copy of
-// the prompt's K/V into the sequence.
-std::vector<double> decode(const LlamaModel& llama, std::vector<std::int32_t> tokens,
+// per step. Returns the wall ms of each step after the first token (each ends with a device barrier); the
+// first step also pays the copy of the prompt's K/V into the sequence.
+std::vector<double> decode(DeviceTimer& timer, const LlamaModel& llama, std::vector<std::int32_t> tokens,
                            const std::vector<LayerKv>& prefix, const std::vector<LayerKv>& computed,
                            const at::Tensor& firstLogits, std::uint32_t outputTokens,
                            const std::atomic<bool>* cancel) {
   std::vector<double> stepMs;
   if (outputTokens < 2) return stepMs;
   stepMs.reserve(outputTokens - 1);
-  auto start = SteadyClock::now();
+  timer.start();
   SequenceKv sequence = llama.newSequence(std::int64_t(tokens.size() + outputTokens - 1));
   llama.appendToSequence(sequence, prefix);
   llama.appendToSequence(sequence, computed);
@@ -78,8 +80,8 @@ std::vector<double> decode(const LlamaModel& llama, std::vector<std::int32_t> to
     tokens.push_back(next);
     const PrefillResult step = llama.extend(tokens, sequence, cancel);
     next = greedyToken(step.lastLogits);  // reads the logits back: waits for the device
-    stepMs.push_back(msSince(start));
-    start = SteadyClock::now();
+    stepMs.push_back(timer.elapsedMs());
+    timer.start();
   }
   return stepMs;
 }
@@ -91,8 +93,10 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   ScenarioSpec spec = specIn;
   if (settings.seed) spec.seed = *settings.seed;
   if (settings.outputTokens) spec.outputTokens = {*settings.outputTokens, *settings.outputTokens};
-  const ModelConfig& model = presetOrThrow(settings.model.value_or(spec.model), /*needComputable=*/true);
   const std::string device = resolveDevice(settings.device);
+  // The preset in the run's dtype: K/V byte accounting (cache, capacity check) follows it.
+  const ModelConfig model =
+      computeModelOrThrow(settings.model.value_or(spec.model), settings.dtype, device, settings.allowTf32);
   const std::string storage = settings.storageDevice.empty() ? device : resolveDevice(settings.storageDevice);
   const Granularity granularity = settings.granularity.value_or(parseGranularity(spec.cache.granularity));
   const std::uint32_t blockSize = settings.blockSize.value_or(spec.cache.blockSize);
@@ -105,12 +109,16 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   cacheConfig.pinnedBudgetBytes = settings.pinnedBudgetBytes;
   const std::vector<ScenarioRequest> requests = generateRequests(spec);
   checkLiveRunFits(model, granularity, blockSize, cacheConfig.capacityBytes, requests, storage);
+  if (device != "cpu")
+    checkDeviceMemoryFits(estimateLiveRun(model, granularity, blockSize, cacheConfig.capacityBytes, requests),
+                          device, storage);
 
   keepLargeAllocationsMapped();
   // Grad mode and LibTorch's thread count are per OS thread: set both here, on the run thread.
   c10::InferenceMode inference;
   applyComputeThreads();
   const LlamaModel llama(model, device);
+  DeviceTimer timer(device);
   // The scenario's own clock: arrival times as generated, never measured time, so TTL expiry (and with it
   // hits and evictions) is the same on every machine and with or without the baseline.
   ManualClock clock;
@@ -125,6 +133,8 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   info.device = device;
   info.storageDevice = storage;
   info.model = model.name;
+  info.dtype = std::string(toString(model.dtype));
+  info.allowTf32 = settings.allowTf32;
   info.layers = model.layers;
   info.granularity = granularity;
   info.blockSize = blockSize;
@@ -173,35 +183,37 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
 
       // Baseline: a full prefill without the cache. Odd requests run it first, even ones after the cached
       // path, so neither side always gets the warmer caches.
+      // Every interval below starts and ends with a device barrier (DeviceTimer), so no asynchronous CUDA
+      // work of one interval (a K/V copy of store, say) is counted in the next.
       at::Tensor fullLogits;
       const auto runUncached = [&] {
-        const auto t1 = SteadyClock::now();
+        timer.start();
         const PrefillResult full = llama.prefill(tokens, {}, cancel);
         fullLogits = full.lastLogits.to(at::kCPU);  // waits for the device
-        record.ttftUncachedMs = msSince(t1);
+        record.ttftUncachedMs = timer.elapsedMs();
       };
       const bool uncachedFirst = request.index % 2 == 1;
       if (settings.baseline && uncachedFirst) runUncached();
 
       // Cached path: lookup + prefix assembly + prefill of the rest; the TTFT a user would see.
-      const auto t0 = SteadyClock::now();
+      timer.start();
       const LiveKvCache::Lookup lookup = cache.lookup(tokens, request.text, request.boundaries);
-      const double lookupMs = msSince(t0);
+      const double lookupMs = timer.elapsedMs();
       const PrefillResult cached = llama.prefill(tokens, lookup.prefix, cancel);
       const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);  // waits for the device
-      const double ttftCached = msSince(t0);
+      const double ttftCached = timer.elapsedMs();
       // The budget may have been changed live: pin while there is one.
       const std::uint32_t pinTokens =
           cache.engine().config().pinnedBudgetBytes > 0 && !request.boundaries.empty()
               ? request.boundaries.front()
               : 0;
-      const auto tStore = SteadyClock::now();
+      timer.start();
       record.unitEnds =
           cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
-      const double storeMs = msSince(tStore);
+      const double storeMs = timer.elapsedMs();
       // Decoding continues this sequence privately; its tokens are not filed in the shared cache.
-      record.decodeStepMs =
-          decode(llama, tokens, lookup.prefix, cached.newKv, cachedLogits, request.outputTokens, cancel);
+      record.decodeStepMs = decode(timer, llama, tokens, lookup.prefix, cached.newKv, cachedLogits,
+                                   request.outputTokens, cancel);
 
       if (settings.baseline && !uncachedFirst) runUncached();
 
@@ -263,6 +275,11 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   summary.evictions = summary.cache.counters.capacityEvictions();
   summary.expirations = summary.cache.counters.expirations();
   summary.peakBytes = summary.cache.peakBytes;
+  summary.deviceReservedBytes = cudaReservedBytes(device);
+  summary.devicePeakReservedBytes = cudaPeakReservedBytes(device);
+  summary.transferMsToStorage = cache.payload().transferMsToStorage();
+  summary.transferMsToCompute = cache.payload().transferMsToCompute();
+  summary.pinnedHostStorage = cache.payload().offloading();
   summary.elapsedS = msSince(runStart) / 1000.0;
   observer.onRunFinished(summary);
   return summary;

@@ -11,6 +11,7 @@
 #include "core/model/byte_tokenizer.h"
 #include "core/model/compute_info.h"
 #include "core/runner/live_kv_cache.h"
+#include "core/runner/run_support.h"
 #include "core/util/input_error.h"
 
 namespace kvlab {
@@ -20,18 +21,22 @@ bool VerifyReport::passed() const {
 }
 
 VerifyReport verifyPrefixReuse(const VerifyOptions& options) {
-  const ModelConfig* model = findModelPreset(options.model);
-  if (!model || !model->computable)
+  const ModelConfig* preset = findModelPreset(options.model);
+  if (!preset || !preset->computable)
     throw InputError("", 0, "model",
                      "verify needs a computable preset (demo, small), not " + quoteForError(options.model));
-  std::string device = options.device == "auto" ? (cudaAvailable() ? "cuda" : "cpu") : options.device;
+  const std::string device = resolveDevice(options.device);
+  // K/V in the verified dtype, and the cache's byte accounting with it.
+  const ModelConfig configured = computeModelOrThrow(preset->name, options.dtype, device, options.allowTf32);
+  const ModelConfig* model = &configured;
   c10::InferenceMode inference;
   applyComputeThreads();
-  const LlamaModel llama(*model, device);  // throws for cuda without a GPU
+  const LlamaModel llama(*model, device);
   VerifyReport report;
   report.device = device;
   report.model = model->name;
-  report.tolerance = options.tolerance;
+  report.dtype = std::string(toString(options.dtype));
+  report.tolerance = options.tolerance >= 0 ? options.tolerance : defaultVerifyTolerance(options.dtype);
 
   for (const Granularity granularity : {Granularity::Prompt, Granularity::Block, Granularity::Radix}) {
     std::mt19937_64 rng(options.seed);
@@ -40,7 +45,7 @@ VerifyReport verifyPrefixReuse(const VerifyOptions& options) {
     CacheConfig config;
     config.capacityBytes = Bytes(1) << 30;
     LiveKvCache cache(*model, granularity, options.blockSize, config, clock,
-                      options.storageDevice.empty() ? device : options.storageDevice, device);
+                      options.storageDevice.empty() ? device : resolveDevice(options.storageDevice), device);
     VerifyRow row;
     row.granularity = granularity;
     std::vector<std::string> earlier;
@@ -81,7 +86,7 @@ VerifyReport verifyPrefixReuse(const VerifyOptions& options) {
       clock.advanceMs(1);
     }
     // A check that never reused anything would prove nothing.
-    row.passed = row.maxAbsLogitDiff <= options.tolerance && row.promptsWithHits > 0 &&
+    row.passed = row.maxAbsLogitDiff <= report.tolerance && row.promptsWithHits > 0 &&
                  cache.storedBytes() == cache.engine().usedBytes();
     report.rows.push_back(row);
   }

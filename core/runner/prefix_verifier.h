@@ -13,11 +13,13 @@ namespace kvlab {
 
 struct VerifyOptions {
   std::string model = "small";
-  std::string device = "cpu";
+  std::string device = "cpu";  // cpu, cuda, cuda:N or auto
+  ComputeDtype dtype = ComputeDtype::Fp32;
+  bool allowTf32 = false;
   std::string storageDevice;  // "" = compute device
   int prompts = 12;           // per granularity
   std::uint64_t seed = 7;
-  double tolerance = 1e-4;  // max abs logit difference allowed (fp32)
+  double tolerance = -1;  // max abs logit difference allowed; < 0: defaultVerifyTolerance(dtype)
   std::uint32_t blockSize = 16;
 };
 
@@ -33,7 +35,8 @@ struct VerifyRow {
 struct VerifyReport {
   std::string device;
   std::string model;
-  double tolerance = 0;
+  std::string dtype;
+  double tolerance = 0;  // as applied
   std::vector<VerifyRow> rows;
   bool passed() const;
 };

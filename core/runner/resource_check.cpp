@@ -7,6 +7,7 @@
 
 #include "core/cache/block_cache.h"
 #include "core/cache/clock.h"
+#include "core/model/cuda_memory.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 
@@ -47,6 +48,23 @@ MemoryEstimate estimateLiveRun(const ModelConfig& model, Granularity granularity
   // Prefix + new K/V stacked twice (assembly and store) plus a few (T x ffn) activations.
   e.workingBytes = 3 * largest * perToken + 8 * largest * std::max(f, d) * Bytes(model.dtypeBytes);
   return e;
+}
+
+void checkDeviceMemoryFits(const MemoryEstimate& e, const std::string& computeDevice,
+                           const std::string& storageDevice) {
+  const CudaMemory memory = cudaMemory(computeDevice);
+  if (!memory.known) return;
+  const bool cacheOnDevice = storageDevice == computeDevice || (storageDevice.rfind("cuda", 0) == 0);
+  const Bytes needed = e.weightBytes + e.workingBytes + (cacheOnDevice ? e.cacheBytes : 0);
+  if (needed <= memory.freeBytes) return;
+  throw InputError(
+      "", 0, cacheOnDevice ? "max-size" : "model",
+      "this run would need about " + formatBytes(needed) + " on " + computeDevice + " (weights " +
+          formatBytes(e.weightBytes) + ", working " + formatBytes(e.workingBytes) +
+          (cacheOnDevice ? ", cache " + formatBytes(e.cacheBytes) : std::string()) + ") but only " +
+          formatBytes(memory.freeBytes) + " of " + formatBytes(memory.totalBytes) + " is free there; " +
+          (cacheOnDevice ? "lower --max-size, use --storage cpu, or " : std::string("")) +
+          "use a smaller --model or --dtype bf16");
 }
 
 Bytes availableHostMemory() {

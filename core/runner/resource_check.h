@@ -23,9 +23,15 @@ MemoryEstimate estimateLiveRun(const ModelConfig& model, Granularity granularity
 // Bytes the OS says are available (MemAvailable), or 0 if unknown.
 Bytes availableHostMemory();
 // Throws InputError (field "max-size") when the estimate exceeds what storageDevice can hold. CUDA memory
-// is checked at run time instead (an out-of-memory stops the run cleanly, keeping results).
+// is checked by checkDeviceMemoryFits (and an out-of-memory mid-run still stops the run cleanly).
 void checkLiveRunFits(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
                       Bytes maxBytes, const std::vector<ScenarioRequest>& requests,
                       const std::string& storageDevice);
+// Admission on a CUDA compute device: the estimate's device part (weights + working memory, plus the cache
+// when storageDevice is the GPU too) must fit the device's free memory (cudaMemGetInfo) now; otherwise
+// InputError (field "max-size" when the cache is on the device, else "model") with both figures. No-op on
+// the CPU or when the free memory is unknown.
+void checkDeviceMemoryFits(const MemoryEstimate& estimate, const std::string& computeDevice,
+                           const std::string& storageDevice);
 
 }  // namespace kvlab

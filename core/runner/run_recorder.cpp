@@ -78,6 +78,8 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["device"] = s.device;
   j["storage_device"] = info.storageDevice;
   j["model"] = info.model;
+  j["dtype"] = info.dtype;
+  j["allow_tf32"] = info.allowTf32;
   j["granularity"] = std::string(toString(info.granularity));
   j["block_size"] = info.blockSize;
   j["policy"] = info.policy;
@@ -124,6 +126,13 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
     miss[std::string(toString(MissReason(r)))] = s.cache.counters.missTokens[std::size_t(r)];
   j["miss_breakdown"] = miss;
   j["peak_bytes"] = s.peakBytes;
+  const bool onGpu = s.device.rfind("cuda", 0) == 0;
+  j["device_reserved_bytes"] = onGpu ? ordered_json(s.deviceReservedBytes) : ordered_json(nullptr);
+  j["device_peak_reserved_bytes"] = onGpu ? ordered_json(s.devicePeakReservedBytes) : ordered_json(nullptr);
+  const bool moved = !info.simulated && info.storageDevice != s.device && !info.storageDevice.empty();
+  j["transfer_ms_to_storage"] = orNull(moved, s.transferMsToStorage);
+  j["transfer_ms_to_compute"] = orNull(moved, s.transferMsToCompute);
+  j["pinned_host_storage"] = s.pinnedHostStorage;
   // Per tier; a run that filled none (trace simulation, decode) has the one device tier of its engine.
   // Simulated runs move no bytes between tiers: their device transfer time is the cost model's (0).
   j["tiers"] = tiersJson<ordered_json>(

@@ -25,8 +25,24 @@ std::string resolveDevice(const std::string& device) {
           "cuda requested but not available (" + cudaUnavailableReason() + "); use --device cpu or auto");
     return device;
   }
+  const std::string prefix = "cuda:";
+  if (device.rfind(prefix, 0) == 0) {
+    const std::string index = device.substr(prefix.size());
+    if (index.empty() || index.size() > 3 || index.find_first_not_of("0123456789") != std::string::npos)
+      throw InputError("", 0, "device", "expected cuda:N with a GPU index N, got " + quoteForError(device));
+    if (!cudaAvailable())
+      throw InputError("", 0, "device",
+                       device + " requested but CUDA is not available (" + cudaUnavailableReason() +
+                           "); use --device cpu or auto");
+    const int gpus = cudaDeviceCount();
+    if (std::stoi(index) >= gpus)
+      throw InputError("", 0, "device",
+                       device + " requested but only " + std::to_string(gpus) + " GPU(s) are visible (0.." +
+                           std::to_string(gpus - 1) + ")");
+    return device;
+  }
   throw InputError("", 0, "device",
-                   "unknown device " + quoteForError(device) + " (choose from: cpu, cuda, auto)");
+                   "unknown device " + quoteForError(device) + " (choose from: cpu, cuda, cuda:N, auto)");
 }
 
 const ModelConfig& presetOrThrow(const std::string& name, bool needComputable) {
@@ -39,6 +55,19 @@ const ModelConfig& presetOrThrow(const std::string& name, bool needComputable) {
                          "need a computable preset (demo, small)");
   return *preset;
 }
+
+ModelConfig computeModelOrThrow(const std::string& name, ComputeDtype dtype, const std::string& device,
+                                bool allowTf32) {
+  const ModelConfig config = withDtype(presetOrThrow(name, /*needComputable=*/true), dtype);
+  if (dtype == ComputeDtype::Fp16 && device.rfind("cuda", 0) != 0)
+    throw InputError("", 0, "dtype",
+                     "fp16 needs a CUDA device (LibTorch's CPU kernels lack fp16 matrix products); on " +
+                         device + " use bf16 or fp32");
+  setAllowTf32(allowTf32);
+  return config;
+}
+
+double logitTolerance(ComputeDtype dtype) { return defaultVerifyTolerance(dtype); }
 
 // By type, not by message text: LibTorch's allocators throw c10::OutOfMemoryError (torch_compat.h names it
 // for every supported version), plain C++ allocations std::bad_alloc.

@@ -30,10 +30,19 @@ private:
   RunObserver& m_observer;
 };
 
-// "auto" -> cuda if available else cpu; throws InputError(field "device") for an unknown or absent device.
+// "auto" -> cuda if available else cpu; "cuda:N" for a visible GPU N. Throws InputError(field "device") for
+// an unknown or absent device.
 std::string resolveDevice(const std::string& device);
 // Throws InputError(field "model") for an unknown preset, or an accounting-only one when needComputable.
 const ModelConfig& presetOrThrow(const std::string& name, bool needComputable);
+// The computable preset `name` running in `dtype` on the resolved `device` (withDtype: K/V accounting
+// follows the dtype). Throws InputError(field "model") like presetOrThrow and InputError(field "dtype")
+// for fp16 on the CPU ("fp16 needs a CUDA device"). Also applies allowTf32 (process-wide, CUDA only).
+ModelConfig computeModelOrThrow(const std::string& name, ComputeDtype dtype, const std::string& device,
+                                bool allowTf32 = false);
+// Largest |logit difference| a cached-prefix prefill (or a decode step) may show against the full
+// computation in `dtype`: the verify tolerances of defaultVerifyTolerance.
+double logitTolerance(ComputeDtype dtype);
 bool isOutOfMemory(const std::exception& e);
 // glibc allocator settings that keep large K/V and activation buffers mapped between prefills.
 void keepLargeAllocationsMapped();

@@ -11,6 +11,7 @@
 
 #include "core/cache/cache_snapshot.h"
 #include "core/cache/cache_types.h"
+#include "core/model/compute_dtype.h"
 #include "core/tiers/tier_report.h"
 
 namespace kvlab {
@@ -24,7 +25,9 @@ std::vector<std::string> granularityNames();
 struct RunSettings {
   std::string scenario = "repeated-prefix";  // bundled name, scenario .json path, or Mooncake .jsonl trace
   std::string scenarioDir;                   // where bundled names resolve; "" = the built-in default
-  std::string device = "cpu";                // compute device: cpu | cuda | auto
+  std::string device = "cpu";                // compute device: cpu | cuda | cuda:N | auto
+  ComputeDtype dtype = ComputeDtype::Fp32;   // weights, activations and cached K/V (fp16: CUDA only)
+  bool allowTf32 = false;                    // let cuBLAS use TF32 for fp32 GEMMs (CUDA; off = exact fp32)
   std::string storageDevice;                 // where cached K/V live: "" = compute device, or cpu (offload)
   std::optional<Granularity> granularity;
   std::optional<std::uint32_t> blockSize;  // tokens per block (block mode; radix ignores it)
@@ -88,6 +91,8 @@ struct RunInfo {
   std::string device;      // resolved compute device
   std::string storageDevice;
   std::string model;
+  std::string dtype = "fp32";  // weights, activations and K/V
+  bool allowTf32 = false;
   int layers = 0;
   Granularity granularity = Granularity::Block;
   std::uint32_t blockSize = 0;
@@ -159,7 +164,16 @@ struct RunSummary {
   std::optional<DecodeComparison> decode;  // the decode scenario only
   std::uint64_t evictions = 0;
   std::uint64_t expirations = 0;
-  Bytes peakBytes = 0;
+  Bytes peakBytes = 0;  // the cache's accounted K/V bytes, at most
+  // CUDA compute device: LibTorch's caching allocator's reserved bytes at the end and at the peak of the
+  // process (weights, activations, K/V, allocator cache), beside peakBytes; 0 on the CPU (not measured).
+  Bytes deviceReservedBytes = 0;
+  Bytes devicePeakReservedBytes = 0;
+  // K/V moved between storage and compute device (--storage cpu with a GPU): wall ms of the copies in each
+  // direction, waited for; the bytes are the cache counters' bytesToStorage / bytesToCompute.
+  double transferMsToStorage = 0;
+  double transferMsToCompute = 0;
+  bool pinnedHostStorage = false;  // offload used pinned host memory and side-stream copies
   double elapsedS = 0;
   bool cancelled = false;
   std::string error;    // non-empty: the run stopped early (e.g. out of memory)

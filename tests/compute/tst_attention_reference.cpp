@@ -4,7 +4,9 @@
 // norm gains and the attention scale), sharing no code with the model's kernels. The model's prefill
 // (uncached, with a cached prefix supplied by the reference, several query chunks) and its decode step
 // (extend) must match the reference's logits and K/V within 1e-5. The test preset uses GQA (4 query heads
-// on 2 K/V heads).
+// on 2 K/V heads). Whichever attention kernel is compiled in (LibTorch 1.13: the model's chunked kernel;
+// >= 2.1: scaled_dot_product_attention) runs under the same rows; both take their causal mask from
+// bottomRightCausalMask, checked here against hand-worked masks.
 #include <ATen/ATen.h>
 
 #include <QtTest>
@@ -13,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "core/model/attention_mask.h"
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
 
@@ -185,6 +188,9 @@ private slots:
   void prefillMatchesReference_data();
   void prefillMatchesReference();
   void decodeStepMatchesReference();
+  void bottomRightMask_data();
+  void bottomRightMask();
+  void maskRejectsMoreQueriesThanKeys();
 };
 
 void TestAttentionReference::prefillMatchesReference_data() {
@@ -253,6 +259,44 @@ void TestAttentionReference::decodeStepMatchesReference() {
       QVERIFY(maxDiff(sequence.layers[size_t(l)].k.narrow(1, n - 1, 1),
                       referenceKv(ref.k[size_t(l)], config, n - 1, n)) <= kTolerance);
   }
+}
+
+void TestAttentionReference::bottomRightMask_data() {
+  QTest::addColumn<int>("queries");
+  QTest::addColumn<int>("keys");
+  QTest::addColumn<QString>("expected");  // rows separated by '/', 1 = may attend
+  // 3 new tokens after a cached prefix of 2 (keys 0..4): query i is at position 2 + i and sees keys
+  // 0..2+i. Worked by hand:
+  //   query 0 (pos 2): keys 0 1 2      -> 11100
+  //   query 1 (pos 3): keys 0 1 2 3    -> 11110
+  //   query 2 (pos 4): keys 0 1 2 3 4  -> 11111
+  // (a top-left `is_causal` mask would give 10000/11000/11100: the cached prefix half hidden).
+  QTest::newRow("3 x 5 (prefix 2)") << 3 << 5 << "11100/11110/11111";
+  QTest::newRow("3 x 3 (no prefix: the usual triangle)") << 3 << 3 << "100/110/111";
+  QTest::newRow("1 x 4 (decode step: sees everything)") << 1 << 4 << "1111";
+}
+
+void TestAttentionReference::bottomRightMask() {
+  QFETCH(int, queries);
+  QFETCH(int, keys);
+  QFETCH(QString, expected);
+  const at::Tensor mask = bottomRightCausalMask(queries, keys, at::TensorOptions());
+  QVERIFY(mask.scalar_type() == at::kBool);
+  QCOMPARE(mask.dim(), int64_t(2));
+  QCOMPARE(mask.size(0), int64_t(queries));
+  QCOMPARE(mask.size(1), int64_t(keys));
+  QStringList rows;
+  for (int i = 0; i < queries; ++i) {
+    QString row;
+    for (int j = 0; j < keys; ++j) row += mask[i][j].item<bool>() ? '1' : '0';
+    rows << row;
+  }
+  QCOMPARE(rows.join('/'), expected);
+}
+
+void TestAttentionReference::maskRejectsMoreQueriesThanKeys() {
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, bottomRightCausalMask(5, 3, at::TensorOptions()));
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, bottomRightCausalMask(0, 3, at::TensorOptions()));
 }
 
 QTEST_GUILESS_MAIN(TestAttentionReference)

@@ -47,6 +47,8 @@ private slots:
   void interruptedReplayLeavesNoEventsFile();
   void hugeThreadCountIsCapped();
   void oversizedLiveRunIsRefused();
+  void computeFlagsRefused_data();
+  void computeFlagsRefused();
 
 private:
   CliResult runCli(const QStringList& args, int timeoutMs = 60000);
@@ -328,6 +330,41 @@ void TestCliBadInput::oversizedLiveRunIsRefused() {
   QVERIFY2(r.err.contains("field 'max-size'"), qPrintable(r.err));
   QVERIFY2(r.err.contains("would need about") && r.err.contains("TiB"),
            qPrintable(QString("the estimate is shown: " + r.err)));
+}
+
+void TestCliBadInput::computeFlagsRefused_data() {
+  // --dtype and --device of the compute commands (they need the compute module: skipped without it).
+  QTest::addColumn<QStringList>("args");
+  QTest::addColumn<QStringList>("err");
+  QTest::newRow("run dtype unknown") << QStringList{"run", "--dtype", "fp64"}
+                                     << QStringList{"field 'dtype'", "'fp64'", "bf16"};
+  QTest::newRow("run dtype empty") << QStringList{"run", "--dtype", ""} << QStringList{"field 'dtype'"};
+  QTest::newRow("run fp16 on cpu") << QStringList{"run", "--dtype", "fp16", "--device", "cpu"}
+                                   << QStringList{"field 'dtype'", "fp16 needs a CUDA device"};
+  QTest::newRow("verify dtype unknown")
+      << QStringList{"verify", "--dtype", "bfloat"} << QStringList{"field 'dtype'", "'bfloat'"};
+  QTest::newRow("verify fp16 on cpu")
+      << QStringList{"verify", "--dtype", "fp16"} << QStringList{"fp16 needs a CUDA device"};
+  QTest::newRow("verify negative tolerance")
+      << QStringList{"verify", "--tolerance", "-1"} << QStringList{"--tolerance"};
+  QTest::newRow("bench fp16 on cpu") << QStringList{"bench", "--dtype", "fp16"}
+                                     << QStringList{"field 'dtype'", "fp16 needs a CUDA device"};
+  QTest::newRow("run device cuda:x") << QStringList{"run", "--device", "cuda:x"}
+                                     << QStringList{"field 'device'", "cuda:N"};
+  QTest::newRow("run device gpu") << QStringList{"run", "--device", "gpu"} << QStringList{"field 'device'"};
+}
+
+void TestCliBadInput::computeFlagsRefused() {
+  QFETCH(QStringList, args);
+  QFETCH(QStringList, err);
+  const QString module = QFileInfo(cliPath()).dir().filePath("kvlab_compute_module.so");
+  if (!QFileInfo::exists(module)) QSKIP("no compute module in this build");
+  const CliResult r = runCli(args);
+  QVERIFY2(r.status == QProcess::NormalExit, qPrintable(r.err));
+  QVERIFY2(!hasSanitizerReport(r.err), qPrintable(r.err));
+  QVERIFY2(r.code == 2, qPrintable(QString("exit %1, stderr: %2").arg(r.code).arg(r.err)));
+  for (const QString& part : err)
+    QVERIFY2(r.err.contains(part), qPrintable(QString("missing '" + part + "' in: " + r.err)));
 }
 
 QTEST_GUILESS_MAIN(TestCliBadInput)

@@ -4,7 +4,9 @@
 // corruption rejected, another model's or layout's blob rejected, namespaces apart).
 #include <QtTest>
 
+#include "core/model/model_config.h"
 #include "core/tiers/kv_blob_codec.h"
+#include "core/tiers/model_blob_layout.h"
 #include "core/tiers/remote_url.h"
 #include "core/util/input_error.h"
 
@@ -176,6 +178,21 @@ private slots:
     QVERIFY(codec.decode(blob.substr(0, blob.size() - 1)).status != KvBlobCodec::Status::Ok);
     QVERIFY(codec.decode(blob + "x").status != KvBlobCodec::Status::Ok);
     QVERIFY(codec.decode("").status != KvBlobCodec::Status::Ok);
+  }
+
+  // bf16 and fp16 K/V have the same size but different bits: two labs running the same preset in the two
+  // dtypes must not share blocks (they did when the layout looked only at the byte count).
+  void layoutFollowsTheDtype() {
+    const ModelConfig demo = *findModelPreset("demo");
+    const BlobLayout fp32 = modelBlobLayout(demo, 16);
+    const BlobLayout bf16 = modelBlobLayout(withDtype(demo, ComputeDtype::Bf16), 16);
+    const BlobLayout fp16 = modelBlobLayout(withDtype(demo, ComputeDtype::Fp16), 16);
+    QCOMPARE(fp32.dtype, BlobDtype::F32);
+    QCOMPARE(bf16.dtype, BlobDtype::BF16);
+    QCOMPARE(fp16.dtype, BlobDtype::F16);
+    QVERIFY(bf16.modelFingerprint != fp16.modelFingerprint);
+    QVERIFY(bf16.modelFingerprint != fp32.modelFingerprint);
+    QCOMPARE(bf16.payloadBytes() * 2, fp32.payloadBytes());
   }
 
   void anotherLayoutIsRejected_data() {
