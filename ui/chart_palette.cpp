@@ -3,7 +3,20 @@
 
 #include <algorithm>
 
+#include "core/policies/policy_registry.h"
+
 namespace kvlab {
+
+QColor ChartPalette::policy(const std::string& name) {
+  if (name == "opt") return Qt::black;
+  static const QColor kColours[] = {
+      QColor(0x00, 0x72, 0xB2), QColor(0xE6, 0x9F, 0x00), QColor(0x00, 0x9E, 0x73), QColor(0xCC, 0x79, 0xA7),
+      QColor(0x56, 0xB4, 0xE9), QColor(0xD5, 0x5E, 0x00), QColor(0x88, 0x22, 0x55), QColor(0x99, 0x99, 0x33)};
+  const std::vector<std::string> names = replayPolicyNames();
+  const auto it = std::find(names.begin(), names.end(), name);
+  const std::size_t i = it == names.end() ? names.size() : std::size_t(it - names.begin());
+  return kColours[i % std::size(kColours)];
+}
 
 QColor ChartPalette::eviction(EvictReason reason) {
   switch (reason) {

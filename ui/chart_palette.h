@@ -4,6 +4,7 @@
 // here, so "hit" is the same green and "capacity eviction" the same red everywhere (Okabe-Ito based,
 // readable for colour-blind viewers and on a projector).
 #include <QColor>
+#include <string>
 
 #include "core/cache/cache_types.h"
 
@@ -23,6 +24,9 @@ public:
   static QColor ideal() { return QColor(0x44, 0x44, 0x44); }     // ideal (FLOP) speedup, dashed
   static QColor pinned() { return QColor(0x88, 0x22, 0x55); }    // pinned bytes
   static QColor insert() { return QColor(0x00, 0x72, 0xB2); }    // insert events (not eviction's red)
+  // One colour per eviction policy (Tune page curves), by its place in the replay registry; opt (Belady)
+  // is black and drawn dashed.
+  static QColor policy(const std::string& name);
   // Occupancy by reuse count: light (never reused) to dark (reused often).
   static QColor reuse(int bucket);
   static QColor eviction(EvictReason reason);

@@ -85,6 +85,7 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
   layout->addLayout(m_column, 3);
   layout->addWidget(m_explanation, 1);
 
+  if (!history) return;  // a chart fed by its page (Tune) rather than by the live run's history
   connect(history, &RunHistory::updated, this, [this] { followHistory(/*rebuild=*/false); });
   connect(history, &RunHistory::runStarted, this, [this] { followHistory(/*rebuild=*/true); });
   connect(history, &RunHistory::cleared, this, [this] { followHistory(/*rebuild=*/true); });

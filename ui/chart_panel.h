@@ -32,6 +32,8 @@ struct RunTrack;
 class ChartPanel : public QWidget {
   Q_OBJECT
 public:
+  // history may be nullptr for a chart whose page feeds it directly (refresh() is then never called by
+  // the base class).
   ChartPanel(const RunHistory* history, QString fileStem, const QString& title, const QString& explanation,
              QWidget* parent = nullptr);
 

@@ -2,6 +2,7 @@
 #include "ui/command_line_options.h"
 
 #include <QCommandLineParser>
+#include <QFileInfo>
 
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
@@ -9,6 +10,7 @@
 #include "core/serving/hardware_profile.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "core/util/value_series.h"
 #include "core/workload/scenario.h"
 
 namespace kvlab {
@@ -98,6 +100,19 @@ CommandLineResult parseCommandLine(const QStringList& args) {
   const QCommandLineOption lag(
       QStringLiteral("measure-lag"),
       QStringLiteral("Measure event-loop lag during the run; print p50/p99 at exit."));
+  const QCommandLineOption page(QStringLiteral("page"),
+                                QStringLiteral("Show this page at start: live, serving, fleet or tune."),
+                                QStringLiteral("NAME"));
+  const QCommandLineOption sweep(
+      QStringLiteral("sweep"),
+      QStringLiteral("Open the Tune page on this trace (.jsonl) or scenario and start a sweep; --screenshot, "
+                     "--export-dir, --export-report and --quit-when-done then wait for the sweep."),
+      QStringLiteral("TRACE|SCENARIO"));
+  const QCommandLineOption sweepSizes(
+      QStringLiteral("sweep-sizes"),
+      QStringLiteral("Cache sizes of --sweep in tokens: a list or FROM:TO:logN (default: auto)."),
+      QStringLiteral("SERIES"));
+  parser.addOptions({page, sweep, sweepSizes});
   parser.addOptions({scenario,        device, granularity, blockSize, policy,    maxSize,   ttl,
                      model,           seed,   noBaseline,  autorun,   report,    exportDir, screenshot,
                      screenshotAfter, quit,   lag,         ttlMode,   pinBudget, hardware,  presentation,
@@ -220,6 +235,29 @@ CommandLineResult parseCommandLine(const QStringList& args) {
         s.baseline = false;
         any = true;
       }
+      if (parser.isSet(page)) {
+        current = QStringLiteral("--page");
+        o.page = parser.value(page).toLower();
+        if (!QStringList{QStringLiteral("live"), QStringLiteral("serving"), QStringLiteral("fleet"),
+                         QStringLiteral("tune")}
+                 .contains(o.page))
+          throw InputError("", 0, "",
+                           "expected live, serving, fleet or tune, got " + quoteForError(str(o.page)));
+      }
+      if (parser.isSet(sweep)) {
+        current = QStringLiteral("--sweep");
+        o.sweep = parser.value(sweep);
+        if (!o.sweep.endsWith(QStringLiteral(".jsonl")))
+          resolveScenario(str(o.sweep), defaultScenarioDir());  // throws, listing the bundled names
+        else if (!QFileInfo(o.sweep).isFile())
+          throw InputError("", 0, "", "no such trace file: " + str(o.sweep));
+        if (o.page.isEmpty()) o.page = QStringLiteral("tune");
+      }
+      if (parser.isSet(sweepSizes)) {
+        current = QStringLiteral("--sweep-sizes");
+        o.sweepSizes = parser.value(sweepSizes);
+        parseCountSeries(str(o.sweepSizes), "sweep-sizes");
+      }
       if (parser.isSet(screenshotAfter)) {
         current = QStringLiteral("--screenshot-after");
         o.screenshotAfterRequests =
@@ -245,9 +283,9 @@ CommandLineResult parseCommandLine(const QStringList& args) {
   o.exportReport = parser.value(report);
   o.exportDir = parser.value(exportDir);
   o.screenshot = parser.value(screenshot);
-  if (o.quitWhenDone && !o.autorun) {
-    result.error =
-        QStringLiteral("--quit-when-done: needs --autorun (there is no run to wait for otherwise)");
+  if (o.quitWhenDone && !o.autorun && o.sweep.isEmpty()) {
+    result.error = QStringLiteral(
+        "--quit-when-done: needs --autorun or --sweep (there is no run to wait for otherwise)");
     return result;
   }
   return result;

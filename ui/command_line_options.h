@@ -2,7 +2,8 @@
 #pragma once
 // The desktop app's command line (QCommandLineParser): a scenario and the same cache parameters as
 // `kvlab-cli run`, plus unattended mode (--autorun, --export-report, --screenshot, --quit-when-done) and
-// --measure-lag. Values are checked with the core parsers; a bad one yields a message naming the flag.
+// --measure-lag, and --page / --sweep for the Tune page. Values are checked with the core parsers; a bad one
+// yields a message naming the flag.
 #include <QString>
 #include <QStringList>
 #include <optional>
@@ -22,6 +23,9 @@ struct CommandLineOptions {
   QString exportDir;                // every export (PNG, SVG, PDF, CSV) written there when the run finishes
   QString screenshot;               // PNG of the whole window when the run finishes
   int screenshotAfterRequests = 0;  // > 0: take the screenshot once this many requests are done instead
+  QString page;                     // tab to show at start: live, serving, fleet or tune ("" = Live)
+  QString sweep;                    // Tune page: sweep this trace or scenario at start (exports when done)
+  QString sweepSizes;               // Tune page sizes series for --sweep ("" = auto)
 };
 
 struct CommandLineResult {

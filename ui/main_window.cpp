@@ -38,6 +38,7 @@
 #include "ui/run_status_bar.h"
 #include "ui/serving_page.h"
 #include "ui/speedup_chart.h"
+#include "ui/tune_page.h"
 
 // Q_INIT_RESOURCE declares a function and must be used outside any namespace.
 static void initKvlabResources() { Q_INIT_RESOURCE(kvlab); }
@@ -80,6 +81,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_pages->addTab(central, tr("Live"));
   m_pages->addTab(new ServingPage, tr("Serving"));
   m_pages->addTab(new FleetPage, tr("Fleet"));
+  m_tune = new TunePage;
+  m_tune->setObjectName(QStringLiteral("tunePage"));
+  m_pages->addTab(m_tune, tr("Tune"));
   setCentralWidget(m_pages);
 
   // Docks: controls and the event log on the left.
@@ -88,6 +92,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_controls, &ControlPanel::resetRequested, m_history, &RunHistory::clearAll);
   connect(m_controls, &ControlPanel::liveMaxBytesChanged, m_history, &RunHistory::setLiveCapacity);
   connect(m_request, &RequestView::pinRequested, m_controller, &RunController::pinRequestPrefix);
+  // Tune: a clicked configuration opens in the Live view with the same source and settings.
+  connect(m_tune, &TunePage::openInLiveRequested, this, [this](const RunSettings& settings) {
+    m_controls->applySettings(settings);
+    m_pages->setCurrentIndex(0);
+    statusBar()->showMessage(tr("Tune: configuration set in the Live view's controls; press Run"), 8000);
+  });
   auto* controlDock = new QDockWidget(tr("Controls"), this);
   controlDock->setObjectName(QStringLiteral("controlDock"));
   controlDock->setWidget(m_controls);
@@ -113,6 +123,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   QList<const ChartPanel*> charts;
   for (ChartPanel* c : std::as_const(m_charts)) charts.append(c);
   m_exporter = std::make_unique<ReportExporter>(m_history, charts, m_eventLog->model());
+  m_exporter->setTunePage(m_tune);
 
   buildMenus();
   for (QDockWidget* dock : {controlDock, logDock})
@@ -170,6 +181,7 @@ void MainWindow::buildMenus() {
   m_explanations->setChecked(true);
   connect(m_explanations, &QAction::toggled, this, [this](bool on) {
     for (ChartPanel* c : std::as_const(m_charts)) c->setExplanationVisible(on);
+    m_tune->setExplanationsVisible(on);
   });
   m_presentationAction = view->addAction(tr("&Presentation"));
   m_presentationAction->setObjectName(QStringLiteral("presentationAction"));
@@ -252,6 +264,15 @@ void MainWindow::showChart(int index) {
   if (index < 0 || index >= int(m_charts.size())) return;
   m_presentedChart = index;
   if (m_presentation) layoutLivePage();
+}
+
+bool MainWindow::showPage(const QString& name) {
+  for (int i = 0; i < m_pages->count(); ++i)
+    if (m_pages->tabText(i).remove(QLatin1Char('&')).compare(name, Qt::CaseInsensitive) == 0) {
+      m_pages->setCurrentIndex(i);
+      return true;
+    }
+  return false;
 }
 
 void MainWindow::setQuietTiming(bool on) { m_quietTiming->setChecked(on); }

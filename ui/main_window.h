@@ -26,6 +26,7 @@ class RequestView;
 class RunController;
 class RunHistory;
 class RunStatusBar;
+class TunePage;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -41,6 +42,9 @@ public:
   const ReportExporter& exporter() const { return *m_exporter; }
   // The central tab widget: "Live" is page 0; each further mode is one page class added here.
   QTabWidget* pages() const { return m_pages; }
+  TunePage* tunePage() const { return m_tune; }
+  // Selects a page by its tab text, case-insensitive ("live", "serving", "fleet", "tune"); false if none.
+  bool showPage(const QString& name);
 
   // Unattended use: errors go to stderr instead of message boxes.
   void setInteractive(bool interactive) { m_interactive = interactive; }
@@ -78,6 +82,7 @@ private:
   EventLogPanel* m_eventLog = nullptr;
   RunStatusBar* m_status = nullptr;
   QTabWidget* m_pages = nullptr;
+  TunePage* m_tune = nullptr;
   QList<ChartPanel*> m_charts;
   std::unique_ptr<ReportExporter> m_exporter;
   QAction* m_explanations = nullptr;

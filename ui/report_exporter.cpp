@@ -17,7 +17,11 @@
 #include "core/util/units.h"
 #include "ui/chart_panel.h"
 #include "ui/event_log_model.h"
+#include "ui/miss_ratio_chart.h"
+#include "ui/prefill_savings_chart.h"
 #include "ui/run_history.h"
+#include "ui/ttl_heatmap_widget.h"
+#include "ui/tune_page.h"
 
 namespace kvlab {
 
@@ -251,6 +255,20 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
     text.drawContents(&painter);
     painter.restore();
   }
+  // Tuning: when the Tune page has swept, its summary and knees, then its three views, two per page.
+  if (m_tune && m_tune->hasResults()) {
+    writer.newPage();
+    QTextDocument tuning;
+    tuning.documentLayout()->setPaintDevice(&writer);
+    tuning.setHtml(m_tune->reportHtml());
+    tuning.setPageSize(QSizeF(page.width(), page.height() / 2));
+    tuning.drawContents(&painter, QRectF(0, 0, page.width(), page.height() / 2));
+    m_tune->missRatioChart()->renderChart(&painter,
+                                          QRectF(0, page.height() / 2, page.width(), chartHeight * 0.9));
+    writer.newPage();
+    m_tune->savingsChart()->renderChart(&painter, QRectF(0, 0, page.width(), chartHeight * 0.9));
+    m_tune->heatmap()->paint(painter, QRectF(0, page.height() / 2, page.width(), chartHeight * 0.9));
+  }
   painter.end();
   writeBytes(path, bytes);
 }
@@ -319,6 +337,7 @@ QStringList ReportExporter::exportAll(const QString& dir, const QString& scenari
   exportRequestsCsv(written.last());
   written << d.filePath(QStringLiteral("events.csv"));
   exportEventsCsv(written.last());
+  if (m_tune) written << m_tune->exportAll(dir);
   return written;
 }
 

@@ -14,6 +14,7 @@ namespace kvlab {
 class ChartPanel;
 class EventLogModel;
 class RunHistory;
+class TunePage;
 struct RunTrack;
 
 class ReportExporter {
@@ -21,6 +22,9 @@ public:
   ReportExporter(const RunHistory* history, QList<const ChartPanel*> charts, const EventLogModel* events);
 
   static constexpr QSize kChartSize{1200, 750};  // px, PNG and SVG
+
+  // The Tune page whose sweep adds a "Tuning" section to the PDF and its files to exportAll (nullptr: none).
+  void setTunePage(const TunePage* page) { m_tune = page; }
 
   void exportChartPng(const ChartPanel& chart, const QString& path) const;
   void exportChartSvg(const ChartPanel& chart, const QString& path) const;
@@ -30,7 +34,8 @@ public:
   // The decode run's steps: step, ms and cumulative ms both ways, token. Throws without a decode run.
   void exportDecodeCsv(const QString& path) const;
   // All of the above into dir: <stem>.png/.svg per chart that applies to the current run (ChartPanel::
-  // appliesTo), report.pdf, requests.csv, events.csv, and decode-steps.csv for a decode run.
+  // appliesTo), report.pdf, requests.csv, events.csv, decode-steps.csv for a decode run, and when a sweep
+  // has run the Tune page's charts (tune-*.png/.svg) and tune-sweep.csv.
   // Returns the written paths.
   QStringList exportAll(const QString& dir, const QString& scenarioDescription = {}) const;
 
@@ -39,6 +44,7 @@ private:
   const RunHistory* m_history;
   QList<const ChartPanel*> m_charts;
   const EventLogModel* m_events;
+  const TunePage* m_tune = nullptr;
 };
 
 }  // namespace kvlab

@@ -15,6 +15,7 @@
 #include "ui/report_exporter.h"
 #include "ui/run_controller.h"
 #include "ui/run_history.h"
+#include "ui/tune_page.h"
 
 namespace {
 
@@ -74,6 +75,35 @@ int main(int argc, char** argv) {
       screenshotTaken = true;
       saveScreenshot(window, options.screenshot);
     });
+  }
+  if (!options.page.isEmpty()) window.showPage(options.page);
+  if (!options.sweep.isEmpty()) {
+    // The Tune page's sweep stands for the run: screenshot, exports and exit wait for it.
+    kvlab::TunePage* tune = window.tunePage();
+    tune->setSource(options.sweep);
+    tune->setSizes(options.sweepSizes);
+    QObject::connect(tune, &kvlab::TunePage::sweepFailed, &window, [&](const QString& why) {
+      std::fprintf(stderr, "kvlab: sweep failed: %s\n", qPrintable(why));
+      if (options.quitWhenDone) QApplication::exit(1);
+    });
+    QObject::connect(tune, &kvlab::TunePage::sweepFinished, &window, [&, tune] {
+      std::fprintf(stderr, "kvlab: %s\n", qPrintable(tune->statusText()));
+      QTimer::singleShot(400, &window, [&] {
+        try {
+          if (!options.screenshot.isEmpty()) saveScreenshot(window, options.screenshot);
+          if (!options.exportReport.isEmpty())
+            window.exporter().exportPdfReport(options.exportReport,
+                                              window.controlPanel()->scenarioDescription());
+          if (!options.exportDir.isEmpty())
+            window.exporter().exportAll(options.exportDir, window.controlPanel()->scenarioDescription());
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "kvlab: export failed: %s\n", e.what());
+          failed = true;
+        }
+        if (options.quitWhenDone) QApplication::exit(failed ? 1 : 0);
+      });
+    });
+    QTimer::singleShot(0, tune, [tune] { tune->start(); });
   }
   if (options.autorun) {
     QObject::connect(controller, &kvlab::RunController::runEnded, &window, [&](int runId) {

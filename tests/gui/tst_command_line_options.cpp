@@ -55,6 +55,20 @@ private Q_SLOTS:
     QCOMPARE(o.screenshot, QStringLiteral("s.png"));
   }
 
+  void sweepFlags() {
+    // --sweep opens the Tune page and stands for the run that --quit-when-done waits for.
+    const CommandLineResult r =
+        parseCommandLine({QStringLiteral("kvlab"), QStringLiteral("--sweep"), QStringLiteral("rag"),
+                          QStringLiteral("--sweep-sizes"), QStringLiteral("1000:100000:log5"),
+                          QStringLiteral("--quit-when-done")});
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QCOMPARE(r.options.sweep, QStringLiteral("rag"));
+    QCOMPARE(r.options.sweepSizes, QStringLiteral("1000:100000:log5"));
+    QCOMPARE(r.options.page, QStringLiteral("tune"));
+    QVERIFY(r.options.quitWhenDone);
+    QVERIFY(!r.options.run.has_value());
+  }
+
   void noRunFlags() {
     const CommandLineResult r = parseCommandLine({QStringLiteral("kvlab")});
     QVERIFY(r.error.isEmpty());
@@ -86,6 +100,16 @@ private Q_SLOTS:
                               << QStringLiteral("--scenario");
     QTest::newRow("quit without autorun")
         << QStringList{QStringLiteral("--quit-when-done")} << QStringLiteral("--quit-when-done");
+    QTest::newRow("page") << QStringList{QStringLiteral("--page"), QStringLiteral("tuning")}
+                          << QStringLiteral("--page");
+    QTest::newRow("sweep scenario") << QStringList{QStringLiteral("--sweep"),
+                                                   QStringLiteral("no-such-scenario")}
+                                    << QStringLiteral("--sweep");
+    QTest::newRow("sweep trace") << QStringList{QStringLiteral("--sweep"),
+                                                QStringLiteral("/nonexistent.jsonl")}
+                                 << QStringLiteral("/nonexistent.jsonl");
+    QTest::newRow("sweep sizes") << QStringList{QStringLiteral("--sweep-sizes"), QStringLiteral("1:2:log0")}
+                                 << QStringLiteral("--sweep-sizes");
     QTest::newRow("unknown flag") << QStringList{QStringLiteral("--max-sise"), QStringLiteral("1GiB")}
                                   << QStringLiteral("max-sise");
   }

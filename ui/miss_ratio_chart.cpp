@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+#include "ui/miss_ratio_chart.h"
+
+#include <QLogValueAxis>
+#include <QPen>
+#include <QtCharts/QChart>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QScatterSeries>
+#include <QtCharts/QValueAxis>
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/policies/policy_registry.h"
+#include "core/util/units.h"
+#include "ui/chart_palette.h"
+#include "ui/tune_results.h"
+
+namespace kvlab {
+
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+QString tokensText(double tokens) {
+  if (tokens >= 1e6) return QStringLiteral("%1M").arg(tokens / 1e6, 0, 'g', 4);
+  if (tokens >= 1e3) return QStringLiteral("%1k").arg(tokens / 1e3, 0, 'g', 4);
+  return QString::number(tokens, 'f', 0);
+}
+
+// The swept size nearest to x on the log axis.
+std::uint64_t nearestSize(const std::vector<std::uint64_t>& sizes, double x) {
+  std::uint64_t best = sizes.empty() ? 0 : sizes.front();
+  double bestD = INFINITY;
+  for (const std::uint64_t s : sizes) {
+    const double d = std::abs(std::log(double(s)) - std::log(std::max(x, 1.0)));
+    if (d < bestD) {
+      bestD = d;
+      best = s;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+MissRatioChart::MissRatioChart(QWidget* parent)
+    : ChartPanel(nullptr, QStringLiteral("tune-miss-ratio"), tr("Hit rate vs cache size, per policy"),
+                 tr("<b>Miss-ratio curves.</b> Token hit rate of a replay of the whole source at each cache "
+                    "size (log axis), one line per eviction policy. <b>Dashed black</b>: Belady (farthest "
+                    "next use), evicting the block needed farthest in the future: a reference, not a "
+                    "proven optimum under prefix chains. <b>Grey dashed</b>: an infinite cache (every "
+                    "reuse hits). <b>Rings</b>: knees, the smallest size reaching 90% of that policy's hit "
+                    "rate at the largest size swept. Top axis: the same sizes in GiB of K/V for the chosen "
+                    "model. Click a point to open it in the Live view."),
+                 parent) {
+  m_x = new QLogValueAxis;
+  m_x->setBase(10);
+  m_x->setTitleText(tr("cache size (tokens, log)"));
+  m_x->setLabelFormat(QStringLiteral("%.3g"));
+  m_x->setMinorTickCount(8);
+  chart()->addAxis(m_x, Qt::AlignBottom);
+  m_bytes = new QLogValueAxis;
+  m_bytes->setBase(10);
+  m_bytes->setLabelFormat(QStringLiteral("%.3g"));
+  m_bytes->setGridLineVisible(false);
+  m_bytes->setTitleText(tr("K/V bytes (GiB)"));
+  chart()->addAxis(m_bytes, Qt::AlignTop);
+  m_y = new QValueAxis;
+  m_y->setTitleText(tr("token hit rate (%)"));
+  chart()->addAxis(m_y, Qt::AlignLeft);
+  m_x->setRange(1e3, 1e6);
+  m_bytes->setRange(1e-3, 1);
+  setNiceRange(m_y, 0, 100);
+
+  m_bound = addLine(tr("infinite cache"), QColor(0x77, 0x77, 0x77), 1.5, m_x, m_y, Qt::DashLine);
+  m_knees = new QScatterSeries;
+  m_knees->setName(tr("knees"));
+  m_knees->setMarkerSize(13);
+  m_knees->setColor(Qt::transparent);
+  m_knees->setBorderColor(Qt::black);
+  m_knees->setPen(QPen(Qt::black, 2));
+  chart()->addSeries(m_knees);
+  m_knees->attachAxis(m_x);
+  m_knees->attachAxis(m_y);
+  setNotice(tr("Choose a trace or a scenario and press Sweep."));
+}
+
+QLineSeries* MissRatioChart::curveFor(const std::string& policy) {
+  const QString name = QString::fromStdString(policy);
+  if (QLineSeries* s = m_curves.value(name)) return s;
+  const bool opt = policy == "opt";
+  QLineSeries* s = addLine(QString::fromStdString(policyLabel(policy)), ChartPalette::policy(policy),
+                           opt ? 2.5 : 2.0, m_x, m_y, opt ? Qt::DashLine : Qt::SolidLine);
+  s->setPointsVisible(true);
+  s->setProperty("kvlabPolicy", name);
+  connect(s, &QXYSeries::clicked, this, [this, name](const QPointF& p) {
+    if (m_results && !m_results->info.sizes.empty())
+      Q_EMIT pointActivated(name, nearestSize(m_results->info.sizes, p.x()));
+  });
+  attachTooltip(s, [this, policy](const QPointF& p) {
+    if (!m_results) return QString();
+    const std::uint64_t size = nearestSize(m_results->info.sizes, p.x());
+    const SweepPoint* point = m_results->find(policy, 0, size);
+    if (!point) return QString();
+    return tr("%1\n%2 tokens = %3 of K/V (%4)\ntoken hit rate %5%, block hit rate %6%%7\nclick: open in "
+              "the Live view")
+        .arg(QString::fromStdString(policyLabel(policy)), tokensText(double(size)),
+             QString::fromStdString(formatBytes(saturatingMul(size, m_results->bytesPerToken))),
+             QString::fromStdString(m_results->model))
+        .arg(100 * point->result.tokenHitRate(), 0, 'f', 2)
+        .arg(100 * point->result.blockHitRate(), 0, 'f', 2)
+        .arg(point->knee ? tr("\nknee of this curve") : QString());
+  });
+  m_curves.insert(name, s);
+  return s;
+}
+
+void MissRatioChart::setResults(const TuneResults& results) {
+  m_results = &results;
+  const TuneSourceInfo& info = results.info;
+  setNotice(results.empty() ? tr("Choose a trace or a scenario and press Sweep.") : QString());
+  // Curves of policies no longer swept go; the others get their finished points in size order.
+  for (auto it = m_curves.begin(); it != m_curves.end();) {
+    if (std::find(info.policies.begin(), info.policies.end(), it.key().toStdString()) ==
+        info.policies.end()) {
+      chart()->removeSeries(it.value());
+      delete it.value();
+      it = m_curves.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::vector<SweepPoint> points = results.curves;
+  TraceSweep::markKnees(points);
+  std::map<std::string, std::size_t> finished;
+  for (const SweepPoint& p : points) ++finished[p.config.policy];
+  double top = 0;
+  QList<QPointF> knees;
+  for (const std::string& policy : info.policies) {
+    QList<QPointF> line;
+    for (const SweepPoint& p : points)
+      if (p.config.policy == policy) {
+        line.append({double(p.config.maxTokens), 100 * p.result.tokenHitRate()});
+        top = std::max(top, line.back().y());
+        // A knee is only defined once the curve has its largest size.
+        if (p.knee && finished[policy] == info.sizes.size()) knees.append(line.back());
+      }
+    std::sort(line.begin(), line.end(), [](const QPointF& a, const QPointF& b) { return a.x() < b.x(); });
+    curveFor(policy)->replace(line);
+  }
+  m_knees->replace(knees);
+  const double lo = info.sizes.empty() ? 1e3 : double(info.sizes.front());
+  const double hi = info.sizes.empty() ? 1e6 : double(info.sizes.back());
+  // A 15 % margin on the log scale keeps the end points off the frame.
+  const double xmin = std::max(1.0, lo / 1.15), xmax = hi * 1.15;
+  m_x->setRange(xmin, xmax);
+  const double bpt = double(std::max<std::uint64_t>(results.bytesPerToken, 1));
+  m_bytes->setRange(xmin * bpt / kGiB, xmax * bpt / kGiB);
+  m_bytes->setTitleText(tr("K/V bytes (GiB) for %1: %2 per token")
+                            .arg(QString::fromStdString(results.model),
+                                 QString::fromStdString(formatBytes(results.bytesPerToken))));
+  const double bound = 100 * info.unlimited.tokenHitRate();
+  m_bound->setName(tr("infinite cache %1%").arg(bound, 0, 'f', 1));
+  m_bound->replace(results.empty() ? QList<QPointF>{} : QList<QPointF>{{xmin, bound}, {xmax, bound}});
+  setNiceRange(m_y, 0, std::max({top, bound, 1.0}));
+  setFooter(results.empty() ? QString()
+                            : tr("%1 · block size %2 tokens · %3 requests · footprint %4 tokens")
+                                  .arg(QString::fromStdString(info.source))
+                                  .arg(info.blockSize)
+                                  .arg(info.requests)
+                                  .arg(info.footprintTokens));
+}
+
+}  // namespace kvlab

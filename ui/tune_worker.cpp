@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+#include "ui/tune_worker.h"
+
+#include <QMutexLocker>
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <stdexcept>
+#include <utility>
+
+#include "core/runner/scenario_runner.h"
+#include "core/util/value_series.h"
+#include "core/workload/mooncake_trace.h"
+#include "core/workload/scenario.h"
+#include "core/workload/scenario_trace.h"
+
+namespace kvlab {
+
+template <typename Fill>
+void TuneWorker::push(int runId, Fill fill) {
+  bool wasEmpty = false;
+  {
+    QMutexLocker lock(&m_mutex);
+    wasEmpty = m_batches.empty();
+    if (m_batches.empty() || m_batches.back().runId != runId) {
+      m_batches.emplace_back();
+      m_batches.back().runId = runId;
+    }
+    fill(m_batches.back());
+  }
+  if (wasEmpty) Q_EMIT dataAvailable();
+}
+
+std::vector<TuneBatch> TuneWorker::take() {
+  QMutexLocker lock(&m_mutex);
+  return std::exchange(m_batches, {});
+}
+
+std::vector<std::uint64_t> TuneWorker::autoSizes(std::uint64_t footprintTokens, std::uint32_t blockSize) {
+  const std::uint64_t top = std::max<std::uint64_t>(footprintTokens, blockSize);
+  const std::uint64_t bottom = std::max<std::uint64_t>(blockSize, top / 256);
+  if (bottom >= top) return {top};
+  const std::string range = std::to_string(bottom) + ":" + std::to_string(top) + ":log12";
+  return parseCountSeries(range, "sizes");
+}
+
+void TuneWorker::run(const TuneJob& job, int runId) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::atomic<bool>* cancel = job.cancel.get();
+  if (cancel->load()) {  // cancelled (or superseded) before it started: say so, produce nothing
+    push(runId, [&](TuneBatch& b) {
+      b.finished = true;
+      b.cancelled = true;
+    });
+    return;
+  }
+  try {
+    TuneSourceInfo info;
+    info.source = job.source;
+    std::vector<TraceRequest> requests;
+    info.trace = job.source.size() > 6 && job.source.ends_with(".jsonl");
+    if (info.trace) {
+      info.blockSize = job.blockSize ? job.blockSize : 512;  // the published traces' tokens per hash id
+      requests = readWholeTrace(job.source);
+    } else {
+      const ScenarioSpec spec = loadScenarioFile(
+          resolveScenario(job.source, job.scenarioDir.empty() ? defaultScenarioDir() : job.scenarioDir));
+      info.blockSize = job.blockSize ? job.blockSize : spec.cache.blockSize;
+      info.scenarioModel = spec.model;
+      requests = scenarioToTrace(spec, info.blockSize, job.outputTokens);
+    }
+    if (requests.empty()) throw std::invalid_argument(job.source + " has no requests");
+    info.requests = requests.size();
+    for (const TraceRequest& r : requests) info.promptTokens += r.inputLength;
+    info.meanPromptTokens = double(info.promptTokens) / double(requests.size());
+    info.spanS = double(requests.back().timestampMs - requests.front().timestampMs) / 1e3;
+
+    // The infinite-cache bound: every block stays, so a hit is every reuse of a prefix. Its peak is the
+    // number of distinct blocks, which sizes the auto range.
+    ReplayConfig unbounded;
+    unbounded.blockSize = info.blockSize;
+    unbounded.maxTokens = kUnlimited;
+    TraceReplayer replayer(unbounded);
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      if ((i & 1023) == 0 && cancel->load()) break;
+      replayer.replay(requests[i]);
+    }
+    info.unlimited = replayer.result();
+    info.footprintTokens = info.unlimited.peakBlocks * info.blockSize;
+    info.sizes = job.sizes.empty() ? autoSizes(info.footprintTokens, info.blockSize)
+                                   : parseCountSeries(job.sizes, "sizes");
+    std::sort(info.sizes.begin(), info.sizes.end());
+    info.sizes.erase(std::unique(info.sizes.begin(), info.sizes.end()), info.sizes.end());
+    info.policies = job.policies;
+    info.heatmapPolicy = job.heatmapPolicy;
+    info.ttlsMs = job.ttlsMs;
+
+    SweepSpec curves;
+    curves.maxTokens = info.sizes;
+    curves.policies = job.policies;
+    curves.ttlsMs = {0};
+    curves.blockSizes = {info.blockSize};
+    curves.threads = job.threads;
+    // The heatmap's TTL-off row is the curve's when the policy is drawn there too.
+    const bool shared =
+        std::find(job.policies.begin(), job.policies.end(), job.heatmapPolicy) != job.policies.end();
+    SweepSpec heat = curves;
+    heat.policies = {job.heatmapPolicy};
+    heat.ttlsMs.clear();
+    for (const TimeMs ttl : job.ttlsMs)
+      if (!(shared && ttl == 0)) heat.ttlsMs.push_back(ttl);
+    const std::size_t curveTotal = curves.policies.size() * curves.maxTokens.size();
+    const std::size_t heatTotal = heat.ttlsMs.size() * heat.maxTokens.size();
+    const std::size_t total = curveTotal + heatTotal;
+    push(runId, [&](TuneBatch& b) {
+      b.started = true;
+      b.info = info;
+      b.total = total;
+    });
+
+    bool cancelled = cancel->load();
+    if (!cancelled && curveTotal > 0) {
+      const SweepOutcome outcome = TraceSweep::run(
+          requests, curves,
+          [&](const SweepPoint& p, std::size_t done, std::size_t) {
+            push(runId, [&](TuneBatch& b) {
+              b.curves.push_back(p);
+              b.done = done;
+              b.total = total;
+            });
+          },
+          cancel);
+      cancelled = outcome.cancelled;
+    }
+    if (!cancelled && heatTotal > 0) {
+      const SweepOutcome outcome = TraceSweep::run(
+          requests, heat,
+          [&](const SweepPoint& p, std::size_t done, std::size_t) {
+            push(runId, [&](TuneBatch& b) {
+              b.heatmap.push_back(p);
+              b.done = curveTotal + done;
+              b.total = total;
+            });
+          },
+          cancel);
+      cancelled = outcome.cancelled;
+    }
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    push(runId, [&](TuneBatch& b) {
+      b.finished = true;
+      b.cancelled = cancelled || cancel->load();
+      b.elapsedS = elapsed;
+    });
+  } catch (const std::exception& e) {
+    push(runId, [&](TuneBatch& b) {
+      b.error = QString::fromStdString(e.what());
+      b.finished = true;
+    });
+  }
+}
+
+}  // namespace kvlab
