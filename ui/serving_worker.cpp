@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ui/serving_worker.h"
 
-#include <QMutexLocker>
 #include <exception>
 
 #include "core/runner/scenario_runner.h"
@@ -30,23 +29,10 @@ private:
 
 template <typename Fill>
 void ServingWorker::push(int runId, Fill fill) {
-  bool wasEmpty = false;
-  {
-    QMutexLocker lock(&m_mutex);
-    wasEmpty = m_batches.empty();
-    if (m_batches.empty() || m_batches.back().runId != runId) {
-      m_batches.emplace_back();
-      m_batches.back().runId = runId;
-    }
-    fill(m_batches.back());
-  }
-  if (wasEmpty) Q_EMIT dataAvailable();
+  if (m_queue.push(runId, fill)) Q_EMIT dataAvailable();
 }
 
-std::vector<ServingBatch> ServingWorker::take() {
-  QMutexLocker lock(&m_mutex);
-  return std::exchange(m_batches, {});
-}
+std::vector<ServingBatch> ServingWorker::take() { return m_queue.take(); }
 
 void ServingWorker::run(const ServingJob& job, int runId) {
   if (m_wantedRun.load() != runId) return;  // superseded before it started

@@ -5,13 +5,13 @@
 // went from empty to non-empty, so the GUI gets one queued notification per drain (the RunWorker pattern).
 // A run stops between steps as soon as the GUI wants another run id (setWantedRun), so a restart after a
 // control change never waits for a stale simulation.
-#include <QMutex>
 #include <QObject>
 #include <QString>
 #include <atomic>
 #include <vector>
 
 #include "core/serving/serving_types.h"
+#include "ui/batch_queue.h"
 
 namespace kvlab {
 
@@ -57,8 +57,7 @@ private:
   template <typename Fill>
   void push(int runId, Fill fill);  // worker thread: adds to the run's batch under the lock
 
-  QMutex m_mutex;
-  std::vector<ServingBatch> m_batches;  // guarded by m_mutex
+  BatchQueue<ServingBatch> m_queue;
   std::atomic<int> m_wantedRun{0};
 };
 

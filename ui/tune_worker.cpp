@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ui/tune_worker.h"
 
-#include <QMutexLocker>
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -18,23 +17,10 @@ namespace kvlab {
 
 template <typename Fill>
 void TuneWorker::push(int runId, Fill fill) {
-  bool wasEmpty = false;
-  {
-    QMutexLocker lock(&m_mutex);
-    wasEmpty = m_batches.empty();
-    if (m_batches.empty() || m_batches.back().runId != runId) {
-      m_batches.emplace_back();
-      m_batches.back().runId = runId;
-    }
-    fill(m_batches.back());
-  }
-  if (wasEmpty) Q_EMIT dataAvailable();
+  if (m_queue.push(runId, fill)) Q_EMIT dataAvailable();
 }
 
-std::vector<TuneBatch> TuneWorker::take() {
-  QMutexLocker lock(&m_mutex);
-  return std::exchange(m_batches, {});
-}
+std::vector<TuneBatch> TuneWorker::take() { return m_queue.take(); }
 
 std::vector<std::uint64_t> TuneWorker::autoSizes(std::uint64_t footprintTokens, std::uint32_t blockSize) {
   const std::uint64_t top = std::max<std::uint64_t>(footprintTokens, blockSize);

@@ -7,7 +7,6 @@
 // copied into a buffer under a mutex; dataAvailable() is emitted when the buffer goes from empty to
 // non-empty (the ServingWorker pattern), so the GUI drains once per notification and never waits.
 // Cancellation: the job's own atomic flag, checked by the sweep between requests.
-#include <QMutex>
 #include <QObject>
 #include <QString>
 #include <atomic>
@@ -15,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ui/batch_queue.h"
 #include "ui/tune_results.h"
 
 namespace kvlab {
@@ -66,8 +66,7 @@ private:
   template <typename Fill>
   void push(int runId, Fill fill);
 
-  QMutex m_mutex;
-  std::vector<TuneBatch> m_batches;  // guarded by m_mutex
+  BatchQueue<TuneBatch> m_queue;
 };
 
 }  // namespace kvlab
