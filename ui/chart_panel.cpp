@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "ui/chart_panel.h"
 
-#include <QBuffer>
 #include <QCursor>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QHBoxLayout>
-#include <QImage>
 #include <QLabel>
 #include <QPainter>
-#include <QSvgGenerator>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
@@ -23,6 +20,7 @@
 #include <iterator>
 
 #include "ui/chart_palette.h"
+#include "ui/picture_export.h"
 #include "ui/run_history.h"
 
 namespace kvlab {
@@ -227,35 +225,12 @@ void ChartPanel::renderChart(QPainter* painter, const QRectF& target) const {
 }
 
 QByteArray ChartPanel::toPng(const QSize& size) const {
-  QImage image(size, QImage::Format_ARGB32_Premultiplied);
-  image.fill(Qt::white);
-  {
-    QPainter painter(&image);
-    painter.setRenderHint(QPainter::Antialiasing);
-    renderChart(&painter, QRectF(QPointF(0, 0), QSizeF(size)));
-  }
-  QByteArray bytes;
-  QBuffer buffer(&bytes);
-  buffer.open(QIODevice::WriteOnly);
-  image.save(&buffer, "PNG");
-  return bytes;
+  return renderPng(size, [this](QPainter& painter, const QRectF& target) { renderChart(&painter, target); });
 }
 
 QByteArray ChartPanel::toSvg(const QSize& size) const {
-  QByteArray bytes;
-  QBuffer buffer(&bytes);
-  buffer.open(QIODevice::WriteOnly);
-  QSvgGenerator generator;
-  generator.setOutputDevice(&buffer);
-  generator.setSize(size);
-  generator.setViewBox(QRect(QPoint(0, 0), size));
-  generator.setTitle(m_title);
-  generator.setDescription(QStringLiteral("KV Cache Lab chart"));
-  {
-    QPainter painter(&generator);
-    renderChart(&painter, QRectF(QPointF(0, 0), QSizeF(size)));
-  }
-  return bytes;
+  return renderSvg(size, m_title,
+                   [this](QPainter& painter, const QRectF& target) { renderChart(&painter, target); });
 }
 
 ChartPanel::ByteScale ChartPanel::byteScale(double maxBytes) {

@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "ui/ttl_heatmap_widget.h"
 
-#include <QBuffer>
 #include <QHelpEvent>
-#include <QImage>
 #include <QMouseEvent>
 #include <QPainter>
-#include <QSvgGenerator>
 #include <QToolTip>
 #include <algorithm>
 #include <cmath>
@@ -14,6 +11,7 @@
 
 #include "core/policies/policy_registry.h"
 #include "core/util/units.h"
+#include "ui/picture_export.h"
 #include "ui/tune_results.h"
 
 namespace kvlab {
@@ -207,35 +205,12 @@ void TtlHeatmapWidget::mouseReleaseEvent(QMouseEvent* e) {
 }
 
 QByteArray TtlHeatmapWidget::toPng(const QSize& size) const {
-  QImage image(size, QImage::Format_ARGB32_Premultiplied);
-  image.fill(Qt::white);
-  {
-    QPainter painter(&image);
-    painter.setRenderHint(QPainter::Antialiasing);
-    paint(painter, QRectF(QPointF(0, 0), QSizeF(size)));
-  }
-  QByteArray bytes;
-  QBuffer buffer(&bytes);
-  buffer.open(QIODevice::WriteOnly);
-  image.save(&buffer, "PNG");
-  return bytes;
+  return renderPng(size, [this](QPainter& painter, const QRectF& target) { paint(painter, target); });
 }
 
 QByteArray TtlHeatmapWidget::toSvg(const QSize& size) const {
-  QByteArray bytes;
-  QBuffer buffer(&bytes);
-  buffer.open(QIODevice::WriteOnly);
-  QSvgGenerator generator;
-  generator.setOutputDevice(&buffer);
-  generator.setSize(size);
-  generator.setViewBox(QRect(QPoint(0, 0), size));
-  generator.setTitle(title());
-  generator.setDescription(QStringLiteral("KV Cache Lab chart"));
-  {
-    QPainter painter(&generator);
-    paint(painter, QRectF(QPointF(0, 0), QSizeF(size)));
-  }
-  return bytes;
+  return renderSvg(size, title(),
+                   [this](QPainter& painter, const QRectF& target) { paint(painter, target); });
 }
 
 }  // namespace kvlab
