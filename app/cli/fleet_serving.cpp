@@ -15,6 +15,7 @@
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "serving_json.h"
 #include "serving_options.h"
 
 namespace kvlab {
@@ -60,19 +61,9 @@ ordered_json replicaJson(const ServingFleetResult& f, std::size_t i) {
   j["hit_tokens"] = s.hitTokens;
   j["token_hit_rate"] = s.tokenHitRate;
   j["evictions"] = s.evictions;
-  j["ttft_ms_p50"] = s.ttftMsP50;
-  j["ttft_ms_p90"] = s.ttftMsP90;
-  j["ttft_ms_p99"] = s.ttftMsP99;
-  j["tpot_ms_p50"] = s.tpotMsP50;
-  j["tpot_ms_p90"] = s.tpotMsP90;
-  j["latency_ms_mean"] = s.latencyMsMean;
-  j["throughput_tokens_per_s"] = s.throughputTokensPerS;
+  addServingLatencies(j, s);
   j["preemptions"] = s.preemptions;
-  j["pool_blocks"] = s.poolBlocks;
-  j["pool_peak_blocks"] = s.poolPeakBlocks;
-  j["mean_waiting"] = s.meanWaiting;
-  j["mean_in_system"] = s.meanInSystem;
-  j["sim_duration_s"] = s.simDurationS;
+  addServingPoolFigures(j, s);
   j["steps"] = s.steps;
   j["recomputed_tokens"] = s.recomputedTokens;
   j["recompute_hit_tokens"] = s.recomputeHitTokens;

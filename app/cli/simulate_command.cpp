@@ -18,6 +18,7 @@
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario_trace.h"
+#include "serving_json.h"
 #include "serving_options.h"
 
 namespace kvlab {
@@ -78,20 +79,10 @@ ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
   j["prefix_cache"] = run.spec.prefixCache;
   j["requests"] = s.requests;
   j["completed"] = s.completed;
-  j["ttft_ms_p50"] = s.ttftMsP50;
-  j["ttft_ms_p90"] = s.ttftMsP90;
-  j["ttft_ms_p99"] = s.ttftMsP99;
-  j["tpot_ms_p50"] = s.tpotMsP50;
-  j["tpot_ms_p90"] = s.tpotMsP90;
-  j["latency_ms_mean"] = s.latencyMsMean;
-  j["throughput_tokens_per_s"] = s.throughputTokensPerS;
+  addServingLatencies(j, s);
   j["token_hit_rate"] = s.tokenHitRate;
   j["preemptions"] = s.preemptions;
-  j["pool_blocks"] = s.poolBlocks;
-  j["pool_peak_blocks"] = s.poolPeakBlocks;
-  j["mean_waiting"] = s.meanWaiting;
-  j["mean_in_system"] = s.meanInSystem;
-  j["sim_duration_s"] = s.simDurationS;
+  addServingPoolFigures(j, s);
   j["rejected"] = s.rejected;
   ordered_json reasons = ordered_json::array();
   for (const ServingRequestResult& r : run.result.requests)

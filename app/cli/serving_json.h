@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The serving figures `simulate` and `fleet --serving` both print, written once so the two JSON outputs keep
+// the same names and units (every time is cost model).
+#include <nlohmann/json.hpp>
+
+#include "core/serving/serving_types.h"
+
+namespace kvlab {
+
+// ttft_ms_p50/p90/p99, tpot_ms_p50/p90, latency_ms_mean, throughput_tokens_per_s.
+void addServingLatencies(nlohmann::ordered_json& j, const ServingSummary& s);
+// pool_blocks, pool_peak_blocks, mean_waiting, mean_in_system, sim_duration_s.
+void addServingPoolFigures(nlohmann::ordered_json& j, const ServingSummary& s);
+
+}  // namespace kvlab
