@@ -13,6 +13,7 @@
 #include <QtCharts/QChartView>
 #include <QtCharts/QLegend>
 #include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
 #include <QtCharts/QValueAxis>
 #include <QtCharts/QXYSeries>
 #include <algorithm>
@@ -308,6 +309,15 @@ void ChartPanel::attachTooltip(QXYSeries* series, std::function<QString(const QP
             else
               QToolTip::hideText();
           });
+}
+
+QLogValueAxis* ChartPanel::newLogAxis(const QString& title) {
+  auto* axis = new QLogValueAxis;
+  axis->setBase(10);
+  axis->setTitleText(title);
+  axis->setLabelFormat(QStringLiteral("%.10g"));  // labels sit on powers of ten: never more than 10 digits
+  axis->setMinorTickCount(8);
+  return axis;
 }
 
 void ChartPanel::setNiceRange(QValueAxis* axis, double min, double max) {

@@ -20,6 +20,7 @@ class QVBoxLayout;
 class QChartView;
 class QLabel;
 class QLineSeries;
+class QLogValueAxis;
 class QPainter;
 class QValueAxis;
 class QXYSeries;
@@ -101,6 +102,8 @@ protected:
   static void setCountRange(QValueAxis* axis, double max);
   // 0..ticks*step with exactly `ticks` intervals, so two axes set this way share their grid lines.
   static double setAlignedRange(QValueAxis* axis, double max, int ticks);
+  // A base-10 log axis with plain-number labels (1000000, 0.001; no 1e+06) and 8 minor ticks per decade.
+  static QLogValueAxis* newLogAxis(const QString& title);
 
   // Removes every faded series from earlier runs (subclasses add them again in rebuildEarlier()).
   void removeEarlierSeries();

@@ -54,17 +54,11 @@ MissRatioChart::MissRatioChart(QWidget* parent)
                     "rate at the largest size swept. Top axis: the same sizes in GiB of K/V for the chosen "
                     "model. Click a point to open it in the Live view."),
                  parent) {
-  m_x = new QLogValueAxis;
-  m_x->setBase(10);
-  m_x->setTitleText(tr("cache size (tokens, log)"));
-  m_x->setLabelFormat(QStringLiteral("%.3g"));
-  m_x->setMinorTickCount(8);
+  m_x = newLogAxis(tr("cache size (tokens, log)"));
   chart()->addAxis(m_x, Qt::AlignBottom);
-  m_bytes = new QLogValueAxis;
-  m_bytes->setBase(10);
-  m_bytes->setLabelFormat(QStringLiteral("%.3g"));
+  m_bytes = newLogAxis(tr("K/V bytes (GiB)"));
+  m_bytes->setMinorTickCount(0);
   m_bytes->setGridLineVisible(false);
-  m_bytes->setTitleText(tr("K/V bytes (GiB)"));
   chart()->addAxis(m_bytes, Qt::AlignTop);
   m_y = new QValueAxis;
   m_y->setTitleText(tr("token hit rate (%)"));

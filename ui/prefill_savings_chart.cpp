@@ -22,11 +22,7 @@ PrefillSavingsChart::PrefillSavingsChart(QWidget* parent)
                     "requests arrive at once). An estimate to judge a size in GPU-seconds, not a "
                     "measurement."),
                  parent) {
-  m_x = new QLogValueAxis;
-  m_x->setBase(10);
-  m_x->setTitleText(tr("cache size (tokens, log)"));
-  m_x->setLabelFormat(QStringLiteral("%.3g"));
-  m_x->setMinorTickCount(8);
+  m_x = newLogAxis(tr("cache size (tokens, log)"));
   chart()->addAxis(m_x, Qt::AlignBottom);
   m_y = new QValueAxis;
   m_y->setTitleText(tr("s saved / h (cost model)"));

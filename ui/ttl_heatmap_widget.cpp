@@ -137,7 +137,10 @@ void TtlHeatmapWidget::paint(QPainter& painter, const QRectF& target) const {
       painter.drawRect(cell);
       if (v >= 0 && cellFont) {
         painter.setFont(*cellFont);
-        painter.setPen(fill.lightnessF() > 0.55 ? Qt::black : Qt::white);
+        // Perceived brightness (Rec. 601 luma), not HSL lightness: viridis' yellow has an HSL lightness under
+        // 0.5 and white text on it was unreadable.
+        const double luma = 0.299 * fill.redF() + 0.587 * fill.greenF() + 0.114 * fill.blueF();
+        painter.setPen(luma > 0.5 ? Qt::black : Qt::white);
         painter.drawText(cell, Qt::AlignCenter, QString::number(100 * v, 'f', 1));
         painter.setFont(font());
       }
