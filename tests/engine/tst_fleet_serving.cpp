@@ -20,30 +20,13 @@
 #include "core/fleet/serving_fleet.h"
 #include "core/serving/serving_engine.h"
 #include "core/serving/serving_simulator.h"
+#include "unit_step_serving.h"
 
 using namespace kvlab;
+using kvlab::test::request;
+using kvlab::test::unitStepConfig;
 
 namespace {
-
-// 1000-byte weights read per step at 1e6 B/s, 0-byte K/V, (practically) infinite FLOP/s: 1 ms per step.
-ServingConfig unitStepConfig(std::uint32_t blockSize, std::uint32_t poolBlocks, std::uint32_t maxBatched) {
-  ServingConfig c;
-  c.model.name = "unit-step";
-  c.model.layers = 1;
-  c.model.dModel = 1;
-  c.model.vocab = 1000;
-  c.model.dtypeBytes = 1;
-  c.hardware.name = "unit";
-  c.hardware.peakFlops = 1e30;
-  c.hardware.memoryBandwidth = 1e6;
-  c.hardware.computeUtilisation = 1;
-  c.hardware.memoryUtilisation = 1;
-  c.blockSize = blockSize;
-  c.poolBlocks = poolBlocks;
-  c.maxBatchedTokens = maxBatched;
-  c.checkInvariants = true;
-  return c;
-}
 
 // A real preset on a real profile, with a pool small enough to evict and preempt on the fixture.
 ServingConfig realConfig(std::uint32_t poolBlocks) {
@@ -56,16 +39,6 @@ ServingConfig realConfig(std::uint32_t poolBlocks) {
   c.maxRunning = 4;
   c.checkInvariants = true;
   return c;
-}
-
-TraceRequest request(std::int64_t timestampMs, std::uint32_t input, std::uint32_t output,
-                     std::vector<std::uint64_t> hashes = {}) {
-  TraceRequest r;
-  r.timestampMs = timestampMs;
-  r.inputLength = input;
-  r.outputLength = output;
-  r.hashIds = std::move(hashes);
-  return r;
 }
 
 std::vector<TraceRequest> fixture() { return readWholeTrace(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl"); }

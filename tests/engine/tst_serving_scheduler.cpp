@@ -7,42 +7,13 @@
 
 #include "core/serving/serving_simulator.h"
 #include "core/serving/step_cost_model.h"
+#include "unit_step_serving.h"
 
 using namespace kvlab;
+using kvlab::test::request;
+using kvlab::test::unitStepConfig;
 
 namespace {
-
-ServingConfig unitStepConfig(std::uint32_t blockSize, std::uint32_t poolBlocks, std::uint32_t maxBatched,
-                             std::uint32_t maxRunning = 256, bool prefixCache = true) {
-  ServingConfig c;
-  c.model.name = "unit-step";
-  c.model.layers = 1;
-  c.model.dModel = 1;
-  c.model.vocab = 1000;
-  c.model.dtypeBytes = 1;
-  c.hardware.name = "unit";
-  c.hardware.peakFlops = 1e30;
-  c.hardware.memoryBandwidth = 1e6;
-  c.hardware.computeUtilisation = 1;
-  c.hardware.memoryUtilisation = 1;
-  c.blockSize = blockSize;
-  c.poolBlocks = poolBlocks;
-  c.maxBatchedTokens = maxBatched;
-  c.maxRunning = maxRunning;
-  c.prefixCache = prefixCache;
-  c.checkInvariants = true;
-  return c;
-}
-
-TraceRequest request(std::int64_t timestampMs, std::uint32_t input, std::uint32_t output,
-                     std::vector<std::uint64_t> hashes = {}) {
-  TraceRequest r;
-  r.timestampMs = timestampMs;
-  r.inputLength = input;
-  r.outputLength = output;
-  r.hashIds = std::move(hashes);
-  return r;
-}
 
 struct Expected {
   double ttftMs, latencyMs, tpotMs;
