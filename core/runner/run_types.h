@@ -47,6 +47,11 @@ struct RunSettings {
   std::string remoteUrl;
   bool remoteWriteBack = false;
   int remoteTimeoutMs = 50;
+  // Host-memory tier between the device cache and the remote tier (live runs, block granularity): its
+  // capacity in bytes, 0 = no host tier, kUnlimited = no bound. Blocks the device cache evicts are demoted
+  // (moved) into it; a host hit is promoted (moved) back up. Pinned memory when the compute device is CUDA.
+  Bytes hostMaxBytes = 0;
+  std::optional<std::string> hostPolicy;  // the host tier's eviction policy; unset = the device tier's
 };
 
 // One finished request. TTFT = wall time of its prefill (ms); hits are always a prefix of the prompt.
@@ -58,6 +63,7 @@ struct RequestRecord {
   TimeMs arrivalMs = 0;
   std::uint32_t promptTokens = 0;
   std::uint32_t hitTokens = 0;        // reused from the cache (every tier)
+  std::uint32_t hostHitTokens = 0;    // part of hitTokens promoted from the host tier (in TTFT)
   std::uint32_t remoteHitTokens = 0;  // part of hitTokens fetched from the remote tier (in TTFT)
   std::uint32_t computedTokens = 0;   // promptTokens - hitTokens
   double ttftCachedMs = 0;
@@ -119,6 +125,8 @@ struct RunInfo {
   double hardwareBandwidth = 0;
   std::string remote;  // the remote tier's URL, password redacted; "" = none
   bool remoteWriteBack = false;
+  Bytes hostMaxBytes = 0;  // the host tier's capacity; 0 = no host tier, kUnlimited = no bound
+  std::string hostPolicy;  // the host tier's eviction policy ("" = no host tier)
 };
 
 // The `decode` scenario: one prompt generated greedily twice, with the per-sequence K/V cache (each step
@@ -178,7 +186,7 @@ struct RunSummary {
   bool cancelled = false;
   std::string error;    // non-empty: the run stopped early (e.g. out of memory)
   CacheSnapshot cache;  // final cache state
-  // Per storage tier, top first: always "device"; "remote" when a remote tier was used (JSON "tiers").
+  // Per storage tier, top first: always "device"; "host" / "remote" when used (JSON "tiers").
   std::vector<TierReport> tiers;
 };
 
