@@ -8,6 +8,7 @@
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
 #include "core/serving/hardware_profile.h"
+#include "core/tiers/remote_url.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/util/value_series.h"
@@ -112,6 +113,27 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       QStringLiteral("sweep-sizes"),
       QStringLiteral("Cache sizes of --sweep in tokens: a list or FROM:TO:logN (default: auto)."),
       QStringLiteral("SERIES"));
+  const QCommandLineOption hostSize(
+      QStringLiteral("host-size"),
+      QStringLiteral("Host-memory tier under the device cache (live block runs), e.g. 256MiB, unlimited; "
+                     "0 or off = none."),
+      QStringLiteral("SIZE"));
+  const QCommandLineOption hostPolicy(
+      QStringLiteral("host-policy"),
+      QStringLiteral("The host tier's eviction policy (default: the device's)."), QStringLiteral("P"));
+  const QCommandLineOption remote(
+      QStringLiteral("remote"),
+      QStringLiteral("Remote Redis tier (live block runs): redis://[user:password@]host[:port][/db] or "
+                     "redis-cluster://host:port[,host:port...]; \"\" or off = none."),
+      QStringLiteral("URL"));
+  const QCommandLineOption remoteWrite(QStringLiteral("remote-write"),
+                                       QStringLiteral("Remote tier write mode: through (default) or back."),
+                                       QStringLiteral("MODE"));
+  const QCommandLineOption remoteTimeout(
+      QStringLiteral("remote-timeout"),
+      QStringLiteral("Remote connect / round-trip time-out, e.g. 50ms, 2s (default 50ms)."),
+      QStringLiteral("DURATION"));
+  parser.addOptions({hostSize, hostPolicy, remote, remoteWrite, remoteTimeout});
   parser.addOptions({page, sweep, sweepSizes});
   parser.addOptions({scenario,        device, granularity, blockSize, policy,    maxSize,   ttl,
                      model,           seed,   noBaseline,  autorun,   report,    exportDir, screenshot,
@@ -229,6 +251,41 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       if (parser.isSet(seed)) {
         current = QStringLiteral("--seed");
         s.seed = parseCount(str(parser.value(seed)), "seed", 0);
+        any = true;
+      }
+      if (parser.isSet(hostSize)) {
+        current = QStringLiteral("--host-size");
+        const std::string text = str(parser.value(hostSize));
+        s.hostMaxBytes = text == "off" ? 0 : parseSizeOrUnlimited(text, "host-size");
+        any = true;
+      }
+      if (parser.isSet(hostPolicy)) {
+        current = QStringLiteral("--host-policy");
+        s.hostPolicy = str(parser.value(hostPolicy));
+        if (!findPolicy(*s.hostPolicy))
+          throw InputError("", 0, "", unknownPolicyMessage(*s.hostPolicy, /*forReplay=*/false));
+        any = true;
+      }
+      if (parser.isSet(remote)) {
+        current = QStringLiteral("--remote");
+        s.remoteUrl = str(parser.value(remote).trimmed());
+        if (s.remoteUrl == "off") s.remoteUrl.clear();
+        if (!s.remoteUrl.empty()) RemoteUrl::parse(s.remoteUrl, "remote");
+        any = true;
+      }
+      if (parser.isSet(remoteWrite)) {
+        current = QStringLiteral("--remote-write");
+        const std::string mode = str(parser.value(remoteWrite));
+        if (mode != "through" && mode != "back")
+          throw InputError("", 0, "", "expected through or back, got " + quoteForError(mode));
+        s.remoteWriteBack = mode == "back";
+        any = true;
+      }
+      if (parser.isSet(remoteTimeout)) {
+        current = QStringLiteral("--remote-timeout");
+        const std::int64_t ms = parseDurationMs(str(parser.value(remoteTimeout)), "remote-timeout");
+        if (ms < 1 || ms > 600'000) throw InputError("", 0, "", "must be between 1ms and 10m");
+        s.remoteTimeoutMs = int(ms);
         any = true;
       }
       if (parser.isSet(noBaseline)) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The desktop app's command line (QCommandLineParser): a scenario and the same cache parameters as
-// `kvlab-cli run`, plus unattended mode (--autorun, --export-report, --screenshot, --quit-when-done) and
+// `kvlab-cli run` (tiers included: --host-size, --host-policy, --remote, --remote-write, --remote-timeout),
+// plus unattended mode (--autorun, --export-report, --screenshot, --quit-when-done) and
 // --measure-lag, and --page / --sweep for the Tune page. Values are checked with the core parsers; a bad one
 // yields a message naming the flag.
 #include <QString>

@@ -26,6 +26,7 @@
 #include "core/serving/hardware_profile.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
+#include "ui/tier_controls.h"
 
 namespace kvlab {
 
@@ -247,6 +248,9 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   liveGrid->addWidget(m_pinnedLabel, 3, 2);
   liveGrid->setColumnStretch(1, 1);
 
+  m_tiers = new TierControls(this);
+  m_tiers->setObjectName(QStringLiteral("tierControls"));
+
   auto* buttons = new QGridLayout;
   buttons->addWidget(m_run, 0, 0);
   buttons->addWidget(m_pause, 0, 1);
@@ -258,6 +262,7 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   layout->addWidget(scenarioBox);
   layout->addWidget(nextBox);
   layout->addWidget(liveBox);
+  layout->addWidget(m_tiers);
   layout->addLayout(buttons);
   layout->addStretch(1);
 
@@ -307,6 +312,7 @@ RunSettings ControlPanel::settings() const {
   s.model = m_model->currentData().toString().toStdString();
   if (m_seed->value() >= 0) s.seed = std::uint64_t(m_seed->value());
   s.baseline = m_baseline->isChecked();
+  m_tiers->fillSettings(s);
   return s;
 }
 
@@ -334,6 +340,7 @@ void ControlPanel::applySettings(const RunSettings& s) {
   setCombo(m_device, qs(s.device == "auto" ? (cudaAvailable() ? "cuda" : "cpu") : s.device));
   m_seed->setValue(s.seed ? int(std::min<std::uint64_t>(*s.seed, std::uint64_t(m_seed->maximum()))) : -1);
   m_baseline->setChecked(s.baseline);
+  m_tiers->applySettings(s);
   updateLabels();
 }
 
@@ -353,6 +360,7 @@ void ControlPanel::saveSettings(QSettings& store) const {
   store.setValue(QStringLiteral("model"), qs(*s.model));
   store.setValue(QStringLiteral("seed"), m_seed->value());
   store.setValue(QStringLiteral("baseline"), s.baseline);
+  m_tiers->saveSettings(store);
   store.endGroup();
 }
 
@@ -383,6 +391,7 @@ void ControlPanel::restoreSettings(const QSettings& store) {
   if (seed >= 0) s.seed = std::uint64_t(seed);
   s.baseline = store.value(g + QStringLiteral("baseline"), true).toBool();
   applySettings(s);
+  m_tiers->restoreSettings(store, g);
 }
 
 QString ControlPanel::scenarioDescription() const { return m_description->text(); }
@@ -404,6 +413,7 @@ void ControlPanel::openScenarioFile() {
 
 void ControlPanel::loadScenarioDefaults() {
   const QString name = m_scenario->currentData().toString();
+  m_decodeScenario = false;
   if (isTraceSelected()) {
     // The trace's conventions, as `kvlab-cli replay` uses them: a hash id stands for 512 tokens, K/V sized
     // by a real model, a max size such a model's cache would get on one accelerator.
@@ -425,6 +435,7 @@ void ControlPanel::loadScenarioDefaults() {
   }
   try {
     const ScenarioSpec spec = loadScenarioFile(resolveScenario(name.toStdString(), defaultScenarioDir()));
+    m_decodeScenario = spec.kind == ScenarioKind::Decode;
     m_description->setText(qs(spec.description));
     setCombo(m_model, qs(spec.model));
     setCombo(m_granularity, qs(spec.cache.granularity));
@@ -465,6 +476,30 @@ void ControlPanel::updateTraceWidgets() {
                      static_cast<QWidget*>(m_seed), static_cast<QWidget*>(m_baseline)})
     w->setStatusTip(trace ? notForTraces : QString());
   m_hardware->setStatusTip(trace ? QString() : tr("Only trace replays use the cost model."));
+  updateTierApplicability();
+}
+
+void ControlPanel::updateTierApplicability() {
+  // Where the runner accepts tiers: a live run (real K/V blocks to store) at block granularity (a block's
+  // chained key names its whole prefix, so a block alone can be fetched and reused).
+  QString why;
+  if (isTraceSelected())
+    why =
+        tr("A trace replay computes no K/V, so there is nothing to store in a tier (kvlab-cli replay "
+           "--host-tokens / --remote-tokens models tiers for traces).");
+  else if (m_decodeScenario)
+    why = tr("The decode scenario uses no shared prefix cache, so no tiers.");
+  else if (m_granularity->currentData().toString() != QLatin1String("block"))
+    why = tr("Tiers store whole blocks: choose block granularity to use them.");
+  m_tiers->setApplicable(why.isEmpty(), why);
+}
+
+bool ControlPanel::refuseInvalid() {
+  const QString error = m_tiers->error();
+  if (error.isEmpty()) return false;
+  m_tiers->showError();
+  Q_EMIT runRefused(tr("Not started: %1").arg(error));
+  return true;
 }
 
 void ControlPanel::setMaxBytesExact(Bytes bytes) {
@@ -531,7 +566,9 @@ void ControlPanel::onStateChanged(RunController::State state) {
   m_stop->setEnabled(state == RunController::State::Running || state == RunController::State::Paused);
 }
 
-void ControlPanel::run() { m_controller->start(settings()); }
+void ControlPanel::run() {
+  if (!refuseInvalid()) m_controller->start(settings());
+}
 
 void ControlPanel::togglePause() {
   if (m_controller->state() == RunController::State::Paused)
@@ -540,7 +577,9 @@ void ControlPanel::togglePause() {
     m_controller->pause();
 }
 
-void ControlPanel::step() { m_controller->step(settings()); }
+void ControlPanel::step() {
+  if (!refuseInvalid()) m_controller->step(settings());
+}
 
 void ControlPanel::stop() { m_controller->stop(); }
 

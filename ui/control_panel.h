@@ -4,7 +4,8 @@
 // (next run) and policy, max size, TTL, pinned budget (live: applied to the running cache at once through
 // RunController), plus Run / Pause / Step / Stop / Reset. Observes the RunController's state to enable the
 // buttons. A Mooncake trace selects the trace's conventions (512 tokens per hash id, a real model, a max
-// size for it) and greys out what a trace replay does not use.
+// size for it) and greys out what a trace replay does not use. The Tiers group (TierControls) sets the host
+// and remote tiers of the next live block run; run() and step() refuse to start while it reports an error.
 #include <QWidget>
 #include <optional>
 
@@ -21,6 +22,8 @@ class QSpinBox;
 
 namespace kvlab {
 
+class TierControls;
+
 class ControlPanel : public QWidget {
   Q_OBJECT
 public:
@@ -34,6 +37,7 @@ public:
   void saveSettings(QSettings& store) const;
   void restoreSettings(const QSettings& store);
   QString scenarioDescription() const;
+  TierControls* tierControls() const { return m_tiers; }
 
   // Max size slider: log scale, 1 MiB at 0 .. 64 GiB at kSizeSteps.
   static constexpr int kSizeSteps = 1600;
@@ -64,6 +68,8 @@ Q_SIGNALS:
   void liveMaxBytesChanged(kvlab::Bytes bytes);
   void livePinnedBudgetChanged(kvlab::Bytes bytes);
   void scenarioChanged(const QString& description);
+  // run() or step() did not start: the settings are invalid (message names the field).
+  void runRefused(const QString& message);
 
 private:
   void loadScenarioDefaults();
@@ -73,6 +79,8 @@ private:
   void onTtlMoved();
   void onPinnedMoved();
   void updateTraceWidgets();
+  void updateTierApplicability();
+  bool refuseInvalid();  // true (and runRefused emitted) when a control holds an invalid value
   void onPolicyChanged();
   void updateLabels();
   void setCombo(QComboBox* combo, const QString& value);
@@ -110,6 +118,8 @@ private:
   QPushButton* m_step = nullptr;
   QPushButton* m_stop = nullptr;
   QPushButton* m_reset = nullptr;
+  TierControls* m_tiers = nullptr;
+  bool m_decodeScenario = false;  // the selected scenario is the decode lesson (no shared prefix cache)
   bool m_loadingDefaults = false;
 };
 

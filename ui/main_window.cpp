@@ -38,6 +38,7 @@
 #include "ui/run_status_bar.h"
 #include "ui/serving_page.h"
 #include "ui/speedup_chart.h"
+#include "ui/tier_chart.h"
 #include "ui/tune_page.h"
 
 // Q_INIT_RESOURCE declares a function and must be used outside any namespace.
@@ -54,11 +55,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_controller, &RunController::batchReady, m_history, &RunHistory::apply);
   connect(m_controller, &RunController::runFailed, this, &MainWindow::showError);
 
-  // Central area: the five charts and the request view, 2 columns x 3 rows; for a decode run, the decode
-  // lesson instead of the five (they are about the shared prefix cache, which decoding does not use).
-  m_charts = {new HitRateChart(m_history),  new SpeedupChart(m_history),
-              new MemoryChart(m_history),   new LayerOccupancyChart(m_history),
-              new EvictionChart(m_history), new DecodeLessonChart(m_history)};
+  // Central area: the five charts and the request view, 2 columns x 3 rows (a run with tiers adds the tier
+  // chart: 3 columns); for a decode run, the decode lesson instead of the five (they are about the shared
+  // prefix cache, which decoding does not use).
+  m_charts = {new HitRateChart(m_history),        new SpeedupChart(m_history),  new MemoryChart(m_history),
+              new LayerOccupancyChart(m_history), new EvictionChart(m_history), new TierChart(m_history),
+              new DecodeLessonChart(m_history)};
   m_request = new RequestView(m_history);
   m_request->setObjectName(QStringLiteral("requestView"));
   m_requestBox = new QGroupBox(tr("Current request: what the cache saved"));
@@ -90,6 +92,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_controls = new ControlPanel(m_controller);
   m_controls->setObjectName(QStringLiteral("controlPanel"));
   connect(m_controls, &ControlPanel::resetRequested, m_history, &RunHistory::clearAll);
+  connect(m_controls, &ControlPanel::runRefused, this, &MainWindow::showError);
   connect(m_controls, &ControlPanel::liveMaxBytesChanged, m_history, &RunHistory::setLiveCapacity);
   connect(m_request, &RequestView::pinRequested, m_controller, &RunController::pinRequestPrefix);
   // Tune: a clicked configuration opens in the Live view with the same source and settings.
@@ -224,7 +227,7 @@ void MainWindow::buildMenus() {
 void MainWindow::layoutLivePage() {
   while (m_liveGrid->count() > 0) m_liveGrid->takeAt(0);  // widgets stay; only the layout items go
   for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 0);
-  for (int c = 0; c < 2; ++c) m_liveGrid->setColumnStretch(c, 0);
+  for (int c = 0; c < 3; ++c) m_liveGrid->setColumnStretch(c, 0);
   const RunTrack* run = m_history->current();
   QList<ChartPanel*> shown;  // the charts that mean something for the current run
   for (ChartPanel* chart : std::as_const(m_charts)) {
@@ -248,16 +251,23 @@ void MainWindow::layoutLivePage() {
   if (lessonOnly) {
     shown.first()->setVisible(true);
     m_liveGrid->addWidget(shown.first(), 0, 0, 3, 2);
-  } else {
-    // Normal: the five charts and the request view, 2 columns x 3 rows.
-    for (qsizetype i = 0; i < shown.size(); ++i) {
-      shown[i]->setVisible(true);
-      m_liveGrid->addWidget(shown[i], int(i / 2), int(i % 2));
-    }
-    m_liveGrid->addWidget(m_requestBox, 2, 1);
+    for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 1);
+    for (int c = 0; c < 2; ++c) m_liveGrid->setColumnStretch(c, 1);
+    return;
   }
+  // Normal: the five charts and the request view, 2 columns x 3 rows; six charts (a run with tiers):
+  // 3 columns x 2 rows of charts and the request view across the bottom row.
+  const int columns = shown.size() > 5 ? 3 : 2;
+  for (qsizetype i = 0; i < shown.size(); ++i) {
+    shown[i]->setVisible(true);
+    m_liveGrid->addWidget(shown[i], int(i / columns), int(i % columns));
+  }
+  if (columns == 2)
+    m_liveGrid->addWidget(m_requestBox, 2, 1);
+  else
+    m_liveGrid->addWidget(m_requestBox, 2, 0, 1, columns);
   for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 1);
-  for (int c = 0; c < 2; ++c) m_liveGrid->setColumnStretch(c, 1);
+  for (int c = 0; c < columns; ++c) m_liveGrid->setColumnStretch(c, 1);
 }
 
 void MainWindow::showChart(int index) {

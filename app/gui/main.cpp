@@ -130,6 +130,11 @@ int main(int argc, char** argv) {
         if (options.quitWhenDone) QApplication::exit(failed ? 1 : 0);
       });
     });
+    // A run refused for invalid settings (e.g. a remote URL restored from the settings that no longer
+    // parses; MainWindow prints why) never ends: leave at once instead of waiting for it.
+    QObject::connect(window.controlPanel(), &kvlab::ControlPanel::runRefused, &window, [&] {
+      if (options.quitWhenDone) QApplication::exit(1);
+    });
     QTimer::singleShot(0, window.controlPanel(), &kvlab::ControlPanel::run);
   }
 
