@@ -24,6 +24,10 @@ public:
   static QColor ideal() { return QColor(0x44, 0x44, 0x44); }     // ideal (FLOP) speedup, dashed
   static QColor pinned() { return QColor(0x88, 0x22, 0x55); }    // pinned bytes
   static QColor insert() { return QColor(0x00, 0x72, 0xB2); }    // insert events (not eviction's red)
+  // Where reused K/V came from: the device cache (the hit green), the host tier, the remote tier.
+  static QColor tierDevice() { return hit(); }
+  static QColor tierHost() { return QColor(0x56, 0xB4, 0xE9); }
+  static QColor tierRemote() { return QColor(0xCC, 0x79, 0xA7); }
   // One colour per eviction policy (Tune page curves), by its place in the replay registry; opt (Belady)
   // is black and drawn dashed.
   static QColor policy(const std::string& name);

@@ -131,11 +131,13 @@ bool ChartPanel::isDecodeRun(const RunTrack* run) { return run && run->info.scen
 
 bool ChartPanel::appliesTo(const RunTrack* run) const { return !isDecodeRun(run); }
 
-void ChartPanel::showNotApplicable() {
-  setNotice(isDecodeRun(m_history->current())
-                ? tr("The decode scenario does not use the shared prefix cache this chart is about: see "
-                     "the decode lesson chart.")
-                : tr("This chart is for the decode scenario: run \"decode\" to fill it."));
+void ChartPanel::showNotApplicable() { setNotice(notApplicableText()); }
+
+QString ChartPanel::notApplicableText() const {
+  return isDecodeRun(m_history->current())
+             ? tr("The decode scenario does not use the shared prefix cache this chart is about: see "
+                  "the decode lesson chart.")
+             : tr("This chart is for the decode scenario: run \"decode\" to fill it.");
 }
 
 QString ChartPanel::explanation() const { return m_explanation->text(); }

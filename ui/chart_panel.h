@@ -13,6 +13,7 @@
 #include <QString>
 #include <QWidget>
 #include <functional>
+#include <string>
 
 class QAbstractAxis;
 class QChart;
@@ -50,6 +51,8 @@ public:
   // decode scenario's, which does not use the shared prefix cache these charts are about.
   virtual bool appliesTo(const RunTrack* run) const;
   static bool isDecodeRun(const RunTrack* run);
+  // The chart's data as CSV (header line first), written beside its PNG/SVG by the exports; "" = none.
+  virtual std::string csv() const { return {}; }
 
   // Presentation mode: fonts and line widths times `scale` (1 = normal).
   void setPresentationScale(double scale);
@@ -88,6 +91,8 @@ protected:
   const RunHistory* history() const { return m_history; }
   virtual void refresh() = 0;       // current run changed: replace the live series' points
   virtual void rebuildEarlier() {}  // the set of earlier runs changed: rebuild faded series
+  // The notice over the plot when appliesTo(current run) is false. Default: about the decode scenario.
+  virtual QString notApplicableText() const;
 
   // Adds to `into` (a stacked chart), or to the first chart when null; x and y must belong to it.
   QLineSeries* addLine(const QString& name, const QColor& color, qreal width, QAbstractAxis* x,

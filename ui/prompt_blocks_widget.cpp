@@ -20,6 +20,7 @@ void PromptBlocksWidget::setPrompt(std::uint32_t promptTokens, std::uint32_t hit
                                    std::uint32_t tokensPerCell) {
   m_promptTokens = promptTokens;
   m_hitTokens = std::min(hitTokens, promptTokens);
+  m_hostTokens = m_remoteTokens = 0;
   m_tokensPerCell = std::max<std::uint32_t>(1, tokensPerCell);
   m_unitEnds.clear();
   for (std::uint32_t end = m_tokensPerCell; end < promptTokens; end += m_tokensPerCell)
@@ -33,6 +34,7 @@ void PromptBlocksWidget::setUnits(std::uint32_t promptTokens, std::uint32_t hitT
                                   std::vector<std::uint32_t> unitEnds) {
   m_promptTokens = promptTokens;
   m_hitTokens = std::min(hitTokens, promptTokens);
+  m_hostTokens = m_remoteTokens = 0;
   m_tokensPerCell = 0;
   m_unitEnds.clear();
   for (const std::uint32_t end : unitEnds)
@@ -43,7 +45,50 @@ void PromptBlocksWidget::setUnits(std::uint32_t promptTokens, std::uint32_t hitT
   update();
 }
 
+void PromptBlocksWidget::setTierTokens(std::uint32_t hostTokens, std::uint32_t remoteTokens) {
+  m_hostTokens = std::min(hostTokens, m_hitTokens);
+  m_remoteTokens = std::min(remoteTokens, m_hitTokens - m_hostTokens);
+  update();
+}
+
 int PromptBlocksWidget::cellCount() const { return int(m_unitEnds.size()); }
+
+QColor PromptBlocksWidget::colorOf(Source source) {
+  switch (source) {
+    case Source::Device:
+      return ChartPalette::tierDevice();
+    case Source::Host:
+      return ChartPalette::tierHost();
+    case Source::Remote:
+      return ChartPalette::tierRemote();
+    case Source::Computed:
+      break;
+  }
+  return ChartPalette::computed();
+}
+
+std::array<std::uint32_t, PromptBlocksWidget::kSources> PromptBlocksWidget::cellTokens(int cell) const {
+  std::array<std::uint32_t, kSources> tokens{};
+  if (cell < 0 || cell >= cellCount()) return tokens;
+  // Source boundaries along the prompt: [0, device) [device, +host) [.., +remote) [hit, prompt).
+  const std::uint32_t deviceEnd = m_hitTokens - m_hostTokens - m_remoteTokens;
+  const std::uint32_t ends[kSources] = {deviceEnd, deviceEnd + m_hostTokens, m_hitTokens, m_promptTokens};
+  const std::uint32_t first = cellBegin(cell);
+  const std::uint32_t last = cellEnd(cell);  // exclusive
+  std::uint32_t begin = 0;
+  for (int k = 0; k < kSources; ++k) {
+    const std::uint32_t lo = std::max(first, begin);
+    const std::uint32_t hi = std::min(last, ends[k]);
+    tokens[std::size_t(k)] = hi > lo ? hi - lo : 0;
+    begin = ends[k];
+  }
+  return tokens;
+}
+
+QRect PromptBlocksWidget::cellRect(int cell) const {
+  const int columns = columnsFor(width());
+  return {(cell % columns) * (kCell + kGap), (cell / columns) * (kCell + kGap), kCell, kCell};
+}
 
 int PromptBlocksWidget::columnsFor(int width) const { return std::max(1, (width + kGap) / (kCell + kGap)); }
 
@@ -65,21 +110,22 @@ int PromptBlocksWidget::cellAt(const QPoint& pos) const {
 
 void PromptBlocksWidget::paintEvent(QPaintEvent*) {
   QPainter painter(this);
-  const int columns = columnsFor(width());
   const int cells = cellCount();
-  const QColor hit = ChartPalette::hit();
-  const QColor computed = ChartPalette::computed();
   for (int i = 0; i < cells; ++i) {
-    const QRect rect((i % columns) * (kCell + kGap), (i / columns) * (kCell + kGap), kCell, kCell);
-    const std::uint32_t first = cellBegin(i);
-    const std::uint32_t last = cellEnd(i);  // exclusive
-    const std::uint32_t hitInCell = m_hitTokens > first ? std::min(m_hitTokens, last) - first : 0;
-    const double hitShare = double(hitInCell) / double(last - first);
-    painter.fillRect(rect, computed);
-    if (hitShare > 0) {
-      QRect hitRect = rect;
-      hitRect.setWidth(std::max(1, int(kCell * hitShare + 0.5)));
-      painter.fillRect(hitRect, hit);
+    const QRect rect = cellRect(i);
+    // Left to right within the cell, each source by its share of the cell's tokens (computed fills the
+    // rest, so rounding never leaves a gap).
+    painter.fillRect(rect, colorOf(Source::Computed));
+    const std::array<std::uint32_t, kSources> tokens = cellTokens(i);
+    const double cellTokensTotal = double(cellEnd(i) - cellBegin(i));
+    double x = rect.left();
+    for (int k = 0; k + 1 < kSources; ++k) {
+      if (tokens[std::size_t(k)] == 0) continue;
+      const double w = std::max(1.0, kCell * double(tokens[std::size_t(k)]) / cellTokensTotal);
+      const int left = int(x + 0.5);
+      const int right = std::min(rect.right() + 1, int(x + w + 0.5));
+      painter.fillRect(QRect(left, rect.top(), std::max(1, right - left), kCell), colorOf(Source(k)));
+      x += w;
     }
     painter.setPen(QPen(palette().color(QPalette::Base).darker(140), 0.5));
     painter.drawRect(rect.adjusted(0, 0, -1, -1));
@@ -95,13 +141,20 @@ bool PromptBlocksWidget::event(QEvent* event) {
     } else {
       const std::uint32_t first = cellBegin(cell);
       const std::uint32_t last = cellEnd(cell);
-      const bool isHit = last <= m_hitTokens;
-      QToolTip::showText(help->globalPos(), tr("tokens %1-%2: %3")
-                                                .arg(first)
-                                                .arg(last - 1)
-                                                .arg(isHit                  ? tr("reused from the cache")
-                                                     : first >= m_hitTokens ? tr("computed")
-                                                                            : tr("partly reused")));
+      const bool tiered = m_hostTokens + m_remoteTokens > 0;
+      const QString names[kSources] = {
+          tiered ? tr("reused from the device cache") : tr("reused from the cache"),
+          tr("reused from the host tier"), tr("fetched from the remote tier"), tr("computed")};
+      const std::array<std::uint32_t, kSources> tokens = cellTokens(cell);
+      QStringList parts;
+      for (int k = 0; k < kSources; ++k)
+        if (tokens[std::size_t(k)] == last - first)
+          parts << names[k];
+        else if (tokens[std::size_t(k)] > 0)
+          parts << tr("%1 %2").arg(tokens[std::size_t(k)]).arg(names[k]);
+      QToolTip::showText(
+          help->globalPos(),
+          tr("tokens %1-%2: %3").arg(first).arg(last - 1).arg(parts.join(QStringLiteral(", "))));
     }
     return true;
   }

@@ -8,6 +8,7 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QTextDocument>
+#include <functional>
 #include <sstream>
 
 #include "core/replay/event_csv_writer.h"
@@ -118,6 +119,14 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
                                                                    ? QStringLiteral(" since insertion (age)")
                                                                    : QStringLiteral(" since last use (idle)"))
                             : QStringLiteral("off"));
+    if (i.hostMaxBytes > 0)
+      html +=
+          row(QStringLiteral("Host tier"), qs(formatCapacity(i.hostMaxBytes)) + QStringLiteral(", policy ") +
+                                               qs(i.hostPolicy.empty() ? i.policy : i.hostPolicy));
+    if (!i.remote.empty())
+      html += row(QStringLiteral("Remote tier"),
+                  qs(i.remote) + (i.remoteWriteBack ? QStringLiteral(", write-back")
+                                                    : QStringLiteral(", write-through")));
     html += row(QStringLiteral("Device"),
                 qs(i.device) + (i.storageDevice.empty() || i.storageDevice == i.device
                                     ? QString()
@@ -202,6 +211,7 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
       html += row(QStringLiteral("State"), QStringLiteral("still running"));
     }
     html += QStringLiteral("</table>");
+    if (run->summary) html += tiersHtml(*run->summary);
     if (m_history->earlierCount() > 0) {
       html += QStringLiteral(
           "<h3>Runs compared</h3><table><tr><th align=left>Run</th><th>Requests</th><th>Hit "
@@ -273,6 +283,64 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
   writeBytes(path, bytes);
 }
 
+QString ReportExporter::tiersHtml(const RunSummary& s) {
+  if (s.tiers.size() < 2) return {};
+  // One column per tier, one row per figure: fits the page with three tiers.
+  const auto figure = [&](const QString& name,
+                          const std::function<QString(const TierReport&)>& value) -> QString {
+    QString html = QStringLiteral("<tr><td style='padding-right:18px'><b>%1</b></td>").arg(name);
+    for (const TierReport& t : s.tiers)
+      html += QStringLiteral("<td align=right style='padding-right:18px'>%1</td>").arg(value(t));
+    return html + QStringLiteral("</tr>");
+  };
+  const auto count = [](std::uint64_t n) { return QString::number(n); };
+  QString html = QStringLiteral("<h3>Tiers</h3><table><tr><th></th>");
+  for (const TierReport& t : s.tiers)
+    html += QStringLiteral("<th align=right style='padding-right:18px'>%1</th>").arg(qs(t.name));
+  html += QStringLiteral("</tr>");
+  html += figure(QStringLiteral("Hit tokens"), [&](const TierReport& t) { return count(t.hitTokens); });
+  html += figure(QStringLiteral("Hits / misses (blocks)"),
+                 [&](const TierReport& t) { return QStringLiteral("%1 / %2").arg(t.hits).arg(t.misses); });
+  html += figure(QStringLiteral("Bytes in"), [&](const TierReport& t) {
+    return QStringLiteral("%1 (%2)").arg(qs(formatBytes(t.bytesIn))).arg(t.bytesIn);
+  });
+  html += figure(QStringLiteral("Bytes out"), [&](const TierReport& t) {
+    return QStringLiteral("%1 (%2)").arg(qs(formatBytes(t.bytesOut))).arg(t.bytesOut);
+  });
+  html += figure(QStringLiteral("Entries at the end"), [&](const TierReport& t) { return count(t.entries); });
+  html += figure(QStringLiteral("Evictions"), [&](const TierReport& t) { return count(t.evictions); });
+  html += figure(QStringLiteral("Transfer time"), [&](const TierReport& t) {
+    return QStringLiteral("%1 ms (%2)")
+        .arg(t.transferMs, 0, 'f', 2)
+        .arg(t.transferCostModel ? QStringLiteral("cost model") : QStringLiteral("measured"));
+  });
+  html += figure(QStringLiteral("Errors / time-outs / corrupt"), [&](const TierReport& t) {
+    return t.remote ? QStringLiteral("%1 / %2 / %3").arg(t.errors).arg(t.timeouts).arg(t.corrupt)
+                    : QStringLiteral("-");
+  });
+  return html + QStringLiteral("</table>");
+}
+
+void ReportExporter::exportTiersCsv(const QString& path) const {
+  const RunTrack* run = m_history->current();
+  if (!run || !run->summary) throw std::runtime_error("no finished run to write to " + path.toStdString());
+  std::ostringstream out;
+  CsvWriter csv(out);
+  csv.row({"name", "hit_tokens", "hits", "misses", "bytes_in", "bytes_out", "entries", "evictions",
+           "transfer_ms", "transfer_source", "errors", "timeouts", "corrupt"});
+  for (const TierReport& t : run->summary->tiers) {
+    csv.field(t.name).field(t.hitTokens).field(t.hits).field(t.misses).field(t.bytesIn).field(t.bytesOut);
+    csv.field(t.entries).field(t.evictions).field(t.transferMs);
+    csv.field(t.transferCostModel ? "cost model" : "measured");
+    if (t.remote)
+      csv.field(t.errors).field(t.timeouts).field(t.corrupt);
+    else
+      csv.empty().empty().empty();
+    csv.endRow();
+  }
+  writeFileAtomically(path.toStdString(), out.str());
+}
+
 void ReportExporter::exportRequestsCsv(const QString& path) const {
   // The schema kvlab-cli run --out writes too (core/runner/request_row.h), every run shown in one file.
   std::vector<RequestRow> rows;
@@ -330,6 +398,15 @@ QStringList ReportExporter::exportAll(const QString& dir, const QString& scenari
     exportChartPng(*chart, written.last());
     written << d.filePath(chart->fileStem() + QStringLiteral(".svg"));
     exportChartSvg(*chart, written.last());
+    const std::string csv = chart->csv();
+    if (!csv.empty()) {
+      written << d.filePath(chart->fileStem() + QStringLiteral(".csv"));
+      writeFileAtomically(written.last().toStdString(), csv);
+    }
+  }
+  if (run && run->summary && run->summary->tiers.size() > 1) {
+    written << d.filePath(QStringLiteral("tier-summary.csv"));
+    exportTiersCsv(written.last());
   }
   written << d.filePath(QStringLiteral("report.pdf"));
   exportPdfReport(written.last(), scenarioDescription);

@@ -15,6 +15,7 @@ class ChartPanel;
 class EventLogModel;
 class RunHistory;
 class TunePage;
+struct RunSummary;
 struct RunTrack;
 
 class ReportExporter {
@@ -33,9 +34,17 @@ public:
   void exportEventsCsv(const QString& path) const;
   // The decode run's steps: step, ms and cumulative ms both ways, token. Throws without a decode run.
   void exportDecodeCsv(const QString& path) const;
+  // The finished current run's per-tier table (RunSummary::tiers): name, hit_tokens, hits, misses,
+  // bytes_in, bytes_out, entries, evictions, transfer_ms, transfer_source, errors, timeouts, corrupt (the
+  // last three empty for a tier that is not remote). Throws without a finished run.
+  void exportTiersCsv(const QString& path) const;
+  // The same table as HTML rows for the PDF's "Tiers" section ("" with one tier or no summary).
+  static QString tiersHtml(const RunSummary& summary);
   // All of the above into dir: <stem>.png/.svg per chart that applies to the current run (ChartPanel::
-  // appliesTo), report.pdf, requests.csv, events.csv, decode-steps.csv for a decode run, and when a sweep
-  // has run the Tune page's charts (tune-*.png/.svg) and tune-sweep.csv.
+  // appliesTo) and <stem>.csv where the chart has CSV data (the tier chart: tiers.csv per request),
+  // report.pdf, requests.csv, events.csv, decode-steps.csv for a decode run, tier-summary.csv for a
+  // finished run with more than the device tier, and when a sweep has run the Tune page's charts
+  // (tune-*.png/.svg) and tune-sweep.csv.
   // Returns the written paths.
   QStringList exportAll(const QString& dir, const QString& scenarioDescription = {}) const;
 

@@ -12,6 +12,7 @@
 #include "ui/chart_palette.h"
 #include "ui/prompt_blocks_widget.h"
 #include "ui/run_history.h"
+#include "ui/tier_chart.h"
 #include "ui/ttft_bars_widget.h"
 
 namespace kvlab {
@@ -147,12 +148,20 @@ void RequestView::refresh() {
   const QString session = r.simulated || r.session.empty()
                               ? QString()
                               : tr(" (%1)").arg(QString::fromStdString(r.session).toHtmlEscaped());
-  m_headline->setText(tr("<b>%1</b>%2: %3 prompt tokens, <b>%4 reused</b> (%5 %), %6 computed.%7")
+  const bool tiered = TierChart::hasTiers(run);
+  // With tiers: the reused tokens by the tier they came from (device = the rest of the hit).
+  const std::uint32_t host = std::min(r.hostHitTokens, r.hitTokens);
+  const std::uint32_t remote = std::min(r.remoteHitTokens, r.hitTokens - host);
+  const QString bySource =
+      tiered ? tr(" (device %1 · host %2 · remote %3)").arg(r.hitTokens - host - remote).arg(host).arg(remote)
+             : QString();
+  m_headline->setText(tr("<b>%1</b>%2: %3 prompt tokens, <b>%4 reused</b> (%5 %)%6, %7 computed.%8")
                           .arg(position)
                           .arg(session)
                           .arg(r.promptTokens)
                           .arg(r.hitTokens)
                           .arg(share, 0, 'f', 1)
+                          .arg(bySource)
                           .arg(r.computedTokens)
                           .arg(timing));
   m_bars->setTimes(r.ttftCachedMs, r.ttftUncachedMs,
@@ -182,10 +191,14 @@ void RequestView::refresh() {
                   .arg(m_blocks->cellCount());
       break;
   }
-  m_legend->setText(swatch(ChartPalette::hit(), tr("reused from the cache")) +
-                    QStringLiteral("&nbsp;&nbsp;&nbsp;") +
-                    swatch(ChartPalette::computed(), tr("computed in this prefill")) +
-                    QStringLiteral("&nbsp;&nbsp;&nbsp;") + cells);
+  m_blocks->setTierTokens(host, remote);
+  const QString gap = QStringLiteral("&nbsp;&nbsp;&nbsp;");
+  const QString reused = tiered ? swatch(ChartPalette::tierDevice(), tr("reused: device")) + gap +
+                                      swatch(ChartPalette::tierHost(), tr("host tier")) + gap +
+                                      swatch(ChartPalette::tierRemote(), tr("remote tier"))
+                                : swatch(ChartPalette::hit(), tr("reused from the cache"));
+  m_legend->setText(reused + gap + swatch(ChartPalette::computed(), tr("computed in this prefill")) + gap +
+                    cells);
 
   const QString text = QString::fromStdString(r.text);
   if (text.isEmpty()) {

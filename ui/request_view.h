@@ -3,7 +3,8 @@
 // The latest request, for newcomers: a headline (tokens, hit share), TTFT with and without the cache as two
 // bars to scale, why the computed tokens were not reused (cold / evicted / expired / orphaned / too large,
 // for this request and the run), the prompt drawn as one cell per cache unit (block, radix node, prompt
-// entry) coloured reused vs computed, a legend, and the text itself with the reused prefix highlighted.
+// entry) coloured reused vs computed (with tiers: reused by the tier it came from, device / host / remote),
+// a legend, and the text itself with the reused prefix highlighted.
 // It follows the newest finished request. Its context menu pins that request's prefix (pinRequested).
 #include <QWidget>
 

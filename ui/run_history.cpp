@@ -117,6 +117,8 @@ void RunHistory::apply(const RunBatch& batch) {
     p.timeS = double(c.timeMs) / 1000.0;
     p.promptTokens = r.promptTokens;
     p.hitTokens = r.hitTokens;
+    p.hostHitTokens = r.hostHitTokens;
+    p.remoteHitTokens = r.remoteHitTokens;
     p.ttftCachedMs = r.ttftCachedMs;
     p.ttftUncachedMs = r.ttftUncachedMs;
     p.flopsCached = r.flopsCached;

@@ -21,7 +21,9 @@ struct RequestPoint {
   std::string session;
   double timeS = 0;  // engine clock after the request, seconds
   std::uint32_t promptTokens = 0;
-  std::uint32_t hitTokens = 0;
+  std::uint32_t hitTokens = 0;        // every tier
+  std::uint32_t hostHitTokens = 0;    // part of hitTokens promoted from the host tier
+  std::uint32_t remoteHitTokens = 0;  // part of hitTokens fetched from the remote tier
   double ttftCachedMs = 0;
   double ttftUncachedMs = -1;  // -1: no baseline
   double flopsCached = 0;
