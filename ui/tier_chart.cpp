@@ -22,19 +22,20 @@
 namespace kvlab {
 
 TierChart::TierChart(const RunHistory* history, QWidget* parent)
-    : ChartPanel(history, QStringLiteral("tiers"), tr("Where the tokens came from, by tier"),
+    : ChartPanel(history, QStringLiteral("tiers"), tr("Tokens per request, by tier"),
                  tr("<b>What am I looking at?</b><br>Each request's prompt, stacked by where its K/V came "
                     "from: the <b>device</b> cache, the <b>host</b>-memory tier (blocks the device cache "
                     "evicted), the <b>remote</b> Redis tier (shared with other labs and machines), and the "
                     "rest <b>computed</b> in the prefill. Along a prompt the reused prefix is device first, "
-                    "then host, then remote. Below: the bytes each tier took in and gave out over the run, "
-                    "as its own counters counted them (at the end of the run)."),
+                    "then host, then remote. Below: the bytes each tier took in (stored, demoted, promoted "
+                    "into it) and gave out (hits read from it) over the run, as its own counters counted "
+                    "them (at the end of the run)."),
                  parent) {
   m_x = new QValueAxis;
   m_x->setTitleText(tr("Request #"));
   m_x->setLabelFormat(QStringLiteral("%d"));
   m_y = new QValueAxis;
-  m_y->setTitleText(tr("Prompt tokens"));
+  m_y->setTitleText(tr("Tokens"));
   m_y->setLabelFormat(QStringLiteral("%d"));
   chart()->addAxis(m_x, Qt::AlignBottom);
   chart()->addAxis(m_y, Qt::AlignLeft);
@@ -84,12 +85,14 @@ TierChart::TierChart(const RunHistory* history, QWidget* parent)
   m_x->setRange(0.5, 10.5);
   m_y->setRange(0, 1);
 
-  m_bytesChart = addStackedChart(tr("Bytes moved per tier (counted, at the end of the run)"));
+  m_bytesChart = addStackedChart(tr("Bytes moved per tier"));
+  setChartStretch(0, 3);  // the per-request chart is the main one
+  setChartStretch(1, 2);
   m_bytes = new QBarSeries(this);
   m_bytes->setObjectName(QStringLiteral("tierBytes"));
-  m_bytesIn = new QBarSet(tr("bytes in (stored, demoted, promoted)"));
+  m_bytesIn = new QBarSet(tr("bytes in"));
   m_bytesIn->setColor(ChartPalette::used());
-  m_bytesOut = new QBarSet(tr("bytes out (hits read)"));
+  m_bytesOut = new QBarSet(tr("bytes out"));
   m_bytesOut->setColor(ChartPalette::hit());
   m_bytes->append(m_bytesIn);
   m_bytes->append(m_bytesOut);
@@ -112,6 +115,7 @@ bool TierChart::hasTiers(const RunTrack* run) {
 bool TierChart::appliesTo(const RunTrack* run) const { return hasTiers(run) && !isDecodeRun(run); }
 
 QString TierChart::notApplicableText() const {
+  if (isDecodeRun(history()->current())) return ChartPanel::notApplicableText();
   return tr(
       "This run has one tier, the device cache. Set a host size or a remote URL under Controls ▸ "
       "Tiers (live runs at block granularity) to see where reused tokens come from.");
@@ -180,23 +184,32 @@ void TierChart::refresh() {
   const double requests = show ? std::max<double>(run->points.size(), run->info.requestsTotal) : 10;
   m_x->setRange(0.5, std::max(1.0, requests) + 0.5);
   setCountRange(m_y, maxY);
+  // Bytes per tier and transfer times: only once the run's counters are final.
+  const bool haveSummary = show && run->summary && !run->summary->tiers.empty();
+  QStringList footer;
   if (show && !run->points.empty()) {
     const std::uint64_t total = sums[0] + sums[1] + sums[2] + sums[3];
     const auto share = [total](std::uint64_t n) { return total ? 100.0 * double(n) / double(total) : 0.0; };
-    setFooter(tr("Prompt tokens so far: device %1 (%2 %) · host %3 (%4 %) · remote %5 (%6 %) · computed %7")
+    footer << tr("Prompt tokens so far: device %1 (%2 %) · host %3 (%4 %) · remote %5 (%6 %) · computed %7")
                   .arg(sums[0])
                   .arg(share(sums[0]), 0, 'f', 1)
                   .arg(sums[1])
                   .arg(share(sums[1]), 0, 'f', 1)
                   .arg(sums[2])
                   .arg(share(sums[2]), 0, 'f', 1)
-                  .arg(sums[3]));
-  } else {
-    setFooter(QString());
+                  .arg(sums[3]);
   }
+  if (haveSummary) {
+    QStringList transfer;
+    for (const TierReport& t : run->summary->tiers)
+      transfer << tr("%1 %2 ms%3")
+                      .arg(QString::fromStdString(t.name))
+                      .arg(t.transferMs, 0, 'f', 1)
+                      .arg(t.transferCostModel ? tr(" (cost model)") : tr(" (measured)"));
+    footer << tr("Transfer time: %1").arg(transfer.join(QStringLiteral(" · ")));
+  }
+  setFooter(footer.join(QLatin1Char('\n')));
 
-  // Bytes per tier: only once the run's counters are final.
-  const bool haveSummary = show && run->summary && !run->summary->tiers.empty();
   const int runId = haveSummary ? run->runId : -1;
   if (runId == m_bytesRunId) return;
   m_bytesRunId = runId;
@@ -204,7 +217,8 @@ void TierChart::refresh() {
   m_bytesOut->remove(0, m_bytesOut->count());
   m_tierAxis->clear();
   if (!haveSummary) {
-    m_bytesChart->setTitle(tr("Bytes moved per tier (counted, at the end of the run)"));
+    m_bytesChart->setTitle(tr("Bytes moved per tier (at the end of the run)"));
+    m_bytesAxis->setTitleText(tr("Bytes"));
     m_bytesAxis->setRange(0, 1);
     return;
   }
@@ -213,21 +227,15 @@ void TierChart::refresh() {
     maxBytes = std::max({maxBytes, double(t.bytesIn), double(t.bytesOut)});
   m_byteScale = byteScale(maxBytes);
   QStringList names;
-  QStringList transfer;
   for (const TierReport& t : run->summary->tiers) {
     names << QString::fromStdString(t.name);
     m_bytesIn->append(double(t.bytesIn) / m_byteScale.divisor);
     m_bytesOut->append(double(t.bytesOut) / m_byteScale.divisor);
-    transfer << tr("%1 %2 ms%3")
-                    .arg(QString::fromStdString(t.name))
-                    .arg(t.transferMs, 0, 'f', 1)
-                    .arg(t.transferCostModel ? tr(" (cost model)") : QString());
   }
   m_tierAxis->append(names);
-  m_bytesAxis->setTitleText(tr("Bytes (%1)").arg(m_byteScale.unit));
+  m_bytesAxis->setTitleText(m_byteScale.unit);
   setNiceRange(m_bytesAxis, 0, maxBytes / m_byteScale.divisor);
-  m_bytesChart->setTitle(
-      tr("Bytes moved per tier (counted) · transfer time: %1").arg(transfer.join(tr(", "))));
+  m_bytesChart->setTitle(tr("Bytes moved per tier (counted)"));
 }
 
 }  // namespace kvlab
