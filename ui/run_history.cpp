@@ -108,6 +108,10 @@ void RunHistory::apply(const RunBatch& batch) {
     return;
   }
   RunTrack& run = m_runs.back();
+  // With tiers under the device cache, a block fetched from a lower tier was queried (and missed) in the
+  // device cache, whose counters then do not count it as a hit: the hit-rate figures add, per request, the
+  // record's hit tokens beyond the device counters' increase (0 if a tier's hits are counted there).
+  const bool tiered = !run.info.remote.empty() || run.info.hostMaxBytes > 0;
   for (const RequestUpdate& update : batch.requests) {
     const RequestRecord& r = update.record;
     const CacheSnapshot& c = update.cache;
@@ -128,7 +132,13 @@ void RunHistory::apply(const RunBatch& batch) {
     p.usedBytes = c.usedBytes;
     p.capacityBytes = c.capacityBytes;
     p.entries = c.entries;
-    p.cumHitTokens = c.counters.hitTokens;
+    if (tiered) {
+      const std::uint64_t before = run.points.empty() ? 0 : run.points.back().deviceCumHitTokens;
+      const std::uint64_t deviceHits = c.counters.hitTokens - std::min(c.counters.hitTokens, before);
+      run.lowerTierHitTokens += r.hitTokens > deviceHits ? r.hitTokens - deviceHits : 0;
+    }
+    p.deviceCumHitTokens = c.counters.hitTokens;
+    p.cumHitTokens = c.counters.hitTokens + run.lowerTierHitTokens;
     p.cumQueriedTokens = c.counters.queriedTokens;
     p.evictions = c.counters.evictions;
     p.csvRow = RequestRow::from(run.runId, r, c);

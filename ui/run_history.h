@@ -33,7 +33,8 @@ struct RequestPoint {
   Bytes usedBytes = 0;
   Bytes capacityBytes = 0;
   std::uint64_t entries = 0;
-  std::uint64_t cumHitTokens = 0;  // cache counters after the request
+  std::uint64_t cumHitTokens = 0;        // cache counters after the request, + lower-tier hits (every tier)
+  std::uint64_t deviceCumHitTokens = 0;  // the device cache's counter alone
   std::uint64_t cumQueriedTokens = 0;
   std::array<std::uint64_t, kEvictReasonCount> evictions{};      // cumulative entries, by reason
   RequestRow csvRow;                                             // the request as requests.csv writes it
@@ -55,9 +56,10 @@ struct RunTrack {
   RunInfo info;
   QString label;  // parameters, for legends: "#2 block/16 lru 64.00 MiB ttl off"
   std::vector<RequestPoint> points;
-  RequestRecord lastRecord;  // with its text, for the request view
-  CacheSnapshot cache;       // after the last finished request
-  CacheSnapshot live;        // `cache` advanced by later events (== cache when liveAhead is false)
+  std::uint64_t lowerTierHitTokens = 0;  // hit tokens so far that the device counters did not count
+  RequestRecord lastRecord;              // with its text, for the request view
+  CacheSnapshot cache;                   // after the last finished request
+  CacheSnapshot live;  // `cache` advanced by later events (== cache when liveAhead is false)
   bool liveAhead = false;
   std::uint64_t events = 0;  // received (the log keeps only the newest)
   std::uint64_t droppedEvents = 0;

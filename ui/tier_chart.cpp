@@ -190,7 +190,7 @@ void TierChart::refresh() {
   if (show && !run->points.empty()) {
     const std::uint64_t total = sums[0] + sums[1] + sums[2] + sums[3];
     const auto share = [total](std::uint64_t n) { return total ? 100.0 * double(n) / double(total) : 0.0; };
-    footer << tr("Prompt tokens so far: device %1 (%2 %) · host %3 (%4 %) · remote %5 (%6 %) · computed %7")
+    footer << tr("Tokens: device %1 (%2 %) · host %3 (%4 %) · remote %5 (%6 %) · computed %7")
                   .arg(sums[0])
                   .arg(share(sums[0]), 0, 'f', 1)
                   .arg(sums[1])
@@ -202,11 +202,11 @@ void TierChart::refresh() {
   if (haveSummary) {
     QStringList transfer;
     for (const TierReport& t : run->summary->tiers)
-      transfer << tr("%1 %2 ms%3")
+      transfer << tr("%1 %2 ms (%3)")
                       .arg(QString::fromStdString(t.name))
                       .arg(t.transferMs, 0, 'f', 1)
-                      .arg(t.transferCostModel ? tr(" (cost model)") : tr(" (measured)"));
-    footer << tr("Transfer time: %1").arg(transfer.join(QStringLiteral(" · ")));
+                      .arg(t.transferCostModel ? tr("cost model") : tr("measured"));
+    footer << tr("Transfer: %1").arg(transfer.join(QStringLiteral(" · ")));
   }
   setFooter(footer.join(QLatin1Char('\n')));
 

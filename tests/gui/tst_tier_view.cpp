@@ -76,6 +76,14 @@ void feedTieredRun(RunHistory& history, bool finish) {
   info.hostPolicy = "lru";
   batch.started = info;
   batch.requests = {request(0, 100, 0, 0, 0), request(1, 100, 64, 0, 64), request(2, 120, 96, 32, 16)};
+  // The device cache's own counters after each request: every prompt token queried there, and only its own
+  // hits counted (#2: 48) - the host and remote tokens were misses in the device cache.
+  const std::uint64_t queried[] = {100, 200, 320};
+  const std::uint64_t deviceHits[] = {0, 0, 48};
+  for (std::size_t i = 0; i < 3; ++i) {
+    batch.requests[i].cache.counters.queriedTokens = queried[i];
+    batch.requests[i].cache.counters.hitTokens = deviceHits[i];
+  }
   if (finish) {
     RunSummary s;
     s.runId = 1;
@@ -193,6 +201,18 @@ private Q_SLOTS:
     QVERIFY(chart.footer().contains(QStringLiteral("host 32 (10.0 %)")));
     QVERIFY(chart.footer().contains(QStringLiteral("remote 80 (25.0 %)")));
     QVERIFY(chart.footer().contains(QStringLiteral("computed 160")));
+  }
+
+  void hitRateCountsEveryTier() {
+    RunHistory history;
+    feedTieredRun(history, /*finish=*/false);
+    // Hit tokens over every tier: device counter 48 + lower tiers (#1: 64 - 0, #2: 96 - 48 = 48) = 160 =
+    // 0 + 64 + 96 of the records; of 320 queried tokens: 50 %.
+    const RunTrack& run = *history.current();
+    QCOMPARE(run.points[1].cumHitTokens, 64u);
+    QCOMPARE(run.points[2].cumHitTokens, 160u);
+    QCOMPARE(run.points[2].deviceCumHitTokens, 48u);
+    QCOMPARE(RunHistory::windowedHitRate(run, 2, 3), 0.5);
   }
 
   void chartBytesFromTierCounters() {
