@@ -125,10 +125,6 @@ QChart* ChartPanel::addStackedChart(const QString& title) {
   return chart;
 }
 
-void ChartPanel::setChartStretch(int index, int stretch) {
-  if (index >= 0 && index <= int(m_stacked.size())) m_column->setStretch(index, stretch);
-}
-
 QList<QChart*> ChartPanel::charts() const { return QList<QChart*>{m_chart} + m_stacked; }
 
 bool ChartPanel::isDecodeRun(const RunTrack* run) { return run && run->info.scenarioKind == "decode"; }

@@ -99,8 +99,6 @@ protected:
                        QAbstractAxis* y, Qt::PenStyle style = Qt::SolidLine, QChart* into = nullptr);
   // A further chart under the others, styled like the first (title font, legend, no animation).
   QChart* addStackedChart(const QString& title);
-  // Share of the panel's height for chart `index` (0 = the first, then the stacked ones; default 1 each).
-  void setChartStretch(int index, int stretch);
   // Shows text(point) in a tooltip while the mouse is over the series.
   void attachTooltip(QXYSeries* series, std::function<QString(const QPointF&)> text);
   // 0..max hugging the data (a 3 % margin, no rounding up to the next nice number), ticks at nice values.

@@ -266,7 +266,8 @@ void MainWindow::layoutLivePage() {
     m_liveGrid->addWidget(m_requestBox, 2, 1);
   else
     m_liveGrid->addWidget(m_requestBox, 2, 0, 1, columns);
-  for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 1);
+  // 3 columns: the charts are narrower, so their rows get a little more of the height.
+  for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, columns == 3 && r < 2 ? 4 : 3);
   for (int c = 0; c < columns; ++c) m_liveGrid->setColumnStretch(c, 1);
 }
 

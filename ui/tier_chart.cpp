@@ -8,6 +8,7 @@
 #include <QtCharts/QBarSeries>
 #include <QtCharts/QBarSet>
 #include <QtCharts/QChart>
+#include <QtCharts/QChartView>
 #include <QtCharts/QLegend>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
@@ -86,8 +87,8 @@ TierChart::TierChart(const RunHistory* history, QWidget* parent)
   m_y->setRange(0, 1);
 
   m_bytesChart = addStackedChart(tr("Bytes moved per tier"));
-  setChartStretch(0, 3);  // the per-request chart is the main one
-  setChartStretch(1, 2);
+  // Two charts and a footer share one cell of the Live grid: let each chart be shorter than a lone one.
+  for (QChartView* view : findChildren<QChartView*>()) view->setMinimumHeight(110);
   m_bytes = new QBarSeries(this);
   m_bytes->setObjectName(QStringLiteral("tierBytes"));
   m_bytesIn = new QBarSet(tr("bytes in"));
@@ -188,25 +189,29 @@ void TierChart::refresh() {
   const bool haveSummary = show && run->summary && !run->summary->tiers.empty();
   QStringList footer;
   if (show && !run->points.empty()) {
+    // Only the tiers this run has (device always).
     const std::uint64_t total = sums[0] + sums[1] + sums[2] + sums[3];
-    const auto share = [total](std::uint64_t n) { return total ? 100.0 * double(n) / double(total) : 0.0; };
-    footer << tr("Tokens: device %1 (%2 %) · host %3 (%4 %) · remote %5 (%6 %) · computed %7")
-                  .arg(sums[0])
-                  .arg(share(sums[0]), 0, 'f', 1)
-                  .arg(sums[1])
-                  .arg(share(sums[1]), 0, 'f', 1)
-                  .arg(sums[2])
-                  .arg(share(sums[2]), 0, 'f', 1)
-                  .arg(sums[3]);
+    const auto part = [total](const QString& name, std::uint64_t n) {
+      return tr("%1 %2 (%3 %)")
+          .arg(name)
+          .arg(n)
+          .arg(total ? 100.0 * double(n) / double(total) : 0.0, 0, 'f', 1);
+    };
+    QStringList parts{part(tr("device"), sums[0])};
+    if (run->info.hostMaxBytes > 0) parts << part(tr("host"), sums[1]);
+    if (!run->info.remote.empty()) parts << part(tr("remote"), sums[2]);
+    parts << tr("computed %1").arg(sums[3]);
+    footer << tr("Tokens: %1").arg(parts.join(QStringLiteral(" · ")));
   }
   if (haveSummary) {
     QStringList transfer;
     for (const TierReport& t : run->summary->tiers)
-      transfer << tr("%1 %2 ms (%3)")
-                      .arg(QString::fromStdString(t.name))
-                      .arg(t.transferMs, 0, 'f', 1)
-                      .arg(t.transferCostModel ? tr("cost model") : tr("measured"));
-    footer << tr("Transfer: %1").arg(transfer.join(QStringLiteral(" · ")));
+      if (t.name != "device" || t.transferMs > 0)  // the device tier copies only with offloaded storage
+        transfer << tr("%1 %2 ms (%3)")
+                        .arg(QString::fromStdString(t.name))
+                        .arg(t.transferMs, 0, 'f', 1)
+                        .arg(t.transferCostModel ? tr("cost model") : tr("measured"));
+    if (!transfer.isEmpty()) footer << tr("Transfer: %1").arg(transfer.join(QStringLiteral(" · ")));
   }
   setFooter(footer.join(QLatin1Char('\n')));
 
