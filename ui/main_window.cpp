@@ -255,19 +255,22 @@ void MainWindow::layoutLivePage() {
     for (int c = 0; c < 2; ++c) m_liveGrid->setColumnStretch(c, 1);
     return;
   }
-  // Normal: the five charts and the request view, 2 columns x 3 rows; six charts (a run with tiers):
-  // 3 columns x 2 rows of charts and the request view across the bottom row.
+  // Normal: the five charts and the request view, 2 columns x 3 rows. Six charts (a run with tiers):
+  // 3 columns; the sixth (the tier chart, two stacked plots) takes the right column's two lower cells and
+  // the request view the other two.
   const int columns = shown.size() > 5 ? 3 : 2;
   for (qsizetype i = 0; i < shown.size(); ++i) {
     shown[i]->setVisible(true);
-    m_liveGrid->addWidget(shown[i], int(i / columns), int(i % columns));
+    if (columns == 3 && i == 5)
+      m_liveGrid->addWidget(shown[i], 1, 2, 2, 1);
+    else
+      m_liveGrid->addWidget(shown[i], int(i / columns), int(i % columns));
   }
   if (columns == 2)
     m_liveGrid->addWidget(m_requestBox, 2, 1);
   else
-    m_liveGrid->addWidget(m_requestBox, 2, 0, 1, columns);
-  // 3 columns: the charts are narrower, so their rows get a little more of the height.
-  for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, columns == 3 && r < 2 ? 4 : 3);
+    m_liveGrid->addWidget(m_requestBox, 2, 0, 1, 2);
+  for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 1);
   for (int c = 0; c < columns; ++c) m_liveGrid->setColumnStretch(c, 1);
 }
 
