@@ -212,6 +212,13 @@ void TierChart::refresh() {
                         .arg(t.transferMs, 0, 'f', 1)
                         .arg(t.transferCostModel ? tr("cost model") : tr("measured"));
     if (!transfer.isEmpty()) footer << tr("Transfer: %1").arg(transfer.join(QStringLiteral(" · ")));
+    // Remote faults are misses (the run stays correct, only slower): worth seeing without an export.
+    for (const TierReport& t : run->summary->tiers)
+      if (t.remote && t.errors + t.timeouts + t.corrupt > 0)
+        footer << tr("Remote faults (misses): %1 errors · %2 time-outs · %3 corrupt")
+                      .arg(t.errors)
+                      .arg(t.timeouts)
+                      .arg(t.corrupt);
   }
   setFooter(footer.join(QLatin1Char('\n')));
 

@@ -237,6 +237,7 @@ private Q_SLOTS:
     QVERIFY2(chart.footer().contains(QStringLiteral("remote 12.5 ms (measured)")),
              qPrintable(chart.footer()));
     QVERIFY(chart.footer().contains(QStringLiteral("host 0.8 ms (measured)")));  // 0.75 to one decimal
+    QVERIFY(chart.footer().contains(QStringLiteral("1 errors · 2 time-outs · 3 corrupt")));
   }
 
   void oneTierRunDoesNotApply() {
