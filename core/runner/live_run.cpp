@@ -11,6 +11,7 @@
 #include "core/model/compute_info.h"
 #include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
+#include "core/policies/policy_registry.h"
 #include "core/runner/device_timer.h"
 #include "core/runner/live_kv_cache.h"
 #include "core/runner/resource_check.h"
@@ -34,6 +35,16 @@ std::unique_ptr<KvTier> openRemoteTier(const RunSettings& settings, const ModelC
   RedisTierOptions options;
   options.timeoutMs = settings.remoteTimeoutMs;
   return makeRemoteTier(url, modelBlobLayout(model, blockSize), options);
+}
+
+// The host tier's capacity and policy (unset: the device tier's policy); InputError for an unknown policy.
+CacheConfig hostTierConfig(const RunSettings& settings, const CacheConfig& device) {
+  CacheConfig host;
+  host.capacityBytes = settings.hostMaxBytes;
+  host.policy = settings.hostPolicy.value_or(device.policy);
+  if (!findPolicy(host.policy))
+    throw InputError("", 0, "host-policy", unknownPolicyMessage(host.policy, false));
+  return host;
 }
 
 std::int32_t greedyToken(const at::Tensor& logits) { return std::int32_t(logits.argmax().item<int64_t>()); }
@@ -123,6 +134,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   // hits and evictions) is the same on every machine and with or without the baseline.
   ManualClock clock;
   LiveKvCache cache(model, granularity, blockSize, cacheConfig, clock, storage, device);
+  if (settings.hostMaxBytes > 0) cache.attachHost(hostTierConfig(settings, cacheConfig));
   if (!settings.remoteUrl.empty())
     cache.attachRemote(openRemoteTier(settings, model, blockSize), settings.remoteWriteBack);
   EventForwarder forwarder(observer);
@@ -146,6 +158,10 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   info.baseline = settings.baseline;
   if (!settings.remoteUrl.empty()) info.remote = RemoteUrl::parse(settings.remoteUrl).redacted();
   info.remoteWriteBack = settings.remoteWriteBack;
+  if (cache.host()) {
+    info.hostMaxBytes = settings.hostMaxBytes;
+    info.hostPolicy = cache.host()->engine().config().policy;
+  }
   info.requestsTotal = int(requests.size());
   fillBuildInfo(info);
   info.matmulGflops = measureMatmulGflops(512, device);
@@ -158,6 +174,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   std::vector<double> cachedMs, uncachedMs, tpots;
   double flopsCached = 0, flopsUncached = 0;
   std::uint64_t remoteHitTokens = 0;
+  std::uint64_t hostHitTokens = 0;
   const std::atomic<bool>* cancel = controls.cancelFlag();
   const auto runStart = SteadyClock::now();
   // "Pin this request's prefix": its segments up to the last boundary (all of it that later requests reuse).
@@ -224,6 +241,8 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
       record.hitTokens = std::uint32_t(lookup.hitTokens);
       record.remoteHitTokens = std::uint32_t(lookup.remoteHitTokens);
       remoteHitTokens += lookup.remoteHitTokens;
+      record.hostHitTokens = std::uint32_t(lookup.hostHitTokens);
+      hostHitTokens += lookup.hostHitTokens;
       record.computedTokens = record.promptTokens - record.hitTokens;
       record.ttftCachedMs = ttftCached;
       record.lookupMs = lookupMs;
@@ -262,9 +281,9 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   summary.cancelled = controls.cancelled();
   cache.engine().publish();
   summary.cache = cache.engine().snapshot();
-  // Every tier's hits: the remote tier's tokens were queried (and missed) in the device cache.
+  // Every tier's hits: the host and remote tiers' tokens were queried (and missed) in the device cache.
   summary.tokenHitRate = summary.cache.counters.queriedTokens
-                             ? double(summary.cache.counters.hitTokens + remoteHitTokens) /
+                             ? double(summary.cache.counters.hitTokens + hostHitTokens + remoteHitTokens) /
                                    double(summary.cache.counters.queriedTokens)
                              : 0.0;
   summary.tiers = cache.tierReports();
