@@ -128,15 +128,16 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   // Grad mode and LibTorch's thread count are per OS thread: set both here, on the run thread.
   c10::InferenceMode inference;
   applyComputeThreads();
-  const LlamaModel llama(model, device);
-  DeviceTimer timer(device);
   // The scenario's own clock: arrival times as generated, never measured time, so TTL expiry (and with it
   // hits and evictions) is the same on every machine and with or without the baseline.
   ManualClock clock;
+  // Before the model loads, so a bad tier setting fails at once.
   LiveKvCache cache(model, granularity, blockSize, cacheConfig, clock, storage, device);
   if (settings.hostMaxBytes > 0) cache.attachHost(hostTierConfig(settings, cacheConfig));
   if (!settings.remoteUrl.empty())
     cache.attachRemote(openRemoteTier(settings, model, blockSize), settings.remoteWriteBack);
+  const LlamaModel llama(model, device);
+  DeviceTimer timer(device);
   EventForwarder forwarder(observer);
   cache.engine().addObserver(&forwarder);
 

@@ -352,6 +352,23 @@ void TestCliBadInput::computeFlagsRefused_data() {
   QTest::newRow("run device cuda:x") << QStringList{"run", "--device", "cuda:x"}
                                      << QStringList{"field 'device'", "cuda:N"};
   QTest::newRow("run device gpu") << QStringList{"run", "--device", "gpu"} << QStringList{"field 'device'"};
+  // The host tier of live runs (issue 12): refused before the model loads.
+  QTest::newRow("run host-size no unit")
+      << QStringList{"run", "--host-size", "lots"} << QStringList{"field 'host-size'", "'lots'"};
+  QTest::newRow("run host-size zero")
+      << QStringList{"run", "--host-size", "0"} << QStringList{"field 'host-size'", "more than 0 bytes"};
+  QTest::newRow("run host-size negative")
+      << QStringList{"run", "--host-size", "-2GiB"} << QStringList{"field 'host-size'"};
+  QTest::newRow("run host-size under one block")
+      << QStringList{"run", "--host-size", "1KiB"}
+      << QStringList{"field 'host-size'", "smaller than one block"};
+  QTest::newRow("run host-size radix") << QStringList{"run", "--host-size", "1GiB", "--granularity", "radix"}
+                                       << QStringList{"field 'host-size'", "block granularity"};
+  QTest::newRow("run host-policy unknown")
+      << QStringList{"run", "--host-size", "1GiB", "--host-policy", "mru"}
+      << QStringList{"field 'host-policy'", "'mru'"};
+  QTest::newRow("run host-policy without host-size")
+      << QStringList{"run", "--host-policy", "lru"} << QStringList{"field 'host-policy'", "--host-size"};
 }
 
 void TestCliBadInput::computeFlagsRefused() {
