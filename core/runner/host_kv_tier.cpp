@@ -54,11 +54,7 @@ void HostKvTier::demote(const CacheKey& key, const at::Tensor& kv) {
   m_bytesIn += m_bytesPerBlock;
 }
 
-at::Tensor HostKvTier::promote(const CacheKey& key, const std::string& device) {
-  const SlotId slot = m_engine->find(key);
-  if (slot == kNoSlot) throw std::logic_error("HostKvTier::promote: block not held");
-  at::Tensor host = m_tensors[slot];
-  m_engine->remove(slot, EvictReason::Clear);  // moved up: not an eviction of this tier
+at::Tensor HostKvTier::copyToDevice(const at::Tensor& host, const std::string& device) {
   const auto start = std::chrono::steady_clock::now();
   // to() with non_blocking false waits for the copy (a host -> GPU copy from pinned memory is DMA).
   at::Tensor out = host.to(at::Device(device));
@@ -66,6 +62,28 @@ at::Tensor HostKvTier::promote(const CacheKey& key, const std::string& device) {
   ++m_hits;
   m_bytesOut += m_bytesPerBlock;
   return out;
+}
+
+at::Tensor HostKvTier::promote(const CacheKey& key, const std::string& device) {
+  const SlotId slot = m_engine->find(key);
+  if (slot == kNoSlot) throw std::logic_error("HostKvTier::promote: block not held");
+  const at::Tensor host = m_tensors[slot];
+  m_engine->remove(slot, EvictReason::Clear);  // moved up: not an eviction of this tier
+  return copyToDevice(host, device);
+}
+
+at::Tensor HostKvTier::copyOut(const CacheKey& key, const std::string& device) {
+  const SlotId slot = m_engine->find(key);
+  if (slot == kNoSlot) throw std::logic_error("HostKvTier::copyOut: block not held");
+  m_engine->touch(slot);
+  at::Tensor out = copyToDevice(m_tensors[slot], device);
+  // On the CPU to() hands the host tensor itself over: the caller must not share it with this tier.
+  return out.is_same(m_tensors[slot]) ? out.clone() : out;
+}
+
+void HostKvTier::discard(const CacheKey& key) {
+  const SlotId slot = m_engine->find(key);
+  if (slot != kNoSlot) m_engine->remove(slot, EvictReason::Clear);
 }
 
 TierReport HostKvTier::report() const {

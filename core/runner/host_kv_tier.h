@@ -43,6 +43,12 @@ public:
   // Promotion: removes key's block (it must be held) and returns its K/V on `device` (a copy, waited for
   // and timed; on "cpu" the host tensor itself is handed over). Counts a hit of blockTokens tokens.
   at::Tensor promote(const CacheKey& key, const std::string& device);
+  // Serving without promotion (the device cache has no room for it): returns a copy of key's block (it must
+  // be held) on `device`, waited for and timed; the block stays here and counts a use. Counts a hit.
+  at::Tensor copyOut(const CacheKey& key, const std::string& device);
+  // Removes key's block if held (it was stored in the device cache by other means): not a hit, not an
+  // eviction. Keeps the tiers exclusive.
+  void discard(const CacheKey& key);
   // The prefix walk asked for a block this tier does not hold.
   void countMiss() { ++m_misses; }
 
@@ -54,6 +60,9 @@ public:
   bool pinned() const { return m_pinned; }
 
 private:
+  // host -> device copy, waited for and timed; counts a hit and the bytes out.
+  at::Tensor copyToDevice(const at::Tensor& host, const std::string& device);
+
   std::unique_ptr<CacheEngine> m_engine;
   std::vector<at::Tensor> m_tensors;  // by host SlotId, (L, 2, H, T, D) in host memory
   DropListener m_dropListener;

@@ -94,7 +94,7 @@ void LiveKvCache::attachHost(CacheConfig config) {
   });
 }
 
-void LiveKvCache::promoteFromHost(Lookup& result, std::uint64_t limit) {
+void LiveKvCache::promoteFromHost(Lookup& result, std::uint64_t limit, std::vector<at::Tensor>& copied) {
   PrefixMatch& match = result.match;
   const Bytes perBlock = kvBytesPerToken(m_model) * m_blockSize;
   const std::size_t end = std::min<std::size_t>(std::size_t(limit / m_blockSize), match.keys.size());
@@ -105,8 +105,16 @@ void LiveKvCache::promoteFromHost(Lookup& result, std::uint64_t limit) {
       m_host->countMiss();
       break;
     }
-    // The cache must take it without evicting a block this request uses (its hits are protected).
-    if (m_engine->insertableBytes() < perBlock) break;
+    // The cache must take it without evicting a block this request uses (its hits are protected); once
+    // it cannot, the rest is copied for this request only (the order of the prefix stays: device
+    // entries, promoted entries, copies).
+    if (!copied.empty() || m_engine->insertableBytes() < perBlock) {
+      copied.push_back(m_host->copyOut(key, m_payload->storageDevice()));
+      result.hitTokens += m_blockSize;
+      result.hostHitTokens += m_blockSize;
+      result.hostCopiedTokens += m_blockSize;
+      continue;
+    }
     // Removed from the host tier first, so the block the insert demotes finds room there.
     at::Tensor kv = m_host->promote(key, m_payload->storageDevice());
     const SlotId slot = m_engine->insert(key, EntryInit{perBlock, m_blockSize, kAllLayers});
@@ -206,10 +214,10 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
     m_engine->protect(slot);
     m_inUse.emplace_back(slot, m_engine->entry(slot).id);
   }
-  if (m_host && result.hitTokens < limit) promoteFromHost(result, limit);
+  std::vector<at::Tensor> lowerBlocks;  // after the cache's entries: host copies, then remote blocks
+  if (m_host && result.hitTokens < limit) promoteFromHost(result, limit, lowerBlocks);
   // The remote tier continues the walk: the blocks after the local hit, up to the reusable limit, in one
   // batch; the leading run of valid blocks extends the hit (a gap ends it: later blocks are unreachable).
-  std::vector<at::Tensor> remoteBlocks;
   if (m_remote && result.hitTokens < limit) {
     const std::size_t first = std::size_t(result.hitTokens / m_blockSize);
     const std::size_t end = std::min<std::size_t>(std::size_t(limit / m_blockSize), result.match.keys.size());
@@ -218,10 +226,10 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
     if (!hashes.empty()) {
       std::vector<std::optional<std::string>> fetched = m_remote->get(hashes);
       for (std::size_t i = 0; i < fetched.size() && fetched[i]; ++i) {
-        remoteBlocks.push_back(decodeBlock(*fetched[i]));
+        lowerBlocks.push_back(decodeBlock(*fetched[i]));
         m_remoteKnown.insert(hashes[i]);
       }
-      result.remoteHitTokens = std::uint64_t(remoteBlocks.size()) * m_blockSize;
+      result.remoteHitTokens = std::uint64_t(lowerBlocks.size()) * m_blockSize - result.hostCopiedTokens;
       result.hitTokens += result.remoteHitTokens;
       m_remoteHitTokens += result.remoteHitTokens;
     }
@@ -243,7 +251,7 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
       layers.push_back(m_payload->get(segments[i].slot));
     parts.push_back(at::stack(layers));
   }
-  parts.insert(parts.end(), remoteBlocks.begin(), remoteBlocks.end());
+  parts.insert(parts.end(), lowerBlocks.begin(), lowerBlocks.end());
   at::Tensor prefix = parts.size() == 1 ? parts.front() : at::cat(parts, kTokenDim);
   prefix = prefix.narrow(kTokenDim, 0, std::int64_t(result.hitTokens));  // the last entry may reach past
   result.prefix = unstackKv(m_payload->toCompute(prefix));
@@ -262,11 +270,11 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
   at::Tensor source = stackKv(newKv);
   std::int64_t offset = std::int64_t(lookup.hitTokens);
   bool needPrefix = false;
-  const std::uint64_t localHit = lookup.hitTokens - lookup.remoteHitTokens;
+  const std::uint64_t localHit = lookup.hitTokens - lookup.remoteHitTokens - lookup.hostCopiedTokens;
   for (const PrefixSegment& s : segments) {
     if (!s.isNew || std::int64_t(s.start) >= offset) continue;
     needPrefix = true;
-    // Blocks fetched from the remote tier are promoted here, not reinserted.
+    // Blocks fetched from the remote tier or copied from the host tier are promoted here, not reinserted.
     if (s.layer == kAllLayers && s.start < localHit) ++m_prefixReinserts;
   }
   if (needPrefix && offset > 0) {
@@ -281,6 +289,9 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
     if (s.start + s.tokens <= pinTokens) m_engine->pin(s.slot);
   }
   m_payload->finishTransfers();  // offload: the stored K/V have landed in host memory
+  if (m_host)  // a block now in the cache (copied from the host tier, fetched, computed) leaves the host tier
+    for (const PrefixSegment& s : segments)
+      if (s.isNew) m_host->discard(lookup.match.keys[std::size_t(s.start / m_blockSize)]);
   if (m_host || m_remote) {
     // One batch per request. Write-through: every block new to the device cache. Blocks of this prompt
     // evicted before they were filed: demoted into the host tier, and (without one, or write-through) put

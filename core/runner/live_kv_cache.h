@@ -47,15 +47,17 @@ public:
   HostKvTier* host() const { return m_host.get(); }
 
   struct Lookup {
-    std::uint64_t hitTokens = 0;        // every tier
-    std::uint64_t hostHitTokens = 0;    // the part promoted from the host tier (after the device's run)
-    std::uint64_t remoteHitTokens = 0;  // the part fetched from the remote tier (after the local part)
-    std::vector<LayerKv> prefix;        // per layer, on the compute device; empty when hitTokens == 0
-    PrefixMatch match;                  // what the granularity found, for store()
+    std::uint64_t hitTokens = 0;         // every tier
+    std::uint64_t hostHitTokens = 0;     // the part served by the host tier (after the device's run)
+    std::uint64_t hostCopiedTokens = 0;  // of hostHitTokens: copied, not promoted (no room in the cache)
+    std::uint64_t remoteHitTokens = 0;   // the part fetched from the remote tier (after the local part)
+    std::vector<LayerKv> prefix;         // per layer, on the compute device; empty when hitTokens == 0
+    PrefixMatch match;                   // what the granularity found, for store()
   };
   // Longest reusable prefix of the prompt, at most the granularity's reusableLimit(); with a host tier, the
-  // blocks after the device's run that the host tier holds (a leading run) are promoted into the cache at
-  // once (each may demote another block; they stop early when the cache cannot take one more); with a
+  // blocks after the device's run that the host tier holds (a leading run) are promoted (moved) into the
+  // cache at once, each possibly demoting another block; once the cache has no room left that this request
+  // does not use, the rest of the run is copied from the host tier instead (the blocks stay there); with a
   // remote tier,
   // the blocks after the local hit are asked of it in one batch and its leading run of valid blocks extends
   // the hit (decoded here, promoted into the local cache by store()). The prefix lookup: the last token is
@@ -99,8 +101,9 @@ private:
   void putBlocks(std::vector<std::pair<std::uint64_t, at::Tensor>> blocks);
   // One batched put of items (payload views filled from payloads here); marks them known on success.
   void putRemote(std::vector<TierItem>& items, const std::vector<std::string>& payloads);
-  // The host part of lookup(): promotes the host tier's run of blocks after result's hit, up to limit.
-  void promoteFromHost(Lookup& result, std::uint64_t limit);
+  // The host part of lookup(): promotes the host tier's run of blocks after result's hit, up to limit;
+  // appends the ones copied instead (no room in the cache) to `copied`, (L, 2, H, T, D) each.
+  void promoteFromHost(Lookup& result, std::uint64_t limit, std::vector<at::Tensor>& copied);
 
   ModelConfig m_model;
   Granularity m_granularity;

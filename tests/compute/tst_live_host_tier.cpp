@@ -169,6 +169,7 @@ private slots:
   void handWorkedTrace();
   void sameHitsAsOneLruOfTheCombinedSize_data();
   void sameHitsAsOneLruOfTheCombinedSize();
+  void copiesWhenTheCacheHasNoRoom();
   void hostDropsGoToWriteBackRemote();
   void refusesOtherGranularitiesAndTinySizes();
 };
@@ -280,6 +281,33 @@ void TestLiveHostTier::sameHitsAsOneLruOfTheCombinedSize() {
   }
   QVERIFY2(hostHits > 0, "the trace exercises promotions");
   QCOMPARE(reportOf(tiered, "host").hitTokens, hostHits);
+}
+
+// Device 2 blocks, host 4 blocks; "aaaabbbbccccd" = A1 A2 A3 (13 tokens, limit 12).
+//  r0: hit 0. Store A3, A2 (device full), A1 evicts A3 -> host.        device [A1 A2]  host [A3]
+//  r1: device run A1 A2, both in use: the cache cannot take A3, so the host tier serves a copy and keeps
+//      it. hit 12, host hit 4. Store: A3's insert is refused (nothing evictable).  host [A3]
+//  r2: the same again. (One LRU of 6 blocks hits 12 from r1 on as well.)
+void TestLiveHostTier::copiesWhenTheCacheHasNoRoom() {
+  ManualClock clock;
+  LiveKvCache cache(smallModel(), Granularity::Block, kBlock, lru(2), clock, "cpu", "cpu");
+  cache.attachHost(lru(4));
+  const LlamaModel llama(smallModel(), "cpu");
+  const std::string prompt = "aaaabbbbccccd";
+  QCOMPARE(serve(cache, llama, prompt).hit, std::uint64_t(0));
+  for (int i = 0; i < 2; ++i) {
+    const Served s = serve(cache, llama, prompt);
+    QCOMPARE(s.hit, std::uint64_t(12));
+    QCOMPARE(s.hostHit, std::uint64_t(4));
+    QVERIFY2(s.logitDiff <= 1e-4, qPrintable(QString::number(s.logitDiff)));
+    QVERIFY(cache.host()->contains(blockKey(prompt, 2)));
+    QVERIFY(cache.engine().find(blockKey(prompt, 2)) == kNoSlot);
+  }
+  const TierReport r = reportOf(cache, "host");
+  QCOMPARE(r.hits, std::uint64_t(2));
+  QCOMPARE(r.bytesIn, blockBytes());
+  QCOMPARE(r.bytesOut, 2 * blockBytes());
+  QCOMPARE(r.entries, std::uint64_t(1));
 }
 
 // Device 3 + host 2 blocks over a write-back remote tier, the first three requests of handWorkedTrace:
