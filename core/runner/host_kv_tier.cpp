@@ -76,9 +76,7 @@ at::Tensor HostKvTier::copyOut(const CacheKey& key, const std::string& device) {
   const SlotId slot = m_engine->find(key);
   if (slot == kNoSlot) throw std::logic_error("HostKvTier::copyOut: block not held");
   m_engine->touch(slot);
-  at::Tensor out = copyToDevice(m_tensors[slot], device);
-  // On the CPU to() hands the host tensor itself over: the caller must not share it with this tier.
-  return out.is_same(m_tensors[slot]) ? out.clone() : out;
+  return copyToDevice(m_tensors[slot], device);
 }
 
 void HostKvTier::discard(const CacheKey& key) {

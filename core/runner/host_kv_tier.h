@@ -43,8 +43,9 @@ public:
   // Promotion: removes key's block (it must be held) and returns its K/V on `device` (a copy, waited for
   // and timed; on "cpu" the host tensor itself is handed over). Counts a hit of blockTokens tokens.
   at::Tensor promote(const CacheKey& key, const std::string& device);
-  // Serving without promotion (the device cache has no room for it): returns a copy of key's block (it must
-  // be held) on `device`, waited for and timed; the block stays here and counts a use. Counts a hit.
+  // Serving without promotion (the device cache has no room for it): returns key's block (it must be held)
+  // on `device`, a copy waited for and timed (on "cpu" the host tensor itself: read only, as every cached
+  // tensor a prefix is built from); the block stays here and counts a use. Counts a hit.
   at::Tensor copyOut(const CacheKey& key, const std::string& device);
   // Removes key's block if held (it was stored in the device cache by other means): not a hit, not an
   // eviction. Keeps the tiers exclusive.
