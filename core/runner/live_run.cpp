@@ -21,6 +21,7 @@
 #include "core/tiers/remote_tier_factory.h"
 #include "core/tiers/remote_url.h"
 #include "core/util/input_error.h"
+#include "core/util/units.h"
 
 namespace kvlab {
 
@@ -45,6 +46,27 @@ CacheConfig hostTierConfig(const RunSettings& settings, const CacheConfig& devic
   if (!findPolicy(host.policy))
     throw InputError("", 0, "host-policy", unknownPolicyMessage(host.policy, false));
   return host;
+}
+
+// The host tier holds at most min(host size, all K/V the scenario could store) in host memory, on top of what
+// the run keeps there itself (everything when the cache lives in host memory). InputError when that exceeds
+// the memory the OS says is available.
+void checkHostTierFits(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
+                       const CacheConfig& device, const RunSettings& settings,
+                       const std::vector<ScenarioRequest>& requests, const std::string& storage) {
+  const Bytes available = availableHostMemory();
+  if (available == 0) return;
+  const Bytes host =
+      estimateLiveRun(model, granularity, blockSize, settings.hostMaxBytes, requests).cacheBytes;
+  const Bytes run =
+      storage == "cpu"
+          ? estimateLiveRun(model, granularity, blockSize, device.capacityBytes, requests).total()
+          : 0;
+  if (host + run <= available) return;
+  throw InputError("", 0, "host-size",
+                   "this run would need about " + formatBytes(host + run) + " of host memory (host tier " +
+                       formatBytes(host) + ") but only " + formatBytes(available) +
+                       " is available; lower --host-size");
 }
 
 std::int32_t greedyToken(const at::Tensor& logits) { return std::int32_t(logits.argmax().item<int64_t>()); }
@@ -120,6 +142,8 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   cacheConfig.pinnedBudgetBytes = settings.pinnedBudgetBytes;
   const std::vector<ScenarioRequest> requests = generateRequests(spec);
   checkLiveRunFits(model, granularity, blockSize, cacheConfig.capacityBytes, requests, storage);
+  if (settings.hostMaxBytes > 0)
+    checkHostTierFits(model, granularity, blockSize, cacheConfig, settings, requests, storage);
   if (device != "cpu")
     checkDeviceMemoryFits(estimateLiveRun(model, granularity, blockSize, cacheConfig.capacityBytes, requests),
                           device, storage);

@@ -330,6 +330,12 @@ void TestCliBadInput::oversizedLiveRunIsRefused() {
   QVERIFY2(r.err.contains("field 'max-size'"), qPrintable(r.err));
   QVERIFY2(r.err.contains("would need about") && r.err.contains("TiB"),
            qPrintable(QString("the estimate is shown: " + r.err)));
+  // The same K/V bound for a host tier: a small device cache, a host tier as large as all of it.
+  const CliResult host =
+      runCli({"run", "huge.json", "--max-size", "64MiB", "--host-size", "1000TiB"}, 120000);
+  QVERIFY2(host.status == QProcess::NormalExit, qPrintable(host.err));
+  QVERIFY2(host.code == 2, qPrintable(QString(host.out + host.err)));
+  QVERIFY2(host.err.contains("field 'host-size'") && host.err.contains("TiB"), qPrintable(host.err));
 }
 
 void TestCliBadInput::computeFlagsRefused_data() {
