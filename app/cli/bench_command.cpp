@@ -181,14 +181,14 @@ CommandAction addBenchCommand(CLI::App& app) {
       int passes = 0;
       double hitRate = 0;
       while (total < *seconds || passes < 3) {
-        TraceReplayer replayer(config);
+        const std::unique_ptr<Replayer> replayer = makeReplayer(config);  // as kvlab-cli replay picks it
         const auto s = std::chrono::steady_clock::now();
-        for (const TraceRequest& r : requests) replayer.replay(r);
+        for (const TraceRequest& r : requests) replayer->replay(r);
         const double dt = secondsSince(s);
         best = std::min(best, dt);
         total += dt;
         ++passes;
-        hitRate = replayer.result().tokenHitRate();
+        hitRate = replayer->result().tokenHitRate();
       }
       const std::size_t requestCount = requests.size();
       std::vector<TraceRequest>().swap(requests);  // the streaming figures below hold no whole trace

@@ -4,14 +4,16 @@
 // nothing (never stored). The markers let every miss be classified as cold, evicted or expired.
 //  - Content hashes (the default) go to one flat hash map holding slots and markers alike.
 //  - Dense mode, for trace hash ids (key.hi == 0, small lo): the live entries go to a flat hash map sized
-//    by the cache (O(capacity)), and the history to 2 bits per id in a plain vector (never, live, evicted,
-//    expired). A trace of N distinct blocks costs N / 4 bytes of history instead of a map entry or a
-//    4-byte slot per id, so replay memory stays near the cache's own size however long the trace is.
+//    by the cache (O(capacity); IdSlotTable), and the history to 2 bits per id in a plain vector (never,
+//    live, evicted, expired). A trace of N distinct blocks costs N / 4 bytes of history instead of a map
+//    entry or a 4-byte slot per id, so replay memory stays near the cache's own size however long the trace
+//    is.
 #include <absl/container/flat_hash_map.h>
 
 #include <vector>
 
 #include "core/cache/cache_types.h"
+#include "core/cache/id_slot_table.h"
 
 namespace kvlab {
 
@@ -36,7 +38,7 @@ public:
         case kExpired:
           return kGoneExpired;
         default:
-          return m_live.find(key.lo)->second;
+          return m_live.find(key.lo);
       }
     }
     const auto it = m_hashed.find(key);
@@ -51,7 +53,7 @@ public:
         m_live.erase(key.lo);
       } else {
         setState(key.lo, kLive);
-        m_live.insert_or_assign(key.lo, value);
+        m_live.put(key.lo, value);
       }
       return;
     }
@@ -83,9 +85,9 @@ private:
   }
 
   bool m_dense = false;
-  std::vector<std::uint64_t> m_states;                // dense mode: 2 bits per id (State)
-  absl::flat_hash_map<std::uint64_t, SlotId> m_live;  // dense mode: live ids only
-  absl::flat_hash_map<CacheKey, SlotId> m_hashed;     // other keys: slot or gone marker
+  std::vector<std::uint64_t> m_states;             // dense mode: 2 bits per id (State)
+  IdSlotTable m_live;                              // dense mode: live ids only (no tombstones)
+  absl::flat_hash_map<CacheKey, SlotId> m_hashed;  // other keys: slot or gone marker
 };
 
 }  // namespace kvlab

@@ -123,8 +123,16 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
   if (policyNeedsWholeTrace(config.policy))
     nextUse = NextUseIndex::fromFile(path, TraceReadOptions{config.skipBadLines});
   TracePrefetcher prefetcher(path, TraceReadOptions{config.skipBadLines});
-  TraceReplayer replayer(config, std::move(nextUse));
-  if (observer) replayer.engine().addObserver(observer);
+  // Events need the general engine to observe; without them, the fastest replayer that can do config.
+  std::unique_ptr<TraceReplayer> observed;
+  std::unique_ptr<Replayer> fastest;
+  if (observer) {
+    observed = std::make_unique<TraceReplayer>(config, std::move(nextUse));
+    observed->engine().addObserver(observer);
+  } else {
+    fastest = makeReplayer(config, std::move(nextUse));
+  }
+  Replayer& replayer = observed ? static_cast<Replayer&>(*observed) : *fastest;
   std::uint64_t count = 0;
   std::chrono::steady_clock::duration loop{};
   TracePrefetcher::Batch batch;
@@ -143,7 +151,7 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
                          ? "has no valid request: all " + std::to_string(prefetcher.skippedLines()) +
                                " non-blank lines were malformed and skipped"
                          : "contains no requests (empty, or blank lines only)");
-  if (observer) replayer.engine().removeObserver(observer);
+  if (observed) observed->engine().removeObserver(observer);
   ReplayResult result = replayer.result();
   result.skippedLines = prefetcher.skippedLines();
   result.skipReasons = prefetcher.skipReasons();

@@ -114,16 +114,16 @@ SweepOutcome TraceSweep::run(const std::vector<TraceRequest>& requests, const Sw
           }
         } else {
           SweepPoint& point = outcome.points[job.points.front()];
-          TraceReplayer replayer(point.config, nextUse);
+          const std::unique_ptr<Replayer> replayer = makeReplayer(point.config, nextUse);
           bool stopped = false;
           for (std::size_t i = 0; i < requests.size() && !stopped; ++i) {
             if ((i & 1023) == 0 && cancelled())
               stopped = true;
             else
-              replayer.replay(requests[i]);
+              replayer->replay(requests[i]);
           }
           if (stopped) continue;
-          point.result = replayer.result();
+          point.result = replayer->result();
           point.result.loopS = point.result.elapsedS = secondsSince(t0);
         }
         std::lock_guard lock(mutex);

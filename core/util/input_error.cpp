@@ -21,12 +21,22 @@ std::string InputError::format(const std::string& file, int64_t line, const std:
   std::string out;
   if (!file.empty()) {
     out += file;
-    if (line > 0) out += ':' + std::to_string(line);
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict, PR 105651) on char + std::string.
+    if (line > 0) {
+      out += ':';
+      out += std::to_string(line);
+    }
     out += ": ";
   } else if (line > 0) {
-    out += "line " + std::to_string(line) + ": ";
+    out += "line ";
+    out += std::to_string(line);
+    out += ": ";
   }
-  if (!field.empty()) out += "field '" + field + "': ";
+  if (!field.empty()) {
+    out += "field '";
+    out += field;
+    out += "': ";
+  }
   out += message;
   return out;
 }
