@@ -128,6 +128,9 @@ void printRunReport(const RunRecorder& rec) {
                 formatBytes(s.cache.counters.bytesToStorage).c_str(), i.storageDevice.c_str(),
                 s.transferMsToStorage, formatBytes(s.cache.counters.bytesToCompute).c_str(),
                 s.transferMsToCompute, s.pinnedHostStorage ? " (pinned, side stream)" : "");
+  if (i.hostMaxBytes > 0)
+    std::printf("  host tier           %s, policy %s\n", formatCapacity(i.hostMaxBytes).c_str(),
+                i.hostPolicy.c_str());
   if (!i.remote.empty())
     std::printf("  remote tier         %s, write-%s\n", i.remote.c_str(),
                 i.remoteWriteBack ? "back" : "through");
@@ -158,7 +161,7 @@ int runCommand(int argc, char** argv) {
   std::uint64_t seed = 0;
   std::uint32_t outputTokens = 0;
   bool json = false, noBaseline = false;
-  std::string pinBudget, remote, remoteWrite = "through", remoteTimeout = "50ms";
+  std::string pinBudget, remote, remoteWrite = "through", remoteTimeout = "50ms", hostSize, hostPolicy;
   app.add_option("scenario", scenario,
                  "bundled scenario name (see `kvlab-cli list`), a scenario .json file, or a "
                  "Mooncake .jsonl trace (simulate mode)")
@@ -193,6 +196,10 @@ int runCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--remote-timeout", remoteTimeout, "remote connect / round-trip time-out, e.g. 50ms, 2s")
       ->capture_default_str();
+  app.add_option("--host-size", hostSize,
+                 "host-memory tier under the cache (block granularity): evicted blocks are demoted there and "
+                 "promoted back on a hit; a size with a unit, e.g. 2GiB; unlimited or inf = no bound");
+  app.add_option("--host-policy", hostPolicy, "the host tier's eviction policy (default: --policy's)");
   app.add_flag("--no-baseline", noBaseline, "skip the uncached prefill (no speedup, no logit check)");
   app.add_flag("--json", json, "print the summary as one JSON object");
   app.add_option("--out", out, "write requests.csv, snapshots.csv and summary.json into this directory");
@@ -239,6 +246,17 @@ int runCommand(int argc, char** argv) {
     settings.remoteUrl = remote;
     settings.remoteWriteBack = remoteWrite == "back";
     settings.remoteTimeoutMs = int(timeoutMs);
+  }
+
+  if (!hostSize.empty()) {
+    settings.hostMaxBytes = parseSizeOrUnlimited(hostSize, "host-size");
+    if (settings.hostMaxBytes == 0) throw InputError("", 0, "host-size", "must be more than 0 bytes");
+  }
+  if (!hostPolicy.empty()) {
+    if (hostSize.empty()) throw InputError("", 0, "host-policy", "needs --host-size (a host tier)");
+    if (!findPolicy(hostPolicy))
+      throw InputError("", 0, "host-policy", unknownPolicyMessage(hostPolicy, /*forReplay=*/false));
+    settings.hostPolicy = hostPolicy;
   }
 
   ScenarioRunner runner;

@@ -38,21 +38,24 @@ std::unique_ptr<PrefixIndex> createIndex(Granularity granularity, CacheEngine& e
 LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
                          CacheConfig config, const Clock& clock, const std::string& storageDevice,
                          const std::string& computeDevice)
-    : m_model(model), m_granularity(granularity), m_blockSize(blockSize) {
+    : m_model(model), m_granularity(granularity), m_blockSize(blockSize), m_computeDevice(computeDevice) {
   config.layers = model.layers;
   m_engine = std::make_unique<CacheEngine>(config, clock);
-  // Write-back: registered before the payload store's listener (listeners run in order), so the evicted
-  // block's tensor is still there to keep; it is put to the remote tier in one batch later.
-  // A block inserted and evicted again within one store() (the device cache cannot hold the whole prompt)
-  // has no tensor yet: store() takes its K/V from the request's own in both write modes.
+  // Demotion / write-back: registered before the payload store's listener (listeners run in order), so the
+  // evicted block's tensor is still there to keep: it is demoted into the host tier at once, or (no host
+  // tier) put to the remote tier in one batch later. A block inserted and evicted again within one store()
+  // (the device cache cannot hold the whole prompt) has no tensor yet: store() takes its K/V from the
+  // request's own (host tier, and remote in both write modes).
   m_engine->addRemovalListener([this](SlotId slot, const EntryMeta& meta, EvictReason reason) {
-    if (!m_remote) return;
+    if (!m_host && !m_remote) return;
     if (reason != EvictReason::Capacity && reason != EvictReason::PolicyChange) return;
-    if (m_remoteKnown.contains(meta.key.lo)) return;
-    if (!m_payload->has(slot))
-      m_evictedUnfiled.push_back(meta.key.lo);
-    else if (m_writeBack)
+    if (!m_payload->has(slot)) {
+      if (m_host || !m_remoteKnown.contains(meta.key.lo)) m_evictedUnfiled.push_back(meta.key.lo);
+    } else if (m_host) {
+      m_host->demote(meta.key, m_payload->get(slot));
+    } else if (m_writeBack && !m_remoteKnown.contains(meta.key.lo)) {
       m_pendingWriteBack.emplace_back(meta.key.lo, m_payload->get(slot));
+    }
   });
   m_payload = std::make_unique<KvPayloadStore>(*m_engine, storageDevice, computeDevice);
   m_index = createIndex(granularity, *m_engine, model, blockSize);
@@ -68,6 +71,64 @@ void LiveKvCache::attachRemote(std::unique_ptr<KvTier> remote, bool writeBack) {
     throw InputError("", 0, "remote", "a remote tier needs block granularity (--granularity block)");
   m_remote = std::move(remote);
   m_writeBack = writeBack;
+}
+
+void LiveKvCache::attachHost(CacheConfig config) {
+  if (m_granularity != Granularity::Block)
+    throw InputError("", 0, "host-size", "a host tier needs block granularity (--granularity block)");
+  if (m_payload->offloading())
+    throw InputError("", 0, "host-size",
+                     "the device tier already lives in host memory (--storage cpu): use one or the other");
+  const Bytes perBlock = kvBytesPerToken(m_model) * m_blockSize;
+  if (config.capacityBytes < perBlock)
+    throw InputError("", 0, "host-size",
+                     "smaller than one block (" + std::to_string(perBlock) + " bytes of K/V per " +
+                         std::to_string(m_blockSize) + "-token block)");
+  config.layers = m_model.layers;
+  m_host = std::make_unique<HostKvTier>(config, m_engine->clock(), perBlock, m_blockSize,
+                                        /*pinned=*/m_computeDevice.rfind("cuda", 0) == 0);
+  // Dropped from the host tier: write-back puts it to the remote tier (in store()'s batch), else it is gone.
+  m_host->setDropListener([this](const CacheKey& key, const at::Tensor& kv) {
+    if (m_remote && m_writeBack && !m_remoteKnown.contains(key.lo))
+      m_pendingWriteBack.emplace_back(key.lo, kv);
+  });
+}
+
+void LiveKvCache::promoteFromHost(Lookup& result, std::uint64_t limit, std::vector<at::Tensor>& copied) {
+  PrefixMatch& match = result.match;
+  const Bytes perBlock = kvBytesPerToken(m_model) * m_blockSize;
+  const std::size_t end = std::min<std::size_t>(std::size_t(limit / m_blockSize), match.keys.size());
+  for (std::size_t b = std::size_t(result.hitTokens / m_blockSize); b < end; ++b) {
+    const CacheKey& key = match.keys[b];
+    if (match.found[b] != kNoSlot) break;  // held by the device cache but unreachable (orphaned): not here
+    if (!m_host->contains(key)) {
+      m_host->countMiss();
+      break;
+    }
+    // The cache must take it without evicting a block this request uses (its hits are protected); once
+    // it cannot, the rest is copied for this request only (the order of the prefix stays: device
+    // entries, promoted entries, copies).
+    if (!copied.empty() || m_engine->insertableBytes() < perBlock) {
+      copied.push_back(m_host->copyOut(key, m_payload->storageDevice()));
+      result.hitTokens += m_blockSize;
+      result.hostHitTokens += m_blockSize;
+      result.hostCopiedTokens += m_blockSize;
+      continue;
+    }
+    // Removed from the host tier first, so the block the insert demotes finds room there.
+    at::Tensor kv = m_host->promote(key, m_payload->storageDevice());
+    const SlotId slot = m_engine->insert(key, EntryInit{perBlock, m_blockSize, kAllLayers});
+    if (slot == kNoSlot) throw std::logic_error("LiveKvCache: a promoted block did not fit");
+    m_payload->put(slot, kv);
+    m_engine->protect(slot);
+    m_inUse.emplace_back(slot, m_engine->entry(slot).id);
+    match.found[b] = slot;
+    match.matched.push_back(slot);
+    match.segments.push_back(
+        PrefixSegment{slot, std::uint64_t(b) * m_blockSize, m_blockSize, kAllLayers, false});
+    result.hitTokens += m_blockSize;
+    result.hostHitTokens += m_blockSize;
+  }
 }
 
 std::string LiveKvCache::encodeBlock(const at::Tensor& stored) const {
@@ -110,6 +171,7 @@ std::vector<TierReport> LiveKvCache::tierReports() const {
   const CacheSnapshot snap = m_engine->snapshot();
   std::vector<TierReport> tiers{
       deviceTierReport(snap.counters, snap.entries, m_payload->transferMs(), false)};
+  if (m_host) tiers.push_back(m_host->report());
   if (m_remote) {
     TierReport remote = tierReportFromStats("remote", m_remote->stats(), /*remote=*/true);
     remote.hitTokens = m_remoteHitTokens;
@@ -147,9 +209,15 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
   const std::uint64_t limit = m_index->reusableLimit(tokens.size());
   result.match = m_index->matchPrefix(PrefixRequest{tokens, text, boundaries}, limit);
   result.hitTokens = result.match.hitTokens;
+  // In use from here: the promotions below must not evict them either.
+  for (const SlotId slot : result.match.matched) {
+    m_engine->protect(slot);
+    m_inUse.emplace_back(slot, m_engine->entry(slot).id);
+  }
+  std::vector<at::Tensor> lowerBlocks;  // after the cache's entries: host copies, then remote blocks
+  if (m_host && result.hitTokens < limit) promoteFromHost(result, limit, lowerBlocks);
   // The remote tier continues the walk: the blocks after the local hit, up to the reusable limit, in one
   // batch; the leading run of valid blocks extends the hit (a gap ends it: later blocks are unreachable).
-  std::vector<at::Tensor> remoteBlocks;
   if (m_remote && result.hitTokens < limit) {
     const std::size_t first = std::size_t(result.hitTokens / m_blockSize);
     const std::size_t end = std::min<std::size_t>(std::size_t(limit / m_blockSize), result.match.keys.size());
@@ -158,17 +226,13 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
     if (!hashes.empty()) {
       std::vector<std::optional<std::string>> fetched = m_remote->get(hashes);
       for (std::size_t i = 0; i < fetched.size() && fetched[i]; ++i) {
-        remoteBlocks.push_back(decodeBlock(*fetched[i]));
+        lowerBlocks.push_back(decodeBlock(*fetched[i]));
         m_remoteKnown.insert(hashes[i]);
       }
-      result.remoteHitTokens = std::uint64_t(remoteBlocks.size()) * m_blockSize;
+      result.remoteHitTokens = std::uint64_t(lowerBlocks.size()) * m_blockSize - result.hostCopiedTokens;
       result.hitTokens += result.remoteHitTokens;
       m_remoteHitTokens += result.remoteHitTokens;
     }
-  }
-  for (const SlotId slot : result.match.matched) {
-    m_engine->protect(slot);
-    m_inUse.emplace_back(slot, m_engine->entry(slot).id);
   }
   m_engine->publish();
   if (result.hitTokens == 0) return result;
@@ -187,7 +251,7 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
       layers.push_back(m_payload->get(segments[i].slot));
     parts.push_back(at::stack(layers));
   }
-  parts.insert(parts.end(), remoteBlocks.begin(), remoteBlocks.end());
+  parts.insert(parts.end(), lowerBlocks.begin(), lowerBlocks.end());
   at::Tensor prefix = parts.size() == 1 ? parts.front() : at::cat(parts, kTokenDim);
   prefix = prefix.narrow(kTokenDim, 0, std::int64_t(result.hitTokens));  // the last entry may reach past
   result.prefix = unstackKv(m_payload->toCompute(prefix));
@@ -206,11 +270,11 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
   at::Tensor source = stackKv(newKv);
   std::int64_t offset = std::int64_t(lookup.hitTokens);
   bool needPrefix = false;
-  const std::uint64_t localHit = lookup.hitTokens - lookup.remoteHitTokens;
+  const std::uint64_t localHit = lookup.hitTokens - lookup.remoteHitTokens - lookup.hostCopiedTokens;
   for (const PrefixSegment& s : segments) {
     if (!s.isNew || std::int64_t(s.start) >= offset) continue;
     needPrefix = true;
-    // Blocks fetched from the remote tier are promoted here, not reinserted.
+    // Blocks fetched from the remote tier or copied from the host tier are promoted here, not reinserted.
     if (s.layer == kAllLayers && s.start < localHit) ++m_prefixReinserts;
   }
   if (needPrefix && offset > 0) {
@@ -225,31 +289,41 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
     if (s.start + s.tokens <= pinTokens) m_engine->pin(s.slot);
   }
   m_payload->finishTransfers();  // offload: the stored K/V have landed in host memory
-  if (m_remote) {
-    // One batch per request. Write-through: every block new to the device cache. Both modes: blocks of
-    // this prompt evicted before they were filed. Write-back: blocks with tensors evicted for room.
+  if (m_host)  // a block now in the cache (copied from the host tier, fetched, computed) leaves the host tier
+    for (const PrefixSegment& s : segments)
+      if (s.isNew) m_host->discard(lookup.match.keys[std::size_t(s.start / m_blockSize)]);
+  if (m_host || m_remote) {
+    // One batch per request. Write-through: every block new to the device cache. Blocks of this prompt
+    // evicted before they were filed: demoted into the host tier, and (without one, or write-through) put
+    // to the remote tier. Write-back without a host tier: blocks with tensors evicted for room.
     std::vector<std::pair<std::uint64_t, at::Tensor>> blocks;
     const auto hashOf = [&](std::uint64_t start) {
       return lookup.match.keys[std::size_t(start / m_blockSize)].lo;
     };
-    if (!m_writeBack)
+    if (m_remote && !m_writeBack)
       for (const PrefixSegment& s : segments)
         if (s.isNew && m_payload->has(s.slot)) blocks.emplace_back(hashOf(s.start), m_payload->get(s.slot));
     for (const std::uint64_t hash : m_evictedUnfiled) {
       for (std::size_t b = 0; b < lookup.match.keys.size(); ++b) {
         if (lookup.match.keys[b].lo != hash) continue;
         const std::int64_t start = std::int64_t(b) * m_blockSize;
+        at::Tensor kv;
         if (start >= offset && start - offset + m_blockSize <= source.size(kTokenDim))
-          blocks.emplace_back(hash, source.narrow(kTokenDim, start - offset, m_blockSize));
+          kv = source.narrow(kTokenDim, start - offset, m_blockSize);
         else if (start < offset && start + m_blockSize <= std::int64_t(lookup.hitTokens))
-          blocks.emplace_back(hash, stackKv(lookup.prefix).narrow(kTokenDim, start, m_blockSize));
+          kv = stackKv(lookup.prefix).narrow(kTokenDim, start, m_blockSize);
+        if (!kv.defined()) break;
+        if (m_host && m_engine->find(lookup.match.keys[b]) == kNoSlot)
+          m_host->demote(lookup.match.keys[b], kv);
+        if (m_remote && (!m_host || !m_writeBack) && !m_remoteKnown.contains(hash))
+          blocks.emplace_back(hash, kv);
         break;
       }
     }
     m_evictedUnfiled.clear();
     for (auto& pending : m_pendingWriteBack) blocks.push_back(std::move(pending));
     m_pendingWriteBack.clear();
-    putBlocks(std::move(blocks));
+    if (m_remote) putBlocks(std::move(blocks));
   }
   m_engine->publish();
   // Where this prompt's cache units end, for the request view (block mode: every block size).

@@ -16,6 +16,7 @@
 #include "core/cache/prefix_index.h"
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
+#include "core/runner/host_kv_tier.h"
 #include "core/runner/kv_payload_store.h"
 #include "core/runner/run_types.h"
 #include "core/tiers/kv_tier.h"
@@ -36,14 +37,28 @@ public:
   // throw: the blocks read as misses and are computed.
   void attachRemote(std::unique_ptr<KvTier> remote, bool writeBack);
   KvTier* remote() const { return m_remote.get(); }
+  // Puts a host-memory tier between the cache and the remote tier (block granularity only, and not with
+  // --storage cpu, whose device tier is host memory already: InputError otherwise; also when config's
+  // capacity is under one block). config: its capacity and policy. Blocks the cache evicts for room are
+  // demoted (moved) into it; the prefix walk continues there after the device's run and promotes (moves) the
+  // host's run of blocks back into the cache; a block the host tier drops goes to the remote tier when one
+  // is attached in write-back mode and does not hold it yet, else it is gone. Pinned memory on CUDA.
+  void attachHost(CacheConfig config);
+  HostKvTier* host() const { return m_host.get(); }
 
   struct Lookup {
-    std::uint64_t hitTokens = 0;        // every tier
-    std::uint64_t remoteHitTokens = 0;  // the part fetched from the remote tier (after the local part)
-    std::vector<LayerKv> prefix;        // per layer, on the compute device; empty when hitTokens == 0
-    PrefixMatch match;                  // what the granularity found, for store()
+    std::uint64_t hitTokens = 0;         // every tier
+    std::uint64_t hostHitTokens = 0;     // the part served by the host tier (after the device's run)
+    std::uint64_t hostCopiedTokens = 0;  // of hostHitTokens: copied, not promoted (no room in the cache)
+    std::uint64_t remoteHitTokens = 0;   // the part fetched from the remote tier (after the local part)
+    std::vector<LayerKv> prefix;         // per layer, on the compute device; empty when hitTokens == 0
+    PrefixMatch match;                   // what the granularity found, for store()
   };
-  // Longest reusable prefix of the prompt, at most the granularity's reusableLimit(); with a remote tier,
+  // Longest reusable prefix of the prompt, at most the granularity's reusableLimit(); with a host tier, the
+  // blocks after the device's run that the host tier holds (a leading run) are promoted (moved) into the
+  // cache at once, each possibly demoting another block; once the cache has no room left that this request
+  // does not use, the rest of the run is copied from the host tier instead (the blocks stay there); with a
+  // remote tier,
   // the blocks after the local hit are asked of it in one batch and its leading run of valid blocks extends
   // the hit (decoded here, promoted into the local cache by store()). The prefix lookup: the last token is
   // always computed (for its logits), and block mode reuses whole blocks only, floor((n - 1) / B) * B
@@ -73,7 +88,7 @@ public:
   // reused K/V. Cumulative.
   std::uint64_t prefixReinserts() const { return m_prefixReinserts; }
   // Per tier, top first: "device" (the engine's counters; transfer = measured storage<->compute copies),
-  // then "remote" when attached (the tier's counters; hit tokens = tokens it served to prefills).
+  // then "host" and "remote" when attached (the tier's counters; hit tokens = tokens it served to prefills).
   std::vector<TierReport> tierReports() const;
 
 private:
@@ -86,6 +101,9 @@ private:
   void putBlocks(std::vector<std::pair<std::uint64_t, at::Tensor>> blocks);
   // One batched put of items (payload views filled from payloads here); marks them known on success.
   void putRemote(std::vector<TierItem>& items, const std::vector<std::string>& payloads);
+  // The host part of lookup(): promotes the host tier's run of blocks after result's hit, up to limit;
+  // appends the ones copied instead (no room in the cache) to `copied`, (L, 2, H, T, D) each.
+  void promoteFromHost(Lookup& result, std::uint64_t limit, std::vector<at::Tensor>& copied);
 
   ModelConfig m_model;
   Granularity m_granularity;
@@ -95,6 +113,8 @@ private:
   std::vector<std::pair<SlotId, std::uint64_t>> m_inUse;  // (slot, entry id) protected by the last lookup
   std::uint64_t m_prefixReinserts = 0;
   std::uint32_t m_blockSize = 0;
+  std::string m_computeDevice;
+  std::unique_ptr<HostKvTier> m_host;
   std::unique_ptr<KvTier> m_remote;
   bool m_writeBack = false;
   absl::flat_hash_set<std::uint64_t> m_remoteKnown;  // block hashes this run put to / read from the remote

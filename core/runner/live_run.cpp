@@ -11,6 +11,7 @@
 #include "core/model/compute_info.h"
 #include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
+#include "core/policies/policy_registry.h"
 #include "core/runner/device_timer.h"
 #include "core/runner/live_kv_cache.h"
 #include "core/runner/resource_check.h"
@@ -20,6 +21,7 @@
 #include "core/tiers/remote_tier_factory.h"
 #include "core/tiers/remote_url.h"
 #include "core/util/input_error.h"
+#include "core/util/units.h"
 
 namespace kvlab {
 
@@ -34,6 +36,37 @@ std::unique_ptr<KvTier> openRemoteTier(const RunSettings& settings, const ModelC
   RedisTierOptions options;
   options.timeoutMs = settings.remoteTimeoutMs;
   return makeRemoteTier(url, modelBlobLayout(model, blockSize), options);
+}
+
+// The host tier's capacity and policy (unset: the device tier's policy); InputError for an unknown policy.
+CacheConfig hostTierConfig(const RunSettings& settings, const CacheConfig& device) {
+  CacheConfig host;
+  host.capacityBytes = settings.hostMaxBytes;
+  host.policy = settings.hostPolicy.value_or(device.policy);
+  if (!findPolicy(host.policy))
+    throw InputError("", 0, "host-policy", unknownPolicyMessage(host.policy, false));
+  return host;
+}
+
+// The host tier holds at most min(host size, all K/V the scenario could store) in host memory, on top of what
+// the run keeps there itself (everything when the cache lives in host memory). InputError when that exceeds
+// the memory the OS says is available.
+void checkHostTierFits(const ModelConfig& model, Granularity granularity, std::uint32_t blockSize,
+                       const CacheConfig& device, const RunSettings& settings,
+                       const std::vector<ScenarioRequest>& requests, const std::string& storage) {
+  const Bytes available = availableHostMemory();
+  if (available == 0) return;
+  const Bytes host =
+      estimateLiveRun(model, granularity, blockSize, settings.hostMaxBytes, requests).cacheBytes;
+  const Bytes run =
+      storage == "cpu"
+          ? estimateLiveRun(model, granularity, blockSize, device.capacityBytes, requests).total()
+          : 0;
+  if (host + run <= available) return;
+  throw InputError("", 0, "host-size",
+                   "this run would need about " + formatBytes(host + run) + " of host memory (host tier " +
+                       formatBytes(host) + ") but only " + formatBytes(available) +
+                       " is available; lower --host-size");
 }
 
 std::int32_t greedyToken(const at::Tensor& logits) { return std::int32_t(logits.argmax().item<int64_t>()); }
@@ -109,6 +142,8 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   cacheConfig.pinnedBudgetBytes = settings.pinnedBudgetBytes;
   const std::vector<ScenarioRequest> requests = generateRequests(spec);
   checkLiveRunFits(model, granularity, blockSize, cacheConfig.capacityBytes, requests, storage);
+  if (settings.hostMaxBytes > 0)
+    checkHostTierFits(model, granularity, blockSize, cacheConfig, settings, requests, storage);
   if (device != "cpu")
     checkDeviceMemoryFits(estimateLiveRun(model, granularity, blockSize, cacheConfig.capacityBytes, requests),
                           device, storage);
@@ -117,14 +152,16 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   // Grad mode and LibTorch's thread count are per OS thread: set both here, on the run thread.
   c10::InferenceMode inference;
   applyComputeThreads();
-  const LlamaModel llama(model, device);
-  DeviceTimer timer(device);
   // The scenario's own clock: arrival times as generated, never measured time, so TTL expiry (and with it
   // hits and evictions) is the same on every machine and with or without the baseline.
   ManualClock clock;
+  // Before the model loads, so a bad tier setting fails at once.
   LiveKvCache cache(model, granularity, blockSize, cacheConfig, clock, storage, device);
+  if (settings.hostMaxBytes > 0) cache.attachHost(hostTierConfig(settings, cacheConfig));
   if (!settings.remoteUrl.empty())
     cache.attachRemote(openRemoteTier(settings, model, blockSize), settings.remoteWriteBack);
+  const LlamaModel llama(model, device);
+  DeviceTimer timer(device);
   EventForwarder forwarder(observer);
   cache.engine().addObserver(&forwarder);
 
@@ -146,6 +183,10 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   info.baseline = settings.baseline;
   if (!settings.remoteUrl.empty()) info.remote = RemoteUrl::parse(settings.remoteUrl).redacted();
   info.remoteWriteBack = settings.remoteWriteBack;
+  if (cache.host()) {
+    info.hostMaxBytes = settings.hostMaxBytes;
+    info.hostPolicy = cache.host()->engine().config().policy;
+  }
   info.requestsTotal = int(requests.size());
   fillBuildInfo(info);
   info.matmulGflops = measureMatmulGflops(512, device);
@@ -158,6 +199,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   std::vector<double> cachedMs, uncachedMs, tpots;
   double flopsCached = 0, flopsUncached = 0;
   std::uint64_t remoteHitTokens = 0;
+  std::uint64_t hostHitTokens = 0;
   const std::atomic<bool>* cancel = controls.cancelFlag();
   const auto runStart = SteadyClock::now();
   // "Pin this request's prefix": its segments up to the last boundary (all of it that later requests reuse).
@@ -224,6 +266,8 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
       record.hitTokens = std::uint32_t(lookup.hitTokens);
       record.remoteHitTokens = std::uint32_t(lookup.remoteHitTokens);
       remoteHitTokens += lookup.remoteHitTokens;
+      record.hostHitTokens = std::uint32_t(lookup.hostHitTokens);
+      hostHitTokens += lookup.hostHitTokens;
       record.computedTokens = record.promptTokens - record.hitTokens;
       record.ttftCachedMs = ttftCached;
       record.lookupMs = lookupMs;
@@ -262,9 +306,9 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   summary.cancelled = controls.cancelled();
   cache.engine().publish();
   summary.cache = cache.engine().snapshot();
-  // Every tier's hits: the remote tier's tokens were queried (and missed) in the device cache.
+  // Every tier's hits: the host and remote tiers' tokens were queried (and missed) in the device cache.
   summary.tokenHitRate = summary.cache.counters.queriedTokens
-                             ? double(summary.cache.counters.hitTokens + remoteHitTokens) /
+                             ? double(summary.cache.counters.hitTokens + hostHitTokens + remoteHitTokens) /
                                    double(summary.cache.counters.queriedTokens)
                              : 0.0;
   summary.tiers = cache.tierReports();

@@ -14,6 +14,8 @@ RequestRow RequestRow::from(int run, const RequestRecord& r, const CacheSnapshot
   row.timeMs = c.timeMs;
   row.promptTokens = r.promptTokens;
   row.hitTokens = r.hitTokens;
+  row.hostHitTokens = r.hostHitTokens;
+  row.remoteHitTokens = r.remoteHitTokens;
   row.computedTokens = r.computedTokens;
   row.ttftCachedMs = r.ttftCachedMs;
   row.ttftUncachedMs = r.ttftUncachedMs;
@@ -47,6 +49,8 @@ void RequestRow::writeHeader(CsvWriter& csv) {
            "time_ms",
            "prompt_tokens",
            "hit_tokens",
+           "host_hit_tokens",
+           "remote_hit_tokens",
            "computed_tokens",
            "ttft_cached_ms",
            "ttft_uncached_ms",
@@ -72,7 +76,12 @@ void RequestRow::writeHeader(CsvWriter& csv) {
 
 void RequestRow::write(CsvWriter& csv) const {
   csv.field(run).field(index).field(session).field(arrivalMs).field(timeMs);
-  csv.field(promptTokens).field(hitTokens).field(computedTokens).field(ttftCachedMs);
+  csv.field(promptTokens)
+      .field(hitTokens)
+      .field(hostHitTokens)
+      .field(remoteHitTokens)
+      .field(computedTokens)
+      .field(ttftCachedMs);
   if (ttftUncachedMs < 0)
     csv.empty();
   else

@@ -26,7 +26,9 @@ struct RequestRow {
   TimeMs arrivalMs = 0;  // scenario / trace time the request arrived
   TimeMs timeMs = 0;     // cache clock right after the request
   std::uint32_t promptTokens = 0;
-  std::uint32_t hitTokens = 0;
+  std::uint32_t hitTokens = 0;        // every tier
+  std::uint32_t hostHitTokens = 0;    // part of hitTokens promoted from the host tier
+  std::uint32_t remoteHitTokens = 0;  // part of hitTokens fetched from the remote tier
   std::uint32_t computedTokens = 0;
   double ttftCachedMs = 0;
   double ttftUncachedMs = -1;  // < 0: not measured

@@ -143,6 +143,10 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
     j["remote"] = info.remote;
     j["remote_write"] = info.remoteWriteBack ? "back" : "through";
   }
+  if (info.hostMaxBytes > 0) {  // the host tier (live runs): capacity as max_bytes is written
+    j["host_max_bytes"] = info.hostMaxBytes;
+    j["host_policy"] = info.hostPolicy;
+  }
   j["bytes_to_compute"] = s.cache.counters.bytesToCompute;
   j["bytes_to_storage"] = s.cache.counters.bytesToStorage;
   j["elapsed_s"] = s.elapsedS;

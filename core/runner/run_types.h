@@ -63,7 +63,7 @@ struct RequestRecord {
   TimeMs arrivalMs = 0;
   std::uint32_t promptTokens = 0;
   std::uint32_t hitTokens = 0;        // reused from the cache (every tier)
-  std::uint32_t hostHitTokens = 0;    // part of hitTokens promoted from the host tier (in TTFT)
+  std::uint32_t hostHitTokens = 0;    // part of hitTokens from the host tier, promoted or copied (in TTFT)
   std::uint32_t remoteHitTokens = 0;  // part of hitTokens fetched from the remote tier (in TTFT)
   std::uint32_t computedTokens = 0;   // promptTokens - hitTokens
   double ttftCachedMs = 0;

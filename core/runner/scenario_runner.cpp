@@ -63,11 +63,17 @@ RunSummary ScenarioRunner::run(const RunSettings& settings, RunObserver& observe
     throw InputError("", 0, "remote",
                      "a remote tier holds real K/V: it applies to live runs, not to a simulated trace "
                      "(kvlab-cli replay models tiers)");
+  if (settings.hostMaxBytes > 0 && trace)
+    throw InputError("", 0, "host-size",
+                     "a host tier holds real K/V: it applies to live runs, not to a simulated trace "
+                     "(kvlab-cli replay --host-size models tiers)");
   if (trace) return runTrace(settings, settings.scenario, controls, observer, runId);
   const std::string path = resolveScenario(settings.scenario, dir);
   const ScenarioSpec spec = loadScenarioFile(path);
   if (spec.kind == ScenarioKind::Decode && !settings.remoteUrl.empty())
     throw InputError("", 0, "remote", "the decode scenario uses no shared prefix cache, so no remote tier");
+  if (spec.kind == ScenarioKind::Decode && settings.hostMaxBytes > 0)
+    throw InputError("", 0, "host-size", "the decode scenario uses no shared prefix cache, so no host tier");
   if (spec.kind == ScenarioKind::Decode) return runDecode(settings, spec, controls, observer, runId);
   return runLive(settings, spec, controls, observer, runId);
 }

@@ -2,7 +2,8 @@
 // requests.csv, the one schema kvlab-cli run --out and the GUI export write (core/runner/request_row.h):
 // a hand-made request and cache snapshot written out and compared with the text worked by hand (doubles as
 // the shortest text that reads back: 2e9 is "2e+09", 1.5e-6 "1.5e-06"), and
-// RunRecorder writing exactly that file.
+// RunRecorder writing exactly that file. host_hit_tokens and remote_hit_tokens (the parts of hit_tokens
+// served by the host and remote tiers, issue 12) follow hit_tokens.
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -14,7 +15,8 @@ using namespace kvlab;
 namespace {
 
 const char* const kHeader =
-    "run,index,session,arrival_ms,time_ms,prompt_tokens,hit_tokens,computed_tokens,ttft_cached_ms,"
+    "run,index,session,arrival_ms,time_ms,prompt_tokens,hit_tokens,host_hit_tokens,remote_hit_tokens,"
+    "computed_tokens,ttft_cached_ms,"
     "ttft_uncached_ms,lookup_ms,store_ms,ttft_source,flops_cached,flops_uncached,max_abs_logit_diff,"
     "evictions,"
     "used_bytes,capacity_bytes,pinned_bytes,entries,cum_token_hit_rate,evicted_capacity,evicted_ttl,"
@@ -27,7 +29,9 @@ RequestRecord measuredRecord() {
       std::string("user \"7\", turn 2");  // a comma and quotes: RFC 4180 quotes it and doubles the quotes
   r.arrivalMs = 1500;
   r.promptTokens = 400;
-  r.hitTokens = 300;
+  r.hitTokens = 300;  // 200 from the device, 64 promoted from the host tier, 36 from the remote tier
+  r.hostHitTokens = 64;
+  r.remoteHitTokens = 36;
   r.computedTokens = 100;
   r.ttftCachedMs = 12.5;
   r.ttftUncachedMs = 50.25;
@@ -80,9 +84,9 @@ private Q_SLOTS:
     const QString expected =
         QString::fromLatin1(kHeader) +
         QStringLiteral(
-            "2,3,\"user \"\"7\"\", turn 2\",1500,1600,400,300,100,12.5,50.25,0.5,1.75,measured,"
+            "2,3,\"user \"\"7\"\", turn 2\",1500,1600,400,300,64,36,100,12.5,50.25,0.5,1.75,measured,"
             "2e+09,8e+09,1.5e-06,2,1048576,4194304,4096,9,0.375,5,1,0,0,5,2.5\n"
-            "2,4,s,1500,1600,400,300,100,12.5,,0.5,1.75,cost model,"
+            "2,4,s,1500,1600,400,300,64,36,100,12.5,,0.5,1.75,cost model,"
             "2e+09,8e+09,,2,1048576,4194304,4096,9,0.375,5,1,0,0,1,\n");
     QCOMPARE(QString::fromUtf8(f.readAll()), expected);
   }

@@ -121,6 +121,7 @@ private slots:
   void shrinkingMaxSizeEvictsAtOnce();
   void tinyCacheEvictsOwnPrefix_data();
   void tinyCacheEvictsOwnPrefix();
+  void hostTierFiguresAddUp();
   void shrinkWhilePausedEvictsAtOnce();
   void cancelKeepsResults();
   void verifyPassesOnEveryGranularity();
@@ -219,6 +220,37 @@ void TestScenarioRunner::tinyCacheEvictsOwnPrefix() {
   QVERIFY(summary.evictions > 0 || summary.cache.counters.rejectedInserts > 0);
   QVERIFY(summary.maxAbsLogitDiff <= 1e-4);
   QVERIFY(summary.peakBytes <= settings.maxBytes.value());
+}
+
+// A host tier under a device cache of a few blocks (block granularity): the run is exact, and its figures
+// agree with each other: RunInfo carries the host size and policy, the tiers are device then host, the
+// requests' host hit tokens add up to the host tier's, and the token hit rate counts both tiers' hits.
+void TestScenarioRunner::hostTierFiguresAddUp() {
+  RunSettings settings = tinySettings();
+  settings.granularity = Granularity::Block;
+  settings.maxBytes = 40 * 1024;  // the small model: 1 KiB of K/V per token
+  settings.hostMaxBytes = 400 * 1024;
+  settings.hostPolicy = "fifo";
+  ScenarioRunner runner;
+  RunRecorder recorder;
+  const RunSummary summary = runner.run(settings, recorder);
+  QVERIFY2(summary.error.empty(), summary.error.c_str());
+  QCOMPARE(summary.requests, 6);
+  QVERIFY(summary.maxAbsLogitDiff <= 1e-4);
+  QCOMPARE(recorder.info().hostMaxBytes, Bytes(400 * 1024));
+  QCOMPARE(recorder.info().hostPolicy, std::string("fifo"));
+  QCOMPARE(summary.tiers.size(), std::size_t(2));
+  QCOMPARE(summary.tiers[0].name, std::string("device"));
+  QCOMPARE(summary.tiers[1].name, std::string("host"));
+  std::uint64_t hostHits = 0;
+  for (const RequestRow& row : recorder.rows()) hostHits += row.hostHitTokens;
+  QVERIFY2(hostHits > 0, "the device cache is too small for the shared prefixes: the host tier serves them");
+  QCOMPARE(summary.tiers[1].hitTokens, hostHits);
+  const CacheCounters& c = summary.cache.counters;
+  QCOMPARE(summary.tokenHitRate, double(c.hitTokens + hostHits) / double(c.queriedTokens));
+  const nlohmann::json j = nlohmann::json::parse(summaryJson(recorder.info(), summary));
+  QCOMPARE(j["host_max_bytes"].get<std::uint64_t>(), std::uint64_t(400 * 1024));
+  QCOMPARE(j["tiers"]["host"]["hit_tokens"].get<std::uint64_t>(), hostHits);
 }
 
 void TestScenarioRunner::shrinkWhilePausedEvictsAtOnce() {

@@ -330,6 +330,12 @@ void TestCliBadInput::oversizedLiveRunIsRefused() {
   QVERIFY2(r.err.contains("field 'max-size'"), qPrintable(r.err));
   QVERIFY2(r.err.contains("would need about") && r.err.contains("TiB"),
            qPrintable(QString("the estimate is shown: " + r.err)));
+  // The same K/V bound for a host tier: a small device cache, a host tier as large as all of it.
+  const CliResult host =
+      runCli({"run", "huge.json", "--max-size", "64MiB", "--host-size", "1000TiB"}, 120000);
+  QVERIFY2(host.status == QProcess::NormalExit, qPrintable(host.err));
+  QVERIFY2(host.code == 2, qPrintable(QString(host.out + host.err)));
+  QVERIFY2(host.err.contains("field 'host-size'") && host.err.contains("TiB"), qPrintable(host.err));
 }
 
 void TestCliBadInput::computeFlagsRefused_data() {
@@ -352,6 +358,23 @@ void TestCliBadInput::computeFlagsRefused_data() {
   QTest::newRow("run device cuda:x") << QStringList{"run", "--device", "cuda:x"}
                                      << QStringList{"field 'device'", "cuda:N"};
   QTest::newRow("run device gpu") << QStringList{"run", "--device", "gpu"} << QStringList{"field 'device'"};
+  // The host tier of live runs (issue 12): refused before the model loads.
+  QTest::newRow("run host-size no unit")
+      << QStringList{"run", "--host-size", "lots"} << QStringList{"field 'host-size'", "'lots'"};
+  QTest::newRow("run host-size zero")
+      << QStringList{"run", "--host-size", "0"} << QStringList{"field 'host-size'", "more than 0 bytes"};
+  QTest::newRow("run host-size negative")
+      << QStringList{"run", "--host-size", "-2GiB"} << QStringList{"field 'host-size'"};
+  QTest::newRow("run host-size under one block")
+      << QStringList{"run", "--host-size", "1KiB"}
+      << QStringList{"field 'host-size'", "smaller than one block"};
+  QTest::newRow("run host-size radix") << QStringList{"run", "--host-size", "1GiB", "--granularity", "radix"}
+                                       << QStringList{"field 'host-size'", "block granularity"};
+  QTest::newRow("run host-policy unknown")
+      << QStringList{"run", "--host-size", "1GiB", "--host-policy", "mru"}
+      << QStringList{"field 'host-policy'", "'mru'"};
+  QTest::newRow("run host-policy without host-size")
+      << QStringList{"run", "--host-policy", "lru"} << QStringList{"field 'host-policy'", "--host-size"};
 }
 
 void TestCliBadInput::computeFlagsRefused() {

@@ -133,6 +133,31 @@ private slots:
     QVERIFY(r.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
   }
 
+  // Device 4 MiB (8 blocks) + host 2 MiB (4 blocks) over write-back Redis. Request 0 (17 or 18 full blocks)
+  // is stored tail first: inserts 9 on evict its own unfiled tail blocks, which store() then demotes in that
+  // order (17/16, ..., 8) into the host tier; from the fifth on, the full host tier drops its oldest, which
+  // goes to Redis: the host ends with blocks 8-11, Redis with 12 and up. Requests 1-5: the device's run is
+  // blocks 0-7 (all of it, in use), so the host tier serves 8-11 by copy and Redis 12-15 (the system prompt
+  // ends there): 64 tokens each from host and remote per request; their question blocks cannot be stored
+  // (every device block is in use), so nothing moves again.
+  void hostTierDropsGoToRedis() {
+    RedisTestServer server;
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    const RunResult r = runCli(
+        runArgs(server.url(), {"--remote-write", "back", "--max-size", "4MiB", "--host-size", "2MiB"}));
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(num(r.json, "host", "hit_tokens"), 5 * 64.0);
+    QCOMPARE(num(r.json, "remote", "hit_tokens"), 5 * 64.0);
+    QCOMPARE(num(r.json, "device", "hit_tokens"), 5 * 128.0);
+    QCOMPARE(num(r.json, "host", "entries"), 4.0);
+    // Dropped: blocks 12 to 16 or 17 (5 or 6), each put to Redis once.
+    QVERIFY(num(r.json, "host", "evictions") >= 5);
+    QCOMPARE(num(r.json, "remote", "bytes_in"), num(r.json, "host", "evictions") * 512 * 1024);
+    QCOMPARE(r.json["host_max_bytes"].toDouble(), 2 * 1024 * 1024.0);
+    QCOMPARE(r.json["host_policy"].toString(), QStringLiteral("lru"));
+    QVERIFY(r.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
+  }
+
   // Faults: the run completes, the logit check passes (a failed fetch is a miss, recomputed), and the
   // fault is counted. Rows: no server at all; every stored value overwritten with garbage (corrupt).
   void faults_data() {
