@@ -339,6 +339,39 @@ private Q_SLOTS:
     QVERIFY(text.contains(QStringLiteral("Remote tier")));
   }
 
+  // End to end with the host tier: a device cache far smaller than the fixture's 2000-token system prompt
+  // (small model: 4 layers x 2 K/V heads x 16 dims x 2 x 4 bytes = 1 KiB per token, so 256 KiB holds 256
+  // tokens) evicts the prompt's blocks into a 64 MiB host tier, and the next requests take them back from
+  // there: host hit tokens, and the chart's host band, are non-zero.
+  void hostTierServesEvictedBlocks() {
+    MainWindow w;
+    w.setInteractive(false);
+    RunSettings s;
+    s.scenario = kFixture.toStdString();
+    s.maxBytes = 256 * 1024;
+    s.hostMaxBytes = Bytes(64) << 20;
+    w.controlPanel()->applySettings(s);
+    w.show();
+    QSignalSpy ended(w.controller(), &RunController::runEnded);
+    w.controlPanel()->run();
+    QVERIFY(ended.wait(kRunTimeoutMs));
+    const RunTrack* run = w.history()->current();
+    QVERIFY(run && run->summary);
+    QVERIFY2(run->error.isEmpty(), qPrintable(run->error));
+    std::uint64_t host = 0;
+    for (const RequestPoint& p : run->points) host += p.hostHitTokens;
+    QVERIFY(host > 0);
+    TierChart* chart = nullptr;
+    for (ChartPanel* c : w.charts())
+      if (auto* t = qobject_cast<TierChart*>(c)) chart = t;
+    QVERIFY(chart && chart->isVisible());
+    const QList<QPointF> hostTop = points(*chart, QStringLiteral("tierHostTop"));
+    const QList<QPointF> deviceTop = points(*chart, QStringLiteral("tierDeviceTop"));
+    double band = 0;
+    for (qsizetype i = 0; i < hostTop.size(); i += 2) band += hostTop[i].y() - deviceTop[i].y();
+    QCOMPARE(band, double(host));
+  }
+
   // End to end: two live runs of the fixture against one Redis (write-through). The second run's device
   // cache starts empty, so its first request's reused prefix is fetched from Redis: every hit token of
   // request 0 is a remote hit, and the window lays out the tier chart.
