@@ -132,16 +132,12 @@ void RunHistory::apply(const RunBatch& batch) {
     p.usedBytes = c.usedBytes;
     p.capacityBytes = c.capacityBytes;
     p.entries = c.entries;
-    if (tiered) {
-      const std::uint64_t before = run.points.empty() ? 0 : run.points.back().deviceCumHitTokens;
-      const std::uint64_t deviceHits = c.counters.hitTokens - std::min(c.counters.hitTokens, before);
-      run.lowerTierHitTokens += r.hitTokens > deviceHits ? r.hitTokens - deviceHits : 0;
-    }
+    if (tiered) run.lowerTierHits.add(r, c);
     p.deviceCumHitTokens = c.counters.hitTokens;
-    p.cumHitTokens = c.counters.hitTokens + run.lowerTierHitTokens;
+    p.cumHitTokens = c.counters.hitTokens + run.lowerTierHits.total();
     p.cumQueriedTokens = c.counters.queriedTokens;
     p.evictions = c.counters.evictions;
-    p.csvRow = RequestRow::from(run.runId, r, c);
+    p.csvRow = RequestRow::from(run.runId, r, c, run.lowerTierHits.total());
     p.evictedTokens = c.counters.evictedTokens;
     p.missTokens = c.counters.missTokens;
     p.tooLargeTokens = c.counters.tooLargeTokens;

@@ -56,10 +56,10 @@ struct RunTrack {
   RunInfo info;
   QString label;  // parameters, for legends: "#2 block/16 lru 64.00 MiB ttl off"
   std::vector<RequestPoint> points;
-  std::uint64_t lowerTierHitTokens = 0;  // hit tokens so far that the device counters did not count
-  RequestRecord lastRecord;              // with its text, for the request view
-  CacheSnapshot cache;                   // after the last finished request
-  CacheSnapshot live;  // `cache` advanced by later events (== cache when liveAhead is false)
+  LowerTierHits lowerTierHits;  // tiered runs: hit tokens so far that the device counters did not count
+  RequestRecord lastRecord;     // with its text, for the request view
+  CacheSnapshot cache;          // after the last finished request
+  CacheSnapshot live;           // `cache` advanced by later events (== cache when liveAhead is false)
   bool liveAhead = false;
   std::uint64_t events = 0;  // received (the log keeps only the newest)
   std::uint64_t droppedEvents = 0;

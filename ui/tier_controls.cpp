@@ -61,8 +61,8 @@ TierControls::TierControls(QWidget* parent) : QWidget(parent) {
   m_remoteUrl->setToolTip(
       tr("A Redis server shared by labs and machines: redis://[user:password@]host[:port][/db], or a Redis "
          "Cluster: redis-cluster://host:port[,host:port…]. Empty = no remote tier. Blocks are keyed by "
-         "model and block size, so only a lab with the same model shares them. Saved with the settings as "
-         "typed (password included)."));
+         "model and block size, so only a lab with the same model shares them. Saved with the settings "
+         "without its password (settings files are plain text): type it again after a restart."));
   m_remoteError = new QLabel(m_body);
   m_remoteError->setObjectName(QStringLiteral("remoteUrlError"));
   m_remoteError->setWordWrap(true);
@@ -144,10 +144,23 @@ void TierControls::applySettings(const RunSettings& s) {
   updateLabels();
 }
 
+// redis://user:secret@host -> redis://user@host, redis://:secret@host -> redis://host: the settings file
+// is plain text, so a password is never written to it (the URL parser allows no '@' in credentials).
+QString TierControls::withoutPassword(const QString& url) {
+  const qsizetype scheme = url.indexOf(QStringLiteral("://"));
+  const qsizetype at = scheme < 0 ? -1 : url.indexOf(QLatin1Char('@'), scheme + 3);
+  if (at < 0) return url;
+  const QString userInfo = url.mid(scheme + 3, at - scheme - 3);
+  const qsizetype colon = userInfo.indexOf(QLatin1Char(':'));
+  if (colon < 0) return url;  // a user name only
+  const QString user = userInfo.left(colon);
+  return url.left(scheme + 3) + (user.isEmpty() ? QString() : user + QLatin1Char('@')) + url.mid(at + 1);
+}
+
 void TierControls::saveSettings(QSettings& store) const {
   store.setValue(QStringLiteral("hostMaxBytes"), QVariant::fromValue<qulonglong>(currentHostBytes()));
   store.setValue(QStringLiteral("hostPolicy"), m_hostPolicy->currentData().toString());
-  store.setValue(QStringLiteral("remoteUrl"), m_remoteUrl->text().trimmed());
+  store.setValue(QStringLiteral("remoteUrl"), withoutPassword(m_remoteUrl->text().trimmed()));
   store.setValue(QStringLiteral("remoteWriteBack"), m_writeMode->currentData().toBool());
   store.setValue(QStringLiteral("remoteTimeoutMs"), m_timeout->value());
   store.setValue(QStringLiteral("tiersExpanded"), isExpanded());

@@ -5,7 +5,8 @@
 
 namespace kvlab {
 
-RequestRow RequestRow::from(int run, const RequestRecord& r, const CacheSnapshot& c) {
+RequestRow RequestRow::from(int run, const RequestRecord& r, const CacheSnapshot& c,
+                            std::uint64_t lowerTierCumHitTokens) {
   RequestRow row;
   row.run = run;
   row.index = r.index;
@@ -30,7 +31,9 @@ RequestRow RequestRow::from(int run, const RequestRecord& r, const CacheSnapshot
   row.capacityBytes = c.capacityBytes;
   row.pinnedBytes = c.pinnedBytes;
   row.entries = c.entries;
-  row.cumTokenHitRate = c.counters.tokenHitRate();
+  const std::uint64_t queried = c.counters.queriedTokens;
+  row.cumTokenHitRate =
+      queried ? double(c.counters.hitTokens + lowerTierCumHitTokens) / double(queried) : 0.0;
   row.evicted = c.counters.evictions;
   row.outputTokens = r.outputTokens;
   row.tpotMs = r.tpotMs;

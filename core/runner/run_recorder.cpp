@@ -13,7 +13,8 @@ void RunRecorder::onRequestDone(const RequestRecord& record, const CacheSnapshot
   RequestRecord kept = record;
   kept.text.clear();  // the CSV does not carry prompts; keeps memory flat over long runs
   m_records.push_back(std::move(kept));
-  m_rows.push_back(RequestRow::from(m_info.runId, record, cache));
+  if (!m_info.remote.empty() || m_info.hostMaxBytes > 0) m_lowerTierHits.add(record, cache);
+  m_rows.push_back(RequestRow::from(m_info.runId, record, cache, m_lowerTierHits.total()));
   SnapshotRow row;
   row.request = record.index;
   row.timeMs = cache.timeMs;

@@ -44,6 +44,7 @@ public:
 
 private:
   RunInfo m_info;
+  LowerTierHits m_lowerTierHits;  // tiered runs: hits the device counters did not count
   std::vector<RequestRecord> m_records;
   std::vector<RequestRow> m_rows;
   std::vector<SnapshotRow> m_snapshots;

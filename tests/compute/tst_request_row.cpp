@@ -106,6 +106,49 @@ private Q_SLOTS:
     QVERIFY(f.readLine().startsWith("5,3,\"user \"\"7\"\", turn 2\",1500,1600,"));
     QVERIFY(f.atEnd());
   }
+  // A run with a remote tier, worked by hand. The device cache's counters count only its own hits.
+  //   request 1: 100 prompt tokens, 60 hit = 40 device + 20 remote; device counters 40 / 100
+  //   request 2: 100 prompt tokens, 90 hit = 10 device + 80 remote; device counters 50 / 200
+  // Lower-tier hits so far: 20, then 20 + 80 = 100. Cumulative hit rate over every tier: 60 / 100 = 0.6,
+  // then (50 + 100) / 200 = 0.75 (the device counters alone would say 0.4 and 0.25).
+  void cumulativeHitRateCountsEveryTier() {
+    RequestRecord r1, r2;
+    r1.promptTokens = r2.promptTokens = 100;
+    r1.hitTokens = 60;
+    r1.remoteHitTokens = 20;
+    r2.hitTokens = 90;
+    r2.remoteHitTokens = 80;
+    CacheSnapshot c1, c2;
+    c1.counters.queriedTokens = 100;
+    c1.counters.hitTokens = 40;
+    c2.counters.queriedTokens = 200;
+    c2.counters.hitTokens = 50;
+    LowerTierHits lower;
+    lower.add(r1, c1);
+    QCOMPARE(lower.total(), std::uint64_t(20));
+    QCOMPARE(RequestRow::from(1, r1, c1, lower.total()).cumTokenHitRate, 0.6);
+    lower.add(r2, c2);
+    QCOMPARE(lower.total(), std::uint64_t(100));
+    QCOMPARE(RequestRow::from(1, r2, c2, lower.total()).cumTokenHitRate, 0.75);
+
+    // The recorder does the same for a tiered run.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    RunRecorder recorder;
+    RunInfo info;
+    info.remote = "redis://127.0.0.1:1";
+    recorder.onRunStarted(info);
+    recorder.onRequestDone(r1, c1);
+    recorder.onRequestDone(r2, c2);
+    recorder.writeAll(dir.path().toStdString());
+    QFile f(dir.filePath(QStringLiteral("requests.csv")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> header = f.readLine().trimmed().split(',');
+    const qsizetype column = header.indexOf("cum_token_hit_rate");
+    QVERIFY(column >= 0);
+    QCOMPARE(f.readLine().trimmed().split(',').at(column).toDouble(), 0.6);
+    QCOMPARE(f.readLine().trimmed().split(',').at(column).toDouble(), 0.75);
+  }
 };
 
 QTEST_GUILESS_MAIN(TestRequestRow)

@@ -230,10 +230,35 @@ private Q_SLOTS:
     const RunSettings t = restored.settings();
     QCOMPARE(t.hostMaxBytes, Bytes(3) << 29);
     QCOMPARE(QString::fromStdString(t.hostPolicy.value_or("")), QStringLiteral("s3fifo"));
-    QCOMPARE(QString::fromStdString(t.remoteUrl), QStringLiteral("redis://:secret@127.0.0.1:6400/1"));
+    // The password is never written to the plain-text settings file; the rest comes back as typed.
+    QCOMPARE(QString::fromStdString(t.remoteUrl), QStringLiteral("redis://127.0.0.1:6400/1"));
+    QVERIFY(
+        !QSettings().value(QStringLiteral("run/remoteUrl")).toString().contains(QStringLiteral("secret")));
     QVERIFY(t.remoteWriteBack);
     QCOMPARE(t.remoteTimeoutMs, 120);
     QVERIFY(restored.tierControls()->isExpanded());
+  }
+
+  void passwordNotSaved_data() {
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<QString>("saved");
+    QTest::newRow("password only") << "redis://:secret@10.0.0.1:6379/2"
+                                   << "redis://10.0.0.1:6379/2";
+    QTest::newRow("user and password") << "redis://lab:secret@h:6379"
+                                       << "redis://lab@h:6379";
+    QTest::newRow("user only") << "redis://lab@h:6379"
+                               << "redis://lab@h:6379";
+    QTest::newRow("no credentials") << "redis://h:6379"
+                                    << "redis://h:6379";
+    QTest::newRow("cluster") << "redis-cluster://u:p@a:7000,b:7001"
+                             << "redis-cluster://u@a:7000,b:7001";
+    QTest::newRow("empty") << ""
+                           << "";
+  }
+  void passwordNotSaved() {
+    QFETCH(QString, typed);
+    QFETCH(QString, saved);
+    QCOMPARE(TierControls::withoutPassword(typed), saved);
   }
 
   void commandLineFlags_data() {
