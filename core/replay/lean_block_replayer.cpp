@@ -224,29 +224,7 @@ void LeanBlockReplayer::unlink(SlotId slot) {
 }
 
 ReplayResult LeanBlockReplayer::result() const {
-  const CacheCounters& c = m_counters;
-  ReplayResult r;
-  r.requests = c.lookups;
-  r.promptTokens = c.queriedTokens;
-  r.hitTokens = c.hitTokens;
-  r.blocks = c.queriedUnits;
-  r.hitBlocks = c.hitUnits;
-  r.evictions = c.capacityEvictions();
-  r.expirations = c.expirations();
-  r.missTokens = c.missTokens;
-  r.missBlocks = c.missUnits;
-  r.peakBlocks = m_peakEntries;
-  r.capacityBlocks = m_config.capacityBlocks();
-  r.bytesPerBlock = m_bytesPerBlock;
-  r.evictedNeverReused = c.evictedNeverReused;
-  r.tiers = {deviceTierReport(c, m_entries, 0, /*costModel=*/true)};
-  const std::uint64_t evicted = c.capacityEvictions() + c.expirations();
-  if (evicted > 0) {
-    r.meanEvictedAgeMs = c.sumEvictedAgeMs / double(evicted);
-    r.meanEvictedIdleMs = c.sumEvictedIdleMs / double(evicted);
-    r.meanEvictedReuse = c.sumEvictedReuse / double(evicted);
-  }
-  return r;
+  return replayResultFromCounters(m_counters, m_config, m_peakEntries, m_bytesPerBlock, m_entries);
 }
 
 }  // namespace kvlab

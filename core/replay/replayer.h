@@ -80,6 +80,11 @@ public:
   virtual ReplayResult result() const = 0;
 };
 
+// A one-tier replay's result from its cache counters (both replayers keep CacheCounters): the totals, the
+// miss breakdown, the eviction means, and the device tier's report (transfer: the cost model's 0).
+ReplayResult replayResultFromCounters(const CacheCounters& counters, const ReplayConfig& config,
+                                      std::uint64_t peakBlocks, Bytes bytesPerBlock, std::uint64_t entries);
+
 class NextUseIndex;
 
 // The fastest replayer for config with identical results: a LeanBlockReplayer when it supports config,

@@ -83,34 +83,14 @@ void TraceReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
 }
 
 ReplayResult TraceReplayer::result() const {
-  const CacheCounters& c = m_engine->counters();
-  ReplayResult r;
-  r.requests = c.lookups;
-  r.promptTokens = c.queriedTokens;
-  r.hitTokens = c.hitTokens;
-  r.blocks = c.queriedUnits;
-  r.hitBlocks = c.hitUnits;
-  r.evictions = c.capacityEvictions();
-  r.expirations = c.expirations();
-  r.missTokens = c.missTokens;
-  r.missBlocks = c.missUnits;
-  r.peakBlocks = m_engine->peakBytes() / m_blocks->bytesPerBlock();
-  r.capacityBlocks = m_config.capacityBlocks();
-  r.bytesPerBlock = m_blocks->bytesPerBlock();
-  const std::uint64_t evicted = c.capacityEvictions() + c.expirations();
-  r.evictedNeverReused = c.evictedNeverReused;
-  if (m_tiers) {
+  const Bytes bytesPerBlock = m_blocks->bytesPerBlock();
+  ReplayResult r =
+      replayResultFromCounters(m_engine->counters(), m_config, m_engine->peakBytes() / bytesPerBlock,
+                               bytesPerBlock, m_engine->entryCount());
+  if (m_tiers) {  // the device counters' hits plus what the lower tiers served; every tier's report
     r.hitTokens += m_tiers->walkHitTokens();
     r.hitBlocks += m_tiers->walkHitBlocks();
     r.tiers = m_tiers->reports();
-  } else {
-    // One tier: nothing moves between tiers; its transfer time is the cost model's 0.
-    r.tiers = {deviceTierReport(c, m_engine->entryCount(), 0, /*costModel=*/true)};
-  }
-  if (evicted > 0) {
-    r.meanEvictedAgeMs = c.sumEvictedAgeMs / double(evicted);
-    r.meanEvictedIdleMs = c.sumEvictedIdleMs / double(evicted);
-    r.meanEvictedReuse = c.sumEvictedReuse / double(evicted);
   }
   return r;
 }
