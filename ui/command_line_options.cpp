@@ -4,10 +4,10 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
-#include "core/serving/hardware_profile.h"
 #include "core/tiers/remote_url.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"

@@ -21,9 +21,9 @@
 #include <QValueAxis>
 #include <algorithm>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
-#include "core/serving/hardware_profile.h"
 #include "core/serving/serving_simulator.h"
 #include "core/workload/scenario.h"
 #include "ui/chart_palette.h"

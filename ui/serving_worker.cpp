@@ -3,9 +3,9 @@
 
 #include <exception>
 
+#include "core/hardware/step_cost_model.h"
 #include "core/runner/scenario_runner.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 #include "core/workload/mooncake_trace.h"
 #include "core/workload/scenario_trace.h"
 

@@ -26,11 +26,11 @@
 #include <sstream>
 #include <tuple>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/hardware/hardware_profile.h"
+#include "core/hardware/prefill_cost.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
-#include "core/serving/hardware_profile.h"
-#include "core/serving/prefill_cost.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"

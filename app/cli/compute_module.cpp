@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "compute_bridge.h"
+#include "core/arch/model_config.h"
 #include "core/model/compute_info.h"
 #include "core/model/cuda_status.h"
-#include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"

@@ -10,13 +10,13 @@
 #include <thread>
 
 #include "compute_bridge.h"
+#include "core/arch/model_config.h"
 #include "core/fleet/router_registry.h"
-#include "core/model/model_config.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
 #include "core/replay/event_csv_writer.h"
 #include "core/replay/miss_ratio_curve.h"
 #include "core/replay/trace_sweep.h"
-#include "core/serving/hardware_profile.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"

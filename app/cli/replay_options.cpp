@@ -5,7 +5,7 @@
 #include <optional>
 #include <tuple>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "core/serving/step_cost_model.h"
+#include "core/hardware/step_cost_model.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 

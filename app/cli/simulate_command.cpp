@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/hardware/step_cost_model.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"

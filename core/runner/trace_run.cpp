@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/hardware/hardware_profile.h"
 #include "core/model/compute_info.h"
 #include "core/model/llama_model.h"
 #include "core/replay/trace_replayer.h"
 #include "core/runner/resource_check.h"
 #include "core/runner/run_support.h"
-#include "core/serving/hardware_profile.h"
 #include "core/util/file_sha256.h"
 #include "core/util/input_error.h"
 #include "core/workload/mooncake_trace.h"

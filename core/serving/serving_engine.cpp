@@ -7,10 +7,10 @@
 #include <deque>
 #include <stdexcept>
 
+#include "core/hardware/step_cost_model.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/kv_block_pool.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 
 namespace kvlab {
 

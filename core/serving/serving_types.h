@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/model/model_config.h"
-#include "core/serving/hardware_profile.h"
+#include "core/arch/model_config.h"
+#include "core/hardware/hardware_profile.h"
 
 namespace kvlab {
 

@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/arch/model_config.h"
 #include "core/model/byte_tokenizer.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
 #include "core/runner/scenario_runner.h"

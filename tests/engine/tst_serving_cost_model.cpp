@@ -3,9 +3,9 @@
 // figures and the published parameter count of Llama 3 8B.
 #include <QtTest>
 
-#include "core/model/model_config.h"
-#include "core/serving/hardware_profile.h"
-#include "core/serving/step_cost_model.h"
+#include "core/arch/model_config.h"
+#include "core/hardware/hardware_profile.h"
+#include "core/hardware/step_cost_model.h"
 #include "core/workload/scenario.h"
 #include "core/workload/scenario_trace.h"
 

@@ -12,7 +12,7 @@
 #include <QtTest>
 #include <random>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
 #include "core/workload/mooncake_trace.h"

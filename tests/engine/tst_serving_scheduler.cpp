@@ -5,8 +5,8 @@
 // 1000 B / 1e6 B/s; compute time ~1e-27 s).
 #include <QtTest>
 
+#include "core/hardware/step_cost_model.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 #include "unit_step_serving.h"
 
 using namespace kvlab;

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/model/compute_dtype.h"
+#include "core/arch/compute_dtype.h"
 
 namespace kvlab {
 

@@ -6,8 +6,8 @@
 // GPU-seconds saved per hour of a trace, labelled "cost model, <hardware>".
 #include <cstdint>
 
-#include "core/model/model_config.h"
-#include "core/serving/hardware_profile.h"
+#include "core/arch/model_config.h"
+#include "core/hardware/hardware_profile.h"
 
 namespace kvlab {
 

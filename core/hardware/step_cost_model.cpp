@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/serving/step_cost_model.h"
+#include "core/hardware/step_cost_model.h"
 
 #include <stdexcept>
 

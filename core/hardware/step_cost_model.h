@@ -14,8 +14,8 @@
 // read as a whole (a lookup touches a few rows) and is left out; the LM head is counted.
 #include <cstdint>
 
-#include "core/model/model_config.h"
-#include "core/serving/hardware_profile.h"
+#include "core/arch/model_config.h"
+#include "core/hardware/hardware_profile.h"
 
 namespace kvlab {
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "core/serving/prefill_cost.h"
+#include "core/hardware/prefill_cost.h"
 
 #include <algorithm>
 
-#include "core/serving/step_cost_model.h"
+#include "core/hardware/step_cost_model.h"
 
 namespace kvlab {
 

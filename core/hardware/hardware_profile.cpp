@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/serving/hardware_profile.h"
+#include "core/hardware/hardware_profile.h"
 
 #include <unistd.h>
 

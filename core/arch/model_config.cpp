@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
 
 #include <algorithm>
 
