@@ -20,6 +20,7 @@
 #include <cmath>
 
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/hardware/hardware_profile.h"
 #include "core/model/compute_info.h"
 #include "core/policies/policy_registry.h"

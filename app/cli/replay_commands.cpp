@@ -11,6 +11,7 @@
 
 #include "compute_bridge.h"
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/fleet/router_registry.h"
 #include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
@@ -335,11 +336,10 @@ CommandAction addListCommand(CLI::App& app) {
         "  prompt   one entry per (prompt prefix, layer), SHA-256 keys (the original SimpleKVCache)\n"
         "  block    vLLM-style hashed token blocks (XXH3-128 chain, or SHA-256)\n"
         "  radix    SGLang-style token radix tree, leaves evicted first\n");
-    std::printf("model presets (K/V bytes per token):\n");
+    std::printf("model presets (K/V bytes per cached token; kvlab-cli model for every figure):\n");
     for (const ModelConfig& m : modelPresets())
-      std::printf("  %-12s %3d layers, %2d KV heads x %3d dims, %s/token%s\n", m.name.c_str(), m.layers,
-                  m.kvHeads, m.headDim, formatBytes(kvBytesPerToken(m)).c_str(),
-                  m.computable ? "" : "  (accounting only)");
+      std::printf("  %-19s %-3s %3d layers, %s/token%s\n", m.name.c_str(), attentionName(m).c_str(), m.layers,
+                  formatBytes(kvBytesPerToken(m)).c_str(), m.computable ? "" : "  (accounting only)");
     std::printf("hardware profiles (simulate's cost model; spec sheets):\n");
     for (const HardwareProfile& h : hardwareProfiles())
       std::printf("  %-12s %s\n", h.name.c_str(), h.description.c_str());

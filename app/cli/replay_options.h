@@ -14,11 +14,12 @@ struct ReplayOptionText {
   std::uint32_t blockSize = 512;
   std::string blockSizes = "512";  // sweep: a list
   std::string policy = "lru";
-  std::string maxTokens;  // "1000000", "unlimited"/"inf", or a list of these for sweep
-  std::string maxSize;    // "80GiB" or "unlimited"/"inf" (with --model)
-  std::string model = "llama-3-8b";
-  std::string ttl = "0";         // sweep: a list
-  std::string ttlMode = "idle";  // idle | age
+  std::string maxTokens;             // "1000000", "unlimited"/"inf", or a list of these for sweep
+  std::string maxSize;               // "80GiB" or "unlimited"/"inf" (with --model)
+  std::string model = "llama-3-8b";  // preset, config.json or model directory
+  std::string kvDtype;               // --kv-dtype; "" = the model's weights' dtype
+  std::string ttl = "0";             // sweep: a list
+  std::string ttlMode = "idle";      // idle | age
   bool protectInUse = false;
   bool skipBadLines = false;
   // Lower tiers (replay only): "" = none. Tokens or sizes (with --model), "unlimited" for no bound.

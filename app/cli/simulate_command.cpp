@@ -10,7 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/hardware/step_cost_model.h"
+#include "core/arch/kv_cache_layout.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
 #include "core/util/atomic_file.h"
@@ -18,6 +19,7 @@
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario_trace.h"
+#include "model_options.h"
 #include "serving_json.h"
 #include "serving_options.h"
 
@@ -32,6 +34,8 @@ struct SimulateText {
   std::string poolBlocks;
   std::string poolSize;
   std::string model = "llama-3-8b";
+  std::string kvDtype;  // "" = the model's weights' dtype
+  std::string tp = "1";
   std::string hardware{defaultHardwareProfileName()};
   std::string policy = "lru";
   std::string maxBatchedTokens = "8192";
@@ -201,14 +205,16 @@ CommandAction addSimulateCommand(CLI::App& app) {
                   "(bundled name or .json file)")
       ->required();
   auto* blocks = cmd->add_option("--pool-blocks", t->poolBlocks, "KV pool size in blocks");
-  auto* size = cmd->add_option("--pool-size", t->poolSize,
-                               "KV pool size in bytes with a unit (e.g. 40GiB), converted with --model's K/V "
-                               "bytes per token; default: 90% of the hardware's memory minus the weights");
+  auto* size =
+      cmd->add_option("--pool-size", t->poolSize,
+                      "KV pool size in bytes with a unit on each device (e.g. 40GiB), converted with "
+                      "--model's K/V bytes per token; default: 90% of the hardware's memory minus the "
+                      "weights and the running sequences' windows and states");
   blocks->excludes(size);
-  cmd->add_option("--model", t->model, "model preset: shapes for the cost model and K/V bytes (see `list`)")
-      ->capture_default_str();
-  cmd->add_option("--hardware", t->hardware,
-                  "hardware profile: h100-sxm, h200, a100-80gb, l40s (spec sheets) or cpu-here (measured)")
+  addModelOption(*cmd, t->model, "shapes for the cost model and K/V bytes");
+  addKvDtypeOption(*cmd, t->kvDtype);
+  addTpOption(*cmd, t->tp);
+  cmd->add_option("--hardware", t->hardware, "hardware profile: " + hardwareProfileList())
       ->capture_default_str();
   cmd->add_option("--policy", t->policy, "eviction policy for cached-free blocks")->capture_default_str();
   cmd->add_option("--max-batched-tokens", t->maxBatchedTokens, "token budget per step")
@@ -233,7 +239,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
   return [cmd, t]() -> int {
     if (!cmd->parsed()) return -1;
     ServingConfig config;
-    config.model = modelOrThrow(t->model);
+    config.model = resolveModel(t->model, t->kvDtype);
+    config.tensorParallel = parseTp(t->tp);
     if (!findPolicy(t->policy))
       throw InputError("", 0, "policy", unknownPolicyMessage(t->policy, /*forReplay=*/false));
     config.policy = t->policy;
@@ -261,8 +268,11 @@ CommandAction addSimulateCommand(CLI::App& app) {
       requests = scenarioToTrace(spec, config.blockSize, outputTokens);
     }
     config.hardware = hardwareOrThrow(t->hardware);  // after the input: cpu-here measures for ~0.3 s
+    checkTensorParallel(config);
 
-    const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
+    const std::uint64_t blockBytes =
+        std::uint64_t(config.blockSize) *
+        KvCacheLayout(config.model, int(config.tensorParallel)).cacheBytesPerToken();
     config.poolBlocks = resolvePoolBlocks(t->poolBlocks, t->poolSize, config);
 
     std::vector<RunSpec> specs;
@@ -286,6 +296,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
     all["input"] = t->input;
     all["figures"] = costModelLabel(config) + "; times are simulated, not measured";
     all["config"] = ordered_json{{"model", config.model.name},
+                                 {"kv_dtype", std::string(toString(effectiveKvDtype(config.model)))},
+                                 {"tp", config.tensorParallel},
                                  {"hardware", config.hardware.name},
                                  {"peak_flops", config.hardware.peakFlops},
                                  {"memory_bandwidth_bytes_per_s", config.hardware.memoryBandwidth},
@@ -293,7 +305,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
                                  {"memory_utilisation", config.hardware.memoryUtilisation},
                                  {"block_size", config.blockSize},
                                  {"pool_blocks", config.poolBlocks},
-                                 {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},
+                                 {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},  // per device
                                  {"policy", config.policy},
                                  {"max_batched_tokens", config.maxBatchedTokens},
                                  {"max_running", config.maxRunning}};

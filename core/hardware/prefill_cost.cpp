@@ -7,15 +7,28 @@
 
 namespace kvlab {
 
+namespace {
+StepLoad prefillLoad(std::uint64_t promptTokens, std::uint64_t cachedTokens) {
+  const std::uint64_t cached = std::min(cachedTokens, promptTokens);
+  StepLoad load;
+  load.add(/*context=*/cached, /*newTokens=*/promptTokens - cached, /*logit=*/true);
+  return load;
+}
+}  // namespace
+
+double prefillSeconds(const ModelConfig& model, const HardwareProfile& hardware, std::uint64_t promptTokens,
+                      std::uint64_t cachedTokens, int tp) {
+  return StepCostModel(model, hardware, tp).cost(prefillLoad(promptTokens, cachedTokens)).seconds();
+}
+
+double prefillStepFlops(const ModelConfig& model, std::uint64_t promptTokens, std::uint64_t cachedTokens) {
+  return StepCostModel::flops(model, prefillLoad(promptTokens, cachedTokens));
+}
+
 double prefillSecondsPerToken(const ModelConfig& model, const HardwareProfile& hardware,
                               std::uint32_t promptTokens) {
   const std::uint64_t n = std::max<std::uint32_t>(promptTokens, 1);
-  StepLoad load;
-  load.newTokens = n;
-  load.attentionPairs = double(n) * double(n + 1) / 2.0;  // token i attends to itself and the i before it
-  load.contextTokensRead = 0;                             // from scratch: nothing cached
-  load.logits = 1;
-  return StepCostModel(model, hardware).cost(load).seconds() / double(n);
+  return prefillSeconds(model, hardware, n, 0) / double(n);
 }
 
 }  // namespace kvlab

@@ -11,6 +11,7 @@
 
 #include "core/arch/compute_dtype.h"
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/model/llama_model.h"
 #include "core/runner/run_recorder.h"
 #include "core/runner/run_support.h"

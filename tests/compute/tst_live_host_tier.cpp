@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/cache/clock.h"
 #include "core/cache/key_hasher.h"
 #include "core/model/byte_tokenizer.h"

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/cache/cache_engine.h"
 #include "core/cache/clock.h"
 #include "core/model/byte_tokenizer.h"

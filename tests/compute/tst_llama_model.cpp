@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/model/byte_tokenizer.h"
 #include "core/model/llama_model.h"
 

@@ -7,6 +7,7 @@
 #include <QtTest>
 
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_tier.h"
 #include "redis_test_server.h"

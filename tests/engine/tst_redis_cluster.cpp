@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/cluster_slot.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_cluster_tier.h"

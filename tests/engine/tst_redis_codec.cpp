@@ -5,6 +5,7 @@
 #include <QtTest>
 
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/kv_blob_codec.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/remote_url.h"

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
 #include "core/workload/mooncake_trace.h"

@@ -45,11 +45,11 @@ private slots:
 void TestServingScheduler::unitStepIsOneMillisecond() {
   const ServingConfig c = unitStepConfig(4, 10, 8);
   const StepCostModel cost(c.model, c.hardware);
-  QCOMPARE(cost.weightBytes(), 1000.0);
   QCOMPARE(cost.kvBytesPerToken(), std::uint64_t(0));
   StepLoad load;
-  load.newTokens = 8;
-  load.logits = 2;
+  load.add(/*context=*/0, /*newTokens=*/5, /*logit=*/true);
+  load.add(/*context=*/4, /*newTokens=*/3, /*logit=*/true);
+  QCOMPARE(cost.cost(load).bytes, 1000.0);  // the LM head, read once per step
   QVERIFY(std::abs(cost.cost(load).seconds() - 1e-3) < 1e-15);
 }
 

@@ -22,6 +22,7 @@
 #include <map>
 
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/policies/policy_registry.h"
 #include "core/workload/scenario.h"
 #include "core/workload/scenario_trace.h"
