@@ -51,7 +51,8 @@ SplitPreTokenizer::SplitPreTokenizer(std::string pattern, PatternKind kind, Beha
     : m_compiled(std::make_unique<Compiled>()), m_behavior(behavior), m_invert(invert) {
   int error = 0;
   PCRE2_SIZE errorOffset = 0;
-  const uint32_t options = PCRE2_UTF | PCRE2_UCP | (kind == PatternKind::Literal ? PCRE2_LITERAL : 0u);
+  // (PCRE2_LITERAL admits no UCP: a literal has no classes to widen.)
+  const uint32_t options = PCRE2_UTF | (kind == PatternKind::Literal ? PCRE2_LITERAL : PCRE2_UCP);
   m_compiled->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options, &error,
                                    &errorOffset, nullptr);
   if (!m_compiled->code) {
