@@ -16,6 +16,7 @@
 #include "replay_commands.h"
 #include "replay_options.h"
 #include "timed_process.h"
+#include "tokenizer_bench.h"
 
 namespace kvlab {
 
@@ -85,7 +86,14 @@ CommandAction addBenchCommand(CLI::App& app) {
   auto runs = std::make_shared<int>(3);
   auto reference = std::make_shared<std::string>();
   cmd->add_option("trace", text->trace,
-                  "Mooncake trace to replay (optional: without it only prefill is measured)");
+                  "Mooncake trace to replay (optional: without it only prefill is measured); with --tokenizer, "
+                  "the text file to tokenize");
+  auto tokenizer = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("--tokenizer", *tokenizer,
+                  "measure this Hugging Face tokenizer.json instead (encode/decode MB/s on the text file, single "
+                  "thread; docs/tokenizer.md)");
+  cmd->add_flag("--json", *json, "with --tokenizer: print the figures as one JSON object");
   cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
       ->capture_default_str();
   cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
@@ -116,9 +124,18 @@ CommandAction addBenchCommand(CLI::App& app) {
   cmd->footer(
       "Example (the README's replay-at-scale figures):\n"
       "  kvlab-cli bench conversation_trace.jsonl --no-prefill --scale 20 --reference "
-      "tools/replay_reference.py");
-  return [cmd, text, noPrefill, seconds, scale, scaledPath, runs, reference, device, dtype]() -> int {
+      "tools/replay_reference.py\n"
+      "Tokenizer speed:\n"
+      "  kvlab-cli bench --tokenizer tokenizer.json text.txt");
+  return [cmd, text, noPrefill, seconds, scale, scaledPath, runs, reference, device, dtype, tokenizer,
+          json]() -> int {
     if (!cmd->parsed()) return -1;
+    if (!tokenizer->empty()) {
+      if (text->trace.empty())
+        throw InputError("", 0, "tokenizer", "bench --tokenizer needs a text file to tokenize (bench --tokenizer "
+                                             "tokenizer.json TEXTFILE)");
+      return runTokenizerBench(*tokenizer, text->trace, *seconds, *json);
+    }
     if (!text->trace.empty()) {
       const ReplayConfig config = toReplayConfig(*text);
       if (!reference->empty() && config.policy != "lru" && config.policy != "fifo")

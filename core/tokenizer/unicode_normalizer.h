@@ -15,11 +15,14 @@ public:
   explicit UnicodeNormalizer(Form form) : m_form(form) {}
 
   // `text` in the form. Precondition: valid UTF-8 (HfTokenizer checks it once). ASCII-only text is returned
-  // as it is (every form leaves ASCII unchanged) without calling utf8proc.
+  // as it is (every form leaves ASCII unchanged) without calling utf8proc; NFC sends only the
+  // stretches that can change to utf8proc (see the .cpp).
   std::string normalize(std::string_view text) const;
   Form form() const { return m_form; }
 
 private:
+  std::string normalizeWhole(std::string_view text) const;  // through utf8proc
+
   Form m_form;
 };
 

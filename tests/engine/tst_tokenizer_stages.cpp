@@ -172,6 +172,14 @@ void TestTokenizerStages::normalizer_data() {
                                           << QByteArray("\xef\xac\x81");
   QTest::newRow("NFKC expands it") << int(UnicodeNormalizer::Form::Nfkc) << QByteArray("\xef\xac\x81")
                                    << QByteArray("fi");
+  // NFC normalizes only the stretches that can change (unicode_normalizer.cpp): each composition below must
+  // still happen with the stable character before it: e + U+0301 -> U+00E9; HIRAGANA KA U+304B + U+3099
+  // (voiced mark) -> GA U+304C; HANGUL GA U+AC00 + U+11A8 (final kiyeok) -> GAG U+AC01; x + U+0301 U+0302 has no
+  // precomposed form (both marks class 230: order kept).
+  QTest::newRow("NFC around stable text")
+      << int(UnicodeNormalizer::Form::Nfc)
+      << QByteArray("e\xcc\x81 \xe3\x81\x8b\xe3\x82\x99 \xea\xb0\x80\xe1\x86\xa8 x\xcc\x81\xcc\x82 \xe6\x97\xa5")
+      << QByteArray("\xc3\xa9 \xe3\x81\x8c \xea\xb0\x81 x\xcc\x81\xcc\x82 \xe6\x97\xa5");
   QTest::newRow("ASCII unchanged") << int(UnicodeNormalizer::Form::Nfkd) << QByteArray("plain ASCII")
                                    << QByteArray("plain ASCII");
 }
