@@ -12,6 +12,7 @@ public:
   int vocabSize() const override { return ByteTokenizer::kVocabSize; }
   std::vector<std::int32_t> encode(std::string_view text) const override { return ByteTokenizer::encode(text); }
   std::string decode(std::span<const std::int32_t> ids) const override { return ByteTokenizer::decode(ids); }
+  bool oneTokenPerByte() const override { return true; }
 };
 
 }  // namespace kvlab

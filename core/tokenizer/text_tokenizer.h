@@ -4,6 +4,7 @@
 // model's ByteTokenizer (core/tokenizer/byte_text_tokenizer.h; one id per byte, vocab 256, the default) and
 // a Hugging Face tokenizer.json (core/tokenizer/hf_tokenizer.h). Torch-free, Qt-free.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,12 @@ public:
   // Bytes of the ids, concatenated (special tokens as their text). May end inside a UTF-8 sequence when
   // the ids do. Throws std::out_of_range for an id outside [0, vocabSize()).
   virtual std::string decode(std::span<const std::int32_t> ids) const = 0;
+  // True when token id = byte value (the byte tokenizer): byte offsets in a text are token offsets.
+  virtual bool oneTokenPerByte() const { return false; }
 };
+
+// The tokenizer a run uses: "" = the byte tokenizer (the default), else a tokenizer.json (loadHfTokenizer;
+// InputError naming the file and field when it cannot be loaded).
+std::unique_ptr<TextTokenizer> openTextTokenizer(const std::string& tokenizerJsonPath);
 
 }  // namespace kvlab
