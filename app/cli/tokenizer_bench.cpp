@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/tokenizer/chat_template.h"
@@ -37,7 +36,8 @@ double bestOf(double minSeconds, F&& f) {
 
 }  // namespace
 
-int runTokenizerBench(const std::string& tokenizerPath, const std::string& textFile, double minSeconds, bool json) {
+nlohmann::ordered_json runTokenizerBench(const std::string& tokenizerPath, const std::string& textFile,
+                                         double minSeconds, bool table) {
   std::ifstream in(textFile, std::ios::binary);
   if (!in) throw InputError(textFile, 0, "", "cannot read the text file to tokenize");
   std::ostringstream buffer;
@@ -61,8 +61,8 @@ int runTokenizerBench(const std::string& tokenizerPath, const std::string& textF
   const double decodeS = bestOf(minSeconds / 4, [&] { decoded = tokenizer->decode(ids); });
   const double mb = double(text.size()) / 1e6;
   const std::string_view chat = ChatTemplate::name(ChatTemplate::detect(*tokenizer));
-  if (json) {
-    nlohmann::ordered_json out;
+  nlohmann::ordered_json out;
+  {
     out["tokenizer"] = tokenizerPath;
     out["text_file"] = textFile;
     out["bytes"] = text.size();
@@ -75,8 +75,8 @@ int runTokenizerBench(const std::string& tokenizerPath, const std::string& textF
     out["encode_tokens_per_s"] = double(ids.size()) / encodeS;
     out["decode_mb_per_s"] = mb / decodeS;
     out["round_trip_exact"] = decoded == text;
-    std::printf("%s\n", out.dump(2).c_str());
-  } else {
+  }
+  if (table) {
     std::printf("tokenizer bench: %s (vocab %d, chat template %.*s), loaded in %.3f s\n", tokenizerPath.c_str(),
                 tokenizer->vocabSize(), int(chat.size()), chat.data(), loadS);
     std::printf("  text    %s: %zu bytes -> %zu tokens (%.2f bytes per token)\n", textFile.c_str(), text.size(),
@@ -86,7 +86,7 @@ int runTokenizerBench(const std::string& tokenizerPath, const std::string& textF
     std::printf("  decode  %8.4f s  %7.2f MB/s  round trip %s\n", decodeS, mb / decodeS,
                 decoded == text ? "exact" : "differs (the normalizer changed the text)");
   }
-  return 0;
+  return out;
 }
 
 }  // namespace kvlab
