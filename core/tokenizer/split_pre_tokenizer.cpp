@@ -44,6 +44,7 @@ std::size_t utf8Length(unsigned char lead) {
 
 struct SplitPreTokenizer::Compiled {
   pcre2_code* code = nullptr;
+  bool jit = false;  // JIT-compiled: matched through pcre2_jit_match, skipping pcre2_match's per-call checks
   ~Compiled() { pcre2_code_free(code); }
 };
 
@@ -61,8 +62,8 @@ SplitPreTokenizer::SplitPreTokenizer(std::string pattern, PatternKind kind, Beha
     throw std::invalid_argument("the regex does not compile at offset " + std::to_string(errorOffset) + ": " +
                                 reinterpret_cast<const char*>(message));
   }
-  // JIT where the platform has it; pcre2_match falls back to the interpreter otherwise (same results).
-  pcre2_jit_compile(m_compiled->code, PCRE2_JIT_COMPLETE);
+  // JIT where the platform has it; the interpreter otherwise (same results).
+  m_compiled->jit = pcre2_jit_compile(m_compiled->code, PCRE2_JIT_COMPLETE) == 0;
 }
 
 SplitPreTokenizer::~SplitPreTokenizer() = default;
@@ -86,8 +87,10 @@ std::vector<std::pair<std::size_t, std::size_t>> SplitPreTokenizer::delimiters(s
   std::size_t start = 0;
   while (start < text.size()) {
     // Valid UTF-8 is checked once per encode (HfTokenizer), not on every call.
-    const int rc = pcre2_match(m_compiled->code, subject, text.size(), start, PCRE2_NO_UTF_CHECK, data.get(),
-                               context);
+    const int rc = m_compiled->jit ? pcre2_jit_match(m_compiled->code, subject, text.size(), start, 0, data.get(),
+                                                     context)
+                                   : pcre2_match(m_compiled->code, subject, text.size(), start, PCRE2_NO_UTF_CHECK,
+                                                 data.get(), context);
     if (rc == PCRE2_ERROR_NOMATCH) break;
     if (rc < 0) {
       PCRE2_UCHAR message[256];
