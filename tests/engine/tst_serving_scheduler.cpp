@@ -167,8 +167,9 @@ void TestServingScheduler::sameStepHits() {
   QFETCH(quint32, budget);
   QFETCH(quint64, steps);
   const std::vector<std::uint64_t> ids = {1, 2, 3, 4};
-  const ServingResult res = ServingSimulator(unitStepConfig(512, 100, budget))
-                                .run({request(0, 2000, 1, ids), request(0, 2000, 1, ids), request(0, 2000, 1, ids)});
+  const ServingResult res =
+      ServingSimulator(unitStepConfig(512, 100, budget))
+          .run({request(0, 2000, 1, ids), request(0, 2000, 1, ids), request(0, 2000, 1, ids)});
   QCOMPARE(res.requests[0].hitTokens, 0u);
   QCOMPARE(res.requests[1].hitTokens, 1536u);
   QCOMPARE(res.requests[2].hitTokens, 1536u);
@@ -190,8 +191,8 @@ void TestServingScheduler::generatedBlockIsCached() {
   //      before this rule left r1's block unhashed and plain free, r2 took it, and r3 hit 8). Its 2 new
   //      blocks: r2's plain free one, then r1's private block is evicted -> 2 evictions in all.
   const ServingResult res = ServingSimulator(unitStepConfig(4, 3, 100))
-                                .run({request(0, 9, 1, {1, 2, 3}), request(10, 3, 2, {9}), request(20, 3, 1, {7}),
-                                      request(30, 9, 1, {1, 2, 3})});
+                                .run({request(0, 9, 1, {1, 2, 3}), request(10, 3, 2, {9}),
+                                      request(20, 3, 1, {7}), request(30, 9, 1, {1, 2, 3})});
   for (int i = 0; i < 4; ++i) QVERIFY2(res.requests[i].completed, res.requests[i].rejectReason.c_str());
   QCOMPARE(res.requests[3].hitTokens, 4u);
   QCOMPARE(res.summary.hitTokens, std::uint64_t(4));

@@ -34,12 +34,12 @@ using namespace Qt::StringLiterals;
 namespace {
 
 // A missing prerequisite skips the row on a developer's machine and fails it under CI=true.
-#define KVLAB_REQUIRE(condition, why)                                  \
-  do {                                                                 \
-    if (!(condition)) {                                                \
+#define KVLAB_REQUIRE(condition, why)                                      \
+  do {                                                                     \
+    if (!(condition)) {                                                    \
       if (qEnvironmentVariable("CI") == QLatin1String("true")) QFAIL(why); \
-      QSKIP(why);                                                      \
-    }                                                                  \
+      QSKIP(why);                                                          \
+    }                                                                      \
   } while (false)
 
 // The two hand-made bursts, as trace lines.
@@ -59,7 +59,7 @@ struct Row {
   QString trace;  // a path, or "inline:" + trace lines
   int poolBlocks = 0, blockSize = 512, budget = 8192, maxRunning = 256, limit = 0;
   bool prefixCache = true;
-  qint64 handHitTokens = -1;  // the reference's total hit tokens worked by hand (-1: not worked)
+  qint64 handHitTokens = -1;   // the reference's total hit tokens worked by hand (-1: not worked)
   bool needsPressure = false;  // a trace slice: must have preempted and evicted, or the row tests little
 };
 
@@ -77,8 +77,8 @@ private slots:
 void TestServingVllmReference::matchesVllm_data() {
   QTest::addColumn<Row>("row");
   // 3 x 2,000 tokens at once: r1 and r2 hit r0's 3 full blocks in the step r0 computes them: 2 x 1536.
-  QTest::newRow("burst same-step hits") << Row{u"inline:"_s + QLatin1String(kSameStepBurst), 100, 512, 8192,
-                                               256, 0, true, 3072};
+  QTest::newRow("burst same-step hits")
+      << Row{u"inline:"_s + QLatin1String(kSameStepBurst), 100, 512, 8192, 256, 0, true, 3072};
   QTest::newRow("burst same-step hits, budget 2500")
       << Row{u"inline:"_s + QLatin1String(kSameStepBurst), 100, 512, 2500, 256, 0, true, 3072};
   // Four sequential requests, block 4, pool 3 (tst_serving_scheduler generatedBlockIsCached): only the
@@ -96,8 +96,15 @@ void TestServingVllmReference::matchesVllm_data() {
   for (const char* trace : {"conversation_trace.jsonl", "synthetic_trace.jsonl"})
     for (const int pool : {100, 400})
       QTest::addRow("%s first 1000 pool %d", trace, pool)
-          << Row{QStringLiteral(KVLAB_SHARED_DATA_DIR "/") + QLatin1String(trace), pool, 512, 8192, 256, 1000,
-                 true, -1, true};
+          << Row{QStringLiteral(KVLAB_SHARED_DATA_DIR "/") + QLatin1String(trace),
+                 pool,
+                 512,
+                 8192,
+                 256,
+                 1000,
+                 true,
+                 -1,
+                 true};
 }
 
 void TestServingVllmReference::matchesVllm() {
