@@ -8,8 +8,9 @@ hand-made bursts and slices of the Mooncake traces; per request the status, hit 
 admission), preemptions, recomputed tokens and recompute hit tokens must be equal, and so must the step
 and eviction counts.
 
-vLLM source followed (github.com/vllm-project/vllm, one stored version of each file; the behaviour below is
-the same in all of them):
+vLLM source followed (github.com/vllm-project/vllm; the copy of each file that could be read, not one
+release tag: the parts used agree across them, except that this kv_cache_utils.py predates prepend_n, whose
+use is block_pool.py's at c59cb79):
   vllm/v1/core/block_pool.py                    c59cb7941357443da7c5eef75cfa8697d683d228
       BlockPool: get_new_blocks (pop the free queue's head, evicting a cached block's hash), touch,
       free_blocks (freed blocks without a hash go to the HEAD of the queue, hashed ones to the tail),

@@ -22,6 +22,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "test_requirements.h"
+
 using namespace Qt::StringLiterals;
 
 #ifndef KVLAB_CLI_PATH  // no kvlab-cli target in this build
@@ -32,15 +34,6 @@ using namespace Qt::StringLiterals;
 #endif
 
 namespace {
-
-// A missing prerequisite skips the row on a developer's machine and fails it under CI=true.
-#define KVLAB_REQUIRE(condition, why)                                      \
-  do {                                                                     \
-    if (!(condition)) {                                                    \
-      if (qEnvironmentVariable("CI") == QLatin1String("true")) QFAIL(why); \
-      QSKIP(why);                                                          \
-    }                                                                      \
-  } while (false)
 
 // The two hand-made bursts, as trace lines.
 const char* const kSameStepBurst =
@@ -110,8 +103,8 @@ void TestServingVllmReference::matchesVllm_data() {
 void TestServingVllmReference::matchesVllm() {
   QFETCH(Row, row);
   const QString script = QStringLiteral(KVLAB_TOOLS_DIR "/vllm_v1_reference.py");
-  KVLAB_REQUIRE(!QStringLiteral(KVLAB_PYTHON3).isEmpty(), "python3 not found at configure time");
-  KVLAB_REQUIRE(!QStringLiteral(KVLAB_CLI_PATH).isEmpty(), "this build has no kvlab-cli");
+  KVLAB_REQUIRE_PYTHON3(QStringLiteral(KVLAB_PYTHON3));
+  KVLAB_REQUIRE(!QStringLiteral(KVLAB_CLI_PATH).isEmpty(), QStringLiteral("kvlab-cli in this build"));
   QTemporaryDir dir;
   QVERIFY(dir.isValid());
   QString trace = row.trace;
@@ -121,7 +114,7 @@ void TestServingVllmReference::matchesVllm() {
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(row.trace.mid(7).toUtf8());
   }
-  KVLAB_REQUIRE(QFile::exists(trace), "public traces not present (../shared/data)");
+  KVLAB_REQUIRE_SHARED_DATA(trace);
 
   QStringList args{script,
                    u"--trace"_s,
@@ -159,5 +152,5 @@ void TestServingVllmReference::matchesVllm() {
   }
 }
 
-QTEST_GUILESS_MAIN(TestServingVllmReference)
+KVLAB_TEST_GUILESS_MAIN(TestServingVllmReference)
 #include "tst_serving_vllm_reference.moc"
