@@ -12,6 +12,7 @@
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "model_options.h"
+#include "output_format.h"
 
 namespace kvlab {
 
@@ -23,8 +24,7 @@ struct ModelText {
   std::vector<std::string> models;  // empty = every preset
   std::string tokens = "131072";
   std::string kvDtype;
-  std::string format = "table";
-  bool json = false;
+  OutputFormatOption format;
 };
 
 ordered_json figuresJson(const ModelFigures& f) {
@@ -80,7 +80,6 @@ std::string layerText(const ModelFigures& f) {
 }
 
 void printTable(const std::vector<ModelFigures>& all) {
-  const std::string tokens = all.empty() ? "" : formatBytes(all.front().tokens);
   std::printf("%-19s %-4s %-5s %-28s %11s %12s %10s %10s %10s\n", "model", "attn", "kv", "layers", "KV/token",
               ("KV " + std::to_string(all.empty() ? 0 : all.front().tokens) + " tok").c_str(), "params",
               "active", "weights");
@@ -94,17 +93,28 @@ void printTable(const std::vector<ModelFigures>& all) {
       "and states included); active: per token, embeddings and LM head counted.\n");
 }
 
+// The JSON's keys as the header, one row per model (the same fields, the same order).
 void printCsv(const std::vector<ModelFigures>& all) {
   CsvWriter csv(std::cout);
-  csv.row({"name", "attention", "kv_dtype", "layers", "every_token_layers", "window_layers", "window",
-           "state_layers", "kv_bytes_per_token", "cache_bytes_per_token", "sequence_fixed_bytes", "tokens",
-           "kv_bytes_total", "params_total", "params_active", "params_embedding", "weight_bytes", "source"});
+  bool header = false;
   for (const ModelFigures& f : all) {
-    csv.field(f.name).field(f.attention).field(f.kvDtype).field(f.layers).field(f.everyTokenLayers);
-    csv.field(f.windowLayers).field(f.window).field(f.stateLayers).field(f.kvBytesPerToken);
-    csv.field(f.cacheBytesPerToken).field(f.sequenceFixedBytes).field(f.tokens).field(f.kvBytesTotal);
-    csv.field(f.paramsTotal).field(f.paramsActive).field(f.paramsEmbedding).field(f.weightBytes);
-    csv.field(f.source);
+    const ordered_json j = figuresJson(f);
+    if (!header) {
+      for (const auto& item : j.items()) csv.field(item.key());
+      csv.endRow();
+      header = true;
+    }
+    for (const auto& item : j.items()) {
+      const ordered_json& v = item.value();
+      if (v.is_string())
+        csv.field(v.get<std::string>());
+      else if (v.is_number_unsigned())
+        csv.field(v.get<std::uint64_t>());
+      else if (v.is_number_integer())
+        csv.field(v.get<std::int64_t>());
+      else
+        csv.field(v.get<double>());
+    }
     csv.endRow();
   }
   std::cout.flush();
@@ -122,12 +132,9 @@ CommandAction addModelCommand(CLI::App& app) {
                   "presets, Hugging Face config.json files or model directories (default: every preset)");
   cmd->add_option("--tokens", t->tokens, "sequence length for kv_bytes_total")->capture_default_str();
   addKvDtypeOption(*cmd, t->kvDtype);
-  cmd->add_option("--format", t->format, "table, json or csv (one row per model)")
-      ->check(CLI::IsMember({"table", "json", "csv"}))
-      ->capture_default_str();
-  cmd->add_flag("--json", t->json, "same as --format json");
+  t->format.addTo(*cmd, "one header row (the JSON's keys), then one row per model");
   cmd->footer(
-      "JSON: one object for one model, an array for several (docs/models.md names every field).\n"
+      "JSON: one object for one model, {\"models\": [...]} for several (docs/models.md names every field).\n"
       "Examples:\n  kvlab-cli model\n  kvlab-cli model deepseek-v3 --kv-dtype fp8 --tokens 131072 --json\n"
       "  kvlab-cli model ~/models/Qwen3-0.6B");
   return [cmd, t]() -> int {
@@ -136,12 +143,13 @@ CommandAction addModelCommand(CLI::App& app) {
     std::vector<std::string> names = t->models.empty() ? modelPresetNames() : t->models;
     std::vector<ModelFigures> all;
     for (const std::string& name : names) all.push_back(modelFigures(resolveModel(name, t->kvDtype), tokens));
-    const std::string format = t->json ? "json" : t->format;
-    if (format == "json") {
-      ordered_json out = ordered_json::array();
-      for (const ModelFigures& f : all) out.push_back(figuresJson(f));
-      std::cout << (t->models.size() == 1 ? out.front() : out).dump(2) << '\n';
-    } else if (format == "csv") {
+    if (t->format.json()) {
+      // One model: its object; several: {"models": [...]}.
+      ordered_json list = ordered_json::array();
+      for (const ModelFigures& f : all) list.push_back(figuresJson(f));
+      const ordered_json out = t->models.size() == 1 ? list.front() : ordered_json{{"models", list}};
+      std::cout << out.dump(2) << '\n';
+    } else if (t->format.csv()) {
       printCsv(all);
     } else {
       printTable(all);

@@ -52,12 +52,12 @@ private slots:
 void TestModelCli::everyPresetHasTheFields() {
   const CliResult r = runCli({"model", "--json"});
   QCOMPARE(r.code, 0);
-  const QJsonArray all = QJsonDocument::fromJson(r.out).array();
+  const QJsonArray all = QJsonDocument::fromJson(r.out).object()["models"].toArray();
   QVERIFY(all.size() >= 20);
   for (const QJsonValue& v : all) {
     const QJsonObject o = v.toObject();
-    for (const char* key : {"kv_bytes_per_token", "kv_bytes_total", "layers", "attention", "window_layers", "window",
-                            "params_total", "params_active", "weight_bytes", "source"})
+    for (const char* key : {"kv_bytes_per_token", "kv_bytes_total", "layers", "attention", "window_layers",
+                            "window", "params_total", "params_active", "weight_bytes", "source"})
       QVERIFY2(o.contains(key), qPrintable(o["name"].toString() + ": no " + key));
     QVERIFY(o["params_active"].toDouble() <= o["params_total"].toDouble());
   }
@@ -100,7 +100,8 @@ void TestModelCli::configPathEverywhere() {
   const QJsonObject rc = QJsonDocument::fromJson(replay.out).object()["config"].toObject();
   QCOMPARE(rc["bytes_per_token"].toInteger(), 73728);
   QCOMPARE(rc["max_tokens"].toInteger(), 29127);
-  const CliResult sim = runCli({"simulate", kTrace, "--model", modelDir + "/config.json", "--format", "json"});
+  const CliResult sim =
+      runCli({"simulate", kTrace, "--model", modelDir + "/config.json", "--format", "json"});
   QCOMPARE(sim.code, 0);
   QCOMPARE(QJsonDocument::fromJson(sim.out).object()["config"].toObject()["model"].toString(),
            QStringLiteral("Qwen3-8B"));
@@ -121,18 +122,21 @@ void TestModelCli::tensorParallelPool() {
 void TestModelCli::badFlags_data() {
   QTest::addColumn<QStringList>("args");
   QTest::addColumn<QString>("message");
-  QTest::newRow("model unknown") << QStringList{"model", "llama-9"} << "field 'model': unknown model 'llama-9'";
+  QTest::newRow("model unknown") << QStringList{"model", "llama-9"}
+                                 << "field 'model': unknown model 'llama-9'";
   QTest::newRow("kv-dtype") << QStringList{"model", "qwen3-8b", "--kv-dtype", "fp6"} << "field 'kv-dtype'";
   QTest::newRow("tokens") << QStringList{"model", "--tokens", "many"} << "field 'tokens'";
   QTest::newRow("replay model") << QStringList{"replay", kTrace, "--max-size", "1GiB", "--model", "gpt-5"}
                                 << "field 'model'";
   QTest::newRow("simulate tp zero") << QStringList{"simulate", kTrace, "--tp", "0"} << "field 'tp'";
-  QTest::newRow("simulate tp on cpu") << QStringList{"simulate", kTrace, "--tp", "2", "--hardware", "cpu-here"}
-                                      << "field 'tp': cpu-here has no device interconnect";
+  QTest::newRow("simulate tp on cpu")
+      << QStringList{"simulate", kTrace, "--tp", "2", "--hardware", "cpu-here"}
+      << "field 'tp': cpu-here has no device interconnect";
   QTest::newRow("does not fit") << QStringList{"simulate", kTrace, "--model", "deepseek-v3", "--tp", "4"}
                                 << "deepseek-v3 does not fit h100-sxm per device (--tp 4): weights";
   QTest::newRow("fleet tp without serving")
-      << QStringList{"fleet", kTrace, "--replicas", "2", "--max-tokens", "10000", "--tp", "2"} << "field 'tp'";
+      << QStringList{"fleet", kTrace, "--replicas", "2", "--max-tokens", "10000", "--tp", "2"}
+      << "field 'tp'";
 }
 
 void TestModelCli::badFlags() {
