@@ -47,7 +47,7 @@ struct OpenedTier {
   std::unique_ptr<RedisTier> single;
   std::unique_ptr<RedisClusterTier> cluster;
 
-  KvTier& tier() { return single ? static_cast<KvTier&>(*single) : *cluster; }
+  RemoteKvStore& tier() { return single ? static_cast<RemoteKvStore&>(*single) : *cluster; }
   const KvBlobCodec& codec() const { return single ? single->codec() : cluster->codec(); }
   RedisTier::NamespaceUsage usage() { return single ? single->namespaceUsage() : cluster->namespaceUsage(); }
   uint64_t clear() { return single ? single->clearNamespace() : cluster->clearNamespace(); }
@@ -93,7 +93,7 @@ void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
   for (uint64_t i = 0; i < args.blocks; ++i) hashes[i] = kBenchTag | i;
   std::vector<std::string> payloads(26);  // block i carries payloads[i % 26]: distinct neighbours
   for (size_t k = 0; k < payloads.size(); ++k) payloads[k].assign(payloadBytes, static_cast<char>('a' + k));
-  KvTier& tier = opened.tier();
+  RemoteKvStore& tier = opened.tier();
   const uint64_t tripsBefore = opened.roundTrips();
   auto start = std::chrono::steady_clock::now();
   uint64_t stored = 0;

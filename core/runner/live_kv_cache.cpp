@@ -66,7 +66,7 @@ LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std:
 
 LiveKvCache::~LiveKvCache() = default;
 
-void LiveKvCache::attachRemote(std::unique_ptr<KvTier> remote, bool writeBack) {
+void LiveKvCache::attachRemote(std::unique_ptr<RemoteKvStore> remote, bool writeBack) {
   if (m_granularity != Granularity::Block)
     throw InputError("", 0, "remote", "a remote tier needs block granularity (--granularity block)");
   m_remote = std::move(remote);

@@ -19,7 +19,7 @@
 #include "core/runner/host_kv_tier.h"
 #include "core/runner/kv_payload_store.h"
 #include "core/runner/run_types.h"
-#include "core/tiers/kv_tier.h"
+#include "core/tiers/remote_kv_store.h"
 
 namespace kvlab {
 
@@ -29,14 +29,14 @@ public:
               const Clock& clock, const std::string& storageDevice, const std::string& computeDevice);
   ~LiveKvCache();
 
-  // Puts a remote tier (KvTier of this model's BlobLayout at this block size) under the cache. Block
+  // Puts a remote tier (RemoteKvStore of this model's BlobLayout at this block size) under the cache. Block
   // granularity only (throws InputError otherwise): a block's chained key names its whole prefix, so its
   // low 64 bits are the tier's block hash, the same in every process. writeBack false = write-through:
   // every block store() files is also put to the remote tier at once; true = only blocks the cache
   // evicts for room are put there (each block at most once per run either way). Remote faults never
   // throw: the blocks read as misses and are computed.
-  void attachRemote(std::unique_ptr<KvTier> remote, bool writeBack);
-  KvTier* remote() const { return m_remote.get(); }
+  void attachRemote(std::unique_ptr<RemoteKvStore> remote, bool writeBack);
+  RemoteKvStore* remote() const { return m_remote.get(); }
   // Puts a host-memory tier between the cache and the remote tier (block granularity only, and not with
   // --storage cpu, whose device tier is host memory already: InputError otherwise; also when config's
   // capacity is under one block). config: its capacity and policy. Blocks the cache evicts for room are
@@ -115,7 +115,7 @@ private:
   std::uint32_t m_blockSize = 0;
   std::string m_computeDevice;
   std::unique_ptr<HostKvTier> m_host;
-  std::unique_ptr<KvTier> m_remote;
+  std::unique_ptr<RemoteKvStore> m_remote;
   bool m_writeBack = false;
   absl::flat_hash_set<std::uint64_t> m_remoteKnown;  // block hashes this run put to / read from the remote
   std::vector<std::pair<std::uint64_t, at::Tensor>> m_pendingWriteBack;  // evicted, not yet put

@@ -28,8 +28,8 @@ namespace kvlab {
 namespace {
 
 // The remote tier of a live run (one Redis server or a Redis Cluster), the one place that builds it.
-std::unique_ptr<KvTier> openRemoteTier(const RunSettings& settings, const ModelConfig& model,
-                                       std::uint32_t blockSize) {
+std::unique_ptr<RemoteKvStore> openRemoteTier(const RunSettings& settings, const ModelConfig& model,
+                                              std::uint32_t blockSize) {
   const RemoteUrl url = RemoteUrl::parse(settings.remoteUrl, "remote");
   if (settings.remoteTimeoutMs < 1 || settings.remoteTimeoutMs > 600'000)
     throw InputError("", 0, "remote-timeout", "must be between 1ms and 10m");

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/tiers/kv_blob_codec.h"
-#include "core/tiers/kv_tier.h"
+#include "core/tiers/remote_kv_store.h"
 #include "core/tiers/redis_commands.h"
 #include "core/tiers/redis_connection.h"
 #include "core/tiers/redis_tier.h"
@@ -37,7 +37,7 @@ namespace kvlab {
 //   counted as errors / time-outs; the other nodes' keys keep working, and nothing waits longer than the
 //   time-out per round.
 // Thread-safe: calls are serialised by one mutex.
-class RedisClusterTier final : public KvTier {
+class RedisClusterTier final : public RemoteKvStore {
 public:
   static constexpr int kMaxRedirects = 5;
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/tiers/kv_blob_codec.h"
-#include "core/tiers/kv_tier.h"
+#include "core/tiers/remote_kv_store.h"
 #include "core/tiers/redis_connection.h"
 #include "core/tiers/tier_stats.h"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/tiers/kv_blob_codec.h"
-#include "core/tiers/kv_tier.h"
+#include "core/tiers/remote_kv_store.h"
 #include "core/tiers/redis_commands.h"
 #include "core/tiers/redis_connection.h"
 #include "core/tiers/remote_url.h"
@@ -29,7 +29,7 @@ struct RedisTierOptions {
 //
 // Side effect: Redis closing the socket makes the next write raise SIGPIPE, which would kill the
 // process; the constructor therefore sets SIGPIPE to ignored if it still has its default disposition.
-class RedisTier final : public KvTier {
+class RedisTier final : public RemoteKvStore {
 public:
   RedisTier(RemoteUrl url, BlobLayout layout, RedisTierOptions options = {});
   ~RedisTier() override;

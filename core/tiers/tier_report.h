@@ -28,7 +28,7 @@ struct TierReport {
   std::uint64_t corrupt = 0;
 };
 
-// A report from a KvTier's counters (hits, misses, bytes, faults, measured transfer time).
+// A report from a RemoteKvStore's counters (hits, misses, bytes, faults, measured transfer time).
 inline TierReport tierReportFromStats(std::string name, const TierStats& s, bool remote) {
   TierReport r;
   r.name = std::move(name);

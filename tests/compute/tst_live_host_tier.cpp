@@ -5,7 +5,7 @@
 //   ONE LRU cache of N + M blocks, computed by tools/live_lru_reference.py (plain Python, no shared code);
 // - a six-request trace worked by hand: host hits, misses, demotions, evictions and bytes;
 // - every cached request's logits match the uncached prefill (<= 1e-4, as tst_live_kv_cache);
-// - write-back: a block the host tier drops reaches the remote tier (an in-memory KvTier here) and is
+// - write-back: a block the host tier drops reaches the remote tier (an in-memory RemoteKvStore here) and is
 //   served from there later with the right K/V.
 #include <ATen/ATen.h>
 
@@ -24,7 +24,7 @@
 #include "core/model/model_config.h"
 #include "core/runner/host_kv_tier.h"
 #include "core/runner/live_kv_cache.h"
-#include "core/tiers/kv_tier.h"
+#include "core/tiers/remote_kv_store.h"
 #include "core/util/input_error.h"
 
 using namespace kvlab;
@@ -118,7 +118,7 @@ std::vector<std::uint64_t> referenceHits(const std::vector<std::string>& prompts
 }
 
 // An in-memory remote tier: raw payloads by block hash; records what was put.
-class MemoryTier : public KvTier {
+class MemoryTier : public RemoteKvStore {
 public:
   std::string_view name() const override { return "remote"; }
   std::vector<bool> contains(std::span<const uint64_t> hashes) override {

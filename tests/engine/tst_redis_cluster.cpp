@@ -56,7 +56,7 @@ std::vector<uint64_t> hashes(uint64_t count) {
   return out;
 }
 
-size_t putBlocks(KvTier& tier, const std::vector<uint64_t>& blockHashes) {
+size_t putBlocks(RemoteKvStore& tier, const std::vector<uint64_t>& blockHashes) {
   std::vector<std::string> payloads;
   for (uint64_t h : blockHashes) payloads.push_back(payloadFor(h));
   std::vector<TierItem> items;
@@ -130,10 +130,10 @@ private slots:
   }
 
   void factoryPicksTheTierByScheme() {
-    std::unique_ptr<KvTier> cluster =
+    std::unique_ptr<RemoteKvStore> cluster =
         makeRemoteTier(RemoteUrl::parse("redis-cluster://127.0.0.1:1"), layout());
     QVERIFY(dynamic_cast<RedisClusterTier*>(cluster.get()) != nullptr);
-    std::unique_ptr<KvTier> single = makeRemoteTier(RemoteUrl::parse("redis://127.0.0.1:1"), layout());
+    std::unique_ptr<RemoteKvStore> single = makeRemoteTier(RemoteUrl::parse("redis://127.0.0.1:1"), layout());
     QVERIFY(dynamic_cast<RedisTier*>(single.get()) != nullptr);
   }
 

@@ -19,9 +19,11 @@ struct TierItem {
   std::string_view payload;
 };
 
-// A storage tier behind one interface (LMCache's storage backends, SGLang HiCache's host/remote pools):
-// contains / get / put / remove over batches of block hashes. Batches let a networked tier pipeline one
-// round trip per batch instead of one per block.
+// The remote store under a live run's tiers (LMCache's remote backend, SGLang HiCache's storage layer):
+// contains / get / put / remove over batches of block hashes. Implemented by RedisTier (one server) and
+// RedisClusterTier (a Redis Cluster); tests use an in-memory one. Only the remote tier has this interface:
+// the device and host tiers are bookkeeping engines in TierHierarchy with tensors beside them. Batches let
+// a networked store pipeline one round trip per batch instead of one per block.
 //
 // Contract for every implementation:
 // - Never throws for a tier fault (unreachable, slow, full, corrupt data): the fault is counted in stats()
@@ -29,9 +31,9 @@ struct TierItem {
 //   recomputed by the caller. Only programming errors (e.g. a payload of the wrong size) may throw.
 // - Never blocks longer than the tier's configured time-out per round trip.
 // - Thread-safe: calls may come from several threads; they are serialised inside the tier.
-class KvTier {
+class RemoteKvStore {
 public:
-  virtual ~KvTier() = default;
+  virtual ~RemoteKvStore() = default;
 
   // Short name used as the key of the JSON "tiers" object: "device", "host", "remote".
   virtual std::string_view name() const = 0;
