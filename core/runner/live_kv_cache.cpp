@@ -12,6 +12,7 @@
 #include "core/cache/key_hasher.h"
 #include "core/cache/prompt_cache.h"
 #include "core/cache/radix_cache.h"
+#include "core/tiers/model_blob_layout.h"
 #include "core/util/input_error.h"
 
 namespace kvlab {
@@ -137,7 +138,20 @@ std::string LiveKvCache::encodeBlock(const at::Tensor& stored) const {
 }
 
 at::Tensor LiveKvCache::decodeBlock(const std::string& payload) const {
-  const at::ScalarType dtype = m_model.dtypeBytes == 2 ? at::kHalf : at::kFloat;
+  // The stored dtype, as the blob header names it (the codec checked that it is this model's): bf16 and
+  // fp16 have the same size, so the element size cannot tell them apart.
+  at::ScalarType dtype = at::kFloat;
+  switch (modelBlobLayout(m_model, m_blockSize).dtype) {
+    case BlobDtype::F32:
+      dtype = at::kFloat;
+      break;
+    case BlobDtype::F16:
+      dtype = at::kHalf;
+      break;
+    case BlobDtype::BF16:
+      dtype = at::kBFloat16;
+      break;
+  }
   const std::vector<std::int64_t> shape{2, m_model.layers, m_model.kvHeads, std::int64_t(m_blockSize),
                                         m_model.headDim};
   // from_blob does not own the bytes: the transpose + contiguous() copy does, before payload goes.

@@ -275,7 +275,7 @@ std::vector<std::optional<std::string>> RedisClusterTier::get(std::span<const ui
   std::vector<std::optional<std::string>> result(blockHashes.size());
   execute(ops, [&](size_t i, const redisReply* reply, RedisFault fault) {
     if (reply != nullptr) {
-      result[i] = rc::applyGet(*reply, m_codec, m_stats);
+      result[i] = rc::applyGet(*reply, m_codec, blockHashes[i], m_stats);
     } else {
       ++m_stats.misses;
       rc::countFault(fault, 1, m_stats);

@@ -58,7 +58,7 @@ std::vector<std::optional<std::string>> RedisTier::get(std::span<const uint64_t>
   uint64_t failed = 0;
   for (size_t i = 0; i < replies.size(); ++i) {
     if (replies[i]) {
-      result[i] = rc::applyGet(*replies[i], m_codec, m_stats);
+      result[i] = rc::applyGet(*replies[i], m_codec, blockHashes[i], m_stats);
     } else {
       ++failed;
       ++m_stats.misses;

@@ -74,8 +74,8 @@ private slots:
     QVERIFY2(stats.exitCode == 0, qPrintable(stats.err));
     QJsonObject json = parseJson(stats.out);
     QCOMPARE(json["keys"].toInteger(), qint64(5));
-    const qint64 blob = qint64(modelBlobLayout(*findModelPreset("demo"), 16).payloadBytes()) + 88;
-    QCOMPARE(json["value_bytes"].toInteger(), 5 * blob);  // rank-5 header + checksum: 32 + 40 + 8 + 8 = 88
+    const qint64 blob = qint64(modelBlobLayout(*findModelPreset("demo"), 16).payloadBytes()) + 96;
+    QCOMPARE(json["value_bytes"].toInteger(), 5 * blob);  // rank-5 header + checksum: 40 + 40 + 8 + 8 = 96
 
     const CliResult clear = runCli(QStringList{"remote", "clear"} + demo16);
     QVERIFY2(clear.exitCode == 0, qPrintable(clear.err));

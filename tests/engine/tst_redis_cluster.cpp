@@ -430,7 +430,7 @@ private slots:
     RedisClusterTier tier(RemoteUrl::parse(cluster.url()), modelBlobLayout(*findModelPreset("demo"), 16),
                           options);
     const std::string payload(tier.codec().layout().payloadBytes(), 'k');
-    const size_t blobBytes = tier.codec().encode(payload).size();
+    const size_t blobBytes = tier.codec().encode(1, payload).size();
     std::vector<TierItem> items;
     for (uint64_t h = 1; h <= 60; ++h) items.push_back({h, payload});
     QCOMPARE(tier.put(items), size_t(60));

@@ -140,16 +140,17 @@ private slots:
     }
   }
 
-  // Hand-worked header for layout(): rank 5, so header = 32 fixed + 5*8 dims + 8 payload size = 80 bytes,
-  // then the 8-byte checksum: payload starts at 88. Payload = 2*2*3*4*5 elements * 2 bytes (f16) = 480.
+  // Hand-worked header for layout(), block hash 0x1122334455667788: rank 5, so header = 40 fixed (block hash
+  // included) + 5*8 dims + 8 payload size = 88 bytes, then the 8-byte checksum: payload starts at 96.
+  // Payload = 2*2*3*4*5 elements * 2 bytes (f16) = 480.
   void headerMatchesTheDocumentedFormat() {
     const KvBlobCodec codec(layout());
     const std::string payload = payloadFor(layout(), 1);
     QCOMPARE(payload.size(), size_t(480));
-    const std::string blob = codec.encode(payload);
-    QCOMPARE(blob.size(), size_t(88 + 480));
+    const std::string blob = codec.encode(0x1122334455667788ull, payload);
+    QCOMPARE(blob.size(), size_t(96 + 480));
     QCOMPARE(blob.substr(0, 4), std::string("KVLB"));
-    QCOMPARE(int(blob[4]), 1);  // version 1, little-endian u16
+    QCOMPARE(int(blob[4]), 2);  // version 2, little-endian u16
     QCOMPARE(int(blob[5]), 0);
     QCOMPARE(int(blob[6]), 2);                                   // F16
     QCOMPARE(int(blob[7]), 5);                                   // rank
@@ -157,11 +158,13 @@ private slots:
     QCOMPARE(static_cast<unsigned char>(blob[15]), 0x01u);       // ... high byte last
     QCOMPARE(int(blob[20]), 2);                                  // layer end
     QCOMPARE(int(blob[24]), 4);                                  // block tokens
-    QCOMPARE(int(blob[32 + 3 * 8]), 4);                          // 4th dim
-    QCOMPARE(static_cast<unsigned char>(blob[72]), 480u % 256);  // payload size 480 = 0x01E0
-    QCOMPARE(static_cast<unsigned char>(blob[73]), 480u / 256);
-    QCOMPARE(blob.substr(88), payload);
-    const KvBlobCodec::Decoded decoded = codec.decode(blob);
+    QCOMPARE(static_cast<unsigned char>(blob[32]), 0x88u);       // block hash, low byte first
+    QCOMPARE(static_cast<unsigned char>(blob[39]), 0x11u);       // ... high byte last
+    QCOMPARE(int(blob[40 + 3 * 8]), 4);                          // 4th dim
+    QCOMPARE(static_cast<unsigned char>(blob[80]), 480u % 256);  // payload size 480 = 0x01E0
+    QCOMPARE(static_cast<unsigned char>(blob[81]), 480u / 256);
+    QCOMPARE(blob.substr(96), payload);
+    const KvBlobCodec::Decoded decoded = codec.decode(blob, 0x1122334455667788ull);
     QCOMPARE(decoded.status, KvBlobCodec::Status::Ok);
     QCOMPARE(std::string(decoded.payload), payload);
   }
@@ -169,15 +172,36 @@ private slots:
   // Flipping any one bit of any byte (header, checksum or payload) must never decode as Ok.
   void everySingleByteCorruptionIsRejected() {
     const KvBlobCodec codec(layout());
-    const std::string blob = codec.encode(payloadFor(layout(), 9));
+    const std::string blob = codec.encode(77, payloadFor(layout(), 9));
     for (size_t i = 0; i < blob.size(); ++i) {
       std::string damaged = blob;
       damaged[i] = static_cast<char>(damaged[i] ^ 0x10);
-      QVERIFY2(codec.decode(damaged).status != KvBlobCodec::Status::Ok, qPrintable(QString::number(i)));
+      QVERIFY2(codec.decode(damaged, 77).status != KvBlobCodec::Status::Ok, qPrintable(QString::number(i)));
     }
-    QVERIFY(codec.decode(blob.substr(0, blob.size() - 1)).status != KvBlobCodec::Status::Ok);
-    QVERIFY(codec.decode(blob + "x").status != KvBlobCodec::Status::Ok);
-    QVERIFY(codec.decode("").status != KvBlobCodec::Status::Ok);
+    QVERIFY(codec.decode(blob.substr(0, blob.size() - 1), 77).status != KvBlobCodec::Status::Ok);
+    QVERIFY(codec.decode(blob + "x", 77).status != KvBlobCodec::Status::Ok);
+    QVERIFY(codec.decode("", 77).status != KvBlobCodec::Status::Ok);
+  }
+
+  // An intact blob of ours read under another block's key (copied, renamed, filed by a buggy client) is
+  // not that block's K/V: rejected as KeyMismatch, for every other hash tried, including hash 0.
+  void blobUnderAnotherBlocksKeyIsRejected_data() {
+    QTest::addColumn<quint64>("written");
+    QTest::addColumn<quint64>("readAs");
+    QTest::newRow("neighbour") << quint64(41) << quint64(42);
+    QTest::newRow("high bit") << quint64(41) << quint64(41 | (1ull << 63));
+    QTest::newRow("zero") << quint64(41) << quint64(0);
+    QTest::newRow("from zero") << quint64(0) << quint64(41);
+  }
+  void blobUnderAnotherBlocksKeyIsRejected() {
+    QFETCH(quint64, written);
+    QFETCH(quint64, readAs);
+    const KvBlobCodec codec(layout());
+    const std::string blob = codec.encode(written, payloadFor(layout(), 5));
+    QCOMPARE(codec.decode(blob, written).status, KvBlobCodec::Status::Ok);
+    const KvBlobCodec::Decoded other = codec.decode(blob, readAs);
+    QCOMPARE(other.status, KvBlobCodec::Status::KeyMismatch);
+    QVERIFY(other.payload.empty());
   }
 
   // bf16 and fp16 K/V have the same size but different bits: two labs running the same preset in the two
@@ -225,8 +249,8 @@ private slots:
     }
     QCOMPARE(other.payloadBytes(), layout().payloadBytes());
     const KvBlobCodec ours(layout());
-    const std::string foreign = KvBlobCodec::encodeWith(other, payloadFor(other, 3));
-    QCOMPARE(ours.decode(foreign).status, KvBlobCodec::Status::LayoutMismatch);
+    const std::string foreign = KvBlobCodec::encodeWith(other, 42, payloadFor(other, 3));
+    QCOMPARE(ours.decode(foreign, 42).status, KvBlobCodec::Status::LayoutMismatch);
     QVERIFY(KvBlobCodec(other).namespaceId() != ours.namespaceId());
     QVERIFY(KvBlobCodec(other).keyFor(42) != ours.keyFor(42));
   }
@@ -241,7 +265,7 @@ private slots:
 
   void wrongPayloadSizeThrows() {
     const KvBlobCodec codec(layout());
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, codec.encode("short"));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, codec.encode(1, "short"));
   }
 };
 

@@ -98,7 +98,7 @@ private slots:
     QCOMPARE(server.cli({"DBSIZE"}), QString("6"));
     const RedisTier::NamespaceUsage usage = tier.namespaceUsage();
     QCOMPARE(usage.keys, uint64_t(6));
-    QCOMPARE(usage.valueBytes, uint64_t(6 * (512 + 80)));  // rank 4: 32 + 4*8 + 8 + 8 checksum = 80
+    QCOMPARE(usage.valueBytes, uint64_t(6 * (512 + 88)));  // rank 4: 40 + 4*8 + 8 + 8 checksum = 88
   }
 
   void ttlBecomesARedisExpiry() {
@@ -127,7 +127,8 @@ private slots:
     QCOMPARE(server.cli({"DBSIZE"}), QString("0"));
   }
 
-  // A damaged blob and another model's blob under our key are misses counted `corrupt`, never returned.
+  // A damaged blob, another model's blob under our key and our own block's blob under another block's key
+  // are misses counted `corrupt`, never returned.
   void corruptAndForeignValuesAreNotUsed() {
     RedisTestServer server;
     QVERIFY2(server.start(), qPrintable(server.error()));
@@ -138,24 +139,30 @@ private slots:
     const QString key1 = QString::fromStdString(tier.codec().keyFor(1));
     const QString key2 = QString::fromStdString(tier.codec().keyFor(2));
     const QString key3 = QString::fromStdString(tier.codec().keyFor(3));
-    // 1: one payload byte overwritten in place (offset 200 is inside the payload, which starts at 80).
-    QCOMPARE(server.cli({"SETRANGE", key1, "200", "Z"}), QString("592"));
+    const QString key4 = QString::fromStdString(tier.codec().keyFor(4));
+    const QString key5 = QString::fromStdString(tier.codec().keyFor(5));
+    // 1: one payload byte overwritten in place (offset 200 is inside the payload, which starts at 88: a
+    // 40-byte fixed header, 4 dims, the payload size and the checksum; 88 + 512 payload bytes = 600).
+    QCOMPARE(server.cli({"SETRANGE", key1, "200", "Z"}), QString("600"));
     // 2: another model's intact blob moved under our key.
     QCOMPARE(server.cli({"RENAME", QString::fromStdString(otherModel.codec().keyFor(2)), key2}),
              QString("OK"));
     // 3: not a blob at all.
     QCOMPARE(server.cli({"SET", key3, "garbage"}), QString("OK"));
+    // 5: block 4's intact blob copied under block 5's key.
+    QCOMPARE(server.cli({"COPY", key4, key5}), QString("1"));
 
-    const auto got = tier.get(std::vector<uint64_t>{1, 2, 3, 4});
+    const auto got = tier.get(std::vector<uint64_t>{1, 2, 3, 4, 5});
     QVERIFY(!got[0].has_value());
     QVERIFY(!got[1].has_value());
     QVERIFY(!got[2].has_value());
     QVERIFY(got[3].has_value());
     QCOMPARE(*got[3], payloadFor(4));
+    QVERIFY(!got[4].has_value());
     const TierStats stats = tier.stats();
-    QCOMPARE(stats.corrupt, uint64_t(3));
+    QCOMPARE(stats.corrupt, uint64_t(4));
     QCOMPARE(stats.hits, uint64_t(1));
-    QCOMPARE(stats.misses, uint64_t(3));
+    QCOMPARE(stats.misses, uint64_t(4));
     QCOMPARE(stats.errors, uint64_t(0));
   }
 
