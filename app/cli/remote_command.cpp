@@ -31,7 +31,9 @@ struct RemoteArgs {
 
 void addCommonOptions(CLI::App& cmd, RemoteArgs& args) {
   cmd.add_option("--remote", args.remote,
-                 "redis://[user:password@]host:port[/db] or redis-cluster://host:port[,host:port...]")
+                 "redis://[user:password@]host:port[/db] or redis-cluster://host:port[,host:port...]; "
+                 "leave the password out to read it from KVLAB_REMOTE_PASSWORD or the file "
+                 "KVLAB_REMOTE_PASSWORD_FILE names (docs/tiers.md)")
       ->required();
   cmd.add_option("--model", args.model, "model preset whose namespace to use (see `list`)")
       ->capture_default_str();
@@ -55,7 +57,8 @@ struct OpenedTier {
 };
 
 OpenedTier openTier(const RemoteArgs& args) {
-  const RemoteUrl url = RemoteUrl::parse(args.remote, "remote");
+  // A password left out of the URL comes from KVLAB_REMOTE_PASSWORD / KVLAB_REMOTE_PASSWORD_FILE.
+  const RemoteUrl url = RemoteUrl::parse(args.remote, "remote").withEnvironment("remote");
   const ModelConfig* model = findModelPreset(args.model);
   if (model == nullptr) throw InputError("", 0, "model", "unknown preset " + quoteForError(args.model));
   const int64_t timeoutMs = parseDurationMs(args.timeout, "remote-timeout");

@@ -30,7 +30,8 @@ namespace {
 // The remote tier of a live run (one Redis server or a Redis Cluster), the one place that builds it.
 std::unique_ptr<RemoteKvStore> openRemoteTier(const RunSettings& settings, const ModelConfig& model,
                                               std::uint32_t blockSize) {
-  const RemoteUrl url = RemoteUrl::parse(settings.remoteUrl, "remote");
+  // A password left out of the URL comes from KVLAB_REMOTE_PASSWORD / KVLAB_REMOTE_PASSWORD_FILE.
+  const RemoteUrl url = RemoteUrl::parse(settings.remoteUrl, "remote").withEnvironment("remote");
   if (settings.remoteTimeoutMs < 1 || settings.remoteTimeoutMs > 600'000)
     throw InputError("", 0, "remote-timeout", "must be between 1ms and 10m");
   RedisTierOptions options;

@@ -52,6 +52,11 @@ public:
   virtual size_t remove(std::span<const uint64_t> blockHashes) = 0;
 
   virtual TierStats stats() const = 0;
+
+  // How many blocks the store holds in this lab's namespace, by its own count (Redis: a SCAN of the
+  // namespace), or nullopt when it cannot say now (unreachable, no such count). Slow on a big keyspace:
+  // for end-of-run reports, never on the data path.
+  virtual std::optional<std::uint64_t> countEntries() { return std::nullopt; }
 };
 
 }  // namespace kvlab

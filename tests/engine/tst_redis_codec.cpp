@@ -68,6 +68,17 @@ private slots:
     QTest::newRow("cluster password only") << "redis-cluster://:s3cret@a:7000" << true << ""
                                            << "s3cret"
                                            << "a:7000" << 0;
+    // redis-cli -u reads a user-info without ':' as the password (redis-cli.c, parseRedisUri).
+    QTest::newRow("bare password") << "redis://s3cret@h:1" << false << ""
+                                   << "s3cret"
+                                   << "h:1" << 0;
+    // A user whose password comes from the environment (withEnvironment).
+    QTest::newRow("user, password elsewhere") << "redis://alice:@h:1" << false << "alice"
+                                              << ""
+                                              << "h:1" << 0;
+    QTest::newRow("cluster user, password elsewhere") << "redis-cluster://alice:@a:7000" << true << "alice"
+                                                      << ""
+                                                      << "a:7000" << 0;
   }
   void parsesUrls() {
     QFETCH(QString, text);
@@ -86,13 +97,15 @@ private slots:
     QCOMPARE(parts.join(','), endpoints);
     QCOMPARE(url.db, db);
     if (!password.isEmpty()) QVERIFY(url.redacted().find(password.toStdString()) == std::string::npos);
+    // What reports show parses back to the same user (a bare "user@" would read as a password).
+    QCOMPARE(QString::fromStdString(RemoteUrl::parse(url.redacted()).user), user);
   }
 
   void rejectsBadUrls_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("mentions");
     QTest::newRow("scheme") << "http://x:1"
-                            << "expected redis://";
+                            << "expected redis[s]://";
     QTest::newRow("port range") << "redis://h:99999"
                                 << "port must be an integer in [1, 65535]";
     QTest::newRow("port text") << "redis://h:abc"
@@ -107,8 +120,8 @@ private slots:
                                 << "no database";
     QTest::newRow("cluster no port") << "redis-cluster://a"
                                      << "host:port";
-    QTest::newRow("empty password") << "redis://user:@h:1"
-                                    << "empty password";
+    QTest::newRow("empty credentials") << "redis://:@h:1"
+                                       << "empty password";
     QTest::newRow("cluster no seeds") << "redis-cluster://"
                                       << "at least one seed";
     QTest::newRow("cluster empty seed") << "redis-cluster://a:1,,b:2"
@@ -125,8 +138,13 @@ private slots:
                                             << "'a:1' is listed twice";
     QTest::newRow("cluster bad host") << "redis-cluster://a:1,b c:2"
                                       << "invalid host 'b c'";
-    QTest::newRow("cluster empty password") << "redis-cluster://u:@a:1"
-                                            << "empty password";
+    QTest::newRow("cluster empty credentials") << "redis-cluster://:@a:1"
+                                               << "empty password";
+    // Errors quote the URL with its user-info hidden.
+    QTest::newRow("scheme, with a password") << "http://u:topsecret@x:1"
+                                             << "'http://***@x:1'";
+    QTest::newRow("stray comma, with a password") << "redis-cluster://u:topsecret@a:1,,b:2"
+                                                  << "'redis-cluster://***@a:1,,b:2'";
   }
   void rejectsBadUrls() {
     QFETCH(QString, text);
@@ -137,7 +155,100 @@ private slots:
     } catch (const InputError& error) {
       QCOMPARE(QString::fromStdString(error.field), QString("remote"));
       QVERIFY2(QString(error.what()).contains(mentions), error.what());
+      QVERIFY2(!QString(error.what()).contains(QStringLiteral("topsecret")), error.what());
     }
+  }
+
+  // A password left out of the URL comes from KVLAB_REMOTE_PASSWORD, else from the first line of the file
+  // KVLAB_REMOTE_PASSWORD_FILE names; one in the URL wins. Errors name the variable and the file, never a
+  // password.
+  void passwordFromTheEnvironment_data() {
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("env");       // "" = unset
+    QTest::addColumn<QString>("fileText");  // "-" = no file variable; "missing" = a path that does not exist
+    QTest::addColumn<QString>("password");  // expected; "!" = an InputError
+    QTest::addColumn<QString>("mentions");  // in the error
+    QTest::newRow("in the URL wins") << "redis://:fromurl@h:1"
+                                     << "fromenv"
+                                     << "-"
+                                     << "fromurl"
+                                     << "";
+    QTest::newRow("variable") << "redis://h:1"
+                              << "fromenv"
+                              << "-"
+                              << "fromenv"
+                              << "";
+    QTest::newRow("variable, with a user") << "redis://lab:@h:1"
+                                           << "fromenv"
+                                           << "-"
+                                           << "fromenv"
+                                           << "";
+    QTest::newRow("variable before file") << "redis://h:1"
+                                          << "fromenv"
+                                          << "fromfile\n"
+                                          << "fromenv"
+                                          << "";
+    QTest::newRow("file, first line") << "redis://h:1"
+                                      << ""
+                                      << "fromfile\r\nsecond\n"
+                                      << "fromfile"
+                                      << "";
+    QTest::newRow("file without newline") << "redis://lab:@h:1"
+                                          << ""
+                                          << "fromfile"
+                                          << "fromfile"
+                                          << "";
+    QTest::newRow("neither") << "redis://h:1"
+                             << ""
+                             << "-"
+                             << ""
+                             << "";
+    QTest::newRow("user, neither") << "redis://lab:@h:1"
+                                   << ""
+                                   << "-"
+                                   << "!"
+                                   << "KVLAB_REMOTE_PASSWORD";
+    QTest::newRow("file missing") << "redis://h:1"
+                                  << ""
+                                  << "missing"
+                                  << "!"
+                                  << "cannot read the password file";
+    QTest::newRow("file empty line") << "redis://h:1"
+                                     << ""
+                                     << "\nfromfile\n"
+                                     << "!"
+                                     << "empty line";
+  }
+  void passwordFromTheEnvironment() {
+    QFETCH(QString, url);
+    QFETCH(QString, env);
+    QFETCH(QString, fileText);
+    QFETCH(QString, password);
+    QFETCH(QString, mentions);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("password"));
+    if (fileText != "-" && fileText != "missing") {
+      QFile file(path);
+      QVERIFY(file.open(QIODevice::WriteOnly));
+      file.write(fileText.toUtf8());
+    }
+    qunsetenv(kRemotePasswordEnv);
+    qunsetenv(kRemotePasswordFileEnv);
+    if (!env.isEmpty()) qputenv(kRemotePasswordEnv, env.toUtf8());
+    if (fileText != "-") qputenv(kRemotePasswordFileEnv, path.toUtf8());
+    const RemoteUrl parsed = RemoteUrl::parse(url.toStdString());
+    try {
+      const RemoteUrl resolved = parsed.withEnvironment();
+      QCOMPARE(QString::fromStdString(resolved.password), password);
+      QCOMPARE(resolved.user, parsed.user);
+    } catch (const InputError& error) {
+      QVERIFY2(password == "!", error.what());
+      QCOMPARE(QString::fromStdString(error.field), QString("remote"));
+      QVERIFY2(QString(error.what()).contains(mentions), error.what());
+      QVERIFY2(!QString(error.what()).contains(QStringLiteral("fromfile")), error.what());
+    }
+    qunsetenv(kRemotePasswordEnv);
+    qunsetenv(kRemotePasswordFileEnv);
   }
 
   // Hand-worked header for layout(), block hash 0x1122334455667788: rank 5, so header = 40 fixed (block hash

@@ -3,7 +3,8 @@
 // redis_test_server.h) and always stops. Covers: byte-exact round trip with counted hits/misses/bytes,
 // TTL mapped to a Redis expiry, two clients sharing blocks while another layout does not, a corrupted value
 // and another model's value counted `corrupt` and not used, the server killed mid-run (errors counted,
-// nothing hangs), a stopped (unresponsive) server (time-outs counted), password and ACL-user auth.
+// nothing hangs), a stopped (unresponsive) server (time-outs counted), password and ACL-user auth, and
+// rediss:// (TLS, certificates made with the openssl tool; skipped without it).
 // Skips only when redis-server / redis-cli are not installed.
 #include <QtTest>
 
@@ -204,6 +205,65 @@ private slots:
     bool stored = false;
     for (int attempt = 0; attempt < 100 && !stored; ++attempt) stored = putBlocks(tier, {7}) == 1;
     QVERIFY(stored);
+  }
+
+  // rediss://: Debian's redis-server is built with TLS; the CA and a server certificate for IP 127.0.0.1
+  // are made here with the openssl tool. The tier verifies the server against KVLAB_REMOTE_TLS_CA: a round
+  // trip works; a server signed by another CA, and plain redis:// to the TLS port, fail as counted faults
+  // and never hang.
+  void tls() {
+    if (QStandardPaths::findExecutable("openssl").isEmpty()) QSKIP("the openssl tool is not installed");
+    QTemporaryDir dir;
+    const auto openssl = [&](const QStringList& args) {
+      QProcess p;
+      p.setWorkingDirectory(dir.path());
+      p.start("openssl", args);
+      return p.waitForFinished(120000) && p.exitCode() == 0;
+    };
+    QFile ext(dir.filePath("ext.cnf"));
+    QVERIFY(ext.open(QIODevice::WriteOnly));
+    ext.write("subjectAltName=IP:127.0.0.1\n");
+    ext.close();
+    for (const QString& ca : {QString("ca"), QString("other")})
+      QVERIFY(openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca + ".key", "-out",
+                       ca + ".pem", "-days", "1", "-subj", "/CN=kvlab test " + ca}));
+    QVERIFY(openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+                     "-subj", "/CN=127.0.0.1"}));
+    QVERIFY(openssl({"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                     "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "ext.cnf"}));
+    const int tlsPort = RedisTestServer::freeLoopbackPort();
+    RedisTestServer server;
+    QVERIFY2(server.start({"--tls-port", QString::number(tlsPort), "--tls-cert-file",
+                           dir.filePath("server.pem"), "--tls-key-file", dir.filePath("server.key"),
+                           "--tls-ca-cert-file", dir.filePath("ca.pem"), "--tls-auth-clients", "no"}),
+             qPrintable(server.error()));
+    const std::string tlsUrl = "rediss://127.0.0.1:" + std::to_string(tlsPort);
+    const auto tierWithCa = [&](const QString& ca, const std::string& url) {
+      qputenv(kRemoteTlsCaEnv, dir.filePath(ca).toUtf8());
+      RedisTierOptions options;
+      options.timeoutMs = kTestTimeoutMs;
+      options.reconnectBackoffMs = 0;
+      auto tier = std::make_unique<RedisTier>(RemoteUrl::parse(url).withEnvironment(), layout(), options);
+      qunsetenv(kRemoteTlsCaEnv);
+      return tier;
+    };
+    auto tier = tierWithCa("ca.pem", tlsUrl);
+    QCOMPARE(putBlocks(*tier, {1, 2}), size_t(2));
+    const auto got = tier->get(std::vector<uint64_t>{1, 2});
+    QVERIFY(got[0] && got[1]);
+    QCOMPARE(*got[1], payloadFor(2));
+    QCOMPARE(tier->stats().errors + tier->stats().timeouts, uint64_t(0));
+    QCOMPARE(server.cli({"DBSIZE"}), QString("2"));
+
+    auto untrusted = tierWithCa("other.pem", tlsUrl);
+    QVERIFY(!untrusted->get(std::vector<uint64_t>{1})[0].has_value());
+    QCOMPARE(untrusted->stats().errors, uint64_t(1));
+
+    RedisTierOptions options;
+    options.timeoutMs = 2000;
+    RedisTier plain(RemoteUrl::parse("redis://127.0.0.1:" + std::to_string(tlsPort)), layout(), options);
+    QVERIFY(!plain.get(std::vector<uint64_t>{1})[0].has_value());
+    QCOMPARE(plain.stats().errors + plain.stats().timeouts, uint64_t(1));
   }
 
   void auth_data() {
