@@ -184,9 +184,9 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   info.baseline = settings.baseline;
   if (!settings.remoteUrl.empty()) info.remote = RemoteUrl::parse(settings.remoteUrl).redacted();
   info.remoteWriteBack = settings.remoteWriteBack;
-  if (cache.host()) {
+  if (cache.hasHost()) {
     info.hostMaxBytes = settings.hostMaxBytes;
-    info.hostPolicy = cache.host()->engine().config().policy;
+    info.hostPolicy = cache.hostPolicy();
   }
   info.requestsTotal = int(requests.size());
   fillBuildInfo(info);
