@@ -231,6 +231,18 @@ private slots:
       QCOMPARE(l.evictions, r.evictions);
     }
     if (store) QCOMPARE(std::uint64_t(store->blocks().size()), find(live, "remote")->entries);
+    // Why tokens were computed (what the CLI and the GUI show, from the engine's counters): every prompt
+    // token is a device hit, served by a lower tier, or missed for a reason, and the lower tiers' tokens are
+    // not among the misses. The live breakdown is replay's plus each prompt's last token (cold: a live
+    // prefill always computes it).
+    const CacheCounters& counters = cache.engine().counters();
+    std::uint64_t missed = 0;
+    for (const std::uint64_t m : counters.missTokens) missed += m;
+    QCOMPARE(counters.servedBelowTokens, replayed.hitTokens - rd.hitTokens);
+    QCOMPARE(counters.hitTokens + counters.servedBelowTokens + missed, counters.queriedTokens);
+    for (std::size_t m = 0; m < kMissReasonCount; ++m)
+      QCOMPARE(counters.missTokens[m],
+               replayed.missTokens[m] + (MissReason(m) == MissReason::Cold ? trace.size() : 0));
     // The trace exercises what the rules are about.
     QVERIFY(rd.evictions > 0);
     QVERIFY(replayed.hitTokens > rd.hitTokens);  // the lower tiers served something
