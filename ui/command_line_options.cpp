@@ -133,7 +133,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
                                        QStringLiteral("MODE"));
   const QCommandLineOption remoteTimeout(
       QStringLiteral("remote-timeout"),
-      QStringLiteral("Remote connect / round-trip time-out, e.g. 50ms, 2s (default 50ms)."),
+      QStringLiteral("Deadline of each remote operation, e.g. 50ms, 2s (default 50ms)."),
       QStringLiteral("DURATION"));
   parser.addOptions({hostSize, hostPolicy, remote, remoteWrite, remoteTimeout});
   parser.addOptions({page, sweep, sweepSizes});

@@ -201,7 +201,7 @@ int runCommand(int argc, char** argv) {
   app.add_option("--remote-write", remoteWrite,
                  "through (default): new blocks go to the remote tier at once; back: only evicted blocks")
       ->capture_default_str();
-  app.add_option("--remote-timeout", remoteTimeout, "remote connect / round-trip time-out, e.g. 50ms, 2s")
+  app.add_option("--remote-timeout", remoteTimeout, "deadline of each remote operation, e.g. 50ms, 2s")
       ->capture_default_str();
   app.add_option("--host-size", hostSize,
                  "host-memory tier under the cache (block granularity): evicted blocks are demoted there and "

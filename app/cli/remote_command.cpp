@@ -42,7 +42,7 @@ void addCommonOptions(CLI::App& cmd, RemoteArgs& args) {
       ->capture_default_str();
   cmd.add_option("--block-size", args.blockSize, "tokens per block of the runs that wrote the keys")
       ->capture_default_str();
-  cmd.add_option("--remote-timeout", args.timeout, "connect / round-trip time-out, e.g. 50ms, 2s")
+  cmd.add_option("--remote-timeout", args.timeout, "deadline of each remote operation, e.g. 50ms, 2s")
       ->capture_default_str();
   args.format.addTo(cmd, "one header row, then one row: the JSON object's fields");
 }

@@ -28,6 +28,7 @@
 #include "core/tiers/remote_kv_store.h"
 #include "core/util/input_error.h"
 #include "memory_remote_store.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 
@@ -205,6 +206,7 @@ void TestLiveHostTier::sameHitsAsOneLruOfTheCombinedSize_data() {
 void TestLiveHostTier::sameHitsAsOneLruOfTheCombinedSize() {
   QFETCH(int, deviceBlocks);
   QFETCH(int, hostBlocks);
+  KVLAB_REQUIRE_PYTHON3(QStringLiteral(KVLAB_PYTHON3));
   const std::vector<std::string> prompts = mixedPrompts(60);
   QString error;
   const std::vector<std::uint64_t> expected = referenceHits(prompts, deviceBlocks + hostBlocks, &error);
@@ -325,5 +327,5 @@ void TestLiveHostTier::refusesOtherGranularitiesAndTinySizes() {
   }
 }
 
-QTEST_GUILESS_MAIN(TestLiveHostTier)
+KVLAB_TEST_GUILESS_MAIN(TestLiveHostTier)
 #include "tst_live_host_tier.moc"

@@ -11,6 +11,7 @@
 
 #include "redis_test_cluster.h"
 #include "redis_test_server.h"
+#include "test_requirements.h"
 
 using kvlab::test::RedisTestCluster;
 using kvlab::test::RedisTestServer;
@@ -70,7 +71,7 @@ class TestRedisLiveShare : public QObject {
 
 private slots:
   void init() {
-    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    KVLAB_REQUIRE(RedisTestServer::installed(), QStringLiteral("redis-server and redis-cli"));
     if (!computeAvailable()) QSKIP("kvlab-cli has no compute module (built with -DKVLAB_COMPUTE=OFF)");
   }
 
@@ -255,5 +256,5 @@ private slots:
   }
 };
 
-QTEST_GUILESS_MAIN(TestRedisLiveShare)
+KVLAB_TEST_GUILESS_MAIN(TestRedisLiveShare)
 #include "tst_redis_live_share.moc"

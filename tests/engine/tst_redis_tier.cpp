@@ -4,12 +4,13 @@
 // TTL mapped to a Redis expiry, two clients sharing blocks while another layout does not, a corrupted value
 // and another model's value counted `corrupt` and not used, the server killed mid-run (errors counted,
 // nothing hangs), a stopped (unresponsive) server (time-outs counted), password and ACL-user auth, and
-// rediss:// (TLS, certificates made with the openssl tool; skipped without it).
-// Skips only when redis-server / redis-cli are not installed.
+// rediss:// (TLS, certificates made with the openssl tool).
+// Skips (exit 77; a failure under CI=true) when redis-server / redis-cli or openssl are not installed.
 #include <QtTest>
 
 #include "core/tiers/redis_tier.h"
 #include "redis_test_server.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 using kvlab::test::RedisTestServer;
@@ -60,7 +61,7 @@ class TestRedisTier : public QObject {
 
 private slots:
   void init() {
-    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    KVLAB_REQUIRE(RedisTestServer::installed(), QStringLiteral("redis-server and redis-cli"));
   }
 
   void roundTrip() {
@@ -212,7 +213,7 @@ private slots:
   // trip works; a server signed by another CA, and plain redis:// to the TLS port, fail as counted faults
   // and never hang.
   void tls() {
-    if (QStandardPaths::findExecutable("openssl").isEmpty()) QSKIP("the openssl tool is not installed");
+    KVLAB_REQUIRE(!QStandardPaths::findExecutable("openssl").isEmpty(), QStringLiteral("the openssl tool"));
     QTemporaryDir dir;
     const auto openssl = [&](const QStringList& args) {
       QProcess p;
@@ -303,5 +304,5 @@ private slots:
   }
 };
 
-QTEST_GUILESS_MAIN(TestRedisTier)
+KVLAB_TEST_GUILESS_MAIN(TestRedisTier)
 #include "tst_redis_tier.moc"
