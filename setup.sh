@@ -16,7 +16,7 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev libxxhash-dev libssl-dev libcli11-dev libabsl-dev
   libpcre2-dev libutf8proc-dev
   clang libclang-rt-14-dev
-  redis-server redis-tools libhiredis-dev
+  redis-server redis-tools libhiredis-dev openssl
   xvfb xauth python3
 )
 

@@ -126,15 +126,17 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       QStringLiteral("The host tier's eviction policy (default: the device's)."), QStringLiteral("P"));
   const QCommandLineOption remote(
       QStringLiteral("remote"),
-      QStringLiteral("Remote Redis tier (live block runs): redis://[user:password@]host[:port][/db] or "
-                     "redis-cluster://host:port[,host:port...]; \"\" or off = none."),
+      QStringLiteral(
+          "Remote Redis tier (live block runs): redis://[user:password@]host[:port][/db] or "
+          "redis-cluster://host:port[,host:port...]; \"\" or off = none. Leave the password "
+          "out to read it from KVLAB_REMOTE_PASSWORD or the file KVLAB_REMOTE_PASSWORD_FILE names."),
       QStringLiteral("URL"));
   const QCommandLineOption remoteWrite(QStringLiteral("remote-write"),
                                        QStringLiteral("Remote tier write mode: through (default) or back."),
                                        QStringLiteral("MODE"));
   const QCommandLineOption remoteTimeout(
       QStringLiteral("remote-timeout"),
-      QStringLiteral("Remote connect / round-trip time-out, e.g. 50ms, 2s (default 50ms)."),
+      QStringLiteral("Deadline of each remote operation, e.g. 50ms, 2s (default 50ms)."),
       QStringLiteral("DURATION"));
   parser.addOptions({hostSize, hostPolicy, remote, remoteWrite, remoteTimeout});
   parser.addOptions({page, sweep, sweepSizes});

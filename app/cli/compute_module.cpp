@@ -198,12 +198,13 @@ int runCommand(int argc, char** argv) {
                  "tokens each request generates, the first included (default: the scenario's)");
   app.add_option(
       "--remote", remote,
-      "remote tier under the cache, shared between processes: redis://[user:password@]host:port[/db] "
-      "(block granularity)");
+      "remote tier under the cache, shared between processes: redis://[user:password@]host:port[/db] or "
+      "redis-cluster://host:port[,...] (block granularity); leave the password out to read it from "
+      "KVLAB_REMOTE_PASSWORD or the file KVLAB_REMOTE_PASSWORD_FILE names");
   app.add_option("--remote-write", remoteWrite,
                  "through (default): new blocks go to the remote tier at once; back: only evicted blocks")
       ->capture_default_str();
-  app.add_option("--remote-timeout", remoteTimeout, "remote connect / round-trip time-out, e.g. 50ms, 2s")
+  app.add_option("--remote-timeout", remoteTimeout, "deadline of each remote operation, e.g. 50ms, 2s")
       ->capture_default_str();
   app.add_option("--host-size", hostSize,
                  "host-memory tier under the cache (block granularity): evicted blocks are demoted there and "

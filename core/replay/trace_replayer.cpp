@@ -46,9 +46,16 @@ TraceReplayer::TraceReplayer(const ReplayConfig& config, std::shared_ptr<const N
   m_engine->setAutoPublish(false);
   m_engine->reserve(std::size_t(std::min<std::uint64_t>(config.capacityBlocks(), 1u << 20)));
   m_blocks = std::make_unique<BlockCache>(*m_engine, config.blockSize, BlockHash::Xxh3, bytesPerBlock);
-  if (!config.lowerTiers.empty())
-    m_tiers = std::make_unique<TierHierarchy>(*m_engine, bytesPerBlock, config.blockSize, config.lowerTiers,
-                                              config.remoteWriteThrough, config.tierCost);
+  if (!config.lowerTiers.empty()) {
+    TierHierarchyConfig tiers;
+    tiers.bytesPerBlock = bytesPerBlock;
+    tiers.blockTokens = config.blockSize;
+    tiers.lower = config.lowerTiers;
+    tiers.remoteWriteThrough = config.remoteWriteThrough;
+    tiers.protectInUse = config.protectInUse;
+    tiers.cost = config.tierCost;
+    m_tiers = std::make_unique<TierHierarchy>(*m_engine, std::move(tiers));
+  }
 }
 
 TraceReplayer::~TraceReplayer() = default;
@@ -61,15 +68,16 @@ void TraceReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
   for (std::size_t i = 0; i < hashIds.size(); ++i) m_keys[i] = CacheKey{hashIds[i], 0};
   m_blocks->match(m_keys, inputLength, inputLength, m_match);
   if (m_tiers) {
-    // The walk continues in the lower tiers; the commit below inserts what they served into the device.
-    std::uint64_t walkTokens = 0;
-    m_tiers->extend(m_keys, m_match.hitBlocks, inputLength, &walkTokens);
+    // The same rules as a live run (TierHierarchy): the hit run in use, the walk promotes or copies host
+    // blocks and counts remote ones, the commit inserts what is not in the device yet, then the request's
+    // write-through, exclusive-host and transfer batches.
     if (m_config.protectInUse)
       for (const SlotId slot : m_match.hitSlots) m_engine->protect(slot);
+    m_tiers->walk(m_keys, m_match.hitBlocks, inputLength);
     m_blocks->commit(m_keys, m_match, m_slots, &m_inserted);
     if (m_config.protectInUse)
       for (const SlotId slot : m_match.hitSlots) m_engine->release(slot, m_engine->entry(slot).id);
-    m_tiers->finishRequest(m_keys, m_inserted);
+    m_tiers->finishRequest(m_keys, m_slots, m_inserted);
     return;
   }
   if (!m_config.protectInUse) {

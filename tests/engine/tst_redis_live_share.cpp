@@ -11,6 +11,7 @@
 
 #include "redis_test_cluster.h"
 #include "redis_test_server.h"
+#include "test_requirements.h"
 
 using kvlab::test::RedisTestCluster;
 using kvlab::test::RedisTestServer;
@@ -70,30 +71,44 @@ class TestRedisLiveShare : public QObject {
 
 private slots:
   void init() {
-    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    KVLAB_REQUIRE(RedisTestServer::installed(), QStringLiteral("redis-server and redis-cli"));
     if (!computeAvailable()) QSKIP("kvlab-cli has no compute module (built with -DKVLAB_COMPUTE=OFF)");
   }
 
   // Process 1 fills Redis (write-through); process 2, with a cold device cache, takes its prefix hits from
   // Redis. Request 0 of an n-token prompt (n >= 256 + 20) reuses floor((n - 1) / 16) * 16 >= 256 tokens:
-  // all 16 system-prompt blocks, which process 1's request 0 stored, come from Redis.
+  // all 16 system-prompt blocks, which process 1's request 0 stored, come from Redis. The bf16 row: its
+  // blocks are 2-byte elements that are not fp16 (a run decoding them by element size aborted on its first
+  // remote hit); its logit bound is `kvlab-cli verify`'s bf16 tolerance (docs/gpu.md).
+  void twoProcessesShare_data() {
+    QTest::addColumn<QString>("dtype");
+    QTest::addColumn<double>("tolerance");
+    QTest::newRow("fp32") << "fp32" << kLogitTolerance;
+    QTest::newRow("bf16") << "bf16" << 0.25;
+  }
   void twoProcessesShare() {
+    QFETCH(QString, dtype);
+    QFETCH(double, tolerance);
     RedisTestServer server;
     QVERIFY2(server.start(), qPrintable(server.error()));
-    const RunResult first = runCli(runArgs(server.url()));
+    const QStringList extra{"--dtype", dtype};
+    const RunResult first = runCli(runArgs(server.url(), extra));
     QCOMPARE(first.exitCode, 0);
     QCOMPARE(num(first.json, "remote", "hit_tokens"), 0.0);  // Redis was empty
     QVERIFY(num(first.json, "remote", "bytes_in") > 0);      // write-through
-    QVERIFY(first.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
+    QVERIFY(first.json["max_abs_logit_diff"].toDouble(1) <= tolerance);
 
-    const RunResult second = runCli(runArgs(server.url()));
-    QCOMPARE(second.exitCode, 0);
-    // Every system-prompt block (16) of request 0 and the first question's blocks came from Redis.
+    const RunResult second = runCli(runArgs(server.url(), extra));
+    QVERIFY2(second.exitCode == 0, qPrintable(second.err));
+    QCOMPARE(second.json["dtype"].toString(), dtype);
+    // Every system-prompt block (16) of request 0 and the first question's blocks came from Redis; each
+    // block is 16 tokens x 32 KiB (fp32) or 16 KiB (bf16) per token.
+    const double blockBytes = 16 * (dtype == "fp32" ? 32 : 16) * 1024;
     QVERIFY(num(second.json, "remote", "hit_tokens") >= 256);
-    QVERIFY(num(second.json, "remote", "bytes_out") >= 16 * 512 * 1024);
+    QVERIFY(num(second.json, "remote", "bytes_out") >= 16 * blockBytes);
     QCOMPARE(num(second.json, "remote", "errors"), 0.0);
     QCOMPARE(num(second.json, "remote", "corrupt"), 0.0);
-    QVERIFY(second.json["max_abs_logit_diff"].toDouble(1) <= kLogitTolerance);
+    QVERIFY(second.json["max_abs_logit_diff"].toDouble(1) <= tolerance);
     // The "tiers" object has the keys every JSON output carries.
     for (const char* tier : {"device", "remote"})
       for (const char* key :
@@ -241,5 +256,5 @@ private slots:
   }
 };
 
-QTEST_GUILESS_MAIN(TestRedisLiveShare)
+KVLAB_TEST_GUILESS_MAIN(TestRedisLiveShare)
 #include "tst_redis_live_share.moc"

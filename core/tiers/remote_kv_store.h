@@ -19,9 +19,11 @@ struct TierItem {
   std::string_view payload;
 };
 
-// A storage tier behind one interface (LMCache's storage backends, SGLang HiCache's host/remote pools):
-// contains / get / put / remove over batches of block hashes. Batches let a networked tier pipeline one
-// round trip per batch instead of one per block.
+// The remote store under a live run's tiers (LMCache's remote backend, SGLang HiCache's storage layer):
+// contains / get / put / remove over batches of block hashes. Implemented by RedisTier (one server) and
+// RedisClusterTier (a Redis Cluster); tests use an in-memory one. Only the remote tier has this interface:
+// the device and host tiers are bookkeeping engines in TierHierarchy with tensors beside them. Batches let
+// a networked store pipeline one round trip per batch instead of one per block.
 //
 // Contract for every implementation:
 // - Never throws for a tier fault (unreachable, slow, full, corrupt data): the fault is counted in stats()
@@ -29,9 +31,9 @@ struct TierItem {
 //   recomputed by the caller. Only programming errors (e.g. a payload of the wrong size) may throw.
 // - Never blocks longer than the tier's configured time-out per round trip.
 // - Thread-safe: calls may come from several threads; they are serialised inside the tier.
-class KvTier {
+class RemoteKvStore {
 public:
-  virtual ~KvTier() = default;
+  virtual ~RemoteKvStore() = default;
 
   // Short name used as the key of the JSON "tiers" object: "device", "host", "remote".
   virtual std::string_view name() const = 0;
@@ -50,6 +52,11 @@ public:
   virtual size_t remove(std::span<const uint64_t> blockHashes) = 0;
 
   virtual TierStats stats() const = 0;
+
+  // How many blocks the store holds in this lab's namespace, by its own count (Redis: a SCAN of the
+  // namespace), or nullopt when it cannot say now (unreachable, no such count). Slow on a big keyspace:
+  // for end-of-run reports, never on the data path.
+  virtual std::optional<std::uint64_t> countEntries() { return std::nullopt; }
 };
 
 }  // namespace kvlab
