@@ -6,8 +6,8 @@
 #include "core/runner/scenario_runner.h"
 #include "core/serving/serving_simulator.h"
 #include "core/serving/step_cost_model.h"
-#include "core/workload/mooncake_trace.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
+#include "core/trace/scenario_trace.h"
 
 namespace kvlab {
 

@@ -9,9 +9,9 @@
 
 #include "core/runner/scenario_runner.h"
 #include "core/util/value_series.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
 #include "core/workload/scenario.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
 
 namespace kvlab {
 

@@ -12,7 +12,8 @@
 
 #include "compute_bridge.h"
 #include "core/util/input_error.h"
-#include "core/workload/scaled_trace.h"
+#include "core/trace/scaled_trace.h"
+#include "core/trace/trace.h"
 #include "replay_commands.h"
 #include "replay_options.h"
 #include "timed_process.h"
@@ -85,11 +86,12 @@ CommandAction addBenchCommand(CLI::App& app) {
   auto runs = std::make_shared<int>(3);
   auto reference = std::make_shared<std::string>();
   cmd->add_option("trace", text->trace,
-                  "Mooncake trace to replay (optional: without it only prefill is measured)");
+                  "trace to replay, any supported format (optional: without it only prefill is measured)");
+  addInputFormatOption(*cmd, text->inputFormat);
   cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
       ->capture_default_str();
   cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
-  cmd->add_option("--block-size", text->blockSize, "tokens per hash id")->capture_default_str();
+  cmd->add_option("--block-size", text->blockSize, "tokens per block key (default: the trace's own)");
   cmd->add_option("--seconds", *seconds, "minimum time to repeat the in-memory replay loop")
       ->check(CLI::Range(0.0, 3600.0))  // 1e300 would loop for ever
       ->capture_default_str();
@@ -120,7 +122,9 @@ CommandAction addBenchCommand(CLI::App& app) {
   return [cmd, text, noPrefill, seconds, scale, scaledPath, runs, reference, device, dtype]() -> int {
     if (!cmd->parsed()) return -1;
     if (!text->trace.empty()) {
-      const ReplayConfig config = toReplayConfig(*text);
+      const TraceInfo traceInfo = probeTrace(*text);
+      requireBlockIds(traceInfo, "bench");
+      ReplayConfig config = configForTrace(traceInfo, toReplayConfig(*text, traceInfo));
       if (!reference->empty() && config.policy != "lru" && config.policy != "fifo")
         throw InputError(
             "", 0, "policy",
@@ -129,7 +133,9 @@ CommandAction addBenchCommand(CLI::App& app) {
       if (*scale > 1) {
         trace = scaledPath->empty() ? defaultScaledPath(text->trace, *scale) : *scaledPath;
         const auto t0 = std::chrono::steady_clock::now();
-        const ScaledTraceInfo info = writeScaledTrace(text->trace, trace, *scale);
+        const ScaledTraceInfo info =
+            writeScaledTrace(text->trace, trace, *scale, TraceOpenOptions{traceInfo.format, false});
+        config.inputFormat = "mooncake";  // the scaled copy is Mooncake lines of the trace's chained keys
         std::printf(
             "scaled trace: %s = %u copies of %s (copy k: ids + k x %llu, timestamps + k x %lld ms), "
             "written in %.2f s\n",
@@ -141,11 +147,15 @@ CommandAction addBenchCommand(CLI::App& app) {
       // this process is still small, before the in-process figures load the whole trace.
       const std::string maxTokens = std::to_string(config.maxTokens);
       const std::string blockSize = std::to_string(config.blockSize);
+      if (!reference->empty() && config.inputFormat != "mooncake")
+        throw InputError("", 0, "reference",
+                         "the Python reference reads Mooncake lines; this is a " + traceInfo.format +
+                             " trace (add --scale 2 or more, which writes the scaled copy as Mooncake lines)");
       std::printf("whole processes (spawn to exit):\n");
       const ProcessFigures ours =
           timeProcess("kvlab-cli replay",
-                      {currentExecutablePath(), "replay", trace, "--max-tokens", maxTokens, "--block-size",
-                       blockSize, "--policy", config.policy, "--json"},
+                      {currentExecutablePath(), "replay", trace, "--input-format", config.inputFormat,
+                       "--max-tokens", maxTokens, "--block-size", blockSize, "--policy", config.policy, "--json"},
                       *runs);
       printProcess(ours);
       if (!reference->empty()) {
@@ -171,7 +181,7 @@ CommandAction addBenchCommand(CLI::App& app) {
       for (int pass = 0; pass < kFilePasses; ++pass) {
         requests.clear();
         const auto t0 = std::chrono::steady_clock::now();
-        requests = readWholeTrace(trace);
+        requests = loadTrace(trace, TraceOpenOptions{config.inputFormat, false}).requests;
         parseS = std::min(parseS, secondsSince(t0));
       }
       std::uint64_t blocks = 0;

@@ -16,6 +16,7 @@
 #include "core/replay/event_csv_writer.h"
 #include "core/replay/miss_ratio_curve.h"
 #include "core/replay/trace_sweep.h"
+#include "core/trace/trace_format.h"
 #include "core/serving/hardware_profile.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
@@ -58,6 +59,7 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["mean_evicted_idle_ms"] = r.meanEvictedIdleMs;
   j["mean_evicted_reuse"] = r.meanEvictedReuse;
   j["skipped_lines"] = r.skippedLines;
+  j["trace_format"] = r.traceFormat;
   j["tiers"] = tiersJson<ordered_json>(r.tiers);
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
@@ -78,6 +80,8 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
   std::printf("trace replay: %llu requests, %llu prompt tokens, %llu blocks of %u tokens\n",
               (unsigned long long)r.requests, (unsigned long long)r.promptTokens,
               (unsigned long long)r.blocks, c.blockSize);
+  std::printf("  format          %s, %llu lines skipped\n", r.traceFormat.c_str(),
+              (unsigned long long)r.skippedLines);
   if (r.capacityBlocks == kUnlimited)
     std::printf("cache: %s, unlimited", c.policy.c_str());
   else
@@ -132,8 +136,8 @@ std::string countText(std::uint64_t n) { return n == kUnlimited ? "unlimited" : 
 
 CommandAction addReplayCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("replay",
-                                 "Replay a Mooncake trace through the block cache (simulate mode, no "
-                                 "tensors) and report hit rates, misses by cause and evictions");
+                                 "Replay a trace (any supported format) through the block cache (simulate "
+                                 "mode, no tensors) and report hit rates, misses by cause and evictions");
   auto text = std::make_shared<ReplayOptionText>();
   auto json = std::make_shared<bool>(false);
   auto events = std::make_shared<std::string>();
@@ -146,13 +150,15 @@ CommandAction addReplayCommand(CLI::App& app) {
       "Example:\n  kvlab-cli replay conversation_trace.jsonl --max-tokens 2000000 --policy lru --ttl 10m");
   return [cmd, text, json, events]() -> int {
     if (!cmd->parsed()) return -1;
-    const ReplayConfig config = toReplayConfig(*text);
+    std::unique_ptr<TraceReader> reader =
+        openTraceReader(text->trace, TraceOpenOptions{text->inputFormat, text->skipBadLines});
+    const ReplayConfig config = configForTrace(reader->info(), toReplayConfig(*text, reader->info()));
     std::unique_ptr<EventCsvWriter> writer;
     if (!events->empty()) writer = std::make_unique<EventCsvWriter>(*events);
     ReplayResult result;
     {
       ProgressBar bar("replay");
-      result = replayTraceFile(text->trace, config, progressTo(bar), writer.get());
+      result = replayTrace(std::move(reader), config, progressTo(bar), writer.get());
     }
     if (writer) writer->finish();
     if (*json)
@@ -262,6 +268,7 @@ CommandAction addSweepCommand(CLI::App& app) {
     if (*format == "json") {
       ordered_json j;
       j["trace"] = text->trace;
+      j["trace_format"] = outcome.traceFormat;
       j["requests"] = outcome.requests;
       j["skipped_lines"] = outcome.skippedLines;
       j["parse_s"] = outcome.parseS;
@@ -308,10 +315,10 @@ CommandAction addSweepCommand(CLI::App& app) {
                       p.config.blockSize, countText(p.config.maxTokens).c_str(),
                       100 * p.result.tokenHitRate());
       std::printf(
-          "(%zu configurations of %llu requests in %.3f s: parse %.3f s once, %u threads; lru by one "
-          "stack-distance pass%s)\n",
-          outcome.points.size(), (unsigned long long)outcome.requests, outcome.elapsedS, outcome.parseS,
-          spec.threads, outcome.skippedLines ? ", bad lines skipped" : "");
+          "(%zu configurations of %llu requests (%s trace, %llu lines skipped) in %.3f s: parse %.3f s once, "
+          "%u threads; lru by one stack-distance pass)\n",
+          outcome.points.size(), (unsigned long long)outcome.requests, outcome.traceFormat.c_str(),
+          (unsigned long long)outcome.skippedLines, outcome.elapsedS, outcome.parseS, spec.threads);
     }
     return 0;
   };
@@ -327,6 +334,8 @@ CommandAction addListCommand(CLI::App& app) {
     for (const PolicyInfo& p : allPolicies())
       std::printf("  %-8s %s%s\n", p.name.c_str(), p.description.c_str(),
                   p.needsWholeTrace ? " (replay and sweep only)" : "");
+    std::printf("trace formats (--input-format; detected from the content when not given):\n");
+    for (const TraceFormat& f : traceFormats()) std::printf("  %-18s %s\n", f.name.c_str(), f.description.c_str());
     std::printf("fleet routers (kvlab-cli fleet --router):\n");
     for (const RouterInfo& r : routerRegistry())
       std::printf("  %-13s %s\n", r.name.c_str(), r.description.c_str());

@@ -15,6 +15,7 @@
 #include <QProcess>
 #include <QtTest>
 
+#include "core/trace/mooncake_trace_reader.h"
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"
 #include "core/fleet/serving_fleet.h"

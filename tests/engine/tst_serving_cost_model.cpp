@@ -7,7 +7,7 @@
 #include "core/serving/hardware_profile.h"
 #include "core/serving/step_cost_model.h"
 #include "core/workload/scenario.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
 
 using namespace kvlab;
 

@@ -15,7 +15,7 @@
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
 
 using namespace kvlab;
 
