@@ -214,6 +214,7 @@ def summarise(path, fmt, block_size=None, first=None):
         "blocks": sum(len(q["ids"]) for q in requests),
         "first_timestamp_ms": requests[0]["ts"] if requests else 0,
         "last_timestamp_ms": requests[-1]["ts"] if requests else 0,
+        "timestamp_sum_ms": sum(q["ts"] for q in requests),
         "prefix_hit_tokens": prefix_hit,
     }
     if has_chunks:

@@ -60,6 +60,12 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["mean_evicted_reuse"] = r.meanEvictedReuse;
   j["skipped_lines"] = r.skippedLines;
   j["trace_format"] = r.traceFormat;
+  if (r.bounds)  // formats with chunk ids: the infinite-cache bounds, prefix and chunk-level
+    j["bounds"] = ordered_json{{"prefix_hit_tokens", r.bounds->prefixHitTokens},
+                               {"prefix_hit_rate", r.bounds->prefixHitRate()},
+                               {"chunk_hit_tokens", r.bounds->chunkHitTokens.value_or(0)},
+                               {"chunk_hit_rate", r.bounds->chunkHitRate()},
+                               {"chunk_only_tokens", r.bounds->chunkHitTokens.value_or(0) - r.bounds->prefixHitTokens}};
   j["tiers"] = tiersJson<ordered_json>(r.tiers);
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
@@ -119,6 +125,14 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
               formatBytes(r.peakBlocks * r.bytesPerBlock).c_str());
   if (r.skippedLines)
     std::printf("  skipped lines   %llu (--skip-bad-lines)\n", (unsigned long long)r.skippedLines);
+  if (r.bounds) {
+    const std::uint64_t chunk = r.bounds->chunkHitTokens.value_or(0);
+    std::printf("  infinite cache  prefix reuse %.3f %% (%llu tokens); chunk-level reuse (any earlier occurrence of "
+                "a chunk, CacheBlend-style) %.3f %% (%llu): +%llu tokens prefix caching cannot reuse\n",
+                100.0 * r.bounds->prefixHitRate(), (unsigned long long)r.bounds->prefixHitTokens,
+                100.0 * r.bounds->chunkHitRate(), (unsigned long long)chunk,
+                (unsigned long long)(chunk - r.bounds->prefixHitTokens));
+  }
   std::printf("  time            %.3f s (replay loop %.3f s, %.1f M blocks/s)\n", r.elapsedS, r.loopS,
               r.loopS > 0 ? double(r.blocks) / r.loopS / 1e6 : 0.0);
 }

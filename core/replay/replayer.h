@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "core/cache/cache_types.h"
 #include "core/tiers/tier_hierarchy.h"
 #include "core/tiers/tier_report.h"
+#include "core/trace/trace_bounds.h"
 #include "core/trace/trace_request.h"
 
 namespace kvlab {
@@ -63,6 +65,9 @@ struct ReplayResult {
   std::uint64_t skippedLines = 0;
   std::vector<std::string> skipReasons;
   std::string traceFormat;  // the format read (file replays; "" for requests replayed from memory)
+  // File replays of traces that keep chunk ids (RAGPulse, Qwen-Bailian): the infinite-cache bounds, prefix
+  // and chunk-level (what prefix caching cannot reuse); nullopt otherwise.
+  std::optional<TraceBounds> bounds;
   double elapsedS = 0;  // wall time of the whole replay, parsing included
   double loopS = 0;     // wall time inside the replay loop only (parsing excluded)
   // Per tier, top first ("device", then "host"/"remote" when configured); hitTokens/hitBlocks above are

@@ -4,7 +4,11 @@
 namespace kvlab {
 
 TracePrefetcher::TracePrefetcher(std::unique_ptr<TraceReader> reader)
-    : m_reader(std::move(reader)), m_fileSize(m_reader->fileSize()), m_thread([this] { parseAll(); }) {}
+    : m_reader(std::move(reader)),
+      m_fileSize(m_reader->fileSize()),
+      m_boundsPass(m_reader->info().hasChunkIds ? std::make_unique<TraceBoundsPass>(m_reader->info().blockSize)
+                                                : nullptr),
+      m_thread([this] { parseAll(); }) {}
 
 TracePrefetcher::~TracePrefetcher() {
   {
@@ -33,6 +37,7 @@ void TracePrefetcher::parseAll() {
       batch.blockTokens.clear();
       std::size_t n = 0;
       for (; n < kBatchRequests && m_reader->next(m_request); ++n) {
+        if (m_boundsPass) m_boundsPass->add(m_request);
         batch.requests.push_back({m_request.timestampMs, m_request.inputLength, m_request.outputLength,
                                   batch.hashIds.size(), m_request.hashIds.size(), batch.blockTokens.size(),
                                   m_request.blockTokens.size(), m_request.session, m_request.model});
@@ -50,6 +55,7 @@ void TracePrefetcher::parseAll() {
           m_done = true;
           m_skippedLines = m_reader->skippedLines();
           m_skipReasons = m_reader->firstSkipReasons();
+          if (m_boundsPass) m_bounds = m_boundsPass->result();
         }
       }
       m_changed.notify_all();

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/trace/trace_bounds.h"
 #include "core/trace/trace_reader.h"
 
 namespace kvlab {
@@ -66,6 +67,10 @@ public:
   const TraceInfo& info() const { return m_reader->info(); }
   // Valid once next() returned false.
   std::uint64_t skippedLines() const { return m_skippedLines; }
+  // For traces that keep chunk ids (TraceInfo::hasChunkIds): the infinite-cache bounds, prefix and
+  // chunk-level, computed on the parser thread as it reads; nullopt otherwise. Valid once next() returned
+  // false.
+  const std::optional<TraceBounds>& bounds() const { return m_bounds; }
   const std::vector<std::string>& skipReasons() const { return m_skipReasons; }
 
 private:
@@ -77,6 +82,7 @@ private:
   std::unique_ptr<TraceReader> m_reader;  // parser thread only, until it finishes
   TraceRequest m_request;        // parser thread only: the line being parsed
   std::uint64_t m_fileSize = 0;
+  std::unique_ptr<TraceBoundsPass> m_boundsPass;  // parser thread only; formats with chunk ids
 
   std::mutex m_mutex;  // guards everything below
   std::condition_variable m_changed;
@@ -87,6 +93,7 @@ private:
   std::exception_ptr m_error;
   std::uint64_t m_skippedLines = 0;
   std::vector<std::string> m_skipReasons;
+  std::optional<TraceBounds> m_bounds;
 
   std::thread m_thread;  // last: starts after every member above exists
 };

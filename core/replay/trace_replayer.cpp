@@ -155,6 +155,7 @@ ReplayResult replayTrace(std::unique_ptr<TraceReader> reader, const ReplayConfig
   result.skippedLines = prefetcher.skippedLines();
   result.skipReasons = prefetcher.skipReasons();
   result.traceFormat = prefetcher.info().format;
+  result.bounds = prefetcher.bounds();
   result.loopS = std::chrono::duration<double>(loop).count();
   result.elapsedS = secondsSince(start);
   return result;

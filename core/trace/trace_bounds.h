@@ -6,6 +6,8 @@
 // keeps its own chunk ids (RAGPulse, Qwen-Bailian), also chunk-level reuse (CacheBlend-style): a block is
 // reusable when its chunk occurred in an earlier request at any position; the difference is what prefix
 // caching cannot reuse. Tokens count as trace_request.h says (BlockTokenRuler).
+#include <absl/container/flat_hash_set.h>
+
 #include <cstdint>
 #include <optional>
 
@@ -26,6 +28,22 @@ struct TraceBounds {
   double chunkHitRate() const {
     return promptTokens && chunkHitTokens ? double(*chunkHitTokens) / double(promptTokens) : 0.0;
   }
+};
+
+// The bounds fed one request at a time (arrival order), for a streaming reader.
+class TraceBoundsPass {
+public:
+  // blockSize: tokens per uniform block (per-block counts override it where a request gives them).
+  explicit TraceBoundsPass(std::uint32_t blockSize) : m_blockSize(blockSize) {}
+  void add(const TraceRequest& request);
+  TraceBounds result() const;
+
+private:
+  std::uint32_t m_blockSize;
+  TraceBounds m_bounds;
+  bool m_anyChunks = false;
+  absl::flat_hash_set<std::uint64_t> m_keys;    // block keys (chained: a key names its path) seen so far
+  absl::flat_hash_set<std::uint64_t> m_chunks;  // chunk ids seen so far
 };
 
 // blockSize: tokens per uniform block (0 = the trace's own; per-block counts override it where given).
