@@ -61,9 +61,16 @@ TraceSniff sniffInput(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "", "cannot open (no such file or not readable)");
-  s.head.resize(kHeadBytes);
-  in.read(s.head.data(), std::streamsize(kHeadBytes));
-  s.head.resize(std::size_t(in.gcount()));
+  // 64 KiB at a time until the head holds a first non-blank line (or 1 MiB): a multi-GB trace costs one
+  // small read.
+  char chunk[64 << 10];
+  while (s.head.size() < kHeadBytes && in) {
+    in.read(chunk, std::streamsize(sizeof chunk));
+    s.head.append(chunk, std::size_t(in.gcount()));
+    if (s.head.find_first_not_of(" \t\r\n\xEF\xBB\xBF") != std::string::npos &&
+        s.head.find('\n', s.head.find_first_not_of(" \t\r\n\xEF\xBB\xBF")) != std::string::npos)
+      break;
+  }
   std::string_view rest(s.head);
   if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
   while (!rest.empty()) {
