@@ -270,8 +270,8 @@ CommandAction addBenchCommand(CLI::App& app) {
                                                 {"loop_block_lookups_per_s", double(blocks) / best}};
       if (table) {
         std::printf(
-            "replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
-            trace.c_str(), requestCount, (unsigned long long)blocks, config.policy.c_str(),
+            "replay bench: %s (%s), %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
+            trace.c_str(), config.inputFormat.c_str(), requestCount, (unsigned long long)blocks, config.policy.c_str(),
             (unsigned long long)config.maxTokens, 100 * hitRate);
         std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS,
                     double(blocks) / parseS / 1e6, kFilePasses);

@@ -146,6 +146,11 @@ void writeTable(std::ostream& out, const std::vector<FleetResult>& results, cons
                 c.replica.policy.c_str(),
                 c.replica.ttlMs > 0 ? formatDurationMs(c.replica.ttlMs).c_str() : "off");
   out << line;
+  if (!results.empty()) {
+    std::snprintf(line, sizeof line, "trace format %s, %llu lines skipped\n", results.front().fleet.traceFormat.c_str(),
+                  (unsigned long long)results.front().fleet.skippedLines);
+    out << line;
+  }
   if (results.size() == 1) {
     const FleetResult& r = results.front();
     std::snprintf(line, sizeof line,

@@ -138,6 +138,7 @@ FleetResult replayFleetFile(const std::string& path, const FleetConfig& config,
   result.fleet.skippedLines = prefetcher.skippedLines();
   result.fleet.skipReasons = prefetcher.skipReasons();
   result.fleet.traceFormat = prefetcher.info().format;
+  for (ReplayResult& replica : result.replicas) replica.traceFormat = result.fleet.traceFormat;
   result.fleet.loopS = std::chrono::duration<double>(loop).count();
   result.fleet.elapsedS = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -86,12 +86,15 @@ TraceSniff sniffInput(const std::string& path) {
   return s;
 }
 
-// No sniffer claimed it: the lab's own reader takes what could be a broken Mooncake trace.
-bool mooncakeFallback(const TraceSniff& s) {
-  if (s.isDirectory) return false;
-  if (s.firstLine.empty() || s.firstLine.front() == '{') return true;
-  return s.path.size() > 6 && s.path.compare(s.path.size() - 6, 6, ".jsonl") == 0;
+// A first line of plain text fields separated by commas: a CSV header no reader knows.
+bool looksLikeCsvHeader(std::string_view line) {
+  return line.find(',') != std::string_view::npos && line.find('{') == std::string_view::npos &&
+         std::all_of(line.begin(), line.end(), [](char c) { return c == '\t' || (c >= 0x20 && c < 0x7f); });
 }
+
+// No sniffer claimed it: the lab's own reader takes what could be a broken Mooncake trace (a bad first line
+// then gets its line number and field), unless it is a directory or a CSV of columns no reader knows.
+bool mooncakeFallback(const TraceSniff& s) { return !s.isDirectory && !looksLikeCsvHeader(s.firstLine); }
 
 }  // namespace
 
@@ -152,11 +155,13 @@ const TraceFormat& detectTraceFormat(const std::string& path) {
   for (const TraceFormat& f : traceFormats())
     if (f.sniff(s)) return f;
   if (mooncakeFallback(s)) return *findTraceFormat("mooncake");
-  const std::string what = s.isDirectory ? "a directory holding no trace this lab reads"
-                           : s.head.empty() ? "an empty file"
-                                            : "first line " + quoteForError(s.firstLine, 80);
+  if (s.isDirectory)
+    throw InputError(path, 0, "",
+                     "is a directory, and not one of a trace format this lab reads (a RAGPulse directory holds "
+                     "0_trace.jsonl, a kv-cache-tester one its *.json conversations); name the format with "
+                     "--input-format (" + traceFormatNames() + ")");
   throw InputError(path, 0, "",
-                   "cannot tell its trace format from its content (" + what +
+                   "cannot tell its trace format from its content (first line " + quoteForError(s.firstLine, 80) +
                        "); name it with --input-format (" + traceFormatNames() + ")");
 }
 
@@ -175,6 +180,9 @@ std::unique_ptr<TraceReader> openTraceReader(const std::string& path, const Trac
 }
 
 bool looksLikeTrace(const std::string& path) {
+  // A *.jsonl is a trace, even one nobody claims or that is missing (scenarios are .json): opening it says
+  // what is wrong.
+  if (path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0) return true;
   try {
     const TraceSniff s = sniffInput(path);
     return std::any_of(traceFormats().begin(), traceFormats().end(), [&](const TraceFormat& f) { return f.sniff(s); });

@@ -48,16 +48,16 @@ struct TraceOpenOptions {
   bool skipBadLines = false;
 };
 
-// The format of the trace at path, from its content. When no sniffer claims a file that is empty, starts
-// with a JSON object or is named *.jsonl, the lab's own Mooncake reader takes it, so a broken line still
-// gets its line number and field. Otherwise throws InputError(path, 0, "", ...) showing the first line and
-// the --input-format names.
+// The format of the trace at path, from its content. When no sniffer claims a file, the lab's own Mooncake
+// reader takes it, so a broken line still gets its line number and field, unless its first line is a CSV
+// header no reader knows: then, as for a directory no format claims, throws InputError(path, 0, "", ...)
+// showing the first line and the --input-format names.
 const TraceFormat& detectTraceFormat(const std::string& path);
 // Opens a reader of the given or detected format. Throws InputError naming the field 'input-format' for an
 // unknown name, or the file for what the reader's constructor rejects.
 std::unique_ptr<TraceReader> openTraceReader(const std::string& path, const TraceOpenOptions& options = {});
-// True when path is a directory or a file some trace format accepts (simulate and the GUI tell traces from
-// scenario files with it). Never throws.
+// True when path is a directory or a file some trace format accepts, or a *.jsonl file (a broken trace:
+// scenarios are .json), so simulate and the GUI tell traces from scenario files with it. Never throws.
 bool looksLikeTrace(const std::string& path);
 
 }  // namespace kvlab
