@@ -4,10 +4,11 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_loader.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
-#include "core/serving/hardware_profile.h"
 #include "core/tiers/remote_url.h"
 #include "core/trace/trace_format.h"
 #include "core/util/input_error.h"
@@ -57,8 +58,10 @@ CommandLineResult parseCommandLine(const QStringList& args) {
   const QCommandLineOption ttl(QStringLiteral("ttl"),
                                QStringLiteral("Entry time to live, e.g. 30s, 5m; 0 or off = never."),
                                QStringLiteral("DURATION"));
-  const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model preset."),
-                                 QStringLiteral("PRESET"));
+  const QCommandLineOption model(
+      QStringLiteral("model"),
+      QStringLiteral("Model: a preset, a Hugging Face config.json or a model directory."),
+      QStringLiteral("PRESET"));
   const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Scenario seed (prompts)."),
                                 QStringLiteral("N"));
   const QCommandLineOption noBaseline(QStringLiteral("no-baseline"),
@@ -240,13 +243,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       if (parser.isSet(model)) {
         current = QStringLiteral("--model");
         s.model = str(parser.value(model));
-        if (!findModelPreset(*s.model)) {
-          std::vector<std::string> names;
-          for (const ModelConfig& c : modelPresets()) names.push_back(c.name);
-          throw InputError(
-              "", 0, "",
-              "unknown model preset " + quoteForError(*s.model) + " (choose " + str(joined(names)) + ")");
-        }
+        (void)loadModel(*s.model, "");  // a preset, a config.json or a model directory; throws naming it
         any = true;
       }
       if (parser.isSet(seed)) {

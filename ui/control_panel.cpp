@@ -19,11 +19,12 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/model/compute_info.h"
-#include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
-#include "core/serving/hardware_profile.h"
 #include "core/trace/trace_format.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"

@@ -21,9 +21,11 @@
 #include <QValueAxis>
 #include <algorithm>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_loader.h"
+#include "core/arch/model_presets.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
-#include "core/serving/hardware_profile.h"
 #include "core/serving/serving_simulator.h"
 #include "core/workload/scenario.h"
 #include "ui/chart_palette.h"
@@ -263,7 +265,10 @@ ServingJob ServingPage::jobFromControls() const {
   job.outputTokens = std::uint32_t(m_outputTokens->value());
   job.poolBlocks = std::uint64_t(m_poolBlocks->value());
   ServingConfig& c = job.config;
-  if (const ModelConfig* m = findModelPreset(m_model->currentText().toStdString())) c.model = *m;
+  try {  // a preset, or a config.json / model directory
+    c.model = loadModel(m_model->currentText().toStdString());
+  } catch (const std::exception&) {
+  }
   if (const HardwareProfile* h = findHardwareProfile(m_hardware->currentText().toStdString()))
     c.hardware = *h;
   c.policy = m_policy->currentText().toStdString();

@@ -23,14 +23,17 @@
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_loader.h"
+#include "core/arch/model_presets.h"
+#include "core/hardware/hardware_profile.h"
+#include "core/hardware/prefill_cost.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
-#include "core/serving/hardware_profile.h"
-#include "core/serving/prefill_cost.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
@@ -400,8 +403,14 @@ void TunePage::drain() {
 void TunePage::updateDisplayChoices() {
   m_results.model = m_model->currentText().toStdString();
   m_results.hardware = m_hardware->currentText().toStdString();
-  const ModelConfig* model = findModelPreset(m_results.model);
-  m_results.bytesPerToken = model ? kvBytesPerToken(*model) : 1;
+  // A preset, or a config.json / model directory; an unreadable one prices nothing (bytes per token 1).
+  std::optional<ModelConfig> model;
+  try {
+    model = loadModel(m_results.model);
+  } catch (const std::exception&) {
+  }
+  // The GiB axis: what a cached token costs for the model's architecture (windows and states excluded).
+  m_results.bytesPerToken = model ? std::max<std::uint64_t>(kvBytesPerToken(*model), 1) : 1;
   const HardwareProfile* hw = findHardwareProfile(m_results.hardware);
   m_results.prefillSecondsPerToken =
       model && hw

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "compute_bridge.h"
+#include "core/arch/model_config.h"
 #include "core/model/compute_info.h"
 #include "core/model/cuda_status.h"
-#include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
@@ -187,7 +187,10 @@ int runCommand(int argc, char** argv) {
   app.add_option("--ttl", ttl, "time after which an entry expires, e.g. 30s, 5m; 0 = off (see --ttl-mode)");
   app.add_option("--ttl-mode", ttlMode,
                  "idle (default): the TTL counts from an entry's last use; age: from its insertion");
-  app.add_option("--model", model, "model preset (see `kvlab-cli list`)");
+  app.add_option(
+      "--model", model,
+      "model: a computable preset for a live run (demo, small, gpu-1b); for a trace (simulate mode) "
+      "also any preset, a Hugging Face config.json or a model directory (see `kvlab-cli model`)");
   app.add_option("--seed", seed, "scenario seed (prompts)");
   app.add_option("--pin-budget", pinBudget,
                  "pin each request's system prompt within this many bytes, e.g. 64MiB");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/arch/kv_cache_layout.h"
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"
 #include "core/fleet/serving_fleet.h"
@@ -17,6 +18,7 @@
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "model_options.h"
 #include "serving_json.h"
 #include "serving_options.h"
 
@@ -29,7 +31,8 @@ using nlohmann::ordered_json;
 ServingConfig toServingConfig(const FleetServingText& text, const ReplayOptionText& cache,
                               std::uint32_t blockSize) {
   ServingConfig c;
-  c.model = modelOrThrow(cache.model);
+  c.model = resolveModel(cache.model, cache.kvDtype);
+  c.tensorParallel = parseTp(text.tp);
   if (!findPolicy(cache.policy))
     throw InputError("", 0, "policy", unknownPolicyMessage(cache.policy, /*forReplay=*/false));
   c.policy = cache.policy;
@@ -43,6 +46,7 @@ ServingConfig toServingConfig(const FleetServingText& text, const ReplayOptionTe
   c.prefixCache = !text.noPrefixCache;
   c.hardware =
       hardwareOrThrow(text.hardware.empty() ? std::string(defaultHardwareProfileName()) : text.hardware);
+  checkTensorParallel(c);
   c.poolBlocks = resolvePoolBlocks(text.poolBlocks, text.poolSize, c);
   return c;
 }
@@ -94,6 +98,8 @@ ordered_json fleetJson(const ServingFleetResult& f, const ServingFleetConfig& c)
   j["sim_duration_s"] = f.simDurationS;
   j["wall_s"] = f.wallS;  // measured: simulation time on this machine
   j["config"] = ordered_json{{"model", c.replica.model.name},
+                             {"kv_dtype", std::string(toString(effectiveKvDtype(c.replica.model)))},
+                             {"tp", c.replica.tensorParallel},
                              {"hardware", c.replica.hardware.name},
                              {"block_size", c.replica.blockSize},
                              {"pool_blocks_per_replica", c.replica.poolBlocks},
@@ -145,7 +151,9 @@ void writeTable(std::ostream& out, const std::vector<ServingFleetResult>& result
       "fleet --serving: %zu replicas, each a pool of %u blocks x %u tokens (%s, %s), max batched %u, "
       "max running %u, prefix cache %s, speed %g\n",
       replicas, c.poolBlocks, c.blockSize,
-      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize * kvBytesPerToken(c.model)).c_str(),
+      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize *
+                  KvCacheLayout(c.model, int(c.tensorParallel)).cacheBytesPerToken())
+          .c_str(),
       c.policy.c_str(), c.maxBatchedTokens, c.maxRunning, c.prefixCache ? "on" : "off", c.speed);
   out << line << costModelLabel(c) << "; TTFT, TPOT and queue are simulated, not measured\n";
   if (results.size() == 1) {
@@ -201,11 +209,16 @@ void addFleetServingOptions(CLI::App& command, FleetServingText& text) {
       command.add_option("--pool-blocks", text.poolBlocks, "--serving: KV pool of EACH replica, blocks");
   auto* size =
       command.add_option("--pool-size", text.poolSize,
-                         "--serving: KV pool of EACH replica in bytes with a unit (default: 90% of the "
-                         "hardware's memory minus the weights)");
+                         "--serving: KV pool of EACH replica in bytes with a unit, per device (default: 90% "
+                         "of the hardware's memory minus the weights and the running sequences' windows and "
+                         "states)");
   blocks->excludes(size);
-  command.add_option("--hardware", text.hardware,
-                     "--serving: hardware profile for the cost model (see `list`)");
+  command.add_option("--hardware", text.hardware, "--serving: hardware profile: " + hardwareProfileList());
+  command
+      .add_option("--tp", text.tp,
+                  "--serving: devices per replica (tensor parallelism): weights, K/V and FLOPs split, an "
+                  "all-reduce per layer over the interconnect (cost model)")
+      ->capture_default_str();
   command.add_option("--max-batched-tokens", text.maxBatchedTokens, "--serving: token budget per step")
       ->capture_default_str();
   command
@@ -228,8 +241,8 @@ void checkFleetServingFlags(const CLI::App& command, const FleetServingText& tex
       throw InputError("", 0, "ttl", "is not modelled by --serving (the pool has no TTL)");
     return;
   }
-  for (const char* servingOnly : {"pool-blocks", "pool-size", "hardware", "max-batched-tokens", "max-running",
-                                  "speed", "no-prefix-cache"})
+  for (const char* servingOnly : {"pool-blocks", "pool-size", "hardware", "tp", "max-batched-tokens",
+                                  "max-running", "speed", "no-prefix-cache"})
     if (command.count(std::string("--") + servingOnly) > 0)
       throw InputError("", 0, servingOnly, "applies to serving replicas only: add --serving");
 }

@@ -11,10 +11,11 @@
 #include <vector>
 
 #include "compute_bridge.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/fleet/router_registry.h"
-#include "core/model/model_config.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
-#include "core/serving/hardware_profile.h"
 #include "core/trace/trace_format.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
@@ -61,8 +62,8 @@ ordered_json catalogue() {
   j["models"] = ordered_json::array();
   for (const ModelConfig& m : modelPresets()) {
     char line[160];
-    std::snprintf(line, sizeof line, "%d layers, %d KV heads x %d dims, %s/token%s", m.layers, m.kvHeads,
-                  m.headDim, formatBytes(kvBytesPerToken(m)).c_str(),
+    std::snprintf(line, sizeof line, "%s, %d layers, %s per cached token%s", attentionName(m).c_str(),
+                  m.layers, formatBytes(kvBytesPerToken(m)).c_str(),
                   m.computable ? "" : " (accounting only)");
     ordered_json one = item(m.name, line);
     one["kv_bytes_per_token"] = kvBytesPerToken(m);
@@ -98,8 +99,8 @@ void printTable(const ordered_json& j) {
   names(j["routers"], 13);
   std::printf("granularities:\n");
   names(j["granularities"], 8);
-  std::printf("model presets (K/V bytes per token):\n");
-  names(j["models"], 12);
+  std::printf("model presets (kvlab-cli model for every figure):\n");
+  names(j["models"], 19);
   std::printf("hardware profiles (simulate's cost model; spec sheets):\n");
   names(j["hardware"], 12);
 }

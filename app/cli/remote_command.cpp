@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_cluster_tier.h"
 #include "core/tiers/redis_tier.h"

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/replay/event_csv_writer.h"
 #include "core/replay/miss_ratio_curve.h"

@@ -5,25 +5,19 @@
 #include <optional>
 #include <tuple>
 
-#include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/trace/trace_format.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/util/value_series.h"
+#include "model_options.h"
 
 namespace kvlab {
 
 namespace {
-Bytes modelBytesPerToken(const std::string& model) {
-  const ModelConfig* preset = findModelPreset(model);
-  if (!preset) {
-    std::string names;
-    for (const ModelConfig& m : modelPresets()) names += (names.empty() ? "" : ", ") + m.name;
-    throw InputError("", 0, "model",
-                     "unknown model preset " + quoteForError(model) + " (choose from: " + names + ")");
-  }
-  return kvBytesPerToken(*preset);
+// What one cached token costs for the model's architecture (KvCacheLayout::cacheBytesPerToken).
+Bytes modelBytesPerToken(const ReplayOptionText& text) {
+  return resolveCacheBytesPerToken(text.model, text.kvDtype);
 }
 }  // namespace
 
@@ -74,8 +68,8 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
           : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / K/V bytes per token of "
             "--model; unlimited or inf = no bound");
   tokens->excludes(size);
-  command.add_option("--model", text.model, "model whose K/V bytes per token size the cache (see `list`)")
-      ->capture_default_str();
+  addModelOption(command, text.model, "its K/V bytes per token size the cache");
+  addKvDtypeOption(command, text.kvDtype);
   command
       .add_option("--ttl", text.ttl,
                   sizeLists
@@ -138,7 +132,7 @@ std::optional<std::uint64_t> tierBlocks(const std::string& tokens, const std::st
     count = parseCountOrUnlimited(tokens, name + "-tokens", 1);
   } else if (!size.empty()) {
     const Bytes bytes = parseSizeOrUnlimited(size, name + "-size");
-    count = bytes == kUnlimited ? kUnlimited : bytes / modelBytesPerToken(text.model);
+    count = bytes == kUnlimited ? kUnlimited : bytes / modelBytesPerToken(text);
   } else {
     return std::nullopt;
   }
@@ -166,7 +160,7 @@ std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
                : std::vector<std::uint64_t>{parseCountOrUnlimited(text.maxTokens, "max-tokens", 0)};
   }
   if (!text.maxSize.empty()) {
-    const Bytes perToken = modelBytesPerToken(text.model);
+    const Bytes perToken = modelBytesPerToken(text);
     std::vector<std::uint64_t> tokens;
     const std::vector<std::uint64_t> sizes =
         isRange(text.maxSize)  ? parseSizeSeries(text.maxSize, "max-size")
@@ -193,7 +187,7 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace
   config.ttlMs = parseDurationMs(text.ttl, "ttl");
   config.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
   config.protectInUse = text.protectInUse;
-  config.bytesPerToken = modelBytesPerToken(text.model);
+  config.bytesPerToken = modelBytesPerToken(text);
   if (config.maxTokens != kUnlimited && config.maxTokens > UINT64_MAX / config.bytesPerToken)
     throw InputError("", 0, text.maxTokens.empty() ? "max-size" : "max-tokens",
                      "is too large: " + std::to_string(config.maxTokens) + " tokens of " +
@@ -228,7 +222,7 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   SweepSpec spec;
   spec.maxTokens = maxTokenList(text);
   const std::string field = text.maxTokens.empty() ? "max-size" : "max-tokens";
-  spec.bytesPerToken = modelBytesPerToken(text.model);
+  spec.bytesPerToken = modelBytesPerToken(text);
   for (const std::uint64_t tokens : spec.maxTokens)
     if (tokens != kUnlimited && tokens > UINT64_MAX / spec.bytesPerToken)  // unlimited: no bound, no bytes
       throw InputError("", 0, field, "is too large: " + std::to_string(tokens) + " tokens exceed 16 EiB");

@@ -15,11 +15,12 @@ struct ReplayOptionText {
   std::string inputFormat;  // --input-format: a trace format name, "" = detect from the content
   std::string blockSize;    // "" = the trace's own (TraceInfo::blockSize); sweep: a list
   std::string policy = "lru";
-  std::string maxTokens;  // "1000000", "unlimited"/"inf", or a list of these for sweep
-  std::string maxSize;    // "80GiB" or "unlimited"/"inf" (with --model)
-  std::string model = "llama-3-8b";
-  std::string ttl = "0";         // sweep: a list
-  std::string ttlMode = "idle";  // idle | age
+  std::string maxTokens;             // "1000000", "unlimited"/"inf", or a list of these for sweep
+  std::string maxSize;               // "80GiB" or "unlimited"/"inf" (with --model)
+  std::string model = "llama-3-8b";  // preset, config.json or model directory
+  std::string kvDtype;               // --kv-dtype; "" = the model's weights' dtype
+  std::string ttl = "0";             // sweep: a list
+  std::string ttlMode = "idle";      // idle | age
   bool protectInUse = false;
   bool skipBadLines = false;
   // Lower tiers (replay only): "" = none. Tokens or sizes (with --model), "unlimited" for no bound.

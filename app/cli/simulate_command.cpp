@@ -10,9 +10,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/arch/kv_cache_layout.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
@@ -21,6 +22,7 @@
 #include "core/trace/trace.h"
 #include "core/trace/trace_format.h"
 #include "core/trace/uniform_blocks.h"
+#include "model_options.h"
 #include "output_format.h"
 #include "scenario_dir.h"
 #include "serving_json.h"
@@ -38,6 +40,8 @@ struct SimulateText {
   std::string poolBlocks;
   std::string poolSize;
   std::string model = "llama-3-8b";
+  std::string kvDtype;  // "" = the model's weights' dtype
+  std::string tp = "1";
   std::string hardware{defaultHardwareProfileName()};
   std::string policy = "lru";
   std::string maxBatchedTokens = "8192";
@@ -145,10 +149,13 @@ std::string runTag(const RunSpec& spec, bool many) {
 void printTable(const std::vector<RunOutcome>& runs, const ServingConfig& c, const std::string& input) {
   std::printf("serving simulation, %s; times are simulated, not measured\n", costModelLabel(c).c_str());
   std::printf(
-      "input %s: %llu requests; pool %u blocks x %u tokens (%s), policy %s, max batched %u, max running %u\n",
+      "input %s: %llu requests; pool %u blocks x %u tokens (%s per device), policy %s, max batched %u, max "
+      "running %u\n",
       input.c_str(), (unsigned long long)(runs.empty() ? 0 : runs.front().result.summary.requests),
       c.poolBlocks, c.blockSize,
-      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize * kvBytesPerToken(c.model)).c_str(),
+      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize *
+                  KvCacheLayout(c.model, int(c.tensorParallel)).cacheBytesPerToken())
+          .c_str(),
       c.policy.c_str(), c.maxBatchedTokens, c.maxRunning);
   std::printf("%6s %6s %6s %4s %9s %9s %9s %7s %7s %10s %9s %6s %6s %6s %7s %7s %9s %6s\n", "speed", "prefix",
               "done", "rej", "TTFT p50", "p90", "p99", "TPOT50", "TPOT90", "latency", "tok/s", "hit%",
@@ -199,14 +206,16 @@ CommandAction addSimulateCommand(CLI::App& app) {
       ->required();
   addInputFormatOption(*cmd, t->inputFormat);
   auto* blocks = cmd->add_option("--pool-blocks", t->poolBlocks, "KV pool size in blocks");
-  auto* size = cmd->add_option("--pool-size", t->poolSize,
-                               "KV pool size in bytes with a unit (e.g. 40GiB), converted with --model's K/V "
-                               "bytes per token; default: 90% of the hardware's memory minus the weights");
+  auto* size =
+      cmd->add_option("--pool-size", t->poolSize,
+                      "KV pool size in bytes with a unit on each device (e.g. 40GiB), converted with "
+                      "--model's K/V bytes per token; default: 90% of the hardware's memory minus the "
+                      "weights and the running sequences' windows and states");
   blocks->excludes(size);
-  cmd->add_option("--model", t->model, "model preset: shapes for the cost model and K/V bytes (see `list`)")
-      ->capture_default_str();
-  cmd->add_option("--hardware", t->hardware,
-                  "hardware profile: h100-sxm, h200, a100-80gb, l40s (spec sheets) or cpu-here (measured)")
+  addModelOption(*cmd, t->model, "shapes for the cost model and K/V bytes");
+  addKvDtypeOption(*cmd, t->kvDtype);
+  addTpOption(*cmd, t->tp);
+  cmd->add_option("--hardware", t->hardware, "hardware profile: " + hardwareProfileList())
       ->capture_default_str();
   cmd->add_option("--policy", t->policy, "eviction policy for cached-free blocks")->capture_default_str();
   cmd->add_option("--max-batched-tokens", t->maxBatchedTokens, "token budget per step")
@@ -231,7 +240,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
   return [cmd, t]() -> int {
     if (!cmd->parsed()) return -1;
     ServingConfig config;
-    config.model = modelOrThrow(t->model);
+    config.model = resolveModel(t->model, t->kvDtype);
+    config.tensorParallel = parseTp(t->tp);
     if (!findPolicy(t->policy))
       throw InputError("", 0, "policy", unknownPolicyMessage(t->policy, /*forReplay=*/false));
     config.policy = t->policy;
@@ -263,8 +273,11 @@ CommandAction addSimulateCommand(CLI::App& app) {
       requests = scenarioToTrace(spec, config.blockSize, outputTokens);
     }
     config.hardware = hardwareOrThrow(t->hardware);  // after the input: cpu-here measures for ~0.3 s
+    checkTensorParallel(config);
 
-    const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
+    const std::uint64_t blockBytes =
+        std::uint64_t(config.blockSize) *
+        KvCacheLayout(config.model, int(config.tensorParallel)).cacheBytesPerToken();
     config.poolBlocks = resolvePoolBlocks(t->poolBlocks, t->poolSize, config);
 
     std::vector<RunSpec> specs;
@@ -291,6 +304,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
     all["skipped_lines"] = skippedLines;
     all["figures"] = costModelLabel(config) + "; times are simulated, not measured";
     all["config"] = ordered_json{{"model", config.model.name},
+                                 {"kv_dtype", std::string(toString(effectiveKvDtype(config.model)))},
+                                 {"tp", config.tensorParallel},
                                  {"hardware", config.hardware.name},
                                  {"peak_flops", config.hardware.peakFlops},
                                  {"memory_bandwidth_bytes_per_s", config.hardware.memoryBandwidth},
@@ -298,7 +313,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
                                  {"memory_utilisation", config.hardware.memoryUtilisation},
                                  {"block_size", config.blockSize},
                                  {"pool_blocks", config.poolBlocks},
-                                 {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},
+                                 {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},  // per device
                                  {"policy", config.policy},
                                  {"max_batched_tokens", config.maxBatchedTokens},
                                  {"max_running", config.maxRunning}};

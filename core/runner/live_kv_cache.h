@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/arch/model_config.h"
 #include "core/cache/cache_engine.h"
 #include "core/cache/prefix_index.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 #include "core/runner/host_kv_tier.h"
 #include "core/runner/kv_payload_store.h"
 #include "core/runner/run_types.h"

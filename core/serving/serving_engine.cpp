@@ -7,10 +7,10 @@
 #include <deque>
 #include <stdexcept>
 
+#include "core/hardware/step_cost_model.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/kv_block_pool.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 
 namespace kvlab {
 
@@ -55,7 +55,7 @@ public:
   Impl(ServingConfig config, ServingObserver* observer)
       : m_config(std::move(config)),
         m_observer(observer),
-        m_cost(m_config.model, m_config.hardware),
+        m_cost(m_config.model, m_config.hardware, int(m_config.tensorParallel)),
         m_pool(m_config.poolBlocks, createPolicy(m_config.policy)) {
     m_result.summary.poolBlocks = m_config.poolBlocks;
     sample(/*force=*/true);
@@ -334,11 +334,7 @@ void ServingEngine::Impl::step() {
   StepLoad load;
   for (const Scheduled& sch : m_scheduled) {
     const Sequence& s = m_seqs[sch.request];
-    const double c = s.computed, k = sch.newTokens;
-    load.newTokens += sch.newTokens;
-    load.attentionPairs += k * c + k * (k + 1) / 2;  // token i of the chunk attends to c + i positions
-    load.contextTokensRead += s.computed;
-    load.logits += s.computed + sch.newTokens == s.knownTokens;
+    load.add(/*context=*/s.computed, sch.newTokens, /*logit=*/s.computed + sch.newTokens == s.knownTokens);
   }
   const double dt = m_cost.cost(load).seconds();
   m_waitingArea += double(m_waiting.size()) * dt;
@@ -423,8 +419,9 @@ void validateServingConfig(const ServingConfig& config) {
   if (config.maxRunning == 0) throw std::invalid_argument("max running must be at least 1");
   if (!(config.speed > 0) || !std::isfinite(config.speed))
     throw std::invalid_argument("speed must be a positive number");
-  (void)createPolicy(config.policy);                   // throws for an unknown name
-  (void)StepCostModel(config.model, config.hardware);  // throws for a profile without figures
+  (void)createPolicy(config.policy);  // throws for an unknown name
+  // Throws for a profile without figures, or tensor parallelism on a profile without an interconnect.
+  (void)StepCostModel(config.model, config.hardware, int(config.tensorParallel));
 }
 
 ServingEngine::ServingEngine(ServingConfig config, ServingObserver* observer) {

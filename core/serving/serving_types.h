@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/model/model_config.h"
-#include "core/serving/hardware_profile.h"
+#include "core/arch/model_config.h"
+#include "core/hardware/hardware_profile.h"
 
 namespace kvlab {
 
@@ -21,6 +21,7 @@ struct ServingConfig {
   double speed = 1.0;                     // arrival time = timestamp / speed (2 = twice the load), > 0
   ModelConfig model;                      // shapes for the cost model and K/V bytes
   HardwareProfile hardware;               // peak FLOP/s and bandwidth for the cost model
+  std::uint32_t tensorParallel = 1;       // devices the model is split over (--tp): cost model per device
   double timelineIntervalS = 0;           // > 0: record a ServingTimelinePoint at most this often
   bool checkInvariants = false;           // tests: verify pool and sequences after every step (O(pool))
 };

@@ -17,11 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/cache/clock.h"
 #include "core/cache/key_hasher.h"
 #include "core/model/byte_tokenizer.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 #include "core/runner/host_kv_tier.h"
 #include "core/runner/live_kv_cache.h"
 #include "core/tiers/kv_tier.h"

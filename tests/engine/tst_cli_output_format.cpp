@@ -150,6 +150,8 @@ void TestCliOutputFormat::everyCommand_data() {
   QTest::newRow("bench") << QStringList{"bench", trace, "--no-prefill", "--runs", "1", "--seconds", "0"} << ""
                          << true;
   QTest::newRow("list") << QStringList{"list"} << "" << false;
+  QTest::newRow("model") << QStringList{"model", "qwen3-8b"} << "" << true;
+  QTest::newRow("model every preset") << QStringList{"model"} << "" << false;
   QTest::newRow("remote stats") << QStringList{"remote", "stats", "--remote", "{redis}"} << "redis" << true;
   QTest::newRow("remote clear") << QStringList{"remote", "clear", "--remote", "{redis}"} << "redis" << true;
   QTest::newRow("remote bench") << QStringList{"remote", "bench", "--remote", "{redis}", "--blocks", "4"}

@@ -15,6 +15,7 @@
 #include <QProcess>
 #include <QtTest>
 
+#include "core/arch/model_presets.h"
 #include "core/trace/mooncake_trace_reader.h"
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"

@@ -6,7 +6,8 @@
 // an unreachable server exits 1 without hanging. Skips only when redis-server is not installed.
 #include <QtTest>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_tier.h"
 #include "redis_test_server.h"

@@ -4,7 +4,8 @@
 // corruption rejected, another model's or layout's blob rejected, namespaces apart).
 #include <QtTest>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/kv_blob_codec.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/remote_url.h"

@@ -12,7 +12,8 @@
 #include <QtTest>
 #include <random>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
 #include "core/trace/mooncake_trace_reader.h"

@@ -21,7 +21,8 @@
 #include <QtTest>
 #include <map>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/policies/policy_registry.h"
 #include "core/workload/scenario.h"
 #include "core/trace/scenario_trace.h"

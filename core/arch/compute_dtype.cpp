@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/model/compute_dtype.h"
+#include "core/arch/compute_dtype.h"
 
 #include "core/util/input_error.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/serving/hardware_profile.h"
+#include "core/hardware/hardware_profile.h"
 
 #include <unistd.h>
 
@@ -16,30 +16,58 @@ namespace {
 constexpr double kTera = 1e12;
 
 std::vector<HardwareProfile> buildProfiles() {
-  const auto gpu = [](std::string name, std::string description, double denseTflops, double tbPerS,
-                      double gb) {
+  // denseTflops: peak dense BF16 tensor FLOP/s (half the "with sparsity" figure where a sheet prints that);
+  // tbPerS: memory bandwidth; gb: memory; linkGBps: the peer link as the sheet prints it (both directions
+  // together) or 0 for none; pcieGBps: the host link, both directions together.
+  const auto gpu = [](std::string name, std::string description, double denseTflops, double tbPerS, double gb,
+                      double linkGBps, double pcieGBps, std::string source) {
     HardwareProfile p;
     p.name = std::move(name);
     p.description = std::move(description);
     p.peakFlops = denseTflops * kTera;
     p.memoryBandwidth = tbPerS * kTera;
     p.memoryBytes = std::uint64_t(gb * 1e9);
+    // One way: half of the sheets' bidirectional figures. Without a peer link, all-reduces cross PCIe.
+    p.pcieBandwidth = pcieGBps * 1e9 / 2;
+    p.interconnectBandwidth = (linkGBps > 0 ? linkGBps : pcieGBps) * 1e9 / 2;
+    p.source = std::move(source);
     return p;
   };
-  // Peak dense BF16 tensor-core FLOP/s is half the "with sparsity" figure on each datasheet.
   return {
-      // NVIDIA H100 Tensor Core GPU datasheet, SXM5 column: BF16 1,979 TFLOPS with sparsity (989.5 dense),
-      // 80 GB HBM3, 3.35 TB/s.
-      gpu("h100-sxm", "NVIDIA H100 SXM5 80 GB: 989.5 TFLOP/s dense bf16, 3.35 TB/s HBM3", 989.5, 3.35, 80),
-      // NVIDIA H200 datasheet, SXM column: BF16 1,979 TFLOPS with sparsity (989.5 dense), 141 GB HBM3e,
-      // 4.8 TB/s.
-      gpu("h200", "NVIDIA H200 SXM 141 GB: 989.5 TFLOP/s dense bf16, 4.8 TB/s HBM3e", 989.5, 4.8, 141),
-      // NVIDIA A100 Tensor Core GPU datasheet, 80GB SXM column: BF16 312 TFLOPS dense (624 with sparsity),
-      // 80 GB HBM2e, 2,039 GB/s.
-      gpu("a100-80gb", "NVIDIA A100 SXM 80 GB: 312 TFLOP/s dense bf16, 2.04 TB/s HBM2e", 312, 2.039, 80),
-      // NVIDIA L40S datasheet: BF16 733 TFLOPS with sparsity (366.5 dense; the sheet prints 362.05 for
-      // dense), 48 GB GDDR6, 864 GB/s. The sheet's dense figure is used.
-      gpu("l40s", "NVIDIA L40S 48 GB: 362 TFLOP/s dense bf16, 864 GB/s GDDR6", 362.05, 0.864, 48),
+      // BF16 1,979 TFLOPS with sparsity (989.5 dense), 80 GB HBM3, 3.35 TB/s, NVLink 900 GB/s, PCIe Gen5
+      // 128 GB/s.
+      gpu("h100-sxm", "NVIDIA H100 SXM5 80 GB: 989.5 TFLOP/s dense bf16, 3.35 TB/s HBM3", 989.5, 3.35, 80,
+          900, 128, "NVIDIA H100 Tensor Core GPU datasheet, H100 SXM column"),
+      // BF16 1,979 TFLOPS with sparsity (989.5 dense), 141 GB HBM3e, 4.8 TB/s, NVLink 900 GB/s, PCIe Gen5.
+      gpu("h200", "NVIDIA H200 SXM 141 GB: 989.5 TFLOP/s dense bf16, 4.8 TB/s HBM3e", 989.5, 4.8, 141, 900,
+          128, "NVIDIA H200 Tensor Core GPU datasheet, H200 SXM column"),
+      // BF16 312 TFLOPS dense (624 with sparsity), 80 GB HBM2e, 2,039 GB/s, NVLink 600 GB/s, PCIe Gen4.
+      gpu("a100-80gb", "NVIDIA A100 SXM 80 GB: 312 TFLOP/s dense bf16, 2.04 TB/s HBM2e", 312, 2.039, 80, 600,
+          64, "NVIDIA A100 Tensor Core GPU datasheet, A100 80GB SXM column"),
+      // BF16 733 TFLOPS with sparsity (366.5 dense; the sheet prints 362.05 for dense), 48 GB GDDR6,
+      // 864 GB/s, PCIe Gen4 x16 64 GB/s, no NVLink. The sheet's dense figure is used.
+      gpu("l40s", "NVIDIA L40S 48 GB: 362 TFLOP/s dense bf16, 864 GB/s GDDR6", 362.05, 0.864, 48, 0, 64,
+          "NVIDIA L40S GPU datasheet"),
+      // HGX B200 (8 GPUs): FP16/BF16 tensor 36 PFLOPS with sparsity = 2.25 PFLOPS dense per GPU; 1,440 GB
+      // HBM3e = 180 GB per GPU; 64 TB/s = 8 TB/s per GPU; NVLink 5: 1.8 TB/s per GPU; PCIe Gen5.
+      gpu("b200", "NVIDIA B200 180 GB: 2250 TFLOP/s dense bf16, 8 TB/s HBM3e", 2250, 8.0, 180, 1800, 128,
+          "NVIDIA HGX B200 datasheet (8-GPU figures divided by 8)"),
+      // Peak BF16 1,307.4 TFLOPS dense (2,614.9 with sparsity), 192 GB HBM3, 5.3 TB/s, Infinity Fabric
+      // 896 GB/s peer bandwidth (7 links x 128 GB/s), PCIe Gen5 x16 128 GB/s.
+      gpu("mi300x", "AMD Instinct MI300X 192 GB: 1307 TFLOP/s dense bf16, 5.3 TB/s HBM3", 1307.4, 5.3, 192,
+          896, 128, "AMD Instinct MI300X accelerator datasheet"),
+      // FP16/BF16 148 TFLOPS dense, 96 GB HBM3, 4.0 TB/s, NVLink 900 GB/s, PCIe Gen5 x16 128 GB/s. NVIDIA
+      // publishes no H20 datasheet on its site; these are the figures of its partners' HGX H20 product
+      // briefs.
+      gpu("h20", "NVIDIA H20 96 GB: 148 TFLOP/s dense bf16, 4.0 TB/s HBM3", 148, 4.0, 96, 900, 128,
+          "NVIDIA HGX H20 specification (partner product briefs)"),
+      // BF16 242 TFLOPS with sparsity (121 dense), 24 GB GDDR6, 300 GB/s, PCIe Gen4 x16 64 GB/s, no NVLink.
+      gpu("l4", "NVIDIA L4 24 GB: 121 TFLOP/s dense bf16, 300 GB/s GDDR6", 121, 0.3, 24, 0, 64,
+          "NVIDIA L4 Tensor Core GPU datasheet"),
+      // Peak BF16 tensor TFLOPS with FP32 accumulate 165.2 dense (330.4 with sparsity), 24 GB GDDR6X,
+      // 1,008 GB/s, PCIe Gen4 x16 64 GB/s, no NVLink.
+      gpu("rtx-4090", "NVIDIA GeForce RTX 4090 24 GB: 165 TFLOP/s dense bf16, 1.01 TB/s GDDR6X", 165.2, 1.008,
+          24, 0, 64, "NVIDIA Ada Lovelace GPU architecture whitepaper, appendix table (GeForce RTX 4090)"),
   };
 }
 
@@ -120,6 +148,7 @@ HardwareProfile measureCpuProfile() {
   p.computeUtilisation = 1.0;
   p.memoryUtilisation = 1.0;
   p.measured = true;
+  p.source = "measured on this machine";
   p.description = "this machine, measured at start: " + std::to_string(threads) + " threads, " +
                   std::to_string(int(p.peakFlops / 1e9)) + " GFLOP/s fp32 loop, " +
                   std::to_string(int(p.memoryBandwidth / 1e9)) + " GB/s streaming read";
