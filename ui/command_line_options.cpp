@@ -10,6 +10,7 @@
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
 #include "core/tiers/remote_url.h"
+#include "core/trace/trace_format.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/util/value_series.h"
@@ -37,7 +38,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
   const QCommandLineOption version = parser.addVersionOption();
   const QCommandLineOption scenario(
       QStringLiteral("scenario"),
-      QStringLiteral("Bundled scenario name, scenario .json or Mooncake .jsonl trace."),
+      QStringLiteral("Bundled scenario name, scenario .json or a trace of any supported format."),
       QStringLiteral("NAME|FILE"));
   const QCommandLineOption device(QStringLiteral("device"),
                                   QStringLiteral("Compute device: cpu, cuda or auto."),
@@ -303,10 +304,10 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       if (parser.isSet(sweep)) {
         current = QStringLiteral("--sweep");
         o.sweep = parser.value(sweep);
-        if (!o.sweep.endsWith(QStringLiteral(".jsonl")))
-          resolveScenario(str(o.sweep), defaultScenarioDir());  // throws, listing the bundled names
-        else if (!QFileInfo(o.sweep).isFile())
+        if (o.sweep.endsWith(QStringLiteral(".jsonl")) && !QFileInfo::exists(o.sweep))
           throw InputError("", 0, "", "no such trace file: " + str(o.sweep));
+        if (!looksLikeTrace(str(o.sweep)))
+          resolveScenario(str(o.sweep), defaultScenarioDir());  // throws, listing the bundled names
         if (o.page.isEmpty()) o.page = QStringLiteral("tune");
       }
       if (parser.isSet(sweepSizes)) {

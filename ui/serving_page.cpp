@@ -29,6 +29,8 @@
 #include "core/serving/serving_simulator.h"
 #include "core/workload/scenario.h"
 #include "ui/chart_palette.h"
+#include "ui/trace_drop_filter.h"
+#include "ui/trace_file_dialog.h"
 
 namespace kvlab {
 
@@ -96,13 +98,14 @@ ServingPage::ServingPage(QWidget* parent) : QWidget(parent) {
   m_input->setEditable(true);
   for (const std::string& n : bundledScenarioNames()) m_input->addItem(QString::fromStdString(n));
   m_input->setCurrentText(QStringLiteral("multi-turn-chat"));
-  m_input->setToolTip(tr("A bundled scenario, a scenario .json file or a Mooncake trace (.jsonl)"));
+  m_input->setToolTip(tr("A bundled scenario, a scenario .json file or a trace of any supported format (a "
+                          "file, or a folder: drop it here); length-only traces run without prefix reuse"));
   auto* browse = new QPushButton(tr("Open trace…"));
   connect(browse, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a Mooncake trace"), {},
-                                                      tr("Mooncake traces (*.jsonl);;All files (*)"));
+    const QString path = askForTrace(this, tr("Open a trace"), {}, /*withScenarios=*/true);
     if (!path.isEmpty()) setInput(path);
   });
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, this, &ServingPage::setInput);
   std::vector<std::string> models;
   for (const ModelConfig& m : modelPresets()) models.push_back(m.name);
   m_model = comboOf(models, "llama-3-8b");

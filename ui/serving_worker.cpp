@@ -6,8 +6,9 @@
 #include "core/hardware/kv_pool_plan.h"
 #include "core/runner/scenario_runner.h"
 #include "core/serving/serving_simulator.h"
-#include "core/workload/mooncake_trace.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
+#include "core/trace/trace.h"
+#include "core/trace/uniform_blocks.h"
 
 namespace kvlab {
 
@@ -39,10 +40,10 @@ void ServingWorker::run(const ServingJob& job, int runId) {
   try {
     ServingConfig config = job.config;
     std::vector<TraceRequest> requests;
-    const bool trace = job.input.size() > 6 && job.input.ends_with(".jsonl");
-    if (trace) {
-      config.blockSize = job.blockSizeOverride ? job.blockSizeOverride : 512;
-      requests = readWholeTrace(job.input);
+    if (looksLikeTrace(job.input)) {
+      // Any format; per-block-count traces re-cut into uniform blocks; length-only ones run without reuse.
+      const Trace trace = loadTrace(job.input);
+      requests = servingRequests(trace, job.blockSizeOverride, &config.blockSize);
     } else {
       const ScenarioSpec spec = loadScenarioFile(resolveScenario(job.input, defaultScenarioDir()));
       config.blockSize = job.blockSizeOverride ? job.blockSizeOverride : spec.cache.blockSize;

@@ -12,6 +12,8 @@
 #include "core/fleet/serving_fleet.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/kv_block_pool.h"
+#include "core/trace/trace.h"
+#include "core/trace/uniform_blocks.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
@@ -26,15 +28,15 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ServingConfig toServingConfig(const FleetServingText& text, const ReplayOptionText& cache) {
+ServingConfig toServingConfig(const FleetServingText& text, const ReplayOptionText& cache,
+                              std::uint32_t blockSize) {
   ServingConfig c;
   c.model = resolveModel(cache.model, cache.kvDtype);
   c.tensorParallel = parseTp(text.tp);
   if (!findPolicy(cache.policy))
     throw InputError("", 0, "policy", unknownPolicyMessage(cache.policy, /*forReplay=*/false));
   c.policy = cache.policy;
-  c.blockSize = cache.blockSize;
-  if (c.blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1");
+  c.blockSize = blockSize;
   c.maxBatchedTokens = std::uint32_t(parseCount(text.maxBatchedTokens, "max-batched-tokens", 1, 1u << 24));
   c.maxRunning = std::uint32_t(parseCount(text.maxRunning, "max-running", 1, 1u << 20));
   const std::vector<double> speeds = parseSpeeds(text.speed);
@@ -248,13 +250,13 @@ void checkFleetServingFlags(const CLI::App& command, const FleetServingText& tex
 int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
   const ReplayOptionText& cache = *run.cache;
   ServingFleetConfig config;
-  config.replica = toServingConfig(text, cache);
+  const std::uint32_t requestedBlockSize = blockSizeFlag(cache.blockSize);
+  const Trace trace = loadTrace(cache.trace, TraceOpenOptions{cache.inputFormat, cache.skipBadLines});
+  std::uint32_t blockSize = 0;
+  const std::vector<TraceRequest> requests = servingRequests(trace, requestedBlockSize, &blockSize);
+  config.replica = toServingConfig(text, cache, blockSize);
   config.replicas = std::size_t(run.replicas);
   config.routerParams = run.params;
-  TraceReadOptions options;
-  options.skipBadLines = cache.skipBadLines;
-  const std::vector<TraceRequest> requests = readWholeTrace(cache.trace, options);
-  if (requests.empty()) throw InputError(cache.trace, 0, "", "contains no requests");
 
   std::vector<ServingFleetResult> results;
   for (const std::string& router : run.routers) {
@@ -264,10 +266,17 @@ int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
   std::ostringstream out;
   if (run.format == "json") {
     if (results.size() == 1) {
-      out << fleetJson(results.front(), config).dump(2) << '\n';
+      ordered_json j = fleetJson(results.front(), config);
+      j["trace_format"] = trace.info.format;
+      j["skipped_lines"] = trace.skippedLines;
+      j["prefix_information"] = trace.info.hasBlockIds;
+      out << j.dump(2) << '\n';
     } else {
       ordered_json j;
       j["trace"] = cache.trace;
+      j["trace_format"] = trace.info.format;
+      j["skipped_lines"] = trace.skippedLines;
+      j["prefix_information"] = trace.info.hasBlockIds;
       j["replica_count"] = run.replicas;
       j["serving"] = true;
       j["figures"] = costModelLabel(config.replica) + "; times are simulated, not measured";
@@ -282,6 +291,8 @@ int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
     writeCsv(out, results, config.replica);
   } else {
     writeTable(out, results, config.replica, config.replicas);
+    out << "trace format " << trace.info.format << ", " << trace.skippedLines << " lines skipped"
+        << (trace.info.hasBlockIds ? "" : "; lengths only: no prefix reuse (every router's hit rate is 0)") << '\n';
   }
   if (run.out.empty())
     std::cout << out.str();

@@ -16,6 +16,7 @@
 #include "core/fleet/router_registry.h"
 #include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
+#include "core/trace/trace_format.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
 #include "json_csv.h"
@@ -49,6 +50,8 @@ ordered_json catalogue() {
   for (const PolicyInfo& p : allPolicies())
     j["policies"].push_back(
         item(p.name, p.description + (p.needsWholeTrace ? " (replay and sweep only)" : "")));
+  j["trace_formats"] = ordered_json::array();
+  for (const TraceFormat& f : traceFormats()) j["trace_formats"].push_back(item(f.name, f.description));
   j["routers"] = ordered_json::array();
   for (const RouterInfo& r : routerRegistry()) j["routers"].push_back(item(r.name, r.description));
   j["granularities"] = ordered_json::array({
@@ -76,7 +79,7 @@ ordered_json catalogue() {
 // The section names of catalogue() and --devices, singular, as the csv's `kind` column has them.
 constexpr std::pair<const char*, const char*> kSections[] = {
     {"scenarios", "scenario"}, {"policies", "policy"},
-    {"routers", "router"},     {"granularities", "granularity"},
+    {"trace_formats", "trace_format"}, {"routers", "router"},     {"granularities", "granularity"},
     {"models", "model"},       {"hardware", "hardware"},
     {"devices", "device"}};
 
@@ -90,6 +93,8 @@ void printTable(const ordered_json& j) {
   names(j["scenarios"], 16);
   std::printf("policies:\n");
   names(j["policies"], 8);
+  std::printf("trace formats (--input-format; detected from the content when not given):\n");
+  names(j["trace_formats"], 18);
   std::printf("fleet routers (kvlab-cli fleet --router):\n");
   names(j["routers"], 13);
   std::printf("granularities:\n");
@@ -105,7 +110,7 @@ void printTable(const ordered_json& j) {
 CommandAction addListCommand(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("list",
-                         "List bundled scenarios, model presets, policies, fleet routers, "
+                         "List bundled scenarios, model presets, policies, trace formats, fleet routers, "
                          "granularities and hardware profiles (and, with --devices, compute devices)");
   auto format = std::make_shared<OutputFormatOption>();
   auto devices = std::make_shared<bool>(false);

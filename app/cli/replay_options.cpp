@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "core/policies/policy_registry.h"
+#include "core/trace/trace_format.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/util/value_series.h"
@@ -20,20 +21,34 @@ Bytes modelBytesPerToken(const ReplayOptionText& text) {
 }
 }  // namespace
 
+void addInputFormatOption(CLI::App& command, std::string& format) {
+  command.add_option("--input-format", format,
+                     "trace format (" + traceFormatNames() +
+                         "); default: detected from the content (docs/traces.md)");
+}
+
+std::uint32_t blockSizeFlag(const std::string& text) {
+  if (text.empty()) return 0;
+  return std::uint32_t(parseCount(text, "block-size", 1, UINT32_MAX));
+}
+
+TraceInfo probeTrace(const ReplayOptionText& text) {
+  return openTraceReader(text.trace, TraceOpenOptions{text.inputFormat, text.skipBadLines})->info();
+}
+
 void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists) {
   command
       .add_option("trace", text.trace,
-                  "Mooncake-format trace (JSON lines: timestamp, input_length, "
-                  "output_length, hash_ids)")
+                  "trace file or directory, any supported format (" + traceFormatNames() +
+                      "; docs/traces.md)")
       ->required();
-  if (sizeLists)
-    command
-        .add_option("--block-size", text.blockSizes,
-                    "tokens per hash id, comma-separated (the published traces use 512)")
-        ->capture_default_str();
-  else
-    command.add_option("--block-size", text.blockSize, "tokens per hash id (the published traces use 512)")
-        ->capture_default_str();
+  addInputFormatOption(command, text.inputFormat);
+  command.add_option("--block-size", text.blockSize,
+                     sizeLists ? "tokens per block key, comma-separated (default: the trace's own: 512 for "
+                                 "Mooncake, the declared size for the formats that declare one)"
+                               : "tokens per block key (default: the trace's own: 512 for Mooncake, the "
+                                 "declared size for the formats that declare one, which a different value "
+                                 "contradicts: an error)");
   command
       .add_option("--policy", text.policy,
                   sizeLists
@@ -158,10 +173,10 @@ std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
   throw InputError("", 0, "max-tokens", "give the cache size: --max-tokens N or --max-size SIZE");
 }
 
-ReplayConfig toReplayConfig(const ReplayOptionText& text) {
+ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace) {
   ReplayConfig config;
-  if (text.blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1 token");
-  config.blockSize = text.blockSize;
+  config.blockSize = resolveBlockSize(trace, blockSizeFlag(text.blockSize));
+  config.inputFormat = trace.format;
   if (!findReplayPolicy(text.policy))
     throw InputError("", 0, "policy", unknownPolicyMessage(text.policy, /*forReplay=*/true));
   config.policy = text.policy;
@@ -209,7 +224,7 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   const std::string field = text.maxTokens.empty() ? "max-size" : "max-tokens";
   spec.bytesPerToken = modelBytesPerToken(text);
   for (const std::uint64_t tokens : spec.maxTokens)
-    if (tokens > UINT64_MAX / spec.bytesPerToken)
+    if (tokens != kUnlimited && tokens > UINT64_MAX / spec.bytesPerToken)  // unlimited: no bound, no bytes
       throw InputError("", 0, field, "is too large: " + std::to_string(tokens) + " tokens exceed 16 EiB");
   spec.policies.clear();
   std::size_t from = 0;
@@ -231,13 +246,15 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   spec.ttlsMs = parseDurationList(text.ttl, "ttl");
   spec.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
   spec.protectInUse = text.protectInUse;
-  spec.blockSizes.clear();
-  for (const std::uint64_t b : parseCountSeries(text.blockSizes, "block-size")) {
+  spec.blockSizes.clear();  // empty: the trace's own
+  if (!text.blockSize.empty())
+  for (const std::uint64_t b : parseCountSeries(text.blockSize, "block-size")) {
     if (b == 0 || b > UINT32_MAX)
       throw InputError("", 0, "block-size", "must be from 1 to 4294967295 tokens");
     spec.blockSizes.push_back(std::uint32_t(b));
   }
   spec.skipBadLines = text.skipBadLines;
+  spec.inputFormat = text.inputFormat;
   return spec;
 }
 

@@ -18,11 +18,15 @@
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
+#include "core/trace/trace.h"
+#include "core/trace/trace_format.h"
+#include "core/trace/uniform_blocks.h"
 #include "model_options.h"
 #include "output_format.h"
 #include "scenario_dir.h"
 #include "serving_json.h"
+#include "replay_options.h"
 #include "serving_options.h"
 
 namespace kvlab {
@@ -42,7 +46,8 @@ struct SimulateText {
   std::string policy = "lru";
   std::string maxBatchedTokens = "8192";
   std::string maxRunning = "256";
-  std::string blockSize;     // "" = 512 for a trace, the scenario's block size for a scenario
+  std::string inputFormat;   // --input-format ("" = detect a trace from the content)
+  std::string blockSize;     // "" = the trace's own, the scenario's block size for a scenario
   std::string outputTokens;  // "" = each request's own (the scenario's output_tokens)
   std::string speed = "1";
   std::string out;
@@ -62,8 +67,9 @@ struct RunOutcome {
   ServingResult result;
 };
 
-bool isTracePath(const std::string& input) {
-  return input.size() > 6 && input.compare(input.size() - 6, 6, ".jsonl") == 0;
+// A trace (any format, detected from the content, or forced) rather than a scenario name or file.
+bool isTracePath(const std::string& input, const std::string& format) {
+  return !format.empty() || looksLikeTrace(input);
 }
 
 ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
@@ -195,9 +201,10 @@ CommandAction addSimulateCommand(CLI::App& app) {
       "pool with prefix caching) on a cost model: TTFT, TPOT, queueing, preemptions");
   auto t = std::make_shared<SimulateText>();
   cmd->add_option("input", t->input,
-                  "Mooncake trace (*.jsonl: timestamp, input_length, output_length, hash_ids) or a scenario "
-                  "(bundled name or .json file)")
+                  "a trace file or directory of any supported format (" + traceFormatNames() +
+                      "; told apart from a scenario by its content) or a scenario (bundled name or .json file)")
       ->required();
+  addInputFormatOption(*cmd, t->inputFormat);
   auto* blocks = cmd->add_option("--pool-blocks", t->poolBlocks, "KV pool size in blocks");
   auto* size =
       cmd->add_option("--pool-size", t->poolSize,
@@ -215,7 +222,9 @@ CommandAction addSimulateCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-running", t->maxRunning, "most sequences running at once")->capture_default_str();
   cmd->add_option("--block-size", t->blockSize,
-                  "tokens per KV block (default: 512 = one hash id for a trace; the scenario's block size)");
+                  "tokens per KV block (default: the trace's own, e.g. 512 = one Mooncake hash id; the "
+                  "scenario's block size). Any size for traces with per-block token counts (RAGPulse, "
+                  "block_tokens): their blocks are re-cut into uniform ones, exactly");
   cmd->add_option("--output-tokens", t->outputTokens,
                   "scenario input: output tokens of every request (default: the scenario's output_tokens)");
   cmd->add_option("--speed", t->speed, "arrival-time divisor, or a comma-separated list (0.5,1,2,4)")
@@ -245,13 +254,17 @@ CommandAction addSimulateCommand(CLI::App& app) {
       outputTokens = std::uint32_t(parseCount(t->outputTokens, "output-tokens", 1, 1u << 20));
 
     std::vector<TraceRequest> requests;
-    if (isTracePath(t->input)) {
-      config.blockSize =
-          t->blockSize.empty() ? 512 : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
-      TraceReadOptions options;
-      options.skipBadLines = t->skipBadLines;
-      requests = readWholeTrace(t->input, options);
-      if (requests.empty()) throw InputError(t->input, 0, "", "contains no requests");
+    std::string traceFormat;      // "" for a scenario
+    bool prefixInformation = true;  // false for a length-only trace
+    std::uint64_t skippedLines = 0;
+    if (isTracePath(t->input, t->inputFormat)) {
+      const Trace trace = loadTrace(t->input, TraceOpenOptions{t->inputFormat, t->skipBadLines});
+      const std::uint32_t requested =
+          t->blockSize.empty() ? 0 : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
+      requests = servingRequests(trace, requested, &config.blockSize);
+      traceFormat = trace.info.format;
+      prefixInformation = trace.info.hasBlockIds;
+      skippedLines = trace.skippedLines;
     } else {
       const ScenarioSpec spec = loadScenarioFile(resolveScenario(t->input, cliScenarioDir()));
       config.blockSize = t->blockSize.empty()
@@ -286,6 +299,9 @@ CommandAction addSimulateCommand(CLI::App& app) {
 
     ordered_json all;
     all["input"] = t->input;
+    all["trace_format"] = traceFormat.empty() ? ordered_json(nullptr) : ordered_json(traceFormat);
+    all["prefix_information"] = prefixInformation;
+    all["skipped_lines"] = skippedLines;
     all["figures"] = costModelLabel(config) + "; times are simulated, not measured";
     all["config"] = ordered_json{{"model", config.model.name},
                                  {"kv_dtype", std::string(toString(effectiveKvDtype(config.model)))},
@@ -342,6 +358,10 @@ CommandAction addSimulateCommand(CLI::App& app) {
       std::cout.flush();
     } else {
       printTable(runs, config, t->input);
+      if (!traceFormat.empty())
+        std::printf("trace format %s, %llu lines skipped%s\n", traceFormat.c_str(), (unsigned long long)skippedLines,
+                    prefixInformation ? ""
+                                      : "; lengths only: no prefix reuse (the hit rate is 0 by construction)");
       if (t->compare)
         for (const auto& c : all["comparisons"])
           std::printf(

@@ -7,6 +7,7 @@
 #include "core/policies/policy_registry.h"
 #include "core/replay/next_use_cursor.h"
 #include "core/replay/trace_prefetcher.h"
+#include "core/trace/trace.h"
 #include "core/util/input_error.h"
 
 namespace kvlab {
@@ -61,12 +62,15 @@ TraceReplayer::TraceReplayer(const ReplayConfig& config, std::shared_ptr<const N
 TraceReplayer::~TraceReplayer() = default;
 
 void TraceReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
-                           std::span<const std::uint64_t> hashIds) {
+                           std::span<const std::uint64_t> hashIds, std::span<const std::uint32_t> blockTokens) {
+  if (m_tiers && !blockTokens.empty())
+    throw std::invalid_argument("lower tiers count uniform blocks: a trace with per-block token counts "
+                                "replays on one tier");
   m_clock.setMs(timestampMs);
   if (m_nextUse) m_nextUse->beginRequest(hashIds);
   m_keys.resize(hashIds.size());
   for (std::size_t i = 0; i < hashIds.size(); ++i) m_keys[i] = CacheKey{hashIds[i], 0};
-  m_blocks->match(m_keys, inputLength, inputLength, m_match);
+  m_blocks->match(m_keys, inputLength, inputLength, m_match, blockTokens);
   if (m_tiers) {
     // The same rules as a live run (TierHierarchy): the hit run in use, the walk promotes or copies host
     // blocks and counts remote ones, the commit inserts what is not in the device yet, then the request's
@@ -103,14 +107,33 @@ ReplayResult TraceReplayer::result() const {
   return r;
 }
 
+ReplayConfig configForTrace(const TraceInfo& info, const ReplayConfig& config) {
+  requireBlockIds(info, "replay");
+  ReplayConfig resolved = config;
+  resolved.blockSize = resolveBlockSize(info, config.blockSize);
+  if (info.perBlockTokens && !config.lowerTiers.empty())
+    throw InputError("", 0, config.lowerTiers.front().name + "-tokens",
+                     "lower tiers count uniform blocks, but " + quoteForError(info.path, 120) + " (" + info.format +
+                         ") gives each block its own token count; replay it on one tier");
+  return resolved;
+}
+
 ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config,
                              const std::function<void(const ReplayProgress&)>& progress,
                              CacheObserver* observer) {
+  return replayTrace(openTraceReader(path, TraceOpenOptions{config.inputFormat, config.skipBadLines}), config,
+                     progress, observer);
+}
+
+ReplayResult replayTrace(std::unique_ptr<TraceReader> reader, const ReplayConfig& requested,
+                         const std::function<void(const ReplayProgress&)>& progress, CacheObserver* observer) {
   const auto start = std::chrono::steady_clock::now();
+  const ReplayConfig config = configForTrace(reader->info(), requested);
+  const std::string path = reader->info().path;
   std::shared_ptr<const NextUseIndex> nextUse;
   if (policyNeedsWholeTrace(config.policy))
-    nextUse = NextUseIndex::fromFile(path, TraceReadOptions{config.skipBadLines});
-  TracePrefetcher prefetcher(path, TraceReadOptions{config.skipBadLines});
+    nextUse = NextUseIndex::fromFile(path, TraceOpenOptions{reader->info().format, config.skipBadLines});
+  TracePrefetcher prefetcher(std::move(reader));
   // Events need the general engine to observe; without them, the fastest replayer that can do config.
   std::unique_ptr<TraceReplayer> observed;
   std::unique_ptr<Replayer> fastest;
@@ -127,22 +150,20 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
   while (prefetcher.next(batch)) {
     const auto t0 = std::chrono::steady_clock::now();
     for (const TracePrefetcher::Request& request : batch.requests)
-      replayer.replay(request.timestampMs, request.inputLength, batch.idsOf(request));
+      replayer.replay(request.timestampMs, request.inputLength, batch.idsOf(request), batch.tokensOf(request));
     loop += std::chrono::steady_clock::now() - t0;
     count += batch.requests.size();
     if (progress) progress({batch.bytesRead, prefetcher.fileSize(), count});
     prefetcher.recycle(std::move(batch));
   }
   if (count == 0)  // an empty result would look like a successful replay of nothing
-    throw InputError(path, 0, "",
-                     prefetcher.skippedLines() > 0
-                         ? "has no valid request: all " + std::to_string(prefetcher.skippedLines()) +
-                               " non-blank lines were malformed and skipped"
-                         : "contains no requests (empty, or blank lines only)");
+    throw emptyTraceError(path, prefetcher.skippedLines());
   if (observed) observed->engine().removeObserver(observer);
   ReplayResult result = replayer.result();
   result.skippedLines = prefetcher.skippedLines();
   result.skipReasons = prefetcher.skipReasons();
+  result.traceFormat = prefetcher.info().format;
+  result.bounds = prefetcher.bounds();
   result.loopS = std::chrono::duration<double>(loop).count();
   result.elapsedS = secondsSince(start);
   return result;

@@ -11,7 +11,7 @@
 #include "core/runner/run_support.h"
 #include "core/util/file_sha256.h"
 #include "core/util/input_error.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_format.h"
 
 namespace kvlab {
 
@@ -28,8 +28,10 @@ RunSummary runTrace(const RunSettings& settings, const std::string& path, RunCon
   const auto costMs = [&](std::uint32_t prompt, std::uint32_t hit) {
     return 1e3 * prefillSeconds(model, *hw, prompt, hit);
   };
+  // Any trace format (detected from the content); its own block size unless the settings name one.
+  const std::unique_ptr<TraceReader> reader = openTraceReader(path);
   ReplayConfig config;
-  config.blockSize = settings.blockSize.value_or(512);
+  config.blockSize = settings.blockSize.value_or(0);
   config.policy = settings.policy.value_or("lru");
   config.bytesPerToken = kvBytesPerToken(model);
   if (config.bytesPerToken == 0)
@@ -38,20 +40,21 @@ RunSummary runTrace(const RunSettings& settings, const std::string& path, RunCon
   config.maxTokens = maxBytes == kUnlimited ? kUnlimited : maxBytes / config.bytesPerToken;
   config.ttlMs = settings.ttlMs.value_or(0);
   config.ttlMode = settings.ttlMode.value_or(TtlMode::Idle);
+  config = configForTrace(reader->info(), config);
   TraceReplayer replayer(config);
   EventForwarder forwarder(observer);
   replayer.engine().addObserver(&forwarder);
-  MooncakeTraceReader reader(path, TraceReadOptions{});
 
   RunInfo info;
   info.runId = runId;
   info.scenarioName = std::filesystem::path(path).filename().string();
   info.scenarioTitle = "Trace replay: " + info.scenarioName;
-  info.scenarioDescription =
-      "Mooncake-format trace replayed through the block cache (simulate mode: sizes only; "
-      "TTFT and the ideal speedup from a cost model).";
+  info.scenarioDescription = "Trace (" + reader->info().format +
+                             " format) replayed through the block cache (simulate mode: sizes only; "
+                             "TTFT and the ideal speedup from a cost model).";
   info.scenarioKind = "trace";
-  info.scenarioSha256 = sha256HexOfFile(path);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) info.scenarioSha256 = sha256HexOfFile(path);
   info.simulated = true;
   info.device = "simulated";
   info.storageDevice = "simulated";
@@ -81,7 +84,7 @@ RunSummary runTrace(const RunSettings& settings, const std::string& path, RunCon
   TraceRequest request;
   int index = 0;
   try {
-    while (reader.next(request)) {
+    while (reader->next(request)) {
       controls.apply(&replayer.engine());
       if (controls.cancelled()) break;
       const CacheCounters before = replayer.engine().counters();
@@ -89,7 +92,8 @@ RunSummary runTrace(const RunSettings& settings, const std::string& path, RunCon
       const CacheCounters& after = replayer.engine().counters();
       RequestRecord record;
       record.index = index++;
-      record.session = "request " + std::to_string(record.index);
+      record.session = request.session != kNoLabel ? reader->info().sessions.name(request.session)
+                                                   : "request " + std::to_string(record.index);
       record.arrivalMs = request.timestampMs;
       record.promptTokens = request.inputLength;
       record.hitTokens = std::uint32_t(after.hitTokens - before.hitTokens);

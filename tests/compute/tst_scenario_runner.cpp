@@ -24,7 +24,7 @@
 #include "core/runner/scenario_runner.h"
 #include "core/serving/serving_simulator.h"
 #include "core/util/input_error.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
 #include "core/workload/scenario.h"
 
 using namespace kvlab;

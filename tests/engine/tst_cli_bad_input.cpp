@@ -143,9 +143,9 @@ void TestCliBadInput::badInput_data() {
                                    << QStringList{"field 'block-size'"};
   QTest::newRow("block-size overflowing")
       << replay + QStringList{"--max-tokens", "1000", "--block-size", "4294967296"} << 2
-      << QStringList{"--block-size"};
+      << QStringList{"field 'block-size'", "4294967296"};
   QTest::newRow("block-size word") << replay + QStringList{"--max-tokens", "1000", "--block-size", "big"} << 2
-                                   << QStringList{"--block-size"};
+                                   << QStringList{"field 'block-size'", "'big'"};
   QTest::newRow("policy unknown") << replay + QStringList{"--max-tokens", "1000", "--policy", "nope"} << 2
                                   << QStringList{"field 'policy'", "lru"};
   QTest::newRow("policy garbage") << replay + QStringList{"--max-tokens", "1000", "--policy",

@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "core/trace/mooncake_trace_reader.h"
 #include "core/fleet/fleet_replayer.h"
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"

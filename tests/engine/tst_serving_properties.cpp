@@ -16,7 +16,7 @@
 #include "core/arch/model_presets.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
 #include "test_requirements.h"
 
 using namespace kvlab;

@@ -14,7 +14,7 @@
 #include "core/hardware/prefill_cost.h"
 #include "core/hardware/step_cost_model.h"
 #include "core/workload/scenario.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
 
 using namespace kvlab;
 

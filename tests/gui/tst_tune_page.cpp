@@ -25,7 +25,7 @@
 #include "core/arch/model_presets.h"
 #include "core/policies/policy_registry.h"
 #include "core/workload/scenario.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
 #include "ui/control_panel.h"
 #include "ui/main_window.h"
 #include "ui/miss_ratio_chart.h"

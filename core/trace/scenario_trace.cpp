@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
 
 #include <stdexcept>
 

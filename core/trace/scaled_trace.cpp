@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/workload/scaled_trace.h"
+#include "core/trace/scaled_trace.h"
 
 #include <algorithm>
 #include <charconv>
@@ -50,16 +50,21 @@ TraceRequest scaledRequest(const TraceRequest& request, std::uint32_t copy, cons
 }
 
 ScaledTraceInfo writeScaledTrace(const std::string& inputPath, const std::string& outputPath,
-                                 std::uint32_t copies) {
+                                 std::uint32_t copies, const TraceOpenOptions& options) {
   if (copies == 0) throw InputError("", 0, "scale", "must be at least 1 copy, got 0");
 
   // Pass 1: the strides (and a full validation of the source before anything is written).
   std::uint64_t maxId = 0, requests = 0, blocks = 0;
   std::int64_t firstMs = 0, lastMs = 0;
   {
-    MooncakeTraceReader reader(inputPath);
+    const std::unique_ptr<TraceReader> reader = openTraceReader(inputPath, options);
+    if (!reader->info().hasBlockIds || reader->info().perBlockTokens)
+      throw InputError(inputPath, 0, "scale",
+                       "a scaled copy is written as Mooncake lines, which carry uniform blocks only; this " +
+                           reader->info().format + " trace has " +
+                           (reader->info().hasBlockIds ? "per-block token counts" : "no block ids"));
     TraceRequest r;
-    while (reader.next(r)) {
+    while (reader->next(r)) {
       if (requests == 0) firstMs = r.timestampMs;
       lastMs = r.timestampMs;  // the reader guarantees sorted timestamps
       for (const std::uint64_t id : r.hashIds) maxId = std::max(maxId, id);
@@ -98,8 +103,8 @@ ScaledTraceInfo writeScaledTrace(const std::string& inputPath, const std::string
   text.reserve(kFlushBytes + 4096);
   TraceRequest r;
   for (std::uint32_t copy = 0; copy < copies; ++copy) {
-    MooncakeTraceReader reader(inputPath);
-    while (reader.next(r)) {
+    const std::unique_ptr<TraceReader> reader = openTraceReader(inputPath, options);
+    while (reader->next(r)) {
       appendLine(text, scaledRequest(r, copy, info.scaling));
       if (text.size() >= kFlushBytes) {
         file->stream().write(text.data(), std::streamsize(text.size()));

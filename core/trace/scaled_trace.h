@@ -5,7 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_format.h"
+#include "core/trace/trace_request.h"
 
 namespace kvlab {
 
@@ -27,13 +28,15 @@ struct ScaledTraceInfo {
 // that the shifted values fit (writeScaledTrace does).
 TraceRequest scaledRequest(const TraceRequest& request, std::uint32_t copy, const TraceScaling& scaling);
 
-// Writes `copies` back-to-back copies of the trace at inputPath to outputPath as Mooncake JSON lines (the
-// four fields, in the published traces' layout). Streams: reads the source copies + 1 times (one pass
-// to find the strides) and holds one request at a time, so any size can be written in constant memory.
-// The output appears whole or not at all (AtomicFile). Throws InputError naming the source file, line and
-// field for a malformed source line (the reader's rules), naming the field 'scale' for copies = 0 or when
-// shifted ids or timestamps would not fit in 64 bits, and naming outputPath if it cannot be written.
+// Writes `copies` back-to-back copies of the trace at inputPath (any format with uniform blocks; its
+// chained keys become the hash ids) to outputPath as Mooncake JSON lines (the four fields, in the
+// published traces' layout). Streams: reads the source copies + 1 times (one pass to find the strides) and
+// holds one request at a time, so any size can be written in constant memory. The output appears whole or
+// not at all (AtomicFile). Throws InputError naming the source file, line and field for a malformed source
+// line (the reader's rules), naming the field 'scale' for copies = 0, for a source with per-block token
+// counts or without block ids (Mooncake lines cannot carry them) or when shifted ids or timestamps would
+// not fit in 64 bits, and naming outputPath if it cannot be written.
 ScaledTraceInfo writeScaledTrace(const std::string& inputPath, const std::string& outputPath,
-                                 std::uint32_t copies);
+                                 std::uint32_t copies, const TraceOpenOptions& options = {});
 
 }  // namespace kvlab

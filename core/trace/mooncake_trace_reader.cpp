@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
 
 #include <simdjson.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <limits>
 
+#include "core/trace/json_fields.h"
+#include "core/trace/trace_format.h"
 #include "core/util/input_error.h"
 
 namespace kvlab {
@@ -16,37 +14,14 @@ namespace kvlab {
 namespace {
 
 namespace dom = simdjson::dom;
-
-constexpr size_t kChunkBytes = 4u << 20;  // read size; the buffer starts at this and grows for long lines
-constexpr size_t kMaxSkipReasons = 10;
+using trace_json::jsonError;
+using trace_json::readUnsigned;
+using trace_json::shown;
 
 constexpr uint32_t kHaveTimestamp = 1;
 constexpr uint32_t kHaveInput = 2;
 constexpr uint32_t kHaveOutput = 4;
 constexpr uint32_t kHaveHashIds = 8;
-
-bool isBlank(std::string_view line) {
-  return std::all_of(line.begin(), line.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
-}
-
-std::string shown(dom::element value) { return quoteForError(simdjson::minify(value)); }
-
-std::string jsonError(simdjson::error_code error) {
-  if (error == simdjson::UTF8_ERROR) return "invalid UTF-8";
-  if (error == simdjson::NUMBER_ERROR)  // e.g. an id of 2^64
-    return "invalid JSON (a number is malformed or does not fit in 64 bits)";
-  return std::string("invalid JSON (") + simdjson::error_message(error) + ")";
-}
-
-// Reads an integer in [0, maxValue]; on failure sets the message and returns false.
-bool readUnsigned(dom::element value, uint64_t maxValue, const char* what, uint64_t& out,
-                  std::string& message) {
-  if (value.get_uint64().get(out) != simdjson::SUCCESS || out > maxValue) {
-    message = std::string("must be ") + what + ", got " + shown(value);
-    return false;
-  }
-  return true;
-}
 
 // Fast path for the shape every real trace line has: one flat object holding the four known keys once
 // each, non-negative integers, an integer array, plain ASCII. It accepts only lines that are valid JSON
@@ -259,128 +234,43 @@ bool parseTraceLine(std::string_view line, TraceRequest& out, std::string& error
   return parsePadded(parser, std::string_view(padded.data(), line.size()), out, errorField, errorMessage);
 }
 
+bool MooncakeTraceReader::sniff(const TraceSniff& s) {
+  if (!s.firstLineIsObject || s.hashIdsType == "object") return false;
+  // The other JSON Lines formats carry these; a line with them is theirs.
+  for (const char* marker : {"chat_id", "block_size", "block_tokens"})
+    if (s.hasKey(marker)) return false;
+  for (const char* own : {"timestamp", "input_length", "output_length", "hash_ids"})
+    if (s.hasKey(own)) return true;
+  return false;
+}
+
 MooncakeTraceReader::MooncakeTraceReader(const std::string& path, TraceReadOptions options)
-    : m_path(path), m_options(options), m_parser(std::make_unique<Parser>()) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError(path, 0, "", "is a directory, not a trace file");
-  m_file = std::fopen(path.c_str(), "rb");
-  if (!m_file) throw InputError(path, 0, "", std::string("cannot open: ") + std::strerror(errno));
-  const auto size = std::filesystem::file_size(path, ec);
-  m_fileSize = ec ? 0 : static_cast<uint64_t>(size);
-  m_capacity = kChunkBytes;
-  m_buffer = std::make_unique_for_overwrite<char[]>(m_capacity + simdjson::SIMDJSON_PADDING);
+    : TraceReader(path, "mooncake", options), m_lines(path), m_parser(std::make_unique<Parser>()) {
+  m_info.blockSize = 512;
+  m_info.blockSizeDeclared = false;
+  m_info.blockSizeSource = "the published Mooncake traces' convention";
 }
 
-MooncakeTraceReader::~MooncakeTraceReader() {
-  if (m_file) std::fclose(m_file);
-}
-
-// Appends up to the free space (after compacting, growing if a line fills the whole buffer).
-// Returns false once the file is exhausted and nothing was added.
-bool MooncakeTraceReader::fillBuffer() {
-  if (m_eof) return false;
-  if (m_begin > 0) {
-    std::memmove(m_buffer.get(), m_buffer.get() + m_begin, m_end - m_begin);
-    m_end -= m_begin;
-    m_scanFrom -= m_begin;
-    m_begin = 0;
-  }
-  if (m_end == m_capacity) {
-    const size_t grown = std::min<size_t>(m_capacity * 2, kMaxTraceLineBytes + kChunkBytes);
-    auto buffer = std::make_unique_for_overwrite<char[]>(grown + simdjson::SIMDJSON_PADDING);
-    std::memcpy(buffer.get(), m_buffer.get(), m_end);
-    m_buffer = std::move(buffer);
-    m_capacity = grown;
-  }
-  const size_t got = std::fread(m_buffer.get() + m_end, 1, m_capacity - m_end, m_file);
-  if (got == 0) {
-    if (std::ferror(m_file))
-      throw InputError(m_path, static_cast<int64_t>(m_lineNumber), "",
-                       std::string("read error: ") + std::strerror(errno));
-    m_eof = true;
-    return false;
-  }
-  m_end += got;
-  return true;
-}
-
-// Drops the rest of an over-long line, reading until after its newline (or EOF).
-void MooncakeTraceReader::discardRestOfLine() {
-  while (true) {
-    const char* start = m_buffer.get() + m_scanFrom;
-    const void* nl = std::memchr(start, '\n', m_end - m_scanFrom);
-    if (nl) {
-      const size_t next = static_cast<size_t>(static_cast<const char*>(nl) - m_buffer.get()) + 1;
-      m_bytesConsumed += next - m_begin;
-      m_begin = m_scanFrom = next;
-      return;
-    }
-    m_bytesConsumed += m_end - m_begin;
-    m_begin = m_scanFrom = m_end;
-    if (!fillBuffer()) return;
-  }
-}
-
-// Next raw line without its '\n'. The view stays valid until the next call; at least
-// SIMDJSON_PADDING readable bytes follow it.
-bool MooncakeTraceReader::nextLine(std::string_view& line) {
-  while (true) {
-    const char* start = m_buffer.get() + m_scanFrom;
-    const void* nl = std::memchr(start, '\n', m_end - m_scanFrom);
-    if (nl) {
-      const size_t lineEnd = static_cast<size_t>(static_cast<const char*>(nl) - m_buffer.get());
-      ++m_lineNumber;
-      if (lineEnd - m_begin > kMaxTraceLineBytes) {
-        m_scanFrom = lineEnd;
-        discardRestOfLine();
-        reportBadLine("", "line is longer than 64 MiB");
-        continue;
-      }
-      line = std::string_view(m_buffer.get() + m_begin, lineEnd - m_begin);
-      m_bytesConsumed += lineEnd + 1 - m_begin;
-      m_begin = m_scanFrom = lineEnd + 1;
-      return true;
-    }
-    m_scanFrom = m_end;
-    if (m_end - m_begin > kMaxTraceLineBytes) {
-      ++m_lineNumber;
-      discardRestOfLine();
-      reportBadLine("", "line is longer than 64 MiB");
-      continue;
-    }
-    if (!fillBuffer()) {
-      if (m_begin == m_end) return false;
-      ++m_lineNumber;  // last line without a newline
-      line = std::string_view(m_buffer.get() + m_begin, m_end - m_begin);
-      m_bytesConsumed += m_end - m_begin;
-      m_begin = m_scanFrom = m_end;
-      return true;
-    }
-  }
-}
-
-void MooncakeTraceReader::reportBadLine(const std::string& field, const std::string& message) {
-  InputError error(m_path, static_cast<int64_t>(m_lineNumber), field, message);
-  if (!m_options.skipBadLines) throw error;
-  ++m_skippedLines;
-  if (m_firstSkipReasons.size() < kMaxSkipReasons) m_firstSkipReasons.emplace_back(error.what());
-}
+MooncakeTraceReader::~MooncakeTraceReader() = default;
 
 bool MooncakeTraceReader::next(TraceRequest& out) {
   std::string_view line;
-  while (nextLine(line)) {
-    if (m_lineNumber == 1 && line.substr(0, 3) == "\xEF\xBB\xBF")
-      line.remove_prefix(3);  // UTF-8 byte order mark
-    if (isBlank(line)) continue;
-    // The line lies inside m_buffer, which has SIMDJSON_PADDING spare bytes past m_capacity.
+  while (true) {
+    const LineReader::Status status = m_lines.next(line);
+    if (status == LineReader::Status::End) return false;
+    if (status == LineReader::Status::TooLong) {
+      reportBadLine(m_info.path, m_lines.lineNumber(), "", "line is longer than 64 MiB");
+      continue;
+    }
+    if (isBlankLine(line)) continue;
+    // The line lies inside the line reader's buffer, which has LineReader::kPadding spare bytes after it.
     Parser& p = *m_parser;
     if (!parsePadded(p.parser, line, out, p.errorField, p.errorMessage)) {
-      reportBadLine(p.errorField, p.errorMessage);
+      reportBadLine(m_info.path, m_lines.lineNumber(), p.errorField, p.errorMessage);
       continue;
     }
     if (out.timestampMs < m_lastTimestampMs) {
-      reportBadLine("timestamp",
+      reportBadLine(m_info.path, m_lines.lineNumber(), "timestamp",
                     "is " + std::to_string(out.timestampMs) + " ms, earlier than the previous request's " +
                         std::to_string(m_lastTimestampMs) + " ms; traces must be sorted by timestamp");
       continue;
@@ -388,7 +278,6 @@ bool MooncakeTraceReader::next(TraceRequest& out) {
     m_lastTimestampMs = out.timestampMs;
     return true;
   }
-  return false;
 }
 
 std::vector<TraceRequest> readWholeTrace(const std::string& path, TraceReadOptions options) {

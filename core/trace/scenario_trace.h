@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_request.h"
 #include "core/workload/scenario.h"
 
 namespace kvlab {
