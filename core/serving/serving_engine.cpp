@@ -26,6 +26,7 @@ struct Sequence {
   std::uint32_t generated = 0;
   std::uint32_t hashedBlocks = 0;  // leading blocks already offered to the hash map (computed or hit)
   bool admittedOnce = false;
+  double waitingSinceS = 0;  // when it last entered the waiting queue (arrival or preemption)
   std::vector<BlockId> blocks;
 };
 
@@ -132,6 +133,7 @@ void ServingEngine::Impl::arrive(std::uint32_t i) {
   s.fullPromptBlocks =
       std::uint32_t(std::min<std::size_t>(r.hashIds.size(), r.inputLength / m_config.blockSize));
   s.knownTokens = r.inputLength;
+  s.waitingSinceS = out.arrivalS;
   // It has been waiting since its arrival, possibly during the step that just ended.
   m_waitingArea += m_now - out.arrivalS;
   m_inSystemArea += m_now - out.arrivalS;
@@ -147,6 +149,7 @@ void ServingEngine::Impl::preempt(std::uint32_t id) {
   ++m_result.summary.preemptions;
   s.computed = 0;
   s.hashedBlocks = 0;
+  s.waitingSinceS = m_now;  // waiting again from this step on
   m_waiting.push_front(id);
 }
 
@@ -205,6 +208,7 @@ void ServingEngine::Impl::admitWaiting(std::uint32_t& budget) {
     } else {
       m_result.requests[id].recomputeHitTokens += cachedTokens;
     }
+    m_result.requests[id].waitingS += m_now - s.waitingSinceS;
     m_waiting.pop_front();
     m_running.push_back(id);
     m_scheduled.push_back({id, n});

@@ -3,6 +3,10 @@
 // ends with a non-zero exit code, a message on stderr naming the flag / file:line / field, no crash (no
 // signal, no sanitizer report), and no output file that looks complete. tst_bad_input.cpp covers the
 // parsers directly.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <QProcess>
 #include <QtTest/QtTest>
 
@@ -281,24 +285,31 @@ void TestCliBadInput::unwritableEventsPath() {
 }
 
 void TestCliBadInput::interruptedReplayLeavesNoEventsFile() {
-  // A run killed while writing events leaves at most "<name>.partial", never a complete-looking file.
-  QByteArray trace;
-  for (int i = 0; i < 60000; ++i) {
-    trace += R"({"timestamp": )" + QByteArray::number(i) +
-             R"(, "input_length": 4096, "output_length": 1, "hash_ids": [)";
-    for (int b = 0; b < 8; ++b)
-      trace += QByteArray::number((i * 7 + b * 13) % 50000) + (b < 7 ? "," : "]}\n");
-  }
-  writeFile(m_dir.filePath("long.jsonl"), trace);
+  // A run killed while writing events leaves at most "<name>.partial", never a complete-looking file. The
+  // trace is a named pipe the test writes: the replay reads the first lines and then waits for more, so it
+  // is certainly still running (its events file open) when it is killed, on any machine.
+  const QString fifo = m_dir.filePath("growing.jsonl");
+  QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
   const QString csv = m_dir.filePath("killed.csv");
   QProcess p;
   p.setWorkingDirectory(m_dir.path());
-  p.start(cliPath(), {"replay", "long.jsonl", "--max-tokens", "100000", "--events", "killed.csv"});
+  p.start(cliPath(), {"replay", "growing.jsonl", "--max-tokens", "100000", "--events", "killed.csv"});
   QVERIFY(p.waitForStarted());
-  QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(csv + ".partial") || p.state() == QProcess::NotRunning, 20000);
-  if (p.state() == QProcess::NotRunning) QSKIP("the replay finished before it could be interrupted");
+  // Opening a pipe's write end without blocking succeeds once the replay has opened its read end.
+  int writeEnd = -1;
+  QTRY_VERIFY_WITH_TIMEOUT(
+      (writeEnd = ::open(QFile::encodeName(fifo).constData(), O_WRONLY | O_NONBLOCK)) >= 0 ||
+          p.state() == QProcess::NotRunning,
+      20000);
+  QVERIFY2(writeEnd >= 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+  QByteArray lines;
+  for (int i = 0; i < 100; ++i) lines += kGoodLine + "\n";
+  QCOMPARE(::write(writeEnd, lines.constData(), std::size_t(lines.size())), ssize_t(lines.size()));
+  QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(csv + ".partial"), 20000);
+  QCOMPARE(p.state(), QProcess::Running);  // the trace has not ended: the replay cannot have finished
   p.kill();
   QVERIFY(p.waitForFinished());
+  ::close(writeEnd);
   QVERIFY(!QFileInfo::exists(csv));
 }
 

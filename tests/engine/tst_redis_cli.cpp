@@ -10,6 +10,7 @@
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_tier.h"
 #include "redis_test_server.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 using kvlab::test::RedisTestServer;
@@ -57,7 +58,7 @@ class TestRedisCli : public QObject {
 
 private slots:
   void init() {
-    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    KVLAB_REQUIRE(RedisTestServer::installed(), QStringLiteral("redis-server and redis-cli"));
   }
 
   void statsAndClearSeeOnlyTheirNamespace() {
@@ -140,5 +141,5 @@ private slots:
   }
 };
 
-QTEST_GUILESS_MAIN(TestRedisCli)
+KVLAB_TEST_GUILESS_MAIN(TestRedisCli)
 #include "tst_redis_cli.moc"

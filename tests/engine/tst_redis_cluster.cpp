@@ -18,6 +18,7 @@
 #include "core/tiers/redis_cluster_tier.h"
 #include "core/tiers/remote_tier_factory.h"
 #include "redis_test_cluster.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 using kvlab::test::RedisTestCluster;
@@ -141,7 +142,7 @@ private slots:
     if (QString(QTest::currentTestFunction()).startsWith("crc16") ||
         QString(QTest::currentTestFunction()).startsWith("factory"))
       return;
-    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    KVLAB_REQUIRE(RedisTestServer::installed(), QStringLiteral("redis-server and redis-cli"));
   }
 
   void blocksSpreadOverAllMastersOneRoundTripPerNode() {
@@ -473,5 +474,5 @@ private slots:
 #endif
 };
 
-QTEST_GUILESS_MAIN(TestRedisCluster)
+KVLAB_TEST_GUILESS_MAIN(TestRedisCluster)
 #include "tst_redis_cluster.moc"

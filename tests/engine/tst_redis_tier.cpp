@@ -9,6 +9,7 @@
 
 #include "core/tiers/redis_tier.h"
 #include "redis_test_server.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 using kvlab::test::RedisTestServer;
@@ -59,7 +60,7 @@ class TestRedisTier : public QObject {
 
 private slots:
   void init() {
-    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    KVLAB_REQUIRE(RedisTestServer::installed(), QStringLiteral("redis-server and redis-cli"));
   }
 
   void roundTrip() {
@@ -236,5 +237,5 @@ private slots:
   }
 };
 
-QTEST_GUILESS_MAIN(TestRedisTier)
+KVLAB_TEST_GUILESS_MAIN(TestRedisTier)
 #include "tst_redis_tier.moc"
