@@ -23,7 +23,7 @@
 #include "core/model/llama_model.h"
 #include "core/model/model_config.h"
 #include "core/model/torch_compat.h"
-#include "core/runner/device_timer.h"
+#include "core/device/device_timer.h"
 
 namespace kvlab {
 

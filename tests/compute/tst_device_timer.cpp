@@ -5,7 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "core/runner/device_timer.h"
+#include "core/device/device_timer.h"
 
 using kvlab::DeviceTimer;
 
