@@ -215,7 +215,7 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   const std::string field = text.maxTokens.empty() ? "max-size" : "max-tokens";
   spec.bytesPerToken = modelBytesPerToken(text.model);
   for (const std::uint64_t tokens : spec.maxTokens)
-    if (tokens > UINT64_MAX / spec.bytesPerToken)
+    if (tokens != kUnlimited && tokens > UINT64_MAX / spec.bytesPerToken)  // unlimited/inf: no bound
       throw InputError("", 0, field, "is too large: " + std::to_string(tokens) + " tokens exceed 16 EiB");
   spec.policies.clear();
   std::size_t from = 0;

@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QtTest/QtTest>
 
@@ -50,6 +53,8 @@ private slots:
   void unwritableEventsPath();
   void interruptedReplayLeavesNoEventsFile();
   void hugeThreadCountIsCapped();
+  void sweepTakesUnlimited_data();
+  void sweepTakesUnlimited();
   void oversizedLiveRunIsRefused();
   void computeFlagsRefused_data();
   void computeFlagsRefused();
@@ -318,6 +323,47 @@ void TestCliBadInput::hugeThreadCountIsCapped() {
       runCli({"sweep", "t.jsonl", "--max-tokens", "1000,2000", "--policy", "fifo", "--threads", "1000000"});
   QVERIFY2(r.status == QProcess::NormalExit && r.code == 0, qPrintable(r.err));
   QVERIFY(!hasSanitizerReport(r.err));
+}
+
+void TestCliBadInput::sweepTakesUnlimited_data() {
+  QTest::addColumn<QString>("trace");
+  QTest::addColumn<QStringList>("sizes");  // the size flag and its list
+  QTest::addColumn<qint64>("hitTokens");   // at the unlimited size; -1: as `replay --max-tokens unlimited`
+  // t.jsonl: the same 1024-token request (hash ids 1, 2) twice; with no bound the second hits both blocks
+  // of 512: 1024 hit tokens.
+  QTest::newRow("tokens, inf") << "t.jsonl" << QStringList{"--max-tokens", "1000,inf"} << qint64(1024);
+  QTest::newRow("tokens, unlimited") << "t.jsonl" << QStringList{"--max-tokens", "1000,unlimited"}
+                                     << qint64(1024);
+  QTest::newRow("size, unlimited") << "t.jsonl" << QStringList{"--max-size", "1GiB,unlimited"}
+                                   << qint64(1024);
+  QTest::newRow("sample trace") << QStringLiteral(KVLAB_TEST_DATA_DIR "/policy_sample_conversation.jsonl")
+                                << QStringList{"--max-tokens", "1000000,inf"} << qint64(-1);
+}
+
+void TestCliBadInput::sweepTakesUnlimited() {
+  // README: "--max-tokens unlimited (or inf, also as items of a sweep list)". The unlimited point is
+  // reported as such and hits what a replay with no bound hits (another implementation: the replayer, not
+  // the sweep's one-pass stack-distance curve), or the hand-worked figure.
+  QFETCH(QString, trace);
+  QFETCH(QStringList, sizes);
+  QFETCH(qint64, hitTokens);
+  const CliResult r = runCli(QStringList{"sweep", trace, "--policy", "lru,fifo", "--json"} + sizes);
+  QVERIFY2(r.status == QProcess::NormalExit && r.code == 0, qPrintable(r.err));
+  if (hitTokens < 0) {
+    const CliResult replay = runCli({"replay", trace, "--max-tokens", "unlimited", "--json"});
+    QVERIFY2(replay.code == 0, qPrintable(replay.err));
+    hitTokens = QJsonDocument::fromJson(replay.out.toUtf8()).object()["hit_tokens"].toInteger(-1);
+    QVERIFY(hitTokens > 0);
+  }
+  int unlimited = 0;
+  for (const QJsonValue& v : QJsonDocument::fromJson(r.out.toUtf8()).object()["points"].toArray()) {
+    const QJsonObject p = v.toObject();
+    if (p["max_tokens"].toString() != QStringLiteral("unlimited")) continue;
+    ++unlimited;
+    QVERIFY(p["capacity_blocks"].isNull());
+    QCOMPARE(p["hit_tokens"].toInteger(), hitTokens);
+  }
+  QCOMPARE(unlimited, 2);  // one per policy
 }
 
 void TestCliBadInput::oversizedLiveRunIsRefused() {
