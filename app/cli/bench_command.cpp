@@ -19,6 +19,7 @@
 #include "replay_commands.h"
 #include "replay_options.h"
 #include "timed_process.h"
+#include "tokenizer_bench.h"
 
 namespace kvlab {
 
@@ -97,7 +98,12 @@ CommandAction addBenchCommand(CLI::App& app) {
   auto runs = std::make_shared<int>(3);
   auto reference = std::make_shared<std::string>();
   cmd->add_option("trace", text->trace,
-                  "Mooncake trace to replay (optional: without it only prefill is measured)");
+                  "Mooncake trace to replay (optional: without it only prefill is measured); with --tokenizer, "
+                  "the text file to tokenize");
+  auto tokenizer = std::make_shared<std::string>();
+  cmd->add_option("--tokenizer", *tokenizer,
+                  "measure this Hugging Face tokenizer.json instead (encode/decode MB/s on the text file, single "
+                  "thread; docs/tokenizer.md)");
   cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
       ->capture_default_str();
   cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
@@ -130,8 +136,11 @@ CommandAction addBenchCommand(CLI::App& app) {
   cmd->footer(
       "Example (the README's replay-at-scale figures):\n"
       "  kvlab-cli bench conversation_trace.jsonl --no-prefill --scale 20 --reference "
-      "tools/replay_reference.py");
-  return [cmd, text, noPrefill, seconds, scale, scaledPath, runs, reference, device, dtype, format]() -> int {
+      "tools/replay_reference.py\n"
+      "Tokenizer speed:\n"
+      "  kvlab-cli bench --tokenizer tokenizer.json text.txt");
+  return [cmd, text, noPrefill, seconds, scale, scaledPath, runs, reference, device, dtype, format,
+          tokenizer]() -> int {
     if (!cmd->parsed()) return -1;
     const bool table = format->table();
     nlohmann::ordered_json report;  // every figure, for --format json / csv
@@ -145,6 +154,13 @@ CommandAction addBenchCommand(CLI::App& app) {
       }
       return code;
     };
+    if (!tokenizer->empty()) {
+      if (text->trace.empty())
+        throw InputError("", 0, "tokenizer", "bench --tokenizer needs a text file to tokenize (bench --tokenizer "
+                                             "tokenizer.json TEXTFILE)");
+      report["tokenizer"] = runTokenizerBench(*tokenizer, text->trace, *seconds, table);
+      return emit(0);
+    }
     if (!text->trace.empty()) {
       const ReplayConfig config = toReplayConfig(*text);
       if (!reference->empty() && config.policy != "lru" && config.policy != "fifo")

@@ -69,6 +69,8 @@ void printRunReport(const RunRecorder& rec) {
   std::printf("\n%s  (%s)\n", i.scenarioTitle.c_str(), i.scenarioName.c_str());
   std::printf("  model %s (%s), %d layers, device %s (storage %s), BLAS %s\n", i.model.c_str(),
               i.dtype.c_str(), i.layers, i.device.c_str(), i.storageDevice.c_str(), i.blas.c_str());
+  if (i.tokenizer != "bytes")
+    std::printf("  tokenizer %s (scenario text as it is, no chat template)\n", i.tokenizer.c_str());
   std::printf(
       "  cache: %s granularity%s, policy %s, max %s, ttl %s\n", std::string(toString(i.granularity)).c_str(),
       i.granularity == Granularity::Block ? (", " + std::to_string(i.blockSize) + "-token blocks").c_str()
@@ -158,7 +160,7 @@ int runCommand(int argc, char** argv) {
       "without the cache (baseline), measuring TTFT both ways and comparing logits.",
       "kvlab-cli run"};
   std::string scenario = "repeated-prefix", device = "cpu", storage, granularity, policy, maxSize, ttl, model,
-              out, ttlMode, dtype = "fp32";
+              out, ttlMode, dtype = "fp32", tokenizer;
   bool allowTf32 = false;
   std::uint32_t blockSize = 0;
   std::uint64_t seed = 0;
@@ -205,6 +207,10 @@ int runCommand(int argc, char** argv) {
                  "promoted back on a hit; a size with a unit, e.g. 2GiB; unlimited or inf = no bound");
   app.add_option("--host-policy", hostPolicy, "the host tier's eviction policy (default: --policy's)");
   app.add_flag("--no-baseline", noBaseline, "skip the uncached prefill (no speedup, no logit check)");
+  app.add_option("--tokenizer", tokenizer,
+                 "tokenize the scenario text with this Hugging Face tokenizer.json (byte-level BPE: Llama 3, "
+                 "Qwen, DeepSeek, GLM; block or radix granularity) instead of one token per byte; the text is "
+                 "used as it is, no chat template (docs/tokenizer.md)");
   format.addTo(app, "one header row, then one row: the summary JSON's fields, nested ones joined with '.'");
   app.add_option("--out", out, "write requests.csv, snapshots.csv and summary.json into this directory");
   try {
@@ -219,6 +225,7 @@ int runCommand(int argc, char** argv) {
   settings.dtype = parseComputeDtype(dtype);
   settings.allowTf32 = allowTf32;
   settings.storageDevice = storage;
+  settings.tokenizerPath = tokenizer;
   if (!granularity.empty()) settings.granularity = parseGranularity(granularity);
   if (blockSize) settings.blockSize = blockSize;
   if (app.count("--block-size") && blockSize == 0)

@@ -106,12 +106,12 @@ void writeRequestsCsv(const std::string& path, const RunOutcome& run, const Serv
   o << "# " << costModelLabel(c) << "; speed " << run.spec.speed << ", prefix cache "
     << (run.spec.prefixCache ? "on" : "off") << "; times are simulated, not measured\n";
   CsvWriter csv(o);
-  csv.row({"request", "arrival_s", "input_tokens", "output_tokens", "status", "hit_tokens", "ttft_ms",
-           "tpot_ms", "latency_ms", "preemptions", "recomputed_tokens", "recompute_hit_tokens",
+  csv.row({"request", "arrival_s", "arrival_step", "input_tokens", "output_tokens", "status", "hit_tokens",
+           "ttft_ms", "tpot_ms", "latency_ms", "preemptions", "recomputed_tokens", "recompute_hit_tokens",
            "reject_reason"});
   for (const ServingRequestResult& r : run.result.requests) {
     const bool done = r.completed;
-    csv.field(r.index).field(r.arrivalS).field(r.inputTokens).field(r.outputTokens);
+    csv.field(r.index).field(r.arrivalS).field(r.arrivalStep).field(r.inputTokens).field(r.outputTokens);
     csv.field(done ? "completed" : (r.rejectReason.empty() ? "unfinished" : "rejected")).field(r.hitTokens);
     if (done) {
       csv.field(r.ttftMs());
