@@ -24,7 +24,7 @@
 #include "core/model/cuda_status.h"
 #include "core/model/llama_model.h"
 #include "core/model/torch_compat.h"
-#include "core/runner/device_timer.h"
+#include "core/device/device_timer.h"
 
 namespace kvlab {
 

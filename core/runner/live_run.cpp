@@ -11,7 +11,7 @@
 #include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
 #include "core/policies/policy_registry.h"
-#include "core/runner/device_timer.h"
+#include "core/device/device_timer.h"
 #include "core/runner/live_kv_cache.h"
 #include "core/runner/resource_check.h"
 #include "core/runner/run_support.h"

@@ -25,6 +25,7 @@ struct Sequence {
   std::uint32_t generated = 0;
   std::uint32_t cachedBlocks = 0;  // leading blocks filed under their key (hit or scheduled full)
   bool admittedOnce = false;
+  double waitingSinceS = 0;  // when it last entered the waiting queue (arrival or preemption)
   std::vector<BlockId> blocks;
 };
 
@@ -132,6 +133,7 @@ void ServingEngine::Impl::arrive(std::uint32_t i) {
   s.promptTokens = r.inputLength;
   s.outputTokens = output;
   s.knownTokens = r.inputLength;
+  s.waitingSinceS = out.arrivalS;
   // It has been waiting since its arrival, possibly during the step that just ended.
   m_waitingArea += m_now - out.arrivalS;
   m_inSystemArea += m_now - out.arrivalS;
@@ -147,6 +149,7 @@ void ServingEngine::Impl::preempt(std::uint32_t id) {
   ++m_result.summary.preemptions;
   s.computed = 0;
   s.cachedBlocks = 0;
+  s.waitingSinceS = m_now;  // waiting again from this step on
   m_waiting.push_front(id);
 }
 
@@ -223,6 +226,7 @@ void ServingEngine::Impl::admitWaiting(std::uint32_t& budget) {
     } else {
       m_result.requests[id].recomputeHitTokens += cachedTokens;
     }
+    m_result.requests[id].waitingS += m_now - s.waitingSinceS;
     m_waiting.pop_front();
     m_running.push_back(id);
     m_scheduled.push_back({id, n});

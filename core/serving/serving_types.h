@@ -41,8 +41,10 @@ struct ServingRequestResult {
   std::uint32_t preemptions = 0;
   std::uint64_t recomputedTokens = 0;    // computed tokens whose K/V preemptions discarded
   std::uint64_t recomputeHitTokens = 0;  // of those, served from the prefix cache on re-admission
-  double firstTokenS = 0;                // end of the step that produced the first token
-  double finishS = 0;                    // end of the step that produced the last token
+  double waitingS =
+      0;  // simulated s in the waiting queue: arrival to admission, + each preemption to re-admission
+  double firstTokenS = 0;  // end of the step that produced the first token
+  double finishS = 0;      // end of the step that produced the last token
   double ttftMs() const { return (firstTokenS - arrivalS) * 1e3; }
   double latencyMs() const { return (finishS - arrivalS) * 1e3; }
   // Mean time per output token after the first; < 0 when only one token was produced (no TPOT).

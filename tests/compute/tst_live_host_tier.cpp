@@ -183,7 +183,6 @@ void TestLiveHostTier::handWorkedTrace() {
   QCOMPARE(r.bytesOut, 2 * blockBytes());
   QCOMPARE(r.evictions, std::uint64_t(3));
   QCOMPARE(r.entries, std::uint64_t(2));
-  QVERIFY(r.transferMs >= 0);
   // Tier order in the reports: device, host.
   const std::vector<TierReport> tiers = cache.tierReports();
   QCOMPARE(tiers.size(), std::size_t(2));
@@ -207,7 +206,7 @@ void TestLiveHostTier::sameHitsAsOneLruOfTheCombinedSize_data() {
 void TestLiveHostTier::sameHitsAsOneLruOfTheCombinedSize() {
   QFETCH(int, deviceBlocks);
   QFETCH(int, hostBlocks);
-  KVLAB_REQUIRE_PYTHON3(QStringLiteral(KVLAB_PYTHON3));
+  KVLAB_REQUIRE_PYTHON3(kvlab::test::executableOrEmpty(QStringLiteral(KVLAB_PYTHON3)));
   const std::vector<std::string> prompts = mixedPrompts(60);
   QString error;
   const std::vector<std::uint64_t> expected = referenceHits(prompts, deviceBlocks + hostBlocks, &error);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/runner/device_timer.h"
+#include "core/device/device_timer.h"
 
 #include <c10/core/Device.h>
 #include <c10/core/DeviceType.h>
