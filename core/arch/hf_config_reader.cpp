@@ -370,6 +370,36 @@ std::vector<std::string> supportedModelTypes() {
   return names;
 }
 
+// rope_scaling (transformers < 5) or rope_parameters (>= 5): {"rope_type" (or "type"), "factor", ...}.
+void readRopeScaling(const Fields& f, ModelConfig& m) {
+  m.rope.maxPositions = int(f.integer("max_position_embeddings", 0, 0, std::int64_t(1) << 30));
+  const char* key = f.has("rope_scaling") ? "rope_scaling" : "rope_parameters";
+  const json* scaling = f.find(key);
+  if (!scaling) return;
+  if (!scaling->is_object()) f.fail(key, "expected an object");
+  const Fields r(*scaling, f.file(), f.prefix() + key + ".");
+  std::string type = r.string("rope_type", r.string("type", "default"));
+  RopeScaling& s = m.rope;
+  s.typeName = type;
+  if (type == "default") return;
+  s.type = type == "linear" ? RopeType::Linear : type == "llama3" ? RopeType::Llama3
+           : type == "yarn" ? RopeType::Yarn : RopeType::Other;
+  if (s.type == RopeType::Other) return;
+  // yarn without a factor: the ratio of max_position_embeddings to the original (rope_frequencies.cpp).
+  s.factor = s.type == RopeType::Yarn ? r.number("factor", 0.0) : r.number("factor", 1.0);
+  s.lowFreqFactor = r.number("low_freq_factor", 1.0);
+  s.highFreqFactor = r.number("high_freq_factor", 4.0);
+  s.originalMaxPositions = int(r.integer("original_max_position_embeddings", 0, 0, std::int64_t(1) << 30));
+  s.betaFast = r.number("beta_fast", 32.0);
+  s.betaSlow = r.number("beta_slow", 1.0);
+  s.attentionFactor = r.number("attention_factor", 0.0);
+  s.mscale = r.number("mscale", 0.0);
+  s.mscaleAllDim = r.number("mscale_all_dim", 0.0);
+  s.truncate = r.boolean("truncate", true);
+  if (s.type == RopeType::Llama3 && !(s.highFreqFactor > s.lowFreqFactor))
+    r.fail("high_freq_factor", "must be greater than low_freq_factor");
+}
+
 ModelConfig parseHfConfig(std::string_view text, const std::string& file, const std::string& name) {
   json root;
   try {
@@ -419,6 +449,7 @@ ModelConfig parseHfConfig(std::string_view text, const std::string& file, const 
   m.ropeTheta = ropeParameters && ropeParameters->is_object() && ropeParameters->contains("rope_theta")
                     ? Fields(*ropeParameters, file, f.prefix() + "rope_parameters.").number("rope_theta", 1e4)
                     : f.number("rope_theta", 10000.0);
+  readRopeScaling(f, m);
   m.rmsEps = f.number("rms_norm_eps", 1e-5);
   m.tiedEmbeddings =
       f.boolean("tie_word_embeddings", top.boolean("tie_word_embeddings", family->defaults.tied));

@@ -62,6 +62,29 @@ struct LinearAttentionShape {
   int convKernel = 0;    // linear_conv_kernel_dim: the short convolution's width
 };
 
+// RoPE frequency scaling: config.json `rope_scaling` (or `rope_parameters`), as transformers'
+// modeling_rope_utils.py computes it. core/arch/rope_frequencies.h turns it into frequencies.
+enum class RopeType : unsigned char {
+  Default,  // theta^(-2i/d)
+  Linear,   // every frequency / factor
+  Llama3,   // Llama 3.1/3.2: long wavelengths / factor, short kept, a smooth ramp between
+  Yarn,     // YaRN (DeepSeek V3, Qwen long context): ramp between interpolated and original, cos/sin scaled
+  Other,    // a type the live model does not compute (dynamic, longrope, ...): accounting only
+};
+struct RopeScaling {
+  RopeType type = RopeType::Default;
+  std::string typeName = "default";  // as the config spells it
+  double factor = 1.0;
+  double lowFreqFactor = 1.0;       // llama3: low_freq_factor
+  double highFreqFactor = 4.0;      // llama3: high_freq_factor
+  int originalMaxPositions = 0;     // original_max_position_embeddings (0 = absent)
+  int maxPositions = 0;             // the config's max_position_embeddings (0 = absent)
+  double betaFast = 32, betaSlow = 1;  // yarn
+  double attentionFactor = 0;       // yarn: multiplies cos and sin; 0 = derived from factor (and mscale)
+  double mscale = 0, mscaleAllDim = 0;  // yarn (DeepSeek): 0 = absent
+  bool truncate = true;             // yarn: round the correction range to whole dimensions
+};
+
 enum class AttentionBias : unsigned char { None, Qkv, QkvO };  // Qwen2: q/k/v biases; gpt-oss: and o
 
 struct ModelConfig {
@@ -76,6 +99,7 @@ struct ModelConfig {
   int ffnHidden = 0;   // SwiGLU hidden width of a dense MLP (gate and up projections)
   int vocab = 256;     // token ids; 256 = the byte tokenizer used by computable presets
   double ropeTheta = 10000.0;  // RoPE base frequency
+  RopeScaling rope;            // RoPE frequency scaling (rope_scaling); default = none
   double rmsEps = 1e-5;        // RMSNorm epsilon
   int dtypeBytes = 4;          // bytes per weight element: 4 = fp32, 2 = fp16/bf16 (= bytesPerElement(dtype))
   ComputeDtype dtype = ComputeDtype::Fp32;  // what a computable model runs in (`--dtype`); the weights' dtype

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <limits>
 
+#include "core/arch/rope_frequencies.h"
 #include "core/model/attention_mask.h"
+#include "core/model/checkpoint_weights.h"
 #include "core/model/compute_info.h"
 #include "core/model/torch_compat.h"
 
@@ -108,11 +110,25 @@ void applyRope(const at::Tensor& in, const at::Tensor& out, const at::Tensor& co
 }
 
 struct LayerWeights {
-  at::Tensor qkv;     // (d, H*hd + 2*Hkv*hd): Q (pre-scaled by 1/sqrt(hd)), then K, then V columns
+  at::Tensor qkv;     // (d, H*hd + 2*Hkv*hd): Q (pre-scaled by 1/sqrt(hd) unless qNorm), then K, then V columns
   at::Tensor out;     // (H*hd, d)
   at::Tensor gateUp;  // (d, 2F): gate columns then up columns
   at::Tensor down;    // (F, d)
+  at::Tensor qkvBias;       // (H*hd + 2*Hkv*hd), Q part pre-scaled like Q; undefined = none (Qwen2 has one)
+  at::Tensor qNorm, kNorm;  // (hd) per-head RMSNorm gains (Qwen3), qNorm carrying 1/sqrt(hd); or undefined
 };
+
+// In-place RMSNorm over the last dimension (one head): x <- x / sqrt(mean(x^2) + eps) * gain.
+// x: (T, heads, hd) model dtype, any row strides; gain: (hd). The mean is taken in fp32.
+void headRmsNorm(at::Tensor x, const at::Tensor& gain, double eps) {
+  const int64_t lastDim = -1;
+  const at::Tensor invRms = at::linalg_vector_norm(x, 2, at::IntArrayRef(lastDim), /*keepdim=*/true, at::kFloat)
+                                .square_()
+                                .div_(double(x.size(-1)))
+                                .add_(eps)
+                                .rsqrt_();  // (T, heads, 1) fp32
+  x.copy_(x.to(at::kFloat).mul_(invRms).to(x.scalar_type()).mul_(gain));
+}
 
 // The weights as drawn from the seed, fused the way the model multiplies them, gains not yet folded.
 struct RawLayer {
@@ -175,7 +191,9 @@ struct LlamaModel::Impl {
   at::Device device{at::kCPU};
   at::ScalarType dtype = at::kFloat;  // weights, activations and K/V (config.dtype)
   at::Tensor embed;                   // (V, d)
-  at::Tensor lmHead;                  // (d, V), final-norm gain folded into its rows
+  at::Tensor lmHead;                  // (d, V), final-norm gain folded into its rows (unless finalGain)
+  at::Tensor finalGain;               // (d) final RMSNorm gain when lmHead is the tied embedding's view
+  RopeFrequencies rope;               // from config.ropeTheta and config.rope (scaling)
   std::vector<LayerWeights> layers;
   at::Tensor
       causalMask;  // (C, 1, C) model dtype: 0 on and below the diagonal, -inf above; C = kMaxQueryChunk
@@ -184,12 +202,26 @@ struct LlamaModel::Impl {
   at::Tensor toModel(const at::Tensor& t) const { return t.to(device, dtype); }
 };
 
-LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device)
+LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device) : LlamaModel(config, device, nullptr) {}
+
+LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device, const CheckpointWeights& weights)
+    : LlamaModel(config, device, &weights) {}
+
+LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device, const CheckpointWeights* weights)
     : m_impl(std::make_unique<Impl>()) {
   Impl& m = *m_impl;
   m.config = config;
   const ModelConfig& c = config;
-  checkComputable(c);
+  if (weights) {
+    CheckpointWeights::checkSupported(c);
+  } else {
+    checkComputable(c);
+  }
+  try {
+    m.rope = ropeFrequencies(c);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("LlamaModel: " + std::string(e.what()));
+  }
   const std::string cudaPrefix = "cuda:";
   const bool cudaIndexed = device.rfind(cudaPrefix, 0) == 0 && device.size() > cudaPrefix.size() &&
                            device.size() <= cudaPrefix.size() + 3 &&
@@ -218,21 +250,57 @@ LlamaModel::LlamaModel(const ModelConfig& config, const std::string& device)
 
   c10::InferenceMode inferenceGuard;
   const int64_t qDim = int64_t(c.heads) * c.headDim;
-  RawWeights raw = generateRaw(c);
-  // The exact rewrites, in place on the raw tensors: gains into the rows of the next projection, the
-  // attention scale into the Q columns.
-  // Generated and folded in fp32 on the CPU, then rounded once to the model dtype.
-  m.embed = m.toModel(raw.embed);
-  m.lmHead = m.toModel(raw.lmHead.mul_(raw.finalNorm));
-  m.layers.reserve(size_t(c.layers));
-  for (RawLayer& r : raw.layers) {
-    LayerWeights w;
-    r.qkv.narrow(1, 0, qDim).mul_(1.0 / std::sqrt(double(c.headDim)));
-    w.qkv = m.toModel(r.qkv.mul_(r.attnNorm));
-    w.out = m.toModel(r.out);
-    w.gateUp = m.toModel(r.gateUp.mul_(r.mlpNorm));
-    w.down = m.toModel(r.down);
-    m.layers.push_back(std::move(w));
+  const double attentionScale = 1.0 / std::sqrt(double(c.headDim));
+  if (weights) {
+    // The same exact rewrites as for generated weights, one layer at a time so only one layer's fp32 copy
+    // exists besides the model. With q/k norms the attention scale goes into the query norm's gain (a
+    // norm would undo it in the columns); a Q bias is scaled with the Q columns.
+    m.embed = m.toModel(weights->embed());
+    const bool tiedView = c.tiedEmbeddings && !weights->hasLmHead();
+    if (tiedView) {
+      m.lmHead = m.embed.t();  // (d, V) view: no second copy of the table
+      m.finalGain = m.toModel(weights->finalNorm());
+    } else {
+      m.lmHead = m.toModel(weights->lmHead().mul(weights->finalNorm().unsqueeze(1)));
+    }
+    m.layers.reserve(size_t(c.layers));
+    for (int l = 0; l < c.layers; ++l) {
+      const LlamaReferenceWeights::Layer r = weights->layer(l);
+      at::Tensor qkv = at::cat({r.wq, r.wk, r.wv}, 1);  // (d, H*hd + 2*Hkv*hd) fp32
+      if (!r.qNorm.defined()) qkv.narrow(1, 0, qDim).mul_(attentionScale);
+      LayerWeights w;
+      w.qkv = m.toModel(qkv.mul_(r.attnNorm.unsqueeze(1)));
+      if (r.qBias.defined()) {
+        at::Tensor bias = at::cat({r.qBias, r.kBias, r.vBias});
+        if (!r.qNorm.defined()) bias.narrow(0, 0, qDim).mul_(attentionScale);
+        w.qkvBias = m.toModel(bias);
+      }
+      if (r.qNorm.defined()) {
+        w.qNorm = m.toModel(r.qNorm * attentionScale);
+        w.kNorm = m.toModel(r.kNorm);
+      }
+      w.out = m.toModel(r.wo);
+      w.gateUp = m.toModel(at::cat({r.wGate, r.wUp}, 1).mul_(r.mlpNorm.unsqueeze(1)));
+      w.down = m.toModel(r.wDown);
+      m.layers.push_back(std::move(w));
+    }
+  } else {
+    RawWeights raw = generateRaw(c);
+    // The exact rewrites, in place on the raw tensors: gains into the rows of the next projection, the
+    // attention scale into the Q columns.
+    // Generated and folded in fp32 on the CPU, then rounded once to the model dtype.
+    m.embed = m.toModel(raw.embed);
+    m.lmHead = m.toModel(raw.lmHead.mul_(raw.finalNorm));
+    m.layers.reserve(size_t(c.layers));
+    for (RawLayer& r : raw.layers) {
+      LayerWeights w;
+      r.qkv.narrow(1, 0, qDim).mul_(1.0 / std::sqrt(double(c.headDim)));
+      w.qkv = m.toModel(r.qkv.mul_(r.attnNorm));
+      w.out = m.toModel(r.out);
+      w.gateUp = m.toModel(r.gateUp.mul_(r.mlpNorm));
+      w.down = m.toModel(r.down);
+      m.layers.push_back(std::move(w));
+    }
   }
 
   // The diagonal block of a query chunk: as many queries as keys, so bottom-right = the usual triangle.
@@ -356,12 +424,13 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
   at::Tensor cosT, sinT;
   {
     const at::TensorOptions f64 = at::TensorOptions().dtype(at::kDouble);
-    const at::Tensor pos = at::arange(double(P), double(K), f64);                          // (T)
-    const at::Tensor invFreq = at::pow(c.ropeTheta, at::arange(0.0, double(hd), 2.0, f64)  // (hd/2)
-                                                        .div_(-double(hd)));
+    const at::Tensor pos = at::arange(double(P), double(K), f64);  // (T)
+    const at::Tensor invFreq =                                     // (hd/2), scaled as config.rope says
+        at::tensor(at::ArrayRef<double>(m.rope.inverseFrequencies), f64);
     const at::Tensor angle = at::outer(pos, invFreq);  // (T, hd/2)
-    cosT = m.toModel(angle.cos());                     // computed in fp64, rounded once to the model dtype
-    sinT = m.toModel(angle.sin());
+    // Computed in fp64, rounded once to the model dtype; yarn scales cos and sin (attentionFactor).
+    cosT = m.toModel(angle.cos().mul_(m.rope.attentionFactor));
+    sinT = m.toModel(angle.sin().mul_(m.rope.attentionFactor));
   }
 
   const at::TensorOptions opts = at::TensorOptions().dtype(m.dtype).device(m.device);
@@ -406,6 +475,11 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
     // --- attention ---
     rmsNormNoGain(x, c.rmsEps, invRms, normed);
     at::mm_out(qkv, normed, w.qkv);
+    if (w.qkvBias.defined()) qkv.add_(w.qkvBias);
+    if (w.qNorm.defined()) {  // Qwen3: RMSNorm on every query and key head, before RoPE
+      headRmsNorm(qkv.narrow(1, 0, qDim).view({T, c.heads, hd}), w.qNorm, c.rmsEps);
+      headRmsNorm(qkv.narrow(1, qDim, kvDim).view({T, hkv, hd}), w.kNorm, c.rmsEps);
+    }
     applyRope(qkv.narrow(1, 0, qDim).view({T, hkv, g, hd}), q.permute({1, 0, 2, 3}), cosT, sinT);
     LayerKv kv;  // (Hkv, T, hd): fresh tensors, or the sequence's slots [P, K) written in place
     kv.k = sequence ? sequence->layers[size_t(l)].k.narrow(1, P, T) : at::empty({hkv, T, hd}, opts);
@@ -458,6 +532,7 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
   const at::Tensor xLast = x.narrow(0, T - 1, 1);  // (1, d)
   at::Tensor last = at::empty({1, c.dModel}, opts);
   rmsNormNoGain(xLast, c.rmsEps, invRms.narrow(0, 0, 1), last);
+  if (m.finalGain.defined()) last.mul_(m.finalGain);  // tied head: the gain could not be folded into it
   result.lastLogits = at::mm(last, m.lmHead).view({c.vocab}).to(at::kFloat);  // (V) fp32
   return result;
 }

@@ -59,13 +59,18 @@ struct LlamaReferenceWeights {
     at::Tensor wGate;     // (d, F)
     at::Tensor wUp;       // (d, F)
     at::Tensor wDown;     // (F, d)
+    // Real checkpoints only (undefined in generated weights):
+    at::Tensor qBias, kBias, vBias;  // (H*hd), (Hkv*hd), (Hkv*hd): Qwen2's projection biases
+    at::Tensor qNorm, kNorm;         // (hd) RMSNorm gains on every query / key head (Qwen3), before RoPE
   };
   at::Tensor embed;      // (V, d)
   at::Tensor finalNorm;  // (d) RMSNorm gain before the LM head
-  at::Tensor lmHead;     // (d, V)
+  at::Tensor lmHead;     // (d, V); a checkpoint with tied embeddings: embed.t() (a view)
   std::vector<Layer> layers;
 };
 LlamaReferenceWeights generateReferenceWeights(const ModelConfig& config);
+
+class CheckpointWeights;
 
 class LlamaModel {
 public:
@@ -75,6 +80,10 @@ public:
   // unknown device, fp16 on the CPU ("fp16 needs a CUDA device") or dtypeBytes not matching dtype;
   // std::runtime_error if CUDA is asked for and unavailable.
   LlamaModel(const ModelConfig& config, const std::string& device);
+  // The same model with a real checkpoint's weights (core/model/checkpoint_weights.h: Llama, Mistral, Qwen2,
+  // Qwen3), read one layer at a time, folded in fp32 and rounded once to config.dtype. config must be
+  // weights.config() in the run's dtype (withDtype); config.seed is unused.
+  LlamaModel(const ModelConfig& config, const std::string& device, const CheckpointWeights& weights);
   ~LlamaModel();
   LlamaModel(LlamaModel&&) noexcept;
   LlamaModel& operator=(LlamaModel&&) noexcept;
@@ -104,6 +113,7 @@ public:
   std::string device() const;  // as given to the constructor: "cpu", "cuda" or "cuda:N"
 
 private:
+  LlamaModel(const ModelConfig& config, const std::string& device, const CheckpointWeights* weights);
   // Computes tokens [P, end): K/V of [0, P) come from cachedPrefix, or from `sequence` (which then also
   // receives the new K/V in place). Inputs are validated by the callers.
   PrefillResult forward(std::span<const int32_t> tokens, int64_t P, const std::vector<LayerKv>& cachedPrefix,
