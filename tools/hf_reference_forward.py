@@ -142,8 +142,37 @@ def write_safetensors(path, tensors, bf16):
             f.write(b)
 
 
+def bytes_to_unicode():
+    """GPT-2's byte -> printable character table (byte-level BPE's alphabet)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\xa1"), ord("\xac") + 1)) + \
+        list(range(ord("\xae"), ord("\xff") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, (chr(c) for c in cs)))
+
+
+def write_tokenizer(directory):
+    """A byte-level BPE tokenizer.json: id = byte value, plus one merge "e r" -> 256 (vocab 257 < 300)."""
+    alphabet = bytes_to_unicode()
+    vocab = {alphabet[b]: b for b in range(256)}
+    vocab["er"] = 256
+    tok = {"version": "1.0", "added_tokens": [], "normalizer": None,
+           "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
+                             "use_regex": True},
+           "post_processor": None, "decoder": {"type": "ByteLevel"},
+           "model": {"type": "BPE", "vocab": vocab, "merges": ["e r"]}}
+    with open(os.path.join(directory, "tokenizer.json"), "w") as f:
+        json.dump(tok, f)
+
+
 def write_checkpoint(directory, arch, sharded, bf16, seed):
     os.makedirs(directory, exist_ok=True)
+    write_tokenizer(directory)
     cfg = config_for(arch)
     cfg["torch_dtype"] = "bfloat16" if bf16 else "float32"
     with open(os.path.join(directory, "config.json"), "w") as f:

@@ -69,6 +69,7 @@ void printRunReport(const RunRecorder& rec) {
   std::printf("\n%s  (%s)\n", i.scenarioTitle.c_str(), i.scenarioName.c_str());
   std::printf("  model %s (%s), %d layers, device %s (storage %s), BLAS %s\n", i.model.c_str(),
               i.dtype.c_str(), i.layers, i.device.c_str(), i.storageDevice.c_str(), i.blas.c_str());
+  if (!i.weights.empty()) std::printf("  weights %s\n", i.weights.c_str());
   if (i.tokenizer != "bytes")
     std::printf("  tokenizer %s (scenario text as it is, no chat template)\n", i.tokenizer.c_str());
   std::printf(
@@ -112,6 +113,8 @@ void printRunReport(const RunRecorder& rec) {
     std::printf(
         "  decode speedup      %.2fx measured, %.2fx ideal (FLOPs); tokens %s, max |logit diff| %.3g\n",
         d.speedup, d.idealSpeedup, d.tokensIdentical ? "identical" : "DIFFER", d.maxAbsLogitDiff);
+    if (!d.text.empty())
+      std::printf("  decoded text        %s\n", quoteForError(d.text, 400).c_str());
   }
   if (!i.simulated && s.maxAbsLogitDiff >= 0)
     std::printf("  max |logit diff|    %.3g (cached vs uncached, last position)\n", s.maxAbsLogitDiff);
@@ -189,8 +192,9 @@ int runCommand(int argc, char** argv) {
                  "idle (default): the TTL counts from an entry's last use; age: from its insertion");
   app.add_option(
       "--model", model,
-      "model: a computable preset for a live run (demo, small, gpu-1b); for a trace (simulate mode) "
-      "also any preset, a Hugging Face config.json or a model directory (see `kvlab-cli model`)");
+      "model: a computable preset for a live run (demo, small, gpu-1b) or a Hugging Face model directory with "
+      "safetensors weights (Llama, Mistral, Qwen2, Qwen3; its tokenizer.json tokenizes the scenario); for a "
+      "trace (simulate mode) also any preset or config.json (see `kvlab-cli model`)");
   app.add_option("--seed", seed, "scenario seed (prompts)");
   app.add_option("--pin-budget", pinBudget,
                  "pin each request's system prompt within this many bytes, e.g. 64MiB");

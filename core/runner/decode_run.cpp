@@ -12,6 +12,9 @@
 #include "core/model/compute_info.h"
 #include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
+#include "core/runner/live_model.h"
+#include "core/runner/live_model_loader.h"
+#include "core/tokenizer/text_tokenizer.h"
 #include "core/device/device_timer.h"
 #include "core/runner/run_support.h"
 
@@ -84,21 +87,29 @@ RunSummary runDecode(const RunSettings& settings, const ScenarioSpec& specIn, Ru
   if (settings.seed) spec.seed = *settings.seed;
   if (settings.outputTokens) spec.outputTokens = {*settings.outputTokens, *settings.outputTokens};
   const std::string device = resolveDevice(settings.device);
-  const ModelConfig model =
-      computeModelOrThrow(settings.model.value_or(spec.model), settings.dtype, device, settings.allowTf32);
+  const LiveModelChoice choice =
+      chooseLiveModel(settings.model.value_or(spec.model), settings.dtype, device, settings.allowTf32);
+  const ModelConfig& model = choice.config;
+  // A model directory's tokenizer.json (or --tokenizer) turns the prompt into tokens and the output into text;
+  // the generated-weights presets keep the byte tokenizer (their vocabulary is 256).
+  const std::string tokenizerPath = settings.tokenizerPath.empty() ? choice.tokenizerPath : settings.tokenizerPath;
+  const std::unique_ptr<TextTokenizer> tokenizer =
+      choice.weightsDir.empty() ? openTextTokenizer("") : openTextTokenizer(tokenizerPath);
   const std::vector<ScenarioRequest> requests = generateRequests(spec);
   const ScenarioRequest& request = requests.front();
 
   keepLargeAllocationsMapped();
   c10::InferenceMode inference;
   applyComputeThreads();
-  const LlamaModel llama(model, device);
+  const LlamaModel llama = openLiveModel(choice, device);
 
   RunInfo info;
   fillScenarioInfo(info, spec, runId);
   info.device = device;
   info.storageDevice = device;  // the per-sequence K/V live with the model
   info.model = model.name;
+  info.tokenizer = tokenizer->name();
+  info.weights = choice.weightsDescription;
   info.dtype = std::string(toString(model.dtype));
   info.allowTf32 = settings.allowTf32;
   info.layers = model.layers;
@@ -120,7 +131,7 @@ RunSummary runDecode(const RunSettings& settings, const ScenarioSpec& specIn, Ru
   summary.device = device;
   summary.matmulGflops = info.matmulGflops;
   DecodeComparison d;
-  const std::vector<std::int32_t> prompt = ByteTokenizer::encode(request.text);
+  const std::vector<std::int32_t> prompt = tokenizer->encode(request.text);
   d.promptTokens = std::uint32_t(prompt.size());
   d.outputTokens = request.outputTokens;
   d.tokensIdentical = true;
@@ -209,6 +220,18 @@ RunSummary runDecode(const RunSettings& settings, const ScenarioSpec& specIn, Ru
     summary.maxAbsLogitDiff = d.maxAbsLogitDiff;
     observer.onRequestDone(record, CacheSnapshot{});
   }
+  // A checkpoint's vocabulary may be padded past its tokenizer's (Qwen: 151936 rows, 151669 tokens): such an
+  // id is shown as <id N> instead of failing the decode.
+  std::vector<std::int32_t> known;
+  for (const std::int32_t id : d.tokens) {
+    if (id < tokenizer->vocabSize()) {
+      known.push_back(id);
+      continue;
+    }
+    d.text += tokenizer->decode(known) + "<id " + std::to_string(id) + ">";
+    known.clear();
+  }
+  d.text += tokenizer->decode(known);
   summary.decode = std::move(d);
   summary.deviceReservedBytes = cudaReservedBytes(device);
   summary.devicePeakReservedBytes = cudaPeakReservedBytes(device);

@@ -10,6 +10,8 @@
 #include "core/model/compute_info.h"
 #include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
+#include "core/runner/live_model.h"
+#include "core/runner/live_model_loader.h"
 #include "core/policies/policy_registry.h"
 #include "core/device/device_timer.h"
 #include "core/runner/live_kv_cache.h"
@@ -129,20 +131,27 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   if (settings.outputTokens) spec.outputTokens = {*settings.outputTokens, *settings.outputTokens};
   const std::string device = resolveDevice(settings.device);
   // The preset in the run's dtype: K/V byte accounting (cache, capacity check) follows it.
-  ModelConfig model =
-      computeModelOrThrow(settings.model.value_or(spec.model), settings.dtype, device, settings.allowTf32);
-  const std::unique_ptr<TextTokenizer> tokenizer = openTextTokenizer(settings.tokenizerPath);
-  // The model's weights are random: with a real tokenizer its embedding and LM head take the tokenizer's
-  // vocabulary (K/V sizes do not depend on it).
-  model.vocab = std::max(model.vocab, tokenizer->vocabSize());
+  // A preset (generated weights) or a model directory (its checkpoint and, unless --tokenizer, its
+  // tokenizer.json).
+  const LiveModelChoice choice =
+      chooseLiveModel(settings.model.value_or(spec.model), settings.dtype, device, settings.allowTf32);
+  ModelConfig model = choice.config;
+  const std::string tokenizerPath = settings.tokenizerPath.empty() ? choice.tokenizerPath : settings.tokenizerPath;
+  const std::unique_ptr<TextTokenizer> tokenizer = openTextTokenizer(tokenizerPath);
+  // Generated weights: with a real tokenizer the embedding and LM head take the tokenizer's vocabulary (K/V
+  // sizes do not depend on it). A checkpoint's vocabulary is its own.
+  if (choice.weightsDir.empty()) model.vocab = std::max(model.vocab, tokenizer->vocabSize());
+  else if (tokenizer->vocabSize() > model.vocab)
+    throw InputError(tokenizerPath, 0, "", "has " + std::to_string(tokenizer->vocabSize()) +
+                                               " tokens but the model's vocab_size is " + std::to_string(model.vocab));
   const std::string storage = settings.storageDevice.empty() ? device : resolveDevice(settings.storageDevice);
   const Granularity granularity = settings.granularity.value_or(parseGranularity(spec.cache.granularity));
   const std::uint32_t blockSize = settings.blockSize.value_or(spec.cache.blockSize);
   if (blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1 token");
-  if (!settings.tokenizerPath.empty() && granularity == Granularity::Prompt)
-    throw InputError("", 0, "tokenizer",
+  if (!tokenizerPath.empty() && granularity == Granularity::Prompt)
+    throw InputError("", 0, settings.tokenizerPath.empty() ? "model" : "tokenizer",
                      "prompt granularity keys entries on the prompt's bytes (one byte, one token): with "
-                     "--tokenizer use --granularity block or radix");
+                     "--tokenizer or a model directory use --granularity block or radix");
   CacheConfig cacheConfig;
   cacheConfig.capacityBytes = settings.maxBytes.value_or(spec.cache.maxSizeBytes);
   cacheConfig.ttlMs = settings.ttlMs.value_or(spec.cache.ttlMs);
@@ -172,7 +181,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   if (settings.hostMaxBytes > 0) cache.attachHost(hostTierConfig(settings, cacheConfig));
   if (!settings.remoteUrl.empty())
     cache.attachRemote(openRemoteTier(settings, model, blockSize), settings.remoteWriteBack);
-  const LlamaModel llama(model, device);
+  const LlamaModel llama = openLiveModel(choice, device);
   DeviceTimer timer(device);
   EventForwarder forwarder(observer);
   cache.engine().addObserver(&forwarder);
@@ -183,6 +192,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   info.storageDevice = storage;
   info.model = model.name;
   info.tokenizer = tokenizer->name();
+  info.weights = choice.weightsDescription;
   info.dtype = std::string(toString(model.dtype));
   info.allowTf32 = settings.allowTf32;
   info.layers = model.layers;

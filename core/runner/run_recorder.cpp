@@ -81,6 +81,7 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["storage_device"] = info.storageDevice;
   j["model"] = info.model;
   j["tokenizer"] = info.tokenizer;
+  j["weights"] = info.weights;
   j["dtype"] = info.dtype;
   j["allow_tf32"] = info.allowTf32;
   j["granularity"] = std::string(toString(info.granularity));
@@ -117,6 +118,8 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
     j["decode_ideal_speedup"] = orNull(d.idealSpeedup > 0, d.idealSpeedup);
     j["decode_max_abs_logit_diff"] = d.maxAbsLogitDiff;
     j["decode_tokens_identical"] = d.tokensIdentical;
+    j["decode_tokens"] = d.tokens;
+    j["decode_text"] = d.text;  // may end inside a UTF-8 character: dumped with replacement (U+FFFD)
     j["decode_total_ms_cached"] = d.totalMsCached;
     j["decode_total_ms_uncached"] = d.totalMsUncached;
     j["decode_step_ms_cached"] = d.stepMsCached;
@@ -155,7 +158,7 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["elapsed_s"] = s.elapsedS;
   j["cancelled"] = s.cancelled;
   if (!s.error.empty()) j["error"] = s.error;
-  return j.dump(2);
+  return j.dump(2, ' ', false, ordered_json::error_handler_t::replace);
 }
 
 }  // namespace kvlab

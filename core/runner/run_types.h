@@ -104,6 +104,7 @@ struct RunInfo {
   std::string storageDevice;
   std::string model;
   std::string tokenizer = "bytes";  // "bytes" or the tokenizer.json path (live runs)
+  std::string weights;              // live runs: "generated (seed N)" or "checkpoint DIR (...)"
   std::string dtype = "fp32";  // weights, activations and K/V
   bool allowTf32 = false;
   int layers = 0;
@@ -152,7 +153,8 @@ struct DecodeComparison {
   double idealSpeedup = 0;           // the same ratio in model FLOPs (prefillFlops of each step both ways)
   double maxAbsLogitDiff = 0;        // over every step's logits, cached vs uncached
   bool tokensIdentical = false;      // the greedy tokens of both runs are the same
-  std::vector<std::int32_t> tokens;  // generated with the cache (byte tokenizer ids)
+  std::vector<std::int32_t> tokens;  // generated with the cache (the run's tokenizer's ids)
+  std::string text;                  // those tokens decoded by the run's tokenizer
 };
 
 // Timing fields are 0 when the run did not measure them (no baseline: the uncached ones and the speedup;
