@@ -22,6 +22,8 @@
 #include "core/arch/model_config.h"
 #include "core/model/checkpoint_weights.h"
 #include "core/model/llama_model.h"
+#include "core/runner/run_recorder.h"
+#include "core/runner/scenario_runner.h"
 #include "core/util/input_error.h"
 #include "core/weights/safetensors_checkpoint.h"
 #include "core/weights/safetensors_file.h"
@@ -234,6 +236,69 @@ private slots:
     message = errorOf([&] { CheckpointWeights(foreign, modelDir.toStdString()); });
     QVERIFY2(message.find("model_type") != std::string::npos && message.find("gemma3_text") != std::string::npos,
              message.c_str());
+  }
+
+  // kvlab-cli run SCENARIO --model DIR, through the runner: the directory's weights and tokenizer.json are
+  // used, the cache changes no logit beyond fp32 rounding, decoding with and without the K/V cache gives the
+  // same tokens, and the decode lesson reports their text. A foreign model_type is refused by field.
+  void runsScenarioWithModelDirectory_data() {
+    QTest::addColumn<QString>("scenario");
+    QTest::newRow("repeated prefix, block cache") << QStringLiteral(KVLAB_TEST_DATA_DIR "/tiny-repeated-prefix.json");
+    QTest::newRow("decode lesson") << QStringLiteral(KVLAB_TEST_DATA_DIR "/tiny-decode.json");
+  }
+  void runsScenarioWithModelDirectory() {
+    QFETCH(QString, scenario);
+    const QString python = pythonWithNumpy();
+    KVLAB_REQUIRE(!python.isEmpty(), QStringLiteral("python3 with numpy"));
+    QTemporaryDir dir;
+    const QString modelDir = dir.filePath(QStringLiteral("qwen2"));
+    QProcess p;
+    p.start(python, {QStringLiteral(KVLAB_TOOLS_DIR "/hf_reference_forward.py"), modelDir, QStringLiteral("--arch"),
+                     QStringLiteral("qwen2"), QStringLiteral("--bf16")});
+    QVERIFY(p.waitForFinished(120000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+
+    RunSettings settings;
+    settings.scenario = scenario.toStdString();
+    settings.scenarioDir = KVLAB_SCENARIO_DIR;
+    settings.model = modelDir.toStdString();
+    ScenarioRunner runner;
+    RunRecorder recorder;
+    const RunSummary summary = runner.run(settings, recorder);
+    QVERIFY2(summary.error.empty(), summary.error.c_str());
+    QCOMPARE(recorder.info().tokenizer, QString(modelDir + QStringLiteral("/tokenizer.json")).toStdString());
+    QVERIFY2(recorder.info().weights.rfind("checkpoint ", 0) == 0, recorder.info().weights.c_str());
+    if (summary.decode) {
+      QVERIFY(summary.decode->tokensIdentical);
+      QCOMPARE(summary.decode->tokens.size(), std::size_t(24));
+      QVERIFY(!summary.decode->text.empty());
+    } else {
+      QVERIFY(summary.tokenHitRate > 0);
+      QVERIFY(summary.maxAbsLogitDiff >= 0 && summary.maxAbsLogitDiff <= defaultVerifyTolerance(ComputeDtype::Fp32));
+    }
+
+    // The same directory claiming an architecture the live model does not compute.
+    std::string config;
+    {
+      std::ifstream in(QString(modelDir + QStringLiteral("/config.json")).toStdString());
+      config.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const std::size_t at = config.find("\"qwen2\"");
+    QVERIFY(at != std::string::npos);
+    config.replace(at, 7, "\"mixtral\", \"num_local_experts\": 4, \"num_experts_per_tok\": 2");
+    std::ofstream(QString(modelDir + QStringLiteral("/config.json")).toStdString()) << config;
+    const RunSummary refused = [&] {
+      try {
+        return runner.run(settings, recorder);
+      } catch (const InputError& e) {
+        RunSummary s;
+        s.error = e.what();
+        return s;
+      }
+    }();
+    QVERIFY2(refused.error.find("model_type") != std::string::npos &&
+                 refused.error.find("mixtral") != std::string::npos,
+             refused.error.c_str());
   }
 };
 
