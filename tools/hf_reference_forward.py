@@ -16,6 +16,7 @@ It shares nothing with the C++: no folding of norm gains, no fused projections, 
 
 Usage: hf_reference_forward.py DIR --arch llama|mistral|qwen2|qwen3 [--sharded] [--bf16] [--seed N]
                                [--tokens 1,2,3]
+       hf_reference_forward.py DIR --config published/config.json --bf16 --no-logits   (random weights)
        hf_reference_forward.py DIR --read-only --tokens 1,2,3   (an existing checkpoint: logits only)
 NumPy and the standard library only.
 """
@@ -108,11 +109,11 @@ def random_weights(cfg, seed):
         if name.endswith("norm.weight") or name.endswith("layernorm.weight"):
             out[name] = (1.0 + 0.2 * rng.uniform(-1, 1, shape)).astype(np.float32)
         elif name == "model.embed_tokens.weight":
-            out[name] = rng.normal(0, 1.0, shape).astype(np.float32)
+            out[name] = rng.standard_normal(shape, dtype=np.float32)
         elif name.endswith(".bias"):
-            out[name] = rng.normal(0, 0.1, shape).astype(np.float32)
+            out[name] = rng.standard_normal(shape, dtype=np.float32) * np.float32(0.1)
         else:  # std 1/sqrt(fan_in): activations O(1), logits O(1)
-            out[name] = rng.normal(0, 1.0 / math.sqrt(shape[1]), shape).astype(np.float32)
+            out[name] = rng.standard_normal(shape, dtype=np.float32) * np.float32(1.0 / math.sqrt(shape[1]))
     return out
 
 
@@ -170,10 +171,10 @@ def write_tokenizer(directory):
         json.dump(tok, f)
 
 
-def write_checkpoint(directory, arch, sharded, bf16, seed):
+def write_checkpoint(directory, cfg, sharded, bf16, seed):
     os.makedirs(directory, exist_ok=True)
     write_tokenizer(directory)
-    cfg = config_for(arch)
+    cfg = dict(cfg)
     cfg["torch_dtype"] = "bfloat16" if bf16 else "float32"
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
@@ -356,12 +357,22 @@ def main():
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--read-only", action="store_true")
+    ap.add_argument("--config", help="a published config.json to give random weights (with --no-logits for big "
+                                     "models: the measurement checkpoint of docs/real-weights.md)")
+    ap.add_argument("--no-logits", action="store_true", help="only write the checkpoint")
     ap.add_argument("--tokens", default="1,17,42,7,256,3,99,5,120,64,11")
     args = ap.parse_args()
     if not args.read_only:
-        if not args.arch:
-            ap.error("--arch is required unless --read-only")
-        write_checkpoint(args.dir, args.arch, args.sharded, args.bf16, args.seed)
+        if args.config:
+            with open(args.config) as f:
+                cfg = json.load(f)
+        elif args.arch:
+            cfg = config_for(args.arch)
+        else:
+            ap.error("--arch or --config is required unless --read-only")
+        write_checkpoint(args.dir, cfg, args.sharded, args.bf16, args.seed)
+    if args.no_logits:
+        return
     cfg, weights = read_checkpoint(args.dir)
     tokens = [int(s) for s in args.tokens.split(",") if s]
     logits = forward(cfg, weights, tokens)
