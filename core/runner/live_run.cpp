@@ -133,9 +133,9 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   // The preset in the run's dtype: K/V byte accounting (cache, capacity check) follows it.
   // A preset (generated weights) or a model directory (its checkpoint and, unless --tokenizer, its
   // tokenizer.json).
-  const LiveModelChoice choice =
+  LiveModelChoice choice =
       chooseLiveModel(settings.model.value_or(spec.model), settings.dtype, device, settings.allowTf32);
-  ModelConfig model = choice.config;
+  ModelConfig& model = choice.config;  // the vocabulary below reaches the model built from the choice
   const std::string tokenizerPath = settings.tokenizerPath.empty() ? choice.tokenizerPath : settings.tokenizerPath;
   const std::unique_ptr<TextTokenizer> tokenizer = openTextTokenizer(tokenizerPath);
   // Generated weights: with a real tokenizer the embedding and LM head take the tokenizer's vocabulary (K/V
