@@ -163,7 +163,7 @@ CommandAction addReplayCommand(CLI::App& app) {
   return [cmd, text, format, events]() -> int {
     if (!cmd->parsed()) return -1;
     std::unique_ptr<TraceReader> reader =
-        openTraceReader(text->trace, TraceOpenOptions{text->inputFormat, text->skipBadLines});
+        openTraceReader(text->trace, traceOpenOptions(*text));
     const ReplayConfig config = configForTrace(reader->info(), toReplayConfig(*text, reader->info()));
     std::unique_ptr<EventCsvWriter> writer;
     if (!events->empty()) writer = std::make_unique<EventCsvWriter>(*events);

@@ -50,7 +50,7 @@ PromptTraceReader::PromptTraceReader(const std::string& path, TraceReadOptions o
   m_info.blockSize = prompts.blockSize ? prompts.blockSize : kDefaultBlockSize;
   m_info.blockSizeDeclared = true;  // the reader cut the tokens at it: no other size can replay these keys
   m_info.blockSizeSource = prompts.blockSize ? "--block-size (the prompts reader cut the tokens at it)"
-                                             : "the prompts format's default (16 tokens per block, as vLLM's)";
+                                             : "the prompts format's default of 16 (the reader cuts the tokens at one size: give a single --block-size)";
   m_info.sourceIdsChained = true;
   const std::optional<ChatTemplate::Kind> named =
       prompts.chatTemplate == "auto" || prompts.chatTemplate.empty() ? std::nullopt
