@@ -206,6 +206,7 @@ void TestTraceCli::promptsEveryCommand() {
   QCOMPARE(jsonOf(replay)["trace_format"].toString(), QStringLiteral("prompts"));
   QCOMPARE(jsonOf(replay)["hit_tokens"].toInteger(), qint64(32));
   QCOMPARE(jsonOf(replay)["config"].toObject()["block_size"].toInt(), 16);
+  QVERIFY2(jsonOf(replay)["tokenization"].toString().endsWith("chat template chatml (detected)"), replay.out.constData());
   const QStringList at8 = tok + QStringList{"--block-size", "8"};
   const CliResult replay8 = runCli(QStringList{"replay", chat, "--max-tokens", "unlimited", "--json"} + at8);
   QVERIFY2(replay8.code == 0, qPrintable(replay8.err));
