@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/fleet/kv_aware_router.h"
+#include "core/fleet/kv_score_router.h"
 #include "core/fleet/least_loaded_router.h"
 #include "core/fleet/oracle_shared_router.h"
 #include "core/fleet/random_router.h"
@@ -23,8 +24,11 @@ std::unique_ptr<Router> makeRandom(const RouterParams& p, std::size_t) {
 std::unique_ptr<Router> makeSession(const RouterParams& p, std::size_t replicas) {
   return std::make_unique<SessionRouter>(replicas, p.affinityBlocks, p.virtualNodes);
 }
-std::unique_ptr<Router> makeKvAware(const RouterParams& p, std::size_t) {
-  return std::make_unique<KvAwareRouter>(p.loadWeight);
+std::unique_ptr<Router> makeKvAware(const RouterParams& p, std::size_t replicas) {
+  return std::make_unique<KvAwareRouter>(replicas, p.overlapWeight);
+}
+std::unique_ptr<Router> makeKvScore(const RouterParams& p, std::size_t) {
+  return std::make_unique<KvScoreRouter>(p.loadWeight);
 }
 }  // namespace
 
@@ -35,7 +39,11 @@ const std::vector<RouterInfo>& routerRegistry() {
       {"least-loaded", "fewest requests so far (--serving: fewest waiting + running) (blind to the cache)",
        &make<LeastLoadedRouter>},
       {"session", "consistent hash of the first K blocks (--affinity-blocks) on a ring", &makeSession},
-      {"kv-aware", "most cached leading blocks minus --load-weight x load (Dynamo-style)", &makeKvAware},
+      {"kv-aware",
+       "Dynamo's cost: --overlap-weight x prefill blocks to compute + active blocks, lowest wins",
+       &makeKvAware},
+      {"kv-score", "most cached leading blocks minus --load-weight x load (kvlab's earlier kv-aware)",
+       &makeKvScore},
       {"oracle-shared", "bound: one cache of N x capacity shared by every replica", &make<OracleSharedRouter>,
        /*sharedCache=*/true},
   };

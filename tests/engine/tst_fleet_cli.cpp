@@ -106,13 +106,13 @@ void TestFleetCli::allRoutersAndCsv() {
   QVERIFY(f.open(QIODevice::ReadOnly));
   const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
   QVERIFY(lines.front().startsWith("router,replica,requests"));
-  // 6 routers: 2 replica rows + 1 fleet row each, except oracle-shared: 1 cache + 1 fleet row.
-  QCOMPARE(lines.size(), 1 + 5 * 3 + 2);
+  // 7 routers: 2 replica rows + 1 fleet row each, except oracle-shared: 1 cache + 1 fleet row.
+  QCOMPARE(lines.size(), 1 + 6 * 3 + 2);
   const CliResult json = runCli({"fleet", kTrace, "--max-tokens", "160", "--block-size", "16", "--replicas",
                                  "2", "--router", "all", "--format", "json"});
   QCOMPARE(json.code, 0);
   const QJsonArray results = QJsonDocument::fromJson(json.out).object()["results"].toArray();
-  QCOMPARE(results.size(), 6);
+  QCOMPARE(results.size(), 7);
   // oracle-shared is one cache of twice the capacity: 2 x floor(160 / 16) blocks.
   const QJsonObject oracle = results.last().toObject();
   QCOMPARE(oracle["router"].toString(), QStringLiteral("oracle-shared"));

@@ -164,7 +164,7 @@ void TestFleetServing::kvAwareReadsPoolCache() {
   ServingFleetConfig c;
   c.replica = unitStepConfig(4, 100, 64);
   c.replicas = 2;
-  c.router = "kv-aware";
+  c.router = "kv-score";  // kvlab's overlap - w x load score
   c.routerParams.loadWeight = loadWeight;
   ServingFleet fleet(c);
   QCOMPARE(fleet.route(request(0, 8, 1, {1, 2})), std::size_t(0));
@@ -198,6 +198,7 @@ void TestFleetServing::indexMirrorsPools() {
   c.replica = realConfig(poolBlocks);
   c.replicas = 3;
   c.router = router.toStdString();
+  c.eventLagMs = 0;  // the index mirrors the pools exactly only when it hears at once
   ServingFleet fleet(c);
   std::vector<std::uint32_t> overlap;
   std::uint64_t stored = 0;
