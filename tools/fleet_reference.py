@@ -219,7 +219,7 @@ def run(a):
                 target = rng.uniform_int(0, caches - 1)
             elif a.router == "least-loaded":
                 target = least
-            elif a.router == "session":
+            elif a.router in ("prefix-hash", "session"):  # session: prefix-hash's old name
                 target = ring_owner(positions, owners, affinity_key(r["hash_ids"], a.affinity_blocks))
             elif a.router == "kv-aware":
                 target = dynamo_select(r, caches, index, active, a.block_size, a.overlap_weight)

@@ -196,7 +196,7 @@ void writeTable(std::ostream& out, const std::vector<FleetResult>& results, cons
 CommandAction addFleetCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("fleet",
                                  "Replay a trace over N replicas behind a router (round-robin, random, "
-                                 "least-loaded, session, kv-aware, kv-score, oracle-shared) and compare fleet hit rate "
+                                 "least-loaded, prefix-hash, session-affinity, kv-aware, kv-score, oracle-shared) and compare fleet hit rate "
                                  "and load balance");
   auto text = std::make_shared<FleetOptionText>();
   addReplayOptions(*cmd, text->cache, /*sizeLists=*/false);
@@ -207,9 +207,9 @@ CommandAction addFleetCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", text->params.seed, "random: seed")->capture_default_str();
   cmd->add_option("--affinity-blocks", text->params.affinityBlocks,
-                  "session: leading blocks hashed into the affinity key")
+                  "prefix-hash: leading blocks hashed into the affinity key")
       ->capture_default_str();
-  cmd->add_option("--virtual-nodes", text->params.virtualNodes, "session: hash-ring points per replica")
+  cmd->add_option("--virtual-nodes", text->params.virtualNodes, "prefix-hash: hash-ring points per replica")
       ->capture_default_str();
   cmd->add_option("--load-weight", text->params.loadWeight,
                   "kv-score: blocks of cached prefix one unit of load (one request so far) is worth")
@@ -234,12 +234,21 @@ CommandAction addFleetCommand(CLI::App& app) {
       "  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --serving --pool-blocks 2000 --router all");
   return [cmd, text]() -> int {
     if (!cmd->parsed()) return -1;
+    if (const std::string_view now = renamedRouter(text->router); !now.empty()) {
+      std::fprintf(stderr,
+                   "note: router '%s' is now called '%.*s' (it hashes leading blocks; it never read a session "
+                   "id); for sticky sessions use session-affinity\n",
+                   text->router.c_str(), int(now.size()), now.data());
+      text->router = std::string(now);
+    }
     std::vector<std::string> routers;
     if (text->router == "all")
       routers = routerNames();
     else
       routers.push_back(text->router);
     checkFleetServingFlags(*cmd, text->serving);
+    if (text->router == "all" && !formatCarriesSessions(probeTrace(text->cache).format))
+      std::erase_if(routers, [](const std::string& n) { return findRouter(n)->needsSessions; });
     if (text->serving.serving) {
       if (text->router == "all")
         std::erase_if(routers, [](const std::string& n) { return findRouter(n)->sharedCache; });

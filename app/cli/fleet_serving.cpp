@@ -264,7 +264,11 @@ int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
   std::vector<ServingFleetResult> results;
   for (const std::string& router : run.routers) {
     config.router = router;
-    results.push_back(simulateFleet(requests, config));
+    try {
+      results.push_back(simulateFleet(requests, config));
+    } catch (const std::invalid_argument& e) {  // a router that cannot run on this trace (session-affinity)
+      throw InputError(cache.trace, 0, "router", e.what());
+    }
   }
   std::ostringstream out;
   if (run.format == "json") {

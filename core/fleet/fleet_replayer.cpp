@@ -130,7 +130,12 @@ FleetResult replayFleetFile(const std::string& path, const FleetConfig& config,
       request.blockTokens.assign(tokens.begin(), tokens.end());
       request.session = r.session;
       request.model = r.model;
-      const std::size_t cache = fleet.replay(request);
+      std::size_t cache = 0;
+      try {
+        cache = fleet.replay(request);
+      } catch (const std::invalid_argument& e) {  // a router that cannot run on this trace
+        throw InputError(path, 0, "router", e.what());
+      }
       if (onRequest) onRequest(fleet, cache);
     }
     loop += std::chrono::steady_clock::now() - t0;

@@ -53,6 +53,7 @@ private slots:
   void handComputedRouting();
   void handComputedFleetHits();
   void kvAwareCountsInFlight();
+  void sessionAffinityIsSticky();
   void sessionKeepsSharedPrefixesTogether();
   void randomIsSeededAndUniform();
   void indexFollowsEvents();
@@ -63,9 +64,13 @@ private slots:
 };
 
 void TestFleetRouters::registryNamesEveryRouter() {
-  const std::vector<std::string> expected = {"round-robin", "random",   "least-loaded",
-                                             "session",     "kv-aware", "kv-score", "oracle-shared"};
+  const std::vector<std::string> expected = {"round-robin", "random",   "least-loaded", "prefix-hash",
+                                             "session-affinity", "kv-aware", "kv-score", "oracle-shared"};
   QCOMPARE(routerNames(), expected);
+  // The old name of prefix-hash still resolves, to the same router.
+  QCOMPARE(findRouter("session"), findRouter("prefix-hash"));
+  QCOMPARE(std::string(renamedRouter("session")), std::string("prefix-hash"));
+  QVERIFY(renamedRouter("prefix-hash").empty());
   for (const RouterInfo& info : routerRegistry()) QCOMPARE(info.sharedCache, info.name == "oracle-shared");
 }
 
@@ -218,6 +223,31 @@ void TestFleetRouters::kvAwareCountsInFlight() {
   QCOMPARE(router.lastLogits(), (std::vector<double>{6.0, 7.0}));
 }
 
+void TestFleetRouters::sessionAffinityIsSticky() {
+  // 2 replicas; sessions A, B, C; load = requests routed so far. A new session goes to the least loaded
+  // (lower index among equals), a known one to its replica whatever the load or the cache:
+  // A [1] new, loads (0,0) -> 0;  B [2] new, (1,0) -> 1;  A [1,3] -> 0;  C [4] new, (2,1) -> 1;
+  // B [2,5] -> 1;  A [1,3,6] -> 0   (loads then (3,3)).
+  FleetConfig config;
+  config.replica.blockSize = 4;
+  config.replica.maxTokens = 1000;
+  config.replicas = 2;
+  config.router = "session-affinity";
+  FleetReplayer fleet(config);
+  auto trace = makeTrace("0:1;1:2;2:1,3;3:4;4:2,5;5:1,3,6", 4);
+  const std::uint32_t sessions[] = {0, 1, 0, 2, 1, 0};
+  for (std::size_t i = 0; i < trace.size(); ++i) trace[i].session = sessions[i];
+  QCOMPARE(placements(fleet, trace), QStringLiteral("0,1,0,1,1,0"));
+  // A request without a session id is refused, naming what to use instead.
+  FleetReplayer again(config);
+  try {
+    again.replay(makeTrace("0:1", 4).front());
+    QFAIL("a request without a session was routed");
+  } catch (const std::invalid_argument& e) {
+    QVERIFY2(QString(e.what()).contains("prefix-hash"), e.what());
+  }
+}
+
 void TestFleetRouters::sessionKeepsSharedPrefixesTogether() {
   // Equal first K blocks -> equal replica, whatever follows; K = 2 separates [7,1,...] from [7,2,...]
   // only if the ring says so, so the test checks the grouping, not particular replicas.
@@ -226,7 +256,7 @@ void TestFleetRouters::sessionKeepsSharedPrefixesTogether() {
     config.replica.blockSize = 4;
     config.replica.maxTokens = 1000;
     config.replicas = 8;
-    config.router = "session";
+    config.router = "prefix-hash";
     config.routerParams.affinityBlocks = k;
     FleetReplayer fleet(config);
     std::map<std::pair<std::uint64_t, std::uint64_t>, std::size_t> seen;
@@ -314,7 +344,7 @@ void TestFleetRouters::badConfigurationThrows_data() {
   QTest::newRow("unknown router") << "nearest" << 2 << 1;
   QTest::newRow("no replica") << "round-robin" << 0 << 1;
   QTest::newRow("too many replicas") << "round-robin" << 65 << 1;
-  QTest::newRow("zero affinity blocks") << "session" << 2 << 0;
+  QTest::newRow("zero affinity blocks") << "prefix-hash" << 2 << 0;
 }
 
 void TestFleetRouters::badConfigurationThrows() {
@@ -340,13 +370,14 @@ void TestFleetRouters::matchesPythonReference_data() {
   QTest::addColumn<QString>("trace");  // "" = the checked-in session trace
   for (const std::string& router : routerNames())
     for (const int n : {2, 5})
+      if (!findRouter(router)->needsSessions)  // the session trace is Mooncake-style: no session ids
       for (const char* policy : {"lru", "fifo"}) {
         const QString name = QString::fromStdString(router);
         QTest::addRow("%s n=%d %s", router.c_str(), n, policy)
             << name << n << QString::fromLatin1(policy) << quint64(160) << 1 << 1.0 << 0.0 << QString();
       }
   const QString none;
-  QTest::newRow("session K=3") << "session" << 4 << "lru" << quint64(160) << 3 << 1.0 << 0.0 << none;
+  QTest::newRow("prefix-hash K=3") << "prefix-hash" << 4 << "lru" << quint64(160) << 3 << 1.0 << 0.0 << none;
   QTest::newRow("kv-score w=0") << "kv-score" << 4 << "lru" << quint64(160) << 1 << 0.0 << 0.0 << none;
   QTest::newRow("kv-score w=0.25") << "kv-score" << 4 << "lru" << quint64(160) << 1 << 0.25 << 0.0 << none;
   QTest::newRow("kv-score w=5 big") << "kv-score" << 3 << "lru" << quint64(100000) << 1 << 5.0 << 0.0 << none;
