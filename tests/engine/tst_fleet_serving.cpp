@@ -93,6 +93,7 @@ private slots:
   void leastLoadedReadsWaitingAndRunning();
   void kvAwareReadsPoolCache_data();
   void kvAwareReadsPoolCache();
+  void kvAwareReleasesFinishedRequests();
   void indexMirrorsPools_data();
   void indexMirrorsPools();
   void oneReplicaEqualsSimulate_data();
@@ -180,6 +181,23 @@ void TestFleetServing::kvAwareReadsPoolCache() {
   const ServingResult& target = r.replicas[r3Target];
   QCOMPARE(target.requests.back().hitTokens, r3HitTokens);
   QCOMPARE(r.completed, 4u);
+}
+
+void TestFleetServing::kvAwareReleasesFinishedRequests() {
+  // kv-aware (Dynamo's cost, w = 1, block 4) counts the requests it sent in flight until the replica reports
+  // them done. r0 @0 ms (8 prompt [1,2], 1 out) -> 0 (tie, both indexes empty); it completes within a few
+  // unit steps, long before r1 @1000 ms (12 prompt [1,2,3]); its blocks stay cached (index: [1,2] on 0).
+  // Released: 0: (12 - 8)/4 + 3 new blocks + 0 active = 4; 1: 12/4 + 3 = 6 -> 0.
+  // (Were r0 still counted: 0: (4 + 8)/4 + 1 new + 2 active = 6 = 1's 6, a tie the fewer-blocks replica 1
+  // would win.)
+  ServingFleetConfig c;
+  c.replica = unitStepConfig(4, 100, 64);
+  c.replicas = 2;
+  c.router = "kv-aware";
+  ServingFleet fleet(c);
+  QCOMPARE(fleet.route(request(0, 8, 1, {1, 2})), std::size_t(0));
+  QCOMPARE(fleet.route(request(1000, 12, 1, {1, 2, 3})), std::size_t(0));
+  QCOMPARE(fleet.finish().completed, 2u);
 }
 
 void TestFleetServing::indexMirrorsPools_data() {
