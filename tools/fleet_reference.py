@@ -8,7 +8,21 @@ the routers. tests/engine/tst_fleet_routers runs it and compares the placement o
           [--block-size 512] [--policy lru|fifo] [--seed 1] [--affinity-blocks 1] [--virtual-nodes 64]
           [--load-weight 1.0]
 
+          [--overlap-weight 1.0] [--event-lag-ms 5]
+
 Prints one JSON object: the replica of every request (`assignment`), per-replica counts and fleet figures.
+
+kv-aware follows NVIDIA Dynamo's KV router, read from ai-dynamo/dynamo at commit
+db19bd2a659d4cb04998fb4101cd0dbfbbeba9d4: DefaultWorkerSelector.select_worker (lib/llm/src/kv_router/
+scheduler.rs) with ActiveSequences.potential_blocks_and_tokens / new_blocks / new_tokens (sequence.rs),
+temperature 0:
+  logit(w) = overlap_weight * prefill_tokens(w) / block_size + decode_blocks(w), lowest wins,
+  prefill_tokens(w) = max(0, isl - overlap(w) * block_size) + active prefill tokens on w,
+  decode_blocks(w)  = request blocks not among w's active blocks + w's distinct active blocks,
+  ties (equal logits): the worker whose index holds the fewest blocks (tree size), then the lowest index.
+overlap(w) comes from an index fed by each replica's stored/removed events, each seen event_lag ms after
+it happened. Replay has no time in flight: a request is freed right after it is replayed, so the active
+figures are empty at every routing decision here (the C++ serving fleet exercises them).
 """
 import argparse
 import bisect
@@ -83,7 +97,7 @@ class Replica:
             run += 1
         return run
 
-    def replay(self, r, block_size):
+    def replay(self, r, block_size, events=None):
         ids, n = r["hash_ids"], r["input_length"]
         run = self.leading(ids)
         self.requests += 1
@@ -97,9 +111,69 @@ class Replica:
                     self.cache.move_to_end(h)
             elif self.capacity > 0:
                 while len(self.cache) >= self.capacity:
-                    self.cache.popitem(last=False)
+                    gone, _ = self.cache.popitem(last=False)
                     self.evictions += 1
+                    if events is not None:
+                        events.append((gone, False))
                 self.cache[h] = True
+                if events is not None:
+                    events.append((h, True))
+
+
+class LaggedIndex:
+    """Which replica holds which block, as a router hears it: events reach it lag ms after they happen."""
+
+    def __init__(self, replicas, lag):
+        self.holders = {}
+        self.counts = [0] * replicas
+        self.lag = lag
+        self.pending = []  # (due, seq, replica, key, stored), applied in (due, seq) order
+        self.seq = 0
+
+    def event(self, now, replica, key, stored):
+        if self.lag > 0:
+            self.pending.append((now + self.lag, self.seq, replica, key, stored))
+            self.seq += 1
+        else:
+            self.apply(replica, key, stored)
+
+    def apply(self, replica, key, stored):
+        held = self.holders.setdefault(key, set())
+        if stored and replica not in held:
+            held.add(replica)
+            self.counts[replica] += 1
+        elif not stored and replica in held:
+            held.discard(replica)
+            self.counts[replica] -= 1
+
+    def advance(self, now):
+        self.pending.sort()
+        while self.pending and self.pending[0][0] <= now:
+            _, _, replica, key, stored = self.pending.pop(0)
+            self.apply(replica, key, stored)
+
+    def leading(self, replica, ids):
+        run = 0
+        for h in ids:
+            if replica not in self.holders.get(h, ()):
+                break
+            run += 1
+        return run
+
+
+def dynamo_select(r, n, index, active, block_size, weight):
+    """Dynamo's DefaultWorkerSelector at temperature 0 (see the module docstring)."""
+    isl, ids = r["input_length"], r["hash_ids"]
+    best, best_key = None, None
+    for w in range(n):
+        overlap = index.leading(w, ids)
+        prefill = max(0, isl - overlap * block_size) + active[w]["tokens"]
+        new_blocks = sum(1 for h in ids if h not in active[w]["blocks"])
+        logit = weight * prefill / block_size + new_blocks + len(active[w]["blocks"])
+        key = (logit, index.counts[w], w)
+        if best_key is None or key < best_key:
+            best, best_key = w, key
+    return best
 
 
 def ring(replicas, vnodes):
@@ -126,10 +200,15 @@ def run(a):
     reps = [Replica(capacity, a.policy) for _ in range(caches)]
     rng = SeededRandom(a.seed)
     positions, owners = ring(caches, a.virtual_nodes)
+    index = LaggedIndex(caches, a.event_lag_ms)
+    # Dynamo's router-side ActiveSequences; empty at every decision in replay (see the docstring).
+    active = [{"tokens": 0, "blocks": {}} for _ in range(caches)]
     assignment = []
     with open(a.trace) as f:
         for i, line in enumerate(line for line in f if line.strip()):
             r = json.loads(line)
+            now = r.get("timestamp", 0)
+            index.advance(now)
             loads = [rep.requests for rep in reps]
             least = min(range(caches), key=lambda x: (loads[x], x))
             if shared:
@@ -140,16 +219,21 @@ def run(a):
                 target = rng.uniform_int(0, caches - 1)
             elif a.router == "least-loaded":
                 target = least
-            elif a.router == "session":
+            elif a.router in ("prefix-hash", "session"):  # session: prefix-hash's old name
                 target = ring_owner(positions, owners, affinity_key(r["hash_ids"], a.affinity_blocks))
             elif a.router == "kv-aware":
+                target = dynamo_select(r, caches, index, active, a.block_size, a.overlap_weight)
+            elif a.router == "kv-score":
                 # highest (overlap - w x load); ties: lower load, then lower index
                 target = max(range(caches), key=lambda x: (reps[x].leading(r["hash_ids"]) - a.load_weight * loads[x],
                                                            -loads[x], -x))
             else:
                 raise SystemExit("unknown router " + a.router)
             assignment.append(target)
-            reps[target].replay(r, a.block_size)
+            events = []
+            reps[target].replay(r, a.block_size, events)
+            for key, stored in events:
+                index.event(now, target, key, stored)
     prompt = sum(x.prompt for x in reps)
     hit = sum(x.hit for x in reps)
     mean = prompt / caches
@@ -174,4 +258,6 @@ if __name__ == "__main__":
     p.add_argument("--affinity-blocks", type=int, default=1)
     p.add_argument("--virtual-nodes", type=int, default=64)
     p.add_argument("--load-weight", type=float, default=1.0)
+    p.add_argument("--overlap-weight", type=float, default=1.0)
+    p.add_argument("--event-lag-ms", type=float, default=5.0)
     print(json.dumps(run(p.parse_args())))

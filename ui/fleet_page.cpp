@@ -87,7 +87,7 @@ FleetPage::FleetPage(QWidget* parent) : QWidget(parent) {
   m_loadWeight->setRange(0, 1e6);
   m_loadWeight->setDecimals(3);
   m_loadWeight->setValue(RouterParams{}.loadWeight);
-  m_loadWeight->setToolTip(tr("kv-aware: score = cached leading blocks − weight × requests so far"));
+  m_loadWeight->setToolTip(tr("kv-score: score = cached leading blocks − weight × requests so far"));
   m_affinityBlocks = new QSpinBox;
   m_affinityBlocks->setRange(1, 1 << 16);
   m_affinityBlocks->setValue(int(RouterParams{}.affinityBlocks));
@@ -98,7 +98,7 @@ FleetPage::FleetPage(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Max tokens per replica"), m_maxTokens);
   form->addRow(tr("Block size (tokens)"), m_blockSize);
   form->addRow(tr("Router"), m_router);
-  form->addRow(tr("Load weight (kv-aware)"), m_loadWeight);
+  form->addRow(tr("Load weight (kv-score)"), m_loadWeight);
   form->addRow(tr("Affinity blocks (session)"), m_affinityBlocks);
 
   m_run = new QPushButton(tr("Run router"));

@@ -30,6 +30,7 @@ struct FleetOptionText {
   long long replicas = 2;  // signed, so --replicas=-2 is reported as -2
   std::string router = "kv-aware";
   RouterParams params;
+  std::string eventLag = "5ms";  // kDefaultEventLagMs
   OutputFormatOption format;
   std::string out;
   FleetServingText serving;
@@ -56,7 +57,10 @@ FleetConfig toFleetConfig(const FleetOptionText& text, const std::string& router
   if (text.params.virtualNodes < 1) throw InputError("", 0, "virtual-nodes", "must be at least 1");
   if (!std::isfinite(text.params.loadWeight) || text.params.loadWeight < 0)
     throw InputError("", 0, "load-weight", "must be a finite number >= 0");
+  if (!std::isfinite(text.params.overlapWeight) || text.params.overlapWeight < 0)
+    throw InputError("", 0, "overlap-weight", "must be a finite number >= 0");
   config.routerParams = text.params;
+  config.eventLagMs = double(parseDurationMs(text.eventLag, "event-lag"));
   return config;
 }
 
@@ -92,7 +96,9 @@ ordered_json fleetJson(const FleetResult& r, const FleetConfig& c) {
                              {"seed", c.routerParams.seed},
                              {"affinity_blocks", c.routerParams.affinityBlocks},
                              {"virtual_nodes", c.routerParams.virtualNodes},
-                             {"load_weight", c.routerParams.loadWeight}};
+                             {"load_weight", c.routerParams.loadWeight},
+                             {"overlap_weight", c.routerParams.overlapWeight},
+                             {"event_lag_ms", c.eventLagMs}};
   j["replicas"] = ordered_json::array();
   ReplayConfig cacheConfig = c.replica;
   if (r.sharedCache) cacheConfig.maxTokens = f.capacityBlocks * c.replica.blockSize;
@@ -190,7 +196,7 @@ void writeTable(std::ostream& out, const std::vector<FleetResult>& results, cons
 CommandAction addFleetCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("fleet",
                                  "Replay a trace over N replicas behind a router (round-robin, random, "
-                                 "least-loaded, session, kv-aware, oracle-shared) and compare fleet hit rate "
+                                 "least-loaded, prefix-hash, session-affinity, kv-aware, kv-score, oracle-shared) and compare fleet hit rate "
                                  "and load balance");
   auto text = std::make_shared<FleetOptionText>();
   addReplayOptions(*cmd, text->cache, /*sizeLists=*/false);
@@ -201,12 +207,20 @@ CommandAction addFleetCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", text->params.seed, "random: seed")->capture_default_str();
   cmd->add_option("--affinity-blocks", text->params.affinityBlocks,
-                  "session: leading blocks hashed into the affinity key")
+                  "prefix-hash: leading blocks hashed into the affinity key")
       ->capture_default_str();
-  cmd->add_option("--virtual-nodes", text->params.virtualNodes, "session: hash-ring points per replica")
+  cmd->add_option("--virtual-nodes", text->params.virtualNodes, "prefix-hash: hash-ring points per replica")
       ->capture_default_str();
   cmd->add_option("--load-weight", text->params.loadWeight,
-                  "kv-aware: blocks of cached prefix one unit of load (one request so far) is worth")
+                  "kv-score: blocks of cached prefix one unit of load (one request so far) is worth")
+      ->capture_default_str();
+  cmd->add_option("--overlap-weight", text->params.overlapWeight,
+                  "kv-aware: Dynamo's overlap_score_weight, the weight of prefill blocks against active "
+                  "blocks")
+      ->capture_default_str();
+  cmd->add_option("--event-lag", text->eventLag,
+                  "how late the router's KV index hears of stored/removed blocks (e.g. 0, 5ms, 1s; trace "
+                  "time, or simulated time with --serving)")
       ->capture_default_str();
   text->format.addTo(*cmd, "one header row, then one row per replica and a 'fleet' row per router");
   cmd->add_option("--out", text->out, "write the output to this file instead of stdout");
@@ -220,12 +234,21 @@ CommandAction addFleetCommand(CLI::App& app) {
       "  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --serving --pool-blocks 2000 --router all");
   return [cmd, text]() -> int {
     if (!cmd->parsed()) return -1;
+    if (const std::string_view now = renamedRouter(text->router); !now.empty()) {
+      std::fprintf(stderr,
+                   "note: router '%s' is now called '%.*s' (it hashes leading blocks; it never read a session "
+                   "id); for sticky sessions use session-affinity\n",
+                   text->router.c_str(), int(now.size()), now.data());
+      text->router = std::string(now);
+    }
     std::vector<std::string> routers;
     if (text->router == "all")
       routers = routerNames();
     else
       routers.push_back(text->router);
     checkFleetServingFlags(*cmd, text->serving);
+    if (text->router == "all" && !formatCarriesSessions(probeTrace(text->cache).format))
+      std::erase_if(routers, [](const std::string& n) { return findRouter(n)->needsSessions; });
     if (text->serving.serving) {
       if (text->router == "all")
         std::erase_if(routers, [](const std::string& n) { return findRouter(n)->sharedCache; });
@@ -233,6 +256,7 @@ CommandAction addFleetCommand(CLI::App& app) {
       run.cache = &text->cache;
       run.replicas = text->replicas;
       run.params = text->params;
+      run.eventLagMs = toFleetConfig(*text, routers.empty() ? "round-robin" : routers.front(), nullptr).eventLagMs;
       run.format = text->format.name();
       run.out = text->out;
       for (const std::string& name : routers) {

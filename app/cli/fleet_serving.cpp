@@ -111,7 +111,9 @@ ordered_json fleetJson(const ServingFleetResult& f, const ServingFleetConfig& c)
                              {"seed", c.routerParams.seed},
                              {"affinity_blocks", c.routerParams.affinityBlocks},
                              {"virtual_nodes", c.routerParams.virtualNodes},
-                             {"load_weight", c.routerParams.loadWeight}};
+                             {"load_weight", c.routerParams.loadWeight},
+                             {"overlap_weight", c.routerParams.overlapWeight},
+                             {"event_lag_ms", c.eventLagMs}};
   j["replicas"] = ordered_json::array();
   for (std::size_t i = 0; i < f.replicas.size(); ++i) j["replicas"].push_back(replicaJson(f, i));
   return j;
@@ -257,11 +259,16 @@ int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
   config.replica = toServingConfig(text, cache, blockSize);
   config.replicas = std::size_t(run.replicas);
   config.routerParams = run.params;
+  config.eventLagMs = run.eventLagMs;
 
   std::vector<ServingFleetResult> results;
   for (const std::string& router : run.routers) {
     config.router = router;
-    results.push_back(simulateFleet(requests, config));
+    try {
+      results.push_back(simulateFleet(requests, config));
+    } catch (const std::invalid_argument& e) {  // a router that cannot run on this trace (session-affinity)
+      throw InputError(cache.trace, 0, "router", e.what());
+    }
   }
   std::ostringstream out;
   if (run.format == "json") {

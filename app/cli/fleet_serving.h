@@ -30,6 +30,7 @@ struct FleetServingRun {
   long long replicas = 2;
   std::vector<std::string> routers;  // already expanded from "all" (shared-cache routers left out)
   RouterParams params;
+  double eventLagMs = kDefaultEventLagMs;
   std::string format = "table";
   std::string out;
 };

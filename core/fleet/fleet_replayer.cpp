@@ -33,7 +33,9 @@ FleetReplayer::FleetReplayer(const FleetConfig& config) : m_config(config) {
     cache.maxTokens = config.replica.capacityBlocks() * config.replicas * config.replica.blockSize;
   m_capacityBlocks = cache.capacityBlocks();
   const std::size_t caches = m_shared ? 1 : config.replicas;
+  if (!(config.eventLagMs >= 0)) throw std::invalid_argument("the event lag must be >= 0 ms");
   m_index = std::make_unique<KvBlockIndex>(caches);
+  m_index->setEventLagMs(config.eventLagMs);
   for (std::size_t r = 0; r < caches; ++r) {
     m_replicas.push_back(std::make_unique<TraceReplayer>(cache));
     m_replicas.back()->engine().addObserver(&m_index->feed(r));
@@ -48,13 +50,16 @@ FleetReplayer::~FleetReplayer() {
 }
 
 std::size_t FleetReplayer::replay(const TraceRequest& request) {
-  const FleetView view{m_load, m_index.get()};
+  // The router sees the events due by this arrival; this request's own events happen at its timestamp.
+  m_index->advanceTo(double(request.timestampMs));
+  const FleetView view{m_load, m_index.get(), std::uint32_t(m_config.replica.blockSize), m_routed};
   const std::size_t target = m_router->route(request, view);
   if (target >= m_replicas.size())
     throw std::logic_error("router " + m_config.router + " chose replica " + std::to_string(target) + " of " +
                            std::to_string(m_replicas.size()));
   ++m_load[target];
   m_replicas[target]->replay(request);
+  m_router->finished(m_routed++);  // replay has no time in flight
   return target;
 }
 
@@ -125,7 +130,12 @@ FleetResult replayFleetFile(const std::string& path, const FleetConfig& config,
       request.blockTokens.assign(tokens.begin(), tokens.end());
       request.session = r.session;
       request.model = r.model;
-      const std::size_t cache = fleet.replay(request);
+      std::size_t cache = 0;
+      try {
+        cache = fleet.replay(request);
+      } catch (const std::invalid_argument& e) {  // a router that cannot run on this trace
+        throw InputError(path, 0, "router", e.what());
+      }
       if (onRequest) onRequest(fleet, cache);
     }
     loop += std::chrono::steady_clock::now() - t0;

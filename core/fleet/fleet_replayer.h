@@ -23,6 +23,7 @@ struct FleetConfig {
   std::size_t replicas = 1;
   std::string router = "round-robin";  // a name from routerRegistry()
   RouterParams routerParams;
+  double eventLagMs = kDefaultEventLagMs;  // the KV index hears of blocks this late (trace ms)
 };
 
 struct FleetResult {
@@ -68,6 +69,7 @@ private:
   std::unique_ptr<KvBlockIndex> m_index;
   std::unique_ptr<Router> m_router;
   std::vector<std::uint64_t> m_load;
+  std::uint64_t m_routed = 0;
 };
 
 // Streams a trace file through a FleetReplayer. progress as replayTraceFile's; onRequest (optional) is

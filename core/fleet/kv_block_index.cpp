@@ -34,19 +34,42 @@ KvBlockIndex::KvBlockIndex(std::size_t replicas) {
 KvBlockIndex::~KvBlockIndex() = default;
 
 void KvBlockIndex::stored(std::size_t replica, const CacheKey& key) {
+  if (m_lagMs > 0)
+    m_pending.push(Pending{m_eventTimeMs + m_lagMs, m_seq++, replica, key, true});
+  else
+    apply(replica, key, true);
+}
+
+void KvBlockIndex::removed(std::size_t replica, const CacheKey& key) {
+  if (m_lagMs > 0)
+    m_pending.push(Pending{m_eventTimeMs + m_lagMs, m_seq++, replica, key, false});
+  else
+    apply(replica, key, false);
+}
+
+void KvBlockIndex::advanceTo(double nowMs) {
+  while (!m_pending.empty() && m_pending.top().dueMs <= nowMs) {
+    const Pending p = m_pending.top();
+    m_pending.pop();
+    apply(p.replica, p.key, p.stored);
+  }
+  m_eventTimeMs = nowMs;
+}
+
+void KvBlockIndex::apply(std::size_t replica, const CacheKey& key, bool stored) {
+  if (!stored) {
+    const auto it = m_holders.find(key);
+    if (it == m_holders.end()) return;
+    const std::uint64_t bit = std::uint64_t(1) << replica;
+    if (it->second & bit) --m_blockCounts[replica];
+    it->second &= ~bit;
+    if (it->second == 0) m_holders.erase(it);
+    return;
+  }
   std::uint64_t& mask = m_holders[key];
   const std::uint64_t bit = std::uint64_t(1) << replica;
   if (!(mask & bit)) ++m_blockCounts[replica];
   mask |= bit;
-}
-
-void KvBlockIndex::removed(std::size_t replica, const CacheKey& key) {
-  const auto it = m_holders.find(key);
-  if (it == m_holders.end()) return;
-  const std::uint64_t bit = std::uint64_t(1) << replica;
-  if (it->second & bit) --m_blockCounts[replica];
-  it->second &= ~bit;
-  if (it->second == 0) m_holders.erase(it);
 }
 
 template <typename Key>

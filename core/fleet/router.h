@@ -13,12 +13,18 @@ namespace kvlab {
 
 class KvBlockIndex;
 
+// How late the KV index hears of a stored/removed block by default (--event-lag), ms of the fleet's clock.
+// An assumption, not a measurement: an engine publishes its KV events once per step (vLLM's ZMQ publisher),
+// Dynamo relays them over NATS to the router's indexer; one step plus two LAN hops is a few ms.
+inline constexpr double kDefaultEventLagMs = 5.0;
+
 // Options of every router, with defaults; each router reads the fields it needs.
 struct RouterParams {
   std::uint64_t seed = 1;            // random: seed of its portable generator (SeededRandom)
   std::uint32_t affinityBlocks = 1;  // session: how many leading hash ids form the affinity key (>= 1)
   std::uint32_t virtualNodes = 64;   // session: points per replica on the hash ring (>= 1)
-  double loadWeight = 1.0;           // kv-aware: score = cached leading blocks - loadWeight x load
+  double loadWeight = 1.0;           // kv-score: score = cached leading blocks - loadWeight x load
+  double overlapWeight = 1.0;        // kv-aware: Dynamo's overlap_score_weight (weight of prefill blocks)
 };
 
 // What a router may read when it places one request. Valid for the duration of one route() call.
@@ -28,6 +34,8 @@ struct FleetView {
   // simulation, ServingFleet). Size = number of replicas.
   std::span<const std::uint64_t> load;
   const KvBlockIndex* index = nullptr;  // which replica holds which block (never null)
+  std::uint32_t blockSize = 1;          // tokens per block (kv-aware turns prompt tokens into blocks)
+  std::uint64_t requestId = 0;          // the fleet-wide index of the request (0, 1, ...)
 };
 
 class Router {
@@ -36,6 +44,10 @@ public:
   // The replica, in [0, view.load.size()), for request. Called once per request, in arrival order, on the
   // thread that drives the fleet.
   virtual std::size_t route(const TraceRequest& request, const FleetView& view) = 0;
+  // The request route() placed as view.requestId has finished on its replica (the serving fleet: completed
+  // or rejected; replay: right after it was replayed, as replay has no time in flight). Routers that count
+  // their own in-flight work (kv-aware, as Dynamo's ActiveSequences) release it here.
+  virtual void finished(std::uint64_t /*requestId*/) {}
 };
 
 // The replica with the smallest load, the lowest index among equals. Shared by least-loaded and kv-aware's

@@ -15,14 +15,36 @@ namespace kvlab {
 
 // Replica r's pool events -> the fleet index. Pool hashes are trace hash ids, so the index keys are
 // CacheKey{hashId, 0}, as in replay.
+// An event happens at the engine's now() (the start of the step that stored or removed the block).
 class ServingFleet::PoolFeed final : public KvPoolObserver {
 public:
   PoolFeed(KvBlockIndex& index, std::size_t replica) : m_index(index), m_replica(replica) {}
-  void onBlockStored(std::uint64_t hash) override { m_index.stored(m_replica, CacheKey{hash, 0}); }
-  void onBlockRemoved(std::uint64_t hash) override { m_index.removed(m_replica, CacheKey{hash, 0}); }
+  void setEngine(const ServingEngine* engine) { m_engine = engine; }
+  void onBlockStored(std::uint64_t hash) override {
+    m_index.setEventTimeMs(m_engine->now() * 1e3);
+    m_index.stored(m_replica, CacheKey{hash, 0});
+  }
+  void onBlockRemoved(std::uint64_t hash) override {
+    m_index.setEventTimeMs(m_engine->now() * 1e3);
+    m_index.removed(m_replica, CacheKey{hash, 0});
+  }
 
 private:
   KvBlockIndex& m_index;
+  std::size_t m_replica;
+  const ServingEngine* m_engine = nullptr;
+};
+
+// Replica r's finished requests -> the router (kv-aware releases what it counted in flight).
+class ServingFleet::DoneFeed final : public ServingObserver {
+public:
+  DoneFeed(ServingFleet& fleet, std::size_t replica) : m_fleet(fleet), m_replica(replica) {}
+  void onRequestDone(const ServingRequestResult& request) override {
+    m_fleet.m_router->finished(m_fleet.m_result.routing[m_replica].at(request.index));
+  }
+
+private:
+  ServingFleet& m_fleet;
   std::size_t m_replica;
 };
 
@@ -47,13 +69,17 @@ ServingFleet::ServingFleet(const ServingFleetConfig& config) : m_config(config) 
     throw std::invalid_argument("a fleet has 1 to " + std::to_string(KvBlockIndex::kMaxReplicas) +
                                 " replicas, not " + std::to_string(config.replicas));
   validateServingConfig(config.replica);
+  if (!(config.eventLagMs >= 0)) throw std::invalid_argument("the event lag must be >= 0 ms");
+  m_router = info->create(config.routerParams, config.replicas);
   m_index = std::make_unique<KvBlockIndex>(config.replicas);
+  m_index->setEventLagMs(config.eventLagMs);
   for (std::size_t r = 0; r < config.replicas; ++r) {
     m_feeds.push_back(std::make_unique<PoolFeed>(*m_index, r));
-    m_engines.push_back(std::make_unique<ServingEngine>(config.replica));
+    m_doneFeeds.push_back(std::make_unique<DoneFeed>(*this, r));
+    m_engines.push_back(std::make_unique<ServingEngine>(config.replica, m_doneFeeds.back().get()));
+    m_feeds.back()->setEngine(m_engines.back().get());
     m_engines.back()->setPoolObserver(m_feeds.back().get());
   }
-  m_router = info->create(config.routerParams, config.replicas);
   m_load.assign(config.replicas, 0);
   m_result.router = config.router;
   m_result.routedRequests.assign(config.replicas, 0);
@@ -73,7 +99,8 @@ std::size_t ServingFleet::route(const TraceRequest& request) {
     e.advanceTo(t);
     m_load[r] = std::uint64_t(e.waiting()) + e.running() + e.pending();
   }
-  const FleetView view{m_load, m_index.get()};
+  m_index->advanceTo(t * 1e3);  // the events due by this arrival reach the router
+  const FleetView view{m_load, m_index.get(), m_config.replica.blockSize, m_routed};
   const std::size_t target = m_router->route(request, view);
   if (target >= m_engines.size())
     throw std::logic_error("router " + m_config.router + " chose replica " + std::to_string(target) + " of " +

@@ -32,6 +32,7 @@ struct ServingFleetConfig {
   std::size_t replicas = 1;
   std::string router = "round-robin";  // a name from routerRegistry(), not a shared-cache one
   RouterParams routerParams;
+  double eventLagMs = kDefaultEventLagMs;  // the KV index hears of blocks this late (simulated ms)
 };
 
 struct ServingFleetResult {
@@ -77,9 +78,11 @@ public:
 
 private:
   class PoolFeed;
+  class DoneFeed;
   ServingFleetConfig m_config;
   std::unique_ptr<KvBlockIndex> m_index;
   std::vector<std::unique_ptr<PoolFeed>> m_feeds;
+  std::vector<std::unique_ptr<DoneFeed>> m_doneFeeds;
   std::vector<std::unique_ptr<ServingEngine>> m_engines;
   std::unique_ptr<Router> m_router;
   std::vector<std::uint64_t> m_load;

@@ -14,6 +14,7 @@
 
 #include "core/trace/mooncake_trace_reader.h"
 #include "core/fleet/fleet_replayer.h"
+#include "core/fleet/kv_aware_router.h"
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"
 #include "test_requirements.h"
@@ -51,6 +52,8 @@ private slots:
   void handComputedRouting_data();
   void handComputedRouting();
   void handComputedFleetHits();
+  void kvAwareCountsInFlight();
+  void sessionAffinityIsSticky();
   void sessionKeepsSharedPrefixesTogether();
   void randomIsSeededAndUniform();
   void indexFollowsEvents();
@@ -61,9 +64,13 @@ private slots:
 };
 
 void TestFleetRouters::registryNamesEveryRouter() {
-  const std::vector<std::string> expected = {"round-robin", "random",   "least-loaded",
-                                             "session",     "kv-aware", "oracle-shared"};
+  const std::vector<std::string> expected = {"round-robin", "random",   "least-loaded", "prefix-hash",
+                                             "session-affinity", "kv-aware", "kv-score", "oracle-shared"};
   QCOMPARE(routerNames(), expected);
+  // The old name of prefix-hash still resolves, to the same router.
+  QCOMPARE(findRouter("session"), findRouter("prefix-hash"));
+  QCOMPARE(std::string(renamedRouter("session")), std::string("prefix-hash"));
+  QVERIFY(renamedRouter("prefix-hash").empty());
   for (const RouterInfo& info : routerRegistry()) QCOMPARE(info.sharedCache, info.name == "oracle-shared");
 }
 
@@ -71,34 +78,35 @@ void TestFleetRouters::handComputedRouting_data() {
   QTest::addColumn<QString>("router");
   QTest::addColumn<int>("replicas");
   QTest::addColumn<quint64>("maxTokens");  // per replica; block size 4
-  QTest::addColumn<double>("loadWeight");
+  QTest::addColumn<double>("loadWeight");  // kv-score's load weight; kv-aware's overlap weight
   QTest::addColumn<QString>("trace");
   QTest::addColumn<QString>("expected");
+  QTest::addColumn<double>("lagMs");  // --event-lag
 
   // Request i -> i mod 3.
   QTest::newRow("round-robin") << "round-robin" << 3 << quint64(1000) << 0.0 << "0:1;1:1;2:1;3:1;4:1"
-                               << "0,1,2,0,1";
+                               << "0,1,2,0,1" << 0.0;
   // Loads (requests so far) before each: (0,0)->0, (1,0)->1, (1,1)->0, (2,1)->1, (2,2)->0: the cache plays
   // no part (every request is [1,2]).
   QTest::newRow("least-loaded") << "least-loaded" << 2 << quint64(1000) << 0.0
                                 << "0:1,2;1:1,2;2:1,2;3:1,2;4:1,2"
-                                << "0,1,0,1,0";
+                                << "0,1,0,1,0" << 0.0;
   // Load weight 0, so overlap then load decide:
   // r1 [1,2]: overlaps (0,0), loads (0,0): tie, equal load -> 0; 0 holds 1,2
   // r2 [3]:   overlaps (0,0), loads (1,0): tie -> least loaded 1; 1 holds 3
   // r3 [1,2,4]: overlaps (2,0) -> 0
   // r4 [3,5]: overlaps (0,1) -> 1
   // r5 [6]:   overlaps (0,0), loads (2,2) -> 0
-  QTest::newRow("kv-aware w=0") << "kv-aware" << 2 << quint64(1000) << 0.0 << "0:1,2;1:3;2:1,2,4;3:3,5;4:6"
-                                << "0,1,0,1,0";
+  QTest::newRow("kv-score w=0") << "kv-score" << 2 << quint64(1000) << 0.0 << "0:1,2;1:3;2:1,2,4;3:3,5;4:6"
+                                << "0,1,0,1,0" << 0.0;
   // Load weight 1, every request [1,2] (scores = overlap - load):
   // r1: (0-0, 0-0) tie -> 0          loads (1,0)
   // r2: (2-1, 0-0) = (1, 0) -> 0     loads (2,0)
   // r3: (2-2, 0-0) = (0, 0) tie -> least loaded 1; 1 now holds 1,2; loads (2,1)
   // r4: (2-2, 2-1) = (0, 1) -> 1     loads (2,2)
   // r5: (0, 0), equal loads -> 0
-  QTest::newRow("kv-aware w=1") << "kv-aware" << 2 << quint64(1000) << 1.0 << "0:1,2;1:1,2;2:1,2;3:1,2;4:1,2"
-                                << "0,0,1,1,0";
+  QTest::newRow("kv-score w=1") << "kv-score" << 2 << quint64(1000) << 1.0 << "0:1,2;1:1,2;2:1,2;3:1,2;4:1,2"
+                                << "0,0,1,1,0" << 0.0;
   // Capacity 2 blocks (8 tokens) per replica, LRU, weight 0:
   // r1 [1,2] -> 0 (tie); 0 holds 1,2 (touched 2 then 1)
   // r2 [3,4] -> 1 (tie, less loaded)
@@ -106,16 +114,37 @@ void TestFleetRouters::handComputedRouting_data() {
   // index r4 [1,2]: overlaps (0,0) — replica 0 no longer holds 1 — loads (2,1) -> 1. (An index that missed
   // the
   //           evictions would say 0.)
-  QTest::newRow("kv-aware sees evictions")
-      << "kv-aware" << 2 << quint64(8) << 0.0 << "0:1,2;1:3,4;2:5,6;3:1,2"
-      << "0,1,0,1";
+  QTest::newRow("kv-score sees evictions")
+      << "kv-score" << 2 << quint64(8) << 0.0 << "0:1,2;1:3,4;2:5,6;3:1,2"
+      << "0,1,0,1" << 0.0;
   // Large weight: load dominates any overlap of a few blocks, so it behaves as least-loaded.
-  QTest::newRow("kv-aware w=100") << "kv-aware" << 3 << quint64(1000) << 100.0
+  QTest::newRow("kv-score w=100") << "kv-score" << 3 << quint64(1000) << 100.0
                                   << "0:1,2,3;1:1,2,3;2:1,2,3;3:1,2,3"
-                                  << "0,1,2,0";
+                                  << "0,1,2,0" << 0.0;
+  // kv-aware (Dynamo's cost, temperature 0), block size 4, every input_length = 4 x blocks, so with nothing
+  // in flight (replay) logit(r) = w x (n - overlap(r)) + n for a request of n blocks; ties go to the replica
+  // whose index holds fewer blocks, then the lower index. w = 1, events seen at once:
+  // r1 [1,2]: overlaps (0,0), logits (4,4), held (0,0) -> 0; 0 holds 1,2
+  // r2 [3]:   logits (2,2), held (2,0) -> 1; 1 holds 3
+  // r3 [1,2,4]: overlaps (2,0): logits (1+3, 3+3) = (4,6) -> 0; 0 holds 1,2,4
+  // r4 [3,5]: overlaps (0,1): logits (2+2, 1+2) = (4,3) -> 1; 1 holds 3,5
+  // r5 [6]:   logits (2,2), held (3,2) -> 1   (kv-score w=0 sent it to 0: equal loads, lower index)
+  QTest::newRow("kv-aware") << "kv-aware" << 2 << quint64(1000) << 1.0 << "0:1,2;1:3;2:1,2,4;3:3,5;4:6"
+                            << "0,1,0,1,1" << 0.0;
+  // w = 0: only decode blocks (n, equal everywhere) count, so the tree size decides: [1,2]->0, [1,2]->1
+  // (held (2,0)), [9]->0 (held (2,2), lower index): overlap is ignored.
+  QTest::newRow("kv-aware w=0") << "kv-aware" << 2 << quint64(1000) << 0.0 << "0:1,2;1:1,2;2:9"
+                                << "0,1,0" << 0.0;
+  // Event lag, trace r1 [1,2] at 0 ms, r2 [5,6,7] at 1 ms, r3 [1,2] at 2 ms, w = 1:
+  // lag 0 or 1 ms (r1's events due at 1 ms <= 1 ms): r2 sees held (2,0) -> 1; r3 overlaps (2,0) -> 0.
+  // lag 2 ms: r2 sees nothing (due 2 > 1), held (0,0) -> 0; r3 sees r1's blocks (due 2 <= 2) -> 0.
+  QTest::newRow("kv-aware lag 1ms") << "kv-aware" << 2 << quint64(1000) << 1.0 << "0:1,2;1:5,6,7;2:1,2"
+                                    << "0,1,0" << 1.0;
+  QTest::newRow("kv-aware lag 2ms") << "kv-aware" << 2 << quint64(1000) << 1.0 << "0:1,2;1:5,6,7;2:1,2"
+                                    << "0,0,0" << 2.0;
   // One cache: everything goes to it.
   QTest::newRow("oracle-shared") << "oracle-shared" << 4 << quint64(1000) << 0.0 << "0:1;1:2;2:3"
-                                 << "0,0,0";
+                                 << "0,0,0" << 0.0;
 }
 
 void TestFleetRouters::handComputedRouting() {
@@ -125,12 +154,15 @@ void TestFleetRouters::handComputedRouting() {
   QFETCH(double, loadWeight);
   QFETCH(QString, trace);
   QFETCH(QString, expected);
+  QFETCH(double, lagMs);
   FleetConfig config;
   config.replica.blockSize = 4;
   config.replica.maxTokens = maxTokens;
   config.replicas = std::size_t(replicas);
   config.router = router.toStdString();
   config.routerParams.loadWeight = loadWeight;
+  config.routerParams.overlapWeight = loadWeight;
+  config.eventLagMs = lagMs;
   FleetReplayer fleet(config);
   QCOMPARE(placements(fleet, makeTrace(trace, 4)), expected);
 }
@@ -140,16 +172,17 @@ void TestFleetRouters::handComputedFleetHits() {
   // round-robin: A->0, B->1, A->0, B->1: each replica sees only its own session: hits 0,0,8,8 = 16 tokens
   //   of 32. (With the order A,A,B,B round-robin would split each session: A->0, A->1, B->0 (evicts A),
   //   B->1 (evicts A): no hit at all.)
-  // kv-aware (w=0) on A,A,B,B: A->0 (tie); A: overlap (2,0) -> 0, 8 hit tokens; B: (0,0), loads (2,0) -> 1;
+  // kv-score (w=0) on A,A,B,B: A->0 (tie); A: overlap (2,0) -> 0, 8 hit tokens; B: (0,0), loads (2,0) -> 1;
   //   B: (0,2) -> 1, 8 hit tokens: 16 of 32.
   // oracle-shared: one cache of 4 blocks holds both sessions: A,A,B,B -> 8 + 8 = 16 hit tokens too.
   FleetConfig config;
   config.replica.blockSize = 4;
   config.replica.maxTokens = 8;
   config.replicas = 2;
+  config.eventLagMs = 0;
   const auto trace = makeTrace("0:1,2;1:1,2;2:3,4;3:3,4", 4);
   const std::pair<const char*, std::uint64_t> expected[] = {
-      {"round-robin", 0}, {"kv-aware", 16}, {"oracle-shared", 16}, {"least-loaded", 0}};
+      {"round-robin", 0}, {"kv-score", 16}, {"oracle-shared", 16}, {"least-loaded", 0}};
   config.routerParams.loadWeight = 0;
   for (const auto& [router, hits] : expected) {
     config.router = router;
@@ -160,12 +193,59 @@ void TestFleetRouters::handComputedFleetHits() {
     QCOMPARE(result.fleet.promptTokens, std::uint64_t(32));
     QCOMPARE(result.fleet.requests, std::uint64_t(4));
   }
-  // Load imbalance = max / mean prompt tokens: kv-aware put 16 tokens on each replica -> 1.0; a router that
+  // Load imbalance = max / mean prompt tokens: kv-score put 16 tokens on each replica -> 1.0; a router that
   // put everything on one of 2 replicas would give 32 / 16 = 2.
-  config.router = "kv-aware";
+  config.router = "kv-score";
   FleetReplayer fleet(config);
   for (const TraceRequest& r : makeTrace("0:1,2;1:1,2;2:1,2;3:1,2", 4)) fleet.replay(r);  // all on 0
   QCOMPARE(fleet.result().loadImbalance(), 2.0);
+}
+
+void TestFleetRouters::kvAwareCountsInFlight() {
+  // Dynamo's router-side ActiveSequences, which replay never exercises: requests stay active until
+  // finished(). Block size 4, w = 1, 2 replicas, an index that hears nothing (overlap 0 everywhere),
+  // logit(r) = (isl + activeTokens(r)) / 4 + (request blocks not active on r) + distinct active blocks on r.
+  // r0 [1,2] (isl 8): logits (2+2, 2+2), held (0,0) -> 0; active 0: 8 tokens, {1,2}
+  // r1 [1,2]: 0: (8+8)/4 + 0 + 2 = 6; 1: 2 + 2 + 0 = 4 -> 1; active 1: 8 tokens, {1,2}
+  // r2 [1,3]: 0: 16/4 + 1 (3 is new) + 2 = 7; 1: the same 7 -> tie, held (0,0) -> 0; active 0: 16, {1,2,3}
+  // finished(0): active 0 = r2 only: 8 tokens, {1,3}
+  // r3 [1,3]: 0: 16/4 + 0 + 2 = 6; 1: 16/4 + 1 + 2 = 7 -> 0
+  KvBlockIndex index(2);
+  KvAwareRouter router(2, 1.0);
+  const std::vector<std::uint64_t> load = {0, 0};
+  const auto trace = makeTrace("0:1,2;0:1,2;0:1,3;0:1,3", 4);
+  QStringList placed;
+  for (std::uint64_t id = 0; id < trace.size(); ++id) {
+    if (id == 3) router.finished(0);
+    placed << QString::number(router.route(trace[id], FleetView{load, &index, 4, id}));
+  }
+  QCOMPARE(placed.join(','), QStringLiteral("0,1,0,0"));
+  QCOMPARE(router.lastLogits(), (std::vector<double>{6.0, 7.0}));
+}
+
+void TestFleetRouters::sessionAffinityIsSticky() {
+  // 2 replicas; sessions A, B, C; load = requests routed so far. A new session goes to the least loaded
+  // (lower index among equals), a known one to its replica whatever the load or the cache:
+  // A [1] new, loads (0,0) -> 0;  B [2] new, (1,0) -> 1;  A [1,3] -> 0;  C [4] new, (2,1) -> 1;
+  // B [2,5] -> 1;  A [1,3,6] -> 0   (loads then (3,3)).
+  FleetConfig config;
+  config.replica.blockSize = 4;
+  config.replica.maxTokens = 1000;
+  config.replicas = 2;
+  config.router = "session-affinity";
+  FleetReplayer fleet(config);
+  auto trace = makeTrace("0:1;1:2;2:1,3;3:4;4:2,5;5:1,3,6", 4);
+  const std::uint32_t sessions[] = {0, 1, 0, 2, 1, 0};
+  for (std::size_t i = 0; i < trace.size(); ++i) trace[i].session = sessions[i];
+  QCOMPARE(placements(fleet, trace), QStringLiteral("0,1,0,1,1,0"));
+  // A request without a session id is refused, naming what to use instead.
+  FleetReplayer again(config);
+  try {
+    again.replay(makeTrace("0:1", 4).front());
+    QFAIL("a request without a session was routed");
+  } catch (const std::invalid_argument& e) {
+    QVERIFY2(QString(e.what()).contains("prefix-hash"), e.what());
+  }
 }
 
 void TestFleetRouters::sessionKeepsSharedPrefixesTogether() {
@@ -176,7 +256,7 @@ void TestFleetRouters::sessionKeepsSharedPrefixesTogether() {
     config.replica.blockSize = 4;
     config.replica.maxTokens = 1000;
     config.replicas = 8;
-    config.router = "session";
+    config.router = "prefix-hash";
     config.routerParams.affinityBlocks = k;
     FleetReplayer fleet(config);
     std::map<std::pair<std::uint64_t, std::uint64_t>, std::size_t> seen;
@@ -245,6 +325,7 @@ void TestFleetRouters::indexFollowsEvents() {
   config.replica.blockSize = 4;
   config.replica.maxTokens = 12;  // 3 blocks
   config.replicas = 1;
+  config.eventLagMs = 0;
   FleetReplayer fleet(config);
   for (const TraceRequest& r : makeTrace("0:1,2;1:3,4;2:5", 4)) fleet.replay(r);
   // 5 blocks inserted into 3: the last three touched stay (4,3 then 5; 1 and 2 evicted).
@@ -263,7 +344,7 @@ void TestFleetRouters::badConfigurationThrows_data() {
   QTest::newRow("unknown router") << "nearest" << 2 << 1;
   QTest::newRow("no replica") << "round-robin" << 0 << 1;
   QTest::newRow("too many replicas") << "round-robin" << 65 << 1;
-  QTest::newRow("zero affinity blocks") << "session" << 2 << 0;
+  QTest::newRow("zero affinity blocks") << "prefix-hash" << 2 << 0;
 }
 
 void TestFleetRouters::badConfigurationThrows() {
@@ -284,18 +365,31 @@ void TestFleetRouters::matchesPythonReference_data() {
   QTest::addColumn<QString>("policy");
   QTest::addColumn<quint64>("maxTokens");
   QTest::addColumn<int>("affinityBlocks");
-  QTest::addColumn<double>("loadWeight");
+  QTest::addColumn<double>("loadWeight");  // kv-score's load weight; kv-aware's overlap weight
+  QTest::addColumn<double>("lagMs");
+  QTest::addColumn<QString>("trace");  // "" = the checked-in session trace
   for (const std::string& router : routerNames())
     for (const int n : {2, 5})
+      if (!findRouter(router)->needsSessions)  // the session trace is Mooncake-style: no session ids
       for (const char* policy : {"lru", "fifo"}) {
         const QString name = QString::fromStdString(router);
         QTest::addRow("%s n=%d %s", router.c_str(), n, policy)
-            << name << n << QString::fromLatin1(policy) << quint64(160) << 1 << 1.0;
+            << name << n << QString::fromLatin1(policy) << quint64(160) << 1 << 1.0 << 0.0 << QString();
       }
-  QTest::newRow("session K=3") << "session" << 4 << "lru" << quint64(160) << 3 << 1.0;
-  QTest::newRow("kv-aware w=0") << "kv-aware" << 4 << "lru" << quint64(160) << 1 << 0.0;
-  QTest::newRow("kv-aware w=0.25") << "kv-aware" << 4 << "lru" << quint64(160) << 1 << 0.25;
-  QTest::newRow("kv-aware w=5 big") << "kv-aware" << 3 << "lru" << quint64(100000) << 1 << 5.0;
+  const QString none;
+  QTest::newRow("prefix-hash K=3") << "prefix-hash" << 4 << "lru" << quint64(160) << 3 << 1.0 << 0.0 << none;
+  QTest::newRow("kv-score w=0") << "kv-score" << 4 << "lru" << quint64(160) << 1 << 0.0 << 0.0 << none;
+  QTest::newRow("kv-score w=0.25") << "kv-score" << 4 << "lru" << quint64(160) << 1 << 0.25 << 0.0 << none;
+  QTest::newRow("kv-score w=5 big") << "kv-score" << 3 << "lru" << quint64(100000) << 1 << 5.0 << 0.0 << none;
+  // kv-aware (Dynamo): weights and event lags (the session trace's arrivals are ms to s apart).
+  QTest::newRow("kv-aware w=0") << "kv-aware" << 4 << "lru" << quint64(160) << 1 << 0.0 << 0.0 << none;
+  QTest::newRow("kv-aware w=2") << "kv-aware" << 3 << "fifo" << quint64(320) << 1 << 2.0 << 0.0 << none;
+  QTest::newRow("kv-aware lag 5ms") << "kv-aware" << 4 << "lru" << quint64(160) << 1 << 1.0 << 5.0 << none;
+  QTest::newRow("kv-aware lag 300ms") << "kv-aware" << 4 << "lru" << quint64(160) << 1 << 1.0 << 300.0 << none;
+  // A real-trace slice: the first 300 requests of Mooncake's conversation trace (block size 512).
+  const QString slice = QStringLiteral(KVLAB_SHARED_DATA_DIR "/conversation_trace.jsonl");
+  QTest::newRow("kv-aware real slice") << "kv-aware" << 8 << "lru" << quint64(100000) << 1 << 1.0 << 5.0 << slice;
+  QTest::newRow("kv-score real slice") << "kv-score" << 8 << "lru" << quint64(100000) << 1 << 1.0 << 5.0 << slice;
 }
 
 void TestFleetRouters::matchesPythonReference() {
@@ -305,26 +399,42 @@ void TestFleetRouters::matchesPythonReference() {
   QFETCH(quint64, maxTokens);
   QFETCH(int, affinityBlocks);
   QFETCH(double, loadWeight);
+  QFETCH(double, lagMs);
+  QFETCH(QString, trace);
   const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
   KVLAB_REQUIRE_PYTHON3(python);
-  const QString trace = QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl");
+  QTemporaryDir dir;
+  const int blockSize = trace.isEmpty() ? 16 : 512;
+  if (trace.isEmpty()) {
+    trace = QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl");
+  } else {
+    KVLAB_REQUIRE_SHARED_DATA(trace);
+    QFile in(trace), out(dir.filePath("slice.jsonl"));
+    QVERIFY(in.open(QIODevice::ReadOnly) && out.open(QIODevice::WriteOnly));
+    for (int i = 0; i < 300 && !in.atEnd(); ++i) out.write(in.readLine());
+    trace = out.fileName();
+  }
   QProcess p;
   p.start(python, {QStringLiteral(KVLAB_TOOLS_DIR "/fleet_reference.py"), trace, "--replicas",
                    QString::number(replicas), "--router", router, "--max-tokens", QString::number(maxTokens),
-                   "--block-size", "16", "--policy", policy, "--affinity-blocks",
-                   QString::number(affinityBlocks), "--load-weight", QString::number(loadWeight, 'g', 17)});
+                   "--block-size", QString::number(blockSize), "--policy", policy, "--affinity-blocks",
+                   QString::number(affinityBlocks), "--load-weight", QString::number(loadWeight, 'g', 17),
+                   "--overlap-weight", QString::number(loadWeight, 'g', 17), "--event-lag-ms",
+                   QString::number(lagMs, 'g', 17)});
   QVERIFY(p.waitForFinished(60000));
   QCOMPARE(p.exitCode(), 0);
   const QJsonObject reference = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
 
   FleetConfig config;
-  config.replica.blockSize = 16;
+  config.replica.blockSize = std::uint32_t(blockSize);
   config.replica.policy = policy.toStdString();
   config.replica.maxTokens = maxTokens;
   config.replicas = std::size_t(replicas);
   config.router = router.toStdString();
   config.routerParams.affinityBlocks = std::uint32_t(affinityBlocks);
   config.routerParams.loadWeight = loadWeight;
+  config.routerParams.overlapWeight = loadWeight;
+  config.eventLagMs = lagMs;
   FleetReplayer fleet(config);
   QJsonArray placed;
   for (const TraceRequest& r : readWholeTrace(trace.toStdString())) placed.append(int(fleet.replay(r)));

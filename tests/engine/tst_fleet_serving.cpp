@@ -80,7 +80,8 @@ void compareResults(const ServingResult& got, const ServingResult& want) {
 std::vector<QString> servingRouters() {
   std::vector<QString> names;
   for (const RouterInfo& info : routerRegistry())
-    if (!info.sharedCache) names.push_back(QString::fromStdString(info.name));
+    if (!info.sharedCache && !info.needsSessions)  // the fixture has no session ids
+      names.push_back(QString::fromStdString(info.name));
   return names;
 }
 
@@ -92,6 +93,7 @@ private slots:
   void leastLoadedReadsWaitingAndRunning();
   void kvAwareReadsPoolCache_data();
   void kvAwareReadsPoolCache();
+  void kvAwareReleasesFinishedRequests();
   void indexMirrorsPools_data();
   void indexMirrorsPools();
   void oneReplicaEqualsSimulate_data();
@@ -164,7 +166,7 @@ void TestFleetServing::kvAwareReadsPoolCache() {
   ServingFleetConfig c;
   c.replica = unitStepConfig(4, 100, 64);
   c.replicas = 2;
-  c.router = "kv-aware";
+  c.router = "kv-score";  // kvlab's overlap - w x load score
   c.routerParams.loadWeight = loadWeight;
   ServingFleet fleet(c);
   QCOMPARE(fleet.route(request(0, 8, 1, {1, 2})), std::size_t(0));
@@ -179,6 +181,23 @@ void TestFleetServing::kvAwareReadsPoolCache() {
   const ServingResult& target = r.replicas[r3Target];
   QCOMPARE(target.requests.back().hitTokens, r3HitTokens);
   QCOMPARE(r.completed, 4u);
+}
+
+void TestFleetServing::kvAwareReleasesFinishedRequests() {
+  // kv-aware (Dynamo's cost, w = 1, block 4) counts the requests it sent in flight until the replica reports
+  // them done. r0 @0 ms (8 prompt [1,2], 1 out) -> 0 (tie, both indexes empty); it completes within a few
+  // unit steps, long before r1 @1000 ms (12 prompt [1,2,3]); its blocks stay cached (index: [1,2] on 0).
+  // Released: 0: (12 - 8)/4 + 3 new blocks + 0 active = 4; 1: 12/4 + 3 = 6 -> 0.
+  // (Were r0 still counted: 0: (4 + 8)/4 + 1 new + 2 active = 6 = 1's 6, a tie the fewer-blocks replica 1
+  // would win.)
+  ServingFleetConfig c;
+  c.replica = unitStepConfig(4, 100, 64);
+  c.replicas = 2;
+  c.router = "kv-aware";
+  ServingFleet fleet(c);
+  QCOMPARE(fleet.route(request(0, 8, 1, {1, 2})), std::size_t(0));
+  QCOMPARE(fleet.route(request(1000, 12, 1, {1, 2, 3})), std::size_t(0));
+  QCOMPARE(fleet.finish().completed, 2u);
 }
 
 void TestFleetServing::indexMirrorsPools_data() {
@@ -198,6 +217,7 @@ void TestFleetServing::indexMirrorsPools() {
   c.replica = realConfig(poolBlocks);
   c.replicas = 3;
   c.router = router.toStdString();
+  c.eventLagMs = 0;  // the index mirrors the pools exactly only when it hears at once
   ServingFleet fleet(c);
   std::vector<std::uint32_t> overlap;
   std::uint64_t stored = 0;

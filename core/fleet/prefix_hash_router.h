@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// session (prefix affinity): the affinity key is a hash of the request's first K hash ids; the key goes to
+// prefix-hash (called `session` before it was named for what it does; `session` is kept as a deprecated
+// alias): the affinity key is a hash of the request's first K hash ids; the key goes to
 // the replica owning the next point clockwise on a consistent-hash ring (ConsistentHashRing). Requests
 // sharing their first K blocks always meet on one replica, and adding a replica moves only ~1/N of keys.
 #include "core/fleet/consistent_hash_ring.h"
@@ -8,9 +9,9 @@
 
 namespace kvlab {
 
-class SessionRouter : public Router {
+class PrefixHashRouter : public Router {
 public:
-  SessionRouter(std::size_t replicas, std::uint32_t affinityBlocks, std::uint32_t virtualNodes);
+  PrefixHashRouter(std::size_t replicas, std::uint32_t affinityBlocks, std::uint32_t virtualNodes);
   std::size_t route(const TraceRequest& request, const FleetView& view) override;
 
   // The affinity key of a request: k = kAffinitySeed; k = splitMix64(k ^ id) for each of its first
