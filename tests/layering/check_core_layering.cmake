@@ -13,17 +13,18 @@ set(allowed_hardware util arch)                # the accelerator table and the o
 set(allowed_policies util cache/cache_types.h)
 set(allowed_cache util policies)
 set(allowed_workload util cache)
-set(allowed_model util device arch)
+set(allowed_weights util)                      # safetensors files, memory-mapped (torch-free)
+set(allowed_model util device arch weights)
 set(allowed_tokenizer util model)                # tokenizer.json stages over the byte tokenizer (model/)
 set(allowed_trace util cache workload tokenizer) # readers; own prompts are tokenized and block-hashed
 set(allowed_tiers util arch cache model)
 set(allowed_replay util cache policies tiers trace workload)
 set(allowed_serving util arch cache hardware model policies trace workload)
 set(allowed_fleet util arch cache hardware policies replay serving tiers trace workload)
-set(allowed_runner util arch device cache hardware policies model replay serving tiers tokenizer trace workload)
+set(allowed_runner util arch device cache hardware policies model replay serving tiers tokenizer trace weights workload)
 set(allowed_api util arch device cache policies model runner tiers workload)
 # The rooms of kvlab_engine (no LibTorch; model/ mixes torch-free and LibTorch files, so it is left out).
-set(engine_rooms util arch hardware cache policies workload trace tiers replay serving fleet tokenizer)
+set(engine_rooms util arch hardware cache policies workload trace tiers replay serving fleet tokenizer weights)
 
 if(NOT CORE_DIR OR NOT IS_DIRECTORY "${CORE_DIR}")
   message(FATAL_ERROR "check_core_layering: give -DCORE_DIR=<repo>/core")
