@@ -14,13 +14,15 @@ set(allowed_workload util cache)
 set(allowed_model util device)
 set(allowed_tokenizer util model)                # tokenizer.json stages over the byte tokenizer (model/)
 set(allowed_tiers util cache model)
-set(allowed_replay util cache policies tiers workload)
-set(allowed_serving util cache model policies workload)
-set(allowed_fleet util cache policies replay serving tiers workload)
-set(allowed_runner util device cache policies model replay serving tiers tokenizer workload)
+set(allowed_trace util cache workload)          # the trace model and its readers
+set(allowed_replay util cache policies tiers workload trace)
+set(allowed_analyze util cache policies tiers workload trace replay)  # kvlab-cli analyze's report
+set(allowed_serving util cache model policies workload trace)
+set(allowed_fleet util cache policies replay serving tiers workload trace)
+set(allowed_runner util device cache policies model replay serving tiers tokenizer workload trace)
 set(allowed_api util device cache policies model runner tiers workload)
 # The rooms of kvlab_engine (no LibTorch; model/ mixes torch-free and LibTorch files, so it is left out).
-set(engine_rooms util cache policies workload tiers replay serving fleet tokenizer)
+set(engine_rooms util cache policies workload tiers trace replay analyze serving fleet tokenizer)
 
 if(NOT CORE_DIR OR NOT IS_DIRECTORY "${CORE_DIR}")
   message(FATAL_ERROR "check_core_layering: give -DCORE_DIR=<repo>/core")
