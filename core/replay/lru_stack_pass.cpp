@@ -130,6 +130,10 @@ std::vector<ReplayResult> LruStackPass::results(double elapsedS, std::uint64_t s
     r.capacityBlocks = m_capacities[s];
     r.elapsedS = elapsedS;
     r.skippedLines = skippedLines;
+    r.warmupRequests = m_warmupRequests;
+    // Without a TTL a cache of C blocks holds min(C, distinct blocks touched) (with one: an upper bound).
+    r.filledDuringWarmup = m_warmupRequests > 0 && m_capacities[s] != kUnlimited && m_capacities[s] > 0 &&
+                           boundary >= m_capacities[s];
     if (countsEvictions() && m_capacities[s] > 0) {
       // Inserts = first touches + touches at distance >= C; nothing but capacity removes blocks, so the
       // evictions while measuring = inserts - (blocks held at the end - blocks held when measuring began),

@@ -53,8 +53,15 @@ std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const Repl
       openTraceReader(tracePath, TraceOpenOptions{base.inputFormat, base.skipBadLines});
   const ReplayConfig config = configForTrace(reader->info(), base);
   LruStackPass pass(config, capacitiesOf(config, maxTokens));
+  if (config.warmup.fraction && config.warmup.any()) {  // needs the request count: read into memory
+    const Trace trace = readTrace(*reader);
+    const std::uint64_t warmup = config.warmup.requestsOf(trace.requests.size());
+    for (std::size_t i = 0; i < trace.requests.size(); ++i) pass.add(trace.requests[i], i >= warmup);
+    return curvePoints(pass, maxTokens, secondsSince(start), trace.skippedLines);
+  }
   TraceRequest request;
-  while (reader->next(request)) pass.add(request);
+  std::uint64_t index = 0;
+  while (reader->next(request)) pass.add(request, index++ >= config.warmup.count);
   return curvePoints(pass, maxTokens, secondsSince(start), reader->skippedLines());
 }
 
@@ -65,7 +72,7 @@ std::vector<CurvePoint> lruCurveOnePass(const std::vector<TraceRequest>& request
   LruStackPass pass(base, capacitiesOf(base, maxTokens));
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (cancel && (i & 1023) == 0 && cancel->load(std::memory_order_relaxed)) return {};
-    pass.add(requests[i]);
+    pass.add(requests[i], i >= base.warmup.requestsOf(requests.size()));
   }
   return curvePoints(pass, maxTokens, secondsSince(start), 0);
 }
