@@ -9,6 +9,7 @@ namespace kvlab {
 
 void LruStackPass::TouchTree::set(std::uint64_t t, int delta) {
   ensure(t + 1);
+  m_marks[t] = std::int8_t(m_marks[t] + delta);
   for (std::uint64_t i = t + 1; i <= m_tree.size(); i += i & (~i + 1)) m_tree[i - 1] += delta;
   m_total += delta;
 }
@@ -22,15 +23,13 @@ std::int64_t LruStackPass::TouchTree::prefix(std::uint64_t t) const {
 
 void LruStackPass::TouchTree::ensure(std::uint64_t n) {
   if (n <= m_tree.size()) return;
-  // Rebuild at double size: a Fenwick tree cannot grow in place.
-  std::vector<std::int64_t> values(m_tree.size());
-  for (std::uint64_t i = 0; i < m_tree.size(); ++i) values[i] = prefix(i) - (i ? prefix(i - 1) : 0);
+  // Rebuild at double size from the marks, in O(n): a Fenwick tree cannot grow in place.
   std::uint64_t size = std::max<std::uint64_t>(1024, m_tree.size());
   while (size < n) size *= 2;
-  values.resize(size, 0);
+  m_marks.resize(size, 0);
   m_tree.assign(size, 0);
   for (std::uint64_t i = 0; i < size; ++i) {
-    m_tree[i] += values[i];
+    m_tree[i] += m_marks[i];
     const std::uint64_t parent = i + ((i + 1) & (~(i + 1) + 1));
     if (parent < size) m_tree[parent] += m_tree[i];
   }

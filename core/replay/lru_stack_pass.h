@@ -62,6 +62,7 @@ private:
   private:
     void ensure(std::uint64_t n);
     std::vector<std::int64_t> m_tree;
+    std::vector<std::int8_t> m_marks;  // the marks themselves (0 or 1 per time), to rebuild in O(n)
     std::int64_t m_total = 0;
   };
   struct Last {
