@@ -24,7 +24,8 @@ public:
     m_rows[label].promptTokens += promptTokens;
     m_rows[label].hitTokens += hitTokens;
   }
-  // Rows with any request or token, labelled from table; top n by prompt tokens (0 = all, table order).
+  // Rows with any request or token, labelled from table (segments: requests having a block of it, tokens
+  // of those blocks); top n by prompt tokens (0 = all, table order).
   std::vector<LabelBound> rows(const LabelTable& table, std::size_t n = 0) const {
     std::vector<LabelBound> out;
     for (std::size_t i = 0; i < m_rows.size(); ++i) {
@@ -136,11 +137,17 @@ TraceAnalysis analyzeTrace(const Trace& trace, const AnalyzeOptions& options) {
     const auto gaps = lru.lastIdleGaps();
     BlockTokenRuler walk(out.blockSize, r.inputLength, r.blockTokens);
     const bool withSegments = r.segments.size() == r.hashIds.size();
+    std::uint64_t segmentsSeen = 0;  // bit s: the request has a block of segment s (a request counts once)
     for (std::size_t i = 0; i < r.hashIds.size(); ++i) {
       const std::uint64_t tokens = walk.nextBlock();
       const bool isHit = distances[i] != UINT64_MAX;
       if (isHit) ++out.infiniteHitBlocks;
-      if (withSegments) segments.add(r.segments[i], tokens, isHit ? tokens : 0, false);
+      if (withSegments) {
+        const std::uint8_t segment = r.segments[i];
+        const bool first = segment < 64 && !(segmentsSeen >> segment & 1u);
+        if (segment < 64) segmentsSeen |= std::uint64_t(1) << segment;
+        segments.add(segment, tokens, isHit ? tokens : 0, first);
+      }
       if (!isHit) continue;
       for (TtlLoss& loss : out.ttlLosses) (gaps[i] > loss.ttlMs ? loss.lostTokens : loss.hitTokens) += tokens;
     }

@@ -83,6 +83,28 @@ private slots:
     QCOMPARE(a.topPrefixes[1].savedTokens, 12u);
   }
 
+  void handWorkedSegments() {
+    // Segments per block: sys = the first block, doc = the rest (r2's only block is doc).
+    //   sys: r0, r1, r3 (3 requests), 4 + 4 + 4 = 12 tokens, hits r1 and r3's first block: 8.
+    //   doc: all 4 requests, 8 + 8 + 4 + (4 + 2) = 26 tokens, hits r1's block 2 (4), r3's blocks 2, 3 (4 + 2).
+    Trace t = handTrace();
+    t.info.segments.intern("sys");
+    t.info.segments.intern("doc");
+    t.requests[0].segments = {0, 1, 1};
+    t.requests[1].segments = {0, 1, 1};
+    t.requests[2].segments = {1};
+    t.requests[3].segments = {0, 1, 1};
+    const TraceAnalysis a = analyzeTrace(t);
+    QCOMPARE(a.bySegment.size(), std::size_t(2));
+    QCOMPARE(a.bySegment[0].label, std::string("sys"));
+    QCOMPARE(a.bySegment[0].requests, 3u);
+    QCOMPARE(a.bySegment[0].promptTokens, 12u);
+    QCOMPARE(a.bySegment[0].hitTokens, 8u);
+    QCOMPARE(a.bySegment[1].requests, 4u);
+    QCOMPARE(a.bySegment[1].promptTokens, 26u);
+    QCOMPARE(a.bySegment[1].hitTokens, 10u);
+  }
+
   void handWorkedCurve() {
     // Stack distances (blocks touched last to first: r0 touches 3,2,1; r1 4,2,1; r2 5):
     //   r1: key 1 d=0, key 2 d=1 (key 1 since)  -> hits at C=1: 1 block (4), C>=2: 2 blocks (8)
