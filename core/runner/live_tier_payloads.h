@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
 #include "core/runner/host_kv_tier.h"
 #include "core/runner/kv_payload_store.h"
 #include "core/tiers/remote_kv_store.h"
