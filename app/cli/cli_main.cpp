@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analyze_command.h"
 #include "compute_bridge.h"
 #include "core/util/input_error.h"
 #include "fleet_command.h"
@@ -28,13 +29,13 @@ int runCli(int argc, char** argv) {
   }
 
   // CLI11 words an unknown command as "A subcommand is required"; name it instead.
-  static constexpr const char* kCommands[] = {"replay", "sweep",    "bench", "list",
-                                              "model",  "simulate", "fleet", "remote"};
+  static constexpr const char* kCommands[] = {"replay", "sweep",    "bench", "list",  "model",
+                                              "simulate", "fleet", "remote", "analyze"};
   if (argc >= 2 && argv[1][0] != '-' &&
       std::none_of(std::begin(kCommands), std::end(kCommands),
                    [&](const char* c) { return std::strcmp(argv[1], c) == 0; })) {
     std::fprintf(stderr,
-                 "kvlab-cli: unknown command %s (commands: replay, sweep, simulate, fleet, bench, list, "
+                 "kvlab-cli: unknown command %s (commands: replay, sweep, analyze, simulate, fleet, bench, list, "
                  "model, remote, run, verify; see --help)\n",
                  quoteForError(argv[1]).c_str());
     return 2;
@@ -49,7 +50,7 @@ int runCli(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<CommandAction> actions = {addReplayCommand(app), addSweepCommand(app), addBenchCommand(app),
                                         addListCommand(app),   addModelCommand(app), addSimulateCommand(app),
-                                        addFleetCommand(app),  addRemoteCommand(app)};
+                                        addFleetCommand(app),  addRemoteCommand(app), addAnalyzeCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -37,7 +37,9 @@ ordered_json missJson(const std::array<std::uint64_t, kMissReasonCount>& values)
 
 ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   ordered_json j;
-  j["requests"] = r.requests;
+  j["requests"] = r.requests;  // measured ones (after --warmup)
+  j["warmup_requests"] = r.warmupRequests;
+  j["filled_during_warmup"] = r.filledDuringWarmup;
   j["prompt_tokens"] = r.promptTokens;
   j["hit_tokens"] = r.hitTokens;
   j["token_hit_rate"] = r.tokenHitRate();
@@ -98,6 +100,9 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
   if (policyNeedsWholeTrace(c.policy))
     std::printf("  (%s: the whole trace was read first to know each block's next use)\n",
                 policyLabel(c.policy).c_str());
+  if (r.warmupRequests)
+    std::printf("  warmup          %llu requests not measured (cache %s before measuring)\n",
+                (unsigned long long)r.warmupRequests, r.filledDuringWarmup ? "full" : "not yet full");
   std::printf("  token hit rate  %7.3f %%  (%llu of %llu tokens)\n", 100.0 * r.tokenHitRate(),
               (unsigned long long)r.hitTokens, (unsigned long long)r.promptTokens);
   std::printf("  block hit rate  %7.3f %%  (%llu of %llu blocks)\n", 100.0 * r.blockHitRate(),
@@ -209,6 +214,8 @@ ordered_json sweepRowJson(const SweepPoint& p) {
   j["capacity_blocks"] =
       r.capacityBlocks == kUnlimited ? ordered_json(nullptr) : ordered_json(r.capacityBlocks);
   j["requests"] = r.requests;
+  j["warmup_requests"] = r.warmupRequests;
+  j["filled_during_warmup"] = r.filledDuringWarmup;
   j["prompt_tokens"] = r.promptTokens;
   j["hit_tokens"] = r.hitTokens;
   j["token_hit_rate"] = r.tokenHitRate();

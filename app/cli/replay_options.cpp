@@ -10,6 +10,7 @@
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/util/value_series.h"
+#include "core/replay/replay_warmup.h"
 #include "model_options.h"
 
 namespace kvlab {
@@ -87,7 +88,18 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
           ? "cache sizes in bytes with units: a list (8GiB,16GiB,unlimited) or a range (8GiB:80GiB:log10)"
           : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / K/V bytes per token of "
             "--model; unlimited or inf = no bound");
+  auto* blocks = command.add_option(
+      "--max-blocks", text.maxBlocks,
+      sizeLists ? "cache sizes in blocks (a block pool's size): a list (1024,4096,unlimited) or a range "
+                  "FROM:TO:logN; tokens = blocks x block size (one block size)"
+                : "cache size in blocks (a block pool's size); tokens = N x block size; unlimited or inf = no "
+                  "bound");
   tokens->excludes(size);
+  blocks->excludes(tokens);
+  blocks->excludes(size);
+  command.add_option("--warmup", text.warmup,
+                     "requests not measured (they fill the cache), as published hit-rate tables count: a "
+                     "fraction of the requests (0.5 = the first half) or a count (1000)");
   addModelOption(command, text.model, "its K/V bytes per token size the cache");
   addKvDtypeOption(command, text.kvDtype);
   command
@@ -169,7 +181,7 @@ void checkPositive(double value, const char* field) {
 }
 }  // namespace
 
-std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
+std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text, std::uint32_t blockSize) {
   // A single value is reported as 'max-tokens', an item of a list as 'max-tokens[i]'.
   const auto isList = [](const std::string& s) { return s.find(',') != std::string::npos; };
   const auto isRange = [](const std::string& s) { return s.find(':') != std::string::npos; };
@@ -178,6 +190,20 @@ std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
     return isList(text.maxTokens)
                ? parseCountOrUnlimitedList(text.maxTokens, "max-tokens", 0)
                : std::vector<std::uint64_t>{parseCountOrUnlimited(text.maxTokens, "max-tokens", 0)};
+  }
+  if (!text.maxBlocks.empty()) {
+    const std::vector<std::uint64_t> blocks =
+        isRange(text.maxBlocks) ? parseCountSeries(text.maxBlocks, "max-blocks")
+        : isList(text.maxBlocks)
+            ? parseCountOrUnlimitedList(text.maxBlocks, "max-blocks", 0)
+            : std::vector<std::uint64_t>{parseCountOrUnlimited(text.maxBlocks, "max-blocks", 0)};
+    std::vector<std::uint64_t> tokens;
+    for (const std::uint64_t b : blocks) {
+      if (b != kUnlimited && blockSize && b > (kUnlimited - 1) / blockSize)
+        throw InputError("", 0, "max-blocks", "is too large: " + std::to_string(b) + " blocks");
+      tokens.push_back(b == kUnlimited ? kUnlimited : b * blockSize);
+    }
+    return tokens;
   }
   if (!text.maxSize.empty()) {
     const Bytes perToken = modelBytesPerToken(text);
@@ -190,7 +216,8 @@ std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
       tokens.push_back(bytes == kUnlimited ? kUnlimited : bytes / perToken);
     return tokens;
   }
-  throw InputError("", 0, "max-tokens", "give the cache size: --max-tokens N or --max-size SIZE");
+  throw InputError("", 0, "max-tokens",
+                   "give the cache size: --max-tokens N, --max-blocks N or --max-size SIZE");
 }
 
 ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace) {
@@ -200,13 +227,14 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace
   if (!findReplayPolicy(text.policy))
     throw InputError("", 0, "policy", unknownPolicyMessage(text.policy, /*forReplay=*/true));
   config.policy = text.policy;
-  const auto sizes = maxTokenList(text);
+  const auto sizes = maxTokenList(text, config.blockSize);
   if (sizes.size() != 1)
     throw InputError("", 0, "max-tokens", "replay takes one size; use sweep for several");
   config.maxTokens = sizes.front();
   config.ttlMs = parseDurationMs(text.ttl, "ttl");
   config.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
   config.protectInUse = text.protectInUse;
+  config.warmup = parseWarmup(text.warmup);
   config.bytesPerToken = modelBytesPerToken(text);
   if (config.maxTokens != kUnlimited && config.maxTokens > UINT64_MAX / config.bytesPerToken)
     throw InputError("", 0, text.maxTokens.empty() ? "max-size" : "max-tokens",
@@ -241,8 +269,22 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace
 
 SweepSpec toSweepSpec(const ReplayOptionText& text) {
   SweepSpec spec;
-  spec.maxTokens = maxTokenList(text);
-  const std::string field = text.maxTokens.empty() ? "max-size" : "max-tokens";
+  spec.blockSizes.clear();  // empty: the trace's own
+  if (!text.blockSize.empty())
+  for (const std::uint64_t b : parseCountSeries(text.blockSize, "block-size")) {
+    if (b == 0 || b > UINT32_MAX)
+      throw InputError("", 0, "block-size", "must be from 1 to 4294967295 tokens");
+    spec.blockSizes.push_back(std::uint32_t(b));
+  }
+  std::uint32_t poolBlockSize = 0;  // --max-blocks: the one block size its blocks are made of
+  if (!text.maxBlocks.empty()) {
+    if (spec.blockSizes.size() > 1)
+      throw InputError("", 0, "max-blocks", "sizes in blocks need one block size; give --max-tokens instead");
+    poolBlockSize = spec.blockSizes.empty() ? resolveBlockSize(probeTrace(text), 0) : spec.blockSizes.front();
+  }
+  spec.maxTokens = maxTokenList(text, poolBlockSize);
+  spec.warmup = parseWarmup(text.warmup);
+  const std::string field = text.maxTokens.empty() ? (text.maxBlocks.empty() ? "max-size" : "max-blocks") : "max-tokens";
   spec.bytesPerToken = modelBytesPerToken(text);
   for (const std::uint64_t tokens : spec.maxTokens)
     if (tokens != kUnlimited && tokens > UINT64_MAX / spec.bytesPerToken)  // unlimited: no bound, no bytes
@@ -267,13 +309,6 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   spec.ttlsMs = parseDurationList(text.ttl, "ttl");
   spec.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
   spec.protectInUse = text.protectInUse;
-  spec.blockSizes.clear();  // empty: the trace's own
-  if (!text.blockSize.empty())
-  for (const std::uint64_t b : parseCountSeries(text.blockSize, "block-size")) {
-    if (b == 0 || b > UINT32_MAX)
-      throw InputError("", 0, "block-size", "must be from 1 to 4294967295 tokens");
-    spec.blockSizes.push_back(std::uint32_t(b));
-  }
   spec.skipBadLines = text.skipBadLines;
   spec.inputFormat = text.inputFormat;
   spec.prompts = text.prompts;

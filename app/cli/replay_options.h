@@ -18,6 +18,8 @@ struct ReplayOptionText {
   std::string policy = "lru";
   std::string maxTokens;             // "1000000", "unlimited"/"inf", or a list of these for sweep
   std::string maxSize;               // "80GiB" or "unlimited"/"inf" (with --model)
+  std::string maxBlocks;             // "4096", "unlimited"/"inf", or a list/range for sweep
+  std::string warmup;                // --warmup: "0.5" (a fraction of the requests) or "1000"; "" = none
   std::string model = "llama-3-8b";  // preset, config.json or model directory
   std::string kvDtype;               // --kv-dtype; "" = the model's weights' dtype
   std::string ttl = "0";             // sweep: a list
@@ -56,7 +58,8 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace
 TraceInfo probeTrace(const ReplayOptionText& text);
 // --max-tokens list or range, or --max-size list or range converted with the model's bytes per token;
 // "unlimited"/"inf" list items give kUnlimited tokens.
-std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text);
+// --max-blocks N converts with blockSize (tokens = N x block size; required then).
+std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text, std::uint32_t blockSize = 0);
 // Sweep: every list resolved ("all" policies = every registered policy, opt included); throws InputError.
 SweepSpec toSweepSpec(const ReplayOptionText& text);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/replay/replayer.h"
 
+#include <algorithm>
+
 #include "core/replay/lean_block_replayer.h"
 #include "core/replay/trace_replayer.h"
 
@@ -30,6 +32,38 @@ ReplayResult replayResultFromCounters(const CacheCounters& c, const ReplayConfig
     r.meanEvictedReuse = c.sumEvictedReuse / double(evicted);
   }
   return r;
+}
+
+ReplayResult measuredAfterWarmup(const ReplayResult& whole, const ReplayResult& atBoundary,
+                                 std::uint64_t warmupRequests) {
+  ReplayResult r = whole;
+  r.requests -= atBoundary.requests;
+  r.promptTokens -= atBoundary.promptTokens;
+  r.hitTokens -= atBoundary.hitTokens;
+  r.blocks -= atBoundary.blocks;
+  r.hitBlocks -= atBoundary.hitBlocks;
+  r.evictions -= atBoundary.evictions;
+  r.expirations -= atBoundary.expirations;
+  for (std::size_t i = 0; i < r.missTokens.size(); ++i) {
+    r.missTokens[i] -= atBoundary.missTokens[i];
+    r.missBlocks[i] -= atBoundary.missBlocks[i];
+  }
+  r.warmupRequests = warmupRequests;
+  r.filledDuringWarmup = whole.capacityBlocks != kUnlimited && whole.capacityBlocks > 0 &&
+                         atBoundary.peakBlocks >= whole.capacityBlocks;
+  return r;
+}
+
+ReplayResult replayMeasured(Replayer& replayer, const std::vector<TraceRequest>& requests,
+                            std::uint64_t warmupRequests) {
+  ReplayResult atBoundary;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (i == warmupRequests && warmupRequests > 0) atBoundary = replayer.result();
+    replayer.replay(requests[i]);
+  }
+  if (warmupRequests == 0) return replayer.result();
+  if (warmupRequests >= requests.size()) atBoundary = replayer.result();
+  return measuredAfterWarmup(replayer.result(), atBoundary, std::min<std::uint64_t>(warmupRequests, requests.size()));
 }
 
 std::unique_ptr<Replayer> makeReplayer(const ReplayConfig& config,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/cache/cache_types.h"
+#include "core/replay/replay_warmup.h"
 #include "core/tiers/tier_hierarchy.h"
 #include "core/tiers/tier_report.h"
 #include "core/trace/trace_bounds.h"
@@ -41,6 +42,9 @@ struct ReplayConfig {
   std::vector<LowerTierSpec> lowerTiers;
   bool remoteWriteThrough = true;  // with a remote tier: new blocks are also put there at once
   TierCostModel tierCost;
+  // --warmup: the first requests fill the cache and are not measured (replay_warmup.h). A fraction is
+  // resolved against the trace's request count (the file replays count them in a first pass).
+  WarmupSpec warmup;
   // How the file replays open the trace: the format, skipping, and the prompts reader's tokenizer, template
   // and block size (blockSize; 0 = the format's own), so it cuts the tokens at the size replayed.
   TraceOpenOptions traceOpenOptions() const {
@@ -82,6 +86,10 @@ struct ReplayResult {
   // Per tier, top first ("device", then "host"/"remote" when configured); hitTokens/hitBlocks above are
   // every tier's; the miss breakdown is the device's.
   std::vector<TierReport> tiers;
+  // With warmup, requests/prompt/hit/block counters, evictions, expirations and the miss breakdown cover
+  // the measured requests only (measuredAfterWarmup); peak, eviction means and tiers cover the whole run.
+  std::uint64_t warmupRequests = 0;
+  bool filledDuringWarmup = false;  // the cache held its capacity in blocks before measuring began
 
   double tokenHitRate() const { return promptTokens ? double(hitTokens) / double(promptTokens) : 0.0; }
   double blockHitRate() const { return blocks ? double(hitBlocks) / double(blocks) : 0.0; }
@@ -109,6 +117,15 @@ public:
 // miss breakdown, the eviction means, and the device tier's report (transfer: the cost model's 0).
 ReplayResult replayResultFromCounters(const CacheCounters& counters, const ReplayConfig& config,
                                       std::uint64_t peakBlocks, Bytes bytesPerBlock, std::uint64_t entries);
+
+// The measured part of a replay with warmup: `whole` minus the counters `atBoundary` (the replayer's result
+// just before the first measured request); warmupRequests and filledDuringWarmup set.
+ReplayResult measuredAfterWarmup(const ReplayResult& whole, const ReplayResult& atBoundary,
+                                 std::uint64_t warmupRequests);
+
+// Replays requests through replayer with the first warmupRequests unmeasured; the measured result.
+ReplayResult replayMeasured(Replayer& replayer, const std::vector<TraceRequest>& requests,
+                            std::uint64_t warmupRequests);
 
 class NextUseIndex;
 

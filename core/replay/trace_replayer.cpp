@@ -147,13 +147,28 @@ ReplayResult replayTrace(std::unique_ptr<TraceReader> reader, const ReplayConfig
     fastest = makeReplayer(config, std::move(nextUse));
   }
   Replayer& replayer = observed ? static_cast<Replayer&>(*observed) : *fastest;
+  // Warmup: a fraction needs the request count first (one more pass over the file, as opt's index does).
+  std::uint64_t warmup = config.warmup.count;
+  if (config.warmup.fraction && config.warmup.any()) {
+    TraceOpenOptions options = config.traceOpenOptions();
+    options.format = prefetcher.info().format;
+    const auto counter = openTraceReader(path, options);
+    std::uint64_t total = 0;
+    TraceRequest request;
+    while (counter->next(request)) ++total;
+    warmup = config.warmup.requestsOf(total);
+  }
+  ReplayResult atBoundary;
   std::uint64_t count = 0;
   std::chrono::steady_clock::duration loop{};
   TracePrefetcher::Batch batch;
   while (prefetcher.next(batch)) {
     const auto t0 = std::chrono::steady_clock::now();
-    for (const TracePrefetcher::Request& request : batch.requests)
+    std::uint64_t index = count;
+    for (const TracePrefetcher::Request& request : batch.requests) {
+      if (index++ == warmup && warmup > 0) atBoundary = replayer.result();
       replayer.replay(request.timestampMs, request.inputLength, batch.idsOf(request), batch.tokensOf(request));
+    }
     loop += std::chrono::steady_clock::now() - t0;
     count += batch.requests.size();
     if (progress) progress({batch.bytesRead, prefetcher.fileSize(), count});
@@ -163,6 +178,10 @@ ReplayResult replayTrace(std::unique_ptr<TraceReader> reader, const ReplayConfig
     throw emptyTraceError(path, prefetcher.skippedLines());
   if (observed) observed->engine().removeObserver(observer);
   ReplayResult result = replayer.result();
+  if (warmup > 0) {
+    if (warmup >= count) atBoundary = result;
+    result = measuredAfterWarmup(result, atBoundary, std::min(warmup, count));
+  }
   result.skippedLines = prefetcher.skippedLines();
   result.skipReasons = prefetcher.skipReasons();
   result.traceFormat = prefetcher.info().format;

@@ -85,6 +85,7 @@ SweepOutcome TraceSweep::run(const std::vector<TraceRequest>& requests, const Sw
           point.config.skipBadLines = spec.skipBadLines;
           point.config.ttlMode = spec.ttlMode;
           point.config.protectInUse = spec.protectInUse;
+          point.config.warmup = WarmupSpec{false, 0, spec.warmup.requestsOf(requests.size())};
           // The stack-distance pass models LRU with the literal semantics and idle TTLs only.
           const bool onePassLru = policy == "lru" && spec.ttlMode == TtlMode::Idle && !spec.protectInUse;
           point.onePass = onePassLru;
@@ -126,8 +127,11 @@ SweepOutcome TraceSweep::run(const std::vector<TraceRequest>& requests, const Sw
         } else {
           SweepPoint& point = outcome.points[job.points.front()];
           const std::unique_ptr<Replayer> replayer = makeReplayer(point.config, nextUse);
+          const std::uint64_t warmup = point.config.warmup.count;
+          ReplayResult atBoundary;
           bool stopped = false;
           for (std::size_t i = 0; i < requests.size() && !stopped; ++i) {
+            if (i == warmup && warmup > 0) atBoundary = replayer->result();
             if ((i & 1023) == 0 && cancelled())
               stopped = true;
             else
@@ -135,6 +139,10 @@ SweepOutcome TraceSweep::run(const std::vector<TraceRequest>& requests, const Sw
           }
           if (stopped) continue;
           point.result = replayer->result();
+          if (warmup > 0) {
+            if (warmup >= requests.size()) atBoundary = point.result;
+            point.result = measuredAfterWarmup(point.result, atBoundary, std::min<std::uint64_t>(warmup, requests.size()));
+          }
           point.result.loopS = point.result.elapsedS = secondsSince(t0);
         }
         std::lock_guard lock(mutex);

@@ -22,6 +22,7 @@ struct SweepSpec {
   std::vector<TimeMs> ttlsMs{0};         // 0 = no TTL
   TtlMode ttlMode = TtlMode::Idle;       // what the TTLs measure
   bool protectInUse = false;             // replay's --protect-in-use for every configuration
+  WarmupSpec warmup;                     // --warmup for every configuration (resolved on the requests)
   // Tokens per block key; a trace sweep reads an empty list as the trace's own size, and refuses sizes that
   // contradict one the trace declares (resolveBlockSize).
   std::vector<std::uint32_t> blockSizes{512};

@@ -114,7 +114,15 @@ void TestCliBadInput::badInput_data() {
   QTest::newRow("replay without size") << replay << 2 << QStringList{"max-tokens", "--max-size"};
   QTest::newRow("both sizes") << replay + QStringList{"--max-tokens", "1", "--max-size", "1GiB"} << 2
                               << QStringList{"excludes"};
+  QTest::newRow("blocks and tokens") << replay + QStringList{"--max-blocks", "4", "--max-tokens", "1"} << 2
+                                     << QStringList{"excludes"};
   // Flag values (InputError from our parsers: exit 2, message names the flag).
+  QTest::newRow("max-blocks word") << replay + QStringList{"--max-blocks", "lots"} << 2
+                                   << QStringList{"field 'max-blocks'", "'lots'"};
+  QTest::newRow("warmup past one") << replay + QStringList{"--max-blocks", "4", "--warmup", "1.5"} << 2
+                                   << QStringList{"field 'warmup'", "'1.5'"};
+  QTest::newRow("analyze warmup word") << QStringList{"analyze", "t.jsonl", "--warmup", "half"} << 2
+                                       << QStringList{"field 'warmup'"};
   QTest::newRow("max-tokens negative")
       << replay + QStringList{"--max-tokens=-5"} << 2 << QStringList{"field 'max-tokens'", "negative"};
   QTest::newRow("max-tokens word") << replay + QStringList{"--max-tokens", "lots"} << 2

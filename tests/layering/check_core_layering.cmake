@@ -19,12 +19,13 @@ set(allowed_tokenizer util model)                # tokenizer.json stages over th
 set(allowed_trace util cache workload tokenizer) # readers; own prompts are tokenized and block-hashed
 set(allowed_tiers util arch cache model)
 set(allowed_replay util cache policies tiers trace workload)
+set(allowed_analyze util cache policies tiers trace workload replay)  # kvlab-cli analyze's report
 set(allowed_serving util arch cache hardware model policies trace workload)
 set(allowed_fleet util arch cache hardware policies replay serving tiers trace workload)
 set(allowed_runner util arch device cache hardware policies model replay serving tiers tokenizer trace weights workload)
 set(allowed_api util arch device cache policies model runner tiers workload)
 # The rooms of kvlab_engine (no LibTorch; model/ mixes torch-free and LibTorch files, so it is left out).
-set(engine_rooms util arch hardware cache policies workload trace tiers replay serving fleet tokenizer weights)
+set(engine_rooms util arch hardware cache policies workload trace tiers replay analyze serving fleet tokenizer weights)
 
 if(NOT CORE_DIR OR NOT IS_DIRECTORY "${CORE_DIR}")
   message(FATAL_ERROR "check_core_layering: give -DCORE_DIR=<repo>/core")
