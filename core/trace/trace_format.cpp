@@ -156,7 +156,22 @@ std::string traceFormatNames() {
   return names;
 }
 
+namespace {
+
+// A named pipe or a device (`/dev/stdin`, `<(zcat trace.jsonl.gz)`) can be read only once: sniffing would
+// consume its first lines (and block until 64 KiB or the writer's end arrive). It is read as a Mooncake
+// trace, the lab's own format, as before formats were detected; --input-format names any other.
+bool readableOnlyOnce(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  return !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) &&
+         !std::filesystem::is_directory(st);
+}
+
+}  // namespace
+
 const TraceFormat& detectTraceFormat(const std::string& path) {
+  if (readableOnlyOnce(path)) return *findTraceFormat("mooncake");
   const TraceSniff s = sniffInput(path);
   for (const TraceFormat& f : traceFormats())
     if (f.sniff(s)) return f;
@@ -189,6 +204,7 @@ bool looksLikeTrace(const std::string& path) {
   // A *.jsonl is a trace, even one nobody claims or that is missing (scenarios are .json): opening it says
   // what is wrong.
   if (path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0) return true;
+  if (readableOnlyOnce(path)) return false;  // never consume a pipe's lines to guess
   try {
     const TraceSniff s = sniffInput(path);
     return std::any_of(traceFormats().begin(), traceFormats().end(), [&](const TraceFormat& f) { return f.sniff(s); });
