@@ -24,6 +24,8 @@
 #include "core/fleet/router_registry.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "ui/trace_drop_filter.h"
+#include "ui/trace_file_dialog.h"
 
 namespace kvlab {
 
@@ -54,13 +56,13 @@ FleetLiveView liveView(const FleetResult& r, const std::vector<double>& occupanc
 FleetPage::FleetPage(QWidget* parent) : QWidget(parent) {
   m_trace = new QLineEdit;
   m_trace->setObjectName(QStringLiteral("fleetTrace"));
-  m_trace->setPlaceholderText(tr("Mooncake trace (.jsonl)"));
+  m_trace->setPlaceholderText(tr("Trace of any supported format: a file, or a folder (drop it here)"));
   auto* browse = new QPushButton(tr("Browse…"));
   connect(browse, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a Mooncake trace"), m_trace->text(),
-                                                      tr("Traces (*.jsonl *.json);;All files (*)"));
+    const QString path = askForTrace(this, tr("Open a trace"), m_trace->text(), /*withScenarios=*/false);
     if (!path.isEmpty()) m_trace->setText(path);
   });
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_trace, &QLineEdit::setText);
   auto* traceRow = new QHBoxLayout;
   traceRow->addWidget(m_trace, 1);
   traceRow->addWidget(browse);
@@ -70,8 +72,11 @@ FleetPage::FleetPage(QWidget* parent) : QWidget(parent) {
   m_maxTokens = new QLineEdit(QStringLiteral("1000000"));
   m_maxTokens->setToolTip(tr("Cache capacity of EACH replica, in tokens"));
   m_blockSize = new QSpinBox;
-  m_blockSize->setRange(1, 1 << 20);
-  m_blockSize->setValue(512);
+  m_blockSize->setRange(0, 1 << 20);
+  m_blockSize->setSpecialValueText(tr("the trace's"));
+  m_blockSize->setValue(0);
+  m_blockSize->setToolTip(tr("Tokens per block key; the trace's own by default (512 for Mooncake, the "
+                             "declared size for the formats that declare one, which another value contradicts)"));
   m_router = new QComboBox;
   for (const RouterInfo& info : routerRegistry()) {
     m_router->addItem(QString::fromStdString(info.name));

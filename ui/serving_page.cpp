@@ -21,12 +21,16 @@
 #include <QValueAxis>
 #include <algorithm>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_loader.h"
+#include "core/arch/model_presets.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
-#include "core/serving/hardware_profile.h"
 #include "core/serving/serving_simulator.h"
 #include "core/workload/scenario.h"
 #include "ui/chart_palette.h"
+#include "ui/trace_drop_filter.h"
+#include "ui/trace_file_dialog.h"
 
 namespace kvlab {
 
@@ -94,13 +98,14 @@ ServingPage::ServingPage(QWidget* parent) : QWidget(parent) {
   m_input->setEditable(true);
   for (const std::string& n : bundledScenarioNames()) m_input->addItem(QString::fromStdString(n));
   m_input->setCurrentText(QStringLiteral("multi-turn-chat"));
-  m_input->setToolTip(tr("A bundled scenario, a scenario .json file or a Mooncake trace (.jsonl)"));
+  m_input->setToolTip(tr("A bundled scenario, a scenario .json file or a trace of any supported format (a "
+                          "file, or a folder: drop it here); length-only traces run without prefix reuse"));
   auto* browse = new QPushButton(tr("Open trace…"));
   connect(browse, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a Mooncake trace"), {},
-                                                      tr("Mooncake traces (*.jsonl);;All files (*)"));
+    const QString path = askForTrace(this, tr("Open a trace"), {}, /*withScenarios=*/true);
     if (!path.isEmpty()) setInput(path);
   });
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, this, &ServingPage::setInput);
   std::vector<std::string> models;
   for (const ModelConfig& m : modelPresets()) models.push_back(m.name);
   m_model = comboOf(models, "llama-3-8b");
@@ -260,7 +265,10 @@ ServingJob ServingPage::jobFromControls() const {
   job.outputTokens = std::uint32_t(m_outputTokens->value());
   job.poolBlocks = std::uint64_t(m_poolBlocks->value());
   ServingConfig& c = job.config;
-  if (const ModelConfig* m = findModelPreset(m_model->currentText().toStdString())) c.model = *m;
+  try {  // a preset, or a config.json / model directory
+    c.model = loadModel(m_model->currentText().toStdString());
+  } catch (const std::exception&) {
+  }
   if (const HardwareProfile* h = findHardwareProfile(m_hardware->currentText().toStdString()))
     c.hardware = *h;
   c.policy = m_policy->currentText().toStdString();

@@ -3,11 +3,12 @@
 
 #include <exception>
 
+#include "core/hardware/kv_pool_plan.h"
 #include "core/runner/scenario_runner.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
-#include "core/workload/mooncake_trace.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
+#include "core/trace/trace.h"
+#include "core/trace/uniform_blocks.h"
 
 namespace kvlab {
 
@@ -39,26 +40,21 @@ void ServingWorker::run(const ServingJob& job, int runId) {
   try {
     ServingConfig config = job.config;
     std::vector<TraceRequest> requests;
-    const bool trace = job.input.size() > 6 && job.input.ends_with(".jsonl");
-    if (trace) {
-      config.blockSize = job.blockSizeOverride ? job.blockSizeOverride : 512;
-      requests = readWholeTrace(job.input);
+    if (looksLikeTrace(job.input)) {
+      // Any format; per-block-count traces re-cut into uniform blocks; length-only ones run without reuse.
+      const Trace trace = loadTrace(job.input);
+      requests = servingRequests(trace, job.blockSizeOverride, &config.blockSize);
     } else {
       const ScenarioSpec spec = loadScenarioFile(resolveScenario(job.input, defaultScenarioDir()));
       config.blockSize = job.blockSizeOverride ? job.blockSizeOverride : spec.cache.blockSize;
       requests = scenarioToTrace(spec, config.blockSize,
                                  job.outputTokens ? std::optional(job.outputTokens) : std::nullopt);
     }
-    const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
     std::uint64_t blocks = job.poolBlocks;
-    if (blocks == 0) {
-      const double left = 0.9 * double(config.hardware.memoryBytes) -
-                          StepCostModel(config.model, config.hardware).weightBytes();
-      blocks = left > double(blockBytes) ? std::uint64_t(left / double(blockBytes)) : 0;
-      if (blocks == 0)
-        throw std::invalid_argument(config.model.name + " weights leave no room for a KV pool on " +
-                                    config.hardware.name + ": set the pool size");
-    }
+    if (blocks == 0)  // throws InputError naming the figures when the model does not fit
+      blocks = planKvPool(config.model, config.hardware, int(config.tensorParallel), config.blockSize,
+                          config.maxRunning)
+                   .blocks;
     config.poolBlocks = std::uint32_t(std::min<std::uint64_t>(blocks, UINT32_MAX - 1));
     // About 1500 points over the trace's arrivals (an overloaded run goes on longer, with more points).
     const double spanS = requests.empty() ? 1.0 : double(requests.back().timestampMs) / 1e3 / config.speed;

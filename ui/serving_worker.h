@@ -15,7 +15,7 @@
 
 namespace kvlab {
 
-// What to simulate: a Mooncake trace (*.jsonl) or a scenario (bundled name or .json), and the engine.
+// What to simulate: a trace (any format core/trace reads) or a scenario (bundled name or .json), and the engine.
 struct ServingJob {
   std::string input;
   std::uint32_t outputTokens = 0;       // scenarios only; 0 = each request's own (output_tokens)

@@ -23,14 +23,17 @@
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_loader.h"
+#include "core/arch/model_presets.h"
+#include "core/hardware/hardware_profile.h"
+#include "core/hardware/prefill_cost.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
-#include "core/serving/hardware_profile.h"
-#include "core/serving/prefill_cost.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
@@ -39,6 +42,8 @@
 #include "core/workload/scenario.h"
 #include "ui/miss_ratio_chart.h"
 #include "ui/prefill_savings_chart.h"
+#include "ui/trace_drop_filter.h"
+#include "ui/trace_file_dialog.h"
 #include "ui/ttl_heatmap_widget.h"
 
 namespace kvlab {
@@ -50,7 +55,6 @@ constexpr QSize kExportSize{1200, 750};
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-bool isTracePath(const QString& source) { return source.endsWith(QStringLiteral(".jsonl")); }
 
 void writeBytes(const QString& path, const QByteArray& bytes) {
   if (bytes.isEmpty()) throw std::runtime_error("nothing to write to " + path.toStdString());
@@ -78,15 +82,14 @@ TunePage::TunePage(QWidget* parent) : QWidget(parent) {
   for (const std::string& n : bundledScenarioNames()) m_source->addItem(qs(n));
   m_source->setCurrentText(QStringLiteral("multi-turn-chat"));
   m_source->setToolTip(
-      tr("A Mooncake trace (.jsonl), a bundled scenario or a scenario .json (turned into its "
-         "token-block stream: no model runs)"));
+      tr("A trace of any supported format (file, or folder: drop it here), a bundled scenario or a scenario "
+         ".json (turned into its token-block stream: no model runs)"));
   auto* browse = new QPushButton(tr("Open trace…"));
   connect(browse, &QPushButton::clicked, this, [this] {
-    const QString path =
-        QFileDialog::getOpenFileName(this, tr("Open a Mooncake trace or a scenario"), {},
-                                     tr("Traces and scenarios (*.jsonl *.json);;All files (*)"));
+    const QString path = askForTrace(this, tr("Open a trace or a scenario"), {}, /*withScenarios=*/true);
     if (!path.isEmpty()) setSource(path);
   });
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, this, &TunePage::setSource);
   m_model = new QComboBox;
   for (const ModelConfig& m : modelPresets()) m_model->addItem(qs(m.name));
   m_model->setToolTip(tr("Converts tokens to bytes of K/V and prices the prefill (cost model)"));
@@ -98,7 +101,9 @@ TunePage::TunePage(QWidget* parent) : QWidget(parent) {
   m_blockSize = new QSpinBox;
   m_blockSize->setRange(0, 1 << 20);
   m_blockSize->setSpecialValueText(tr("default"));
-  m_blockSize->setToolTip(tr("Tokens per block; default: 512 for a trace (Mooncake), the scenario's own"));
+  m_blockSize->setToolTip(
+      tr("Tokens per block; default: the trace's own (512 for Mooncake, the declared size for the formats "
+         "that declare one), the scenario's own"));
   m_sizes = new QLineEdit;
   m_sizes->setPlaceholderText(tr("auto: footprint/256 … footprint, 12 sizes"));
   m_sizes->setToolTip(
@@ -283,7 +288,7 @@ void TunePage::sourceChanged() {
   // The model the Live view would use: llama-3-8b for a trace (its convention), the scenario's own.
   const QString src = source();
   QString model = QString::fromLatin1("llama-3-8b");
-  if (!isTracePath(src)) {
+  if (!isTraceSource(src)) {
     try {
       model =
           qs(loadScenarioFile(resolveScenario(src.toStdString(),
@@ -398,8 +403,14 @@ void TunePage::drain() {
 void TunePage::updateDisplayChoices() {
   m_results.model = m_model->currentText().toStdString();
   m_results.hardware = m_hardware->currentText().toStdString();
-  const ModelConfig* model = findModelPreset(m_results.model);
-  m_results.bytesPerToken = model ? kvBytesPerToken(*model) : 1;
+  // A preset, or a config.json / model directory; an unreadable one prices nothing (bytes per token 1).
+  std::optional<ModelConfig> model;
+  try {
+    model = loadModel(m_results.model);
+  } catch (const std::exception&) {
+  }
+  // The GiB axis: what a cached token costs for the model's architecture (windows and states excluded).
+  m_results.bytesPerToken = model ? std::max<std::uint64_t>(kvBytesPerToken(*model), 1) : 1;
   const HardwareProfile* hw = findHardwareProfile(m_results.hardware);
   m_results.prefillSecondsPerToken =
       model && hw
@@ -417,7 +428,7 @@ void TunePage::redraw() {
   const TuneSourceInfo& i = m_results.info;
   const QString what =
       tr("%1: %2 requests, %3 prompt tokens, block size %4, footprint %5 tokens (%6 of K/V for %7)")
-          .arg(qs(i.source))
+          .arg(i.format.empty() ? qs(i.source) : qs(i.source) + QStringLiteral(" (") + qs(i.format) + QLatin1Char(')'))
           .arg(i.requests)
           .arg(i.promptTokens)
           .arg(i.blockSize)

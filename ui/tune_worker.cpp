@@ -8,10 +8,10 @@
 #include <utility>
 
 #include "core/runner/scenario_runner.h"
+#include "core/trace/scenario_trace.h"
+#include "core/trace/trace.h"
 #include "core/util/value_series.h"
-#include "core/workload/mooncake_trace.h"
 #include "core/workload/scenario.h"
-#include "core/workload/scenario_trace.h"
 
 namespace kvlab {
 
@@ -44,10 +44,13 @@ void TuneWorker::run(const TuneJob& job, int runId) {
     TuneSourceInfo info;
     info.source = job.source;
     std::vector<TraceRequest> requests;
-    info.trace = job.source.size() > 6 && job.source.ends_with(".jsonl");
+    info.trace = looksLikeTrace(job.source);
     if (info.trace) {
-      info.blockSize = job.blockSize ? job.blockSize : 512;  // the published traces' tokens per hash id
-      requests = readWholeTrace(job.source);
+      Trace trace = loadTrace(job.source);
+      requireBlockIds(trace.info, "sweep");
+      info.blockSize = resolveBlockSize(trace.info, job.blockSize);  // 0 = the trace's own
+      info.format = trace.info.format;
+      requests = std::move(trace.requests);
     } else {
       const ScenarioSpec spec = loadScenarioFile(
           resolveScenario(job.source, job.scenarioDir.empty() ? defaultScenarioDir() : job.scenarioDir));

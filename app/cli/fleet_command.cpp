@@ -15,6 +15,7 @@
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "fleet_serving.h"
+#include "output_format.h"
 #include "progress_bar.h"
 #include "replay_options.h"
 
@@ -29,15 +30,16 @@ struct FleetOptionText {
   long long replicas = 2;  // signed, so --replicas=-2 is reported as -2
   std::string router = "kv-aware";
   RouterParams params;
-  std::string format = "table";
+  OutputFormatOption format;
   std::string out;
   FleetServingText serving;
 };
 
 // serving: the replay cache options are not resolved (the serving path has its own).
-FleetConfig toFleetConfig(const FleetOptionText& text, const std::string& router, bool serving = false) {
+// trace: what the trace declares (its block size); nullptr for the serving path, which resolves its own.
+FleetConfig toFleetConfig(const FleetOptionText& text, const std::string& router, const TraceInfo* trace) {
   FleetConfig config;
-  if (!serving) config.replica = toReplayConfig(text.cache);
+  if (trace) config.replica = toReplayConfig(text.cache, *trace);
   if (text.replicas < 1 || text.replicas > (long long)KvBlockIndex::kMaxReplicas)
     throw InputError("", 0, "replicas",
                      "must be in [1, " + std::to_string(KvBlockIndex::kMaxReplicas) + "], got " +
@@ -81,6 +83,7 @@ ordered_json fleetJson(const FleetResult& r, const FleetConfig& c) {
   j["peak_blocks"] = f.peakBlocks;
   j["capacity_blocks"] = f.capacityBlocks;
   j["skipped_lines"] = f.skippedLines;
+  j["trace_format"] = f.traceFormat;
   j["elapsed_s"] = f.elapsedS;
   j["config"] = ordered_json{{"block_size", c.replica.blockSize},
                              {"policy", c.replica.policy},
@@ -143,6 +146,11 @@ void writeTable(std::ostream& out, const std::vector<FleetResult>& results, cons
                 c.replica.policy.c_str(),
                 c.replica.ttlMs > 0 ? formatDurationMs(c.replica.ttlMs).c_str() : "off");
   out << line;
+  if (!results.empty()) {
+    std::snprintf(line, sizeof line, "trace format %s, %llu lines skipped\n", results.front().fleet.traceFormat.c_str(),
+                  (unsigned long long)results.front().fleet.skippedLines);
+    out << line;
+  }
   if (results.size() == 1) {
     const FleetResult& r = results.front();
     std::snprintf(line, sizeof line,
@@ -200,9 +208,7 @@ CommandAction addFleetCommand(CLI::App& app) {
   cmd->add_option("--load-weight", text->params.loadWeight,
                   "kv-aware: blocks of cached prefix one unit of load (one request so far) is worth")
       ->capture_default_str();
-  cmd->add_option("--format", text->format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}))
-      ->capture_default_str();
+  text->format.addTo(*cmd, "one header row, then one row per replica and a 'fleet' row per router");
   cmd->add_option("--out", text->out, "write the output to this file instead of stdout");
   addFleetServingOptions(*cmd, text->serving);
   cmd->footer(
@@ -227,10 +233,10 @@ CommandAction addFleetCommand(CLI::App& app) {
       run.cache = &text->cache;
       run.replicas = text->replicas;
       run.params = text->params;
-      run.format = text->format;
+      run.format = text->format.name();
       run.out = text->out;
       for (const std::string& name : routers) {
-        const FleetConfig checked = toFleetConfig(*text, name, /*serving=*/true);  // router and its flags
+        const FleetConfig checked = toFleetConfig(*text, name, /*trace=*/nullptr);  // router and its flags
         if (findRouter(name)->sharedCache)
           throw InputError("", 0, "router",
                            name +
@@ -240,8 +246,15 @@ CommandAction addFleetCommand(CLI::App& app) {
       }
       return runFleetServing(run, text->serving);
     }
+    // The flags first (against a trace that declares nothing), then the trace's own block size.
+    const TraceInfo undeclared;
+    for (const std::string& name : routers) (void)toFleetConfig(*text, name, &undeclared);
+    const TraceInfo traceInfo = probeTrace(text->cache);
     std::vector<FleetConfig> configs;
-    for (const std::string& name : routers) configs.push_back(toFleetConfig(*text, name));  // validate first
+    for (const std::string& name : routers) {
+      configs.push_back(toFleetConfig(*text, name, &traceInfo));
+      configs.back().replica = configForTrace(traceInfo, configs.back().replica);
+    }
     std::vector<FleetResult> results;
     for (std::size_t i = 0; i < configs.size(); ++i) {
       ProgressBar bar("fleet " + routers[i]);
@@ -251,7 +264,7 @@ CommandAction addFleetCommand(CLI::App& app) {
       }));
     }
     std::ostringstream out;
-    if (text->format == "json") {
+    if (text->format.json()) {
       if (results.size() == 1) {
         out << fleetJson(results.front(), configs.front()).dump(2) << '\n';
       } else {
@@ -263,7 +276,7 @@ CommandAction addFleetCommand(CLI::App& app) {
           j["results"].push_back(fleetJson(results[i], configs[i]));
         out << j.dump(2) << '\n';
       }
-    } else if (text->format == "csv") {
+    } else if (text->format.csv()) {
       writeCsv(out, results);
     } else {
       writeTable(out, results, configs.front());

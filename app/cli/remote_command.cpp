@@ -4,16 +4,20 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_cluster_tier.h"
 #include "core/tiers/redis_tier.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "json_csv.h"
+#include "output_format.h"
 
 namespace kvlab {
 
@@ -24,22 +28,24 @@ struct RemoteArgs {
   std::string model = "demo";
   uint32_t blockSize = 16;
   std::string timeout = "50ms";
-  bool json = false;
+  OutputFormatOption format;
   uint64_t blocks = 1000;  // bench only
   uint64_t batch = 64;     // bench only
 };
 
 void addCommonOptions(CLI::App& cmd, RemoteArgs& args) {
   cmd.add_option("--remote", args.remote,
-                 "redis://[user:password@]host:port[/db] or redis-cluster://host:port[,host:port...]")
+                 "redis://[user:password@]host:port[/db] or redis-cluster://host:port[,host:port...]; "
+                 "leave the password out to read it from KVLAB_REMOTE_PASSWORD or the file "
+                 "KVLAB_REMOTE_PASSWORD_FILE names (docs/tiers.md)")
       ->required();
   cmd.add_option("--model", args.model, "model preset whose namespace to use (see `list`)")
       ->capture_default_str();
   cmd.add_option("--block-size", args.blockSize, "tokens per block of the runs that wrote the keys")
       ->capture_default_str();
-  cmd.add_option("--remote-timeout", args.timeout, "connect / round-trip time-out, e.g. 50ms, 2s")
+  cmd.add_option("--remote-timeout", args.timeout, "deadline of each remote operation, e.g. 50ms, 2s")
       ->capture_default_str();
-  cmd.add_flag("--json", args.json, "print one JSON object");
+  args.format.addTo(cmd, "one header row, then one row: the JSON object's fields");
 }
 
 // One server or a cluster, behind the operations this command needs.
@@ -47,7 +53,7 @@ struct OpenedTier {
   std::unique_ptr<RedisTier> single;
   std::unique_ptr<RedisClusterTier> cluster;
 
-  KvTier& tier() { return single ? static_cast<KvTier&>(*single) : *cluster; }
+  RemoteKvStore& tier() { return single ? static_cast<RemoteKvStore&>(*single) : *cluster; }
   const KvBlobCodec& codec() const { return single ? single->codec() : cluster->codec(); }
   RedisTier::NamespaceUsage usage() { return single ? single->namespaceUsage() : cluster->namespaceUsage(); }
   uint64_t clear() { return single ? single->clearNamespace() : cluster->clearNamespace(); }
@@ -55,7 +61,8 @@ struct OpenedTier {
 };
 
 OpenedTier openTier(const RemoteArgs& args) {
-  const RemoteUrl url = RemoteUrl::parse(args.remote, "remote");
+  // A password left out of the URL comes from KVLAB_REMOTE_PASSWORD / KVLAB_REMOTE_PASSWORD_FILE.
+  const RemoteUrl url = RemoteUrl::parse(args.remote, "remote").withEnvironment("remote");
   const ModelConfig* model = findModelPreset(args.model);
   if (model == nullptr) throw InputError("", 0, "model", "unknown preset " + quoteForError(args.model));
   const int64_t timeoutMs = parseDurationMs(args.timeout, "remote-timeout");
@@ -80,7 +87,7 @@ double msSince(std::chrono::steady_clock::time_point start) {
 // remote bench: put then get `blocks` blocks of this layout's payload size in batches of `batch`, then
 // remove them. Every figure is measured (wall time, round trips counted by the client, hits counted).
 // The block hashes carry a fixed tag in their top bits so they never collide with a real run's blocks.
-void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
+void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::ordered_json& out) {
   constexpr uint64_t kBenchTag = 0xBE7C000000000000ull;
   const size_t payloadBytes = opened.codec().layout().payloadBytes();
   // One batch is encoded in memory at once (blobs + pipelined commands): keep it within 1 GiB.
@@ -93,7 +100,7 @@ void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
   for (uint64_t i = 0; i < args.blocks; ++i) hashes[i] = kBenchTag | i;
   std::vector<std::string> payloads(26);  // block i carries payloads[i % 26]: distinct neighbours
   for (size_t k = 0; k < payloads.size(); ++k) payloads[k].assign(payloadBytes, static_cast<char>('a' + k));
-  KvTier& tier = opened.tier();
+  RemoteKvStore& tier = opened.tier();
   const uint64_t tripsBefore = opened.roundTrips();
   auto start = std::chrono::steady_clock::now();
   uint64_t stored = 0;
@@ -138,7 +145,7 @@ void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
   const TierStats stats = tier.stats();
   out["errors"] = stats.errors;
   out["timeouts"] = stats.timeouts;
-  if (!args.json)
+  if (args.format.table())
     std::printf(
         "%s: %llu blocks of %s in batches of %llu: put %.1f ms (%.1f MB/s, %llu round trips), get %.1f "
         "ms (%.1f MB/s, %llu round trips), %llu/%llu hits, %llu errors, %llu time-outs\n",
@@ -171,15 +178,15 @@ CommandAction addRemoteCommand(CLI::App& app) {
   return [cmd, stats, clear, bench, args]() -> int {
     if (!cmd->parsed()) return -1;
     OpenedTier opened = openTier(*args);
-    nlohmann::json out{{"remote", RemoteUrl::parse(args->remote).redacted()},
-                       {"namespace", opened.codec().namespaceId()},
-                       {"model", args->model},
-                       {"block_size", args->blockSize}};
+    nlohmann::ordered_json out{{"remote", RemoteUrl::parse(args->remote).redacted()},
+                               {"namespace", opened.codec().namespaceId()},
+                               {"model", args->model},
+                               {"block_size", args->blockSize}};
     if (stats->parsed()) {
       const RedisTier::NamespaceUsage usage = opened.usage();
       out["keys"] = usage.keys;
       out["value_bytes"] = usage.valueBytes;
-      if (!args->json)
+      if (args->format.table())
         std::printf("%s namespace %s (model %s, block size %u): %llu keys, %s\n",
                     out["remote"].get<std::string>().c_str(), opened.codec().namespaceId().c_str(),
                     args->model.c_str(), args->blockSize, static_cast<unsigned long long>(usage.keys),
@@ -187,13 +194,19 @@ CommandAction addRemoteCommand(CLI::App& app) {
     } else if (clear->parsed()) {
       const uint64_t deleted = opened.clear();
       out["deleted"] = deleted;
-      if (!args->json)
+      if (args->format.table())
         std::printf("%s namespace %s: deleted %llu keys\n", out["remote"].get<std::string>().c_str(),
                     opened.codec().namespaceId().c_str(), static_cast<unsigned long long>(deleted));
     } else if (bench->parsed()) {
       runBench(opened, *args, out);
     }
-    if (args->json) std::printf("%s\n", out.dump().c_str());
+    if (args->format.json()) {
+      std::printf("%s\n", out.dump().c_str());
+    } else if (args->format.csv()) {
+      std::fflush(stdout);  // the CSV goes through std::cout
+      writeJsonObjectCsv(std::cout, out);
+      std::cout.flush();
+    }
     return 0;
   };
 }

@@ -10,15 +10,23 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/arch/kv_cache_layout.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
+#include "core/trace/trace.h"
+#include "core/trace/trace_format.h"
+#include "core/trace/uniform_blocks.h"
+#include "model_options.h"
+#include "output_format.h"
+#include "scenario_dir.h"
 #include "serving_json.h"
+#include "replay_options.h"
 #include "serving_options.h"
 
 namespace kvlab {
@@ -32,15 +40,18 @@ struct SimulateText {
   std::string poolBlocks;
   std::string poolSize;
   std::string model = "llama-3-8b";
+  std::string kvDtype;  // "" = the model's weights' dtype
+  std::string tp = "1";
   std::string hardware{defaultHardwareProfileName()};
   std::string policy = "lru";
   std::string maxBatchedTokens = "8192";
   std::string maxRunning = "256";
-  std::string blockSize;     // "" = 512 for a trace, the scenario's block size for a scenario
+  std::string inputFormat;   // --input-format ("" = detect a trace from the content)
+  std::string blockSize;     // "" = the trace's own, the scenario's block size for a scenario
   std::string outputTokens;  // "" = each request's own (the scenario's output_tokens)
   std::string speed = "1";
   std::string out;
-  std::string format = "table";
+  OutputFormatOption format;
   bool noPrefixCache = false;
   bool compare = false;
   bool skipBadLines = false;
@@ -56,19 +67,9 @@ struct RunOutcome {
   ServingResult result;
 };
 
-std::string scenarioDir() {
-  if (const char* env = std::getenv("KVLAB_SCENARIO_DIR")) return env;
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const auto installed = exe.parent_path() / ".." / "share" / "kvlab" / "scenarios";
-    if (std::filesystem::is_directory(installed, ec)) return installed.lexically_normal().string();
-  }
-  return KVLAB_SOURCE_SCENARIO_DIR;
-}
-
-bool isTracePath(const std::string& input) {
-  return input.size() > 6 && input.compare(input.size() - 6, 6, ".jsonl") == 0;
+// A trace (any format, detected from the content, or forced) rather than a scenario name or file.
+bool isTracePath(const std::string& input, const std::string& format) {
+  return !format.empty() || looksLikeTrace(input);
 }
 
 ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
@@ -115,12 +116,12 @@ void writeRequestsCsv(const std::string& path, const RunOutcome& run, const Serv
   o << "# " << costModelLabel(c) << "; speed " << run.spec.speed << ", prefix cache "
     << (run.spec.prefixCache ? "on" : "off") << "; times are simulated, not measured\n";
   CsvWriter csv(o);
-  csv.row({"request", "arrival_s", "input_tokens", "output_tokens", "status", "hit_tokens", "ttft_ms",
-           "tpot_ms", "latency_ms", "preemptions", "recomputed_tokens", "recompute_hit_tokens",
+  csv.row({"request", "arrival_s", "arrival_step", "input_tokens", "output_tokens", "status", "hit_tokens",
+           "ttft_ms", "tpot_ms", "latency_ms", "preemptions", "recomputed_tokens", "recompute_hit_tokens",
            "reject_reason"});
   for (const ServingRequestResult& r : run.result.requests) {
     const bool done = r.completed;
-    csv.field(r.index).field(r.arrivalS).field(r.inputTokens).field(r.outputTokens);
+    csv.field(r.index).field(r.arrivalS).field(r.arrivalStep).field(r.inputTokens).field(r.outputTokens);
     csv.field(done ? "completed" : (r.rejectReason.empty() ? "unfinished" : "rejected")).field(r.hitTokens);
     if (done) {
       csv.field(r.ttftMs());
@@ -148,10 +149,13 @@ std::string runTag(const RunSpec& spec, bool many) {
 void printTable(const std::vector<RunOutcome>& runs, const ServingConfig& c, const std::string& input) {
   std::printf("serving simulation, %s; times are simulated, not measured\n", costModelLabel(c).c_str());
   std::printf(
-      "input %s: %llu requests; pool %u blocks x %u tokens (%s), policy %s, max batched %u, max running %u\n",
+      "input %s: %llu requests; pool %u blocks x %u tokens (%s per device), policy %s, max batched %u, max "
+      "running %u\n",
       input.c_str(), (unsigned long long)(runs.empty() ? 0 : runs.front().result.summary.requests),
       c.poolBlocks, c.blockSize,
-      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize * kvBytesPerToken(c.model)).c_str(),
+      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize *
+                  KvCacheLayout(c.model, int(c.tensorParallel)).cacheBytesPerToken())
+          .c_str(),
       c.policy.c_str(), c.maxBatchedTokens, c.maxRunning);
   std::printf("%6s %6s %6s %4s %9s %9s %9s %7s %7s %10s %9s %6s %6s %6s %7s %7s %9s %6s\n", "speed", "prefix",
               "done", "rej", "TTFT p50", "p90", "p99", "TPOT50", "TPOT90", "latency", "tok/s", "hit%",
@@ -197,25 +201,30 @@ CommandAction addSimulateCommand(CLI::App& app) {
       "pool with prefix caching) on a cost model: TTFT, TPOT, queueing, preemptions");
   auto t = std::make_shared<SimulateText>();
   cmd->add_option("input", t->input,
-                  "Mooncake trace (*.jsonl: timestamp, input_length, output_length, hash_ids) or a scenario "
-                  "(bundled name or .json file)")
+                  "a trace file or directory of any supported format (" + traceFormatNames() +
+                      "; told apart from a scenario by its content) or a scenario (bundled name or .json file)")
       ->required();
+  addInputFormatOption(*cmd, t->inputFormat);
   auto* blocks = cmd->add_option("--pool-blocks", t->poolBlocks, "KV pool size in blocks");
-  auto* size = cmd->add_option("--pool-size", t->poolSize,
-                               "KV pool size in bytes with a unit (e.g. 40GiB), converted with --model's K/V "
-                               "bytes per token; default: 90% of the hardware's memory minus the weights");
+  auto* size =
+      cmd->add_option("--pool-size", t->poolSize,
+                      "KV pool size in bytes with a unit on each device (e.g. 40GiB), converted with "
+                      "--model's K/V bytes per token; default: 90% of the hardware's memory minus the "
+                      "weights and the running sequences' windows and states");
   blocks->excludes(size);
-  cmd->add_option("--model", t->model, "model preset: shapes for the cost model and K/V bytes (see `list`)")
-      ->capture_default_str();
-  cmd->add_option("--hardware", t->hardware,
-                  "hardware profile: h100-sxm, h200, a100-80gb, l40s (spec sheets) or cpu-here (measured)")
+  addModelOption(*cmd, t->model, "shapes for the cost model and K/V bytes");
+  addKvDtypeOption(*cmd, t->kvDtype);
+  addTpOption(*cmd, t->tp);
+  cmd->add_option("--hardware", t->hardware, "hardware profile: " + hardwareProfileList())
       ->capture_default_str();
   cmd->add_option("--policy", t->policy, "eviction policy for cached-free blocks")->capture_default_str();
   cmd->add_option("--max-batched-tokens", t->maxBatchedTokens, "token budget per step")
       ->capture_default_str();
   cmd->add_option("--max-running", t->maxRunning, "most sequences running at once")->capture_default_str();
   cmd->add_option("--block-size", t->blockSize,
-                  "tokens per KV block (default: 512 = one hash id for a trace; the scenario's block size)");
+                  "tokens per KV block (default: the trace's own, e.g. 512 = one Mooncake hash id; the "
+                  "scenario's block size). Any size for traces with per-block token counts (RAGPulse, "
+                  "block_tokens): their blocks are re-cut into uniform ones, exactly");
   cmd->add_option("--output-tokens", t->outputTokens,
                   "scenario input: output tokens of every request (default: the scenario's output_tokens)");
   cmd->add_option("--speed", t->speed, "arrival-time divisor, or a comma-separated list (0.5,1,2,4)")
@@ -223,9 +232,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
   cmd->add_flag("--no-prefix-cache", t->noPrefixCache, "never reuse cached blocks");
   cmd->add_flag("--compare", t->compare, "run with and without prefix caching and print the ratios");
   cmd->add_option("--out", t->out, "directory for summary.json and requests*.csv");
-  cmd->add_option("--format", t->format, "table, json or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}))
-      ->capture_default_str();
+  t->format.addTo(*cmd, "a '#' line naming the cost model, one header row, then one row per run");
   cmd->add_flag("--skip-bad-lines", t->skipBadLines, "count and skip malformed trace lines");
   cmd->footer(
       "Every time it prints comes from the cost model (docs/serving.md), not from running a model.\n"
@@ -233,7 +240,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
   return [cmd, t]() -> int {
     if (!cmd->parsed()) return -1;
     ServingConfig config;
-    config.model = modelOrThrow(t->model);
+    config.model = resolveModel(t->model, t->kvDtype);
+    config.tensorParallel = parseTp(t->tp);
     if (!findPolicy(t->policy))
       throw InputError("", 0, "policy", unknownPolicyMessage(t->policy, /*forReplay=*/false));
     config.policy = t->policy;
@@ -246,23 +254,30 @@ CommandAction addSimulateCommand(CLI::App& app) {
       outputTokens = std::uint32_t(parseCount(t->outputTokens, "output-tokens", 1, 1u << 20));
 
     std::vector<TraceRequest> requests;
-    if (isTracePath(t->input)) {
-      config.blockSize =
-          t->blockSize.empty() ? 512 : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
-      TraceReadOptions options;
-      options.skipBadLines = t->skipBadLines;
-      requests = readWholeTrace(t->input, options);
-      if (requests.empty()) throw InputError(t->input, 0, "", "contains no requests");
+    std::string traceFormat;      // "" for a scenario
+    bool prefixInformation = true;  // false for a length-only trace
+    std::uint64_t skippedLines = 0;
+    if (isTracePath(t->input, t->inputFormat)) {
+      const Trace trace = loadTrace(t->input, TraceOpenOptions{t->inputFormat, t->skipBadLines});
+      const std::uint32_t requested =
+          t->blockSize.empty() ? 0 : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
+      requests = servingRequests(trace, requested, &config.blockSize);
+      traceFormat = trace.info.format;
+      prefixInformation = trace.info.hasBlockIds;
+      skippedLines = trace.skippedLines;
     } else {
-      const ScenarioSpec spec = loadScenarioFile(resolveScenario(t->input, scenarioDir()));
+      const ScenarioSpec spec = loadScenarioFile(resolveScenario(t->input, cliScenarioDir()));
       config.blockSize = t->blockSize.empty()
                              ? spec.cache.blockSize
                              : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
       requests = scenarioToTrace(spec, config.blockSize, outputTokens);
     }
     config.hardware = hardwareOrThrow(t->hardware);  // after the input: cpu-here measures for ~0.3 s
+    checkTensorParallel(config);
 
-    const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
+    const std::uint64_t blockBytes =
+        std::uint64_t(config.blockSize) *
+        KvCacheLayout(config.model, int(config.tensorParallel)).cacheBytesPerToken();
     config.poolBlocks = resolvePoolBlocks(t->poolBlocks, t->poolSize, config);
 
     std::vector<RunSpec> specs;
@@ -284,8 +299,13 @@ CommandAction addSimulateCommand(CLI::App& app) {
 
     ordered_json all;
     all["input"] = t->input;
+    all["trace_format"] = traceFormat.empty() ? ordered_json(nullptr) : ordered_json(traceFormat);
+    all["prefix_information"] = prefixInformation;
+    all["skipped_lines"] = skippedLines;
     all["figures"] = costModelLabel(config) + "; times are simulated, not measured";
     all["config"] = ordered_json{{"model", config.model.name},
+                                 {"kv_dtype", std::string(toString(effectiveKvDtype(config.model)))},
+                                 {"tp", config.tensorParallel},
                                  {"hardware", config.hardware.name},
                                  {"peak_flops", config.hardware.peakFlops},
                                  {"memory_bandwidth_bytes_per_s", config.hardware.memoryBandwidth},
@@ -293,7 +313,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
                                  {"memory_utilisation", config.hardware.memoryUtilisation},
                                  {"block_size", config.blockSize},
                                  {"pool_blocks", config.poolBlocks},
-                                 {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},
+                                 {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},  // per device
                                  {"policy", config.policy},
                                  {"max_batched_tokens", config.maxBatchedTokens},
                                  {"max_running", config.maxRunning}};
@@ -312,9 +332,9 @@ CommandAction addSimulateCommand(CLI::App& app) {
                 .string(),
             r, config);
     }
-    if (t->format == "json") {
+    if (t->format.json()) {
       std::cout << all.dump(2) << '\n';
-    } else if (t->format == "csv") {
+    } else if (t->format.csv()) {
       std::printf("# %s; times are simulated, not measured\n", costModelLabel(config).c_str());
       std::fflush(stdout);  // the records go through std::cout
       CsvWriter csv(std::cout);
@@ -338,6 +358,10 @@ CommandAction addSimulateCommand(CLI::App& app) {
       std::cout.flush();
     } else {
       printTable(runs, config, t->input);
+      if (!traceFormat.empty())
+        std::printf("trace format %s, %llu lines skipped%s\n", traceFormat.c_str(), (unsigned long long)skippedLines,
+                    prefixInformation ? ""
+                                      : "; lengths only: no prefix reuse (the hit rate is 0 by construction)");
       if (t->compare)
         for (const auto& c : all["comparisons"])
           std::printf(

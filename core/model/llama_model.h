@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "core/arch/model_config.h"
 #include "core/model/kv_prefix_source.h"
-#include "core/model/model_config.h"
 
 namespace kvlab {
 

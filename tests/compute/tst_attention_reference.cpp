@@ -16,9 +16,9 @@
 #include <span>
 #include <vector>
 
+#include "core/arch/model_config.h"
 #include "core/model/attention_mask.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 #include "core/runner/cached_prefix.h"
 #include "core/runner/paged_kv_pool.h"
 

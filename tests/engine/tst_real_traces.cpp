@@ -6,6 +6,7 @@
 
 #include "core/replay/miss_ratio_curve.h"
 #include "core/replay/trace_replayer.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 
@@ -51,7 +52,7 @@ void TestRealTraces::matchesPythonReference() {
   QFETCH(quint64, hitBlocks);
   QFETCH(quint64, evictions);
   const QString path = QStringLiteral(KVLAB_SHARED_DATA_DIR "/") + trace;
-  if (!QFileInfo::exists(path)) QSKIP("../shared/data is not present");
+  KVLAB_REQUIRE_SHARED_DATA(path);
   ReplayConfig config;
   config.policy = policy.toStdString();
   config.maxTokens = maxTokens;
@@ -69,5 +70,5 @@ void TestRealTraces::matchesPythonReference() {
   }
 }
 
-QTEST_GUILESS_MAIN(TestRealTraces)
+KVLAB_TEST_GUILESS_MAIN(TestRealTraces)
 #include "tst_real_traces.moc"
