@@ -42,7 +42,10 @@ void ServingWorker::run(const ServingJob& job, int runId) {
     std::vector<TraceRequest> requests;
     if (looksLikeTrace(job.input)) {
       // Any format; per-block-count traces re-cut into uniform blocks; length-only ones run without reuse.
-      const Trace trace = loadTrace(job.input);
+      // A prompts file (token ids; text needs the CLI's --tokenizer) is cut at the block size asked for.
+      TraceOpenOptions options;
+      options.prompts.blockSize = job.blockSizeOverride;
+      const Trace trace = loadTrace(job.input, options);
       requests = servingRequests(trace, job.blockSizeOverride, &config.blockSize);
     } else {
       const ScenarioSpec spec = loadScenarioFile(resolveScenario(job.input, defaultScenarioDir()));

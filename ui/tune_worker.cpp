@@ -46,7 +46,10 @@ void TuneWorker::run(const TuneJob& job, int runId) {
     std::vector<TraceRequest> requests;
     info.trace = looksLikeTrace(job.source);
     if (info.trace) {
-      Trace trace = loadTrace(job.source);
+      // A prompts file (token ids; text needs the CLI's --tokenizer) is cut at the block size asked for.
+      TraceOpenOptions options;
+      options.prompts.blockSize = job.blockSize;
+      Trace trace = loadTrace(job.source, options);
       requireBlockIds(trace.info, "sweep");
       info.blockSize = resolveBlockSize(trace.info, job.blockSize);  // 0 = the trace's own
       info.format = trace.info.format;
