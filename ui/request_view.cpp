@@ -2,6 +2,7 @@
 #include "ui/request_view.h"
 
 #include <QAction>
+#include <algorithm>
 #include <QContextMenuEvent>
 #include <QLabel>
 #include <QMenu>
@@ -59,6 +60,10 @@ RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(p
   m_legend->setWordWrap(true);
   m_bars = new TtftBarsWidget(this);
   m_bars->setObjectName(QStringLiteral("ttftBars"));
+  m_breakdown = new QLabel(this);
+  m_breakdown->setObjectName(QStringLiteral("ttftBreakdown"));
+  m_breakdown->setWordWrap(true);
+  m_breakdown->setTextFormat(Qt::RichText);
   m_misses = new QLabel(this);
   m_misses->setObjectName(QStringLiteral("missBreakdown"));
   m_misses->setWordWrap(true);
@@ -83,6 +88,7 @@ RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(p
   layout->setContentsMargins(6, 4, 6, 4);
   layout->addWidget(m_headline);
   layout->addWidget(m_bars);
+  layout->addWidget(m_breakdown);
   layout->addWidget(m_misses);
   layout->addWidget(m_legend);
   layout->addWidget(m_blocks);
@@ -107,6 +113,20 @@ QString RequestView::missText(const MissBreakdown& m) {
 }
 
 QString RequestView::missLine() const { return m_misses->text(); }
+
+QString RequestView::breakdownText(const RequestRecord& r) {
+  if (r.simulated || r.hitTokens == 0 || r.ttftCachedMs <= 0) return QString();
+  const double compute = std::max(0.0, r.ttftCachedMs - r.lookupMs - r.assemblyMs);
+  QString text = tr("<b>Where the cached TTFT went</b> · lookup %1 ms · assembly %2 ms · compute %3 ms")
+                     .arg(r.lookupMs, 0, 'f', 1)
+                     .arg(r.assemblyMs, 0, 'f', 1)
+                     .arg(compute, 0, 'f', 1);
+  // The ideal: the uncached prefill's time for just the FLOPs the cached one still does.
+  if (r.ttftUncachedMs > 0 && r.flopsUncached > 0)
+    text += tr(" · ideal %1 ms (uncached TTFT × FLOPs still computed)")
+                .arg(r.ttftUncachedMs * r.flopsCached / r.flopsUncached, 0, 'f', 1);
+  return text;
+}
 
 void RequestView::showContextMenu(const QPoint& pos) {
   const RunTrack* run = m_history->current();
@@ -142,6 +162,7 @@ void RequestView::refresh() {
   if (!run || run->points.empty()) {
     m_blocks->setPrompt(0, 0, 16);
     m_bars->setTimes(0, -1, QString());
+    m_breakdown->clear();
     m_misses->clear();
     m_legend->clear();
     m_text->clear();
@@ -185,6 +206,8 @@ void RequestView::refresh() {
                           .arg(timing));
   m_bars->setTimes(r.ttftCachedMs, r.ttftUncachedMs,
                    r.simulated ? QString::fromStdString(run->info.hardware) : QString());
+  m_breakdown->setText(breakdownText(r));
+  m_breakdown->setVisible(!m_breakdown->text().isEmpty());
   m_misses->setText(tr("<b>Why tokens were computed</b> · this request: %1 · whole run: %2")
                         .arg(missText(RunHistory::missesOf(*run, run->points.size() - 1)),
                              missText(RunHistory::missesSoFar(*run))));

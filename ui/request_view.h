@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The latest request, for newcomers: a headline (tokens, hit share), TTFT with and without the cache as two
-// bars to scale, why the computed tokens were not reused (cold / evicted / expired / orphaned / too large,
+// bars to scale, where the cached TTFT went (lookup, assembly of the cached K/V, compute, against the
+// FLOP-ideal time), why the computed tokens were not reused (cold / evicted / expired / orphaned / too large,
 // for this request and the run), the prompt drawn as one cell per cache unit (block, radix node, prompt
 // entry) coloured reused vs computed (with tiers: reused by the tier it came from, device / host / remote),
 // a legend, and the text itself with the reused prefix highlighted.
@@ -16,6 +17,7 @@ class PromptBlocksWidget;
 class RunHistory;
 class TtftBarsWidget;
 struct MissBreakdown;
+struct RequestRecord;
 
 class RequestView : public QWidget {
   Q_OBJECT
@@ -29,6 +31,11 @@ public:
   // "cold 120 · evicted 40 · ..." (reasons with zero tokens left out; "none" when all are zero).
   static QString missText(const MissBreakdown& misses);
   QString missLine() const;
+  // "Where the cached TTFT went · lookup 2.0 ms · assembly 8.0 ms · compute 90.0 ms · ideal 50.0 ms ...":
+  // the runner's own timers of a measured request with a hit; the ideal is the uncached TTFT scaled by the
+  // FLOPs the cached prefill still computes (only with a baseline). Empty for trace replays (cost model)
+  // and requests that reused nothing.
+  static QString breakdownText(const RequestRecord& record);
   // Presentation mode: the prompt text has its own monospace font, which the window's larger font does not
   // reach, so it is scaled here (1 = normal).
   void setPresentationScale(double scale);
@@ -45,6 +52,7 @@ private:
   QLabel* m_headline = nullptr;
   QLabel* m_legend = nullptr;
   QLabel* m_misses = nullptr;
+  QLabel* m_breakdown = nullptr;
   TtftBarsWidget* m_bars = nullptr;
   PromptBlocksWidget* m_blocks = nullptr;
   QLabel* m_text = nullptr;

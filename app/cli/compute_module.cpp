@@ -87,6 +87,9 @@ void printRunReport(const RunRecorder& rec) {
     if (s.ttftMsUncachedMean > 0)
       std::printf("  TTFT uncached       %.1f ms mean, %.1f median, %.1f p90\n", s.ttftMsUncachedMean,
                   s.ttftMsUncachedMedian, s.ttftMsUncachedP90);
+    if (const TtftBreakdown& parts = s.ttftBreakdownMs; parts.requests > 0)
+      std::printf("  cached TTFT parts   %.1f ms lookup + %.1f assembly + %.1f compute (mean of %d with a hit)\n",
+                  parts.lookupMs, parts.assemblyMs, parts.computeMs, parts.requests);
   }
   if (s.speedup > 0)
     std::printf(

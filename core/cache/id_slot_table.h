@@ -33,7 +33,7 @@ public:
   }
   // Sets id's slot (slot != kNoSlot), inserting id if absent.
   void put(std::uint64_t id, SlotId slot) {
-    if ((m_size + 1) * 2 > m_cells.size()) rehash(m_cells.size() * 2);
+    if (m_size >= m_growAt) rehash(m_cells.size() * 2);
     std::size_t i = home(id);
     for (; m_cells[i].slot != kNoSlot; i = (i + 1) & m_mask) {
       if (m_cells[i].id == id) {
@@ -76,6 +76,7 @@ private:
     m_cells.assign(cells, Cell{});
     m_mask = cells - 1;
     m_shift = unsigned(64 - std::countr_zero(cells));
+    m_growAt = cells / 2;  // put() doubles before the table would be more than half full
     m_size = 0;
     for (const Cell& c : old)
       if (c.slot != kNoSlot) put(c.id, c.slot);
@@ -85,6 +86,7 @@ private:
   std::size_t m_mask = 0;
   unsigned m_shift = 64;
   std::size_t m_size = 0;
+  std::size_t m_growAt = 0;  // m_cells.size() / 2
 };
 
 }  // namespace kvlab

@@ -3,8 +3,10 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -172,6 +174,33 @@ RawWeights generateRaw(const ModelConfig& c) {
     w.layers.push_back(std::move(layer));
   }
   return w;
+}
+
+// A cached prefix handed over as per-layer tensors (assembled by the caller): one copy per layer read.
+class LayerKvPrefix final : public KvPrefixSource {
+public:
+  LayerKvPrefix(const std::vector<LayerKv>& layers, int64_t tokens) : m_layers(layers), m_tokens(tokens) {}
+  int64_t tokens() const override { return m_tokens; }
+  void read(int layer, const at::Tensor& k, const at::Tensor& v) const override {
+    k.copy_(m_layers[size_t(layer)].k);
+    v.copy_(m_layers[size_t(layer)].v);
+  }
+
+private:
+  const std::vector<LayerKv>& m_layers;
+  int64_t m_tokens = 0;
+};
+
+// Waits for the work queued on a CUDA device's current stream (device-generic c10 interface: no CUDA
+// header, so this compiles against a CPU-only LibTorch); nothing on the CPU, where work is synchronous.
+void deviceBarrier(const at::Device& device) {
+  if (!device.is_cuda()) return;
+  const c10::impl::DeviceGuardImplInterface* impl = c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA);
+  impl->getStream(device.has_index() ? device : impl->getDevice()).synchronize();
+}
+
+double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
 void checkComputable(const ModelConfig& c) {
@@ -342,7 +371,18 @@ PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const std::ve
                                     std::to_string(P) + ", " + std::to_string(hd) + ") on " + device());
     }
   }
-  return forward(tokens, P, cachedPrefix, nullptr, cancel);
+  const LayerKvPrefix prefix(cachedPrefix, P);
+  return forward(tokens, P, P > 0 ? &prefix : nullptr, nullptr, cancel);
+}
+
+PrefillResult LlamaModel::prefill(std::span<const int32_t> tokens, const KvPrefixSource& prefix,
+                                  const std::atomic<bool>* cancel) const {
+  const int64_t P = prefix.tokens();
+  const int64_t promptTokens = int64_t(tokens.size());
+  if (P < 0 || promptTokens - P <= 0)
+    throw std::invalid_argument("LlamaModel::prefill: the prompt (" + std::to_string(promptTokens) +
+                                " tokens) must be longer than the cached prefix (" + std::to_string(P) + ")");
+  return forward(tokens, P, P > 0 ? &prefix : nullptr, nullptr, cancel);
 }
 
 SequenceKv LlamaModel::newSequence(int64_t capacity) const {
@@ -378,6 +418,22 @@ void LlamaModel::appendToSequence(SequenceKv& sequence, const std::vector<LayerK
   sequence.length += n;
 }
 
+void LlamaModel::appendToSequence(SequenceKv& sequence, const KvPrefixSource& prefix) const {
+  const int64_t n = prefix.tokens();
+  if (n == 0) return;
+  c10::InferenceMode inferenceGuard;
+  if (int64_t(sequence.layers.size()) != m_impl->config.layers)
+    throw std::invalid_argument("LlamaModel::appendToSequence: layer count differs");
+  if (n < 0 || sequence.length + n > sequence.capacity)
+    throw std::invalid_argument("LlamaModel::appendToSequence: " + std::to_string(n) +
+                                " more tokens do not fit the sequence's capacity of " +
+                                std::to_string(sequence.capacity));
+  for (size_t l = 0; l < sequence.layers.size(); ++l)
+    prefix.read(int(l), sequence.layers[l].k.narrow(1, sequence.length, n),
+                sequence.layers[l].v.narrow(1, sequence.length, n));
+  sequence.length += n;
+}
+
 PrefillResult LlamaModel::extend(std::span<const int32_t> tokens, SequenceKv& sequence,
                                  const std::atomic<bool>* cancel) const {
   const Impl& m = *m_impl;
@@ -389,14 +445,13 @@ PrefillResult LlamaModel::extend(std::span<const int32_t> tokens, SequenceKv& se
     throw std::invalid_argument("LlamaModel::extend: " + std::to_string(total) +
                                 " tokens exceed the sequence's capacity of " +
                                 std::to_string(sequence.capacity));
-  PrefillResult result = forward(tokens, sequence.length, {}, &sequence, cancel);
+  PrefillResult result = forward(tokens, sequence.length, nullptr, &sequence, cancel);
   sequence.length = total;
   return result;
 }
 
-PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
-                                  const std::vector<LayerKv>& cachedPrefix, SequenceKv* sequence,
-                                  const std::atomic<bool>* cancel) const {
+PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P, const KvPrefixSource* prefix,
+                                  SequenceKv* sequence, const std::atomic<bool>* cancel) const {
   const Impl& m = *m_impl;
   const ModelConfig& c = m.config;
   applyComputeThreads();
@@ -455,8 +510,11 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
 #else
   at::Tensor scoreBuf = at::empty({hkv * std::min(queryChunk, T) * g * K}, opts);  // (Hkv, chunk*g, K)
 #endif
-  at::Tensor kAll, vAll;  // (Hkv, K, hd): cached prefix + new (a sequence holds them in place instead)
-  if (P > 0 && !sequence) {
+  // (Hkv, K, hd): the keys / values attended to, cached prefix then new tokens, rewritten by every layer
+  // (one buffer per call, so its pages stay resident and mostly in cache); a sequence holds them in place
+  // instead, and without a prefix the new tokens' K/V are all there is.
+  at::Tensor kAll, vAll;
+  if (prefix && !sequence) {
     kAll = at::empty({hkv, K, hd}, opts);
     vAll = at::empty({hkv, K, hd}, opts);
   }
@@ -486,13 +544,20 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P,
     kv.v = sequence ? sequence->layers[size_t(l)].v.narrow(1, P, T) : at::empty({hkv, T, hd}, opts);
     applyRope(qkv.narrow(1, qDim, kvDim).view({T, hkv, hd}), kv.k.permute({1, 0, 2}), cosT, sinT);
     kv.v.permute({1, 0, 2}).copy_(qkv.narrow(1, qDim + kvDim, kvDim).view({T, hkv, hd}));
-    if (P > 0 && !sequence) {
-      at::cat_out(kAll, {cachedPrefix[size_t(l)].k, kv.k}, 1);
-      at::cat_out(vAll, {cachedPrefix[size_t(l)].v, kv.v}, 1);
+    if (prefix && !sequence) {
+      // The cached K/V of [0, P), read where the cache keeps it (timed alone: barriers on CUDA), then the
+      // new tokens' K/V after it.
+      deviceBarrier(m.device);
+      const auto readStart = std::chrono::steady_clock::now();
+      prefix->read(l, kAll.narrow(1, 0, P), vAll.narrow(1, 0, P));
+      deviceBarrier(m.device);
+      result.prefixReadMs += msSince(readStart);
+      kAll.narrow(1, P, T).copy_(kv.k);
+      vAll.narrow(1, P, T).copy_(kv.v);
     }
-    const at::Tensor keysAll = sequence ? sequence->layers[size_t(l)].k.narrow(1, 0, K) : P > 0 ? kAll : kv.k;
+    const at::Tensor keysAll = sequence ? sequence->layers[size_t(l)].k.narrow(1, 0, K) : prefix ? kAll : kv.k;
     const at::Tensor valuesAll = sequence ? sequence->layers[size_t(l)].v.narrow(1, 0, K)
-                                 : P > 0  ? vAll
+                                 : prefix ? vAll
                                           : kv.v;
 #if KVLAB_TORCH_HAS_SDPA
     // LibTorch's fused attention, (1, Hkv, T*g, hd) queries over (1, Hkv, K, hd) keys/values, with the

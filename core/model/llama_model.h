@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/arch/model_config.h"
+#include "core/model/kv_prefix_source.h"
 
 namespace kvlab {
 
@@ -34,6 +35,9 @@ struct LayerKv {
 struct PrefillResult {
   at::Tensor lastLogits;       // (vocab) fp32 logits of the last prompt position, on the model device
   std::vector<LayerKv> newKv;  // one per layer; only the computed tokens [P, prompt) (empty from extend)
+  // Wall ms spent reading the cached prefix into the attention buffers (KvPrefixSource::read, every layer);
+  // part of the prefill's time. On CUDA each read is bracketed by device barriers so that it is timed alone.
+  double prefixReadMs = 0;
 };
 
 // The K/V of one sequence being decoded, grown in place: the per-sequence KV cache of autoregressive
@@ -96,12 +100,20 @@ public:
   // Throws std::invalid_argument for malformed input.
   PrefillResult prefill(std::span<const int32_t> tokens, const std::vector<LayerKv>& cachedPrefix,
                         const std::atomic<bool>* cancel = nullptr) const;
+  // The same with the cached K/V read in place: each layer's prefix is read from `prefix` straight into the
+  // attention's K/V buffer (one copy, into memory every layer reuses), not assembled first. P =
+  // prefix.tokens() < tokens.size(). Throws std::invalid_argument as above (a read of the wrong dtype or
+  // device fails in LibTorch's copy).
+  PrefillResult prefill(std::span<const int32_t> tokens, const KvPrefixSource& prefix,
+                        const std::atomic<bool>* cancel = nullptr) const;
 
   // Empty per-sequence K/V storage for up to `capacity` tokens (>= 1) on the model device.
   SequenceKv newSequence(int64_t capacity) const;
   // Copies per-layer K/V of the next tokens (e.g. a cached prefix, then a prefill's newKv) into the
   // sequence after its `length` tokens. Throws std::invalid_argument if it does not fit or shapes differ.
   void appendToSequence(SequenceKv& sequence, const std::vector<LayerKv>& kv) const;
+  // The same for a prefix read in place (its tokens() tokens, written straight into the sequence's slots).
+  void appendToSequence(SequenceKv& sequence, const KvPrefixSource& prefix) const;
   // tokens: the whole sequence so far; sequence holds the K/V of tokens [0, sequence.length). Computes
   // tokens [length, tokens.size()) (one token per decode step), writes their K/V into the sequence in place
   // (no copy of the stored K/V) and sets length = tokens.size(). The logits equal
@@ -114,9 +126,9 @@ public:
 
 private:
   LlamaModel(const ModelConfig& config, const std::string& device, const CheckpointWeights* weights);
-  // Computes tokens [P, end): K/V of [0, P) come from cachedPrefix, or from `sequence` (which then also
+  // Computes tokens [P, end): K/V of [0, P) are read from `prefix`, or lie in `sequence` (which then also
   // receives the new K/V in place). Inputs are validated by the callers.
-  PrefillResult forward(std::span<const int32_t> tokens, int64_t P, const std::vector<LayerKv>& cachedPrefix,
+  PrefillResult forward(std::span<const int32_t> tokens, int64_t P, const KvPrefixSource* prefix,
                         SequenceKv* sequence, const std::atomic<bool>* cancel) const;
 
   struct Impl;

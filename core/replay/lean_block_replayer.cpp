@@ -199,12 +199,15 @@ void LeanBlockReplayer::insertFresh(std::uint64_t id) {
   if (m_entries >= m_capacityEntries) {  // full (never over: the capacity is fixed): the front makes room
     slot = m_head;
     unfile(slot, EvictReason::Capacity);
-  } else if (!m_freeSlots.empty()) {
-    slot = m_freeSlots.back();
-    m_freeSlots.pop_back();
   } else {
-    slot = SlotId(m_slots.size());
-    m_slots.emplace_back();
+    if (!m_freeSlots.empty()) {
+      slot = m_freeSlots.back();
+      m_freeSlots.pop_back();
+    } else {
+      slot = SlotId(m_slots.size());
+      m_slots.emplace_back();
+    }
+    m_peakEntries = std::max(m_peakEntries, m_entries + 1);  // only an insert without an eviction grows
   }
   Slot& s = m_slots[slot];
   s.id = id;
@@ -215,7 +218,6 @@ void LeanBlockReplayer::insertFresh(std::uint64_t id) {
   m_live.put(id, slot);
   setState(id, kLive);
   ++m_entries;
-  m_peakEntries = std::max(m_peakEntries, m_entries);
   ++m_counters.inserts;
 }
 

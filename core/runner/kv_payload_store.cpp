@@ -7,6 +7,7 @@
 #include <c10/core/StreamGuard.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -38,17 +39,69 @@ KvPayloadStore::KvPayloadStore(CacheEngine& engine, std::string storageDevice, s
   m_offload = m_storageDevice == "cpu" && m_computeDevice.rfind("cuda", 0) == 0;
   if (m_offload)
     m_copyStream = cudaImpl().getStreamFromGlobalPool(at::Device(m_computeDevice), /*isHighPriority=*/false);
-  m_engine.addRemovalListener([this](SlotId slot, const EntryMeta&, EvictReason) {
-    if (slot < m_tensors.size() && m_tensors[slot].defined()) {
-      m_storedBytes -= nbytesOf(m_tensors[slot]);
-      m_tensors[slot] = at::Tensor();
-    }
-  });
+  m_engine.addRemovalListener([this](SlotId slot, const EntryMeta&, EvictReason) { drop(slot); });
+}
+
+bool KvPayloadStore::usePool(std::uint32_t blockTokens, std::int64_t initialBlocks) {
+  if (m_storageDevice != m_computeDevice || blockTokens == 0) return false;
+  m_poolBlockTokens = blockTokens;
+  m_poolInitialBlocks = std::max<std::int64_t>(1, initialBlocks);
+  return true;
+}
+
+void KvPayloadStore::drop(SlotId slot) {
+  if (slot >= m_tensors.size()) return;
+  if (m_tensors[slot].defined()) {
+    m_storedBytes -= nbytesOf(m_tensors[slot]);
+    m_tensors[slot] = at::Tensor();
+  }
+  if (m_blocks[slot] >= 0) {
+    m_storedBytes -= m_pool->blockBytes();
+    m_pool->release(m_blocks[slot]);
+    m_blocks[slot] = -1;
+  }
+}
+
+void KvPayloadStore::reservePool(std::int64_t blocks) {
+  if (m_poolBlockTokens == 0) return;
+  m_poolInitialBlocks = std::max(m_poolInitialBlocks, blocks);
+  if (m_pool) m_pool->reserve(blocks);
+}
+
+std::shared_ptr<PagedKvPool> KvPayloadStore::poolFor(const at::Tensor& block) {
+  if (m_poolBlockTokens == 0 || block.dim() != 5 || block.size(3) != std::int64_t(m_poolBlockTokens))
+    return nullptr;
+  if (!m_pool)
+    m_pool = std::make_shared<PagedKvPool>(block.sizes().vec(), block.options().device(at::Device(m_storageDevice)),
+                                           m_poolInitialBlocks);
+  return m_pool;
+}
+
+at::Tensor KvPayloadStore::get(SlotId slot) const {
+  return m_blocks[slot] >= 0 ? m_pool->view(m_blocks[slot]) : m_tensors[slot];
+}
+
+at::Tensor KvPayloadStore::take(SlotId slot) const {
+  return m_blocks[slot] >= 0 ? m_pool->view(m_blocks[slot]).clone(at::MemoryFormat::Contiguous)
+                             : m_tensors[slot];
 }
 
 void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {
-  if (slot >= m_tensors.size()) m_tensors.resize(std::size_t(slot) * 2 + 16);
-  if (m_tensors[slot].defined()) m_storedBytes -= nbytesOf(m_tensors[slot]);
+  if (slot >= m_tensors.size()) {
+    m_tensors.resize(std::size_t(slot) * 2 + 16);
+    m_blocks.resize(m_tensors.size(), -1);
+  }
+  drop(slot);
+  if (poolFor(kv)) {
+    // A whole block: into the pool (one copy; storage = compute device, so nothing crosses devices).
+    if (m_pool->blockBytes() != m_engine.entry(slot).bytes)
+      throw std::logic_error("KvPayloadStore: block bytes differ from the engine's accounted bytes");
+    const std::int64_t block = m_pool->allocate();
+    m_pool->write(block, kv);
+    m_blocks[slot] = block;
+    m_storedBytes += m_pool->blockBytes();
+    return;
+  }
   // Exactly one copy: across devices to() makes it; otherwise a view (a slice of a block or of the prompt's
   // K/V) would keep its whole base tensor alive and break the byte accounting, so it is compacted here.
   const auto start = std::chrono::steady_clock::now();
@@ -128,7 +181,10 @@ void KvPayloadStore::split(SlotId oldSlot, SlotId newHead, std::uint32_t headTok
   m_storedBytes -= nbytesOf(whole);
   m_tensors[oldSlot] = at::Tensor();
   // Both halves stay on the storage device: no transfer to count.
-  if (newHead >= m_tensors.size()) m_tensors.resize(std::size_t(newHead) * 2 + 16);
+  if (newHead >= m_tensors.size()) {
+    m_tensors.resize(std::size_t(newHead) * 2 + 16);
+    m_blocks.resize(m_tensors.size(), -1);
+  }
   m_tensors[oldSlot] = tail;
   m_tensors[newHead] = head;
   m_storedBytes += nbytesOf(head) + nbytesOf(tail);

@@ -19,6 +19,12 @@ namespace kvlab {
 
 namespace {
 constexpr int kTokenDim = 3;  // in a stacked (layers, 2, kv_heads, tokens, head_dim) tensor
+// The block pool's first size when the run gives no estimate (it doubles when full).
+constexpr Bytes kInitialPoolBlocks = 64;
+// Entries read one by one per layer (radix nodes, prompt entries) beyond this many are assembled into one
+// tensor at lookup instead: each is a copy per layer and K/V, and a prefix of many small ones would cost
+// more in calls than the one copy.
+constexpr std::size_t kMaxEntryPieces = 16;
 
 // The one place that knows the granularities: a new one is a PrefixIndex class and a line here.
 std::unique_ptr<PrefixIndex> createIndex(Granularity granularity, CacheEngine& engine,
@@ -50,6 +56,13 @@ LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std:
     if (m_tiers) m_tiers->deviceRemoved(slot, meta, reason);
   });
   m_payload = std::make_unique<KvPayloadStore>(*m_engine, storageDevice, computeDevice);
+  // Block granularity keeps its blocks in one pool that prefills read in place (storage = compute device).
+  // It starts small and doubles; reservePool() sizes it up front when the run knows better.
+  if (granularity == Granularity::Block) {
+    const Bytes perBlock = std::max<Bytes>(1, kvBytesPerToken(model) * blockSize);
+    const Bytes capacityBlocks = config.capacityBytes / perBlock;
+    m_payload->usePool(blockSize, std::int64_t(std::clamp<Bytes>(capacityBlocks, 2, kInitialPoolBlocks)));
+  }
   m_index = createIndex(granularity, *m_engine, model, blockSize);
   m_index->setSplitListener([this](SlotId oldEntry, SlotId newHead, std::uint32_t headTokens) {
     m_payload->split(oldEntry, newHead, headTokens, kTokenDim);
@@ -138,17 +151,112 @@ std::vector<TierReport> LiveKvCache::tierReports() const {
 }
 
 at::Tensor LiveKvCache::stackKv(const std::vector<LayerKv>& kv) const {
-  std::vector<at::Tensor> layers;
-  layers.reserve(kv.size());
-  for (const LayerKv& layer : kv) layers.push_back(at::stack({layer.k, layer.v}));  // (2, H, T, D)
-  return at::stack(layers);                                                         // (L, 2, H, T, D)
+  std::vector<at::Tensor> tensors;  // k0, v0, k1, v1, ...: one stack, one copy
+  tensors.reserve(2 * kv.size());
+  for (const LayerKv& layer : kv) {
+    tensors.push_back(layer.k);
+    tensors.push_back(layer.v);
+  }
+  const at::Tensor stacked = at::stack(tensors);  // (2L, H, T, D)
+  return stacked.view({std::int64_t(kv.size()), 2, stacked.size(1), stacked.size(2), stacked.size(3)});
 }
 
-std::vector<LayerKv> LiveKvCache::unstackKv(const at::Tensor& stacked) const {
-  std::vector<LayerKv> kv(std::size_t(stacked.size(0)));
-  for (std::int64_t l = 0; l < stacked.size(0); ++l)
-    kv[std::size_t(l)] = LayerKv{stacked[l][0].contiguous(), stacked[l][1].contiguous()};
-  return kv;
+void LiveKvCache::reservePool(Bytes expectedBytes) {
+  const Bytes perBlock = std::max<Bytes>(1, kvBytesPerToken(m_model) * m_blockSize);
+  m_payload->reservePool(std::int64_t(std::min<Bytes>(expectedBytes / perBlock + 1, Bytes(1) << 40)));
+}
+
+std::shared_ptr<const CachedPrefix> LiveKvCache::prefixOf(const Lookup& result,
+                                                          const std::vector<at::Tensor>& lowerBlocks) {
+  auto prefix = std::make_shared<CachedPrefix>(m_model.layers);
+  const std::vector<PrefixSegment>& segments = result.match.segments;
+  const std::uint64_t lowerTokens = std::uint64_t(lowerBlocks.size()) * m_blockSize;
+  const std::uint64_t localTokens = result.hitTokens - lowerTokens;  // the device cache's entries
+  if (m_payload->storageDevice() != m_computeDevice) {
+    // Offload: the stored K/V are in host memory; one assembled prefix crosses to the compute device in one
+    // transfer (pinned staging, side stream), and prefills read it from there.
+    std::vector<at::Tensor> parts;
+    for (std::size_t i = 0; i < segments.size();) {
+      if (segments[i].layer == kAllLayers) {
+        parts.push_back(m_payload->get(segments[i++].slot));
+        continue;
+      }
+      std::vector<at::Tensor> layers;
+      const std::uint64_t start = segments[i].start;
+      for (; i < segments.size() && segments[i].layer != kAllLayers && segments[i].start == start; ++i)
+        layers.push_back(m_payload->get(segments[i].slot));
+      parts.push_back(at::stack(layers));
+    }
+    parts.insert(parts.end(), lowerBlocks.begin(), lowerBlocks.end());
+    at::Tensor whole = parts.size() == 1 ? parts.front() : at::cat(parts, kTokenDim);
+    whole = whole.narrow(kTokenDim, 0, std::int64_t(result.hitTokens));  // the last entry may reach past
+    prefix->addEntry(m_payload->toCompute(whole), std::int64_t(result.hitTokens));
+    prefix->finish();
+    return prefix;
+  }
+  // In place: pool blocks (block granularity) as runs, one gather per layer; entries (radix nodes; prompt
+  // entries, per layer) one copy per layer each - or, when there are many, assembled once here.
+  struct Piece {
+    std::int64_t block = -1;         // a whole block in the pool, or
+    std::vector<at::Tensor> stored;  // one all-layer entry (L, 2, H, T, D) or per-layer ones (2, H, T, D)
+    std::int64_t tokens = 0;         // used (the last entry may reach past the hit)
+  };
+  std::vector<Piece> pieces;
+  std::size_t entryPieces = 0;
+  std::uint64_t covered = 0;
+  for (std::size_t i = 0; i < segments.size() && covered < localTokens;) {
+    const PrefixSegment& s = segments[i];
+    Piece piece;
+    piece.tokens = std::int64_t(std::min<std::uint64_t>(s.tokens, localTokens - covered));
+    covered += std::uint64_t(piece.tokens);
+    if (s.layer == kAllLayers) {
+      piece.block = m_payload->poolBlock(s.slot);
+      if (piece.block < 0) piece.stored.push_back(m_payload->get(s.slot));
+      ++i;
+    } else {
+      for (; i < segments.size() && segments[i].layer != kAllLayers && segments[i].start == s.start; ++i)
+        piece.stored.push_back(m_payload->get(segments[i].slot));
+    }
+    entryPieces += piece.block < 0;
+    pieces.push_back(std::move(piece));
+  }
+  const auto allLayers = [](const Piece& p) {  // (L, 2, H, tokens, D)
+    return (p.stored.size() == 1 ? p.stored.front() : at::stack(p.stored)).narrow(kTokenDim, 0, p.tokens);
+  };
+  if (entryPieces > kMaxEntryPieces && entryPieces == pieces.size()) {
+    std::vector<at::Tensor> parts;
+    for (const Piece& p : pieces) parts.push_back(allLayers(p));
+    prefix->addEntry(at::cat(parts, kTokenDim), std::int64_t(localTokens));
+  } else {
+    std::vector<std::int64_t> run;
+    for (const Piece& p : pieces) {
+      if (p.block >= 0) {
+        run.push_back(p.block);
+        continue;
+      }
+      prefix->addBlocks(m_payload->pool(), std::exchange(run, {}));
+      if (p.stored.size() == 1)
+        prefix->addEntry(p.stored.front(), p.tokens);
+      else
+        prefix->addLayerEntries(p.stored, p.tokens);
+    }
+    prefix->addBlocks(m_payload->pool(), run);
+  }
+  // Blocks from the lower tiers (host copies, remote fetches): into pool blocks this prefix alone holds
+  // (freed when it goes), so the whole prefix stays one run.
+  for (const at::Tensor& kv : lowerBlocks) {
+    const std::shared_ptr<PagedKvPool> lowerPool = m_payload->poolFor(kv);
+    if (!lowerPool) {
+      prefix->addEntry(kv, m_blockSize);
+      continue;
+    }
+    const std::int64_t block = lowerPool->allocate();
+    lowerPool->write(block, kv);
+    prefix->addBlocks(lowerPool, {block});
+    lowerPool->release(block);  // the prefix's reference is the only one
+  }
+  prefix->finish();
+  return prefix;
 }
 
 void LiveKvCache::releaseInUse() {
@@ -191,25 +299,7 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
   }
   m_engine->publish();
   if (result.hitTokens == 0) return result;
-  // Stored tensors covering the prefix, in token order: an all-layer entry is (L, 2, H, T, D) already; a
-  // run of per-layer entries over the same tokens (prompt mode, each (2, H, T, D)) is stacked into one.
-  std::vector<at::Tensor> parts;
-  const std::vector<PrefixSegment>& segments = result.match.segments;
-  for (std::size_t i = 0; i < segments.size();) {
-    if (segments[i].layer == kAllLayers) {
-      parts.push_back(m_payload->get(segments[i++].slot));
-      continue;
-    }
-    std::vector<at::Tensor> layers;
-    const std::uint64_t start = segments[i].start;
-    for (; i < segments.size() && segments[i].layer != kAllLayers && segments[i].start == start; ++i)
-      layers.push_back(m_payload->get(segments[i].slot));
-    parts.push_back(at::stack(layers));
-  }
-  parts.insert(parts.end(), lowerBlocks.begin(), lowerBlocks.end());
-  at::Tensor prefix = parts.size() == 1 ? parts.front() : at::cat(parts, kTokenDim);
-  prefix = prefix.narrow(kTokenDim, 0, std::int64_t(result.hitTokens));  // the last entry may reach past
-  result.prefix = unstackKv(m_payload->toCompute(prefix));
+  result.prefix = prefixOf(result, lowerBlocks);
   return result;
 }
 
@@ -221,24 +311,32 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
   releaseInUse();
   // (layers, 2, kv_heads, computed tokens, head_dim): the K/V of tokens [hit, end). A new entry that starts
   // inside the reused prefix (prompt mode always; block mode when the prompt's own inserts removed one of
-  // its hit blocks and stored it again) needs the reused K/V in front of it.
-  at::Tensor source = stackKv(newKv);
-  std::int64_t offset = std::int64_t(lookup.hitTokens);
-  bool needPrefix = false;
+  // its hit blocks and stored it again, or a block came from a lower tier) takes the reused K/V from the
+  // lookup's prefix, which still holds them.
+  const std::int64_t hit = std::int64_t(lookup.hitTokens);
+  const at::Tensor source = stackKv(newKv);
+  const std::int64_t end = hit + source.size(kTokenDim);
+  std::pair<std::int64_t, std::int64_t> lastRange{-1, -1};  // prompt mode asks every layer for one range
+  at::Tensor lastKv;
+  const auto kvOf = [&](std::int64_t start, std::int64_t count) -> at::Tensor {  // (L, 2, H, count, D)
+    if (start >= hit) return source.narrow(kTokenDim, start - hit, count);
+    if (lastRange == std::pair{start, count}) return lastKv;
+    lastRange = {start, count};
+    lastKv = start + count <= hit ? lookup.prefix->slice(start, count)
+                                  : at::cat({lookup.prefix->slice(start, hit - start),
+                                             source.narrow(kTokenDim, 0, start + count - hit)},
+                                            kTokenDim);
+    return lastKv;
+  };
   const std::uint64_t localHit = lookup.hitTokens - lookup.remoteHitTokens - lookup.hostCopiedTokens;
   for (const PrefixSegment& s : segments) {
-    if (!s.isNew || std::int64_t(s.start) >= offset) continue;
-    needPrefix = true;
     // Blocks fetched from the remote tier or copied from the host tier are promoted here, not reinserted.
-    if (s.layer == kAllLayers && s.start < localHit) ++m_prefixReinserts;
-  }
-  if (needPrefix && offset > 0) {
-    source = at::cat({stackKv(lookup.prefix), source}, kTokenDim);
-    offset = 0;
+    if (s.isNew && std::int64_t(s.start) < hit && s.layer == kAllLayers && s.start < localHit)
+      ++m_prefixReinserts;
   }
   for (const PrefixSegment& s : segments) {
     if (s.isNew) {
-      const at::Tensor all = source.narrow(kTokenDim, std::int64_t(s.start) - offset, s.tokens);
+      const at::Tensor all = kvOf(std::int64_t(s.start), s.tokens);
       m_payload->put(s.slot, s.layer == kAllLayers ? all : all[s.layer]);  // (L, 2, H, T, D) or (2, H, T, D)
     }
     if (s.start + s.tokens <= pinTokens) m_engine->pin(s.slot);
@@ -257,18 +355,12 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
       inserted[b] = s.isNew;
     }
     m_tiers->finishRequest(keys, slots, inserted);
-    at::Tensor reused;  // (L, 2, H, hit, D), stacked once if a reused block is asked for
     m_tierPayloads->fillFromRequest([&](const CacheKey& key) -> at::Tensor {
       const auto it = std::find(keys.begin(), keys.end(), key);
       if (it == keys.end()) return {};
       const std::int64_t start = std::int64_t(it - keys.begin()) * m_blockSize;
-      if (start >= offset && start - offset + m_blockSize <= source.size(kTokenDim))
-        return source.narrow(kTokenDim, start - offset, m_blockSize);
-      if (start < offset && start + m_blockSize <= std::int64_t(lookup.hitTokens)) {
-        if (!reused.defined()) reused = stackKv(lookup.prefix);
-        return reused.narrow(kTokenDim, start, m_blockSize);
-      }
-      return {};
+      if (start + m_blockSize > end) return {};
+      return kvOf(start, m_blockSize);
     });
     m_tierPayloads->flush();
   }

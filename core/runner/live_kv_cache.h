@@ -15,6 +15,7 @@
 #include "core/cache/cache_engine.h"
 #include "core/cache/prefix_index.h"
 #include "core/model/llama_model.h"
+#include "core/runner/cached_prefix.h"
 #include "core/runner/host_kv_tier.h"
 #include "core/runner/kv_payload_store.h"
 #include "core/runner/live_tier_payloads.h"
@@ -60,7 +61,10 @@ public:
     std::uint64_t hostHitTokens = 0;     // the part served by the host tier (after the device's run)
     std::uint64_t hostCopiedTokens = 0;  // of hostHitTokens: copied, not promoted (no room in the cache)
     std::uint64_t remoteHitTokens = 0;   // the part fetched from the remote tier (after the local part)
-    std::vector<LayerKv> prefix;         // per layer, on the compute device; empty when hitTokens == 0
+    // The hit's K/V where the cache holds them (hitTokens tokens; none on a miss), read in place by the
+    // prefill: llama.prefill(tokens, *prefix). Holds what it reads, so it stays valid after store() and
+    // later lookups (the decode reads it after store()). Never null.
+    std::shared_ptr<const CachedPrefix> prefix = std::make_shared<const CachedPrefix>(0);
     PrefixMatch match;                   // what the granularity found, for store()
   };
   // Longest reusable prefix of the prompt, at most the granularity's reusableLimit(); with a host tier, the
@@ -89,6 +93,11 @@ public:
   Bytes pinPrefix(std::span<const std::int32_t> tokens, std::string_view text,
                   std::span<const std::uint32_t> boundaries, std::uint32_t pinTokens);
 
+  // Sizes the block pool (block granularity) for about expectedBytes of cached K/V before the first request
+  // (e.g. the run's estimate), so it need not grow during the run. Without it the pool starts small and
+  // doubles when full.
+  void reservePool(Bytes expectedBytes);
+
   CacheEngine& engine() { return *m_engine; }
   Bytes storedBytes() const { return m_payload->storedBytes(); }
   const KvPayloadStore& payload() const { return *m_payload; }
@@ -102,7 +111,9 @@ public:
 
 private:
   at::Tensor stackKv(const std::vector<LayerKv>& kv) const;  // -> (layers, 2, kv_heads, tokens, head_dim)
-  std::vector<LayerKv> unstackKv(const at::Tensor& stacked) const;
+  // The lookup's prefix for the prefill: the device cache's entries of result.match, then lowerBlocks
+  // (host copies, remote fetches; (L, 2, H, B, D) each), result.hitTokens tokens in all.
+  std::shared_ptr<const CachedPrefix> prefixOf(const Lookup& result, const std::vector<at::Tensor>& lowerBlocks);
   void releaseInUse();
   // (Re)builds the hierarchy and its payload mover from the attached tiers (before the first request).
   void rebuildTiers();

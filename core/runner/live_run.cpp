@@ -101,7 +101,7 @@ void warmUp(const LlamaModel& llama, std::span<const std::int32_t> prompt, bool 
 // per step. Returns the wall ms of each step after the first token (each ends with a device barrier); the
 // first step also pays the copy of the prompt's K/V into the sequence.
 std::vector<double> decode(DeviceTimer& timer, const LlamaModel& llama, std::vector<std::int32_t> tokens,
-                           const std::vector<LayerKv>& prefix, const std::vector<LayerKv>& computed,
+                           const KvPrefixSource& prefix, const std::vector<LayerKv>& computed,
                            const at::Tensor& firstLogits, std::uint32_t outputTokens,
                            const std::atomic<bool>* cancel) {
   std::vector<double> stepMs;
@@ -178,6 +178,12 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   ManualClock clock;
   // Before the model loads, so a bad tier setting fails at once.
   LiveKvCache cache(model, granularity, blockSize, cacheConfig, clock, storage, device);
+  // The block pool sized once for what this run can store, plus one prompt's worth of blocks that a
+  // request may hold beyond the cache (a prefix read while its blocks are evicted, lower-tier copies).
+  std::size_t longestPrompt = 0;
+  for (const ScenarioRequest& r : requests) longestPrompt = std::max(longestPrompt, r.text.size());
+  cache.reservePool(estimateLiveRun(model, granularity, blockSize, cacheConfig.capacityBytes, requests).cacheBytes +
+                    Bytes(longestPrompt) * kvBytesPerToken(model));
   if (settings.hostMaxBytes > 0) cache.attachHost(hostTierConfig(settings, cacheConfig));
   if (!settings.remoteUrl.empty())
     cache.attachRemote(openRemoteTier(settings, model, blockSize), settings.remoteWriteBack);
@@ -265,7 +271,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
       timer.start();
       const LiveKvCache::Lookup lookup = cache.lookup(tokens, prompt.text, prompt.boundaries);
       const double lookupMs = timer.elapsedMs();
-      const PrefillResult cached = llama.prefill(tokens, lookup.prefix, cancel);
+      const PrefillResult cached = llama.prefill(tokens, *lookup.prefix, cancel);
       const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);  // waits for the device
       const double ttftCached = timer.elapsedMs();
       // The budget may have been changed live: pin while there is one.
@@ -278,7 +284,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
           cache.store(tokens, prompt.text, prompt.boundaries, lookup, cached.newKv, pinTokens);
       const double storeMs = timer.elapsedMs();
       // Decoding continues this sequence privately; its tokens are not filed in the shared cache.
-      record.decodeStepMs = decode(timer, llama, tokens, lookup.prefix, cached.newKv, cachedLogits,
+      record.decodeStepMs = decode(timer, llama, tokens, *lookup.prefix, cached.newKv, cachedLogits,
                                    request.outputTokens, cancel);
 
       if (settings.baseline && !uncachedFirst) runUncached();
@@ -295,6 +301,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
       record.computedTokens = record.promptTokens - record.hitTokens;
       record.ttftCachedMs = ttftCached;
       record.lookupMs = lookupMs;
+      record.assemblyMs = cached.prefixReadMs;
       record.storeMs = storeMs;
       record.outputTokens = request.outputTokens;
       if (!record.decodeStepMs.empty()) {
@@ -313,6 +320,13 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
         summary.maxAbsLogitDiff = std::max(summary.maxAbsLogitDiff, record.maxAbsLogitDiff);
       }
       cachedMs.push_back(ttftCached);
+      if (record.hitTokens > 0) {
+        TtftBreakdown& parts = summary.ttftBreakdownMs;
+        ++parts.requests;
+        parts.lookupMs += lookupMs;
+        parts.assemblyMs += record.assemblyMs;
+        parts.computeMs += ttftCached - lookupMs - record.assemblyMs;
+      }
       flopsCached += record.flopsCached;
       flopsUncached += record.flopsUncached;
       summary.outputTokens += record.outputTokens;
@@ -338,6 +352,11 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
                              : 0.0;
   summary.tiers = cache.tierReports();
   summariseTimings(summary, cachedMs, settings.baseline ? uncachedMs : std::vector<double>{});
+  if (TtftBreakdown& parts = summary.ttftBreakdownMs; parts.requests > 0) {
+    parts.lookupMs /= parts.requests;
+    parts.assemblyMs /= parts.requests;
+    parts.computeMs /= parts.requests;
+  }
   summary.idealSpeedup = flopsCached > 0 ? flopsUncached / flopsCached : 0;
   summary.tpotMsMean =
       tpots.empty() ? 0 : std::accumulate(tpots.begin(), tpots.end(), 0.0) / double(tpots.size());

@@ -39,14 +39,14 @@ LiveTierPayloads::LiveTierPayloads(const ModelConfig& model, std::uint32_t block
 
 void LiveTierPayloads::deviceToHost(const CacheKey& key, SlotId deviceSlot, SlotId hostSlot) {
   if (m_device.has(deviceSlot))
-    m_host->store(hostSlot, m_device.get(deviceSlot));
+    m_host->store(hostSlot, m_device.get(deviceSlot));  // a pool block's view: the host tier copies it
   else
     m_unfilledHost.emplace_back(hostSlot, key);
 }
 
 void LiveTierPayloads::deviceToRemote(const CacheKey& key, SlotId deviceSlot) {
   if (deviceSlot != kNoSlot && m_device.has(deviceSlot))
-    m_pending.emplace_back(key, m_device.get(deviceSlot));
+    m_pending.emplace_back(key, m_device.take(deviceSlot));  // held until flush(): a pool block may be reused
   else
     m_unfilledRemote.push_back(key);
 }

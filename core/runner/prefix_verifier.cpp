@@ -74,7 +74,7 @@ VerifyReport verifyPrefixReuse(const VerifyOptions& options) {
 
       const std::vector<std::int32_t> tokens = ByteTokenizer::encode(text);
       const LiveKvCache::Lookup lookup = cache.lookup(tokens, text, boundaries);
-      const PrefillResult cached = llama.prefill(tokens, lookup.prefix);
+      const PrefillResult cached = llama.prefill(tokens, *lookup.prefix);
       const PrefillResult full = llama.prefill(tokens, {});
       const double diff =
           (cached.lastLogits.to(at::kCPU) - full.lastLogits.to(at::kCPU)).abs().max().item<double>();

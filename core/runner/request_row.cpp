@@ -21,6 +21,7 @@ RequestRow RequestRow::from(int run, const RequestRecord& r, const CacheSnapshot
   row.ttftCachedMs = r.ttftCachedMs;
   row.ttftUncachedMs = r.ttftUncachedMs;
   row.lookupMs = r.lookupMs;
+  row.assemblyMs = r.assemblyMs;
   row.storeMs = r.storeMs;
   row.costModel = r.simulated;
   row.flopsCached = r.flopsCached;
@@ -58,6 +59,7 @@ void RequestRow::writeHeader(CsvWriter& csv) {
            "ttft_cached_ms",
            "ttft_uncached_ms",
            "lookup_ms",
+           "assembly_ms",
            "store_ms",
            "ttft_source",
            "flops_cached",
@@ -89,7 +91,7 @@ void RequestRow::write(CsvWriter& csv) const {
     csv.empty();
   else
     csv.field(ttftUncachedMs);
-  csv.field(lookupMs).field(storeMs).field(costModel ? "cost model" : "measured");
+  csv.field(lookupMs).field(assemblyMs).field(storeMs).field(costModel ? "cost model" : "measured");
   csv.field(flopsCached).field(flopsUncached);
   if (maxAbsLogitDiff < 0)
     csv.empty();

@@ -4,7 +4,7 @@
 // written by `kvlab-cli run --out` (RunRecorder) and by the GUI's export (ReportExporter) alike:
 //   run,index,session,arrival_ms,time_ms,prompt_tokens,hit_tokens,host_hit_tokens,remote_hit_tokens,
 //   computed_tokens,ttft_cached_ms,
-//   ttft_uncached_ms,lookup_ms,store_ms,ttft_source,flops_cached,flops_uncached,max_abs_logit_diff,
+//   ttft_uncached_ms,lookup_ms,assembly_ms,store_ms,ttft_source,flops_cached,flops_uncached,max_abs_logit_diff,
 //   evictions,used_bytes,capacity_bytes,pinned_bytes,entries,cum_token_hit_rate,evicted_capacity,
 //   evicted_ttl,evicted_policy_change,evicted_clear,output_tokens,tpot_ms
 // A value that was not measured (no baseline: ttft_uncached_ms, max_abs_logit_diff; tpot_ms with fewer than
@@ -35,6 +35,7 @@ struct RequestRow {
   double ttftCachedMs = 0;
   double ttftUncachedMs = -1;  // < 0: not measured
   double lookupMs = 0;
+  double assemblyMs = 0;
   double storeMs = 0;
   bool costModel = false;  // TTFTs from the cost model (trace replay), not measured
   double flopsCached = 0;

@@ -109,6 +109,15 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["ttft_ms_uncached_mean"] = orNull(uncachedTimes, s.ttftMsUncachedMean);
   j["ttft_ms_uncached_median"] = orNull(uncachedTimes, s.ttftMsUncachedMedian);
   j["ttft_ms_uncached_p90"] = orNull(uncachedTimes, s.ttftMsUncachedP90);
+  if (measuredTtft && s.ttftBreakdownMs.requests > 0) {
+    const TtftBreakdown& parts = s.ttftBreakdownMs;
+    j["ttft_breakdown_ms"] = ordered_json{{"requests", parts.requests},
+                                          {"lookup", parts.lookupMs},
+                                          {"assembly", parts.assemblyMs},
+                                          {"compute", parts.computeMs}};
+  } else {
+    j["ttft_breakdown_ms"] = nullptr;
+  }
   j["max_abs_logit_diff"] = orNull(!info.simulated && s.maxAbsLogitDiff >= 0, s.maxAbsLogitDiff);
   j["output_tokens"] = info.simulated ? ordered_json(nullptr) : ordered_json(s.outputTokens);
   j["tpot_ms_mean"] = orNull(!info.simulated && s.tpotMsMean > 0, s.tpotMsMean);

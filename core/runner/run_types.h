@@ -72,7 +72,8 @@ struct RequestRecord {
   std::uint32_t computedTokens = 0;   // promptTokens - hitTokens
   double ttftCachedMs = 0;
   double ttftUncachedMs = -1;      // -1: no baseline
-  double lookupMs = 0;             // part of ttftCachedMs: cache lookup and prefix assembly
+  double lookupMs = 0;             // part of ttftCachedMs: the cache's lookup (index walk, lower tiers)
+  double assemblyMs = 0;           // part of ttftCachedMs: the prefill reading the cached K/V in place
   double storeMs = 0;              // after TTFT: filing the new K/V into the cache
   double flopsCached = 0;          // model FLOPs of the cached prefill
   double flopsUncached = 0;        // model FLOPs of a full prefill
@@ -157,6 +158,18 @@ struct DecodeComparison {
   std::string text;                  // those tokens decoded by the run's tokenizer
 };
 
+// Where the cached requests' TTFT goes, from the runner's own timers: means (ms) over the requests that
+// reused something (hit tokens > 0). lookup: the cache's lookup (prefix walk, host promotions, remote
+// fetch); assembly: the prefill reading the cached K/V, layer by layer, into its attention buffers; compute:
+// the rest of the cached TTFT (the new tokens' prefill, the last logits read back). The three add up to
+// those requests' mean cached TTFT.
+struct TtftBreakdown {
+  int requests = 0;  // requests with a hit; 0: nothing to break down (JSON null)
+  double lookupMs = 0;
+  double assemblyMs = 0;
+  double computeMs = 0;
+};
+
 // Timing fields are 0 when the run did not measure them (no baseline: the uncached ones and the speedup;
 // trace replays: every TTFT and the speedup, which would only restate the cost model); JSON writes null.
 struct RunSummary {
@@ -167,6 +180,7 @@ struct RunSummary {
   double speedup = 0;  // sum uncached TTFT / sum cached TTFT, both measured; 0: not measured
   // 95% percentile-bootstrap interval of speedup, resampling requests ([low, high]); {0, 0}: not measured.
   std::array<double, 2> speedupCi95{0, 0};
+  TtftBreakdown ttftBreakdownMs;  // live runs: the cached requests' TTFT in parts
   double idealSpeedup = 0;  // sum uncached FLOPs / sum cached FLOPs
   double ttftMsCachedMean = 0;
   double ttftMsUncachedMean = 0;

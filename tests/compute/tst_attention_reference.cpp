@@ -3,7 +3,8 @@
 // per-position loops in double precision over the weights as generated (before the model's folding of
 // norm gains and the attention scale), sharing no code with the model's kernels. The model's prefill
 // (uncached, with a cached prefix supplied by the reference, several query chunks) and its decode step
-// (extend) must match the reference's logits and K/V within 1e-5. The test preset uses GQA (4 query heads
+// (extend) must match the reference's logits and K/V within 1e-5; so must a prefill that reads its cached
+// prefix in place from scattered blocks of a block pool (the live cache's hit path). The test preset uses GQA (4 query heads
 // on 2 K/V heads). Whichever attention kernel is compiled in (LibTorch 1.13: the model's chunked kernel;
 // >= 2.1: scaled_dot_product_attention) runs under the same rows; both take their causal mask from
 // bottomRightCausalMask, checked here against hand-worked masks.
@@ -18,6 +19,8 @@
 #include "core/arch/model_config.h"
 #include "core/model/attention_mask.h"
 #include "core/model/llama_model.h"
+#include "core/runner/cached_prefix.h"
+#include "core/runner/paged_kv_pool.h"
 
 using namespace kvlab;
 
@@ -188,6 +191,8 @@ private slots:
   void prefillMatchesReference_data();
   void prefillMatchesReference();
   void decodeStepMatchesReference();
+  void prefillReadsPoolBlocksInPlace_data();
+  void prefillReadsPoolBlocksInPlace();
   void bottomRightMask_data();
   void bottomRightMask();
   void maskRejectsMoreQueriesThanKeys();
@@ -259,6 +264,50 @@ void TestAttentionReference::decodeStepMatchesReference() {
       QVERIFY(maxDiff(sequence.layers[size_t(l)].k.narrow(1, n - 1, 1),
                       referenceKv(ref.k[size_t(l)], config, n - 1, n)) <= kTolerance);
   }
+}
+
+void TestAttentionReference::prefillReadsPoolBlocksInPlace_data() {
+  QTest::addColumn<int>("promptLength");
+  QTest::addColumn<int>("blocks");  // cached blocks of 4 tokens
+  QTest::newRow("36 of 40 cached (9 blocks)") << 40 << 9;
+  QTest::newRow("240 of 300 cached (60 blocks, two query chunks)") << 300 << 60;
+}
+
+void TestAttentionReference::prefillReadsPoolBlocksInPlace() {
+  QFETCH(int, promptLength);
+  QFETCH(int, blocks);
+  constexpr int kBlock = 4;
+  const ModelConfig config = tinyGqaConfig();
+  const LlamaModel model(config, "cpu");
+  const std::vector<int32_t> tokens = randomTokens(promptLength, uint32_t(7 * promptLength + blocks));
+  const Reference ref = referenceForward(config, generateReferenceWeights(config), tokens);
+  // The reference's K/V, block by block, into a pool in scrambled places (block b at pool index 7b mod n,
+  // after a few unrelated blocks), as a cache's evictions and reuses leave them.
+  auto pool = std::make_shared<PagedKvPool>(
+      std::vector<std::int64_t>{config.layers, 2, config.kvHeads, kBlock, config.headDim},
+      at::TensorOptions().dtype(at::kFloat), blocks + 3);
+  std::vector<std::int64_t> all;
+  for (int i = 0; i < blocks + 3; ++i) all.push_back(pool->allocate());
+  std::vector<std::int64_t> table;
+  for (int b = 0; b < blocks; ++b) {
+    const std::int64_t where = all[std::size_t(3 + (7 * b) % blocks)];
+    std::vector<at::Tensor> layers;
+    for (int l = 0; l < config.layers; ++l)
+      layers.push_back(at::stack({referenceKv(ref.k[size_t(l)], config, b * kBlock, (b + 1) * kBlock),
+                                  referenceKv(ref.v[size_t(l)], config, b * kBlock, (b + 1) * kBlock)}));
+    pool->write(where, at::stack(layers));  // (L, 2, Hkv, B, hd)
+    table.push_back(where);
+  }
+  CachedPrefix prefix(config.layers);
+  prefix.addBlocks(pool, table);
+  prefix.finish();
+  const PrefillResult result = model.prefill(tokens, prefix);
+  const double logitDiff = maxDiff(result.lastLogits, toTensor(ref.lastLogits));
+  QVERIFY2(logitDiff <= kTolerance, qPrintable(QString::number(logitDiff)));
+  const int cached = blocks * kBlock;
+  for (int l = 0; l < config.layers; ++l)
+    QVERIFY(maxDiff(result.newKv[size_t(l)].k, referenceKv(ref.k[size_t(l)], config, cached, promptLength)) <=
+            kTolerance);
 }
 
 void TestAttentionReference::bottomRightMask_data() {

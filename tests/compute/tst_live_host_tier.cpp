@@ -59,7 +59,7 @@ Served serve(LiveKvCache& cache, const LlamaModel& llama, const std::string& tex
   const std::vector<std::int32_t> tokens = ByteTokenizer::encode(text);
   const std::vector<std::uint32_t> boundaries{std::uint32_t(text.size())};
   const LiveKvCache::Lookup lookup = cache.lookup(tokens, text, boundaries);
-  const PrefillResult cached = llama.prefill(tokens, lookup.prefix);
+  const PrefillResult cached = llama.prefill(tokens, *lookup.prefix);
   const PrefillResult full = llama.prefill(tokens, {});
   cache.store(tokens, text, boundaries, lookup, cached.newKv, 0);
   return Served{lookup.hitTokens, lookup.hostHitTokens, lookup.remoteHitTokens,

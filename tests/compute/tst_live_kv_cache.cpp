@@ -3,13 +3,16 @@
 // a fully cached prompt reuses whole blocks only (hit = floor((n - 1) / B) * B, as vLLM), a request's
 // matched blocks are in use until it is stored (its own inserts evict other blocks, never them), and the
 // own-prefix re-insert path (hit blocks gone between lookup and store, stored again from the reused K/V)
-// runs and stores the right K/V. Times in ms on a ManualClock; expected values worked by hand in comments.
+// runs and stores the right K/V, and the hit's K/V read in place (block pool, entries) stay readable and
+// right after the store dropped their blocks. Every granularity in both CPU dtypes gives the uncached
+// prefill's logits and K/V. Times in ms on a ManualClock; expected values worked by hand in comments.
 #include <ATen/ATen.h>
 
 #include <QtTest>
 #include <string>
 #include <vector>
 
+#include "core/arch/compute_dtype.h"
 #include "core/arch/model_config.h"
 #include "core/arch/model_presets.h"
 #include "core/cache/cache_engine.h"
@@ -34,7 +37,20 @@ struct Served {
   std::uint64_t hit = 0;
   double logitDiff = 0;     // last-position logits, cached vs uncached prefill
   double prefixKvDiff = 0;  // reused K/V vs the uncached prefill's K/V of the same positions
+  double prefixKvDiffAfterStore = 0;  // the same, read again from the lookup after the store
 };
+
+// Largest |reused - uncached| over layers, K and V, for the first `tokens` positions.
+double kvDiff(const std::vector<LayerKv>& reused, const PrefillResult& full, std::int64_t tokens) {
+  double worst = 0;
+  for (std::size_t l = 0; l < reused.size(); ++l)
+    for (const bool isK : {true, false}) {
+      const at::Tensor a = (isK ? reused[l].k : reused[l].v).cpu().to(at::kFloat);
+      const at::Tensor b = (isK ? full.newKv[l].k : full.newKv[l].v).narrow(1, 0, tokens).cpu().to(at::kFloat);
+      worst = std::max(worst, (a - b).abs().max().item<double>());
+    }
+  return worst;
+}
 
 // clock (optional) is set to storeMs between the prefill and the store: time passing during the prefill.
 Served serve(LiveKvCache& cache, const LlamaModel& llama, const std::string& text,
@@ -42,22 +58,16 @@ Served serve(LiveKvCache& cache, const LlamaModel& llama, const std::string& tex
   const std::vector<std::int32_t> tokens = ByteTokenizer::encode(text);
   const std::vector<std::uint32_t> boundaries{std::uint32_t(text.size())};
   const LiveKvCache::Lookup lookup = cache.lookup(tokens, text, boundaries);
-  const PrefillResult cached = llama.prefill(tokens, lookup.prefix);
+  const PrefillResult cached = llama.prefill(tokens, *lookup.prefix);
   const PrefillResult full = llama.prefill(tokens, {});
   Served s;
   s.hit = lookup.hitTokens;
   s.logitDiff = (cached.lastLogits - full.lastLogits).abs().max().item<double>();
-  for (std::size_t l = 0; l < lookup.prefix.size(); ++l) {
-    const std::int64_t p = std::int64_t(lookup.hitTokens);
-    s.prefixKvDiff = std::max(
-        s.prefixKvDiff,
-        (lookup.prefix[l].k.cpu() - full.newKv[l].k.narrow(1, 0, p).cpu()).abs().max().item<double>());
-    s.prefixKvDiff = std::max(
-        s.prefixKvDiff,
-        (lookup.prefix[l].v.cpu() - full.newKv[l].v.narrow(1, 0, p).cpu()).abs().max().item<double>());
-  }
+  s.prefixKvDiff = kvDiff(lookup.prefix->materialize(), full, std::int64_t(lookup.hitTokens));
   if (clock) clock->setMs(storeMs);
   cache.store(tokens, text, boundaries, lookup, cached.newKv, 0);
+  // The decode reads the prefix after the store: whatever the store dropped must still read right.
+  s.prefixKvDiffAfterStore = kvDiff(lookup.prefix->materialize(), full, std::int64_t(lookup.hitTokens));
   return s;
 }
 
@@ -80,6 +90,8 @@ private slots:
   void ownHitBlocksAreInUse_data();
   void ownHitBlocksAreInUse();
   void ownPrefixReinsertStoresReusedKv();
+  void cachedEqualsUncached_data();
+  void cachedEqualsUncached();
 };
 
 void TestLiveKvCache::fullyCachedPromptReusesWholeBlocks_data() {
@@ -157,7 +169,9 @@ void TestLiveKvCache::ownPrefixReinsertStoresReusedKv() {
                     blockConfig("lru", Bytes(1) << 30, /*ttlMs=*/10), clock, "cpu", "cpu");
   serve(cache, llama, "abcdefghi");
   clock.setMs(5);
-  QCOMPARE(serve(cache, llama, "abcdefghijklmnop", &clock, /*storeMs=*/16).hit, std::uint64_t(8));
+  const Served expiring = serve(cache, llama, "abcdefghijklmnop", &clock, /*storeMs=*/16);
+  QCOMPARE(expiring.hit, std::uint64_t(8));
+  QVERIFY(expiring.prefixKvDiffAfterStore <= 1e-5);  // b0, b1 expired in the store: still read right
   QCOMPARE(cache.prefixReinserts(), 2u);
   QCOMPARE(cache.engine().counters().inserts, 6u);
   QCOMPARE(cache.engine().counters().expirations(), 2u);
@@ -168,6 +182,68 @@ void TestLiveKvCache::ownPrefixReinsertStoresReusedKv() {
   QVERIFY(s.logitDiff <= 1e-4);
   QVERIFY(s.prefixKvDiff <= 1e-5);
   QCOMPARE(cache.storedBytes(), cache.engine().usedBytes());
+}
+
+void TestLiveKvCache::cachedEqualsUncached_data() {
+  QTest::addColumn<int>("granularity");
+  QTest::addColumn<int>("dtype");
+  QTest::addColumn<double>("tolerance");  // logits and K/V, cached vs uncached
+  QTest::addColumn<int>("capacityBlocks");  // small enough to evict, large enough to hit
+  // bf16: the cached and the full prefill round differently (docs/gpu.md "Precision"): the verify default.
+  // Prompt mode keeps one entry per boundary prefix, so it needs more room for a hit than blocks do.
+  for (const auto& [g, capacity] : {std::pair{Granularity::Prompt, 24}, std::pair{Granularity::Block, 12},
+                                    std::pair{Granularity::Radix, 24}}) {
+    QTest::addRow("%s fp32", std::string(toString(g)).c_str())
+        << int(g) << int(ComputeDtype::Fp32) << 1e-5 << capacity;
+    QTest::addRow("%s bf16", std::string(toString(g)).c_str())
+        << int(g) << int(ComputeDtype::Bf16) << defaultVerifyTolerance(ComputeDtype::Bf16) << capacity;
+  }
+}
+
+void TestLiveKvCache::cachedEqualsUncached() {
+  // Prompts that share prefixes (boundaries at every segment end, so prompt mode can hit too), served
+  // through a cache of a few 4-token blocks: later prompts reuse, earlier entries get evicted, radix
+  // nodes split. Every request: logits and the reused K/V as the uncached prefill's, before and after the
+  // store.
+  QFETCH(int, granularity);
+  QFETCH(int, dtype);
+  QFETCH(double, tolerance);
+  QFETCH(int, capacityBlocks);
+  const ModelConfig model = withDtype(smallModel(), ComputeDtype(dtype));
+  ManualClock clock;
+  const LlamaModel llama(model, "cpu");
+  LiveKvCache cache(model, Granularity(granularity), kBlock,
+                    blockConfig("lru", Bytes(capacityBlocks) * kvBytesPerToken(model) * kBlock), clock, "cpu", "cpu");
+  const std::vector<std::vector<std::string>> prompts{
+      {"system: be brief. ", "q1: what is a cache?"},
+      {"system: be brief. ", "q2: why prefixes?"},
+      {"system: be brief. ", "q1: what is a cache?", " a1: a store."},
+      {"other system prompt. ", "q3"},
+      {"system: be brief. ", "q2: why prefixes?", " a2: reuse."},
+  };
+  std::uint64_t hits = 0;
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    std::string text;
+    std::vector<std::uint32_t> boundaries;
+    for (const std::string& segment : prompts[i]) {
+      text += segment;
+      boundaries.push_back(std::uint32_t(text.size()));
+    }
+    clock.setMs(TimeMs(i));
+    const std::vector<std::int32_t> tokens = ByteTokenizer::encode(text);
+    const LiveKvCache::Lookup lookup = cache.lookup(tokens, text, boundaries);
+    const PrefillResult cached = llama.prefill(tokens, *lookup.prefix);
+    const PrefillResult full = llama.prefill(tokens, {});
+    hits += lookup.hitTokens;
+    const double logits = (cached.lastLogits - full.lastLogits).abs().max().item<double>();
+    QVERIFY2(logits <= tolerance, qPrintable(QStringLiteral("request %1: %2").arg(i).arg(logits)));
+    QVERIFY(kvDiff(lookup.prefix->materialize(), full, std::int64_t(lookup.hitTokens)) <= tolerance);
+    cache.store(tokens, text, boundaries, lookup, cached.newKv, 0);
+    QVERIFY(kvDiff(lookup.prefix->materialize(), full, std::int64_t(lookup.hitTokens)) <= tolerance);
+    QCOMPARE(cache.storedBytes(), cache.engine().usedBytes());
+  }
+  QVERIFY(hits > 0);  // something was reused, or nothing was checked
+  QVERIFY(cache.engine().counters().capacityEvictions() > 0);  // and the cache was under pressure
 }
 
 QTEST_GUILESS_MAIN(TestLiveKvCache)

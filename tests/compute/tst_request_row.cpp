@@ -17,7 +17,7 @@ namespace {
 const char* const kHeader =
     "run,index,session,arrival_ms,time_ms,prompt_tokens,hit_tokens,host_hit_tokens,remote_hit_tokens,"
     "computed_tokens,ttft_cached_ms,"
-    "ttft_uncached_ms,lookup_ms,store_ms,ttft_source,flops_cached,flops_uncached,max_abs_logit_diff,"
+    "ttft_uncached_ms,lookup_ms,assembly_ms,store_ms,ttft_source,flops_cached,flops_uncached,max_abs_logit_diff,"
     "evictions,"
     "used_bytes,capacity_bytes,pinned_bytes,entries,cum_token_hit_rate,evicted_capacity,evicted_ttl,"
     "evicted_policy_change,evicted_clear,output_tokens,tpot_ms\n";
@@ -36,6 +36,7 @@ RequestRecord measuredRecord() {
   r.ttftCachedMs = 12.5;
   r.ttftUncachedMs = 50.25;
   r.lookupMs = 0.5;
+  r.assemblyMs = 1.25;
   r.storeMs = 1.75;
   r.flopsCached = 2e9;
   r.flopsUncached = 8e9;
@@ -84,9 +85,9 @@ private Q_SLOTS:
     const QString expected =
         QString::fromLatin1(kHeader) +
         QStringLiteral(
-            "2,3,\"user \"\"7\"\", turn 2\",1500,1600,400,300,64,36,100,12.5,50.25,0.5,1.75,measured,"
+            "2,3,\"user \"\"7\"\", turn 2\",1500,1600,400,300,64,36,100,12.5,50.25,0.5,1.25,1.75,measured,"
             "2e+09,8e+09,1.5e-06,2,1048576,4194304,4096,9,0.375,5,1,0,0,5,2.5\n"
-            "2,4,s,1500,1600,400,300,64,36,100,12.5,,0.5,1.75,cost model,"
+            "2,4,s,1500,1600,400,300,64,36,100,12.5,,0.5,1.25,1.75,cost model,"
             "2e+09,8e+09,,2,1048576,4194304,4096,9,0.375,5,1,0,0,1,\n");
     QCOMPARE(QString::fromUtf8(f.readAll()), expected);
   }

@@ -174,6 +174,30 @@ void TestScenarioRunner::cachedEqualsUncached() {
     QVERIFY(r.ttftCachedMs > 0 && r.ttftUncachedMs > 0);
   }
   QVERIFY(recorder.records().back().hitTokens > 0);
+  // Where the cached TTFT went: the runner's parts of each request with a hit add up to its TTFT, the
+  // prefix was read (in place) only when there was one, and the summary's parts are their means.
+  int withHit = 0;
+  double lookup = 0, assembly = 0, ttft = 0;
+  for (const RequestRecord& r : recorder.records()) {
+    QVERIFY(r.lookupMs >= 0 && r.assemblyMs >= 0 && r.lookupMs + r.assemblyMs <= r.ttftCachedMs);
+    if (r.hitTokens == 0) {
+      QCOMPARE(r.assemblyMs, 0.0);
+      continue;
+    }
+    QVERIFY(r.assemblyMs > 0);
+    ++withHit;
+    lookup += r.lookupMs;
+    assembly += r.assemblyMs;
+    ttft += r.ttftCachedMs;
+  }
+  const TtftBreakdown& parts = summary.ttftBreakdownMs;
+  QCOMPARE(parts.requests, withHit);
+  QVERIFY(qAbs(parts.lookupMs - lookup / withHit) <= 1e-9 * ttft);
+  QVERIFY(qAbs(parts.assemblyMs - assembly / withHit) <= 1e-9 * ttft);
+  QVERIFY(qAbs(parts.lookupMs + parts.assemblyMs + parts.computeMs - ttft / withHit) <= 1e-9 * ttft);
+  const nlohmann::json breakdown = summaryOf(recorder).at("ttft_breakdown_ms");
+  QCOMPARE(breakdown.at("requests").get<int>(), withHit);
+  QCOMPARE(breakdown.at("compute").get<double>(), parts.computeMs);
   // Hit rate is counted from a cold cache over this run: Σ hit / Σ prompt tokens.
   std::uint64_t hit = 0, prompt = 0;
   for (const RequestRecord& r : recorder.records()) {
@@ -360,7 +384,8 @@ void TestScenarioRunner::simulatedTrace() {
   QVERIFY(qAbs(summary.idealSpeedup - flopsUncached / flopsCached) < 1e-9 * summary.idealSpeedup);
   const nlohmann::json j = summaryOf(recorder);
   for (const char* key : {"speedup", "speedup_ci95", "measured_over_ideal", "max_abs_logit_diff",
-                          "ttft_ms_cached_mean", "ttft_ms_uncached_median", "output_tokens", "tpot_ms_mean"})
+                          "ttft_ms_cached_mean", "ttft_ms_uncached_median", "output_tokens", "tpot_ms_mean",
+                          "ttft_breakdown_ms"})
     QVERIFY2(j.at(key).is_null(), key);
   QVERIFY(j.at("ideal_speedup").is_number());
   QCOMPARE(j.at("max_bytes").get<std::uint64_t>(), settings.maxBytes.value());  // as given, not rounded

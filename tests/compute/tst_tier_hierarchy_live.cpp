@@ -201,8 +201,10 @@ private slots:
       replayRemote = remoteNow;
       copies += lookup.hostCopiedTokens;
       // Every reused block carries its own id, whichever tier served it.
+      const std::vector<LayerKv> reused =
+          lookup.hitTokens > 0 ? lookup.prefix->materialize() : std::vector<LayerKv>{};
       for (std::uint64_t b = 0; b < lookup.hitTokens / kBlock; ++b) {
-        const at::Tensor k = lookup.prefix.front().k.narrow(1, std::int64_t(b * kBlock), kBlock);
+        const at::Tensor k = reused.front().k.narrow(1, std::int64_t(b * kBlock), kBlock);
         QVERIFY2(at::all(k == float(r.ids[b])).item<bool>(),
                  qPrintable(QString("request %1 block %2: wrong K/V").arg(i).arg(b)));
       }

@@ -245,6 +245,30 @@ private Q_SLOTS:
     QCOMPARE(RequestView::missText(MissBreakdown{}), QStringLiteral("none"));
   }
 
+  // Issue 23: where a cached request's TTFT went, from the runner's timers. Worked by hand: TTFT 100 ms =
+  // lookup 2 + assembly 8 + compute 90; the ideal is the uncached 500 ms x 1e9 / 1e10 FLOPs = 50 ms.
+  void breakdownTextSplitsTheCachedTtft() {
+    RequestRecord r;
+    r.promptTokens = 1000;
+    r.hitTokens = 900;
+    r.ttftCachedMs = 100;
+    r.lookupMs = 2;
+    r.assemblyMs = 8;
+    r.ttftUncachedMs = 500;
+    r.flopsCached = 1e9;
+    r.flopsUncached = 1e10;
+    QCOMPARE(RequestView::breakdownText(r),
+             QStringLiteral("<b>Where the cached TTFT went</b> · lookup 2.0 ms · assembly 8.0 ms · compute 90.0 ms"
+                            " · ideal 50.0 ms (uncached TTFT × FLOPs still computed)"));
+    r.ttftUncachedMs = -1;  // no baseline: no ideal
+    QVERIFY(!RequestView::breakdownText(r).contains(QStringLiteral("ideal")));
+    r.hitTokens = 0;  // nothing reused: nothing to break down
+    QVERIFY(RequestView::breakdownText(r).isEmpty());
+    r.hitTokens = 900;
+    r.simulated = true;  // cost model: no timers
+    QVERIFY(RequestView::breakdownText(r).isEmpty());
+  }
+
   // Issue 8: a value given on the command line or in a scenario is used exactly (48 MiB = 50,331,648 bytes,
   // not the nearest of the slider's logarithmic steps; 20 s = 20,000 ms), and shown so, until the user moves
   // that slider; from then on the slider's own value counts.

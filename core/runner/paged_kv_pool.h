@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Every cached K/V block of a block-granularity live run in one preallocated tensor, addressed by a block
+// index: the tensor side of vLLM's block pool and paged layout, laid out for reading a prefix with a gather
+// (core/serving/KvBlockPool is the serving simulation's size-only pool; the live cache's eviction order is
+// its CacheEngine's, so this one only allocates, counts references and stores). The pool is
+// (L, 2, Hkv, N, B, hd): for one layer, K or V, and head, the N blocks are one contiguous (N, B, hd) array,
+// so the blocks of a prefix - any indices, in any order - land in a prefill's (Hkv, P, hd) buffer with one
+// index_select per layer for K and one for V (no copy of the prefix outside the prefill's own buffer, the
+// same kernel on CUDA, no host round trip). Blocks are reference counted: the payload store holds one
+// reference per cached block and a CachedPrefix one per block it reads, so a block the cache drops while a
+// request still reads it (a TTL running out between lookup and store) is only reused once that request
+// lets go (vLLM's ref_cnt). When full, the pool doubles (one copy of what it holds). Internal to
+// core/runner (exposes tensors); one thread (the run thread) uses it.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/cache/cache_types.h"
+
+namespace kvlab {
+
+class PagedKvPool {
+public:
+  // blockShape: one block's (L, 2, Hkv, B, hd); options: the pool's dtype and device. Room for
+  // initialBlocks blocks at first (at least 2: a block's view then never spans its whole storage, so no
+  // one mistakes it for a compact tensor of its own); on the CPU untouched room costs address space only.
+  PagedKvPool(std::vector<std::int64_t> blockShape, at::TensorOptions options, std::int64_t initialBlocks);
+
+  // A free block with one reference, its contents undefined; doubles the pool when none is free.
+  std::int64_t allocate();
+  // Room for at least `blocks` blocks (grows now if need be; views taken before go stale).
+  void reserve(std::int64_t blocks);
+  void retain(std::int64_t block);
+  // Drops one reference; the last one frees the block.
+  void release(std::int64_t block);
+
+  // Copies kv, one block's (L, 2, Hkv, B, hd) of any strides and device, into `block`.
+  void write(std::int64_t block, const at::Tensor& kv);
+  // (L, 2, Hkv, B, hd) view of `block` in the pool: valid until the pool grows (allocate()) or the block
+  // is freed; copy it to keep it.
+  at::Tensor view(std::int64_t block) const;
+  // Layer `layer`'s K and V of the blocks table[0..n) in that order into k and v, (Hkv, n * B, hd) each
+  // (a head's rows contiguous, heads may be apart). table: int64 (n) on the pool's device.
+  void gather(int layer, const at::Tensor& table, const at::Tensor& k, const at::Tensor& v) const;
+
+  std::vector<std::int64_t> blockShape() const { return m_blockShape; }
+  std::int64_t blockTokens() const { return m_blockShape[3]; }
+  Bytes blockBytes() const { return m_blockBytes; }
+  std::int64_t capacity() const { return std::int64_t(m_refs.size()); }  // blocks
+  std::int64_t used() const { return capacity() - std::int64_t(m_free.size()); }
+  const at::Tensor& storage() const { return m_pool; }  // (L, 2, Hkv, N, B, hd)
+
+private:
+  void grow(std::int64_t capacity);
+
+  std::vector<std::int64_t> m_blockShape;  // (L, 2, Hkv, B, hd)
+  at::Tensor m_pool;                       // (L, 2, Hkv, N, B, hd)
+  std::vector<std::uint32_t> m_refs;       // per block; 0 = free
+  std::vector<std::int64_t> m_free;        // free blocks, handed out from the back (last freed first)
+  Bytes m_blockBytes = 0;
+};
+
+}  // namespace kvlab
