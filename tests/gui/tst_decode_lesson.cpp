@@ -172,7 +172,7 @@ void TestDecodeLesson::mainWindowShowsTheLesson() {
   QTest::keyClick(&w, Qt::Key_Right);
   QCOMPARE(w.charts()[w.presentedChart()], lesson);
   QVERIFY(lesson->isVisible());
-  QCOMPARE(lesson->presentationScale(), MainWindow::kPresentationScale);
+  QVERIFY(lesson->typeScale().isPresentation());
   w.setPresentationMode(false);
   QVERIFY(lesson->isVisible());
 }

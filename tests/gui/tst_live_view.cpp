@@ -24,6 +24,7 @@
 #include "ui/request_view.h"
 #include "ui/run_controller.h"
 #include "ui/run_history.h"
+#include "ui/type_scale.h"
 
 using namespace kvlab;
 
@@ -144,19 +145,19 @@ private Q_SLOTS:
     const qreal normalPoint = QApplication::font().pointSizeF();
     auto* promptText = w.findChild<QLabel*>(QStringLiteral("promptText"));
     QVERIFY(promptText);
-    const qreal normalPromptPoint = promptText->font().pointSizeF();
+    const int normalPromptPixels = QFontInfo(promptText->font()).pixelSize();
     w.setPresentationMode(true);
     QVERIFY(w.presentationMode());
-    QVERIFY(std::abs(QApplication::font().pointSizeF() / normalPoint - MainWindow::kPresentationScale) <
-            0.01);
+    // Projector type (ui/type_scale.h): 20 px body text.
+    QCOMPARE(QApplication::font().pixelSize(), TypeScale::presentation().pixels(TextRole::Body));
     // The prompt text has its own monospace font: it must grow with the rest (it stayed small once).
-    QVERIFY(std::abs(promptText->font().pointSizeF() / normalPromptPoint - MainWindow::kPresentationScale) <
-            0.01);
+    QVERIFY(QFontInfo(promptText->font()).pixelSize() >= 18);
+    QVERIFY(QFontInfo(promptText->font()).pixelSize() > normalPromptPixels);
     for (QDockWidget* dock : w.findChildren<QDockWidget*>()) QVERIFY(!dock->isVisible());
     int visible = 0;
     for (ChartPanel* chart : w.charts()) visible += chart->isVisible() ? 1 : 0;
     QCOMPARE(visible, 1);
-    QCOMPARE(w.charts().first()->presentationScale(), MainWindow::kPresentationScale);
+    QVERIFY(w.charts().first()->typeScale().isPresentation());
     QVERIFY(w.findChild<RequestView*>(QStringLiteral("requestView"))->isVisible());
     // Arrow keys cycle, wrapping around, over the charts that apply (no run: all but the decode lesson).
     QTest::keyClick(&w, Qt::Key_Right);
@@ -240,8 +241,12 @@ private Q_SLOTS:
     m.tokens[std::size_t(MissReason::Cold)] = 120;
     m.tokens[std::size_t(MissReason::Evicted)] = 40;
     m.tooLarge = 7;
-    QCOMPARE(RequestView::missText(m),
-             QStringLiteral("cold 120 · evicted 40 (skipped: 7 tokens larger than the cache)"));
+    // The counts are computed tokens, named by why they were computed (issue 22: "evicted 40" read as 40
+    // evictions).
+    QCOMPARE(
+        RequestView::missText(m),
+        QStringLiteral("first use 120 · recomputed after eviction 40 (not stored: 7 tokens of prompts larger "
+                       "than the whole cache)"));
     QCOMPARE(RequestView::missText(MissBreakdown{}), QStringLiteral("none"));
   }
 
