@@ -14,6 +14,7 @@ packages=(
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libgl-dev
   libtorch-dev libopenblas0-pthread
   nlohmann-json3-dev libsimdjson-dev libxxhash-dev libssl-dev libcli11-dev libabsl-dev
+  libpcre2-dev libutf8proc-dev
   clang libclang-rt-14-dev
   redis-server redis-tools libhiredis-dev
   xvfb xauth python3

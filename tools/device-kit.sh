@@ -14,10 +14,11 @@
 #
 # What goes in (sizes on Debian 12):
 #   include/  header-only or header part: nlohmann/ (json), CLI/ (CLI11), absl/, openssl/, simdjson.h,
-#             xxhash.h + xxh3.h
+#             xxhash.h + xxh3.h, pcre2.h, utf8proc.h
 #   lib/      static: libabsl_*.a (all of them: hash/raw_hash_set pull in ~20 of the others), libcrypto.a,
-#             libxxhash.a; shared where Debian ships no static library: libsimdjson.so.* (the build puts
-#             the kit's lib/ into the binaries' RUNPATH, so the copied .so is found at run time)
+#             libxxhash.a, libhiredis.a, libpcre2-8.a and libutf8proc.a (core/tokenizer); shared where Debian
+#             ships no static library: libsimdjson.so.* (the build puts the kit's lib/ into the binaries'
+#             RUNPATH, so the copied .so is found at run time)
 #   kvlab-kit.cmake  imported targets with the names core/ and app/cli/ link to (absl::hash,
 #             OpenSSL::Crypto, ...); CMakeLists.txt includes it when configured with -DKVLAB_KIT=<dir>.
 #
@@ -58,14 +59,19 @@ need "$sys_lib/libxxhash.a" libxxhash-dev
 need "$sys_inc/hiredis/hiredis.h" libhiredis-dev
 need "$sys_lib/libhiredis.a" libhiredis-dev
 need "$sys_lib/libabsl_hash.a" libabsl-dev
+need "$sys_inc/pcre2.h" libpcre2-dev
+need "$sys_lib/libpcre2-8.a" libpcre2-dev
+need "$sys_inc/utf8proc.h" libutf8proc-dev
+need "$sys_lib/libutf8proc.a" libutf8proc-dev
 
 rm -rf "$kit/include" "$kit/lib"
 mkdir -p "$kit/include" "$kit/lib"
 cp -a "$sys_inc/nlohmann" "$sys_inc/CLI" "$sys_inc/absl" "$sys_inc/openssl" "$sys_inc/hiredis" "$kit/include/"
-cp -a "$sys_inc/simdjson.h" "$sys_inc/xxhash.h" "$sys_inc/xxh3.h" "$kit/include/"
+cp -a "$sys_inc/simdjson.h" "$sys_inc/xxhash.h" "$sys_inc/xxh3.h" "$sys_inc/pcre2.h" "$sys_inc/utf8proc.h" "$kit/include/"
 # OpenSSL's headers include the per-architecture <openssl/configuration.h> and <openssl/opensslconf.h>.
 cp -a "$sys_inc/$(basename "$sys_lib")/openssl/." "$kit/include/openssl/"
-cp -a "$sys_lib"/libabsl_*.a "$sys_lib/libcrypto.a" "$sys_lib/libxxhash.a" "$sys_lib/libhiredis.a" "$kit/lib/"
+cp -a "$sys_lib"/libabsl_*.a "$sys_lib/libcrypto.a" "$sys_lib/libxxhash.a" "$sys_lib/libhiredis.a" \
+  "$sys_lib/libpcre2-8.a" "$sys_lib/libutf8proc.a" "$kit/lib/"
 cp -a "$sys_lib"/libsimdjson.so* "$kit/lib/"
 simdjson_so=$(basename "$(readlink -f "$sys_lib/libsimdjson.so")")
 simdjson_soname=$(objdump -p "$sys_lib/$simdjson_so" | awk '/SONAME/ {print $2}')
@@ -88,6 +94,12 @@ set_target_properties(OpenSSL::Crypto PROPERTIES IMPORTED_LOCATION "\${_kit}/lib
   INTERFACE_INCLUDE_DIRECTORIES "\${_kit}/include" INTERFACE_LINK_LIBRARIES "\${CMAKE_DL_LIBS};Threads::Threads")
 add_library(PkgConfig::HIREDIS STATIC IMPORTED GLOBAL)
 set_target_properties(PkgConfig::HIREDIS PROPERTIES IMPORTED_LOCATION "\${_kit}/lib/libhiredis.a"
+  INTERFACE_INCLUDE_DIRECTORIES "\${_kit}/include")
+add_library(PkgConfig::PCRE2 STATIC IMPORTED GLOBAL)
+set_target_properties(PkgConfig::PCRE2 PROPERTIES IMPORTED_LOCATION "\${_kit}/lib/libpcre2-8.a"
+  INTERFACE_INCLUDE_DIRECTORIES "\${_kit}/include")
+add_library(PkgConfig::UTF8PROC STATIC IMPORTED GLOBAL)
+set_target_properties(PkgConfig::UTF8PROC PROPERTIES IMPORTED_LOCATION "\${_kit}/lib/libutf8proc.a"
   INTERFACE_INCLUDE_DIRECTORIES "\${_kit}/include")
 add_library(PkgConfig::XXHASH STATIC IMPORTED GLOBAL)
 set_target_properties(PkgConfig::XXHASH PROPERTIES IMPORTED_LOCATION "\${_kit}/lib/libxxhash.a"
@@ -138,7 +150,7 @@ nice cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 # Every header the compiler opened from /usr/include must belong to libc, libstdc++/gcc or LibTorch - none to
 # a kit package (its copy in the kit must have been used instead).
 bad=$(ninja -C "$build" -t deps | awk '/^    \/usr\/include\// {print $1}' | sort -u |
-  grep -E "^/usr/include/(nlohmann|CLI|absl|openssl|simdjson|xxh|$(basename "$sys_lib")/openssl)" || true)
+  grep -E "^/usr/include/(nlohmann|CLI|absl|openssl|simdjson|xxh|pcre2|utf8proc|$(basename "$sys_lib")/openssl)" || true)
 if [[ -n "$bad" ]]; then
   echo "device-kit check FAILED: system headers of kit packages were used:" >&2
   echo "$bad" | head -20 >&2
@@ -147,12 +159,12 @@ fi
 for bin in "${bins[@]}"; do
   libs=$(ldd "$bin")
   # No kit library may come from the system; simdjson (the one shared library) must resolve into the kit.
-  if grep -Eq 'lib(crypto|xxhash|hiredis|absl_)' <<<"$libs" || grep -Eq "simdjson.* => /usr/" <<<"$libs"; then
+  if grep -Eq 'lib(crypto|xxhash|hiredis|absl_|pcre2|utf8proc)' <<<"$libs" || grep -Eq "simdjson.* => /usr/" <<<"$libs"; then
     echo "device-kit check FAILED: $bin links outside the kit:" >&2
     echo "$libs" >&2
     exit 1
   fi
 done
-"$build/bin/kvlab-cli" list >/dev/null
+"$build/bin/kvlab-cli" list --devices >/dev/null
 echo "device-kit check: ${targets[*]} built from the kit alone (no system header or library of a kit package" \
   "used); kvlab-cli list runs"

@@ -143,7 +143,7 @@ cli=$build/bin/kvlab-cli
 
 # ---- checks ---------------------------------------------------------------------------------------------------
 if [[ -x "$cli" ]]; then
-  step list 30 "$cli" list
+  step list 30 "$cli" list --devices
   model=${KVLAB_GPU_CHECK_MODEL:-}
   if [[ -z "$model" ]]; then
     if [[ $device == cpu ]]; then

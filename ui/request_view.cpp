@@ -27,6 +27,25 @@ QString swatch(const QColor& color, const QString& text) {
   return QStringLiteral("<span style='background:%1'>&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;%2")
       .arg(color.name(), text);
 }
+// Tokens [from, to) of a prompt whose token i ends at byte tokenEnds[i] of text, each on its own shade (a and b
+// alternate) so real tokens show as what they are. A token that ends inside a UTF-8 character (part of an
+// emoji or a CJK character) is drawn together with the next one.
+QString tokenSpans(const std::string& text, const std::vector<std::uint32_t>& tokenEnds, std::size_t from,
+                   std::size_t to, const QColor& a, const QColor& b) {
+  QString html;
+  bool odd = false;
+  for (std::size_t i = from; i < to;) {
+    const std::size_t begin = i ? tokenEnds[i - 1] : 0;
+    std::size_t end = tokenEnds[i++];
+    while (i < to && end < text.size() && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) end = tokenEnds[i++];
+    html += QStringLiteral("<span style='background:%1'>%2</span>")
+                .arg((odd ? b : a).name(),
+                     QString::fromUtf8(text.data() + begin, qsizetype(end - begin)).toHtmlEscaped());
+    odd = !odd;
+  }
+  return html;
+}
+
 }  // namespace
 
 RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(parent), m_history(history) {
@@ -221,6 +240,23 @@ void RequestView::refresh() {
   const QString text = QString::fromStdString(r.text);
   if (text.isEmpty()) {
     m_text->setText(tr("<i>(a trace replay has no prompt text: only token counts)</i>"));
+    return;
+  }
+  if (!r.tokenEnds.empty()) {  // a real tokenizer: one shaded span per token
+    const std::size_t n = r.tokenEnds.size(), hitTokens = std::min<std::size_t>(r.hitTokens, n);
+    const QColor hitA = ChartPalette::hit().lighter(170), hitB = ChartPalette::hit().lighter(140);
+    const QColor restA = ChartPalette::computed().lighter(150), restB = ChartPalette::computed().lighter(125);
+    QString html;
+    if (hitTokens > std::size_t(kHeadChars + kTailChars))
+      html = tokenSpans(r.text, r.tokenEnds, 0, kHeadChars, hitA, hitB) +
+             tr("<i> [... %1 more reused tokens ...] </i>").arg(hitTokens - kHeadChars - kTailChars) +
+             tokenSpans(r.text, r.tokenEnds, hitTokens - kTailChars, hitTokens, hitA, hitB);
+    else
+      html = tokenSpans(r.text, r.tokenEnds, 0, hitTokens, hitA, hitB);
+    const std::size_t shownEnd = std::min(n, hitTokens + std::size_t(kComputedChars));
+    html += tokenSpans(r.text, r.tokenEnds, hitTokens, shownEnd, restA, restB);
+    if (shownEnd < n) html += tr("<i> [... %1 more computed tokens]</i>").arg(n - shownEnd);
+    m_text->setText(html);
     return;
   }
   const int hit = std::min<int>(int(r.hitTokens), int(text.size()));

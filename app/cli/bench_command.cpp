@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -13,9 +14,12 @@
 #include "compute_bridge.h"
 #include "core/util/input_error.h"
 #include "core/workload/scaled_trace.h"
+#include "json_csv.h"
+#include "output_format.h"
 #include "replay_commands.h"
 #include "replay_options.h"
 #include "timed_process.h"
+#include "tokenizer_bench.h"
 
 namespace kvlab {
 
@@ -56,7 +60,16 @@ ProcessFigures timeProcess(const std::string& label, const std::vector<std::stri
   return f;
 }
 
-void printProcess(const ProcessFigures& f) {
+nlohmann::ordered_json processJson(const ProcessFigures& f) {
+  return nlohmann::ordered_json{{"median_wall_s", median(f.wallS)},
+                                {"best_wall_s", *std::min_element(f.wallS.begin(), f.wallS.end())},
+                                {"median_cpu_s", median(f.cpuS)},
+                                {"peak_rss_mib", double(f.maxRssKiB) / 1024.0},
+                                {"runs", f.wallS.size()}};
+}
+
+void printProcess(const ProcessFigures& f, bool table) {
+  if (!table) return;
   std::printf("  %-34s median %8.3f s wall (best %.3f), %8.3f s CPU, peak RSS %6.1f MiB, %zu runs\n",
               f.label.c_str(), median(f.wallS), *std::min_element(f.wallS.begin(), f.wallS.end()),
               median(f.cpuS), double(f.maxRssKiB) / 1024.0, f.wallS.size());
@@ -85,7 +98,12 @@ CommandAction addBenchCommand(CLI::App& app) {
   auto runs = std::make_shared<int>(3);
   auto reference = std::make_shared<std::string>();
   cmd->add_option("trace", text->trace,
-                  "Mooncake trace to replay (optional: without it only prefill is measured)");
+                  "Mooncake trace to replay (optional: without it only prefill is measured); with --tokenizer, "
+                  "the text file to tokenize");
+  auto tokenizer = std::make_shared<std::string>();
+  cmd->add_option("--tokenizer", *tokenizer,
+                  "measure this Hugging Face tokenizer.json instead (encode/decode MB/s on the text file, single "
+                  "thread; docs/tokenizer.md)");
   cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
       ->capture_default_str();
   cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
@@ -109,16 +127,40 @@ CommandAction addBenchCommand(CLI::App& app) {
   cmd->add_flag("--no-prefill", *noPrefill, "skip the prefill benchmark (no LibTorch loaded)");
   auto device = std::make_shared<std::string>("cpu");
   auto dtype = std::make_shared<std::string>("fp32");
+  auto format = std::make_shared<OutputFormatOption>();
   cmd->add_option("--device", *device, "prefill/GEMM benchmark device: cpu, cuda or cuda:N")
       ->capture_default_str();
   cmd->add_option("--dtype", *dtype, "prefill/GEMM benchmark dtype: fp32, bf16 or fp16 (CUDA only)")
       ->capture_default_str();
+  format->addTo(*cmd, "one header row, then one row: the JSON object's fields, nested ones joined with '.'");
   cmd->footer(
       "Example (the README's replay-at-scale figures):\n"
       "  kvlab-cli bench conversation_trace.jsonl --no-prefill --scale 20 --reference "
-      "tools/replay_reference.py");
-  return [cmd, text, noPrefill, seconds, scale, scaledPath, runs, reference, device, dtype]() -> int {
+      "tools/replay_reference.py\n"
+      "Tokenizer speed:\n"
+      "  kvlab-cli bench --tokenizer tokenizer.json text.txt");
+  return [cmd, text, noPrefill, seconds, scale, scaledPath, runs, reference, device, dtype, format,
+          tokenizer]() -> int {
     if (!cmd->parsed()) return -1;
+    const bool table = format->table();
+    nlohmann::ordered_json report;  // every figure, for --format json / csv
+    const auto emit = [&format, &report](int code) {
+      if (format->json()) {
+        std::cout << report.dump(2) << '\n';
+      } else if (format->csv()) {
+        std::fflush(stdout);  // the CSV goes through std::cout
+        writeJsonObjectCsv(std::cout, report);
+        std::cout.flush();
+      }
+      return code;
+    };
+    if (!tokenizer->empty()) {
+      if (text->trace.empty())
+        throw InputError("", 0, "tokenizer", "bench --tokenizer needs a text file to tokenize (bench --tokenizer "
+                                             "tokenizer.json TEXTFILE)");
+      report["tokenizer"] = runTokenizerBench(*tokenizer, text->trace, *seconds, table);
+      return emit(0);
+    }
     if (!text->trace.empty()) {
       const ReplayConfig config = toReplayConfig(*text);
       if (!reference->empty() && config.policy != "lru" && config.policy != "fifo")
@@ -130,38 +172,47 @@ CommandAction addBenchCommand(CLI::App& app) {
         trace = scaledPath->empty() ? defaultScaledPath(text->trace, *scale) : *scaledPath;
         const auto t0 = std::chrono::steady_clock::now();
         const ScaledTraceInfo info = writeScaledTrace(text->trace, trace, *scale);
-        std::printf(
-            "scaled trace: %s = %u copies of %s (copy k: ids + k x %llu, timestamps + k x %lld ms), "
-            "written in %.2f s\n",
-            trace.c_str(), *scale, text->trace.c_str(), (unsigned long long)info.scaling.idStride,
-            (long long)info.scaling.timeStrideMs, secondsSince(t0));
+        report["scaled_trace"] = nlohmann::ordered_json{{"path", trace},
+                                                        {"copies", *scale},
+                                                        {"id_stride", info.scaling.idStride},
+                                                        {"time_stride_ms", info.scaling.timeStrideMs}};
+        if (table)
+          std::printf(
+              "scaled trace: %s = %u copies of %s (copy k: ids + k x %llu, timestamps + k x %lld ms), "
+              "written in %.2f s\n",
+              trace.c_str(), *scale, text->trace.c_str(), (unsigned long long)info.scaling.idStride,
+              (long long)info.scaling.timeStrideMs, secondsSince(t0));
       }
       // Whole processes, timed from outside on equal terms, first: a child's peak RSS as the kernel reports
       // it includes this process's RSS at the spawn (exec keeps the high-water mark), so it is measured while
       // this process is still small, before the in-process figures load the whole trace.
       const std::string maxTokens = std::to_string(config.maxTokens);
       const std::string blockSize = std::to_string(config.blockSize);
-      std::printf("whole processes (spawn to exit):\n");
+      if (table) std::printf("whole processes (spawn to exit):\n");
       const ProcessFigures ours =
           timeProcess("kvlab-cli replay",
                       {currentExecutablePath(), "replay", trace, "--max-tokens", maxTokens, "--block-size",
                        blockSize, "--policy", config.policy, "--json"},
                       *runs);
-      printProcess(ours);
+      printProcess(ours, table);
+      report["processes"]["kvlab_cli_replay"] = processJson(ours);
       if (!reference->empty()) {
         const ProcessFigures python =
             timeProcess("python3 " + std::filesystem::path(*reference).filename().string(),
                         {"python3", *reference, trace, "--max-tokens", maxTokens, "--block-size", blockSize,
                          "--policy", config.policy},
                         *runs);
-        printProcess(python);
+        printProcess(python, table);
+        report["processes"]["python_reference"] = processJson(python);
         bool same = true;
         for (const char* key : {"hit_tokens", "hit_blocks", "evictions", "prompt_tokens", "blocks"})
           same = same && ours.result.value(key, -1LL) == python.result.value(key, -2LL);
-        std::printf("  kvlab-cli replay is %.1fx faster (median wall), %.1fx less CPU; hit counts %s\n",
-                    median(python.wallS) / median(ours.wallS), median(python.cpuS) / median(ours.cpuS),
-                    same ? "identical" : "DIFFER");
-        if (!same) return 1;
+        report["reference_hit_counts_identical"] = same;
+        if (table)
+          std::printf("  kvlab-cli replay is %.1fx faster (median wall), %.1fx less CPU; hit counts %s\n",
+                      median(python.wallS) / median(ours.wallS), median(python.cpuS) / median(ours.cpuS),
+                      same ? "identical" : "DIFFER");
+        if (!same) return emit(1);
       }
       // Each in-process figure is the best of a few passes: single passes of a few milliseconds are at
       // the mercy of the scheduler.
@@ -195,25 +246,48 @@ CommandAction addBenchCommand(CLI::App& app) {
       double wholeS = 1e300;
       for (int pass = 0; pass < kFilePasses; ++pass)
         wholeS = std::min(wholeS, replayTraceFile(trace, config).elapsedS);
-      std::printf(
-          "replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
-          trace.c_str(), requestCount, (unsigned long long)blocks, config.policy.c_str(),
-          (unsigned long long)config.maxTokens, 100 * hitRate);
-      std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS,
-                  double(blocks) / parseS / 1e6, kFilePasses);
-      std::printf(
-          "  replay loop          %8.4f s  (%6.1f M block lookups/s, best of %d passes, single thread)\n",
-          best, double(blocks) / best / 1e6, passes);
-      std::printf(
-          "  parse + replay       %8.3f s  (%6.1f M block lookups/s, streaming from the file, best of %d)\n",
-          wholeS, double(blocks) / wholeS / 1e6, kFilePasses);
+      report["replay"] = nlohmann::ordered_json{{"trace", trace},
+                                                {"requests", requestCount},
+                                                {"block_lookups", blocks},
+                                                {"policy", config.policy},
+                                                {"max_tokens", config.maxTokens},
+                                                {"token_hit_rate", hitRate},
+                                                {"parse_s", parseS},
+                                                {"loop_s", best},
+                                                {"loop_passes", passes},
+                                                {"parse_and_replay_s", wholeS},
+                                                {"loop_block_lookups_per_s", double(blocks) / best}};
+      if (table) {
+        std::printf(
+            "replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
+            trace.c_str(), requestCount, (unsigned long long)blocks, config.policy.c_str(),
+            (unsigned long long)config.maxTokens, 100 * hitRate);
+        std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS,
+                    double(blocks) / parseS / 1e6, kFilePasses);
+        std::printf(
+            "  replay loop          %8.4f s  (%6.1f M block lookups/s, best of %d passes, single thread)\n",
+            best, double(blocks) / best / 1e6, passes);
+        std::printf(
+            "  parse + replay       %8.3f s  (%6.1f M block lookups/s, streaming from the file, best of "
+            "%d)\n",
+            wholeS, double(blocks) / wholeS / 1e6, kFilePasses);
+      }
     }
-    if (*noPrefill) return 0;
+    if (*noPrefill) return emit(0);
     if (!computeModuleAvailable()) {
-      std::printf("prefill bench: skipped (no compute module in this build)\n");
-      return 0;
+      if (table) std::printf("prefill bench: skipped (no compute module in this build)\n");
+      report["prefill"] = nullptr;
+      return emit(0);
     }
-    return runComputeCommand({"bench-prefill", "--device", *device, "--dtype", *dtype});
+    if (table) return runComputeCommand({"bench-prefill", "--device", *device, "--dtype", *dtype});
+    std::string prefill;
+    const int code = runComputeCommandCapturing(
+        {"bench-prefill", "--device", *device, "--dtype", *dtype, "--format", "json"}, prefill);
+    if (code != 0) return code;
+    report["prefill"] = nlohmann::ordered_json::parse(prefill, nullptr, /*allow_exceptions=*/false);
+    if (report["prefill"].is_discarded())
+      throw std::runtime_error("the prefill bench printed no JSON: " + prefill.substr(0, 200));
+    return emit(0);
   };
 }
 

@@ -12,6 +12,7 @@
 #include "compute_bridge.h"
 #include "core/util/input_error.h"
 #include "fleet_command.h"
+#include "list_command.h"
 #include "remote_command.h"
 #include "replay_commands.h"
 #include "simulate_command.h"

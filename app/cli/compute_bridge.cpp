@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
+#include <stdexcept>
 
 // Set by app/cli/CMakeLists.txt from the install layout; the default is the usual one (other targets that
 // compile this file, e.g. the CLI fuzzer, do not install anything).
@@ -67,6 +69,40 @@ int runComputeCommand(const std::vector<std::string>& args) {
   argv.push_back(nullptr);
   // The module stays loaded until exit: LibTorch does not support being unloaded.
   return main(int(storage.size()), argv.data());
+}
+
+int runComputeCommandCapturing(const std::vector<std::string>& args, std::string& stdoutText) {
+  // The module writes with printf and std::cout: point file descriptor 1 at an unnamed temporary file for
+  // the call, then read it back. Both stdio buffers are flushed around the swap so nothing crosses over.
+  std::FILE* capture = std::tmpfile();
+  if (!capture) throw std::runtime_error("cannot create a temporary file to collect the compute output");
+  std::fflush(stdout);
+  std::cout.flush();
+  const int saved = ::dup(STDOUT_FILENO);
+  if (saved < 0 || ::dup2(::fileno(capture), STDOUT_FILENO) < 0) {
+    std::fclose(capture);
+    throw std::runtime_error("cannot redirect stdout to collect the compute output");
+  }
+  int code = 3;
+  try {
+    code = runComputeCommand(args);
+  } catch (...) {
+    std::fflush(stdout);
+    ::dup2(saved, STDOUT_FILENO);
+    ::close(saved);
+    std::fclose(capture);
+    throw;
+  }
+  std::fflush(stdout);
+  std::cout.flush();
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  stdoutText.clear();
+  std::rewind(capture);
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, capture)) > 0;) stdoutText.append(buffer, n);
+  std::fclose(capture);
+  return code;
 }
 
 }  // namespace kvlab

@@ -16,6 +16,9 @@ inline constexpr const char* kComputeModuleFile = "kvlab_compute_module.so";
 // Runs the module's main with args (args[0] = the subcommand name). Returns its exit code, or 3 with a
 // message on stderr when the module cannot be found or loaded (a build without LibTorch).
 int runComputeCommand(const std::vector<std::string>& args);
+// The same, with what the module prints to stdout collected into stdoutText instead (stderr is left
+// alone): how kvlab-cli nests a module's JSON (bench-prefill, list-compute) into its own output.
+int runComputeCommandCapturing(const std::vector<std::string>& args, std::string& stdoutText);
 bool computeModuleAvailable();
 
 }  // namespace kvlab

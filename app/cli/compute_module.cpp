@@ -7,6 +7,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "compute_bridge.h"
@@ -22,6 +23,8 @@
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
+#include "json_csv.h"
+#include "output_format.h"
 #include "progress_bar.h"
 
 namespace kvlab {
@@ -66,6 +69,8 @@ void printRunReport(const RunRecorder& rec) {
   std::printf("\n%s  (%s)\n", i.scenarioTitle.c_str(), i.scenarioName.c_str());
   std::printf("  model %s (%s), %d layers, device %s (storage %s), BLAS %s\n", i.model.c_str(),
               i.dtype.c_str(), i.layers, i.device.c_str(), i.storageDevice.c_str(), i.blas.c_str());
+  if (i.tokenizer != "bytes")
+    std::printf("  tokenizer %s (scenario text as it is, no chat template)\n", i.tokenizer.c_str());
   std::printf(
       "  cache: %s granularity%s, policy %s, max %s, ttl %s\n", std::string(toString(i.granularity)).c_str(),
       i.granularity == Granularity::Block ? (", " + std::to_string(i.blockSize) + "-token blocks").c_str()
@@ -155,12 +160,13 @@ int runCommand(int argc, char** argv) {
       "without the cache (baseline), measuring TTFT both ways and comparing logits.",
       "kvlab-cli run"};
   std::string scenario = "repeated-prefix", device = "cpu", storage, granularity, policy, maxSize, ttl, model,
-              out, ttlMode, dtype = "fp32";
+              out, ttlMode, dtype = "fp32", tokenizer;
   bool allowTf32 = false;
   std::uint32_t blockSize = 0;
   std::uint64_t seed = 0;
   std::uint32_t outputTokens = 0;
-  bool json = false, noBaseline = false;
+  bool noBaseline = false;
+  OutputFormatOption format;
   std::string pinBudget, remote, remoteWrite = "through", remoteTimeout = "50ms", hostSize, hostPolicy;
   app.add_option("scenario", scenario,
                  "bundled scenario name (see `kvlab-cli list`), a scenario .json file, or a "
@@ -201,7 +207,11 @@ int runCommand(int argc, char** argv) {
                  "promoted back on a hit; a size with a unit, e.g. 2GiB; unlimited or inf = no bound");
   app.add_option("--host-policy", hostPolicy, "the host tier's eviction policy (default: --policy's)");
   app.add_flag("--no-baseline", noBaseline, "skip the uncached prefill (no speedup, no logit check)");
-  app.add_flag("--json", json, "print the summary as one JSON object");
+  app.add_option("--tokenizer", tokenizer,
+                 "tokenize the scenario text with this Hugging Face tokenizer.json (byte-level BPE: Llama 3, "
+                 "Qwen, DeepSeek, GLM; block or radix granularity) instead of one token per byte; the text is "
+                 "used as it is, no chat template (docs/tokenizer.md)");
+  format.addTo(app, "one header row, then one row: the summary JSON's fields, nested ones joined with '.'");
   app.add_option("--out", out, "write requests.csv, snapshots.csv and summary.json into this directory");
   try {
     app.parse(argc, argv);
@@ -215,6 +225,7 @@ int runCommand(int argc, char** argv) {
   settings.dtype = parseComputeDtype(dtype);
   settings.allowTf32 = allowTf32;
   settings.storageDevice = storage;
+  settings.tokenizerPath = tokenizer;
   if (!granularity.empty()) settings.granularity = parseGranularity(granularity);
   if (blockSize) settings.blockSize = blockSize;
   if (app.count("--block-size") && blockSize == 0)
@@ -260,17 +271,23 @@ int runCommand(int argc, char** argv) {
   }
 
   ScenarioRunner runner;
-  CliObserver observer(json);
+  CliObserver observer(/*quiet=*/!format.table());
   g_activeRunner = &runner;
   std::signal(SIGINT, onInterrupt);
   runner.run(settings, observer, 1);
   g_activeRunner = nullptr;
   if (!out.empty()) observer.writeAll(out);
-  if (json)
+  if (format.json()) {
     std::cout << summaryJson(observer.info(), observer.summary()) << '\n';
-  else
+  } else if (format.csv()) {
+    std::fflush(stdout);  // the CSV goes through std::cout
+    writeJsonObjectCsv(std::cout,
+                       nlohmann::ordered_json::parse(summaryJson(observer.info(), observer.summary())));
+    std::cout.flush();
+  } else {
     printRunReport(observer);
-  if (!out.empty() && !json)
+  }
+  if (!out.empty() && format.table())
     std::printf("  wrote               %s/{requests.csv,snapshots.csv,summary.json}\n", out.c_str());
   return observer.summary().error.empty() ? 0 : 1;
 }
@@ -298,6 +315,8 @@ int verifyCommand(int argc, char** argv) {
                      std::to_string(defaultVerifyTolerance(ComputeDtype::Bf16)) + ", fp16 " +
                      std::to_string(defaultVerifyTolerance(ComputeDtype::Fp16)) + "; docs/gpu.md)")
       ->check(CLI::NonNegativeNumber);
+  OutputFormatOption format;
+  format.addTo(app, "one header row, then one row per granularity");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -306,70 +325,121 @@ int verifyCommand(int argc, char** argv) {
   }
   options.dtype = parseComputeDtype(dtype);
   const VerifyReport report = verifyPrefixReuse(options);
-  std::printf("verify: model %s (%s) on %s, tolerance %g\n", report.model.c_str(), report.dtype.c_str(),
-              report.device.c_str(), report.tolerance);
+  std::vector<nlohmann::ordered_json> rows;
   for (const VerifyRow& row : report.rows)
-    std::printf("  %-7s %3d prompts, %3d reused a prefix (%llu tokens), max |logit diff| %.3g  %s\n",
-                std::string(toString(row.granularity)).c_str(), row.prompts, row.promptsWithHits,
-                (unsigned long long)row.hitTokens, row.maxAbsLogitDiff, row.passed ? "PASS" : "FAIL");
-  std::printf("%s\n", report.passed() ? "verify: PASS" : "verify: FAIL");
+    rows.push_back(nlohmann::ordered_json{{"model", report.model},
+                                          {"dtype", report.dtype},
+                                          {"device", report.device},
+                                          {"tolerance", report.tolerance},
+                                          {"granularity", std::string(toString(row.granularity))},
+                                          {"prompts", row.prompts},
+                                          {"prompts_with_hits", row.promptsWithHits},
+                                          {"hit_tokens", row.hitTokens},
+                                          {"max_abs_logit_diff", row.maxAbsLogitDiff},
+                                          {"passed", row.passed}});
+  if (format.json()) {
+    const nlohmann::ordered_json j{{"model", report.model},     {"dtype", report.dtype},
+                                   {"device", report.device},   {"tolerance", report.tolerance},
+                                   {"passed", report.passed()}, {"rows", rows}};
+    std::cout << j.dump(2) << '\n';
+  } else if (format.csv()) {
+    std::fflush(stdout);  // the CSV goes through std::cout
+    writeJsonRowsCsv(std::cout, rows);
+    std::cout.flush();
+  } else {
+    std::printf("verify: model %s (%s) on %s, tolerance %g\n", report.model.c_str(), report.dtype.c_str(),
+                report.device.c_str(), report.tolerance);
+    for (const VerifyRow& row : report.rows)
+      std::printf("  %-7s %3d prompts, %3d reused a prefix (%llu tokens), max |logit diff| %.3g  %s\n",
+                  std::string(toString(row.granularity)).c_str(), row.prompts, row.promptsWithHits,
+                  (unsigned long long)row.hitTokens, row.maxAbsLogitDiff, row.passed ? "PASS" : "FAIL");
+    std::printf("%s\n", report.passed() ? "verify: PASS" : "verify: FAIL");
+  }
   return report.passed() ? 0 : 1;
+}
+
+// Prefill benchmark figures: printed as a table line by line, or collected into one JSON object.
+class BenchReport {
+public:
+  explicit BenchReport(bool table) : m_table(table) {}
+  // A table line (printf format), printed only in table mode.
+  template <typename... Args>
+  void line(const char* format, Args... args) {
+    if (m_table) std::printf(format, args...);
+  }
+  nlohmann::ordered_json& json() { return m_json; }
+
+private:
+  bool m_table = true;
+  nlohmann::ordered_json m_json;
+};
+
+nlohmann::ordered_json prefillJson(const PrefillBench& b, int tokens, int cachedTokens) {
+  return nlohmann::ordered_json{{"tokens", tokens},
+                                {"cached_tokens", cachedTokens},
+                                {"gflops", b.gflops},
+                                {"tokens_per_s", b.tokensPerSecond},
+                                {"ms", 1e3 * b.seconds}};
 }
 
 // `bench --device cuda[:N]`: a loop of GEMMs in fp32 and the requested dtype, each loop timed between two
 // device barriers, then gpu-1b prefills in that dtype against the dtype's GEMM rate.
-int benchDeviceCommand(const std::string& device, ComputeDtype dtype) {
+void benchDevice(const std::string& device, ComputeDtype dtype, BenchReport& report) {
   setAllowTf32(false);
-  std::printf("device bench on %s (LibTorch %s, TF32 off)\n", device.c_str(), torchVersion().c_str());
+  const std::string dtypeName(toString(dtype));
+  report.line("device bench on %s (LibTorch %s, TF32 off)\n", device.c_str(), torchVersion().c_str());
+  auto& j = report.json();
+  j["device"] = device;
+  j["dtype"] = dtypeName;
+  j["libtorch"] = torchVersion();
+  j["tf32"] = false;
   constexpr int kN = 4096, kGemms = 50;
   const double fp32 = measureGemmLoopGflops(kN, kGemms, device, ComputeDtype::Fp32);
-  std::printf("  matmul %dx%d fp32, loop of %d     %8.1f GFLOP/s\n", kN, kN, kGemms, fp32);
+  report.line("  matmul %dx%d fp32, loop of %d     %8.1f GFLOP/s\n", kN, kN, kGemms, fp32);
+  j["matmul_fp32_gflops"] = fp32;
   double roof = fp32;
   if (dtype != ComputeDtype::Fp32) {
     roof = measureGemmLoopGflops(kN, kGemms, device, dtype);
-    std::printf("  matmul %dx%d %s, loop of %d     %8.1f GFLOP/s\n", kN, kN,
-                std::string(toString(dtype)).c_str(), kGemms, roof);
+    report.line("  matmul %dx%d %s, loop of %d     %8.1f GFLOP/s\n", kN, kN, dtypeName.c_str(), kGemms, roof);
+    j["matmul_" + dtypeName + "_gflops"] = roof;
   }
+  j["prefill"] = nlohmann::ordered_json::object();
   for (const int tokens : {1024, 4096}) {
     const PrefillBench b = benchPrefill("gpu-1b", tokens, device, 0, dtype);
-    std::printf(
+    report.line(
         "  gpu-1b %s prefill %4d tokens  %8.1f GFLOP/s  %9.0f tokens/s  %7.1f ms  (%3.0f %% of matmul)\n",
-        std::string(toString(dtype)).c_str(), tokens, b.gflops, b.tokensPerSecond, 1e3 * b.seconds,
-        100 * b.gflops / roof);
+        dtypeName.c_str(), tokens, b.gflops, b.tokensPerSecond, 1e3 * b.seconds, 100 * b.gflops / roof);
+    j["prefill"]["gpu-1b_" + std::to_string(tokens)] = prefillJson(b, tokens, 0);
   }
   const PrefillBench hit = benchPrefill("gpu-1b", 4096 + 256, device, 4096, dtype);
-  std::printf("  gpu-1b cached 4096 + 256 new     %8.1f GFLOP/s  %7.1f ms\n", hit.gflops, 1e3 * hit.seconds);
-  return 0;
+  report.line("  gpu-1b cached 4096 + 256 new     %8.1f GFLOP/s  %7.1f ms\n", hit.gflops, 1e3 * hit.seconds);
+  j["prefill"]["gpu-1b_cached_4096_new_256"] = prefillJson(hit, 4096 + 256, 4096);
 }
 
-int benchPrefillCommand(int argc, char** argv) {
-  CLI::App app{"prefill benchmark", "kvlab-cli bench"};
-  std::string device = "cpu", dtypeName = "fp32";
-  app.add_option("--device", device);
-  app.add_option("--dtype", dtypeName);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  const ComputeDtype dtype = parseComputeDtype(dtypeName);
-  const std::string resolved = resolveDevice(device);
-  if (resolved != "cpu") return benchDeviceCommand(resolved, dtype);
-  if (dtype == ComputeDtype::Fp16)
-    throw InputError("", 0, "dtype", "fp16 needs a CUDA device; on the CPU use bf16 or fp32");
-  std::printf("prefill bench (BLAS: %s, LibTorch %s, %d compute thread%s)\n", blasLibrary().c_str(),
+void benchCpu(ComputeDtype dtype, BenchReport& report) {
+  const std::string dtypeName(toString(dtype));
+  report.line("prefill bench (BLAS: %s, LibTorch %s, %d compute thread%s)\n", blasLibrary().c_str(),
               torchVersion().c_str(), computeThreads(), computeThreads() == 1 ? "" : "s");
-  if (dtype != ComputeDtype::Fp32)
-    std::printf("  matmul 512x512 %s, loop of 20  %7.1f GFLOP/s\n", std::string(toString(dtype)).c_str(),
-                measureGemmLoopGflops(512, 20, "cpu", dtype));
+  auto& j = report.json();
+  j["device"] = "cpu";
+  j["dtype"] = dtypeName;
+  j["blas"] = blasLibrary();
+  j["libtorch"] = torchVersion();
+  j["compute_threads"] = computeThreads();
+  if (dtype != ComputeDtype::Fp32) {
+    const double gflops = measureGemmLoopGflops(512, 20, "cpu", dtype);
+    report.line("  matmul 512x512 %s, loop of 20  %7.1f GFLOP/s\n", dtypeName.c_str(), gflops);
+    j["matmul_512_" + dtypeName + "_gflops"] = gflops;
+  }
   const double matmul = measureMatmulGflops(1024, "cpu");
-  std::printf("  matmul 1024x1024 fp32          %7.1f GFLOP/s\n", matmul);
+  report.line("  matmul 1024x1024 fp32          %7.1f GFLOP/s\n", matmul);
+  j["matmul_1024_fp32_gflops"] = matmul;
+  j["prefill"] = nlohmann::ordered_json::object();
   for (const int tokens : {512, 1024, 2048}) {
     const PrefillBench b = benchPrefill("demo", tokens, "cpu", 0, dtype);
-    std::printf("  demo %s prefill %4d tokens   %7.1f GFLOP/s  %8.0f tokens/s  (%3.0f %% of fp32 matmul)\n",
-                std::string(toString(dtype)).c_str(), tokens, b.gflops, b.tokensPerSecond,
-                100 * b.gflops / matmul);
+    report.line("  demo %s prefill %4d tokens   %7.1f GFLOP/s  %8.0f tokens/s  (%3.0f %% of fp32 matmul)\n",
+                dtypeName.c_str(), tokens, b.gflops, b.tokensPerSecond, 100 * b.gflops / matmul);
+    j["prefill"]["demo_" + std::to_string(tokens)] = prefillJson(b, tokens, 0);
   }
   // What a cache hit leaves to compute: a few new tokens over a long cached prefix. Small GEMMs are where
   // BLAS threading stops paying, so both thread counts are shown.
@@ -379,30 +449,62 @@ int benchPrefillCommand(int argc, char** argv) {
     for (const int threads : threadCounts) {
       setBlasThreads(threads);
       const PrefillBench b = benchPrefill("demo", 1500 + newTokens, "cpu", 1500, dtype);
-      std::printf(
+      report.line(
           "  demo cached 1500 + %3d new, %d BLAS thread%s %6.1f GFLOP/s  %6.1f ms  (%3.0f %% of matmul)\n",
           newTokens, threads, threads == 1 ? " " : "s", b.gflops, 1e3 * b.seconds, 100 * b.gflops / matmul);
+      nlohmann::ordered_json one = prefillJson(b, 1500 + newTokens, 1500);
+      one["blas_threads"] = threads;
+      j["prefill"]["demo_cached_1500_new_" + std::to_string(newTokens) + "_threads_" +
+                   std::to_string(threads)] = std::move(one);
     }
   }
   if (maxBlas > 0) setBlasThreads(maxBlas);
+}
+
+int benchPrefillCommand(int argc, char** argv) {
+  CLI::App app{"prefill benchmark", "kvlab-cli bench"};
+  std::string device = "cpu", dtypeName = "fp32";
+  app.add_option("--device", device);
+  app.add_option("--dtype", dtypeName);
+  OutputFormatOption format;
+  format.addTo(app, "one header row, then one row: the JSON object's fields, nested ones joined with '.'");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  const ComputeDtype dtype = parseComputeDtype(dtypeName);
+  const std::string resolved = resolveDevice(device);
+  if (resolved == "cpu" && dtype == ComputeDtype::Fp16)
+    throw InputError("", 0, "dtype", "fp16 needs a CUDA device; on the CPU use bf16 or fp32");
+  BenchReport report(format.table());
+  if (resolved != "cpu")
+    benchDevice(resolved, dtype, report);
+  else
+    benchCpu(dtype, report);
+  if (format.json()) {
+    std::cout << report.json().dump(2) << '\n';
+  } else if (format.csv()) {
+    std::fflush(stdout);  // the CSV goes through std::cout
+    writeJsonObjectCsv(std::cout, report.json());
+    std::cout.flush();
+  }
   return 0;
 }
 
+// `list --devices`: the compute devices as one JSON object (kvlab-cli prints it in the list's format).
 int listCompute() {
-  std::printf("scenarios (%s):\n", defaultScenarioDir().c_str());
-  for (const std::string& name : bundledScenarioNames()) {
-    try {
-      const ScenarioSpec spec = loadScenarioFile(resolveScenario(name, defaultScenarioDir()));
-      std::printf("  %-16s %s\n", name.c_str(), spec.title.c_str());
-    } catch (const std::exception& e) {
-      std::printf("  %-16s (cannot load: %s)\n", name.c_str(), e.what());
-    }
-  }
-  std::printf("devices:\n  cpu      BLAS %s\n", blasLibrary().c_str());
   const std::string noCuda = cudaUnavailableReason();
-  std::printf("  cuda     %s\n", noCuda.empty() ? "available" : ("not available: " + noCuda).c_str());
-  std::printf("  cuda:N   %d GPU(s) visible\n", cudaDeviceCount());
-  std::printf("LibTorch %s, attention kernel: %s\n", torchVersion().c_str(), attentionKernel().c_str());
+  const nlohmann::ordered_json j{
+      {"devices",
+       nlohmann::ordered_json::array(
+           {{{"name", "cpu"}, {"description", "BLAS " + blasLibrary()}},
+            {{"name", "cuda"}, {"description", noCuda.empty() ? "available" : "not available: " + noCuda}},
+            {{"name", "cuda:N"}, {"description", std::to_string(cudaDeviceCount()) + " GPU(s) visible"}}})},
+      {"libtorch", torchVersion()},
+      {"attention_kernel", attentionKernel()}};
+  std::cout << j.dump(2) << '\n';
   return 0;
 }
 

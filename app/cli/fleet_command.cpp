@@ -15,6 +15,7 @@
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "fleet_serving.h"
+#include "output_format.h"
 #include "progress_bar.h"
 #include "replay_options.h"
 
@@ -29,7 +30,7 @@ struct FleetOptionText {
   long long replicas = 2;  // signed, so --replicas=-2 is reported as -2
   std::string router = "kv-aware";
   RouterParams params;
-  std::string format = "table";
+  OutputFormatOption format;
   std::string out;
   FleetServingText serving;
 };
@@ -200,9 +201,7 @@ CommandAction addFleetCommand(CLI::App& app) {
   cmd->add_option("--load-weight", text->params.loadWeight,
                   "kv-aware: blocks of cached prefix one unit of load (one request so far) is worth")
       ->capture_default_str();
-  cmd->add_option("--format", text->format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}))
-      ->capture_default_str();
+  text->format.addTo(*cmd, "one header row, then one row per replica and a 'fleet' row per router");
   cmd->add_option("--out", text->out, "write the output to this file instead of stdout");
   addFleetServingOptions(*cmd, text->serving);
   cmd->footer(
@@ -227,7 +226,7 @@ CommandAction addFleetCommand(CLI::App& app) {
       run.cache = &text->cache;
       run.replicas = text->replicas;
       run.params = text->params;
-      run.format = text->format;
+      run.format = text->format.name();
       run.out = text->out;
       for (const std::string& name : routers) {
         const FleetConfig checked = toFleetConfig(*text, name, /*serving=*/true);  // router and its flags
@@ -251,7 +250,7 @@ CommandAction addFleetCommand(CLI::App& app) {
       }));
     }
     std::ostringstream out;
-    if (text->format == "json") {
+    if (text->format.json()) {
       if (results.size() == 1) {
         out << fleetJson(results.front(), configs.front()).dump(2) << '\n';
       } else {
@@ -263,7 +262,7 @@ CommandAction addFleetCommand(CLI::App& app) {
           j["results"].push_back(fleetJson(results[i], configs[i]));
         out << j.dump(2) << '\n';
       }
-    } else if (text->format == "csv") {
+    } else if (text->format.csv()) {
       writeCsv(out, results);
     } else {
       writeTable(out, results, configs.front());

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -14,6 +15,8 @@
 #include "core/tiers/redis_tier.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "json_csv.h"
+#include "output_format.h"
 
 namespace kvlab {
 
@@ -24,7 +27,7 @@ struct RemoteArgs {
   std::string model = "demo";
   uint32_t blockSize = 16;
   std::string timeout = "50ms";
-  bool json = false;
+  OutputFormatOption format;
   uint64_t blocks = 1000;  // bench only
   uint64_t batch = 64;     // bench only
 };
@@ -39,7 +42,7 @@ void addCommonOptions(CLI::App& cmd, RemoteArgs& args) {
       ->capture_default_str();
   cmd.add_option("--remote-timeout", args.timeout, "connect / round-trip time-out, e.g. 50ms, 2s")
       ->capture_default_str();
-  cmd.add_flag("--json", args.json, "print one JSON object");
+  args.format.addTo(cmd, "one header row, then one row: the JSON object's fields");
 }
 
 // One server or a cluster, behind the operations this command needs.
@@ -80,7 +83,7 @@ double msSince(std::chrono::steady_clock::time_point start) {
 // remote bench: put then get `blocks` blocks of this layout's payload size in batches of `batch`, then
 // remove them. Every figure is measured (wall time, round trips counted by the client, hits counted).
 // The block hashes carry a fixed tag in their top bits so they never collide with a real run's blocks.
-void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
+void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::ordered_json& out) {
   constexpr uint64_t kBenchTag = 0xBE7C000000000000ull;
   const size_t payloadBytes = opened.codec().layout().payloadBytes();
   // One batch is encoded in memory at once (blobs + pipelined commands): keep it within 1 GiB.
@@ -138,7 +141,7 @@ void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::json& out) {
   const TierStats stats = tier.stats();
   out["errors"] = stats.errors;
   out["timeouts"] = stats.timeouts;
-  if (!args.json)
+  if (args.format.table())
     std::printf(
         "%s: %llu blocks of %s in batches of %llu: put %.1f ms (%.1f MB/s, %llu round trips), get %.1f "
         "ms (%.1f MB/s, %llu round trips), %llu/%llu hits, %llu errors, %llu time-outs\n",
@@ -171,15 +174,15 @@ CommandAction addRemoteCommand(CLI::App& app) {
   return [cmd, stats, clear, bench, args]() -> int {
     if (!cmd->parsed()) return -1;
     OpenedTier opened = openTier(*args);
-    nlohmann::json out{{"remote", RemoteUrl::parse(args->remote).redacted()},
-                       {"namespace", opened.codec().namespaceId()},
-                       {"model", args->model},
-                       {"block_size", args->blockSize}};
+    nlohmann::ordered_json out{{"remote", RemoteUrl::parse(args->remote).redacted()},
+                               {"namespace", opened.codec().namespaceId()},
+                               {"model", args->model},
+                               {"block_size", args->blockSize}};
     if (stats->parsed()) {
       const RedisTier::NamespaceUsage usage = opened.usage();
       out["keys"] = usage.keys;
       out["value_bytes"] = usage.valueBytes;
-      if (!args->json)
+      if (args->format.table())
         std::printf("%s namespace %s (model %s, block size %u): %llu keys, %s\n",
                     out["remote"].get<std::string>().c_str(), opened.codec().namespaceId().c_str(),
                     args->model.c_str(), args->blockSize, static_cast<unsigned long long>(usage.keys),
@@ -187,13 +190,19 @@ CommandAction addRemoteCommand(CLI::App& app) {
     } else if (clear->parsed()) {
       const uint64_t deleted = opened.clear();
       out["deleted"] = deleted;
-      if (!args->json)
+      if (args->format.table())
         std::printf("%s namespace %s: deleted %llu keys\n", out["remote"].get<std::string>().c_str(),
                     opened.codec().namespaceId().c_str(), static_cast<unsigned long long>(deleted));
     } else if (bench->parsed()) {
       runBench(opened, *args, out);
     }
-    if (args->json) std::printf("%s\n", out.dump().c_str());
+    if (args->format.json()) {
+      std::printf("%s\n", out.dump().c_str());
+    } else if (args->format.csv()) {
+      std::fflush(stdout);  // the CSV goes through std::cout
+      writeJsonObjectCsv(std::cout, out);
+      std::cout.flush();
+    }
     return 0;
   };
 }

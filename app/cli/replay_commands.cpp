@@ -9,18 +9,16 @@
 #include <sstream>
 #include <thread>
 
-#include "compute_bridge.h"
-#include "core/fleet/router_registry.h"
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/replay/event_csv_writer.h"
 #include "core/replay/miss_ratio_curve.h"
 #include "core/replay/trace_sweep.h"
-#include "core/serving/hardware_profile.h"
 #include "core/util/atomic_file.h"
-#include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "json_csv.h"
+#include "output_format.h"
 #include "progress_bar.h"
 #include "replay_options.h"
 
@@ -135,16 +133,16 @@ CommandAction addReplayCommand(CLI::App& app) {
                                  "Replay a Mooncake trace through the block cache (simulate mode, no "
                                  "tensors) and report hit rates, misses by cause and evictions");
   auto text = std::make_shared<ReplayOptionText>();
-  auto json = std::make_shared<bool>(false);
+  auto format = std::make_shared<OutputFormatOption>();
   auto events = std::make_shared<std::string>();
   addReplayOptions(*cmd, *text, /*sizeLists=*/false);
   addTierOptions(*cmd, *text);
-  cmd->add_flag("--json", *json, "print one JSON object instead of the table");
+  format->addTo(*cmd, "one header row, then one row: the JSON object's fields, nested ones joined with '.'");
   cmd->add_option("--events", *events,
                   "write every cache event (insert, hit, miss, eviction) to this CSV file");
   cmd->footer(
       "Example:\n  kvlab-cli replay conversation_trace.jsonl --max-tokens 2000000 --policy lru --ttl 10m");
-  return [cmd, text, json, events]() -> int {
+  return [cmd, text, format, events]() -> int {
     if (!cmd->parsed()) return -1;
     const ReplayConfig config = toReplayConfig(*text);
     std::unique_ptr<EventCsvWriter> writer;
@@ -155,10 +153,15 @@ CommandAction addReplayCommand(CLI::App& app) {
       result = replayTraceFile(text->trace, config, progressTo(bar), writer.get());
     }
     if (writer) writer->finish();
-    if (*json)
+    if (format->json()) {
       std::cout << resultJson(result, config).dump(2) << '\n';
-    else
+    } else if (format->csv()) {
+      std::fflush(stdout);  // the CSV goes through std::cout
+      writeJsonObjectCsv(std::cout, resultJson(result, config));
+      std::cout.flush();
+    } else {
       printReplayTable(result, config);
+    }
     for (const std::string& reason : result.skipReasons)
       std::fprintf(stderr, "skipped: %s\n", reason.c_str());
     return 0;
@@ -204,22 +207,6 @@ ordered_json sweepRowJson(const SweepPoint& p) {
   return j;
 }
 
-// One JSON value of a sweep row as a CSV field: null (not counted) is an empty field.
-void csvField(CsvWriter& csv, const ordered_json& v) {
-  if (v.is_null())
-    csv.empty();
-  else if (v.is_string())
-    csv.field(v.get<std::string>());
-  else if (v.is_boolean())
-    csv.field(v.get<bool>());
-  else if (v.is_number_unsigned())
-    csv.field(v.get<std::uint64_t>());
-  else if (v.is_number_integer())
-    csv.field(v.get<std::int64_t>());
-  else
-    csv.field(v.get<double>());
-}
-
 }  // namespace
 
 CommandAction addSweepCommand(CLI::App& app) {
@@ -227,12 +214,10 @@ CommandAction addSweepCommand(CLI::App& app) {
                                  "Hit rate for every combination of cache size, policy, TTL and block size: "
                                  "miss-ratio curves that respect prefix chains, with the knee of each");
   auto text = std::make_shared<ReplayOptionText>();
-  auto format = std::make_shared<std::string>("table");
+  auto format = std::make_shared<OutputFormatOption>();
   auto threads = std::make_shared<unsigned>(std::max(1u, std::thread::hardware_concurrency()));
   addReplayOptions(*cmd, *text, /*sizeLists=*/true);
-  cmd->add_option("--format", *format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}))
-      ->capture_default_str();
+  format->addTo(*cmd, "one header row, then one row per configuration");
   cmd->add_option("--threads", *threads,
                   "configurations replayed in parallel (at most one per configuration)")
       ->capture_default_str();
@@ -259,7 +244,7 @@ CommandAction addSweepCommand(CLI::App& app) {
                        std::to_string(done) + "/" + std::to_string(total) + " configurations");
           });
     }
-    if (*format == "json") {
+    if (format->json()) {
       ordered_json j;
       j["trace"] = text->trace;
       j["requests"] = outcome.requests;
@@ -271,20 +256,11 @@ CommandAction addSweepCommand(CLI::App& app) {
       j["points"] = ordered_json::array();
       for (const SweepPoint& p : outcome.points) j["points"].push_back(sweepRowJson(p));
       std::cout << j.dump(2) << '\n';
-    } else if (*format == "csv") {
+    } else if (format->csv()) {
       std::fflush(stdout);  // the CSV goes through std::cout
-      CsvWriter csv(std::cout);
-      bool header = true;
-      for (const SweepPoint& p : outcome.points) {
-        const ordered_json row = sweepRowJson(p);
-        if (header) {  // the columns are the JSON row's keys, in order
-          for (auto it = row.begin(); it != row.end(); ++it) csv.field(it.key());
-          csv.endRow();
-          header = false;
-        }
-        for (auto it = row.begin(); it != row.end(); ++it) csvField(csv, it.value());
-        csv.endRow();
-      }
+      std::vector<ordered_json> rows;
+      for (const SweepPoint& p : outcome.points) rows.push_back(sweepRowJson(p));
+      writeJsonRowsCsv(std::cout, rows);
       std::cout.flush();
     } else {
       std::printf("%-34s %8s %6s %14s %10s %10s %10s %11s  %s\n", "policy", "ttl", "block", "max tokens",
@@ -313,39 +289,6 @@ CommandAction addSweepCommand(CLI::App& app) {
           outcome.points.size(), (unsigned long long)outcome.requests, outcome.elapsedS, outcome.parseS,
           spec.threads, outcome.skippedLines ? ", bad lines skipped" : "");
     }
-    return 0;
-  };
-}
-
-CommandAction addListCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("list",
-                                 "List bundled scenarios, model presets, policies, granularities and "
-                                 "devices");
-  return [cmd]() -> int {
-    if (!cmd->parsed()) return -1;
-    std::printf("policies:\n");
-    for (const PolicyInfo& p : allPolicies())
-      std::printf("  %-8s %s%s\n", p.name.c_str(), p.description.c_str(),
-                  p.needsWholeTrace ? " (replay and sweep only)" : "");
-    std::printf("fleet routers (kvlab-cli fleet --router):\n");
-    for (const RouterInfo& r : routerRegistry())
-      std::printf("  %-13s %s\n", r.name.c_str(), r.description.c_str());
-    std::printf(
-        "granularities:\n"
-        "  prompt   one entry per (prompt prefix, layer), SHA-256 keys (the original SimpleKVCache)\n"
-        "  block    vLLM-style hashed token blocks (XXH3-128 chain, or SHA-256)\n"
-        "  radix    SGLang-style token radix tree, leaves evicted first\n");
-    std::printf("model presets (K/V bytes per token):\n");
-    for (const ModelConfig& m : modelPresets())
-      std::printf("  %-12s %3d layers, %2d KV heads x %3d dims, %s/token%s\n", m.name.c_str(), m.layers,
-                  m.kvHeads, m.headDim, formatBytes(kvBytesPerToken(m)).c_str(),
-                  m.computable ? "" : "  (accounting only)");
-    std::printf("hardware profiles (simulate's cost model; spec sheets):\n");
-    for (const HardwareProfile& h : hardwareProfiles())
-      std::printf("  %-12s %s\n", h.name.c_str(), h.description.c_str());
-    std::printf("  %-12s this machine, measured when selected\n", "cpu-here");
-    if (computeModuleAvailable()) return runComputeCommand({"list-compute"});
-    std::printf("scenarios and devices: need the compute module (not in this build)\n");
     return 0;
   };
 }

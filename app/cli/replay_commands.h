@@ -15,7 +15,6 @@ using CommandAction = std::function<int()>;
 CommandAction addReplayCommand(CLI::App& app);
 CommandAction addSweepCommand(CLI::App& app);
 CommandAction addBenchCommand(CLI::App& app);
-CommandAction addListCommand(CLI::App& app);
 
 // The JSON object `replay --json` prints (fleet prints one per replica).
 nlohmann::ordered_json replayResultJson(const ReplayResult& result, const ReplayConfig& config);

@@ -18,6 +18,8 @@
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/workload/scenario_trace.h"
+#include "output_format.h"
+#include "scenario_dir.h"
 #include "serving_json.h"
 #include "serving_options.h"
 
@@ -40,7 +42,7 @@ struct SimulateText {
   std::string outputTokens;  // "" = each request's own (the scenario's output_tokens)
   std::string speed = "1";
   std::string out;
-  std::string format = "table";
+  OutputFormatOption format;
   bool noPrefixCache = false;
   bool compare = false;
   bool skipBadLines = false;
@@ -55,17 +57,6 @@ struct RunOutcome {
   RunSpec spec;
   ServingResult result;
 };
-
-std::string scenarioDir() {
-  if (const char* env = std::getenv("KVLAB_SCENARIO_DIR")) return env;
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const auto installed = exe.parent_path() / ".." / "share" / "kvlab" / "scenarios";
-    if (std::filesystem::is_directory(installed, ec)) return installed.lexically_normal().string();
-  }
-  return KVLAB_SOURCE_SCENARIO_DIR;
-}
 
 bool isTracePath(const std::string& input) {
   return input.size() > 6 && input.compare(input.size() - 6, 6, ".jsonl") == 0;
@@ -115,12 +106,12 @@ void writeRequestsCsv(const std::string& path, const RunOutcome& run, const Serv
   o << "# " << costModelLabel(c) << "; speed " << run.spec.speed << ", prefix cache "
     << (run.spec.prefixCache ? "on" : "off") << "; times are simulated, not measured\n";
   CsvWriter csv(o);
-  csv.row({"request", "arrival_s", "input_tokens", "output_tokens", "status", "hit_tokens", "ttft_ms",
-           "tpot_ms", "latency_ms", "preemptions", "recomputed_tokens", "recompute_hit_tokens",
+  csv.row({"request", "arrival_s", "arrival_step", "input_tokens", "output_tokens", "status", "hit_tokens",
+           "ttft_ms", "tpot_ms", "latency_ms", "preemptions", "recomputed_tokens", "recompute_hit_tokens",
            "reject_reason"});
   for (const ServingRequestResult& r : run.result.requests) {
     const bool done = r.completed;
-    csv.field(r.index).field(r.arrivalS).field(r.inputTokens).field(r.outputTokens);
+    csv.field(r.index).field(r.arrivalS).field(r.arrivalStep).field(r.inputTokens).field(r.outputTokens);
     csv.field(done ? "completed" : (r.rejectReason.empty() ? "unfinished" : "rejected")).field(r.hitTokens);
     if (done) {
       csv.field(r.ttftMs());
@@ -223,9 +214,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
   cmd->add_flag("--no-prefix-cache", t->noPrefixCache, "never reuse cached blocks");
   cmd->add_flag("--compare", t->compare, "run with and without prefix caching and print the ratios");
   cmd->add_option("--out", t->out, "directory for summary.json and requests*.csv");
-  cmd->add_option("--format", t->format, "table, json or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}))
-      ->capture_default_str();
+  t->format.addTo(*cmd, "a '#' line naming the cost model, one header row, then one row per run");
   cmd->add_flag("--skip-bad-lines", t->skipBadLines, "count and skip malformed trace lines");
   cmd->footer(
       "Every time it prints comes from the cost model (docs/serving.md), not from running a model.\n"
@@ -254,7 +243,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
       requests = readWholeTrace(t->input, options);
       if (requests.empty()) throw InputError(t->input, 0, "", "contains no requests");
     } else {
-      const ScenarioSpec spec = loadScenarioFile(resolveScenario(t->input, scenarioDir()));
+      const ScenarioSpec spec = loadScenarioFile(resolveScenario(t->input, cliScenarioDir()));
       config.blockSize = t->blockSize.empty()
                              ? spec.cache.blockSize
                              : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
@@ -312,9 +301,9 @@ CommandAction addSimulateCommand(CLI::App& app) {
                 .string(),
             r, config);
     }
-    if (t->format == "json") {
+    if (t->format.json()) {
       std::cout << all.dump(2) << '\n';
-    } else if (t->format == "csv") {
+    } else if (t->format.csv()) {
       std::printf("# %s; times are simulated, not measured\n", costModelLabel(config).c_str());
       std::fflush(stdout);  // the records go through std::cout
       CsvWriter csv(std::cout);

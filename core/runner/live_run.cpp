@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <numeric>
 
-#include "core/model/byte_tokenizer.h"
 #include "core/model/compute_info.h"
 #include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
@@ -20,6 +19,7 @@
 #include "core/tiers/redis_tier.h"
 #include "core/tiers/remote_tier_factory.h"
 #include "core/tiers/remote_url.h"
+#include "core/tokenizer/tokenized_prompt.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 
@@ -128,12 +128,20 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   if (settings.outputTokens) spec.outputTokens = {*settings.outputTokens, *settings.outputTokens};
   const std::string device = resolveDevice(settings.device);
   // The preset in the run's dtype: K/V byte accounting (cache, capacity check) follows it.
-  const ModelConfig model =
+  ModelConfig model =
       computeModelOrThrow(settings.model.value_or(spec.model), settings.dtype, device, settings.allowTf32);
+  const std::unique_ptr<TextTokenizer> tokenizer = openTextTokenizer(settings.tokenizerPath);
+  // The model's weights are random: with a real tokenizer its embedding and LM head take the tokenizer's
+  // vocabulary (K/V sizes do not depend on it).
+  model.vocab = std::max(model.vocab, tokenizer->vocabSize());
   const std::string storage = settings.storageDevice.empty() ? device : resolveDevice(settings.storageDevice);
   const Granularity granularity = settings.granularity.value_or(parseGranularity(spec.cache.granularity));
   const std::uint32_t blockSize = settings.blockSize.value_or(spec.cache.blockSize);
   if (blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1 token");
+  if (!settings.tokenizerPath.empty() && granularity == Granularity::Prompt)
+    throw InputError("", 0, "tokenizer",
+                     "prompt granularity keys entries on the prompt's bytes (one byte, one token): with "
+                     "--tokenizer use --granularity block or radix");
   CacheConfig cacheConfig;
   cacheConfig.capacityBytes = settings.maxBytes.value_or(spec.cache.maxSizeBytes);
   cacheConfig.ttlMs = settings.ttlMs.value_or(spec.cache.ttlMs);
@@ -141,6 +149,9 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   cacheConfig.policy = settings.policy.value_or(spec.cache.policy);
   cacheConfig.pinnedBudgetBytes = settings.pinnedBudgetBytes;
   const std::vector<ScenarioRequest> requests = generateRequests(spec);
+  std::vector<TokenizedPrompt> prompts;  // requests[i] in tokens
+  prompts.reserve(requests.size());
+  for (const ScenarioRequest& r : requests) prompts.push_back(tokenizePrompt(*tokenizer, r.text, r.boundaries));
   checkLiveRunFits(model, granularity, blockSize, cacheConfig.capacityBytes, requests, storage);
   if (settings.hostMaxBytes > 0)
     checkHostTierFits(model, granularity, blockSize, cacheConfig, settings, requests, storage);
@@ -170,6 +181,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   info.device = device;
   info.storageDevice = storage;
   info.model = model.name;
+  info.tokenizer = tokenizer->name();
   info.dtype = std::string(toString(model.dtype));
   info.allowTf32 = settings.allowTf32;
   info.layers = model.layers;
@@ -205,21 +217,22 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   // "Pin this request's prefix": its segments up to the last boundary (all of it that later requests reuse).
   const auto pinRequest = [&](int index) {
     if (index < 0 || std::size_t(index) >= requests.size()) return;
-    const ScenarioRequest& r = requests[std::size_t(index)];
-    if (r.boundaries.empty()) return;
-    cache.pinPrefix(ByteTokenizer::encode(r.text), r.text, r.boundaries, r.boundaries.back());
+    const TokenizedPrompt& p = prompts[std::size_t(index)];
+    if (p.boundaries.empty()) return;
+    cache.pinPrefix(p.tokens, p.text, p.boundaries, p.boundaries.back());
   };
   try {
     if (!requests.empty()) {
       const bool decodes = std::any_of(requests.begin(), requests.end(),
                                        [](const ScenarioRequest& r) { return r.outputTokens > 1; });
-      warmUp(llama, ByteTokenizer::encode(requests.front().text), decodes);
+      warmUp(llama, prompts.front().tokens, decodes);
     }
     for (const ScenarioRequest& request : requests) {
       controls.apply(&cache.engine(), pinRequest);
       if (controls.cancelled()) break;
       clock.setMs(std::max(clock.nowMs(), request.arrivalMs));
-      const std::vector<std::int32_t> tokens = ByteTokenizer::encode(request.text);
+      const TokenizedPrompt& prompt = prompts[std::size_t(request.index)];
+      const std::vector<std::int32_t>& tokens = prompt.tokens;
       const std::uint64_t evictionsBefore = cache.engine().counters().totalEvictions();
       RequestRecord record;
 
@@ -239,19 +252,19 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
 
       // Cached path: lookup + prefix assembly + prefill of the rest; the TTFT a user would see.
       timer.start();
-      const LiveKvCache::Lookup lookup = cache.lookup(tokens, request.text, request.boundaries);
+      const LiveKvCache::Lookup lookup = cache.lookup(tokens, prompt.text, prompt.boundaries);
       const double lookupMs = timer.elapsedMs();
       const PrefillResult cached = llama.prefill(tokens, lookup.prefix, cancel);
       const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);  // waits for the device
       const double ttftCached = timer.elapsedMs();
       // The budget may have been changed live: pin while there is one.
       const std::uint32_t pinTokens =
-          cache.engine().config().pinnedBudgetBytes > 0 && !request.boundaries.empty()
-              ? request.boundaries.front()
+          cache.engine().config().pinnedBudgetBytes > 0 && !prompt.boundaries.empty()
+              ? prompt.boundaries.front()
               : 0;
       timer.start();
       record.unitEnds =
-          cache.store(tokens, request.text, request.boundaries, lookup, cached.newKv, pinTokens);
+          cache.store(tokens, prompt.text, prompt.boundaries, lookup, cached.newKv, pinTokens);
       const double storeMs = timer.elapsedMs();
       // Decoding continues this sequence privately; its tokens are not filed in the shared cache.
       record.decodeStepMs = decode(timer, llama, tokens, lookup.prefix, cached.newKv, cachedLogits,
@@ -280,7 +293,8 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
       }
       record.flopsCached = prefillFlops(model, std::int64_t(tokens.size()), std::int64_t(lookup.hitTokens));
       record.flopsUncached = prefillFlops(model, std::int64_t(tokens.size()), 0);
-      record.text = request.text;
+      record.text = prompt.text;
+      record.tokenEnds = prompt.tokenEnds;
       record.blockSize = granularity == Granularity::Block ? blockSize : 0;
       if (settings.baseline) {
         record.maxAbsLogitDiff = (cachedLogits - fullLogits).abs().max().item<double>();

@@ -12,6 +12,7 @@ namespace kvlab {
 void RunRecorder::onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) {
   RequestRecord kept = record;
   kept.text.clear();  // the CSV does not carry prompts; keeps memory flat over long runs
+  kept.tokenEnds.clear();
   m_records.push_back(std::move(kept));
   if (!m_info.remote.empty() || m_info.hostMaxBytes > 0) m_lowerTierHits.add(record, cache);
   m_rows.push_back(RequestRow::from(m_info.runId, record, cache, m_lowerTierHits.total()));
@@ -79,6 +80,7 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["device"] = s.device;
   j["storage_device"] = info.storageDevice;
   j["model"] = info.model;
+  j["tokenizer"] = info.tokenizer;
   j["dtype"] = info.dtype;
   j["allow_tf32"] = info.allowTf32;
   j["granularity"] = std::string(toString(info.granularity));

@@ -52,6 +52,10 @@ struct RunSettings {
   // (moved) into it; a host hit is promoted (moved) back up. Pinned memory when the compute device is CUDA.
   Bytes hostMaxBytes = 0;
   std::optional<std::string> hostPolicy;  // the host tier's eviction policy; unset = the device tier's
+  // Live scenario runs: a Hugging Face tokenizer.json to tokenize the scenario text with ("" = the byte
+  // tokenizer, one token per byte). Each segment is tokenized on its own (core/tokenizer/tokenized_prompt.h);
+  // the random-weight model's vocabulary grows to the tokenizer's. Block and radix granularity only.
+  std::string tokenizerPath;
 };
 
 // One finished request. TTFT = wall time of its prefill (ms); hits are always a prefix of the prompt.
@@ -80,7 +84,9 @@ struct RequestRecord {
   // the sequence's stored K/V. Size outputTokens - 1 (empty for traces). For a per-step latency chart.
   std::vector<double> decodeStepMs;
   bool simulated = false;       // trace replay: TTFTs come from the cost model
-  std::string text;             // the prompt (empty for traces)
+  std::string text;             // the prompt as its tokens decode (empty for traces)
+  // Byte offset in `text` where each token ends (real tokenizers); empty = one byte per token.
+  std::vector<std::uint32_t> tokenEnds;
   std::uint32_t blockSize = 0;  // for drawing the prompt as blocks
   // Token offsets where the cache's units of this prompt end, ascending, the last = promptTokens: block
   // ends (block mode), radix node ends along its path, prompt-entry boundaries (prompt mode).
@@ -97,6 +103,7 @@ struct RunInfo {
   std::string device;      // resolved compute device
   std::string storageDevice;
   std::string model;
+  std::string tokenizer = "bytes";  // "bytes" or the tokenizer.json path (live runs)
   std::string dtype = "fp32";  // weights, activations and K/V
   bool allowTf32 = false;
   int layers = 0;

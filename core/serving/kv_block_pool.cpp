@@ -13,22 +13,18 @@ struct AcceptAll final : VictimFilter {
 }  // namespace
 
 // Blocks are equal: each counts as 1 byte and 1 token, the capacity is the block count. Keys are the
-// blocks' hashes (kept per block so the reference stays valid while the policy uses it).
+// blocks' keys (kept per block, so the reference stays valid while the policy uses it).
 class KvBlockPool::Context final : public PolicyContext {
 public:
-  explicit Context(const KvBlockPool& pool) : m_pool(pool), m_keys(pool.m_hash.size()) {}
-  const CacheKey& key(SlotId slot) const override {
-    m_keys[slot] = CacheKey{m_pool.m_hash[slot], 0};
-    return m_keys[slot];
-  }
+  explicit Context(const KvBlockPool& pool) : m_pool(pool) {}
+  const CacheKey& key(SlotId slot) const override { return m_pool.m_key[slot]; }
   Bytes bytes(SlotId) const override { return 1; }
   std::uint32_t tokens(SlotId) const override { return 1; }
-  Bytes capacityBytes() const override { return m_pool.m_hash.size(); }
+  Bytes capacityBytes() const override { return m_pool.m_key.size(); }
   const CacheKey* incoming(Bytes*) const override { return nullptr; }
 
 private:
   const KvBlockPool& m_pool;
-  mutable std::vector<CacheKey> m_keys;
 };
 
 KvBlockPool::~KvBlockPool() = default;
@@ -36,8 +32,8 @@ KvBlockPool::~KvBlockPool() = default;
 KvBlockPool::KvBlockPool(std::uint32_t numBlocks, std::unique_ptr<EvictionPolicy> policy)
     : m_policy(std::move(policy)),
       m_refCount(numBlocks, 0),
-      m_hash(numBlocks, 0),
-      m_hasHash(numBlocks, 0),
+      m_key(numBlocks),
+      m_hasKey(numBlocks, 0),
       m_inPolicy(numBlocks, 0),
       m_hitsWhileCached(numBlocks, 0) {
   if (numBlocks == 0) throw std::invalid_argument("KvBlockPool: at least one block");
@@ -49,9 +45,9 @@ KvBlockPool::KvBlockPool(std::uint32_t numBlocks, std::unique_ptr<EvictionPolicy
   for (std::uint32_t b = numBlocks; b-- > 0;) m_plainFree.push_back(b);
 }
 
-BlockId KvBlockPool::findCached(std::uint64_t hash) const {
-  const auto it = m_byHash.find(hash);
-  return it == m_byHash.end() ? kNoBlock : it->second;
+BlockId KvBlockPool::findCached(const CacheKey& key) const {
+  const auto it = m_byKey.find(key);
+  return it == m_byKey.end() ? kNoBlock : it->second.front();
 }
 
 void KvBlockPool::acquireCached(BlockId block) {
@@ -66,6 +62,22 @@ void KvBlockPool::acquireCached(BlockId block) {
   ++m_hitsWhileCached[block];
 }
 
+void KvBlockPool::forgetKey(BlockId block) {
+  const CacheKey key = m_key[block];
+  const auto it = m_byKey.find(key);
+  auto& holders = it->second;
+  holders.erase(std::find(holders.begin(), holders.end(), block));  // the others keep their order
+  if (holders.empty()) {
+    m_byKey.erase(it);
+    if (isSharedBlockKey(key)) {
+      --m_sharedKeys;
+      if (m_observer) m_observer->onBlockRemoved(key.lo);
+    }
+  }
+  m_hasKey[block] = 0;
+  --m_keyedBlocks;
+}
+
 BlockId KvBlockPool::allocate() {
   BlockId block = kNoBlock;
   if (!m_plainFree.empty()) {
@@ -76,9 +88,7 @@ BlockId KvBlockPool::allocate() {
     if (block == kNoBlock) throw std::logic_error("KvBlockPool: policy found no victim among cached-free");
     m_policy->onRemove(block);
     m_inPolicy[block] = 0;
-    m_byHash.erase(m_hash[block]);
-    m_hasHash[block] = 0;
-    if (m_observer) m_observer->onBlockRemoved(m_hash[block]);
+    forgetKey(block);
     m_hitsWhileCached[block] = 0;
     --m_cachedFree;
     ++m_evictions;
@@ -91,21 +101,26 @@ BlockId KvBlockPool::allocate() {
   return block;
 }
 
-bool KvBlockPool::setHash(BlockId block, std::uint64_t hash) {
-  if (m_hasHash[block]) return m_hash[block] == hash;
-  if (!m_byHash.try_emplace(hash, block).second) return false;
-  m_hash[block] = hash;
-  m_hasHash[block] = 1;
+void KvBlockPool::cacheBlock(BlockId block, const CacheKey& key) {
+  if (m_refCount[block] == 0) throw std::logic_error("KvBlockPool: cacheBlock on a free block");
+  if (m_hasKey[block]) throw std::logic_error("KvBlockPool: cacheBlock on a block that already has a key");
+  auto [it, first] = m_byKey.try_emplace(key);
+  it->second.push_back(block);
+  m_key[block] = key;
+  m_hasKey[block] = 1;
   m_hitsWhileCached[block] = 0;
-  if (m_observer) m_observer->onBlockStored(hash);
-  return true;
+  ++m_keyedBlocks;
+  if (first && isSharedBlockKey(key)) {
+    ++m_sharedKeys;
+    if (m_observer) m_observer->onBlockStored(key.lo);
+  }
 }
 
 void KvBlockPool::release(BlockId block) {
   if (m_refCount[block] == 0) throw std::logic_error("KvBlockPool: release of a free block");
   if (--m_refCount[block] > 0) return;
   --m_usedBlocks;
-  if (m_hasHash[block]) {
+  if (m_hasKey[block]) {
     m_policy->onInsert(block);
     for (std::uint32_t i = 0; i < std::min(m_hitsWhileCached[block], kMaxReplayedAccesses); ++i)
       m_policy->onAccess(block);
@@ -117,7 +132,7 @@ void KvBlockPool::release(BlockId block) {
 }
 
 std::string KvBlockPool::checkInvariants() const {
-  std::uint32_t used = 0, cached = 0, plain = 0;
+  std::uint32_t used = 0, cached = 0, plain = 0, keyed = 0;
   std::vector<unsigned char> inPlain(m_refCount.size(), 0);
   for (BlockId b : m_plainFree) {
     if (inPlain[b]) return "block " + std::to_string(b) + " twice in the free stack";
@@ -129,7 +144,7 @@ std::string KvBlockPool::checkInvariants() const {
       ++used;
       if (m_inPolicy[b]) return id + " is in use and evictable";
       if (inPlain[b]) return id + " is in use and in the free stack";
-    } else if (m_hasHash[b]) {
+    } else if (m_hasKey[b]) {
       ++cached;
       if (!m_inPolicy[b]) return id + " is cached-free but unknown to the policy";
       if (inPlain[b]) return id + " is cached-free and in the plain free stack";
@@ -138,14 +153,23 @@ std::string KvBlockPool::checkInvariants() const {
       if (!inPlain[b]) return id + " is free but not in the free stack";
       if (m_inPolicy[b]) return id + " is plain free but known to the policy";
     }
-    if (m_hasHash[b]) {
-      const auto it = m_byHash.find(m_hash[b]);
-      if (it == m_byHash.end() || it->second != b) return id + " holds a hash the map does not point to it";
+    if (m_hasKey[b]) {
+      ++keyed;
+      const auto it = m_byKey.find(m_key[b]);
+      if (it == m_byKey.end() || std::count(it->second.begin(), it->second.end(), b) != 1)
+        return id + " holds a key the map does not list it under once";
     }
   }
-  std::size_t hashed = 0;
-  for (BlockId b = 0; b < m_refCount.size(); ++b) hashed += m_hasHash[b];
-  if (m_byHash.size() != hashed) return "the hash map has entries for blocks that do not hold them";
+  std::size_t listed = 0, shared = 0;
+  for (const auto& [key, holders] : m_byKey) {
+    if (holders.empty()) return "a key with no blocks in the map";
+    for (const BlockId b : holders)
+      if (!m_hasKey[b] || !(m_key[b] == key)) return "the map lists a block under a key it does not hold";
+    listed += holders.size();
+    shared += isSharedBlockKey(key);
+  }
+  if (listed != keyed || keyed != m_keyedBlocks) return "keyed block count mismatch";
+  if (shared != m_sharedKeys) return "shared key count mismatch";
   if (used != m_usedBlocks)
     return "used count " + std::to_string(m_usedBlocks) + " != " + std::to_string(used);
   if (cached != m_cachedFree)

@@ -19,12 +19,11 @@ namespace {
 // A request once it has arrived and was not rejected.
 struct Sequence {
   std::uint32_t promptTokens = 0;
-  std::uint32_t outputTokens = 1;      // max(1, requested)
-  std::uint32_t fullPromptBlocks = 0;  // prompt blocks that are full and have a hash id: hashable
-  std::uint32_t knownTokens = 0;       // prompt + generated: what must be computed before the next token
-  std::uint32_t computed = 0;          // tokens whose K/V is in this sequence's blocks
+  std::uint32_t outputTokens = 1;  // max(1, requested)
+  std::uint32_t knownTokens = 0;   // prompt + generated: what must be computed before the next token
+  std::uint32_t computed = 0;      // tokens whose K/V is in this sequence's blocks (or is being computed)
   std::uint32_t generated = 0;
-  std::uint32_t hashedBlocks = 0;  // leading blocks already offered to the hash map (computed or hit)
+  std::uint32_t cachedBlocks = 0;  // leading blocks filed under their key (hit or scheduled full)
   bool admittedOnce = false;
   std::vector<BlockId> blocks;
 };
@@ -78,6 +77,8 @@ public:
   void step();
   void scheduleRunning(std::uint32_t& budget, bool& preempted);
   void admitWaiting(std::uint32_t& budget);
+  CacheKey blockKey(std::uint32_t id, std::uint32_t block) const;
+  void cacheFullBlocks(std::uint32_t id, std::uint32_t tokens);
   void preempt(std::uint32_t id);
   void applyStep();
   void finish(std::uint32_t id);
@@ -111,6 +112,7 @@ void ServingEngine::Impl::arrive(std::uint32_t i) {
   out.arrivalS = m_arrivals[i];
   out.inputTokens = r.inputLength;
   out.outputTokens = r.outputLength;
+  out.arrivalStep = m_result.summary.steps;
   const std::uint32_t output = std::max<std::uint32_t>(1, r.outputLength);
   // K/V slots the sequence holds at its largest: every prompt token and every generated token but the last.
   const std::uint64_t needed = blocksFor(std::uint64_t(r.inputLength) + output - 1);
@@ -129,8 +131,6 @@ void ServingEngine::Impl::arrive(std::uint32_t i) {
   Sequence& s = m_seqs[i];
   s.promptTokens = r.inputLength;
   s.outputTokens = output;
-  s.fullPromptBlocks =
-      std::uint32_t(std::min<std::size_t>(r.hashIds.size(), r.inputLength / m_config.blockSize));
   s.knownTokens = r.inputLength;
   // It has been waiting since its arrival, possibly during the step that just ended.
   m_waitingArea += m_now - out.arrivalS;
@@ -146,8 +146,24 @@ void ServingEngine::Impl::preempt(std::uint32_t id) {
   ++m_result.requests[id].preemptions;
   ++m_result.summary.preemptions;
   s.computed = 0;
-  s.hashedBlocks = 0;
+  s.cachedBlocks = 0;
   m_waiting.push_front(id);
+}
+
+CacheKey ServingEngine::Impl::blockKey(std::uint32_t id, std::uint32_t block) const {
+  const TraceRequest& r = m_requests[id];
+  const std::uint64_t end = (std::uint64_t(block) + 1) * m_config.blockSize;  // token after the block
+  if (end <= r.inputLength && block < r.hashIds.size()) return sharedBlockKey(r.hashIds[block]);
+  return privateBlockKey(id, block);  // generated tokens fill it, or the trace has no id for it
+}
+
+// vLLM's cache_blocks after allocate_slots: every block the first `tokens` tokens fill is filed under its
+// key now, when its tokens are scheduled, so a request admitted later in the same step can hit it.
+void ServingEngine::Impl::cacheFullBlocks(std::uint32_t id, std::uint32_t tokens) {
+  if (!m_config.prefixCache) return;
+  Sequence& s = m_seqs[id];
+  for (const std::uint32_t full = tokens / m_config.blockSize; s.cachedBlocks < full; ++s.cachedBlocks)
+    m_pool.cacheBlock(s.blocks[s.cachedBlocks], blockKey(id, s.cachedBlocks));
 }
 
 void ServingEngine::Impl::scheduleRunning(std::uint32_t& budget, bool& preempted) {
@@ -166,6 +182,7 @@ void ServingEngine::Impl::scheduleRunning(std::uint32_t& budget, bool& preempted
     }
     if (m_running.size() <= i) break;  // it preempted itself
     for (std::uint64_t b = 0; b < need; ++b) s.blocks.push_back(m_pool.allocate());
+    cacheFullBlocks(id, s.computed + n);
     m_scheduled.push_back({id, n});
     budget -= n;
     ++i;
@@ -177,14 +194,14 @@ void ServingEngine::Impl::admitWaiting(std::uint32_t& budget) {
   while (!m_waiting.empty() && m_running.size() < m_config.maxRunning && budget > 0) {
     const std::uint32_t id = m_waiting.front();
     Sequence& s = m_seqs[id];
-    const std::vector<std::uint64_t>& hashes = m_requests[id].hashIds;
     m_hits.clear();
     std::uint32_t freeHits = 0;
     if (m_config.prefixCache) {
-      // Leading cached blocks, leaving at least the last known token to compute.
-      const std::uint32_t maxHit = std::min(s.fullPromptBlocks, (s.knownTokens - 1) / bs);
+      // Leading cached blocks, leaving at least the last known token to compute. After a preemption the
+      // known tokens include the generated ones, whose blocks only this request can hit.
+      const std::uint32_t maxHit = (s.knownTokens - 1) / bs;
       for (std::uint32_t j = 0; j < maxHit; ++j) {
-        const BlockId b = m_pool.findCached(hashes[j]);
+        const BlockId b = m_pool.findCached(blockKey(id, j));
         if (b == kNoBlock) break;
         freeHits += m_pool.refCount(b) == 0;
         m_hits.push_back(b);
@@ -196,9 +213,10 @@ void ServingEngine::Impl::admitWaiting(std::uint32_t& budget) {
     if (need + freeHits > m_pool.availableBlocks()) break;  // FCFS: the head blocks the queue
     for (const BlockId b : m_hits) m_pool.acquireCached(b);
     s.blocks.assign(m_hits.begin(), m_hits.end());
-    s.hashedBlocks = std::uint32_t(m_hits.size());
+    s.cachedBlocks = std::uint32_t(m_hits.size());
     for (std::uint64_t b = 0; b < need; ++b) s.blocks.push_back(m_pool.allocate());
     s.computed = cachedTokens;
+    cacheFullBlocks(id, cachedTokens + n);
     if (!s.admittedOnce) {
       s.admittedOnce = true;
       m_result.requests[id].hitTokens = cachedTokens;
@@ -226,18 +244,10 @@ void ServingEngine::Impl::finish(std::uint32_t id) {
 }
 
 void ServingEngine::Impl::applyStep() {
-  const std::uint32_t bs = m_config.blockSize;
   bool anyFinished = false;
   for (const Scheduled& sch : m_scheduled) {
     Sequence& s = m_seqs[sch.request];
     s.computed += sch.newTokens;
-    if (m_config.prefixCache) {
-      const std::vector<std::uint64_t>& hashes = m_requests[sch.request].hashIds;
-      while (s.hashedBlocks < s.fullPromptBlocks && (s.hashedBlocks + 1) * bs <= s.computed) {
-        m_pool.setHash(s.blocks[s.hashedBlocks], hashes[s.hashedBlocks]);
-        ++s.hashedBlocks;
-      }
-    }
     if (s.computed < s.knownTokens) continue;  // a prefill chunk that did not reach the end
     ++s.generated;
     if (s.generated == 1) m_result.requests[sch.request].firstTokenS = m_now;
@@ -282,9 +292,15 @@ void ServingEngine::Impl::checkInvariants() const {
     for (std::size_t j = 0; j < s.blocks.size(); ++j) {
       const BlockId b = s.blocks[j];
       if (m_pool.refCount(b) == 0) throw std::logic_error("a running sequence holds a free block");
-      // A block whose hash was recorded is still mapped to that hash: an in-use block was not evicted.
-      if (j < s.hashedBlocks && m_pool.isCached(b) && m_pool.findCached(m_requests[id].hashIds[j]) != b)
-        throw std::logic_error("an in-use block lost its hash (evicted while in use)");
+      // A leading block filed under its key still holds it: an in-use block was not evicted.
+      if (j < s.cachedBlocks && !(m_pool.isCached(b) && m_pool.key(b) == blockKey(id, std::uint32_t(j))))
+        throw std::logic_error("an in-use block lost its key (evicted while in use)");
+      if (j >= s.cachedBlocks && m_pool.isCached(b))
+        throw std::logic_error("a block past the cached ones holds a key");
+    }
+    if (m_config.prefixCache && s.cachedBlocks != s.computed / m_config.blockSize) {
+      throw std::logic_error("request " + std::to_string(id) + " has " + std::to_string(s.cachedBlocks) +
+                             " cached blocks for " + std::to_string(s.computed) + " computed tokens");
     }
     held += s.blocks.size();
   }
@@ -450,7 +466,7 @@ std::uint32_t ServingEngine::cachedLeadingBlocks(std::span<const std::uint64_t> 
   return n;
 }
 
-std::uint32_t ServingEngine::hashedBlocks() const { return m_impl->m_pool.hashedBlocks(); }
+std::uint32_t ServingEngine::hashedBlocks() const { return m_impl->m_pool.sharedKeys(); }
 ServingResult ServingEngine::result() const { return m_impl->result(); }
 const ServingConfig& ServingEngine::config() const { return m_impl->m_config; }
 

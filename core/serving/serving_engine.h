@@ -63,7 +63,9 @@ public:
   // Leading blocks of hashIds whose K/V the pool holds (in use or cached-free): what a prefix lookup now
   // would find (before the last-token rule). 0 with the prefix cache off.
   std::uint32_t cachedLeadingBlocks(std::span<const std::uint64_t> hashIds) const;
-  std::uint32_t hashedBlocks() const;  // blocks holding a hash (in use or cached-free)
+  // Distinct trace hash ids the pool holds (in use or cached-free): what the stored/removed events add up
+  // to. Blocks filled by generated tokens hold private keys and are not counted.
+  std::uint32_t hashedBlocks() const;
 
   // Per-request results and the summary of what has happened so far; after drain(), run()'s result.
   // wallS is the measured time spent inside submit/advanceTo/drain.

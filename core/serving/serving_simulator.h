@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// A continuous-batching serving engine on a cost model, in the style of vLLM v1's scheduler:
+// A continuous-batching serving engine on a cost model: vLLM v1's scheduler and prefix-cached block pool,
+// block for block (tools/vllm_v1_reference.py, a port of vLLM's source, agrees per request; docs/serving.md
+// names the vLLM commits and what is not modelled):
 //  - one KvBlockPool shared by the running sequences and the prefix cache;
 //  - per step, a token budget (maxBatchedTokens) is spent on running sequences first (a decoding sequence
 //    takes 1 token, one still in prefill takes the rest of its prompt or what the budget leaves: chunked
 //    prefill), in admission order; then waiting requests are admitted FCFS while the budget, maxRunning and
 //    free blocks allow (a request whose first chunk does not fit blocks the queue behind it);
 //  - when a running sequence needs a block and none is free or cached-free, the newest running sequence is
-//    preempted: its blocks are released and it goes back to the front of the queue to be recomputed from
-//    scratch (prompt and the tokens it had generated), as vLLM's recompute preemption; no requests are
-//    admitted in a step that preempted;
-//  - prefix hits: on admission the longest run of the prompt's leading full blocks whose hashes are cached
-//    is reused (shared, ref-counted) and skipped; at least the last prompt token is always computed, so a
+//    preempted: its blocks are released (last block first) and it goes back to the front of the queue to
+//    be recomputed from scratch (prompt and the tokens it had generated), as vLLM's recompute preemption;
+//    no requests are admitted in a step that preempted;
+//  - prefix hits: on admission the longest run of the sequence's leading full blocks whose keys are cached
+//    is reused (shared, ref-counted) and skipped; at least the last known token is always computed, so a
 //    prompt fully in cache still costs one token (its logits);
-//  - a prompt block's hash is recorded once all its tokens are computed; only full prompt blocks are hashed
-//    (the tail block, which decode keeps filling, and generated tokens are not);
+//  - a block is filed under its key when the step that fills it is scheduled (vLLM's allocate_slots ->
+//    cache_blocks), so a request admitted later in the same step hits it. Full prompt blocks with a trace
+//    hash id are keyed by it (shared); every other full block (generated tokens fill it, or the trace has
+//    no id for it) gets a key private to its request; a partial block is never keyed (the trace's id for a
+//    partial last prompt block is unused);
 //  - step time from StepCostModel; a token produced by a step exists at the end of that step.
 // A request whose prompt + output cannot fit in the whole pool, or whose prompt is empty, is rejected at
-// arrival with a reason; every other request completes. Deterministic; single-threaded.
+// arrival with a reason (the lab's rule); every other request completes. Deterministic; single-threaded.
 // run() drives a ServingEngine (serving_engine.h), the step-wise form a fleet of replicas uses.
 #include <vector>
 

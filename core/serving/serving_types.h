@@ -29,6 +29,9 @@ struct ServingConfig {
 struct ServingRequestResult {
   std::uint32_t index = 0;  // line order in the input
   double arrivalS = 0;      // timestamp / speed
+  // Steps the engine had run when the request arrived: it joined the queue before step arrivalStep
+  // (0-based). What a clock-free replay (tools/vllm_v1_reference.py) needs to see the same arrivals.
+  std::uint64_t arrivalStep = 0;
   std::uint32_t inputTokens = 0;
   std::uint32_t outputTokens = 0;  // as requested (0 is served as 1: the first token is always produced)
   bool completed = false;

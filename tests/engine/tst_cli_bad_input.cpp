@@ -181,6 +181,13 @@ void TestCliBadInput::badInput_data() {
   QTest::newRow("bench endless seconds")
       << QStringList{"bench", "t.jsonl", "--no-prefill", "--seconds", "1e300"} << 2
       << QStringList{"--seconds"};
+  QTest::newRow("bench tokenizer missing")
+      << QStringList{"bench", "--tokenizer", "no-such-tokenizer.json", "t.jsonl"} << 2
+      << QStringList{"no-such-tokenizer.json: cannot read"};
+  QTest::newRow("bench tokenizer without text")
+      << QStringList{"bench", "--tokenizer", "t.jsonl"} << 2 << QStringList{"field 'tokenizer'", "text file"};
+  QTest::newRow("bench tokenizer not a tokenizer.json")
+      << QStringList{"bench", "--tokenizer", "t.jsonl", "t.jsonl"} << 2 << QStringList{"t.jsonl: ", "invalid JSON"};
   const QStringList simulate = {"simulate", "t.jsonl"};
   QTest::newRow("simulate speed zero")
       << simulate + QStringList{"--speed", "0"} << 2 << QStringList{"field 'speed'"};
@@ -358,6 +365,8 @@ void TestCliBadInput::computeFlagsRefused_data() {
   QTest::newRow("run device cuda:x") << QStringList{"run", "--device", "cuda:x"}
                                      << QStringList{"field 'device'", "cuda:N"};
   QTest::newRow("run device gpu") << QStringList{"run", "--device", "gpu"} << QStringList{"field 'device'"};
+  QTest::newRow("run tokenizer missing")
+      << QStringList{"run", "--tokenizer", "no-such-tokenizer.json"} << QStringList{"no-such-tokenizer.json: cannot read"};
   // The host tier of live runs (issue 12): refused before the model loads.
   QTest::newRow("run host-size no unit")
       << QStringList{"run", "--host-size", "lots"} << QStringList{"field 'host-size'", "'lots'"};

@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: MIT
 // KvBlockPool (core/serving) on hand-worked sequences: the three block states, allocation order (free before
-// cached-free), eviction of cached-free blocks by each policy, shared references, and the bookkeeping that
-// checkInvariants() recounts from scratch.
+// cached-free), eviction of cached-free blocks by each policy, shared references, duplicate keys and private
+// keys as vLLM v1's BlockPool keeps them (vllm/v1/core/block_pool.py, BlockHashToBlockMap: no
+// de-duplication), the stored/removed events, and the bookkeeping that checkInvariants() recounts.
 #include <QtTest>
 
 #include "core/policies/policy_registry.h"
 #include "core/serving/kv_block_pool.h"
 
 using namespace kvlab;
+
+namespace {
+// Records the pool's stored/removed events in order.
+struct EventLog final : KvPoolObserver {
+  QStringList events;
+  void onBlockStored(std::uint64_t hash) override { events << QStringLiteral("stored %1").arg(hash); }
+  void onBlockRemoved(std::uint64_t hash) override { events << QStringLiteral("removed %1").arg(hash); }
+};
+}  // namespace
 
 class TestServingPool : public QObject {
   Q_OBJECT
@@ -19,7 +29,10 @@ private slots:
   void inUseBlockIsNeverEvicted_data();
   void inUseBlockIsNeverEvicted();
   void sharedBlockNeedsEveryRelease();
-  void duplicateHashKeepsFirstBlock();
+  void duplicateKeyKeepsBothCopies();
+  void laterCopyFoundAfterFirstEvicted();
+  void privateKeyIsCachedWithoutEvents();
+  void cacheBlockNeedsAnUnkeyedBlockInUse();
   void releaseOfFreeBlockThrows();
 };
 
@@ -29,7 +42,7 @@ void TestServingPool::statesAndCounts() {
   const BlockId a = pool.allocate(), b = pool.allocate();
   QCOMPARE(pool.usedBlocks(), 2u);
   QCOMPARE(pool.plainFreeBlocks(), 2u);
-  QVERIFY(pool.setHash(a, 100));
+  pool.cacheBlock(a, sharedBlockKey(100));
   pool.release(a);  // hashed -> cached-free
   pool.release(b);  // no hash -> free
   QCOMPARE(pool.usedBlocks(), 0u);
@@ -47,7 +60,7 @@ void TestServingPool::allocatesFreeBeforeCachedFree() {
   // the one after must evict it.
   KvBlockPool pool(2, createPolicy("lru"));
   const BlockId a = pool.allocate();
-  pool.setHash(a, 7);
+  pool.cacheBlock(a, sharedBlockKey(7));
   pool.release(a);
   const BlockId b = pool.allocate();
   QVERIFY(b != a);
@@ -83,7 +96,7 @@ void TestServingPool::evictionOrder() {
   BlockId blocks[3];
   for (int i = 0; i < 3; ++i) {
     blocks[i] = pool.allocate();
-    pool.setHash(blocks[i], std::uint64_t(i + 1));
+    pool.cacheBlock(blocks[i], sharedBlockKey(std::uint64_t(i + 1)));
   }
   pool.release(blocks[0]);
   for (int hit = 0; hit < 2; ++hit) {
@@ -110,8 +123,8 @@ void TestServingPool::inUseBlockIsNeverEvicted() {
   QFETCH(QString, policy);
   KvBlockPool pool(2, createPolicy(policy.toStdString()));
   const BlockId a = pool.allocate(), b = pool.allocate();
-  pool.setHash(a, 1);
-  pool.setHash(b, 2);
+  pool.cacheBlock(a, sharedBlockKey(1));
+  pool.cacheBlock(b, sharedBlockKey(2));
   pool.release(a);
   pool.release(b);
   pool.acquireCached(a);  // hit: a is in use again
@@ -125,7 +138,7 @@ void TestServingPool::inUseBlockIsNeverEvicted() {
 void TestServingPool::sharedBlockNeedsEveryRelease() {
   KvBlockPool pool(1, createPolicy("lru"));
   const BlockId a = pool.allocate();
-  pool.setHash(a, 5);
+  pool.cacheBlock(a, sharedBlockKey(5));
   pool.acquireCached(a);  // a second sequence shares it
   QCOMPARE(pool.refCount(a), 2u);
   pool.release(a);
@@ -137,15 +150,81 @@ void TestServingPool::sharedBlockNeedsEveryRelease() {
   QCOMPARE(QString::fromStdString(pool.checkInvariants()), QString());
 }
 
-void TestServingPool::duplicateHashKeepsFirstBlock() {
+void TestServingPool::duplicateKeyKeepsBothCopies() {
+  // Two sequences computed the same block (key 9) into blocks a and b. vLLM files both under the one key
+  // ("NOTE #1: We currently don't de-duplicate the blocks in the cache"), and a lookup returns the copy
+  // filed first that is still there. Both become cached-free when released (b first, then a), so under LRU
+  // b is evicted first and key 9 survives in a; the next allocation evicts a and the key is gone.
   KvBlockPool pool(2, createPolicy("lru"));
+  EventLog log;
+  pool.setObserver(&log);
   const BlockId a = pool.allocate(), b = pool.allocate();
-  QVERIFY(pool.setHash(a, 9));
-  QVERIFY(!pool.setHash(b, 9));  // computed the same prefix concurrently: not recorded twice
+  pool.cacheBlock(a, sharedBlockKey(9));
+  pool.cacheBlock(b, sharedBlockKey(9));
   QCOMPARE(pool.findCached(9), a);
+  QCOMPARE(pool.keyedBlocks(), 2u);
+  QCOMPARE(pool.sharedKeys(), 1u);
+  QCOMPARE(log.events, QStringList({"stored 9"}));  // one key now held, whatever the copies
   pool.release(b);
-  QCOMPARE(pool.plainFreeBlocks(), 1u);  // b went back as a plain free block
+  QCOMPARE(pool.cachedFreeBlocks(), 1u);  // b keeps its copy of the key: cached-free, not plain free
+  QCOMPARE(pool.plainFreeBlocks(), 0u);
+  pool.release(a);
+  QCOMPARE(pool.cachedFreeBlocks(), 2u);
   QCOMPARE(QString::fromStdString(pool.checkInvariants()), QString());
+  QCOMPARE(pool.allocate(), b);
+  QCOMPARE(pool.findCached(9), a);
+  QCOMPARE(pool.sharedKeys(), 1u);
+  QCOMPARE(log.events, QStringList({"stored 9"}));  // a still holds it: not removed
+  QCOMPARE(pool.allocate(), a);
+  QCOMPARE(pool.findCached(9), kNoBlock);
+  QCOMPARE(pool.sharedKeys(), 0u);
+  QCOMPARE(pool.evictions(), 2u);
+  QCOMPARE(log.events, QStringList({"stored 9", "removed 9"}));
+  QCOMPARE(QString::fromStdString(pool.checkInvariants()), QString());
+}
+
+void TestServingPool::laterCopyFoundAfterFirstEvicted() {
+  // Copies a (filed first) and b of key 4; a is released first and evicted first: the lookup then finds b.
+  KvBlockPool pool(3, createPolicy("lru"));
+  const BlockId a = pool.allocate(), b = pool.allocate(), c = pool.allocate();
+  pool.cacheBlock(a, sharedBlockKey(4));
+  pool.cacheBlock(b, sharedBlockKey(4));
+  pool.release(a);
+  pool.release(c);  // plain free: allocated before any cached-free block
+  QCOMPARE(pool.allocate(), c);
+  QCOMPARE(pool.allocate(), a);  // the only cached-free block
+  QCOMPARE(pool.findCached(4), b);
+  QCOMPARE(QString::fromStdString(pool.checkInvariants()), QString());
+}
+
+void TestServingPool::privateKeyIsCachedWithoutEvents() {
+  // A block that generated tokens fill gets a key private to its request (vLLM hashes it like any full
+  // block; no other request has its tokens). Released, it is cached-free (evicted after plain free blocks,
+  // hit-able by its owner), and no router event is sent for it.
+  KvBlockPool pool(2, createPolicy("lru"));
+  EventLog log;
+  pool.setObserver(&log);
+  const BlockId a = pool.allocate();
+  pool.cacheBlock(a, privateBlockKey(/*owner=*/3, /*blockIndex=*/0));
+  pool.release(a);
+  QCOMPARE(pool.cachedFreeBlocks(), 1u);
+  QCOMPARE(pool.plainFreeBlocks(), 1u);
+  QCOMPARE(pool.findCached(privateBlockKey(3, 0)), a);
+  QCOMPARE(pool.findCached(privateBlockKey(4, 0)), kNoBlock);
+  QCOMPARE(pool.findCached(0), kNoBlock);  // not the shared key with the same number
+  QCOMPARE(pool.sharedKeys(), 0u);
+  QVERIFY(pool.allocate() != a);  // the plain free block goes first
+  QCOMPARE(pool.allocate(), a);
+  QCOMPARE(pool.evictions(), 1u);
+  QVERIFY(log.events.isEmpty());
+}
+
+void TestServingPool::cacheBlockNeedsAnUnkeyedBlockInUse() {
+  KvBlockPool pool(2, createPolicy("lru"));
+  const BlockId a = pool.allocate();
+  pool.cacheBlock(a, sharedBlockKey(1));
+  QVERIFY_THROWS_EXCEPTION(std::logic_error, pool.cacheBlock(a, sharedBlockKey(2)));
+  QVERIFY_THROWS_EXCEPTION(std::logic_error, pool.cacheBlock(1, sharedBlockKey(2)));  // block 1 is free
 }
 
 void TestServingPool::releaseOfFreeBlockThrows() {

@@ -16,6 +16,7 @@
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
 #include "core/workload/mooncake_trace.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 
@@ -154,7 +155,7 @@ void TestServingProperties::publicTraces() {
   QFETCH(QString, file);
   QFETCH(bool, prefix);
   const QString path = QStringLiteral(KVLAB_SHARED_DATA_DIR "/") + file;
-  if (!QFile::exists(path)) QSKIP("public traces not present (../shared/data)");
+  KVLAB_REQUIRE_SHARED_DATA(path);
   const std::vector<TraceRequest> trace = readWholeTrace(path.toStdString());
   ServingConfig c = config(849, 8192, 256, "lru", prefix);  // the default pool of llama-3-8b on h100-sxm
   c.blockSize = 512;
@@ -164,5 +165,5 @@ void TestServingProperties::publicTraces() {
   QCOMPARE(res.summary.completed + res.summary.rejected, std::uint64_t(trace.size()));
 }
 
-QTEST_GUILESS_MAIN(TestServingProperties)
+KVLAB_TEST_GUILESS_MAIN(TestServingProperties)
 #include "tst_serving_properties.moc"

@@ -38,6 +38,9 @@ private slots:
   void admissionAndChunkedPrefill();
   void preemptionAndRecompute();
   void prefixHitWhileSharing();
+  void sameStepHits_data();
+  void sameStepHits();
+  void generatedBlockIsCached();
   void maxRunningQueues();
   void rejectsWhatCannotFit();
 };
@@ -143,6 +146,58 @@ void TestServingScheduler::prefixHitWhileSharing() {
       ServingSimulator(c).run({request(0, 10, 4, {1, 2, 3}), request(3, 9, 2, {1, 2, 7})});
   QCOMPARE(off.requests[1].hitTokens, 0u);
   QCOMPARE(off.summary.poolPeakBlocks, 7u);  // r0 4 + r1 ceil(10/4) = 3
+}
+
+void TestServingScheduler::sameStepHits_data() {
+  QTest::addColumn<quint32>("budget");
+  QTest::addColumn<quint64>("steps");
+  QTest::newRow("budget 8192") << 8192u << quint64(1);
+  QTest::newRow("budget 2500") << 2500u << quint64(2);
+}
+
+void TestServingScheduler::sameStepHits() {
+  // Three identical 2,000-token prompts at t = 0 (ids 1-4, the 4th block partial), 1 output token each;
+  // block 512, pool 100. vLLM files a block's hash when the block is scheduled (allocate_slots ->
+  // cache_blocks), so requests admitted later in the same step hit it:
+  //  step 1: r0 admitted, computes 2000 tokens; blocks 1, 2, 3 are full -> filed now. r1 admitted in the
+  //          same step: hit limit (2000 - 1) / 512 = 3 blocks, all held by r0 -> 1536 hit tokens, 464 to
+  //          compute; r2 likewise. Budget 8192: all in step 1. Budget 2500: r2 gets the last 36 tokens of
+  //          the budget (still 1536 hit), its other 428 in step 2.
+  // Hit rate 2 x 1536 / 6000 = 51.2 %.
+  QFETCH(quint32, budget);
+  QFETCH(quint64, steps);
+  const std::vector<std::uint64_t> ids = {1, 2, 3, 4};
+  const ServingResult res =
+      ServingSimulator(unitStepConfig(512, 100, budget))
+          .run({request(0, 2000, 1, ids), request(0, 2000, 1, ids), request(0, 2000, 1, ids)});
+  QCOMPARE(res.requests[0].hitTokens, 0u);
+  QCOMPARE(res.requests[1].hitTokens, 1536u);
+  QCOMPARE(res.requests[2].hitTokens, 1536u);
+  QVERIFY(std::abs(res.summary.tokenHitRate - 3072.0 / 6000.0) < 1e-12);
+  QCOMPARE(res.summary.steps, steps);
+}
+
+void TestServingScheduler::generatedBlockIsCached() {
+  // Block 4, pool 3 blocks, budget 100; four requests, each after the one before has finished:
+  //   r0 at 0 ms:  9 prompt, ids [1, 2, 3], 1 output;  r1 at 10: 3 prompt, id [9], 2 outputs;
+  //   r2 at 20:    3 prompt, id [7], 1 output;          r3 at 30: 9 prompt, ids [1, 2, 3], 1 output.
+  //  r0 (step 1): 3 blocks; blocks 0, 1 full -> keys 1, 2. Freed last block first: the partial block has no
+  //      key -> plain free; key 2's block then key 1's -> cached-free, in that LRU order.
+  //  r1 (steps 2-3): takes the plain free block; step 3 computes its 4th token (its first generated one),
+  //      which fills the block -> hashed with a key private to r1 (vLLM hashes every full block). Freed, it
+  //      is cached-free behind keys 2 and 1.
+  //  r2 (step 4): needs 1 block, none plain free -> evicts the LRU cached-free block: key 2.
+  //  r3 (step 5): hit limit (9 - 1) / 4 = 2 blocks: key 1 found, key 2 gone -> 4 hit tokens (the lab
+  //      before this rule left r1's block unhashed and plain free, r2 took it, and r3 hit 8). Its 2 new
+  //      blocks: r2's plain free one, then r1's private block is evicted -> 2 evictions in all.
+  const ServingResult res = ServingSimulator(unitStepConfig(4, 3, 100))
+                                .run({request(0, 9, 1, {1, 2, 3}), request(10, 3, 2, {9}),
+                                      request(20, 3, 1, {7}), request(30, 9, 1, {1, 2, 3})});
+  for (int i = 0; i < 4; ++i) QVERIFY2(res.requests[i].completed, res.requests[i].rejectReason.c_str());
+  QCOMPARE(res.requests[3].hitTokens, 4u);
+  QCOMPARE(res.summary.hitTokens, std::uint64_t(4));
+  QCOMPARE(res.summary.evictions, std::uint64_t(2));
+  QCOMPARE(res.summary.steps, std::uint64_t(5));
 }
 
 void TestServingScheduler::maxRunningQueues() {

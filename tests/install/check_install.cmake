@@ -32,10 +32,10 @@ if(NOT module OR NOT config)
   message(FATAL_ERROR "not installed: compute module (${module}) or KvLabConfig.cmake (${config})")
 endif()
 
-# The installed kvlab-cli finds the installed module and scenarios (not the build tree's): list-compute
+# The installed kvlab-cli finds the installed module and scenarios (not the build tree's): list --devices
 # prints the LibTorch version and the scenario directory.
 run_step("installed kvlab-cli list" ${CMAKE_COMMAND} -E env --unset=KVLAB_COMPUTE_MODULE
-  --unset=KVLAB_SCENARIO_DIR ${prefix}/bin/kvlab-cli list)
+  --unset=KVLAB_SCENARIO_DIR ${prefix}/bin/kvlab-cli list --devices)
 if(NOT step_output MATCHES "LibTorch [0-9]")
   message(FATAL_ERROR "installed kvlab-cli did not load its compute module:\n${step_output}")
 endif()
