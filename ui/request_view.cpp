@@ -125,7 +125,8 @@ QString RequestView::timingText(std::uint32_t hitTokens, double cachedMs, double
         .arg(cachedMs, 0, 'f', 1)
         .arg(uncachedMs, 0, 'f', 1)
         .arg(source);
-  return tr(" %1× faster with the cache%2.").arg(ratio, 0, 'f', ratio >= 10 ? 0 : 1).arg(source);
+  // 1.02x, not "1.0x faster": near 1 the second decimal is the difference.
+  return tr(" %1× faster with the cache%2.").arg(ratio, 0, 'f', ratio >= 10 ? 0 : (ratio < 1.1 ? 2 : 1)).arg(source);
 }
 
 QString RequestView::missLine() const { return m_misses->text(); }

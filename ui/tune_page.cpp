@@ -7,7 +7,6 @@
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -17,7 +16,6 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
-#include <QTableWidget>
 #include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -27,7 +25,6 @@
 
 #include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
-#include "core/replay/sweep_ranking.h"
 #include "core/serving/hardware_profile.h"
 #include "core/serving/prefill_cost.h"
 #include "core/util/atomic_file.h"
@@ -35,7 +32,6 @@
 #include "core/util/units.h"
 #include "core/util/value_series.h"
 #include "ui/headline_banner.h"
-#include "ui/log_axis_labels.h"
 #include "ui/miss_ratio_chart.h"
 #include "ui/prefill_savings_chart.h"
 #include "ui/report_document.h"
@@ -72,8 +68,6 @@ std::vector<std::string> parsePolicies(const QString& text) {
   }
   return out;
 }
-
-QString pct(double share) { return QStringLiteral("%1 %").arg(100 * share, 0, 'f', 1); }
 
 }  // namespace
 

@@ -30,7 +30,14 @@ inline QStringList pdfPageTexts(const QString& path) {
                {QStringLiteral("-f"), QString::number(i), QStringLiteral("-l"), QString::number(i),
                 QStringLiteral("-layout"), path, QStringLiteral("-")});
     text.waitForFinished(60000);
-    pages << QString::fromUtf8(text.readAllStandardOutput());
+    // The PDF's fonts set "fi", "fl", "ff" as ligatures, which pdftotext returns as one code point.
+    QString page = QString::fromUtf8(text.readAllStandardOutput());
+    page.replace(QChar(0xFB00), QStringLiteral("ff"))
+        .replace(QChar(0xFB01), QStringLiteral("fi"))
+        .replace(QChar(0xFB02), QStringLiteral("fl"))
+        .replace(QChar(0xFB03), QStringLiteral("ffi"))
+        .replace(QChar(0xFB04), QStringLiteral("ffl"));
+    pages << page;
   }
   return pages;
 }
