@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # KV Cache Lab: one command from a fresh Debian 12 machine to a running app or a full test run.
-#   ./setup.sh run    install what is missing, build, start the GUI (headless: run the default scenario)
-#   ./setup.sh test   install what is missing, build, run every test (normal, ASan+UBSan, TSan, fuzz smoke)
+#   ./setup.sh run          install what is missing, build, start the GUI (headless: the default scenario)
+#   ./setup.sh test         install what is missing, build, run the release test suites (ctest)
+#   ./setup.sh test --all   the same, then the sanitizer and fuzz stages (tools/ci-extra.sh): what CI runs
 # Extra arguments after "run" go to kvlab (or, headless, to kvlab-cli run).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,7 +17,7 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev libxxhash-dev libssl-dev libcli11-dev libabsl-dev
   libpcre2-dev libutf8proc-dev
   clang libclang-rt-14-dev
-  redis-server redis-tools libhiredis-dev
+  redis-server redis-tools libhiredis-dev openssl
   xvfb xauth python3
 )
 
@@ -52,12 +53,23 @@ case "$mode" in
     exec build/bin/kvlab-cli run repeated-prefix "$@"
     ;;
   test)
+    all=false
+    for arg in "$@"; do
+      case "$arg" in
+        --all) all=true ;;
+        *) echo "setup: unknown test option '$arg' (usage: ./setup.sh test [--all])" >&2; exit 2 ;;
+      esac
+    done
     build build
     QT_QPA_PLATFORM=offscreen ctest --test-dir build --output-on-failure -j "$jobs"
-    tools/ci-extra.sh
+    if $all; then
+      tools/ci-extra.sh
+    else
+      echo "setup: release suites done; ./setup.sh test --all adds the ASan+UBSan, TSan and fuzz stages"
+    fi
     ;;
   *)
-    echo "usage: ./setup.sh run|test" >&2
+    echo "usage: ./setup.sh run [kvlab arguments] | ./setup.sh test [--all]" >&2
     exit 2
     ;;
 esac

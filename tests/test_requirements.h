@@ -34,6 +34,11 @@ inline bool underCi() {
 
 inline bool sharedDataPresent(const QString& path) { return QFileInfo::exists(path); }
 inline QString findPython3() { return QStandardPaths::findExecutable(QStringLiteral("python3")); }
+// path if it is an executable file, else "": for the python3 that CMake found (KVLAB_PYTHON3), which is
+// empty when it found none.
+inline QString executableOrEmpty(const QString& path) {
+  return !path.isEmpty() && QFileInfo(path).isExecutable() ? path : QString();
+}
 
 // Exit code of a suite: Qt Test's own (failures win), else 77 when a requirement was missing.
 inline int suiteExitCode(int qtestResult) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The checks beyond the normal test run (called by ./setup.sh test after ctest; docs/reliability.md):
+# The checks beyond the normal test run (called by ./setup.sh test --all after ctest; docs/reliability.md):
 #   1. ASan+UBSan build (build-asan): every engine suite, the bad-input catalogue, kvlab-cli under test.
 #   2. TSan build (build-tsan): the concurrency suite (worker thread vs snapshot readers, live changes)
 #      and the CLI suite (a TSan kvlab-cli running multi-threaded sweeps).

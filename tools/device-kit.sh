@@ -167,4 +167,4 @@ for bin in "${bins[@]}"; do
 done
 "$build/bin/kvlab-cli" list --devices >/dev/null
 echo "device-kit check: ${targets[*]} built from the kit alone (no system header or library of a kit package" \
-  "used); kvlab-cli list runs"
+  "used); kvlab-cli list --devices runs"

@@ -13,7 +13,7 @@
 #include <ctime>
 #include <vector>
 
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
 using namespace simdjson;
 static double cpu() {
   timespec t;

@@ -4,11 +4,13 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_loader.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
-#include "core/serving/hardware_profile.h"
 #include "core/tiers/remote_url.h"
+#include "core/trace/trace_format.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/util/value_series.h"
@@ -36,7 +38,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
   const QCommandLineOption version = parser.addVersionOption();
   const QCommandLineOption scenario(
       QStringLiteral("scenario"),
-      QStringLiteral("Bundled scenario name, scenario .json or Mooncake .jsonl trace."),
+      QStringLiteral("Bundled scenario name, scenario .json or a trace of any supported format."),
       QStringLiteral("NAME|FILE"));
   const QCommandLineOption device(QStringLiteral("device"),
                                   QStringLiteral("Compute device: cpu, cuda or auto."),
@@ -56,8 +58,10 @@ CommandLineResult parseCommandLine(const QStringList& args) {
   const QCommandLineOption ttl(QStringLiteral("ttl"),
                                QStringLiteral("Entry time to live, e.g. 30s, 5m; 0 or off = never."),
                                QStringLiteral("DURATION"));
-  const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model preset."),
-                                 QStringLiteral("PRESET"));
+  const QCommandLineOption model(
+      QStringLiteral("model"),
+      QStringLiteral("Model: a preset, a Hugging Face config.json or a model directory."),
+      QStringLiteral("PRESET"));
   const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Scenario seed (prompts)."),
                                 QStringLiteral("N"));
   const QCommandLineOption noBaseline(QStringLiteral("no-baseline"),
@@ -129,15 +133,17 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       QStringLiteral("The host tier's eviction policy (default: the device's)."), QStringLiteral("P"));
   const QCommandLineOption remote(
       QStringLiteral("remote"),
-      QStringLiteral("Remote Redis tier (live block runs): redis://[user:password@]host[:port][/db] or "
-                     "redis-cluster://host:port[,host:port...]; \"\" or off = none."),
+      QStringLiteral(
+          "Remote Redis tier (live block runs): redis://[user:password@]host[:port][/db] or "
+          "redis-cluster://host:port[,host:port...]; \"\" or off = none. Leave the password "
+          "out to read it from KVLAB_REMOTE_PASSWORD or the file KVLAB_REMOTE_PASSWORD_FILE names."),
       QStringLiteral("URL"));
   const QCommandLineOption remoteWrite(QStringLiteral("remote-write"),
                                        QStringLiteral("Remote tier write mode: through (default) or back."),
                                        QStringLiteral("MODE"));
   const QCommandLineOption remoteTimeout(
       QStringLiteral("remote-timeout"),
-      QStringLiteral("Remote connect / round-trip time-out, e.g. 50ms, 2s (default 50ms)."),
+      QStringLiteral("Deadline of each remote operation, e.g. 50ms, 2s (default 50ms)."),
       QStringLiteral("DURATION"));
   parser.addOptions({hostSize, hostPolicy, remote, remoteWrite, remoteTimeout});
   parser.addOptions({page, sweep, sweepSizes, speed});
@@ -245,13 +251,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       if (parser.isSet(model)) {
         current = QStringLiteral("--model");
         s.model = str(parser.value(model));
-        if (!findModelPreset(*s.model)) {
-          std::vector<std::string> names;
-          for (const ModelConfig& c : modelPresets()) names.push_back(c.name);
-          throw InputError(
-              "", 0, "",
-              "unknown model preset " + quoteForError(*s.model) + " (choose " + str(joined(names)) + ")");
-        }
+        (void)loadModel(*s.model, "");  // a preset, a config.json or a model directory; throws naming it
         any = true;
       }
       if (parser.isSet(seed)) {
@@ -310,10 +310,10 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       if (parser.isSet(sweep)) {
         current = QStringLiteral("--sweep");
         o.sweep = parser.value(sweep);
-        if (!o.sweep.endsWith(QStringLiteral(".jsonl")))
-          resolveScenario(str(o.sweep), defaultScenarioDir());  // throws, listing the bundled names
-        else if (!QFileInfo(o.sweep).isFile())
+        if (o.sweep.endsWith(QStringLiteral(".jsonl")) && !QFileInfo::exists(o.sweep))
           throw InputError("", 0, "", "no such trace file: " + str(o.sweep));
+        if (!looksLikeTrace(str(o.sweep)))
+          resolveScenario(str(o.sweep), defaultScenarioDir());  // throws, listing the bundled names
         if (o.page.isEmpty()) o.page = QStringLiteral("tune");
       }
       if (parser.isSet(sweepSizes)) {

@@ -19,15 +19,19 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/model/compute_info.h"
-#include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/scenario_runner.h"
-#include "core/serving/hardware_profile.h"
+#include "core/trace/trace_format.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
 #include "ui/source_selection.h"
 #include "ui/tier_controls.h"
+#include "ui/trace_drop_filter.h"
+#include "ui/trace_file_dialog.h"
 
 namespace kvlab {
 
@@ -82,8 +86,10 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   }
   auto* open = new QToolButton(this);
   open->setText(tr("Open…"));
-  open->setToolTip(tr("Run a scenario .json file or replay a Mooncake .jsonl trace (Ctrl+O)"));
+  open->setToolTip(tr("Run a scenario .json file or replay a trace of any supported format (Ctrl+O; or drop "
+                      "a trace file or folder on this panel)"));
   connect(open, &QToolButton::clicked, this, &ControlPanel::openScenarioFile);
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, this, &ControlPanel::openPath);
   m_description = new QLabel(this);
   m_description->setWordWrap(true);
   m_description->setObjectName(QStringLiteral("scenarioDescription"));
@@ -407,7 +413,10 @@ void ControlPanel::addScenarioPath(const QString& path) {
 }
 
 void ControlPanel::openScenarioFile() {
-  const QString path = SourceSelection::askForFile(this);
+  openPath(SourceSelection::askForFile(this));
+}
+
+void ControlPanel::openPath(const QString& path) {
   if (path.isEmpty()) return;
   addScenarioPath(path);
   setCombo(m_scenario, path);
@@ -422,16 +431,28 @@ void ControlPanel::selectSource(const QString& source) {
 void ControlPanel::loadScenarioDefaults() {
   const QString name = m_scenario->currentData().toString();
   m_decodeScenario = false;
+  m_traceBlockSizeDeclared = false;
   if (isTraceSelected()) {
-    // The trace's conventions, as `kvlab-cli replay` uses them: a hash id stands for 512 tokens, K/V sized
-    // by a real model, a max size such a model's cache would get on one accelerator.
-    m_description->setText(tr("Trace replay (%1): no tensors are computed; hits and evictions are exact, the "
-                              "times come from a cost model of the chosen accelerator.")
-                               .arg(QFileInfo(name).fileName()));
+    // The trace's conventions, as `kvlab-cli replay` uses them: its own block size (512 tokens per Mooncake
+    // hash id), K/V sized by a real model, a max size such a model's cache would get on one accelerator.
+    std::uint32_t blockSize = kTraceBlockSize;
+    QString format = tr("unknown format");
+    try {
+      const TraceInfo info = openTraceReader(name.toStdString())->info();
+      blockSize = info.blockSize;
+      m_traceBlockSizeDeclared = info.blockSizeDeclared;
+      format = qs(info.format);
+      if (!info.hasBlockIds) format += tr(", lengths only: nothing to replay (use the Serving page)");
+    } catch (const std::exception& e) {
+      format = qs(e.what());
+    }
+    m_description->setText(tr("Trace replay (%1, %2): no tensors are computed; hits and evictions are exact, "
+                              "the times come from a cost model of the chosen accelerator.")
+                               .arg(QFileInfo(name).fileName(), format));
     m_loadingDefaults = true;
     setCombo(m_model, QLatin1String(kTraceModel));
     setCombo(m_granularity, QStringLiteral("block"));
-    m_blockSize->setValue(int(kTraceBlockSize));
+    m_blockSize->setValue(int(blockSize));
     setCombo(m_policy, QStringLiteral("lru"));
     setMaxBytesExact(kTraceMaxBytes);
     setTtlExact(0);
@@ -464,7 +485,8 @@ void ControlPanel::loadScenarioDefaults() {
 }
 
 bool ControlPanel::isTraceSelected() const {
-  return m_scenario->currentData().toString().endsWith(QLatin1String(".jsonl"));
+  const QString path = m_scenario->currentData().toString();
+  return path.endsWith(QLatin1String(".jsonl")) || isTraceSource(path);
 }
 
 void ControlPanel::updateTraceWidgets() {
@@ -477,10 +499,13 @@ void ControlPanel::updateTraceWidgets() {
   m_seed->setEnabled(!trace);
   m_baseline->setEnabled(!trace);
   m_hardware->setEnabled(trace);
-  m_blockSize->setEnabled(trace || m_granularity->currentData().toString() == QLatin1String("block"));
+  m_blockSize->setEnabled((trace && !m_traceBlockSizeDeclared) ||
+                          (!trace && m_granularity->currentData().toString() == QLatin1String("block")));
   m_blockSizeLabel->setText(trace ? tr("Tokens per hash id") : tr("Block size"));
-  m_blockSize->setToolTip(trace ? tr("Tokens one hash id of the trace stands for (512 in the published "
-                                     "Mooncake traces)")
+  m_blockSize->setToolTip(trace ? (m_traceBlockSizeDeclared
+                                       ? tr("The trace declares its block size (docs/traces.md)")
+                                       : tr("Tokens one hash id of the trace stands for (512 in the published "
+                                            "Mooncake traces)"))
                                 : tr("Tokens per block (block granularity)"));
   for (QWidget* w : {static_cast<QWidget*>(m_granularity), static_cast<QWidget*>(m_device),
                      static_cast<QWidget*>(m_seed), static_cast<QWidget*>(m_baseline)})

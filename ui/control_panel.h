@@ -49,7 +49,8 @@ public:
   static int ttlToSlider(TimeMs ttlMs);
   // Pinned-budget slider: 0 = off, then the max-size scale.
   static Bytes sliderToPinned(int position) { return position <= 0 ? 0 : sliderToBytes(position); }
-  // Trace conventions: tokens per hash id (Mooncake), a model with real shapes, and a max size for it.
+  // Trace conventions: tokens per hash id where the trace does not say (Mooncake), a model with real shapes,
+  // and a max size for it.
   static constexpr std::uint32_t kTraceBlockSize = 512;
   static constexpr const char* kTraceModel = "llama-3-8b";
   static constexpr Bytes kTraceMaxBytes = Bytes(32) << 30;
@@ -57,6 +58,7 @@ public:
 
 public Q_SLOTS:
   void openScenarioFile();  // file dialog; adds the file to the picker and selects it
+  void openPath(const QString& path);  // a scenario or trace (file or folder): added to the picker, selected
   // Selects `source` (a bundled name or a file), as the shared SourceSelection says; no-op when current.
   void selectSource(const QString& source);
   void run();
@@ -124,6 +126,7 @@ private:
   TierControls* m_tiers = nullptr;
   bool m_decodeScenario = false;  // the selected scenario is the decode lesson (no shared prefix cache)
   bool m_loadingDefaults = false;
+  bool m_traceBlockSizeDeclared = false;  // the selected trace fixes its block size (the spin box follows)
 };
 
 }  // namespace kvlab

@@ -30,6 +30,7 @@
 #include "ui/source_picker.h"
 #include "ui/source_requests.h"
 #include "ui/source_selection.h"
+#include "ui/trace_drop_filter.h"
 
 namespace kvlab {
 
@@ -86,6 +87,8 @@ QString routerExplanation(const RouterInfo& info) {
 FleetPage::FleetPage(SourceSelection* selection, QWidget* parent)
     : PageWidget(QStringLiteral("fleet"), parent),
       m_selection(selection ? selection : new SourceSelection(this)) {
+  // A trace file or folder dropped on the page becomes the source of every page.
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::setSource);
   m_replicas = new QSpinBox;
   m_replicas->setRange(1, int(KvBlockIndex::kMaxReplicas));
   m_replicas->setValue(4);
@@ -95,7 +98,9 @@ FleetPage::FleetPage(SourceSelection* selection, QWidget* parent)
   m_blockSize->setRange(0, 1 << 20);
   m_blockSize->setValue(0);
   m_blockSize->setSpecialValueText(tr("source's"));
-  m_blockSize->setToolTip(tr("Tokens per block; source's = 512 for a trace (one hash id), a scenario's own"));
+  m_blockSize->setToolTip(tr("Tokens per block key; source's = the trace's own (512 for Mooncake, the declared "
+                             "size for the formats that declare one, which another value contradicts), a "
+                             "scenario's own block size"));
   m_router = new QComboBox;
   for (const RouterInfo& info : routerRegistry()) {
     m_router->addItem(QString::fromStdString(info.name));
@@ -282,7 +287,7 @@ bool FleetPage::start(const QStringList& routers, bool comparison) {
       SourceRequests scenario;
       if (!trace) scenario = loadSourceRequests(source, {}, blockSize);
       for (FleetConfig config : configs) {
-        config.replica.blockSize = trace ? (blockSize ? blockSize : kTraceBlockSize) : scenario.blockSize;
+        config.replica.blockSize = trace ? blockSize : scenario.blockSize;  // 0 = the trace's own
         auto last = std::chrono::steady_clock::now();
         std::vector<double> occupancy;
         const auto onRequest = [&](const FleetReplayer& fleet, std::size_t) {

@@ -2,7 +2,7 @@
 #pragma once
 // Tune page: the cost view. For each policy and cache size, the prefill time its hits save: hit tokens
 // (counted by the replay) x prefill seconds per token (StepCostModel at the source's mean prompt length,
-// core/serving/prefill_cost.h), per hour of trace time, so a size can be judged in GPU-seconds. Every
+// core/hardware/prefill_cost.h), per hour of trace time, so a size can be judged in GPU-seconds. Every
 // label says "cost model, <hardware>": nothing here is measured on a GPU.
 #include <QHash>
 

@@ -13,9 +13,11 @@
 #include <QVBoxLayout>
 #include <sstream>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_loader.h"
+#include "core/arch/model_presets.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
-#include "core/serving/hardware_profile.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/units.h"
@@ -29,6 +31,7 @@
 #include "ui/serving_wait_chart.h"
 #include "ui/source_picker.h"
 #include "ui/source_selection.h"
+#include "ui/trace_drop_filter.h"
 
 namespace kvlab {
 
@@ -57,6 +60,8 @@ QSpinBox* spin(int min, int max, int value, const QString& special = {}) {
 ServingPage::ServingPage(SourceSelection* selection, QWidget* parent)
     : PageWidget(QStringLiteral("serving"), parent),
       m_selection(selection ? selection : new SourceSelection(this)) {
+  // A trace file or folder dropped on the page becomes the source of every page.
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::setSource);
   std::vector<std::string> models;
   for (const ModelConfig& m : modelPresets()) models.push_back(m.name);
   m_model = comboOf(models, "llama-3-8b");
@@ -185,7 +190,10 @@ ServingJob ServingPage::jobFromControls() const {
   job.outputTokens = std::uint32_t(m_outputTokens->value());
   job.poolBlocks = std::uint64_t(m_poolBlocks->value());
   ServingConfig& c = job.config;
-  if (const ModelConfig* m = findModelPreset(m_model->currentText().toStdString())) c.model = *m;
+  try {  // a preset, or a config.json / model directory
+    c.model = loadModel(m_model->currentText().toStdString());
+  } catch (const std::exception&) {
+  }
   if (const HardwareProfile* h = findHardwareProfile(m_hardware->currentText().toStdString()))
     c.hardware = *h;
   c.policy = m_policy->currentText().toStdString();

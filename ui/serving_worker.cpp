@@ -3,8 +3,8 @@
 
 #include <exception>
 
+#include "core/hardware/kv_pool_plan.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 #include "ui/source_requests.h"
 
 namespace kvlab {
@@ -41,19 +41,15 @@ void ServingWorker::run(const ServingJob& job, int runId) {
     ServingConfig config = job.config;
     const SourceRequests source =
         loadSourceRequests(job.input, job.scenarioDir, job.blockSizeOverride,
-                           job.outputTokens ? std::optional(job.outputTokens) : std::nullopt);
+                           job.outputTokens ? std::optional(job.outputTokens) : std::nullopt, std::nullopt,
+                           SourceUse::Serving);
     const std::vector<TraceRequest>& requests = source.requests;
     config.blockSize = source.blockSize;
-    const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
     std::uint64_t blocks = job.poolBlocks;
-    if (blocks == 0) {
-      const double left = 0.9 * double(config.hardware.memoryBytes) -
-                          StepCostModel(config.model, config.hardware).weightBytes();
-      blocks = left > double(blockBytes) ? std::uint64_t(left / double(blockBytes)) : 0;
-      if (blocks == 0)
-        throw std::invalid_argument(config.model.name + " weights leave no room for a KV pool on " +
-                                    config.hardware.name + ": set the pool size");
-    }
+    if (blocks == 0)  // throws InputError naming the figures when the model does not fit
+      blocks = planKvPool(config.model, config.hardware, int(config.tensorParallel), config.blockSize,
+                          config.maxRunning)
+                   .blocks;
     config.poolBlocks = std::uint32_t(std::min<std::uint64_t>(blocks, UINT32_MAX - 1));
     // About 1500 points over the trace's arrivals (an overloaded run goes on longer, with more points).
     const double spanS = requests.empty() ? 1.0 : double(requests.back().timestampMs) / 1e3 / config.speed;

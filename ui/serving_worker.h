@@ -18,8 +18,8 @@
 
 namespace kvlab {
 
-// What to simulate: a Mooncake trace (*.jsonl) or a scenario (bundled name or .json), and the engine.
-// config.prefixCache is ignored: both ways are run.
+// What to simulate: a trace (any format core/trace reads) or a scenario (bundled name or .json), and the
+// engine. config.prefixCache is ignored: both ways are run.
 struct ServingJob {
   std::string input;
   std::string scenarioDir;              // "" = the default directory

@@ -1,20 +1,32 @@
 // SPDX-License-Identifier: MIT
 #include "ui/source_requests.h"
 
+#include <utility>
+
 #include "core/runner/scenario_runner.h"
+#include "core/trace/scenario_trace.h"
+#include "core/trace/trace.h"
+#include "core/trace/trace_format.h"
+#include "core/trace/uniform_blocks.h"
 #include "core/workload/scenario.h"
-#include "core/workload/scenario_trace.h"
 
 namespace kvlab {
 
 SourceRequests loadSourceRequests(const std::string& source, const std::string& scenarioDir,
                                   std::uint32_t blockSizeOverride, std::optional<std::uint32_t> outputTokens,
-                                  std::optional<std::uint64_t> seed) {
+                                  std::optional<std::uint64_t> seed, SourceUse use) {
   SourceRequests out;
-  out.trace = source.size() > 6 && source.ends_with(".jsonl");
+  out.trace = looksLikeTrace(source);
   if (out.trace) {
-    out.blockSize = blockSizeOverride ? blockSizeOverride : kTraceBlockSize;
-    out.requests = readWholeTrace(source);
+    Trace trace = loadTrace(source);
+    out.format = trace.info.format;
+    if (use == SourceUse::Serving) {
+      out.requests = servingRequests(trace, blockSizeOverride, &out.blockSize);
+    } else {
+      requireBlockIds(trace.info, "a cache replay");
+      out.blockSize = resolveBlockSize(trace.info, blockSizeOverride);  // 0 = the trace's own
+      out.requests = std::move(trace.requests);
+    }
     return out;
   }
   ScenarioSpec spec =

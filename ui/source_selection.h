@@ -3,7 +3,7 @@
 // The one source every page works on: a bundled scenario name, a scenario .json file or a trace file. The
 // Live controls, and the picker at the top of the Serving, Fleet and Tune pages, all read and set this one
 // object, so a trace opened on any page is the trace of every page. GUI thread only.
-// Opening files (the dialog's filters, the formats recognised as traces) lives here too, in one place.
+// Opening files goes through ui/trace_file_dialog.h (every trace format, detected from the content).
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -23,11 +23,11 @@ public:
   void setSource(const QString& source);
   const QStringList& openedFiles() const { return m_opened; }
 
-  // A trace file (replayed, no model runs) rather than a scenario.
+  // A trace file or folder of any format (replayed, no model runs) rather than a scenario.
   static bool isTrace(const QString& source);
   // The name to show: a file's name, or the scenario name as given.
   static QString displayName(const QString& source);
-  // The open dialog of every page: scenarios and traces. Returns "" when cancelled.
+  // The open dialog of every page: scenarios and every trace format. Returns "" when cancelled.
   static QString askForFile(QWidget* parent, const QString& startIn = {});
 
 Q_SIGNALS:

@@ -60,9 +60,12 @@ TierControls::TierControls(QWidget* parent) : QWidget(parent) {
   m_remoteUrl->setClearButtonEnabled(true);
   m_remoteUrl->setToolTip(
       tr("A Redis server shared by labs and machines: redis://[user:password@]host[:port][/db], or a Redis "
-         "Cluster: redis-cluster://host:port[,host:port…]. Empty = no remote tier. Blocks are keyed by "
+         "Cluster: redis-cluster://host:port[,host:port…]; rediss:// and rediss-cluster:// over TLS. Empty = "
+         "no remote tier. Blocks are keyed by "
          "model and block size, so only a lab with the same model shares them. Saved with the settings "
-         "without its password (settings files are plain text): type it again after a restart."));
+         "without its password (settings files are plain text): leave the password out (redis://user:@host "
+         "or redis://host) and set KVLAB_REMOTE_PASSWORD, or KVLAB_REMOTE_PASSWORD_FILE to a file holding "
+         "it, before starting the lab."));
   m_remoteError = new QLabel(m_body);
   m_remoteError->setObjectName(QStringLiteral("remoteUrlError"));
   m_remoteError->setWordWrap(true);
@@ -81,8 +84,9 @@ TierControls::TierControls(QWidget* parent) : QWidget(parent) {
   m_timeout->setValue(kDefaultTimeoutMs);
   m_timeout->setSuffix(tr(" ms"));
   m_timeout->setToolTip(
-      tr("Bound on every connect and round trip to Redis; a slower answer is a miss counted as a time-out, "
-         "and the block is computed instead."));
+      tr("The deadline of each remote operation (connect, TLS and every reply included); a slower answer is "
+         "a miss counted as a time-out, the block is computed instead, and the server is backed off for a "
+         "while so later requests do not wait for it again."));
 
   auto* grid = new QGridLayout(m_body);
   grid->setContentsMargins(8, 0, 0, 0);
@@ -144,17 +148,20 @@ void TierControls::applySettings(const RunSettings& s) {
   updateLabels();
 }
 
-// redis://user:secret@host -> redis://user@host, redis://:secret@host -> redis://host: the settings file
-// is plain text, so a password is never written to it (the URL parser allows no '@' in credentials).
+// The settings file is plain text: no password is ever written to it. The user-info is read as the core
+// parser reads it (redis-cli's rule: "user:password", ":password", or a bare "password"), and only a user
+// name is kept, as "user:@" (its password then comes from KVLAB_REMOTE_PASSWORD or the file
+// KVLAB_REMOTE_PASSWORD_FILE names): redis://lab:pw@h -> redis://lab:@h, redis://:pw@h and redis://pw@h ->
+// redis://h. Text that does not parse is stripped the same way (no scheme: everything up to the '@').
 QString TierControls::withoutPassword(const QString& url) {
   const qsizetype scheme = url.indexOf(QStringLiteral("://"));
-  const qsizetype at = scheme < 0 ? -1 : url.indexOf(QLatin1Char('@'), scheme + 3);
+  const qsizetype at = url.lastIndexOf(QLatin1Char('@'));
   if (at < 0) return url;
+  if (scheme < 0 || at < scheme + 3) return url.mid(at + 1);  // not a URL yet: keep no user-info at all
   const QString userInfo = url.mid(scheme + 3, at - scheme - 3);
   const qsizetype colon = userInfo.indexOf(QLatin1Char(':'));
-  if (colon < 0) return url;  // a user name only
-  const QString user = userInfo.left(colon);
-  return url.left(scheme + 3) + (user.isEmpty() ? QString() : user + QLatin1Char('@')) + url.mid(at + 1);
+  const QString user = colon < 0 ? QString() : userInfo.left(colon);  // no ':': a bare password
+  return url.left(scheme + 3) + (user.isEmpty() ? QString() : user + QStringLiteral(":@")) + url.mid(at + 1);
 }
 
 void TierControls::saveSettings(QSettings& store) const {

@@ -32,7 +32,8 @@ public:
   void fillSettings(RunSettings& settings) const;
   // Sets the widgets from the tier fields of `settings` (all of them: an empty URL clears the field).
   void applySettings(const RunSettings& settings);
-  // The URL as saved in the settings: the password removed, the rest as typed.
+  // The URL as saved in the settings: the password removed (a user name kept as "user:@"), the rest as
+  // typed.
   static QString withoutPassword(const QString& url);
   void saveSettings(QSettings& store) const;                            // inside the caller's group
   void restoreSettings(const QSettings& store, const QString& prefix);  // keys are prefix + name

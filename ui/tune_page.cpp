@@ -22,11 +22,14 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <optional>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_loader.h"
+#include "core/arch/model_presets.h"
+#include "core/hardware/hardware_profile.h"
+#include "core/hardware/prefill_cost.h"
 #include "core/policies/policy_registry.h"
-#include "core/serving/hardware_profile.h"
-#include "core/serving/prefill_cost.h"
 #include "core/util/atomic_file.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
@@ -38,6 +41,7 @@
 #include "ui/source_picker.h"
 #include "ui/source_requests.h"
 #include "ui/source_selection.h"
+#include "ui/trace_drop_filter.h"
 #include "ui/ttl_heatmap_widget.h"
 #include "ui/tune_headline.h"
 #include "ui/tune_ranking_panel.h"
@@ -74,6 +78,8 @@ std::vector<std::string> parsePolicies(const QString& text) {
 TunePage::TunePage(SourceSelection* selection, QWidget* parent)
     : PageWidget(QStringLiteral("tune"), parent),
       m_selection(selection ? selection : new SourceSelection(this)) {
+  // A trace file or folder dropped on the page becomes the source of every page.
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::setSource);
   m_model = new QComboBox;
   for (const ModelConfig& m : modelPresets()) m_model->addItem(qs(m.name));
   m_model->setToolTip(tr("Converts tokens to bytes of K/V and prices the prefill (cost model)"));
@@ -85,7 +91,8 @@ TunePage::TunePage(SourceSelection* selection, QWidget* parent)
   m_blockSize = new QSpinBox;
   m_blockSize->setRange(0, 1 << 20);
   m_blockSize->setSpecialValueText(tr("source's"));
-  m_blockSize->setToolTip(tr("Tokens per block; source's: 512 for a trace (Mooncake), the scenario's own"));
+  m_blockSize->setToolTip(tr("Tokens per block; source's: the trace's own (512 for Mooncake, the declared size "
+                             "for the formats that declare one), the scenario's own"));
   m_sizes = new QLineEdit;
   m_sizes->setPlaceholderText(tr("auto: footprint/1024 … footprint, 16 sizes"));
   m_sizes->setToolTip(
@@ -420,8 +427,14 @@ void TunePage::drain() {
 void TunePage::updateDisplayChoices() {
   m_results.model = m_model->currentText().toStdString();
   m_results.hardware = m_hardware->currentText().toStdString();
-  const ModelConfig* model = findModelPreset(m_results.model);
-  m_results.bytesPerToken = model ? kvBytesPerToken(*model) : 1;
+  // A preset, or a config.json / model directory; an unreadable one prices nothing (bytes per token 1).
+  std::optional<ModelConfig> model;
+  try {
+    model = loadModel(m_results.model);
+  } catch (const std::exception&) {
+  }
+  // The GiB axis: what a cached token costs for the model's architecture (windows and states excluded).
+  m_results.bytesPerToken = model ? std::max<std::uint64_t>(kvBytesPerToken(*model), 1) : 1;
   const HardwareProfile* hw = findHardwareProfile(m_results.hardware);
   m_results.prefillSecondsPerToken =
       model && hw
@@ -454,7 +467,9 @@ void TunePage::redraw() {
   m_heatmap->setNote(note);
   const QString what =
       tr("%1: %2 requests, %3 prompt tokens, block size %4, footprint %5 tokens (%6 of K/V for %7)")
-          .arg(SourceSelection::displayName(qs(i.source)))
+          .arg(i.format.empty() ? SourceSelection::displayName(qs(i.source))
+                                : SourceSelection::displayName(qs(i.source)) + QStringLiteral(" (") +
+                                      qs(i.format) + QLatin1Char(')'))
           .arg(i.requests)
           .arg(i.promptTokens)
           .arg(i.blockSize)

@@ -14,9 +14,10 @@ namespace kvlab {
 
 struct TuneSourceInfo {
   std::string source;             // as given: trace path, bundled scenario name or scenario .json
-  bool trace = false;             // a Mooncake trace (else a scenario turned into its block stream)
+  bool trace = false;             // a trace, any format (else a scenario turned into its block stream)
+  std::string format;             // the trace's format ("" for a scenario)
   std::string scenarioModel;      // the scenario's model preset ("" for a trace)
-  std::uint32_t blockSize = 512;  // tokens per hash id
+  std::uint32_t blockSize = 512;  // tokens per block key (the trace's own unless the job names one)
   std::uint64_t requests = 0;
   std::uint64_t promptTokens = 0;
   double meanPromptTokens = 0;

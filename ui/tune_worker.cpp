@@ -44,6 +44,7 @@ void TuneWorker::run(const TuneJob& job, int runId) {
     SourceRequests source = loadSourceRequests(job.source, job.scenarioDir, job.blockSize, job.outputTokens);
     std::vector<TraceRequest> requests = std::move(source.requests);
     info.trace = source.trace;
+    info.format = source.format;
     info.blockSize = source.blockSize;
     info.scenarioModel = source.scenarioModel;
     if (requests.empty()) throw std::invalid_argument(job.source + " has no requests");

@@ -20,7 +20,7 @@
 namespace kvlab {
 
 struct TuneJob {
-  std::string source;           // Mooncake trace (*.jsonl), bundled scenario name or scenario .json
+  std::string source;           // trace (any format), bundled scenario name or scenario .json
   std::string scenarioDir;      // where bundled names resolve ("" = the default directory)
   std::uint32_t blockSize = 0;  // 0: 512 for a trace (Mooncake), the scenario's block size for a scenario
   std::string sizes;            // "" = auto (footprint/1024 .. footprint, 16 sizes, log), else a series

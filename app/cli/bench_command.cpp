@@ -13,7 +13,8 @@
 
 #include "compute_bridge.h"
 #include "core/util/input_error.h"
-#include "core/workload/scaled_trace.h"
+#include "core/trace/scaled_trace.h"
+#include "core/trace/trace.h"
 #include "json_csv.h"
 #include "output_format.h"
 #include "replay_commands.h"
@@ -98,8 +99,9 @@ CommandAction addBenchCommand(CLI::App& app) {
   auto runs = std::make_shared<int>(3);
   auto reference = std::make_shared<std::string>();
   cmd->add_option("trace", text->trace,
-                  "Mooncake trace to replay (optional: without it only prefill is measured); with --tokenizer, "
-                  "the text file to tokenize");
+                  "trace to replay, any supported format (optional: without it only prefill is measured); with "
+                  "--tokenizer, the text file to tokenize");
+  addInputFormatOption(*cmd, text->inputFormat);
   auto tokenizer = std::make_shared<std::string>();
   cmd->add_option("--tokenizer", *tokenizer,
                   "measure this Hugging Face tokenizer.json instead (encode/decode MB/s on the text file, single "
@@ -107,7 +109,7 @@ CommandAction addBenchCommand(CLI::App& app) {
   cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
       ->capture_default_str();
   cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
-  cmd->add_option("--block-size", text->blockSize, "tokens per hash id")->capture_default_str();
+  cmd->add_option("--block-size", text->blockSize, "tokens per block key (default: the trace's own)");
   cmd->add_option("--seconds", *seconds, "minimum time to repeat the in-memory replay loop")
       ->check(CLI::Range(0.0, 3600.0))  // 1e300 would loop for ever
       ->capture_default_str();
@@ -162,7 +164,9 @@ CommandAction addBenchCommand(CLI::App& app) {
       return emit(0);
     }
     if (!text->trace.empty()) {
-      const ReplayConfig config = toReplayConfig(*text);
+      const TraceInfo traceInfo = probeTrace(*text);
+      requireBlockIds(traceInfo, "bench");
+      ReplayConfig config = configForTrace(traceInfo, toReplayConfig(*text, traceInfo));
       if (!reference->empty() && config.policy != "lru" && config.policy != "fifo")
         throw InputError(
             "", 0, "policy",
@@ -171,7 +175,9 @@ CommandAction addBenchCommand(CLI::App& app) {
       if (*scale > 1) {
         trace = scaledPath->empty() ? defaultScaledPath(text->trace, *scale) : *scaledPath;
         const auto t0 = std::chrono::steady_clock::now();
-        const ScaledTraceInfo info = writeScaledTrace(text->trace, trace, *scale);
+        const ScaledTraceInfo info =
+            writeScaledTrace(text->trace, trace, *scale, TraceOpenOptions{traceInfo.format, false});
+        config.inputFormat = "mooncake";  // the scaled copy is Mooncake lines of the trace's chained keys
         report["scaled_trace"] = nlohmann::ordered_json{{"path", trace},
                                                         {"copies", *scale},
                                                         {"id_stride", info.scaling.idStride},
@@ -188,11 +194,15 @@ CommandAction addBenchCommand(CLI::App& app) {
       // this process is still small, before the in-process figures load the whole trace.
       const std::string maxTokens = std::to_string(config.maxTokens);
       const std::string blockSize = std::to_string(config.blockSize);
+      if (!reference->empty() && config.inputFormat != "mooncake")
+        throw InputError("", 0, "reference",
+                         "the Python reference reads Mooncake lines; this is a " + traceInfo.format +
+                             " trace (add --scale 2 or more, which writes the scaled copy as Mooncake lines)");
       if (table) std::printf("whole processes (spawn to exit):\n");
       const ProcessFigures ours =
           timeProcess("kvlab-cli replay",
-                      {currentExecutablePath(), "replay", trace, "--max-tokens", maxTokens, "--block-size",
-                       blockSize, "--policy", config.policy, "--json"},
+                      {currentExecutablePath(), "replay", trace, "--input-format", config.inputFormat,
+                       "--max-tokens", maxTokens, "--block-size", blockSize, "--policy", config.policy, "--json"},
                       *runs);
       printProcess(ours, table);
       report["processes"]["kvlab_cli_replay"] = processJson(ours);
@@ -222,7 +232,7 @@ CommandAction addBenchCommand(CLI::App& app) {
       for (int pass = 0; pass < kFilePasses; ++pass) {
         requests.clear();
         const auto t0 = std::chrono::steady_clock::now();
-        requests = readWholeTrace(trace);
+        requests = loadTrace(trace, TraceOpenOptions{config.inputFormat, false}).requests;
         parseS = std::min(parseS, secondsSince(t0));
       }
       std::uint64_t blocks = 0;
@@ -247,6 +257,7 @@ CommandAction addBenchCommand(CLI::App& app) {
       for (int pass = 0; pass < kFilePasses; ++pass)
         wholeS = std::min(wholeS, replayTraceFile(trace, config).elapsedS);
       report["replay"] = nlohmann::ordered_json{{"trace", trace},
+                                                {"trace_format", config.inputFormat},
                                                 {"requests", requestCount},
                                                 {"block_lookups", blocks},
                                                 {"policy", config.policy},
@@ -259,8 +270,8 @@ CommandAction addBenchCommand(CLI::App& app) {
                                                 {"loop_block_lookups_per_s", double(blocks) / best}};
       if (table) {
         std::printf(
-            "replay bench: %s, %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
-            trace.c_str(), requestCount, (unsigned long long)blocks, config.policy.c_str(),
+            "replay bench: %s (%s), %zu requests, %llu block lookups, policy %s, %llu tokens, hit rate %.2f%%\n",
+            trace.c_str(), config.inputFormat.c_str(), requestCount, (unsigned long long)blocks, config.policy.c_str(),
             (unsigned long long)config.maxTokens, 100 * hitRate);
         std::printf("  parse only           %8.3f s  (%6.1f M blocks/s, best of %d)\n", parseS,
                     double(blocks) / parseS / 1e6, kFilePasses);

@@ -13,6 +13,7 @@
 #include "core/util/input_error.h"
 #include "fleet_command.h"
 #include "list_command.h"
+#include "model_command.h"
 #include "remote_command.h"
 #include "replay_commands.h"
 #include "simulate_command.h"
@@ -27,14 +28,14 @@ int runCli(int argc, char** argv) {
   }
 
   // CLI11 words an unknown command as "A subcommand is required"; name it instead.
-  static constexpr const char* kCommands[] = {"replay",   "sweep", "bench", "list",
-                                              "simulate", "fleet", "remote"};
+  static constexpr const char* kCommands[] = {"replay", "sweep",    "bench", "list",
+                                              "model",  "simulate", "fleet", "remote"};
   if (argc >= 2 && argv[1][0] != '-' &&
       std::none_of(std::begin(kCommands), std::end(kCommands),
                    [&](const char* c) { return std::strcmp(argv[1], c) == 0; })) {
     std::fprintf(stderr,
                  "kvlab-cli: unknown command %s (commands: replay, sweep, simulate, fleet, bench, list, "
-                 "remote, run, verify; see --help)\n",
+                 "model, remote, run, verify; see --help)\n",
                  quoteForError(argv[1]).c_str());
     return 2;
   }
@@ -46,9 +47,9 @@ int runCli(int argc, char** argv) {
       "  verify              check cached-prefix prefill equals full prefill (verify --help)\n\n"
       "Start with:  kvlab-cli list   then   kvlab-cli run repeated-prefix");
   app.require_subcommand(1);
-  std::vector<CommandAction> actions = {addReplayCommand(app), addSweepCommand(app),    addBenchCommand(app),
-                                        addListCommand(app),   addSimulateCommand(app), addFleetCommand(app),
-                                        addRemoteCommand(app)};
+  std::vector<CommandAction> actions = {addReplayCommand(app), addSweepCommand(app), addBenchCommand(app),
+                                        addListCommand(app),   addModelCommand(app), addSimulateCommand(app),
+                                        addFleetCommand(app),  addRemoteCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "compute_bridge.h"
+#include "core/arch/model_config.h"
 #include "core/model/compute_info.h"
 #include "core/model/cuda_status.h"
-#include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
@@ -187,7 +187,10 @@ int runCommand(int argc, char** argv) {
   app.add_option("--ttl", ttl, "time after which an entry expires, e.g. 30s, 5m; 0 = off (see --ttl-mode)");
   app.add_option("--ttl-mode", ttlMode,
                  "idle (default): the TTL counts from an entry's last use; age: from its insertion");
-  app.add_option("--model", model, "model preset (see `kvlab-cli list`)");
+  app.add_option(
+      "--model", model,
+      "model: a computable preset for a live run (demo, small, gpu-1b); for a trace (simulate mode) "
+      "also any preset, a Hugging Face config.json or a model directory (see `kvlab-cli model`)");
   app.add_option("--seed", seed, "scenario seed (prompts)");
   app.add_option("--pin-budget", pinBudget,
                  "pin each request's system prompt within this many bytes, e.g. 64MiB");
@@ -195,12 +198,13 @@ int runCommand(int argc, char** argv) {
                  "tokens each request generates, the first included (default: the scenario's)");
   app.add_option(
       "--remote", remote,
-      "remote tier under the cache, shared between processes: redis://[user:password@]host:port[/db] "
-      "(block granularity)");
+      "remote tier under the cache, shared between processes: redis://[user:password@]host:port[/db] or "
+      "redis-cluster://host:port[,...] (block granularity); leave the password out to read it from "
+      "KVLAB_REMOTE_PASSWORD or the file KVLAB_REMOTE_PASSWORD_FILE names");
   app.add_option("--remote-write", remoteWrite,
                  "through (default): new blocks go to the remote tier at once; back: only evicted blocks")
       ->capture_default_str();
-  app.add_option("--remote-timeout", remoteTimeout, "remote connect / round-trip time-out, e.g. 50ms, 2s")
+  app.add_option("--remote-timeout", remoteTimeout, "deadline of each remote operation, e.g. 50ms, 2s")
       ->capture_default_str();
   app.add_option("--host-size", hostSize,
                  "host-memory tier under the cache (block granularity): evicted blocks are demoted there and "

@@ -36,9 +36,10 @@ struct FleetOptionText {
 };
 
 // serving: the replay cache options are not resolved (the serving path has its own).
-FleetConfig toFleetConfig(const FleetOptionText& text, const std::string& router, bool serving = false) {
+// trace: what the trace declares (its block size); nullptr for the serving path, which resolves its own.
+FleetConfig toFleetConfig(const FleetOptionText& text, const std::string& router, const TraceInfo* trace) {
   FleetConfig config;
-  if (!serving) config.replica = toReplayConfig(text.cache);
+  if (trace) config.replica = toReplayConfig(text.cache, *trace);
   if (text.replicas < 1 || text.replicas > (long long)KvBlockIndex::kMaxReplicas)
     throw InputError("", 0, "replicas",
                      "must be in [1, " + std::to_string(KvBlockIndex::kMaxReplicas) + "], got " +
@@ -82,6 +83,7 @@ ordered_json fleetJson(const FleetResult& r, const FleetConfig& c) {
   j["peak_blocks"] = f.peakBlocks;
   j["capacity_blocks"] = f.capacityBlocks;
   j["skipped_lines"] = f.skippedLines;
+  j["trace_format"] = f.traceFormat;
   j["elapsed_s"] = f.elapsedS;
   j["config"] = ordered_json{{"block_size", c.replica.blockSize},
                              {"policy", c.replica.policy},
@@ -144,6 +146,11 @@ void writeTable(std::ostream& out, const std::vector<FleetResult>& results, cons
                 c.replica.policy.c_str(),
                 c.replica.ttlMs > 0 ? formatDurationMs(c.replica.ttlMs).c_str() : "off");
   out << line;
+  if (!results.empty()) {
+    std::snprintf(line, sizeof line, "trace format %s, %llu lines skipped\n", results.front().fleet.traceFormat.c_str(),
+                  (unsigned long long)results.front().fleet.skippedLines);
+    out << line;
+  }
   if (results.size() == 1) {
     const FleetResult& r = results.front();
     std::snprintf(line, sizeof line,
@@ -229,7 +236,7 @@ CommandAction addFleetCommand(CLI::App& app) {
       run.format = text->format.name();
       run.out = text->out;
       for (const std::string& name : routers) {
-        const FleetConfig checked = toFleetConfig(*text, name, /*serving=*/true);  // router and its flags
+        const FleetConfig checked = toFleetConfig(*text, name, /*trace=*/nullptr);  // router and its flags
         if (findRouter(name)->sharedCache)
           throw InputError("", 0, "router",
                            name +
@@ -239,8 +246,15 @@ CommandAction addFleetCommand(CLI::App& app) {
       }
       return runFleetServing(run, text->serving);
     }
+    // The flags first (against a trace that declares nothing), then the trace's own block size.
+    const TraceInfo undeclared;
+    for (const std::string& name : routers) (void)toFleetConfig(*text, name, &undeclared);
+    const TraceInfo traceInfo = probeTrace(text->cache);
     std::vector<FleetConfig> configs;
-    for (const std::string& name : routers) configs.push_back(toFleetConfig(*text, name));  // validate first
+    for (const std::string& name : routers) {
+      configs.push_back(toFleetConfig(*text, name, &traceInfo));
+      configs.back().replica = configForTrace(traceInfo, configs.back().replica);
+    }
     std::vector<FleetResult> results;
     for (std::size_t i = 0; i < configs.size(); ++i) {
       ProgressBar bar("fleet " + routers[i]);

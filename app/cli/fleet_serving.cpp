@@ -6,15 +6,19 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/arch/kv_cache_layout.h"
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"
 #include "core/fleet/serving_fleet.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/kv_block_pool.h"
+#include "core/trace/trace.h"
+#include "core/trace/uniform_blocks.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "model_options.h"
 #include "serving_json.h"
 #include "serving_options.h"
 
@@ -24,14 +28,15 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ServingConfig toServingConfig(const FleetServingText& text, const ReplayOptionText& cache) {
+ServingConfig toServingConfig(const FleetServingText& text, const ReplayOptionText& cache,
+                              std::uint32_t blockSize) {
   ServingConfig c;
-  c.model = modelOrThrow(cache.model);
+  c.model = resolveModel(cache.model, cache.kvDtype);
+  c.tensorParallel = parseTp(text.tp);
   if (!findPolicy(cache.policy))
     throw InputError("", 0, "policy", unknownPolicyMessage(cache.policy, /*forReplay=*/false));
   c.policy = cache.policy;
-  c.blockSize = cache.blockSize;
-  if (c.blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1");
+  c.blockSize = blockSize;
   c.maxBatchedTokens = std::uint32_t(parseCount(text.maxBatchedTokens, "max-batched-tokens", 1, 1u << 24));
   c.maxRunning = std::uint32_t(parseCount(text.maxRunning, "max-running", 1, 1u << 20));
   const std::vector<double> speeds = parseSpeeds(text.speed);
@@ -41,6 +46,7 @@ ServingConfig toServingConfig(const FleetServingText& text, const ReplayOptionTe
   c.prefixCache = !text.noPrefixCache;
   c.hardware =
       hardwareOrThrow(text.hardware.empty() ? std::string(defaultHardwareProfileName()) : text.hardware);
+  checkTensorParallel(c);
   c.poolBlocks = resolvePoolBlocks(text.poolBlocks, text.poolSize, c);
   return c;
 }
@@ -92,6 +98,8 @@ ordered_json fleetJson(const ServingFleetResult& f, const ServingFleetConfig& c)
   j["sim_duration_s"] = f.simDurationS;
   j["wall_s"] = f.wallS;  // measured: simulation time on this machine
   j["config"] = ordered_json{{"model", c.replica.model.name},
+                             {"kv_dtype", std::string(toString(effectiveKvDtype(c.replica.model)))},
+                             {"tp", c.replica.tensorParallel},
                              {"hardware", c.replica.hardware.name},
                              {"block_size", c.replica.blockSize},
                              {"pool_blocks_per_replica", c.replica.poolBlocks},
@@ -143,7 +151,9 @@ void writeTable(std::ostream& out, const std::vector<ServingFleetResult>& result
       "fleet --serving: %zu replicas, each a pool of %u blocks x %u tokens (%s, %s), max batched %u, "
       "max running %u, prefix cache %s, speed %g\n",
       replicas, c.poolBlocks, c.blockSize,
-      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize * kvBytesPerToken(c.model)).c_str(),
+      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize *
+                  KvCacheLayout(c.model, int(c.tensorParallel)).cacheBytesPerToken())
+          .c_str(),
       c.policy.c_str(), c.maxBatchedTokens, c.maxRunning, c.prefixCache ? "on" : "off", c.speed);
   out << line << costModelLabel(c) << "; TTFT, TPOT and queue are simulated, not measured\n";
   if (results.size() == 1) {
@@ -199,11 +209,16 @@ void addFleetServingOptions(CLI::App& command, FleetServingText& text) {
       command.add_option("--pool-blocks", text.poolBlocks, "--serving: KV pool of EACH replica, blocks");
   auto* size =
       command.add_option("--pool-size", text.poolSize,
-                         "--serving: KV pool of EACH replica in bytes with a unit (default: 90% of the "
-                         "hardware's memory minus the weights)");
+                         "--serving: KV pool of EACH replica in bytes with a unit, per device (default: 90% "
+                         "of the hardware's memory minus the weights and the running sequences' windows and "
+                         "states)");
   blocks->excludes(size);
-  command.add_option("--hardware", text.hardware,
-                     "--serving: hardware profile for the cost model (see `list`)");
+  command.add_option("--hardware", text.hardware, "--serving: hardware profile: " + hardwareProfileList());
+  command
+      .add_option("--tp", text.tp,
+                  "--serving: devices per replica (tensor parallelism): weights, K/V and FLOPs split, an "
+                  "all-reduce per layer over the interconnect (cost model)")
+      ->capture_default_str();
   command.add_option("--max-batched-tokens", text.maxBatchedTokens, "--serving: token budget per step")
       ->capture_default_str();
   command
@@ -226,8 +241,8 @@ void checkFleetServingFlags(const CLI::App& command, const FleetServingText& tex
       throw InputError("", 0, "ttl", "is not modelled by --serving (the pool has no TTL)");
     return;
   }
-  for (const char* servingOnly : {"pool-blocks", "pool-size", "hardware", "max-batched-tokens", "max-running",
-                                  "speed", "no-prefix-cache"})
+  for (const char* servingOnly : {"pool-blocks", "pool-size", "hardware", "tp", "max-batched-tokens",
+                                  "max-running", "speed", "no-prefix-cache"})
     if (command.count(std::string("--") + servingOnly) > 0)
       throw InputError("", 0, servingOnly, "applies to serving replicas only: add --serving");
 }
@@ -235,13 +250,13 @@ void checkFleetServingFlags(const CLI::App& command, const FleetServingText& tex
 int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
   const ReplayOptionText& cache = *run.cache;
   ServingFleetConfig config;
-  config.replica = toServingConfig(text, cache);
+  const std::uint32_t requestedBlockSize = blockSizeFlag(cache.blockSize);
+  const Trace trace = loadTrace(cache.trace, TraceOpenOptions{cache.inputFormat, cache.skipBadLines});
+  std::uint32_t blockSize = 0;
+  const std::vector<TraceRequest> requests = servingRequests(trace, requestedBlockSize, &blockSize);
+  config.replica = toServingConfig(text, cache, blockSize);
   config.replicas = std::size_t(run.replicas);
   config.routerParams = run.params;
-  TraceReadOptions options;
-  options.skipBadLines = cache.skipBadLines;
-  const std::vector<TraceRequest> requests = readWholeTrace(cache.trace, options);
-  if (requests.empty()) throw InputError(cache.trace, 0, "", "contains no requests");
 
   std::vector<ServingFleetResult> results;
   for (const std::string& router : run.routers) {
@@ -251,10 +266,17 @@ int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
   std::ostringstream out;
   if (run.format == "json") {
     if (results.size() == 1) {
-      out << fleetJson(results.front(), config).dump(2) << '\n';
+      ordered_json j = fleetJson(results.front(), config);
+      j["trace_format"] = trace.info.format;
+      j["skipped_lines"] = trace.skippedLines;
+      j["prefix_information"] = trace.info.hasBlockIds;
+      out << j.dump(2) << '\n';
     } else {
       ordered_json j;
       j["trace"] = cache.trace;
+      j["trace_format"] = trace.info.format;
+      j["skipped_lines"] = trace.skippedLines;
+      j["prefix_information"] = trace.info.hasBlockIds;
       j["replica_count"] = run.replicas;
       j["serving"] = true;
       j["figures"] = costModelLabel(config.replica) + "; times are simulated, not measured";
@@ -269,6 +291,8 @@ int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
     writeCsv(out, results, config.replica);
   } else {
     writeTable(out, results, config.replica, config.replicas);
+    out << "trace format " << trace.info.format << ", " << trace.skippedLines << " lines skipped"
+        << (trace.info.hasBlockIds ? "" : "; lengths only: no prefix reuse (every router's hit rate is 0)") << '\n';
   }
   if (run.out.empty())
     std::cout << out.str();

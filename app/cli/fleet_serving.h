@@ -17,6 +17,7 @@ struct FleetServingText {
   std::string poolBlocks;  // per replica
   std::string poolSize;    // per replica
   std::string hardware;    // "" = the default profile
+  std::string tp = "1";    // devices per replica (tensor parallelism)
   std::string maxBatchedTokens = "8192";
   std::string maxRunning = "256";
   std::string speed = "1";

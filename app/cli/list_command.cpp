@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "compute_bridge.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/fleet/router_registry.h"
-#include "core/model/model_config.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
-#include "core/serving/hardware_profile.h"
+#include "core/trace/trace_format.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
 #include "json_csv.h"
@@ -48,6 +50,8 @@ ordered_json catalogue() {
   for (const PolicyInfo& p : allPolicies())
     j["policies"].push_back(
         item(p.name, p.description + (p.needsWholeTrace ? " (replay and sweep only)" : "")));
+  j["trace_formats"] = ordered_json::array();
+  for (const TraceFormat& f : traceFormats()) j["trace_formats"].push_back(item(f.name, f.description));
   j["routers"] = ordered_json::array();
   for (const RouterInfo& r : routerRegistry()) j["routers"].push_back(item(r.name, r.description));
   j["granularities"] = ordered_json::array({
@@ -58,8 +62,8 @@ ordered_json catalogue() {
   j["models"] = ordered_json::array();
   for (const ModelConfig& m : modelPresets()) {
     char line[160];
-    std::snprintf(line, sizeof line, "%d layers, %d KV heads x %d dims, %s/token%s", m.layers, m.kvHeads,
-                  m.headDim, formatBytes(kvBytesPerToken(m)).c_str(),
+    std::snprintf(line, sizeof line, "%s, %d layers, %s per cached token%s", attentionName(m).c_str(),
+                  m.layers, formatBytes(kvBytesPerToken(m)).c_str(),
                   m.computable ? "" : " (accounting only)");
     ordered_json one = item(m.name, line);
     one["kv_bytes_per_token"] = kvBytesPerToken(m);
@@ -75,7 +79,7 @@ ordered_json catalogue() {
 // The section names of catalogue() and --devices, singular, as the csv's `kind` column has them.
 constexpr std::pair<const char*, const char*> kSections[] = {
     {"scenarios", "scenario"}, {"policies", "policy"},
-    {"routers", "router"},     {"granularities", "granularity"},
+    {"trace_formats", "trace_format"}, {"routers", "router"},     {"granularities", "granularity"},
     {"models", "model"},       {"hardware", "hardware"},
     {"devices", "device"}};
 
@@ -89,12 +93,14 @@ void printTable(const ordered_json& j) {
   names(j["scenarios"], 16);
   std::printf("policies:\n");
   names(j["policies"], 8);
+  std::printf("trace formats (--input-format; detected from the content when not given):\n");
+  names(j["trace_formats"], 18);
   std::printf("fleet routers (kvlab-cli fleet --router):\n");
   names(j["routers"], 13);
   std::printf("granularities:\n");
   names(j["granularities"], 8);
-  std::printf("model presets (K/V bytes per token):\n");
-  names(j["models"], 12);
+  std::printf("model presets (kvlab-cli model for every figure):\n");
+  names(j["models"], 19);
   std::printf("hardware profiles (simulate's cost model; spec sheets):\n");
   names(j["hardware"], 12);
 }
@@ -104,7 +110,7 @@ void printTable(const ordered_json& j) {
 CommandAction addListCommand(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("list",
-                         "List bundled scenarios, model presets, policies, fleet routers, "
+                         "List bundled scenarios, model presets, policies, trace formats, fleet routers, "
                          "granularities and hardware profiles (and, with --devices, compute devices)");
   auto format = std::make_shared<OutputFormatOption>();
   auto devices = std::make_shared<bool>(false);

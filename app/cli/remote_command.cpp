@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_cluster_tier.h"
 #include "core/tiers/redis_tier.h"
@@ -34,13 +35,15 @@ struct RemoteArgs {
 
 void addCommonOptions(CLI::App& cmd, RemoteArgs& args) {
   cmd.add_option("--remote", args.remote,
-                 "redis://[user:password@]host:port[/db] or redis-cluster://host:port[,host:port...]")
+                 "redis://[user:password@]host:port[/db] or redis-cluster://host:port[,host:port...]; "
+                 "leave the password out to read it from KVLAB_REMOTE_PASSWORD or the file "
+                 "KVLAB_REMOTE_PASSWORD_FILE names (docs/tiers.md)")
       ->required();
   cmd.add_option("--model", args.model, "model preset whose namespace to use (see `list`)")
       ->capture_default_str();
   cmd.add_option("--block-size", args.blockSize, "tokens per block of the runs that wrote the keys")
       ->capture_default_str();
-  cmd.add_option("--remote-timeout", args.timeout, "connect / round-trip time-out, e.g. 50ms, 2s")
+  cmd.add_option("--remote-timeout", args.timeout, "deadline of each remote operation, e.g. 50ms, 2s")
       ->capture_default_str();
   args.format.addTo(cmd, "one header row, then one row: the JSON object's fields");
 }
@@ -50,7 +53,7 @@ struct OpenedTier {
   std::unique_ptr<RedisTier> single;
   std::unique_ptr<RedisClusterTier> cluster;
 
-  KvTier& tier() { return single ? static_cast<KvTier&>(*single) : *cluster; }
+  RemoteKvStore& tier() { return single ? static_cast<RemoteKvStore&>(*single) : *cluster; }
   const KvBlobCodec& codec() const { return single ? single->codec() : cluster->codec(); }
   RedisTier::NamespaceUsage usage() { return single ? single->namespaceUsage() : cluster->namespaceUsage(); }
   uint64_t clear() { return single ? single->clearNamespace() : cluster->clearNamespace(); }
@@ -58,7 +61,8 @@ struct OpenedTier {
 };
 
 OpenedTier openTier(const RemoteArgs& args) {
-  const RemoteUrl url = RemoteUrl::parse(args.remote, "remote");
+  // A password left out of the URL comes from KVLAB_REMOTE_PASSWORD / KVLAB_REMOTE_PASSWORD_FILE.
+  const RemoteUrl url = RemoteUrl::parse(args.remote, "remote").withEnvironment("remote");
   const ModelConfig* model = findModelPreset(args.model);
   if (model == nullptr) throw InputError("", 0, "model", "unknown preset " + quoteForError(args.model));
   const int64_t timeoutMs = parseDurationMs(args.timeout, "remote-timeout");
@@ -96,7 +100,7 @@ void runBench(OpenedTier& opened, const RemoteArgs& args, nlohmann::ordered_json
   for (uint64_t i = 0; i < args.blocks; ++i) hashes[i] = kBenchTag | i;
   std::vector<std::string> payloads(26);  // block i carries payloads[i % 26]: distinct neighbours
   for (size_t k = 0; k < payloads.size(); ++k) payloads[k].assign(payloadBytes, static_cast<char>('a' + k));
-  KvTier& tier = opened.tier();
+  RemoteKvStore& tier = opened.tier();
   const uint64_t tripsBefore = opened.roundTrips();
   auto start = std::chrono::steady_clock::now();
   uint64_t stored = 0;

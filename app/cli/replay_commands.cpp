@@ -9,11 +9,12 @@
 #include <sstream>
 #include <thread>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/replay/event_csv_writer.h"
 #include "core/replay/miss_ratio_curve.h"
 #include "core/replay/trace_sweep.h"
+#include "core/trace/trace_format.h"
 #include "core/util/atomic_file.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
@@ -56,6 +57,13 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["mean_evicted_idle_ms"] = r.meanEvictedIdleMs;
   j["mean_evicted_reuse"] = r.meanEvictedReuse;
   j["skipped_lines"] = r.skippedLines;
+  j["trace_format"] = r.traceFormat;
+  if (r.bounds)  // formats with chunk ids: the infinite-cache bounds, prefix and chunk-level
+    j["bounds"] = ordered_json{{"prefix_hit_tokens", r.bounds->prefixHitTokens},
+                               {"prefix_hit_rate", r.bounds->prefixHitRate()},
+                               {"chunk_hit_tokens", r.bounds->chunkHitTokens.value_or(0)},
+                               {"chunk_hit_rate", r.bounds->chunkHitRate()},
+                               {"chunk_only_tokens", r.bounds->chunkHitTokens.value_or(0) - r.bounds->prefixHitTokens}};
   j["tiers"] = tiersJson<ordered_json>(r.tiers);
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
@@ -76,6 +84,8 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
   std::printf("trace replay: %llu requests, %llu prompt tokens, %llu blocks of %u tokens\n",
               (unsigned long long)r.requests, (unsigned long long)r.promptTokens,
               (unsigned long long)r.blocks, c.blockSize);
+  std::printf("  format          %s, %llu lines skipped\n", r.traceFormat.c_str(),
+              (unsigned long long)r.skippedLines);
   if (r.capacityBlocks == kUnlimited)
     std::printf("cache: %s, unlimited", c.policy.c_str());
   else
@@ -113,6 +123,14 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
               formatBytes(r.peakBlocks * r.bytesPerBlock).c_str());
   if (r.skippedLines)
     std::printf("  skipped lines   %llu (--skip-bad-lines)\n", (unsigned long long)r.skippedLines);
+  if (r.bounds) {
+    const std::uint64_t chunk = r.bounds->chunkHitTokens.value_or(0);
+    std::printf("  infinite cache  prefix reuse %.3f %% (%llu tokens); chunk-level reuse (any earlier occurrence of "
+                "a chunk, CacheBlend-style) %.3f %% (%llu): +%llu tokens prefix caching cannot reuse\n",
+                100.0 * r.bounds->prefixHitRate(), (unsigned long long)r.bounds->prefixHitTokens,
+                100.0 * r.bounds->chunkHitRate(), (unsigned long long)chunk,
+                (unsigned long long)(chunk - r.bounds->prefixHitTokens));
+  }
   std::printf("  time            %.3f s (replay loop %.3f s, %.1f M blocks/s)\n", r.elapsedS, r.loopS,
               r.loopS > 0 ? double(r.blocks) / r.loopS / 1e6 : 0.0);
 }
@@ -130,8 +148,8 @@ std::string countText(std::uint64_t n) { return n == kUnlimited ? "unlimited" : 
 
 CommandAction addReplayCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("replay",
-                                 "Replay a Mooncake trace through the block cache (simulate mode, no "
-                                 "tensors) and report hit rates, misses by cause and evictions");
+                                 "Replay a trace (any supported format) through the block cache (simulate "
+                                 "mode, no tensors) and report hit rates, misses by cause and evictions");
   auto text = std::make_shared<ReplayOptionText>();
   auto format = std::make_shared<OutputFormatOption>();
   auto events = std::make_shared<std::string>();
@@ -144,13 +162,15 @@ CommandAction addReplayCommand(CLI::App& app) {
       "Example:\n  kvlab-cli replay conversation_trace.jsonl --max-tokens 2000000 --policy lru --ttl 10m");
   return [cmd, text, format, events]() -> int {
     if (!cmd->parsed()) return -1;
-    const ReplayConfig config = toReplayConfig(*text);
+    std::unique_ptr<TraceReader> reader =
+        openTraceReader(text->trace, TraceOpenOptions{text->inputFormat, text->skipBadLines});
+    const ReplayConfig config = configForTrace(reader->info(), toReplayConfig(*text, reader->info()));
     std::unique_ptr<EventCsvWriter> writer;
     if (!events->empty()) writer = std::make_unique<EventCsvWriter>(*events);
     ReplayResult result;
     {
       ProgressBar bar("replay");
-      result = replayTraceFile(text->trace, config, progressTo(bar), writer.get());
+      result = replayTrace(std::move(reader), config, progressTo(bar), writer.get());
     }
     if (writer) writer->finish();
     if (format->json()) {
@@ -247,6 +267,7 @@ CommandAction addSweepCommand(CLI::App& app) {
     if (format->json()) {
       ordered_json j;
       j["trace"] = text->trace;
+      j["trace_format"] = outcome.traceFormat;
       j["requests"] = outcome.requests;
       j["skipped_lines"] = outcome.skippedLines;
       j["parse_s"] = outcome.parseS;
@@ -284,10 +305,10 @@ CommandAction addSweepCommand(CLI::App& app) {
                       p.config.blockSize, countText(p.config.maxTokens).c_str(),
                       100 * p.result.tokenHitRate());
       std::printf(
-          "(%zu configurations of %llu requests in %.3f s: parse %.3f s once, %u threads; lru by one "
-          "stack-distance pass%s)\n",
-          outcome.points.size(), (unsigned long long)outcome.requests, outcome.elapsedS, outcome.parseS,
-          spec.threads, outcome.skippedLines ? ", bad lines skipped" : "");
+          "(%zu configurations of %llu requests (%s trace, %llu lines skipped) in %.3f s: parse %.3f s once, "
+          "%u threads; lru by one stack-distance pass)\n",
+          outcome.points.size(), (unsigned long long)outcome.requests, outcome.traceFormat.c_str(),
+          (unsigned long long)outcome.skippedLines, outcome.elapsedS, outcome.parseS, spec.threads);
     }
     return 0;
   };

@@ -5,41 +5,50 @@
 #include <optional>
 #include <tuple>
 
-#include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
+#include "core/trace/trace_format.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/util/value_series.h"
+#include "model_options.h"
 
 namespace kvlab {
 
 namespace {
-Bytes modelBytesPerToken(const std::string& model) {
-  const ModelConfig* preset = findModelPreset(model);
-  if (!preset) {
-    std::string names;
-    for (const ModelConfig& m : modelPresets()) names += (names.empty() ? "" : ", ") + m.name;
-    throw InputError("", 0, "model",
-                     "unknown model preset " + quoteForError(model) + " (choose from: " + names + ")");
-  }
-  return kvBytesPerToken(*preset);
+// What one cached token costs for the model's architecture (KvCacheLayout::cacheBytesPerToken).
+Bytes modelBytesPerToken(const ReplayOptionText& text) {
+  return resolveCacheBytesPerToken(text.model, text.kvDtype);
 }
 }  // namespace
+
+void addInputFormatOption(CLI::App& command, std::string& format) {
+  command.add_option("--input-format", format,
+                     "trace format (" + traceFormatNames() +
+                         "); default: detected from the content (docs/traces.md)");
+}
+
+std::uint32_t blockSizeFlag(const std::string& text) {
+  if (text.empty()) return 0;
+  return std::uint32_t(parseCount(text, "block-size", 1, UINT32_MAX));
+}
+
+TraceInfo probeTrace(const ReplayOptionText& text) {
+  return openTraceReader(text.trace, TraceOpenOptions{text.inputFormat, text.skipBadLines})->info();
+}
 
 void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists) {
   command
       .add_option("trace", text.trace,
-                  "Mooncake-format trace (JSON lines: timestamp, input_length, "
-                  "output_length, hash_ids)")
+                  "trace file or directory, any supported format (" + traceFormatNames() +
+                      "; docs/traces.md)")
       ->required();
-  if (sizeLists)
-    command
-        .add_option("--block-size", text.blockSizes,
-                    "tokens per hash id, comma-separated (the published traces use 512)")
-        ->capture_default_str();
-  else
-    command.add_option("--block-size", text.blockSize, "tokens per hash id (the published traces use 512)")
-        ->capture_default_str();
+  addInputFormatOption(command, text.inputFormat);
+  command.add_option("--block-size", text.blockSize,
+                     sizeLists ? "tokens per block key, comma-separated (default: the trace's own: 512 for "
+                                 "Mooncake, the declared size for the formats that declare one)"
+                               : "tokens per block key (default: the trace's own: 512 for Mooncake, the "
+                                 "declared size for the formats that declare one, which a different value "
+                                 "contradicts: an error)");
   command
       .add_option("--policy", text.policy,
                   sizeLists
@@ -59,8 +68,8 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
           : "cache size in bytes with a unit (e.g. 40GiB); tokens = size / K/V bytes per token of "
             "--model; unlimited or inf = no bound");
   tokens->excludes(size);
-  command.add_option("--model", text.model, "model whose K/V bytes per token size the cache (see `list`)")
-      ->capture_default_str();
+  addModelOption(command, text.model, "its K/V bytes per token size the cache");
+  addKvDtypeOption(command, text.kvDtype);
   command
       .add_option("--ttl", text.ttl,
                   sizeLists
@@ -123,7 +132,7 @@ std::optional<std::uint64_t> tierBlocks(const std::string& tokens, const std::st
     count = parseCountOrUnlimited(tokens, name + "-tokens", 1);
   } else if (!size.empty()) {
     const Bytes bytes = parseSizeOrUnlimited(size, name + "-size");
-    count = bytes == kUnlimited ? kUnlimited : bytes / modelBytesPerToken(text.model);
+    count = bytes == kUnlimited ? kUnlimited : bytes / modelBytesPerToken(text);
   } else {
     return std::nullopt;
   }
@@ -151,7 +160,7 @@ std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
                : std::vector<std::uint64_t>{parseCountOrUnlimited(text.maxTokens, "max-tokens", 0)};
   }
   if (!text.maxSize.empty()) {
-    const Bytes perToken = modelBytesPerToken(text.model);
+    const Bytes perToken = modelBytesPerToken(text);
     std::vector<std::uint64_t> tokens;
     const std::vector<std::uint64_t> sizes =
         isRange(text.maxSize)  ? parseSizeSeries(text.maxSize, "max-size")
@@ -164,10 +173,10 @@ std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text) {
   throw InputError("", 0, "max-tokens", "give the cache size: --max-tokens N or --max-size SIZE");
 }
 
-ReplayConfig toReplayConfig(const ReplayOptionText& text) {
+ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace) {
   ReplayConfig config;
-  if (text.blockSize == 0) throw InputError("", 0, "block-size", "must be at least 1 token");
-  config.blockSize = text.blockSize;
+  config.blockSize = resolveBlockSize(trace, blockSizeFlag(text.blockSize));
+  config.inputFormat = trace.format;
   if (!findReplayPolicy(text.policy))
     throw InputError("", 0, "policy", unknownPolicyMessage(text.policy, /*forReplay=*/true));
   config.policy = text.policy;
@@ -178,7 +187,7 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text) {
   config.ttlMs = parseDurationMs(text.ttl, "ttl");
   config.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
   config.protectInUse = text.protectInUse;
-  config.bytesPerToken = modelBytesPerToken(text.model);
+  config.bytesPerToken = modelBytesPerToken(text);
   if (config.maxTokens != kUnlimited && config.maxTokens > UINT64_MAX / config.bytesPerToken)
     throw InputError("", 0, text.maxTokens.empty() ? "max-size" : "max-tokens",
                      "is too large: " + std::to_string(config.maxTokens) + " tokens of " +
@@ -213,9 +222,9 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   SweepSpec spec;
   spec.maxTokens = maxTokenList(text);
   const std::string field = text.maxTokens.empty() ? "max-size" : "max-tokens";
-  spec.bytesPerToken = modelBytesPerToken(text.model);
+  spec.bytesPerToken = modelBytesPerToken(text);
   for (const std::uint64_t tokens : spec.maxTokens)
-    if (tokens > UINT64_MAX / spec.bytesPerToken)
+    if (tokens != kUnlimited && tokens > UINT64_MAX / spec.bytesPerToken)  // unlimited: no bound, no bytes
       throw InputError("", 0, field, "is too large: " + std::to_string(tokens) + " tokens exceed 16 EiB");
   spec.policies.clear();
   std::size_t from = 0;
@@ -237,13 +246,15 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   spec.ttlsMs = parseDurationList(text.ttl, "ttl");
   spec.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
   spec.protectInUse = text.protectInUse;
-  spec.blockSizes.clear();
-  for (const std::uint64_t b : parseCountSeries(text.blockSizes, "block-size")) {
+  spec.blockSizes.clear();  // empty: the trace's own
+  if (!text.blockSize.empty())
+  for (const std::uint64_t b : parseCountSeries(text.blockSize, "block-size")) {
     if (b == 0 || b > UINT32_MAX)
       throw InputError("", 0, "block-size", "must be from 1 to 4294967295 tokens");
     spec.blockSizes.push_back(std::uint32_t(b));
   }
   spec.skipBadLines = text.skipBadLines;
+  spec.inputFormat = text.inputFormat;
   return spec;
 }
 

@@ -6,19 +6,21 @@
 
 #include "core/replay/trace_replayer.h"
 #include "core/replay/trace_sweep.h"
+#include "core/trace/trace_info.h"
 
 namespace kvlab {
 
 struct ReplayOptionText {
   std::string trace;
-  std::uint32_t blockSize = 512;
-  std::string blockSizes = "512";  // sweep: a list
+  std::string inputFormat;  // --input-format: a trace format name, "" = detect from the content
+  std::string blockSize;    // "" = the trace's own (TraceInfo::blockSize); sweep: a list
   std::string policy = "lru";
-  std::string maxTokens;  // "1000000", "unlimited"/"inf", or a list of these for sweep
-  std::string maxSize;    // "80GiB" or "unlimited"/"inf" (with --model)
-  std::string model = "llama-3-8b";
-  std::string ttl = "0";         // sweep: a list
-  std::string ttlMode = "idle";  // idle | age
+  std::string maxTokens;             // "1000000", "unlimited"/"inf", or a list of these for sweep
+  std::string maxSize;               // "80GiB" or "unlimited"/"inf" (with --model)
+  std::string model = "llama-3-8b";  // preset, config.json or model directory
+  std::string kvDtype;               // --kv-dtype; "" = the model's weights' dtype
+  std::string ttl = "0";             // sweep: a list
+  std::string ttlMode = "idle";      // idle | age
   bool protectInUse = false;
   bool skipBadLines = false;
   // Lower tiers (replay only): "" = none. Tokens or sizes (with --model), "unlimited" for no bound.
@@ -30,12 +32,20 @@ struct ReplayOptionText {
 };
 
 void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists);
+// --input-format NAME (every command that reads a trace).
+void addInputFormatOption(CLI::App& command, std::string& format);
+// --block-size as a single value: 0 when not given (the trace's own), else at least 1; InputError naming
+// 'block-size' otherwise.
+std::uint32_t blockSizeFlag(const std::string& text);
 // The tier flags of replay (--host-tokens/--host-size/--host-policy, --remote-tokens/--remote-size/
 // --remote-policy, --remote-write, the cost model's
 // --pcie-gbps/--pcie-latency-ms/--net-gbps/--net-latency-ms).
 void addTierOptions(CLI::App& command, ReplayOptionText& text);
-// Resolves sizes/durations/model into a config; throws InputError naming the flag.
-ReplayConfig toReplayConfig(const ReplayOptionText& text);
+// Resolves sizes/durations/model into a config for the trace described by `trace` (its block size unless
+// --block-size gives one, which must not contradict a declared one); throws InputError naming the flag.
+ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace);
+// Opens the trace just to learn what it declares (format, block size); InputError if it cannot be read.
+TraceInfo probeTrace(const ReplayOptionText& text);
 // --max-tokens list or range, or --max-size list or range converted with the model's bytes per token;
 // "unlimited"/"inf" list items give kUnlimited tokens.
 std::vector<std::uint64_t> maxTokenList(const ReplayOptionText& text);

@@ -6,25 +6,12 @@
 #include <cstdio>
 #include <sstream>
 
-#include "core/serving/step_cost_model.h"
+#include "core/arch/kv_cache_layout.h"
+#include "core/hardware/kv_pool_plan.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 
 namespace kvlab {
-
-namespace {
-// Share of device memory an engine may use (vLLM's gpu_memory_utilization default); the KV pool gets what
-// is left after the weights.
-constexpr double kMemoryUtilisation = 0.9;
-}  // namespace
-
-const ModelConfig& modelOrThrow(const std::string& name) {
-  if (const ModelConfig* m = findModelPreset(name)) return *m;
-  std::string names;
-  for (const ModelConfig& m : modelPresets()) names += (names.empty() ? "" : ", ") + m.name;
-  throw InputError("", 0, "model",
-                   "unknown model preset " + quoteForError(name) + " (choose from: " + names + ")");
-}
 
 const HardwareProfile& hardwareOrThrow(const std::string& name) {
   if (const HardwareProfile* h = findHardwareProfile(name)) return *h;
@@ -34,25 +21,36 @@ const HardwareProfile& hardwareOrThrow(const std::string& name) {
                    "unknown hardware profile " + quoteForError(name) + " (choose from: " + names + ")");
 }
 
+void checkTensorParallel(const ServingConfig& config) {
+  if (config.tensorParallel > 1 && !(config.hardware.interconnectBandwidth > 0))
+    throw InputError("", 0, "tp",
+                     config.hardware.name + " has no device interconnect for tensor parallelism; use --tp 1");
+}
+
+std::string hardwareProfileList() {
+  std::string names;
+  for (const HardwareProfile& h : hardwareProfiles()) names += (names.empty() ? "" : ", ") + h.name;
+  return names + " (spec sheets) or cpu-here (measured)";
+}
+
 std::uint32_t resolvePoolBlocks(const std::string& poolBlocksText, const std::string& poolSize,
                                 const ServingConfig& config) {
-  const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
   std::uint64_t poolBlocks = 0;
   if (!poolBlocksText.empty()) {
     poolBlocks = parseCount(poolBlocksText, "pool-blocks", 1, kMaxPoolBlocks);
   } else if (!poolSize.empty()) {
+    const std::uint64_t blockBytes =
+        std::uint64_t(config.blockSize) *
+        KvCacheLayout(config.model, int(config.tensorParallel)).cacheBytesPerToken();
+    if (blockBytes == 0)
+      throw InputError("", 0, "pool-size", config.model.name + " keeps no K/V per token: give --pool-blocks");
     poolBlocks = parseSize(poolSize, "pool-size") / blockBytes;
     if (poolBlocks == 0)
       throw InputError("", 0, "pool-size", "is smaller than one block (" + formatBytes(blockBytes) + ")");
   } else {
-    const double weights = StepCostModel(config.model, config.hardware).weightBytes();
-    const double left = kMemoryUtilisation * double(config.hardware.memoryBytes) - weights;
-    if (left < double(blockBytes))
-      throw InputError("", 0, "pool-size",
-                       config.model.name + " weights (" + formatBytes(std::uint64_t(weights)) +
-                           ") leave no room for a " + "KV pool on " + config.hardware.name +
-                           "; give --pool-blocks or --pool-size");
-    poolBlocks = std::uint64_t(left / double(blockBytes));
+    poolBlocks = planKvPool(config.model, config.hardware, int(config.tensorParallel), config.blockSize,
+                            config.maxRunning)
+                     .blocks;
   }
   if (poolBlocks > kMaxPoolBlocks)
     throw InputError("", 0, poolBlocksText.empty() ? "pool-size" : "pool-blocks",
@@ -91,7 +89,13 @@ std::string costModelLabel(const ServingConfig& c) {
                 c.model.name.c_str(), c.hardware.name.c_str(), c.hardware.peakFlops / 1e12,
                 c.hardware.computeUtilisation, c.hardware.memoryBandwidth / 1e12,
                 c.hardware.memoryUtilisation);
-  return buf;
+  std::string label = buf;
+  if (c.tensorParallel > 1) {
+    std::snprintf(buf, sizeof buf, ", tp %u over %.4g GB/s x %.2f", c.tensorParallel,
+                  c.hardware.interconnectBandwidth / 1e9, c.hardware.interconnectUtilisation);
+    label += buf;
+  }
+  return label;
 }
 
 }  // namespace kvlab

@@ -19,11 +19,16 @@ std::string costModelLabel(const ServingConfig& config);
 // --speed: a positive number (arrival-time divisor) up to 1e6, or a comma-separated list of them; field
 // 'speed', or 'speed[i]' for a bad list item.
 std::vector<double> parseSpeeds(const std::string& text);
-const ModelConfig& modelOrThrow(const std::string& name);         // field 'model'
 const HardwareProfile& hardwareOrThrow(const std::string& name);  // field 'hardware'
-// The KV pool size in blocks from --pool-blocks (a count) or --pool-size (bytes with a unit, converted with
-// the model's K/V bytes per token); neither: 90% of the hardware's memory minus the weights (vLLM's
-// gpu_memory_utilization default). config.model, config.hardware and config.blockSize must be set.
+// --tp > 1 needs a profile with a device interconnect (cpu-here has none); throws InputError (field 'tp').
+void checkTensorParallel(const ServingConfig& config);
+// "h100-sxm, h200, ... (spec sheets) or cpu-here (measured)" for --help.
+std::string hardwareProfileList();
+// The KV pool size in blocks from --pool-blocks (a count) or --pool-size (bytes with a unit, on each device,
+// converted with the model's K/V bytes per token on one device); neither: planKvPool (90% of the
+// hardware's memory minus the weights and the running sequences' windows and states, per device;
+// core/hardware/kv_pool_plan.h), which refuses a model that does not fit, with the numbers.
+// config.model, config.hardware, config.tensorParallel, config.maxRunning and config.blockSize must be set.
 std::uint32_t resolvePoolBlocks(const std::string& poolBlocks, const std::string& poolSize,
                                 const ServingConfig& config);
 

@@ -10,17 +10,23 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/arch/kv_cache_layout.h"
+#include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
+#include "core/trace/trace.h"
+#include "core/trace/trace_format.h"
+#include "core/trace/uniform_blocks.h"
+#include "model_options.h"
 #include "output_format.h"
 #include "scenario_dir.h"
 #include "serving_json.h"
+#include "replay_options.h"
 #include "serving_options.h"
 
 namespace kvlab {
@@ -34,11 +40,14 @@ struct SimulateText {
   std::string poolBlocks;
   std::string poolSize;
   std::string model = "llama-3-8b";
+  std::string kvDtype;  // "" = the model's weights' dtype
+  std::string tp = "1";
   std::string hardware{defaultHardwareProfileName()};
   std::string policy = "lru";
   std::string maxBatchedTokens = "8192";
   std::string maxRunning = "256";
-  std::string blockSize;     // "" = 512 for a trace, the scenario's block size for a scenario
+  std::string inputFormat;   // --input-format ("" = detect a trace from the content)
+  std::string blockSize;     // "" = the trace's own, the scenario's block size for a scenario
   std::string outputTokens;  // "" = each request's own (the scenario's output_tokens)
   std::string speed = "1";
   std::string out;
@@ -58,8 +67,9 @@ struct RunOutcome {
   ServingResult result;
 };
 
-bool isTracePath(const std::string& input) {
-  return input.size() > 6 && input.compare(input.size() - 6, 6, ".jsonl") == 0;
+// A trace (any format, detected from the content, or forced) rather than a scenario name or file.
+bool isTracePath(const std::string& input, const std::string& format) {
+  return !format.empty() || looksLikeTrace(input);
 }
 
 ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
@@ -139,10 +149,13 @@ std::string runTag(const RunSpec& spec, bool many) {
 void printTable(const std::vector<RunOutcome>& runs, const ServingConfig& c, const std::string& input) {
   std::printf("serving simulation, %s; times are simulated, not measured\n", costModelLabel(c).c_str());
   std::printf(
-      "input %s: %llu requests; pool %u blocks x %u tokens (%s), policy %s, max batched %u, max running %u\n",
+      "input %s: %llu requests; pool %u blocks x %u tokens (%s per device), policy %s, max batched %u, max "
+      "running %u\n",
       input.c_str(), (unsigned long long)(runs.empty() ? 0 : runs.front().result.summary.requests),
       c.poolBlocks, c.blockSize,
-      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize * kvBytesPerToken(c.model)).c_str(),
+      formatBytes(std::uint64_t(c.poolBlocks) * c.blockSize *
+                  KvCacheLayout(c.model, int(c.tensorParallel)).cacheBytesPerToken())
+          .c_str(),
       c.policy.c_str(), c.maxBatchedTokens, c.maxRunning);
   std::printf("%6s %6s %6s %4s %9s %9s %9s %7s %7s %10s %9s %6s %6s %6s %7s %7s %9s %6s\n", "speed", "prefix",
               "done", "rej", "TTFT p50", "p90", "p99", "TPOT50", "TPOT90", "latency", "tok/s", "hit%",
@@ -188,25 +201,30 @@ CommandAction addSimulateCommand(CLI::App& app) {
       "pool with prefix caching) on a cost model: TTFT, TPOT, queueing, preemptions");
   auto t = std::make_shared<SimulateText>();
   cmd->add_option("input", t->input,
-                  "Mooncake trace (*.jsonl: timestamp, input_length, output_length, hash_ids) or a scenario "
-                  "(bundled name or .json file)")
+                  "a trace file or directory of any supported format (" + traceFormatNames() +
+                      "; told apart from a scenario by its content) or a scenario (bundled name or .json file)")
       ->required();
+  addInputFormatOption(*cmd, t->inputFormat);
   auto* blocks = cmd->add_option("--pool-blocks", t->poolBlocks, "KV pool size in blocks");
-  auto* size = cmd->add_option("--pool-size", t->poolSize,
-                               "KV pool size in bytes with a unit (e.g. 40GiB), converted with --model's K/V "
-                               "bytes per token; default: 90% of the hardware's memory minus the weights");
+  auto* size =
+      cmd->add_option("--pool-size", t->poolSize,
+                      "KV pool size in bytes with a unit on each device (e.g. 40GiB), converted with "
+                      "--model's K/V bytes per token; default: 90% of the hardware's memory minus the "
+                      "weights and the running sequences' windows and states");
   blocks->excludes(size);
-  cmd->add_option("--model", t->model, "model preset: shapes for the cost model and K/V bytes (see `list`)")
-      ->capture_default_str();
-  cmd->add_option("--hardware", t->hardware,
-                  "hardware profile: h100-sxm, h200, a100-80gb, l40s (spec sheets) or cpu-here (measured)")
+  addModelOption(*cmd, t->model, "shapes for the cost model and K/V bytes");
+  addKvDtypeOption(*cmd, t->kvDtype);
+  addTpOption(*cmd, t->tp);
+  cmd->add_option("--hardware", t->hardware, "hardware profile: " + hardwareProfileList())
       ->capture_default_str();
   cmd->add_option("--policy", t->policy, "eviction policy for cached-free blocks")->capture_default_str();
   cmd->add_option("--max-batched-tokens", t->maxBatchedTokens, "token budget per step")
       ->capture_default_str();
   cmd->add_option("--max-running", t->maxRunning, "most sequences running at once")->capture_default_str();
   cmd->add_option("--block-size", t->blockSize,
-                  "tokens per KV block (default: 512 = one hash id for a trace; the scenario's block size)");
+                  "tokens per KV block (default: the trace's own, e.g. 512 = one Mooncake hash id; the "
+                  "scenario's block size). Any size for traces with per-block token counts (RAGPulse, "
+                  "block_tokens): their blocks are re-cut into uniform ones, exactly");
   cmd->add_option("--output-tokens", t->outputTokens,
                   "scenario input: output tokens of every request (default: the scenario's output_tokens)");
   cmd->add_option("--speed", t->speed, "arrival-time divisor, or a comma-separated list (0.5,1,2,4)")
@@ -222,7 +240,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
   return [cmd, t]() -> int {
     if (!cmd->parsed()) return -1;
     ServingConfig config;
-    config.model = modelOrThrow(t->model);
+    config.model = resolveModel(t->model, t->kvDtype);
+    config.tensorParallel = parseTp(t->tp);
     if (!findPolicy(t->policy))
       throw InputError("", 0, "policy", unknownPolicyMessage(t->policy, /*forReplay=*/false));
     config.policy = t->policy;
@@ -235,13 +254,17 @@ CommandAction addSimulateCommand(CLI::App& app) {
       outputTokens = std::uint32_t(parseCount(t->outputTokens, "output-tokens", 1, 1u << 20));
 
     std::vector<TraceRequest> requests;
-    if (isTracePath(t->input)) {
-      config.blockSize =
-          t->blockSize.empty() ? 512 : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
-      TraceReadOptions options;
-      options.skipBadLines = t->skipBadLines;
-      requests = readWholeTrace(t->input, options);
-      if (requests.empty()) throw InputError(t->input, 0, "", "contains no requests");
+    std::string traceFormat;      // "" for a scenario
+    bool prefixInformation = true;  // false for a length-only trace
+    std::uint64_t skippedLines = 0;
+    if (isTracePath(t->input, t->inputFormat)) {
+      const Trace trace = loadTrace(t->input, TraceOpenOptions{t->inputFormat, t->skipBadLines});
+      const std::uint32_t requested =
+          t->blockSize.empty() ? 0 : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
+      requests = servingRequests(trace, requested, &config.blockSize);
+      traceFormat = trace.info.format;
+      prefixInformation = trace.info.hasBlockIds;
+      skippedLines = trace.skippedLines;
     } else {
       const ScenarioSpec spec = loadScenarioFile(resolveScenario(t->input, cliScenarioDir()));
       config.blockSize = t->blockSize.empty()
@@ -250,8 +273,11 @@ CommandAction addSimulateCommand(CLI::App& app) {
       requests = scenarioToTrace(spec, config.blockSize, outputTokens);
     }
     config.hardware = hardwareOrThrow(t->hardware);  // after the input: cpu-here measures for ~0.3 s
+    checkTensorParallel(config);
 
-    const std::uint64_t blockBytes = std::uint64_t(config.blockSize) * kvBytesPerToken(config.model);
+    const std::uint64_t blockBytes =
+        std::uint64_t(config.blockSize) *
+        KvCacheLayout(config.model, int(config.tensorParallel)).cacheBytesPerToken();
     config.poolBlocks = resolvePoolBlocks(t->poolBlocks, t->poolSize, config);
 
     std::vector<RunSpec> specs;
@@ -273,8 +299,13 @@ CommandAction addSimulateCommand(CLI::App& app) {
 
     ordered_json all;
     all["input"] = t->input;
+    all["trace_format"] = traceFormat.empty() ? ordered_json(nullptr) : ordered_json(traceFormat);
+    all["prefix_information"] = prefixInformation;
+    all["skipped_lines"] = skippedLines;
     all["figures"] = costModelLabel(config) + "; times are simulated, not measured";
     all["config"] = ordered_json{{"model", config.model.name},
+                                 {"kv_dtype", std::string(toString(effectiveKvDtype(config.model)))},
+                                 {"tp", config.tensorParallel},
                                  {"hardware", config.hardware.name},
                                  {"peak_flops", config.hardware.peakFlops},
                                  {"memory_bandwidth_bytes_per_s", config.hardware.memoryBandwidth},
@@ -282,7 +313,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
                                  {"memory_utilisation", config.hardware.memoryUtilisation},
                                  {"block_size", config.blockSize},
                                  {"pool_blocks", config.poolBlocks},
-                                 {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},
+                                 {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},  // per device
                                  {"policy", config.policy},
                                  {"max_batched_tokens", config.maxBatchedTokens},
                                  {"max_running", config.maxRunning}};
@@ -327,6 +358,10 @@ CommandAction addSimulateCommand(CLI::App& app) {
       std::cout.flush();
     } else {
       printTable(runs, config, t->input);
+      if (!traceFormat.empty())
+        std::printf("trace format %s, %llu lines skipped%s\n", traceFormat.c_str(), (unsigned long long)skippedLines,
+                    prefixInformation ? ""
+                                      : "; lengths only: no prefix reuse (the hit rate is 0 by construction)");
       if (t->compare)
         for (const auto& c : all["comparisons"])
           std::printf(

@@ -30,7 +30,7 @@ BlockCache::Match BlockCache::match(std::span<const CacheKey> keys, std::uint64_
 }
 
 void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens,
-                       Match& result) {
+                       Match& result, std::span<const std::uint32_t> weights) {
   const std::size_t n = keys.size();
   result.hitSlots.clear();
   result.found.resize(n);
@@ -43,10 +43,27 @@ void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptToken
     result.hitSlots.push_back(slot);
   }
   result.hitBlocks = std::uint32_t(i);
-  const std::uint64_t runTokens = std::min<std::uint64_t>(std::uint64_t(i) * m_blockSize, promptTokens);
+  // Block b stands for tokens [start(b), end(b)) of the prompt: uniform blocks, or the weights' running sums,
+  // both cut at the prompt length.
+  const bool weighted = !weights.empty();
+  if (weighted) {
+    m_weightEnds.resize(n);
+    std::uint64_t end = 0;
+    for (std::size_t b = 0; b < n; ++b)
+      m_weightEnds[b] = end = std::min<std::uint64_t>(promptTokens, end + (b < weights.size() ? weights[b] : 0));
+  }
+  auto blockStart = [&](std::size_t b) -> std::uint64_t {
+    if (weighted) return b == 0 ? 0 : m_weightEnds[b - 1];
+    return std::min<std::uint64_t>(std::uint64_t(b) * m_blockSize, promptTokens);
+  };
+  const std::uint64_t runTokens = blockStart(i);  // = the end of block i - 1
   result.hitTokens = std::min(runTokens, maxHitTokens);
   // Blocks that hold at least one reused token; the rest of the run lies past the cap.
-  const std::size_t used = std::size_t((result.hitTokens + m_blockSize - 1) / m_blockSize);
+  std::size_t used = std::size_t((result.hitTokens + m_blockSize - 1) / m_blockSize);
+  if (weighted) {
+    used = 0;
+    while (used < i && blockStart(used) < result.hitTokens) ++used;
+  }
   // A live prefill must compute at least the last position to produce logits: the capped tokens of a fully
   // cached prompt are recomputed and counted as cold misses (never reusable), not as hits.
   if (runTokens > result.hitTokens)
@@ -55,6 +72,7 @@ void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptToken
   const bool events = m_engine.hasObservers();
   const TimeMs now = m_engine.clock().nowMs();
   auto blockTokens = [&](std::size_t b) -> std::uint64_t {
+    if (weighted) return m_weightEnds[b] - blockStart(b);
     const std::uint64_t start = std::uint64_t(b) * m_blockSize;
     return start >= promptTokens ? 0 : std::min<std::uint64_t>(m_blockSize, promptTokens - start);
   };
@@ -90,7 +108,7 @@ void BlockCache::match(std::span<const CacheKey> keys, std::uint64_t promptToken
     }
   }
   // Tokens past the last full block are never cacheable: cold.
-  const std::uint64_t blockCovered = std::min<std::uint64_t>(std::uint64_t(n) * m_blockSize, promptTokens);
+  const std::uint64_t blockCovered = blockStart(n);
   if (promptTokens > blockCovered) m_engine.recordMiss(MissReason::Cold, promptTokens - blockCovered, 0);
   m_engine.recordQuery(promptTokens, result.hitTokens, n, used);
 }

@@ -38,9 +38,10 @@ public:
   // present blocks the cap leaves unused count as cold misses, not as hit units. hitBlocks/hitSlots are the
   // whole present run (capped or not). Does not touch: commit() does, once per present block.
   Match match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens);
-  // Same, reusing out's buffers (the replay loop calls this millions of times).
+  // Same, reusing out's buffers (the replay loop calls this millions of times). weights: per-block token
+  // counts, one per key (trace formats that give them; core/trace/trace_request.h), empty = uniform blocks.
   void match(std::span<const CacheKey> keys, std::uint64_t promptTokens, std::uint64_t maxHitTokens,
-             Match& out);
+             Match& out, std::span<const std::uint32_t> weights = {});
   // Touches the blocks from last to first (so a sequence's head ends most recently used and LRU evicts
   // its tail first, as vLLM frees blocks in reverse), inserting the absent ones. Returns each block's slot,
   // and in inserted[] which ones are new; kNoSlot where an insert could not fit.
@@ -62,6 +63,7 @@ public:
 
 private:
   CacheEngine& m_engine;
+  std::vector<std::uint64_t> m_weightEnds;  // match() with weights: each block's end, cut at the prompt
   std::uint32_t m_blockSize;
   BlockHash m_hash;
   Bytes m_bytesPerBlock;

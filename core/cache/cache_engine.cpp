@@ -461,6 +461,17 @@ void CacheEngine::recordMiss(MissReason reason, std::uint64_t tokens, std::uint6
   m_counters.missUnits[std::size_t(reason)] += units;
 }
 
+void CacheEngine::recordServedBelow(MissReason reason, std::uint64_t tokens, std::uint64_t units) {
+  std::uint64_t& missTokens = m_counters.missTokens[std::size_t(reason)];
+  std::uint64_t& missUnits = m_counters.missUnits[std::size_t(reason)];
+  tokens = std::min(tokens, missTokens);
+  units = std::min(units, missUnits);
+  missTokens -= tokens;
+  missUnits -= units;
+  m_counters.servedBelowTokens += tokens;
+  m_counters.servedBelowUnits += units;
+}
+
 void CacheEngine::recordTransfer(Bytes toCompute, Bytes toStorage) {
   m_counters.bytesToCompute += toCompute;
   m_counters.bytesToStorage += toStorage;

@@ -143,6 +143,9 @@ public:
   void recordQuery(std::uint64_t queriedTokens, std::uint64_t hitTokens, std::uint64_t queriedUnits,
                    std::uint64_t hitUnits);
   void recordMiss(MissReason reason, std::uint64_t tokens, std::uint64_t units);
+  // A lower tier (TierHierarchy) served tokens this engine recorded as missed for `reason`: they leave the
+  // miss breakdown ("why tokens were computed") and are counted as servedBelow instead.
+  void recordServedBelow(MissReason reason, std::uint64_t tokens, std::uint64_t units);
   void recordTransfer(Bytes toCompute, Bytes toStorage);
   // Prompt mode keeps this up to date (the engine cannot tell which layers belong to one prefix).
   void setOrphanedBytes(Bytes bytes) { m_orphanedBytes = bytes; }

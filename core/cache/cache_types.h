@@ -100,6 +100,9 @@ struct CacheCounters {
   std::uint64_t tooLargeTokens = 0;   // tokens of rejected entries larger than the room the cache has
   std::array<std::uint64_t, kMissReasonCount> missTokens{};
   std::array<std::uint64_t, kMissReasonCount> missUnits{};
+  // Missed here but served by a lower tier (host, remote), so not computed: not in missTokens/missUnits.
+  std::uint64_t servedBelowTokens = 0;
+  std::uint64_t servedBelowUnits = 0;
   std::array<std::uint64_t, kEvictReasonCount> evictions{};      // by reason; [Ttl] = expirations
   std::array<std::uint64_t, kEvictReasonCount> evictedTokens{};  // tokens those entries held, by reason
   // Eviction records (all reasons but Clear), for telling a thrashing cache from a healthy one.

@@ -8,6 +8,7 @@
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"
 #include "core/replay/trace_prefetcher.h"
+#include "core/trace/trace.h"
 #include "core/util/input_error.h"
 
 namespace kvlab {
@@ -101,8 +102,12 @@ FleetResult replayFleetFile(const std::string& path, const FleetConfig& config,
                             const std::function<void(const ReplayProgress&)>& progress,
                             const std::function<void(const FleetReplayer&, std::size_t cache)>& onRequest) {
   const auto start = std::chrono::steady_clock::now();
-  FleetReplayer fleet(config);  // validates the configuration before the file is opened
-  TracePrefetcher prefetcher(path, TraceReadOptions{config.replica.skipBadLines});
+  std::unique_ptr<TraceReader> reader =
+      openTraceReader(path, TraceOpenOptions{config.replica.inputFormat, config.replica.skipBadLines});
+  FleetConfig resolved = config;
+  resolved.replica = configForTrace(reader->info(), config.replica);
+  FleetReplayer fleet(resolved);  // validates the configuration before the trace is read
+  TracePrefetcher prefetcher(std::move(reader));
   std::uint64_t count = 0;
   std::chrono::steady_clock::duration loop{};
   TracePrefetcher::Batch batch;
@@ -116,6 +121,10 @@ FleetResult replayFleetFile(const std::string& path, const FleetConfig& config,
       request.outputLength = r.outputLength;
       const auto ids = batch.idsOf(r);
       request.hashIds.assign(ids.begin(), ids.end());
+      const auto tokens = batch.tokensOf(r);
+      request.blockTokens.assign(tokens.begin(), tokens.end());
+      request.session = r.session;
+      request.model = r.model;
       const std::size_t cache = fleet.replay(request);
       if (onRequest) onRequest(fleet, cache);
     }
@@ -124,15 +133,12 @@ FleetResult replayFleetFile(const std::string& path, const FleetConfig& config,
     if (progress) progress({batch.bytesRead, prefetcher.fileSize(), count});
     prefetcher.recycle(std::move(batch));
   }
-  if (count == 0)  // same wording as replayTraceFile
-    throw InputError(path, 0, "",
-                     prefetcher.skippedLines() > 0
-                         ? "has no valid request: all " + std::to_string(prefetcher.skippedLines()) +
-                               " non-blank lines were malformed and skipped"
-                         : "contains no requests (empty, or blank lines only)");
+  if (count == 0) throw emptyTraceError(path, prefetcher.skippedLines());
   FleetResult result = fleet.result();
   result.fleet.skippedLines = prefetcher.skippedLines();
   result.fleet.skipReasons = prefetcher.skipReasons();
+  result.fleet.traceFormat = prefetcher.info().format;
+  for (ReplayResult& replica : result.replicas) replica.traceFormat = result.fleet.traceFormat;
   result.fleet.loopS = std::chrono::duration<double>(loop).count();
   result.fleet.elapsedS = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

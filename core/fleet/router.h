@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_request.h"
 
 namespace kvlab {
 

@@ -20,7 +20,7 @@
 
 #include "core/fleet/router.h"
 #include "core/serving/serving_types.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_request.h"
 
 namespace kvlab {
 

@@ -19,11 +19,12 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/model/cuda_status.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 #include "core/model/torch_compat.h"
-#include "core/runner/device_timer.h"
+#include "core/device/device_timer.h"
 
 namespace kvlab {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "core/model/compute_dtype.h"
+#include "core/arch/compute_dtype.h"
 
 namespace kvlab {
 

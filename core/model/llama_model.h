@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
 
 namespace kvlab {
 

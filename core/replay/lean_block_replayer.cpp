@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/trace/block_token_ruler.h"
+
 namespace kvlab {
 
 bool LeanBlockReplayer::supports(const ReplayConfig& config) {
@@ -68,7 +70,7 @@ SlotId LeanBlockReplayer::probe(std::uint64_t id, MissReason* reason) {
 }
 
 void LeanBlockReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
-                               std::span<const std::uint64_t> ids) {
+                               std::span<const std::uint64_t> ids, std::span<const std::uint32_t> weights) {
   m_now = timestampMs;
   const std::size_t n = ids.size();
   const std::uint64_t blockSize = m_config.blockSize;
@@ -82,6 +84,11 @@ void LeanBlockReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLeng
     const SlotId slot = probe(ids[i], &firstMissReason);
     if (slot == kNoSlot) break;
     m_found[i] = slot;
+  }
+  if (!weights.empty()) {  // per-block token counts (a few formats): out of the uniform loop below
+    countWeighted(i, ids, inputLength, weights, firstMissReason);
+    commit(ids);
+    return;
   }
   // Replay caps no hit (the cap is the prompt itself): hit tokens = the run's tokens within the prompt.
   const std::uint64_t hitTokens = std::min<std::uint64_t>(std::uint64_t(i) * blockSize, prompt);
@@ -110,9 +117,46 @@ void LeanBlockReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLeng
   else
     ++m_counters.misses;
 
-  // Commit, last block to first: touch what the match found (unless this request's own inserts evicted
-  // it since), insert the rest.
-  for (std::size_t b = n; b-- > 0;) {
+  commit(ids);
+}
+
+void LeanBlockReplayer::countWeighted(std::size_t hitRun, std::span<const std::uint64_t> ids,
+                                      std::uint32_t inputLength, std::span<const std::uint32_t> blockTokens,
+                                      MissReason firstMissReason) {
+  BlockTokenRuler ruler(m_config.blockSize, inputLength, blockTokens);
+  std::uint64_t hitTokens = 0, used = 0, covered = 0;
+  for (std::size_t b = 0; b < hitRun; ++b) {
+    const std::uint64_t tokens = ruler.nextBlock();
+    hitTokens += tokens;
+    used += tokens > 0;
+  }
+  covered = hitTokens;
+  // As the uniform case: every block after the run is a miss, present ones orphaned.
+  for (std::size_t b = hitRun; b < ids.size(); ++b) {
+    MissReason reason = firstMissReason;
+    const SlotId slot = b == hitRun ? kNoSlot : probe(ids[b], &reason);
+    if (slot != kNoSlot) reason = MissReason::Orphaned;
+    m_found[b] = slot;
+    const std::uint64_t tokens = ruler.nextBlock();
+    covered += tokens;
+    recordMiss(reason, tokens, 1);
+  }
+  if (inputLength > covered) recordMiss(MissReason::Cold, inputLength - covered, 0);
+  ++m_counters.lookups;
+  m_counters.queriedTokens += inputLength;
+  m_counters.hitTokens += hitTokens;
+  m_counters.queriedUnits += ids.size();
+  m_counters.hitUnits += used;
+  if (used > 0)
+    ++m_counters.hits;
+  else
+    ++m_counters.misses;
+}
+
+void LeanBlockReplayer::commit(std::span<const std::uint64_t> ids) {
+  // Last block to first: touch what the match found (unless this request's own inserts evicted it since),
+  // insert the rest.
+  for (std::size_t b = ids.size(); b-- > 0;) {
     const SlotId hint = m_found[b];
     if (hint != kNoSlot && m_slots[hint].live && m_slots[hint].id == ids[b])
       touch(hint);

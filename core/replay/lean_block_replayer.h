@@ -35,7 +35,8 @@ public:
   using Replayer::replay;
   // Flattened: every helper is inlined into this loop (the calls would cost as much as the work).
   [[gnu::flatten]] void replay(std::int64_t timestampMs, std::uint32_t inputLength,
-                               std::span<const std::uint64_t> hashIds) override;
+                               std::span<const std::uint64_t> hashIds,
+                               std::span<const std::uint32_t> blockTokens) override;
   ReplayResult result() const override;
 
 private:
@@ -68,6 +69,7 @@ private:
   // The live, unexpired slot of id, or kNoSlot with *reason set (an expired entry is removed here).
   SlotId probe(std::uint64_t id, MissReason* reason);
   bool expired(const Slot& s) const { return m_ttlMs > 0 && m_now - s.lastAccessMs > m_ttlMs; }
+  void commit(std::span<const std::uint64_t> ids);  // touches or inserts every block, last to first
   void touch(SlotId slot);
   void touchOrInsert(std::uint64_t id);
   void insertFresh(std::uint64_t id);
@@ -76,6 +78,9 @@ private:
   void expireIdle();                             // with a TTL: removes the expired front of the list
   void pushBack(SlotId slot);
   void unlink(SlotId slot);
+  // The hit and miss token accounting with per-block token counts (the uniform case is inline in replay).
+  void countWeighted(std::size_t hitRun, std::span<const std::uint64_t> ids, std::uint32_t inputLength,
+                     std::span<const std::uint32_t> blockTokens, MissReason firstMissReason);
   void recordMiss(MissReason reason, std::uint64_t tokens, std::uint64_t units) {
     m_counters.missTokens[std::size_t(reason)] += tokens;
     m_counters.missUnits[std::size_t(reason)] += units;

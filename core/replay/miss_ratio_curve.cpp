@@ -10,6 +10,9 @@
 #include <mutex>
 #include <thread>
 
+#include "core/trace/block_token_ruler.h"
+#include "core/trace/trace.h"
+
 namespace kvlab {
 
 namespace {
@@ -91,7 +94,10 @@ public:
           std::lower_bound(m_prefixMax.begin(), m_prefixMax.end(), m_capacities[s]) - m_prefixMax.begin());
       ReplayResult& r = m_points[s].result;
       r.hitBlocks += hitBlocks;
-      r.hitTokens += std::min<std::uint64_t>(hitBlocks * m_base.blockSize, request.inputLength);
+      r.hitTokens += request.blockTokens.empty()
+                         ? std::min<std::uint64_t>(hitBlocks * m_base.blockSize, request.inputLength)
+                         : BlockTokenRuler(m_base.blockSize, request.inputLength, request.blockTokens)
+                               .leading(std::size_t(hitBlocks));
     }
     // Touch last to first, as the replay does.
     for (std::size_t i = request.hashIds.size(); i-- > 0;) {
@@ -161,11 +167,13 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const ReplayConfig& base,
                                         const std::vector<std::uint64_t>& maxTokens) {
   const auto start = std::chrono::steady_clock::now();
-  LruStackPass pass(base, maxTokens);
-  MooncakeTraceReader reader(tracePath, TraceReadOptions{base.skipBadLines});
+  const std::unique_ptr<TraceReader> reader =
+      openTraceReader(tracePath, TraceOpenOptions{base.inputFormat, base.skipBadLines});
+  const ReplayConfig config = configForTrace(reader->info(), base);
+  LruStackPass pass(config, maxTokens);
   TraceRequest request;
-  while (reader.next(request)) pass.add(request);
-  return pass.finish(secondsSince(start), reader.skippedLines());
+  while (reader->next(request)) pass.add(request);
+  return pass.finish(secondsSince(start), reader->skippedLines());
 }
 
 std::vector<CurvePoint> lruCurveOnePass(const std::vector<TraceRequest>& requests, const ReplayConfig& base,

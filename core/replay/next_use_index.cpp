@@ -31,11 +31,11 @@ std::shared_ptr<const NextUseIndex> NextUseIndex::fromRequests(const std::vector
 }
 
 std::shared_ptr<const NextUseIndex> NextUseIndex::fromFile(const std::string& path,
-                                                           TraceReadOptions options) {
+                                                           const TraceOpenOptions& options) {
   auto index = std::make_shared<NextUseIndex>();
-  MooncakeTraceReader reader(path, options);
+  const std::unique_ptr<TraceReader> reader = openTraceReader(path, options);
   TraceRequest request;
-  while (reader.next(request)) index->add(request);
+  while (reader->next(request)) index->add(request);
   index->m_pending = {};
   return index;
 }

@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_format.h"
+#include "core/trace/trace_request.h"
 
 namespace kvlab {
 
@@ -20,9 +21,9 @@ class NextUseIndex {
 public:
   static constexpr std::uint64_t kNever = UINT64_MAX;
 
-  // Reads the whole file (same rules and errors as MooncakeTraceReader; skipped lines are skipped here
+  // Reads the whole trace (any format, openTraceReader's rules and errors; skipped lines are skipped here
   // too, so the index lines up with a replay using the same options).
-  static std::shared_ptr<const NextUseIndex> fromFile(const std::string& path, TraceReadOptions options);
+  static std::shared_ptr<const NextUseIndex> fromFile(const std::string& path, const TraceOpenOptions& options);
   static std::shared_ptr<const NextUseIndex> fromRequests(const std::vector<TraceRequest>& requests);
 
   // Building: requests in trace order, then use.

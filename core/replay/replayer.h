@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,12 +14,16 @@
 #include "core/cache/cache_types.h"
 #include "core/tiers/tier_hierarchy.h"
 #include "core/tiers/tier_report.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_bounds.h"
+#include "core/trace/trace_request.h"
 
 namespace kvlab {
 
 struct ReplayConfig {
-  std::uint32_t blockSize = 512;  // tokens per hash id (512 in the published Mooncake traces)
+  // Tokens per block key (512 in the published Mooncake traces). The file replays (replayTraceFile,
+  // replayFleetFile) read 0 as "the trace's own" (TraceInfo::blockSize) and refuse a size that contradicts
+  // one the trace declares (resolveBlockSize); a Replayer needs it set.
+  std::uint32_t blockSize = 512;
   std::string policy = "lru";
   std::uint64_t maxTokens = 0;      // capacity; blocks = floor(maxTokens / blockSize); kUnlimited = no bound
   TimeMs ttlMs = 0;                 // 0 = no TTL
@@ -28,6 +33,7 @@ struct ReplayConfig {
   bool protectInUse = false;
   Bytes bytesPerToken = 1;  // K/V bytes per token of the model whose memory is simulated
   bool skipBadLines = false;
+  std::string inputFormat;  // trace format name for the file replays ("" = detect from the content)
   // Lower tiers under the device cache (host, remote; empty = one tier, the semantics above). See
   // TierHierarchy: demotion on eviction, promotion on hit, the walk per block, the transfer cost model.
   std::vector<LowerTierSpec> lowerTiers;
@@ -58,6 +64,10 @@ struct ReplayResult {
   double meanEvictedReuse = 0;
   std::uint64_t skippedLines = 0;
   std::vector<std::string> skipReasons;
+  std::string traceFormat;  // the format read (file replays; "" for requests replayed from memory)
+  // File replays of traces that keep chunk ids (RAGPulse, Qwen-Bailian): the infinite-cache bounds, prefix
+  // and chunk-level (what prefix caching cannot reuse); nullopt otherwise.
+  std::optional<TraceBounds> bounds;
   double elapsedS = 0;  // wall time of the whole replay, parsing included
   double loopS = 0;     // wall time inside the replay loop only (parsing excluded)
   // Per tier, top first ("device", then "host"/"remote" when configured); hitTokens/hitBlocks above are
@@ -73,10 +83,16 @@ public:
   virtual ~Replayer() = default;
   // Replays one request at its own timestamp. Requests must come in timestamp order.
   void replay(const TraceRequest& request) {
-    replay(request.timestampMs, request.inputLength, request.hashIds);
+    replay(request.timestampMs, request.inputLength, request.hashIds, request.blockTokens);
   }
-  virtual void replay(std::int64_t timestampMs, std::uint32_t inputLength,
-                      std::span<const std::uint64_t> hashIds) = 0;
+  void replay(std::int64_t timestampMs, std::uint32_t inputLength, std::span<const std::uint64_t> hashIds) {
+    replay(timestampMs, inputLength, hashIds, {});
+  }
+  // blockTokens: the request's per-block token counts, one per hash id, or empty for uniform blocks of the
+  // configured size (trace_request.h: the token accounting rule). Hit and miss tokens count through them;
+  // capacity and evictions stay in blocks.
+  virtual void replay(std::int64_t timestampMs, std::uint32_t inputLength, std::span<const std::uint64_t> hashIds,
+                      std::span<const std::uint32_t> blockTokens) = 0;
   virtual ReplayResult result() const = 0;
 };
 

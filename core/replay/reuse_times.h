@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/cache/cache_types.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_request.h"
 
 namespace kvlab {
 

@@ -3,8 +3,12 @@
 
 namespace kvlab {
 
-TracePrefetcher::TracePrefetcher(const std::string& path, TraceReadOptions options)
-    : m_reader(path, options), m_fileSize(m_reader.fileSize()), m_thread([this] { parseAll(); }) {}
+TracePrefetcher::TracePrefetcher(std::unique_ptr<TraceReader> reader)
+    : m_reader(std::move(reader)),
+      m_fileSize(m_reader->fileSize()),
+      m_boundsPass(m_reader->info().hasChunkIds ? std::make_unique<TraceBoundsPass>(m_reader->info().blockSize)
+                                                : nullptr),
+      m_thread([this] { parseAll(); }) {}
 
 TracePrefetcher::~TracePrefetcher() {
   {
@@ -30,21 +34,28 @@ void TracePrefetcher::parseAll() {
       }
       batch.requests.clear();  // keeps the capacity of a recycled batch
       batch.hashIds.clear();
+      batch.blockTokens.clear();
       std::size_t n = 0;
-      for (; n < kBatchRequests && m_reader.next(m_request); ++n) {
+      for (; n < kBatchRequests && m_reader->next(m_request); ++n) {
+        if (m_boundsPass) m_boundsPass->add(m_request);
         batch.requests.push_back({m_request.timestampMs, m_request.inputLength, m_request.outputLength,
-                                  batch.hashIds.size(), m_request.hashIds.size()});
+                                  batch.hashIds.size(), m_request.hashIds.size(), batch.blockTokens.size(),
+                                  m_request.blockTokens.size(), m_request.session, m_request.model});
         batch.hashIds.insert(batch.hashIds.end(), m_request.hashIds.begin(), m_request.hashIds.end());
+        if (!m_request.blockTokens.empty())
+          batch.blockTokens.insert(batch.blockTokens.end(), m_request.blockTokens.begin(),
+                                   m_request.blockTokens.end());
       }
-      batch.bytesRead = m_reader.bytesRead();
+      batch.bytesRead = m_reader->bytesRead();
       const bool last = n < kBatchRequests;
       {
         std::lock_guard lock(m_mutex);
         if (n > 0) m_ready.push_back(std::move(batch));
         if (last) {
           m_done = true;
-          m_skippedLines = m_reader.skippedLines();
-          m_skipReasons = m_reader.firstSkipReasons();
+          m_skippedLines = m_reader->skippedLines();
+          m_skipReasons = m_reader->firstSkipReasons();
+          if (m_boundsPass) m_bounds = m_boundsPass->result();
         }
       }
       m_changed.notify_all();

@@ -7,6 +7,7 @@
 #include "core/policies/policy_registry.h"
 #include "core/replay/next_use_cursor.h"
 #include "core/replay/trace_prefetcher.h"
+#include "core/trace/trace.h"
 #include "core/util/input_error.h"
 
 namespace kvlab {
@@ -46,30 +47,41 @@ TraceReplayer::TraceReplayer(const ReplayConfig& config, std::shared_ptr<const N
   m_engine->setAutoPublish(false);
   m_engine->reserve(std::size_t(std::min<std::uint64_t>(config.capacityBlocks(), 1u << 20)));
   m_blocks = std::make_unique<BlockCache>(*m_engine, config.blockSize, BlockHash::Xxh3, bytesPerBlock);
-  if (!config.lowerTiers.empty())
-    m_tiers = std::make_unique<TierHierarchy>(*m_engine, bytesPerBlock, config.blockSize, config.lowerTiers,
-                                              config.remoteWriteThrough, config.tierCost);
+  if (!config.lowerTiers.empty()) {
+    TierHierarchyConfig tiers;
+    tiers.bytesPerBlock = bytesPerBlock;
+    tiers.blockTokens = config.blockSize;
+    tiers.lower = config.lowerTiers;
+    tiers.remoteWriteThrough = config.remoteWriteThrough;
+    tiers.protectInUse = config.protectInUse;
+    tiers.cost = config.tierCost;
+    m_tiers = std::make_unique<TierHierarchy>(*m_engine, std::move(tiers));
+  }
 }
 
 TraceReplayer::~TraceReplayer() = default;
 
 void TraceReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
-                           std::span<const std::uint64_t> hashIds) {
+                           std::span<const std::uint64_t> hashIds, std::span<const std::uint32_t> blockTokens) {
+  if (m_tiers && !blockTokens.empty())
+    throw std::invalid_argument("lower tiers count uniform blocks: a trace with per-block token counts "
+                                "replays on one tier");
   m_clock.setMs(timestampMs);
   if (m_nextUse) m_nextUse->beginRequest(hashIds);
   m_keys.resize(hashIds.size());
   for (std::size_t i = 0; i < hashIds.size(); ++i) m_keys[i] = CacheKey{hashIds[i], 0};
-  m_blocks->match(m_keys, inputLength, inputLength, m_match);
+  m_blocks->match(m_keys, inputLength, inputLength, m_match, blockTokens);
   if (m_tiers) {
-    // The walk continues in the lower tiers; the commit below inserts what they served into the device.
-    std::uint64_t walkTokens = 0;
-    m_tiers->extend(m_keys, m_match.hitBlocks, inputLength, &walkTokens);
+    // The same rules as a live run (TierHierarchy): the hit run in use, the walk promotes or copies host
+    // blocks and counts remote ones, the commit inserts what is not in the device yet, then the request's
+    // write-through, exclusive-host and transfer batches.
     if (m_config.protectInUse)
       for (const SlotId slot : m_match.hitSlots) m_engine->protect(slot);
+    m_tiers->walk(m_keys, m_match.hitBlocks, inputLength);
     m_blocks->commit(m_keys, m_match, m_slots, &m_inserted);
     if (m_config.protectInUse)
       for (const SlotId slot : m_match.hitSlots) m_engine->release(slot, m_engine->entry(slot).id);
-    m_tiers->finishRequest(m_keys, m_inserted);
+    m_tiers->finishRequest(m_keys, m_slots, m_inserted);
     return;
   }
   if (!m_config.protectInUse) {
@@ -95,14 +107,33 @@ ReplayResult TraceReplayer::result() const {
   return r;
 }
 
+ReplayConfig configForTrace(const TraceInfo& info, const ReplayConfig& config) {
+  requireBlockIds(info, "replay");
+  ReplayConfig resolved = config;
+  resolved.blockSize = resolveBlockSize(info, config.blockSize);
+  if (info.perBlockTokens && !config.lowerTiers.empty())
+    throw InputError("", 0, config.lowerTiers.front().name + "-tokens",
+                     "lower tiers count uniform blocks, but " + quoteForError(info.path, 120) + " (" + info.format +
+                         ") gives each block its own token count; replay it on one tier");
+  return resolved;
+}
+
 ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config,
                              const std::function<void(const ReplayProgress&)>& progress,
                              CacheObserver* observer) {
+  return replayTrace(openTraceReader(path, TraceOpenOptions{config.inputFormat, config.skipBadLines}), config,
+                     progress, observer);
+}
+
+ReplayResult replayTrace(std::unique_ptr<TraceReader> reader, const ReplayConfig& requested,
+                         const std::function<void(const ReplayProgress&)>& progress, CacheObserver* observer) {
   const auto start = std::chrono::steady_clock::now();
+  const ReplayConfig config = configForTrace(reader->info(), requested);
+  const std::string path = reader->info().path;
   std::shared_ptr<const NextUseIndex> nextUse;
   if (policyNeedsWholeTrace(config.policy))
-    nextUse = NextUseIndex::fromFile(path, TraceReadOptions{config.skipBadLines});
-  TracePrefetcher prefetcher(path, TraceReadOptions{config.skipBadLines});
+    nextUse = NextUseIndex::fromFile(path, TraceOpenOptions{reader->info().format, config.skipBadLines});
+  TracePrefetcher prefetcher(std::move(reader));
   // Events need the general engine to observe; without them, the fastest replayer that can do config.
   std::unique_ptr<TraceReplayer> observed;
   std::unique_ptr<Replayer> fastest;
@@ -119,22 +150,20 @@ ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config
   while (prefetcher.next(batch)) {
     const auto t0 = std::chrono::steady_clock::now();
     for (const TracePrefetcher::Request& request : batch.requests)
-      replayer.replay(request.timestampMs, request.inputLength, batch.idsOf(request));
+      replayer.replay(request.timestampMs, request.inputLength, batch.idsOf(request), batch.tokensOf(request));
     loop += std::chrono::steady_clock::now() - t0;
     count += batch.requests.size();
     if (progress) progress({batch.bytesRead, prefetcher.fileSize(), count});
     prefetcher.recycle(std::move(batch));
   }
   if (count == 0)  // an empty result would look like a successful replay of nothing
-    throw InputError(path, 0, "",
-                     prefetcher.skippedLines() > 0
-                         ? "has no valid request: all " + std::to_string(prefetcher.skippedLines()) +
-                               " non-blank lines were malformed and skipped"
-                         : "contains no requests (empty, or blank lines only)");
+    throw emptyTraceError(path, prefetcher.skippedLines());
   if (observed) observed->engine().removeObserver(observer);
   ReplayResult result = replayer.result();
   result.skippedLines = prefetcher.skippedLines();
   result.skipReasons = prefetcher.skipReasons();
+  result.traceFormat = prefetcher.info().format;
+  result.bounds = prefetcher.bounds();
   result.loopS = std::chrono::duration<double>(loop).count();
   result.elapsedS = secondsSince(start);
   return result;

@@ -17,6 +17,7 @@
 #include "core/cache/cache_engine.h"
 #include "core/cache/clock.h"
 #include "core/replay/replayer.h"
+#include "core/trace/trace_reader.h"
 
 namespace kvlab {
 
@@ -31,8 +32,9 @@ public:
 
   // Replays one request at its own timestamp. Requests must come in timestamp order.
   using Replayer::replay;
-  void replay(std::int64_t timestampMs, std::uint32_t inputLength,
-              std::span<const std::uint64_t> hashIds) override;
+  // Per-block token counts with lower tiers: std::invalid_argument (the tiers count uniform blocks).
+  void replay(std::int64_t timestampMs, std::uint32_t inputLength, std::span<const std::uint64_t> hashIds,
+              std::span<const std::uint32_t> blockTokens) override;
   ReplayResult result() const override;
   CacheEngine& engine() { return *m_engine; }
 
@@ -59,11 +61,21 @@ struct ReplayProgress {
   std::uint64_t requests = 0;
 };
 
-// Streams a trace file through a TraceReplayer (for opt, after a first pass that builds the next-use index).
-// progress (optional) is called every few thousand requests; observer (optional) receives every cache event.
-// Throws InputError on a malformed line (unless config.skipBadLines).
+// Streams a trace (any format: config.inputFormat or detected) through a replayer (for opt, after a first
+// pass that builds the next-use index). config.blockSize 0 = the trace's own; a size contradicting one the
+// trace declares is an InputError naming 'block-size'. progress (optional) is called every few thousand
+// requests; observer (optional) receives every cache event. Throws InputError on a malformed line (unless
+// config.skipBadLines), on a length-only trace (no block ids to replay) and on an empty one.
 ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config,
                              const std::function<void(const ReplayProgress&)>& progress = {},
                              CacheObserver* observer = nullptr);
+// Same over an opened reader (the caller resolved nothing: block size and checks as above).
+ReplayResult replayTrace(std::unique_ptr<TraceReader> reader, const ReplayConfig& config,
+                         const std::function<void(const ReplayProgress&)>& progress = {},
+                         CacheObserver* observer = nullptr);
+// The configuration a replay of this trace runs with: blockSize resolved against the trace's (0 = its
+// own), and the checks every trace replay makes (block ids present; per-block token counts and lower
+// tiers do not mix). Throws InputError.
+ReplayConfig configForTrace(const TraceInfo& info, const ReplayConfig& config);
 
 }  // namespace kvlab

@@ -34,19 +34,28 @@ struct Job {
 SweepOutcome TraceSweep::run(const std::string& tracePath, const SweepSpec& spec,
                              const PointCallback& onPoint, const std::atomic<bool>* cancel) {
   const auto start = std::chrono::steady_clock::now();
-  std::vector<TraceRequest> requests;
-  MooncakeTraceReader reader(tracePath, TraceReadOptions{spec.skipBadLines});
-  for (TraceRequest r; reader.next(r);) requests.push_back(std::move(r));
-  if (requests.empty())
-    throw InputError(tracePath, 0, "",
-                     reader.skippedLines() > 0 ? "has no valid request: every non-blank line was malformed"
-                                               : "contains no requests (empty, or blank lines only)");
+  const Trace trace = loadTrace(tracePath, TraceOpenOptions{spec.inputFormat, spec.skipBadLines});
   const double parseS = secondsSince(start);
-  SweepOutcome outcome = run(requests, spec, onPoint, cancel);
-  outcome.skippedLines = reader.skippedLines();
-  for (SweepPoint& p : outcome.points) p.result.skippedLines = reader.skippedLines();
+  SweepOutcome outcome = run(trace, spec, onPoint, cancel);
   outcome.parseS = parseS;
   outcome.elapsedS = secondsSince(start);
+  return outcome;
+}
+
+SweepOutcome TraceSweep::run(const Trace& trace, const SweepSpec& spec, const PointCallback& onPoint,
+                             const std::atomic<bool>* cancel) {
+  requireBlockIds(trace.info, "sweep");
+  SweepSpec resolved = spec;
+  resolved.blockSizes.clear();
+  for (const std::uint32_t b : spec.blockSizes) resolved.blockSizes.push_back(resolveBlockSize(trace.info, b));
+  if (resolved.blockSizes.empty()) resolved.blockSizes.push_back(trace.info.blockSize);
+  SweepOutcome outcome = run(trace.requests, resolved, onPoint, cancel);
+  outcome.skippedLines = trace.skippedLines;
+  outcome.traceFormat = trace.info.format;
+  for (SweepPoint& p : outcome.points) {
+    p.result.skippedLines = trace.skippedLines;
+    p.result.traceFormat = trace.info.format;
+  }
   return outcome;
 }
 

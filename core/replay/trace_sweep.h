@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/replay/trace_replayer.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace.h"
 
 namespace kvlab {
 
@@ -22,10 +22,13 @@ struct SweepSpec {
   std::vector<TimeMs> ttlsMs{0};         // 0 = no TTL
   TtlMode ttlMode = TtlMode::Idle;       // what the TTLs measure
   bool protectInUse = false;             // replay's --protect-in-use for every configuration
+  // Tokens per block key; a trace sweep reads an empty list as the trace's own size, and refuses sizes that
+  // contradict one the trace declares (resolveBlockSize).
   std::vector<std::uint32_t> blockSizes{512};
   Bytes bytesPerToken = 1;  // K/V bytes per token of the simulated model
   bool skipBadLines = false;
-  unsigned threads = 0;  // 0 = one per hardware thread
+  std::string inputFormat;  // trace format name ("" = detect from the content)
+  unsigned threads = 0;     // 0 = one per hardware thread
 };
 
 struct SweepPoint {
@@ -42,6 +45,7 @@ struct SweepOutcome {
   std::vector<SweepPoint> points;  // policy, TTL, block size, size order (the spec's order)
   std::uint64_t requests = 0;
   std::uint64_t skippedLines = 0;
+  std::string traceFormat;  // the format read (trace sweeps)
   double parseS = 0;    // reading the trace once
   double elapsedS = 0;  // the whole sweep, parse included
   bool cancelled = false;
@@ -53,9 +57,13 @@ public:
   // thread, never concurrently. done counts finished points, total all of them.
   using PointCallback = std::function<void(const SweepPoint& point, std::size_t done, std::size_t total)>;
 
-  // Reads the trace (InputError on a malformed line unless spec.skipBadLines), then sweeps.
+  // Reads the trace (any format; InputError on a malformed line unless spec.skipBadLines, on a length-only
+  // trace, on a contradicting block size), then sweeps.
   static SweepOutcome run(const std::string& tracePath, const SweepSpec& spec,
                           const PointCallback& onPoint = {}, const std::atomic<bool>* cancel = nullptr);
+  // Sweeps a trace already in memory, its block size resolved as above.
+  static SweepOutcome run(const Trace& trace, const SweepSpec& spec, const PointCallback& onPoint = {},
+                          const std::atomic<bool>* cancel = nullptr);
   // Sweeps requests already in memory (a scenario turned into its block stream). cancel is checked
   // between requests; a cancelled sweep returns the points finished so far.
   static SweepOutcome run(const std::vector<TraceRequest>& requests, const SweepSpec& spec,

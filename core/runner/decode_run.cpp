@@ -12,7 +12,7 @@
 #include "core/model/compute_info.h"
 #include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
-#include "core/runner/device_timer.h"
+#include "core/device/device_timer.h"
 #include "core/runner/run_support.h"
 
 namespace kvlab {

@@ -12,6 +12,7 @@
 #include "core/cache/key_hasher.h"
 #include "core/cache/prompt_cache.h"
 #include "core/cache/radix_cache.h"
+#include "core/tiers/model_blob_layout.h"
 #include "core/util/input_error.h"
 
 namespace kvlab {
@@ -41,21 +42,12 @@ LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std:
     : m_model(model), m_granularity(granularity), m_blockSize(blockSize), m_computeDevice(computeDevice) {
   config.layers = model.layers;
   m_engine = std::make_unique<CacheEngine>(config, clock);
-  // Demotion / write-back: registered before the payload store's listener (listeners run in order), so the
-  // evicted block's tensor is still there to keep: it is demoted into the host tier at once, or (no host
-  // tier) put to the remote tier in one batch later. A block inserted and evicted again within one store()
-  // (the device cache cannot hold the whole prompt) has no tensor yet: store() takes its K/V from the
-  // request's own (host tier, and remote in both write modes).
+  // The tiers' demotions: registered before the payload store's listener (listeners run in order), so the
+  // evicted block's tensor is still there for LiveTierPayloads to keep. A block inserted and evicted again
+  // within one store() (the device cache cannot hold the whole prompt) has no tensor yet: store() hands the
+  // tiers its K/V from the request's own.
   m_engine->addRemovalListener([this](SlotId slot, const EntryMeta& meta, EvictReason reason) {
-    if (!m_host && !m_remote) return;
-    if (reason != EvictReason::Capacity && reason != EvictReason::PolicyChange) return;
-    if (!m_payload->has(slot)) {
-      if (m_host || !m_remoteKnown.contains(meta.key.lo)) m_evictedUnfiled.push_back(meta.key.lo);
-    } else if (m_host) {
-      m_host->demote(meta.key, m_payload->get(slot));
-    } else if (m_writeBack && !m_remoteKnown.contains(meta.key.lo)) {
-      m_pendingWriteBack.emplace_back(meta.key.lo, m_payload->get(slot));
-    }
+    if (m_tiers) m_tiers->deviceRemoved(slot, meta, reason);
   });
   m_payload = std::make_unique<KvPayloadStore>(*m_engine, storageDevice, computeDevice);
   m_index = createIndex(granularity, *m_engine, model, blockSize);
@@ -66,11 +58,12 @@ LiveKvCache::LiveKvCache(const ModelConfig& model, Granularity granularity, std:
 
 LiveKvCache::~LiveKvCache() = default;
 
-void LiveKvCache::attachRemote(std::unique_ptr<KvTier> remote, bool writeBack) {
+void LiveKvCache::attachRemote(std::unique_ptr<RemoteKvStore> remote, bool writeBack) {
   if (m_granularity != Granularity::Block)
     throw InputError("", 0, "remote", "a remote tier needs block granularity (--granularity block)");
   m_remote = std::move(remote);
   m_writeBack = writeBack;
+  rebuildTiers();
 }
 
 void LiveKvCache::attachHost(CacheConfig config) {
@@ -84,99 +77,62 @@ void LiveKvCache::attachHost(CacheConfig config) {
     throw InputError("", 0, "host-size",
                      "smaller than one block (" + std::to_string(perBlock) + " bytes of K/V per " +
                          std::to_string(m_blockSize) + "-token block)");
-  config.layers = m_model.layers;
-  m_host = std::make_unique<HostKvTier>(config, m_engine->clock(), perBlock, m_blockSize,
-                                        /*pinned=*/m_computeDevice.rfind("cuda", 0) == 0);
-  // Dropped from the host tier: write-back puts it to the remote tier (in store()'s batch), else it is gone.
-  m_host->setDropListener([this](const CacheKey& key, const at::Tensor& kv) {
-    if (m_remote && m_writeBack && !m_remoteKnown.contains(key.lo))
-      m_pendingWriteBack.emplace_back(key.lo, kv);
-  });
+  const std::uint64_t blocks =
+      config.capacityBytes == kUnlimited ? kUnlimited : config.capacityBytes / perBlock;
+  m_hostSpec = LowerTierSpec{"host", blocks, config.policy};
+  m_hostPolicy = config.policy;
+  m_hostKv = std::make_unique<HostKvTier>(perBlock, /*pinned=*/m_computeDevice.rfind("cuda", 0) == 0);
+  rebuildTiers();
 }
 
-void LiveKvCache::promoteFromHost(Lookup& result, std::uint64_t limit, std::vector<at::Tensor>& copied) {
-  PrefixMatch& match = result.match;
-  const Bytes perBlock = kvBytesPerToken(m_model) * m_blockSize;
-  const std::size_t end = std::min<std::size_t>(std::size_t(limit / m_blockSize), match.keys.size());
-  for (std::size_t b = std::size_t(result.hitTokens / m_blockSize); b < end; ++b) {
-    const CacheKey& key = match.keys[b];
-    if (match.found[b] != kNoSlot) break;  // held by the device cache but unreachable (orphaned): not here
-    if (!m_host->contains(key)) {
-      m_host->countMiss();
-      break;
-    }
-    // The cache must take it without evicting a block this request uses (its hits are protected); once
-    // it cannot, the rest is copied for this request only (the order of the prefix stays: device
-    // entries, promoted entries, copies).
-    if (!copied.empty() || m_engine->insertableBytes() < perBlock) {
-      copied.push_back(m_host->copyOut(key, m_payload->storageDevice()));
-      result.hitTokens += m_blockSize;
-      result.hostHitTokens += m_blockSize;
-      result.hostCopiedTokens += m_blockSize;
-      continue;
-    }
-    // Removed from the host tier first, so the block the insert demotes finds room there.
-    at::Tensor kv = m_host->promote(key, m_payload->storageDevice());
-    const SlotId slot = m_engine->insert(key, EntryInit{perBlock, m_blockSize, kAllLayers});
-    if (slot == kNoSlot) throw std::logic_error("LiveKvCache: a promoted block did not fit");
-    m_payload->put(slot, kv);
-    m_engine->protect(slot);
-    m_inUse.emplace_back(slot, m_engine->entry(slot).id);
-    match.found[b] = slot;
-    match.matched.push_back(slot);
-    match.segments.push_back(
-        PrefixSegment{slot, std::uint64_t(b) * m_blockSize, m_blockSize, kAllLayers, false});
-    result.hitTokens += m_blockSize;
-    result.hostHitTokens += m_blockSize;
-  }
-}
-
-std::string LiveKvCache::encodeBlock(const at::Tensor& stored) const {
-  const at::Tensor kv = stored.transpose(0, 1).contiguous().to(at::kCPU);  // (2, L, H, T, D)
-  return std::string(static_cast<const char*>(kv.data_ptr()), std::size_t(kv.nbytes()));
-}
-
-at::Tensor LiveKvCache::decodeBlock(const std::string& payload) const {
-  const at::ScalarType dtype = m_model.dtypeBytes == 2 ? at::kHalf : at::kFloat;
-  const std::vector<std::int64_t> shape{2, m_model.layers, m_model.kvHeads, std::int64_t(m_blockSize),
-                                        m_model.headDim};
-  // from_blob does not own the bytes: the transpose + contiguous() copy does, before payload goes.
-  const at::Tensor kv =
-      at::from_blob(const_cast<char*>(payload.data()), shape, at::TensorOptions().dtype(dtype));
-  return kv.transpose(0, 1).contiguous().to(at::Device(m_payload->storageDevice()));  // (L, 2, H, T, D)
-}
-
-void LiveKvCache::putBlocks(std::vector<std::pair<std::uint64_t, at::Tensor>> blocks) {
-  std::vector<std::string> payloads;
-  std::vector<TierItem> items;
-  payloads.reserve(blocks.size());
-  absl::flat_hash_set<std::uint64_t> batch;
-  for (const auto& [hash, tensor] : blocks) {
-    if (!tensor.defined() || m_remoteKnown.contains(hash) || !batch.insert(hash).second) continue;
-    payloads.push_back(encodeBlock(tensor));
-    items.push_back(TierItem{hash, {}});
-  }
-  putRemote(items, payloads);
-}
-
-void LiveKvCache::putRemote(std::vector<TierItem>& items, const std::vector<std::string>& payloads) {
-  if (items.empty()) return;
-  for (std::size_t i = 0; i < items.size(); ++i) items[i].payload = payloads[i];
-  // Known (never put again this run) only once stored; after a fault the blocks may be tried again.
-  if (m_remote->put(items) == items.size())
-    for (const TierItem& item : items) m_remoteKnown.insert(item.blockHash);
+void LiveKvCache::rebuildTiers() {
+  TierHierarchyConfig config;
+  config.bytesPerBlock = kvBytesPerToken(m_model) * m_blockSize;
+  config.blockTokens = m_blockSize;
+  if (m_hostSpec) config.lower.push_back(*m_hostSpec);
+  // The remote tier's engine is the lab's belief of what the store holds: unbounded (the store evicts by
+  // itself, and the walk corrects the belief).
+  if (m_remote) config.lower.push_back(LowerTierSpec{"remote", kUnlimited, "lru"});
+  config.remoteWriteThrough = !m_writeBack;
+  config.protectInUse = true;  // as the cache's own hits: a request's blocks are never its victims
+  config.forwardDeviceRemovals = true;
+  m_tiers.reset();
+  m_tierPayloads =
+      std::make_unique<LiveTierPayloads>(m_model, m_blockSize, *m_payload, m_hostKv.get(), m_remote.get());
+  config.payloads = m_tierPayloads.get();
+  m_tiers = std::make_unique<TierHierarchy>(*m_engine, std::move(config));
+  m_tierPayloads->setHierarchy(m_tiers.get());
 }
 
 std::vector<TierReport> LiveKvCache::tierReports() const {
   const CacheSnapshot snap = m_engine->snapshot();
   std::vector<TierReport> tiers{
       deviceTierReport(snap.counters, snap.entries, m_payload->transferMs(), false)};
-  if (m_host) tiers.push_back(m_host->report());
-  if (m_remote) {
-    TierReport remote = tierReportFromStats("remote", m_remote->stats(), /*remote=*/true);
-    remote.hitTokens = m_remoteHitTokens;
-    remote.entries = m_remoteKnown.size();
-    tiers.push_back(std::move(remote));
+  if (!m_tiers) return tiers;
+  // The hierarchy's counts (blocks served and used, demotions, entries), with what this run measured.
+  std::vector<TierReport> lower = m_tiers->reports();
+  for (std::size_t i = 1; i < lower.size(); ++i) {
+    TierReport t = std::move(lower[i]);
+    t.transferCostModel = false;
+    if (t.name == "host") {
+      t.transferMs = m_hostKv->transferMs();
+    } else {
+      const TierStats stats = m_remote->stats();
+      t.bytesIn = stats.bytesIn;  // what the store accepted
+      t.errors = stats.errors;
+      t.timeouts = stats.timeouts;
+      t.corrupt = stats.corrupt;
+      t.transferMs = double(stats.transferNs) / 1e6;
+      t.unusedBytes = m_tierPayloads->unusedBytes();
+      // The server's own count when it can give one; else what the lab believes it holds.
+      if (const std::optional<std::uint64_t> held = m_remote->countEntries()) {
+        t.entries = *held;
+        t.entriesSource = "server";
+      } else {
+        t.entriesSource = "believed";
+      }
+    }
+    tiers.push_back(std::move(t));
   }
   return tiers;
 }
@@ -198,13 +154,13 @@ std::vector<LayerKv> LiveKvCache::unstackKv(const at::Tensor& stacked) const {
 void LiveKvCache::releaseInUse() {
   for (const auto& [slot, id] : m_inUse) m_engine->release(slot, id);
   m_inUse.clear();
+  if (m_tiers) m_tiers->releasePromoted();
 }
 
 LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, std::string_view text,
                                         std::span<const std::uint32_t> boundaries) {
   releaseInUse();  // a request dropped between lookup and store (cancel, error) leaves nothing locked
-  if (m_remote && !m_pendingWriteBack.empty())  // evicted by a live max-size change since the last store()
-    putBlocks(std::exchange(m_pendingWriteBack, {}));
+  if (m_tierPayloads) m_tierPayloads->flush();  // demoted by a live max-size change since the last store()
   Lookup result;
   const std::uint64_t limit = m_index->reusableLimit(tokens.size());
   result.match = m_index->matchPrefix(PrefixRequest{tokens, text, boundaries}, limit);
@@ -214,25 +170,24 @@ LiveKvCache::Lookup LiveKvCache::lookup(std::span<const std::int32_t> tokens, st
     m_engine->protect(slot);
     m_inUse.emplace_back(slot, m_engine->entry(slot).id);
   }
+  // The lower tiers continue the walk (TierHierarchy's rules): host blocks promoted into the cache (in use
+  // until store()) or copied, then the remote store's leading run, fetched and decoded.
   std::vector<at::Tensor> lowerBlocks;  // after the cache's entries: host copies, then remote blocks
-  if (m_host && result.hitTokens < limit) promoteFromHost(result, limit, lowerBlocks);
-  // The remote tier continues the walk: the blocks after the local hit, up to the reusable limit, in one
-  // batch; the leading run of valid blocks extends the hit (a gap ends it: later blocks are unreachable).
-  if (m_remote && result.hitTokens < limit) {
-    const std::size_t first = std::size_t(result.hitTokens / m_blockSize);
-    const std::size_t end = std::min<std::size_t>(std::size_t(limit / m_blockSize), result.match.keys.size());
-    std::vector<std::uint64_t> hashes;
-    for (std::size_t b = first; b < end; ++b) hashes.push_back(result.match.keys[b].lo);
-    if (!hashes.empty()) {
-      std::vector<std::optional<std::string>> fetched = m_remote->get(hashes);
-      for (std::size_t i = 0; i < fetched.size() && fetched[i]; ++i) {
-        lowerBlocks.push_back(decodeBlock(*fetched[i]));
-        m_remoteKnown.insert(hashes[i]);
-      }
-      result.remoteHitTokens = std::uint64_t(lowerBlocks.size()) * m_blockSize - result.hostCopiedTokens;
-      result.hitTokens += result.remoteHitTokens;
-      m_remoteHitTokens += result.remoteHitTokens;
+  if (m_tiers && result.hitTokens < limit) {
+    const TierHierarchy::Walk walk =
+        m_tiers->walk(result.match.keys, std::uint32_t(result.hitTokens / m_blockSize), limit);
+    PrefixMatch& match = result.match;
+    for (const TierHierarchy::Promotion& p : walk.promoted) {
+      match.found[p.block] = p.slot;
+      match.matched.push_back(p.slot);
+      match.segments.push_back(
+          PrefixSegment{p.slot, std::uint64_t(p.block) * m_blockSize, m_blockSize, kAllLayers, false});
     }
+    lowerBlocks = m_tierPayloads->takeWalkBlocks();
+    result.hitTokens += walk.tokens;
+    result.hostHitTokens = walk.hostTokens;
+    result.hostCopiedTokens = walk.hostCopiedTokens;
+    result.remoteHitTokens = walk.remoteTokens;
   }
   m_engine->publish();
   if (result.hitTokens == 0) return result;
@@ -289,41 +244,33 @@ std::vector<std::uint32_t> LiveKvCache::store(std::span<const std::int32_t> toke
     if (s.start + s.tokens <= pinTokens) m_engine->pin(s.slot);
   }
   m_payload->finishTransfers();  // offload: the stored K/V have landed in host memory
-  if (m_host)  // a block now in the cache (copied from the host tier, fetched, computed) leaves the host tier
-    for (const PrefixSegment& s : segments)
-      if (s.isNew) m_host->discard(lookup.match.keys[std::size_t(s.start / m_blockSize)]);
-  if (m_host || m_remote) {
-    // One batch per request. Write-through: every block new to the device cache. Blocks of this prompt
-    // evicted before they were filed: demoted into the host tier, and (without one, or write-through) put
-    // to the remote tier. Write-back without a host tier: blocks with tensors evicted for room.
-    std::vector<std::pair<std::uint64_t, at::Tensor>> blocks;
-    const auto hashOf = [&](std::uint64_t start) {
-      return lookup.match.keys[std::size_t(start / m_blockSize)].lo;
-    };
-    if (m_remote && !m_writeBack)
-      for (const PrefixSegment& s : segments)
-        if (s.isNew && m_payload->has(s.slot)) blocks.emplace_back(hashOf(s.start), m_payload->get(s.slot));
-    for (const std::uint64_t hash : m_evictedUnfiled) {
-      for (std::size_t b = 0; b < lookup.match.keys.size(); ++b) {
-        if (lookup.match.keys[b].lo != hash) continue;
-        const std::int64_t start = std::int64_t(b) * m_blockSize;
-        at::Tensor kv;
-        if (start >= offset && start - offset + m_blockSize <= source.size(kTokenDim))
-          kv = source.narrow(kTokenDim, start - offset, m_blockSize);
-        else if (start < offset && start + m_blockSize <= std::int64_t(lookup.hitTokens))
-          kv = stackKv(lookup.prefix).narrow(kTokenDim, start, m_blockSize);
-        if (!kv.defined()) break;
-        if (m_host && m_engine->find(lookup.match.keys[b]) == kNoSlot)
-          m_host->demote(lookup.match.keys[b], kv);
-        if (m_remote && (!m_host || !m_writeBack) && !m_remoteKnown.contains(hash))
-          blocks.emplace_back(hash, kv);
-        break;
-      }
+  if (m_tiers) {
+    // The request's tier batch (TierHierarchy's rules): blocks new to the cache leave the host tier and,
+    // write-through, go to the remote store; blocks the tiers took before their K/V was filed get it from
+    // this request; then one remote put.
+    const std::vector<CacheKey>& keys = lookup.match.keys;
+    std::vector<SlotId> slots(keys.size(), kNoSlot);
+    std::vector<bool> inserted(keys.size(), false);
+    for (const PrefixSegment& s : segments) {
+      const std::size_t b = std::size_t(s.start / m_blockSize);
+      slots[b] = s.slot;
+      inserted[b] = s.isNew;
     }
-    m_evictedUnfiled.clear();
-    for (auto& pending : m_pendingWriteBack) blocks.push_back(std::move(pending));
-    m_pendingWriteBack.clear();
-    if (m_remote) putBlocks(std::move(blocks));
+    m_tiers->finishRequest(keys, slots, inserted);
+    at::Tensor reused;  // (L, 2, H, hit, D), stacked once if a reused block is asked for
+    m_tierPayloads->fillFromRequest([&](const CacheKey& key) -> at::Tensor {
+      const auto it = std::find(keys.begin(), keys.end(), key);
+      if (it == keys.end()) return {};
+      const std::int64_t start = std::int64_t(it - keys.begin()) * m_blockSize;
+      if (start >= offset && start - offset + m_blockSize <= source.size(kTokenDim))
+        return source.narrow(kTokenDim, start - offset, m_blockSize);
+      if (start < offset && start + m_blockSize <= std::int64_t(lookup.hitTokens)) {
+        if (!reused.defined()) reused = stackKv(lookup.prefix);
+        return reused.narrow(kTokenDim, start, m_blockSize);
+      }
+      return {};
+    });
+    m_tierPayloads->flush();
   }
   m_engine->publish();
   // Where this prompt's cache units end, for the request view (block mode: every block size).

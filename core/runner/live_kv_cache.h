@@ -4,22 +4,23 @@
 // the payload store. lookup() hands the model the K/V of the longest reusable prefix; store() files the K/V
 // the model computed. Between the two, the entries the request matched are in use: the request's own inserts
 // cannot evict them (vLLM's ref counts, SGLang's lock refs); the TTL still applies. Internal to core/runner.
-#include <absl/container/flat_hash_set.h>
-
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/arch/model_config.h"
 #include "core/cache/cache_engine.h"
 #include "core/cache/prefix_index.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 #include "core/runner/host_kv_tier.h"
 #include "core/runner/kv_payload_store.h"
+#include "core/runner/live_tier_payloads.h"
 #include "core/runner/run_types.h"
-#include "core/tiers/kv_tier.h"
+#include "core/tiers/remote_kv_store.h"
+#include "core/tiers/tier_hierarchy.h"
 
 namespace kvlab {
 
@@ -29,22 +30,30 @@ public:
               const Clock& clock, const std::string& storageDevice, const std::string& computeDevice);
   ~LiveKvCache();
 
-  // Puts a remote tier (KvTier of this model's BlobLayout at this block size) under the cache. Block
+  // The tiers under the cache follow TierHierarchy's rules, the same code trace replay runs (demotion,
+  // promotion, protection, write-through, the walk); this class and LiveTierPayloads move the tensors. Attach
+  // tiers before the first request.
+  //
+  // Puts a remote tier (RemoteKvStore of this model's BlobLayout at this block size) under the cache. Block
   // granularity only (throws InputError otherwise): a block's chained key names its whole prefix, so its
   // low 64 bits are the tier's block hash, the same in every process. writeBack false = write-through:
-  // every block store() files is also put to the remote tier at once; true = only blocks the cache
-  // evicts for room are put there (each block at most once per run either way). Remote faults never
-  // throw: the blocks read as misses and are computed.
-  void attachRemote(std::unique_ptr<KvTier> remote, bool writeBack);
-  KvTier* remote() const { return m_remote.get(); }
+  // every block new to the cache is also put to the remote tier at once; true = only blocks the tiers above
+  // drop for room are put there. Either way a block is put only while the lab does not believe the store
+  // holds it; the belief is corrected whenever the store answers a walk (a block it lost is written again
+  // later). Remote faults never throw: the blocks read as misses and are computed.
+  void attachRemote(std::unique_ptr<RemoteKvStore> remote, bool writeBack);
+  RemoteKvStore* remote() const { return m_remote.get(); }
   // Puts a host-memory tier between the cache and the remote tier (block granularity only, and not with
   // --storage cpu, whose device tier is host memory already: InputError otherwise; also when config's
   // capacity is under one block). config: its capacity and policy. Blocks the cache evicts for room are
   // demoted (moved) into it; the prefix walk continues there after the device's run and promotes (moves) the
   // host's run of blocks back into the cache; a block the host tier drops goes to the remote tier when one
-  // is attached in write-back mode and does not hold it yet, else it is gone. Pinned memory on CUDA.
+  // is attached and is not believed to hold it, else it is gone. Pinned memory on CUDA.
   void attachHost(CacheConfig config);
-  HostKvTier* host() const { return m_host.get(); }
+  bool hasHost() const { return m_hostKv != nullptr; }
+  const std::string& hostPolicy() const { return m_hostPolicy; }
+  // The tiers' bookkeeping (null without a host or remote tier).
+  TierHierarchy* tiers() const { return m_tiers.get(); }
 
   struct Lookup {
     std::uint64_t hitTokens = 0;         // every tier
@@ -95,15 +104,8 @@ private:
   at::Tensor stackKv(const std::vector<LayerKv>& kv) const;  // -> (layers, 2, kv_heads, tokens, head_dim)
   std::vector<LayerKv> unstackKv(const at::Tensor& stacked) const;
   void releaseInUse();
-  std::string encodeBlock(const at::Tensor& stored) const;   // (L, 2, H, T, D) -> payload {2, L, H, T, D}
-  at::Tensor decodeBlock(const std::string& payload) const;  // inverse, on the storage device
-  // One batched put of (hash, (L, 2, H, T, D) tensor) blocks, skipping those already known there.
-  void putBlocks(std::vector<std::pair<std::uint64_t, at::Tensor>> blocks);
-  // One batched put of items (payload views filled from payloads here); marks them known on success.
-  void putRemote(std::vector<TierItem>& items, const std::vector<std::string>& payloads);
-  // The host part of lookup(): promotes the host tier's run of blocks after result's hit, up to limit;
-  // appends the ones copied instead (no room in the cache) to `copied`, (L, 2, H, T, D) each.
-  void promoteFromHost(Lookup& result, std::uint64_t limit, std::vector<at::Tensor>& copied);
+  // (Re)builds the hierarchy and its payload mover from the attached tiers (before the first request).
+  void rebuildTiers();
 
   ModelConfig m_model;
   Granularity m_granularity;
@@ -114,13 +116,14 @@ private:
   std::uint64_t m_prefixReinserts = 0;
   std::uint32_t m_blockSize = 0;
   std::string m_computeDevice;
-  std::unique_ptr<HostKvTier> m_host;
-  std::unique_ptr<KvTier> m_remote;
+  std::optional<LowerTierSpec> m_hostSpec;  // the host tier's capacity (blocks) and policy, when attached
+  std::string m_hostPolicy;
+  std::unique_ptr<HostKvTier> m_hostKv;  // the host tier's tensors
+  std::unique_ptr<RemoteKvStore> m_remote;
   bool m_writeBack = false;
-  absl::flat_hash_set<std::uint64_t> m_remoteKnown;  // block hashes this run put to / read from the remote
-  std::vector<std::pair<std::uint64_t, at::Tensor>> m_pendingWriteBack;  // evicted, not yet put
-  std::vector<std::uint64_t> m_evictedUnfiled;  // evicted in store() before their K/V was filed
-  std::uint64_t m_remoteHitTokens = 0;
+  // Declared after what they point to, so they go first.
+  std::unique_ptr<LiveTierPayloads> m_tierPayloads;
+  std::unique_ptr<TierHierarchy> m_tiers;
 };
 
 }  // namespace kvlab

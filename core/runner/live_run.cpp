@@ -11,7 +11,7 @@
 #include "core/model/cuda_memory.h"
 #include "core/model/llama_model.h"
 #include "core/policies/policy_registry.h"
-#include "core/runner/device_timer.h"
+#include "core/device/device_timer.h"
 #include "core/runner/live_kv_cache.h"
 #include "core/runner/resource_check.h"
 #include "core/runner/run_support.h"
@@ -28,9 +28,10 @@ namespace kvlab {
 namespace {
 
 // The remote tier of a live run (one Redis server or a Redis Cluster), the one place that builds it.
-std::unique_ptr<KvTier> openRemoteTier(const RunSettings& settings, const ModelConfig& model,
-                                       std::uint32_t blockSize) {
-  const RemoteUrl url = RemoteUrl::parse(settings.remoteUrl, "remote");
+std::unique_ptr<RemoteKvStore> openRemoteTier(const RunSettings& settings, const ModelConfig& model,
+                                              std::uint32_t blockSize) {
+  // A password left out of the URL comes from KVLAB_REMOTE_PASSWORD / KVLAB_REMOTE_PASSWORD_FILE.
+  const RemoteUrl url = RemoteUrl::parse(settings.remoteUrl, "remote").withEnvironment("remote");
   if (settings.remoteTimeoutMs < 1 || settings.remoteTimeoutMs > 600'000)
     throw InputError("", 0, "remote-timeout", "must be between 1ms and 10m");
   RedisTierOptions options;
@@ -195,9 +196,9 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
   info.baseline = settings.baseline;
   if (!settings.remoteUrl.empty()) info.remote = RemoteUrl::parse(settings.remoteUrl).redacted();
   info.remoteWriteBack = settings.remoteWriteBack;
-  if (cache.host()) {
+  if (cache.hasHost()) {
     info.hostMaxBytes = settings.hostMaxBytes;
-    info.hostPolicy = cache.host()->engine().config().policy;
+    info.hostPolicy = cache.hostPolicy();
   }
   info.requestsTotal = int(requests.size());
   fillBuildInfo(info);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <random>
 
+#include "core/arch/model_presets.h"
 #include "core/cache/clock.h"
 #include "core/model/byte_tokenizer.h"
 #include "core/model/compute_info.h"

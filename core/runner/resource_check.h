@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/arch/model_config.h"
 #include "core/cache/cache_types.h"
-#include "core/model/model_config.h"
 #include "core/runner/run_types.h"
 #include "core/workload/scenario.h"
 

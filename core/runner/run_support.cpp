@@ -6,6 +6,7 @@
 #include <new>
 #include <numeric>
 
+#include "core/arch/model_loader.h"
 #include "core/model/compute_info.h"
 #include "core/model/cuda_status.h"
 #include "core/model/torch_compat.h"
@@ -45,15 +46,14 @@ std::string resolveDevice(const std::string& device) {
                    "unknown device " + quoteForError(device) + " (choose from: cpu, cuda, cuda:N, auto)");
 }
 
-const ModelConfig& presetOrThrow(const std::string& name, bool needComputable) {
-  const ModelConfig* preset = findModelPreset(name);
-  if (!preset) throw InputError("", 0, "model", "unknown model preset " + quoteForError(name));
-  if (needComputable && !preset->computable)
+ModelConfig presetOrThrow(const std::string& name, bool needComputable) {
+  ModelConfig model = loadModel(name);
+  if (needComputable && !model.computable)
     throw InputError("", 0, "model",
-                     "preset '" + name +
+                     "'" + name +
                          "' has real-model shapes for accounting only; live runs "
-                         "need a computable preset (demo, small)");
-  return *preset;
+                         "need a computable preset (demo, small, gpu-1b)");
+  return model;
 }
 
 ModelConfig computeModelOrThrow(const std::string& name, ComputeDtype dtype, const std::string& device,

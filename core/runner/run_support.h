@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/arch/model_config.h"
 #include "core/cache/cache_types.h"
-#include "core/model/model_config.h"
 #include "core/runner/run_types.h"
 #include "core/workload/scenario.h"
 
@@ -33,8 +33,9 @@ private:
 // "auto" -> cuda if available else cpu; "cuda:N" for a visible GPU N. Throws InputError(field "device") for
 // an unknown or absent device.
 std::string resolveDevice(const std::string& device);
-// Throws InputError(field "model") for an unknown preset, or an accounting-only one when needComputable.
-const ModelConfig& presetOrThrow(const std::string& name, bool needComputable);
+// The model `name` names: a preset, a config.json or a model directory (loadModel). Throws InputError(field
+// "model") for an unknown one, or an accounting-only one when needComputable.
+ModelConfig presetOrThrow(const std::string& name, bool needComputable);
 // The computable preset `name` running in `dtype` on the resolved `device` (withDtype: K/V accounting
 // follows the dtype). Throws InputError(field "model") like presetOrThrow and InputError(field "dtype")
 // for fp16 on the CPU ("fp16 needs a CUDA device"). Also applies allowTf32 (process-wide, CUDA only).

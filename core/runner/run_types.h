@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/arch/compute_dtype.h"
 #include "core/cache/cache_snapshot.h"
 #include "core/cache/cache_types.h"
-#include "core/model/compute_dtype.h"
 #include "core/tiers/tier_report.h"
 
 namespace kvlab {

@@ -4,56 +4,57 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/hardware/hardware_profile.h"
+#include "core/hardware/prefill_cost.h"
 #include "core/model/compute_info.h"
-#include "core/model/llama_model.h"
 #include "core/replay/trace_replayer.h"
-#include "core/runner/resource_check.h"
 #include "core/runner/run_support.h"
-#include "core/serving/hardware_profile.h"
 #include "core/util/file_sha256.h"
 #include "core/util/input_error.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_format.h"
 
 namespace kvlab {
 
 RunSummary runTrace(const RunSettings& settings, const std::string& path, RunControls& controls,
                     RunObserver& observer, int runId) {
-  const ModelConfig& model = presetOrThrow(settings.model.value_or("llama-3-8b"), /*needComputable=*/false);
-  // Cost model (labelled: simulated = true, RunInfo::hardware): the roofline time of each prefill on a named
-  // accelerator, with the serving simulator's utilisation factors: weights read once, K/V read and written.
+  const ModelConfig model = presetOrThrow(settings.model.value_or("llama-3-8b"), /*needComputable=*/false);
+  // Cost model (labelled: simulated = true, RunInfo::hardware): each prefill priced as one sequence alone in
+  // one step of the serving simulator's cost model (core/hardware/prefill_cost.h), so a request gets the
+  // TTFT here that `simulate` gives it on the same hardware.
   const std::string hwName =
       settings.hardware.empty() ? std::string(defaultHardwareProfileName()) : settings.hardware;
   const HardwareProfile* hw = findHardwareProfile(hwName);
   if (!hw) throw InputError("", 0, "hardware", "unknown hardware profile '" + hwName + "'");
-  const double weightBytes = double(estimateLiveRun(model, Granularity::Block, 1, 0, {}).weightBytes);
-  const double kvPerToken = double(kvBytesPerToken(model));
   const auto costMs = [&](std::uint32_t prompt, std::uint32_t hit) {
-    const double flops = prefillFlops(model, prompt, hit);
-    return 1e3 * std::max(flops / hw->effectiveFlops(),
-                          (weightBytes + kvPerToken * double(prompt)) / hw->effectiveBandwidth());
+    return 1e3 * prefillSeconds(model, *hw, prompt, hit);
   };
+  // Any trace format (detected from the content); its own block size unless the settings name one.
+  const std::unique_ptr<TraceReader> reader = openTraceReader(path);
   ReplayConfig config;
-  config.blockSize = settings.blockSize.value_or(512);
+  config.blockSize = settings.blockSize.value_or(0);
   config.policy = settings.policy.value_or("lru");
   config.bytesPerToken = kvBytesPerToken(model);
+  if (config.bytesPerToken == 0)
+    throw InputError("", 0, "model", model.name + " keeps no K/V per token: nothing to replay");
   const Bytes maxBytes = settings.maxBytes.value_or(Bytes(64) << 30);
   config.maxTokens = maxBytes == kUnlimited ? kUnlimited : maxBytes / config.bytesPerToken;
   config.ttlMs = settings.ttlMs.value_or(0);
   config.ttlMode = settings.ttlMode.value_or(TtlMode::Idle);
+  config = configForTrace(reader->info(), config);
   TraceReplayer replayer(config);
   EventForwarder forwarder(observer);
   replayer.engine().addObserver(&forwarder);
-  MooncakeTraceReader reader(path, TraceReadOptions{});
 
   RunInfo info;
   info.runId = runId;
   info.scenarioName = std::filesystem::path(path).filename().string();
   info.scenarioTitle = "Trace replay: " + info.scenarioName;
-  info.scenarioDescription =
-      "Mooncake-format trace replayed through the block cache (simulate mode: sizes only; "
-      "TTFT and the ideal speedup from a cost model).";
+  info.scenarioDescription = "Trace (" + reader->info().format +
+                             " format) replayed through the block cache (simulate mode: sizes only; "
+                             "TTFT and the ideal speedup from a cost model).";
   info.scenarioKind = "trace";
-  info.scenarioSha256 = sha256HexOfFile(path);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) info.scenarioSha256 = sha256HexOfFile(path);
   info.simulated = true;
   info.device = "simulated";
   info.storageDevice = "simulated";
@@ -83,7 +84,7 @@ RunSummary runTrace(const RunSettings& settings, const std::string& path, RunCon
   TraceRequest request;
   int index = 0;
   try {
-    while (reader.next(request)) {
+    while (reader->next(request)) {
       controls.apply(&replayer.engine());
       if (controls.cancelled()) break;
       const CacheCounters before = replayer.engine().counters();
@@ -91,13 +92,14 @@ RunSummary runTrace(const RunSettings& settings, const std::string& path, RunCon
       const CacheCounters& after = replayer.engine().counters();
       RequestRecord record;
       record.index = index++;
-      record.session = "request " + std::to_string(record.index);
+      record.session = request.session != kNoLabel ? reader->info().sessions.name(request.session)
+                                                   : "request " + std::to_string(record.index);
       record.arrivalMs = request.timestampMs;
       record.promptTokens = request.inputLength;
       record.hitTokens = std::uint32_t(after.hitTokens - before.hitTokens);
       record.computedTokens = record.promptTokens - record.hitTokens;
-      record.flopsCached = prefillFlops(model, record.promptTokens, record.hitTokens);
-      record.flopsUncached = prefillFlops(model, record.promptTokens, 0);
+      record.flopsCached = prefillStepFlops(model, record.promptTokens, record.hitTokens);
+      record.flopsUncached = prefillStepFlops(model, record.promptTokens, 0);
       record.ttftCachedMs = costMs(record.promptTokens, record.hitTokens);
       record.ttftUncachedMs = costMs(record.promptTokens, 0);
       record.evictions = after.totalEvictions() - before.totalEvictions();

@@ -7,10 +7,10 @@
 #include <deque>
 #include <stdexcept>
 
+#include "core/hardware/step_cost_model.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/kv_block_pool.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 
 namespace kvlab {
 
@@ -25,6 +25,7 @@ struct Sequence {
   std::uint32_t generated = 0;
   std::uint32_t cachedBlocks = 0;  // leading blocks filed under their key (hit or scheduled full)
   bool admittedOnce = false;
+  double waitingSinceS = 0;  // when it last entered the waiting queue (arrival or preemption)
   std::vector<BlockId> blocks;
 };
 
@@ -55,7 +56,7 @@ public:
   Impl(ServingConfig config, ServingObserver* observer)
       : m_config(std::move(config)),
         m_observer(observer),
-        m_cost(m_config.model, m_config.hardware),
+        m_cost(m_config.model, m_config.hardware, int(m_config.tensorParallel)),
         m_pool(m_config.poolBlocks, createPolicy(m_config.policy)) {
     m_result.summary.poolBlocks = m_config.poolBlocks;
     sample(/*force=*/true);
@@ -132,6 +133,7 @@ void ServingEngine::Impl::arrive(std::uint32_t i) {
   s.promptTokens = r.inputLength;
   s.outputTokens = output;
   s.knownTokens = r.inputLength;
+  s.waitingSinceS = out.arrivalS;
   // It has been waiting since its arrival, possibly during the step that just ended.
   m_waitingArea += m_now - out.arrivalS;
   m_inSystemArea += m_now - out.arrivalS;
@@ -147,6 +149,7 @@ void ServingEngine::Impl::preempt(std::uint32_t id) {
   ++m_result.summary.preemptions;
   s.computed = 0;
   s.cachedBlocks = 0;
+  s.waitingSinceS = m_now;  // waiting again from this step on
   m_waiting.push_front(id);
 }
 
@@ -223,6 +226,7 @@ void ServingEngine::Impl::admitWaiting(std::uint32_t& budget) {
     } else {
       m_result.requests[id].recomputeHitTokens += cachedTokens;
     }
+    m_result.requests[id].waitingS += m_now - s.waitingSinceS;
     m_waiting.pop_front();
     m_running.push_back(id);
     m_scheduled.push_back({id, n});
@@ -334,11 +338,7 @@ void ServingEngine::Impl::step() {
   StepLoad load;
   for (const Scheduled& sch : m_scheduled) {
     const Sequence& s = m_seqs[sch.request];
-    const double c = s.computed, k = sch.newTokens;
-    load.newTokens += sch.newTokens;
-    load.attentionPairs += k * c + k * (k + 1) / 2;  // token i of the chunk attends to c + i positions
-    load.contextTokensRead += s.computed;
-    load.logits += s.computed + sch.newTokens == s.knownTokens;
+    load.add(/*context=*/s.computed, sch.newTokens, /*logit=*/s.computed + sch.newTokens == s.knownTokens);
   }
   const double dt = m_cost.cost(load).seconds();
   m_waitingArea += double(m_waiting.size()) * dt;
@@ -423,8 +423,9 @@ void validateServingConfig(const ServingConfig& config) {
   if (config.maxRunning == 0) throw std::invalid_argument("max running must be at least 1");
   if (!(config.speed > 0) || !std::isfinite(config.speed))
     throw std::invalid_argument("speed must be a positive number");
-  (void)createPolicy(config.policy);                   // throws for an unknown name
-  (void)StepCostModel(config.model, config.hardware);  // throws for a profile without figures
+  (void)createPolicy(config.policy);  // throws for an unknown name
+  // Throws for a profile without figures, or tensor parallelism on a profile without an interconnect.
+  (void)StepCostModel(config.model, config.hardware, int(config.tensorParallel));
 }
 
 ServingEngine::ServingEngine(ServingConfig config, ServingObserver* observer) {

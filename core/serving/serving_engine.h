@@ -19,7 +19,7 @@
 #include <span>
 
 #include "core/serving/serving_types.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_request.h"
 
 namespace kvlab {
 

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "core/serving/serving_types.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/trace_request.h"
 
 namespace kvlab {
 

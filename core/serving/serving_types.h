@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/model/model_config.h"
-#include "core/serving/hardware_profile.h"
+#include "core/arch/model_config.h"
+#include "core/hardware/hardware_profile.h"
 
 namespace kvlab {
 
@@ -21,6 +21,7 @@ struct ServingConfig {
   double speed = 1.0;                     // arrival time = timestamp / speed (2 = twice the load), > 0
   ModelConfig model;                      // shapes for the cost model and K/V bytes
   HardwareProfile hardware;               // peak FLOP/s and bandwidth for the cost model
+  std::uint32_t tensorParallel = 1;       // devices the model is split over (--tp): cost model per device
   double timelineIntervalS = 0;           // > 0: record a ServingTimelinePoint at most this often
   bool checkInvariants = false;           // tests: verify pool and sequences after every step (O(pool))
 };
@@ -40,8 +41,10 @@ struct ServingRequestResult {
   std::uint32_t preemptions = 0;
   std::uint64_t recomputedTokens = 0;    // computed tokens whose K/V preemptions discarded
   std::uint64_t recomputeHitTokens = 0;  // of those, served from the prefix cache on re-admission
-  double firstTokenS = 0;                // end of the step that produced the first token
-  double finishS = 0;                    // end of the step that produced the last token
+  double waitingS =
+      0;  // simulated s in the waiting queue: arrival to admission, + each preemption to re-admission
+  double firstTokenS = 0;  // end of the step that produced the first token
+  double finishS = 0;      // end of the step that produced the last token
   double ttftMs() const { return (firstTokenS - arrivalS) * 1e3; }
   double latencyMs() const { return (finishS - arrivalS) * 1e3; }
   // Mean time per output token after the first; < 0 when only one token was produced (no TPOT).

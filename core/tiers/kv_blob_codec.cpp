@@ -12,7 +12,7 @@ namespace kvlab {
 namespace {
 
 constexpr char kMagic[4] = {'K', 'V', 'L', 'B'};
-constexpr size_t kFixedHeader = 32;  // up to the dims
+constexpr size_t kFixedHeader = 40;  // up to the dims
 
 void putLe(std::string& out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFFu));
@@ -42,7 +42,7 @@ void validateLayout(const BlobLayout& layout) {
 }
 
 // The header without its checksum; the checksum covers exactly these bytes followed by the payload.
-std::string headerWithoutChecksum(const BlobLayout& layout, uint64_t payloadBytes) {
+std::string headerWithoutChecksum(const BlobLayout& layout, uint64_t blockHash, uint64_t payloadBytes) {
   std::string out(kMagic, sizeof kMagic);
   putLe(out, KvBlobCodec::kFormatVersion, 2);
   putLe(out, static_cast<uint8_t>(layout.dtype), 1);
@@ -52,6 +52,7 @@ std::string headerWithoutChecksum(const BlobLayout& layout, uint64_t payloadByte
   putLe(out, layout.layerEnd, 4);
   putLe(out, layout.blockTokens, 4);
   putLe(out, 0, 4);
+  putLe(out, blockHash, 8);
   for (int64_t dim : layout.shape) putLe(out, static_cast<uint64_t>(dim), 8);
   putLe(out, payloadBytes, 8);
   return out;
@@ -90,24 +91,26 @@ KvBlobCodec::KvBlobCodec(BlobLayout layout) : m_layout(std::move(layout)) {
   validateLayout(m_layout);
   // The namespace hashes the header a zero-length payload would have: every layout field and the format
   // version, so any change to them lands in a different namespace.
-  const std::string identity = headerWithoutChecksum(m_layout, 0);
+  const std::string identity = headerWithoutChecksum(m_layout, /*blockHash=*/0, /*payloadBytes=*/0);
   m_namespace = hex16(XXH3_64bits(identity.data(), identity.size()));
 }
 
-std::string KvBlobCodec::encodeWith(const BlobLayout& layout, std::string_view payload) {
+std::string KvBlobCodec::encodeWith(const BlobLayout& layout, uint64_t blockHash, std::string_view payload) {
   validateLayout(layout);
   if (payload.size() != layout.payloadBytes())
     throw std::invalid_argument("blob encode: payload is " + std::to_string(payload.size()) +
                                 " bytes, layout needs " + std::to_string(layout.payloadBytes()));
-  std::string blob = headerWithoutChecksum(layout, payload.size());
+  std::string blob = headerWithoutChecksum(layout, blockHash, payload.size());
   putLe(blob, checksum(blob, payload), 8);
   blob.append(payload);
   return blob;
 }
 
-std::string KvBlobCodec::encode(std::string_view payload) const { return encodeWith(m_layout, payload); }
+std::string KvBlobCodec::encode(uint64_t blockHash, std::string_view payload) const {
+  return encodeWith(m_layout, blockHash, payload);
+}
 
-KvBlobCodec::Decoded KvBlobCodec::decode(std::string_view blob) const {
+KvBlobCodec::Decoded KvBlobCodec::decode(std::string_view blob, uint64_t blockHash) const {
   Decoded result;
   if (blob.size() < kFixedHeader) {
     result.reason = "blob shorter than its header";
@@ -144,10 +147,19 @@ KvBlobCodec::Decoded KvBlobCodec::decode(std::string_view blob) const {
     result.reason = "blob checksum mismatch";
     return result;
   }
-  // Intact blob: it must be one of ours, i.e. its header must be exactly what our layout writes.
-  if (header != headerWithoutChecksum(m_layout, m_layout.payloadBytes())) {
+  // Intact blob: it must be one of ours, i.e. its header must be exactly what our layout writes for this
+  // block. The block hash is compared apart, so a blob of ours under another block's key is told apart.
+  const std::string expected = headerWithoutChecksum(m_layout, blockHash, m_layout.payloadBytes());
+  constexpr size_t kHashAt = 32;
+  if (header.substr(0, kHashAt) != std::string_view(expected).substr(0, kHashAt) ||
+      header.substr(kHashAt + 8) != std::string_view(expected).substr(kHashAt + 8)) {
     result.status = Status::LayoutMismatch;
     result.reason = "blob written for another model or cache layout";
+    return result;
+  }
+  if (header != expected) {
+    result.status = Status::KeyMismatch;
+    result.reason = "blob of another block filed under this block's key";
     return result;
   }
   result.status = Status::Ok;

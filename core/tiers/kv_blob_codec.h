@@ -26,25 +26,31 @@ struct BlobLayout {
   bool operator==(const BlobLayout&) const = default;
 };
 
-// Binary blob format of one stored block (version 1, all integers little-endian):
-//   off  0  magic "KVLB"                     off 24  u32 block tokens
-//   off  4  u16 format version (1)           off 28  u32 reserved (0)
-//   off  6  u8  dtype                        off 32  i64 dims[rank]
+// Binary blob format of one stored block (version 2, all integers little-endian):
+//   off  0  magic "KVLB"                     off 28  u32 reserved (0)
+//   off  4  u16 format version (2)           off 32  u64 block hash (the key's own hash)
+//   off  6  u8  dtype                        off 40  i64 dims[rank]
 //   off  7  u8  rank (1..8)                  then    u64 payload bytes
 //   off  8  u64 model fingerprint            then    u64 XXH3-64 of every byte before it + the payload
 //   off 16  u32 layer begin, off 20 u32 layer end     then    payload
+//   off 24  u32 block tokens
 // Keys: "kvlab:v1:<namespace>:<block hash>", both 16 lower-case hex digits; the namespace is the XXH3-64 of
-// the layout, so labs with different models or cache layouts never read each other's blocks.
+// the layout (and the format version), so labs with different models or cache layouts never read each
+// other's blocks. The block hash in the header makes a blob self-describing: a value filed under another
+// block's key (a copy, a RENAME, a client bug) is rejected, not served as that block's K/V.
+//
+// The checksum catches corruption, not forgery: it is a plain hash anyone can recompute, not a MAC. Anyone
+// who can write to the Redis namespace can plant a blob this lab accepts (docs/tiers.md, "Trust").
 class KvBlobCodec {
 public:
-  enum class Status { Ok, Malformed, ChecksumMismatch, LayoutMismatch };
+  enum class Status { Ok, Malformed, ChecksumMismatch, LayoutMismatch, KeyMismatch };
   struct Decoded {
     Status status = Status::Malformed;
     std::string_view payload;  // view into the decoded blob when status == Ok
     std::string reason;        // human-readable cause when status != Ok
   };
 
-  static constexpr uint16_t kFormatVersion = 1;
+  static constexpr uint16_t kFormatVersion = 2;
   static constexpr size_t kMaxRank = 8;
 
   // Throws std::invalid_argument for a layout that cannot be encoded (empty or too many dims,
@@ -53,18 +59,20 @@ public:
 
   const BlobLayout& layout() const { return m_layout; }
 
-  // Throws std::invalid_argument if payload.size() != layout().payloadBytes().
-  std::string encode(std::string_view payload) const;
+  // The blob of block `blockHash`. Throws std::invalid_argument if payload.size() != layout().payloadBytes().
+  std::string encode(uint64_t blockHash, std::string_view payload) const;
 
-  // Validates a blob against this codec's layout; never throws.
-  Decoded decode(std::string_view blob) const;
+  // Validates a blob read under block `blockHash`'s key against this codec's layout: LayoutMismatch for
+  // another model or layout, KeyMismatch for an intact blob of ours that belongs to another block. Never
+  // throws.
+  Decoded decode(std::string_view blob, uint64_t blockHash) const;
 
   const std::string& namespaceId() const { return m_namespace; }  // 16 hex digits
   std::string keyFor(uint64_t blockHash) const;
   std::string keyPattern() const;  // glob matching this namespace's keys, for SCAN MATCH
 
   // Encodes a payload under an arbitrary layout (used by tests to forge another model's blob).
-  static std::string encodeWith(const BlobLayout& layout, std::string_view payload);
+  static std::string encodeWith(const BlobLayout& layout, uint64_t blockHash, std::string_view payload);
 
 private:
   BlobLayout m_layout;

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
 #include "core/tiers/kv_blob_codec.h"
 
 namespace kvlab {

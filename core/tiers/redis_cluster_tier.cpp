@@ -63,9 +63,12 @@ RedisClusterTier::~RedisClusterTier() = default;
 int RedisClusterTier::nodeFor(const RemoteEndpoint& endpoint) {
   const std::string address = endpoint.host + ":" + std::to_string(endpoint.port);
   if (const auto it = m_nodeByAddress.find(address); it != m_nodeByAddress.end()) return it->second;
-  RedisConnectionOptions options{m_options.timeoutMs, m_options.reconnectBackoffMs, m_url.user,
+  RedisConnectionOptions options{m_options.timeoutMs,
+                                 m_options.reconnectBackoffMs,
+                                 m_url.user,
                                  m_url.password,
-                                 /*db=*/0};
+                                 /*db=*/0,
+                                 m_url.tls};
   m_nodes.push_back(std::make_unique<RedisConnection>(endpoint, std::move(options)));
   m_nodeFailed.push_back(false);
   const int index = static_cast<int>(m_nodes.size()) - 1;
@@ -83,10 +86,10 @@ std::vector<int> RedisClusterTier::masters() const {
   return result;
 }
 
-bool RedisClusterTier::refreshSlotMap() {
+bool RedisClusterTier::refreshSlotMap(RedisDeadline deadline) {
   // Ask the masters we know first (they are the most likely to be up), then every other node (seeds);
   // nodes whose last round trip failed go last, so a dead or stopped node costs nothing while another
-  // node answers.
+  // node answers. Every try shares the caller's deadline; a node backing off (circuit breaker) is skipped.
   std::vector<int> candidates = masters();
   for (size_t i = 0; i < m_nodes.size(); ++i)
     if (std::find(candidates.begin(), candidates.end(), static_cast<int>(i)) == candidates.end())
@@ -95,8 +98,10 @@ bool RedisClusterTier::refreshSlotMap() {
                         [&](int node) { return !m_nodeFailed[static_cast<size_t>(node)]; });
   for (const int candidate : candidates) {
     RedisConnection& connection = *m_nodes[static_cast<size_t>(candidate)];
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    if (!connection.usable()) continue;
     std::vector<RedisReplyPtr> replies;
-    if (connection.run({{"CLUSTER", "SLOTS"}}, replies) != RedisFault::None) {
+    if (connection.run({{"CLUSTER", "SLOTS"}}, replies, deadline) != RedisFault::None) {
       m_lastError = connection.lastError();
       m_nodeFailed[static_cast<size_t>(candidate)] = true;
       continue;
@@ -150,13 +155,13 @@ bool RedisClusterTier::refreshSlotMap() {
   return false;
 }
 
-bool RedisClusterTier::ensureSlotMap() {
+bool RedisClusterTier::ensureSlotMap(RedisDeadline deadline) {
   if (m_haveMap && !m_refreshDue) return true;
   const auto now = std::chrono::steady_clock::now();
   if (now < m_nextRefreshAttempt) return m_haveMap;
   // At most one refresh per back-off period, whatever its outcome; a failed refresh keeps the old map.
   m_nextRefreshAttempt = now + std::chrono::milliseconds(m_options.reconnectBackoffMs);
-  refreshSlotMap();
+  refreshSlotMap(deadline);
   return m_haveMap;
 }
 
@@ -171,44 +176,50 @@ RedisClusterTier::Op RedisClusterTier::makeOp(size_t index, RedisCommand command
 
 void RedisClusterTier::execute(std::vector<Op>& ops, const ReplyHandler& onReply) {
   if (ops.empty()) return;
-  if (!ensureSlotMap()) {
+  // One deadline for the whole operation: the slot map, every node and every redirect round share it.
+  const RedisDeadline deadline = redisDeadlineIn(m_options.timeoutMs);
+  if (!ensureSlotMap(deadline)) {
     for (const Op& op : ops) onReply(op.index, nullptr, RedisFault::Error);
     return;
   }
   for (Op& op : ops) op.node = m_slotOwner[op.slot];
   std::vector<Op> pending = std::move(ops);
   for (int round = 0; round <= kMaxRedirects && !pending.empty(); ++round) {
-    // Group by node; a slot nobody serves fails at once.
+    // Group by node; a slot nobody serves fails at once, so do the keys of a node backing off.
     std::map<int, std::vector<Op*>> byNode;
     for (Op& op : pending) {
       if (op.node < 0)
         onReply(op.index, nullptr, RedisFault::Error);
+      else if (!m_nodes[static_cast<size_t>(op.node)]->usable())
+        onReply(op.index, nullptr, RedisFault::Error);
       else
         byNode[op.node].push_back(&op);
     }
-    // Write every node's batch first, then read: the nodes work in parallel.
-    std::map<int, RedisFault> sendFault;
-    std::map<int, size_t> commandCount;
+    // Every node's batch goes out and every node's replies come back in one exchange: the nodes work in
+    // parallel, and a slow node costs the deadline once, not once per node.
+    std::vector<RedisConnection*> connections;
     for (auto& [node, nodeOps] : byNode) {
       std::vector<RedisCommand> commands;
       for (Op* op : nodeOps) {
         if (op->asking) commands.push_back({"ASKING"});
         commands.push_back(op->command);
       }
-      commandCount[node] = commands.size();
-      sendFault[node] = m_nodes[static_cast<size_t>(node)]->send(commands);
+      RedisConnection* connection = m_nodes[static_cast<size_t>(node)].get();
+      connection->queue(commands);
+      connections.push_back(connection);
     }
+    RedisConnection::exchange(connections, deadline);
     std::vector<Op> next;
     bool moved = false;
     for (auto& [node, nodeOps] : byNode) {
       RedisConnection& connection = *m_nodes[static_cast<size_t>(node)];
-      std::vector<RedisReplyPtr> replies(commandCount[node]);
-      RedisFault fault = sendFault[node];
-      if (fault == RedisFault::None) fault = connection.receive(commandCount[node], replies);
+      const RedisFault fault = connection.fault();
+      const std::vector<RedisReplyPtr> replies = connection.takeReplies();
       if (fault != RedisFault::None) {
         // The node may be gone for good (a replica promoted in its place): re-read the map next call.
         m_lastError = connection.lastError();
         m_refreshDue = true;
+        if (fault == RedisFault::Timeout) ++m_counters.deadlinesMissed;
       }
       m_nodeFailed[static_cast<size_t>(node)] = fault != RedisFault::None;
       size_t position = 0;
@@ -243,9 +254,9 @@ void RedisClusterTier::execute(std::vector<Op>& ops, const ReplyHandler& onReply
         next.push_back(std::move(*op));
       }
     }
-    // A MOVED usually means a resharding moved many slots: fetch the whole map once (one round trip).
-    // The keys in flight keep the node their MOVED named.
-    if (moved) refreshSlotMap();
+    // A MOVED usually means a resharding moved many slots: fetch the whole map once (one round trip,
+    // within the same deadline). The keys in flight keep the node their MOVED named.
+    if (moved) refreshSlotMap(deadline);
     pending = std::move(next);
   }
 }
@@ -275,7 +286,7 @@ std::vector<std::optional<std::string>> RedisClusterTier::get(std::span<const ui
   std::vector<std::optional<std::string>> result(blockHashes.size());
   execute(ops, [&](size_t i, const redisReply* reply, RedisFault fault) {
     if (reply != nullptr) {
-      result[i] = rc::applyGet(*reply, m_codec, m_stats);
+      result[i] = rc::applyGet(*reply, m_codec, blockHashes[i], m_stats);
     } else {
       ++m_stats.misses;
       rc::countFault(fault, 1, m_stats);
@@ -328,12 +339,14 @@ RedisClusterTier::Counters RedisClusterTier::counters() const {
   counters.roundTrips = 0;
   for (const auto& node : m_nodes) counters.roundTrips += node->roundTrips();
   counters.masters = masters().size();
+  for (const auto& node : m_nodes) counters.nodesBackingOff += node->breakerOpen() ? 1 : 0;
   return counters;
 }
 
 RedisClusterTier::NamespaceUsage RedisClusterTier::namespaceUsage() {
   std::lock_guard lock(m_mutex);
-  if (!refreshSlotMap()) throw std::runtime_error("cannot read the cluster's slot map: " + m_lastError);
+  if (!refreshSlotMap(redisDeadlineIn(m_options.timeoutMs)))
+    throw std::runtime_error("cannot read the cluster's slot map: " + m_lastError);
   NamespaceUsage total;
   for (const int node : masters()) {
     RedisConnection& connection = *m_nodes[static_cast<size_t>(node)];
@@ -344,9 +357,18 @@ RedisClusterTier::NamespaceUsage RedisClusterTier::namespaceUsage() {
   return total;
 }
 
+std::optional<uint64_t> RedisClusterTier::countEntries() {
+  try {
+    return namespaceUsage().keys;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 uint64_t RedisClusterTier::clearNamespace() {
   std::lock_guard lock(m_mutex);
-  if (!refreshSlotMap()) throw std::runtime_error("cannot read the cluster's slot map: " + m_lastError);
+  if (!refreshSlotMap(redisDeadlineIn(m_options.timeoutMs)))
+    throw std::runtime_error("cannot read the cluster's slot map: " + m_lastError);
   uint64_t deleted = 0;
   for (const int node : masters()) {
     RedisConnection& connection = *m_nodes[static_cast<size_t>(node)];

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "core/tiers/kv_blob_codec.h"
-#include "core/tiers/kv_tier.h"
 #include "core/tiers/redis_commands.h"
 #include "core/tiers/redis_connection.h"
 #include "core/tiers/redis_tier.h"
+#include "core/tiers/remote_kv_store.h"
 #include "core/tiers/remote_url.h"
 
 namespace kvlab {
@@ -26,18 +26,18 @@ namespace kvlab {
 //   failed (so a replica promoted in a failed master's place is found) at most once per back-off.
 // - Key → slot: CRC16-XMODEM mod 16384 with hash tags (cluster_slot.h). Keys are the codec's namespaced
 //   keys, exactly RedisTier's, and carry no hash tag, so one lab's blocks spread over every master.
-// - One batch: the commands are grouped by the node owning each key's slot, written to every node first
-//   and then every node's replies read, so a batch costs one pipelined round trip per node, the nodes
-//   working in parallel. Redirects are followed in further rounds of the same shape, at most
-//   kMaxRedirects per key: `MOVED slot host:port` updates that slot's owner, refreshes the map and
-//   resends; `ASK slot host:port` sends ASKING + the command to that node for this key only (the map is
-//   not changed). A key still redirected after that is a failure counted as an error.
-// - Faults are per node, with RedisTier's accounting: every node has its own RedisConnection (time-out per
-//   round trip, back-off after a failed connect), so a dead or slow node turns only its keys into misses
-//   counted as errors / time-outs; the other nodes' keys keep working, and nothing waits longer than the
-//   time-out per round.
+// - One batch: the commands are grouped by the node owning each key's slot and exchanged with every node
+//   at once (RedisConnection::exchange: all sockets polled together), so a batch costs one pipelined round
+//   trip per node, the nodes working in parallel, and the whole operation (slot map, every node, every
+//   redirect round) has one deadline of the time-out. Redirects are followed in further rounds of the same
+//   shape, at most kMaxRedirects per key: `MOVED slot host:port` updates that slot's owner, refreshes the
+//   map and resends; `ASK slot host:port` sends ASKING + the command to that node for this key only (the
+//   map is not changed). A key still redirected after that is a failure counted as an error.
+// - Faults are per node, with RedisTier's accounting: every node has its own RedisConnection and circuit
+//   breaker, so a dead or stalled node turns only its keys into misses counted as errors / time-outs (the
+//   first time, then errors at once while its breaker is open); the other nodes' keys keep working.
 // Thread-safe: calls are serialised by one mutex.
-class RedisClusterTier final : public KvTier {
+class RedisClusterTier final : public RemoteKvStore {
 public:
   static constexpr int kMaxRedirects = 5;
 
@@ -54,6 +54,8 @@ public:
   size_t put(std::span<const TierItem> items) override;
   size_t remove(std::span<const uint64_t> blockHashes) override;
   TierStats stats() const override;
+  // SCAN of this lab's namespace (every master of a cluster); nullopt when Redis cannot be asked.
+  std::optional<uint64_t> countEntries() override;
 
   const KvBlobCodec& codec() const { return m_codec; }
 
@@ -70,6 +72,8 @@ public:
     uint64_t slotMapRefreshes = 0;  // CLUSTER SLOTS fetched and applied
     uint64_t roundTrips = 0;        // pipelined round trips over all nodes (CLUSTER SLOTS included)
     uint64_t masters = 0;           // nodes owning at least one slot in the current map
+    uint64_t deadlinesMissed = 0;   // node batches that ran out of an operation's deadline
+    uint64_t nodesBackingOff = 0;   // nodes whose circuit breaker is open now
   };
   Counters counters() const;
 
@@ -87,8 +91,8 @@ private:
 
   void execute(std::vector<Op>& ops, const ReplyHandler& onReply);
   Op makeOp(size_t index, RedisCommand command);
-  bool ensureSlotMap();
-  bool refreshSlotMap();
+  bool ensureSlotMap(RedisDeadline deadline);
+  bool refreshSlotMap(RedisDeadline deadline);
   int nodeFor(const RemoteEndpoint& endpoint);
   std::vector<int> masters() const;
 

@@ -17,7 +17,7 @@ RedisCommand getCommand(const KvBlobCodec& codec, uint64_t blockHash) {
 }
 
 RedisCommand setCommand(const KvBlobCodec& codec, const TierItem& item, int64_t ttlMs) {
-  RedisCommand command{"SET", codec.keyFor(item.blockHash), codec.encode(item.payload)};
+  RedisCommand command{"SET", codec.keyFor(item.blockHash), codec.encode(item.blockHash, item.payload)};
   if (ttlMs > 0) {
     command.push_back("PX");
     command.push_back(std::to_string(ttlMs));
@@ -35,10 +35,11 @@ bool applyExists(const redisReply& reply, TierStats& stats) {
   return false;
 }
 
-std::optional<std::string> applyGet(const redisReply& reply, const KvBlobCodec& codec, TierStats& stats) {
+std::optional<std::string> applyGet(const redisReply& reply, const KvBlobCodec& codec, uint64_t blockHash,
+                                    TierStats& stats) {
   std::optional<std::string> result;
   if (reply.type == REDIS_REPLY_STRING) {
-    const KvBlobCodec::Decoded decoded = codec.decode(std::string_view(reply.str, reply.len));
+    const KvBlobCodec::Decoded decoded = codec.decode(std::string_view(reply.str, reply.len), blockHash);
     if (decoded.status == KvBlobCodec::Status::Ok) {
       result = std::string(decoded.payload);
       stats.bytesOut += decoded.payload.size();

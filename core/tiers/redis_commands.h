@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/tiers/kv_blob_codec.h"
-#include "core/tiers/kv_tier.h"
+#include "core/tiers/remote_kv_store.h"
 #include "core/tiers/redis_connection.h"
 #include "core/tiers/tier_stats.h"
 
@@ -25,8 +25,10 @@ RedisCommand unlinkCommand(const KvBlobCodec& codec, uint64_t blockHash);
 
 // contains(): true if the key exists; an error reply counts an error.
 bool applyExists(const redisReply& reply, TierStats& stats);
-// get(): the validated payload or nullopt; counts hits/misses, bytesOut, corrupt, errors.
-std::optional<std::string> applyGet(const redisReply& reply, const KvBlobCodec& codec, TierStats& stats);
+// get() of block blockHash: the validated payload or nullopt; counts hits/misses, bytesOut, corrupt (a
+// blob of another layout or another block included), errors.
+std::optional<std::string> applyGet(const redisReply& reply, const KvBlobCodec& codec, uint64_t blockHash,
+                                    TierStats& stats);
 // put(): true if stored; counts puts and bytesIn, or an error (e.g. OOM when the server is full).
 bool applySet(const redisReply& reply, size_t payloadBytes, TierStats& stats);
 // remove(): true if a key was removed (removes counted by the caller); an error reply counts an error.

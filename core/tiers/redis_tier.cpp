@@ -13,7 +13,7 @@ RedisConnectionOptions connectionOptions(const RemoteUrl& url, const RedisTierOp
   if (url.cluster || url.endpoints.size() != 1)
     throw std::invalid_argument("RedisTier serves one server; redis-cluster:// needs RedisClusterTier");
   if (options.timeoutMs <= 0) throw std::invalid_argument("RedisTier: timeout must be positive");
-  return {options.timeoutMs, options.reconnectBackoffMs, url.user, url.password, url.db};
+  return {options.timeoutMs, options.reconnectBackoffMs, url.user, url.password, url.db, url.tls};
 }
 
 }  // namespace
@@ -34,7 +34,7 @@ std::vector<bool> RedisTier::contains(std::span<const uint64_t> blockHashes) {
   std::vector<RedisCommand> commands;
   for (uint64_t hash : blockHashes) commands.push_back(rc::existsCommand(m_codec, hash));
   std::vector<RedisReplyPtr> replies;
-  const RedisFault fault = m_connection.run(commands, replies);
+  const RedisFault fault = m_connection.run(commands, replies, redisDeadlineIn(m_options.timeoutMs));
   std::vector<bool> result(blockHashes.size(), false);
   uint64_t failed = 0;
   for (size_t i = 0; i < replies.size(); ++i) {
@@ -53,12 +53,12 @@ std::vector<std::optional<std::string>> RedisTier::get(std::span<const uint64_t>
   std::vector<RedisCommand> commands;
   for (uint64_t hash : blockHashes) commands.push_back(rc::getCommand(m_codec, hash));
   std::vector<RedisReplyPtr> replies;
-  const RedisFault fault = m_connection.run(commands, replies);
+  const RedisFault fault = m_connection.run(commands, replies, redisDeadlineIn(m_options.timeoutMs));
   std::vector<std::optional<std::string>> result(blockHashes.size());
   uint64_t failed = 0;
   for (size_t i = 0; i < replies.size(); ++i) {
     if (replies[i]) {
-      result[i] = rc::applyGet(*replies[i], m_codec, m_stats);
+      result[i] = rc::applyGet(*replies[i], m_codec, blockHashes[i], m_stats);
     } else {
       ++failed;
       ++m_stats.misses;
@@ -74,7 +74,7 @@ size_t RedisTier::put(std::span<const TierItem> items) {
   std::vector<RedisCommand> commands;
   for (const TierItem& item : items) commands.push_back(rc::setCommand(m_codec, item, m_options.ttlMs));
   std::vector<RedisReplyPtr> replies;
-  const RedisFault fault = m_connection.run(commands, replies);
+  const RedisFault fault = m_connection.run(commands, replies, redisDeadlineIn(m_options.timeoutMs));
   size_t stored = 0;
   uint64_t failed = 0;
   for (size_t i = 0; i < replies.size(); ++i) {
@@ -93,7 +93,7 @@ size_t RedisTier::remove(std::span<const uint64_t> blockHashes) {
   std::vector<RedisCommand> commands;
   for (uint64_t hash : blockHashes) commands.push_back(rc::unlinkCommand(m_codec, hash));
   std::vector<RedisReplyPtr> replies;
-  const RedisFault fault = m_connection.run(commands, replies);
+  const RedisFault fault = m_connection.run(commands, replies, redisDeadlineIn(m_options.timeoutMs));
   size_t removed = 0;
   uint64_t failed = 0;
   for (const auto& reply : replies) {
@@ -112,6 +112,11 @@ TierStats RedisTier::stats() const {
   return m_stats;
 }
 
+bool RedisTier::backingOff() const {
+  std::lock_guard lock(m_mutex);
+  return m_connection.breakerOpen();
+}
+
 uint64_t RedisTier::roundTrips() const {
   std::lock_guard lock(m_mutex);
   return m_connection.roundTrips();
@@ -120,6 +125,15 @@ uint64_t RedisTier::roundTrips() const {
 RedisTier::NamespaceUsage RedisTier::namespaceUsage() {
   std::lock_guard lock(m_mutex);
   return rc::measureKeys(m_connection, rc::scanKeys(m_connection, m_codec.keyPattern()));
+}
+
+std::optional<uint64_t> RedisTier::countEntries() {
+  std::lock_guard lock(m_mutex);
+  try {
+    return rc::scanKeys(m_connection, m_codec.keyPattern()).size();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 uint64_t RedisTier::clearNamespace() {

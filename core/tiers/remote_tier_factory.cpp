@@ -5,8 +5,8 @@
 
 namespace kvlab {
 
-std::unique_ptr<KvTier> makeRemoteTier(const RemoteUrl& url, BlobLayout layout,
-                                       const RedisTierOptions& options) {
+std::unique_ptr<RemoteKvStore> makeRemoteTier(const RemoteUrl& url, BlobLayout layout,
+                                              const RedisTierOptions& options) {
   if (url.cluster) return std::make_unique<RedisClusterTier>(url, std::move(layout), options);
   return std::make_unique<RedisTier>(url, std::move(layout), options);
 }

@@ -3,6 +3,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
+#include <fstream>
 
 #include "core/util/input_error.h"
 
@@ -43,14 +45,21 @@ RemoteUrl RemoteUrl::parse(std::string_view text, std::string_view fieldName) {
   std::string_view rest;
   if (text.starts_with("redis://")) {
     rest = text.substr(8);
+  } else if (text.starts_with("rediss://")) {
+    url.tls.enabled = true;
+    rest = text.substr(9);
   } else if (text.starts_with("redis-cluster://")) {
     url.cluster = true;
     rest = text.substr(16);
+  } else if (text.starts_with("rediss-cluster://")) {
+    url.cluster = true;
+    url.tls.enabled = true;
+    rest = text.substr(17);
   } else {
     throw InputError("", 0, field,
-                     "expected redis://[user:password@]host:port[/db] or "
-                     "redis-cluster://host:port[,host:port...], got " +
-                         quoteForError(text));
+                     "expected redis[s]://[user:password@]host:port[/db] or "
+                     "redis[s]-cluster://host:port[,host:port...], got " +
+                         quoteForError(redactUserInfo(text)));
   }
   if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
     const std::string_view credentials = rest.substr(0, at);
@@ -62,7 +71,8 @@ RemoteUrl RemoteUrl::parse(std::string_view text, std::string_view fieldName) {
       url.user = std::string(credentials.substr(0, colon));
       url.password = std::string(credentials.substr(colon + 1));
     }
-    if (url.password.empty()) throw InputError("", 0, field, "empty password before '@'");
+    // redis://user:@host: the user's password comes from the environment (withEnvironment).
+    if (url.password.empty() && url.user.empty()) throw InputError("", 0, field, "empty password before '@'");
   }
   if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
     if (url.cluster) throw InputError("", 0, field, "a Redis Cluster has no database number");
@@ -77,7 +87,7 @@ RemoteUrl RemoteUrl::parse(std::string_view text, std::string_view fieldName) {
     if (url.cluster && item.empty())
       throw InputError("", 0, field,
                        "seed " + std::to_string(url.endpoints.size() + 1) +
-                           " of the list is empty (a stray ','), in " + quoteForError(text));
+                           " of the list is empty (a stray ','), in " + quoteForError(redactUserInfo(text)));
     RemoteEndpoint endpoint = parseEndpoint(item, url.cluster, field);
     for (const RemoteEndpoint& seen : url.endpoints)
       if (seen.host == endpoint.host && seen.port == endpoint.port)
@@ -91,9 +101,55 @@ RemoteUrl RemoteUrl::parse(std::string_view text, std::string_view fieldName) {
   return url;
 }
 
+std::string redactUserInfo(std::string_view text) {
+  const size_t scheme = text.find("://");
+  const size_t at = text.rfind('@');
+  if (at == std::string_view::npos) return std::string(text);
+  const size_t from = scheme == std::string_view::npos || scheme > at ? 0 : scheme + 3;
+  return std::string(text.substr(0, from)) + "***" + std::string(text.substr(at));
+}
+
+RemoteUrl RemoteUrl::withEnvironment(std::string_view fieldName) const {
+  RemoteUrl url = *this;
+  if (!url.password.empty()) return url;
+  const std::string field(fieldName);
+  if (const char* env = std::getenv(kRemotePasswordEnv); env != nullptr && *env != '\0') {
+    url.password = env;
+  } else if (const char* path = std::getenv(kRemotePasswordFileEnv); path != nullptr && *path != '\0') {
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line))
+      throw InputError("", 0, field,
+                       std::string("cannot read the password file ") + quoteForError(path, 200) +
+                           " named by " + kRemotePasswordFileEnv);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty())
+      throw InputError("", 0, field,
+                       std::string("the password file ") + quoteForError(path, 200) + " named by " +
+                           kRemotePasswordFileEnv + " starts with an empty line");
+    url.password = std::move(line);
+  }
+  if (url.tls.enabled) {
+    const auto fromEnv = [](const char* name) {
+      const char* value = std::getenv(name);
+      return std::string(value != nullptr ? value : "");
+    };
+    url.tls.caFile = fromEnv(kRemoteTlsCaEnv);
+    url.tls.certFile = fromEnv(kRemoteTlsCertEnv);
+    url.tls.keyFile = fromEnv(kRemoteTlsKeyEnv);
+  }
+  if (url.password.empty() && !url.user.empty())
+    throw InputError("", 0, field,
+                     "user " + quoteForError(url.user) + " has no password: give it in the URL, or set " +
+                         kRemotePasswordEnv + " or " + kRemotePasswordFileEnv);
+  return url;
+}
+
 std::string RemoteUrl::redacted() const {
-  std::string out = cluster ? "redis-cluster://" : "redis://";
-  if (!user.empty() || !password.empty()) out += user + (password.empty() ? "" : ":***") + "@";
+  std::string out = std::string(tls.enabled ? "rediss" : "redis") + (cluster ? "-cluster://" : "://");
+  // "user:***@", ":***@" or "user:@" (password from the environment): re-parsed, it still means the same
+  // user (a bare "user@" would read as a password).
+  if (!user.empty() || !password.empty()) out += user + ":" + (password.empty() ? "" : "***") + "@";
   for (size_t i = 0; i < endpoints.size(); ++i)
     out += (i ? "," : "") + endpoints[i].host + ":" + std::to_string(endpoints[i].port);
   if (db != 0) out += "/" + std::to_string(db);

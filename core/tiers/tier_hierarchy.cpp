@@ -15,13 +15,20 @@ struct TierHierarchy::Tier {
   std::uint64_t pendingWrite = 0;  // bytes written into it for the current request (one batch)
 };
 
+namespace {
+bool forRoom(EvictReason reason) {
+  return reason == EvictReason::Capacity || reason == EvictReason::PolicyChange;
+}
+}  // namespace
+
 TierHierarchy::TierHierarchy(CacheEngine& device, Bytes bytesPerBlock, std::uint32_t blockTokens,
                              std::vector<LowerTierSpec> lower, bool remoteWriteThrough, TierCostModel cost)
-    : m_device(device),
-      m_bytesPerBlock(bytesPerBlock),
-      m_blockTokens(blockTokens),
-      m_writeThrough(remoteWriteThrough),
-      m_cost(cost) {
+    : TierHierarchy(device, TierHierarchyConfig{bytesPerBlock, blockTokens, std::move(lower),
+                                                remoteWriteThrough, /*protectInUse=*/false, cost}) {}
+
+TierHierarchy::TierHierarchy(CacheEngine& device, TierHierarchyConfig config)
+    : m_device(device), m_config(std::move(config)) {
+  const std::vector<LowerTierSpec>& lower = m_config.lower;
   if (lower.empty()) throw std::invalid_argument("a tier hierarchy needs a host or remote tier");
   for (std::size_t i = 0; i < lower.size(); ++i) {
     const LowerTierSpec& spec = lower[i];
@@ -30,101 +37,233 @@ TierHierarchy::TierHierarchy(CacheEngine& device, Bytes bytesPerBlock, std::uint
     auto tier = std::make_unique<Tier>();
     tier->name = spec.name;
     tier->remote = spec.name == "remote";
-    CacheConfig config;
-    config.capacityBytes = saturatingMul(spec.capacityBlocks, bytesPerBlock);
-    config.policy = spec.policy;
-    config.denseKeys = device.config().denseKeys;
-    tier->engine = std::make_unique<CacheEngine>(config, device.clock());  // refuses replay-only policies
+    CacheConfig engineConfig;
+    engineConfig.capacityBytes = saturatingMul(spec.capacityBlocks, m_config.bytesPerBlock);
+    engineConfig.policy = spec.policy;
+    engineConfig.denseKeys = device.config().denseKeys;
+    tier->engine =
+        std::make_unique<CacheEngine>(engineConfig, device.clock());  // refuses replay-only policies
     tier->engine->setAutoPublish(false);
     tier->report.name = spec.name;
     tier->report.remote = tier->remote;
     tier->report.transferCostModel = true;
     m_tiers.push_back(std::move(tier));
   }
-  // Demotion: what a tier evicts for room goes one tier down (a promotion's removal is not an eviction).
-  m_device.addRemovalListener([this](SlotId, const EntryMeta& meta, EvictReason reason) {
-    if (reason != EvictReason::Capacity && reason != EvictReason::PolicyChange) return;
-    m_deviceDemotedBytes += m_bytesPerBlock;
-    demote(0, meta.key);
-  });
-  for (std::size_t i = 0; i + 1 < m_tiers.size(); ++i)
-    m_tiers[i]->engine->addRemovalListener([this, i](SlotId, const EntryMeta& meta, EvictReason reason) {
-      if (reason != EvictReason::Capacity && reason != EvictReason::PolicyChange) return;
-      demote(i + 1, meta.key);
+  if (Tier* h = host())
+    h->engine->addRemovalListener(
+        [this](SlotId slot, const EntryMeta& meta, EvictReason reason) { hostRemoved(slot, meta, reason); });
+  if (!m_config.forwardDeviceRemovals)
+    m_device.addRemovalListener([this](SlotId slot, const EntryMeta& meta, EvictReason reason) {
+      deviceRemoved(slot, meta, reason);
     });
 }
 
 TierHierarchy::~TierHierarchy() = default;
 
-void TierHierarchy::demote(std::size_t into, const CacheKey& key) {
-  Tier& tier = *m_tiers[into];
-  if (tier.engine->find(key) != kNoSlot) return;  // already there (e.g. written through): nothing moves
-  const SlotId slot = tier.engine->insert(key, EntryInit{m_bytesPerBlock, m_blockTokens, kAllLayers});
-  if (slot == kNoSlot) return;  // larger than the tier: dropped
-  tier.report.bytesIn += m_bytesPerBlock;
-  tier.pendingWrite += m_bytesPerBlock;
+TierHierarchy::Tier* TierHierarchy::host() const {
+  return !m_tiers.front()->remote ? m_tiers.front().get() : nullptr;
+}
+
+TierHierarchy::Tier* TierHierarchy::remote() const {
+  return m_tiers.back()->remote ? m_tiers.back().get() : nullptr;
+}
+
+const CacheEngine* TierHierarchy::hostEngine() const {
+  const Tier* h = host();
+  return h ? h->engine.get() : nullptr;
+}
+
+bool TierHierarchy::hostHolds(const CacheKey& key) {
+  Tier* h = host();
+  return h && h->engine->find(key) != kNoSlot;
+}
+
+bool TierHierarchy::remoteBelieved(const CacheKey& key) {
+  Tier* r = remote();
+  return r && r->engine->find(key) != kNoSlot;
+}
+
+bool TierHierarchy::writeRemote(const CacheKey& key) {
+  Tier& r = *remote();
+  if (r.engine->find(key) != kNoSlot) return false;  // believed there already: nothing moves
+  const EntryInit init{m_config.bytesPerBlock, m_config.blockTokens, kAllLayers};
+  if (r.engine->insert(key, init) == kNoSlot) return false;  // larger than the tier: dropped
+  r.report.bytesIn += m_config.bytesPerBlock;
+  r.pendingWrite += m_config.bytesPerBlock;
+  return true;
+}
+
+void TierHierarchy::deviceRemoved(SlotId slot, const EntryMeta& meta, EvictReason reason) {
+  if (!forRoom(reason)) return;  // expiry, clear, promotion: not a demotion
+  m_deviceDemotedBytes += m_config.bytesPerBlock;
+  if (Tier* h = host()) {
+    if (h->engine->find(meta.key) != kNoSlot) return;  // already there: nothing moves
+    const SlotId hostSlot =
+        h->engine->insert(meta.key, EntryInit{m_config.bytesPerBlock, m_config.blockTokens, kAllLayers});
+    if (hostSlot != kNoSlot) {
+      h->report.bytesIn += m_config.bytesPerBlock;
+      h->pendingWrite += m_config.bytesPerBlock;
+      if (m_config.payloads) m_config.payloads->deviceToHost(meta.key, slot, hostSlot);
+      return;
+    }
+    // Larger than the host tier can ever hold: on to the remote tier, as if dropped at once.
+  }
+  if (remote() && writeRemote(meta.key) && m_config.payloads)
+    m_config.payloads->deviceToRemote(meta.key, slot);
+}
+
+void TierHierarchy::hostRemoved(SlotId slot, const EntryMeta& meta, EvictReason reason) {
+  const bool toRemote = forRoom(reason) && remote() && writeRemote(meta.key);
+  if (m_config.payloads) m_config.payloads->hostRemoved(meta.key, slot, toRemote);
+}
+
+void TierHierarchy::countServed(Tier& tier, std::uint64_t tokens, MissReason reason) {
+  ++tier.report.hits;
+  tier.report.hitTokens += tokens;
+  tier.report.bytesOut += m_config.bytesPerBlock;
+  tier.pendingRead += m_config.bytesPerBlock;
+  m_devicePromotedBytes += m_config.bytesPerBlock;
+  m_device.recordServedBelow(reason, tokens, 1);  // the device counted it missed; it was not computed
+}
+
+TierHierarchy::Walk TierHierarchy::walk(std::span<const CacheKey> keys, std::uint32_t from,
+                                        std::uint64_t maxTokens) {
+  releasePromoted();  // a walk whose request never reached finishRequest() leaves nothing in use
+  Walk walk;
+  const std::uint64_t B = m_config.blockTokens;
+  std::size_t end = from;
+  while (end < keys.size() && std::uint64_t(end) * B < maxTokens) ++end;
+  if (end <= from) return walk;
+  const auto tokensOf = [&](std::size_t b) {
+    return std::min<std::uint64_t>(maxTokens, (b + 1) * B) - std::uint64_t(b) * B;
+  };
+  // Why the device missed each block, as its match recorded it, before any promotion moves blocks.
+  m_reasons.resize(end - from);
+  for (std::size_t b = from; b < end; ++b)
+    m_reasons[b - from] =
+        m_device.find(keys[b]) != kNoSlot ? MissReason::Orphaned : m_device.absentReason(keys[b]);
+  const Bytes perBlock = m_config.bytesPerBlock;
+  const EntryInit init{perBlock, m_config.blockTokens, kAllLayers};
+  TierPayloads* payloads = m_config.payloads;
+  std::size_t b = from;
+  if (Tier* h = host()) {
+    bool copying = false;
+    for (; b < end; ++b) {
+      const SlotId hostSlot = h->engine->find(keys[b]);
+      if (hostSlot == kNoSlot) {
+        ++h->report.misses;
+        break;
+      }
+      // Promoted while the device can take it without evicting a block in use; from the first one it
+      // cannot, the rest is copied (the prefix order stays: device run, promoted, copied, remote).
+      if (!copying && m_device.insertableBytes() >= perBlock) {
+        if (payloads) payloads->promoteFromHost(keys[b], hostSlot);
+        h->engine->remove(hostSlot, EvictReason::Clear);  // moved up: not an eviction of the host tier
+        const SlotId slot = m_device.insert(keys[b], init);
+        if (slot == kNoSlot) throw std::logic_error("TierHierarchy: a promoted block did not fit");
+        if (m_config.protectInUse) {
+          m_device.protect(slot);
+          m_promoted.emplace_back(slot, m_device.entry(slot).id);
+        }
+        if (payloads) payloads->promotedToDevice(slot);
+        walk.promoted.push_back(Promotion{std::uint32_t(b), slot});
+      } else {
+        copying = true;
+        if (payloads) payloads->copyFromHost(keys[b], hostSlot);
+        h->engine->touch(hostSlot);
+        walk.hostCopiedTokens += tokensOf(b);
+      }
+      walk.hostTokens += tokensOf(b);
+      countServed(*h, tokensOf(b), m_reasons[b - from]);
+    }
+  }
+  Tier* r = remote();
+  if (r && b < end) {
+    std::size_t served = 0;
+    if (payloads) {
+      // The store is the truth: what it says it holds is believed (another lab may have written it), what
+      // it lacks is forgotten (evicted, expired, cleared), so the rules write it again when they can.
+      const TierPayloads::RemoteFetch fetched = payloads->fetchRemote(keys.subspan(b, end - b));
+      for (std::size_t i = 0; i < fetched.held.size() && b + i < end; ++i) {
+        const SlotId slot = r->engine->find(keys[b + i]);
+        if (fetched.held[i] && slot == kNoSlot)
+          r->engine->insert(keys[b + i], init);
+        else if (!fetched.held[i] && slot != kNoSlot)
+          r->engine->remove(slot, EvictReason::Clear);
+      }
+      while (served < fetched.served && served < fetched.held.size() && fetched.held[served]) ++served;
+      for (std::size_t i = 0; i < served; ++i)
+        if (const SlotId slot = r->engine->find(keys[b + i]); slot != kNoSlot) r->engine->touch(slot);
+    } else {
+      for (; b + served < end; ++served) {
+        const SlotId slot = r->engine->find(keys[b + served]);
+        if (slot == kNoSlot) break;
+        r->engine->touch(slot);  // copied up: the shared copy stays, and was just used
+      }
+    }
+    for (std::size_t i = 0; i < served; ++i) {
+      walk.remoteTokens += tokensOf(b + i);
+      countServed(*r, tokensOf(b + i), m_reasons[b + i - from]);
+    }
+    if (b + served < end) ++r->report.misses;
+    b += served;
+  }
+  walk.blocks = std::uint32_t(b - from);
+  walk.tokens = walk.hostTokens + walk.remoteTokens;
+  return walk;
 }
 
 std::uint32_t TierHierarchy::extend(std::span<const CacheKey> keys, std::uint32_t from,
                                     std::uint64_t maxTokens, std::uint64_t* tokens) {
-  std::uint32_t served = 0;
-  *tokens = 0;
-  for (std::size_t b = from; b < keys.size() && std::uint64_t(b) * m_blockTokens < maxTokens; ++b) {
-    const std::uint64_t blockTokens =
-        std::min<std::uint64_t>(maxTokens, std::uint64_t(b + 1) * m_blockTokens) -
-        std::uint64_t(b) * m_blockTokens;
-    // A later block the device still holds (its own walk stopped at an earlier gap) continues the run
-    // from the device: nothing moves (the caller's commit touches it).
-    if (b > from) {
-      if (m_device.find(keys[b]) != kNoSlot) {
-        ++m_deviceWalkHits;
-        m_deviceWalkHitTokens += blockTokens;
-        *tokens += blockTokens;
-        ++served;
-        continue;
-      }
-    }
-    Tier* holder = nullptr;
-    SlotId slot = kNoSlot;
-    for (const auto& tier : m_tiers) {
-      slot = tier->engine->find(keys[b]);
-      if (slot != kNoSlot) {
-        holder = tier.get();
-        break;
-      }
-      ++tier->report.misses;
-    }
-    if (!holder) break;
-    ++holder->report.hits;
-    holder->report.hitTokens += blockTokens;
-    holder->report.bytesOut += m_bytesPerBlock;
-    holder->pendingRead += m_bytesPerBlock;
-    m_devicePromotedBytes += m_bytesPerBlock;
-    if (holder->remote)
-      holder->engine->touch(slot);  // copied up: the shared copy stays, and was just used
-    else
-      holder->engine->remove(slot, EvictReason::Clear);  // moved up (Clear: not a capacity eviction)
-    *tokens += blockTokens;
-    ++served;
-  }
-  return served;
+  const Walk w = walk(keys, from, maxTokens);
+  *tokens = w.tokens;
+  return w.blocks;
+}
+
+void TierHierarchy::releasePromoted() {
+  for (const auto& [slot, id] : m_promoted) m_device.release(slot, id);
+  m_promoted.clear();
 }
 
 double TierHierarchy::batchMs(const Tier& tier, std::uint64_t bytes) const {
-  return tier.remote ? m_cost.networkMs(bytes) : m_cost.pcieMs(bytes);
+  return tier.remote ? m_config.cost.networkMs(bytes) : m_config.cost.pcieMs(bytes);
 }
 
-void TierHierarchy::finishRequest(std::span<const CacheKey> keys,
-                                  const std::vector<bool>& insertedIntoDevice) {
-  Tier* remote = m_tiers.back()->remote ? m_tiers.back().get() : nullptr;
-  if (m_writeThrough && remote) {
-    for (std::size_t b = 0; b < keys.size() && b < insertedIntoDevice.size(); ++b)
-      if (insertedIntoDevice[b]) demote(m_tiers.size() - 1, keys[b]);
+void TierHierarchy::finishRequest(std::span<const CacheKey> keys, std::span<const SlotId> slots,
+                                  const std::vector<bool>& inserted) {
+  const std::size_t n = std::min({keys.size(), slots.size(), inserted.size()});
+  if (Tier* h = host()) {  // exclusive: a block the device holds now leaves the host tier
+    for (std::size_t b = 0; b < n; ++b) {
+      if (!inserted[b]) continue;
+      if (const SlotId hostSlot = h->engine->find(keys[b]); hostSlot != kNoSlot)
+        h->engine->remove(hostSlot, EvictReason::Clear);
+    }
   }
+  if (m_config.remoteWriteThrough && remote())
+    for (std::size_t b = 0; b < n; ++b)
+      if (inserted[b] && writeRemote(keys[b]) && m_config.payloads)
+        m_config.payloads->deviceToRemote(keys[b], slots[b]);
+  releasePromoted();
   for (const auto& tier : m_tiers) {
     tier->report.transferMs += batchMs(*tier, tier->pendingRead) + batchMs(*tier, tier->pendingWrite);
     tier->pendingRead = tier->pendingWrite = 0;
   }
+}
+
+void TierHierarchy::finishRequest(std::span<const CacheKey> keys, const std::vector<bool>& inserted) {
+  std::vector<SlotId> slots(keys.size(), kNoSlot);
+  if (m_config.payloads)
+    for (std::size_t b = 0; b < keys.size() && b < inserted.size(); ++b)
+      if (inserted[b]) slots[b] = m_device.find(keys[b]);
+  finishRequest(keys, slots, inserted);
+}
+
+void TierHierarchy::remoteWritesFailed(std::span<const CacheKey> keys) {
+  Tier* r = remote();
+  if (!r) return;
+  for (const CacheKey& key : keys)
+    if (const SlotId slot = r->engine->find(key); slot != kNoSlot)
+      r->engine->remove(slot, EvictReason::Clear);
 }
 
 std::vector<TierReport> TierHierarchy::reports() const {
@@ -132,9 +271,6 @@ std::vector<TierReport> TierHierarchy::reports() const {
   TierReport device = deviceTierReport(m_device.counters(), m_device.entryCount(), 0, /*costModel=*/true);
   device.bytesIn = m_devicePromotedBytes;
   device.bytesOut = m_deviceDemotedBytes;
-  device.hits += m_deviceWalkHits;
-  device.hitTokens += m_deviceWalkHitTokens;
-  device.misses -= std::min(device.misses, m_deviceWalkHits);
   out.push_back(device);
   for (const auto& tier : m_tiers) {
     TierReport r = tier->report;
@@ -146,13 +282,13 @@ std::vector<TierReport> TierHierarchy::reports() const {
 }
 
 std::uint64_t TierHierarchy::walkHitTokens() const {
-  std::uint64_t total = m_deviceWalkHitTokens;
+  std::uint64_t total = 0;
   for (const auto& tier : m_tiers) total += tier->report.hitTokens;
   return total;
 }
 
 std::uint64_t TierHierarchy::walkHitBlocks() const {
-  std::uint64_t total = m_deviceWalkHits;
+  std::uint64_t total = 0;
   for (const auto& tier : m_tiers) total += tier->report.hits;
   return total;
 }

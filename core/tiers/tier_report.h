@@ -19,6 +19,8 @@ struct TierReport {
   std::uint64_t bytesIn = 0;       // payload bytes written into the tier (inserts, demotions, promotions)
   std::uint64_t bytesOut = 0;      // payload bytes read out of it (hits copied or moved up)
   std::uint64_t entries = 0;       // blocks held at the end
+  std::string entriesSource;       // "" = counted exactly; live remote: "server" (its own count) or
+                                   // "believed" (the lab's belief; the server could not be asked)
   std::uint64_t evictions = 0;     // blocks this tier dropped for room (a demotion counts here too)
   double transferMs = 0;           // time moving bytes in/out of this tier, see transferCostModel
   bool transferCostModel = false;  // true: transferMs comes from the bandwidth/latency cost model
@@ -26,9 +28,10 @@ struct TierReport {
   std::uint64_t errors = 0;
   std::uint64_t timeouts = 0;
   std::uint64_t corrupt = 0;
+  std::uint64_t unusedBytes = 0;  // remote, live runs: fetched but not used (past a block that failed)
 };
 
-// A report from a KvTier's counters (hits, misses, bytes, faults, measured transfer time).
+// A report from a RemoteKvStore's counters (hits, misses, bytes, faults, measured transfer time).
 inline TierReport tierReportFromStats(std::string name, const TierStats& s, bool remote) {
   TierReport r;
   r.name = std::move(name);
@@ -51,9 +54,9 @@ TierReport deviceTierReport(const CacheCounters& counters, std::uint64_t entries
                             bool costModel);
 
 // The JSON "tiers" object: keyed by tier name, each with hit_tokens, hits, misses, bytes_in, bytes_out,
-// entries, evictions, transfer_ms (+ transfer_source: "measured" or "cost model"), and for the remote tier
-// errors, timeouts, corrupt. Json is nlohmann::json or nlohmann::ordered_json (a template so core/tiers
-// needs no JSON dependency in its headers).
+// entries (+ entries_source when not an exact count), evictions, transfer_ms (+ transfer_source: "measured"
+// or "cost model"), and for the remote tier errors, timeouts, corrupt, bytes_unused. Json is nlohmann::json
+// or nlohmann::ordered_json (a template so core/tiers needs no JSON dependency in its headers).
 template <typename Json>
 Json tiersJson(const std::vector<TierReport>& tiers) {
   Json out = Json::object();
@@ -68,10 +71,12 @@ Json tiersJson(const std::vector<TierReport>& tiers) {
     j["evictions"] = t.evictions;
     j["transfer_ms"] = t.transferMs;
     j["transfer_source"] = t.transferCostModel ? "cost model" : "measured";
+    if (!t.entriesSource.empty()) j["entries_source"] = t.entriesSource;
     if (t.remote) {
       j["errors"] = t.errors;
       j["timeouts"] = t.timeouts;
       j["corrupt"] = t.corrupt;
+      j["bytes_unused"] = t.unusedBytes;
     }
     out[t.name] = std::move(j);
   }

@@ -465,8 +465,12 @@ const std::vector<std::string>& bundledScenarioNames() {
 std::string resolveScenario(std::string_view nameOrPath, const std::string& scenarioDir) {
   namespace fs = std::filesystem;
   const std::string given(nameOrPath);
+  const auto endsWith = [&given](std::string_view suffix) {
+    return given.size() > suffix.size() &&
+           given.compare(given.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
   const bool isPath = given.find('/') != std::string::npos || given.find('\\') != std::string::npos ||
-                      (given.size() > 5 && given.compare(given.size() - 5, 5, ".json") == 0);
+                      endsWith(".json") || endsWith(".jsonl");
   std::error_code ec;
   if (isPath) {
     if (!fs::is_regular_file(given, ec))

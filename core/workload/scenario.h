@@ -132,8 +132,8 @@ ScenarioSpec loadScenarioFile(const std::string& path);
 // Names of the scenarios shipped in scenarios/, in menu order.
 const std::vector<std::string>& bundledScenarioNames();
 
-// A bare name ("rag", no '/' and no ".json") resolves to scenarioDir/<name>.json; anything else is
-// a path and is returned as given. Throws InputError(field "scenario") if the file does not exist,
+// A bare name ("rag", no '/' and no ".json" or ".jsonl") resolves to scenarioDir/<name>.json; anything else
+// (a trace "t.jsonl" in the current directory included) is a path and is returned as given. Throws InputError(field "scenario") if the file does not exist,
 // listing the *.json names in scenarioDir.
 std::string resolveScenario(std::string_view nameOrPath, const std::string& scenarioDir);
 

@@ -15,9 +15,9 @@
 #include <span>
 #include <vector>
 
+#include "core/arch/model_config.h"
 #include "core/model/attention_mask.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 
 using namespace kvlab;
 

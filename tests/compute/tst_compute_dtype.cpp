@@ -9,9 +9,10 @@
 #include <span>
 #include <vector>
 
-#include "core/model/compute_dtype.h"
+#include "core/arch/compute_dtype.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 #include "core/runner/run_recorder.h"
 #include "core/runner/run_support.h"
 #include "core/runner/scenario_runner.h"

@@ -2,9 +2,10 @@
 // DeviceTimer: which device strings it accepts, and that a CPU timer runs without touching CUDA. The CUDA
 // barrier itself needs a GPU and is exercised by tools/gpu-check.sh (docs/gpu.md), never here.
 #include <QTest>
+#include <chrono>
 #include <stdexcept>
 
-#include "core/runner/device_timer.h"
+#include "core/device/device_timer.h"
 
 using kvlab::DeviceTimer;
 
@@ -48,10 +49,21 @@ void TestDeviceTimer::parsesDevice() {
 
 void TestDeviceTimer::cpuTimerNeedsNoGpu() {
   // On the CPU start()/elapsedMs() are plain clock readings: they must not reach for a CUDA backend (which
-  // this LibTorch may not have). steady_clock never goes backwards, so the reading is >= 0.
+  // this LibTorch may not have), and they are milliseconds of steady_clock. Nested readings bound the
+  // interval on both sides whatever the machine's speed: the timer's interval contains [inner0, inner1]
+  // (it started before inner0 and is read after inner1) and lies within [outer0, outer1].
+  using Clock = std::chrono::steady_clock;
+  const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
   DeviceTimer timer("cpu");
+  const Clock::time_point outer0 = Clock::now();
   timer.start();
-  QVERIFY(timer.elapsedMs() >= 0.0);
+  const Clock::time_point inner0 = Clock::now();
+  Clock::time_point inner1 = inner0;
+  while (ms(inner1 - inner0) < 2.0) inner1 = Clock::now();  // at least 2 ms inside the interval
+  const double elapsed = timer.elapsedMs();
+  const Clock::time_point outer1 = Clock::now();
+  QVERIFY2(elapsed >= ms(inner1 - inner0), qPrintable(QString::number(elapsed)));
+  QVERIFY2(elapsed <= ms(outer1 - outer0), qPrintable(QString::number(elapsed)));
 }
 
 QTEST_GUILESS_MAIN(TestDeviceTimer)

@@ -10,11 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/cache/cache_engine.h"
 #include "core/cache/clock.h"
 #include "core/model/byte_tokenizer.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 #include "core/policies/policy_registry.h"
 #include "core/runner/live_kv_cache.h"
 

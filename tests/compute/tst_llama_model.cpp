@@ -7,9 +7,10 @@
 #include <span>
 #include <vector>
 
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/model/byte_tokenizer.h"
 #include "core/model/llama_model.h"
-#include "core/model/model_config.h"
 
 using namespace kvlab;
 

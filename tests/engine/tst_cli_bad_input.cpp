@@ -3,6 +3,13 @@
 // ends with a non-zero exit code, a message on stderr naming the flag / file:line / field, no crash (no
 // signal, no sanitizer report), and no output file that looks complete. tst_bad_input.cpp covers the
 // parsers directly.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QtTest/QtTest>
 
@@ -46,6 +53,8 @@ private slots:
   void unwritableEventsPath();
   void interruptedReplayLeavesNoEventsFile();
   void hugeThreadCountIsCapped();
+  void sweepTakesUnlimited_data();
+  void sweepTakesUnlimited();
   void oversizedLiveRunIsRefused();
   void computeFlagsRefused_data();
   void computeFlagsRefused();
@@ -143,9 +152,9 @@ void TestCliBadInput::badInput_data() {
                                    << QStringList{"field 'block-size'"};
   QTest::newRow("block-size overflowing")
       << replay + QStringList{"--max-tokens", "1000", "--block-size", "4294967296"} << 2
-      << QStringList{"--block-size"};
+      << QStringList{"field 'block-size'", "4294967296"};
   QTest::newRow("block-size word") << replay + QStringList{"--max-tokens", "1000", "--block-size", "big"} << 2
-                                   << QStringList{"--block-size"};
+                                   << QStringList{"field 'block-size'", "'big'"};
   QTest::newRow("policy unknown") << replay + QStringList{"--max-tokens", "1000", "--policy", "nope"} << 2
                                   << QStringList{"field 'policy'", "lru"};
   QTest::newRow("policy garbage") << replay + QStringList{"--max-tokens", "1000", "--policy",
@@ -288,24 +297,31 @@ void TestCliBadInput::unwritableEventsPath() {
 }
 
 void TestCliBadInput::interruptedReplayLeavesNoEventsFile() {
-  // A run killed while writing events leaves at most "<name>.partial", never a complete-looking file.
-  QByteArray trace;
-  for (int i = 0; i < 60000; ++i) {
-    trace += R"({"timestamp": )" + QByteArray::number(i) +
-             R"(, "input_length": 4096, "output_length": 1, "hash_ids": [)";
-    for (int b = 0; b < 8; ++b)
-      trace += QByteArray::number((i * 7 + b * 13) % 50000) + (b < 7 ? "," : "]}\n");
-  }
-  writeFile(m_dir.filePath("long.jsonl"), trace);
+  // A run killed while writing events leaves at most "<name>.partial", never a complete-looking file. The
+  // trace is a named pipe the test writes: the replay reads the first lines and then waits for more, so it
+  // is certainly still running (its events file open) when it is killed, on any machine.
+  const QString fifo = m_dir.filePath("growing.jsonl");
+  QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
   const QString csv = m_dir.filePath("killed.csv");
   QProcess p;
   p.setWorkingDirectory(m_dir.path());
-  p.start(cliPath(), {"replay", "long.jsonl", "--max-tokens", "100000", "--events", "killed.csv"});
+  p.start(cliPath(), {"replay", "growing.jsonl", "--max-tokens", "100000", "--events", "killed.csv"});
   QVERIFY(p.waitForStarted());
-  QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(csv + ".partial") || p.state() == QProcess::NotRunning, 20000);
-  if (p.state() == QProcess::NotRunning) QSKIP("the replay finished before it could be interrupted");
+  // Opening a pipe's write end without blocking succeeds once the replay has opened its read end.
+  int writeEnd = -1;
+  QTRY_VERIFY_WITH_TIMEOUT(
+      (writeEnd = ::open(QFile::encodeName(fifo).constData(), O_WRONLY | O_NONBLOCK)) >= 0 ||
+          p.state() == QProcess::NotRunning,
+      20000);
+  QVERIFY2(writeEnd >= 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+  QByteArray lines;
+  for (int i = 0; i < 100; ++i) lines += kGoodLine + "\n";
+  QCOMPARE(::write(writeEnd, lines.constData(), std::size_t(lines.size())), ssize_t(lines.size()));
+  QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(csv + ".partial"), 20000);
+  QCOMPARE(p.state(), QProcess::Running);  // the trace has not ended: the replay cannot have finished
   p.kill();
   QVERIFY(p.waitForFinished());
+  ::close(writeEnd);
   QVERIFY(!QFileInfo::exists(csv));
 }
 
@@ -314,6 +330,47 @@ void TestCliBadInput::hugeThreadCountIsCapped() {
       runCli({"sweep", "t.jsonl", "--max-tokens", "1000,2000", "--policy", "fifo", "--threads", "1000000"});
   QVERIFY2(r.status == QProcess::NormalExit && r.code == 0, qPrintable(r.err));
   QVERIFY(!hasSanitizerReport(r.err));
+}
+
+void TestCliBadInput::sweepTakesUnlimited_data() {
+  QTest::addColumn<QString>("trace");
+  QTest::addColumn<QStringList>("sizes");  // the size flag and its list
+  QTest::addColumn<qint64>("hitTokens");   // at the unlimited size; -1: as `replay --max-tokens unlimited`
+  // t.jsonl: the same 1024-token request (hash ids 1, 2) twice; with no bound the second hits both blocks
+  // of 512: 1024 hit tokens.
+  QTest::newRow("tokens, inf") << "t.jsonl" << QStringList{"--max-tokens", "1000,inf"} << qint64(1024);
+  QTest::newRow("tokens, unlimited") << "t.jsonl" << QStringList{"--max-tokens", "1000,unlimited"}
+                                     << qint64(1024);
+  QTest::newRow("size, unlimited") << "t.jsonl" << QStringList{"--max-size", "1GiB,unlimited"}
+                                   << qint64(1024);
+  QTest::newRow("sample trace") << QStringLiteral(KVLAB_TEST_DATA_DIR "/policy_sample_conversation.jsonl")
+                                << QStringList{"--max-tokens", "1000000,inf"} << qint64(-1);
+}
+
+void TestCliBadInput::sweepTakesUnlimited() {
+  // README: "--max-tokens unlimited (or inf, also as items of a sweep list)". The unlimited point is
+  // reported as such and hits what a replay with no bound hits (another implementation: the replayer, not
+  // the sweep's one-pass stack-distance curve), or the hand-worked figure.
+  QFETCH(QString, trace);
+  QFETCH(QStringList, sizes);
+  QFETCH(qint64, hitTokens);
+  const CliResult r = runCli(QStringList{"sweep", trace, "--policy", "lru,fifo", "--json"} + sizes);
+  QVERIFY2(r.status == QProcess::NormalExit && r.code == 0, qPrintable(r.err));
+  if (hitTokens < 0) {
+    const CliResult replay = runCli({"replay", trace, "--max-tokens", "unlimited", "--json"});
+    QVERIFY2(replay.code == 0, qPrintable(replay.err));
+    hitTokens = QJsonDocument::fromJson(replay.out.toUtf8()).object()["hit_tokens"].toInteger(-1);
+    QVERIFY(hitTokens > 0);
+  }
+  int unlimited = 0;
+  for (const QJsonValue& v : QJsonDocument::fromJson(r.out.toUtf8()).object()["points"].toArray()) {
+    const QJsonObject p = v.toObject();
+    if (p["max_tokens"].toString() != QStringLiteral("unlimited")) continue;
+    ++unlimited;
+    QVERIFY(p["capacity_blocks"].isNull());
+    QCOMPARE(p["hit_tokens"].toInteger(), hitTokens);
+  }
+  QCOMPARE(unlimited, 2);  // one per policy
 }
 
 void TestCliBadInput::oversizedLiveRunIsRefused() {

@@ -142,7 +142,8 @@ void TestCliOutputFormat::everyCommand_data() {
   QTest::addColumn<bool>("singleObject");  // csv = one header row + one row of the JSON's leaf keys
   const QString trace = QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl");
   QTest::newRow("replay") << QStringList{"replay", trace, "--max-tokens", "100000"} << "" << true;
-  QTest::newRow("sweep") << QStringList{"sweep", trace, "--max-tokens", "1000,100000"} << "" << false;
+  QTest::newRow("sweep") << QStringList{"sweep", trace, "--max-tokens", "1000,100000,unlimited"} << ""
+                         << false;
   QTest::newRow("simulate") << QStringList{"simulate", trace, "--pool-blocks", "200"} << "" << false;
   QTest::newRow("fleet") << QStringList{"fleet", trace, "--max-tokens", "100000"} << "" << false;
   QTest::newRow("fleet serving") << QStringList{"fleet", trace, "--serving", "--pool-blocks", "200"} << ""
@@ -150,6 +151,8 @@ void TestCliOutputFormat::everyCommand_data() {
   QTest::newRow("bench") << QStringList{"bench", trace, "--no-prefill", "--runs", "1", "--seconds", "0"} << ""
                          << true;
   QTest::newRow("list") << QStringList{"list"} << "" << false;
+  QTest::newRow("model") << QStringList{"model", "qwen3-8b"} << "" << true;
+  QTest::newRow("model every preset") << QStringList{"model"} << "" << false;
   QTest::newRow("remote stats") << QStringList{"remote", "stats", "--remote", "{redis}"} << "redis" << true;
   QTest::newRow("remote clear") << QStringList{"remote", "clear", "--remote", "{redis}"} << "redis" << true;
   QTest::newRow("remote bench") << QStringList{"remote", "bench", "--remote", "{redis}", "--blocks", "4"}

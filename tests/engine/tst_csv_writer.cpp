@@ -13,6 +13,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/csv_writer.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 
@@ -79,7 +80,7 @@ private Q_SLOTS:
 
   void pythonReadsItBack() {
     const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
-    if (python.isEmpty()) QSKIP("python3 not found");
+    KVLAB_REQUIRE_PYTHON3(python);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const std::vector<std::vector<std::string>> records = {
@@ -111,5 +112,5 @@ private Q_SLOTS:
   }
 };
 
-QTEST_GUILESS_MAIN(TestCsvWriter)
+KVLAB_TEST_GUILESS_MAIN(TestCsvWriter)
 #include "tst_csv_writer.moc"

@@ -13,6 +13,7 @@
 #include "core/fleet/router_registry.h"
 #include "core/fleet/session_router.h"
 #include "core/workload/seeded_random.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 
@@ -78,7 +79,7 @@ void TestFleetIdentities::oneReplicaEqualsReplay() {
   QFETCH(quint64, maxTokens);
   QFETCH(qint64, ttlMs);
   QFETCH(quint32, blockSize);
-  if (!QFileInfo::exists(trace)) QSKIP("../shared/data is not present");
+  KVLAB_REQUIRE_SHARED_DATA(trace);
   FleetConfig config;
   config.replica.blockSize = blockSize;
   config.replica.policy = policy.toStdString();
@@ -115,7 +116,7 @@ void TestFleetIdentities::roundRobinReplicaEqualsSubTraceReplay() {
   QFETCH(quint64, maxTokens);
   QFETCH(qint64, ttlMs);
   QFETCH(quint32, blockSize);
-  if (!QFileInfo::exists(trace)) QSKIP("../shared/data is not present");
+  KVLAB_REQUIRE_SHARED_DATA(trace);
   FleetConfig config;
   config.replica.blockSize = blockSize;
   config.replica.policy = policy.toStdString();
@@ -182,5 +183,5 @@ void TestFleetIdentities::addingReplicaMovesOneOverN() {
            qPrintable(QStringLiteral("moved %1, expected about %2").arg(share).arg(expected)));
 }
 
-QTEST_GUILESS_MAIN(TestFleetIdentities)
+KVLAB_TEST_GUILESS_MAIN(TestFleetIdentities)
 #include "tst_fleet_identities.moc"

@@ -12,9 +12,11 @@
 #include <map>
 #include <set>
 
+#include "core/trace/mooncake_trace_reader.h"
 #include "core/fleet/fleet_replayer.h"
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 
@@ -304,7 +306,7 @@ void TestFleetRouters::matchesPythonReference() {
   QFETCH(int, affinityBlocks);
   QFETCH(double, loadWeight);
   const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
-  if (python.isEmpty()) QSKIP("python3 is not installed");
+  KVLAB_REQUIRE_PYTHON3(python);
   const QString trace = QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl");
   QProcess p;
   p.start(python, {QStringLiteral(KVLAB_TOOLS_DIR "/fleet_reference.py"), trace, "--replicas",
@@ -342,5 +344,5 @@ void TestFleetRouters::matchesPythonReference() {
   QCOMPARE(result.loadImbalance(), reference["load_imbalance"].toDouble());
 }
 
-QTEST_GUILESS_MAIN(TestFleetRouters)
+KVLAB_TEST_GUILESS_MAIN(TestFleetRouters)
 #include "tst_fleet_routers.moc"

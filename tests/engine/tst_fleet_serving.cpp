@@ -15,6 +15,8 @@
 #include <QProcess>
 #include <QtTest>
 
+#include "core/arch/model_presets.h"
+#include "core/trace/mooncake_trace_reader.h"
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"
 #include "core/fleet/serving_fleet.h"

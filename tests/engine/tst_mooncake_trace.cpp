@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "core/util/input_error.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
 
 using namespace kvlab;
 

@@ -14,6 +14,7 @@
 
 #include "core/policies/policy_registry.h"
 #include "core/replay/trace_replayer.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 
@@ -85,6 +86,7 @@ void TestPolicyReference::matchesReference() {
   QFETCH(QString, policy);
   QFETCH(quint64, maxTokens);
   QFETCH(qint64, ttlMs);
+  KVLAB_REQUIRE_PYTHON3(kvlab::test::executableOrEmpty(QStringLiteral(KVLAB_PYTHON3)));
   const QString path = QStringLiteral(KVLAB_TEST_DATA_DIR "/") + trace;
   const QString cacheKey = trace + '|' + policy + '|' + QString::number(ttlMs);
   if (!m_cache.count(cacheKey)) {
@@ -106,5 +108,5 @@ void TestPolicyReference::matchesReference() {
   QCOMPARE(r.evictions, it->second.evictions);
 }
 
-QTEST_GUILESS_MAIN(TestPolicyReference)
+KVLAB_TEST_GUILESS_MAIN(TestPolicyReference)
 #include "tst_policy_reference.moc"

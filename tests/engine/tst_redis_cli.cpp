@@ -6,10 +6,12 @@
 // an unreachable server exits 1 without hanging. Skips only when redis-server is not installed.
 #include <QtTest>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_tier.h"
 #include "redis_test_server.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 using kvlab::test::RedisTestServer;
@@ -57,7 +59,7 @@ class TestRedisCli : public QObject {
 
 private slots:
   void init() {
-    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    KVLAB_REQUIRE(RedisTestServer::installed(), QStringLiteral("redis-server and redis-cli"));
   }
 
   void statsAndClearSeeOnlyTheirNamespace() {
@@ -74,8 +76,8 @@ private slots:
     QVERIFY2(stats.exitCode == 0, qPrintable(stats.err));
     QJsonObject json = parseJson(stats.out);
     QCOMPARE(json["keys"].toInteger(), qint64(5));
-    const qint64 blob = qint64(modelBlobLayout(*findModelPreset("demo"), 16).payloadBytes()) + 88;
-    QCOMPARE(json["value_bytes"].toInteger(), 5 * blob);  // rank-5 header + checksum: 32 + 40 + 8 + 8 = 88
+    const qint64 blob = qint64(modelBlobLayout(*findModelPreset("demo"), 16).payloadBytes()) + 96;
+    QCOMPARE(json["value_bytes"].toInteger(), 5 * blob);  // rank-5 header + checksum: 40 + 40 + 8 + 8 = 96
 
     const CliResult clear = runCli(QStringList{"remote", "clear"} + demo16);
     QVERIFY2(clear.exitCode == 0, qPrintable(clear.err));
@@ -140,5 +142,5 @@ private slots:
   }
 };
 
-QTEST_GUILESS_MAIN(TestRedisCli)
+KVLAB_TEST_GUILESS_MAIN(TestRedisCli)
 #include "tst_redis_cli.moc"

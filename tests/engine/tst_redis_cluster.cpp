@@ -12,12 +12,14 @@
 #include <atomic>
 #include <thread>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/cluster_slot.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/redis_cluster_tier.h"
 #include "core/tiers/remote_tier_factory.h"
 #include "redis_test_cluster.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 using kvlab::test::RedisTestCluster;
@@ -56,7 +58,7 @@ std::vector<uint64_t> hashes(uint64_t count) {
   return out;
 }
 
-size_t putBlocks(KvTier& tier, const std::vector<uint64_t>& blockHashes) {
+size_t putBlocks(RemoteKvStore& tier, const std::vector<uint64_t>& blockHashes) {
   std::vector<std::string> payloads;
   for (uint64_t h : blockHashes) payloads.push_back(payloadFor(h));
   std::vector<TierItem> items;
@@ -130,10 +132,10 @@ private slots:
   }
 
   void factoryPicksTheTierByScheme() {
-    std::unique_ptr<KvTier> cluster =
+    std::unique_ptr<RemoteKvStore> cluster =
         makeRemoteTier(RemoteUrl::parse("redis-cluster://127.0.0.1:1"), layout());
     QVERIFY(dynamic_cast<RedisClusterTier*>(cluster.get()) != nullptr);
-    std::unique_ptr<KvTier> single = makeRemoteTier(RemoteUrl::parse("redis://127.0.0.1:1"), layout());
+    std::unique_ptr<RemoteKvStore> single = makeRemoteTier(RemoteUrl::parse("redis://127.0.0.1:1"), layout());
     QVERIFY(dynamic_cast<RedisTier*>(single.get()) != nullptr);
   }
 
@@ -141,7 +143,7 @@ private slots:
     if (QString(QTest::currentTestFunction()).startsWith("crc16") ||
         QString(QTest::currentTestFunction()).startsWith("factory"))
       return;
-    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    KVLAB_REQUIRE(RedisTestServer::installed(), QStringLiteral("redis-server and redis-cli"));
   }
 
   void blocksSpreadOverAllMastersOneRoundTripPerNode() {
@@ -430,7 +432,7 @@ private slots:
     RedisClusterTier tier(RemoteUrl::parse(cluster.url()), modelBlobLayout(*findModelPreset("demo"), 16),
                           options);
     const std::string payload(tier.codec().layout().payloadBytes(), 'k');
-    const size_t blobBytes = tier.codec().encode(payload).size();
+    const size_t blobBytes = tier.codec().encode(1, payload).size();
     std::vector<TierItem> items;
     for (uint64_t h = 1; h <= 60; ++h) items.push_back({h, payload});
     QCOMPARE(tier.put(items), size_t(60));
@@ -473,5 +475,5 @@ private slots:
 #endif
 };
 
-QTEST_GUILESS_MAIN(TestRedisCluster)
+KVLAB_TEST_GUILESS_MAIN(TestRedisCluster)
 #include "tst_redis_cluster.moc"

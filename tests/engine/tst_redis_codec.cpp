@@ -4,7 +4,8 @@
 // corruption rejected, another model's or layout's blob rejected, namespaces apart).
 #include <QtTest>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/tiers/kv_blob_codec.h"
 #include "core/tiers/model_blob_layout.h"
 #include "core/tiers/remote_url.h"
@@ -68,6 +69,17 @@ private slots:
     QTest::newRow("cluster password only") << "redis-cluster://:s3cret@a:7000" << true << ""
                                            << "s3cret"
                                            << "a:7000" << 0;
+    // redis-cli -u reads a user-info without ':' as the password (redis-cli.c, parseRedisUri).
+    QTest::newRow("bare password") << "redis://s3cret@h:1" << false << ""
+                                   << "s3cret"
+                                   << "h:1" << 0;
+    // A user whose password comes from the environment (withEnvironment).
+    QTest::newRow("user, password elsewhere") << "redis://alice:@h:1" << false << "alice"
+                                              << ""
+                                              << "h:1" << 0;
+    QTest::newRow("cluster user, password elsewhere") << "redis-cluster://alice:@a:7000" << true << "alice"
+                                                      << ""
+                                                      << "a:7000" << 0;
   }
   void parsesUrls() {
     QFETCH(QString, text);
@@ -86,13 +98,15 @@ private slots:
     QCOMPARE(parts.join(','), endpoints);
     QCOMPARE(url.db, db);
     if (!password.isEmpty()) QVERIFY(url.redacted().find(password.toStdString()) == std::string::npos);
+    // What reports show parses back to the same user (a bare "user@" would read as a password).
+    QCOMPARE(QString::fromStdString(RemoteUrl::parse(url.redacted()).user), user);
   }
 
   void rejectsBadUrls_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("mentions");
     QTest::newRow("scheme") << "http://x:1"
-                            << "expected redis://";
+                            << "expected redis[s]://";
     QTest::newRow("port range") << "redis://h:99999"
                                 << "port must be an integer in [1, 65535]";
     QTest::newRow("port text") << "redis://h:abc"
@@ -107,8 +121,8 @@ private slots:
                                 << "no database";
     QTest::newRow("cluster no port") << "redis-cluster://a"
                                      << "host:port";
-    QTest::newRow("empty password") << "redis://user:@h:1"
-                                    << "empty password";
+    QTest::newRow("empty credentials") << "redis://:@h:1"
+                                       << "empty password";
     QTest::newRow("cluster no seeds") << "redis-cluster://"
                                       << "at least one seed";
     QTest::newRow("cluster empty seed") << "redis-cluster://a:1,,b:2"
@@ -125,8 +139,13 @@ private slots:
                                             << "'a:1' is listed twice";
     QTest::newRow("cluster bad host") << "redis-cluster://a:1,b c:2"
                                       << "invalid host 'b c'";
-    QTest::newRow("cluster empty password") << "redis-cluster://u:@a:1"
-                                            << "empty password";
+    QTest::newRow("cluster empty credentials") << "redis-cluster://:@a:1"
+                                               << "empty password";
+    // Errors quote the URL with its user-info hidden.
+    QTest::newRow("scheme, with a password") << "http://u:topsecret@x:1"
+                                             << "'http://***@x:1'";
+    QTest::newRow("stray comma, with a password") << "redis-cluster://u:topsecret@a:1,,b:2"
+                                                  << "'redis-cluster://***@a:1,,b:2'";
   }
   void rejectsBadUrls() {
     QFETCH(QString, text);
@@ -137,19 +156,113 @@ private slots:
     } catch (const InputError& error) {
       QCOMPARE(QString::fromStdString(error.field), QString("remote"));
       QVERIFY2(QString(error.what()).contains(mentions), error.what());
+      QVERIFY2(!QString(error.what()).contains(QStringLiteral("topsecret")), error.what());
     }
   }
 
-  // Hand-worked header for layout(): rank 5, so header = 32 fixed + 5*8 dims + 8 payload size = 80 bytes,
-  // then the 8-byte checksum: payload starts at 88. Payload = 2*2*3*4*5 elements * 2 bytes (f16) = 480.
+  // A password left out of the URL comes from KVLAB_REMOTE_PASSWORD, else from the first line of the file
+  // KVLAB_REMOTE_PASSWORD_FILE names; one in the URL wins. Errors name the variable and the file, never a
+  // password.
+  void passwordFromTheEnvironment_data() {
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("env");       // "" = unset
+    QTest::addColumn<QString>("fileText");  // "-" = no file variable; "missing" = a path that does not exist
+    QTest::addColumn<QString>("password");  // expected; "!" = an InputError
+    QTest::addColumn<QString>("mentions");  // in the error
+    QTest::newRow("in the URL wins") << "redis://:fromurl@h:1"
+                                     << "fromenv"
+                                     << "-"
+                                     << "fromurl"
+                                     << "";
+    QTest::newRow("variable") << "redis://h:1"
+                              << "fromenv"
+                              << "-"
+                              << "fromenv"
+                              << "";
+    QTest::newRow("variable, with a user") << "redis://lab:@h:1"
+                                           << "fromenv"
+                                           << "-"
+                                           << "fromenv"
+                                           << "";
+    QTest::newRow("variable before file") << "redis://h:1"
+                                          << "fromenv"
+                                          << "fromfile\n"
+                                          << "fromenv"
+                                          << "";
+    QTest::newRow("file, first line") << "redis://h:1"
+                                      << ""
+                                      << "fromfile\r\nsecond\n"
+                                      << "fromfile"
+                                      << "";
+    QTest::newRow("file without newline") << "redis://lab:@h:1"
+                                          << ""
+                                          << "fromfile"
+                                          << "fromfile"
+                                          << "";
+    QTest::newRow("neither") << "redis://h:1"
+                             << ""
+                             << "-"
+                             << ""
+                             << "";
+    QTest::newRow("user, neither") << "redis://lab:@h:1"
+                                   << ""
+                                   << "-"
+                                   << "!"
+                                   << "KVLAB_REMOTE_PASSWORD";
+    QTest::newRow("file missing") << "redis://h:1"
+                                  << ""
+                                  << "missing"
+                                  << "!"
+                                  << "cannot read the password file";
+    QTest::newRow("file empty line") << "redis://h:1"
+                                     << ""
+                                     << "\nfromfile\n"
+                                     << "!"
+                                     << "empty line";
+  }
+  void passwordFromTheEnvironment() {
+    QFETCH(QString, url);
+    QFETCH(QString, env);
+    QFETCH(QString, fileText);
+    QFETCH(QString, password);
+    QFETCH(QString, mentions);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("password"));
+    if (fileText != "-" && fileText != "missing") {
+      QFile file(path);
+      QVERIFY(file.open(QIODevice::WriteOnly));
+      file.write(fileText.toUtf8());
+    }
+    qunsetenv(kRemotePasswordEnv);
+    qunsetenv(kRemotePasswordFileEnv);
+    if (!env.isEmpty()) qputenv(kRemotePasswordEnv, env.toUtf8());
+    if (fileText != "-") qputenv(kRemotePasswordFileEnv, path.toUtf8());
+    const RemoteUrl parsed = RemoteUrl::parse(url.toStdString());
+    try {
+      const RemoteUrl resolved = parsed.withEnvironment();
+      QCOMPARE(QString::fromStdString(resolved.password), password);
+      QCOMPARE(resolved.user, parsed.user);
+    } catch (const InputError& error) {
+      QVERIFY2(password == "!", error.what());
+      QCOMPARE(QString::fromStdString(error.field), QString("remote"));
+      QVERIFY2(QString(error.what()).contains(mentions), error.what());
+      QVERIFY2(!QString(error.what()).contains(QStringLiteral("fromfile")), error.what());
+    }
+    qunsetenv(kRemotePasswordEnv);
+    qunsetenv(kRemotePasswordFileEnv);
+  }
+
+  // Hand-worked header for layout(), block hash 0x1122334455667788: rank 5, so header = 40 fixed (block hash
+  // included) + 5*8 dims + 8 payload size = 88 bytes, then the 8-byte checksum: payload starts at 96.
+  // Payload = 2*2*3*4*5 elements * 2 bytes (f16) = 480.
   void headerMatchesTheDocumentedFormat() {
     const KvBlobCodec codec(layout());
     const std::string payload = payloadFor(layout(), 1);
     QCOMPARE(payload.size(), size_t(480));
-    const std::string blob = codec.encode(payload);
-    QCOMPARE(blob.size(), size_t(88 + 480));
+    const std::string blob = codec.encode(0x1122334455667788ull, payload);
+    QCOMPARE(blob.size(), size_t(96 + 480));
     QCOMPARE(blob.substr(0, 4), std::string("KVLB"));
-    QCOMPARE(int(blob[4]), 1);  // version 1, little-endian u16
+    QCOMPARE(int(blob[4]), 2);  // version 2, little-endian u16
     QCOMPARE(int(blob[5]), 0);
     QCOMPARE(int(blob[6]), 2);                                   // F16
     QCOMPARE(int(blob[7]), 5);                                   // rank
@@ -157,11 +270,13 @@ private slots:
     QCOMPARE(static_cast<unsigned char>(blob[15]), 0x01u);       // ... high byte last
     QCOMPARE(int(blob[20]), 2);                                  // layer end
     QCOMPARE(int(blob[24]), 4);                                  // block tokens
-    QCOMPARE(int(blob[32 + 3 * 8]), 4);                          // 4th dim
-    QCOMPARE(static_cast<unsigned char>(blob[72]), 480u % 256);  // payload size 480 = 0x01E0
-    QCOMPARE(static_cast<unsigned char>(blob[73]), 480u / 256);
-    QCOMPARE(blob.substr(88), payload);
-    const KvBlobCodec::Decoded decoded = codec.decode(blob);
+    QCOMPARE(static_cast<unsigned char>(blob[32]), 0x88u);       // block hash, low byte first
+    QCOMPARE(static_cast<unsigned char>(blob[39]), 0x11u);       // ... high byte last
+    QCOMPARE(int(blob[40 + 3 * 8]), 4);                          // 4th dim
+    QCOMPARE(static_cast<unsigned char>(blob[80]), 480u % 256);  // payload size 480 = 0x01E0
+    QCOMPARE(static_cast<unsigned char>(blob[81]), 480u / 256);
+    QCOMPARE(blob.substr(96), payload);
+    const KvBlobCodec::Decoded decoded = codec.decode(blob, 0x1122334455667788ull);
     QCOMPARE(decoded.status, KvBlobCodec::Status::Ok);
     QCOMPARE(std::string(decoded.payload), payload);
   }
@@ -169,15 +284,36 @@ private slots:
   // Flipping any one bit of any byte (header, checksum or payload) must never decode as Ok.
   void everySingleByteCorruptionIsRejected() {
     const KvBlobCodec codec(layout());
-    const std::string blob = codec.encode(payloadFor(layout(), 9));
+    const std::string blob = codec.encode(77, payloadFor(layout(), 9));
     for (size_t i = 0; i < blob.size(); ++i) {
       std::string damaged = blob;
       damaged[i] = static_cast<char>(damaged[i] ^ 0x10);
-      QVERIFY2(codec.decode(damaged).status != KvBlobCodec::Status::Ok, qPrintable(QString::number(i)));
+      QVERIFY2(codec.decode(damaged, 77).status != KvBlobCodec::Status::Ok, qPrintable(QString::number(i)));
     }
-    QVERIFY(codec.decode(blob.substr(0, blob.size() - 1)).status != KvBlobCodec::Status::Ok);
-    QVERIFY(codec.decode(blob + "x").status != KvBlobCodec::Status::Ok);
-    QVERIFY(codec.decode("").status != KvBlobCodec::Status::Ok);
+    QVERIFY(codec.decode(blob.substr(0, blob.size() - 1), 77).status != KvBlobCodec::Status::Ok);
+    QVERIFY(codec.decode(blob + "x", 77).status != KvBlobCodec::Status::Ok);
+    QVERIFY(codec.decode("", 77).status != KvBlobCodec::Status::Ok);
+  }
+
+  // An intact blob of ours read under another block's key (copied, renamed, filed by a buggy client) is
+  // not that block's K/V: rejected as KeyMismatch, for every other hash tried, including hash 0.
+  void blobUnderAnotherBlocksKeyIsRejected_data() {
+    QTest::addColumn<quint64>("written");
+    QTest::addColumn<quint64>("readAs");
+    QTest::newRow("neighbour") << quint64(41) << quint64(42);
+    QTest::newRow("high bit") << quint64(41) << quint64(41 | (1ull << 63));
+    QTest::newRow("zero") << quint64(41) << quint64(0);
+    QTest::newRow("from zero") << quint64(0) << quint64(41);
+  }
+  void blobUnderAnotherBlocksKeyIsRejected() {
+    QFETCH(quint64, written);
+    QFETCH(quint64, readAs);
+    const KvBlobCodec codec(layout());
+    const std::string blob = codec.encode(written, payloadFor(layout(), 5));
+    QCOMPARE(codec.decode(blob, written).status, KvBlobCodec::Status::Ok);
+    const KvBlobCodec::Decoded other = codec.decode(blob, readAs);
+    QCOMPARE(other.status, KvBlobCodec::Status::KeyMismatch);
+    QVERIFY(other.payload.empty());
   }
 
   // bf16 and fp16 K/V have the same size but different bits: two labs running the same preset in the two
@@ -225,8 +361,8 @@ private slots:
     }
     QCOMPARE(other.payloadBytes(), layout().payloadBytes());
     const KvBlobCodec ours(layout());
-    const std::string foreign = KvBlobCodec::encodeWith(other, payloadFor(other, 3));
-    QCOMPARE(ours.decode(foreign).status, KvBlobCodec::Status::LayoutMismatch);
+    const std::string foreign = KvBlobCodec::encodeWith(other, 42, payloadFor(other, 3));
+    QCOMPARE(ours.decode(foreign, 42).status, KvBlobCodec::Status::LayoutMismatch);
     QVERIFY(KvBlobCodec(other).namespaceId() != ours.namespaceId());
     QVERIFY(KvBlobCodec(other).keyFor(42) != ours.keyFor(42));
   }
@@ -241,7 +377,7 @@ private slots:
 
   void wrongPayloadSizeThrows() {
     const KvBlobCodec codec(layout());
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, codec.encode("short"));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, codec.encode(1, "short"));
   }
 };
 

@@ -3,12 +3,14 @@
 // redis_test_server.h) and always stops. Covers: byte-exact round trip with counted hits/misses/bytes,
 // TTL mapped to a Redis expiry, two clients sharing blocks while another layout does not, a corrupted value
 // and another model's value counted `corrupt` and not used, the server killed mid-run (errors counted,
-// nothing hangs), a stopped (unresponsive) server (time-outs counted), password and ACL-user auth.
-// Skips only when redis-server / redis-cli are not installed.
+// nothing hangs), a stopped (unresponsive) server (time-outs counted), password and ACL-user auth, and
+// rediss:// (TLS, certificates made with the openssl tool).
+// Skips (exit 77; a failure under CI=true) when redis-server / redis-cli or openssl are not installed.
 #include <QtTest>
 
 #include "core/tiers/redis_tier.h"
 #include "redis_test_server.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 using kvlab::test::RedisTestServer;
@@ -59,7 +61,7 @@ class TestRedisTier : public QObject {
 
 private slots:
   void init() {
-    if (!RedisTestServer::installed()) QSKIP("redis-server / redis-cli not installed");
+    KVLAB_REQUIRE(RedisTestServer::installed(), QStringLiteral("redis-server and redis-cli"));
   }
 
   void roundTrip() {
@@ -98,7 +100,7 @@ private slots:
     QCOMPARE(server.cli({"DBSIZE"}), QString("6"));
     const RedisTier::NamespaceUsage usage = tier.namespaceUsage();
     QCOMPARE(usage.keys, uint64_t(6));
-    QCOMPARE(usage.valueBytes, uint64_t(6 * (512 + 80)));  // rank 4: 32 + 4*8 + 8 + 8 checksum = 80
+    QCOMPARE(usage.valueBytes, uint64_t(6 * (512 + 88)));  // rank 4: 40 + 4*8 + 8 + 8 checksum = 88
   }
 
   void ttlBecomesARedisExpiry() {
@@ -127,7 +129,8 @@ private slots:
     QCOMPARE(server.cli({"DBSIZE"}), QString("0"));
   }
 
-  // A damaged blob and another model's blob under our key are misses counted `corrupt`, never returned.
+  // A damaged blob, another model's blob under our key and our own block's blob under another block's key
+  // are misses counted `corrupt`, never returned.
   void corruptAndForeignValuesAreNotUsed() {
     RedisTestServer server;
     QVERIFY2(server.start(), qPrintable(server.error()));
@@ -138,24 +141,30 @@ private slots:
     const QString key1 = QString::fromStdString(tier.codec().keyFor(1));
     const QString key2 = QString::fromStdString(tier.codec().keyFor(2));
     const QString key3 = QString::fromStdString(tier.codec().keyFor(3));
-    // 1: one payload byte overwritten in place (offset 200 is inside the payload, which starts at 80).
-    QCOMPARE(server.cli({"SETRANGE", key1, "200", "Z"}), QString("592"));
+    const QString key4 = QString::fromStdString(tier.codec().keyFor(4));
+    const QString key5 = QString::fromStdString(tier.codec().keyFor(5));
+    // 1: one payload byte overwritten in place (offset 200 is inside the payload, which starts at 88: a
+    // 40-byte fixed header, 4 dims, the payload size and the checksum; 88 + 512 payload bytes = 600).
+    QCOMPARE(server.cli({"SETRANGE", key1, "200", "Z"}), QString("600"));
     // 2: another model's intact blob moved under our key.
     QCOMPARE(server.cli({"RENAME", QString::fromStdString(otherModel.codec().keyFor(2)), key2}),
              QString("OK"));
     // 3: not a blob at all.
     QCOMPARE(server.cli({"SET", key3, "garbage"}), QString("OK"));
+    // 5: block 4's intact blob copied under block 5's key.
+    QCOMPARE(server.cli({"COPY", key4, key5}), QString("1"));
 
-    const auto got = tier.get(std::vector<uint64_t>{1, 2, 3, 4});
+    const auto got = tier.get(std::vector<uint64_t>{1, 2, 3, 4, 5});
     QVERIFY(!got[0].has_value());
     QVERIFY(!got[1].has_value());
     QVERIFY(!got[2].has_value());
     QVERIFY(got[3].has_value());
     QCOMPARE(*got[3], payloadFor(4));
+    QVERIFY(!got[4].has_value());
     const TierStats stats = tier.stats();
-    QCOMPARE(stats.corrupt, uint64_t(3));
+    QCOMPARE(stats.corrupt, uint64_t(4));
     QCOMPARE(stats.hits, uint64_t(1));
-    QCOMPARE(stats.misses, uint64_t(3));
+    QCOMPARE(stats.misses, uint64_t(4));
     QCOMPARE(stats.errors, uint64_t(0));
   }
 
@@ -199,6 +208,65 @@ private slots:
     QVERIFY(stored);
   }
 
+  // rediss://: Debian's redis-server is built with TLS; the CA and a server certificate for IP 127.0.0.1
+  // are made here with the openssl tool. The tier verifies the server against KVLAB_REMOTE_TLS_CA: a round
+  // trip works; a server signed by another CA, and plain redis:// to the TLS port, fail as counted faults
+  // and never hang.
+  void tls() {
+    KVLAB_REQUIRE(!QStandardPaths::findExecutable("openssl").isEmpty(), QStringLiteral("the openssl tool"));
+    QTemporaryDir dir;
+    const auto openssl = [&](const QStringList& args) {
+      QProcess p;
+      p.setWorkingDirectory(dir.path());
+      p.start("openssl", args);
+      return p.waitForFinished(120000) && p.exitCode() == 0;
+    };
+    QFile ext(dir.filePath("ext.cnf"));
+    QVERIFY(ext.open(QIODevice::WriteOnly));
+    ext.write("subjectAltName=IP:127.0.0.1\n");
+    ext.close();
+    for (const QString& ca : {QString("ca"), QString("other")})
+      QVERIFY(openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca + ".key", "-out",
+                       ca + ".pem", "-days", "1", "-subj", "/CN=kvlab test " + ca}));
+    QVERIFY(openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+                     "-subj", "/CN=127.0.0.1"}));
+    QVERIFY(openssl({"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                     "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "ext.cnf"}));
+    const int tlsPort = RedisTestServer::freeLoopbackPort();
+    RedisTestServer server;
+    QVERIFY2(server.start({"--tls-port", QString::number(tlsPort), "--tls-cert-file",
+                           dir.filePath("server.pem"), "--tls-key-file", dir.filePath("server.key"),
+                           "--tls-ca-cert-file", dir.filePath("ca.pem"), "--tls-auth-clients", "no"}),
+             qPrintable(server.error()));
+    const std::string tlsUrl = "rediss://127.0.0.1:" + std::to_string(tlsPort);
+    const auto tierWithCa = [&](const QString& ca, const std::string& url) {
+      qputenv(kRemoteTlsCaEnv, dir.filePath(ca).toUtf8());
+      RedisTierOptions options;
+      options.timeoutMs = kTestTimeoutMs;
+      options.reconnectBackoffMs = 0;
+      auto tier = std::make_unique<RedisTier>(RemoteUrl::parse(url).withEnvironment(), layout(), options);
+      qunsetenv(kRemoteTlsCaEnv);
+      return tier;
+    };
+    auto tier = tierWithCa("ca.pem", tlsUrl);
+    QCOMPARE(putBlocks(*tier, {1, 2}), size_t(2));
+    const auto got = tier->get(std::vector<uint64_t>{1, 2});
+    QVERIFY(got[0] && got[1]);
+    QCOMPARE(*got[1], payloadFor(2));
+    QCOMPARE(tier->stats().errors + tier->stats().timeouts, uint64_t(0));
+    QCOMPARE(server.cli({"DBSIZE"}), QString("2"));
+
+    auto untrusted = tierWithCa("other.pem", tlsUrl);
+    QVERIFY(!untrusted->get(std::vector<uint64_t>{1})[0].has_value());
+    QCOMPARE(untrusted->stats().errors, uint64_t(1));
+
+    RedisTierOptions options;
+    options.timeoutMs = 2000;
+    RedisTier plain(RemoteUrl::parse("redis://127.0.0.1:" + std::to_string(tlsPort)), layout(), options);
+    QVERIFY(!plain.get(std::vector<uint64_t>{1})[0].has_value());
+    QCOMPARE(plain.stats().errors + plain.stats().timeouts, uint64_t(1));
+  }
+
   void auth_data() {
     QTest::addColumn<QStringList>("serverArgs");
     QTest::addColumn<QString>("cliPassword");
@@ -236,5 +304,5 @@ private slots:
   }
 };
 
-QTEST_GUILESS_MAIN(TestRedisTier)
+KVLAB_TEST_GUILESS_MAIN(TestRedisTier)
 #include "tst_redis_tier.moc"

@@ -8,9 +8,10 @@
 #include <set>
 #include <sstream>
 
+#include "core/trace/mooncake_trace_reader.h"
 #include "core/replay/trace_replayer.h"
 #include "core/util/input_error.h"
-#include "core/workload/scaled_trace.h"
+#include "core/trace/scaled_trace.h"
 
 using namespace kvlab;
 

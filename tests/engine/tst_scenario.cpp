@@ -510,6 +510,21 @@ void TestScenario::resolve() {
   QVERIFY_THROWS_EXCEPTION(InputError, resolveScenario("missing/file.json", dir));
   QVERIFY_THROWS_EXCEPTION(InputError, resolveScenario("../rag", dir));
   QVERIFY_THROWS_EXCEPTION(InputError, resolveScenario("", dir));
+  // A trace named without a directory is a file here, not a bundled name (`kvlab --scenario t.jsonl`).
+  QTemporaryDir here;
+  const QString before = QDir::currentPath();
+  QVERIFY(QDir::setCurrent(here.path()));
+  QFile trace(QStringLiteral("t.jsonl"));
+  QVERIFY(trace.open(QIODevice::WriteOnly));
+  trace.close();
+  QCOMPARE(resolveScenario("t.jsonl", dir), std::string("t.jsonl"));
+  try {
+    resolveScenario("missing.jsonl", dir);
+    QFAIL("expected an InputError");
+  } catch (const InputError& e) {
+    QVERIFY2(e.message.find("no such file") != std::string::npos, e.what());
+  }
+  QVERIFY(QDir::setCurrent(before));
 }
 
 void TestScenario::loadErrors() {

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "core/workload/scenario.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
 
 using namespace kvlab;
 

@@ -5,8 +5,8 @@
 // 1000 B / 1e6 B/s; compute time ~1e-27 s).
 #include <QtTest>
 
+#include "core/hardware/step_cost_model.h"
 #include "core/serving/serving_simulator.h"
-#include "core/serving/step_cost_model.h"
 #include "unit_step_serving.h"
 
 using namespace kvlab;
@@ -48,11 +48,11 @@ private slots:
 void TestServingScheduler::unitStepIsOneMillisecond() {
   const ServingConfig c = unitStepConfig(4, 10, 8);
   const StepCostModel cost(c.model, c.hardware);
-  QCOMPARE(cost.weightBytes(), 1000.0);
   QCOMPARE(cost.kvBytesPerToken(), std::uint64_t(0));
   StepLoad load;
-  load.newTokens = 8;
-  load.logits = 2;
+  load.add(/*context=*/0, /*newTokens=*/5, /*logit=*/true);
+  load.add(/*context=*/4, /*newTokens=*/3, /*logit=*/true);
+  QCOMPARE(cost.cost(load).bytes, 1000.0);  // the LM head, read once per step
   QVERIFY(std::abs(cost.cost(load).seconds() - 1e-3) < 1e-15);
 }
 

@@ -1,33 +1,37 @@
 // SPDX-License-Identifier: MIT
-// The tier hierarchy under trace replay (TierHierarchy through TraceReplayer), against a trace worked out
-// by hand. Block size 1 token, 1 byte per token (so 1 byte per block); device 2 blocks LRU, host 3 blocks
-// LRU, and in some rows an unbounded remote tier. Requests (hash ids), one per ms:
-//   R1 [1,2]  R2 [3,4]  R3 [1,2,5]  R4 [3,4,6]  R5 [2,1]  R6 [5]          (13 prompt tokens)
-// Replay commits last block first, so a request's first block ends most recently used.
-// Device / host contents below are oldest -> newest (LRU order).
-//   R1: device misses 1; walk: host miss (remote miss). Insert 2, 1.      dev {2,1}   host {}
-//   R2: device misses 3; walk: host miss (remote miss). Insert 4 (evicts 2 -> host), 3 (evicts 1 -> host).
-//                                                                          dev {4,3}   host {2,1}
-//   R3: walk: 1 host hit (moved up), 2 host hit (moved up), 5 host miss (remote miss): 2 hit tokens.
-//       Insert 5 (evicts 4 -> host), 2 (evicts 3 -> host), 1 (evicts 5 -> host).
-//                                                                          dev {2,1}   host {4,3,5}
-//   R4: walk: 3 host hit, 4 host hit, 6 host miss (remote miss): 2 hit tokens. host {5}.
-//       Insert 6 (evicts 2 -> host {5,2}), 4 (evicts 1 -> host {5,2,1}), 3 (evicts 6 -> host full: host
-//       evicts 5 (-> remote when there is one), host {2,1,6}).               dev {4,3}   host {2,1,6}
-//   R5: walk: 2 host hit, 1 host hit: 2 hit tokens. host {6}. Insert 1 (evicts 4 -> host), 2 (evicts 3).
-//                                                                          dev {1,2}   host {6,4,3}
-//   R6: walk: 5 host miss; remote (if any) hit: 1 hit token (copied up, stays). Insert 5 (evicts 1 -> host,
-//       host evicts 6 (-> remote)).                                         dev {2,5}   host {4,3,1}
-// Totals: device hit tokens 0 (no request starts with a device block), evictions 2+3+3+2+1 = 11, 2 held.
-// Host: hits 6, misses 5 (R1, R2, R3, R4, R6), held 3, evictions 2 (5 and 6), bytes in = demotions
-// 2+3+3+2+1 = 11, bytes out 6. Remote, write-back: asked only when the host missed: R1..R4 miss, R6 hit:
-// hits 1, misses 4, bytes in 2 (5 and 6), out 1, held 2. Write-through: every block new to the device is
-// also put there after its request (R1: 1,2; R2: 3,4; R3: 5; R4: 6), so it holds all 6 (demotions find them
-// there and move nothing): bytes in 6; its hits and misses are the same (each block arrives after the
-// request that first asked for it).
-// Host transfer (cost model, PCIe 1 ms latency, 1000 B/s = 1 ms per block): per request a read batch and
-// a write batch, each 1 + blocks ms when not empty: R2 write 2 -> 3; R3 read 2 -> 3, write 3 -> 4;
-// R4 3 + 4; R5 read 2 -> 3, write 2 -> 3; R6 write 1 -> 2. Total 3 + 7 + 7 + 6 + 2 = 25 ms.
+// The tier hierarchy under trace replay (TierHierarchy through TraceReplayer, in-use protection on, as in
+// a live run), against a trace worked out by hand. Block size 1 token, 1 byte per token (so 1 byte per
+// block); device 2 blocks LRU, host 2 blocks LRU, and in some rows an unbounded remote tier. Requests
+// (hash ids), one per ms:  R1 [1,2]  R2 [3,4]  R3 [1,2,3]  R4 [5,6]  R5 [1,2,3,4]   (13 prompt tokens)
+// The commit touches last block first, so a request's first block ends most recently used. Contents below
+// are oldest -> newest (LRU order); "wt" / "wb": remote write-through / write-back.
+//   R1: host miss (remote miss). Insert 2, 1.                                  dev {2,1}  host {}
+//       wt: 2, 1 written through.
+//   R2: host miss (remote miss). Insert 4 (evicts 2 -> host), 3 (evicts 1 -> host).
+//                                                                               dev {4,3}  host {2,1}
+//       wt: 4, 3 written through.
+//   R3: walk: 1 in host, the device can take it: promoted (removed from host, inserted, in use); the
+//       insert evicts 4 -> host {2,4}. 2 in host: promoted, evicts 3 -> host {4,3}. 3 in host, but both
+//       device blocks are in use now: served by copy, stays in host. 3 host hits (1 copied), no miss.
+//       Commit: 3's insert is refused (nothing evictable), 2 and 1 touched.   dev {2,1}  host {4,3}
+//   R4: host miss (remote miss). Insert 6 (evicts 2 -> host full: host drops 4 -> wb: written; wt:
+//       believed there already), 5 (evicts 1 -> host drops 3, as 4).          dev {6,5}  host {2,1}
+//       wt: 6, 5 written through.
+//   R5: 1 promoted (evicts 6 -> host {2,6}), 2 promoted (evicts 5 -> host {6,5}); 3 not in host: host
+//       miss; the remote tier (wb holds {4,3}, wt {2,1,4,3,6,5}) serves 3 and 4: 2 remote hits. Without
+//       a remote tier the walk ends at 3. Commit: 4 and 3 refused (in use), 2 and 1 touched.
+//                                                                               dev {2,1}  host {6,5}
+// Totals: device hit tokens 0, evictions 2+2+2+2 = 8, entries 2, bytes out (demoted) 8, bytes in (served
+// from below) 5 host + remote hits. Host: hits 5 (R3 3, R5 2), misses 4 (R1, R2, R4, R5), bytes in 8,
+// out 5, evictions 2 (R4), entries 2. Remote: hits 2, misses 3 (R1, R2, R4: R3 and R5 never reached a block
+// it lacked), bytes out 2; wb: bytes in 2 (4, 3), entries 2; wt: bytes in 6, entries 6.
+// Why tokens were computed: R1, R2, R4's six blocks were never seen (cold 6); with a remote tier every
+// other block was served, so evicted 0; without one R5's 3 and 4 (evicted from the device earlier) are
+// computed: evicted 2. Blocks the lower tiers served are not misses any more (they were counted as
+// "evicted" before: 7 of them).
+// Transfer (cost model, 1 ms latency, 1000 B/s = 1 ms per block; per request one read and one write batch
+// per tier, 1 + blocks ms each when not empty): host R2 w2 3; R3 r3 4 + w2 3; R4 w2 3; R5 r2 3 + w2 3:
+// 19 ms. Remote wb: R4 w2 3; R5 r2 3: 6 ms. wt: R1 w2 3, R2 w2 3, R4 w2 3, R5 r2 3: 12 ms.
 #include <QtTest>
 
 #include "core/replay/trace_replayer.h"
@@ -45,18 +49,24 @@ const TierReport* find(const std::vector<TierReport>& tiers, const char* name) {
   return nullptr;
 }
 
-ReplayResult replayHandTrace(const std::vector<LowerTierSpec>& lower, bool writeThrough) {
+ReplayResult replayHandTrace(const std::vector<LowerTierSpec>& lower, bool writeThrough,
+                             std::vector<std::uint64_t>* hostEntries = nullptr) {
   ReplayConfig config;
   config.blockSize = 1;
   config.maxTokens = 2;
   config.bytesPerToken = 1;
+  config.protectInUse = true;
   config.lowerTiers = lower;
   config.remoteWriteThrough = writeThrough;
   config.tierCost = TierCostModel{1e3, 1.0, 1e3, 1.0};
   TraceReplayer replayer(config);
-  const std::vector<std::vector<std::uint64_t>> trace{{1, 2}, {3, 4}, {1, 2, 5}, {3, 4, 6}, {2, 1}, {5}};
+  const std::vector<std::vector<std::uint64_t>> trace{{1, 2}, {3, 4}, {1, 2, 3}, {5, 6}, {1, 2, 3, 4}};
   std::int64_t t = 0;
-  for (const auto& ids : trace) replayer.replay(++t, std::uint32_t(ids.size()), ids);
+  for (const auto& ids : trace) {
+    replayer.replay(++t, std::uint32_t(ids.size()), ids);
+    if (hostEntries && !lower.empty() && lower.front().name == "host")
+      hostEntries->push_back(replayer.result().tiers[1].entries);
+  }
   return replayer.result();
 }
 
@@ -69,59 +79,69 @@ private slots:
   void handTrace_data() {
     QTest::addColumn<std::vector<LowerTierSpec>>("lower");
     QTest::addColumn<bool>("writeThrough");
-    QTest::addColumn<int>("remoteHits");
-    QTest::addColumn<int>("remoteBytesIn");
+    QTest::addColumn<int>("remoteBytesIn");  // -1: no remote tier
     QTest::addColumn<int>("remoteEntries");
-    const LowerTierSpec host{"host", 3, "lru"};
+    QTest::addColumn<double>("remoteTransferMs");
+    const LowerTierSpec host{"host", 2, "lru"};
     const LowerTierSpec remote{"remote", kUnlimited, "lru"};
-    QTest::newRow("host") << std::vector<LowerTierSpec>{host} << false << -1 << -1 << -1;
+    QTest::newRow("host") << std::vector<LowerTierSpec>{host} << false << -1 << -1 << 0.0;
     QTest::newRow("host+remote, write-back")
-        << std::vector<LowerTierSpec>{host, remote} << false << 1 << 2 << 2;
+        << std::vector<LowerTierSpec>{host, remote} << false << 2 << 2 << 6.0;
     QTest::newRow("host+remote, write-through")
-        << std::vector<LowerTierSpec>{host, remote} << true << 1 << 6 << 6;
+        << std::vector<LowerTierSpec>{host, remote} << true << 6 << 6 << 12.0;
   }
   void handTrace() {
     QFETCH(std::vector<LowerTierSpec>, lower);
     QFETCH(bool, writeThrough);
-    QFETCH(int, remoteHits);
     QFETCH(int, remoteBytesIn);
     QFETCH(int, remoteEntries);
-    const ReplayResult r = replayHandTrace(lower, writeThrough);
+    QFETCH(double, remoteTransferMs);
+    std::vector<std::uint64_t> hostEntries;
+    const ReplayResult r = replayHandTrace(lower, writeThrough, &hostEntries);
+    const bool hasRemote = remoteBytesIn >= 0;
     QCOMPARE(r.promptTokens, std::uint64_t(13));
     QCOMPARE(r.tiers.size(), lower.size() + 1);
+    // After R3 the host still holds 3, the block it served by copy (a replay that moved it up before the
+    // commit refused it lost it: host {4}).
+    QCOMPARE(hostEntries, (std::vector<std::uint64_t>{0, 2, 2, 2, 2}));
     const TierReport* device = find(r.tiers, "device");
     QVERIFY(device);
     QCOMPARE(device->hitTokens, std::uint64_t(0));
-    QCOMPARE(device->evictions, std::uint64_t(11));
+    QCOMPARE(device->evictions, std::uint64_t(8));
     QCOMPARE(device->entries, std::uint64_t(2));
-    QCOMPARE(device->bytesOut, std::uint64_t(11));  // demoted out of it
+    QCOMPARE(device->bytesOut, std::uint64_t(8));                 // demoted out of it
+    QCOMPARE(device->bytesIn, std::uint64_t(hasRemote ? 7 : 5));  // served into it from below
     const TierReport* host = find(r.tiers, "host");
     QVERIFY(host);
-    QCOMPARE(host->hits, std::uint64_t(6));
-    QCOMPARE(host->hitTokens, std::uint64_t(6));
-    QCOMPARE(host->misses, std::uint64_t(5));
-    QCOMPARE(host->entries, std::uint64_t(3));
+    QCOMPARE(host->hits, std::uint64_t(5));
+    QCOMPARE(host->hitTokens, std::uint64_t(5));
+    QCOMPARE(host->misses, std::uint64_t(4));
+    QCOMPARE(host->entries, std::uint64_t(2));
     QCOMPARE(host->evictions, std::uint64_t(2));
-    QCOMPARE(host->bytesIn, std::uint64_t(11));
-    QCOMPARE(host->bytesOut, std::uint64_t(6));
-    QCOMPARE(host->transferMs, 25.0);
+    QCOMPARE(host->bytesIn, std::uint64_t(8));
+    QCOMPARE(host->bytesOut, std::uint64_t(5));
+    QCOMPARE(host->transferMs, 19.0);
     QVERIFY(host->transferCostModel);
     const TierReport* remote = find(r.tiers, "remote");
-    QCOMPARE(remote != nullptr, remoteHits >= 0);
-    std::uint64_t total = 6;
+    QCOMPARE(remote != nullptr, hasRemote);
     if (remote) {
-      QCOMPARE(remote->hits, std::uint64_t(remoteHits));
-      QCOMPARE(remote->hitTokens, std::uint64_t(remoteHits));
-      QCOMPARE(remote->misses, std::uint64_t(4));
+      QCOMPARE(remote->hits, std::uint64_t(2));
+      QCOMPARE(remote->hitTokens, std::uint64_t(2));
+      QCOMPARE(remote->misses, std::uint64_t(3));
       QCOMPARE(remote->bytesIn, std::uint64_t(remoteBytesIn));
-      QCOMPARE(remote->bytesOut, std::uint64_t(1));
+      QCOMPARE(remote->bytesOut, std::uint64_t(2));
       QCOMPARE(remote->entries, std::uint64_t(remoteEntries));
-      total += std::uint64_t(remoteHits);
-      QCOMPARE(device->bytesIn, std::uint64_t(7));  // promoted into it: 6 from host + 1 from remote
-    } else {
-      QCOMPARE(device->bytesIn, std::uint64_t(6));
+      QCOMPARE(remote->transferMs, remoteTransferMs);
     }
-    QCOMPARE(r.hitTokens, total);  // every tier's hits
+    QCOMPARE(r.hitTokens, std::uint64_t(hasRemote ? 7 : 5));  // every tier's hits
+    // Why tokens were computed: only what no tier served.
+    QCOMPARE(r.missTokens[std::size_t(MissReason::Cold)], std::uint64_t(6));
+    QCOMPARE(r.missTokens[std::size_t(MissReason::Evicted)], std::uint64_t(hasRemote ? 0 : 2));
+    QCOMPARE(r.missTokens[std::size_t(MissReason::Expired)], std::uint64_t(0));
+    QCOMPARE(r.missTokens[std::size_t(MissReason::Orphaned)], std::uint64_t(0));
+    std::uint64_t computed = 0;
+    for (const std::uint64_t m : r.missTokens) computed += m;
+    QCOMPARE(computed + r.hitTokens, r.promptTokens);
   }
 
   // Properties on a recorded trace (the test fixture, 300 requests), each against an independent replay

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
 
 namespace {
 

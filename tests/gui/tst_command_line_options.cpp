@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // kvlab's command line: the cache flags of `kvlab-cli run`, unattended mode, and clear errors naming the
-// flag.
+// flag; and the real kvlab (KVLAB_APP_PATH) answering --help and --version with no display.
+#include <QProcess>
+#include <QProcessEnvironment>
 #include <QTest>
 
 #include "ui/command_line_options.h"
@@ -120,6 +122,46 @@ private Q_SLOTS:
     const CommandLineResult r = parseCommandLine(args);
     QVERIFY(!r.error.isEmpty());
     QVERIFY2(r.error.contains(flag), qPrintable(r.error));
+  }
+
+  // The real kvlab with no display at all (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM unset): --help,
+  // --version and a bad option print and exit as usual, with no platform plugin loaded; a run says there is
+  // no display and exits 1 (before, every one of them aborted in QApplication's constructor: exit 134).
+  void withoutDisplay_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("out");
+    QTest::addColumn<QString>("err");
+    QTest::newRow("help") << QStringList{QStringLiteral("--help")} << 0 << QStringLiteral("--scenario")
+                          << QString();
+    QTest::newRow("version") << QStringList{QStringLiteral("--version")} << 0 << QStringLiteral("kvlab ")
+                             << QString();
+    QTest::newRow("bad option") << QStringList{QStringLiteral("--max-size"), QStringLiteral("lots")} << 2
+                                << QString() << QStringLiteral("--max-size");
+    QTest::newRow("a run") << QStringList{QStringLiteral("--scenario"), QStringLiteral("rag")} << 1
+                           << QString() << QStringLiteral("no display");
+  }
+  void withoutDisplay() {
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, out);
+    QFETCH(QString, err);
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+      env.remove(QLatin1String(name));
+    env.insert(QStringLiteral("KVLAB_SCENARIO_DIR"), QStringLiteral(KVLAB_SCENARIO_DIR));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(KVLAB_APP_PATH), args);
+    QVERIFY(p.waitForStarted(10000));
+    QVERIFY(p.waitForFinished(60000));
+    const QString stdoutText = QString::fromUtf8(p.readAllStandardOutput());
+    const QString stderrText = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit, qPrintable(stderrText));
+    QVERIFY2(p.exitCode() == code,
+             qPrintable(QStringLiteral("exit %1: %2").arg(p.exitCode()).arg(stderrText)));
+    if (!out.isEmpty()) QVERIFY2(stdoutText.contains(out), qPrintable(stdoutText));
+    if (!err.isEmpty()) QVERIFY2(stderrText.contains(err), qPrintable(stderrText));
   }
 };
 

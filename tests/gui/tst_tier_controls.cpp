@@ -15,6 +15,7 @@
 #include <QTest>
 #include <QToolButton>
 
+#include "core/tiers/remote_url.h"
 #include "core/util/units.h"
 #include "ui/command_line_options.h"
 #include "ui/control_panel.h"
@@ -133,7 +134,7 @@ private Q_SLOTS:
     QTest::addColumn<QString>("mentions");  // part of the parser's message
     QTest::newRow("port out of range")
         << QStringLiteral("redis://127.0.0.1:99999") << QStringLiteral("99999");
-    QTest::newRow("wrong scheme") << QStringLiteral("http://127.0.0.1:6379") << QStringLiteral("redis://");
+    QTest::newRow("wrong scheme") << QStringLiteral("http://127.0.0.1:6379") << QStringLiteral("redis[s]://");
     QTest::newRow("cluster seed without port")
         << QStringLiteral("redis-cluster://10.0.0.1") << QStringLiteral("port");
   }
@@ -239,26 +240,43 @@ private Q_SLOTS:
     QVERIFY(restored.tierControls()->isExpanded());
   }
 
+  // No password reaches the settings file, and the saved URL still names the same user as the core parser
+  // (redis-cli's rule) reads from the typed one: a bare user-info is a password, not a user name (saving
+  // redis://lab:pw@h as redis://lab@h made the next run log in with password "lab").
   void passwordNotSaved_data() {
     QTest::addColumn<QString>("typed");
     QTest::addColumn<QString>("saved");
+    QTest::addColumn<bool>("parses");
     QTest::newRow("password only") << "redis://:secret@10.0.0.1:6379/2"
-                                   << "redis://10.0.0.1:6379/2";
+                                   << "redis://10.0.0.1:6379/2" << true;
     QTest::newRow("user and password") << "redis://lab:secret@h:6379"
-                                       << "redis://lab@h:6379";
-    QTest::newRow("user only") << "redis://lab@h:6379"
-                               << "redis://lab@h:6379";
+                                       << "redis://lab:@h:6379" << true;
+    QTest::newRow("bare password") << "redis://secret@h:6379"
+                                   << "redis://h:6379" << true;
+    QTest::newRow("user, password from the environment") << "redis://lab:@h:6379"
+                                                         << "redis://lab:@h:6379" << true;
     QTest::newRow("no credentials") << "redis://h:6379"
-                                    << "redis://h:6379";
-    QTest::newRow("cluster") << "redis-cluster://u:p@a:7000,b:7001"
-                             << "redis-cluster://u@a:7000,b:7001";
+                                    << "redis://h:6379" << true;
+    QTest::newRow("cluster") << "redis-cluster://u:secret@a:7000,b:7001"
+                             << "redis-cluster://u:@a:7000,b:7001" << true;
+    QTest::newRow("not a URL yet") << "redis//secret@h"
+                                   << "h" << false;
+    QTest::newRow("unparsable, with a password") << "redis://x:secret@h:notaport"
+                                                 << "redis://x:@h:notaport" << false;
     QTest::newRow("empty") << ""
-                           << "";
+                           << "" << false;
   }
   void passwordNotSaved() {
     QFETCH(QString, typed);
     QFETCH(QString, saved);
+    QFETCH(bool, parses);
     QCOMPARE(TierControls::withoutPassword(typed), saved);
+    QVERIFY(!saved.contains(QStringLiteral("secret")));
+    if (!parses) return;
+    const RemoteUrl before = RemoteUrl::parse(typed.toStdString());
+    const RemoteUrl after = RemoteUrl::parse(saved.toStdString());
+    QCOMPARE(after.user, before.user);
+    QVERIFY(after.password.empty());
   }
 
   void commandLineFlags_data() {

@@ -21,10 +21,11 @@
 #include <QtTest>
 #include <map>
 
-#include "core/model/model_config.h"
+#include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/policies/policy_registry.h"
 #include "core/workload/scenario.h"
-#include "core/workload/scenario_trace.h"
+#include "core/trace/scenario_trace.h"
 #include "pdf_pages.h"
 #include "ui/control_panel.h"
 #include "ui/log_axis_labels.h"
@@ -34,6 +35,7 @@
 #include "ui/report_exporter.h"
 #include "ui/ttl_heatmap_widget.h"
 #include "ui/tune_page.h"
+#include "test_requirements.h"
 
 using namespace kvlab;
 
@@ -129,6 +131,7 @@ void TestTunePage::curvesMatchReference_data() {
 
 void TestTunePage::curvesMatchReference() {
   QFETCH(QString, policy);
+  KVLAB_REQUIRE_PYTHON3(kvlab::test::executableOrEmpty(QStringLiteral(KVLAB_PYTHON3)));
   TunePage* page = sweptPage();
   QVERIFY(page->results().finished);
   const std::map<quint64, Expected> expected = reference(kTrace, policy, kSizes, 0);
@@ -167,6 +170,7 @@ void TestTunePage::curvesMatchReference() {
 }
 
 void TestTunePage::heatmapMatchesReference() {
+  KVLAB_REQUIRE_PYTHON3(kvlab::test::executableOrEmpty(QStringLiteral(KVLAB_PYTHON3)));
   TunePage* page = sweptPage();
   TtlHeatmapWidget* heat = page->heatmap();
   QCOMPARE(heat->rows(), 3);     // off, 10 s, 60 s
@@ -188,6 +192,7 @@ void TestTunePage::heatmapMatchesReference() {
 }
 
 void TestTunePage::boundAndKnees() {
+  KVLAB_REQUIRE_PYTHON3(kvlab::test::executableOrEmpty(QStringLiteral(KVLAB_PYTHON3)));
   TunePage* page = sweptPage();
   // The infinite cache: lru with a size no trace reaches (10^12 tokens) in the reference.
   const std::map<quint64, Expected> unbounded =
@@ -375,6 +380,7 @@ void TestTunePage::clickOpensLive() {
 }
 
 void TestTunePage::scenarioSource() {
+  KVLAB_REQUIRE_PYTHON3(kvlab::test::executableOrEmpty(QStringLiteral(KVLAB_PYTHON3)));
   // A scenario is turned into its token-block stream (no model run); the sweep of the page must equal the
   // reference replay of that same stream written out as a trace.
   const QString scenarioPath = QStringLiteral(KVLAB_TEST_DATA_DIR "/tiny-chat.json");
@@ -477,5 +483,5 @@ void TestTunePage::badInputNamesTheField() {
   QVERIFY(!page.isRunning());
 }
 
-QTEST_MAIN(TestTunePage)
+KVLAB_TEST_MAIN(TestTunePage)
 #include "tst_tune_page.moc"

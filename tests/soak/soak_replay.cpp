@@ -15,7 +15,7 @@
 #include "core/replay/trace_replayer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
-#include "core/workload/mooncake_trace.h"
+#include "core/trace/mooncake_trace_reader.h"
 
 namespace {
 
