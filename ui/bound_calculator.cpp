@@ -53,7 +53,13 @@ void BoundCalculator::request(const BoundRequest& request) {
               },
               Qt::QueuedConnection);
         } catch (const std::exception&) {
-          // No bound for an unreadable source: the run itself reports the error.
+          // No bound for an unreadable source: the run itself reports the error. Said, so nobody waits.
+          QMetaObject::invokeMethod(
+              this,
+              [this, key = request.key, id] {
+                if (m_wanted.load() == id) Q_EMIT boundFailed(key);
+              },
+              Qt::QueuedConnection);
         }
       },
       Qt::QueuedConnection);

@@ -35,6 +35,7 @@ public:
 Q_SIGNALS:
   // GUI thread (queued). hitRate in 0..1; promptTokens of the whole source.
   void boundReady(const QString& key, double hitRate, quint64 promptTokens);
+  void boundFailed(const QString& key);  // the source could not be read: there will be no bound
 
 private:
   QThread* m_thread = nullptr;

@@ -374,6 +374,14 @@ void FleetPage::receiveEnd(int runId, const QString& error) {
                 .arg(m_runReplicas)
                 .arg(m_runCapacity)
           : tr("Done."));
+  if (m_comparison) {
+    // The strips show the headline's router (the best with separate caches), not the bound that ran last.
+    int best = -1;
+    for (std::size_t i = 0; i < m_rows.size(); ++i)
+      if (!m_rows[i].sharedCache && (best < 0 || m_rows[i].hitRate > m_rows[std::size_t(best)].hitRate))
+        best = int(i);
+    if (best >= 0) m_table->selectRow(best);
+  }
   Q_EMIT(m_comparison ? comparisonFinished() : runFinished());
   Q_EMIT workFinished(true);
 }

@@ -54,12 +54,13 @@ void FleetReplicaStrips::paint(QPainter& p, const QRectF& area) const {
     p.restore();
     return;
   }
-  p.drawText(QPointF(6, line - 4),
-             tr("%1 — fleet token hit rate %2 %, load imbalance %3 (max / mean tokens), %4 requests")
-                 .arg(m_view.router)
-                 .arg(100 * m_view.fleetHitRate, 0, 'f', 2)
-                 .arg(m_view.loadImbalance, 0, 'f', 3)
-                 .arg(m_view.requests));
+  // Short enough for the strip's 650 px at 1600 px wide (the request count is in the table); elided, never
+  // cut mid-word, where the window is narrower still.
+  const QString header = tr("%1 — hit rate %2 %, load imbalance %3 (busiest / mean)")
+                             .arg(m_view.router)
+                             .arg(100 * m_view.fleetHitRate, 0, 'f', 2)
+                             .arg(m_view.loadImbalance, 0, 'f', 3);
+  p.drawText(QPointF(6, line - 4), p.fontMetrics().elidedText(header, Qt::ElideRight, int(areaW) - 12));
   const std::size_t n = m_view.hitRate.size();
   const double labelW = fm.horizontalAdvance(QStringLiteral("replica 00")) + 8;
   const double captionW = fm.horizontalAdvance(QStringLiteral("100.0 %")) + 12;

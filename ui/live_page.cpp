@@ -63,9 +63,16 @@ LivePage::LivePage(RunController* controller, RunHistory* history, ControlPanel*
     m_bound = rate;
     static_cast<HitRateChart*>(m_charts[0])->setBound(rate);
     updateHeadline();
+    finishWhenBoundKnown();
+  });
+  connect(m_boundCalculator, &BoundCalculator::boundFailed, this, [this](const QString& key) {
+    if (key != m_boundKey) return;
+    m_boundKey.clear();
+    finishWhenBoundKnown();
   });
 
   connect(history, &RunHistory::runStarted, this, [this] {
+    m_finishPending.reset();
     layoutGrid();
     requestBound();
     updateHeadline();
@@ -80,8 +87,9 @@ LivePage::LivePage(RunController* controller, RunHistory* history, ControlPanel*
   connect(controller, &RunController::runEnded, this, [this](int runId) {
     if (runId != m_controller->currentRunId()) return;
     const RunTrack* run = m_history->current();
-    Q_EMIT workFinished(run && run->error.isEmpty() && run->summary && !run->summary->cancelled &&
-                        run->summary->error.empty());
+    m_finishPending = run && run->error.isEmpty() && run->summary && !run->summary->cancelled &&
+                      run->summary->error.empty();
+    finishWhenBoundKnown();
   });
   updateHeadline();
 }
@@ -117,6 +125,15 @@ bool LivePage::slideApplies(int index) const {
 }
 
 void LivePage::presentSlides(bool, int) { layoutGrid(); }
+
+// The page's work ends with the run and its bound: the headline, a screenshot and the report then say
+// how far the run is from the infinite cache (a trace's bound can come after the run's last request).
+void LivePage::finishWhenBoundKnown() {
+  if (!m_finishPending || (!m_boundKey.isEmpty() && !m_bound)) return;
+  const bool ok = *m_finishPending;
+  m_finishPending.reset();
+  Q_EMIT workFinished(ok);
+}
 
 void LivePage::requestBound() {
   m_bound.reset();

@@ -68,6 +68,8 @@ private:
   BoundCalculator* m_boundCalculator = nullptr;
   QString m_boundKey;  // the run the bound belongs to
   std::optional<double> m_bound;
+  std::optional<bool> m_finishPending;  // the run ended (ok?); workFinished waits for its bound
+  void finishWhenBoundKnown();
 };
 
 }  // namespace kvlab

@@ -23,7 +23,7 @@ ServingWaitChart::ServingWaitChart(QWidget* parent)
                  parent) {
   m_x = new QValueAxis;
   m_x->setTitleText(tr("simulated time (s, cost model)"));
-  m_y = newLogAxis(tr("median TTFT (s, cost model, log)"));
+  m_y = newLogAxis(tr("median TTFT (s, log)"));  // the x axis says "cost model"; a longer title was cut
   chart()->addAxis(m_x, Qt::AlignBottom);
   chart()->addAxis(m_y, Qt::AlignLeft);
   setNiceRange(m_x, 0, 1);

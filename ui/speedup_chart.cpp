@@ -95,8 +95,8 @@ void SpeedupChart::rebuildEarlier() {
 void SpeedupChart::refresh() {
   const RunTrack* run = history()->current();
   const bool simulated = run && run->info.simulated;
-  const QString hardware = run ? QString::fromStdString(run->info.hardware) : QString();
-  chart()->setTitle(simulated ? tr("TTFT and speedup (cost model, %1)").arg(hardware) : title());
+  // The hardware is in the headline and the status bar: "(cost model, h100-sxm)" here was elided at 1,472 px.
+  chart()->setTitle(simulated ? tr("TTFT and speedup (cost model)") : title());
   double maxX = 1;
   double maxMs = 0;
   double maxFactor = 1;

@@ -84,6 +84,12 @@ private Q_SLOTS:
     const QString headline = w.currentPage()->headline() ? w.currentPage()->headlineText().section('\n', 0, 0) : QString();
     QVERIFY2(pages.join(QLatin1Char(' ')).simplified().contains(headline.left(30).simplified()), qPrintable(headline));
     if (page == QLatin1String("live")) {
+      // The run's work ends with its infinite-cache bound (computed apart, after the last request): the
+      // screenshot and the report say it.
+      QVERIFY2(w.currentPage()->headlineText().contains(QStringLiteral("infinite-cache bound")),
+               qPrintable(w.currentPage()->headlineText()));
+      QVERIFY2(pages.join(QLatin1Char(' ')).simplified().contains(QStringLiteral("infinite-cache bound")),
+               qPrintable(pages.first()));
       // The eviction chart's note on screen (its footer or notice) is in the report too.
       for (ChartPanel* chart : w.charts())
         if (chart->fileStem() == QLatin1String("evictions") && !chart->notice().isEmpty())
