@@ -135,7 +135,27 @@ def read_length_csv(path, time_column, input_column, output_column):
         yield request(ms, int(row[input_column]), int(row[output_column]))
 
 
+def read_prompt_token_ids(path, block_size):
+    """Your own prompts, token-id lines only ({"prompt_token_ids": [...], "timestamp": s, "max_tokens": n}):
+    as vLLM's prefix cache cuts them (vllm/v1/core/kv_cache_utils.py, hash_request_tokens): full blocks of
+    block_size tokens only, a block named by the tokens it holds and chained below (a partial last block gets
+    no id and is never a hit). A line without a timestamp arrives 1 s after the previous one (the first at
+    0); without max_tokens the output is 256 tokens (docs/traces.md)."""
+    last = None
+    with open(path, encoding="utf-8-sig") as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                tokens = r["prompt_token_ids"]
+                ts = ms_of_seconds(r["timestamp"]) if "timestamp" in r else (0 if last is None else last + 1000)
+                last = ts
+                out = r.get("max_tokens", r.get("max_completion_tokens", 256))
+                ids = [tuple(tokens[i:i + block_size]) for i in range(0, len(tokens) - block_size + 1, block_size)]
+                yield request(ts, len(tokens), out, ids)
+
+
 READERS = {
+    "prompts": (read_prompt_token_ids, 16, True),
     "mooncake": (read_mooncake, 512, False),  # (reader, block size, keys chained here)
     "qwen-bailian": (read_bailian, 16, True),
     "kvcache-simulator": (read_kvcache_simulator, None, True),
@@ -172,10 +192,10 @@ def block_tokens(q, block_size):
 
 def summarise(path, fmt, block_size=None, first=None):
     reader, _, chained_here = READERS[fmt]
-    requests = list(reader(path))
+    b = block_size or declared_block_size(path, fmt)
+    requests = list(reader(path, b) if fmt == "prompts" else reader(path))
     if first is not None:
         requests = requests[:first]
-    b = block_size or declared_block_size(path, fmt)
     seen_paths = {}  # (parent path node, id) -> path node number: paths some earlier request had
     next_node = 0
     seen_chunks = set()

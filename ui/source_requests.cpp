@@ -18,7 +18,10 @@ SourceRequests loadSourceRequests(const std::string& source, const std::string& 
   SourceRequests out;
   out.trace = looksLikeTrace(source);
   if (out.trace) {
-    Trace trace = loadTrace(source);
+    // A prompts file (token ids; text needs the CLI's --tokenizer) is cut at the block size asked for.
+    TraceOpenOptions options;
+    options.prompts.blockSize = blockSizeOverride;
+    Trace trace = loadTrace(source, options);
     out.format = trace.info.format;
     if (use == SourceUse::Serving) {
       out.requests = servingRequests(trace, blockSizeOverride, &out.blockSize);

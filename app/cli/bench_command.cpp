@@ -106,6 +106,8 @@ CommandAction addBenchCommand(CLI::App& app) {
   cmd->add_option("--tokenizer", *tokenizer,
                   "measure this Hugging Face tokenizer.json instead (encode/decode MB/s on the text file, single "
                   "thread; docs/tokenizer.md)");
+  // --tokenizer is the tokenizer benchmark's here: a prompts trace of text takes its tokenizer this way.
+  addPromptTextOptions(*cmd, text->prompts, "--trace-tokenizer");
   cmd->add_option("--max-tokens", text->maxTokens, "cache size in tokens for the replay")
       ->capture_default_str();
   cmd->add_option("--policy", text->policy, "eviction policy")->capture_default_str();
@@ -176,7 +178,11 @@ CommandAction addBenchCommand(CLI::App& app) {
         trace = scaledPath->empty() ? defaultScaledPath(text->trace, *scale) : *scaledPath;
         const auto t0 = std::chrono::steady_clock::now();
         const ScaledTraceInfo info =
-            writeScaledTrace(text->trace, trace, *scale, TraceOpenOptions{traceInfo.format, false});
+            writeScaledTrace(text->trace, trace, *scale, [&] {
+              TraceOpenOptions options = config.traceOpenOptions();
+              options.format = traceInfo.format;
+              return options;
+            }());
         config.inputFormat = "mooncake";  // the scaled copy is Mooncake lines of the trace's chained keys
         report["scaled_trace"] = nlohmann::ordered_json{{"path", trace},
                                                         {"copies", *scale},
@@ -199,11 +205,13 @@ CommandAction addBenchCommand(CLI::App& app) {
                          "the Python reference reads Mooncake lines; this is a " + traceInfo.format +
                              " trace (add --scale 2 or more, which writes the scaled copy as Mooncake lines)");
       if (table) std::printf("whole processes (spawn to exit):\n");
-      const ProcessFigures ours =
-          timeProcess("kvlab-cli replay",
-                      {currentExecutablePath(), "replay", trace, "--input-format", config.inputFormat,
-                       "--max-tokens", maxTokens, "--block-size", blockSize, "--policy", config.policy, "--json"},
-                      *runs);
+      std::vector<std::string> replayArgs{currentExecutablePath(), "replay", trace, "--input-format",
+                                          config.inputFormat, "--max-tokens", maxTokens, "--block-size", blockSize,
+                                          "--policy", config.policy, "--json"};
+      if (config.inputFormat == "prompts" && !config.prompts.tokenizerPath.empty())
+        replayArgs.insert(replayArgs.end(), {"--tokenizer", config.prompts.tokenizerPath, "--chat-template",
+                                             config.prompts.chatTemplate});
+      const ProcessFigures ours = timeProcess("kvlab-cli replay", replayArgs, *runs);
       printProcess(ours, table);
       report["processes"]["kvlab_cli_replay"] = processJson(ours);
       if (!reference->empty()) {
@@ -232,7 +240,7 @@ CommandAction addBenchCommand(CLI::App& app) {
       for (int pass = 0; pass < kFilePasses; ++pass) {
         requests.clear();
         const auto t0 = std::chrono::steady_clock::now();
-        requests = loadTrace(trace, TraceOpenOptions{config.inputFormat, false}).requests;
+        requests = loadTrace(trace, config.traceOpenOptions()).requests;
         parseS = std::min(parseS, secondsSince(t0));
       }
       std::uint64_t blocks = 0;

@@ -251,7 +251,7 @@ int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
   const ReplayOptionText& cache = *run.cache;
   ServingFleetConfig config;
   const std::uint32_t requestedBlockSize = blockSizeFlag(cache.blockSize);
-  const Trace trace = loadTrace(cache.trace, TraceOpenOptions{cache.inputFormat, cache.skipBadLines});
+  const Trace trace = loadTrace(cache.trace, traceOpenOptions(cache));
   std::uint32_t blockSize = 0;
   const std::vector<TraceRequest> requests = servingRequests(trace, requestedBlockSize, &blockSize);
   config.replica = toServingConfig(text, cache, blockSize);

@@ -163,8 +163,9 @@ CommandAction addReplayCommand(CLI::App& app) {
   return [cmd, text, format, events]() -> int {
     if (!cmd->parsed()) return -1;
     std::unique_ptr<TraceReader> reader =
-        openTraceReader(text->trace, TraceOpenOptions{text->inputFormat, text->skipBadLines});
+        openTraceReader(text->trace, traceOpenOptions(*text));
     const ReplayConfig config = configForTrace(reader->info(), toReplayConfig(*text, reader->info()));
+    const std::string tokenization = reader->info().tokenization;  // the prompts format: how text became tokens
     std::unique_ptr<EventCsvWriter> writer;
     if (!events->empty()) writer = std::make_unique<EventCsvWriter>(*events);
     ReplayResult result;
@@ -173,14 +174,17 @@ CommandAction addReplayCommand(CLI::App& app) {
       result = replayTrace(std::move(reader), config, progressTo(bar), writer.get());
     }
     if (writer) writer->finish();
+    ordered_json j = resultJson(result, config);
+    if (!tokenization.empty()) j["tokenization"] = tokenization;
     if (format->json()) {
-      std::cout << resultJson(result, config).dump(2) << '\n';
+      std::cout << j.dump(2) << '\n';
     } else if (format->csv()) {
       std::fflush(stdout);  // the CSV goes through std::cout
-      writeJsonObjectCsv(std::cout, resultJson(result, config));
+      writeJsonObjectCsv(std::cout, j);
       std::cout.flush();
     } else {
       printReplayTable(result, config);
+      if (!tokenization.empty()) std::printf("  tokens          %s\n", tokenization.c_str());
     }
     for (const std::string& reason : result.skipReasons)
       std::fprintf(stderr, "skipped: %s\n", reason.c_str());

@@ -32,9 +32,28 @@ std::uint32_t blockSizeFlag(const std::string& text) {
   return std::uint32_t(parseCount(text, "block-size", 1, UINT32_MAX));
 }
 
-TraceInfo probeTrace(const ReplayOptionText& text) {
-  return openTraceReader(text.trace, TraceOpenOptions{text.inputFormat, text.skipBadLines})->info();
+void addPromptTextOptions(CLI::App& command, PromptTextOptions& prompts, const std::string& tokenizerFlag) {
+  command.add_option(tokenizerFlag, prompts.tokenizerPath,
+                     "a Hugging Face tokenizer.json the prompts format tokenizes its text with (messages, "
+                     "prompt); files of prompt_token_ids need none (docs/traces.md)");
+  command
+      .add_option("--chat-template", prompts.chatTemplate,
+                  "how the prompts format renders chat messages: llama-3, chatml, raw (already templated), or "
+                  "auto (the family the tokenizer's added tokens name; docs/tokenizer.md)")
+      ->capture_default_str();
 }
+
+TraceOpenOptions traceOpenOptions(const ReplayOptionText& text) {
+  TraceOpenOptions options{text.inputFormat, text.skipBadLines, text.prompts};
+  if (!text.blockSize.empty()) {  // a list (sweep) of several sizes: the prompts reader's default, refused later
+    const std::vector<std::uint64_t> sizes = parseCountSeries(text.blockSize, "block-size");
+    if (sizes.size() == 1 && sizes.front() >= 1 && sizes.front() <= UINT32_MAX)
+      options.prompts.blockSize = std::uint32_t(sizes.front());
+  }
+  return options;
+}
+
+TraceInfo probeTrace(const ReplayOptionText& text) { return openTraceReader(text.trace, traceOpenOptions(text))->info(); }
 
 void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists) {
   command
@@ -43,6 +62,7 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
                       "; docs/traces.md)")
       ->required();
   addInputFormatOption(command, text.inputFormat);
+  addPromptTextOptions(command, text.prompts);
   command.add_option("--block-size", text.blockSize,
                      sizeLists ? "tokens per block key, comma-separated (default: the trace's own: 512 for "
                                  "Mooncake, the declared size for the formats that declare one)"
@@ -193,6 +213,7 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace
                      "is too large: " + std::to_string(config.maxTokens) + " tokens of " +
                          formatBytes(config.bytesPerToken) + " each exceed 16 EiB");
   config.skipBadLines = text.skipBadLines;
+  config.prompts = text.prompts;
   const auto host = tierBlocks(text.hostTokens, text.hostSize, "host", text, config.blockSize);
   const auto remote = tierBlocks(text.remoteTokens, text.remoteSize, "remote", text, config.blockSize);
   for (const auto& [name, blocks, policy] :
@@ -255,6 +276,7 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   }
   spec.skipBadLines = text.skipBadLines;
   spec.inputFormat = text.inputFormat;
+  spec.prompts = text.prompts;
   return spec;
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/replay/trace_replayer.h"
 #include "core/replay/trace_sweep.h"
+#include "core/trace/trace_format.h"
 #include "core/trace/trace_info.h"
 
 namespace kvlab {
@@ -23,6 +24,7 @@ struct ReplayOptionText {
   std::string ttlMode = "idle";      // idle | age
   bool protectInUse = false;
   bool skipBadLines = false;
+  PromptTextOptions prompts;  // --tokenizer, --chat-template (the prompts format; block size: blockSize)
   // Lower tiers (replay only): "" = none. Tokens or sizes (with --model), "unlimited" for no bound.
   std::string hostTokens, hostSize, hostPolicy = "lru";
   std::string remoteTokens, remoteSize, remotePolicy = "lru";
@@ -34,6 +36,12 @@ struct ReplayOptionText {
 void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists);
 // --input-format NAME (every command that reads a trace).
 void addInputFormatOption(CLI::App& command, std::string& format);
+// --tokenizer PATH and --chat-template NAME, which the prompts format reads text with (every command that
+// reads a trace; docs/traces.md).
+void addPromptTextOptions(CLI::App& command, PromptTextOptions& prompts, const std::string& tokenizerFlag = "--tokenizer");
+// How the trace of text is opened: --input-format, --skip-bad-lines, the prompts reader's tokenizer and
+// template, and --block-size when it is one value (the prompts reader cuts the tokens at it).
+TraceOpenOptions traceOpenOptions(const ReplayOptionText& text);
 // --block-size as a single value: 0 when not given (the trace's own), else at least 1; InputError naming
 // 'block-size' otherwise.
 std::uint32_t blockSizeFlag(const std::string& text);

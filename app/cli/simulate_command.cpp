@@ -55,6 +55,7 @@ struct SimulateText {
   bool noPrefixCache = false;
   bool compare = false;
   bool skipBadLines = false;
+  PromptTextOptions prompts;  // --tokenizer, --chat-template (the prompts format)
 };
 
 struct RunSpec {
@@ -205,6 +206,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
                       "; told apart from a scenario by its content) or a scenario (bundled name or .json file)")
       ->required();
   addInputFormatOption(*cmd, t->inputFormat);
+  addPromptTextOptions(*cmd, t->prompts);
   auto* blocks = cmd->add_option("--pool-blocks", t->poolBlocks, "KV pool size in blocks");
   auto* size =
       cmd->add_option("--pool-size", t->poolSize,
@@ -258,9 +260,11 @@ CommandAction addSimulateCommand(CLI::App& app) {
     bool prefixInformation = true;  // false for a length-only trace
     std::uint64_t skippedLines = 0;
     if (isTracePath(t->input, t->inputFormat)) {
-      const Trace trace = loadTrace(t->input, TraceOpenOptions{t->inputFormat, t->skipBadLines});
       const std::uint32_t requested =
           t->blockSize.empty() ? 0 : std::uint32_t(parseCount(t->blockSize, "block-size", 1, 1u << 20));
+      TraceOpenOptions options{t->inputFormat, t->skipBadLines, t->prompts};
+      options.prompts.blockSize = requested;  // the prompts reader cuts the tokens at it
+      const Trace trace = loadTrace(t->input, options);
       requests = servingRequests(trace, requested, &config.blockSize);
       traceFormat = trace.info.format;
       prefixInformation = trace.info.hasBlockIds;

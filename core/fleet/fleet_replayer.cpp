@@ -103,7 +103,7 @@ FleetResult replayFleetFile(const std::string& path, const FleetConfig& config,
                             const std::function<void(const FleetReplayer&, std::size_t cache)>& onRequest) {
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<TraceReader> reader =
-      openTraceReader(path, TraceOpenOptions{config.replica.inputFormat, config.replica.skipBadLines});
+      openTraceReader(path, config.replica.traceOpenOptions());
   FleetConfig resolved = config;
   resolved.replica = configForTrace(reader->info(), config.replica);
   FleetReplayer fleet(resolved);  // validates the configuration before the trace is read

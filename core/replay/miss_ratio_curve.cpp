@@ -168,7 +168,7 @@ std::vector<CurvePoint> lruCurveOnePass(const std::string& tracePath, const Repl
                                         const std::vector<std::uint64_t>& maxTokens) {
   const auto start = std::chrono::steady_clock::now();
   const std::unique_ptr<TraceReader> reader =
-      openTraceReader(tracePath, TraceOpenOptions{base.inputFormat, base.skipBadLines});
+      openTraceReader(tracePath, base.traceOpenOptions());
   const ReplayConfig config = configForTrace(reader->info(), base);
   LruStackPass pass(config, maxTokens);
   TraceRequest request;

@@ -15,6 +15,7 @@
 #include "core/tiers/tier_hierarchy.h"
 #include "core/tiers/tier_report.h"
 #include "core/trace/trace_bounds.h"
+#include "core/trace/trace_format.h"
 #include "core/trace/trace_request.h"
 
 namespace kvlab {
@@ -34,11 +35,19 @@ struct ReplayConfig {
   Bytes bytesPerToken = 1;  // K/V bytes per token of the model whose memory is simulated
   bool skipBadLines = false;
   std::string inputFormat;  // trace format name for the file replays ("" = detect from the content)
+  PromptTextOptions prompts;  // the prompts format's --tokenizer and --chat-template (its block size: blockSize)
   // Lower tiers under the device cache (host, remote; empty = one tier, the semantics above). See
   // TierHierarchy: demotion on eviction, promotion on hit, the walk per block, the transfer cost model.
   std::vector<LowerTierSpec> lowerTiers;
   bool remoteWriteThrough = true;  // with a remote tier: new blocks are also put there at once
   TierCostModel tierCost;
+  // How the file replays open the trace: the format, skipping, and the prompts reader's tokenizer, template
+  // and block size (blockSize; 0 = the format's own), so it cuts the tokens at the size replayed.
+  TraceOpenOptions traceOpenOptions() const {
+    TraceOpenOptions options{inputFormat, skipBadLines, prompts};
+    options.prompts.blockSize = blockSize;
+    return options;
+  }
   std::uint64_t capacityBlocks() const {
     if (maxTokens == kUnlimited) return kUnlimited;
     return blockSize ? maxTokens / blockSize : 0;

@@ -121,7 +121,7 @@ ReplayConfig configForTrace(const TraceInfo& info, const ReplayConfig& config) {
 ReplayResult replayTraceFile(const std::string& path, const ReplayConfig& config,
                              const std::function<void(const ReplayProgress&)>& progress,
                              CacheObserver* observer) {
-  return replayTrace(openTraceReader(path, TraceOpenOptions{config.inputFormat, config.skipBadLines}), config,
+  return replayTrace(openTraceReader(path, config.traceOpenOptions()), config,
                      progress, observer);
 }
 
@@ -131,8 +131,11 @@ ReplayResult replayTrace(std::unique_ptr<TraceReader> reader, const ReplayConfig
   const ReplayConfig config = configForTrace(reader->info(), requested);
   const std::string path = reader->info().path;
   std::shared_ptr<const NextUseIndex> nextUse;
-  if (policyNeedsWholeTrace(config.policy))
-    nextUse = NextUseIndex::fromFile(path, TraceOpenOptions{reader->info().format, config.skipBadLines});
+  if (policyNeedsWholeTrace(config.policy)) {
+    TraceOpenOptions options = config.traceOpenOptions();
+    options.format = reader->info().format;
+    nextUse = NextUseIndex::fromFile(path, options);
+  }
   TracePrefetcher prefetcher(std::move(reader));
   // Events need the general engine to observe; without them, the fastest replayer that can do config.
   std::unique_ptr<TraceReplayer> observed;

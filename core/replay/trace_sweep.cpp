@@ -34,7 +34,9 @@ struct Job {
 SweepOutcome TraceSweep::run(const std::string& tracePath, const SweepSpec& spec,
                              const PointCallback& onPoint, const std::atomic<bool>* cancel) {
   const auto start = std::chrono::steady_clock::now();
-  const Trace trace = loadTrace(tracePath, TraceOpenOptions{spec.inputFormat, spec.skipBadLines});
+  TraceOpenOptions options{spec.inputFormat, spec.skipBadLines, spec.prompts};
+  options.prompts.blockSize = spec.blockSizes.size() == 1 ? spec.blockSizes.front() : 0;
+  const Trace trace = loadTrace(tracePath, options);
   const double parseS = secondsSince(start);
   SweepOutcome outcome = run(trace, spec, onPoint, cancel);
   outcome.parseS = parseS;

@@ -28,6 +28,9 @@ struct SweepSpec {
   Bytes bytesPerToken = 1;  // K/V bytes per token of the simulated model
   bool skipBadLines = false;
   std::string inputFormat;  // trace format name ("" = detect from the content)
+  // The prompts format's --tokenizer and --chat-template; it cuts the tokens at the one block size given (a
+  // list of several is refused for it: the reader reads once, at one size).
+  PromptTextOptions prompts;
   unsigned threads = 0;     // 0 = one per hardware thread
 };
 

@@ -12,6 +12,7 @@
 #include "core/trace/kvcache_sim_trace_reader.h"
 #include "core/trace/length_trace_reader.h"
 #include "core/trace/mooncake_trace_reader.h"
+#include "core/trace/prompt_trace_reader.h"
 #include "core/trace/ragpulse_trace_reader.h"
 #include "core/util/input_error.h"
 
@@ -130,6 +131,11 @@ const std::vector<TraceFormat>& traceFormats() {
        "BurstGPT CSV (Timestamp s, Model, Request tokens, Response tokens, ...): lengths only, no prefix reuse "
        "(simulate and fleet --serving)",
        "*.csv", LengthTraceReader::sniffBurstGpt, openLengthCsv<LengthTraceReader::Layout::BurstGpt>},
+      {"prompts",
+       "your own prompts: JSON Lines of OpenAI-style requests (messages, prompt or prompt_token_ids; optional "
+       "timestamp s, max_tokens, model); text needs --tokenizer; full blocks of --block-size tokens (16) hashed "
+       "in a chain as vLLM does",
+       "*.jsonl", PromptTraceReader::sniff, openAs<PromptTraceReader>},
       // Last: it takes JSON-object lines the formats above do not claim. A new JSON Lines format goes above.
       {"mooncake", "Mooncake FAST'25 JSON Lines (timestamp ms, input_length, output_length, prefix-chained "
                    "hash_ids; 512 tokens per id unless --block-size says otherwise)",
@@ -176,7 +182,7 @@ std::unique_ptr<TraceReader> openTraceReader(const std::string& path, const Trac
                        "unknown trace format " + quoteForError(options.format) + " (choose from: " +
                            traceFormatNames() + ")");
   }
-  return format->open(path, TraceReadOptions{options.skipBadLines});
+  return format->open(path, TraceReadOptions{options.skipBadLines, options.prompts});
 }
 
 bool looksLikeTrace(const std::string& path) {

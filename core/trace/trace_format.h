@@ -46,6 +46,7 @@ std::string traceFormatNames();
 struct TraceOpenOptions {
   std::string format;  // "" = detect from the content
   bool skipBadLines = false;
+  PromptTextOptions prompts;  // the prompts format's tokenizer, chat template and block size
 };
 
 // The format of the trace at path, from its content. When no sniffer claims a file, the lab's own Mooncake

@@ -24,6 +24,8 @@ struct TraceInfo {
   bool sourceIdsChained = true; // the source's ids already imply their prefix; false: chained by the reader
   bool perBlockTokens = false;  // requests carry blockTokens
   bool hasChunkIds = false;     // requests carry chunkIds
+  // The prompts format: how text became tokens ("tokenizer PATH, chat template chatml"), "" otherwise.
+  std::string tokenization;
   LabelTable sessions;
   LabelTable models;
   LabelTable requestTypes;

@@ -17,8 +17,17 @@
 
 namespace kvlab {
 
+// How the prompts reader (prompt_trace_reader.h) turns your own prompts into block keys; every other reader
+// ignores it. The CLI's --tokenizer, --chat-template and --block-size fill it.
+struct PromptTextOptions {
+  std::string tokenizerPath;          // a tokenizer.json; required for text, not for token ids
+  std::string chatTemplate = "auto";  // llama-3 | chatml | raw | auto (from the tokenizer's added tokens)
+  std::uint32_t blockSize = 0;        // tokens per block; 0 = the format's default (16)
+};
+
 struct TraceReadOptions {
   bool skipBadLines = false;  // count and skip malformed lines (records) instead of throwing
+  PromptTextOptions prompts;
 };
 
 class TraceReader {

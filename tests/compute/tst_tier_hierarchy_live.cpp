@@ -28,6 +28,7 @@
 #include "core/cache/key_hasher.h"
 #include "core/model/byte_tokenizer.h"
 #include "core/arch/model_config.h"
+#include "core/arch/model_presets.h"
 #include "core/replay/trace_replayer.h"
 #include "core/runner/live_kv_cache.h"
 #include "memory_remote_store.h"

@@ -50,6 +50,7 @@ private slots:
   void refusals_data();
   void refusals();
   void skippedLinesAreCounted();
+  void promptsEveryCommand();
 };
 
 void TestTraceCli::replayEveryFormat_data() {
@@ -193,6 +194,53 @@ void TestTraceCli::refusals() {
   const CliResult r = runCli(args);
   QCOMPARE(r.code, 2);
   QVERIFY2(r.err.contains(message), qPrintable(r.err));
+}
+
+void TestTraceCli::promptsEveryCommand() {
+  // Your own prompts (tests/data/prompts/chat.jsonl, hand-worked in tst_prompt_trace): infinite-cache hits 32
+  // tokens at the default block size 16, 48 at --block-size 8, given the byte-per-token chatml tokenizer.
+  const QString chat = QStringLiteral(KVLAB_TEST_DATA_DIR "/prompts/chat.jsonl");
+  const QStringList tok{"--tokenizer", QStringLiteral(KVLAB_TEST_DATA_DIR "/prompts/byte_chatml_tokenizer.json")};
+  const CliResult replay = runCli(QStringList{"replay", chat, "--max-tokens", "unlimited", "--json"} + tok);
+  QVERIFY2(replay.code == 0, qPrintable(replay.err));
+  QCOMPARE(jsonOf(replay)["trace_format"].toString(), QStringLiteral("prompts"));
+  QCOMPARE(jsonOf(replay)["hit_tokens"].toInteger(), qint64(32));
+  QCOMPARE(jsonOf(replay)["config"].toObject()["block_size"].toInt(), 16);
+  QVERIFY2(jsonOf(replay)["tokenization"].toString().endsWith("chat template chatml (detected)"), replay.out.constData());
+  const QStringList at8 = tok + QStringList{"--block-size", "8"};
+  const CliResult replay8 = runCli(QStringList{"replay", chat, "--max-tokens", "unlimited", "--json"} + at8);
+  QVERIFY2(replay8.code == 0, qPrintable(replay8.err));
+  QCOMPARE(jsonOf(replay8)["hit_tokens"].toInteger(), qint64(48));
+  const CliResult sweep =
+      runCli(QStringList{"sweep", chat, "--max-tokens", "unlimited", "--policy", "lru,opt", "--json"} + at8);
+  QVERIFY2(sweep.code == 0, qPrintable(sweep.err));
+  for (const QJsonValue& v : jsonOf(sweep)["points"].toArray())
+    QCOMPARE(v.toObject()["hit_tokens"].toInteger(), qint64(48));
+  const CliResult fleet =
+      runCli(QStringList{"fleet", chat, "--replicas", "1", "--max-tokens", "unlimited", "--json"} + at8);
+  QVERIFY2(fleet.code == 0, qPrintable(fleet.err));
+  QCOMPARE(jsonOf(fleet)["hit_tokens"].toInteger(), qint64(48));
+  for (const QStringList& serving : {QStringList{"simulate", chat}, QStringList{"fleet", chat, "--serving"}}) {
+    const CliResult r = runCli(serving + QStringList{"--pool-blocks", "4000", "--json"} + at8);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(jsonOf(r)["trace_format"].toString(), QStringLiteral("prompts"));
+  }
+  const CliResult bench = runCli({"bench", chat, "--no-prefill", "--seconds", "0", "--runs", "1", "--trace-tokenizer",
+                                  tok.back(), "--max-tokens", "1000"});
+  QVERIFY2(bench.code == 0, qPrintable(bench.err + bench.out));
+  QVERIFY2(bench.out.contains("(prompts)"), bench.out.constData());
+  // Text without a tokenizer, an unknown template, several block sizes for one reading: refused (exit 2).
+  const CliResult noTokenizer = runCli({"replay", chat, "--max-tokens", "100"});
+  QCOMPARE(noTokenizer.code, 2);
+  QVERIFY2(noTokenizer.err.contains(":1: field 'messages'") && noTokenizer.err.contains("--tokenizer"),
+           qPrintable(noTokenizer.err));
+  const CliResult badTemplate = runCli(QStringList{"replay", chat, "--max-tokens", "100", "--chat-template", "x"} + tok);
+  QCOMPARE(badTemplate.code, 2);
+  QVERIFY2(badTemplate.err.contains("field 'chat-template'"), qPrintable(badTemplate.err));
+  const CliResult twoSizes =
+      runCli(QStringList{"sweep", chat, "--max-tokens", "100", "--block-size", "8,16"} + tok);
+  QCOMPARE(twoSizes.code, 2);
+  QVERIFY2(twoSizes.err.contains("field 'block-size'"), qPrintable(twoSizes.err));
 }
 
 void TestTraceCli::skippedLinesAreCounted() {

@@ -8,19 +8,22 @@ cmake_minimum_required(VERSION 3.20)
 # cache's types (cache_types.h), not its engine, which runs the policies.
 set(allowed_util "")
 set(allowed_device util)                       # DeviceTimer: below model and runner (LibTorch, c10 only)
+set(allowed_arch util)                         # model descriptions: config.json, K/V specs, presets
+set(allowed_hardware util arch)                # the accelerator table and the one roofline cost model
 set(allowed_policies util cache/cache_types.h)
 set(allowed_cache util policies)
 set(allowed_workload util cache)
-set(allowed_model util device)
+set(allowed_model util device arch)
 set(allowed_tokenizer util model)                # tokenizer.json stages over the byte tokenizer (model/)
-set(allowed_tiers util cache model)
-set(allowed_replay util cache policies tiers workload)
-set(allowed_serving util cache model policies workload)
-set(allowed_fleet util cache policies replay serving tiers workload)
-set(allowed_runner util device cache policies model replay serving tiers tokenizer workload)
-set(allowed_api util device cache policies model runner tiers workload)
+set(allowed_trace util cache workload tokenizer) # readers; own prompts are tokenized and block-hashed
+set(allowed_tiers util arch cache model)
+set(allowed_replay util cache policies tiers trace workload)
+set(allowed_serving util arch cache hardware model policies trace workload)
+set(allowed_fleet util arch cache hardware policies replay serving tiers trace workload)
+set(allowed_runner util arch device cache hardware policies model replay serving tiers tokenizer trace workload)
+set(allowed_api util arch device cache policies model runner tiers workload)
 # The rooms of kvlab_engine (no LibTorch; model/ mixes torch-free and LibTorch files, so it is left out).
-set(engine_rooms util cache policies workload tiers replay serving fleet tokenizer)
+set(engine_rooms util arch hardware cache policies workload trace tiers replay serving fleet tokenizer)
 
 if(NOT CORE_DIR OR NOT IS_DIRECTORY "${CORE_DIR}")
   message(FATAL_ERROR "check_core_layering: give -DCORE_DIR=<repo>/core")
