@@ -18,7 +18,7 @@ packages=(
   libpcre2-dev libutf8proc-dev
   clang libclang-rt-14-dev
   redis-server redis-tools libhiredis-dev openssl
-  xvfb xauth python3
+  xvfb xauth python3 poppler-utils optipng
 )
 
 install_missing() {

@@ -46,6 +46,14 @@ QColor ChartPalette::eventType(CacheEventType type) {
   return Qt::black;
 }
 
+QColor ChartPalette::earlierRun(int k) {
+  // Okabe-Ito hues not used by the live run's lines, then greys.
+  static const QColor kColours[] = {QColor(0xE6, 0x9F, 0x00), QColor(0xCC, 0x79, 0xA7),
+                                    QColor(0x56, 0xB4, 0xE9), QColor(0xD5, 0x5E, 0x00),
+                                    QColor(0x88, 0x22, 0x55), QColor(0x66, 0x66, 0x66)};
+  return kColours[std::size_t(std::max(0, k)) % std::size(kColours)];
+}
+
 QColor ChartPalette::reuse(int bucket) {
   static const QColor kColors[] = {QColor(0xC6, 0xDB, 0xEF), QColor(0x9E, 0xCA, 0xE1),
                                    QColor(0x6B, 0xAE, 0xD6), QColor(0x31, 0x82, 0xBD),

@@ -35,6 +35,9 @@ public:
   static QColor reuse(int bucket);
   static QColor eviction(EvictReason reason);
   static QColor eventType(CacheEventType type);
+  // Earlier runs kept for comparison: one distinct colour each (k = 0 the oldest), drawn thin and dashed,
+  // so two runs at different sizes can be told apart.
+  static QColor earlierRun(int k);
   // An earlier run's colour: same hue, light, so the live run stands out.
   static QColor faded(const QColor& color) {
     QColor c = color;

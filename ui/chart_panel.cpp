@@ -2,24 +2,35 @@
 #include "ui/chart_panel.h"
 
 #include <QCursor>
+#include <QDir>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
+#include <QScrollArea>
+#include <QTextDocument>
+#include <QTimer>
 #include <QToolTip>
 #include <QVBoxLayout>
+#include <QtCharts/QAreaSeries>
+#include <QtCharts/QBarLegendMarker>
+#include <QtCharts/QBarSet>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
 #include <QtCharts/QLegend>
+#include <QtCharts/QLegendMarker>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QLogValueAxis>
+#include <QtCharts/QScatterSeries>
 #include <QtCharts/QValueAxis>
 #include <QtCharts/QXYSeries>
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <stdexcept>
 
+#include "core/util/atomic_file.h"
 #include "ui/chart_palette.h"
 #include "ui/picture_export.h"
 #include "ui/run_history.h"
@@ -31,33 +42,27 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
     : QWidget(parent), m_history(history), m_fileStem(std::move(fileStem)), m_title(title) {
   m_chart = new QChart;
   m_chart->setTitle(title);
-  QFont titleFont = m_chart->titleFont();
-  titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
-  titleFont.setBold(true);
-  m_baseTitleFont = titleFont;
-  QFont legendFont = m_chart->legend()->font();
-  legendFont.setPointSizeF(legendFont.pointSizeF() * 0.85);
-  m_baseLegendFont = legendFont;
-  m_baseFont = font();
+  m_family = font();
   styleChart(m_chart);
 
   m_view = new QChartView(m_chart, this);
   m_view->setRenderHint(QPainter::Antialiasing);
-  m_view->setMinimumSize(220, 170);
+  m_view->setMinimumSize(160, 150);
 
   m_explanation = new QLabel(explanation, this);
   m_explanation->setWordWrap(true);
   m_explanation->setTextFormat(Qt::RichText);
   m_explanation->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-  m_explanation->setMinimumWidth(150);
-  m_explanation->setMaximumWidth(220);
-  QFont small = m_explanation->font();
-  small.setPointSizeF(small.pointSizeF() * 0.9);
-  m_explanation->setFont(small);
   m_explanation->setObjectName(QStringLiteral("chartExplanation"));
   m_explanation->setStyleSheet(
       QStringLiteral("QLabel { color: palette(window-text); padding: 6px; "
                      "background: palette(alternate-base); border-radius: 4px; }"));
+  m_explanationArea = new QScrollArea(this);
+  m_explanationArea->setObjectName(QStringLiteral("chartExplanationArea"));
+  m_explanationArea->setWidget(m_explanation);
+  m_explanationArea->setWidgetResizable(true);
+  m_explanationArea->setFrameShape(QFrame::NoFrame);
+  m_explanationArea->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
   m_notice = new QLabel(m_view);
   m_notice->setObjectName(QStringLiteral("chartNotice"));
@@ -73,16 +78,28 @@ ChartPanel::ChartPanel(const RunHistory* history, QString fileStem, const QStrin
   m_footer->setWordWrap(true);
   m_footer->hide();
 
+  m_legendTimer = new QTimer(this);
+  m_legendTimer->setSingleShot(true);
+  m_legendTimer->setInterval(0);
+  connect(m_legendTimer, &QTimer::timeout, this, &ChartPanel::refreshLegends);
+  auto* legend = new QLabel(this);
+  legend->setObjectName(QStringLiteral("chartLegend"));
+  legend->setWordWrap(true);
+  legend->setTextFormat(Qt::RichText);
+  legend->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
+  m_legends.append(legend);
   m_column = new QVBoxLayout;
   m_column->setContentsMargins(0, 0, 0, 0);
   m_column->setSpacing(0);
   m_column->addWidget(m_view, 1);
+  m_column->addWidget(legend);
   m_column->addWidget(m_footer);
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
   layout->setSpacing(4);
   layout->addLayout(m_column, 3);
-  layout->addWidget(m_explanation, 1);
+  layout->addWidget(m_explanationArea, 1);
+  setTypeScale(m_typeScale);
 
   if (!history) return;  // a chart fed by its page (Tune) rather than by the live run's history
   connect(history, &RunHistory::updated, this, [this] { followHistory(/*rebuild=*/false); });
@@ -99,13 +116,76 @@ void ChartPanel::followHistory(bool rebuild) {
   if (rebuild) rebuildEarlier();
   refresh();
   if (!applies) showNotApplicable();
+  legendChanged();
+}
+
+void ChartPanel::legendChanged() {
+  if (!m_legendTimer->isActive()) m_legendTimer->start();
+}
+
+QString ChartPanel::legendHtmlFor(const QChart* chart, int swatchPx) {
+  QStringList entries;
+  for (QLegendMarker* marker : chart->legend()->markers()) {
+    // Not marker->isVisible(): that is the hidden Qt legend's item, false until laid out.
+    if (marker->label().isEmpty() || !marker->series() || !marker->series()->isVisible()) continue;
+    QColor colour = marker->brush().color();
+    QString swatch = QStringLiteral("■");
+    if (auto* bar = qobject_cast<QBarLegendMarker*>(marker)) {
+      colour = bar->barset()->color();
+    } else if (auto* scatter = qobject_cast<QScatterSeries*>(marker->series())) {
+      colour = scatter->borderColor().alpha() > 0 && scatter->color().alpha() == 0 ? scatter->borderColor()
+                                                                                   : scatter->color();
+      swatch = scatter->color().alpha() == 0 ? QStringLiteral("○") : QStringLiteral("●");
+    } else if (auto* area = qobject_cast<QAreaSeries*>(marker->series())) {
+      colour = area->color();
+    } else if (auto* xy = qobject_cast<QXYSeries*>(marker->series())) {
+      colour = xy->pen().color();
+      swatch = xy->pen().style() == Qt::SolidLine ? QStringLiteral("━━") : QStringLiteral("╍╍");
+    }
+    colour.setAlpha(255);  // a faded line's swatch must still be readable
+    entries << QStringLiteral(
+                   "<span style='white-space:nowrap'><span style='color:%1; font-size:%2px'>%3</span>"
+                   "&nbsp;%4</span>")
+                   .arg(colour.name())
+                   .arg(swatchPx)
+                   .arg(swatch, marker->label().toHtmlEscaped());
+  }
+  return entries.join(QStringLiteral(" &nbsp; "));
+}
+
+void ChartPanel::refreshLegends() {
+  const QList<QChart*> all = charts();
+  for (qsizetype i = 0; i < all.size() && i < m_legends.size(); ++i) {
+    const QString html = legendHtmlFor(all[i], m_typeScale.pixels(TextRole::Legend));
+    if (m_legends[i]->text() != html) m_legends[i]->setText(html);
+    m_legends[i]->setVisible(!html.isEmpty());
+  }
+}
+
+QString ChartPanel::legendHtml(int chart) const {
+  const QList<QChart*> all = charts();
+  return chart >= 0 && chart < all.size() ? legendHtmlFor(all[chart], m_typeScale.pixels(TextRole::Legend))
+                                          : QString();
+}
+
+QStringList ChartPanel::legendEntries(int chart) const {
+  QStringList names;
+  const QList<QChart*> all = charts();
+  if (chart < 0 || chart >= all.size()) return names;
+  for (QLegendMarker* marker : all[chart]->legend()->markers())
+    if (!marker->label().isEmpty() && marker->series() && marker->series()->isVisible())
+      names << marker->label();
+  return names;
+}
+
+QLabel* ChartPanel::legendLabel(int chart) const {
+  return chart >= 0 && chart < m_legends.size() ? m_legends[chart] : nullptr;
 }
 
 void ChartPanel::styleChart(QChart* chart) {
-  chart->setTitleFont(m_baseTitleFont);
   chart->setAnimationOptions(QChart::NoAnimation);  // live data: animations only lag behind
   chart->legend()->setAlignment(Qt::AlignBottom);
-  chart->legend()->setFont(m_baseLegendFont);
+  chart->legend()->setVisible(false);      // drawn as wrapped text under the plot instead (no elided entries)
   chart->legend()->setShowToolTips(true);  // full text when a long legend entry is elided
   chart->setMargins(QMargins(4, 4, 4, 4));
   chart->layout()->setContentsMargins(0, 0, 0, 0);
@@ -116,12 +196,21 @@ QChart* ChartPanel::addStackedChart(const QString& title) {
   auto* chart = new QChart;
   chart->setTitle(title);
   styleChart(chart);
-  scaleChart(chart, m_scale);
+  scaleChart(chart, m_typeScale);
   auto* view = new QChartView(chart, this);
   view->setRenderHint(QPainter::Antialiasing);
-  view->setMinimumSize(220, 170);
+  view->setMinimumSize(160, 150);
   m_column->insertWidget(m_column->indexOf(m_footer), view, 1);
+  auto* legend = new QLabel(this);
+  legend->setObjectName(QStringLiteral("chartLegend"));
+  legend->setWordWrap(true);
+  legend->setTextFormat(Qt::RichText);
+  legend->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
+  legend->setFont(m_typeScale.font(TextRole::Legend, m_family));
+  m_column->insertWidget(m_column->indexOf(m_footer), legend);
+  m_legends.append(legend);
   m_stacked.append(chart);
+  legendChanged();
   return chart;
 }
 
@@ -142,7 +231,18 @@ QString ChartPanel::notApplicableText() const {
 
 QString ChartPanel::explanation() const { return m_explanation->text(); }
 
-void ChartPanel::setExplanationVisible(bool visible) { m_explanation->setVisible(visible); }
+void ChartPanel::setExplanationVisible(bool visible) {
+  m_explanationWanted = visible;
+  m_explanationArea->setVisible(m_explanationWanted && !m_compact);
+}
+
+void ChartPanel::setCompact(bool compact) {
+  m_compact = compact;
+  m_explanationArea->setVisible(m_explanationWanted && !m_compact);
+  m_view->setToolTip(compact ? m_explanation->text() : QString());
+}
+
+bool ChartPanel::isExplanationShown() const { return m_explanationWanted && !m_compact; }
 
 void ChartPanel::setNotice(const QString& text) {
   if (m_notice->text() == text && m_notice->isHidden() == text.isEmpty()) return;
@@ -165,6 +265,12 @@ void ChartPanel::resizeEvent(QResizeEvent* event) {
   placeNotice();
 }
 
+void ChartPanel::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  for (QChart* chart : charts()) scaleChart(chart, m_typeScale);
+  refreshLegends();
+}
+
 QString ChartPanel::notice() const { return m_notice->isHidden() ? QString() : m_notice->text(); }
 
 void ChartPanel::setFooter(const QString& text) {
@@ -174,32 +280,30 @@ void ChartPanel::setFooter(const QString& text) {
 
 QString ChartPanel::footer() const { return m_footer->text(); }
 
-void ChartPanel::setPresentationScale(double scale) {
-  m_scale = scale;
+void ChartPanel::setTypeScale(const TypeScale& scale) {
+  m_typeScale = scale;
   for (QChart* chart : charts()) scaleChart(chart, scale);
-  const QFont base = m_baseFont;
-  QFont explanation = base;
-  explanation.setPointSizeF(base.pointSizeF() * 0.9 * scale);
+  const QFont explanation = scale.font(TextRole::Explanation, m_family);
   m_explanation->setFont(explanation);
-  m_explanation->setMaximumWidth(int(220 * scale));
-  QFont notice = base;
-  notice.setPointSizeF(base.pointSizeF() * scale);
-  m_notice->setFont(notice);
-  m_footer->setFont(notice);
+  // About 13 to 19 characters' widths beside the chart, whatever the type size.
+  m_explanationArea->setMinimumWidth(9 * scale.pixels(TextRole::Explanation));
+  m_explanationArea->setMaximumWidth(19 * scale.pixels(TextRole::Explanation));
+  const QFont body = scale.font(TextRole::Body, m_family);
+  m_notice->setFont(body);
+  m_footer->setFont(body);
+  for (QLabel* legend : std::as_const(m_legends)) legend->setFont(scale.font(TextRole::Legend, m_family));
+  refreshLegends();
+  placeNotice();
 }
 
-void ChartPanel::scaleChart(QChart* chart, double scale) const {
-  auto scaled = [scale](QFont font) {
-    font.setPointSizeF(font.pointSizeF() * scale);
-    return font;
-  };
-  chart->setTitleFont(scaled(m_baseTitleFont));
-  chart->legend()->setFont(scaled(m_baseLegendFont));
+void ChartPanel::scaleChart(QChart* chart, const TypeScale& scale) const {
+  chart->setTitleFont(scale.font(TextRole::ChartTitle, m_family));
+  chart->legend()->setFont(scale.font(TextRole::Legend, m_family));
+  const QFont ticks = scale.font(TextRole::Tick, m_family);
+  const QFont titles = scale.font(TextRole::AxisTitle, m_family);
   for (QAbstractAxis* axis : chart->axes()) {
-    axis->setLabelsFont(scaled(m_baseFont));
-    QFont title = scaled(m_baseFont);
-    title.setBold(true);
-    axis->setTitleFont(title);
+    if (axis->labelsFont() != ticks) axis->setLabelsFont(ticks);
+    if (axis->titleFont() != titles) axis->setTitleFont(titles);
   }
   for (QAbstractSeries* series : chart->series()) {
     auto* xy = qobject_cast<QXYSeries*>(series);
@@ -207,8 +311,8 @@ void ChartPanel::scaleChart(QChart* chart, double scale) const {
     const QVariant width = xy->property("kvlabBaseWidth");
     if (!width.isValid()) continue;
     QPen pen = xy->pen();
-    pen.setWidthF(width.toDouble() * scale);
-    xy->setPen(pen);
+    pen.setWidthF(width.toDouble() * scale.lineScale());
+    if (pen != xy->pen()) xy->setPen(pen);
   }
 }
 
@@ -217,13 +321,35 @@ void ChartPanel::renderChart(QPainter* painter, const QRectF& target) const {
   // size back: the export fills its canvas instead of keeping the on-screen aspect ratio with a blank band.
   const QList<QChart*> all = charts();
   const double height = target.height() / double(all.size());
+  const TypeScale exportScale = TypeScale::exported();
   for (qsizetype i = 0; i < all.size(); ++i) {
     QChart* chart = all[i];
     const QRectF part(target.left(), target.top() + double(i) * height, target.width(), height);
+    // The legend, wrapped to the canvas' width, under the plot.
+    QTextDocument legend;
+    legend.setDefaultFont(exportScale.font(TextRole::Legend, m_family));
+    legend.setDocumentMargin(2);
+    legend.setHtml(QStringLiteral("<div align=center>%1</div>")
+                       .arg(legendHtmlFor(chart, exportScale.pixels(TextRole::Legend))));
+    legend.setTextWidth(part.width());
+    const double legendHeight = legend.isEmpty() ? 0 : std::min(legend.size().height(), part.height() * 0.4);
+    const QRectF plot(part.left(), part.top(), part.width(), part.height() - legendHeight);
     const QSizeF onScreen = chart->size();
-    chart->resize(part.size());
-    chart->scene()->render(painter, part, QRectF(chart->pos(), part.size()), Qt::IgnoreAspectRatio);
+    scaleChart(chart, exportScale);
+    chart->resize(plot.size());
+    chart->layout()->invalidate();
+    chart->layout()->activate();
+    chart->scene()->render(painter, plot, QRectF(chart->pos(), plot.size()), Qt::IgnoreAspectRatio);
+    scaleChart(chart, m_typeScale);
     chart->resize(onScreen);
+    chart->layout()->invalidate();
+    chart->layout()->activate();
+    if (legendHeight > 0) {
+      painter->save();
+      painter->translate(plot.left(), plot.bottom());
+      legend.drawContents(painter, QRectF(0, 0, part.width(), legendHeight));
+      painter->restore();
+    }
   }
 }
 
@@ -234,6 +360,21 @@ QByteArray ChartPanel::toPng(const QSize& size) const {
 QByteArray ChartPanel::toSvg(const QSize& size) const {
   return renderSvg(size, m_title,
                    [this](QPainter& painter, const QRectF& target) { renderChart(&painter, target); });
+}
+
+QStringList ChartPanel::writeFiles(const QString& dir, const QSize& size) const {
+  const QDir d(dir);
+  QStringList written;
+  const auto write = [&](const QString& name, const QByteArray& bytes) {
+    written << d.filePath(name);
+    if (bytes.isEmpty()) throw std::runtime_error("nothing to write to " + written.last().toStdString());
+    writeFileAtomically(written.last().toStdString(), bytes.toStdString());
+  };
+  write(m_fileStem + QStringLiteral(".png"), toPng(size));
+  write(m_fileStem + QStringLiteral(".svg"), toSvg(size));
+  const std::string data = csv();
+  if (!data.empty()) write(m_fileStem + QStringLiteral(".csv"), QByteArray::fromStdString(data));
+  return written;
 }
 
 ChartPanel::ByteScale ChartPanel::byteScale(double maxBytes) {
@@ -293,13 +434,18 @@ QLineSeries* ChartPanel::addLine(const QString& name, const QColor& color, qreal
                                  QAbstractAxis* y, Qt::PenStyle style, QChart* into) {
   auto* series = new QLineSeries;
   series->setName(name);
-  QPen pen(color, width * m_scale);
+  QPen pen(color, width * m_typeScale.lineScale());
   pen.setStyle(style);
   series->setPen(pen);
   series->setProperty("kvlabBaseWidth", width);
-  (into ? into : m_chart)->addSeries(series);
+  QChart* chart = into ? into : m_chart;
+  chart->addSeries(series);
   series->attachAxis(x);
   series->attachAxis(y);
+  scaleChart(chart, m_typeScale);  // axes added since the last styling get the scale's fonts too
+  connect(series, &QXYSeries::nameChanged, this, &ChartPanel::legendChanged);
+  connect(series, &QXYSeries::visibleChanged, this, &ChartPanel::legendChanged);
+  legendChanged();
   return series;
 }
 
@@ -372,12 +518,11 @@ void ChartPanel::removeEarlierSeries() {
 
 QLineSeries* ChartPanel::addEarlierLine(const RunTrack& run, const QList<QPointF>& points,
                                         const QColor& color, QAbstractAxis* x, QAbstractAxis* y) {
-  QLineSeries* series = addLine(run.label, ChartPalette::faded(color), 1.5, x, y, Qt::DashLine);
-  series->setPen([&] {
-    QPen pen = series->pen();
-    pen.setWidthF(1.5 * m_scale);
-    return pen;
-  }());
+  // Each earlier run its own colour (the same in every chart), named by what differs between the runs.
+  const int k = m_history ? m_history->earlierIndex(run) : -1;
+  const QColor c = k >= 0 ? ChartPalette::earlierRun(k) : ChartPalette::faded(color);
+  QLineSeries* series =
+      addLine(m_history ? m_history->legendLabel(run) : run.label, c, 1.5, x, y, Qt::DashLine);
   series->replace(decimate(points));
   m_earlierSeries.append(series);
   return series;

@@ -7,15 +7,23 @@
 // A panel may stack further charts under the first (addStackedChart); exports render them all, top to
 // bottom. A panel says which runs it applies to (appliesTo): MainWindow shows only those, exports skip the
 // others, and a panel that does not apply to the current run says why over its plot.
+// Legends: Qt Charts elides legend entries that do not fit one row ("TTFT u…"). Each chart's legend is
+// drawn instead as wrapped text under its plot (a swatch per entry, from the chart's own legend markers),
+// on screen and in exports, so no entry is ever cut off.
 #include <QFont>
 #include <QList>
 #include <QPointF>
+#include <QSize>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 #include <functional>
 #include <string>
 
+#include "ui/type_scale.h"
+
 class QAbstractAxis;
+class QTimer;
 class QChart;
 class QVBoxLayout;
 class QChartView;
@@ -23,6 +31,7 @@ class QLabel;
 class QLineSeries;
 class QLogValueAxis;
 class QPainter;
+class QScrollArea;
 class QValueAxis;
 class QXYSeries;
 
@@ -45,7 +54,11 @@ public:
   QString title() const { return m_title; }
   QString fileStem() const { return m_fileStem; }  // "hit-rate": export file names
   QString explanation() const;
-  void setExplanationVisible(bool visible);
+  void setExplanationVisible(bool visible);  // View ▸ Explanations
+  // Compact: the explanation leaves the side of the chart for the chart's tooltip (a layout with three
+  // columns has no room beside each chart); View ▸ Explanations still decides in the normal layout.
+  void setCompact(bool compact);
+  bool isExplanationShown() const;
 
   // Whether this chart means something for `run` (nullptr: no run yet). Default: every run except the
   // decode scenario's, which does not use the shared prefix cache these charts are about.
@@ -54,22 +67,31 @@ public:
   // The chart's data as CSV (header line first), written beside its PNG/SVG by the exports; "" = none.
   virtual std::string csv() const { return {}; }
 
-  // Presentation mode: fonts and line widths times `scale` (1 = normal).
-  void setPresentationScale(double scale);
-  double presentationScale() const { return m_scale; }
+  // Fonts and line widths of the charts, the explanation, the notice and the footer (ui/type_scale.h):
+  // the window's, or presentation mode's projector sizes. Exports always render with TypeScale::exported().
+  void setTypeScale(const TypeScale& scale);
+  const TypeScale& typeScale() const { return m_typeScale; }
   // A sentence over the plot area, e.g. why a chart is empty ("" hides it).
   void setNotice(const QString& text);
   QString notice() const;
   // A line of numbers under the chart ("" hides it).
   void setFooter(const QString& text);
   QString footer() const;
+  // The legend of chart i (0 = the first) as shown under it: rich text, and the plain entry names.
+  QString legendHtml(int chart = 0) const;
+  QStringList legendEntries(int chart = 0) const;
+  QLabel* legendLabel(int chart = 0) const;
 
   // Renders the chart (without the explanation) into target, laid out for the target's size (so the
-  // export fills its canvas); used by PNG, SVG and PDF export.
-  // Stacked charts share the height equally.
+  // export fills its canvas) and with the export type scale; used by PNG, SVG and PDF export.
+  // Stacked charts share the height equally. The on-screen chart is given its size and fonts back.
   void renderChart(QPainter* painter, const QRectF& target) const;
   QByteArray toPng(const QSize& size) const;
   QByteArray toSvg(const QSize& size) const;
+  // <stem>.png and <stem>.svg at `size`, and <stem>.csv when csv() has data, into dir (atomically);
+  // returns the paths. Throws std::runtime_error naming a path that could not be written.
+  static constexpr QSize kExportSize{1200, 750};
+  QStringList writeFiles(const QString& dir, const QSize& size = kExportSize) const;
 
   // Plot-area units for byte axes: chooses B/KiB/MiB/GiB so the largest value reads as 1..1024.
   struct ByteScale {
@@ -88,6 +110,9 @@ public:
 
 protected:
   void resizeEvent(QResizeEvent* event) override;  // keeps the notice centred
+  void showEvent(QShowEvent* event) override;      // styles axes added after construction
+  // Series, names or colours changed outside refresh() (charts fed by their page): redraw the legend.
+  void legendChanged();
   const RunHistory* history() const { return m_history; }
   virtual void refresh() = 0;       // current run changed: replace the live series' points
   virtual void rebuildEarlier() {}  // the set of earlier runs changed: rebuild faded series
@@ -118,24 +143,29 @@ protected:
 private:
   void placeNotice();
   void styleChart(QChart* chart);
-  void scaleChart(QChart* chart, double scale) const;
+  void scaleChart(QChart* chart, const TypeScale& scale) const;
   void followHistory(bool rebuild);  // after a history signal: rebuildEarlier() if asked, refresh(), notices
-  void showNotApplicable();          // the "not for this run" notice
+  void refreshLegends();
+  static QString legendHtmlFor(const QChart* chart, int swatchPx);
+  void showNotApplicable();  // the "not for this run" notice
   const RunHistory* m_history;
   QString m_fileStem;
   QString m_title;
   QChart* m_chart = nullptr;
   QChartView* m_view = nullptr;
   QList<QChart*> m_stacked;  // owned by their views
+  QList<QLabel*> m_legends;  // one per chart, under its view
+  QTimer* m_legendTimer = nullptr;
   QVBoxLayout* m_column = nullptr;
   bool m_notApplicableShown = false;
   QLabel* m_explanation = nullptr;
+  QScrollArea* m_explanationArea = nullptr;  // scrolls a long explanation instead of cutting it off
+  bool m_explanationWanted = true;
+  bool m_compact = false;
   QLabel* m_notice = nullptr;
   QLabel* m_footer = nullptr;
-  double m_scale = 1.0;
-  QFont m_baseTitleFont;
-  QFont m_baseLegendFont;
-  QFont m_baseFont;  // the widget font at construction: presentation scale applies to it
+  TypeScale m_typeScale = TypeScale::window();
+  QFont m_family;  // the widget font at construction: the type scale sets its size
   QList<QLineSeries*> m_earlierSeries;
 };
 

@@ -66,8 +66,14 @@ CommandLineResult parseCommandLine(const QStringList& args) {
                                 QStringLiteral("N"));
   const QCommandLineOption noBaseline(QStringLiteral("no-baseline"),
                                       QStringLiteral("Do not also run every request uncached (no speedup)."));
-  const QCommandLineOption autorun(QStringLiteral("autorun"),
-                                   QStringLiteral("Start the run as soon as the window is up."));
+  const QCommandLineOption autorun(
+      QStringLiteral("autorun"),
+      QStringLiteral(
+          "Run the page shown (--page) as soon as the window is up: Live runs the scenario, Serving "
+          "simulates with and without prefix caching, Fleet compares the routers, Tune sweeps."));
+  const QCommandLineOption speed(
+      QStringLiteral("speed"), QStringLiteral("Serving page: arrival speed (2 = twice the load; default 1)."),
+      QStringLiteral("X"));
   const QCommandLineOption report(QStringLiteral("export-report"),
                                   QStringLiteral("Write a PDF report when the run finishes."),
                                   QStringLiteral("FILE.pdf"));
@@ -140,7 +146,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       QStringLiteral("Deadline of each remote operation, e.g. 50ms, 2s (default 50ms)."),
       QStringLiteral("DURATION"));
   parser.addOptions({hostSize, hostPolicy, remote, remoteWrite, remoteTimeout});
-  parser.addOptions({page, sweep, sweepSizes});
+  parser.addOptions({page, sweep, sweepSizes, speed});
   parser.addOptions({scenario,        device, granularity, blockSize, policy,    maxSize,   ttl,
                      model,           seed,   noBaseline,  autorun,   report,    exportDir, screenshot,
                      screenshotAfter, quit,   lag,         ttlMode,   pinBudget, hardware,  presentation,
@@ -314,6 +320,15 @@ CommandLineResult parseCommandLine(const QStringList& args) {
         current = QStringLiteral("--sweep-sizes");
         o.sweepSizes = parser.value(sweepSizes);
         parseCountSeries(str(o.sweepSizes), "sweep-sizes");
+      }
+      if (parser.isSet(speed)) {
+        current = QStringLiteral("--speed");
+        bool ok = false;
+        o.speed = parser.value(speed).toDouble(&ok);
+        if (!ok || !(o.speed >= 0.01 && o.speed <= 1000))
+          throw InputError(
+              "", 0, "",
+              "expected a number from 0.01 to 1000, got " + quoteForError(str(parser.value(speed))));
       }
       if (parser.isSet(screenshotAfter)) {
         current = QStringLiteral("--screenshot-after");

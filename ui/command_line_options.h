@@ -15,7 +15,7 @@ namespace kvlab {
 
 struct CommandLineOptions {
   std::optional<RunSettings> run;   // set when any run flag or --scenario was given: overrides QSettings
-  bool autorun = false;             // start the run when the window is up
+  bool autorun = false;             // run the page shown (--page) when the window is up
   bool quitWhenDone = false;        // exit after the run (and the exports) finish
   bool measureLag = false;          // print event-loop lag p50/p99 at exit
   bool presentation = false;        // start in presentation mode
@@ -27,6 +27,7 @@ struct CommandLineOptions {
   QString page;                     // tab to show at start: live, serving, fleet or tune ("" = Live)
   QString sweep;                    // Tune page: sweep this trace or scenario at start (exports when done)
   QString sweepSizes;               // Tune page sizes series for --sweep ("" = auto)
+  double speed = 0;                 // Serving page arrival speed (0 = the page's default, 1)
 };
 
 struct CommandLineResult {

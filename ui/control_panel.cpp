@@ -3,7 +3,6 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -17,6 +16,7 @@
 #include <QStandardItemModel>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "core/arch/model_config.h"
@@ -28,6 +28,7 @@
 #include "core/trace/trace_format.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
+#include "ui/source_selection.h"
 #include "ui/tier_controls.h"
 #include "ui/trace_drop_filter.h"
 #include "ui/trace_file_dialog.h"
@@ -93,7 +94,10 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   m_description->setWordWrap(true);
   m_description->setObjectName(QStringLiteral("scenarioDescription"));
   QFont small = m_description->font();
-  small.setPointSizeF(small.pointSizeF() * 0.92);
+  if (small.pointSizeF() > 0)
+    small.setPointSizeF(small.pointSizeF() * 0.92);
+  else
+    small.setPixelSize(std::max(8, int(small.pixelSize() * 0.92)));
   m_description->setFont(small);
 
   // Next run
@@ -409,13 +413,19 @@ void ControlPanel::addScenarioPath(const QString& path) {
 }
 
 void ControlPanel::openScenarioFile() {
-  openPath(askForTrace(this, tr("Open scenario or trace"), QString(), /*withScenarios=*/true));
+  openPath(SourceSelection::askForFile(this));
 }
 
 void ControlPanel::openPath(const QString& path) {
   if (path.isEmpty()) return;
   addScenarioPath(path);
   setCombo(m_scenario, path);
+}
+
+void ControlPanel::selectSource(const QString& source) {
+  if (source.isEmpty() || m_scenario->currentData().toString() == source) return;
+  if (m_scenario->findData(source) < 0) addScenarioPath(source);
+  setCombo(m_scenario, source);
 }
 
 void ControlPanel::loadScenarioDefaults() {
@@ -450,6 +460,7 @@ void ControlPanel::loadScenarioDefaults() {
     updateTraceWidgets();
     updateLabels();
     Q_EMIT scenarioChanged(m_description->text());
+    Q_EMIT sourceSelected(name);
     return;
   }
   try {
@@ -470,6 +481,7 @@ void ControlPanel::loadScenarioDefaults() {
   updateTraceWidgets();
   updateLabels();
   Q_EMIT scenarioChanged(m_description->text());
+  Q_EMIT sourceSelected(name);
 }
 
 bool ControlPanel::isTraceSelected() const {

@@ -59,6 +59,8 @@ public:
 public Q_SLOTS:
   void openScenarioFile();  // file dialog; adds the file to the picker and selects it
   void openPath(const QString& path);  // a scenario or trace (file or folder): added to the picker, selected
+  // Selects `source` (a bundled name or a file), as the shared SourceSelection says; no-op when current.
+  void selectSource(const QString& source);
   void run();
   void togglePause();
   void step();
@@ -70,6 +72,7 @@ Q_SIGNALS:
   void liveMaxBytesChanged(kvlab::Bytes bytes);
   void livePinnedBudgetChanged(kvlab::Bytes bytes);
   void scenarioChanged(const QString& description);
+  void sourceSelected(const QString& source);  // the scenario box now shows `source` (name or path)
   // run() or step() did not start: the settings are invalid (message names the field).
   void runRefused(const QString& message);
 

@@ -27,9 +27,12 @@ DecodeLessonChart::DecodeLessonChart(const RunHistory* history, QWidget* parent)
              "every earlier token are read from the sequence's cache, so the step time stays <b>flat</b>. "
              "<b>Recomputing everything</b>, each step runs the whole sequence (prompt + tokens so far) "
              "through the model again, so the step time <b>grows</b> with its length. Step 0 is the "
-             "prompt's prefill: the same work both ways.<br>Bottom: total time so far, a straight line "
-             "with the cache, a parabola (quadratic in the tokens) without. Both ways give the same "
-             "tokens (checked; the largest logit difference is shown). This per-sequence cache gives the "
+             "prompt's prefill: the same work both ways.<br>Bottom: total time so far. With the cache it "
+             "grows by about the same each step: a straight line. Recomputing, step <i>i</i> processes the "
+             "prompt plus <i>i</i> tokens, so the total is (prompt × steps) plus a term quadratic in the "
+             "steps: with a 200-token prompt and 256 steps the prompt's part dominates and the line bends "
+             "up only gently (longer replies bend it more). Both ways give the same tokens (checked; the "
+             "largest logit difference is shown). This per-sequence cache gives the "
              "KV cache its name; the other charts are about sharing it between requests. All times "
              "measured."),
           parent) {
@@ -50,10 +53,10 @@ DecodeLessonChart::DecodeLessonChart(const RunHistory* history, QWidget* parent)
   m_cumY = newAxis(tr("total (ms)"));
   m_cumulative->addAxis(m_cumX, Qt::AlignBottom);
   m_cumulative->addAxis(m_cumY, Qt::AlignLeft);
-  m_cumUncached = addLine(tr("recompute everything (quadratic)"), ChartPalette::uncached(), 2.5, m_cumX,
-                          m_cumY, Qt::SolidLine, m_cumulative);
-  m_cumCached = addLine(tr("with the KV cache (linear)"), ChartPalette::cached(), 2.5, m_cumX, m_cumY,
-                        Qt::SolidLine, m_cumulative);
+  m_cumUncached = addLine(tr("recompute everything"), ChartPalette::uncached(), 2.5, m_cumX, m_cumY,
+                          Qt::SolidLine, m_cumulative);
+  m_cumCached = addLine(tr("with the KV cache"), ChartPalette::cached(), 2.5, m_cumX, m_cumY, Qt::SolidLine,
+                        m_cumulative);
   m_cumCached->setObjectName(QStringLiteral("decodeCumCached"));
   m_cumUncached->setObjectName(QStringLiteral("decodeCumUncached"));
 

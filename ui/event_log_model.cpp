@@ -11,13 +11,16 @@ namespace kvlab {
 EventLogModel::EventLogModel(std::size_t capacity, QObject* parent)
     : QAbstractTableModel(parent), m_capacity(std::max<std::size_t>(1, capacity)) {
   m_ring.resize(m_capacity);
+  m_sequences.resize(m_capacity);
 }
 
 const CacheEvent& EventLogModel::event(int row) const {
   return m_ring[(m_head + std::size_t(row)) % m_capacity];
 }
 
-std::uint64_t EventLogModel::sequence(int row) const { return m_total - m_count + std::uint64_t(row) + 1; }
+std::uint64_t EventLogModel::sequence(int row) const {
+  return m_sequences[(m_head + std::size_t(row)) % m_capacity];
+}
 
 void EventLogModel::append(const std::deque<CacheEvent>& events) { appendRange(events); }
 void EventLogModel::append(const std::vector<CacheEvent>& events) { appendRange(events); }
@@ -28,6 +31,7 @@ void EventLogModel::appendRange(const Container& events) {
   // Only the newest m_capacity of the new events can survive; the older ones are only counted.
   const std::size_t incoming = std::min(events.size(), m_capacity);
   m_total += events.size() - incoming;
+  m_nextSequence += events.size() - incoming;
   const std::size_t overflow = m_count + incoming > m_capacity ? m_count + incoming - m_capacity : 0;
   if (overflow > 0) {
     beginRemoveRows({}, 0, int(overflow) - 1);
@@ -38,6 +42,7 @@ void EventLogModel::appendRange(const Container& events) {
   beginInsertRows({}, int(m_count), int(m_count + incoming) - 1);
   for (auto it = events.end() - std::ptrdiff_t(incoming); it != events.end(); ++it) {
     m_ring[(m_head + m_count) % m_capacity] = *it;
+    m_sequences[(m_head + m_count) % m_capacity] = m_nextSequence++;
     ++m_count;
   }
   m_total += incoming;
@@ -49,6 +54,7 @@ void EventLogModel::clear() {
   m_head = 0;
   m_count = 0;
   m_total = 0;
+  m_nextSequence = 1;
   endResetModel();
 }
 

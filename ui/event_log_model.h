@@ -24,8 +24,12 @@ public:
   std::uint64_t totalAppended() const { return m_total; }            // received since clear(), kept or not
   std::uint64_t droppedOldest() const { return m_total - m_count; }  // received but no longer kept
   const CacheEvent& event(int row) const;
-  std::uint64_t sequence(int row) const;  // 1-based number of the event within the run
+  // 1-based number of the event within the run, counting the events that never reached the log (skip()),
+  // so it is the `seq` of `kvlab-cli replay --events` for the same event.
+  std::uint64_t sequence(int row) const;
 
+  // `count` events of the run that will never arrive (dropped before reaching the log): numbered past.
+  void skip(std::uint64_t count) { m_nextSequence += count; }
   void append(const std::deque<CacheEvent>& events);
   void append(const std::vector<CacheEvent>& events);
   void clear();
@@ -41,6 +45,8 @@ private:
 
   std::size_t m_capacity;
   std::vector<CacheEvent> m_ring;  // m_capacity slots; row r lives in m_ring[(m_head + r) % m_capacity]
+  std::vector<std::uint64_t> m_sequences;  // the sequence number of each slot
+  std::uint64_t m_nextSequence = 1;
   std::size_t m_head = 0;
   std::size_t m_count = 0;    // rows
   std::uint64_t m_total = 0;  // events ever appended since clear()

@@ -32,6 +32,7 @@ EventLogPanel::EventLogPanel(const RunHistory* history, QWidget* parent)
   m_follow = new QCheckBox(tr("Follow newest"), this);
   m_follow->setChecked(true);
   m_count = new QLabel(this);
+  m_count->setWordWrap(true);  // a long count wraps instead of widening the dock
 
   m_table = new QTableView(this);
   m_table->setModel(m_filter);
@@ -71,6 +72,12 @@ EventLogPanel::EventLogPanel(const RunHistory* history, QWidget* parent)
     updateCount();
   });
   connect(history, &RunHistory::eventsArrived, this, [this](const std::deque<CacheEvent>& events) {
+    // Events the run's buffer dropped (too many between two redraws) came before these: number past them,
+    // so a row's # is the event's number in the run, as `kvlab-cli replay --events` writes it.
+    const RunTrack* run = m_history->current();
+    const std::uint64_t dropped = run ? run->droppedEvents : 0;
+    m_model->skip(dropped - std::min(dropped, m_droppedSeen));
+    m_droppedSeen = dropped;
     m_model->append(events);
     updateCount();
     if (m_follow->isChecked()) m_table->scrollToBottom();
@@ -79,6 +86,7 @@ EventLogPanel::EventLogPanel(const RunHistory* history, QWidget* parent)
 
 void EventLogPanel::onRunStarted() {
   m_model->clear();
+  m_droppedSeen = 0;
   const RunTrack* run = m_history->current();
   const int layers = run ? run->info.layers : 0;
   const QVariant previous = m_layer->currentData();

@@ -4,6 +4,7 @@
 // following the newest row unless the user scrolls away. Owns its EventLogModel and filter; fed by the
 // RunHistory it observes.
 #include <QWidget>
+#include <cstdint>
 
 class QCheckBox;
 class QComboBox;
@@ -37,6 +38,7 @@ private:
   QCheckBox* m_follow = nullptr;
   QLabel* m_count = nullptr;
   QTableView* m_table = nullptr;
+  std::uint64_t m_droppedSeen = 0;  // of the current run's dropped events, those already numbered past
 };
 
 }  // namespace kvlab

@@ -34,7 +34,7 @@ EvictionChart::EvictionChart(const RunHistory* history, QWidget* parent)
   m_x = new QValueAxis;
   m_x->setTitleText(tr("Simulated time (s)"));
   m_y = new QValueAxis;
-  m_y->setTitleText(tr("Evicted tokens, total"));
+  m_y->setTitleText(tr("Evicted tokens"));
   chart()->addAxis(m_x, Qt::AlignBottom);
   chart()->addAxis(m_y, Qt::AlignLeft);
   const QStringList names = {tr("capacity"), tr("TTL"), tr("max size lowered")};
@@ -72,7 +72,7 @@ void EvictionChart::refresh() {
   if (run && !run->points.empty())
     for (const std::uint64_t t : run->points.back().evictedTokens) total = std::max(total, double(t));
   m_divisor = total >= 1e5 ? 1000 : 1;
-  m_y->setTitleText(m_divisor > 1 ? tr("Evicted (k tokens)") : tr("Evicted tokens, total"));
+  m_y->setTitleText(m_divisor > 1 ? tr("k tokens") : tr("Evicted tokens"));
   for (std::size_t i = 0; i < kReasons.size(); ++i) {
     const std::size_t reason = std::size_t(kReasons[i]);
     QList<QPointF> points;

@@ -5,6 +5,8 @@
 // the load imbalance. Paints a FleetLiveView value; owns no data source. GUI thread only.
 #include <QString>
 #include <QWidget>
+
+class QPainter;
 #include <vector>
 
 namespace kvlab {
@@ -28,6 +30,8 @@ public:
   void setView(const FleetLiveView& view);
   const FleetLiveView& view() const { return m_view; }
   QSize sizeHint() const override { return {520, 260}; }
+  // Draws the strips into `area` of any painter (the widget, a PDF page), with the painter's font.
+  void paint(QPainter& painter, const QRectF& area) const;
 
 protected:
   void paintEvent(QPaintEvent* event) override;

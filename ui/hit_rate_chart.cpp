@@ -4,6 +4,7 @@
 #include <QtCharts/QChart>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
+#include <algorithm>
 
 #include "ui/chart_palette.h"
 #include "ui/run_history.h"
@@ -26,22 +27,24 @@ HitRateChart::HitRateChart(const RunHistory* history, QWidget* parent)
                  tr("<b>What am I looking at?</b><br>The share of prompt tokens whose K/V came from the "
                     "cache instead of being computed: over all requests so far (thick), and over a window of "
                     "the last requests only (thin; reacts faster; the window grows with the run, 1/50 of it, "
-                    "at least %1 requests). Faded dashed lines are earlier runs.")
+                    "at least %1 requests). Grey dashed: the infinite-cache bound, what a cache that never "
+                    "evicts would hit (block runs). Thin dashed lines are earlier runs, one colour each.")
                      .arg(kWindow),
                  parent) {
   m_x = new QValueAxis;
   m_x->setTitleText(tr("Request #"));
   m_x->setLabelFormat(QStringLiteral("%d"));
   m_y = new QValueAxis;
-  m_y->setTitleText(tr("Token hit rate (%)"));
-  m_y->setRange(0, 100);
-  m_y->setLabelFormat(QStringLiteral("%d"));
+  m_y->setTitleText(tr("Hit rate (%)"));
+  setNiceRange(m_y, 0, 100);
   chart()->addAxis(m_x, Qt::AlignBottom);
   chart()->addAxis(m_y, Qt::AlignLeft);
   // Added second, so drawn on top of the noisier windowed line.
   m_windowed = addLine(tr("last %1 requests").arg(kWindow), ChartPalette::windowed(), 1.5, m_x, m_y);
   m_cumulative = addLine(tr("cumulative"), ChartPalette::hit(), 3.0, m_x, m_y);
   m_cumulative->setObjectName(QStringLiteral("hitRateCumulative"));
+  m_boundLine = addLine(tr("infinite cache"), QColor(0x77, 0x77, 0x77), 1.5, m_x, m_y, Qt::DashLine);
+  m_boundLine->setObjectName(QStringLiteral("hitRateBound"));
   const auto tip = [](const QPointF& p) {
     return tr("request %1: %2 % of tokens from cache").arg(qRound(p.x())).arg(p.y(), 0, 'f', 1);
   };
@@ -50,11 +53,17 @@ HitRateChart::HitRateChart(const RunHistory* history, QWidget* parent)
   m_x->setRange(1, 10);
 }
 
+void HitRateChart::setBound(std::optional<double> bound) {
+  m_bound = bound;
+  refresh();
+}
+
 void HitRateChart::rebuildEarlier() {
   removeEarlierSeries();
   const auto& runs = history()->runs();
   for (std::size_t i = 0; i + 1 < runs.size(); ++i)
     addEarlierLine(runs[i], cumulativePoints(runs[i]), ChartPalette::hit(), m_x, m_y);
+  refresh();
 }
 
 void HitRateChart::refresh() {
@@ -83,9 +92,33 @@ void HitRateChart::refresh() {
     maxX = std::max<double>(maxX, double(run->info.requestsTotal));
   }
   for (const RunTrack& r : history()->runs()) maxX = std::max<double>(maxX, double(r.points.size()));
-  m_cumulative->replace(decimate(run ? cumulativePoints(*run) : QList<QPointF>()));
+  const QList<QPointF> cumulative = run ? cumulativePoints(*run) : QList<QPointF>();
+  m_cumulative->replace(decimate(cumulative));
   m_windowed->replace(decimate(windowed));
   setCountRange(m_x, maxX);
+  // The y axis fits the data of every run shown (the windowed line's early spikes included).
+  double top = 0;
+  for (const QPointF& p : windowed) top = std::max(top, p.y());
+  for (const RunTrack& r : history()->runs())
+    for (const QPointF& p : cumulativePoints(r)) top = std::max(top, p.y());
+  QString boundName = tr("infinite cache");
+  QList<QPointF> boundPoints;
+  if (m_bound) {
+    const double bound = 100.0 * *m_bound;
+    // Drawn when it fits on an axis that still shows the data: up to 2.5x the data's top. Far above, the
+    // legend gives it instead, so the run is not squashed onto the floor.
+    if (top <= 0 || bound <= 2.5 * top) {
+      top = std::max(top, bound);
+      boundPoints = {QPointF(0, bound), QPointF(std::max(maxX, 1.0), bound)};
+      boundName = tr("infinite cache %1 %").arg(bound, 0, 'f', bound < 10 ? 1 : 0);
+    } else {
+      boundName = tr("infinite cache %1 % (above this axis)").arg(bound, 0, 'f', bound < 10 ? 1 : 0);
+    }
+  }
+  m_boundLine->setName(boundName);
+  m_boundLine->replace(boundPoints);
+  m_boundLine->setVisible(m_bound.has_value());
+  setNiceRange(m_y, 0, std::min(100.0, std::max(1.0, top * 1.05)));
 }
 
 }  // namespace kvlab

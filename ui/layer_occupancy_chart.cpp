@@ -33,7 +33,7 @@ LayerOccupancyChart::LayerOccupancyChart(const RunHistory* history, QWidget* par
   m_layerAxis->setTickAnchor(0);
   m_layerAxis->setGridLineVisible(false);
   m_bytes = new QValueAxis;
-  m_bytes->setTitleText(tr("Bytes per layer (MiB)"));
+  m_bytes->setTitleText(tr("Per layer (MiB)"));
   m_bytes->setLabelFormat(QStringLiteral("%.4g"));
   m_entries = new QValueAxis;
   m_entries->setTitleText(tr("Entries per layer"));
@@ -116,7 +116,7 @@ void LayerOccupancyChart::refresh() {
   const CacheSnapshot* cache = run ? &run->live : nullptr;
   m_byReuse = run && run->info.granularity != Granularity::Prompt;
   if (m_byReuse) {
-    chart()->setTitle(tr("What the cache holds: bytes by reuse count"));
+    chart()->setTitle(tr("Cache held, by reuse count"));
     if (m_layers != -2) {
       m_layers = -2;
       setCategories({tr("never"), tr("once"), tr("2-3×"), tr("4-7×"), tr("8+×")}, /*byLayer=*/false);
@@ -135,7 +135,7 @@ void LayerOccupancyChart::refresh() {
     setNotice(cache->usedBytes == 0 && !run->points.empty() ? tr("The cache holds nothing.") : QString());
     return;
   }
-  chart()->setTitle(tr("What the cache holds: bytes per layer"));
+  chart()->setTitle(tr("Cache held, per layer"));
   m_bytesSet->setLabel(tr("bytes"));
   const int layers = cache ? int(cache->layerBytes.size()) : 0;
   if (layers != m_layers) {
@@ -158,7 +158,7 @@ void LayerOccupancyChart::refresh() {
                                        .arg(QString::fromStdString(formatBytes(Bytes(share))))
                                  : tr("equal share, not a limit"));
   m_scale = byteScale(maxBytes);
-  m_bytes->setTitleText(tr("Bytes per layer (%1)").arg(m_scale.unit));
+  m_bytes->setTitleText(tr("Per layer (%1)").arg(m_scale.unit));
   QList<qreal> values;
   QList<QPointF> entries;
   values.reserve(layers);

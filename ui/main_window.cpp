@@ -6,8 +6,6 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
-#include <QGridLayout>
-#include <QGroupBox>
 #include <QKeySequence>
 #include <QMenu>
 #include <QMenuBar>
@@ -15,30 +13,23 @@
 #include <QScreen>
 #include <QSettings>
 #include <QShortcut>
-#include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
-#include <QVBoxLayout>
 #include <cstdio>
 
 #include "ui/about_dialog.h"
+#include "ui/chart_panel.h"
 #include "ui/control_panel.h"
-#include "ui/decode_lesson_chart.h"
-#include "ui/event_log_model.h"
 #include "ui/event_log_panel.h"
-#include "ui/eviction_chart.h"
 #include "ui/fleet_page.h"
-#include "ui/hit_rate_chart.h"
-#include "ui/layer_occupancy_chart.h"
-#include "ui/memory_chart.h"
+#include "ui/live_page.h"
 #include "ui/report_exporter.h"
-#include "ui/request_view.h"
 #include "ui/run_controller.h"
 #include "ui/run_history.h"
 #include "ui/run_status_bar.h"
 #include "ui/serving_page.h"
-#include "ui/speedup_chart.h"
-#include "ui/tier_chart.h"
+#include "ui/shortcut_sheet.h"
+#include "ui/source_selection.h"
 #include "ui/tune_page.h"
 
 // Q_INIT_RESOURCE declares a function and must be used outside any namespace.
@@ -50,83 +41,73 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   initKvlabResources();
   setWindowTitle(tr("KV Cache Lab"));
   setObjectName(QStringLiteral("mainWindow"));
+  m_normalFont = QApplication::font();
   m_controller = new RunController(this);
   m_history = new RunHistory(this);
+  m_source = new SourceSelection(this);
   connect(m_controller, &RunController::batchReady, m_history, &RunHistory::apply);
   connect(m_controller, &RunController::runFailed, this, &MainWindow::showError);
 
-  // Central area: the five charts and the request view, 2 columns x 3 rows (a run with tiers adds the tier
-  // chart: 3 columns); for a decode run, the decode lesson instead of the five (they are about the shared
-  // prefix cache, which decoding does not use).
-  m_charts = {new HitRateChart(m_history),        new SpeedupChart(m_history),  new MemoryChart(m_history),
-              new LayerOccupancyChart(m_history), new EvictionChart(m_history), new TierChart(m_history),
-              new DecodeLessonChart(m_history)};
-  m_request = new RequestView(m_history);
-  m_request->setObjectName(QStringLiteral("requestView"));
-  m_requestBox = new QGroupBox(tr("Current request: what the cache saved"));
-  auto* requestLayout = new QVBoxLayout(m_requestBox);
-  requestLayout->setContentsMargins(2, 2, 2, 2);
-  requestLayout->addWidget(m_request);
-  auto* central = new QWidget;
-  m_liveGrid = new QGridLayout(central);
-  m_liveGrid->setContentsMargins(4, 4, 4, 4);
-  m_liveGrid->setSpacing(6);
-  for (ChartPanel* chart : std::as_const(m_charts))
-    chart->setObjectName(chart->fileStem() + QStringLiteral("Chart"));
-  layoutLivePage();
-  connect(m_history, &RunHistory::runStarted, this, &MainWindow::layoutLivePage);
-  connect(m_history, &RunHistory::cleared, this, &MainWindow::layoutLivePage);
-  // Pages: the live view first; other modes (Tune, Serving, Fleet…) are one addPage() line each.
-  m_pages = new QTabWidget;
-  m_pages->setObjectName(QStringLiteral("pages"));
-  m_pages->setDocumentMode(true);
-  m_pages->addTab(central, tr("Live"));
-  m_pages->addTab(new ServingPage, tr("Serving"));
-  m_pages->addTab(new FleetPage, tr("Fleet"));
-  m_tune = new TunePage;
-  m_tune->setObjectName(QStringLiteral("tunePage"));
-  m_pages->addTab(m_tune, tr("Tune"));
-  setCentralWidget(m_pages);
-
-  // Docks: controls and the event log on the left.
+  // Docks of the Live page: controls and the event log on the left.
   m_controls = new ControlPanel(m_controller);
   m_controls->setObjectName(QStringLiteral("controlPanel"));
+  m_eventLog = new EventLogPanel(m_history);
+  m_eventLog->setObjectName(QStringLiteral("eventLogPanel"));
   connect(m_controls, &ControlPanel::resetRequested, m_history, &RunHistory::clearAll);
   connect(m_controls, &ControlPanel::runRefused, this, &MainWindow::showError);
   connect(m_controls, &ControlPanel::liveMaxBytesChanged, m_history, &RunHistory::setLiveCapacity);
-  connect(m_request, &RequestView::pinRequested, m_controller, &RunController::pinRequestPrefix);
-  // Tune: a clicked configuration opens in the Live view with the same source and settings.
-  connect(m_tune, &TunePage::openInLiveRequested, this, [this](const RunSettings& settings) {
-    m_controls->applySettings(settings);
-    m_pages->setCurrentIndex(0);
-    statusBar()->showMessage(tr("Tune: configuration set in the Live view's controls; press Run"), 8000);
-  });
+  // One source for every page: the Live scenario box and the pages' pickers both set it.
+  m_source->setSource(m_controls->settings().scenario.empty()
+                          ? QString()
+                          : QString::fromStdString(m_controls->settings().scenario));
+  connect(m_controls, &ControlPanel::sourceSelected, m_source, &SourceSelection::setSource);
+  connect(m_source, &SourceSelection::sourceChanged, m_controls, &ControlPanel::selectSource);
   auto* controlDock = new QDockWidget(tr("Controls"), this);
   controlDock->setObjectName(QStringLiteral("controlDock"));
   controlDock->setWidget(m_controls);
   addDockWidget(Qt::LeftDockWidgetArea, controlDock);
-  m_eventLog = new EventLogPanel(m_history);
-  m_eventLog->setObjectName(QStringLiteral("eventLogPanel"));
   auto* logDock = new QDockWidget(tr("Event log"), this);
   logDock->setObjectName(QStringLiteral("eventLogDock"));
   logDock->setWidget(m_eventLog);
   addDockWidget(Qt::LeftDockWidgetArea, logDock);
   m_docks = {controlDock, logDock};
+  m_docksVisible = {true, true};
   // First start (no saved layout): a narrow left column leaves the charts most of the width.
   QTimer::singleShot(0, this, [this, controlDock, logDock] {
     if (!m_restoredLayout) {
-      resizeDocks({controlDock}, {380}, Qt::Horizontal);
+      resizeDocks({controlDock}, {360}, Qt::Horizontal);
       resizeDocks({controlDock, logDock}, {560, 400}, Qt::Vertical);
     }
   });
 
+  // Pages, one class each.
+  m_live = new LivePage(m_controller, m_history, m_controls, m_eventLog->model());
+  m_serving = new ServingPage(m_source);
+  m_fleet = new FleetPage(m_source);
+  m_tune = new TunePage(m_source);
+  m_tune->setObjectName(QStringLiteral("tunePage"));
+  m_pageWidgets = {m_live, m_serving, m_fleet, m_tune};
+  m_pages = new QTabWidget;
+  m_pages->setObjectName(QStringLiteral("pages"));
+  m_pages->setDocumentMode(true);
+  m_pages->addTab(m_live, tr("Live"));
+  m_pages->addTab(m_serving, tr("Serving"));
+  m_pages->addTab(m_fleet, tr("Fleet"));
+  m_pages->addTab(m_tune, tr("Tune"));
+  setCentralWidget(m_pages);
+  connect(m_pages, &QTabWidget::currentChanged, this, &MainWindow::pageChanged);
+  QList<const PageWidget*> reported;
+  for (PageWidget* page : std::as_const(m_pageWidgets)) reported.append(page);
+  m_live->setReportedPages(reported);
+  // Tune: a clicked configuration opens in the Live view with the same source and settings.
+  connect(m_tune, &TunePage::openInLiveRequested, this, [this](const RunSettings& settings) {
+    m_controls->applySettings(settings);
+    m_pages->setCurrentWidget(m_live);
+    statusBar()->showMessage(tr("Tune: configuration set in the Live view's controls; press Run"), 8000);
+  });
+
   m_status = new RunStatusBar(m_controller, m_history, this);
   setStatusBar(m_status);
-
-  QList<const ChartPanel*> charts;
-  for (ChartPanel* c : std::as_const(m_charts)) charts.append(c);
-  m_exporter = std::make_unique<ReportExporter>(m_history, charts, m_eventLog->model());
-  m_exporter->setTunePage(m_tune);
 
   buildMenus();
   for (QDockWidget* dock : {controlDock, logDock})
@@ -138,22 +119,49 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   if (const QScreen* screen = QGuiApplication::primaryScreen())
     size = size.boundedTo(screen->availableGeometry().size() * 0.92);
   resize(size);
-  m_normalFont = QApplication::font();
+  for (PageWidget* page : std::as_const(m_pageWidgets)) page->setTypeScale(TypeScale::window());
+  pageChanged();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  if (m_presentation) QApplication::setFont(m_normalFont);  // the app outlives a window in tests
+}
+
+const QList<ChartPanel*>& MainWindow::charts() const { return m_live->charts(); }
+
+const ReportExporter& MainWindow::exporter() const { return m_live->exporter(); }
+
+PageWidget* MainWindow::currentPage() const { return qobject_cast<PageWidget*>(m_pages->currentWidget()); }
+
+PageWidget* MainWindow::page(const QString& name) const {
+  for (int i = 0; i < m_pages->count(); ++i) {
+    auto* p = qobject_cast<PageWidget*>(m_pages->widget(i));
+    if (p && (p->pageName().compare(name, Qt::CaseInsensitive) == 0 ||
+              m_pages->tabText(i).remove(QLatin1Char('&')).compare(name, Qt::CaseInsensitive) == 0))
+      return p;
+  }
+  return nullptr;
+}
+
+bool MainWindow::showPage(const QString& name) {
+  PageWidget* p = page(name);
+  if (p) m_pages->setCurrentWidget(p);
+  return p != nullptr;
+}
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  QAction* open =
-      file->addAction(tr("&Open scenario or trace…"), m_controls, &ControlPanel::openScenarioFile);
+  QAction* open = file->addAction(tr("&Open scenario or trace…"), this, [this] {
+    const QString path = SourceSelection::askForFile(this);
+    if (!path.isEmpty()) m_source->setSource(path);
+  });
   open->setShortcut(QKeySequence::Open);
   QAction* exportAllAction = file->addAction(tr("&Export everything…"), this, &MainWindow::exportAll);
   exportAllAction->setShortcut(QKeySequence(tr("Ctrl+E")));
   exportAllAction->setObjectName(QStringLiteral("exportAllAction"));
   file->addAction(tr("Export PDF &report…"), this, &MainWindow::exportReport);
-  QMenu* chartMenu = file->addMenu(tr("Export &chart"));
-  for (ChartPanel* chart : std::as_const(m_charts)) {
+  QMenu* chartMenu = file->addMenu(tr("Export Live &chart"));
+  for (ChartPanel* chart : m_live->charts()) {
     QMenu* sub = chartMenu->addMenu(chart->title());
     auto* png = new QAction(tr("Export as PNG…"), chart);
     auto* svg = new QAction(tr("Export as SVG…"), chart);
@@ -169,21 +177,38 @@ void MainWindow::buildMenus() {
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   QMenu* run = menuBar()->addMenu(tr("&Run"));
-  run->addAction(tr("&Run"), QKeySequence(tr("Ctrl+R")), m_controls, &ControlPanel::run);
-  run->addAction(tr("&Pause / resume"), QKeySequence(tr("Ctrl+P")), m_controls, &ControlPanel::togglePause);
-  run->addAction(tr("S&tep one request"), QKeySequence(Qt::Key_F10), m_controls, &ControlPanel::step);
-  run->addAction(tr("&Stop"), QKeySequence(tr("Ctrl+.")), m_controls, &ControlPanel::stop);
-  run->addAction(tr("Rese&t"), m_controls, &ControlPanel::reset);
+  QAction* runPage =
+      run->addAction(tr("&Run this page (Live: run · Serving: simulate · Fleet: compare · Tune: "
+                        "sweep)"),
+                     QKeySequence(tr("Ctrl+R")), this, [this] {
+                       if (PageWidget* p = currentPage()) p->runPage();
+                     });
+  runPage->setObjectName(QStringLiteral("runPageAction"));
+  m_liveOnlyActions = {
+      run->addAction(tr("&Pause / resume (Live)"), QKeySequence(tr("Ctrl+P")), m_controls,
+                     &ControlPanel::togglePause),
+      run->addAction(tr("S&tep one request (Live)"), QKeySequence(Qt::Key_F10), m_controls,
+                     &ControlPanel::step),
+      run->addAction(tr("&Stop (Live)"), QKeySequence(tr("Ctrl+.")), m_controls, &ControlPanel::stop),
+      run->addAction(tr("Rese&t (Live)"), m_controls, &ControlPanel::reset)};
   run->addSeparator();
-  run->addAction(tr("&Clear earlier runs"), QKeySequence(tr("Ctrl+L")), m_history, &RunHistory::clearEarlier);
+  m_liveOnlyActions.append(run->addAction(tr("&Clear earlier runs (Live)"), QKeySequence(tr("Ctrl+L")),
+                                          m_history, &RunHistory::clearEarlier));
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->setObjectName(QStringLiteral("viewMenu"));
+  for (int i = 0; i < m_pages->count(); ++i)
+    view->addAction(tr("Page: %1").arg(m_pages->tabText(i)),
+                    QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)), this,
+                    [this, i] { m_pages->setCurrentIndex(i); });
+  view->addSeparator();
   m_explanations = view->addAction(tr("&Explanations beside the charts"));
   m_explanations->setCheckable(true);
   m_explanations->setChecked(true);
   connect(m_explanations, &QAction::toggled, this, [this](bool on) {
-    for (ChartPanel* c : std::as_const(m_charts)) c->setExplanationVisible(on);
+    for (ChartPanel* c : m_live->charts()) c->setExplanationVisible(on);
+    m_serving->setExplanationsVisible(on);
+    m_fleet->setExplanationsVisible(on);
     m_tune->setExplanationsVisible(on);
   });
   m_presentationAction = view->addAction(tr("&Presentation"));
@@ -191,8 +216,8 @@ void MainWindow::buildMenus() {
   m_presentationAction->setCheckable(true);
   m_presentationAction->setShortcut(QKeySequence(Qt::Key_F11));
   m_presentationAction->setToolTip(
-      tr("Large fonts and lines, docks hidden, one chart at a time beside the request view (Left/Right "
-         "cycle), full screen"));
+      tr("Projector-size type, docks hidden, full screen; each page shows its headline and one chart at a "
+         "time (←/→ switch charts)"));
   connect(m_presentationAction, &QAction::toggled, this, &MainWindow::setPresentationMode);
   m_quietTiming = view->addAction(tr("&No drawing while a request is timed"));
   m_quietTiming->setObjectName(QStringLiteral("quietTimingAction"));
@@ -207,87 +232,47 @@ void MainWindow::buildMenus() {
     auto* shortcut = new QShortcut(QKeySequence(key), this);
     shortcut->setEnabled(false);  // presentation mode only
     connect(shortcut, &QShortcut::activated, this, [this, step = step] {
-      // Only the charts that apply to the current run take turns.
-      const int n = int(m_charts.size());
-      int next = m_presentedChart;
-      for (int tries = 0; tries < n; ++tries) {
-        next = ((next + step) % n + n) % n;
-        if (m_charts[next]->appliesTo(m_history->current())) break;
-      }
-      showChart(next);
+      if (PageWidget* p = currentPage()) p->stepSlide(step);
     });
     m_cycleKeys.append(shortcut);
   }
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  QAction* keys = help->addAction(tr("&Keyboard shortcuts"), QKeySequence(Qt::Key_F1), this,
+                                  [this] { ShortcutSheet::show(this, menuBar()); });
+  keys->setObjectName(QStringLiteral("shortcutSheetAction"));
   help->addAction(tr("&About KV Cache Lab"), this, [this] { AboutDialog::show(this); });
   help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
-void MainWindow::layoutLivePage() {
-  while (m_liveGrid->count() > 0) m_liveGrid->takeAt(0);  // widgets stay; only the layout items go
-  for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 0);
-  for (int c = 0; c < 3; ++c) m_liveGrid->setColumnStretch(c, 0);
-  const RunTrack* run = m_history->current();
-  QList<ChartPanel*> shown;  // the charts that mean something for the current run
-  for (ChartPanel* chart : std::as_const(m_charts)) {
-    chart->setVisible(false);
-    if (chart->appliesTo(run)) shown.append(chart);
-  }
-  // The decode lesson alone: its chart fills the page. The request view is left out: it shows what the
-  // shared prefix cache saved, and a decoded prompt's prefill is the same work both ways.
-  const bool lessonOnly = shown.size() == 1;
-  m_requestBox->setVisible(!lessonOnly);
-  if (m_presentation) {
-    if (!m_charts[m_presentedChart]->appliesTo(run)) m_presentedChart = int(m_charts.indexOf(shown.first()));
-    m_charts[m_presentedChart]->setVisible(true);
-    m_liveGrid->addWidget(m_charts[m_presentedChart], 0, 0);
-    if (!lessonOnly) m_liveGrid->addWidget(m_requestBox, 0, 1);
-    m_liveGrid->setRowStretch(0, 1);
-    m_liveGrid->setColumnStretch(0, 3);
-    m_liveGrid->setColumnStretch(1, lessonOnly ? 0 : 2);
-    return;
-  }
-  if (lessonOnly) {
-    shown.first()->setVisible(true);
-    m_liveGrid->addWidget(shown.first(), 0, 0, 3, 2);
-    for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 1);
-    for (int c = 0; c < 2; ++c) m_liveGrid->setColumnStretch(c, 1);
-    return;
-  }
-  // Normal: the five charts and the request view, 2 columns x 3 rows. Six charts (a run with tiers):
-  // 3 columns; the sixth (the tier chart, two stacked plots) takes the right column's two lower cells and
-  // the request view the other two.
-  const int columns = shown.size() > 5 ? 3 : 2;
-  for (qsizetype i = 0; i < shown.size(); ++i) {
-    shown[i]->setVisible(true);
-    if (columns == 3 && i == 5)
-      m_liveGrid->addWidget(shown[i], 1, 2, 2, 1);
-    else
-      m_liveGrid->addWidget(shown[i], int(i / columns), int(i % columns));
-  }
-  if (columns == 2)
-    m_liveGrid->addWidget(m_requestBox, 2, 1);
-  else
-    m_liveGrid->addWidget(m_requestBox, 2, 0, 1, 2);
-  for (int r = 0; r < 3; ++r) m_liveGrid->setRowStretch(r, 1);
-  for (int c = 0; c < columns; ++c) m_liveGrid->setColumnStretch(c, 1);
-}
-
-void MainWindow::showChart(int index) {
-  if (index < 0 || index >= int(m_charts.size())) return;
-  m_presentedChart = index;
-  if (m_presentation) layoutLivePage();
-}
-
-bool MainWindow::showPage(const QString& name) {
-  for (int i = 0; i < m_pages->count(); ++i)
-    if (m_pages->tabText(i).remove(QLatin1Char('&')).compare(name, Qt::CaseInsensitive) == 0) {
-      m_pages->setCurrentIndex(i);
-      return true;
+void MainWindow::pageChanged() {
+  const bool live = m_pages->currentWidget() == m_live;
+  if (live != m_onLive && !m_presentation) {
+    if (!live) {  // leaving Live: remember the docks as the user left them, then hide them
+      m_docksVisible.clear();
+      for (QDockWidget* dock : std::as_const(m_docks)) m_docksVisible.append(dock->isVisible());
+      for (QDockWidget* dock : std::as_const(m_docks)) dock->hide();
+    } else {
+      for (qsizetype i = 0; i < m_docks.size() && i < m_docksVisible.size(); ++i)
+        m_docks[i]->setVisible(m_docksVisible[i]);
     }
-  return false;
+  }
+  m_onLive = live;
+  // Only the page shown asks for room: the tab widget's minimum size is otherwise the largest of every
+  // page's, which with the Live docks beside it would not fit a 1600 px window.
+  for (PageWidget* page : std::as_const(m_pageWidgets))
+    page->setSizePolicy(page == m_pages->currentWidget()
+                            ? QSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred)
+                            : QSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored));
+  m_status->setLiveWidgetsVisible(live);
+  for (QAction* action : std::as_const(m_liveOnlyActions)) action->setEnabled(live);
+  if (m_pages->currentWidget() == m_tune && m_controls->settings().maxBytes)
+    m_tune->setPreferredBytes(*m_controls->settings().maxBytes);
 }
+
+int MainWindow::presentedChart() const { return m_live->currentSlide(); }
+
+void MainWindow::showChart(int index) { m_live->showSlide(index); }
 
 void MainWindow::setQuietTiming(bool on) { m_quietTiming->setChecked(on); }
 
@@ -295,31 +280,32 @@ void MainWindow::setPresentationMode(bool on) {
   if (on == m_presentation) return;
   m_presentation = on;
   if (m_presentationAction->isChecked() != on) m_presentationAction->setChecked(on);
-  const double scale = on ? kPresentationScale : 1.0;
+  const TypeScale scale = on ? TypeScale::presentation() : TypeScale::window();
   QFont font = m_normalFont;
-  font.setPointSizeF(m_normalFont.pointSizeF() * scale);
+  if (on) font.setPixelSize(scale.pixels(TextRole::Body));
   QApplication::setFont(font);
-  for (ChartPanel* chart : std::as_const(m_charts)) chart->setPresentationScale(scale);
-  m_request->setPresentationScale(scale);
+  for (PageWidget* page : std::as_const(m_pageWidgets)) {
+    page->setTypeScale(scale);
+    page->setPresentation(on);
+  }
   if (on) {
-    m_docksVisibleBefore.clear();
-    for (QDockWidget* dock : std::as_const(m_docks)) {
-      m_docksVisibleBefore.append(dock->isVisible());
-      dock->hide();
+    if (m_onLive) {
+      m_docksVisible.clear();
+      for (QDockWidget* dock : std::as_const(m_docks)) m_docksVisible.append(dock->isVisible());
     }
-    m_pages->setCurrentIndex(0);
+    for (QDockWidget* dock : std::as_const(m_docks)) dock->hide();
     m_wasMaximized = isMaximized();
     showFullScreen();
   } else {
-    for (qsizetype i = 0; i < m_docks.size() && i < m_docksVisibleBefore.size(); ++i)
-      m_docks[i]->setVisible(m_docksVisibleBefore[i]);
+    if (m_onLive)
+      for (qsizetype i = 0; i < m_docks.size() && i < m_docksVisible.size(); ++i)
+        m_docks[i]->setVisible(m_docksVisible[i]);
     if (m_wasMaximized)
       showMaximized();
     else
       showNormal();
   }
   for (QShortcut* key : std::as_const(m_cycleKeys)) key->setEnabled(on);
-  layoutLivePage();
 }
 
 void MainWindow::runGuarded(const QString& what, const std::function<void()>& action) {
@@ -338,9 +324,9 @@ void MainWindow::exportChart(const ChartPanel* chart, const QString& format) {
   if (path.isEmpty()) return;
   runGuarded(tr("Export %1").arg(path), [&] {
     if (format == QLatin1String("png"))
-      m_exporter->exportChartPng(*chart, path);
+      exporter().exportChartPng(*chart, path);
     else
-      m_exporter->exportChartSvg(*chart, path);
+      exporter().exportChartSvg(*chart, path);
   });
 }
 
@@ -348,7 +334,7 @@ void MainWindow::exportAll() {
   const QString dir = QFileDialog::getExistingDirectory(this, tr("Export charts, report and CSV into"));
   if (dir.isEmpty()) return;
   runGuarded(tr("Export to %1").arg(dir),
-             [&] { m_exporter->exportAll(dir, m_controls->scenarioDescription()); });
+             [&] { exporter().exportAll(dir, m_controls->scenarioDescription()); });
 }
 
 void MainWindow::exportReport() {
@@ -356,7 +342,7 @@ void MainWindow::exportReport() {
                                                     QStringLiteral("kvlab-report.pdf"), tr("PDF (*.pdf)"));
   if (path.isEmpty()) return;
   runGuarded(tr("Export %1").arg(path),
-             [&] { m_exporter->exportPdfReport(path, m_controls->scenarioDescription()); });
+             [&] { exporter().exportPdfReport(path, m_controls->scenarioDescription()); });
 }
 
 void MainWindow::showError(const QString& message) {
@@ -377,6 +363,9 @@ void MainWindow::saveSettings() const {
   if (!m_presentation) {  // keep the normal layout, not the full-screen one
     store.setValue(QStringLiteral("window/geometry"), saveGeometry());
     store.setValue(QStringLiteral("window/state"), saveState());
+    QList<QVariant> docks;
+    for (const bool visible : m_onLive ? QList<bool>{} : m_docksVisible) docks.append(visible);
+    store.setValue(QStringLiteral("window/liveDocks"), docks);  // the Live page's docks when saved elsewhere
   }
   store.setValue(QStringLiteral("window/explanations"), m_explanations->isChecked());
   store.setValue(QStringLiteral("window/quietTiming"), m_quietTiming->isChecked());
@@ -387,9 +376,13 @@ void MainWindow::restoreSettings() {
   QSettings store;
   restoreGeometry(store.value(QStringLiteral("window/geometry")).toByteArray());
   m_restoredLayout = restoreState(store.value(QStringLiteral("window/state")).toByteArray());
+  const QList<QVariant> docks = store.value(QStringLiteral("window/liveDocks")).toList();
+  if (docks.size() == m_docks.size())
+    for (qsizetype i = 0; i < m_docks.size(); ++i) m_docks[i]->setVisible(docks[i].toBool());
   m_explanations->setChecked(store.value(QStringLiteral("window/explanations"), true).toBool());
   m_quietTiming->setChecked(store.value(QStringLiteral("window/quietTiming"), true).toBool());
   m_controls->restoreSettings(store);
+  pageChanged();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

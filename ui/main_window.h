@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Wires the app together and does nothing else: creates the controller, the history and one widget per
-// panel and chart, puts them in docks and a chart grid, builds menus and shortcuts, and saves/restores the
-// parameters and the layout with QSettings. Every behaviour lives in the widget classes.
+// Wires the app together and does nothing else: creates the controller, the history, the shared source,
+// the Controls and Event log docks and one page widget per tab (Live, Serving, Fleet, Tune), builds menus
+// and shortcuts, and saves/restores the parameters and the layout with QSettings. Each page shows only what
+// acts on it: the docks and the status bar's run figures belong to the Live page and are hidden on the
+// others; Run (Ctrl+R) runs the page shown. Every behaviour lives in the page and widget classes.
 #include <QFont>
 #include <QList>
 #include <QMainWindow>
 #include <functional>
-#include <memory>
 
 class QAction;
 class QDockWidget;
-class QGridLayout;
-class QGroupBox;
 class QShortcut;
 class QTabWidget;
 
@@ -21,11 +20,15 @@ namespace kvlab {
 class ChartPanel;
 class ControlPanel;
 class EventLogPanel;
+class FleetPage;
+class LivePage;
+class PageWidget;
 class ReportExporter;
-class RequestView;
 class RunController;
 class RunHistory;
 class RunStatusBar;
+class ServingPage;
+class SourceSelection;
 class TunePage;
 
 class MainWindow : public QMainWindow {
@@ -38,12 +41,19 @@ public:
   RunHistory* history() const { return m_history; }
   ControlPanel* controlPanel() const { return m_controls; }
   EventLogPanel* eventLog() const { return m_eventLog; }
-  const QList<ChartPanel*>& charts() const { return m_charts; }
-  const ReportExporter& exporter() const { return *m_exporter; }
-  // The central tab widget: "Live" is page 0; each further mode is one page class added here.
+  SourceSelection* sourceSelection() const { return m_source; }
+  RunStatusBar* runStatusBar() const { return m_status; }
+  const QList<ChartPanel*>& charts() const;  // the Live page's
+  const ReportExporter& exporter() const;    // PDF report and exports of every page
+  // The central tab widget: Live, Serving, Fleet, Tune.
   QTabWidget* pages() const { return m_pages; }
+  LivePage* livePage() const { return m_live; }
+  ServingPage* servingPage() const { return m_serving; }
+  FleetPage* fleetPage() const { return m_fleet; }
   TunePage* tunePage() const { return m_tune; }
-  // Selects a page by its tab text, case-insensitive ("live", "serving", "fleet", "tune"); false if none.
+  PageWidget* currentPage() const;
+  PageWidget* page(const QString& name) const;  // "live", "serving", "fleet", "tune"; nullptr if none
+  // Selects a page by its name or tab text, case-insensitive; false if none.
   bool showPage(const QString& name);
 
   // Unattended use: errors go to stderr instead of message boxes.
@@ -51,13 +61,13 @@ public:
   void saveSettings() const;
   void restoreSettings();
 
-  // Presentation mode (View ▸ Presentation, F11): fonts and lines 1.6× larger, docks hidden, one chart at a
-  // time beside the request view on the Live page (Left/Right cycle), full screen.
-  static constexpr double kPresentationScale = 1.6;
+  // Presentation mode (View ▸ Presentation, F11): every page in projector type (TypeScale::presentation),
+  // docks hidden, full screen; each page shows its headline and one chart at a time (←/→ cycle, with a
+  // hint on screen).
   void setPresentationMode(bool on);
   bool presentationMode() const { return m_presentation; }
-  int presentedChart() const { return m_presentedChart; }
-  void showChart(int index);  // presentation mode: which chart is beside the request view
+  int presentedChart() const;  // the Live page's current slide
+  void showChart(int index);   // the Live page's slide `index`
   // View: No drawing while a request is timed (default on; see RunWorker).
   void setQuietTiming(bool on);
 
@@ -73,32 +83,33 @@ private:
   void buildMenus();
   void exportChart(const ChartPanel* chart, const QString& format);
   void runGuarded(const QString& what, const std::function<void()>& action);
-  void layoutLivePage();
+  void pageChanged();  // shows the Live docks and run figures on the Live page only
 
   RunController* m_controller = nullptr;
   RunHistory* m_history = nullptr;
+  SourceSelection* m_source = nullptr;
   ControlPanel* m_controls = nullptr;
-  RequestView* m_request = nullptr;
   EventLogPanel* m_eventLog = nullptr;
   RunStatusBar* m_status = nullptr;
   QTabWidget* m_pages = nullptr;
+  LivePage* m_live = nullptr;
+  ServingPage* m_serving = nullptr;
+  FleetPage* m_fleet = nullptr;
   TunePage* m_tune = nullptr;
-  QList<ChartPanel*> m_charts;
-  std::unique_ptr<ReportExporter> m_exporter;
+  QList<PageWidget*> m_pageWidgets;
   QAction* m_explanations = nullptr;
   QAction* m_presentationAction = nullptr;
   QAction* m_quietTiming = nullptr;
-  QGridLayout* m_liveGrid = nullptr;
-  QGroupBox* m_requestBox = nullptr;
+  QList<QAction*> m_liveOnlyActions;  // Pause, Step, Stop, Reset, Clear earlier runs
   QList<QDockWidget*> m_docks;
+  QList<bool> m_docksVisible;  // the user's choice on the Live page
   QList<QShortcut*> m_cycleKeys;
-  QList<bool> m_docksVisibleBefore;
   QFont m_normalFont;
   bool m_presentation = false;
-  int m_presentedChart = 0;
   bool m_wasMaximized = false;
   bool m_interactive = true;
   bool m_restoredLayout = false;  // a saved dock layout was restored: keep it
+  bool m_onLive = true;
 };
 
 }  // namespace kvlab

@@ -22,7 +22,7 @@ MemoryChart::MemoryChart(const RunHistory* history, QWidget* parent)
   m_x->setTitleText(tr("Request #"));
   m_x->setLabelFormat(QStringLiteral("%d"));
   m_y = new QValueAxis;
-  m_y->setTitleText(tr("Cache memory (MiB)"));
+  m_y->setTitleText(tr("Held (MiB)"));
   m_y->setLabelFormat(QStringLiteral("%.4g"));
   chart()->addAxis(m_x, Qt::AlignBottom);
   chart()->addAxis(m_y, Qt::AlignLeft);
@@ -81,7 +81,7 @@ void MemoryChart::refresh() {
   const ByteScale scale = byteScale(maxBytes);
   if (scale.divisor != m_scale.divisor) {
     m_scale = scale;
-    m_y->setTitleText(tr("Cache memory (%1)").arg(m_scale.unit));
+    m_y->setTitleText(tr("Held (%1)").arg(m_scale.unit));
     rebuildEarlier();
   }
   QList<QPointF> used;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ui/prefill_savings_chart.h"
 
-#include <QLogValueAxis>
+#include <QtCharts/QCategoryAxis>
 #include <QtCharts/QChart>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
@@ -9,6 +9,7 @@
 
 #include "core/policies/policy_registry.h"
 #include "ui/chart_palette.h"
+#include "ui/log_axis_labels.h"
 #include "ui/tune_results.h"
 
 namespace kvlab {
@@ -22,15 +23,12 @@ PrefillSavingsChart::PrefillSavingsChart(QWidget* parent)
                     "requests arrive at once). An estimate to judge a size in GPU-seconds, not a "
                     "measurement."),
                  parent) {
-  m_x = newLogAxis(tr("cache size (tokens, log)"));
+  m_x = LogAxisLabels::newAxis(tr("cache size (tokens, log)"));
   chart()->addAxis(m_x, Qt::AlignBottom);
   m_y = new QValueAxis;
-  m_y->setTitleText(tr("s saved / h (cost model)"));
-  QFont axisTitle = m_y->titleFont();  // a long title on a short axis: a little smaller than the others
-  axisTitle.setPointSizeF(axisTitle.pointSizeF() * 0.85);
-  m_y->setTitleFont(axisTitle);
+  m_y->setTitleText(tr("s saved / h"));
   chart()->addAxis(m_y, Qt::AlignLeft);
-  m_x->setRange(1e3, 1e6);
+  LogAxisLabels::setCountRange(m_x, 1e3, 1e6);
   setNiceRange(m_y, 0, 1);
   m_bound = addLine(tr("infinite cache"), QColor(0x77, 0x77, 0x77), 1.5, m_x, m_y, Qt::DashLine);
 }
@@ -39,8 +37,8 @@ void PrefillSavingsChart::setResults(const TuneResults& results) {
   const TuneSourceInfo& info = results.info;
   const QString hw = QString::fromStdString(results.hardware);
   const QString unit = results.perHour() ? tr("s saved / h") : tr("s saved, total");
-  chart()->setTitle(tr("Prefill time saved (cost model, %1)").arg(hw));
-  m_y->setTitleText(tr("%1 (cost model, %2)").arg(unit, hw));
+  chart()->setTitle(results.empty() ? title() : tr("Prefill time saved (cost model, %1)").arg(hw));
+  m_y->setTitleText(unit);  // the title says "cost model, <hardware>"
   for (auto it = m_curves.begin(); it != m_curves.end();) {
     if (std::find(info.policies.begin(), info.policies.end(), it.key().toStdString()) ==
         info.policies.end()) {
@@ -62,7 +60,7 @@ void PrefillSavingsChart::setResults(const TuneResults& results) {
       s->setPointsVisible(true);
       attachTooltip(s, [this, hw, unit](const QPointF& p) {
         return tr("%1 tokens: %2 %3 (cost model, %4)")
-            .arg(p.x(), 0, 'f', 0)
+            .arg(LogAxisLabels::countText(LogAxisLabels::fromAxis(p.x())))
             .arg(TuneResults::secondsText(p.y()))
             .arg(unit, hw);
       });
@@ -71,7 +69,8 @@ void PrefillSavingsChart::setResults(const TuneResults& results) {
     QList<QPointF> line;
     for (const SweepPoint& p : results.curves)
       if (p.config.policy == policy) {
-        line.append({double(p.config.maxTokens), results.savedSeconds(p.result.hitTokens)});
+        line.append(
+            {LogAxisLabels::toAxis(double(p.config.maxTokens)), results.savedSeconds(p.result.hitTokens)});
         top = std::max(top, line.back().y());
       }
     std::sort(line.begin(), line.end(), [](const QPointF& a, const QPointF& b) { return a.x() < b.x(); });
@@ -80,10 +79,12 @@ void PrefillSavingsChart::setResults(const TuneResults& results) {
   const double lo = info.sizes.empty() ? 1e3 : double(info.sizes.front());
   const double hi = info.sizes.empty() ? 1e6 : double(info.sizes.back());
   const double xmin = std::max(1.0, lo / 1.15), xmax = hi * 1.15;
-  m_x->setRange(xmin, xmax);
+  LogAxisLabels::setCountRange(m_x, xmin, xmax);
   const double bound = results.empty() ? 0 : results.savedSeconds(info.unlimited.hitTokens);
   m_bound->setName(tr("infinite cache %1 s").arg(TuneResults::secondsText(bound)));
-  m_bound->replace(results.empty() ? QList<QPointF>{} : QList<QPointF>{{xmin, bound}, {xmax, bound}});
+  m_bound->replace(results.empty() ? QList<QPointF>{}
+                                   : QList<QPointF>{{LogAxisLabels::toAxis(xmin), bound},
+                                                    {LogAxisLabels::toAxis(xmax), bound}});
   setNiceRange(m_y, 0, std::max({top, bound, 1e-3}));
   setFooter(results.empty() ? QString()
                             : tr("cost model, %1: %2 µs of prefill per token for %3 at %4 prompt tokens "
@@ -93,6 +94,7 @@ void PrefillSavingsChart::setResults(const TuneResults& results) {
                                   .arg(QString::fromStdString(results.model))
                                   .arg(info.meanPromptTokens, 0, 'f', 0)
                                   .arg(info.spanS, 0, 'f', 0));
+  legendChanged();
 }
 
 }  // namespace kvlab

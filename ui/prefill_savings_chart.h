@@ -8,7 +8,7 @@
 
 #include "ui/chart_panel.h"
 
-class QLogValueAxis;
+class QCategoryAxis;
 
 namespace kvlab {
 
@@ -26,7 +26,7 @@ protected:
   void refresh() override {}
 
 private:
-  QLogValueAxis* m_x = nullptr;
+  QCategoryAxis* m_x = nullptr;
   QValueAxis* m_y = nullptr;
   QHash<QString, QLineSeries*> m_curves;
   QLineSeries* m_bound = nullptr;

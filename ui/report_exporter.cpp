@@ -18,11 +18,9 @@
 #include "core/util/units.h"
 #include "ui/chart_panel.h"
 #include "ui/event_log_model.h"
-#include "ui/miss_ratio_chart.h"
-#include "ui/prefill_savings_chart.h"
+#include "ui/page_widget.h"
+#include "ui/report_document.h"
 #include "ui/run_history.h"
-#include "ui/ttl_heatmap_widget.h"
-#include "ui/tune_page.h"
 
 namespace kvlab {
 
@@ -86,15 +84,36 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
   writer.setPageSize(QPageSize(QPageSize::A4));
   writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
   writer.setResolution(150);
-  QPainter painter(&writer);
-  const QRectF page(QPointF(0, 0), QSizeF(writer.width(), writer.height()));
+  {
+    ReportDocument report(writer);
+    report.html(QStringLiteral("<h1>KV Cache Lab report</h1><p>%1</p>")
+                    .arg(QDateTime::currentDateTime().toString(Qt::ISODate)));
+    bool any = false;
+    if (m_pages.isEmpty()) {
+      report.section(QStringLiteral("Live run"));
+      appendLiveSection(report, scenarioDescription);
+      any = true;
+    }
+    for (const PageWidget* page : m_pages)
+      if (page->hasResults()) {
+        page->appendReport(report);
+        any = true;
+      }
+    if (!any)
+      report.html(
+          QStringLiteral("<p>Nothing has been run yet: run a scenario on the Live page, simulate on the "
+                         "Serving page, compare routers on the Fleet page or sweep on the Tune page, "
+                         "then export again.</p>"));
+    report.finish();
+  }
+  writeBytes(path, bytes);
+}
 
-  // Page 1: parameters, summary, earlier runs.
-  QString html = QStringLiteral("<h1>KV Cache Lab report</h1><p>%1</p>")
-                     .arg(QDateTime::currentDateTime().toString(Qt::ISODate));
+void ReportExporter::appendLiveSection(ReportDocument& report, const QString& scenarioDescription) const {
+  QString html;
   const RunTrack* run = m_history->current();
   if (!run) {
-    html += QStringLiteral("<p>No run yet.</p>");
+    html += QStringLiteral("<p>No Live run yet.</p>");
   } else {
     const RunInfo& i = run->info;
     html += QStringLiteral("<h2>%1</h2><p>%2</p>")
@@ -171,12 +190,29 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
       if (!i.simulated) html += row(QStringLiteral("Speedup (TTFT, measured)"), speedup);
       html +=
           row(QStringLiteral("Ideal speedup (FLOPs)"), QStringLiteral("%1×").arg(s.idealSpeedup, 0, 'f', 2));
-      const QString uncachedMean = s.ttftMsUncachedMean > 0
-                                       ? QStringLiteral("%1 ms").arg(s.ttftMsUncachedMean, 0, 'f', 1)
-                                       : QStringLiteral("not measured");
-      html += row(i.simulated ? QStringLiteral("Mean TTFT cached / uncached (cost model)")
-                              : QStringLiteral("Mean TTFT cached / uncached"),
-                  QStringLiteral("%1 ms / %2").arg(s.ttftMsCachedMean, 0, 'f', 1).arg(uncachedMean));
+      // A trace replay times nothing: its TTFTs are the cost model's per request (requests.csv), so the
+      // means come from those, labelled; the summary leaves them 0 (not measured).
+      double cachedMean = s.ttftMsCachedMean, uncachedMeanMs = s.ttftMsUncachedMean;
+      if (i.simulated) {
+        double cached = 0, uncached = 0;
+        int n = 0, withBaseline = 0;
+        for (const RequestPoint& p : run->points) {
+          cached += p.ttftCachedMs;
+          ++n;
+          if (p.ttftUncachedMs >= 0) {
+            uncached += p.ttftUncachedMs;
+            ++withBaseline;
+          }
+        }
+        cachedMean = n ? cached / n : 0;
+        uncachedMeanMs = withBaseline ? uncached / withBaseline : 0;
+      }
+      const QString uncachedMean = uncachedMeanMs > 0 ? QStringLiteral("%1 ms").arg(uncachedMeanMs, 0, 'f', 1)
+                                                      : QStringLiteral("not measured");
+      html +=
+          row(i.simulated ? QStringLiteral("Mean TTFT cached / uncached (cost model, %1)").arg(qs(i.hardware))
+                          : QStringLiteral("Mean TTFT cached / uncached"),
+              QStringLiteral("%1 ms / %2").arg(cachedMean, 0, 'f', 1).arg(uncachedMean));
       if (!i.simulated && s.requests > 0) {
         html += row(QStringLiteral("TTFT cached, median / p90"), QStringLiteral("%1 ms / %2 ms")
                                                                      .arg(s.ttftMsCachedMedian, 0, 'f', 1)
@@ -197,8 +233,9 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
       for (int r = 0; r < kMissReasonCount; ++r)
         parts << QStringLiteral("%1 %2").arg(QLatin1String(kMiss[r])).arg(misses.tokens[std::size_t(r)]);
       html += row(QStringLiteral("Computed tokens, why"), parts.join(QStringLiteral(" · ")));
-      html += row(QStringLiteral("Skipped: larger than the cache"),
-                  QStringLiteral("%1 tokens").arg(misses.tooLarge));
+      if (misses.tooLarge > 0)
+        html += row(QStringLiteral("Not stored: prompts larger than the whole cache"),
+                    QStringLiteral("%1 tokens").arg(misses.tooLarge));
       html += row(QStringLiteral("Evictions / expirations"),
                   QStringLiteral("%1 / %2").arg(s.evictions).arg(s.expirations));
       html += row(QStringLiteral("Peak cache memory"), qs(formatBytes(s.peakBytes)));
@@ -226,7 +263,7 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
         html += QStringLiteral(
                     "<tr><td style='padding-right:18px'>%1</td><td align=right>%2</td><td align=right>%3 "
                     "%</td><td align=right>%4</td></tr>")
-                    .arg(r.label.toHtmlEscaped())
+                    .arg(m_history->legendLabel(r).toHtmlEscaped())
                     .arg(r.points.size())
                     .arg(100.0 * hit, 0, 'f', 1)
                     .arg(r.summary && r.summary->speedup > 0
@@ -236,51 +273,9 @@ void ReportExporter::exportPdfReport(const QString& path, const QString& scenari
       html += QStringLiteral("</table>");
     }
   }
-  QTextDocument doc;
-  doc.documentLayout()->setPaintDevice(&writer);
-  doc.setHtml(html);
-  doc.setPageSize(page.size());
-  doc.drawContents(&painter, page);
-
-  // Then two charts per page (a chart of stacked plots takes a page), each with its explanation underneath;
-  // only the charts that apply to this run (a decode run: the decode lesson).
-  const double chartHeight = page.height() / 2 - 20;
-  int slot = 0;  // half pages used on this page
-  for (const ChartPanel* chart : chartsFor(run)) {
-    const int halves = int(chart->charts().size()) > 1 ? 2 : 1;
-    if (slot % 2 == 0 || halves == 2) {
-      writer.newPage();
-      slot = 0;
-    }
-    const double top = double(slot) * (page.height() / 2);
-    const QRectF chartRect(0, top, page.width(), halves == 2 ? page.height() * 0.72 : chartHeight * 0.78);
-    slot += halves;
-    chart->renderChart(&painter, chartRect);
-    QTextDocument text;
-    text.documentLayout()->setPaintDevice(&writer);
-    text.setHtml(QStringLiteral("<small>%1</small>").arg(chart->explanation()));
-    text.setTextWidth(page.width());
-    painter.save();
-    painter.translate(0, chartRect.bottom() + 8);
-    text.drawContents(&painter);
-    painter.restore();
-  }
-  // Tuning: when the Tune page has swept, its summary and knees, then its three views, two per page.
-  if (m_tune && m_tune->hasResults()) {
-    writer.newPage();
-    QTextDocument tuning;
-    tuning.documentLayout()->setPaintDevice(&writer);
-    tuning.setHtml(m_tune->reportHtml());
-    tuning.setPageSize(QSizeF(page.width(), page.height() / 2));
-    tuning.drawContents(&painter, QRectF(0, 0, page.width(), page.height() / 2));
-    m_tune->missRatioChart()->renderChart(&painter,
-                                          QRectF(0, page.height() / 2, page.width(), chartHeight * 0.9));
-    writer.newPage();
-    m_tune->savingsChart()->renderChart(&painter, QRectF(0, 0, page.width(), chartHeight * 0.9));
-    m_tune->heatmap()->paint(painter, QRectF(0, page.height() / 2, page.width(), chartHeight * 0.9));
-  }
-  painter.end();
-  writeBytes(path, bytes);
+  report.html(html);
+  // Every chart that applies to this run, with its explanation and the notes it shows on screen.
+  for (const ChartPanel* chart : chartsFor(run)) report.chart(*chart);
 }
 
 QString ReportExporter::tiersHtml(const RunSummary& s) {
@@ -384,7 +379,7 @@ void ReportExporter::exportDecodeCsv(const QString& path) const {
   writeFileAtomically(path.toStdString(), out.str());
 }
 
-QStringList ReportExporter::exportAll(const QString& dir, const QString& scenarioDescription) const {
+QStringList ReportExporter::exportLiveFiles(const QString& dir) const {
   QDir().mkpath(dir);
   const QDir d(dir);
   QStringList written;
@@ -408,13 +403,22 @@ QStringList ReportExporter::exportAll(const QString& dir, const QString& scenari
     written << d.filePath(QStringLiteral("tier-summary.csv"));
     exportTiersCsv(written.last());
   }
-  written << d.filePath(QStringLiteral("report.pdf"));
-  exportPdfReport(written.last(), scenarioDescription);
   written << d.filePath(QStringLiteral("requests.csv"));
   exportRequestsCsv(written.last());
   written << d.filePath(QStringLiteral("events.csv"));
   exportEventsCsv(written.last());
-  if (m_tune) written << m_tune->exportAll(dir);
+  return written;
+}
+
+QStringList ReportExporter::exportAll(const QString& dir, const QString& scenarioDescription) const {
+  QDir().mkpath(dir);
+  const QDir d(dir);
+  QStringList written;
+  if (m_pages.isEmpty()) written << exportLiveFiles(dir);
+  for (const PageWidget* page : m_pages)
+    if (page->hasResults()) written << page->exportFiles(d);
+  written << d.filePath(QStringLiteral("report.pdf"));
+  exportPdfReport(written.last(), scenarioDescription);
   return written;
 }
 

@@ -8,6 +8,7 @@
 #include <QMenu>
 #include <QScrollArea>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "core/util/units.h"
 #include "ui/chart_palette.h"
@@ -76,7 +77,6 @@ RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(p
   m_text->setWordWrap(true);
   m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_text->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-  m_normalPointSize = font().pointSizeF();
   applyTextFont();
 
   auto* textScroll = new QScrollArea(this);
@@ -102,14 +102,37 @@ RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(p
 }
 
 QString RequestView::missText(const MissBreakdown& m) {
-  static const char* const kNames[] = {"cold", "evicted", "expired", "orphaned"};
+  // Each count is computed tokens, by why they were not in the cache: never seen (cold), seen but since
+  // evicted, expired by the TTL, or stored but unreachable because an earlier part of the prefix was evicted.
+  static const char* const kNames[] = {"first use", "recomputed after eviction", "recomputed after expiry",
+                                       "orphaned (prefix evicted)"};
   QStringList parts;
   for (int r = 0; r < kMissReasonCount; ++r)
     if (m.tokens[std::size_t(r)] > 0) parts << tr("%1 %2").arg(tr(kNames[r])).arg(m.tokens[std::size_t(r)]);
   QString text = parts.isEmpty() ? tr("none") : parts.join(QStringLiteral(" · "));
-  // Not a miss reason of its own (those tokens also count as cold next time): what the cache skipped.
-  if (m.tooLarge > 0) text += tr(" (skipped: %1 tokens larger than the cache)").arg(m.tooLarge);
+  // Not a miss reason of its own (those tokens count as first use next time): what the cache could not keep.
+  if (m.tooLarge > 0) text += tr(" (not stored: %1 tokens of prompts larger than the whole cache)").arg(m.tooLarge);
   return text;
+}
+
+QString RequestView::timingText(std::uint32_t hitTokens, double cachedMs, double uncachedMs, bool costModel) {
+  if (uncachedMs < 0 || cachedMs <= 0) return {};
+  const QString source = costModel ? tr(" (cost model)") : QString();
+  const double ratio = uncachedMs / cachedMs;
+  if (hitTokens == 0)
+    return tr(" Nothing reused: the cached path computed the whole prompt too (%1 vs %2 ms without the "
+              "cache%3).")
+        .arg(cachedMs, 0, 'f', 1)
+        .arg(uncachedMs, 0, 'f', 1)
+        .arg(source);
+  if (ratio < 1.0)
+    return tr(" Slower with the cache this time (%1 vs %2 ms%3): the reused part was too small to pay for "
+              "the lookup and the K/V assembly, or the machine was busier.")
+        .arg(cachedMs, 0, 'f', 1)
+        .arg(uncachedMs, 0, 'f', 1)
+        .arg(source);
+  // 1.02x, not "1.0x faster": near 1 the second decimal is the difference.
+  return tr(" %1× faster with the cache%2.").arg(ratio, 0, 'f', ratio >= 10 ? 0 : (ratio < 1.1 ? 2 : 1)).arg(source);
 }
 
 QString RequestView::missLine() const { return m_misses->text(); }
@@ -176,11 +199,7 @@ void RequestView::refresh() {
   m_shownIndex = r.index;
 
   const double share = r.promptTokens ? 100.0 * r.hitTokens / r.promptTokens : 0.0;
-  QString timing;
-  if (r.ttftUncachedMs >= 0 && r.ttftCachedMs > 0)
-    timing = tr(" %1× faster with the cache%2.")
-                 .arg(r.ttftUncachedMs / r.ttftCachedMs, 0, 'f', 1)
-                 .arg(r.simulated ? tr(" (cost model)") : QString());
+  const QString timing = timingText(r.hitTokens, r.ttftCachedMs, r.ttftUncachedMs, r.simulated);
   const QString position = run->info.requestsTotal > 0
                                ? tr("Request %1 of %2").arg(r.index + 1).arg(run->info.requestsTotal)
                                : tr("Request %1").arg(r.index + 1);
@@ -284,12 +303,13 @@ void RequestView::refresh() {
 void RequestView::applyTextFont() {
   QFont mono(QStringLiteral("monospace"));
   mono.setStyleHint(QFont::TypeWriter);
-  mono.setPointSizeF(m_normalPointSize * 0.9 * m_presentationScale);
+  mono.setPixelSize(std::max(8, m_typeScale.pixels(TextRole::Body) - 1));
   m_text->setFont(mono);
 }
 
-void RequestView::setPresentationScale(double scale) {
-  m_presentationScale = scale;
+void RequestView::setTypeScale(const TypeScale& scale) {
+  m_typeScale = scale;
+  setFont(scale.font(TextRole::Body, font()));
   applyTextFont();
 }
 

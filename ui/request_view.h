@@ -9,6 +9,8 @@
 // It follows the newest finished request. Its context menu pins that request's prefix (pinRequested).
 #include <QWidget>
 
+#include "ui/type_scale.h"
+
 class QLabel;
 
 namespace kvlab {
@@ -28,7 +30,8 @@ public:
   // grid stays at most kMaxCells cells.
   static std::uint32_t tokensPerCellFor(std::uint32_t promptTokens, std::uint32_t blockSize);
   static constexpr std::uint32_t kMaxCells = 600;
-  // "cold 120 · evicted 40 · ..." (reasons with zero tokens left out; "none" when all are zero).
+  // "first use 120 · recomputed after eviction 40 · ..." (reasons with zero tokens left out; "none" when
+  // all are zero): tokens computed, by why they were not in the cache.
   static QString missText(const MissBreakdown& misses);
   QString missLine() const;
   // "Where the cached TTFT went · lookup 2.0 ms · assembly 8.0 ms · compute 90.0 ms · ideal 50.0 ms ...":
@@ -36,9 +39,11 @@ public:
   // FLOPs the cached prefill still computes (only with a baseline). Empty for trace replays (cost model)
   // and requests that reused nothing.
   static QString breakdownText(const RequestRecord& record);
-  // Presentation mode: the prompt text has its own monospace font, which the window's larger font does not
-  // reach, so it is scaled here (1 = normal).
-  void setPresentationScale(double scale);
+  // The sentence comparing this request's TTFT with and without the cache, true for every case (nothing
+  // reused, slower with the cache, cost model).
+  static QString timingText(std::uint32_t hitTokens, double cachedMs, double uncachedMs, bool costModel);
+  // Window or projector sizes; the prompt text's monospace font follows the body size.
+  void setTypeScale(const TypeScale& scale);
 
 Q_SIGNALS:
   void pinRequested(int requestIndex);  // "Pin this request's prefix" in the context menu
@@ -56,8 +61,7 @@ private:
   TtftBarsWidget* m_bars = nullptr;
   PromptBlocksWidget* m_blocks = nullptr;
   QLabel* m_text = nullptr;
-  double m_normalPointSize = 0;  // the widget font's size when it was built
-  double m_presentationScale = 1.0;
+  TypeScale m_typeScale = TypeScale::window();
   int m_shownRunId = -1;
   int m_shownIndex = -1;
 };

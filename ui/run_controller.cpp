@@ -48,6 +48,7 @@ int RunController::start(const RunSettings& settings) {
   if (m_queuedRuns > 0) m_runner->cancelRun(m_runId);
   m_runner->resume();  // a pause left over from the previous run must not hold the new one
   m_runId += 1;
+  m_settings = settings;
   m_requestsDone = 0;
   m_itemsDone = 0;
   m_simulated = false;

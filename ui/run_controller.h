@@ -59,6 +59,8 @@ public:
   State state() const { return m_state; }
   bool isActive() const { return m_state != State::Idle; }
   int currentRunId() const { return m_runId; }
+  // The settings the current run was started with (its source as given: a path, not just a file name).
+  const RunSettings& currentSettings() const { return m_settings; }
   int requestsDone() const { return m_requestsDone; }
 
 Q_SIGNALS:
@@ -83,8 +85,9 @@ private:
   // QTRY_* loops do, never emits aboutToBlock); in the app's own loop aboutToBlock comes first.
   QTimer m_ackFallbackTimer;
   State m_state = State::Idle;
-  int m_runId = 0;       // the run whose batches are shown
-  int m_queuedRuns = 0;  // started and not yet ended in the worker
+  int m_runId = 0;         // the run whose batches are shown
+  RunSettings m_settings;  // of run m_runId
+  int m_queuedRuns = 0;    // started and not yet ended in the worker
   int m_requestsDone = 0;
   int m_itemsDone = 0;  // requests + decode steps applied: what the worker waits for (RunWorker::acknowledge)
   int m_pauseAfter = 0;      // mirror of the worker's automatic pause, for the state

@@ -52,6 +52,37 @@ QString RunHistory::labelFor(const RunInfo& info) {
   return text;
 }
 
+namespace {
+// The parameters a legend may name, in order.
+QStringList legendParts(const RunInfo& info) {
+  QString layout = QString::fromStdString(std::string(toString(info.granularity)));
+  if (info.granularity == Granularity::Block) layout += QStringLiteral("/%1").arg(info.blockSize);
+  return {QString::fromStdString(info.scenarioName), layout, QString::fromStdString(info.policy),
+          QString::fromStdString(formatBytes(info.maxBytes)),
+          info.ttlMs > 0 ? QStringLiteral("ttl %1").arg(QString::fromStdString(formatDurationMs(info.ttlMs)))
+                         : QStringLiteral("ttl off")};
+}
+}  // namespace
+
+QString RunHistory::legendLabel(const RunTrack& run) const {
+  const QStringList mine = legendParts(run.info);
+  QStringList shown;
+  for (qsizetype i = 0; i < mine.size(); ++i) {
+    bool differs = false;
+    for (const RunTrack& other : m_runs) differs = differs || legendParts(other.info)[i] != mine[i];
+    if (differs) shown << mine[i];
+  }
+  if (shown.isEmpty()) return QStringLiteral("#%1 (same settings)").arg(run.info.runId);
+  const QString label = QStringLiteral("#%1 ").arg(run.info.runId) + shown.join(QLatin1Char(' '));
+  return label;
+}
+
+int RunHistory::earlierIndex(const RunTrack& run) const {
+  for (std::size_t i = 0; i + 1 < m_runs.size(); ++i)
+    if (&m_runs[i] == &run) return int(i);
+  return -1;
+}
+
 void RunHistory::applyEvent(CacheSnapshot& live, const CacheEvent& event) {
   live.timeMs = std::max(live.timeMs, event.timeMs);
   const std::size_t layers = live.layerBytes.size();

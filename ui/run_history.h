@@ -80,6 +80,12 @@ public:
   const std::vector<RunTrack>& runs() const { return m_runs; }
   const RunTrack* current() const { return m_runs.empty() ? nullptr : &m_runs.back(); }
   int earlierCount() const { return m_runs.empty() ? 0 : int(m_runs.size()) - 1; }
+  // A legend name for `run` that fits a chart: "#2 64.00 MiB" — the run number and only the parameters
+  // that differ between the runs kept (scenario, granularity/block size, policy, max size, TTL);
+  // "#2 (same settings)" when none differs.
+  QString legendLabel(const RunTrack& run) const;
+  // The position of `run` among the earlier runs (0 = oldest kept), for its colour; -1 for the current one.
+  int earlierIndex(const RunTrack& run) const;
 
   // Cumulative token hit rate (0..1) after point i; windowed over the `window` requests ending at i.
   static double windowedHitRate(const RunTrack& run, std::size_t i, std::size_t window);

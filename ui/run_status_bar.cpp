@@ -65,6 +65,14 @@ void RunStatusBar::showBlas(const QString& blas) {
 }
 
 QString RunStatusBar::requestsText() const { return m_requests->text(); }
+QString RunStatusBar::stateText() const { return m_state->text(); }
+QString RunStatusBar::elapsedText() const { return m_elapsed->text(); }
+
+void RunStatusBar::setLiveWidgetsVisible(bool visible) {
+  for (QWidget* w :
+       std::initializer_list<QWidget*>{m_state, m_progress, m_requests, m_elapsed, m_device, m_blas})
+    w->setVisible(visible);
+}
 
 void RunStatusBar::onStateChanged() {
   static const char* const kNames[] = {"Ready", "Running", "Paused", "Stopping"};
@@ -112,7 +120,8 @@ void RunStatusBar::refresh() {
   if (run) {
     elapsed = seconds >= 1 ? tr("elapsed %1 s").arg(seconds, 0, 'f', 1)
                            : tr("elapsed %1 ms").arg(seconds * 1000.0, 0, 'f', 0);
-    if (!run->points.empty())
+    // A decode run has one request at scenario time 0: its steps are its progress, not the clock.
+    if (!run->points.empty() && run->info.scenarioKind != "decode")
       elapsed +=
           tr(" · %1 time %2")
               .arg(run->info.simulated ? tr("trace") : tr("scenario"))
@@ -137,6 +146,8 @@ void RunStatusBar::refresh() {
     else if (s.speedup > 0)
       text +=
           tr(": hit rate %1 %, speedup %2×").arg(100.0 * s.tokenHitRate, 0, 'f', 1).arg(s.speedup, 0, 'f', 2);
+    else
+      text += tr(": hit rate %1 %").arg(100.0 * s.tokenHitRate, 0, 'f', 1);
     m_state->setText(text);
   }
 }

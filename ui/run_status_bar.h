@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Status bar: run state, progress bar, requests done / total, elapsed time, compute device and BLAS
-// library. Observes the RunController (state) and the RunHistory (progress, run info).
+// Status bar: run state (and when done the run's hit rate), progress bar, requests done / total, elapsed
+// time, compute device and BLAS library. Observes the RunController (state) and the RunHistory (progress,
+// run info). These describe the Live run: on the other pages they are hidden and the bar only carries
+// messages (setLiveWidgetsVisible).
 #include <QElapsedTimer>
 #include <QStatusBar>
 #include <QTimer>
@@ -20,6 +22,9 @@ public:
   RunStatusBar(const RunController* controller, const RunHistory* history, QWidget* parent = nullptr);
 
   QString requestsText() const;
+  QString stateText() const;
+  QString elapsedText() const;
+  void setLiveWidgetsVisible(bool visible);
 
 private:
   void refresh();

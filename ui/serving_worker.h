@@ -3,10 +3,13 @@
 // Runs the serving simulator (core/serving) in the thread it was moved to. Its observer copies timeline
 // points and finished requests into a buffer under a mutex and emits dataAvailable() only when the buffer
 // went from empty to non-empty, so the GUI gets one queued notification per drain (the RunWorker pattern).
-// A run stops between steps as soon as the GUI wants another run id (setWantedRun), so a restart after a
-// control change never waits for a stale simulation.
+// A job serves its source twice, with prefix caching and without (the Serving page compares them side by
+// side); each side's data goes into its own part of the batch. A run stops between steps as soon as the
+// GUI wants another run id (setWantedRun), so a restart after a control change never waits for a stale
+// simulation.
 #include <QObject>
 #include <QString>
+#include <array>
 #include <atomic>
 #include <vector>
 
@@ -15,13 +18,24 @@
 
 namespace kvlab {
 
-// What to simulate: a trace (any format core/trace reads) or a scenario (bundled name or .json), and the engine.
+// What to simulate: a trace (any format core/trace reads) or a scenario (bundled name or .json), and the
+// engine. config.prefixCache is ignored: both ways are run.
 struct ServingJob {
   std::string input;
+  std::string scenarioDir;              // "" = the default directory
   std::uint32_t outputTokens = 0;       // scenarios only; 0 = each request's own (output_tokens)
   std::uint32_t blockSizeOverride = 0;  // 0: 512 for a trace, the scenario's block size for a scenario
   std::uint64_t poolBlocks = 0;         // 0: 90 % of the hardware's memory minus the weights
   ServingConfig config;                 // blockSize and poolBlocks are filled in by the worker
+};
+
+// One side of a job (0: with prefix caching, 1: without), produced since the last drain.
+struct ServingSideBatch {
+  std::vector<ServingTimelinePoint> points;
+  std::vector<ServingRequestResult> done;
+  bool finished = false;
+  ServingSummary summary;  // when finished
+  double wallS = 0;        // measured simulation time, when finished
 };
 
 // Everything produced since the last drain, for one run id.
@@ -30,12 +44,9 @@ struct ServingBatch {
   bool started = false;  // the config below is set (first batch of a run)
   ServingConfig config;  // as run: block size and pool resolved
   std::uint64_t requests = 0;
-  std::vector<ServingTimelinePoint> points;
-  std::vector<ServingRequestResult> done;
-  bool finished = false;
-  ServingSummary summary;  // when finished
-  double wallS = 0;        // measured simulation time, when finished
-  QString error;           // non-empty: the run failed (bad input)
+  double arrivalSpanS = 0;  // first to last arrival at the run's speed
+  std::array<ServingSideBatch, 2> sides;
+  QString error;  // non-empty: the run failed (bad input)
 };
 
 class ServingWorker : public QObject {

@@ -40,7 +40,7 @@ QList<QPointF> idealPoints(const RunTrack& run) {
 }  // namespace
 
 SpeedupChart::SpeedupChart(const RunHistory* history, QWidget* parent)
-    : ChartPanel(history, QStringLiteral("speedup"), tr("Speedup: time to first token"),
+    : ChartPanel(history, QStringLiteral("speedup"), tr("TTFT and speedup"),
                  tr("<b>What am I looking at?</b><br>Time to first token (TTFT: the prefill before the "
                     "first output token) of each request, with the cache (only missed tokens are computed) "
                     "and without (the whole prompt). Right axis: <b>measured speedup</b> (thick) = total "
@@ -62,7 +62,7 @@ SpeedupChart::SpeedupChart(const RunHistory* history, QWidget* parent)
   m_uncached = addLine(tr("TTFT uncached"), ChartPalette::uncached(), 1.5, m_x, m_ms);
   m_cached = addLine(tr("TTFT cached"), ChartPalette::cached(), 1.5, m_x, m_ms);
   m_ideal = addLine(tr("ideal speedup (FLOPs)"), ChartPalette::ideal(), 2.0, m_x, m_factor, Qt::DashLine);
-  m_speedup = addLine(tr("measured speedup"), ChartPalette::speedup(), 3.0, m_x, m_factor);
+  m_speedup = addLine(tr("speedup"), ChartPalette::speedup(), 3.0, m_x, m_factor);
   m_speedup->setObjectName(QStringLiteral("speedupCumulative"));
   m_ideal->setObjectName(QStringLiteral("speedupIdeal"));
   m_cached->setObjectName(QStringLiteral("ttftCached"));
@@ -95,27 +95,58 @@ void SpeedupChart::rebuildEarlier() {
 void SpeedupChart::refresh() {
   const RunTrack* run = history()->current();
   const bool simulated = run && run->info.simulated;
-  const QString hardware = run ? QString::fromStdString(run->info.hardware) : QString();
-  chart()->setTitle(simulated ? tr("TTFT and speedup (cost model, %1)").arg(hardware) : title());
+  // The hardware is in the headline and the status bar: "(cost model, h100-sxm)" here was elided at 1,472 px.
+  chart()->setTitle(simulated ? tr("TTFT and speedup (cost model)") : title());
   double maxX = 1;
   double maxMs = 0;
   double maxFactor = 1;
-  if (run) {
-    for (const RequestPoint& p : run->points) maxMs = std::max({maxMs, p.ttftCachedMs, p.ttftUncachedMs});
-    maxX = std::max({maxX, double(run->points.size()), double(run->info.requestsTotal)});
-  }
-  // Seconds once the largest time is 10 s or more: "54 s", not "54000 ms".
-  m_timeDivisor = maxMs >= 10000 ? 1000 : 1;
-  const QString unit = m_timeDivisor > 1 ? tr("s") : tr("ms");
-  m_ms->setTitleText(simulated ? tr("TTFT, cost model (%1)").arg(unit) : tr("TTFT (%1)").arg(unit));
+  if (run) maxX = std::max({maxX, double(run->points.size()), double(run->info.requestsTotal)});
   QList<QPointF> cached;
   QList<QPointF> uncached;
+  // A long run (a 12,000-request trace) drawn request by request is a wall of bars: there, each point is
+  // the mean TTFT over a window of recent requests (the hit-rate chart's window), which shows the trend.
+  std::size_t window = 1;
   if (run) {
-    for (const RequestPoint& p : run->points) {
-      cached.append(QPointF(p.index + 1, p.ttftCachedMs / m_timeDivisor));
-      if (p.ttftUncachedMs >= 0) uncached.append(QPointF(p.index + 1, p.ttftUncachedMs / m_timeDivisor));
+    const std::size_t span =
+        std::max<std::size_t>(run->points.size(), std::size_t(std::max(0, run->info.requestsTotal)));
+    if (span > kPerRequestUpTo) window = std::max<std::size_t>(8, span / 50);
+    double sumCached = 0, sumUncached = 0;
+    std::size_t withUncached = 0;
+    maxMs = 0;
+    for (std::size_t i = 0; i < run->points.size(); ++i) {
+      const RequestPoint& p = run->points[i];
+      sumCached += p.ttftCachedMs;
+      if (p.ttftUncachedMs >= 0) {
+        sumUncached += p.ttftUncachedMs;
+        ++withUncached;
+      }
+      if (i >= window) {
+        const RequestPoint& old = run->points[i - window];
+        sumCached -= old.ttftCachedMs;
+        if (old.ttftUncachedMs >= 0) {
+          sumUncached -= old.ttftUncachedMs;
+          --withUncached;
+        }
+      }
+      const double n = double(std::min(i + 1, window));
+      const double c = sumCached / n;
+      cached.append(QPointF(p.index + 1, c));
+      maxMs = std::max(maxMs, c);
+      if (p.ttftUncachedMs >= 0 && withUncached > 0) {
+        const double u = sumUncached / double(withUncached);
+        uncached.append(QPointF(p.index + 1, u));
+        maxMs = std::max(maxMs, u);
+      }
     }
   }
+  // Seconds once the largest time is 10 s or more: "54 s", not "54000 ms". The title says when the times
+  // come from the cost model.
+  m_timeDivisor = maxMs >= 10000 ? 1000 : 1;
+  for (QList<QPointF>* line : {&cached, &uncached})
+    for (QPointF& p : *line) p.setY(p.y() / m_timeDivisor);
+  m_ms->setTitleText(tr("TTFT (%1)").arg(m_timeDivisor > 1 ? tr("s") : tr("ms")));
+  m_cached->setName(window > 1 ? tr("cached, mean of %1").arg(window) : tr("TTFT cached"));
+  m_uncached->setName(window > 1 ? tr("uncached, mean of %1").arg(window) : tr("TTFT uncached"));
   for (const RunTrack& r : history()->runs()) {
     maxX = std::max(maxX, double(r.points.size()));
     for (const QPointF& p : speedupPoints(r)) maxFactor = std::max(maxFactor, p.y());

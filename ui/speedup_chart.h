@@ -16,6 +16,8 @@ class SpeedupChart : public ChartPanel {
   Q_OBJECT
 public:
   explicit SpeedupChart(const RunHistory* history, QWidget* parent = nullptr);
+  // Runs up to this many requests draw each request's TTFT; longer ones a moving mean (the hit-rate window).
+  static constexpr std::size_t kPerRequestUpTo = 300;
 
 protected:
   void refresh() override;

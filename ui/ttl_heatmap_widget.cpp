@@ -83,7 +83,7 @@ TtlHeatmapWidget::Layout TtlHeatmapWidget::layoutFor(const QRectF& target, const
   left += 14;
   const double top = fm.height() * 1.8;
   const double bottom = fm.height() * 2.6;
-  const double legendW = 70;
+  const double legendW = fm.horizontalAdvance(QStringLiteral("100.0%")) + 24;
   l.grid =
       QRectF(target.left() + left, target.top() + top, std::max(10.0, target.width() - left - legendW - 8),
              std::max(10.0, target.height() - top - bottom));
@@ -93,30 +93,51 @@ TtlHeatmapWidget::Layout TtlHeatmapWidget::layoutFor(const QRectF& target, const
   return l;
 }
 
-void TtlHeatmapWidget::paint(QPainter& painter, const QRectF& target) const {
+void TtlHeatmapWidget::setTypeScale(const TypeScale& scale) {
+  m_scale = scale;
+  setFont(scale.font(TextRole::Body, font()));
+  update();
+}
+
+void TtlHeatmapWidget::setNote(const QString& note) {
+  m_note = note;
+  update();
+}
+
+void TtlHeatmapWidget::paint(QPainter& painter, const QRectF& target, const TypeScale& scale) const {
   painter.save();
-  painter.setFont(font());
-  const QFontMetricsF fm(font(), painter.device());  // the target's resolution (PDF: 150 dpi)
+  const QFont base = scale.font(TextRole::Tick, font());
+  painter.setFont(base);
+  const QFontMetricsF fm(base, painter.device());  // the target's resolution (PDF: 150 dpi)
   painter.fillRect(target, Qt::white);
-  QFont bold = font();
-  bold.setBold(true);
+  const QFont bold = scale.font(TextRole::ChartTitle, font());
   painter.setFont(bold);
   painter.setPen(Qt::black);
-  painter.drawText(QRectF(target.left(), target.top(), target.width(), fm.height() * 1.5),
+  const QFontMetricsF titleFm(bold, painter.device());
+  double titleH = titleFm.height() * 1.4;
+  painter.drawText(QRectF(target.left(), target.top(), target.width(), titleH),
                    Qt::AlignHCenter | Qt::AlignVCenter, title());
-  painter.setFont(font());
+  if (!m_note.isEmpty()) {
+    painter.setFont(base);
+    const QRectF noteRect(target.left(), target.top() + titleH, target.width(), fm.height() * 2.2);
+    painter.drawText(noteRect, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, m_note);
+    titleH += noteRect.height();
+  }
+  painter.setFont(base);
+  const QRectF below(target.left(), target.top() + titleH - fm.height() * 1.8, target.width(),
+                     target.height() - titleH + fm.height() * 1.8);
   if (rows() == 0 || columns() == 0) {
     painter.drawText(target, Qt::AlignCenter, tr("The heatmap fills in when a sweep runs."));
     painter.restore();
     return;
   }
-  const Layout l = layoutFor(target, fm);
+  const Layout l = layoutFor(below, fm);
   // Values in the cells: the widget's font, or down to 60 % of it on narrow cells; none if even that
   // does not fit (the tooltip still has them).
   std::optional<QFont> cellFont;
-  for (const double scale : {1.0, 0.85, 0.7, 0.6}) {
-    QFont f = font();
-    f.setPointSizeF(f.pointSizeF() * scale);
+  for (const double shrink : {1.0, 0.85, 0.7, 0.6}) {
+    QFont f = base;
+    f.setPixelSize(std::max(6, int(std::lround(base.pixelSize() * shrink))));
     const QFontMetricsF m(f, painter.device());
     if (l.cellW > m.horizontalAdvance(QStringLiteral("99.9")) + 3 && l.cellH > m.height()) {
       cellFont = f;
@@ -142,7 +163,7 @@ void TtlHeatmapWidget::paint(QPainter& painter, const QRectF& target) const {
         const double luma = 0.299 * fill.redF() + 0.587 * fill.greenF() + 0.114 * fill.blueF();
         painter.setPen(luma > 0.5 ? Qt::black : Qt::white);
         painter.drawText(cell, Qt::AlignCenter, QString::number(100 * v, 'f', 1));
-        painter.setFont(font());
+        painter.setFont(base);
       }
     }
   }
@@ -167,7 +188,14 @@ void TtlHeatmapWidget::paint(QPainter& painter, const QRectF& target) const {
 }
 
 QPoint TtlHeatmapWidget::cellAt(const QRectF& target, const QPointF& pos) const {
-  const Layout l = layoutFor(target, QFontMetricsF(font()));
+  // The layout paint() uses on screen: the title (and note) above the grid.
+  const QFont base = m_scale.font(TextRole::Tick, font());
+  const QFontMetricsF fm(base);
+  double titleH = QFontMetricsF(m_scale.font(TextRole::ChartTitle, font())).height() * 1.4;
+  if (!m_note.isEmpty()) titleH += fm.height() * 2.2;
+  const QRectF below(target.left(), target.top() + titleH - fm.height() * 1.8, target.width(),
+                     target.height() - titleH + fm.height() * 1.8);
+  const Layout l = layoutFor(below, fm);
   if (!l.grid.contains(pos) || l.cellW <= 0 || l.cellH <= 0) return {-1, -1};
   const int c = std::min(columns() - 1, int((pos.x() - l.grid.left()) / l.cellW));
   const int r = std::min(rows() - 1, int((pos.y() - l.grid.top()) / l.cellH));
@@ -208,12 +236,15 @@ void TtlHeatmapWidget::mouseReleaseEvent(QMouseEvent* e) {
 }
 
 QByteArray TtlHeatmapWidget::toPng(const QSize& size) const {
-  return renderPng(size, [this](QPainter& painter, const QRectF& target) { paint(painter, target); });
+  return renderPng(size, [this](QPainter& painter, const QRectF& target) {
+    paint(painter, target, TypeScale::exported());
+  });
 }
 
 QByteArray TtlHeatmapWidget::toSvg(const QSize& size) const {
-  return renderSvg(size, title(),
-                   [this](QPainter& painter, const QRectF& target) { paint(painter, target); });
+  return renderSvg(size, title(), [this](QPainter& painter, const QRectF& target) {
+    paint(painter, target, TypeScale::exported());
+  });
 }
 
 }  // namespace kvlab

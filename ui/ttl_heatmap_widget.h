@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/cache/clock.h"
+#include "ui/type_scale.h"
 
 namespace kvlab {
 
@@ -28,8 +29,14 @@ public:
   QString fileStem() const { return QStringLiteral("tune-ttl-heatmap"); }
   QString title() const;
 
-  // Paints the whole heatmap (title, cells, labels, legend) into target; used by paintEvent and exports.
-  void paint(QPainter& painter, const QRectF& target) const;
+  // Paints the whole heatmap (title, cells, labels, legend) into target; used by paintEvent (the widget's
+  // type scale) and exports (TypeScale::exported()).
+  void paint(QPainter& painter, const QRectF& target) const { paint(painter, target, m_scale); }
+  void paint(QPainter& painter, const QRectF& target, const TypeScale& scale) const;
+  void setTypeScale(const TypeScale& scale);
+  // A sentence under the heatmap's title (e.g. why its rows are equal); "" for none.
+  void setNote(const QString& note);
+  QString note() const { return m_note; }
   QByteArray toPng(const QSize& size) const;
   QByteArray toSvg(const QSize& size) const;
   // The cell under a point of a target painted at that rect, or {-1, -1}.
@@ -52,6 +59,8 @@ private:
     QRectF legend;
   };
   Layout layoutFor(const QRectF& target, const QFontMetricsF& fm) const;
+  TypeScale m_scale = TypeScale::window();
+  QString m_note;
 
   QString m_policy;
   QString m_policyLabel;

@@ -7,7 +7,6 @@
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -16,16 +15,14 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QTableWidget>
+#include <QStackedWidget>
 #include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 #include <exception>
-#include <map>
 #include <optional>
-#include <sstream>
-#include <tuple>
 
 #include "core/arch/model_config.h"
 #include "core/arch/model_loader.h"
@@ -33,18 +30,22 @@
 #include "core/hardware/hardware_profile.h"
 #include "core/hardware/prefill_cost.h"
 #include "core/policies/policy_registry.h"
-#include "core/runner/scenario_runner.h"
 #include "core/util/atomic_file.h"
-#include "core/util/csv_writer.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/util/value_series.h"
-#include "core/workload/scenario.h"
+#include "ui/headline_banner.h"
 #include "ui/miss_ratio_chart.h"
 #include "ui/prefill_savings_chart.h"
+#include "ui/report_document.h"
+#include "ui/source_picker.h"
+#include "ui/source_requests.h"
+#include "ui/source_selection.h"
 #include "ui/trace_drop_filter.h"
-#include "ui/trace_file_dialog.h"
 #include "ui/ttl_heatmap_widget.h"
+#include "ui/tune_headline.h"
+#include "ui/tune_ranking_panel.h"
+#include "ui/tune_report.h"
 
 namespace kvlab {
 
@@ -54,7 +55,6 @@ constexpr int kDrainMs = 40;  // coalesce redraws: at most ~25 a second
 constexpr QSize kExportSize{1200, 750};
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
-
 
 void writeBytes(const QString& path, const QByteArray& bytes) {
   if (bytes.isEmpty()) throw std::runtime_error("nothing to write to " + path.toStdString());
@@ -75,21 +75,11 @@ std::vector<std::string> parsePolicies(const QString& text) {
 
 }  // namespace
 
-TunePage::TunePage(QWidget* parent) : QWidget(parent) {
-  m_source = new QComboBox;
-  m_source->setEditable(true);
-  m_source->setObjectName(QStringLiteral("tuneSource"));
-  for (const std::string& n : bundledScenarioNames()) m_source->addItem(qs(n));
-  m_source->setCurrentText(QStringLiteral("multi-turn-chat"));
-  m_source->setToolTip(
-      tr("A trace of any supported format (file, or folder: drop it here), a bundled scenario or a scenario "
-         ".json (turned into its token-block stream: no model runs)"));
-  auto* browse = new QPushButton(tr("Open trace…"));
-  connect(browse, &QPushButton::clicked, this, [this] {
-    const QString path = askForTrace(this, tr("Open a trace or a scenario"), {}, /*withScenarios=*/true);
-    if (!path.isEmpty()) setSource(path);
-  });
-  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, this, &TunePage::setSource);
+TunePage::TunePage(SourceSelection* selection, QWidget* parent)
+    : PageWidget(QStringLiteral("tune"), parent),
+      m_selection(selection ? selection : new SourceSelection(this)) {
+  // A trace file or folder dropped on the page becomes the source of every page.
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::setSource);
   m_model = new QComboBox;
   for (const ModelConfig& m : modelPresets()) m_model->addItem(qs(m.name));
   m_model->setToolTip(tr("Converts tokens to bytes of K/V and prices the prefill (cost model)"));
@@ -100,25 +90,27 @@ TunePage::TunePage(QWidget* parent) : QWidget(parent) {
   m_hardware->setToolTip(tr("Cost-model hardware profile for the prefill time saved"));
   m_blockSize = new QSpinBox;
   m_blockSize->setRange(0, 1 << 20);
-  m_blockSize->setSpecialValueText(tr("default"));
-  m_blockSize->setToolTip(
-      tr("Tokens per block; default: the trace's own (512 for Mooncake, the declared size for the formats "
-         "that declare one), the scenario's own"));
+  m_blockSize->setSpecialValueText(tr("source's"));
+  m_blockSize->setToolTip(tr("Tokens per block; source's: the trace's own (512 for Mooncake, the declared size "
+                             "for the formats that declare one), the scenario's own"));
   m_sizes = new QLineEdit;
-  m_sizes->setPlaceholderText(tr("auto: footprint/256 … footprint, 12 sizes"));
+  m_sizes->setPlaceholderText(tr("auto: footprint/1024 … footprint, 16 sizes"));
   m_sizes->setToolTip(
       tr("Cache sizes in tokens: a list (100000,1000000) or a range FROM:TO:logN / linN; empty "
-         "= 12 sizes on a log scale up to the source's footprint (distinct blocks)"));
+         "= 16 sizes on a log scale up to the source's footprint (distinct blocks)"));
   m_policies = new QLineEdit(QStringLiteral("all"));
   m_policies->setToolTip(tr("Curve policies: all (%1) or a comma-separated list").arg(qs(policyList(true))));
   m_heatPolicy = new QComboBox;
   for (const std::string& p : replayPolicyNames()) m_heatPolicy->addItem(qs(p));
   m_heatPolicy->setCurrentText(QStringLiteral("lru"));
   m_heatPolicy->setToolTip(tr("The policy of the size × TTL heatmap"));
-  m_ttls = new QLineEdit(QStringLiteral("off,1m,5m,30m"));
-  m_ttls->setToolTip(tr("Heatmap rows: idle TTLs (time since last use), e.g. off,30s,5m,1h"));
+  m_ttls = new QLineEdit(QStringLiteral("auto"));
+  m_ttls->setToolTip(
+      tr("Heatmap rows: idle TTLs (time since last use). auto: off and the 50th, 75th and 90th "
+         "percentiles of the source's reuse times; or a list, e.g. off,30s,5m,1h"));
   m_sweepButton = new QPushButton(tr("Sweep"));
   m_sweepButton->setObjectName(QStringLiteral("tuneSweep"));
+  m_sweepButton->setToolTip(tr("Replay every policy at every size (Ctrl+R)"));
   m_cancelButton = new QPushButton(tr("Cancel"));
   m_cancelButton->setObjectName(QStringLiteral("tuneCancel"));
   m_cancelButton->setEnabled(false);
@@ -131,34 +123,36 @@ TunePage::TunePage(QWidget* parent) : QWidget(parent) {
   m_progress->setValue(0);
   m_progress->setFormat(tr("%v of %m configurations"));
 
-  auto* controls = new QGridLayout;
+  auto* controls = new QWidget;
+  auto* grid = new QGridLayout(controls);
+  grid->setContentsMargins(0, 0, 0, 0);
   const auto add = [&](int row, int col, const QString& label, QWidget* w) {
-    controls->addWidget(new QLabel(label), row, col * 2);
-    controls->addWidget(w, row, col * 2 + 1);
+    grid->addWidget(new QLabel(label), row, col * 2);
+    grid->addWidget(w, row, col * 2 + 1);
   };
-  add(0, 0, tr("Source"), m_source);
-  controls->addWidget(browse, 0, 2);
+  grid->addWidget(new QLabel(tr("Source")), 0, 0);
+  grid->addWidget(new SourcePicker(m_selection), 0, 1, 1, 3);
   add(0, 2, tr("Model (bytes)"), m_model);
   add(0, 3, tr("Hardware (cost model)"), m_hardware);
   add(0, 4, tr("Block size"), m_blockSize);
   add(1, 0, tr("Sizes (tokens)"), m_sizes);
-  add(1, 2, tr("Policies"), m_policies);
-  add(1, 3, tr("Heatmap policy"), m_heatPolicy);
-  add(1, 4, tr("Heatmap TTLs"), m_ttls);
-  controls->setColumnStretch(1, 3);
-  controls->setColumnStretch(5, 1);
+  add(1, 1, tr("Policies"), m_policies);
+  add(1, 2, tr("Heatmap policy"), m_heatPolicy);
+  add(1, 3, tr("Heatmap TTLs"), m_ttls);
+  grid->setColumnStretch(1, 3);
+  grid->setColumnStretch(3, 2);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(m_sweepButton);
   buttons->addWidget(m_cancelButton);
   buttons->addWidget(m_progress, 1);
   buttons->addWidget(m_exportButton);
-
-  m_status =
-      new QLabel(tr("Sweep a trace or a scenario: every policy at every size, replayed on the real "
-                    "request stream (hit rates are counted, not estimated)."));
+  grid->addLayout(buttons, 2, 0, 1, 10);
+  m_status = new QLabel;
+  m_status->setObjectName(QStringLiteral("tuneStatus"));
   m_status->setWordWrap(true);
   m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
   m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  grid->addWidget(m_status, 3, 0, 1, 10);
 
   m_curves = new MissRatioChart;
   m_curves->setObjectName(QStringLiteral("tuneMissRatioChart"));
@@ -166,39 +160,48 @@ TunePage::TunePage(QWidget* parent) : QWidget(parent) {
   m_savings->setObjectName(QStringLiteral("tuneSavingsChart"));
   m_heatmap = new TtlHeatmapWidget;
   m_heatmap->setObjectName(QStringLiteral("tuneHeatmap"));
-  m_table = new QTableWidget(0, 6);
-  m_table->setObjectName(QStringLiteral("tuneKnees"));
-  m_table->setHorizontalHeaderLabels({tr("Policy"), tr("Knee (tokens)"), tr("Knee (bytes)"),
-                                      tr("Hit rate at knee"), tr("Hit rate, largest size"),
-                                      tr("Prefill saved, largest (cost model)")});
-  m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  m_table->horizontalHeader()->setStretchLastSection(true);
-  m_table->verticalHeader()->hide();
-  m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_ranking = new TuneRankingPanel;
+  connect(m_ranking, &TuneRankingPanel::sizeChosen, this, [this](quint64 tokens) {
+    m_chosen = tokens;
+    m_curves->setChosenSize(tokens);
+    redraw();
+  });
   connect(m_curves, &MissRatioChart::pointActivated, this,
           [this](const QString& policy, quint64 tokens) { openInLive(policy, 0, tokens); });
   connect(m_heatmap, &TtlHeatmapWidget::cellActivated, this, &TunePage::openInLive);
 
   auto* right = new QSplitter(Qt::Vertical);
+  right->addWidget(m_ranking);
   right->addWidget(m_heatmap);
-  right->addWidget(m_table);
+  right->setStretchFactor(0, 1);
+  right->setStretchFactor(1, 1);
   auto* left = new QSplitter(Qt::Vertical);
   left->addWidget(m_curves);
   left->addWidget(m_savings);
-  left->setStretchFactor(0, 1);
-  left->setStretchFactor(1, 1);
-  right->setStretchFactor(0, 3);
-  right->setStretchFactor(1, 2);
+  left->setStretchFactor(0, 3);
+  left->setStretchFactor(1, 2);
   auto* area = new QSplitter(Qt::Horizontal);
   area->addWidget(left);
   area->addWidget(right);
-  area->setStretchFactor(0, 5);
-  area->setStretchFactor(1, 4);
-  auto* layout = new QVBoxLayout(this);
-  layout->addLayout(controls);
-  layout->addLayout(buttons);
-  layout->addWidget(m_status);
-  layout->addWidget(area, 1);
+  area->setStretchFactor(0, 1);
+  area->setStretchFactor(1, 1);
+  auto* empty =
+      new QLabel(tr("<p>Choose a source above (a trace or a scenario) and press <b>Sweep</b>.</p>"
+                    "<p>Every eviction policy is replayed on the source's requests at every cache size, "
+                    "against the infinite-cache bound and the Belady reference; a heatmap adds TTLs "
+                    "taken from how long the source's blocks wait between uses.</p>"));
+  empty->setObjectName(QStringLiteral("tuneEmptyState"));
+  empty->setWordWrap(true);
+  empty->setAlignment(Qt::AlignCenter);
+  empty->setMargin(40);
+  m_stack = new QStackedWidget;
+  m_stack->addWidget(empty);
+  m_stack->addWidget(area);
+  addSlide(m_curves, m_curves->title());
+  addSlide(m_ranking, tr("Ranking at the chosen size"));
+  addSlide(m_savings, m_savings->title());
+  addSlide(m_heatmap, m_heatmap->title());
+  setParts(controls, m_stack);
 
   // Exports: a menu on the button and right-click on each chart, as on the Live page.
   auto* menu = new QMenu(this);
@@ -239,7 +242,7 @@ TunePage::TunePage(QWidget* parent) : QWidget(parent) {
                   [exportOne] { exportOne(QStringLiteral("tune-sweep"), QStringLiteral("csv")); });
   m_exportButton->setMenu(menu);
 
-  connect(m_source, &QComboBox::currentTextChanged, this, &TunePage::sourceChanged);
+  connect(m_selection, &SourceSelection::sourceChanged, this, &TunePage::sourceChanged);
   connect(m_model, &QComboBox::currentTextChanged, this, &TunePage::updateDisplayChoices);
   connect(m_hardware, &QComboBox::currentTextChanged, this, &TunePage::updateDisplayChoices);
   sourceChanged();
@@ -266,11 +269,8 @@ TunePage::~TunePage() {
   m_thread->wait();
 }
 
-void TunePage::setSource(const QString& source) {
-  if (m_source->findText(source) < 0) m_source->addItem(source);
-  m_source->setCurrentText(source);
-}
-QString TunePage::source() const { return m_source->currentText().trimmed(); }
+void TunePage::setSource(const QString& source) { m_selection->setSource(source); }
+QString TunePage::source() const { return m_selection->source(); }
 void TunePage::setSizes(const QString& series) { m_sizes->setText(series); }
 void TunePage::setPolicies(const QString& list) { m_policies->setText(list); }
 void TunePage::setHeatmapPolicy(const QString& policy) { m_heatPolicy->setCurrentText(policy); }
@@ -284,16 +284,29 @@ void TunePage::setExplanationsVisible(bool visible) {
   m_savings->setExplanationVisible(visible);
 }
 
+void TunePage::setTypeScale(const TypeScale& scale) {
+  PageWidget::setTypeScale(scale);
+  m_heatmap->setTypeScale(scale);
+  const QFont body = scale.font(TextRole::Body, font());
+  m_ranking->setTypeScale(scale);
+  m_stack->widget(0)->setFont(scale.font(TextRole::HeadlineDetail, font()));
+}
+
+void TunePage::setPreferredBytes(Bytes bytes) { m_ranking->setPreferredBytes(bytes, m_results); }
+
+void TunePage::setChosenSize(quint64 tokens) { m_ranking->setChosenSize(tokens); }
+
+QTableWidget* TunePage::kneeTable() const { return m_ranking->table(); }
+
+QComboBox* TunePage::sizeSelector() const { return m_ranking->selector(); }
+
 void TunePage::sourceChanged() {
   // The model the Live view would use: llama-3-8b for a trace (its convention), the scenario's own.
   const QString src = source();
   QString model = QString::fromLatin1("llama-3-8b");
-  if (!isTraceSource(src)) {
+  if (!SourceSelection::isTrace(src)) {
     try {
-      model =
-          qs(loadScenarioFile(resolveScenario(src.toStdString(),
-                                              m_scenarioDir.empty() ? defaultScenarioDir() : m_scenarioDir))
-                 .model);
+      model = qs(loadSourceRequests(src.toStdString(), m_scenarioDir, 1).scenarioModel);
     } catch (const std::exception&) {
       return;  // not (yet) a readable scenario: keep the model; a sweep reports the error
     }
@@ -316,15 +329,19 @@ bool TunePage::start() {
     }
     job.policies = parsePolicies(m_policies->text());
     job.heatmapPolicy = m_heatPolicy->currentText().toStdString();
-    std::vector<std::int64_t> ttls =
-        parseDurationList(m_ttls->text().trimmed().toStdString(), "heatmap TTLs");
-    job.ttlsMs.assign(ttls.begin(), ttls.end());
+    const QString ttls = m_ttls->text().trimmed();
+    job.ttlsAuto = ttls.isEmpty() || ttls == QLatin1String("auto");
+    if (!job.ttlsAuto) {
+      std::vector<std::int64_t> parsed = parseDurationList(ttls.toStdString(), "heatmap TTLs");
+      job.ttlsMs.assign(parsed.begin(), parsed.end());
+    }
     if (job.ttlsMs.empty()) job.ttlsMs = {0};
     job.threads = m_threads;
   } catch (const std::exception& e) {
     const QString why = QString::fromUtf8(e.what());
     m_status->setText(tr("Cannot sweep: %1").arg(why));
     Q_EMIT sweepFailed(why);
+    Q_EMIT workFinished(false);
     return false;
   }
   if (m_cancel) m_cancel->store(true);  // a running sweep stops at its next request
@@ -333,11 +350,13 @@ bool TunePage::start() {
   m_results = TuneResults{};
   m_done = 0;
   m_total = 0;
+  m_chosen = 0;
+  m_ranking->clear();
   m_running = true;
   m_sweepButton->setEnabled(false);
   m_cancelButton->setEnabled(true);
   m_progress->setRange(0, 0);  // busy until the source is read
-  m_status->setText(tr("Reading %1…").arg(source()));
+  m_status->setText(tr("Reading %1…").arg(SourceSelection::displayName(source())));
   updateDisplayChoices();
   TuneWorker* worker = m_worker;
   QMetaObject::invokeMethod(
@@ -364,10 +383,12 @@ void TunePage::drain() {
   bool finished = false;
   QString error;
   bool added = false;
+  bool started = false;
   for (TuneBatch& b : m_worker->take()) {
     if (b.runId != m_runId) continue;  // a superseded run
     if (b.started) {
       m_results.info = std::move(b.info);
+      started = true;
     }
     added = added || !b.curves.empty() || !b.heatmap.empty();
     m_results.curves.insert(m_results.curves.end(), b.curves.begin(), b.curves.end());
@@ -383,6 +404,7 @@ void TunePage::drain() {
     }
   }
   if (finished) setIdle();
+  if (started) m_ranking->setSizes(m_results);
   updateDisplayChoices();  // also redraws, with the final status once finished
   if (m_total) {
     m_progress->setRange(0, int(m_total));
@@ -395,8 +417,10 @@ void TunePage::drain() {
   if (!error.isEmpty()) {
     m_status->setText(tr("Could not sweep: %1").arg(error));
     Q_EMIT sweepFailed(error);
+    Q_EMIT workFinished(false);
   } else if (finished) {
     Q_EMIT sweepFinished(m_results.cancelled);
+    Q_EMIT workFinished(!m_results.cancelled);
   }
 }
 
@@ -420,15 +444,32 @@ void TunePage::updateDisplayChoices() {
 }
 
 void TunePage::redraw() {
+  m_stack->setCurrentIndex(m_results.empty() ? 0 : 1);
   m_curves->setResults(m_results);
+  m_curves->setChosenSize(m_chosen);
   m_savings->setResults(m_results);
   m_heatmap->setResults(m_results);
-  fillTable();
+  m_ranking->showResults(m_results);
+  const TuneHeadlineText text = TuneHeadline::compose(m_results, m_chosen, m_running);
+  headline()->setText(text.headline, text.detail);
   if (m_results.empty()) return;
   const TuneSourceInfo& i = m_results.info;
+  // TTLs that expire nothing give identical heatmap rows: say why instead of leaving the reader to wonder.
+  QString note;
+  if (i.ttlsFromReuse)
+    note = tr("TTLs from the source's reuse times: half of the reuses come within %1, 90 % within %2")
+               .arg(qs(formatDurationMs(i.reuseMedianMs)), qs(formatDurationMs(i.reuseP90Ms)));
+  else if (i.reuses > 0 && std::all_of(i.ttlsMs.begin(), i.ttlsMs.end(),
+                                       [&](TimeMs t) { return t == 0 || t > i.reuseP90Ms * 10; }))
+    note = tr("Every TTL is over 10× the source's 90th-percentile reuse time (%1): rows barely differ. Try "
+              "auto.")
+               .arg(qs(formatDurationMs(i.reuseP90Ms)));
+  m_heatmap->setNote(note);
   const QString what =
       tr("%1: %2 requests, %3 prompt tokens, block size %4, footprint %5 tokens (%6 of K/V for %7)")
-          .arg(i.format.empty() ? qs(i.source) : qs(i.source) + QStringLiteral(" (") + qs(i.format) + QLatin1Char(')'))
+          .arg(i.format.empty() ? SourceSelection::displayName(qs(i.source))
+                                : SourceSelection::displayName(qs(i.source)) + QStringLiteral(" (") +
+                                      qs(i.format) + QLatin1Char(')'))
           .arg(i.requests)
           .arg(i.promptTokens)
           .arg(i.blockSize)
@@ -443,47 +484,6 @@ void TunePage::redraw() {
                           .arg(m_results.cancelled ? tr("finished before Cancel") : tr("swept"))
                           .arg(m_results.elapsedS, 0, 'f', 2)
                           .arg(what));
-}
-
-void TunePage::fillTable() {
-  std::vector<SweepPoint> points = m_results.curves;
-  TraceSweep::markKnees(points);
-  const TuneSourceInfo& info = m_results.info;
-  m_table->setRowCount(0);
-  const QString hw = qs(m_results.hardware);
-  const auto saved = [&](std::uint64_t hits) {
-    return tr("%1 s%2 (cost model, %3)")
-        .arg(TuneResults::secondsText(m_results.savedSeconds(hits)))
-        .arg(m_results.perHour() ? tr("/h") : QString(), hw);
-  };
-  const auto addRow = [&](const QStringList& cells) {
-    const int r = m_table->rowCount();
-    m_table->insertRow(r);
-    for (int c = 0; c < cells.size(); ++c) m_table->setItem(r, c, new QTableWidgetItem(cells[c]));
-  };
-  for (const std::string& policy : info.policies) {
-    const SweepPoint* knee = nullptr;
-    const SweepPoint* largest = nullptr;
-    std::size_t count = 0;
-    for (const SweepPoint& p : points)
-      if (p.config.policy == policy) {
-        ++count;
-        if (p.knee) knee = &p;
-        if (!largest || p.config.maxTokens > largest->config.maxTokens) largest = &p;
-      }
-    if (count != info.sizes.size() || !largest) continue;  // knees only for complete curves
-    addRow(
-        {qs(policyLabel(policy)), knee ? QString::number(knee->config.maxTokens) : tr("none"),
-         knee ? qs(formatBytes(saturatingMul(knee->config.maxTokens, m_results.bytesPerToken))) : QString(),
-         knee ? QStringLiteral("%1%").arg(100 * knee->result.tokenHitRate(), 0, 'f', 1) : QString(),
-         QStringLiteral("%1%").arg(100 * largest->result.tokenHitRate(), 0, 'f', 1),
-         saved(largest->result.hitTokens)});
-  }
-  if (!m_results.empty() && !points.empty())
-    addRow({tr("infinite cache (bound)"), QString::number(info.footprintTokens),
-            qs(formatBytes(saturatingMul(info.footprintTokens, m_results.bytesPerToken))), QString(),
-            QStringLiteral("%1%").arg(100 * info.unlimited.tokenHitRate(), 0, 'f', 1),
-            saved(info.unlimited.hitTokens)});
 }
 
 void TunePage::openInLive(const QString& policy, qint64 ttlMs, quint64 maxTokens) {
@@ -510,47 +510,7 @@ void TunePage::openInLive(const QString& policy, qint64 ttlMs, quint64 maxTokens
 }
 
 void TunePage::exportCsv(const QString& path) const {
-  std::ostringstream out;
-  CsvWriter csv(out);
-  const std::string saved =
-      std::string(m_results.perHour() ? "prefill_s_saved_per_hour" : "prefill_s_saved") + "_cost_model_" +
-      m_results.hardware;
-  csv.row({"source", "policy", "label", "block_size", "ttl_ms", "max_tokens", "max_bytes", "model",
-           "prompt_tokens", "hit_tokens", "token_hit_rate", "blocks", "hit_blocks", "block_hit_rate",
-           "evictions", "knee", saved});
-  std::vector<SweepPoint> points = m_results.curves;
-  TraceSweep::markKnees(points);
-  points.insert(points.end(), m_results.heatmap.begin(), m_results.heatmap.end());
-  // Rows in display order (points arrive in finish order): TTL, then policy as listed, then size.
-  const std::vector<std::string>& order = m_results.info.policies;
-  const auto rank = [&](const std::string& p) {
-    return std::find(order.begin(), order.end(), p) - order.begin();
-  };
-  std::stable_sort(points.begin(), points.end(), [&](const SweepPoint& a, const SweepPoint& b) {
-    return std::tuple(a.config.ttlMs, rank(a.config.policy), a.config.maxTokens) <
-           std::tuple(b.config.ttlMs, rank(b.config.policy), b.config.maxTokens);
-  });
-  const auto write = [&](const std::string& policy, const std::string& label, std::int64_t ttl,
-                         const std::string& tokens, const std::string& bytes, const ReplayResult& r,
-                         bool evictionsCounted, bool knee) {
-    csv.field(m_results.info.source).field(policy).field(label).field(m_results.info.blockSize).field(ttl);
-    csv.field(tokens).field(bytes).field(m_results.model).field(r.promptTokens).field(r.hitTokens);
-    csv.field(r.tokenHitRate()).field(r.blocks).field(r.hitBlocks).field(r.blockHitRate());
-    if (evictionsCounted)
-      csv.field(r.evictions);
-    else
-      csv.empty();
-    csv.field(knee ? 1 : 0).field(m_results.savedSeconds(r.hitTokens));
-    csv.endRow();
-  };
-  for (const SweepPoint& p : points)
-    write(p.config.policy, policyLabel(p.config.policy), p.config.ttlMs, std::to_string(p.config.maxTokens),
-          std::to_string(saturatingMul(p.config.maxTokens, m_results.bytesPerToken)), p.result,
-          p.evictionsCounted, p.knee);
-  if (!m_results.empty())
-    write("infinite", "infinite cache (every reuse hits)", 0, "unlimited", "unlimited",
-          m_results.info.unlimited, true, false);
-  writeFileAtomically(path.toStdString(), out.str());
+  writeFileAtomically(path.toStdString(), TuneReport::csv(m_results));
 }
 
 QStringList TunePage::exportAll(const QString& dir) const {
@@ -576,41 +536,27 @@ QStringList TunePage::exportAll(const QString& dir) const {
 
 QString TunePage::reportHtml() const {
   if (!hasResults()) return {};
-  const TuneSourceInfo& i = m_results.info;
-  QString html =
-      tr("<h2>Tuning</h2><p>Sweep of %1 (%2 requests, block size %3 tokens): %4 sizes from %5 to %6 "
-         "tokens × %7 policies, heatmap of %8 × %9 TTLs; %10 configurations in %11 s (measured)%12. "
-         "Hit rates are counted by replaying the source; bytes are K/V of %13; prefill time saved comes "
-         "from the cost model (%14).</p>")
-          .arg(qs(i.source).toHtmlEscaped())
-          .arg(i.requests)
-          .arg(i.blockSize)
-          .arg(i.sizes.size())
-          .arg(i.sizes.empty() ? 0 : i.sizes.front())
-          .arg(i.sizes.empty() ? 0 : i.sizes.back())
-          .arg(i.policies.size())
-          .arg(qs(policyLabel(i.heatmapPolicy)).toHtmlEscaped())
-          .arg(i.ttlsMs.size())
-          .arg(m_results.curves.size() + m_results.heatmap.size())
-          .arg(m_results.elapsedS, 0, 'f', 2)
-          .arg(m_results.cancelled ? tr(", cancelled before the end") : QString())
-          .arg(qs(m_results.model).toHtmlEscaped(), tr("cost model, %1").arg(qs(m_results.hardware)));
-  html += QStringLiteral("<table border=1 cellspacing=0 cellpadding=3><tr>");
-  for (int c = 0; c < m_table->columnCount(); ++c)
-    html += QStringLiteral("<th>%1</th>").arg(m_table->horizontalHeaderItem(c)->text().toHtmlEscaped());
-  html += QStringLiteral("</tr>");
-  for (int r = 0; r < m_table->rowCount(); ++r) {
-    html += QStringLiteral("<tr>");
-    for (int c = 0; c < m_table->columnCount(); ++c)
-      html += QStringLiteral("<td>%1</td>")
-                  .arg(m_table->item(r, c) ? m_table->item(r, c)->text().toHtmlEscaped() : QString());
-    html += QStringLiteral("</tr>");
-  }
-  html += tr(
-      "</table><p><small>Knee: the smallest size reaching 90% of that policy's hit rate at the largest size "
-      "swept. Belady (farthest next use) is a reference, not a proven optimum under prefix "
-      "chains.</small></p>");
-  return html;
+  return tr("<h2>Tuning</h2>") + TuneReport::summaryHtml(m_results) +
+         tr("<p><b>Ranking at %1</b></p>").arg(TuneHeadline::sizeText(m_results, m_chosen).toHtmlEscaped()) +
+         TuneReport::tableHtml(*m_ranking->table()) +
+         tr("<p><small>Of the bound: the hit rate as a share of the infinite cache's (every reuse of a "
+            "prefix "
+            "hits). 90 % of bound at: the smallest swept size (tokens) where the policy reaches 90 % of it. "
+            "Knees "
+            "on the chart: the smallest size reaching 90 % of that policy's hit rate at the largest size "
+            "swept. "
+            "Belady (farthest next use) is a reference, not a proven optimum under prefix "
+            "chains.</small></p>");
+}
+
+void TunePage::appendReport(ReportDocument& report) const {
+  report.section(tr("Tune: which policy, at which size"), headline()->headline(), headline()->detail());
+  report.html(reportHtml());
+  report.chart(*m_curves, 0.45);
+  report.chart(*m_savings, 0.35);
+  report.drawing([this](QPainter& painter,
+                        const QRectF& target) { m_heatmap->paint(painter, target, TypeScale::exported()); },
+                 0.4, m_heatmap->note().toHtmlEscaped());
 }
 
 }  // namespace kvlab

@@ -28,6 +28,11 @@ struct TuneSourceInfo {
   std::vector<std::string> policies;  // curve policies, display order
   std::string heatmapPolicy;
   std::vector<TimeMs> ttlsMs;  // heatmap rows, 0 = off
+  // Reuse times of the source's blocks (core/replay/reuse_times.h): how long a block waits between uses.
+  bool ttlsFromReuse = false;  // the heatmap's TTLs were derived from them ("auto")
+  std::uint64_t reuses = 0;
+  TimeMs reuseMedianMs = 0;
+  TimeMs reuseP90Ms = 0;
 };
 
 struct TuneResults {

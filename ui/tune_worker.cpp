@@ -7,11 +7,9 @@
 #include <stdexcept>
 #include <utility>
 
-#include "core/runner/scenario_runner.h"
-#include "core/trace/scenario_trace.h"
-#include "core/trace/trace.h"
+#include "core/replay/reuse_times.h"
 #include "core/util/value_series.h"
-#include "core/workload/scenario.h"
+#include "ui/source_requests.h"
 
 namespace kvlab {
 
@@ -24,9 +22,9 @@ std::vector<TuneBatch> TuneWorker::take() { return m_queue.take(); }
 
 std::vector<std::uint64_t> TuneWorker::autoSizes(std::uint64_t footprintTokens, std::uint32_t blockSize) {
   const std::uint64_t top = std::max<std::uint64_t>(footprintTokens, blockSize);
-  const std::uint64_t bottom = std::max<std::uint64_t>(blockSize, top / 256);
+  const std::uint64_t bottom = std::max<std::uint64_t>(blockSize, top / 1024);
   if (bottom >= top) return {top};
-  const std::string range = std::to_string(bottom) + ":" + std::to_string(top) + ":log12";
+  const std::string range = std::to_string(bottom) + ":" + std::to_string(top) + ":log16";
   return parseCountSeries(range, "sizes");
 }
 
@@ -43,24 +41,12 @@ void TuneWorker::run(const TuneJob& job, int runId) {
   try {
     TuneSourceInfo info;
     info.source = job.source;
-    std::vector<TraceRequest> requests;
-    info.trace = looksLikeTrace(job.source);
-    if (info.trace) {
-      // A prompts file (token ids; text needs the CLI's --tokenizer) is cut at the block size asked for.
-      TraceOpenOptions options;
-      options.prompts.blockSize = job.blockSize;
-      Trace trace = loadTrace(job.source, options);
-      requireBlockIds(trace.info, "sweep");
-      info.blockSize = resolveBlockSize(trace.info, job.blockSize);  // 0 = the trace's own
-      info.format = trace.info.format;
-      requests = std::move(trace.requests);
-    } else {
-      const ScenarioSpec spec = loadScenarioFile(
-          resolveScenario(job.source, job.scenarioDir.empty() ? defaultScenarioDir() : job.scenarioDir));
-      info.blockSize = job.blockSize ? job.blockSize : spec.cache.blockSize;
-      info.scenarioModel = spec.model;
-      requests = scenarioToTrace(spec, info.blockSize, job.outputTokens);
-    }
+    SourceRequests source = loadSourceRequests(job.source, job.scenarioDir, job.blockSize, job.outputTokens);
+    std::vector<TraceRequest> requests = std::move(source.requests);
+    info.trace = source.trace;
+    info.format = source.format;
+    info.blockSize = source.blockSize;
+    info.scenarioModel = source.scenarioModel;
     if (requests.empty()) throw std::invalid_argument(job.source + " has no requests");
     info.requests = requests.size();
     for (const TraceRequest& r : requests) info.promptTokens += r.inputLength;
@@ -86,6 +72,17 @@ void TuneWorker::run(const TuneJob& job, int runId) {
     info.policies = job.policies;
     info.heatmapPolicy = job.heatmapPolicy;
     info.ttlsMs = job.ttlsMs;
+    // How long blocks wait between uses: the heatmap's TTLs when "auto" (TTLs of minutes on a source that
+    // lasts 46 s would give identical rows).
+    const std::vector<TimeMs> reuse = blockReuseTimesMs(requests);
+    info.reuses = reuse.size();
+    info.reuseMedianMs = reuseTimePercentile(reuse, 50);
+    info.reuseP90Ms = reuseTimePercentile(reuse, 90);
+    if (job.ttlsAuto) {
+      info.ttlsFromReuse = true;
+      info.ttlsMs = {0};
+      for (const TimeMs t : ttlsFromReuseTimes(reuse)) info.ttlsMs.push_back(t);
+    }
 
     SweepSpec curves;
     curves.maxTokens = info.sizes;
@@ -99,7 +96,7 @@ void TuneWorker::run(const TuneJob& job, int runId) {
     SweepSpec heat = curves;
     heat.policies = {job.heatmapPolicy};
     heat.ttlsMs.clear();
-    for (const TimeMs ttl : job.ttlsMs)
+    for (const TimeMs ttl : info.ttlsMs)
       if (!(shared && ttl == 0)) heat.ttlsMs.push_back(ttl);
     const std::size_t curveTotal = curves.policies.size() * curves.maxTokens.size();
     const std::size_t heatTotal = heat.ttlsMs.size() * heat.maxTokens.size();

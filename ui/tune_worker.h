@@ -23,10 +23,11 @@ struct TuneJob {
   std::string source;           // trace (any format), bundled scenario name or scenario .json
   std::string scenarioDir;      // where bundled names resolve ("" = the default directory)
   std::uint32_t blockSize = 0;  // 0: 512 for a trace (Mooncake), the scenario's block size for a scenario
-  std::string sizes;            // "" = auto (footprint/256 .. footprint, 12 sizes, log), else a series
+  std::string sizes;            // "" = auto (footprint/1024 .. footprint, 16 sizes, log), else a series
   std::vector<std::string> policies;  // curve policies (replay names, opt allowed)
   std::string heatmapPolicy = "lru";
-  std::vector<TimeMs> ttlsMs{0};     // heatmap rows
+  std::vector<TimeMs> ttlsMs{0};  // heatmap rows
+  bool ttlsAuto = false;          // rows: off and the 50th/75th/90th percentiles of the source's reuse times
   std::uint32_t outputTokens = 128;  // scenarios only (a scenario says no reply length)
   unsigned threads = 0;              // sweep threads, 0 = one per hardware thread
   std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
@@ -55,8 +56,9 @@ public:
   // Worker thread (queued by the page). Blocks until the sweep ends or job.cancel is set.
   void run(const TuneJob& job, int runId);
 
-  // The auto size range for a footprint: max(block, footprint / 256) .. footprint, 12 sizes on a log
-  // scale (fewer when the range is narrow); one size when the footprint is a single block.
+  // The auto size range for a footprint: max(block, footprint / 1024) .. footprint, 16 sizes on a log
+  // scale (fewer when the range is narrow); one size when the footprint is a single block. Wide enough
+  // below that the smaller sizes, where policies differ most, and their knees are covered.
   static std::vector<std::uint64_t> autoSizes(std::uint64_t footprintTokens, std::uint32_t blockSize);
 
 Q_SIGNALS:

@@ -11,6 +11,7 @@
 #include "ui/chart_panel.h"
 #include "ui/memory_chart.h"
 #include "ui/run_history.h"
+#include "ui/speedup_chart.h"
 
 using namespace kvlab;
 
@@ -84,6 +85,41 @@ private Q_SLOTS:
     for (int y = 0; y < 400; ++y)
       for (int x = 0; x < 120; ++x) darkInLeftBand += qGray(image.pixel(x, y)) < 128 ? 1 : 0;
     QVERIFY2(darkInLeftBand > 50, "the left band of the export holds no axis text");
+  }
+
+  void longRunsDrawAMovingMean() {
+    // 400 requests of a trace replay, TTFT with the cache alternating 10 and 30 ms, 100 ms without: per
+    // request that is a wall of bars. Over the hit-rate window (max(8, 400 / 50) = 8 requests) the mean is
+    // (4 x 10 + 4 x 30) / 8 = 20 ms from the 8th request on; without the cache 100 ms throughout.
+    RunHistory history;
+    SpeedupChart chart(&history);
+    RunBatch batch;
+    batch.runId = 1;
+    RunInfo info;
+    info.runId = 1;
+    info.simulated = true;
+    info.hardware = "h100-sxm";
+    info.requestsTotal = 400;
+    batch.started = info;
+    for (int i = 0; i < 400; ++i) {
+      RequestUpdate u;
+      u.record.index = i;
+      u.record.promptTokens = 100;
+      u.record.ttftCachedMs = i % 2 ? 30.0 : 10.0;
+      u.record.ttftUncachedMs = 100.0;
+      u.record.simulated = true;
+      batch.requests.push_back(u);
+    }
+    history.apply(batch);
+    QLineSeries* cached = nullptr;
+    for (QAbstractSeries* s : chart.chart()->series())
+      if (s->objectName() == QLatin1String("ttftCached")) cached = qobject_cast<QLineSeries*>(s);
+    QVERIFY(cached);
+    QCOMPARE(cached->name(), QStringLiteral("cached, mean of 8"));
+    QCOMPARE(cached->count(), 400);
+    for (int i = 7; i < 400; ++i) QCOMPARE(cached->at(i).y(), 20.0);
+    QCOMPARE(cached->at(0).y(), 10.0);  // the first request alone
+    QCOMPARE(cached->at(1).y(), 20.0);  // (10 + 30) / 2
   }
 };
 

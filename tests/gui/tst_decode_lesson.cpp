@@ -20,6 +20,8 @@
 #include "ui/chart_panel.h"
 #include "ui/control_panel.h"
 #include "ui/decode_lesson_chart.h"
+#include "ui/live_page.h"
+#include "ui/run_status_bar.h"
 #include "ui/main_window.h"
 #include "ui/report_exporter.h"
 #include "ui/request_view.h"
@@ -150,6 +152,14 @@ void TestDecodeLesson::mainWindowShowsTheLesson() {
     QVERIFY2(chart->notice().contains(QStringLiteral("decode")), qPrintable(chart->fileStem()));
   }
 
+  // The status bar counts decode steps; a decode run's one request is at scenario time 0, which said
+  // "scenario time 0 ms" beside a run of seconds.
+  QVERIFY2(!w.runStatusBar()->elapsedText().contains(QStringLiteral("scenario time")),
+           qPrintable(w.runStatusBar()->elapsedText()));
+  // The headline gives the decode speedup.
+  QVERIFY2(w.livePage()->headlineText().startsWith(QStringLiteral("Decode with the KV cache:")),
+           qPrintable(w.livePage()->headlineText()));
+
   // Exports: the lesson's PNG and SVG, its steps as CSV (header + one row per step), the report.
   QTemporaryDir dir;
   QVERIFY(dir.isValid());
@@ -172,7 +182,7 @@ void TestDecodeLesson::mainWindowShowsTheLesson() {
   QTest::keyClick(&w, Qt::Key_Right);
   QCOMPARE(w.charts()[w.presentedChart()], lesson);
   QVERIFY(lesson->isVisible());
-  QCOMPARE(lesson->presentationScale(), MainWindow::kPresentationScale);
+  QVERIFY(lesson->typeScale().isPresentation());
   w.setPresentationMode(false);
   QVERIFY(lesson->isVisible());
 }

@@ -68,6 +68,22 @@ private Q_SLOTS:
     QCOMPARE(filter.rowCount(), 0);
   }
 
+  void skippedEventsKeepTheRunsNumbering() {
+    // Events the run's buffer dropped before they reached the log still count, as in `kvlab-cli replay
+    // --events`: 3 events (1..3), 5 dropped (4..8), 2 events (9, 10). Capacity 4 keeps the newest four:
+    // numbers 2, 3, 9, 10 — not 2..5, and the rows kept before the skip keep their numbers.
+    EventLogModel model{4};
+    model.append(makeEvents(3, 1));
+    model.skip(5);
+    model.append(makeEvents(2, 4));
+    QCOMPARE(model.rowCount(), 4);
+    const std::uint64_t expected[] = {2, 3, 9, 10};
+    for (int r = 0; r < 4; ++r) QCOMPARE(model.sequence(r), expected[r]);
+    model.clear();
+    model.append(makeEvents(1, 1));
+    QCOMPARE(model.sequence(0), std::uint64_t(1));  // a new run starts at 1
+  }
+
   void layerFilter() {
     EventLogModel model(1000);
     EventLogFilter filter;

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The one source every page works on: a bundled scenario name, a scenario .json file or a trace file. The
+// Live controls, and the picker at the top of the Serving, Fleet and Tune pages, all read and set this one
+// object, so a trace opened on any page is the trace of every page. GUI thread only.
+// Opening files goes through ui/trace_file_dialog.h (every trace format, detected from the content).
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+class QWidget;
+
+namespace kvlab {
+
+class SourceSelection : public QObject {
+  Q_OBJECT
+public:
+  explicit SourceSelection(QObject* parent = nullptr);
+
+  QString source() const { return m_source; }
+  // Sets the source (trimmed); emits sourceChanged when it differs. A file path is remembered in
+  // openedFiles() so every picker can list it.
+  void setSource(const QString& source);
+  const QStringList& openedFiles() const { return m_opened; }
+
+  // A trace file or folder of any format (replayed, no model runs) rather than a scenario.
+  static bool isTrace(const QString& source);
+  // The name to show: a file's name, or the scenario name as given.
+  static QString displayName(const QString& source);
+  // The open dialog of every page: scenarios and every trace format. Returns "" when cancelled.
+  static QString askForFile(QWidget* parent, const QString& startIn = {});
+
+Q_SIGNALS:
+  void sourceChanged(const QString& source);
+
+private:
+  QString m_source = QStringLiteral("repeated-prefix");
+  QStringList m_opened;
+};
+
+}  // namespace kvlab
