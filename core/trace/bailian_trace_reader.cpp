@@ -135,24 +135,12 @@ bool BailianTraceReader::next(TraceRequest& out) {
   std::string_view line;
   Parser& p = *m_parser;
   while (true) {
-    const LineReader::Status status = m_lines.next(line);
-    if (status == LineReader::Status::End) return false;
-    if (status == LineReader::Status::TooLong) {
-      reportBadLine(m_info.path, m_lines.lineNumber(), "", "line is longer than 64 MiB");
-      continue;
-    }
-    if (isBlankLine(line)) continue;
+    if (!nextContentLine(m_lines, m_info.path, line)) return false;
     if (!parse(line, out, p.field, p.message)) {
       reportBadLine(m_info.path, m_lines.lineNumber(), p.field, p.message);
       continue;
     }
-    if (out.timestampMs < m_lastTimestampMs) {
-      reportBadLine(m_info.path, m_lines.lineNumber(), "timestamp",
-                    "is " + std::to_string(out.timestampMs) + " ms, earlier than the previous request's " +
-                        std::to_string(m_lastTimestampMs) + " ms; traces must be sorted by timestamp");
-      continue;
-    }
-    m_lastTimestampMs = out.timestampMs;
+    if (!acceptInTimeOrder(out.timestampMs, m_lastTimestampMs, m_lines.lineNumber())) continue;
     // The session: the root of the parent chain.
     std::int64_t root = out.requestId;
     if (out.parentId >= 0) {

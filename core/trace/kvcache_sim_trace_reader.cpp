@@ -135,13 +135,7 @@ bool KvcacheSimTraceReader::readNext(TraceRequest& out) {
   std::string_view line;
   Parser& p = *m_parser;
   while (true) {
-    const LineReader::Status status = m_lines.next(line);
-    if (status == LineReader::Status::End) return false;
-    if (status == LineReader::Status::TooLong) {
-      reportBadLine(m_info.path, m_lines.lineNumber(), "", "line is longer than 64 MiB");
-      continue;
-    }
-    if (isBlankLine(line)) continue;
+    if (!nextContentLine(m_lines, m_info.path, line)) return false;
     std::uint64_t blockSize = 0;
     bool hasTokens = false;
     if (!parse(line, out, blockSize, hasTokens, p.field, p.message)) {
@@ -163,13 +157,7 @@ bool KvcacheSimTraceReader::readNext(TraceRequest& out) {
                               : "is missing, but the trace's first line gives it (every line or none)");
       continue;
     }
-    if (out.timestampMs < m_lastTimestampMs) {
-      reportBadLine(m_info.path, m_lines.lineNumber(), "timestamp",
-                    "is " + std::to_string(out.timestampMs) + " ms, earlier than the previous request's " +
-                        std::to_string(m_lastTimestampMs) + " ms; traces must be sorted by timestamp");
-      continue;
-    }
-    m_lastTimestampMs = out.timestampMs;
+    if (!acceptInTimeOrder(out.timestampMs, m_lastTimestampMs, m_lines.lineNumber())) continue;
     m_chainer.chain(p.ids, 0, out.hashIds);
     out.blockTokens.assign(p.tokens.begin(), p.tokens.end());
     out.chunkIds.clear();

@@ -141,14 +141,8 @@ LengthTraceReader::LengthTraceReader(const std::string& path, Layout layout, Tra
 bool LengthTraceReader::next(TraceRequest& out) {
   std::string_view line;
   while (true) {
-    const LineReader::Status status = m_lines.next(line);
-    if (status == LineReader::Status::End) return false;
+    if (!nextContentLine(m_lines, m_info.path, line)) return false;
     const std::uint64_t lineNo = m_lines.lineNumber();
-    if (status == LineReader::Status::TooLong) {
-      reportBadLine(m_info.path, lineNo, "", "line is longer than 64 MiB");
-      continue;
-    }
-    if (isBlankLine(line)) continue;
     const std::vector<std::string_view> fields = splitFields(line);
     if (fields.size() != m_columns) {
       reportBadLine(m_info.path, lineNo, "",

@@ -256,26 +256,14 @@ MooncakeTraceReader::~MooncakeTraceReader() = default;
 bool MooncakeTraceReader::next(TraceRequest& out) {
   std::string_view line;
   while (true) {
-    const LineReader::Status status = m_lines.next(line);
-    if (status == LineReader::Status::End) return false;
-    if (status == LineReader::Status::TooLong) {
-      reportBadLine(m_info.path, m_lines.lineNumber(), "", "line is longer than 64 MiB");
-      continue;
-    }
-    if (isBlankLine(line)) continue;
+    if (!nextContentLine(m_lines, m_info.path, line)) return false;
     // The line lies inside the line reader's buffer, which has LineReader::kPadding spare bytes after it.
     Parser& p = *m_parser;
     if (!parsePadded(p.parser, line, out, p.errorField, p.errorMessage)) {
       reportBadLine(m_info.path, m_lines.lineNumber(), p.errorField, p.errorMessage);
       continue;
     }
-    if (out.timestampMs < m_lastTimestampMs) {
-      reportBadLine(m_info.path, m_lines.lineNumber(), "timestamp",
-                    "is " + std::to_string(out.timestampMs) + " ms, earlier than the previous request's " +
-                        std::to_string(m_lastTimestampMs) + " ms; traces must be sorted by timestamp");
-      continue;
-    }
-    m_lastTimestampMs = out.timestampMs;
+    if (!acceptInTimeOrder(out.timestampMs, m_lastTimestampMs, m_lines.lineNumber())) continue;
     return true;
   }
 }

@@ -265,13 +265,7 @@ bool PromptTraceReader::parse(std::string_view line, TraceRequest& out) {
 bool PromptTraceReader::next(TraceRequest& out) {
   std::string_view line;
   while (true) {
-    const LineReader::Status status = m_lines.next(line);
-    if (status == LineReader::Status::End) return false;
-    if (status == LineReader::Status::TooLong) {
-      reportBadLine(m_info.path, m_lines.lineNumber(), "", "line is longer than 64 MiB");
-      continue;
-    }
-    if (isBlankLine(line)) continue;
+    if (!nextContentLine(m_lines, m_info.path, line)) return false;
     if (!parse(line, out)) {
       reportBadLine(m_info.path, m_lines.lineNumber(), m_parser->field, m_parser->message);
       continue;

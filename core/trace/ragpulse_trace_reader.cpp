@@ -77,12 +77,7 @@ RagpulseTraceReader::RagpulseTraceReader(const std::string& path, TraceReadOptio
     LineReader lines(file);
     m_bytes += lines.fileSize();
     std::string_view line;
-    for (LineReader::Status status; (status = lines.next(line)) != LineReader::Status::End;) {
-      if (status == LineReader::Status::TooLong) {
-        reportBadLine(file, lines.lineNumber(), "", "line is longer than 64 MiB");
-        continue;
-      }
-      if (isBlankLine(line)) continue;
+    while (nextContentLine(lines, file, line)) {
       dom::element doc;
       dom::object object;
       if (const auto error = parser.parse(line.data(), line.size(), false).get(doc)) {
@@ -139,13 +134,8 @@ RagpulseTraceReader::RagpulseTraceReader(const std::string& path, TraceReadOptio
   BlockChainer chainer;
   std::vector<std::uint64_t> raw;
   std::string_view line;
-  for (LineReader::Status status; (status = lines.next(line)) != LineReader::Status::End;) {
+  while (nextContentLine(lines, traceFile, line)) {
     const std::uint64_t lineNo = lines.lineNumber();
-    if (status == LineReader::Status::TooLong) {
-      reportBadLine(traceFile, lineNo, "", "line is longer than 64 MiB");
-      continue;
-    }
-    if (isBlankLine(line)) continue;
     dom::element doc;
     dom::object object;
     if (const auto error = parser.parse(line.data(), line.size(), false).get(doc)) {

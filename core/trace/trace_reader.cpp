@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/trace/trace_reader.h"
 
+#include "core/trace/line_reader.h"
 #include "core/util/input_error.h"
 
 namespace kvlab {
@@ -21,6 +22,29 @@ void TraceReader::reportBadLine(const std::string& file, std::uint64_t line, con
   if (!m_options.skipBadLines) throw error;
   ++m_skippedLines;
   if (m_firstSkipReasons.size() < kMaxSkipReasons) m_firstSkipReasons.emplace_back(error.what());
+}
+
+bool TraceReader::nextContentLine(LineReader& lines, const std::string& file, std::string_view& line) {
+  while (true) {
+    const LineReader::Status status = lines.next(line);
+    if (status == LineReader::Status::End) return false;
+    if (status == LineReader::Status::TooLong) {
+      reportBadLine(file, lines.lineNumber(), "", "line is longer than 64 MiB");
+      continue;
+    }
+    if (!isBlankLine(line)) return true;
+  }
+}
+
+bool TraceReader::acceptInTimeOrder(std::int64_t timestampMs, std::int64_t& last, std::uint64_t line) {
+  if (timestampMs < last) {
+    reportBadLine(m_info.path, line, "timestamp",
+                  "is " + std::to_string(timestampMs) + " ms, earlier than the previous request's " +
+                      std::to_string(last) + " ms; traces must be sorted by timestamp");
+    return false;
+  }
+  last = timestampMs;
+  return true;
 }
 
 }  // namespace kvlab

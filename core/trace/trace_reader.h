@@ -10,12 +10,15 @@
 // registry (trace_format.cpp) with its name, sniffer and factory.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/trace/trace_info.h"
 #include "core/trace/trace_request.h"
 
 namespace kvlab {
+
+class LineReader;
 
 // How the prompts reader (prompt_trace_reader.h) turns your own prompts into block keys; every other reader
 // ignores it. The CLI's --tokenizer, --chat-template and --block-size fill it.
@@ -57,6 +60,12 @@ protected:
   // when skipping.
   void reportBadLine(const std::string& file, std::uint64_t line, const std::string& field,
                      const std::string& message);
+  // The next line of `file` that holds something: a line past the LineReader's limit is reported (and
+  // passed over when skipping), blank lines are passed over. False at the end of the file.
+  bool nextContentLine(LineReader& lines, const std::string& file, std::string_view& line);
+  // Requests come sorted by timestamp: one earlier than `last` is reported as a bad line (false); otherwise
+  // it becomes `last` (true).
+  bool acceptInTimeOrder(std::int64_t timestampMs, std::int64_t& last, std::uint64_t line);
 
   TraceInfo m_info;
   TraceReadOptions m_options;
