@@ -28,6 +28,7 @@
 #include "core/trace/trace_format.h"
 #include "core/util/units.h"
 #include "core/workload/scenario.h"
+#include "ui/model_picker.h"
 #include "ui/source_selection.h"
 #include "ui/tier_controls.h"
 #include "ui/trace_drop_filter.h"
@@ -117,6 +118,7 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
                              .arg(qs(formatBytes(kvBytesPerToken(preset)))),
                          Qt::ToolTipRole);
   }
+  addOpenModelEntry(m_model, this);
   m_granularity = new QComboBox(this);
   m_granularity->setObjectName(QStringLiteral("granularityCombo"));
   for (const std::string& name : granularityNames()) m_granularity->addItem(qs(name), qs(name));
@@ -346,7 +348,11 @@ void ControlPanel::applySettings(const RunSettings& s) {
   if (s.ttlMode) m_ttlMode->setCurrentIndex(m_ttlMode->findData(int(*s.ttlMode)));
   m_pinned->setValue(s.pinnedBudgetBytes > 0 ? bytesToSlider(s.pinnedBudgetBytes) : 0);
   if (!s.hardware.empty()) setCombo(m_hardware, qs(s.hardware));
-  if (s.model) setCombo(m_model, qs(*s.model));
+  if (s.model) {
+    // A config.json or model directory (the command line's --model): offered beside the presets.
+    if (m_model->findData(qs(*s.model)) < 0) addModelSource(m_model, qs(*s.model), nullptr);
+    setCombo(m_model, qs(*s.model));
+  }
   setCombo(m_device, qs(s.device == "auto" ? (cudaAvailable() ? "cuda" : "cpu") : s.device));
   m_seed->setValue(s.seed ? int(std::min<std::uint64_t>(*s.seed, std::uint64_t(m_seed->maximum()))) : -1);
   m_baseline->setChecked(s.baseline);

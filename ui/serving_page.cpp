@@ -23,6 +23,7 @@
 #include "core/util/units.h"
 #include "ui/chart_panel.h"
 #include "ui/headline_banner.h"
+#include "ui/model_picker.h"
 #include "ui/report_document.h"
 #include "ui/serving_headline.h"
 #include "ui/serving_pool_chart.h"
@@ -65,6 +66,7 @@ ServingPage::ServingPage(SourceSelection* selection, QWidget* parent)
   std::vector<std::string> models;
   for (const ModelConfig& m : modelPresets()) models.push_back(m.name);
   m_model = comboOf(models, "llama-3-8b");
+  addOpenModelEntry(m_model, this);
   m_hardware = comboOf(hardwareProfileNames(), std::string(defaultHardwareProfileName()));
   m_policy = comboOf(policyNames(), "lru");
   m_poolBlocks = spin(0, 100000000, 0, tr("auto: 90 % of memory − weights"));
@@ -191,7 +193,7 @@ ServingJob ServingPage::jobFromControls() const {
   job.poolBlocks = std::uint64_t(m_poolBlocks->value());
   ServingConfig& c = job.config;
   try {  // a preset, or a config.json / model directory
-    c.model = loadModel(m_model->currentText().toStdString());
+    c.model = loadModel(currentModelSource(m_model).toStdString());
   } catch (const std::exception&) {
   }
   if (const HardwareProfile* h = findHardwareProfile(m_hardware->currentText().toStdString()))

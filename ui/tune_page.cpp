@@ -36,6 +36,7 @@
 #include "core/util/value_series.h"
 #include "ui/headline_banner.h"
 #include "ui/miss_ratio_chart.h"
+#include "ui/model_picker.h"
 #include "ui/prefill_savings_chart.h"
 #include "ui/report_document.h"
 #include "ui/source_picker.h"
@@ -82,6 +83,7 @@ TunePage::TunePage(SourceSelection* selection, QWidget* parent)
   connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::setSource);
   m_model = new QComboBox;
   for (const ModelConfig& m : modelPresets()) m_model->addItem(qs(m.name));
+  addOpenModelEntry(m_model, this);
   m_model->setToolTip(tr("Converts tokens to bytes of K/V and prices the prefill (cost model)"));
   m_hardware = new QComboBox;
   for (const std::string& h : hardwareProfileNames())
@@ -425,7 +427,7 @@ void TunePage::drain() {
 }
 
 void TunePage::updateDisplayChoices() {
-  m_results.model = m_model->currentText().toStdString();
+  m_results.model = currentModelSource(m_model).toStdString();
   m_results.hardware = m_hardware->currentText().toStdString();
   // A preset, or a config.json / model directory; an unreadable one prices nothing (bytes per token 1).
   std::optional<ModelConfig> model;
