@@ -104,7 +104,9 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::string& 
           if (v.is_string()) self->m_metadata[key] = v.get<std::string>();
       continue;
     }
-    const auto fail = [&](const std::string& message) { throw InputError(path, 0, name, message); };
+    // A copy: clang 14 (the fuzz build) cannot capture a structured binding in a lambda.
+    const std::string tensorName = name;
+    const auto fail = [&](const std::string& message) { throw InputError(path, 0, tensorName, message); };
     if (!value.is_object()) fail("expected an object with dtype, shape and data_offsets");
     SafetensorsTensor t;
     t.name = name;
