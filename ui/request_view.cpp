@@ -79,20 +79,22 @@ RequestView::RequestView(const RunHistory* history, QWidget* parent) : QWidget(p
   m_text->setAlignment(Qt::AlignTop | Qt::AlignLeft);
   applyTextFont();
 
-  auto* textScroll = new QScrollArea(this);
-  textScroll->setWidget(m_text);
-  textScroll->setWidgetResizable(true);
-  textScroll->setFrameShape(QFrame::NoFrame);
-
+  // One scroll area over the whole view: in a short pane (a 920-pixel screen) the wrapped lines keep their
+  // height and the view scrolls, instead of each line being cut to one.
+  auto* content = new QWidget(this);
+  auto* inner = new QVBoxLayout(content);
+  inner->setContentsMargins(6, 4, 6, 4);
+  for (QWidget* w : std::initializer_list<QWidget*>{m_headline, m_bars, m_breakdown, m_misses, m_legend, m_blocks})
+    inner->addWidget(w);
+  inner->addWidget(m_text, 1);
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(content);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(6, 4, 6, 4);
-  layout->addWidget(m_headline);
-  layout->addWidget(m_bars);
-  layout->addWidget(m_breakdown);
-  layout->addWidget(m_misses);
-  layout->addWidget(m_legend);
-  layout->addWidget(m_blocks);
-  layout->addWidget(textScroll, 1);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(scroll);
 
   connect(history, &RunHistory::updated, this, &RequestView::refresh);
   connect(history, &RunHistory::runStarted, this, &RequestView::refresh);
