@@ -225,13 +225,18 @@ CommandAction addFleetCommand(CLI::App& app) {
   text->format.addTo(*cmd, "one header row, then one row per replica and a 'fleet' row per router");
   cmd->add_option("--out", text->out, "write the output to this file instead of stdout");
   addFleetServingOptions(*cmd, text->serving);
+  addTierOptions(*cmd, text->cache);
   cmd->footer(
       "--max-tokens / --max-size is the capacity of EACH replica; oracle-shared is one cache of N times it.\n"
       "--serving: each replica a serving engine (`simulate`'s options, --pool-blocks/--pool-size per "
       "replica);\n"
       "oracle-shared is left out (a cache bound, not a fleet of engines). Times are cost model.\n"
+      "Tiers (--serving), as Mooncake builds them: --host-tokens/--host-size gives EACH replica its own host\n"
+      "(DRAM) tier; --remote-tokens/--remote-size is ONE remote tier all replicas share (a global pool).\n"
       "Examples:\n  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --max-tokens 500000 --router all\n"
-      "  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --serving --pool-blocks 2000 --router all");
+      "  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --serving --pool-blocks 2000 --router all\n"
+      "  kvlab-cli fleet conversation_trace.jsonl --replicas 4 --serving --pool-blocks 2000 --host-tokens 3000000 "
+      "--remote-tokens 12000000");
   return [cmd, text]() -> int {
     if (!cmd->parsed()) return -1;
     if (const std::string_view now = renamedRouter(text->router); !now.empty()) {

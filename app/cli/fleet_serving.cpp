@@ -48,6 +48,16 @@ ServingConfig toServingConfig(const FleetServingText& text, const ReplayOptionTe
       hardwareOrThrow(text.hardware.empty() ? std::string(defaultHardwareProfileName()) : text.hardware);
   checkTensorParallel(c);
   c.poolBlocks = resolvePoolBlocks(text.poolBlocks, text.poolSize, c);
+  const ResolvedTiers tiers = resolveTierOptions(cache, blockSize);
+  for (const LowerTierSpec& tier : tiers.lower) {
+    if (!c.prefixCache)
+      throw InputError("", 0, "no-prefix-cache",
+                       "cannot be used with a " + tier.name + " tier: the tiers hold prefix-cache blocks");
+    (tier.name == "host" ? c.hostBlocks : c.remoteBlocks) = tier.capacityBlocks;
+    (tier.name == "host" ? c.hostPolicy : c.remotePolicy) = tier.policy;
+  }
+  c.remoteWriteThrough = tiers.remoteWriteThrough;
+  c.tierCost = tiers.cost;
   return c;
 }
 
@@ -73,6 +83,10 @@ ordered_json replicaJson(const ServingFleetResult& f, std::size_t i) {
   j["steps"] = s.steps;
   j["recomputed_tokens"] = s.recomputedTokens;
   j["recompute_hit_tokens"] = s.recomputeHitTokens;
+  if (!f.replicas[i].tiers.empty()) {
+    j["tier_hit_tokens"] = s.tierHitTokens;
+    j["tiers"] = tiersJson<ordered_json>(f.replicas[i].tiers);
+  }
   return j;
 }
 
@@ -97,12 +111,20 @@ ordered_json fleetJson(const ServingFleetResult& f, const ServingFleetConfig& c)
   j["evictions"] = f.evictions;
   j["sim_duration_s"] = f.simDurationS;
   j["wall_s"] = f.wallS;  // measured: simulation time on this machine
+  if (!f.tiers.empty()) {
+    // host: every replica's own, summed; remote: the one shared tier (entries, evictions counted once).
+    j["tier_hit_tokens"] = f.tierHitTokens;
+    j["tiers"] = tiersJson<ordered_json>(f.tiers);
+  }
   j["config"] = ordered_json{{"model", c.replica.model.name},
                              {"kv_dtype", std::string(toString(effectiveKvDtype(c.replica.model)))},
                              {"tp", c.replica.tensorParallel},
                              {"hardware", c.replica.hardware.name},
                              {"block_size", c.replica.blockSize},
                              {"pool_blocks_per_replica", c.replica.poolBlocks},
+                             {"host_blocks_per_replica", c.replica.hostBlocks},
+                             {"remote_blocks_shared", c.replica.remoteBlocks},
+                             {"remote_write", c.replica.remoteWriteThrough ? "through" : "back"},
                              {"policy", c.replica.policy},
                              {"prefix_cache", c.replica.prefixCache},
                              {"max_batched_tokens", c.replica.maxBatchedTokens},
@@ -119,12 +141,42 @@ ordered_json fleetJson(const ServingFleetResult& f, const ServingFleetConfig& c)
   return j;
 }
 
+// host_hit_tokens, remote_hit_tokens, host_transfer_ms, remote_transfer_ms: empty for a tier not configured.
+void tierFields(CsvWriter& csv, const std::vector<TierReport>& tiers) {
+  const auto find = [&](const char* name) -> const TierReport* {
+    for (const TierReport& t : tiers)
+      if (t.name == name) return &t;
+    return nullptr;
+  };
+  const TierReport* host = find("host");
+  const TierReport* remote = find("remote");
+  for (const TierReport* t : {host, remote}) t ? (void)csv.field(t->hitTokens) : (void)csv.empty();
+  for (const TierReport* t : {host, remote}) t ? (void)csv.field(t->transferMs) : (void)csv.empty();
+}
+
+// The tiers' lines of the table: what each served and what moving it cost (cost model).
+void writeTierLines(std::ostream& out, const std::vector<TierReport>& tiers, std::uint64_t promptTokens,
+                    const char* indent) {
+  char line[512];
+  for (const TierReport& t : tiers) {
+    std::snprintf(line, sizeof line,
+                  "%stier %-6s %7.3f %% of tokens (%llu blocks hit, %llu missed, %llu held, %llu evicted, %s in, "
+                  "%s out, %.1f ms transfer, cost model)\n",
+                  indent, t.name.c_str(), promptTokens ? 100.0 * double(t.hitTokens) / double(promptTokens) : 0.0,
+                  (unsigned long long)t.hits, (unsigned long long)t.misses, (unsigned long long)t.entries,
+                  (unsigned long long)t.evictions, formatBytes(t.bytesIn).c_str(), formatBytes(t.bytesOut).c_str(),
+                  t.transferMs);
+    out << line;
+  }
+}
+
 void writeCsv(std::ostream& out, const std::vector<ServingFleetResult>& results, const ServingConfig& c) {
   out << "# " << costModelLabel(c) << "; times are simulated, not measured\n";
   CsvWriter csv(out);
   csv.row({"router", "replica", "requests", "completed", "rejected", "prompt_tokens", "hit_tokens",
            "token_hit_rate", "evictions", "token_share", "load_imbalance", "ttft_ms_p50", "ttft_ms_p90",
-           "ttft_ms_p99", "tpot_ms_p50", "mean_waiting", "preemptions"});
+           "ttft_ms_p99", "tpot_ms_p50", "mean_waiting", "preemptions", "host_hit_tokens", "remote_hit_tokens",
+           "host_transfer_ms", "remote_transfer_ms"});
   for (const ServingFleetResult& f : results) {
     std::uint64_t total = 0;
     for (const std::uint64_t t : f.routedPromptTokens) total += t;
@@ -135,12 +187,14 @@ void writeCsv(std::ostream& out, const std::vector<ServingFleetResult>& results,
       csv.field(total ? double(f.routedPromptTokens[i]) / double(total) : 0.0).empty();
       csv.field(s.ttftMsP50).field(s.ttftMsP90).field(s.ttftMsP99).field(s.tpotMsP50).field(s.meanWaiting);
       csv.field(s.preemptions);
+      tierFields(csv, f.replicas[i].tiers);
       csv.endRow();
     }
     csv.field(f.router).field("fleet").field(f.requests).field(f.completed).field(f.rejected);
     csv.field(f.promptTokens).field(f.hitTokens).field(f.tokenHitRate()).field(f.evictions).field(1.0);
     csv.field(f.loadImbalance()).field(f.ttftMsP50).field(f.ttftMsP90).field(f.ttftMsP99).field(f.tpotMsP50);
     csv.empty().field(f.preemptions);
+    tierFields(csv, f.tiers);
     csv.endRow();
   }
 }
@@ -185,6 +239,11 @@ void writeTable(std::ostream& out, const std::vector<ServingFleetResult>& result
       out << line;
     }
     out << "(queue = mean waiting requests over the replica's run; hit rate over completed requests)\n";
+    if (!f.tiers.empty()) {
+      out << "tiers (host: every replica's own, summed; remote: one shared by all replicas; % of the fleet's "
+             "prompt tokens):\n";
+      writeTierLines(out, f.tiers, f.promptTokens, "  ");
+    }
     return;
   }
   std::snprintf(line, sizeof line, "%-14s %9s %10s %10s %10s %9s %9s %6s %7s %8s\n", "router", "hit rate",
@@ -199,6 +258,11 @@ void writeTable(std::ostream& out, const std::vector<ServingFleetResult>& result
     out << line;
   }
   out << "(wall = measured simulation time here; everything else is cost model)\n";
+  for (const ServingFleetResult& f : results) {
+    if (f.tiers.empty()) continue;
+    out << f.router << " tiers:\n";
+    writeTierLines(out, f.tiers, f.promptTokens, "  ");
+  }
 }
 
 }  // namespace
@@ -244,7 +308,9 @@ void checkFleetServingFlags(const CLI::App& command, const FleetServingText& tex
     return;
   }
   for (const char* servingOnly : {"pool-blocks", "pool-size", "hardware", "tp", "max-batched-tokens",
-                                  "max-running", "speed", "no-prefix-cache"})
+                                  "max-running", "speed", "no-prefix-cache", "host-tokens", "host-size",
+                                  "host-policy", "remote-tokens", "remote-size", "remote-policy", "remote-write",
+                                  "pcie-gbps", "pcie-latency-ms", "net-gbps", "net-latency-ms"})
     if (command.count(std::string("--") + servingOnly) > 0)
       throw InputError("", 0, servingOnly, "applies to serving replicas only: add --serving");
 }

@@ -242,29 +242,43 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace
                          formatBytes(config.bytesPerToken) + " each exceed 16 EiB");
   config.skipBadLines = text.skipBadLines;
   config.prompts = text.prompts;
-  const auto host = tierBlocks(text.hostTokens, text.hostSize, "host", text, config.blockSize);
-  const auto remote = tierBlocks(text.remoteTokens, text.remoteSize, "remote", text, config.blockSize);
+  ResolvedTiers tiers = resolveTierOptions(text, config.blockSize);
+  config.lowerTiers = std::move(tiers.lower);
+  config.remoteWriteThrough = tiers.remoteWriteThrough;
+  config.tierCost = tiers.cost;
+  return config;
+}
+
+ResolvedTiers resolveTierOptions(const ReplayOptionText& text, std::uint32_t blockSize) {
+  ResolvedTiers tiers;
+  const auto host = tierBlocks(text.hostTokens, text.hostSize, "host", text, blockSize);
+  const auto remote = tierBlocks(text.remoteTokens, text.remoteSize, "remote", text, blockSize);
   for (const auto& [name, blocks, policy] :
        {std::tuple{"host", host, text.hostPolicy}, std::tuple{"remote", remote, text.remotePolicy}}) {
     if (!blocks) continue;
     if (!findPolicy(policy))  // lower tiers take live policies (no trace oracle there)
       throw InputError("", 0, std::string(name) + "-policy",
                        unknownPolicyMessage(policy, /*forReplay=*/false));
-    config.lowerTiers.push_back(LowerTierSpec{name, *blocks, policy});
+    tiers.lower.push_back(LowerTierSpec{name, *blocks, policy});
   }
   if (text.remoteWrite != "through" && text.remoteWrite != "back")
     throw InputError("", 0, "remote-write",
                      "must be through or back, got " + quoteForError(text.remoteWrite));
-  config.remoteWriteThrough = text.remoteWrite == "through";
+  tiers.remoteWriteThrough = text.remoteWrite == "through";
   checkPositive(text.pcieGBps, "pcie-gbps");
   checkPositive(text.netGBps, "net-gbps");
   if (!(text.pcieLatencyMs >= 0) || !(text.netLatencyMs >= 0) || text.pcieLatencyMs > 1e6 ||
       text.netLatencyMs > 1e6)
     throw InputError("", 0, text.pcieLatencyMs >= 0 ? "net-latency-ms" : "pcie-latency-ms",
                      "must be a number of ms in [0, 1e6]");
-  config.tierCost =
+  tiers.cost =
       TierCostModel{text.pcieGBps * 1e9, text.pcieLatencyMs, text.netGBps * 1e9, text.netLatencyMs};
-  return config;
+  return tiers;
+}
+
+bool tierOptionsGiven(const ReplayOptionText& text) {
+  return !text.hostTokens.empty() || !text.hostSize.empty() || !text.remoteTokens.empty() ||
+         !text.remoteSize.empty();
 }
 
 SweepSpec toSweepSpec(const ReplayOptionText& text) {

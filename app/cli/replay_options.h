@@ -51,6 +51,15 @@ std::uint32_t blockSizeFlag(const std::string& text);
 // --remote-policy, --remote-write, the cost model's
 // --pcie-gbps/--pcie-latency-ms/--net-gbps/--net-latency-ms).
 void addTierOptions(CLI::App& command, ReplayOptionText& text);
+// Those flags resolved (sizes in blocks of blockSize, policies checked); InputError naming the flag.
+struct ResolvedTiers {
+  std::vector<LowerTierSpec> lower;  // host, remote (those given)
+  bool remoteWriteThrough = true;
+  TierCostModel cost;
+};
+ResolvedTiers resolveTierOptions(const ReplayOptionText& text, std::uint32_t blockSize);
+// True if a host or remote tier was asked for.
+bool tierOptionsGiven(const ReplayOptionText& text);
 // Resolves sizes/durations/model into a config for the trace described by `trace` (its block size unless
 // --block-size gives one, which must not contradict a declared one); throws InputError naming the flag.
 ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace);

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "core/cache/cache_engine.h"
+#include "core/cache/clock.h"
 #include "core/fleet/kv_block_index.h"
 #include "core/fleet/router_registry.h"
 #include "core/serving/kv_block_pool.h"
@@ -73,10 +75,21 @@ ServingFleet::ServingFleet(const ServingFleetConfig& config) : m_config(config) 
   m_router = info->create(config.routerParams, config.replicas);
   m_index = std::make_unique<KvBlockIndex>(config.replicas);
   m_index->setEventLagMs(config.eventLagMs);
+  if (config.replica.remoteBlocks) {  // one remote tier for the whole fleet, as Mooncake Store pools it
+    if (!config.replica.prefixCache) throw std::invalid_argument("tiers under the pool need the prefix cache");
+    CacheConfig remote;
+    remote.capacityBytes = saturatingMul(
+        config.replica.remoteBlocks, saturatingMul(kvBytesPerToken(config.replica.model), config.replica.blockSize));
+    remote.policy = config.replica.remotePolicy;
+    m_remoteClock = std::make_unique<ManualClock>();
+    m_sharedRemote = std::make_unique<CacheEngine>(remote, *m_remoteClock);
+    m_sharedRemote->setAutoPublish(false);
+  }
   for (std::size_t r = 0; r < config.replicas; ++r) {
     m_feeds.push_back(std::make_unique<PoolFeed>(*m_index, r));
     m_doneFeeds.push_back(std::make_unique<DoneFeed>(*this, r));
-    m_engines.push_back(std::make_unique<ServingEngine>(config.replica, m_doneFeeds.back().get()));
+    m_engines.push_back(
+        std::make_unique<ServingEngine>(config.replica, m_doneFeeds.back().get(), m_sharedRemote.get()));
     m_feeds.back()->setEngine(m_engines.back().get());
     m_engines.back()->setPoolObserver(m_feeds.back().get());
   }
@@ -124,7 +137,9 @@ ServingFleetResult ServingFleet::finish() {
     out.rejected += s.rejected;
     out.promptTokens += s.promptTokens;
     out.hitTokens += s.hitTokens;
+    out.tierHitTokens += s.tierHitTokens;
     out.preemptions += s.preemptions;
+    addTierReports(out.tiers, r.tiers);
     out.evictions += s.evictions;
     out.simDurationS = std::max(out.simDurationS, s.simDurationS);
     out.wallS += r.wallS;
@@ -139,7 +154,30 @@ ServingFleetResult ServingFleet::finish() {
   out.ttftMsP90 = nearestRankPercentile(ttft, 90);
   out.ttftMsP99 = nearestRankPercentile(ttft, 99);
   out.tpotMsP50 = nearestRankPercentile(tpot, 50);
+  for (TierReport& tier : out.tiers) {
+    if (!tier.remote || !m_sharedRemote) continue;
+    tier.entries = m_sharedRemote->entryCount();  // one engine: its figures once, not once per replica
+    tier.evictions = m_sharedRemote->counters().capacityEvictions();
+  }
   return out;
+}
+
+void addTierReports(std::vector<TierReport>& total, const std::vector<TierReport>& replica) {
+  for (const TierReport& r : replica) {
+    auto it = std::find_if(total.begin(), total.end(), [&](const TierReport& t) { return t.name == r.name; });
+    if (it == total.end()) {
+      total.push_back(r);
+      continue;
+    }
+    it->hits += r.hits;
+    it->hitTokens += r.hitTokens;
+    it->misses += r.misses;
+    it->bytesIn += r.bytesIn;
+    it->bytesOut += r.bytesOut;
+    it->entries += r.entries;
+    it->evictions += r.evictions;
+    it->transferMs += r.transferMs;
+  }
 }
 
 ServingFleetResult simulateFleet(const std::vector<TraceRequest>& requests,

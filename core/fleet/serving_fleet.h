@@ -11,7 +11,9 @@
 //   3. the request is submitted to the chosen replica.
 // So with one replica the result is simulate's, and with round-robin each replica's result is simulate's
 // on the sub-trace it received. Every time is cost model. oracle-shared (a cache bound, not a fleet of
-// engines) is refused. Not thread-safe: one thread drives it.
+// engines) is refused. Tiers, as Mooncake builds them: replica.hostBlocks gives every replica its own host
+// (DRAM) tier; replica.remoteBlocks > 0 makes ONE remote tier that every replica files into and walks (its
+// global pool, Mooncake Store). Not thread-safe: one thread drives it.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -24,11 +26,14 @@
 
 namespace kvlab {
 
+class CacheEngine;
 class KvBlockIndex;
+class ManualClock;
 class ServingEngine;
 
 struct ServingFleetConfig {
-  ServingConfig replica;  // every replica's engine; replica.poolBlocks is the pool PER REPLICA
+  ServingConfig replica;  // every replica's engine; replica.poolBlocks and hostBlocks are PER REPLICA,
+                          // replica.remoteBlocks the one remote tier all replicas share
   std::size_t replicas = 1;
   std::string router = "round-robin";  // a name from routerRegistry(), not a shared-cache one
   RouterParams routerParams;
@@ -45,6 +50,9 @@ struct ServingFleetResult {
   // Fleet figures (cost model): sums over replicas, percentiles over every completed request of the fleet.
   std::uint64_t requests = 0, completed = 0, rejected = 0;
   std::uint64_t promptTokens = 0, hitTokens = 0;  // over completed requests, as ServingSummary
+  std::uint64_t tierHitTokens = 0;                // of hitTokens: loaded from a host or the remote tier
+  std::vector<TierReport> tiers;  // host (summed over replicas), remote (the shared one: hits, bytes and
+                                  // transfer time summed over replicas, entries and evictions once)
   std::uint64_t preemptions = 0, evictions = 0;
   double ttftMsP50 = 0, ttftMsP90 = 0, ttftMsP99 = 0, tpotMsP50 = 0;
   double simDurationS = 0;  // trace start to the fleet's last completion
@@ -81,6 +89,8 @@ private:
   class DoneFeed;
   ServingFleetConfig m_config;
   std::unique_ptr<KvBlockIndex> m_index;
+  std::unique_ptr<ManualClock> m_remoteClock;
+  std::unique_ptr<CacheEngine> m_sharedRemote;  // null without a remote tier; outlives the engines below
   std::vector<std::unique_ptr<PoolFeed>> m_feeds;
   std::vector<std::unique_ptr<DoneFeed>> m_doneFeeds;
   std::vector<std::unique_ptr<ServingEngine>> m_engines;
@@ -90,6 +100,9 @@ private:
   std::int64_t m_lastTimestampMs = 0;
   std::uint32_t m_routed = 0;
 };
+
+// Adds one replica's tier reports to a fleet's, tier by tier (by name); every figure summed.
+void addTierReports(std::vector<TierReport>& total, const std::vector<TierReport>& replica);
 
 // Routes a whole trace through a ServingFleet and returns the result.
 ServingFleetResult simulateFleet(const std::vector<TraceRequest>& requests, const ServingFleetConfig& config);

@@ -7,10 +7,12 @@
 #include <deque>
 #include <stdexcept>
 
+#include "core/cache/clock.h"
 #include "core/hardware/step_cost_model.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/kv_block_pool.h"
 #include "core/serving/serving_simulator.h"
+#include "core/tiers/tier_hierarchy.h"
 
 namespace kvlab {
 
@@ -51,16 +53,33 @@ private:
 
 }  // namespace
 
-class ServingEngine::Impl {
+class ServingEngine::Impl : private KvPoolObserver {
 public:
-  Impl(ServingConfig config, ServingObserver* observer)
+  Impl(ServingConfig config, ServingObserver* observer, CacheEngine* sharedRemote)
       : m_config(std::move(config)),
         m_observer(observer),
         m_cost(m_config.model, m_config.hardware, int(m_config.tensorParallel)),
         m_pool(m_config.poolBlocks, createPolicy(m_config.policy)) {
     m_result.summary.poolBlocks = m_config.poolBlocks;
+    makeTiers(sharedRemote);
     sample(/*force=*/true);
   }
+
+  // The pool's events: a shared block's last copy evicted is demoted (the tiers' rules), then every event
+  // goes on to the fleet's observer.
+  void onBlockStored(std::uint64_t hash) override {
+    if (m_poolObserver) m_poolObserver->onBlockStored(hash);
+  }
+  void onBlockRemoved(std::uint64_t hash) override {
+    if (m_tiers) m_tiers->deviceRemoved(sharedBlockKey(hash));
+    if (m_poolObserver) m_poolObserver->onBlockRemoved(hash);
+  }
+  void setPoolObserver(KvPoolObserver* observer) {
+    m_poolObserver = observer;
+    m_pool.setObserver(m_tiers || observer ? this : nullptr);
+  }
+  void makeTiers(CacheEngine* sharedRemote);
+  std::uint32_t walkTiers(std::uint32_t id, std::uint32_t localHits, std::uint32_t maxHit, bool commit);
 
   double arrivalS(const TraceRequest& r) const { return double(r.timestampMs) / 1e3 / m_config.speed; }
   std::uint32_t submit(TraceRequest request);
@@ -99,6 +118,13 @@ public:
   std::vector<std::uint32_t> m_running;  // admission order: back = newest
   std::vector<Scheduled> m_scheduled;
   std::vector<BlockId> m_hits;
+  KvPoolObserver* m_poolObserver = nullptr;
+  ManualClock m_tierClock;  // the tiers keep no TTL: their clock never moves
+  std::unique_ptr<TierHierarchy> m_tiers;
+  std::vector<CacheKey> m_tierKeys;  // a request's leading shared keys, reused
+  std::vector<bool> m_filed;         // all true: finishRequest's "inserted" for the keys just filed
+  std::vector<SlotId> m_noSlots;     // finishRequest's slots: the pool's blocks are no CacheEngine slots
+  double m_stepLoadS = 0;            // tier loads of the requests admitted in this step
   double m_now = 0;
   double m_waitingArea = 0;   // integral of the waiting count over time
   double m_inSystemArea = 0;  // integral of waiting + running
@@ -140,6 +166,42 @@ void ServingEngine::Impl::arrive(std::uint32_t i) {
   m_waiting.push_back(i);
 }
 
+void ServingEngine::Impl::makeTiers(CacheEngine* sharedRemote) {
+  TierHierarchyConfig tiers;
+  if (m_config.hostBlocks) tiers.lower.push_back({"host", m_config.hostBlocks, m_config.hostPolicy});
+  if (m_config.remoteBlocks || sharedRemote)
+    tiers.lower.push_back({"remote", m_config.remoteBlocks, m_config.remotePolicy});
+  if (tiers.lower.empty()) return;
+  if (!m_config.prefixCache) throw std::invalid_argument("tiers under the pool need the prefix cache");
+  tiers.bytesPerBlock = saturatingMul(kvBytesPerToken(m_config.model), m_config.blockSize);
+  tiers.blockTokens = m_config.blockSize;
+  tiers.remoteWriteThrough = m_config.remoteWriteThrough;
+  tiers.cost = m_config.tierCost;
+  tiers.sharedRemote = sharedRemote;
+  m_tiers = std::make_unique<TierHierarchy>(std::move(tiers), m_tierClock, /*denseKeys=*/false);
+  m_pool.setObserver(this);
+}
+
+// The tiers' leading run after the pool's localHits blocks, below maxHit blocks (the last-token rule), over
+// the request's shared keys (a private block is in no tier: its key names a request of this engine only).
+// commit = false: only how many blocks would be served; true: the walk itself (counted, touched), its
+// load time added to this step.
+std::uint32_t ServingEngine::Impl::walkTiers(std::uint32_t id, std::uint32_t localHits, std::uint32_t maxHit,
+                                             bool commit) {
+  if (!m_tiers || localHits >= maxHit) return 0;
+  m_tierKeys.clear();
+  for (std::uint32_t j = 0; j < maxHit; ++j) {
+    const CacheKey key = blockKey(id, j);
+    if (!isSharedBlockKey(key)) break;
+    m_tierKeys.push_back(key);
+  }
+  const std::uint64_t maxTokens = std::uint64_t(m_tierKeys.size()) * m_config.blockSize;
+  if (!commit) return m_tiers->peek(m_tierKeys, localHits, maxTokens);
+  const TierHierarchy::Walk walk = m_tiers->walk(m_tierKeys, localHits, maxTokens);
+  m_stepLoadS += m_tiers->loadMs(walk) / 1e3;
+  return walk.blocks;
+}
+
 void ServingEngine::Impl::preempt(std::uint32_t id) {
   Sequence& s = m_seqs[id];
   for (auto it = s.blocks.rbegin(); it != s.blocks.rend(); ++it) m_pool.release(*it);
@@ -165,8 +227,18 @@ CacheKey ServingEngine::Impl::blockKey(std::uint32_t id, std::uint32_t block) co
 void ServingEngine::Impl::cacheFullBlocks(std::uint32_t id, std::uint32_t tokens) {
   if (!m_config.prefixCache) return;
   Sequence& s = m_seqs[id];
-  for (const std::uint32_t full = tokens / m_config.blockSize; s.cachedBlocks < full; ++s.cachedBlocks)
-    m_pool.cacheBlock(s.blocks[s.cachedBlocks], blockKey(id, s.cachedBlocks));
+  m_tierKeys.clear();
+  for (const std::uint32_t full = tokens / m_config.blockSize; s.cachedBlocks < full; ++s.cachedBlocks) {
+    const CacheKey key = blockKey(id, s.cachedBlocks);
+    m_pool.cacheBlock(s.blocks[s.cachedBlocks], key);
+    if (m_tiers && isSharedBlockKey(key)) m_tierKeys.push_back(key);
+  }
+  // The tiers hear what the pool now holds (exclusive host, write-through) and close this batch's loads.
+  if (m_tiers) {
+    m_filed.assign(m_tierKeys.size(), true);
+    m_noSlots.assign(m_tierKeys.size(), kNoSlot);
+    m_tiers->finishRequest(m_tierKeys, m_noSlots, m_filed);
+  }
 }
 
 void ServingEngine::Impl::scheduleRunning(std::uint32_t& budget, bool& preempted) {
@@ -210,19 +282,27 @@ void ServingEngine::Impl::admitWaiting(std::uint32_t& budget) {
         m_hits.push_back(b);
       }
     }
-    const std::uint32_t cachedTokens = std::uint32_t(m_hits.size()) * bs;
+    // Then the tiers below (vLLM's KV connector: external tokens are loaded into newly allocated blocks).
+    const std::uint32_t localHits = std::uint32_t(m_hits.size());
+    const std::uint32_t tierHits =
+        m_config.prefixCache ? walkTiers(id, localHits, (s.knownTokens - 1) / bs, /*commit=*/false) : 0;
+    const std::uint32_t cachedTokens = (localHits + tierHits) * bs;
     const std::uint32_t n = std::min(s.knownTokens - cachedTokens, budget);
-    const std::uint64_t need = blocksFor(std::uint64_t(cachedTokens) + n) - m_hits.size();
+    const std::uint64_t need = blocksFor(std::uint64_t(cachedTokens) + n) - localHits;
     if (need + freeHits > m_pool.availableBlocks()) break;  // FCFS: the head blocks the queue
+    // The walk itself (counted: a tier that ends it counts a miss), now that the request is admitted.
+    if (m_tiers && walkTiers(id, localHits, (s.knownTokens - 1) / bs, /*commit=*/true) != tierHits)
+      throw std::logic_error("serving engine: the tier walk served other blocks than it promised");
     for (const BlockId b : m_hits) m_pool.acquireCached(b);
     s.blocks.assign(m_hits.begin(), m_hits.end());
-    s.cachedBlocks = std::uint32_t(m_hits.size());
+    s.cachedBlocks = localHits;
     for (std::uint64_t b = 0; b < need; ++b) s.blocks.push_back(m_pool.allocate());
     s.computed = cachedTokens;
     cacheFullBlocks(id, cachedTokens + n);
     if (!s.admittedOnce) {
       s.admittedOnce = true;
       m_result.requests[id].hitTokens = cachedTokens;
+      m_result.requests[id].tierHitTokens = tierHits * bs;
     } else {
       m_result.requests[id].recomputeHitTokens += cachedTokens;
     }
@@ -332,6 +412,7 @@ void ServingEngine::Impl::step() {
   m_scheduled.clear();
   std::uint32_t budget = m_config.maxBatchedTokens;
   bool preempted = false;
+  m_stepLoadS = 0;
   scheduleRunning(budget, preempted);
   if (!preempted) admitWaiting(budget);
   if (m_scheduled.empty()) throw std::logic_error("serving simulator: a step with nothing to compute");
@@ -340,7 +421,9 @@ void ServingEngine::Impl::step() {
     const Sequence& s = m_seqs[sch.request];
     load.add(/*context=*/s.computed, sch.newTokens, /*logit=*/s.computed + sch.newTokens == s.knownTokens);
   }
-  const double dt = m_cost.cost(load).seconds();
+  // Tier loads are not overlapped with compute here (vLLM's synchronous connector load, no layer-wise
+  // pipelining): an upper bound on what they add.
+  const double dt = m_cost.cost(load).seconds() + m_stepLoadS;
   m_waitingArea += double(m_waiting.size()) * dt;
   m_inSystemArea += double(m_waiting.size() + m_running.size()) * dt;
   m_now += dt;
@@ -393,6 +476,7 @@ ServingResult ServingEngine::Impl::result() const {
     latencySum += r.latencyMs();
     sum.promptTokens += r.inputTokens;
     sum.hitTokens += r.hitTokens;
+    sum.tierHitTokens += r.tierHitTokens;
     sum.outputTokens += std::max<std::uint32_t>(1, r.outputTokens);
     sum.recomputedTokens += r.recomputedTokens;
     sum.recomputeHitTokens += r.recomputeHitTokens;
@@ -412,6 +496,7 @@ ServingResult ServingEngine::Impl::result() const {
     sum.meanWaiting = m_waitingArea / sum.simDurationS;
     sum.meanInSystem = m_inSystemArea / sum.simDurationS;
   }
+  if (m_tiers) out.tiers = m_tiers->reports();
   out.wallS = m_wallS;
   return out;
 }
@@ -424,18 +509,20 @@ void validateServingConfig(const ServingConfig& config) {
   if (!(config.speed > 0) || !std::isfinite(config.speed))
     throw std::invalid_argument("speed must be a positive number");
   (void)createPolicy(config.policy);  // throws for an unknown name
+  if (config.hostBlocks) (void)createPolicy(config.hostPolicy);
+  if (config.remoteBlocks) (void)createPolicy(config.remotePolicy);
   // Throws for a profile without figures, or tensor parallelism on a profile without an interconnect.
   (void)StepCostModel(config.model, config.hardware, int(config.tensorParallel));
 }
 
-ServingEngine::ServingEngine(ServingConfig config, ServingObserver* observer) {
+ServingEngine::ServingEngine(ServingConfig config, ServingObserver* observer, CacheEngine* sharedRemote) {
   validateServingConfig(config);
-  m_impl = std::make_unique<Impl>(std::move(config), observer);
+  m_impl = std::make_unique<Impl>(std::move(config), observer, sharedRemote);
 }
 
 ServingEngine::~ServingEngine() = default;
 
-void ServingEngine::setPoolObserver(KvPoolObserver* observer) { m_impl->m_pool.setObserver(observer); }
+void ServingEngine::setPoolObserver(KvPoolObserver* observer) { m_impl->setPoolObserver(observer); }
 
 std::uint32_t ServingEngine::submit(TraceRequest request) {
   WallTimer timer(m_impl->m_wallS);

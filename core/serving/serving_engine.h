@@ -23,6 +23,7 @@
 
 namespace kvlab {
 
+class CacheEngine;
 class KvPoolObserver;
 class ServingObserver;
 
@@ -34,8 +35,12 @@ class ServingEngine {
 public:
   // Throws std::invalid_argument for a config that cannot run (0 blocks, 0 budget, unknown policy...).
   // observer (optional, not owned) sees timeline points and finished requests; its cancelled() is checked
-  // between steps. A forced timeline point is taken at time 0 here.
-  explicit ServingEngine(ServingConfig config, ServingObserver* observer = nullptr);
+  // between steps. A forced timeline point is taken at time 0 here. sharedRemote (optional, not owned,
+  // outlives this): the remote tier's engine, shared with other engines (a fleet's global pool); it adds a
+  // remote tier even when config.remoteBlocks is 0. Throws std::invalid_argument for tiers without the
+  // prefix cache or an unknown tier policy.
+  explicit ServingEngine(ServingConfig config, ServingObserver* observer = nullptr,
+                         CacheEngine* sharedRemote = nullptr);
   ~ServingEngine();
   ServingEngine(const ServingEngine&) = delete;
   ServingEngine& operator=(const ServingEngine&) = delete;

@@ -8,6 +8,8 @@
 
 #include "core/arch/model_config.h"
 #include "core/hardware/hardware_profile.h"
+#include "core/tiers/tier_cost_model.h"
+#include "core/tiers/tier_report.h"
 
 namespace kvlab {
 
@@ -24,6 +26,15 @@ struct ServingConfig {
   std::uint32_t tensorParallel = 1;       // devices the model is split over (--tp): cost model per device
   double timelineIntervalS = 0;           // > 0: record a ServingTimelinePoint at most this often
   bool checkInvariants = false;           // tests: verify pool and sequences after every step (O(pool))
+  // Tiers under the pool (Mooncake's DRAM per node and its global store; LMCache's CPU and remote
+  // backends), one TierHierarchy (core/tiers/tier_hierarchy.h): blocks the pool evicts go down, a request's
+  // prefix walk continues past the pool's hits into them, and what they serve is loaded, not computed.
+  std::uint64_t hostBlocks = 0;    // host (DRAM) tier of this engine, in blocks; 0 = none; kUnlimited = no bound
+  std::string hostPolicy = "lru";  // its eviction policy (a live policy)
+  std::uint64_t remoteBlocks = 0;  // remote tier, blocks; 0 = none (a fleet passes its shared one instead)
+  std::string remotePolicy = "lru";
+  bool remoteWriteThrough = true;  // every block the pool files is written to the remote tier at once
+  TierCostModel tierCost;          // load times of tier hits, added to the step that admits the request
 };
 
 // One request's fate. Times in seconds since the trace start (simulated).
@@ -37,7 +48,8 @@ struct ServingRequestResult {
   std::uint32_t outputTokens = 0;  // as requested (0 is served as 1: the first token is always produced)
   bool completed = false;
   std::string rejectReason;     // non-empty iff rejected (never admitted)
-  std::uint32_t hitTokens = 0;  // prompt tokens served from the prefix cache at its first admission
+  std::uint32_t hitTokens = 0;  // prompt tokens not computed at its first admission: pool hits + tier loads
+  std::uint32_t tierHitTokens = 0;  // of hitTokens: loaded from the host or remote tier
   std::uint32_t preemptions = 0;
   std::uint64_t recomputedTokens = 0;    // computed tokens whose K/V preemptions discarded
   std::uint64_t recomputeHitTokens = 0;  // of those, served from the prefix cache on re-admission
@@ -81,6 +93,7 @@ struct ServingSummary {
   std::uint64_t preemptions = 0;
   std::uint64_t recomputedTokens = 0;
   std::uint64_t recomputeHitTokens = 0;
+  std::uint64_t tierHitTokens = 0;  // of hitTokens: loaded from the host or remote tier
   std::uint64_t evictions = 0;  // cached-free blocks reallocated
   std::uint32_t poolBlocks = 0;
   std::uint32_t poolPeakBlocks = 0;  // most blocks held by running sequences at once
@@ -94,6 +107,7 @@ struct ServingResult {
   ServingSummary summary;
   std::vector<ServingRequestResult> requests;  // one per input request, input order
   std::vector<ServingTimelinePoint> timeline;  // empty unless config.timelineIntervalS > 0
+  std::vector<TierReport> tiers;               // host, remote (those configured): hits, bytes, transfer ms
   double wallS = 0;                            // measured: how long the simulation took on this machine
 };
 

@@ -9,7 +9,8 @@ namespace kvlab {
 struct TierHierarchy::Tier {
   std::string name;
   bool remote = false;
-  std::unique_ptr<CacheEngine> engine;
+  std::unique_ptr<CacheEngine> owned;  // null for a shared remote engine
+  CacheEngine* engine = nullptr;
   TierReport report;
   std::uint64_t pendingRead = 0;   // bytes read out of it for the current request (one batch)
   std::uint64_t pendingWrite = 0;  // bytes written into it for the current request (one batch)
@@ -27,7 +28,21 @@ TierHierarchy::TierHierarchy(CacheEngine& device, Bytes bytesPerBlock, std::uint
                                                 remoteWriteThrough, /*protectInUse=*/false, cost}) {}
 
 TierHierarchy::TierHierarchy(CacheEngine& device, TierHierarchyConfig config)
-    : m_device(device), m_config(std::move(config)) {
+    : m_device(&device), m_config(std::move(config)) {
+  buildTiers(device.clock(), device.config().denseKeys);
+  if (!m_config.forwardDeviceRemovals)
+    m_device->addRemovalListener([this](SlotId slot, const EntryMeta& meta, EvictReason reason) {
+      deviceRemoved(slot, meta, reason);
+    });
+}
+
+TierHierarchy::TierHierarchy(TierHierarchyConfig config, const Clock& clock, bool denseKeys)
+    : m_device(nullptr), m_config(std::move(config)) {
+  if (m_config.payloads) throw std::invalid_argument("a tier hierarchy without a device moves sizes only");
+  buildTiers(clock, denseKeys);
+}
+
+void TierHierarchy::buildTiers(const Clock& clock, bool denseKeys) {
   const std::vector<LowerTierSpec>& lower = m_config.lower;
   if (lower.empty()) throw std::invalid_argument("a tier hierarchy needs a host or remote tier");
   for (std::size_t i = 0; i < lower.size(); ++i) {
@@ -37,13 +52,17 @@ TierHierarchy::TierHierarchy(CacheEngine& device, TierHierarchyConfig config)
     auto tier = std::make_unique<Tier>();
     tier->name = spec.name;
     tier->remote = spec.name == "remote";
-    CacheConfig engineConfig;
-    engineConfig.capacityBytes = saturatingMul(spec.capacityBlocks, m_config.bytesPerBlock);
-    engineConfig.policy = spec.policy;
-    engineConfig.denseKeys = device.config().denseKeys;
-    tier->engine =
-        std::make_unique<CacheEngine>(engineConfig, device.clock());  // refuses replay-only policies
-    tier->engine->setAutoPublish(false);
+    if (tier->remote && m_config.sharedRemote) {
+      tier->engine = m_config.sharedRemote;
+    } else {
+      CacheConfig engineConfig;
+      engineConfig.capacityBytes = saturatingMul(spec.capacityBlocks, m_config.bytesPerBlock);
+      engineConfig.policy = spec.policy;
+      engineConfig.denseKeys = denseKeys;
+      tier->owned = std::make_unique<CacheEngine>(engineConfig, clock);  // refuses replay-only policies
+      tier->owned->setAutoPublish(false);
+      tier->engine = tier->owned.get();
+    }
     tier->report.name = spec.name;
     tier->report.remote = tier->remote;
     tier->report.transferCostModel = true;
@@ -52,10 +71,6 @@ TierHierarchy::TierHierarchy(CacheEngine& device, TierHierarchyConfig config)
   if (Tier* h = host())
     h->engine->addRemovalListener(
         [this](SlotId slot, const EntryMeta& meta, EvictReason reason) { hostRemoved(slot, meta, reason); });
-  if (!m_config.forwardDeviceRemovals)
-    m_device.addRemovalListener([this](SlotId slot, const EntryMeta& meta, EvictReason reason) {
-      deviceRemoved(slot, meta, reason);
-    });
 }
 
 TierHierarchy::~TierHierarchy() = default;
@@ -70,7 +85,7 @@ TierHierarchy::Tier* TierHierarchy::remote() const {
 
 const CacheEngine* TierHierarchy::hostEngine() const {
   const Tier* h = host();
-  return h ? h->engine.get() : nullptr;
+  return h ? h->engine : nullptr;
 }
 
 bool TierHierarchy::hostHolds(const CacheKey& key) {
@@ -112,6 +127,12 @@ void TierHierarchy::deviceRemoved(SlotId slot, const EntryMeta& meta, EvictReaso
     m_config.payloads->deviceToRemote(meta.key, slot);
 }
 
+void TierHierarchy::deviceRemoved(const CacheKey& key) {
+  EntryMeta meta;
+  meta.key = key;
+  deviceRemoved(kNoSlot, meta, EvictReason::Capacity);
+}
+
 void TierHierarchy::hostRemoved(SlotId slot, const EntryMeta& meta, EvictReason reason) {
   const bool toRemote = forRoom(reason) && remote() && writeRemote(meta.key);
   if (m_config.payloads) m_config.payloads->hostRemoved(meta.key, slot, toRemote);
@@ -123,7 +144,7 @@ void TierHierarchy::countServed(Tier& tier, std::uint64_t tokens, MissReason rea
   tier.report.bytesOut += m_config.bytesPerBlock;
   tier.pendingRead += m_config.bytesPerBlock;
   m_devicePromotedBytes += m_config.bytesPerBlock;
-  m_device.recordServedBelow(reason, tokens, 1);  // the device counted it missed; it was not computed
+  if (m_device) m_device->recordServedBelow(reason, tokens, 1);  // counted missed there; not computed
 }
 
 TierHierarchy::Walk TierHierarchy::walk(std::span<const CacheKey> keys, std::uint32_t from,
@@ -140,8 +161,9 @@ TierHierarchy::Walk TierHierarchy::walk(std::span<const CacheKey> keys, std::uin
   // Why the device missed each block, as its match recorded it, before any promotion moves blocks.
   m_reasons.resize(end - from);
   for (std::size_t b = from; b < end; ++b)
-    m_reasons[b - from] =
-        m_device.find(keys[b]) != kNoSlot ? MissReason::Orphaned : m_device.absentReason(keys[b]);
+    m_reasons[b - from] = !m_device                          ? MissReason::Cold
+                          : m_device->find(keys[b]) != kNoSlot ? MissReason::Orphaned
+                                                               : m_device->absentReason(keys[b]);
   const Bytes perBlock = m_config.bytesPerBlock;
   const EntryInit init{perBlock, m_config.blockTokens, kAllLayers};
   TierPayloads* payloads = m_config.payloads;
@@ -156,14 +178,14 @@ TierHierarchy::Walk TierHierarchy::walk(std::span<const CacheKey> keys, std::uin
       }
       // Promoted while the device can take it without evicting a block in use; from the first one it
       // cannot, the rest is copied (the prefix order stays: device run, promoted, copied, remote).
-      if (!copying && m_device.insertableBytes() >= perBlock) {
+      if (!copying && m_device && m_device->insertableBytes() >= perBlock) {
         if (payloads) payloads->promoteFromHost(keys[b], hostSlot);
         h->engine->remove(hostSlot, EvictReason::Clear);  // moved up: not an eviction of the host tier
-        const SlotId slot = m_device.insert(keys[b], init);
+        const SlotId slot = m_device->insert(keys[b], init);
         if (slot == kNoSlot) throw std::logic_error("TierHierarchy: a promoted block did not fit");
         if (m_config.protectInUse) {
-          m_device.protect(slot);
-          m_promoted.emplace_back(slot, m_device.entry(slot).id);
+          m_device->protect(slot);
+          m_promoted.emplace_back(slot, m_device->entry(slot).id);
         }
         if (payloads) payloads->promotedToDevice(slot);
         walk.promoted.push_back(Promotion{std::uint32_t(b), slot});
@@ -174,6 +196,7 @@ TierHierarchy::Walk TierHierarchy::walk(std::span<const CacheKey> keys, std::uin
         walk.hostCopiedTokens += tokensOf(b);
       }
       walk.hostTokens += tokensOf(b);
+      ++walk.hostBlocks;
       countServed(*h, tokensOf(b), m_reasons[b - from]);
     }
   }
@@ -203,6 +226,7 @@ TierHierarchy::Walk TierHierarchy::walk(std::span<const CacheKey> keys, std::uin
     }
     for (std::size_t i = 0; i < served; ++i) {
       walk.remoteTokens += tokensOf(b + i);
+      ++walk.remoteBlocks;
       countServed(*r, tokensOf(b + i), m_reasons[b + i - from]);
     }
     if (b + served < end) ++r->report.misses;
@@ -213,6 +237,29 @@ TierHierarchy::Walk TierHierarchy::walk(std::span<const CacheKey> keys, std::uin
   return walk;
 }
 
+std::uint32_t TierHierarchy::heldRun(const Tier& tier, std::span<const CacheKey> keys, std::size_t from,
+                                     std::size_t end) const {
+  std::size_t b = from;
+  while (b < end && tier.engine->find(keys[b]) != kNoSlot) ++b;
+  return std::uint32_t(b - from);
+}
+
+std::uint32_t TierHierarchy::peek(std::span<const CacheKey> keys, std::uint32_t from,
+                                  std::uint64_t maxTokens) const {
+  if (m_device) throw std::logic_error("TierHierarchy::peek is for a hierarchy without a device engine");
+  std::size_t end = from;
+  while (end < keys.size() && std::uint64_t(end) * m_config.blockTokens < maxTokens) ++end;
+  std::size_t b = from;
+  if (const Tier* h = host()) b += heldRun(*h, keys, b, end);
+  if (const Tier* r = remote()) b += heldRun(*r, keys, b, end);
+  return std::uint32_t(b - from);
+}
+
+double TierHierarchy::loadMs(const Walk& walk) const {
+  return m_config.cost.pcieMs(std::uint64_t(walk.hostBlocks) * m_config.bytesPerBlock) +
+         m_config.cost.networkMs(std::uint64_t(walk.remoteBlocks) * m_config.bytesPerBlock);
+}
+
 std::uint32_t TierHierarchy::extend(std::span<const CacheKey> keys, std::uint32_t from,
                                     std::uint64_t maxTokens, std::uint64_t* tokens) {
   const Walk w = walk(keys, from, maxTokens);
@@ -221,7 +268,7 @@ std::uint32_t TierHierarchy::extend(std::span<const CacheKey> keys, std::uint32_
 }
 
 void TierHierarchy::releasePromoted() {
-  for (const auto& [slot, id] : m_promoted) m_device.release(slot, id);
+  for (const auto& [slot, id] : m_promoted) m_device->release(slot, id);
   m_promoted.clear();
 }
 
@@ -254,7 +301,7 @@ void TierHierarchy::finishRequest(std::span<const CacheKey> keys, const std::vec
   std::vector<SlotId> slots(keys.size(), kNoSlot);
   if (m_config.payloads)
     for (std::size_t b = 0; b < keys.size() && b < inserted.size(); ++b)
-      if (inserted[b]) slots[b] = m_device.find(keys[b]);
+      if (inserted[b] && m_device) slots[b] = m_device->find(keys[b]);
   finishRequest(keys, slots, inserted);
 }
 
@@ -268,10 +315,12 @@ void TierHierarchy::remoteWritesFailed(std::span<const CacheKey> keys) {
 
 std::vector<TierReport> TierHierarchy::reports() const {
   std::vector<TierReport> out;
-  TierReport device = deviceTierReport(m_device.counters(), m_device.entryCount(), 0, /*costModel=*/true);
-  device.bytesIn = m_devicePromotedBytes;
-  device.bytesOut = m_deviceDemotedBytes;
-  out.push_back(device);
+  if (m_device) {
+    TierReport device = deviceTierReport(m_device->counters(), m_device->entryCount(), 0, /*costModel=*/true);
+    device.bytesIn = m_devicePromotedBytes;
+    device.bytesOut = m_deviceDemotedBytes;
+    out.push_back(device);
+  }
   for (const auto& tier : m_tiers) {
     TierReport r = tier->report;
     r.entries = tier->engine->entryCount();

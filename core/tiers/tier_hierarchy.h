@@ -25,6 +25,15 @@
 //    remote tier evicts is gone.
 //  - write-through: every block new to the device is also written to the remote tier unless believed there.
 //  - exclusive host: a block the commit stores in the device leaves the host tier (not a hit, no bytes).
+// Without a device engine (the serving engine, whose top tier is vLLM's block pool, not a CacheEngine):
+// the owner forwards its evictions with deviceRemoved(key), asks peek() before it commits to a walk, and
+// loads what walk() serves into blocks of its own, as a vLLM KV connector loads external tokens into newly
+// allocated blocks. So nothing is promoted: every host hit is served by copy and leaves the host tier by
+// the exclusive rule when finishRequest() hears the owner stored it. No miss reason is recorded and
+// reports() has no device entry (the owner reports its own pool).
+// A shared remote tier (sharedRemote): several hierarchies (a fleet's replicas) file into and walk one
+// remote engine, as Mooncake Store pools the DRAM of every node; each hierarchy counts the hits, misses,
+// bytes and transfer time of its own walks and writes, the engine's entries and evictions are shared.
 // Counting: a tier a walk asked and that ended it counts one miss; hits, hit tokens, bytes per tier. The
 // tokens the lower tiers serve leave the device's miss breakdown (CacheEngine::recordServedBelow): they
 // were not computed.
@@ -58,6 +67,9 @@ struct TierHierarchyConfig {
                                        // asks payloads->fetchRemote() instead of its engine
   bool forwardDeviceRemovals = false;  // true: the owner calls deviceRemoved() from its own device
                                        // listener (to order it before its payload store frees the tensor)
+  CacheEngine* sharedRemote = nullptr;  // not owned, outlives this: the remote tier's engine, shared (its
+                                        // own capacity and policy; the remote spec's are ignored). null:
+                                        // this hierarchy makes its own from the spec
 };
 
 class TierHierarchy {
@@ -67,6 +79,8 @@ public:
   TierHierarchy(CacheEngine& device, TierHierarchyConfig config);
   TierHierarchy(CacheEngine& device, Bytes bytesPerBlock, std::uint32_t blockTokens,
                 std::vector<LowerTierSpec> lower, bool remoteWriteThrough, TierCostModel cost);
+  // Without a device engine (see above); clock and denseKeys configure the lower tiers' engines.
+  TierHierarchy(TierHierarchyConfig config, const Clock& clock, bool denseKeys);
   ~TierHierarchy();
   TierHierarchy(const TierHierarchy&) = delete;
   TierHierarchy& operator=(const TierHierarchy&) = delete;
@@ -81,12 +95,18 @@ public:
     std::uint64_t hostTokens = 0;        // of tokens: from the host tier
     std::uint64_t hostCopiedTokens = 0;  // of hostTokens: copied (no room in the device), not promoted
     std::uint64_t remoteTokens = 0;      // of tokens: from the remote tier (after the host's)
+    std::uint32_t hostBlocks = 0;        // of blocks: from the host tier
+    std::uint32_t remoteBlocks = 0;      // of blocks: from the remote tier
     std::vector<Promotion> promoted;     // host blocks moved into the device, in block order
   };
   // After the device served keys[0, from): walks the lower tiers from block `from` while block b's first
   // token is below maxTokens (block b covers [b * B, min((b + 1) * B, maxTokens)) tokens). Promotes,
   // copies and counts as the rules say.
   Walk walk(std::span<const CacheKey> keys, std::uint32_t from, std::uint64_t maxTokens);
+  // The blocks walk() would serve now, changing nothing (no touch, no count). Without a device engine only.
+  std::uint32_t peek(std::span<const CacheKey> keys, std::uint32_t from, std::uint64_t maxTokens) const;
+  // The cost model's time to load what a walk served: one host (PCIe) batch and one remote (network) batch.
+  double loadMs(const Walk& walk) const;
   // walk() for callers that need only the count: blocks served, *tokens their tokens.
   std::uint32_t extend(std::span<const CacheKey> keys, std::uint32_t from, std::uint64_t maxTokens,
                        std::uint64_t* tokens);
@@ -102,6 +122,8 @@ public:
   // The device removed an entry (forwardDeviceRemovals: the owner's listener calls this; else the
   // hierarchy's own listener does): demotes it when the rules say so.
   void deviceRemoved(SlotId slot, const EntryMeta& meta, EvictReason reason);
+  // The device without an engine evicted key's block for room: demotes it as the rules say.
+  void deviceRemoved(const CacheKey& key);
   // The remote store refused these writes (a fault): they are not believed there any more.
   void remoteWritesFailed(std::span<const CacheKey> keys);
 
@@ -121,6 +143,9 @@ public:
 
 private:
   struct Tier;
+  void buildTiers(const Clock& clock, bool denseKeys);
+  std::uint32_t heldRun(const Tier& tier, std::span<const CacheKey> keys, std::size_t from,
+                        std::size_t end) const;
   Tier* host() const;
   Tier* remote() const;
   void hostRemoved(SlotId slot, const EntryMeta& meta, EvictReason reason);
@@ -129,7 +154,7 @@ private:
   void countServed(Tier& tier, std::uint64_t tokens, MissReason reason);
   double batchMs(const Tier& tier, std::uint64_t bytes) const;
 
-  CacheEngine& m_device;
+  CacheEngine* m_device;  // null: no device engine
   TierHierarchyConfig m_config;
   std::vector<std::unique_ptr<Tier>> m_tiers;                // host, remote (those configured), top first
   std::vector<std::pair<SlotId, std::uint64_t>> m_promoted;  // (slot, entry id) protected by the last walk

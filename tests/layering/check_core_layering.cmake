@@ -20,7 +20,7 @@ set(allowed_trace util cache workload tokenizer) # readers; own prompts are toke
 set(allowed_tiers util arch cache model)
 set(allowed_replay util cache policies tiers trace workload)
 set(allowed_analyze util cache policies tiers trace workload replay)  # kvlab-cli analyze's report
-set(allowed_serving util arch cache hardware model policies trace workload)
+set(allowed_serving util arch cache hardware model policies tiers trace workload)
 set(allowed_fleet util arch cache hardware policies replay serving tiers trace workload)
 set(allowed_runner util arch device cache hardware policies model replay serving tiers tokenizer trace weights workload)
 set(allowed_api util arch device cache policies model runner tiers workload)
