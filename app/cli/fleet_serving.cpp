@@ -48,16 +48,7 @@ ServingConfig toServingConfig(const FleetServingText& text, const ReplayOptionTe
       hardwareOrThrow(text.hardware.empty() ? std::string(defaultHardwareProfileName()) : text.hardware);
   checkTensorParallel(c);
   c.poolBlocks = resolvePoolBlocks(text.poolBlocks, text.poolSize, c);
-  const ResolvedTiers tiers = resolveTierOptions(cache, blockSize);
-  for (const LowerTierSpec& tier : tiers.lower) {
-    if (!c.prefixCache)
-      throw InputError("", 0, "no-prefix-cache",
-                       "cannot be used with a " + tier.name + " tier: the tiers hold prefix-cache blocks");
-    (tier.name == "host" ? c.hostBlocks : c.remoteBlocks) = tier.capacityBlocks;
-    (tier.name == "host" ? c.hostPolicy : c.remotePolicy) = tier.policy;
-  }
-  c.remoteWriteThrough = tiers.remoteWriteThrough;
-  c.tierCost = tiers.cost;
+  applyTierOptions(c, cache);
   return c;
 }
 
@@ -83,10 +74,7 @@ ordered_json replicaJson(const ServingFleetResult& f, std::size_t i) {
   j["steps"] = s.steps;
   j["recomputed_tokens"] = s.recomputedTokens;
   j["recompute_hit_tokens"] = s.recomputeHitTokens;
-  if (!f.replicas[i].tiers.empty()) {
-    j["tier_hit_tokens"] = s.tierHitTokens;
-    j["tiers"] = tiersJson<ordered_json>(f.replicas[i].tiers);
-  }
+  addServingTiers(j, s.tierHitTokens, f.replicas[i].tiers);
   return j;
 }
 
@@ -111,11 +99,8 @@ ordered_json fleetJson(const ServingFleetResult& f, const ServingFleetConfig& c)
   j["evictions"] = f.evictions;
   j["sim_duration_s"] = f.simDurationS;
   j["wall_s"] = f.wallS;  // measured: simulation time on this machine
-  if (!f.tiers.empty()) {
-    // host: every replica's own, summed; remote: the one shared tier (entries, evictions counted once).
-    j["tier_hit_tokens"] = f.tierHitTokens;
-    j["tiers"] = tiersJson<ordered_json>(f.tiers);
-  }
+  // host: every replica's own, summed; remote: the one shared tier (entries, evictions counted once).
+  addServingTiers(j, f.tierHitTokens, f.tiers);
   j["config"] = ordered_json{{"model", c.replica.model.name},
                              {"kv_dtype", std::string(toString(effectiveKvDtype(c.replica.model)))},
                              {"tp", c.replica.tensorParallel},
@@ -152,22 +137,6 @@ void tierFields(CsvWriter& csv, const std::vector<TierReport>& tiers) {
   const TierReport* remote = find("remote");
   for (const TierReport* t : {host, remote}) t ? (void)csv.field(t->hitTokens) : (void)csv.empty();
   for (const TierReport* t : {host, remote}) t ? (void)csv.field(t->transferMs) : (void)csv.empty();
-}
-
-// The tiers' lines of the table: what each served and what moving it cost (cost model).
-void writeTierLines(std::ostream& out, const std::vector<TierReport>& tiers, std::uint64_t promptTokens,
-                    const char* indent) {
-  char line[512];
-  for (const TierReport& t : tiers) {
-    std::snprintf(line, sizeof line,
-                  "%stier %-6s %7.3f %% of tokens (%llu blocks hit, %llu missed, %llu held, %llu evicted, %s in, "
-                  "%s out, %.1f ms transfer, cost model)\n",
-                  indent, t.name.c_str(), promptTokens ? 100.0 * double(t.hitTokens) / double(promptTokens) : 0.0,
-                  (unsigned long long)t.hits, (unsigned long long)t.misses, (unsigned long long)t.entries,
-                  (unsigned long long)t.evictions, formatBytes(t.bytesIn).c_str(), formatBytes(t.bytesOut).c_str(),
-                  t.transferMs);
-    out << line;
-  }
 }
 
 void writeCsv(std::ostream& out, const std::vector<ServingFleetResult>& results, const ServingConfig& c) {

@@ -8,6 +8,7 @@
 
 #include "core/arch/kv_cache_layout.h"
 #include "core/hardware/kv_pool_plan.h"
+#include "replay_options.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 
@@ -96,6 +97,19 @@ std::string costModelLabel(const ServingConfig& c) {
     label += buf;
   }
   return label;
+}
+
+void applyTierOptions(ServingConfig& config, const ReplayOptionText& tierText) {
+  const ResolvedTiers tiers = resolveTierOptions(tierText, config.blockSize);
+  for (const LowerTierSpec& tier : tiers.lower) {
+    if (!config.prefixCache)
+      throw InputError("", 0, "no-prefix-cache",
+                       "cannot be used with a " + tier.name + " tier: the tiers hold prefix-cache blocks");
+    (tier.name == "host" ? config.hostBlocks : config.remoteBlocks) = tier.capacityBlocks;
+    (tier.name == "host" ? config.hostPolicy : config.remotePolicy) = tier.policy;
+  }
+  config.remoteWriteThrough = tiers.remoteWriteThrough;
+  config.tierCost = tiers.cost;
 }
 
 }  // namespace kvlab

@@ -10,6 +10,8 @@
 
 namespace kvlab {
 
+struct ReplayOptionText;
+
 // Pool bookkeeping is ~30 bytes per block: 2^24 blocks keep it under 0.5 GiB.
 inline constexpr std::uint64_t kMaxPoolBlocks = std::uint64_t(1) << 24;
 
@@ -31,5 +33,10 @@ std::string hardwareProfileList();
 // config.model, config.hardware, config.tensorParallel, config.maxRunning and config.blockSize must be set.
 std::uint32_t resolvePoolBlocks(const std::string& poolBlocks, const std::string& poolSize,
                                 const ServingConfig& config);
+
+// The tier flags (addTierOptions: --host-tokens/--host-size, --remote-tokens/--remote-size, policies,
+// --remote-write, the PCIe/network cost model) into config's tiers, sized with tierText's --model and
+// --kv-dtype and config.blockSize; InputError naming the flag, also for tiers with config.prefixCache off.
+void applyTierOptions(ServingConfig& config, const ReplayOptionText& tierText);
 
 }  // namespace kvlab

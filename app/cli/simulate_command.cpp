@@ -56,6 +56,7 @@ struct SimulateText {
   bool compare = false;
   bool skipBadLines = false;
   PromptTextOptions prompts;  // --tokenizer, --chat-template (the prompts format)
+  ReplayOptionText tiers;     // its tier flags only (addTierOptions)
 };
 
 struct RunSpec {
@@ -97,7 +98,7 @@ ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
   j["recompute_hit_tokens"] = s.recomputeHitTokens;
   // One tier (the simulated device pool). The serving simulator counts hit tokens and evictions, not
   // blocks or bytes per tier: those are null rather than invented; nothing moves between tiers (0 ms).
-  j["tiers"] = ordered_json{{"device", ordered_json{{"hit_tokens", s.hitTokens},
+  j["tiers"] = ordered_json{{"device", ordered_json{{"hit_tokens", s.hitTokens - s.tierHitTokens},
                                                     {"hits", nullptr},
                                                     {"misses", nullptr},
                                                     {"bytes_in", nullptr},
@@ -106,6 +107,11 @@ ordered_json summaryJson(const RunOutcome& run, const ServingConfig& c) {
                                                     {"evictions", s.evictions},
                                                     {"transfer_ms", 0.0},
                                                     {"transfer_source", "cost model"}}}};
+  if (!run.result.tiers.empty()) {  // host, remote under the pool (cost-model transfer times)
+    j["tier_hit_tokens"] = s.tierHitTokens;
+    const ordered_json lower = tiersJson<ordered_json>(run.result.tiers);
+    for (const auto& [name, tier] : lower.items()) j["tiers"][name] = tier;
+  }
   j["wall_s"] = run.result.wallS;  // measured: simulation time on this machine
   return j;
 }
@@ -173,6 +179,12 @@ void printTable(const std::vector<RunOutcome>& runs, const ServingConfig& c, con
         r.result.wallS);
   }
   std::printf("(wall = measured simulation time here; everything else is cost model)\n");
+  for (const RunOutcome& r : runs) {
+    if (r.result.tiers.empty()) continue;
+    std::ostringstream lines;
+    writeTierLines(lines, r.result.tiers, r.result.summary.promptTokens, "  ");
+    std::printf("speed %g, tiers under the pool:\n%s", r.spec.speed, lines.str().c_str());
+  }
 }
 
 ordered_json comparisons(const std::vector<RunOutcome>& runs) {
@@ -236,6 +248,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
   cmd->add_option("--out", t->out, "directory for summary.json and requests*.csv");
   t->format.addTo(*cmd, "a '#' line naming the cost model, one header row, then one row per run");
   cmd->add_flag("--skip-bad-lines", t->skipBadLines, "count and skip malformed trace lines");
+  addTierOptions(*cmd, t->tiers);
   cmd->footer(
       "Every time it prints comes from the cost model (docs/serving.md), not from running a model.\n"
       "Example:\n  kvlab-cli simulate conversation_trace.jsonl --compare --speed 0.5,1,2,4");
@@ -283,6 +296,10 @@ CommandAction addSimulateCommand(CLI::App& app) {
         std::uint64_t(config.blockSize) *
         KvCacheLayout(config.model, int(config.tensorParallel)).cacheBytesPerToken();
     config.poolBlocks = resolvePoolBlocks(t->poolBlocks, t->poolSize, config);
+    t->tiers.model = t->model;  // the tier sizes in bytes convert with the run's K/V bytes per token
+    t->tiers.kvDtype = t->kvDtype;
+    config.prefixCache = !t->noPrefixCache || t->compare;
+    applyTierOptions(config, t->tiers);
 
     std::vector<RunSpec> specs;
     for (const double speed : speeds) {
@@ -298,6 +315,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
       ServingConfig c = config;
       c.speed = spec.speed;
       c.prefixCache = spec.prefixCache;
+      if (!c.prefixCache) c.hostBlocks = c.remoteBlocks = 0;  // --compare's run without: no tiers either
       runs.push_back({spec, ServingSimulator(c).run(requests)});
     }
 
@@ -320,7 +338,9 @@ CommandAction addSimulateCommand(CLI::App& app) {
                                  {"pool_bytes", std::uint64_t(config.poolBlocks) * blockBytes},  // per device
                                  {"policy", config.policy},
                                  {"max_batched_tokens", config.maxBatchedTokens},
-                                 {"max_running", config.maxRunning}};
+                                 {"max_running", config.maxRunning},
+                                 {"host_blocks", config.hostBlocks},
+                                 {"remote_blocks", config.remoteBlocks}};
     all["runs"] = ordered_json::array();
     for (const RunOutcome& r : runs) all["runs"].push_back(summaryJson(r, config));
     if (t->compare) all["comparisons"] = comparisons(runs);

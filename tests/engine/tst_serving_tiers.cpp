@@ -10,6 +10,7 @@
 //    fleet's shared remote engine vs the engine's own), on the fixture and on a slice of the public
 //    conversation trace;
 //  - the CLI: per-tier figures in JSON, tier flags refused without --serving.
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -94,6 +95,7 @@ private slots:
   void oneReplicaFleetEqualsEngine();
   void tiersNeedThePrefixCache();
   void cliReportsTiersAndRefusesThemWithoutServing();
+  void cliSimulateEqualsOneReplicaFleet();
 };
 
 void TestServingTiers::hostTierHandWorked() {
@@ -255,6 +257,32 @@ void TestServingTiers::cliReportsTiersAndRefusesThemWithoutServing() {
   QCOMPARE(replayFleet.exitCode(), 2);
   const QString err = QString::fromUtf8(replayFleet.readAllStandardError());
   QVERIFY2(err.contains("host-tokens") && err.contains("--serving"), qPrintable(err));
+}
+
+void TestServingTiers::cliSimulateEqualsOneReplicaFleet() {
+  // `simulate` with tier flags = `fleet --serving --replicas 1` with the same flags (two code paths: the
+  // engine's own remote tier vs the fleet's shared one), and the device's hit tokens + the tiers' = all.
+  const QStringList common = {QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl"), "--block-size", "16",
+                              "--pool-blocks", "24", "--host-tokens", "192", "--remote-tokens", "768", "--json"};
+  QProcess sim, fleet;
+  sim.start(QStringLiteral(KVLAB_CLI_PATH), QStringList{"simulate"} + common);
+  fleet.start(QStringLiteral(KVLAB_CLI_PATH), QStringList{"fleet", "--serving", "--replicas", "1"} + common);
+  QVERIFY(sim.waitForFinished(120000) && fleet.waitForFinished(120000));
+  QCOMPARE(sim.exitCode(), 0);
+  QCOMPARE(fleet.exitCode(), 0);
+  const QJsonObject run =
+      QJsonDocument::fromJson(sim.readAllStandardOutput())["runs"].toArray().at(0).toObject();
+  const QJsonObject f = QJsonDocument::fromJson(fleet.readAllStandardOutput()).object();
+  QVERIFY(run["tier_hit_tokens"].toDouble() > 0);
+  QCOMPARE(run["tier_hit_tokens"], f["tier_hit_tokens"]);
+  QCOMPARE(run["token_hit_rate"], f["token_hit_rate"]);
+  QCOMPARE(run["ttft_ms_p99"], f["ttft_ms_p99"]);
+  const QJsonObject tiers = run["tiers"].toObject();
+  for (const char* name : {"host", "remote"})
+    for (const char* key : {"hits", "misses", "bytes_in", "entries", "evictions", "transfer_ms"})
+      QCOMPARE(tiers[name].toObject()[key], f["tiers"].toObject()[name].toObject()[key]);
+  QCOMPARE(tiers["device"].toObject()["hit_tokens"].toDouble() + run["tier_hit_tokens"].toDouble(),
+           f["hit_tokens"].toDouble());
 }
 
 KVLAB_TEST_GUILESS_MAIN(TestServingTiers)
