@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "analyze_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
+#include "core/hardware/prefill_cost.h"
 #include "core/replay/replay_warmup.h"
+#include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "json_csv.h"
 #include "model_options.h"
 #include "output_format.h"
 #include "replay_options.h"
+#include "serving_options.h"
 
 namespace kvlab {
 
@@ -25,7 +29,17 @@ struct AnalyzeText {
   std::string warmup;
   std::string model;  // "" = sizes in blocks only
   std::string kvDtype;
+  std::string hardware;  // "" = no time figures
   bool skipBadLines = false;
+  PromptTextOptions prompts;  // --tokenizer, --chat-template (the prompts format)
+};
+
+// Prefill time the cache saves (cost model): hit tokens x the from-scratch prefill seconds per token of the
+// trace's mean prompt on --model and --hardware, as the Tune page prices it. secondsPerToken 0 = not asked.
+struct PrefillPrice {
+  double secondsPerToken = 0;
+  std::string label;  // "cost model: <model> on <hardware>, <us> us per token at <n> prompt tokens (the mean)"
+  double saved(std::uint64_t hitTokens) const { return secondsPerToken * double(hitTokens); }
 };
 
 ordered_json labelRows(const std::vector<LabelBound>& rows) {
@@ -53,12 +67,14 @@ void printLabels(const char* title, const std::vector<LabelBound>& rows) {
                 (unsigned long long)r.requests, (unsigned long long)r.promptTokens, 100.0 * r.hitRate());
 }
 
-void printTable(const TraceAnalysis& a, std::uint64_t bytesPerToken) {
+void printTable(const TraceAnalysis& a, std::uint64_t bytesPerToken, const PrefillPrice& price) {
   std::printf("analyze: %s trace, %llu requests measured (%llu warmup), %llu prompt tokens, blocks of %u tokens\n",
               a.format.c_str(), (unsigned long long)a.requests, (unsigned long long)a.warmupRequests,
               (unsigned long long)a.promptTokens, a.blockSize);
   std::printf("infinite cache (prefix reuse)  %7.3f %%  (%llu of %llu tokens)\n", 100.0 * a.infiniteHitRate(),
               (unsigned long long)a.infiniteHitTokens, (unsigned long long)a.promptTokens);
+  if (price.secondsPerToken > 0)
+    std::printf("  prefill saved at the bound  %.1f s (%s)\n", price.saved(a.infiniteHitTokens), price.label.c_str());
   if (a.chunkHitTokens)
     std::printf("chunk-level reuse (any earlier occurrence, CacheBlend-style)  %7.3f %% (%llu): +%llu tokens "
                 "prefix caching cannot reuse\n",
@@ -105,15 +121,28 @@ void printTable(const TraceAnalysis& a, std::uint64_t bytesPerToken) {
     std::printf(")\n");
   }
   std::printf("LRU hit-rate curve (one pass; equals replay --policy lru at each size):\n");
-  std::printf("    %14s %16s %9s\n", "capacity_blocks", "hit_tokens", "hit rate");
-  for (const CurveSample& s : a.lruCurve)
-    std::printf("    %14llu %16llu %8.3f %%\n", (unsigned long long)s.capacityBlocks, (unsigned long long)s.hitTokens,
+  std::printf("    %14s %16s %9s%s\n", "capacity_blocks", "hit_tokens", "hit rate",
+              price.secondsPerToken > 0 ? "   prefill saved (cost model)" : "");
+  for (const CurveSample& s : a.lruCurve) {
+    std::printf("    %14llu %16llu %8.3f %%", (unsigned long long)s.capacityBlocks, (unsigned long long)s.hitTokens,
                 100.0 * s.tokenHitRate);
+    if (price.secondsPerToken > 0) std::printf(" %14.1f s", price.saved(s.hitTokens));
+    std::printf("\n");
+  }
 }
 
 }  // namespace
 
+namespace {
+ordered_json analysisJson(const TraceAnalysis& a, std::uint64_t bytesPerToken, const PrefillPrice& price);
+}  // namespace
+
 ordered_json analysisJson(const TraceAnalysis& a, std::uint64_t bytesPerToken) {
+  return analysisJson(a, bytesPerToken, PrefillPrice{});
+}
+
+namespace {
+ordered_json analysisJson(const TraceAnalysis& a, std::uint64_t bytesPerToken, const PrefillPrice& price) {
   ordered_json j;
   j["trace_format"] = a.format;
   j["block_size"] = a.blockSize;
@@ -124,6 +153,11 @@ ordered_json analysisJson(const TraceAnalysis& a, std::uint64_t bytesPerToken) {
   j["infinite_hit_tokens"] = a.infiniteHitTokens;
   j["infinite_hit_rate"] = a.infiniteHitRate();
   j["infinite_hit_blocks"] = a.infiniteHitBlocks;
+  if (price.secondsPerToken > 0) {
+    j["prefill_cost"] = price.label;
+    j["prefill_seconds_per_token"] = price.secondsPerToken;
+    j["infinite_prefill_s_saved"] = price.saved(a.infiniteHitTokens);
+  }
   j["chunk_hit_tokens"] = a.chunkHitTokens ? ordered_json(*a.chunkHitTokens) : ordered_json(nullptr);
   j["chunk_hit_rate"] = a.chunkHitTokens ? ordered_json(a.chunkHitRate()) : ordered_json(nullptr);
   j["footprint"] = ordered_json{{"distinct_blocks", a.distinctBlocks}, {"tokens", a.footprintTokens}};
@@ -159,12 +193,16 @@ ordered_json analysisJson(const TraceAnalysis& a, std::uint64_t bytesPerToken) {
   }
   j["lru_sizes_for_bound"] = sizes;
   ordered_json curve = ordered_json::array();
-  for (const CurveSample& s : a.lruCurve)
-    curve.push_back(ordered_json{
-        {"capacity_blocks", s.capacityBlocks}, {"hit_tokens", s.hitTokens}, {"token_hit_rate", s.tokenHitRate}});
+  for (const CurveSample& s : a.lruCurve) {
+    ordered_json point{
+        {"capacity_blocks", s.capacityBlocks}, {"hit_tokens", s.hitTokens}, {"token_hit_rate", s.tokenHitRate}};
+    if (price.secondsPerToken > 0) point["prefill_s_saved"] = price.saved(s.hitTokens);
+    curve.push_back(point);
+  }
   j["lru_curve"] = curve;
   return j;
 }
+}  // namespace
 
 CommandAction addAnalyzeCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("analyze",
@@ -179,32 +217,52 @@ CommandAction addAnalyzeCommand(CLI::App& app) {
                   "requests not measured (they fill the cache): a fraction (0.5 = the first half) or a count");
   cmd->add_option("--model", text->model, "model whose K/V bytes per token give sizes in bytes (optional)");
   addKvDtypeOption(*cmd, text->kvDtype);
+  cmd->add_option("--hardware", text->hardware,
+                  "with --model: prefill seconds the cache saves at the bound and along the LRU curve (cost "
+                  "model, at the trace's mean prompt length): " +
+                      hardwareProfileList());
+  addPromptTextOptions(*cmd, text->prompts);
   cmd->add_flag("--skip-bad-lines", text->skipBadLines, "skip malformed lines (counted) instead of failing");
   format->addTo(*cmd, "one header row, then one row: the JSON object's fields, nested ones joined with '.'");
-  cmd->footer("Example:\n  kvlab-cli analyze conversation_trace.jsonl --warmup 0.5 --model llama-3-8b");
+  cmd->footer("Example:\n  kvlab-cli analyze conversation_trace.jsonl --warmup 0.5 --model llama-3-8b --hardware h100-sxm");
   return [cmd, text, format]() -> int {
     if (!cmd->parsed()) return -1;
     const WarmupSpec warmup = parseWarmup(text->warmup);
     const std::uint32_t blockSize = blockSizeFlag(text->blockSize);
     const std::uint64_t bytesPerToken =
         text->model.empty() ? 0 : resolveCacheBytesPerToken(text->model, text->kvDtype);
-    const Trace trace = loadTrace(text->trace, TraceOpenOptions{text->inputFormat, text->skipBadLines});
+    if (!text->hardware.empty() && text->model.empty())
+      throw InputError("", 0, "hardware", "needs --model (the model whose prefill it prices)");
+    const HardwareProfile* hardware = text->hardware.empty() ? nullptr : &hardwareOrThrow(text->hardware);
+    TraceOpenOptions open{text->inputFormat, text->skipBadLines, text->prompts};
+    open.prompts.blockSize = blockSize;  // the prompts reader cuts the tokens at it
+    const Trace trace = loadTrace(text->trace, open);
     AnalyzeOptions options;
     options.blockSize = blockSize;
     options.warmupRequests = warmup.requestsOf(trace.requests.size());
     const TraceAnalysis analysis = analyzeTrace(trace, options);
+    PrefillPrice price;
+    if (hardware && analysis.requests) {
+      const ModelConfig model = resolveModel(text->model, text->kvDtype);
+      const auto meanPrompt = std::uint32_t(std::max<std::uint64_t>(1, analysis.promptTokens / analysis.requests));
+      price.secondsPerToken = prefillSecondsPerToken(model, *hardware, meanPrompt);
+      char label[256];
+      std::snprintf(label, sizeof label, "cost model: %s on %s, %.2f us of prefill per token at %u prompt tokens (the mean)",
+                    model.name.c_str(), hardware->name.c_str(), 1e6 * price.secondsPerToken, meanPrompt);
+      price.label = label;
+    }
     if (format->json()) {
-      ordered_json j = analysisJson(analysis, bytesPerToken);
+      ordered_json j = analysisJson(analysis, bytesPerToken, price);
       j["skipped_lines"] = trace.skippedLines;
       std::cout << j.dump(2) << '\n';
     } else if (format->csv()) {
-      ordered_json j = analysisJson(analysis, bytesPerToken);
+      ordered_json j = analysisJson(analysis, bytesPerToken, price);
       j["skipped_lines"] = trace.skippedLines;
       std::fflush(stdout);
       writeJsonObjectCsv(std::cout, j);
       std::cout.flush();
     } else {
-      printTable(analysis, bytesPerToken);
+      printTable(analysis, bytesPerToken, price);
       if (trace.skippedLines)
         std::printf("skipped lines  %llu (--skip-bad-lines)\n", (unsigned long long)trace.skippedLines);
     }

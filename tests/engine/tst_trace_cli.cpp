@@ -225,6 +225,11 @@ void TestTraceCli::promptsEveryCommand() {
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QCOMPARE(jsonOf(r)["trace_format"].toString(), QStringLiteral("prompts"));
   }
+  for (const auto& [flags, bound] : {std::pair{tok, 32}, std::pair{at8, 48}}) {  // analyze's bound: the same
+    const CliResult analyze = runCli(QStringList{"analyze", chat, "--json"} + flags);
+    QVERIFY2(analyze.code == 0, qPrintable(analyze.err));
+    QCOMPARE(jsonOf(analyze)["infinite_hit_tokens"].toInteger(), qint64(bound));
+  }
   const CliResult bench = runCli({"bench", chat, "--no-prefill", "--seconds", "0", "--runs", "1", "--trace-tokenizer",
                                   tok.back(), "--max-tokens", "1000"});
   QVERIFY2(bench.code == 0, qPrintable(bench.err + bench.out));
