@@ -252,6 +252,8 @@ CommandAction addFleetCommand(CLI::App& app) {
     else
       routers.push_back(text->router);
     checkFleetServingFlags(*cmd, text->serving);
+    if (text->cache.granularity != "block")
+      throw InputError("", 0, "granularity", "fleet replicas replay block granularity (vLLM's pool) only");
     if (text->router == "all" && !formatCarriesSessions(probeTrace(text->cache).format))
       std::erase_if(routers, [](const std::string& n) { return findRouter(n)->needsSessions; });
     if (text->serving.serving) {

@@ -73,6 +73,7 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["config"] = ordered_json{
       {"block_size", c.blockSize},
       {"policy", c.policy},
+      {"granularity", c.granularity},
       {"policy_label", policyLabel(c.policy)},
       {"max_tokens", c.maxTokens == kUnlimited ? ordered_json("unlimited") : ordered_json(c.maxTokens)},
       {"ttl_ms", c.ttlMs},
@@ -88,10 +89,11 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
               (unsigned long long)r.blocks, c.blockSize);
   std::printf("  format          %s, %llu lines skipped\n", r.traceFormat.c_str(),
               (unsigned long long)r.skippedLines);
+  const std::string cache = c.policy + (c.granularity == "radix" ? " (radix tree: leaves only)" : "");
   if (r.capacityBlocks == kUnlimited)
-    std::printf("cache: %s, unlimited", c.policy.c_str());
+    std::printf("cache: %s, unlimited", cache.c_str());
   else
-    std::printf("cache: %s, %llu blocks (%llu tokens, %s)", c.policy.c_str(),
+    std::printf("cache: %s, %llu blocks (%llu tokens, %s)", cache.c_str(),
                 (unsigned long long)r.capacityBlocks, (unsigned long long)c.maxTokens,
                 formatBytes(r.capacityBlocks * r.bytesPerBlock).c_str());
   std::printf(", ttl %s%s%s\n", c.ttlMs > 0 ? formatDurationMs(c.ttlMs).c_str() : "off",
@@ -205,6 +207,7 @@ ordered_json sweepRowJson(const SweepPoint& p) {
   ordered_json j;
   const ReplayResult& r = p.result;
   j["policy"] = p.config.policy;
+  j["granularity"] = p.config.granularity;
   j["label"] = policyLabel(p.config.policy);
   j["max_tokens"] =
       p.config.maxTokens == kUnlimited ? ordered_json("unlimited") : ordered_json(p.config.maxTokens);

@@ -64,6 +64,12 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
       ->required();
   addInputFormatOption(command, text.inputFormat);
   addPromptTextOptions(command, text.prompts);
+  command
+      .add_option("--granularity", text.granularity,
+                  "block: vLLM's hashed-block pool (any block can be evicted); radix: SGLang's prefix tree (only "
+                  "leaves are evicted, least recently used first; the request's path is protected while it "
+                  "inserts; policy lru)")
+      ->capture_default_str();
   command.add_option("--block-size", text.blockSize,
                      sizeLists ? "tokens per block key, comma-separated (default: the trace's own: 512 for "
                                  "Mooncake, the declared size for the formats that declare one)"
@@ -175,6 +181,12 @@ std::optional<std::uint64_t> tierBlocks(const std::string& tokens, const std::st
   return count / blockSize;
 }
 
+std::string checkedGranularity(const ReplayOptionText& text) {
+  if (text.granularity != "block" && text.granularity != "radix")
+    throw InputError("", 0, "granularity", "must be block or radix, got " + quoteForError(text.granularity));
+  return text.granularity;
+}
+
 void checkPositive(double value, const char* field) {
   if (!(value > 0) || value > 1e9)
     throw InputError("", 0, field, "must be a number above 0, got " + std::to_string(value));
@@ -227,6 +239,13 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace
   if (!findReplayPolicy(text.policy))
     throw InputError("", 0, "policy", unknownPolicyMessage(text.policy, /*forReplay=*/true));
   config.policy = text.policy;
+  config.granularity = checkedGranularity(text);
+  if (config.granularity == "radix") {
+    if (config.policy != "lru")
+      throw InputError("", 0, "policy", "radix granularity evicts the least recently used leaf (SGLang): use lru");
+    if (!text.ttl.empty() && text.ttl != "0") throw InputError("", 0, "ttl", "is not modelled with --granularity radix");
+    if (tierOptionsGiven(text)) throw InputError("", 0, "granularity", "radix replays one tier (no host or remote)");
+  }
   const auto sizes = maxTokenList(text, config.blockSize);
   if (sizes.size() != 1)
     throw InputError("", 0, "max-tokens", "replay takes one size; use sweep for several");
@@ -320,7 +339,12 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
     if (std::find(spec.policies.begin(), spec.policies.end(), name) == spec.policies.end())
       spec.policies.push_back(name);
   }
+  spec.granularity = checkedGranularity(text);
+  if (spec.granularity == "radix" && (spec.policies.size() != 1 || spec.policies.front() != "lru"))
+    throw InputError("", 0, "policy", "radix granularity evicts the least recently used leaf (SGLang): use lru");
   spec.ttlsMs = parseDurationList(text.ttl, "ttl");
+  if (spec.granularity == "radix" && (spec.ttlsMs.size() != 1 || spec.ttlsMs.front() != 0))
+    throw InputError("", 0, "ttl", "is not modelled with --granularity radix");
   spec.ttlMode = parseTtlMode(text.ttlMode, "ttl-mode");
   spec.protectInUse = text.protectInUse;
   spec.skipBadLines = text.skipBadLines;

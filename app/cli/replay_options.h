@@ -16,6 +16,7 @@ struct ReplayOptionText {
   std::string inputFormat;  // --input-format: a trace format name, "" = detect from the content
   std::string blockSize;    // "" = the trace's own (TraceInfo::blockSize); sweep: a list
   std::string policy = "lru";
+  std::string granularity = "block";  // block | radix
   std::string maxTokens;             // "1000000", "unlimited"/"inf", or a list of these for sweep
   std::string maxSize;               // "80GiB" or "unlimited"/"inf" (with --model)
   std::string maxBlocks;             // "4096", "unlimited"/"inf", or a list/range for sweep

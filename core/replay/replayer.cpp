@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/replay/lean_block_replayer.h"
+#include "core/replay/radix_block_replayer.h"
 #include "core/replay/trace_replayer.h"
 
 namespace kvlab {
@@ -68,6 +69,9 @@ ReplayResult replayMeasured(Replayer& replayer, const std::vector<TraceRequest>&
 
 std::unique_ptr<Replayer> makeReplayer(const ReplayConfig& config,
                                        std::shared_ptr<const NextUseIndex> nextUse) {
+  if (config.granularity == "radix") return std::make_unique<RadixBlockReplayer>(config);
+  if (config.granularity != "block")
+    throw std::invalid_argument("granularity must be block or radix, not " + config.granularity);
   if (LeanBlockReplayer::supports(config)) return std::make_unique<LeanBlockReplayer>(config);
   return std::make_unique<TraceReplayer>(config, std::move(nextUse));
 }

@@ -27,6 +27,9 @@ struct ReplayConfig {
   // one the trace declares (resolveBlockSize); a Replayer needs it set.
   std::uint32_t blockSize = 512;
   std::string policy = "lru";
+  // "block": vLLM's hashed-block pool (any block can be evicted); "radix": SGLang's prefix tree (only
+  // unlocked leaves, LRU; RadixBlockReplayer).
+  std::string granularity = "block";
   std::uint64_t maxTokens = 0;      // capacity; blocks = floor(maxTokens / blockSize); kUnlimited = no bound
   TimeMs ttlMs = 0;                 // 0 = no TTL
   TtlMode ttlMode = TtlMode::Idle;  // what ttlMs measures: time since last use, or since insertion

@@ -141,6 +141,8 @@ ReplayResult replayTrace(std::unique_ptr<TraceReader> reader, const ReplayConfig
   std::unique_ptr<TraceReplayer> observed;
   std::unique_ptr<Replayer> fastest;
   if (observer) {
+    if (config.granularity != "block")
+      throw std::invalid_argument("cache events are recorded for block granularity only");
     observed = std::make_unique<TraceReplayer>(config, std::move(nextUse));
     observed->engine().addObserver(observer);
   } else {

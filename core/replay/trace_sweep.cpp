@@ -82,12 +82,14 @@ SweepOutcome TraceSweep::run(const std::vector<TraceRequest>& requests, const Sw
           point.config.ttlMs = ttl;
           point.config.blockSize = blockSize;
           point.config.bytesPerToken = spec.bytesPerToken;
+          point.config.granularity = spec.granularity;
           point.config.skipBadLines = spec.skipBadLines;
           point.config.ttlMode = spec.ttlMode;
           point.config.protectInUse = spec.protectInUse;
           point.config.warmup = WarmupSpec{false, 0, spec.warmup.requestsOf(requests.size())};
           // The stack-distance pass models LRU with the literal semantics and idle TTLs only.
-          const bool onePassLru = policy == "lru" && spec.ttlMode == TtlMode::Idle && !spec.protectInUse;
+          const bool onePassLru = policy == "lru" && spec.ttlMode == TtlMode::Idle && !spec.protectInUse &&
+                                  spec.granularity == "block";
           point.onePass = onePassLru;
           const std::size_t index = outcome.points.size();
           outcome.points.push_back(point);

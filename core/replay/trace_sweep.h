@@ -27,6 +27,7 @@ struct SweepSpec {
   // contradict one the trace declares (resolveBlockSize).
   std::vector<std::uint32_t> blockSizes{512};
   Bytes bytesPerToken = 1;  // K/V bytes per token of the simulated model
+  std::string granularity = "block";  // ReplayConfig::granularity for every configuration
   bool skipBadLines = false;
   std::string inputFormat;  // trace format name ("" = detect from the content)
   // The prompts format's --tokenizer and --chat-template; it cuts the tokens at the one block size given (a
