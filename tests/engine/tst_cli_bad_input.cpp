@@ -121,6 +121,14 @@ void TestCliBadInput::badInput_data() {
                                    << QStringList{"field 'max-blocks'", "'lots'"};
   QTest::newRow("warmup past one") << replay + QStringList{"--max-blocks", "4", "--warmup", "1.5"} << 2
                                    << QStringList{"field 'warmup'", "'1.5'"};
+  QTest::newRow("granularity word") << replay + QStringList{"--max-blocks", "4", "--granularity", "tree"} << 2
+                                    << QStringList{"field 'granularity'", "'tree'"};
+  QTest::newRow("radix with fifo") << replay + QStringList{"--max-blocks", "4", "--granularity", "radix", "--policy", "fifo"}
+                                   << 2 << QStringList{"field 'policy'", "lru"};
+  QTest::newRow("radix with ttl") << replay + QStringList{"--max-blocks", "4", "--granularity", "radix", "--ttl", "5m"}
+                                  << 2 << QStringList{"field 'ttl'"};
+  QTest::newRow("analyze hardware without model")
+      << QStringList{"analyze", "t.jsonl", "--hardware", "h100-sxm"} << 2 << QStringList{"field 'hardware'", "--model"};
   QTest::newRow("analyze warmup word") << QStringList{"analyze", "t.jsonl", "--warmup", "half"} << 2
                                        << QStringList{"field 'warmup'"};
   QTest::newRow("max-tokens negative")
