@@ -17,7 +17,13 @@ Per request, in trace order:
 A block stands for tokens [i*B, (i+1)*B) of the prompt cut at its input length. A missed block is "evicted"
 if this id after the same previous id was stored before, else "cold".
 
-Usage: radix_reference.py TRACE.jsonl --block-size B --capacity-blocks N [--limit K]
+--policy opt: Belady over the tree. Every block access of the trace gets a position (request by request, each
+request's blocks last to first); a node's next use is the position of its id's next access in a later request
+(never: +infinity), read at its last access. The victim is the unlocked leaf with the farthest next use (ties:
+least recently accessed), and when the cache is full a block is not inserted, nor the rest of its path, unless
+that victim's next use is farther than the block's own (bypass).
+
+Usage: radix_reference.py TRACE.jsonl --block-size B --capacity-blocks N [--policy lru|opt] [--limit K]
 Prints one JSON object: per-request hit tokens, and the totals.
 """
 import argparse
@@ -26,8 +32,29 @@ import json
 import sys
 
 
+NEVER = float("inf")
+
+
+def next_uses(requests):
+    """For each request and block: the position of the id's next access in a later request, or NEVER."""
+    result = [[NEVER] * len(r["hash_ids"]) for r in requests]
+    last_seen = {}  # id -> (request index, block index) of its latest access so far
+    position = 0
+    for r, req in enumerate(requests):
+        ids = req["hash_ids"]
+        for k in range(len(ids)):
+            i = len(ids) - 1 - k  # last block first
+            seen = last_seen.get(ids[i])
+            if seen is not None and seen[0] != r:
+                result[seen[0]][seen[1]] = position + k
+            if seen is None or seen[0] != r:
+                last_seen[ids[i]] = (r, i)
+        position += len(ids)
+    return result
+
+
 class Node:
-    __slots__ = ("block_id", "parent", "children", "lock", "last_access")
+    __slots__ = ("block_id", "parent", "children", "lock", "last_access", "next_use")
 
     def __init__(self, block_id, parent):
         self.block_id = block_id
@@ -35,11 +62,13 @@ class Node:
         self.children = {}
         self.lock = 0
         self.last_access = 0
+        self.next_use = NEVER
 
 
 class RadixBlocks:
-    def __init__(self, capacity_blocks):
+    def __init__(self, capacity_blocks, policy):
         self.capacity = capacity_blocks
+        self.policy = policy
         self.root = Node(None, None)
         self.clock = 0
         self.size = 0
@@ -47,21 +76,38 @@ class RadixBlocks:
         self.heap = []  # (last_access, serial, node): candidates; validated when popped
         self.serial = 0
 
-    def access(self, node):
+    def order(self, node):
+        # Smallest first is the victim: lru by last access; opt by farthest next use, then last access.
+        if self.policy == "opt":
+            return (-node.next_use, node.last_access)
+        return (node.last_access,)
+
+    def access(self, node, next_use):
         self.clock += 1
         node.last_access = self.clock
+        node.next_use = next_use
         self.offer(node)
 
     def offer(self, node):
         # A node may be evictable now (a leaf, unlocked): push it; stale entries are skipped when popped.
         if node is not self.root and not node.children and node.lock == 0:
             self.serial += 1
-            heapq.heappush(self.heap, (node.last_access, self.serial, node))
+            heapq.heappush(self.heap, (self.order(node), self.serial, node))
+
+    def victim(self):
+        """The valid heap top (stale entries dropped), or None."""
+        while self.heap:
+            key, _, node = self.heap[0]
+            if node.parent is None or node.children or node.lock or key != self.order(node):
+                heapq.heappop(self.heap)  # no longer a leaf, locked, re-accessed or already evicted
+                continue
+            return node
+        return None
 
     def evict_one(self):
         while self.heap:
-            stamp, _, node = heapq.heappop(self.heap)
-            if node.parent is None or node.children or node.lock or stamp != node.last_access:
+            key, _, node = heapq.heappop(self.heap)
+            if node.parent is None or node.children or node.lock or key != self.order(node):
                 continue  # no longer a leaf, locked, re-accessed or already evicted
             parent = node.parent
             del parent.children[node.block_id]
@@ -73,12 +119,13 @@ class RadixBlocks:
         return False
 
 
-def replay(requests, block_size, capacity_blocks):
-    cache = RadixBlocks(capacity_blocks)
+def replay(requests, block_size, capacity_blocks, policy="lru"):
+    cache = RadixBlocks(capacity_blocks, policy)
+    uses = next_uses(requests) if policy == "opt" else [[NEVER] * len(r["hash_ids"]) for r in requests]
     stored_once = set()
     per_request = []
     totals = {"hit_tokens": 0, "prompt_tokens": 0, "cold_tokens": 0, "evicted_tokens": 0}
-    for req in requests:
+    for r, req in enumerate(requests):
         length = req["input_length"]
         ids = req["hash_ids"]
 
@@ -91,7 +138,7 @@ def replay(requests, block_size, capacity_blocks):
         i = 0
         while i < len(ids) and ids[i] in node.children:
             node = node.children[ids[i]]
-            cache.access(node)
+            cache.access(node, uses[r][i])
             hit += tokens_of(i)
             i += 1
         locked = []
@@ -110,6 +157,11 @@ def replay(requests, block_size, capacity_blocks):
                 totals["cold_tokens"] += tokens_of(j)
             if not inserting:
                 continue
+            if policy == "opt" and cache.size >= cache.capacity:
+                top = cache.victim()
+                if top is None or top.next_use <= uses[r][j]:
+                    inserting = False  # bypass: nothing cached is needed later than this block
+                    continue
             while cache.size >= cache.capacity and cache.evict_one():
                 pass
             if cache.size >= cache.capacity:
@@ -120,6 +172,7 @@ def replay(requests, block_size, capacity_blocks):
             cache.size += 1
             cache.clock += 1
             child.last_access = cache.clock
+            child.next_use = uses[r][j]
             child.lock += 1
             locked.append(child)
             stored_once.add(place)
@@ -142,6 +195,7 @@ def main():
     ap.add_argument("trace")
     ap.add_argument("--block-size", type=int, required=True)
     ap.add_argument("--capacity-blocks", type=int, required=True)
+    ap.add_argument("--policy", choices=["lru", "opt"], default="lru")
     ap.add_argument("--limit", type=int, default=0, help="first K requests only (0 = all)")
     args = ap.parse_args()
     requests = []
@@ -151,7 +205,7 @@ def main():
                 requests.append(json.loads(line))
                 if args.limit and len(requests) >= args.limit:
                     break
-    per_request, totals = replay(requests, args.block_size, args.capacity_blocks)
+    per_request, totals = replay(requests, args.block_size, args.capacity_blocks, args.policy)
     json.dump({"hit_tokens_per_request": per_request, **totals}, sys.stdout)
     sys.stdout.write("\n")
 

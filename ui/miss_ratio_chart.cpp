@@ -41,9 +41,9 @@ MissRatioChart::MissRatioChart(QWidget* parent)
     : ChartPanel(nullptr, QStringLiteral("tune-miss-ratio"), tr("Hit rate vs cache size, per policy"),
                  tr("<b>Miss-ratio curves.</b> Token hit rate of a replay of the whole source at each cache "
                     "size (log axis), one line per eviction policy. <b>Dashed black</b>: Belady (farthest "
-                    "next use), evicting the block needed farthest in the future: a reference, not a "
-                    "proven optimum under prefix chains (where it falls below a real policy the legend says "
-                    "so). <b>Grey dashed</b>: an infinite cache (every reuse hits). <b>Rings</b>: knees, the "
+                    "next use) over the prefix tree: it evicts the leaf block needed farthest in the future "
+                    "and does not cache a block needed later than everything cached; a reference, not a "
+                    "proven optimum (where it falls below a real policy the legend says so). <b>Grey dashed</b>: an infinite cache (every reuse hits). <b>Rings</b>: knees, the "
                     "smallest size reaching 90% of that policy's hit rate at the largest size swept. "
                     "<b>Vertical line</b>: the size chosen above the table. Top axis: the same sizes in "
                     "bytes of K/V for the chosen model. Click a point to open it in the Live view."),

@@ -547,8 +547,9 @@ QString TunePage::reportHtml() const {
             "Knees "
             "on the chart: the smallest size reaching 90 % of that policy's hit rate at the largest size "
             "swept. "
-            "Belady (farthest next use) is a reference, not a proven optimum under prefix "
-            "chains.</small></p>");
+            "Belady (farthest next use) runs over the prefix tree (the leaf needed farthest ahead goes; a "
+            "block needed later than everything cached is not cached): a reference, not a proven "
+            "optimum.</small></p>");
 }
 
 void TunePage::appendReport(ReportDocument& report) const {

@@ -95,10 +95,20 @@ void TuneWorker::run(const TuneJob& job, int runId) {
         std::find(job.policies.begin(), job.policies.end(), job.heatmapPolicy) != job.policies.end();
     SweepSpec heat = curves;
     heat.policies = {job.heatmapPolicy};
+    // The Belady curve is the true reference under prefix chains: opt over the radix tree (the leaf used
+    // farthest ahead goes; a block needed later than everything cached is not cached). Block replay's opt
+    // can strand a prefix's descendants and fall below LRU (RadixBlockReplayer).
+    SweepSpec belady = curves;
+    belady.policies.clear();
+    if (const auto opt = std::find(curves.policies.begin(), curves.policies.end(), "opt"); opt != curves.policies.end()) {
+      curves.policies.erase(opt);
+      belady.policies = {"opt"};
+      belady.granularity = "radix";
+    }
     heat.ttlsMs.clear();
     for (const TimeMs ttl : info.ttlsMs)
       if (!(shared && ttl == 0)) heat.ttlsMs.push_back(ttl);
-    const std::size_t curveTotal = curves.policies.size() * curves.maxTokens.size();
+    const std::size_t curveTotal = (curves.policies.size() + belady.policies.size()) * curves.maxTokens.size();
     const std::size_t heatTotal = heat.ttlsMs.size() * heat.maxTokens.size();
     const std::size_t total = curveTotal + heatTotal;
     push(runId, [&](TuneBatch& b) {
@@ -108,17 +118,21 @@ void TuneWorker::run(const TuneJob& job, int runId) {
     });
 
     bool cancelled = cancel->load();
-    if (!cancelled && curveTotal > 0) {
+    std::size_t curvesDone = 0;
+    for (const SweepSpec* spec : {&curves, &belady}) {
+      if (cancelled || spec->policies.empty() || spec->maxTokens.empty()) continue;
+      const std::size_t offset = curvesDone;
       const SweepOutcome outcome = TraceSweep::run(
-          requests, curves,
+          requests, *spec,
           [&](const SweepPoint& p, std::size_t done, std::size_t) {
             push(runId, [&](TuneBatch& b) {
               b.curves.push_back(p);
-              b.done = done;
+              b.done = offset + done;
               b.total = total;
             });
           },
           cancel);
+      curvesDone += outcome.points.size();
       cancelled = outcome.cancelled;
     }
     if (!cancelled && heatTotal > 0) {

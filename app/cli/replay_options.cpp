@@ -241,8 +241,10 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace
   config.policy = text.policy;
   config.granularity = checkedGranularity(text);
   if (config.granularity == "radix") {
-    if (config.policy != "lru")
-      throw InputError("", 0, "policy", "radix granularity evicts the least recently used leaf (SGLang): use lru");
+    if (config.policy != "lru" && config.policy != "opt")
+      throw InputError("", 0, "policy",
+                       "radix granularity evicts the least recently used leaf (SGLang), or with opt the leaf used "
+                       "farthest ahead: use lru or opt");
     if (!text.ttl.empty() && text.ttl != "0") throw InputError("", 0, "ttl", "is not modelled with --granularity radix");
     if (tierOptionsGiven(text)) throw InputError("", 0, "granularity", "radix replays one tier (no host or remote)");
   }
@@ -340,8 +342,12 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
       spec.policies.push_back(name);
   }
   spec.granularity = checkedGranularity(text);
-  if (spec.granularity == "radix" && (spec.policies.size() != 1 || spec.policies.front() != "lru"))
-    throw InputError("", 0, "policy", "radix granularity evicts the least recently used leaf (SGLang): use lru");
+  if (spec.granularity == "radix")
+    for (const std::string& policy : spec.policies)
+      if (policy != "lru" && policy != "opt")
+        throw InputError("", 0, "policy",
+                         "radix granularity evicts the least recently used leaf (SGLang), or with opt the leaf used "
+                         "farthest ahead: use lru and/or opt, not " + policy);
   spec.ttlsMs = parseDurationList(text.ttl, "ttl");
   if (spec.granularity == "radix" && (spec.ttlsMs.size() != 1 || spec.ttlsMs.front() != 0))
     throw InputError("", 0, "ttl", "is not modelled with --granularity radix");

@@ -6,11 +6,16 @@
 
 namespace kvlab {
 
-RadixBlockReplayer::RadixBlockReplayer(const ReplayConfig& config) : m_config(config) {
+RadixBlockReplayer::RadixBlockReplayer(const ReplayConfig& config, std::shared_ptr<const NextUseIndex> nextUse)
+    : m_config(config) {
   if (config.blockSize == 0) throw std::invalid_argument("block size must be at least 1 token");
-  if (config.policy != "lru")
-    throw std::invalid_argument("radix granularity evicts the least recently used leaf (SGLang's RadixCache): "
-                                "its policy is lru, not " + config.policy);
+  if (config.policy != "lru" && config.policy != "opt")
+    throw std::invalid_argument("radix granularity evicts the least recently used leaf (SGLang's RadixCache), "
+                                "or with opt the leaf used farthest ahead: not " + config.policy);
+  if (config.policy == "opt") {
+    if (!nextUse) throw std::invalid_argument("opt needs the whole trace up front (its NextUseIndex)");
+    m_nextUse = std::make_unique<NextUseCursor>(std::move(nextUse));
+  }
   if (config.ttlMs > 0) throw std::invalid_argument("radix granularity in replay has no TTL");
   if (!config.lowerTiers.empty()) throw std::invalid_argument("radix granularity in replay has one tier");
   m_capacity = config.capacityBlocks();
@@ -24,29 +29,35 @@ std::uint32_t RadixBlockReplayer::findChild(std::uint32_t parent, std::uint64_t 
   return it == m_children.end() ? kRoot : it->second;
 }
 
+RadixBlockReplayer::LeafKey RadixBlockReplayer::leafKey(std::uint32_t node) const {
+  const Node& n = m_nodes[node];
+  return {m_nextUse ? ~n.nextUse : 0, n.tick, node};  // opt: farthest next use first
+}
+
 void RadixBlockReplayer::touch(std::uint32_t node, std::int64_t nowMs) {
   Node& n = m_nodes[node];
-  if (n.children == 0 && n.locks == 0) m_leaves.erase({n.tick, node});
+  if (n.children == 0 && n.locks == 0) m_leaves.erase(leafKey(node));
   n.tick = ++m_tick;
   n.lastAccessMs = nowMs;
   ++n.reuse;
-  if (n.children == 0 && n.locks == 0) m_leaves.insert({n.tick, node});
+  if (m_nextUse) n.nextUse = m_nextUse->nextUse(CacheKey{n.id, 0});
+  if (n.children == 0 && n.locks == 0) m_leaves.insert(leafKey(node));
 }
 
 void RadixBlockReplayer::lock(std::uint32_t node) {
   Node& n = m_nodes[node];
-  if (n.locks++ == 0 && n.children == 0) m_leaves.erase({n.tick, node});
+  if (n.locks++ == 0 && n.children == 0) m_leaves.erase(leafKey(node));
   m_path.push_back(node);
 }
 
 void RadixBlockReplayer::unlock(std::uint32_t node) {
   Node& n = m_nodes[node];
-  if (--n.locks == 0 && n.children == 0) m_leaves.insert({n.tick, node});
+  if (--n.locks == 0 && n.children == 0) m_leaves.insert(leafKey(node));
 }
 
 bool RadixBlockReplayer::evictOne(std::int64_t nowMs) {
   if (m_leaves.empty()) return false;  // every cached block is on a locked path or has children
-  const std::uint32_t victim = m_leaves.begin()->second;
+  const std::uint32_t victim = std::get<2>(*m_leaves.begin());
   m_leaves.erase(m_leaves.begin());
   Node& v = m_nodes[victim];
   ++m_result.evictions;
@@ -60,7 +71,7 @@ bool RadixBlockReplayer::evictOne(std::int64_t nowMs) {
   m_free.push_back(victim);
   if (v.parent != kRoot) {
     Node& p = m_nodes[v.parent];
-    if (--p.children == 0 && p.locks == 0) m_leaves.insert({p.tick, v.parent});  // a leaf now
+    if (--p.children == 0 && p.locks == 0) m_leaves.insert(leafKey(v.parent));  // a leaf now
   }
   return true;
 }
@@ -80,6 +91,7 @@ std::uint32_t RadixBlockReplayer::newNode(std::uint32_t parent, std::uint64_t id
   n.parent = parent;
   n.tick = ++m_tick;
   n.insertedMs = n.lastAccessMs = nowMs;
+  if (m_nextUse) n.nextUse = m_nextUse->nextUse(CacheKey{id, 0});
   n.live = true;
   if (parent != kRoot) ++m_nodes[parent].children;  // the parent is locked: never in m_leaves here
   m_children.emplace(ChildKey{parent, id}, index);
@@ -102,6 +114,7 @@ void RadixBlockReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLen
     start = std::max(start, end);
     return tokens;
   };
+  if (m_nextUse) m_nextUse->beginRequest(hashIds);
   // Match: the cached prefix of the path, touched root to leaf, then locked with it.
   m_path.clear();
   std::uint32_t node = kRoot;
@@ -126,7 +139,14 @@ void RadixBlockReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLen
     m_result.missTokens[std::size_t(reason)] += tokens;
     ++m_result.missBlocks[std::size_t(reason)];
     if (!placed) continue;
-    // Insert: room first (LRU unlocked leaf), then the node, locked for the rest of the insert.
+    // opt's bypass: when full, a block is worth a place only if some leaf is used later than it.
+    if (m_nextUse && m_cached >= m_capacity &&
+        (m_leaves.empty() || m_nodes[std::get<2>(*m_leaves.begin())].nextUse <=
+                                 m_nextUse->nextUse(CacheKey{hashIds[b], 0}))) {
+      placed = false;
+      continue;
+    }
+    // Insert: room first (the victim leaf), then the node, locked for the rest of the insert.
     while (m_cached >= m_capacity && evictOne(timestampMs)) {
     }
     if (m_cached >= m_capacity) {

@@ -15,7 +15,13 @@
 // `block` (vLLM's pool, TraceReplayer): there any block can be evicted, which can strand its descendants
 // (orphaned misses); here nothing is ever orphaned.
 //
-// Capacity in blocks (ReplayConfig::capacityBlocks()); policy lru only, no TTL, no lower tiers (refused).
+// Policy `opt` here is Belady as a true reference under prefix chains: the victim is the unlocked leaf
+// whose next use is farthest (ties: least recently used), and a block is not inserted at all (bypass: nor
+// is the rest of its path) when the cache is full and no leaf's next use is farther than its own - caching
+// it could only displace something needed sooner. Block replay's `opt` evicts any block by next use, which
+// strands descendants under prefix chains (it can sit below LRU); it stays as it is, at block granularity.
+//
+// Capacity in blocks (ReplayConfig::capacityBlocks()); policy lru or opt, no TTL, no lower tiers (refused).
 // Counts as the block replayers do (the same token accounting, miss reasons Cold and Evicted), so with a
 // cache that never evicts both give the same figures. tools/radix_reference.py is an independent Python
 // model of the same rules, compared request by request in tst_radix_replay.
@@ -23,20 +29,24 @@
 #include <absl/container/flat_hash_set.h>
 
 #include <cstdint>
+#include <memory>
 #include <set>
+#include <tuple>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "core/cache/cache_types.h"
+#include "core/replay/next_use_cursor.h"
 #include "core/replay/replayer.h"
 
 namespace kvlab {
 
 class RadixBlockReplayer final : public Replayer {
 public:
-  // Throws std::invalid_argument for a policy other than lru, a TTL, lower tiers or block size 0.
-  explicit RadixBlockReplayer(const ReplayConfig& config);
+  // Throws std::invalid_argument for a policy other than lru or opt (which needs nextUse, the trace's
+  // NextUseIndex), a TTL, lower tiers or block size 0.
+  explicit RadixBlockReplayer(const ReplayConfig& config, std::shared_ptr<const NextUseIndex> nextUse = nullptr);
 
   using Replayer::replay;
   void replay(std::int64_t timestampMs, std::uint32_t inputLength, std::span<const std::uint64_t> hashIds,
@@ -54,8 +64,13 @@ private:
     std::int64_t insertedMs = 0;
     std::int64_t lastAccessMs = 0;
     std::uint32_t reuse = 0;  // touches after its insert
+    std::uint64_t nextUse = 0;  // opt: the trace's next touch of this block after its last access
     bool live = false;
   };
+  // A leaf's place in the eviction order: first = the victim (lru: oldest tick; opt: farthest next use,
+  // then oldest tick).
+  using LeafKey = std::tuple<std::uint64_t, std::uint64_t, std::uint32_t>;
+  LeafKey leafKey(std::uint32_t node) const;
   using ChildKey = std::pair<std::uint64_t, std::uint64_t>;  // (parent node, hash id)
   // m_everStored's keys: (the previous block's hash id, or kNoPrevious for a first block, hash id): this
   // block at this place of a prefix, independent of node indices (which are reused).
@@ -74,7 +89,8 @@ private:
   std::vector<std::uint32_t> m_free;
   absl::flat_hash_map<ChildKey, std::uint32_t> m_children;
   absl::flat_hash_set<ChildKey> m_everStored;  // (previous id, id) once stored: a miss on it was evicted
-  std::set<std::pair<std::uint64_t, std::uint32_t>> m_leaves;  // (tick, node): unlocked leaves, LRU first
+  std::set<LeafKey> m_leaves;  // unlocked leaves, the victim first
+  std::unique_ptr<NextUseCursor> m_nextUse;  // opt only
   std::vector<std::uint32_t> m_path;                  // this request's locked nodes
   std::uint64_t m_tick = 0;
   std::uint64_t m_cached = 0;

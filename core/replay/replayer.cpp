@@ -69,7 +69,7 @@ ReplayResult replayMeasured(Replayer& replayer, const std::vector<TraceRequest>&
 
 std::unique_ptr<Replayer> makeReplayer(const ReplayConfig& config,
                                        std::shared_ptr<const NextUseIndex> nextUse) {
-  if (config.granularity == "radix") return std::make_unique<RadixBlockReplayer>(config);
+  if (config.granularity == "radix") return std::make_unique<RadixBlockReplayer>(config, std::move(nextUse));
   if (config.granularity != "block")
     throw std::invalid_argument("granularity must be block or radix, not " + config.granularity);
   if (LeanBlockReplayer::supports(config)) return std::make_unique<LeanBlockReplayer>(config);

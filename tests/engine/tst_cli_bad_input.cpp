@@ -124,7 +124,7 @@ void TestCliBadInput::badInput_data() {
   QTest::newRow("granularity word") << replay + QStringList{"--max-blocks", "4", "--granularity", "tree"} << 2
                                     << QStringList{"field 'granularity'", "'tree'"};
   QTest::newRow("radix with fifo") << replay + QStringList{"--max-blocks", "4", "--granularity", "radix", "--policy", "fifo"}
-                                   << 2 << QStringList{"field 'policy'", "lru"};
+                                   << 2 << QStringList{"field 'policy'", "lru or opt"};
   QTest::newRow("radix with ttl") << replay + QStringList{"--max-blocks", "4", "--granularity", "radix", "--ttl", "5m"}
                                   << 2 << QStringList{"field 'ttl'"};
   QTest::newRow("analyze hardware without model")

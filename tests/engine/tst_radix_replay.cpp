@@ -4,13 +4,15 @@
 //    inserts; insertion stops at the first block that cannot be placed; evicted vs cold misses;
 //  - with a cache that never evicts, radix and block replay count the same;
 //  - tools/radix_reference.py (plain Python from SGLang's radix_cache.py, no shared code) gives the same hit
-//    tokens request by request, and the same totals, on slices of both Mooncake traces at several sizes.
+//    tokens request by request, and the same totals, on slices of both Mooncake traces at several sizes, for
+//    lru and for opt (Belady over the tree: farthest-next-use leaf, bypass), and opt is never below lru.
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QtTest>
 
+#include "core/replay/next_use_index.h"
 #include "core/replay/radix_block_replayer.h"
 #include "core/replay/replayer.h"
 #include "core/trace/mooncake_trace_reader.h"
@@ -125,22 +127,26 @@ private slots:
   void pythonReferenceAgrees_data() {
     QTest::addColumn<QString>("trace");
     QTest::addColumn<int>("capacityBlocks");
+    QTest::addColumn<QString>("policy");
     for (const char* name : {"conversation_trace.jsonl", "synthetic_trace.jsonl"})
       for (const int capacity : {64, 500, 4000})
-        QTest::addRow("%s %d", name, capacity)
-            << QStringLiteral(KVLAB_SHARED_DATA_DIR "/") + QString::fromLatin1(name) << capacity;
+        for (const char* policy : {"lru", "opt"})
+          QTest::addRow("%s %d %s", name, capacity, policy)
+              << QStringLiteral(KVLAB_SHARED_DATA_DIR "/") + QString::fromLatin1(name) << capacity << policy;
   }
 
   void pythonReferenceAgrees() {
     QFETCH(QString, trace);
     QFETCH(int, capacityBlocks);
+    QFETCH(QString, policy);
     KVLAB_REQUIRE_SHARED_DATA(trace);
     KVLAB_REQUIRE_PYTHON3(QStringLiteral(KVLAB_PYTHON3));
     constexpr int kRequests = 2000;  // a slice: CI time (the Python reference is O(blocks log blocks))
     QProcess python;
     python.start(QStringLiteral(KVLAB_PYTHON3),
                  {QStringLiteral(KVLAB_TOOLS_DIR "/radix_reference.py"), trace, "--block-size", "512",
-                  "--capacity-blocks", QString::number(capacityBlocks), "--limit", QString::number(kRequests)});
+                  "--capacity-blocks", QString::number(capacityBlocks), "--limit", QString::number(kRequests),
+                  "--policy", policy});
     QVERIFY(python.waitForFinished(300000));
     QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
     const QJsonObject ref = QJsonDocument::fromJson(python.readAllStandardOutput()).object();
@@ -148,7 +154,9 @@ private slots:
 
     std::vector<TraceRequest> requests = readWholeTrace(trace.toStdString());
     requests.resize(kRequests);
-    auto r = makeReplayer(radixConfig(512, std::uint64_t(capacityBlocks)));
+    ReplayConfig config = radixConfig(512, std::uint64_t(capacityBlocks));
+    config.policy = policy.toStdString();
+    auto r = makeReplayer(config, policy == "opt" ? NextUseIndex::fromRequests(requests) : nullptr);
     QCOMPARE(perRequest.size(), qsizetype(requests.size()));
     for (std::size_t i = 0; i < requests.size(); ++i) {
       const std::uint64_t before = r->result().hitTokens;
@@ -162,6 +170,13 @@ private slots:
     QCOMPARE(qint64(res.missTokens[std::size_t(MissReason::Cold)]), ref["cold_tokens"].toInteger());
     QCOMPARE(qint64(res.missTokens[std::size_t(MissReason::Evicted)]), ref["evicted_tokens"].toInteger());
     QVERIFY(res.evictions > 0 || capacityBlocks >= 4000);
+    if (policy == "opt") {
+      // A reference must not sit under the online policy it bounds: opt over the tree >= lru.
+      auto lru = makeReplayer(radixConfig(512, std::uint64_t(capacityBlocks)));
+      for (const TraceRequest& q : requests) lru->replay(q);
+      QVERIFY2(res.hitTokens >= lru->result().hitTokens,
+               qPrintable(QString("opt %1 < lru %2").arg(res.hitTokens).arg(lru->result().hitTokens)));
+    }
   }
 };
 

@@ -53,12 +53,31 @@ struct Expected {
 // python3 tools/policy_reference.py TRACE --policy P --max-tokens a,b,c --ttl-ms T: size -> counts.
 std::map<quint64, Expected> reference(const QString& trace, const QString& policy, const QString& sizes,
                                       qint64 ttlMs, int blockSize = 512) {
+  std::map<quint64, Expected> out;
+  if (policy == QStringLiteral("opt") && ttlMs == 0) {
+    // The page's Belady runs over the prefix tree (RadixBlockReplayer): tools/radix_reference.py, per size.
+    for (const QString& size : sizes.split(QLatin1Char(','))) {
+      QProcess radix;
+      radix.start(QStringLiteral(KVLAB_PYTHON3),
+                  {QStringLiteral(KVLAB_TOOLS_DIR "/radix_reference.py"), trace, QStringLiteral("--block-size"),
+                   QString::number(blockSize), QStringLiteral("--capacity-blocks"),
+                   QString::number(size.toULongLong() / quint64(blockSize)), QStringLiteral("--policy"),
+                   QStringLiteral("opt")});
+      if (!radix.waitForFinished(120000) || radix.exitCode() != 0) {
+        qWarning("radix_reference.py failed: %s", radix.readAllStandardError().constData());
+        return {};
+      }
+      const QJsonObject o = QJsonDocument::fromJson(radix.readAllStandardOutput()).object();
+      out[size.toULongLong()] = {quint64(o.value(QStringLiteral("prompt_tokens")).toInteger()),
+                                 quint64(o.value(QStringLiteral("hit_tokens")).toInteger())};
+    }
+    return out;
+  }
   QProcess python;
   python.start(QStringLiteral(KVLAB_PYTHON3),
                {QStringLiteral(KVLAB_TOOLS_DIR "/policy_reference.py"), trace, QStringLiteral("--policy"),
                 policy, QStringLiteral("--max-tokens"), sizes, QStringLiteral("--ttl-ms"),
                 QString::number(ttlMs), QStringLiteral("--block-size"), QString::number(blockSize)});
-  std::map<quint64, Expected> out;
   if (!python.waitForFinished(120000) || python.exitCode() != 0) {
     qWarning("policy_reference.py failed: %s", python.readAllStandardError().constData());
     return out;
