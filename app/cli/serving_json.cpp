@@ -31,6 +31,10 @@ void addServingTiers(nlohmann::ordered_json& j, std::uint64_t tierHitTokens, con
   j["tiers"] = tiersJson<nlohmann::ordered_json>(tiers);
 }
 
+nlohmann::ordered_json tierBlocksJson(std::uint64_t blocks) {
+  return blocks == kUnlimited ? nlohmann::ordered_json("unlimited") : nlohmann::ordered_json(blocks);
+}
+
 void writeTierLines(std::ostream& out, const std::vector<TierReport>& tiers, std::uint64_t promptTokens,
                     const char* indent) {
   char line[512];

@@ -19,6 +19,8 @@ void addServingPoolFigures(nlohmann::ordered_json& j, const ServingSummary& s);
 void addServingTiers(nlohmann::ordered_json& j, std::uint64_t tierHitTokens, const std::vector<TierReport>& tiers);
 // One table line per tier: the share of promptTokens it served, blocks hit/missed/held/evicted, bytes and
 // transfer time (cost model), each line starting with indent.
+// A tier's size in blocks for JSON: the count, or "unlimited".
+nlohmann::ordered_json tierBlocksJson(std::uint64_t blocks);
 void writeTierLines(std::ostream& out, const std::vector<TierReport>& tiers, std::uint64_t promptTokens,
                     const char* indent);
 

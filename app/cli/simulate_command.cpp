@@ -339,8 +339,8 @@ CommandAction addSimulateCommand(CLI::App& app) {
                                  {"policy", config.policy},
                                  {"max_batched_tokens", config.maxBatchedTokens},
                                  {"max_running", config.maxRunning},
-                                 {"host_blocks", config.hostBlocks},
-                                 {"remote_blocks", config.remoteBlocks}};
+                                 {"host_blocks", tierBlocksJson(config.hostBlocks)},
+                                 {"remote_blocks", tierBlocksJson(config.remoteBlocks)}};
     all["runs"] = ordered_json::array();
     for (const RunOutcome& r : runs) all["runs"].push_back(summaryJson(r, config));
     if (t->compare) all["comparisons"] = comparisons(runs);
