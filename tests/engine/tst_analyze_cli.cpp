@@ -10,17 +10,16 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "cli_runner.h"
 #include "test_requirements.h"
 
 namespace {
 
 QJsonObject runJson(const QStringList& args, int* exitCode = nullptr, QString* err = nullptr) {
-  QProcess p;
-  p.start(QStringLiteral(KVLAB_CLI_PATH), args);
-  if (!p.waitForFinished(120000)) return {};
-  if (exitCode) *exitCode = p.exitCode();
-  if (err) *err = QString::fromUtf8(p.readAllStandardError());
-  return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+  const kvlab::test::CliResult r = kvlab::test::runCli(args);
+  if (exitCode) *exitCode = r.code;
+  if (err) *err = r.err;
+  return QJsonDocument::fromJson(r.out).object();
 }
 
 }  // namespace

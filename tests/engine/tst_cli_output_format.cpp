@@ -12,34 +12,16 @@
 #include <QProcess>
 #include <QtTest>
 
+#include "cli_runner.h"
 #include "redis_test_server.h"
 #include "test_requirements.h"
 
 using kvlab::test::RedisTestServer;
 
+using kvlab::test::CliResult;
+using kvlab::test::runCli;
+
 namespace {
-
-struct CliResult {
-  int code = -1;  // -1: crashed or did not finish
-  QByteArray out;
-  QString err;
-};
-
-CliResult runCli(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(KVLAB_CLI_PATH), args);
-  CliResult r;
-  if (!p.waitForStarted(10000) || !p.waitForFinished(300000)) {
-    p.kill();
-    p.waitForFinished();
-    r.err = "did not finish: " + args.join(' ');
-    return r;
-  }
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput();
-  r.err = QString::fromUtf8(p.readAllStandardError());
-  return r;
-}
 
 // RFC 4180 records (LF or CRLF line ends, quoted fields with doubled quotes); lines starting with '#'
 // before the header are comments (simulate's cost-model line). Returns false on a malformed quote.

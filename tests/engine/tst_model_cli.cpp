@@ -12,27 +12,12 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "cli_runner.h"
+
+using kvlab::test::CliResult;
+using kvlab::test::runCli;
+
 namespace {
-
-struct CliResult {
-  int code = -1;
-  QByteArray out;
-  QString err;
-};
-
-CliResult runCli(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(KVLAB_CLI_PATH), args);
-  CliResult r;
-  if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit) {
-    r.err = QStringLiteral("did not finish normally: ") + args.join(' ');
-    return r;
-  }
-  r.code = p.exitCode();
-  r.out = p.readAllStandardOutput();
-  r.err = QString::fromUtf8(p.readAllStandardError());
-  return r;
-}
 
 const QString kTrace = QStringLiteral(KVLAB_TEST_DATA_DIR "/mooncake_sample.jsonl");
 
