@@ -100,7 +100,8 @@ void TuneWorker::run(const TuneJob& job, int runId) {
     // can strand a prefix's descendants and fall below LRU (RadixBlockReplayer).
     SweepSpec belady = curves;
     belady.policies.clear();
-    if (const auto opt = std::find(curves.policies.begin(), curves.policies.end(), "opt"); opt != curves.policies.end()) {
+    if (const auto opt = std::find(curves.policies.begin(), curves.policies.end(), "opt");
+        opt != curves.policies.end()) {
       curves.policies.erase(opt);
       belady.policies = {"opt"};
       belady.granularity = "radix";
@@ -108,7 +109,8 @@ void TuneWorker::run(const TuneJob& job, int runId) {
     heat.ttlsMs.clear();
     for (const TimeMs ttl : info.ttlsMs)
       if (!(shared && ttl == 0)) heat.ttlsMs.push_back(ttl);
-    const std::size_t curveTotal = (curves.policies.size() + belady.policies.size()) * curves.maxTokens.size();
+    const std::size_t curveTotal =
+        (curves.policies.size() + belady.policies.size()) * curves.maxTokens.size();
     const std::size_t heatTotal = heat.ttlsMs.size() * heat.maxTokens.size();
     const std::size_t total = curveTotal + heatTotal;
     push(runId, [&](TuneBatch& b) {

@@ -38,7 +38,8 @@ struct AnalyzeText {
 // trace's mean prompt on --model and --hardware, as the Tune page prices it. secondsPerToken 0 = not asked.
 struct PrefillPrice {
   double secondsPerToken = 0;
-  std::string label;  // "cost model: <model> on <hardware>, <us> us per token at <n> prompt tokens (the mean)"
+  std::string
+      label;  // "cost model: <model> on <hardware>, <us> us per token at <n> prompt tokens (the mean)"
   double saved(std::uint64_t hitTokens) const { return secondsPerToken * double(hitTokens); }
 };
 
@@ -68,19 +69,22 @@ void printLabels(const char* title, const std::vector<LabelBound>& rows) {
 }
 
 void printTable(const TraceAnalysis& a, std::uint64_t bytesPerToken, const PrefillPrice& price) {
-  std::printf("analyze: %s trace, %llu requests measured (%llu warmup), %llu prompt tokens, blocks of %u tokens\n",
-              a.format.c_str(), (unsigned long long)a.requests, (unsigned long long)a.warmupRequests,
-              (unsigned long long)a.promptTokens, a.blockSize);
+  std::printf(
+      "analyze: %s trace, %llu requests measured (%llu warmup), %llu prompt tokens, blocks of %u tokens\n",
+      a.format.c_str(), (unsigned long long)a.requests, (unsigned long long)a.warmupRequests,
+      (unsigned long long)a.promptTokens, a.blockSize);
   std::printf("infinite cache (prefix reuse)  %7.3f %%  (%llu of %llu tokens)\n", 100.0 * a.infiniteHitRate(),
               (unsigned long long)a.infiniteHitTokens, (unsigned long long)a.promptTokens);
   if (price.secondsPerToken > 0)
-    std::printf("  prefill saved at the bound  %.1f s (%s)\n", price.saved(a.infiniteHitTokens), price.label.c_str());
+    std::printf("  prefill saved at the bound  %.1f s (%s)\n", price.saved(a.infiniteHitTokens),
+                price.label.c_str());
   if (a.chunkHitTokens)
-    std::printf("chunk-level reuse (any earlier occurrence, CacheBlend-style)  %7.3f %% (%llu): +%llu tokens "
-                "prefix caching cannot reuse\n",
-                100.0 * a.chunkHitRate(), (unsigned long long)*a.chunkHitTokens,
-                (unsigned long long)(*a.chunkHitTokens > a.infiniteHitTokens ? *a.chunkHitTokens - a.infiniteHitTokens
-                                                                              : 0));
+    std::printf(
+        "chunk-level reuse (any earlier occurrence, CacheBlend-style)  %7.3f %% (%llu): +%llu tokens "
+        "prefix caching cannot reuse\n",
+        100.0 * a.chunkHitRate(), (unsigned long long)*a.chunkHitTokens,
+        (unsigned long long)(*a.chunkHitTokens > a.infiniteHitTokens ? *a.chunkHitTokens - a.infiniteHitTokens
+                                                                     : 0));
   std::printf("footprint  %llu distinct blocks, %llu tokens", (unsigned long long)a.distinctBlocks,
               (unsigned long long)a.footprintTokens);
   if (bytesPerToken) std::printf(" (%s of K/V)", formatBytes(a.footprintTokens * bytesPerToken).c_str());
@@ -92,22 +96,24 @@ void printTable(const TraceAnalysis& a, std::uint64_t bytesPerToken, const Prefi
     std::printf("  %llu sessions; the largest:\n", (unsigned long long)a.sessions);
     printLabels("session", a.bySession);
   }
-  std::printf("reusable prefix per request  %llu of %llu requests reuse; mean %.0f tokens, p50 %llu, p90 %llu, "
-              "p99 %llu, max %llu\n",
-              (unsigned long long)a.requestsWithReuse, (unsigned long long)a.requests, a.meanReusableTokens,
-              (unsigned long long)a.reusableP50, (unsigned long long)a.reusableP90,
-              (unsigned long long)a.reusableP99, (unsigned long long)a.reusableMax);
+  std::printf(
+      "reusable prefix per request  %llu of %llu requests reuse; mean %.0f tokens, p50 %llu, p90 %llu, "
+      "p99 %llu, max %llu\n",
+      (unsigned long long)a.requestsWithReuse, (unsigned long long)a.requests, a.meanReusableTokens,
+      (unsigned long long)a.reusableP50, (unsigned long long)a.reusableP90, (unsigned long long)a.reusableP99,
+      (unsigned long long)a.reusableMax);
   if (!a.topPrefixes.empty()) {
     std::printf("top shared prefixes (longest prefix a set of requests shares):\n");
     std::printf("    %8s %10s %10s %14s\n", "blocks", "tokens", "requests", "tokens saved");
     for (const SharedPrefix& p : a.topPrefixes)
-      std::printf("    %8llu %10llu %10llu %14llu\n", (unsigned long long)p.blocks, (unsigned long long)p.tokens,
-                  (unsigned long long)p.requests, (unsigned long long)p.savedTokens);
+      std::printf("    %8llu %10llu %10llu %14llu\n", (unsigned long long)p.blocks,
+                  (unsigned long long)p.tokens, (unsigned long long)p.requests,
+                  (unsigned long long)p.savedTokens);
   }
   std::printf("idle TTL on an infinite cache (what it loses of the bound):\n");
   for (const TtlLoss& t : a.ttlLosses)
-    std::printf("    ttl %-8s loses %14llu tokens (%6.2f %% of the bound)\n", formatDurationMs(t.ttlMs).c_str(),
-                (unsigned long long)t.lostTokens,
+    std::printf("    ttl %-8s loses %14llu tokens (%6.2f %% of the bound)\n",
+                formatDurationMs(t.ttlMs).c_str(), (unsigned long long)t.lostTokens,
                 a.infiniteHitTokens ? 100.0 * double(t.lostTokens) / double(a.infiniteHitTokens) : 0.0);
   std::printf("LRU size reaching a fraction of the bound:\n");
   for (const BoundSize& b : a.boundSizes) {
@@ -115,17 +121,18 @@ void printTable(const TraceAnalysis& a, std::uint64_t bytesPerToken, const Prefi
       std::printf("    %3.0f %%  - (nothing to reuse)\n", 100.0 * b.fraction);
       continue;
     }
-    std::printf("    %3.0f %%  %12llu blocks (%llu tokens", 100.0 * b.fraction, (unsigned long long)*b.capacityBlocks,
-                (unsigned long long)(*b.capacityBlocks * a.blockSize));
-    if (bytesPerToken) std::printf(", %s", formatBytes(*b.capacityBlocks * a.blockSize * bytesPerToken).c_str());
+    std::printf("    %3.0f %%  %12llu blocks (%llu tokens", 100.0 * b.fraction,
+                (unsigned long long)*b.capacityBlocks, (unsigned long long)(*b.capacityBlocks * a.blockSize));
+    if (bytesPerToken)
+      std::printf(", %s", formatBytes(*b.capacityBlocks * a.blockSize * bytesPerToken).c_str());
     std::printf(")\n");
   }
   std::printf("LRU hit-rate curve (one pass; equals replay --policy lru at each size):\n");
   std::printf("    %14s %16s %9s%s\n", "capacity_blocks", "hit_tokens", "hit rate",
               price.secondsPerToken > 0 ? "   prefill saved (cost model)" : "");
   for (const CurveSample& s : a.lruCurve) {
-    std::printf("    %14llu %16llu %8.3f %%", (unsigned long long)s.capacityBlocks, (unsigned long long)s.hitTokens,
-                100.0 * s.tokenHitRate);
+    std::printf("    %14llu %16llu %8.3f %%", (unsigned long long)s.capacityBlocks,
+                (unsigned long long)s.hitTokens, 100.0 * s.tokenHitRate);
     if (price.secondsPerToken > 0) std::printf(" %14.1f s", price.saved(s.hitTokens));
     std::printf("\n");
   }
@@ -175,12 +182,15 @@ ordered_json analysisJson(const TraceAnalysis& a, std::uint64_t bytesPerToken, c
                                              {"max", a.reusableMax}};
   ordered_json prefixes = ordered_json::array();
   for (const SharedPrefix& p : a.topPrefixes)
-    prefixes.push_back(ordered_json{
-        {"blocks", p.blocks}, {"tokens", p.tokens}, {"requests", p.requests}, {"saved_tokens", p.savedTokens}});
+    prefixes.push_back(ordered_json{{"blocks", p.blocks},
+                                    {"tokens", p.tokens},
+                                    {"requests", p.requests},
+                                    {"saved_tokens", p.savedTokens}});
   j["top_shared_prefixes"] = prefixes;
   ordered_json ttl = ordered_json::array();
   for (const TtlLoss& t : a.ttlLosses)
-    ttl.push_back(ordered_json{{"ttl_ms", t.ttlMs}, {"hit_tokens", t.hitTokens}, {"lost_tokens", t.lostTokens}});
+    ttl.push_back(
+        ordered_json{{"ttl_ms", t.ttlMs}, {"hit_tokens", t.hitTokens}, {"lost_tokens", t.lostTokens}});
   j["idle_ttl_losses"] = ttl;
   ordered_json sizes = ordered_json::array();
   for (const BoundSize& b : a.boundSizes) {
@@ -194,8 +204,9 @@ ordered_json analysisJson(const TraceAnalysis& a, std::uint64_t bytesPerToken, c
   j["lru_sizes_for_bound"] = sizes;
   ordered_json curve = ordered_json::array();
   for (const CurveSample& s : a.lruCurve) {
-    ordered_json point{
-        {"capacity_blocks", s.capacityBlocks}, {"hit_tokens", s.hitTokens}, {"token_hit_rate", s.tokenHitRate}};
+    ordered_json point{{"capacity_blocks", s.capacityBlocks},
+                       {"hit_tokens", s.hitTokens},
+                       {"token_hit_rate", s.tokenHitRate}};
     if (price.secondsPerToken > 0) point["prefill_s_saved"] = price.saved(s.hitTokens);
     curve.push_back(point);
   }
@@ -205,16 +216,18 @@ ordered_json analysisJson(const TraceAnalysis& a, std::uint64_t bytesPerToken, c
 }  // namespace
 
 CommandAction addAnalyzeCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("analyze",
-                                 "How cacheable is a trace (any format), without choosing a cache size: the "
-                                 "infinite-cache bound, the reuse structure and the LRU curve over all sizes");
+  auto* cmd =
+      app.add_subcommand("analyze",
+                         "How cacheable is a trace (any format), without choosing a cache size: the "
+                         "infinite-cache bound, the reuse structure and the LRU curve over all sizes");
   auto text = std::make_shared<AnalyzeText>();
   auto format = std::make_shared<OutputFormatOption>();
   cmd->add_option("trace", text->trace, "trace file or directory (any supported format)")->required();
   addInputFormatOption(*cmd, text->inputFormat);
   cmd->add_option("--block-size", text->blockSize, "tokens per block key (default: the trace's own)");
-  cmd->add_option("--warmup", text->warmup,
-                  "requests not measured (they fill the cache): a fraction (0.5 = the first half) or a count");
+  cmd->add_option(
+      "--warmup", text->warmup,
+      "requests not measured (they fill the cache): a fraction (0.5 = the first half) or a count");
   cmd->add_option("--model", text->model, "model whose K/V bytes per token give sizes in bytes (optional)");
   addKvDtypeOption(*cmd, text->kvDtype);
   cmd->add_option("--hardware", text->hardware,
@@ -224,7 +237,9 @@ CommandAction addAnalyzeCommand(CLI::App& app) {
   addPromptTextOptions(*cmd, text->prompts);
   cmd->add_flag("--skip-bad-lines", text->skipBadLines, "skip malformed lines (counted) instead of failing");
   format->addTo(*cmd, "one header row, then one row: the JSON object's fields, nested ones joined with '.'");
-  cmd->footer("Example:\n  kvlab-cli analyze conversation_trace.jsonl --warmup 0.5 --model llama-3-8b --hardware h100-sxm");
+  cmd->footer(
+      "Example:\n  kvlab-cli analyze conversation_trace.jsonl --warmup 0.5 --model llama-3-8b --hardware "
+      "h100-sxm");
   return [cmd, text, format]() -> int {
     if (!cmd->parsed()) return -1;
     const WarmupSpec warmup = parseWarmup(text->warmup);
@@ -244,10 +259,12 @@ CommandAction addAnalyzeCommand(CLI::App& app) {
     PrefillPrice price;
     if (hardware && analysis.requests) {
       const ModelConfig model = resolveModel(text->model, text->kvDtype);
-      const auto meanPrompt = std::uint32_t(std::max<std::uint64_t>(1, analysis.promptTokens / analysis.requests));
+      const auto meanPrompt =
+          std::uint32_t(std::max<std::uint64_t>(1, analysis.promptTokens / analysis.requests));
       price.secondsPerToken = prefillSecondsPerToken(model, *hardware, meanPrompt);
       char label[256];
-      std::snprintf(label, sizeof label, "cost model: %s on %s, %.2f us of prefill per token at %u prompt tokens (the mean)",
+      std::snprintf(label, sizeof label,
+                    "cost model: %s on %s, %.2f us of prefill per token at %u prompt tokens (the mean)",
                     model.name.c_str(), hardware->name.c_str(), 1e6 * price.secondsPerToken, meanPrompt);
       price.label = label;
     }

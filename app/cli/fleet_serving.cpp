@@ -142,10 +142,27 @@ void tierFields(CsvWriter& csv, const std::vector<TierReport>& tiers) {
 void writeCsv(std::ostream& out, const std::vector<ServingFleetResult>& results, const ServingConfig& c) {
   out << "# " << costModelLabel(c) << "; times are simulated, not measured\n";
   CsvWriter csv(out);
-  csv.row({"router", "replica", "requests", "completed", "rejected", "prompt_tokens", "hit_tokens",
-           "token_hit_rate", "evictions", "token_share", "load_imbalance", "ttft_ms_p50", "ttft_ms_p90",
-           "ttft_ms_p99", "tpot_ms_p50", "mean_waiting", "preemptions", "host_hit_tokens", "remote_hit_tokens",
-           "host_transfer_ms", "remote_transfer_ms"});
+  csv.row({"router",
+           "replica",
+           "requests",
+           "completed",
+           "rejected",
+           "prompt_tokens",
+           "hit_tokens",
+           "token_hit_rate",
+           "evictions",
+           "token_share",
+           "load_imbalance",
+           "ttft_ms_p50",
+           "ttft_ms_p90",
+           "ttft_ms_p99",
+           "tpot_ms_p50",
+           "mean_waiting",
+           "preemptions",
+           "host_hit_tokens",
+           "remote_hit_tokens",
+           "host_transfer_ms",
+           "remote_transfer_ms"});
   for (const ServingFleetResult& f : results) {
     std::uint64_t total = 0;
     for (const std::uint64_t t : f.routedPromptTokens) total += t;
@@ -276,10 +293,10 @@ void checkFleetServingFlags(const CLI::App& command, const FleetServingText& tex
       throw InputError("", 0, "ttl", "is not modelled by --serving (the pool has no TTL)");
     return;
   }
-  for (const char* servingOnly : {"pool-blocks", "pool-size", "hardware", "tp", "max-batched-tokens",
-                                  "max-running", "speed", "no-prefix-cache", "host-tokens", "host-size",
-                                  "host-policy", "remote-tokens", "remote-size", "remote-policy", "remote-write",
-                                  "pcie-gbps", "pcie-latency-ms", "net-gbps", "net-latency-ms"})
+  for (const char* servingOnly :
+       {"pool-blocks", "pool-size", "hardware", "tp", "max-batched-tokens", "max-running", "speed",
+        "no-prefix-cache", "host-tokens", "host-size", "host-policy", "remote-tokens", "remote-size",
+        "remote-policy", "remote-write", "pcie-gbps", "pcie-latency-ms", "net-gbps", "net-latency-ms"})
     if (command.count(std::string("--") + servingOnly) > 0)
       throw InputError("", 0, servingOnly, "applies to serving replicas only: add --serving");
 }
@@ -334,7 +351,8 @@ int runFleetServing(const FleetServingRun& run, const FleetServingText& text) {
   } else {
     writeTable(out, results, config.replica, config.replicas);
     out << "trace format " << trace.info.format << ", " << trace.skippedLines << " lines skipped"
-        << (trace.info.hasBlockIds ? "" : "; lengths only: no prefix reuse (every router's hit rate is 0)") << '\n';
+        << (trace.info.hasBlockIds ? "" : "; lengths only: no prefix reuse (every router's hit rate is 0)")
+        << '\n';
   }
   if (run.out.empty())
     std::cout << out.str();

@@ -61,11 +61,12 @@ ordered_json resultJson(const ReplayResult& r, const ReplayConfig& c) {
   j["skipped_lines"] = r.skippedLines;
   j["trace_format"] = r.traceFormat;
   if (r.bounds)  // formats with chunk ids: the infinite-cache bounds, prefix and chunk-level
-    j["bounds"] = ordered_json{{"prefix_hit_tokens", r.bounds->prefixHitTokens},
-                               {"prefix_hit_rate", r.bounds->prefixHitRate()},
-                               {"chunk_hit_tokens", r.bounds->chunkHitTokens.value_or(0)},
-                               {"chunk_hit_rate", r.bounds->chunkHitRate()},
-                               {"chunk_only_tokens", r.bounds->chunkHitTokens.value_or(0) - r.bounds->prefixHitTokens}};
+    j["bounds"] =
+        ordered_json{{"prefix_hit_tokens", r.bounds->prefixHitTokens},
+                     {"prefix_hit_rate", r.bounds->prefixHitRate()},
+                     {"chunk_hit_tokens", r.bounds->chunkHitTokens.value_or(0)},
+                     {"chunk_hit_rate", r.bounds->chunkHitRate()},
+                     {"chunk_only_tokens", r.bounds->chunkHitTokens.value_or(0) - r.bounds->prefixHitTokens}};
   j["tiers"] = tiersJson<ordered_json>(r.tiers);
   j["elapsed_s"] = r.elapsedS;
   j["loop_s"] = r.loopS;
@@ -132,11 +133,12 @@ void printReplayTable(const ReplayResult& r, const ReplayConfig& c) {
     std::printf("  skipped lines   %llu (--skip-bad-lines)\n", (unsigned long long)r.skippedLines);
   if (r.bounds) {
     const std::uint64_t chunk = r.bounds->chunkHitTokens.value_or(0);
-    std::printf("  infinite cache  prefix reuse %.3f %% (%llu tokens); chunk-level reuse (any earlier occurrence of "
-                "a chunk, CacheBlend-style) %.3f %% (%llu): +%llu tokens prefix caching cannot reuse\n",
-                100.0 * r.bounds->prefixHitRate(), (unsigned long long)r.bounds->prefixHitTokens,
-                100.0 * r.bounds->chunkHitRate(), (unsigned long long)chunk,
-                (unsigned long long)(chunk - r.bounds->prefixHitTokens));
+    std::printf(
+        "  infinite cache  prefix reuse %.3f %% (%llu tokens); chunk-level reuse (any earlier occurrence of "
+        "a chunk, CacheBlend-style) %.3f %% (%llu): +%llu tokens prefix caching cannot reuse\n",
+        100.0 * r.bounds->prefixHitRate(), (unsigned long long)r.bounds->prefixHitTokens,
+        100.0 * r.bounds->chunkHitRate(), (unsigned long long)chunk,
+        (unsigned long long)(chunk - r.bounds->prefixHitTokens));
   }
   std::printf("  time            %.3f s (replay loop %.3f s, %.1f M blocks/s)\n", r.elapsedS, r.loopS,
               r.loopS > 0 ? double(r.blocks) / r.loopS / 1e6 : 0.0);
@@ -169,10 +171,10 @@ CommandAction addReplayCommand(CLI::App& app) {
       "Example:\n  kvlab-cli replay conversation_trace.jsonl --max-tokens 2000000 --policy lru --ttl 10m");
   return [cmd, text, format, events]() -> int {
     if (!cmd->parsed()) return -1;
-    std::unique_ptr<TraceReader> reader =
-        openTraceReader(text->trace, traceOpenOptions(*text));
+    std::unique_ptr<TraceReader> reader = openTraceReader(text->trace, traceOpenOptions(*text));
     const ReplayConfig config = configForTrace(reader->info(), toReplayConfig(*text, reader->info()));
-    const std::string tokenization = reader->info().tokenization;  // the prompts format: how text became tokens
+    const std::string tokenization =
+        reader->info().tokenization;  // the prompts format: how text became tokens
     std::unique_ptr<EventCsvWriter> writer;
     if (!events->empty()) writer = std::make_unique<EventCsvWriter>(*events);
     ReplayResult result;

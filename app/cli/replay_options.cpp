@@ -6,11 +6,11 @@
 #include <tuple>
 
 #include "core/policies/policy_registry.h"
+#include "core/replay/replay_warmup.h"
 #include "core/trace/trace_format.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
 #include "core/util/value_series.h"
-#include "core/replay/replay_warmup.h"
 #include "model_options.h"
 
 namespace kvlab {
@@ -23,9 +23,9 @@ Bytes modelBytesPerToken(const ReplayOptionText& text) {
 }  // namespace
 
 void addInputFormatOption(CLI::App& command, std::string& format) {
-  command.add_option("--input-format", format,
-                     "trace format (" + traceFormatNames() +
-                         "); default: detected from the content (docs/traces.md)");
+  command.add_option(
+      "--input-format", format,
+      "trace format (" + traceFormatNames() + "); default: detected from the content (docs/traces.md)");
 }
 
 std::uint32_t blockSizeFlag(const std::string& text) {
@@ -38,15 +38,17 @@ void addPromptTextOptions(CLI::App& command, PromptTextOptions& prompts, const s
                      "a Hugging Face tokenizer.json the prompts format tokenizes its text with (messages, "
                      "prompt); files of prompt_token_ids need none (docs/traces.md)");
   command
-      .add_option("--chat-template", prompts.chatTemplate,
-                  "how the prompts format renders chat messages: llama-3, chatml, raw (already templated), or "
-                  "auto (the family the tokenizer's added tokens name; docs/tokenizer.md)")
+      .add_option(
+          "--chat-template", prompts.chatTemplate,
+          "how the prompts format renders chat messages: llama-3, chatml, raw (already templated), or "
+          "auto (the family the tokenizer's added tokens name; docs/tokenizer.md)")
       ->capture_default_str();
 }
 
 TraceOpenOptions traceOpenOptions(const ReplayOptionText& text) {
   TraceOpenOptions options{text.inputFormat, text.skipBadLines, text.prompts};
-  if (!text.blockSize.empty()) {  // a list (sweep) of several sizes: the prompts reader's default, refused later
+  if (!text.blockSize
+           .empty()) {  // a list (sweep) of several sizes: the prompts reader's default, refused later
     const std::vector<std::uint64_t> sizes = parseCountSeries(text.blockSize, "block-size");
     if (sizes.size() == 1 && sizes.front() >= 1 && sizes.front() <= UINT32_MAX)
       options.prompts.blockSize = std::uint32_t(sizes.front());
@@ -54,21 +56,24 @@ TraceOpenOptions traceOpenOptions(const ReplayOptionText& text) {
   return options;
 }
 
-TraceInfo probeTrace(const ReplayOptionText& text) { return openTraceReader(text.trace, traceOpenOptions(text))->info(); }
+TraceInfo probeTrace(const ReplayOptionText& text) {
+  return openTraceReader(text.trace, traceOpenOptions(text))->info();
+}
 
 void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists) {
   command
-      .add_option("trace", text.trace,
-                  "trace file or directory, any supported format (" + traceFormatNames() +
-                      "; docs/traces.md)")
+      .add_option(
+          "trace", text.trace,
+          "trace file or directory, any supported format (" + traceFormatNames() + "; docs/traces.md)")
       ->required();
   addInputFormatOption(command, text.inputFormat);
   addPromptTextOptions(command, text.prompts);
   command
-      .add_option("--granularity", text.granularity,
-                  "block: vLLM's hashed-block pool (any block can be evicted); radix: SGLang's prefix tree (only "
-                  "leaves are evicted, least recently used first; the request's path is protected while it "
-                  "inserts; policy lru)")
+      .add_option(
+          "--granularity", text.granularity,
+          "block: vLLM's hashed-block pool (any block can be evicted); radix: SGLang's prefix tree (only "
+          "leaves are evicted, least recently used first; the request's path is protected while it "
+          "inserts; policy lru)")
       ->capture_default_str();
   command.add_option("--block-size", text.blockSize,
                      sizeLists ? "tokens per block key, comma-separated (default: the trace's own: 512 for "
@@ -96,10 +101,11 @@ void addReplayOptions(CLI::App& command, ReplayOptionText& text, bool sizeLists)
             "--model; unlimited or inf = no bound");
   auto* blocks = command.add_option(
       "--max-blocks", text.maxBlocks,
-      sizeLists ? "cache sizes in blocks (a block pool's size): a list (1024,4096,unlimited) or a range "
-                  "FROM:TO:logN; tokens = blocks x block size (one block size)"
-                : "cache size in blocks (a block pool's size); tokens = N x block size; unlimited or inf = no "
-                  "bound");
+      sizeLists
+          ? "cache sizes in blocks (a block pool's size): a list (1024,4096,unlimited) or a range "
+            "FROM:TO:logN; tokens = blocks x block size (one block size)"
+          : "cache size in blocks (a block pool's size); tokens = N x block size; unlimited or inf = no "
+            "bound");
   tokens->excludes(size);
   blocks->excludes(tokens);
   blocks->excludes(size);
@@ -242,11 +248,14 @@ ReplayConfig toReplayConfig(const ReplayOptionText& text, const TraceInfo& trace
   config.granularity = checkedGranularity(text);
   if (config.granularity == "radix") {
     if (config.policy != "lru" && config.policy != "opt")
-      throw InputError("", 0, "policy",
-                       "radix granularity evicts the least recently used leaf (SGLang), or with opt the leaf used "
-                       "farthest ahead: use lru or opt");
-    if (!text.ttl.empty() && text.ttl != "0") throw InputError("", 0, "ttl", "is not modelled with --granularity radix");
-    if (tierOptionsGiven(text)) throw InputError("", 0, "granularity", "radix replays one tier (no host or remote)");
+      throw InputError(
+          "", 0, "policy",
+          "radix granularity evicts the least recently used leaf (SGLang), or with opt the leaf used "
+          "farthest ahead: use lru or opt");
+    if (!text.ttl.empty() && text.ttl != "0")
+      throw InputError("", 0, "ttl", "is not modelled with --granularity radix");
+    if (tierOptionsGiven(text))
+      throw InputError("", 0, "granularity", "radix replays one tier (no host or remote)");
   }
   const auto sizes = maxTokenList(text, config.blockSize);
   if (sizes.size() != 1)
@@ -292,8 +301,7 @@ ResolvedTiers resolveTierOptions(const ReplayOptionText& text, std::uint32_t blo
       text.netLatencyMs > 1e6)
     throw InputError("", 0, text.pcieLatencyMs >= 0 ? "net-latency-ms" : "pcie-latency-ms",
                      "must be a number of ms in [0, 1e6]");
-  tiers.cost =
-      TierCostModel{text.pcieGBps * 1e9, text.pcieLatencyMs, text.netGBps * 1e9, text.netLatencyMs};
+  tiers.cost = TierCostModel{text.pcieGBps * 1e9, text.pcieLatencyMs, text.netGBps * 1e9, text.netLatencyMs};
   return tiers;
 }
 
@@ -306,11 +314,11 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   SweepSpec spec;
   spec.blockSizes.clear();  // empty: the trace's own
   if (!text.blockSize.empty())
-  for (const std::uint64_t b : parseCountSeries(text.blockSize, "block-size")) {
-    if (b == 0 || b > UINT32_MAX)
-      throw InputError("", 0, "block-size", "must be from 1 to 4294967295 tokens");
-    spec.blockSizes.push_back(std::uint32_t(b));
-  }
+    for (const std::uint64_t b : parseCountSeries(text.blockSize, "block-size")) {
+      if (b == 0 || b > UINT32_MAX)
+        throw InputError("", 0, "block-size", "must be from 1 to 4294967295 tokens");
+      spec.blockSizes.push_back(std::uint32_t(b));
+    }
   std::uint32_t poolBlockSize = 0;  // --max-blocks: the one block size its blocks are made of
   if (!text.maxBlocks.empty()) {
     if (spec.blockSizes.size() > 1)
@@ -319,7 +327,8 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   }
   spec.maxTokens = maxTokenList(text, poolBlockSize);
   spec.warmup = parseWarmup(text.warmup);
-  const std::string field = text.maxTokens.empty() ? (text.maxBlocks.empty() ? "max-size" : "max-blocks") : "max-tokens";
+  const std::string field =
+      text.maxTokens.empty() ? (text.maxBlocks.empty() ? "max-size" : "max-blocks") : "max-tokens";
   spec.bytesPerToken = modelBytesPerToken(text);
   for (const std::uint64_t tokens : spec.maxTokens)
     if (tokens != kUnlimited && tokens > UINT64_MAX / spec.bytesPerToken)  // unlimited: no bound, no bytes
@@ -345,9 +354,11 @@ SweepSpec toSweepSpec(const ReplayOptionText& text) {
   if (spec.granularity == "radix")
     for (const std::string& policy : spec.policies)
       if (policy != "lru" && policy != "opt")
-        throw InputError("", 0, "policy",
-                         "radix granularity evicts the least recently used leaf (SGLang), or with opt the leaf used "
-                         "farthest ahead: use lru and/or opt, not " + policy);
+        throw InputError(
+            "", 0, "policy",
+            "radix granularity evicts the least recently used leaf (SGLang), or with opt the leaf used "
+            "farthest ahead: use lru and/or opt, not " +
+                policy);
   spec.ttlsMs = parseDurationList(text.ttl, "ttl");
   if (spec.granularity == "radix" && (spec.ttlsMs.size() != 1 || spec.ttlsMs.front() != 0))
     throw InputError("", 0, "ttl", "is not modelled with --granularity radix");

@@ -25,7 +25,8 @@ void addServingPoolFigures(nlohmann::ordered_json& j, const ServingSummary& s) {
   j["sim_duration_s"] = s.simDurationS;
 }
 
-void addServingTiers(nlohmann::ordered_json& j, std::uint64_t tierHitTokens, const std::vector<TierReport>& tiers) {
+void addServingTiers(nlohmann::ordered_json& j, std::uint64_t tierHitTokens,
+                     const std::vector<TierReport>& tiers) {
   if (tiers.empty()) return;
   j["tier_hit_tokens"] = tierHitTokens;
   j["tiers"] = tiersJson<nlohmann::ordered_json>(tiers);
@@ -39,13 +40,14 @@ void writeTierLines(std::ostream& out, const std::vector<TierReport>& tiers, std
                     const char* indent) {
   char line[512];
   for (const TierReport& t : tiers) {
-    std::snprintf(line, sizeof line,
-                  "%stier %-6s %7.3f %% of tokens (%llu blocks hit, %llu missed, %llu held, %llu evicted, %s in, "
-                  "%s out, %.1f ms transfer, cost model)\n",
-                  indent, t.name.c_str(), promptTokens ? 100.0 * double(t.hitTokens) / double(promptTokens) : 0.0,
-                  (unsigned long long)t.hits, (unsigned long long)t.misses, (unsigned long long)t.entries,
-                  (unsigned long long)t.evictions, formatBytes(t.bytesIn).c_str(), formatBytes(t.bytesOut).c_str(),
-                  t.transferMs);
+    std::snprintf(
+        line, sizeof line,
+        "%stier %-6s %7.3f %% of tokens (%llu blocks hit, %llu missed, %llu held, %llu evicted, %s in, "
+        "%s out, %.1f ms transfer, cost model)\n",
+        indent, t.name.c_str(), promptTokens ? 100.0 * double(t.hitTokens) / double(promptTokens) : 0.0,
+        (unsigned long long)t.hits, (unsigned long long)t.misses, (unsigned long long)t.entries,
+        (unsigned long long)t.evictions, formatBytes(t.bytesIn).c_str(), formatBytes(t.bytesOut).c_str(),
+        t.transferMs);
     out << line;
   }
 }

@@ -16,7 +16,8 @@ void addServingLatencies(nlohmann::ordered_json& j, const ServingSummary& s);
 void addServingPoolFigures(nlohmann::ordered_json& j, const ServingSummary& s);
 // The tiers under the pool, when there are any: tier_hit_tokens and a "tiers" object (tiersJson: host,
 // remote; every transfer time cost model), added to j.
-void addServingTiers(nlohmann::ordered_json& j, std::uint64_t tierHitTokens, const std::vector<TierReport>& tiers);
+void addServingTiers(nlohmann::ordered_json& j, std::uint64_t tierHitTokens,
+                     const std::vector<TierReport>& tiers);
 // One table line per tier: the share of promptTokens it served, blocks hit/missed/held/evicted, bytes and
 // transfer time (cost model), each line starting with indent.
 // A tier's size in blocks for JSON: the count, or "unlimited".

@@ -8,9 +8,9 @@
 
 #include "core/arch/kv_cache_layout.h"
 #include "core/hardware/kv_pool_plan.h"
-#include "replay_options.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
+#include "replay_options.h"
 
 namespace kvlab {
 

@@ -14,19 +14,19 @@
 #include "core/hardware/hardware_profile.h"
 #include "core/policies/policy_registry.h"
 #include "core/serving/serving_simulator.h"
-#include "core/util/atomic_file.h"
-#include "core/util/csv_writer.h"
-#include "core/util/input_error.h"
-#include "core/util/units.h"
 #include "core/trace/scenario_trace.h"
 #include "core/trace/trace.h"
 #include "core/trace/trace_format.h"
 #include "core/trace/uniform_blocks.h"
+#include "core/util/atomic_file.h"
+#include "core/util/csv_writer.h"
+#include "core/util/input_error.h"
+#include "core/util/units.h"
 #include "model_options.h"
 #include "output_format.h"
+#include "replay_options.h"
 #include "scenario_dir.h"
 #include "serving_json.h"
-#include "replay_options.h"
 #include "serving_options.h"
 
 namespace kvlab {
@@ -213,9 +213,10 @@ CommandAction addSimulateCommand(CLI::App& app) {
       "Serve a trace or a scenario with a continuous-batching engine (vLLM-style scheduler, shared KV block "
       "pool with prefix caching) on a cost model: TTFT, TPOT, queueing, preemptions");
   auto t = std::make_shared<SimulateText>();
-  cmd->add_option("input", t->input,
-                  "a trace file or directory of any supported format (" + traceFormatNames() +
-                      "; told apart from a scenario by its content) or a scenario (bundled name or .json file)")
+  cmd->add_option(
+         "input", t->input,
+         "a trace file or directory of any supported format (" + traceFormatNames() +
+             "; told apart from a scenario by its content) or a scenario (bundled name or .json file)")
       ->required();
   addInputFormatOption(*cmd, t->inputFormat);
   addPromptTextOptions(*cmd, t->prompts);
@@ -269,7 +270,7 @@ CommandAction addSimulateCommand(CLI::App& app) {
       outputTokens = std::uint32_t(parseCount(t->outputTokens, "output-tokens", 1, 1u << 20));
 
     std::vector<TraceRequest> requests;
-    std::string traceFormat;      // "" for a scenario
+    std::string traceFormat;        // "" for a scenario
     bool prefixInformation = true;  // false for a length-only trace
     std::uint64_t skippedLines = 0;
     if (isTracePath(t->input, t->inputFormat)) {
@@ -383,9 +384,9 @@ CommandAction addSimulateCommand(CLI::App& app) {
     } else {
       printTable(runs, config, t->input);
       if (!traceFormat.empty())
-        std::printf("trace format %s, %llu lines skipped%s\n", traceFormat.c_str(), (unsigned long long)skippedLines,
-                    prefixInformation ? ""
-                                      : "; lengths only: no prefix reuse (the hit rate is 0 by construction)");
+        std::printf(
+            "trace format %s, %llu lines skipped%s\n", traceFormat.c_str(), (unsigned long long)skippedLines,
+            prefixInformation ? "" : "; lengths only: no prefix reuse (the hit rate is 0 by construction)");
       if (t->compare)
         for (const auto& c : all["comparisons"])
           std::printf(

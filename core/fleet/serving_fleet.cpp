@@ -76,10 +76,12 @@ ServingFleet::ServingFleet(const ServingFleetConfig& config) : m_config(config) 
   m_index = std::make_unique<KvBlockIndex>(config.replicas);
   m_index->setEventLagMs(config.eventLagMs);
   if (config.replica.remoteBlocks) {  // one remote tier for the whole fleet, as Mooncake Store pools it
-    if (!config.replica.prefixCache) throw std::invalid_argument("tiers under the pool need the prefix cache");
+    if (!config.replica.prefixCache)
+      throw std::invalid_argument("tiers under the pool need the prefix cache");
     CacheConfig remote;
-    remote.capacityBytes = saturatingMul(
-        config.replica.remoteBlocks, saturatingMul(kvBytesPerToken(config.replica.model), config.replica.blockSize));
+    remote.capacityBytes =
+        saturatingMul(config.replica.remoteBlocks,
+                      saturatingMul(kvBytesPerToken(config.replica.model), config.replica.blockSize));
     remote.policy = config.replica.remotePolicy;
     m_remoteClock = std::make_unique<ManualClock>();
     m_sharedRemote = std::make_unique<CacheEngine>(remote, *m_remoteClock);

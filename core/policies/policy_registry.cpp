@@ -24,13 +24,17 @@ std::unique_ptr<EvictionPolicy> make() {
 
 const std::vector<PolicyInfo>& allPolicies() {
   static const std::vector<PolicyInfo> registry = {
-      {"lru", "least recently used (vLLM, SGLang default)", &make<LruPolicy>},
-      {"fifo", "first in, first out; hits do not reorder", &make<FifoPolicy>},
-      {"lfu", "least frequently used, ties broken by LRU", &make<LfuPolicy>},
-      {"sieve", "SIEVE: FIFO with a visited bit and a sweeping hand", &make<SievePolicy>},
-      {"s3fifo", "S3-FIFO: small, main and ghost FIFO queues, 2-bit frequency", &make<S3FifoPolicy>},
-      {"arc", "ARC: recency and frequency lists with ghosts and an adaptive target", &make<ArcPolicy>},
-      {"gdsf", "GreedyDual-Size-Frequency: clock + frequency x tokens / bytes", &make<GdsfPolicy>},
+      {"lru", "least recently used (vLLM, SGLang default)", &make<LruPolicy>, /*needsWholeTrace=*/false, ""},
+      {"fifo", "first in, first out; hits do not reorder", &make<FifoPolicy>, /*needsWholeTrace=*/false, ""},
+      {"lfu", "least frequently used, ties broken by LRU", &make<LfuPolicy>, /*needsWholeTrace=*/false, ""},
+      {"sieve", "SIEVE: FIFO with a visited bit and a sweeping hand", &make<SievePolicy>,
+       /*needsWholeTrace=*/false, ""},
+      {"s3fifo", "S3-FIFO: small, main and ghost FIFO queues, 2-bit frequency", &make<S3FifoPolicy>,
+       /*needsWholeTrace=*/false, ""},
+      {"arc", "ARC: recency and frequency lists with ghosts and an adaptive target", &make<ArcPolicy>,
+       /*needsWholeTrace=*/false, ""},
+      {"gdsf", "GreedyDual-Size-Frequency: clock + frequency x tokens / bytes", &make<GdsfPolicy>,
+       /*needsWholeTrace=*/false, ""},
       {"opt", "Belady (farthest next use): evicts the block needed farthest in the future", &make<OptPolicy>,
        /*needsWholeTrace=*/true, "Belady (farthest next use)"},
   };

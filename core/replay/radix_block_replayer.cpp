@@ -6,12 +6,15 @@
 
 namespace kvlab {
 
-RadixBlockReplayer::RadixBlockReplayer(const ReplayConfig& config, std::shared_ptr<const NextUseIndex> nextUse)
+RadixBlockReplayer::RadixBlockReplayer(const ReplayConfig& config,
+                                       std::shared_ptr<const NextUseIndex> nextUse)
     : m_config(config) {
   if (config.blockSize == 0) throw std::invalid_argument("block size must be at least 1 token");
   if (config.policy != "lru" && config.policy != "opt")
-    throw std::invalid_argument("radix granularity evicts the least recently used leaf (SGLang's RadixCache), "
-                                "or with opt the leaf used farthest ahead: not " + config.policy);
+    throw std::invalid_argument(
+        "radix granularity evicts the least recently used leaf (SGLang's RadixCache), "
+        "or with opt the leaf used farthest ahead: not " +
+        config.policy);
   if (config.policy == "opt") {
     if (!nextUse) throw std::invalid_argument("opt needs the whole trace up front (its NextUseIndex)");
     m_nextUse = std::make_unique<NextUseCursor>(std::move(nextUse));
@@ -101,7 +104,8 @@ std::uint32_t RadixBlockReplayer::newNode(std::uint32_t parent, std::uint64_t id
 }
 
 void RadixBlockReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLength,
-                                std::span<const std::uint64_t> hashIds, std::span<const std::uint32_t> blockTokens) {
+                                std::span<const std::uint64_t> hashIds,
+                                std::span<const std::uint32_t> blockTokens) {
   const std::size_t n = hashIds.size();
   const std::uint64_t B = m_config.blockSize;
   // Block b stands for tokens [start(b), end(b)) of the prompt, cut at its length (uniform blocks, or the
@@ -141,8 +145,8 @@ void RadixBlockReplayer::replay(std::int64_t timestampMs, std::uint32_t inputLen
     if (!placed) continue;
     // opt's bypass: when full, a block is worth a place only if some leaf is used later than it.
     if (m_nextUse && m_cached >= m_capacity &&
-        (m_leaves.empty() || m_nodes[std::get<2>(*m_leaves.begin())].nextUse <=
-                                 m_nextUse->nextUse(CacheKey{hashIds[b], 0}))) {
+        (m_leaves.empty() ||
+         m_nodes[std::get<2>(*m_leaves.begin())].nextUse <= m_nextUse->nextUse(CacheKey{hashIds[b], 0}))) {
       placed = false;
       continue;
     }

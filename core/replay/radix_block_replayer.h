@@ -31,8 +31,8 @@
 #include <cstdint>
 #include <memory>
 #include <set>
-#include <tuple>
 #include <span>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -46,7 +46,8 @@ class RadixBlockReplayer final : public Replayer {
 public:
   // Throws std::invalid_argument for a policy other than lru or opt (which needs nextUse, the trace's
   // NextUseIndex), a TTL, lower tiers or block size 0.
-  explicit RadixBlockReplayer(const ReplayConfig& config, std::shared_ptr<const NextUseIndex> nextUse = nullptr);
+  explicit RadixBlockReplayer(const ReplayConfig& config,
+                              std::shared_ptr<const NextUseIndex> nextUse = nullptr);
 
   using Replayer::replay;
   void replay(std::int64_t timestampMs, std::uint32_t inputLength, std::span<const std::uint64_t> hashIds,
@@ -63,7 +64,7 @@ private:
     std::uint64_t tick = 0;  // last access, a logical instant (a total order)
     std::int64_t insertedMs = 0;
     std::int64_t lastAccessMs = 0;
-    std::uint32_t reuse = 0;  // touches after its insert
+    std::uint32_t reuse = 0;    // touches after its insert
     std::uint64_t nextUse = 0;  // opt: the trace's next touch of this block after its last access
     bool live = false;
   };
@@ -89,9 +90,9 @@ private:
   std::vector<std::uint32_t> m_free;
   absl::flat_hash_map<ChildKey, std::uint32_t> m_children;
   absl::flat_hash_set<ChildKey> m_everStored;  // (previous id, id) once stored: a miss on it was evicted
-  std::set<LeafKey> m_leaves;  // unlocked leaves, the victim first
-  std::unique_ptr<NextUseCursor> m_nextUse;  // opt only
-  std::vector<std::uint32_t> m_path;                  // this request's locked nodes
+  std::set<LeafKey> m_leaves;                  // unlocked leaves, the victim first
+  std::unique_ptr<NextUseCursor> m_nextUse;    // opt only
+  std::vector<std::uint32_t> m_path;           // this request's locked nodes
   std::uint64_t m_tick = 0;
   std::uint64_t m_cached = 0;
   ReplayResult m_result;

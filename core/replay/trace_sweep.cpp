@@ -49,7 +49,8 @@ SweepOutcome TraceSweep::run(const Trace& trace, const SweepSpec& spec, const Po
   requireBlockIds(trace.info, "sweep");
   SweepSpec resolved = spec;
   resolved.blockSizes.clear();
-  for (const std::uint32_t b : spec.blockSizes) resolved.blockSizes.push_back(resolveBlockSize(trace.info, b));
+  for (const std::uint32_t b : spec.blockSizes)
+    resolved.blockSizes.push_back(resolveBlockSize(trace.info, b));
   if (resolved.blockSizes.empty()) resolved.blockSizes.push_back(trace.info.blockSize);
   SweepOutcome outcome = run(trace.requests, resolved, onPoint, cancel);
   outcome.skippedLines = trace.skippedLines;
@@ -143,7 +144,8 @@ SweepOutcome TraceSweep::run(const std::vector<TraceRequest>& requests, const Sw
           point.result = replayer->result();
           if (warmup > 0) {
             if (warmup >= requests.size()) atBoundary = point.result;
-            point.result = measuredAfterWarmup(point.result, atBoundary, std::min<std::uint64_t>(warmup, requests.size()));
+            point.result = measuredAfterWarmup(point.result, atBoundary,
+                                               std::min<std::uint64_t>(warmup, requests.size()));
           }
           point.result.loopS = point.result.elapsedS = secondsSince(t0);
         }

@@ -29,7 +29,8 @@ struct ServingConfig {
   // Tiers under the pool (Mooncake's DRAM per node and its global store; LMCache's CPU and remote
   // backends), one TierHierarchy (core/tiers/tier_hierarchy.h): blocks the pool evicts go down, a request's
   // prefix walk continues past the pool's hits into them, and what they serve is loaded, not computed.
-  std::uint64_t hostBlocks = 0;    // host (DRAM) tier of this engine, in blocks; 0 = none; kUnlimited = no bound
+  std::uint64_t hostBlocks =
+      0;  // host (DRAM) tier of this engine, in blocks; 0 = none; kUnlimited = no bound
   std::string hostPolicy = "lru";  // its eviction policy (a live policy)
   std::uint64_t remoteBlocks = 0;  // remote tier, blocks; 0 = none (a fleet passes its shared one instead)
   std::string remotePolicy = "lru";
@@ -94,7 +95,7 @@ struct ServingSummary {
   std::uint64_t recomputedTokens = 0;
   std::uint64_t recomputeHitTokens = 0;
   std::uint64_t tierHitTokens = 0;  // of hitTokens: loaded from the host or remote tier
-  std::uint64_t evictions = 0;  // cached-free blocks reallocated
+  std::uint64_t evictions = 0;      // cached-free blocks reallocated
   std::uint32_t poolBlocks = 0;
   std::uint32_t poolPeakBlocks = 0;  // most blocks held by running sequences at once
   double meanWaiting = 0;            // time average of the waiting queue length over [0, duration]

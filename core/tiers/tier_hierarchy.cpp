@@ -161,7 +161,7 @@ TierHierarchy::Walk TierHierarchy::walk(std::span<const CacheKey> keys, std::uin
   // Why the device missed each block, as its match recorded it, before any promotion moves blocks.
   m_reasons.resize(end - from);
   for (std::size_t b = from; b < end; ++b)
-    m_reasons[b - from] = !m_device                          ? MissReason::Cold
+    m_reasons[b - from] = !m_device                            ? MissReason::Cold
                           : m_device->find(keys[b]) != kNoSlot ? MissReason::Orphaned
                                                                : m_device->absentReason(keys[b]);
   const Bytes perBlock = m_config.bytesPerBlock;

@@ -57,16 +57,16 @@ struct LowerTierSpec {
 };
 
 struct TierHierarchyConfig {
-  Bytes bytesPerBlock = 1;             // one block's K/V bytes
-  std::uint32_t blockTokens = 1;       // tokens per block
-  std::vector<LowerTierSpec> lower;    // host, remote, or host then remote
-  bool remoteWriteThrough = false;     // see the rules above
-  bool protectInUse = false;           // promoted blocks in use until finishRequest (live runs: always)
-  TierCostModel cost;                  // replay's transfer times (a live run measures its own)
-  TierPayloads* payloads = nullptr;    // not owned; null = sizes only (replay). Set: the remote tier's walk
-                                       // asks payloads->fetchRemote() instead of its engine
-  bool forwardDeviceRemovals = false;  // true: the owner calls deviceRemoved() from its own device
-                                       // listener (to order it before its payload store frees the tensor)
+  Bytes bytesPerBlock = 1;              // one block's K/V bytes
+  std::uint32_t blockTokens = 1;        // tokens per block
+  std::vector<LowerTierSpec> lower;     // host, remote, or host then remote
+  bool remoteWriteThrough = false;      // see the rules above
+  bool protectInUse = false;            // promoted blocks in use until finishRequest (live runs: always)
+  TierCostModel cost;                   // replay's transfer times (a live run measures its own)
+  TierPayloads* payloads = nullptr;     // not owned; null = sizes only (replay). Set: the remote tier's walk
+                                        // asks payloads->fetchRemote() instead of its engine
+  bool forwardDeviceRemovals = false;   // true: the owner calls deviceRemoved() from its own device
+                                        // listener (to order it before its payload store frees the tensor)
   CacheEngine* sharedRemote = nullptr;  // not owned, outlives this: the remote tier's engine, shared (its
                                         // own capacity and policy; the remote spec's are ignored). null:
                                         // this hierarchy makes its own from the spec

@@ -35,8 +35,9 @@ private slots:
     const QString trace = dir.filePath("t.jsonl");
     QFile f(trace);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("{\"timestamp\": 0, \"input_length\": 2000, \"output_length\": 1, \"hash_ids\": [1, 2, 3]}\n"
-            "{\"timestamp\": 100000, \"input_length\": 2000, \"output_length\": 1, \"hash_ids\": [1, 2, 4]}\n");
+    f.write(
+        "{\"timestamp\": 0, \"input_length\": 2000, \"output_length\": 1, \"hash_ids\": [1, 2, 3]}\n"
+        "{\"timestamp\": 100000, \"input_length\": 2000, \"output_length\": 1, \"hash_ids\": [1, 2, 4]}\n");
     f.close();
     const QString one = dir.filePath("one.jsonl");
     QFile g(one);
@@ -45,7 +46,8 @@ private slots:
     g.close();
 
     int code = -1;
-    const QJsonObject a = runJson({"analyze", trace, "--model", "llama-3-8b", "--hardware", "h100-sxm", "--json"}, &code);
+    const QJsonObject a =
+        runJson({"analyze", trace, "--model", "llama-3-8b", "--hardware", "h100-sxm", "--json"}, &code);
     QCOMPARE(code, 0);
     QCOMPARE(a["infinite_hit_tokens"].toInteger(), 1024);
     const double perToken = a["prefill_seconds_per_token"].toDouble();
@@ -53,19 +55,23 @@ private slots:
     QVERIFY(a["prefill_cost"].toString().contains("cost model"));
     QVERIFY(qFuzzyCompare(a["infinite_prefill_s_saved"].toDouble(), 1024 * perToken));
     for (const QJsonValue& point : a["lru_curve"].toArray())
-      QVERIFY(qFuzzyCompare(1 + point["prefill_s_saved"].toDouble(), 1 + point["hit_tokens"].toDouble() * perToken));
+      QVERIFY(qFuzzyCompare(1 + point["prefill_s_saved"].toDouble(),
+                            1 + point["hit_tokens"].toDouble() * perToken));
 
-    const QJsonObject s = runJson({"simulate", one, "--model", "llama-3-8b", "--hardware", "h100-sxm", "--json"}, &code);
+    const QJsonObject s =
+        runJson({"simulate", one, "--model", "llama-3-8b", "--hardware", "h100-sxm", "--json"}, &code);
     QCOMPARE(code, 0);
     const double ttftS = s["runs"].toArray().at(0)["ttft_ms_p50"].toDouble() / 1e3;
-    QVERIFY2(qFuzzyCompare(perToken * 2000, ttftS), qPrintable(QString("%1 vs %2").arg(perToken * 2000).arg(ttftS)));
+    QVERIFY2(qFuzzyCompare(perToken * 2000, ttftS),
+             qPrintable(QString("%1 vs %2").arg(perToken * 2000).arg(ttftS)));
   }
 
   void hardwareNeedsModel() {
     int code = -1;
     QString err;
-    runJson({"analyze", QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl"), "--hardware", "h100-sxm"}, &code,
-            &err);
+    runJson(
+        {"analyze", QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl"), "--hardware", "h100-sxm"},
+        &code, &err);
     QCOMPARE(code, 2);
     QVERIFY2(err.contains("hardware") && err.contains("--model"), qPrintable(err));
   }

@@ -123,14 +123,17 @@ void TestCliBadInput::badInput_data() {
                                    << QStringList{"field 'warmup'", "'1.5'"};
   QTest::newRow("granularity word") << replay + QStringList{"--max-blocks", "4", "--granularity", "tree"} << 2
                                     << QStringList{"field 'granularity'", "'tree'"};
-  QTest::newRow("radix with fifo") << replay + QStringList{"--max-blocks", "4", "--granularity", "radix", "--policy", "fifo"}
+  QTest::newRow("radix with fifo") << replay + QStringList{"--max-blocks", "4",        "--granularity",
+                                                           "radix",        "--policy", "fifo"}
                                    << 2 << QStringList{"field 'policy'", "lru or opt"};
-  QTest::newRow("radix with ttl") << replay + QStringList{"--max-blocks", "4", "--granularity", "radix", "--ttl", "5m"}
+  QTest::newRow("radix with ttl") << replay + QStringList{"--max-blocks", "4",     "--granularity",
+                                                          "radix",        "--ttl", "5m"}
                                   << 2 << QStringList{"field 'ttl'"};
   QTest::newRow("analyze hardware without model")
-      << QStringList{"analyze", "t.jsonl", "--hardware", "h100-sxm"} << 2 << QStringList{"field 'hardware'", "--model"};
-  QTest::newRow("analyze warmup word") << QStringList{"analyze", "t.jsonl", "--warmup", "half"} << 2
-                                       << QStringList{"field 'warmup'"};
+      << QStringList{"analyze", "t.jsonl", "--hardware", "h100-sxm"} << 2
+      << QStringList{"field 'hardware'", "--model"};
+  QTest::newRow("analyze warmup word")
+      << QStringList{"analyze", "t.jsonl", "--warmup", "half"} << 2 << QStringList{"field 'warmup'"};
   QTest::newRow("max-tokens negative")
       << replay + QStringList{"--max-tokens=-5"} << 2 << QStringList{"field 'max-tokens'", "negative"};
   QTest::newRow("max-tokens word") << replay + QStringList{"--max-tokens", "lots"} << 2
@@ -212,7 +215,8 @@ void TestCliBadInput::badInput_data() {
   QTest::newRow("bench tokenizer without text")
       << QStringList{"bench", "--tokenizer", "t.jsonl"} << 2 << QStringList{"field 'tokenizer'", "text file"};
   QTest::newRow("bench tokenizer not a tokenizer.json")
-      << QStringList{"bench", "--tokenizer", "t.jsonl", "t.jsonl"} << 2 << QStringList{"t.jsonl: ", "invalid JSON"};
+      << QStringList{"bench", "--tokenizer", "t.jsonl", "t.jsonl"} << 2
+      << QStringList{"t.jsonl: ", "invalid JSON"};
   const QStringList simulate = {"simulate", "t.jsonl"};
   QTest::newRow("simulate speed zero")
       << simulate + QStringList{"--speed", "0"} << 2 << QStringList{"field 'speed'"};
@@ -438,8 +442,8 @@ void TestCliBadInput::computeFlagsRefused_data() {
   QTest::newRow("run device cuda:x") << QStringList{"run", "--device", "cuda:x"}
                                      << QStringList{"field 'device'", "cuda:N"};
   QTest::newRow("run device gpu") << QStringList{"run", "--device", "gpu"} << QStringList{"field 'device'"};
-  QTest::newRow("run tokenizer missing")
-      << QStringList{"run", "--tokenizer", "no-such-tokenizer.json"} << QStringList{"no-such-tokenizer.json: cannot read"};
+  QTest::newRow("run tokenizer missing") << QStringList{"run", "--tokenizer", "no-such-tokenizer.json"}
+                                         << QStringList{"no-such-tokenizer.json: cannot read"};
   // The host tier of live runs (issue 12): refused before the model loads.
   QTest::newRow("run host-size no unit")
       << QStringList{"run", "--host-size", "lots"} << QStringList{"field 'host-size'", "'lots'"};

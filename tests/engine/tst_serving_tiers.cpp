@@ -194,8 +194,10 @@ void TestServingTiers::oneReplicaFleetEqualsEngine_data() {
        {std::tuple{"fixture", fixture, 16u, 24u}, std::tuple{"conversation", conversation, 512u, 80u}}) {
     QTest::addRow("%s host", name) << path << bs << pool << quint64(pool) << quint64(0) << true;
     QTest::addRow("%s remote", name) << path << bs << pool << quint64(0) << quint64(2 * pool) << true;
-    QTest::addRow("%s host+remote through", name) << path << bs << pool << quint64(pool / 2) << quint64(pool) << true;
-    QTest::addRow("%s host+remote back", name) << path << bs << pool << quint64(pool / 2) << quint64(pool) << false;
+    QTest::addRow("%s host+remote through", name)
+        << path << bs << pool << quint64(pool / 2) << quint64(pool) << true;
+    QTest::addRow("%s host+remote back", name)
+        << path << bs << pool << quint64(pool / 2) << quint64(pool) << false;
   }
 }
 
@@ -234,11 +236,19 @@ void TestServingTiers::tiersNeedThePrefixCache() {
 }
 
 void TestServingTiers::cliReportsTiersAndRefusesThemWithoutServing() {
-  const QStringList common = {QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl"), "--block-size", "16",
-                              "--replicas", "2", "--host-tokens", "768", "--remote-tokens", "unlimited"};
+  const QStringList common = {QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl"),
+                              "--block-size",
+                              "16",
+                              "--replicas",
+                              "2",
+                              "--host-tokens",
+                              "768",
+                              "--remote-tokens",
+                              "unlimited"};
   QProcess fleet;
-  fleet.start(QStringLiteral(KVLAB_CLI_PATH),
-              QStringList{"fleet", "--serving", "--pool-blocks", "24", "--router", "kv-aware", "--json"} + common);
+  fleet.start(
+      QStringLiteral(KVLAB_CLI_PATH),
+      QStringList{"fleet", "--serving", "--pool-blocks", "24", "--router", "kv-aware", "--json"} + common);
   QVERIFY(fleet.waitForFinished(120000));
   QCOMPARE(fleet.exitCode(), 0);
   const QJsonObject j = QJsonDocument::fromJson(fleet.readAllStandardOutput()).object();
@@ -246,8 +256,8 @@ void TestServingTiers::cliReportsTiersAndRefusesThemWithoutServing() {
   QVERIFY(tiers.contains("host") && tiers.contains("remote"));
   QCOMPARE(tiers["host"].toObject()["transfer_source"].toString(), QStringLiteral("cost model"));
   QCOMPARE(j["config"].toObject()["host_blocks_per_replica"].toInteger(), 48);  // 768 tokens / 16
-  const double tierHits = tiers["host"].toObject()["hit_tokens"].toDouble() +
-                          tiers["remote"].toObject()["hit_tokens"].toDouble();
+  const double tierHits =
+      tiers["host"].toObject()["hit_tokens"].toDouble() + tiers["remote"].toObject()["hit_tokens"].toDouble();
   QCOMPARE(j["tier_hit_tokens"].toDouble(), tierHits);
 
   QProcess replayFleet;
@@ -262,8 +272,16 @@ void TestServingTiers::cliReportsTiersAndRefusesThemWithoutServing() {
 void TestServingTiers::cliSimulateEqualsOneReplicaFleet() {
   // `simulate` with tier flags = `fleet --serving --replicas 1` with the same flags (two code paths: the
   // engine's own remote tier vs the fleet's shared one), and the device's hit tokens + the tiers' = all.
-  const QStringList common = {QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl"), "--block-size", "16",
-                              "--pool-blocks", "24", "--host-tokens", "192", "--remote-tokens", "768", "--json"};
+  const QStringList common = {QStringLiteral(KVLAB_TEST_DATA_DIR "/fleet_sessions.jsonl"),
+                              "--block-size",
+                              "16",
+                              "--pool-blocks",
+                              "24",
+                              "--host-tokens",
+                              "192",
+                              "--remote-tokens",
+                              "768",
+                              "--json"};
   QProcess sim, fleet;
   sim.start(QStringLiteral(KVLAB_CLI_PATH), QStringList{"simulate"} + common);
   fleet.start(QStringLiteral(KVLAB_CLI_PATH), QStringList{"fleet", "--serving", "--replicas", "1"} + common);
