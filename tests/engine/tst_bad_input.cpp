@@ -253,7 +253,7 @@ void TestBadInput::traceFile() {
   QVERIFY2(what.size() < 600, qPrintable(what));
 
   // The same line with --skip-bad-lines: skipped, counted, the good lines kept.
-  MooncakeTraceReader reader(path, TraceReadOptions{/*skipBadLines=*/true});
+  MooncakeTraceReader reader(path, TraceReadOptions{/*skipBadLines=*/true, /*prompts=*/{}});
   TraceRequest request;
   int good = 0;
   while (reader.next(request)) ++good;
@@ -278,7 +278,7 @@ void TestBadInput::traceLongLine() {
   QVERIFY(error);
   QCOMPARE(error->line, qint64(2));
   QVERIFY(QString::fromStdString(error->what()).contains("longer than 64 MiB"));
-  const auto requests = readWholeTrace(path, TraceReadOptions{/*skipBadLines=*/true});
+  const auto requests = readWholeTrace(path, TraceReadOptions{/*skipBadLines=*/true, /*prompts=*/{}});
   QCOMPARE(requests.size(), size_t(2));
   QCOMPARE(requests.back().hashIds, std::vector<uint64_t>{3});
 }

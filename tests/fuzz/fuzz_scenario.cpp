@@ -36,6 +36,8 @@ uint64_t upperBoundTokens(const kvlab::ScenarioSpec& s) {
       return uint64_t(s.rag.queries) *
              (s.rag.systemPromptTokens + uint64_t(s.rag.docsPerQuery) * s.rag.documentTokens.max +
               s.rag.questionTokens.max);
+    case ScenarioKind::Decode:
+      return s.decode.promptTokens;  // one prompt; its output tokens are decoded, not generated text
   }
   return 0;
 }
