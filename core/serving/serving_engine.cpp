@@ -185,15 +185,17 @@ void ServingEngine::Impl::makeTiers(CacheEngine* sharedRemote) {
 // The tiers' leading run after the pool's localHits blocks, below maxHit blocks (the last-token rule), over
 // the request's shared keys (a private block is in no tier: its key names a request of this engine only).
 // commit = false: only how many blocks would be served; true: the walk itself (counted, touched), its
-// load time added to this step.
+// load time added to this step, over the keys the peek of the same admission built (nothing runs between).
 std::uint32_t ServingEngine::Impl::walkTiers(std::uint32_t id, std::uint32_t localHits, std::uint32_t maxHit,
                                              bool commit) {
   if (!m_tiers || localHits >= maxHit) return 0;
-  m_tierKeys.clear();
-  for (std::uint32_t j = 0; j < maxHit; ++j) {
-    const CacheKey key = blockKey(id, j);
-    if (!isSharedBlockKey(key)) break;
-    m_tierKeys.push_back(key);
+  if (!commit) {  // the commit that follows in the same admission walks the keys built here
+    m_tierKeys.clear();
+    for (std::uint32_t j = 0; j < maxHit; ++j) {
+      const CacheKey key = blockKey(id, j);
+      if (!isSharedBlockKey(key)) break;
+      m_tierKeys.push_back(key);
+    }
   }
   const std::uint64_t maxTokens = std::uint64_t(m_tierKeys.size()) * m_config.blockSize;
   if (!commit) return m_tiers->peek(m_tierKeys, localHits, maxTokens);
