@@ -191,13 +191,12 @@ TraceAnalysis analyzeTrace(const Trace& trace, const AnalyzeOptions& options) {
   out.topPrefixes = std::move(shared);
 
   // The curve: cumulative sums over stack distance; index C = hits of a cache of C blocks.
-  const auto& byTokens = lru.hitTokensByDistance();
-  const auto& byBlocks = lru.hitBlocksByDistance();
-  out.hitTokensBelow.assign(byTokens.size() + 1, 0);
-  out.hitBlocksBelow.assign(byTokens.size() + 1, 0);
-  for (std::size_t d = 0; d < byTokens.size(); ++d) {
-    out.hitTokensBelow[d + 1] = out.hitTokensBelow[d] + byTokens[d];
-    out.hitBlocksBelow[d + 1] = out.hitBlocksBelow[d] + byBlocks[d];
+  const auto hits = lru.hitsByDistance();
+  out.hitTokensBelow.assign(hits.size() + 1, 0);
+  out.hitBlocksBelow.assign(hits.size() + 1, 0);
+  for (std::size_t d = 0; d < hits.size(); ++d) {
+    out.hitTokensBelow[d + 1] = out.hitTokensBelow[d] + hits[d].tokens;
+    out.hitBlocksBelow[d + 1] = out.hitBlocksBelow[d] + hits[d].blocks;
   }
   std::vector<std::uint64_t> sizes;
   for (const double f : options.boundFractions) {

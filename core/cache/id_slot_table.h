@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/cache/cache_types.h"
+#include "core/util/huge_page_allocator.h"
 
 namespace kvlab {
 
@@ -31,6 +32,19 @@ public:
       if (c.id == id) return c.slot;
     }
   }
+  // id's slot if present; else inserts id with slotIfAbsent (!= kNoSlot) and returns kNoSlot. One probe.
+  SlotId findOrPut(std::uint64_t id, SlotId slotIfAbsent) {
+    if (m_size >= m_growAt) rehash(m_cells.size() * 2);
+    std::size_t i = home(id);
+    for (; m_cells[i].slot != kNoSlot; i = (i + 1) & m_mask)
+      if (m_cells[i].id == id) return m_cells[i].slot;
+    m_cells[i] = Cell{id, slotIfAbsent};
+    ++m_size;
+    return kNoSlot;
+  }
+  // Brings id's home cell towards the cache: a caller with many ids in hand asks a few ahead, so their
+  // misses overlap.
+  void prefetch(std::uint64_t id) const { __builtin_prefetch(&m_cells[home(id)]); }
   // Sets id's slot (slot != kNoSlot), inserting id if absent.
   void put(std::uint64_t id, SlotId slot) {
     if (m_size >= m_growAt) rehash(m_cells.size() * 2);
@@ -72,7 +86,7 @@ private:
     return std::size_t((id * 0x9E3779B97F4A7C15ull) >> m_shift);  // 2^64 / golden ratio
   }
   void rehash(std::size_t cells) {
-    std::vector<Cell> old = std::move(m_cells);
+    Cells old = std::move(m_cells);
     m_cells.assign(cells, Cell{});
     m_mask = cells - 1;
     m_shift = unsigned(64 - std::countr_zero(cells));
@@ -82,7 +96,9 @@ private:
       if (c.slot != kNoSlot) put(c.id, c.slot);
   }
 
-  std::vector<Cell> m_cells;  // a power of two, at most half full
+  // Large tables (a trace's every block) on transparent huge pages: see huge_page_allocator.h.
+  using Cells = std::vector<Cell, HugePageAllocator<Cell>>;
+  Cells m_cells;  // a power of two, at most half full
   std::size_t m_mask = 0;
   unsigned m_shift = 64;
   std::size_t m_size = 0;

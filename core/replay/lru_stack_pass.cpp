@@ -2,36 +2,60 @@
 #include "core/replay/lru_stack_pass.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "core/trace/block_token_ruler.h"
 
 namespace kvlab {
 
-void LruStackPass::TouchTree::set(std::uint64_t t, int delta) {
-  ensure(t + 1);
-  m_marks[t] = std::int8_t(m_marks[t] + delta);
-  for (std::uint64_t i = t + 1; i <= m_tree.size(); i += i & (~i + 1)) m_tree[i - 1] += delta;
-  m_total += delta;
+void LruStackPass::TouchTree::mark(std::uint64_t t) {
+  // Touches only ever append: a word's count enters the tree once the touches move past it, so a mark
+  // costs one bit, not a walk. Queries never need the newest word's count (they sum the words before
+  // theirs), and m_total has it.
+  const std::uint64_t word = t / 64;
+  grow(word + 1);
+  for (; m_flushedWords < word; ++m_flushedWords) {
+    const int count = std::popcount(m_bits[m_flushedWords]);
+    if (count == 0) continue;
+    m_inTree += count;
+    for (std::uint64_t k = m_flushedWords + 1; k <= m_words.size(); k += k & (~k + 1)) m_words[k - 1] += count;
+  }
+  m_bits[word] |= std::uint64_t(1) << (t % 64);
+  ++m_total;
+}
+
+void LruStackPass::TouchTree::unmark(std::uint64_t t) {
+  const std::uint64_t word = t / 64;
+  m_bits[word] &= ~(std::uint64_t(1) << (t % 64));
+  if (word < m_flushedWords) {
+    for (std::uint64_t k = word + 1; k <= m_words.size(); k += k & (~k + 1)) --m_words[k - 1];
+    --m_inTree;
+  }
+  --m_total;
 }
 
 std::int64_t LruStackPass::TouchTree::prefix(std::uint64_t t) const {
+  const std::uint64_t word = t / 64;
+  if (word >= m_words.size()) return m_total;
   std::int64_t sum = 0;
-  for (std::uint64_t i = std::min<std::uint64_t>(t + 1, m_tree.size()); i > 0; i -= i & (~i + 1))
-    sum += m_tree[i - 1];
-  return sum;
+  for (std::uint64_t k = word; k > 0; k -= k & (~k + 1)) sum += m_words[k - 1];  // whole words before
+  const unsigned bit = unsigned(t % 64);
+  const std::uint64_t upTo = bit == 63 ? ~std::uint64_t(0) : (std::uint64_t(1) << (bit + 1)) - 1;
+  return sum + std::popcount(m_bits[word] & upTo);
 }
 
-void LruStackPass::TouchTree::ensure(std::uint64_t n) {
-  if (n <= m_tree.size()) return;
-  // Rebuild at double size from the marks, in O(n): a Fenwick tree cannot grow in place.
-  std::uint64_t size = std::max<std::uint64_t>(1024, m_tree.size());
-  while (size < n) size *= 2;
-  m_marks.resize(size, 0);
-  m_tree.assign(size, 0);
-  for (std::uint64_t i = 0; i < size; ++i) {
-    m_tree[i] += m_marks[i];
-    const std::uint64_t parent = i + ((i + 1) & (~(i + 1) + 1));
-    if (parent < size) m_tree[parent] += m_tree[i];
+void LruStackPass::TouchTree::grow(std::uint64_t words) {
+  // Doubling in place: every word in the tree lies below the old size s, so of the new nodes only node 2s
+  // (which sums words (0, 2s]) is non-zero: it holds the whole tree. The others sum ranges inside (s, 2s).
+  if (m_words.empty() && words > 0) {
+    m_words.assign(64, 0);
+    m_bits.assign(64, 0);
+  }
+  while (m_words.size() < words) {
+    const std::size_t size = m_words.size() * 2;
+    m_words.resize(size, 0);
+    m_bits.resize(size, 0);
+    m_words[size - 1] = std::int32_t(m_inTree);
   }
 }
 
@@ -45,7 +69,7 @@ LruStackPass::LruStackPass(const ReplayConfig& base, std::vector<std::uint64_t> 
 void LruStackPass::add(const TraceRequest& request, bool measured) {
   if (measured && !m_sawMeasured) {
     m_sawMeasured = true;
-    m_distinctAtBoundary = m_last.size();
+    m_distinctAtBoundary = m_lasts.size();
   }
   if (measured) {
     ++m_requests;
@@ -54,20 +78,37 @@ void LruStackPass::add(const TraceRequest& request, bool measured) {
   } else {
     ++m_warmupRequests;
   }
-  // Stack distances at arrival (before this request's own touches); absent or expired = infinite.
+  // Stack distances at arrival (before this request's own touches); absent or expired = infinite, and then
+  // every later block's running max is too: no more distances to count. Each block's entry is found once
+  // here (a first-seen block gets a kNotYet entry) and touched through m_slots below.
+  const std::size_t n = request.hashIds.size();
+  m_slots.clear();
   m_prefixMax.clear();
   m_prefixGap.clear();
   std::uint64_t runningMax = 0;
   std::int64_t runningGap = 0;
-  for (const std::uint64_t id : request.hashIds) {
-    const auto it = m_last.find(id);
-    std::uint64_t d = UINT64_MAX;
-    if (it != m_last.end()) {
-      const std::int64_t gap = request.timestampMs - it->second.timeMs;
-      if (!(m_base.ttlMs > 0 && gap > m_base.ttlMs)) d = std::uint64_t(m_tree.after(it->second.touch));
-      runningGap = std::max(runningGap, gap);
+  // The index is scattered over every block seen: ask for a few ids ahead so their cache misses overlap
+  // instead of queueing one behind the other.
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t i = 0; i < std::min(n, kAhead); ++i) m_index.prefetch(request.hashIds[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) m_index.prefetch(request.hashIds[i + kAhead]);
+    SlotId slot = m_index.findOrPut(request.hashIds[i], SlotId(m_lasts.size()));
+    if (slot == kNoSlot) {
+      slot = SlotId(m_lasts.size());
+      m_lasts.push_back(Last{kNotYet, 0});
     }
-    runningMax = std::max(runningMax, d);
+    m_slots.push_back(slot);
+    const Last& last = m_lasts[slot];
+    if (runningMax != UINT64_MAX) {
+      std::uint64_t d = UINT64_MAX;
+      if (last.touch != kNotYet) {
+        const std::int64_t gap = request.timestampMs - last.timeMs;
+        if (!(m_base.ttlMs > 0 && gap > m_base.ttlMs)) d = std::uint64_t(m_tree.after(last.touch));
+        runningGap = std::max(runningGap, gap);
+      }
+      runningMax = std::max(runningMax, d);
+    }
     m_prefixMax.push_back(runningMax);
     m_prefixGap.push_back(runningGap);
   }
@@ -86,32 +127,31 @@ void LruStackPass::add(const TraceRequest& request, bool measured) {
       BlockTokenRuler walk(m_base.blockSize, request.inputLength, request.blockTokens);
       for (const std::uint64_t d : m_prefixMax) {
         if (d == UINT64_MAX) break;  // ascending: the rest miss too
-        if (d >= m_hitTokensByDistance.size()) {
-          m_hitTokensByDistance.resize(d + 1, 0);
-          m_hitBlocksByDistance.resize(d + 1, 0);
-        }
-        m_hitTokensByDistance[d] += walk.nextBlock();
-        ++m_hitBlocksByDistance[d];
+        if (d >= m_hitsByDistance.size()) m_hitsByDistance.resize(d + 1);
+        m_hitsByDistance[d].tokens += walk.nextBlock();
+        ++m_hitsByDistance[d].blocks;
       }
     }
   }
-  // Touch last to first, as the replay does.
-  for (std::size_t i = request.hashIds.size(); i-- > 0;) {
-    auto [it, inserted] = m_last.try_emplace(request.hashIds[i], Last{m_now, request.timestampMs});
-    if (inserted) {
+  // Touch last to first, as the replay does. The touch distances only feed the evictions at the capacities
+  // asked for (results()): without any, or with a TTL, they are not counted.
+  const bool countTouchDistances = measured && !m_capacities.empty() && countsEvictions();
+  for (std::size_t i = n; i-- > 0;) {
+    Last& last = m_lasts[m_slots[i]];
+    if (last.touch == kNotYet) {
       if (measured) ++m_firstTouches;
     } else {
       // Without a TTL, this touch inserts into a cache of C blocks exactly when its stack distance
       // (distinct blocks touched since its last touch) is >= C.
-      if (measured) {
-        const auto d = std::size_t(m_tree.after(it->second.touch));
+      if (countTouchDistances) {
+        const auto d = std::size_t(m_tree.after(last.touch));
         if (d >= m_touchDistances.size()) m_touchDistances.resize(d + 1, 0);
         ++m_touchDistances[d];
       }
-      m_tree.set(it->second.touch, -1);
+      m_tree.unmark(last.touch);
     }
-    it->second = Last{m_now, request.timestampMs};
-    m_tree.set(m_now, +1);
+    last = Last{m_now, request.timestampMs};
+    m_tree.mark(m_now);
     ++m_now;
   }
 }
@@ -141,7 +181,7 @@ std::vector<ReplayResult> LruStackPass::results(double elapsedS, std::uint64_t s
       for (std::size_t d = std::size_t(std::min<std::uint64_t>(m_capacities[s], m_touchDistances.size()));
            d < m_touchDistances.size(); ++d)
         inserts += m_touchDistances[d];
-      const std::uint64_t heldEnd = std::min<std::uint64_t>(m_capacities[s], m_last.size());
+      const std::uint64_t heldEnd = std::min<std::uint64_t>(m_capacities[s], m_lasts.size());
       const std::uint64_t heldStart = std::min<std::uint64_t>(m_capacities[s], boundary);
       r.evictions = inserts - (heldEnd - heldStart);
     }

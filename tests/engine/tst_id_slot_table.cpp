@@ -42,8 +42,14 @@ void TestIdSlotTable::matchesReferenceMap() {
     if (insert) {
       const std::uint64_t id = drawId();
       const SlotId slot = SlotId(rng() % 1000);
-      table.put(id, slot);
-      reference[id] = slot;
+      if (rng() % 2) {
+        table.put(id, slot);
+        reference[id] = slot;
+      } else {  // findOrPut: the present slot, or an insert reported as kNoSlot
+        const auto it = reference.find(id);
+        QCOMPARE(table.findOrPut(id, slot), it == reference.end() ? kNoSlot : it->second);
+        reference.try_emplace(id, slot);
+      }
       seen.push_back(id);
     } else {
       // Erase a present id most of the time, an absent one sometimes (a no-op).

@@ -223,14 +223,18 @@ void TestTraceReplay::skipBadLinesCounts() {
 void TestTraceReplay::lruOnePassEqualsReplay_data() {
   QTest::addColumn<qint64>("ttlMs");
   QTest::addColumn<int>("seed");
-  QTest::newRow("no ttl, seed 1") << qint64(0) << 1;
-  QTest::newRow("no ttl, seed 2") << qint64(0) << 2;
-  QTest::newRow("ttl 40 ms, seed 3") << qint64(40) << 3;
+  QTest::addColumn<bool>("repeats");  // some requests name one of their own blocks twice
+  QTest::newRow("no ttl, seed 1") << qint64(0) << 1 << false;
+  QTest::newRow("no ttl, seed 2") << qint64(0) << 2 << false;
+  QTest::newRow("ttl 40 ms, seed 3") << qint64(40) << 3 << false;
+  QTest::newRow("no ttl, repeats, seed 4") << qint64(0) << 4 << true;
+  QTest::newRow("ttl 40 ms, repeats, seed 5") << qint64(40) << 5 << true;
 }
 
 void TestTraceReplay::lruOnePassEqualsReplay() {
   QFETCH(qint64, ttlMs);
   QFETCH(int, seed);
+  QFETCH(bool, repeats);
   // Random prefix chains: each request extends one of a few shared roots with fresh or reused children.
   std::mt19937_64 rng{std::uint64_t(seed)};
   std::string text;
@@ -243,6 +247,7 @@ void TestTraceReplay::lruOnePassEqualsReplay() {
       ids.assign(base.begin(), base.begin() + std::ptrdiff_t(1 + rng() % base.size()));
     }
     for (std::uint64_t extra = 1 + rng() % 4; extra > 0; --extra) ids.push_back(nextId++);
+    if (repeats && rng() % 4 == 0) ids.push_back(ids[rng() % ids.size()]);
     chains.push_back(ids);
     text += "{\"timestamp\":" + std::to_string(r * 10) +
             ",\"input_length\":" + std::to_string(ids.size() * 4 - rng() % 3) +
@@ -265,6 +270,7 @@ void TestTraceReplay::lruOnePassEqualsReplay() {
     QCOMPARE(onePass[s].result.hitTokens, replay.hitTokens);
     QCOMPARE(onePass[s].result.hitBlocks, replay.hitBlocks);
     QCOMPARE(onePass[s].result.promptTokens, replay.promptTokens);
+    if (ttlMs == 0) QCOMPARE(onePass[s].result.evictions, replay.evictions);
   }
 }
 
