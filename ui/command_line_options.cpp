@@ -112,7 +112,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       QStringLiteral("measure-lag"),
       QStringLiteral("Measure event-loop lag during the run; print p50/p99 at exit."));
   const QCommandLineOption page(QStringLiteral("page"),
-                                QStringLiteral("Show this page at start: live, serving, fleet or tune."),
+                                QStringLiteral("Show this page at start: live, workload, serving, fleet or tune."),
                                 QStringLiteral("NAME"));
   const QCommandLineOption sweep(
       QStringLiteral("sweep"),
@@ -301,11 +301,11 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       if (parser.isSet(page)) {
         current = QStringLiteral("--page");
         o.page = parser.value(page).toLower();
-        if (!QStringList{QStringLiteral("live"), QStringLiteral("serving"), QStringLiteral("fleet"),
-                         QStringLiteral("tune")}
+        if (!QStringList{QStringLiteral("live"), QStringLiteral("workload"), QStringLiteral("serving"),
+                         QStringLiteral("fleet"), QStringLiteral("tune")}
                  .contains(o.page))
           throw InputError("", 0, "",
-                           "expected live, serving, fleet or tune, got " + quoteForError(str(o.page)));
+                           "expected live, workload, serving, fleet or tune, got " + quoteForError(str(o.page)));
       }
       if (parser.isSet(sweep)) {
         current = QStringLiteral("--sweep");

@@ -24,7 +24,7 @@ struct CommandLineOptions {
   QString exportDir;                // every export (PNG, SVG, PDF, CSV) written there when the run finishes
   QString screenshot;               // PNG of the whole window when the run finishes
   int screenshotAfterRequests = 0;  // > 0: take the screenshot once this many requests are done instead
-  QString page;                     // tab to show at start: live, serving, fleet or tune ("" = Live)
+  QString page;                     // tab to show at start: live, workload, serving, fleet or tune ("" = Live)
   QString sweep;                    // Tune page: sweep this trace or scenario at start (exports when done)
   QString sweepSizes;               // Tune page sizes series for --sweep ("" = auto)
   double speed = 0;                 // Serving page arrival speed (0 = the page's default, 1)

@@ -426,6 +426,7 @@ void ControlPanel::openPath(const QString& path) {
   if (path.isEmpty()) return;
   addScenarioPath(path);
   setCombo(m_scenario, path);
+  Q_EMIT fileOpened(path);
 }
 
 void ControlPanel::selectSource(const QString& source) {

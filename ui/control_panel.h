@@ -73,6 +73,7 @@ Q_SIGNALS:
   void livePinnedBudgetChanged(kvlab::Bytes bytes);
   void scenarioChanged(const QString& description);
   void sourceSelected(const QString& source);  // the scenario box now shows `source` (name or path)
+  void fileOpened(const QString& path);  // a dialog or a drop opened it (after sourceSelected)
   // run() or step() did not start: the settings are invalid (message names the field).
   void runRefused(const QString& message);
 

@@ -95,7 +95,7 @@ FleetPage::FleetPage(SourceSelection* selection, QWidget* parent)
     : PageWidget(QStringLiteral("fleet"), parent),
       m_selection(selection ? selection : new SourceSelection(this)) {
   // A trace file or folder dropped on the page becomes the source of every page.
-  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::setSource);
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::openFile);
   m_replicas = new QSpinBox;
   m_replicas->setRange(1, int(KvBlockIndex::kMaxReplicas));
   m_replicas->setValue(4);

@@ -31,6 +31,7 @@
 #include "ui/shortcut_sheet.h"
 #include "ui/source_selection.h"
 #include "ui/tune_page.h"
+#include "ui/workload_page.h"
 
 // Q_INIT_RESOURCE declares a function and must be used outside any namespace.
 static void initKvlabResources() { Q_INIT_RESOURCE(kvlab); }
@@ -61,6 +62,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                           ? QString()
                           : QString::fromStdString(m_controls->settings().scenario));
   connect(m_controls, &ControlPanel::sourceSelected, m_source, &SourceSelection::setSource);
+  connect(m_controls, &ControlPanel::fileOpened, m_source, &SourceSelection::openFile);
   connect(m_source, &SourceSelection::sourceChanged, m_controls, &ControlPanel::selectSource);
   auto* controlDock = new QDockWidget(tr("Controls"), this);
   controlDock->setObjectName(QStringLiteral("controlDock"));
@@ -86,11 +88,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_fleet = new FleetPage(m_source);
   m_tune = new TunePage(m_source);
   m_tune->setObjectName(QStringLiteral("tunePage"));
-  m_pageWidgets = {m_live, m_serving, m_fleet, m_tune};
+  m_workload = new WorkloadPage(m_source);
+  m_workload->setObjectName(QStringLiteral("workloadPage"));
+  m_pageWidgets = {m_live, m_workload, m_serving, m_fleet, m_tune};
   m_pages = new QTabWidget;
   m_pages->setObjectName(QStringLiteral("pages"));
   m_pages->setDocumentMode(true);
   m_pages->addTab(m_live, tr("Live"));
+  m_pages->addTab(m_workload, tr("Workload"));
   m_pages->addTab(m_serving, tr("Serving"));
   m_pages->addTab(m_fleet, tr("Fleet"));
   m_pages->addTab(m_tune, tr("Tune"));
@@ -99,6 +104,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   QList<const PageWidget*> reported;
   for (PageWidget* page : std::as_const(m_pageWidgets)) reported.append(page);
   m_live->setReportedPages(reported);
+  // A trace the user opens (any dialog or drop) shows its workload report first.
+  connect(m_source, &SourceSelection::traceOpened, this, [this](const QString& path) {
+    if (!m_interactive) return;  // an unattended run shows the page it was asked for
+    m_pages->setCurrentWidget(m_workload);
+    statusBar()->showMessage(
+        tr("%1: how cacheable it is. Every page now works on it; Ctrl+R runs the page shown")
+            .arg(SourceSelection::displayName(path)),
+        8000);
+  });
   // Tune: a clicked configuration opens in the Live view with the same source and settings.
   connect(m_tune, &TunePage::openInLiveRequested, this, [this](const RunSettings& settings) {
     m_controls->applySettings(settings);
@@ -152,8 +166,7 @@ bool MainWindow::showPage(const QString& name) {
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open scenario or trace…"), this, [this] {
-    const QString path = SourceSelection::askForFile(this);
-    if (!path.isEmpty()) m_source->setSource(path);
+    m_source->openFile(SourceSelection::askForFile(this));
   });
   open->setShortcut(QKeySequence::Open);
   QAction* exportAllAction = file->addAction(tr("&Export everything…"), this, &MainWindow::exportAll);

@@ -30,6 +30,7 @@ class RunStatusBar;
 class ServingPage;
 class SourceSelection;
 class TunePage;
+class WorkloadPage;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -51,6 +52,7 @@ public:
   ServingPage* servingPage() const { return m_serving; }
   FleetPage* fleetPage() const { return m_fleet; }
   TunePage* tunePage() const { return m_tune; }
+  WorkloadPage* workloadPage() const { return m_workload; }
   PageWidget* currentPage() const;
   PageWidget* page(const QString& name) const;  // "live", "serving", "fleet", "tune"; nullptr if none
   // Selects a page by its name or tab text, case-insensitive; false if none.
@@ -96,6 +98,7 @@ private:
   ServingPage* m_serving = nullptr;
   FleetPage* m_fleet = nullptr;
   TunePage* m_tune = nullptr;
+  WorkloadPage* m_workload = nullptr;
   QList<PageWidget*> m_pageWidgets;
   QAction* m_explanations = nullptr;
   QAction* m_presentationAction = nullptr;

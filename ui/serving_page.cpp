@@ -62,7 +62,7 @@ ServingPage::ServingPage(SourceSelection* selection, QWidget* parent)
     : PageWidget(QStringLiteral("serving"), parent),
       m_selection(selection ? selection : new SourceSelection(this)) {
   // A trace file or folder dropped on the page becomes the source of every page.
-  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::setSource);
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::openFile);
   std::vector<std::string> models;
   for (const ModelConfig& m : modelPresets()) models.push_back(m.name);
   m_model = comboOf(models, "llama-3-8b");

@@ -29,8 +29,7 @@ SourcePicker::SourcePicker(SourceSelection* selection, QWidget* parent)
   layout->addWidget(m_combo, 1);
   layout->addWidget(m_open);
   connect(m_open, &QPushButton::clicked, this, [this] {
-    const QString path = SourceSelection::askForFile(this);
-    if (!path.isEmpty()) m_selection->setSource(path);
+    m_selection->openFile(SourceSelection::askForFile(this));
   });
   connect(m_combo, &QComboBox::activated, this, [this](int index) {
     if (!m_updating) m_selection->setSource(m_combo->itemData(index).toString());

@@ -19,6 +19,12 @@ void SourceSelection::setSource(const QString& source) {
   Q_EMIT sourceChanged(m_source);
 }
 
+void SourceSelection::openFile(const QString& path) {
+  if (path.trimmed().isEmpty()) return;
+  setSource(path);
+  if (isTrace(path.trimmed())) Q_EMIT traceOpened(path.trimmed());
+}
+
 // Every trace format core/trace reads, detected from the content (ui/trace_file_dialog.h).
 bool SourceSelection::isTrace(const QString& source) { return isTraceSource(source); }
 

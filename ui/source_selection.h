@@ -21,6 +21,9 @@ public:
   // Sets the source (trimmed); emits sourceChanged when it differs. A file path is remembered in
   // openedFiles() so every picker can list it.
   void setSource(const QString& source);
+  // A file or folder the user opened (a dialog, a drop): sets it as the source and, when it is a trace,
+  // emits traceOpened even if it was the source already (the window then shows its workload report).
+  void openFile(const QString& path);
   const QStringList& openedFiles() const { return m_opened; }
 
   // A trace file or folder of any format (replayed, no model runs) rather than a scenario.
@@ -32,6 +35,7 @@ public:
 
 Q_SIGNALS:
   void sourceChanged(const QString& source);
+  void traceOpened(const QString& path);
 
 private:
   QString m_source = QStringLiteral("repeated-prefix");

@@ -80,7 +80,7 @@ TunePage::TunePage(SourceSelection* selection, QWidget* parent)
     : PageWidget(QStringLiteral("tune"), parent),
       m_selection(selection ? selection : new SourceSelection(this)) {
   // A trace file or folder dropped on the page becomes the source of every page.
-  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::setSource);
+  connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::openFile);
   m_model = new QComboBox;
   for (const ModelConfig& m : modelPresets()) m_model->addItem(qs(m.name));
   addOpenModelEntry(m_model, this);

@@ -97,6 +97,8 @@ TraceAnalysis analyzeTrace(const Trace& trace, const AnalyzeOptions& options) {
   std::uint64_t measuredChunkHits = 0;
 
   for (std::size_t index = 0; index < trace.requests.size(); ++index) {
+    if (options.cancel && (index & 1023) == 0 && options.cancel->load(std::memory_order_relaxed))
+      throw AnalysisCancelled{};
     const TraceRequest& r = trace.requests[index];
     const bool measured = index >= options.warmupRequests;
     const std::uint64_t hitBefore = bounds.result().prefixHitTokens;

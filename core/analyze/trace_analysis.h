@@ -9,6 +9,7 @@
 //   sizes reaching fractions of the bound.
 // Tokens count as trace_request.h says. With warmupRequests, the first requests fill the cache and only the
 // rest are counted (hits, prompt tokens, the bound, the curve), as replay --warmup does.
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,7 +26,12 @@ struct AnalyzeOptions {
   std::size_t topSessions = 20;
   std::vector<std::int64_t> ttlsMs = {10'000, 60'000, 300'000, 600'000, 1'800'000, 3'600'000};
   std::vector<double> boundFractions = {0.5, 0.8, 0.9, 0.95};
+  // Set from another thread to stop a long analysis (a GUI page whose source changed): analyzeTrace then
+  // throws AnalysisCancelled between requests. nullptr = never.
+  const std::atomic<bool>* cancel = nullptr;
 };
+
+struct AnalysisCancelled {};
 
 // The bound over the measured requests that carry one label.
 struct LabelBound {
@@ -95,9 +101,8 @@ struct TraceAnalysis {
   CurveSample lruAt(std::uint64_t capacityBlocks) const;
 };
 
-// Throws InputError for a length-only trace (no block ids: nothing to reuse).
+// Throws InputError for a length-only trace (no block ids: nothing to reuse), AnalysisCancelled when
+// options.cancel is set.
 TraceAnalysis analyzeTrace(const Trace& trace, const AnalyzeOptions& options = {});
-
-
 
 }  // namespace kvlab
