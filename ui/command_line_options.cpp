@@ -62,6 +62,15 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       QStringLiteral("model"),
       QStringLiteral("Model: a preset, a Hugging Face config.json or a model directory."),
       QStringLiteral("PRESET"));
+  const QCommandLineOption tokenizer(
+      QStringLiteral("tokenizer"),
+      QStringLiteral("A Hugging Face tokenizer.json: Live runs tokenize the scenario text with it; your own "
+                     "prompts files with text are read with it on every page."),
+      QStringLiteral("PATH"));
+  const QCommandLineOption chatTemplate(
+      QStringLiteral("chat-template"),
+      QStringLiteral("With --tokenizer, for prompts files: auto, llama-3, chatml or raw (default auto)."),
+      QStringLiteral("NAME"));
   const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Scenario seed (prompts)."),
                                 QStringLiteral("N"));
   const QCommandLineOption noBaseline(QStringLiteral("no-baseline"),
@@ -146,7 +155,7 @@ CommandLineResult parseCommandLine(const QStringList& args) {
       QStringLiteral("Deadline of each remote operation, e.g. 50ms, 2s (default 50ms)."),
       QStringLiteral("DURATION"));
   parser.addOptions({hostSize, hostPolicy, remote, remoteWrite, remoteTimeout});
-  parser.addOptions({page, sweep, sweepSizes, speed});
+  parser.addOptions({page, sweep, sweepSizes, speed, tokenizer, chatTemplate});
   parser.addOptions({scenario,        device, granularity, blockSize, policy,    maxSize,   ttl,
                      model,           seed,   noBaseline,  autorun,   report,    exportDir, screenshot,
                      screenshotAfter, quit,   lag,         ttlMode,   pinBudget, hardware,  presentation,
@@ -252,6 +261,22 @@ CommandLineResult parseCommandLine(const QStringList& args) {
         current = QStringLiteral("--model");
         s.model = str(parser.value(model));
         (void)loadModel(*s.model, "");  // a preset, a config.json or a model directory; throws naming it
+        any = true;
+      }
+      if (parser.isSet(tokenizer)) {
+        current = QStringLiteral("--tokenizer");
+        s.tokenizerPath = str(parser.value(tokenizer));
+        if (!QFileInfo(parser.value(tokenizer)).isFile())
+          throw InputError(s.tokenizerPath, 0, "", "is not a readable file (a Hugging Face tokenizer.json)");
+        any = true;
+      }
+      if (parser.isSet(chatTemplate)) {
+        current = QStringLiteral("--chat-template");
+        s.chatTemplate = str(parser.value(chatTemplate));
+        if (!QStringList{QStringLiteral("auto"), QStringLiteral("llama-3"), QStringLiteral("chatml"),
+                         QStringLiteral("raw")}
+                 .contains(parser.value(chatTemplate)))
+          throw InputError("", 0, "", "expected auto, llama-3, chatml or raw, got " + quoteForError(s.chatTemplate));
         any = true;
       }
       if (parser.isSet(seed)) {

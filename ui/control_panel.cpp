@@ -30,6 +30,8 @@
 #include "core/workload/scenario.h"
 #include "ui/model_picker.h"
 #include "ui/source_selection.h"
+#include "ui/tokenizer_picker.h"
+#include "ui/source_selection.h"
 #include "ui/tier_controls.h"
 #include "ui/trace_drop_filter.h"
 #include "ui/trace_file_dialog.h"
@@ -235,6 +237,7 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
 
   auto* nextBox = new QGroupBox(tr("Model and cache layout (next run)"), this);
   auto* nextForm = new QFormLayout(nextBox);
+  m_nextForm = nextForm;
   nextForm->addRow(tr("Model"), m_model);
   nextForm->addRow(tr("Granularity"), m_granularity);
   m_blockSizeLabel = new QLabel(tr("Block size"), this);
@@ -309,6 +312,14 @@ ControlPanel::ControlPanel(RunController* controller, QWidget* parent)
   onStateChanged(controller->state());
 }
 
+void ControlPanel::attachSourceSelection(SourceSelection* selection) {
+  m_selection = selection;
+  auto* picker = new TokenizerPicker(selection, this);
+  picker->setObjectName(QStringLiteral("liveTokenizer"));
+  picker->setTemplateVisible(false);
+  m_nextForm->insertRow(1, tr("Tokenizer"), picker);
+}
+
 RunSettings ControlPanel::settings() const {
   RunSettings s;
   s.scenario = m_scenario->currentData().toString().toStdString();
@@ -324,6 +335,10 @@ RunSettings ControlPanel::settings() const {
   s.model = m_model->currentData().toString().toStdString();
   if (m_seed->value() >= 0) s.seed = std::uint64_t(m_seed->value());
   s.baseline = m_baseline->isChecked();
+  if (m_selection) {
+    s.tokenizerPath = m_selection->tokenizerPath().toStdString();
+    s.chatTemplate = m_selection->chatTemplate().toStdString();
+  }
   m_tiers->fillSettings(s);
   return s;
 }
@@ -356,6 +371,8 @@ void ControlPanel::applySettings(const RunSettings& s) {
   setCombo(m_device, qs(s.device == "auto" ? (cudaAvailable() ? "cuda" : "cpu") : s.device));
   m_seed->setValue(s.seed ? int(std::min<std::uint64_t>(*s.seed, std::uint64_t(m_seed->maximum()))) : -1);
   m_baseline->setChecked(s.baseline);
+  if (m_selection && !s.tokenizerPath.empty())
+    m_selection->setTokenizer(qs(s.tokenizerPath), qs(s.chatTemplate));
   m_tiers->applySettings(s);
   updateLabels();
 }
@@ -376,6 +393,8 @@ void ControlPanel::saveSettings(QSettings& store) const {
   store.setValue(QStringLiteral("model"), qs(*s.model));
   store.setValue(QStringLiteral("seed"), m_seed->value());
   store.setValue(QStringLiteral("baseline"), s.baseline);
+  store.setValue(QStringLiteral("tokenizer"), qs(s.tokenizerPath));  // a path on this machine, no secret
+  store.setValue(QStringLiteral("chatTemplate"), qs(s.chatTemplate));
   m_tiers->saveSettings(store);
   store.endGroup();
 }
@@ -406,6 +425,8 @@ void ControlPanel::restoreSettings(const QSettings& store) {
   const int seed = store.value(g + QStringLiteral("seed"), -1).toInt();
   if (seed >= 0) s.seed = std::uint64_t(seed);
   s.baseline = store.value(g + QStringLiteral("baseline"), true).toBool();
+  s.tokenizerPath = store.value(g + QStringLiteral("tokenizer")).toString().toStdString();
+  s.chatTemplate = store.value(g + QStringLiteral("chatTemplate"), QStringLiteral("auto")).toString().toStdString();
   applySettings(s);
   m_tiers->restoreSettings(store, g);
 }

@@ -14,6 +14,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QPushButton;
 class QSettings;
@@ -22,12 +23,17 @@ class QSpinBox;
 
 namespace kvlab {
 
+class SourceSelection;
+
 class TierControls;
 
 class ControlPanel : public QWidget {
   Q_OBJECT
 public:
   explicit ControlPanel(RunController* controller, QWidget* parent = nullptr);
+  // The window's shared source: adds its tokenizer row (TokenizerPicker) to the next-run settings, whose
+  // runs then tokenize with it (RunSettings::tokenizerPath, chatTemplate).
+  void attachSourceSelection(SourceSelection* selection);
 
   // The settings the widgets describe; every field set (scenarioDir stays "" = the default directory).
   RunSettings settings() const;
@@ -128,6 +134,8 @@ private:
   bool m_decodeScenario = false;  // the selected scenario is the decode lesson (no shared prefix cache)
   bool m_loadingDefaults = false;
   bool m_traceBlockSizeDeclared = false;  // the selected trace fixes its block size (the spin box follows)
+  SourceSelection* m_selection = nullptr;  // attachSourceSelection: the tokenizer
+  QFormLayout* m_nextForm = nullptr;
 };
 
 }  // namespace kvlab

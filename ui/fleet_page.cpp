@@ -281,6 +281,7 @@ bool FleetPage::start(const QStringList& routers, bool comparison) {
     return false;
   }
   base.replicas = std::size_t(m_replicas->value());
+  base.replica.prompts = m_selection->promptOptions();  // a prompts file's tokenizer and chat template
   base.routerParams.loadWeight = m_loadWeight->value();
   base.routerParams.affinityBlocks = std::uint32_t(m_affinityBlocks->value());
   const std::string source = m_selection->source().toStdString();

@@ -139,7 +139,9 @@ void LivePage::requestBound() {
   m_bound.reset();
   static_cast<HitRateChart*>(m_charts[0])->setBound(std::nullopt);
   const RunTrack* run = m_history->current();
-  if (!run || run->info.granularity != Granularity::Block || run->info.scenarioKind == "decode") {
+  // The bound replays the scenario cut into byte tokens: a run with a real tokenizer cuts other blocks.
+  if (!run || run->info.granularity != Granularity::Block || run->info.scenarioKind == "decode" ||
+      (!run->info.simulated && run->info.tokenizer != "bytes")) {
     m_boundKey.clear();
     return;
   }

@@ -52,6 +52,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   // Docks of the Live page: controls and the event log on the left.
   m_controls = new ControlPanel(m_controller);
   m_controls->setObjectName(QStringLiteral("controlPanel"));
+  m_controls->attachSourceSelection(m_source);
   m_eventLog = new EventLogPanel(m_history);
   m_eventLog->setObjectName(QStringLiteral("eventLogPanel"));
   connect(m_controls, &ControlPanel::resetRequested, m_history, &RunHistory::clearAll);

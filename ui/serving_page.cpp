@@ -189,6 +189,7 @@ void ServingPage::setSpeed(double speed) { m_speed->setValue(speed); }
 ServingJob ServingPage::jobFromControls() const {
   ServingJob job;
   job.input = m_selection->source().toStdString();
+  job.prompts = m_selection->promptOptions();
   job.outputTokens = std::uint32_t(m_outputTokens->value());
   job.poolBlocks = std::uint64_t(m_poolBlocks->value());
   ServingConfig& c = job.config;

@@ -42,7 +42,7 @@ void ServingWorker::run(const ServingJob& job, int runId) {
     const SourceRequests source =
         loadSourceRequests(job.input, job.scenarioDir, job.blockSizeOverride,
                            job.outputTokens ? std::optional(job.outputTokens) : std::nullopt, std::nullopt,
-                           SourceUse::Serving);
+                           SourceUse::Serving, job.prompts);
     const std::vector<TraceRequest>& requests = source.requests;
     config.blockSize = source.blockSize;
     std::uint64_t blocks = job.poolBlocks;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/serving/serving_types.h"
+#include "core/trace/trace_reader.h"
 #include "ui/batch_queue.h"
 
 namespace kvlab {
@@ -25,6 +26,7 @@ struct ServingJob {
   std::string scenarioDir;              // "" = the default directory
   std::uint32_t outputTokens = 0;       // scenarios only; 0 = each request's own (output_tokens)
   std::uint32_t blockSizeOverride = 0;  // 0: 512 for a trace, the scenario's block size for a scenario
+  PromptTextOptions prompts;            // a prompts file's tokenizer and chat template (SourceSelection)
   std::uint64_t poolBlocks = 0;         // 0: 90 % of the hardware's memory minus the weights
   ServingConfig config;                 // blockSize and poolBlocks are filled in by the worker
 };

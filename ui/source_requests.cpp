@@ -14,12 +14,14 @@ namespace kvlab {
 
 SourceRequests loadSourceRequests(const std::string& source, const std::string& scenarioDir,
                                   std::uint32_t blockSizeOverride, std::optional<std::uint32_t> outputTokens,
-                                  std::optional<std::uint64_t> seed, SourceUse use) {
+                                  std::optional<std::uint64_t> seed, SourceUse use,
+                                  const PromptTextOptions& prompts) {
   SourceRequests out;
   out.trace = looksLikeTrace(source);
   if (out.trace) {
-    // A prompts file (token ids; text needs the CLI's --tokenizer) is cut at the block size asked for.
+    // A prompts file (token ids, or text with the chosen tokenizer) is cut at the block size asked for.
     TraceOpenOptions options;
+    options.prompts = prompts;
     options.prompts.blockSize = blockSizeOverride;
     Trace trace = loadTrace(source, options);
     out.format = trace.info.format;

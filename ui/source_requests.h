@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/trace/trace_reader.h"
 #include "core/trace/trace_request.h"
 
 namespace kvlab {
@@ -29,11 +30,12 @@ enum class SourceUse { Replay, Serving };
 // Throws (InputError, std::invalid_argument) naming the source when it cannot be read.
 // blockSizeOverride 0 = the source's own; outputTokens: every request's output length for a scenario
 // (nullopt = the scenario's own output_tokens); seed: the scenario's prompts drawn with this seed instead
-// of the file's (a Live run's --seed).
+// of the file's (a Live run's --seed); prompts: the tokenizer and chat template a prompts file's text is read
+// with (SourceSelection::promptOptions; its block size is blockSizeOverride).
 SourceRequests loadSourceRequests(const std::string& source, const std::string& scenarioDir,
                                   std::uint32_t blockSizeOverride,
                                   std::optional<std::uint32_t> outputTokens = std::nullopt,
                                   std::optional<std::uint64_t> seed = std::nullopt,
-                                  SourceUse use = SourceUse::Replay);
+                                  SourceUse use = SourceUse::Replay, const PromptTextOptions& prompts = {});
 
 }  // namespace kvlab

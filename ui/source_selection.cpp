@@ -25,6 +25,23 @@ void SourceSelection::openFile(const QString& path) {
   if (isTrace(path.trimmed())) Q_EMIT traceOpened(path.trimmed());
 }
 
+void SourceSelection::setTokenizer(const QString& path, const QString& chatTemplate) {
+  const QString p = path.trimmed();
+  const QString t = chatTemplate.isEmpty() ? QStringLiteral("auto") : chatTemplate;
+  if (p == m_tokenizer && t == m_chatTemplate) return;
+  m_tokenizer = p;
+  m_chatTemplate = t;
+  Q_EMIT tokenizerChanged();
+}
+
+PromptTextOptions SourceSelection::promptOptions(std::uint32_t blockSize) const {
+  PromptTextOptions o;
+  o.tokenizerPath = m_tokenizer.toStdString();
+  o.chatTemplate = m_chatTemplate.toStdString();
+  o.blockSize = blockSize;
+  return o;
+}
+
 // Every trace format core/trace reads, detected from the content (ui/trace_file_dialog.h).
 bool SourceSelection::isTrace(const QString& source) { return isTraceSource(source); }
 

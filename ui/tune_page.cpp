@@ -323,6 +323,7 @@ bool TunePage::start() {
     if (job.source.empty()) throw InputError("", 0, "source", "choose a trace or a scenario");
     job.scenarioDir = m_scenarioDir;
     job.blockSize = std::uint32_t(m_blockSize->value());
+    job.prompts = m_selection->promptOptions();
     job.sizes = m_sizes->text().trimmed().toStdString();
     if (!job.sizes.empty() && job.sizes != "auto") {
       if (parseCountSeries(job.sizes, "sizes").empty()) throw InputError("", 0, "sizes", "no size given");

@@ -41,7 +41,8 @@ void TuneWorker::run(const TuneJob& job, int runId) {
   try {
     TuneSourceInfo info;
     info.source = job.source;
-    SourceRequests source = loadSourceRequests(job.source, job.scenarioDir, job.blockSize, job.outputTokens);
+    SourceRequests source = loadSourceRequests(job.source, job.scenarioDir, job.blockSize, job.outputTokens,
+                                                std::nullopt, SourceUse::Replay, job.prompts);
     std::vector<TraceRequest> requests = std::move(source.requests);
     info.trace = source.trace;
     info.format = source.format;

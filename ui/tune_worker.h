@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/trace/trace_reader.h"
 #include "ui/batch_queue.h"
 #include "ui/tune_results.h"
 
@@ -23,6 +24,7 @@ struct TuneJob {
   std::string source;           // trace (any format), bundled scenario name or scenario .json
   std::string scenarioDir;      // where bundled names resolve ("" = the default directory)
   std::uint32_t blockSize = 0;  // 0: 512 for a trace (Mooncake), the scenario's block size for a scenario
+  PromptTextOptions prompts;    // a prompts file's tokenizer and chat template (SourceSelection)
   std::string sizes;            // "" = auto (footprint/1024 .. footprint, 16 sizes, log), else a series
   std::vector<std::string> policies;  // curve policies (replay names, opt allowed)
   std::string heatmapPolicy = "lru";

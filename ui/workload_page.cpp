@@ -30,6 +30,7 @@
 #include "ui/source_picker.h"
 #include "ui/source_requests.h"
 #include "ui/source_selection.h"
+#include "ui/tokenizer_picker.h"
 #include "ui/trace_drop_filter.h"
 
 namespace kvlab {
@@ -38,9 +39,10 @@ namespace {
 
 // The source as one in-memory trace: a trace file read whole (its own block size unless overridden), or a
 // scenario's token-block stream (no model runs), labelled as a scenario.
-Trace workloadTrace(const std::string& source, std::uint32_t blockSize) {
+Trace workloadTrace(const std::string& source, std::uint32_t blockSize, const PromptTextOptions& prompts) {
   if (looksLikeTrace(source)) {
     TraceOpenOptions options;
+    options.prompts = prompts;
     options.prompts.blockSize = blockSize;  // a prompts file is cut at the size asked for
     return loadTrace(source, options);
   }
@@ -62,6 +64,9 @@ WorkloadPage::WorkloadPage(SourceSelection* selection, QWidget* parent)
     : PageWidget(QStringLiteral("workload"), parent),
       m_selection(selection ? selection : new SourceSelection(this)) {
   connect(m_selection, &SourceSelection::sourceChanged, this, &WorkloadPage::sourceChanged);
+  connect(m_selection, &SourceSelection::tokenizerChanged, this, [this] {
+    if (looksLikeTrace(m_selection->source().toStdString())) sourceChanged();  // a prompts file reads anew
+  });
   // A trace file or folder dropped on the page becomes the source of every page.
   connect(new TraceDropFilter(this), &TraceDropFilter::dropped, m_selection, &SourceSelection::openFile);
 
@@ -115,11 +120,15 @@ WorkloadPage::WorkloadPage(SourceSelection* selection, QWidget* parent)
   add(4, tr("Hardware"), m_hardware);
   grid->addWidget(m_analyze, 0, 10);
   grid->setColumnStretch(1, 2);
+  m_tokenizer = new TokenizerPicker(m_selection);
+  m_tokenizer->setObjectName(QStringLiteral("workloadTokenizer"));
+  grid->addWidget(new QLabel(tr("Tokenizer")), 1, 0);
+  grid->addWidget(m_tokenizer, 1, 1, 1, 9);
   m_status = new QLabel;
   m_status->setObjectName(QStringLiteral("workloadStatus"));
   m_status->setWordWrap(true);
   m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-  grid->addWidget(m_status, 1, 0, 1, 11);
+  grid->addWidget(m_status, 2, 0, 1, 11);
 
   m_chart = new LruCurveChart;
   m_chart->setObjectName(QStringLiteral("workloadCurveChart"));
@@ -180,15 +189,16 @@ void WorkloadPage::start() {
   const QString source = m_selection->source();
   const std::uint32_t blockSize = std::uint32_t(m_blockSize->value());
   const double warmup = m_warmup->value() / 100;
+  const PromptTextOptions prompts = m_selection->promptOptions();
   const int runId = ++m_runId;
   m_cancel = std::make_shared<std::atomic<bool>>(false);
   auto cancel = m_cancel;
-  m_thread = QThread::create([this, runId, cancel, source, blockSize, warmup] {
+  m_thread = QThread::create([this, runId, cancel, source, blockSize, warmup, prompts] {
     std::shared_ptr<TraceAnalysis> result;
     QString error;
     bool cancelled = false;
     try {
-      const Trace trace = workloadTrace(source.toStdString(), blockSize);
+      const Trace trace = workloadTrace(source.toStdString(), blockSize, prompts);
       AnalyzeOptions options;
       options.blockSize = trace.info.format == "scenario" ? 0 : blockSize;
       WarmupSpec spec;

@@ -30,6 +30,7 @@ namespace kvlab {
 
 class LruCurveChart;
 class SourceSelection;
+class TokenizerPicker;
 struct TraceAnalysis;
 
 class WorkloadPage : public PageWidget {
@@ -52,6 +53,7 @@ public:
   void setHardware(const QString& profile);  // "" = none
   LruCurveChart* curveChart() const { return m_chart; }
   QTextBrowser* reportView() const { return m_report; }
+  TokenizerPicker* tokenizerPicker() const { return m_tokenizer; }
 
   void setTypeScale(const TypeScale& scale) override;
   void runPage() override { start(); }
@@ -89,6 +91,7 @@ private:
   QTimer* m_settle = nullptr;  // spin boxes: analyze once the value stops changing
   LruCurveChart* m_chart = nullptr;
   QTextBrowser* m_report = nullptr;
+  TokenizerPicker* m_tokenizer = nullptr;
 };
 
 }  // namespace kvlab

@@ -17,6 +17,9 @@ QString tr(const char* text) { return QCoreApplication::translate("WorkloadRepor
 
 QString count(std::uint64_t n) { return QLocale(QLocale::English).toString(qulonglong(n)); }
 
+// "1 block", "31,435 blocks".
+QString blockCount(std::uint64_t n) { return count(n) + (n == 1 ? tr(" block") : tr(" blocks")); }
+
 QString percent(double fraction, int decimals = 1) { return QString::number(100 * fraction, 'f', decimals) + "%"; }
 
 QString bytes(std::uint64_t tokens, const WorkloadPricing& p) {
@@ -43,7 +46,7 @@ const BoundSize* sizeFor(const TraceAnalysis& a, double fraction) {
 }
 
 QString sizeText(std::uint64_t blocks, const TraceAnalysis& a, const WorkloadPricing& p) {
-  QString s = tr("%1 blocks (%2 tokens").arg(count(blocks), count(blocks * a.blockSize));
+  QString s = tr("%1 (%2 tokens").arg(blockCount(blocks), count(blocks * a.blockSize));
   if (p.bytesPerToken) s += tr(", %1 of K/V").arg(bytes(blocks * a.blockSize, p));
   return s + ")";
 }
@@ -80,7 +83,7 @@ QString workloadHeadline(const TraceAnalysis& a, const WorkloadPricing& p) {
   if (const BoundSize* b = sizeFor(a, 0.9); b && a.infiniteHitTokens > 0) {
     const std::uint64_t tokens = *b->capacityBlocks * a.blockSize;
     h += tr(" · LRU needs <b>%1</b> for 90% of that")
-             .arg(p.bytesPerToken ? bytes(tokens, p) + tr(" of K/V") : count(*b->capacityBlocks) + tr(" blocks"));
+             .arg(p.bytesPerToken ? bytes(tokens, p) + tr(" of K/V") : blockCount(*b->capacityBlocks));
   }
   return h;
 }
@@ -108,6 +111,7 @@ QString workloadReportHtml(const TraceAnalysis& a, const WorkloadPricing& p, con
   QString html;
   Table summary({tr("measure"), tr("value")});
   summary.row({tr("source"), sourceName + " (" + QString::fromStdString(a.format) + ")"});
+  if (!a.tokenization.empty()) summary.row({tr("tokens"), QString::fromStdString(a.tokenization)});
   summary.row({tr("block size"), tr("%1 tokens").arg(a.blockSize)});
   summary.row({tr("requests measured"), count(a.requests) + (a.warmupRequests
                                                                  ? tr(" (after %1 warm-up requests)").arg(count(a.warmupRequests))
@@ -136,7 +140,7 @@ QString workloadReportHtml(const TraceAnalysis& a, const WorkloadPricing& p, con
   for (const BoundSize& b : a.boundSizes) {
     if (!b.capacityBlocks) continue;
     const CurveSample s = a.lruAt(*b.capacityBlocks);
-    QStringList row{percent(b.fraction, 0), tr("%1 blocks").arg(count(*b.capacityBlocks)),
+    QStringList row{percent(b.fraction, 0), blockCount(*b.capacityBlocks),
                     count(*b.capacityBlocks * a.blockSize)};
     if (p.bytesPerToken) row << bytes(*b.capacityBlocks * a.blockSize, p);
     row << percent(s.tokenHitRate, 2);

@@ -73,6 +73,7 @@ void printTable(const TraceAnalysis& a, std::uint64_t bytesPerToken, const Prefi
       "analyze: %s trace, %llu requests measured (%llu warmup), %llu prompt tokens, blocks of %u tokens\n",
       a.format.c_str(), (unsigned long long)a.requests, (unsigned long long)a.warmupRequests,
       (unsigned long long)a.promptTokens, a.blockSize);
+  if (!a.tokenization.empty()) std::printf("tokens: %s\n", a.tokenization.c_str());
   std::printf("infinite cache (prefix reuse)  %7.3f %%  (%llu of %llu tokens)\n", 100.0 * a.infiniteHitRate(),
               (unsigned long long)a.infiniteHitTokens, (unsigned long long)a.promptTokens);
   if (price.secondsPerToken > 0)
@@ -152,6 +153,7 @@ namespace {
 ordered_json analysisJson(const TraceAnalysis& a, std::uint64_t bytesPerToken, const PrefillPrice& price) {
   ordered_json j;
   j["trace_format"] = a.format;
+  if (!a.tokenization.empty()) j["tokenization"] = a.tokenization;
   j["block_size"] = a.blockSize;
   j["requests"] = a.requests;
   j["warmup_requests"] = a.warmupRequests;

@@ -83,6 +83,7 @@ TraceAnalysis analyzeTrace(const Trace& trace, const AnalyzeOptions& options) {
   requireBlockIds(trace.info, "analyze");
   TraceAnalysis out;
   out.format = trace.info.format;
+  out.tokenization = trace.info.tokenization;
   out.blockSize = resolveBlockSize(trace.info, options.blockSize);
   ReplayConfig config;
   config.blockSize = out.blockSize;

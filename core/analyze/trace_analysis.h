@@ -70,6 +70,7 @@ struct BoundSize {
 
 struct TraceAnalysis {
   std::string format;
+  std::string tokenization;  // your own prompts: how text became tokens (the tokenizer, the chat template)
   std::uint32_t blockSize = 0;
   std::uint64_t requests = 0;  // measured
   std::uint64_t warmupRequests = 0;

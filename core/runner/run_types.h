@@ -56,6 +56,9 @@ struct RunSettings {
   // tokenizer, one token per byte). Each segment is tokenized on its own (core/tokenizer/tokenized_prompt.h);
   // the random-weight model's vocabulary grows to the tokenizer's. Block and radix granularity only.
   std::string tokenizerPath;
+  // Trace runs of your own prompts (the prompts format) with text: the chat template around each request's
+  // messages, with tokenizerPath: auto, llama-3, chatml or raw (trace_reader.h PromptTextOptions).
+  std::string chatTemplate = "auto";
 };
 
 // One finished request. TTFT = wall time of its prefill (ms); hits are always a prefix of the prompt.

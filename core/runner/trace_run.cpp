@@ -29,7 +29,10 @@ RunSummary runTrace(const RunSettings& settings, const std::string& path, RunCon
     return 1e3 * prefillSeconds(model, *hw, prompt, hit);
   };
   // Any trace format (detected from the content); its own block size unless the settings name one.
-  const std::unique_ptr<TraceReader> reader = openTraceReader(path);
+  // Your own prompts with text are tokenized with the run's tokenizer and chat template.
+  TraceOpenOptions open;
+  open.prompts = PromptTextOptions{settings.tokenizerPath, settings.chatTemplate, settings.blockSize.value_or(0)};
+  const std::unique_ptr<TraceReader> reader = openTraceReader(path, open);
   ReplayConfig config;
   config.blockSize = settings.blockSize.value_or(0);
   config.policy = settings.policy.value_or("lru");

@@ -130,6 +130,30 @@ private slots:
     QVERIFY(!page.headline()->detail().isEmpty());
   }
 
+  void yourOwnPromptsWithATokenizer() {
+    // tests/data/prompts: a hand-made byte-level tokenizer (one token per byte, no merges; see
+    // tests/engine/tst_prompt_trace). prompt_strings.jsonl at B = 4: "abcdefgh" 8 tokens, keys abcd, efgh;
+    // "abcdefgXY" 9: abcd hits (4); "abcdefgh!" 9: abcd efgh hit (8). Prompt 26, bound 12 = 46.2 %.
+    SourceSelection selection;
+    WorkloadPage page(&selection);
+    page.setBlockSize(4);
+    selection.setSource(QStringLiteral(KVLAB_TEST_DATA_DIR "/prompts/prompt_strings.jsonl"));
+    QSignalSpy done(&page, &PageWidget::workFinished);
+    page.start();
+    QVERIFY(done.wait(60000));
+    QCOMPARE(done.takeFirst().front().toBool(), false);  // text without a tokenizer: said, not guessed
+    QVERIFY2(page.headline()->detail().contains(QStringLiteral("tokenizer")), qPrintable(page.headline()->detail()));
+    const QString tokenizer = QStringLiteral(KVLAB_TEST_DATA_DIR "/prompts/byte_chatml_tokenizer.json");
+    selection.setTokenizer(tokenizer, QStringLiteral("raw"));
+    page.start();
+    QVERIFY(done.wait(60000));
+    QCOMPARE(done.takeFirst().front().toBool(), true);
+    QCOMPARE(page.analysis()->promptTokens, 26u);
+    QCOMPARE(page.analysis()->infiniteHitTokens, 12u);
+    QVERIFY2(page.headline()->headline().contains(QStringLiteral("46.2%")), qPrintable(page.headline()->headline()));
+    QVERIFY2(page.reportHtml().contains(QStringLiteral("byte_chatml_tokenizer.json")), qPrintable(page.reportHtml()));
+  }
+
   void openingATraceShowsTheReportFirst() {
     QTemporaryDir dir;
     const QString trace = writeHandTrace(dir);
