@@ -2,6 +2,8 @@
 #include "ui/log_axis_labels.h"
 
 #include <QtCharts/QCategoryAxis>
+#include <QtCharts/QChart>
+#include <QtCharts/QValueAxis>
 #include <algorithm>
 #include <vector>
 
@@ -41,6 +43,16 @@ QCategoryAxis* LogAxisLabels::newAxis(const QString& title) {
   axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
   axis->setRange(0, 1);
   return axis;
+}
+
+LogAxisLabels::HitRateAxes LogAxisLabels::addHitRateAxes(QChart* chart, const QString& sizeTitle) {
+  HitRateAxes a{newAxis(sizeTitle), newAxis(QObject::tr("K/V bytes")), new QValueAxis};
+  chart->addAxis(a.size, Qt::AlignBottom);
+  a.bytes->setGridLineVisible(false);
+  chart->addAxis(a.bytes, Qt::AlignTop);
+  a.rate->setTitleText(QObject::tr("token hit rate (%)"));
+  chart->addAxis(a.rate, Qt::AlignLeft);
+  return a;
 }
 
 void LogAxisLabels::setCountRange(QCategoryAxis* axis, double lo, double hi) {

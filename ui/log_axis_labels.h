@@ -9,6 +9,8 @@
 #include <functional>
 
 class QCategoryAxis;
+class QChart;
+class QValueAxis;
 
 namespace kvlab {
 
@@ -26,6 +28,14 @@ public:
   static void setBytesRange(QCategoryAxis* axis, double lo, double hi, double bytesPerToken);
   // A new axis: labels on their values, no minor grid.
   static QCategoryAxis* newAxis(const QString& title);
+  // The hit-rate-vs-size charts' axes, added to chart: sizes (log, sizeTitle) below, the same sizes in bytes
+  // of K/V on top (no grid), token hit rate (%) on the left.
+  struct HitRateAxes {
+    QCategoryAxis* size;
+    QCategoryAxis* bytes;
+    QValueAxis* rate;
+  };
+  static HitRateAxes addHitRateAxes(QChart* chart, const QString& sizeTitle);
 };
 
 }  // namespace kvlab

@@ -33,14 +33,10 @@ LruCurveChart::LruCurveChart(QWidget* parent)
                     "point equals <tt>kvlab-cli replay --policy lru --max-blocks N</tt> on the same trace. "
                     "Top axis: the same sizes in bytes of K/V for the chosen model."),
                  parent) {
-  m_x = LogAxisLabels::newAxis(tr("cache size (blocks, log)"));
-  chart()->addAxis(m_x, Qt::AlignBottom);
-  m_bytes = LogAxisLabels::newAxis(tr("K/V bytes"));
-  m_bytes->setGridLineVisible(false);
-  chart()->addAxis(m_bytes, Qt::AlignTop);
-  m_y = new QValueAxis;
-  m_y->setTitleText(tr("token hit rate (%)"));
-  chart()->addAxis(m_y, Qt::AlignLeft);
+  const LogAxisLabels::HitRateAxes axes = LogAxisLabels::addHitRateAxes(chart(), tr("cache size (blocks, log)"));
+  m_x = axes.size;
+  m_bytes = axes.bytes;
+  m_y = axes.rate;
   LogAxisLabels::setCountRange(m_x, 1, 1e4);
   setNiceRange(m_y, 0, 100);
 

@@ -48,14 +48,10 @@ MissRatioChart::MissRatioChart(QWidget* parent)
                     "<b>Vertical line</b>: the size chosen above the table. Top axis: the same sizes in "
                     "bytes of K/V for the chosen model. Click a point to open it in the Live view."),
                  parent) {
-  m_x = LogAxisLabels::newAxis(tr("cache size (tokens, log)"));
-  chart()->addAxis(m_x, Qt::AlignBottom);
-  m_bytes = LogAxisLabels::newAxis(tr("K/V bytes"));
-  m_bytes->setGridLineVisible(false);
-  chart()->addAxis(m_bytes, Qt::AlignTop);
-  m_y = new QValueAxis;
-  m_y->setTitleText(tr("token hit rate (%)"));
-  chart()->addAxis(m_y, Qt::AlignLeft);
+  const LogAxisLabels::HitRateAxes axes = LogAxisLabels::addHitRateAxes(chart(), tr("cache size (tokens, log)"));
+  m_x = axes.size;
+  m_bytes = axes.bytes;
+  m_y = axes.rate;
   LogAxisLabels::setCountRange(m_x, 1e3, 1e6);
   LogAxisLabels::setCountRange(m_bytes, 1e3, 1e6);
   setNiceRange(m_y, 0, 100);
