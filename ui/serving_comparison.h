@@ -17,6 +17,7 @@ struct ServingSide {
   std::vector<ServingRequestResult> done;    // completed requests, in completion order
   ServingSummary summary;                    // when finished
   double wallS = 0;                          // measured simulation time, when finished
+  std::vector<TierReport> tiers;             // when finished: host and remote tiers under the pool, if any
   bool finished = false;
   // Prompt tokens the engine computed: prompts minus prefix hits, plus what preemptions threw away minus
   // what re-admitted requests found still cached (ServingSummary's counters).

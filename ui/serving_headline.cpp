@@ -99,6 +99,18 @@ ServingHeadlineText ServingHeadline::compose(const ServingComparison& c) {
            "back from the cache when their requests were re-admitted)")
             .arg(count(b.recomputedTokens), count(a.recomputedTokens), count(a.recomputeHitTokens));
   detail += QLatin1Char('.');
+  // Tiers under the pool (with prefix caching only): what each served, and the load time (cost model).
+  if (!on.tiers.empty()) {
+    QStringList parts;
+    double loadMs = 0;
+    for (const TierReport& t : on.tiers) {
+      parts << tr("the %1 tier %2 tokens").arg(QString::fromStdString(t.name), count(t.hitTokens));
+      loadMs += t.transferMs;
+    }
+    detail += tr(" Of the reused tokens, %1 were loaded from below the pool (%2); moving blocks in and out "
+                 "of the tiers took %3 (cost model), added to the steps that admitted them.")
+                  .arg(count(a.tierHitTokens), parts.join(QStringLiteral(", ")), duration(loadMs));
+  }
   if (a.rejected > 0 || b.rejected > 0)
     detail += tr(" Rejected (too large for the pool): %1 with, %2 without.")
                   .arg(count(a.rejected), count(b.rejected));

@@ -11,6 +11,7 @@
 #include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <limits>
 #include <sstream>
 
 #include "core/arch/model_config.h"
@@ -78,6 +79,22 @@ ServingPage::ServingPage(SourceSelection* selection, QWidget* parent)
   m_outputTokens->setToolTip(
       tr("Output tokens of every request of a scenario; \"source's\" = its output_tokens (traces carry their "
          "own)"));
+  // Tiers under the pool (with prefix caching): simulate's --host-tokens, --remote-tokens, --remote-write.
+  m_hostTokens = spin(0, std::numeric_limits<int>::max(), 0, tr("none"));
+  m_hostTokens->setObjectName(QStringLiteral("servingHostTokens"));
+  m_hostTokens->setToolTip(tr("A host (DRAM) tier under the KV pool, in tokens: blocks the pool evicts go "
+                              "down to it, and a request's prefix found there is loaded (PCIe, cost model) "
+                              "instead of computed. With prefix caching only."));
+  m_remoteTokens = spin(0, std::numeric_limits<int>::max(), 0, tr("none"));
+  m_remoteTokens->setObjectName(QStringLiteral("servingRemoteTokens"));
+  m_remoteTokens->setToolTip(tr("A remote tier (a Mooncake-style store) under the host tier, in tokens; "
+                                "loads cross the network and PCIe (cost model)"));
+  m_remoteWrite = new QComboBox;
+  m_remoteWrite->setObjectName(QStringLiteral("servingRemoteWrite"));
+  m_remoteWrite->addItem(tr("write-through"), true);
+  m_remoteWrite->addItem(tr("write-back"), false);
+  m_remoteWrite->setToolTip(tr("write-through: every block the pool files is also written to the remote tier; "
+                               "write-back: only what falls out of the tiers above"));
   m_speed = new QDoubleSpinBox;
   m_speed->setObjectName(QStringLiteral("servingSpeed"));
   m_speed->setRange(0.01, 1000);
@@ -109,6 +126,9 @@ ServingPage::ServingPage(SourceSelection* selection, QWidget* parent)
   add(1, 2, tr("Max running"), m_maxRunning);
   add(1, 3, tr("Output tokens"), m_outputTokens);
   add(1, 4, tr("Eviction"), m_policy);
+  add(2, 0, tr("Host tier (tokens)"), m_hostTokens);
+  add(2, 1, tr("Remote tier (tokens)"), m_remoteTokens);
+  add(2, 2, tr("Remote write"), m_remoteWrite);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(m_runButton);
   buttons->addWidget(m_stopButton);
@@ -121,7 +141,7 @@ ServingPage::ServingPage(SourceSelection* selection, QWidget* parent)
   m_status->setWordWrap(true);
   m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // wrap instead of widening the page
   m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  grid->addWidget(m_status, 2, 0, 1, 11);
+  grid->addWidget(m_status, 3, 0, 1, 11);
 
   m_ttft = new ServingTtftChart;
   m_queue = new ServingQueueChart;
@@ -147,9 +167,9 @@ ServingPage::ServingPage(SourceSelection* selection, QWidget* parent)
   m_restartTimer->setSingleShot(true);
   m_restartTimer->setInterval(kRestartMs);
   connect(m_restartTimer, &QTimer::timeout, this, &ServingPage::start);
-  for (QComboBox* c : {m_model, m_hardware, m_policy})
+  for (QComboBox* c : {m_model, m_hardware, m_policy, m_remoteWrite})
     connect(c, &QComboBox::currentTextChanged, this, &ServingPage::scheduleRestart);
-  for (QSpinBox* s : {m_poolBlocks, m_maxBatched, m_maxRunning, m_outputTokens})
+  for (QSpinBox* s : {m_poolBlocks, m_maxBatched, m_maxRunning, m_outputTokens, m_hostTokens, m_remoteTokens})
     connect(s, &QSpinBox::valueChanged, this, &ServingPage::scheduleRestart);
   connect(m_speed, &QDoubleSpinBox::valueChanged, this, &ServingPage::scheduleRestart);
   connect(m_selection, &SourceSelection::sourceChanged, this, &ServingPage::scheduleRestart);
@@ -185,6 +205,12 @@ void ServingPage::setExplanationsVisible(bool visible) {
 void ServingPage::setInput(const QString& input) { m_selection->setSource(input); }
 
 void ServingPage::setSpeed(double speed) { m_speed->setValue(speed); }
+void ServingPage::setPoolBlocks(int blocks) { m_poolBlocks->setValue(blocks); }
+void ServingPage::setTiers(int hostTokens, int remoteTokens, bool writeThrough) {
+  m_hostTokens->setValue(hostTokens);
+  m_remoteTokens->setValue(remoteTokens);
+  m_remoteWrite->setCurrentIndex(m_remoteWrite->findData(writeThrough));
+}
 
 ServingJob ServingPage::jobFromControls() const {
   ServingJob job;
@@ -192,6 +218,9 @@ ServingJob ServingPage::jobFromControls() const {
   job.prompts = m_selection->promptOptions();
   job.outputTokens = std::uint32_t(m_outputTokens->value());
   job.poolBlocks = std::uint64_t(m_poolBlocks->value());
+  job.hostTokens = std::uint64_t(m_hostTokens->value());
+  job.remoteTokens = std::uint64_t(m_remoteTokens->value());
+  job.remoteWriteThrough = m_remoteWrite->currentData().toBool();
   ServingConfig& c = job.config;
   try {  // a preset, or a config.json / model directory
     c.model = loadModel(currentModelSource(m_model).toStdString());
@@ -256,6 +285,7 @@ void ServingPage::drain() {
         out.finished = true;
         out.summary = in.summary;
         out.wallS = in.wallS;
+        out.tiers = std::move(in.tiers);
       }
     }
     finished = finished || m_data.finished();
@@ -300,6 +330,12 @@ void ServingPage::redraw() {
             .arg(c.speed, 0, 'g', 3)
             .arg(QString::fromStdString(c.model.name), QString::fromStdString(c.hardware.name))
             .arg(m_data.sides[0].wallS + m_data.sides[1].wallS, 0, 'f', 2));
+    if (c.hostBlocks || c.remoteBlocks)
+      m_status->setText(m_status->text() +
+                        tr(" · tiers with prefix caching: host %1 blocks, remote %2 blocks (%3)")
+                            .arg(c.hostBlocks)
+                            .arg(c.remoteBlocks)
+                            .arg(c.remoteWriteThrough ? tr("write-through") : tr("write-back")));
   }
 }
 

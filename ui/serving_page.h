@@ -43,6 +43,9 @@ public:
   // Sets the shared source (trace path or scenario name).
   void setInput(const QString& input);
   void setSpeed(double speed);
+  void setPoolBlocks(int blocks);  // 0 = auto
+  // Tiers under the pool, tokens (0 = none), as simulate's --host-tokens/--remote-tokens/--remote-write.
+  void setTiers(int hostTokens, int remoteTokens, bool writeThrough = true);
   const ServingComparison& comparison() const { return m_data; }
   const ServingSummary& lastSummary() const { return m_data.sides[0].summary; }  // with prefix caching
   void setExplanationsVisible(bool visible);
@@ -83,6 +86,9 @@ private:
   QSpinBox* m_maxBatched = nullptr;
   QSpinBox* m_maxRunning = nullptr;
   QSpinBox* m_outputTokens = nullptr;
+  QSpinBox* m_hostTokens = nullptr;
+  QSpinBox* m_remoteTokens = nullptr;
+  QComboBox* m_remoteWrite = nullptr;
   QDoubleSpinBox* m_speed = nullptr;
   QPushButton* m_runButton = nullptr;
   QPushButton* m_stopButton = nullptr;

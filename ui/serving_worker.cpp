@@ -5,6 +5,7 @@
 
 #include "core/hardware/kv_pool_plan.h"
 #include "core/serving/serving_simulator.h"
+#include "core/util/input_error.h"
 #include "ui/source_requests.h"
 
 namespace kvlab {
@@ -45,6 +46,19 @@ void ServingWorker::run(const ServingJob& job, int runId) {
                            SourceUse::Serving, job.prompts);
     const std::vector<TraceRequest>& requests = source.requests;
     config.blockSize = source.blockSize;
+    // Whole blocks of the source's size, as simulate's tier flags; less than one block is refused.
+    const auto tierBlocks = [&](std::uint64_t tokens, const char* field) -> std::uint64_t {
+      if (tokens == 0) return 0;
+      if (tokens < config.blockSize)
+        throw InputError("", 0, field, "holds less than one block of " + std::to_string(config.blockSize) +
+                                           " tokens");
+      return tokens / config.blockSize;
+    };
+    const std::uint64_t hostBlocks = tierBlocks(job.hostTokens, "host tier");
+    const std::uint64_t remoteBlocks = tierBlocks(job.remoteTokens, "remote tier");
+    config.remoteWriteThrough = job.remoteWriteThrough;
+    config.hostBlocks = hostBlocks;  // as the run with prefix caching has them (the page's status line)
+    config.remoteBlocks = remoteBlocks;
     std::uint64_t blocks = job.poolBlocks;
     if (blocks == 0)  // throws InputError naming the figures when the model does not fit
       blocks = planKvPool(config.model, config.hardware, int(config.tensorParallel), config.blockSize,
@@ -66,6 +80,8 @@ void ServingWorker::run(const ServingJob& job, int runId) {
     // With prefix caching, then without: the same requests, engine and cost model.
     for (std::size_t side = 0; side < 2; ++side) {
       config.prefixCache = side == 0;
+      config.hostBlocks = side == 0 ? hostBlocks : 0;  // the tiers hold prefix-cache blocks
+      config.remoteBlocks = side == 0 ? remoteBlocks : 0;
       ServingWorkerObserver observer(*this, runId, side);
       const ServingResult result = ServingSimulator(config).run(requests, &observer);
       if (observer.cancelled()) return;
@@ -73,6 +89,7 @@ void ServingWorker::run(const ServingJob& job, int runId) {
         b.sides[side].finished = true;
         b.sides[side].summary = result.summary;
         b.sides[side].wallS = result.wallS;
+        b.sides[side].tiers = result.tiers;
       });
     }
   } catch (const std::exception& e) {

@@ -28,6 +28,11 @@ struct ServingJob {
   std::uint32_t blockSizeOverride = 0;  // 0: 512 for a trace, the scenario's block size for a scenario
   PromptTextOptions prompts;            // a prompts file's tokenizer and chat template (SourceSelection)
   std::uint64_t poolBlocks = 0;         // 0: 90 % of the hardware's memory minus the weights
+  // Tiers under the pool, with prefix caching only (they hold its blocks), as simulate's --host-tokens,
+  // --remote-tokens and --remote-write: tokens, 0 = none; cut into whole blocks of the source's size.
+  std::uint64_t hostTokens = 0;
+  std::uint64_t remoteTokens = 0;
+  bool remoteWriteThrough = true;
   ServingConfig config;                 // blockSize and poolBlocks are filled in by the worker
 };
 
@@ -38,6 +43,7 @@ struct ServingSideBatch {
   bool finished = false;
   ServingSummary summary;  // when finished
   double wallS = 0;        // measured simulation time, when finished
+  std::vector<TierReport> tiers;  // when finished: the tiers under the pool (host, remote), if any
 };
 
 // Everything produced since the last drain, for one run id.

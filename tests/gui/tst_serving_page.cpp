@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The Serving page end to end on the offscreen platform: a bundled scenario simulated in the worker thread
 // reaches the page's summary with every request accounted for, a restart drops the superseded run, and a
-// bad input is reported instead of crashing.
+// bad input is reported instead of crashing; with a host tier under a small pool the page shows what
+// `kvlab-cli simulate` computes with the same flags.
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QtTest>
 
+#include "engine/cli_runner.h"
+#include "ui/headline_banner.h"
 #include "ui/serving_page.h"
 
 using namespace kvlab;
@@ -16,7 +21,46 @@ private slots:
   void simulatesScenario();
   void restartKeepsOnlyTheLatestRun();
   void badInputFails();
+  void hostTierAgreesWithTheCli();
 };
+
+void TestServingPage::hostTierAgreesWithTheCli() {
+  // multi-turn-chat (6 users x 8 turns) in a 130-block pool: the users' histories are evicted between their
+  // turns, a 100,000-token host tier keeps them, and their next turns load them instead of computing.
+  ServingPage page;
+  page.setInput(QStringLiteral("multi-turn-chat"));
+  page.setPoolBlocks(130);
+  page.setTiers(100000, 0);
+  QSignalSpy finished(&page, &ServingPage::runFinished);
+  page.start();
+  QVERIFY(finished.wait(60000));
+  const test::CliResult cli =
+      test::runCli({QStringLiteral("simulate"), QStringLiteral("multi-turn-chat"), QStringLiteral("--pool-blocks"),
+                    QStringLiteral("130"), QStringLiteral("--host-tokens"), QStringLiteral("100000"),
+                    QStringLiteral("--json")});
+  QCOMPARE(cli.code, 0);
+  const QJsonObject run = QJsonDocument::fromJson(cli.out).object()[QStringLiteral("runs")].toArray()[0].toObject();
+  const ServingSummary& s = page.lastSummary();
+  QCOMPARE(qint64(s.completed), run[QStringLiteral("completed")].toInteger());
+  QCOMPARE(qint64(s.tierHitTokens), run[QStringLiteral("tier_hit_tokens")].toInteger());
+  QVERIFY(s.tierHitTokens > 0);  // the tier served something: the comparison means something
+  QCOMPARE(s.tokenHitRate, run[QStringLiteral("token_hit_rate")].toDouble());
+  QCOMPARE(s.ttftMsP50, run[QStringLiteral("ttft_ms_p50")].toDouble());
+  const ServingSide& on = page.comparison().sides[ServingComparison::kWithCache];
+  QCOMPARE(on.tiers.size(), std::size_t(1));
+  QCOMPARE(qint64(on.tiers[0].hitTokens),
+           run[QStringLiteral("tiers")].toObject()[QStringLiteral("host")].toObject()[QStringLiteral("hit_tokens")].toInteger());
+  // Without prefix caching there is no tier (it holds prefix-cache blocks).
+  QVERIFY(page.comparison().sides[ServingComparison::kWithoutCache].tiers.empty());
+  QVERIFY2(page.headline()->detail().contains(QStringLiteral("the host tier")), qPrintable(page.headline()->detail()));
+  // Less than one block is refused, naming the field.
+  QSignalSpy failed(&page, &ServingPage::runFailed);
+  page.setTiers(8, 0);  // blocks of 16 tokens
+  page.start();
+  QVERIFY(failed.wait(60000));
+  QVERIFY2(failed.first().first().toString().contains(QStringLiteral("host tier")),
+           qPrintable(failed.first().first().toString()));
+}
 
 void TestServingPage::simulatesScenario() {
   ServingPage page;
