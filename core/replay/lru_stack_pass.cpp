@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <stdexcept>
 
 #include "core/trace/block_token_ruler.h"
 
@@ -95,6 +96,8 @@ void LruStackPass::add(const TraceRequest& request, bool measured) {
     if (i + kAhead < n) m_index.prefetch(request.hashIds[i + kAhead]);
     SlotId slot = m_index.findOrPut(request.hashIds[i], SlotId(m_lasts.size()));
     if (slot == kNoSlot) {
+      if (m_lasts.size() >= kNoSlot - 1)  // 32-bit entry numbers: over 4 billion distinct blocks
+        throw std::length_error("LruStackPass: more than 4,294,967,294 distinct blocks");
       slot = SlotId(m_lasts.size());
       m_lasts.push_back(Last{kNotYet, 0});
     }
