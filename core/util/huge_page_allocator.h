@@ -32,8 +32,9 @@ struct HugePageAllocator {
   }
   void deallocate(T* p, std::size_t n) noexcept {
     const std::size_t bytes = n * sizeof(T);
+    // The unsized aligned delete: clang declares the sized one only with -fsized-deallocation.
     if (bytes < huge_pages::kThreshold)
-      ::operator delete(p, bytes, std::align_val_t(alignof(T)));
+      ::operator delete(p, std::align_val_t(alignof(T)));
     else
       huge_pages::deallocate(p, bytes);
   }
