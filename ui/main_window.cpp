@@ -192,8 +192,8 @@ void MainWindow::buildMenus() {
 
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   QAction* runPage =
-      run->addAction(tr("&Run this page (Live: run · Serving: simulate · Fleet: compare · Tune: "
-                        "sweep)"),
+      run->addAction(tr("&Run this page (Live: run · Workload: analyze · Serving: simulate · Fleet: "
+                        "compare · Tune: sweep)"),
                      QKeySequence(tr("Ctrl+R")), this, [this] {
                        if (PageWidget* p = currentPage()) p->runPage();
                      });

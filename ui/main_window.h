@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Wires the app together and does nothing else: creates the controller, the history, the shared source,
-// the Controls and Event log docks and one page widget per tab (Live, Serving, Fleet, Tune), builds menus
+// the Controls and Event log docks and one page widget per tab (Live, Workload, Serving, Fleet, Tune), builds menus
 // and shortcuts, and saves/restores the parameters and the layout with QSettings. Each page shows only what
 // acts on it: the docks and the status bar's run figures belong to the Live page and are hidden on the
 // others; Run (Ctrl+R) runs the page shown. Every behaviour lives in the page and widget classes.
@@ -46,7 +46,7 @@ public:
   RunStatusBar* runStatusBar() const { return m_status; }
   const QList<ChartPanel*>& charts() const;  // the Live page's
   const ReportExporter& exporter() const;    // PDF report and exports of every page
-  // The central tab widget: Live, Serving, Fleet, Tune.
+  // The central tab widget: Live, Workload, Serving, Fleet, Tune.
   QTabWidget* pages() const { return m_pages; }
   LivePage* livePage() const { return m_live; }
   ServingPage* servingPage() const { return m_serving; }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Base of the app's pages (Live, Serving, Fleet, Tune): each page is one widget class with its own
+// Base of the app's pages (Live, Workload, Serving, Fleet, Tune): each page is one widget class with its own
 // controls, a HeadlineBanner with its answer in large type, and a body of charts and tables. The base
 // does what every page shares:
 //  - presentation mode: the page's controls are hidden and its slides (the charts and tables registered with
@@ -32,7 +32,7 @@ class PageWidget : public QWidget {
 public:
   explicit PageWidget(QString name, QWidget* parent = nullptr);
 
-  QString pageName() const { return m_name; }  // "live", "serving", "fleet", "tune"
+  QString pageName() const { return m_name; }  // "live", "workload", "serving", "fleet", "tune"
   HeadlineBanner* headline() const { return m_headline; }
   QString headlineText() const;  // the headline and its detail, plain text
 

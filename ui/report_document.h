@@ -3,7 +3,7 @@
 // The PDF report as a flow of blocks on A4 pages: headings, HTML text, charts with their explanation and
 // on-screen notes, and free drawings. A block that does not fit the rest of the page starts the next one;
 // a page is only started for a block that goes on it, so the report never has an empty page. Each page of
-// the app (Live, Serving, Fleet, Tune) appends its own section (PageWidget::appendReport).
+// the app (Live, Workload, Serving, Fleet, Tune) appends its own section (PageWidget::appendReport).
 // GUI thread (it renders widgets). The caller owns the QPdfWriter and ends it after finish().
 #include <QPainter>
 #include <QRectF>
