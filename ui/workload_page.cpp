@@ -213,7 +213,7 @@ void WorkloadPage::start() {
       error = QString::fromStdString(e.what());
     }
     QMetaObject::invokeMethod(
-        this, [this, runId, result, error, cancelled] { receive(runId, result, error, cancelled); },
+        this, [this, runId, source, result, error, cancelled] { receive(runId, source, result, error, cancelled); },
         Qt::QueuedConnection);
   });
   connect(m_thread, &QThread::finished, this, &WorkloadPage::threadFinished);
@@ -222,12 +222,12 @@ void WorkloadPage::start() {
   m_thread->start();
 }
 
-void WorkloadPage::receive(int runId, std::shared_ptr<const TraceAnalysis> analysis, const QString& error,
-                           bool cancelled) {
+void WorkloadPage::receive(int runId, const QString& source, std::shared_ptr<const TraceAnalysis> analysis,
+                           const QString& error, bool cancelled) {
   if (runId != m_runId || cancelled) return;  // superseded: the next pass reports
   m_error = error;
   m_analysis = error.isEmpty() ? std::move(analysis) : nullptr;
-  m_analyzedSource = m_selection->source();
+  m_analyzedSource = source;  // the source this pass read, even if the selection moved on since
   redraw();
   Q_EMIT workFinished(error.isEmpty());
 }

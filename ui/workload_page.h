@@ -67,7 +67,8 @@ protected:
 
 private:
   void sourceChanged();
-  void receive(int runId, std::shared_ptr<const TraceAnalysis> analysis, const QString& error, bool cancelled);
+  void receive(int runId, const QString& source, std::shared_ptr<const TraceAnalysis> analysis, const QString& error,
+               bool cancelled);
   void threadFinished();
   void redraw();
   WorkloadPricing pricing() const;
