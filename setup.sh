@@ -13,7 +13,7 @@ shift || true
 packages=(
   build-essential cmake ninja-build pkg-config ccache git
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libgl-dev
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libopenblas0-pthread libdnnl-dev
   nlohmann-json3-dev libsimdjson-dev libxxhash-dev libssl-dev libcli11-dev libabsl-dev
   libpcre2-dev libutf8proc-dev
   clang libclang-rt-14-dev

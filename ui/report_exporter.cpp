@@ -157,6 +157,7 @@ void ReportExporter::appendLiveSection(ReportDocument& report, const QString& sc
                       .arg(i.hardwarePeakFlops / 1e12, 0, 'f', 0)
                       .arg(i.hardwareBandwidth / 1e12, 0, 'f', 2));
     } else {
+      if (!i.matmul.empty()) html += row(QStringLiteral("Matrix products"), qs(i.matmul));
       html += row(QStringLiteral("BLAS"), qs(i.blas));
       html += row(QStringLiteral("LibTorch"),
                   qs(i.torchVersion) + QStringLiteral(", %1 threads").arg(i.computeThreads));

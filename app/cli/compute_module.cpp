@@ -45,10 +45,10 @@ public:
     RunRecorder::onRunStarted(info);
     m_total = info.requestsTotal;
     if (!m_quiet)
-      std::fprintf(stderr, "%s: %d requests, model %s (%d layers) on %s, %s cache, %s, max %s; BLAS: %s\n",
+      std::fprintf(stderr, "%s: %d requests, model %s (%d layers) on %s, %s cache, %s, max %s; matmul: %s; BLAS: %s\n",
                    info.scenarioName.c_str(), info.requestsTotal, info.model.c_str(), info.layers,
                    info.device.c_str(), std::string(toString(info.granularity)).c_str(), info.policy.c_str(),
-                   formatCapacity(info.maxBytes).c_str(), info.blas.c_str());
+                   formatCapacity(info.maxBytes).c_str(), info.matmul.c_str(), info.blas.c_str());
   }
   void onRequestDone(const RequestRecord& record, const CacheSnapshot& cache) override {
     RunRecorder::onRequestDone(record, cache);
@@ -67,8 +67,9 @@ void printRunReport(const RunRecorder& rec) {
   const RunInfo& i = rec.info();
   const RunSummary& s = rec.summary();
   std::printf("\n%s  (%s)\n", i.scenarioTitle.c_str(), i.scenarioName.c_str());
-  std::printf("  model %s (%s), %d layers, device %s (storage %s), BLAS %s\n", i.model.c_str(),
-              i.dtype.c_str(), i.layers, i.device.c_str(), i.storageDevice.c_str(), i.blas.c_str());
+  std::printf("  model %s (%s), %d layers, device %s (storage %s), matmul %s, BLAS %s\n", i.model.c_str(),
+              i.dtype.c_str(), i.layers, i.device.c_str(), i.storageDevice.c_str(), i.matmul.c_str(),
+              i.blas.c_str());
   if (!i.weights.empty()) std::printf("  weights %s\n", i.weights.c_str());
   if (i.tokenizer != "bytes")
     std::printf("  tokenizer %s (scenario text as it is, no chat template)\n", i.tokenizer.c_str());
@@ -429,11 +430,13 @@ void benchDevice(const std::string& device, ComputeDtype dtype, BenchReport& rep
 
 void benchCpu(ComputeDtype dtype, BenchReport& report) {
   const std::string dtypeName(toString(dtype));
-  report.line("prefill bench (BLAS: %s, LibTorch %s, %d compute thread%s)\n", blasLibrary().c_str(),
+  report.line("prefill bench (matrix products: %s; BLAS: %s, LibTorch %s, %d compute thread%s)\n",
+              cpuMatmulBackend().c_str(), blasLibrary().c_str(),
               torchVersion().c_str(), computeThreads(), computeThreads() == 1 ? "" : "s");
   auto& j = report.json();
   j["device"] = "cpu";
   j["dtype"] = dtypeName;
+  j["matmul"] = cpuMatmulBackend();
   j["blas"] = blasLibrary();
   j["libtorch"] = torchVersion();
   j["compute_threads"] = computeThreads();
@@ -453,23 +456,25 @@ void benchCpu(ComputeDtype dtype, BenchReport& report) {
     j["prefill"]["demo_" + std::to_string(tokens)] = prefillJson(b, tokens, 0);
   }
   // What a cache hit leaves to compute: a few new tokens over a long cached prefix. Small GEMMs are where
-  // BLAS threading stops paying, so both thread counts are shown.
-  const int maxBlas = blasThreads();
-  const std::vector<int> threadCounts = maxBlas > 1 ? std::vector<int>{1, maxBlas} : std::vector<int>{1};
+  // threading a product stops paying, so both thread counts are shown (matrix-product threads: oneDNN's
+  // and OpenBLAS's, setBlasThreads sets both).
+  const int maxThreads = std::max(blasThreads(), cpuMatmulThreads());
+  const std::vector<int> threadCounts =
+      maxThreads > 1 ? std::vector<int>{1, maxThreads} : std::vector<int>{1};
   for (const int newTokens : {50, 200}) {
     for (const int threads : threadCounts) {
       setBlasThreads(threads);
       const PrefillBench b = benchPrefill("demo", 1500 + newTokens, "cpu", 1500, dtype);
       report.line(
-          "  demo cached 1500 + %3d new, %d BLAS thread%s %6.1f GFLOP/s  %6.1f ms  (%3.0f %% of matmul)\n",
+          "  demo cached 1500 + %3d new, %d thread%s      %6.1f GFLOP/s  %6.1f ms  (%3.0f %% of matmul)\n",
           newTokens, threads, threads == 1 ? " " : "s", b.gflops, 1e3 * b.seconds, 100 * b.gflops / matmul);
       nlohmann::ordered_json one = prefillJson(b, 1500 + newTokens, 1500);
-      one["blas_threads"] = threads;
+      one["blas_threads"] = threads;  // the name of old: matrix-product threads
       j["prefill"]["demo_cached_1500_new_" + std::to_string(newTokens) + "_threads_" +
                    std::to_string(threads)] = std::move(one);
     }
   }
-  if (maxBlas > 0) setBlasThreads(maxBlas);
+  setBlasThreads(maxThreads);
 }
 
 int benchPrefillCommand(int argc, char** argv) {

@@ -13,9 +13,10 @@ namespace kvlab {
 // "OpenBLAS 0.3.21 ... (2 threads) [/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3]".
 std::string blasLibrary();
 
-// LibTorch intra-op threads (elementwise ops, softmax) used by every prefill. GEMMs are threaded by
-// the BLAS library itself; the default is 1 because LibTorch's OpenMP workers spinning next to
-// OpenBLAS's own threads oversubscribe the cores (measured on 2 cores: see the model README notes).
+// LibTorch intra-op threads (elementwise ops, softmax) used by every prefill. With oneDNN products the
+// default is cpuMatmulThreads(): the GEMMs run in the same OpenMP pool. With OpenBLAS products it is 1:
+// LibTorch's OpenMP workers spinning next to OpenBLAS's own threads oversubscribe the cores (measured on
+// 2 cores: see the model README notes).
 int computeThreads();
 // Any thread may call it; takes effect in every thread at its next prefill. n < 1 is clamped to 1.
 void setComputeThreads(int n);
@@ -63,6 +64,14 @@ struct PrefillBench {
 // dtype: the model's (withDtype); matmulGflops stays the fp32 figure.
 PrefillBench benchPrefill(const std::string& preset, int tokens, const std::string& device,
                           int cachedTokens = 0, ComputeDtype dtype = ComputeDtype::Fp32);
+
+// What the model's CPU matrix products run on (core/model/cpu_matmul.h): "oneDNN 2.6.3 (fp32, bf16), 2
+// threads" when the build has oneDNN, else "LibTorch (BLAS)".
+std::string cpuMatmulBackend();
+// Threads of each oneDNN product. Default: OpenBLAS's thread count (which follows OPENBLAS_NUM_THREADS and
+// OMP_NUM_THREADS), else the machine's cores; setBlasThreads sets both. n < 1 is clamped to 1. Process-wide.
+void setCpuMatmulThreads(int n);
+int cpuMatmulThreads();
 
 // OpenBLAS threads used inside each GEMM (0 / false when the BLAS is not OpenBLAS). Process-wide.
 int blasThreads();

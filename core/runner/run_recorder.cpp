@@ -75,6 +75,7 @@ std::string summaryJson(const RunInfo& info, const RunSummary& s) {
   j["kvlab_version"] = info.kvlabVersion;
   j["torch_version"] = info.torchVersion;
   j["blas"] = info.blas;
+  j["matmul"] = info.matmul.empty() ? ordered_json(nullptr) : ordered_json(info.matmul);
   j["compute_threads"] = info.computeThreads;
   j["requests"] = s.requests;
   j["device"] = s.device;

@@ -103,6 +103,10 @@ void fillBuildInfo(RunInfo& info) {
   info.gitRevision = std::string(gitRevision());
   info.kvlabVersion = std::string(kvlabVersion());
   info.blas = blasLibrary();
+  // info.device is set before this is called; a trace replay ("simulated") computes nothing.
+  info.matmul = info.device.rfind("cuda", 0) == 0 ? "cuBLAS (LibTorch)"
+                : info.device == "cpu"            ? cpuMatmulBackend()
+                                                  : "";
   info.computeThreads = computeThreads();
   info.torchVersion = torchVersion();
 }

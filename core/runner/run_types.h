@@ -119,6 +119,8 @@ struct RunInfo {
   TimeMs ttlMs = 0;
   int requestsTotal = 0;
   std::string blas;  // BLAS library and threads in use
+  // What the model's matrix products run on: the CPU backend (cpuMatmulBackend()) or "cuBLAS (LibTorch)".
+  std::string matmul;
   int computeThreads = 0;
   std::string torchVersion;
   double matmulGflops = 0;  // fp32 matmul GFLOP/s measured once at start on the compute device
