@@ -10,8 +10,16 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace kvlab {
+
+// A stretch of a layer's cached K/V lying in one piece of storage: (kv_heads, tokens, head_dim) views, each
+// head's rows contiguous (heads may be apart), valid while their source lives.
+struct KvSegment {
+  at::Tensor k;
+  at::Tensor v;
+};
 
 class KvPrefixSource {
 public:
@@ -24,6 +32,16 @@ public:
   // device in the model dtype, each head's (P, head_dim) rows contiguous (heads may be apart). Overwrites
   // every element. Called by the thread running the prefill, layers in any order, possibly more than once.
   virtual void read(int layer, const at::Tensor& k, const at::Tensor& v) const = 0;
+
+  // Layer `layer`'s K/V of tokens [0, P) as views where they already lie, in token order, appended to
+  // `out`: the prefill then attends to them in place, with no copy at all (vLLM's paged attention reads
+  // its block table the same way). False (out untouched) when the prefix lies in too many pieces for that
+  // to pay; the prefill then read()s it. Default: false.
+  virtual bool segments(int layer, std::vector<KvSegment>& out) const {
+    (void)layer;
+    (void)out;
+    return false;
+  }
 };
 
 }  // namespace kvlab

@@ -56,8 +56,21 @@ void CachedPrefix::addLayerEntries(std::vector<at::Tensor> layers, std::int64_t 
 }
 
 void CachedPrefix::finish() {
+  m_segments = 0;
   for (Piece& piece : m_pieces) {
-    if (!piece.pool) continue;
+    if (!piece.pool) {
+      ++m_segments;
+      continue;
+    }
+    // Blocks are handed out in ascending order, so what one request stored lies in one run.
+    piece.runs.clear();
+    for (const std::int64_t block : piece.blocks) {
+      if (!piece.runs.empty() && piece.runs.back().first + piece.runs.back().second == block)
+        ++piece.runs.back().second;
+      else
+        piece.runs.emplace_back(block, 1);
+    }
+    m_segments += piece.runs.size();
     const at::Tensor table =
         at::from_blob(piece.blocks.data(), {std::int64_t(piece.blocks.size())}, at::kLong);
     piece.table = table.to(piece.pool->storage().device(), /*non_blocking=*/false, /*copy=*/true);
@@ -84,6 +97,20 @@ void CachedPrefix::read(int layer, const at::Tensor& k, const at::Tensor& v) con
     }
     offset += piece.tokens;
   }
+}
+
+bool CachedPrefix::segments(int layer, std::vector<KvSegment>& out) const {
+  if (m_segments == 0 || m_segments > kMaxSegments) return false;
+  for (const Piece& piece : m_pieces) {
+    if (piece.pool) {
+      if (piece.runs.empty()) throw std::logic_error("CachedPrefix::segments before finish()");
+      for (const auto& [first, count] : piece.runs) out.push_back(piece.pool->run(layer, first, count));
+    } else {
+      const at::Tensor kv = piece.layerKv(layer);
+      out.push_back({kv.select(0, 0), kv.select(0, 1)});
+    }
+  }
+  return true;
 }
 
 at::Tensor CachedPrefix::slice(std::int64_t start, std::int64_t count) const {

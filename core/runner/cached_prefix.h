@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/model/kv_prefix_source.h"
@@ -38,6 +39,11 @@ public:
 
   std::int64_t tokens() const override { return m_tokens; }
   void read(int layer, const at::Tensor& k, const at::Tensor& v) const override;
+  // Each run of consecutive pool blocks and each entry as one in-place view; false beyond kMaxSegments.
+  bool segments(int layer, std::vector<KvSegment>& out) const override;
+  // Beyond this many stretches per layer, reading the prefix into one buffer costs less than the two small
+  // matrix products per stretch and query chunk that attending in place takes.
+  static constexpr std::size_t kMaxSegments = 32;
 
   // Tokens [start, start + count) of every layer, (L, 2, Hkv, count, hd): a view when they lie in one
   // stored piece (a single pool block, an entry), else an assembled copy. For filing entries that start
@@ -53,6 +59,8 @@ private:
     std::shared_ptr<PagedKvPool> pool;   // a run of pool blocks...
     std::vector<std::int64_t> blocks;    // ...these, in token order
     at::Tensor table;                    // int64 (blocks) on the pool's device (finish())
+    // Maximal runs of consecutive block indices, (first block, count), in token order (finish()).
+    std::vector<std::pair<std::int64_t, std::int64_t>> runs;
     at::Tensor entry;                    // or an all-layer entry (L, 2, Hkv, T, hd)
     std::vector<at::Tensor> layerEntries;  // or per-layer entries, L x (2, Hkv, T, hd)
     at::Tensor layerKv(int layer) const;   // (2, Hkv, tokens, hd) of an entry piece
@@ -61,6 +69,7 @@ private:
   int m_layers = 0;
   std::int64_t m_tokens = 0;
   std::vector<Piece> m_pieces;
+  std::size_t m_segments = 0;  // runs plus entry pieces (finish())
 };
 
 }  // namespace kvlab

@@ -82,4 +82,14 @@ void PagedKvPool::gather(int layer, const at::Tensor& table, const at::Tensor& k
   at::index_select_out(vBlocks, layerKv.select(0, 1), /*dim=*/1, table);
 }
 
+KvSegment PagedKvPool::run(int layer, std::int64_t first, std::int64_t count) const {
+  if (first < 0 || count < 1 || first + count > capacity())
+    throw std::out_of_range("PagedKvPool::run: blocks outside the pool");
+  // (Hkv, N, B, hd) per K/V: a run of blocks is (Hkv, count, B, hd), whose (count, B) rows merge into one
+  // token dimension without a copy.
+  const at::Tensor layerKv = m_pool.select(0, layer).narrow(kBlockDim - 1, first, count);  // (2, Hkv, n, B, hd)
+  const std::int64_t heads = m_blockShape[2], tokens = count * m_blockShape[3], headDim = m_blockShape[4];
+  return {layerKv.select(0, 0).view({heads, tokens, headDim}), layerKv.select(0, 1).view({heads, tokens, headDim})};
+}
+
 }  // namespace kvlab

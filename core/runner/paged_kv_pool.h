@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/cache/cache_types.h"
+#include "core/model/kv_prefix_source.h"
 
 namespace kvlab {
 
@@ -44,6 +45,9 @@ public:
   // Layer `layer`'s K and V of the blocks table[0..n) in that order into k and v, (Hkv, n * B, hd) each
   // (a head's rows contiguous, heads may be apart). table: int64 (n) on the pool's device.
   void gather(int layer, const at::Tensor& table, const at::Tensor& k, const at::Tensor& v) const;
+  // Layer `layer`'s K and V of the consecutive blocks [first, first + count) in place: (Hkv, count * B, hd)
+  // views of the pool (no copy), valid until the pool grows.
+  KvSegment run(int layer, std::int64_t first, std::int64_t count) const;
 
   std::vector<std::int64_t> blockShape() const { return m_blockShape; }
   std::int64_t blockTokens() const { return m_blockShape[3]; }

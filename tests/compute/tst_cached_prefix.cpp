@@ -92,6 +92,61 @@ private Q_SLOTS:
     checkPositions(all[1].v, 1, 1, 0, 19);
   }
 
+  // In-place attention: each run of consecutive pool blocks and each entry is one view, in token order,
+  // sharing the pool's or the entry's memory (nothing copied).
+  void segmentsAreViewsInTokenOrder() {
+    const Fixture f;
+    const auto prefix = f.prefix();
+    for (int l = 0; l < kLayers; ++l) {
+      std::vector<KvSegment> segments;
+      QVERIFY(prefix->segments(l, segments));
+      // b0, b1 were allocated as 1, 0 (not one ascending run), then the entry, the per-layer entries, b2.
+      QCOMPARE(segments.size(), std::size_t(5));
+      const std::vector<int> lengths{4, 4, 5, 2, 4};
+      int first = 0;
+      for (std::size_t i = 0; i < segments.size(); ++i) {
+        QCOMPARE(segments[i].k.size(1), std::int64_t(lengths[i]));
+        checkPositions(segments[i].k.contiguous(), l, 0, first, lengths[i]);
+        checkPositions(segments[i].v.contiguous(), l, 1, first, lengths[i]);
+        first += lengths[i];
+      }
+      const auto* poolBase = static_cast<const char*>(f.pool->storage().data_ptr());
+      const auto poolEnd = poolBase + f.pool->storage().nbytes();
+      for (const std::size_t i : {std::size_t(0), std::size_t(1), std::size_t(4)}) {
+        const auto* p = static_cast<const char*>(segments[i].k.data_ptr());
+        QVERIFY(p >= poolBase && p < poolEnd);
+      }
+    }
+  }
+
+  void consecutiveBlocksAreOneRunAndTooManyRunsAreRead() {
+    auto pool = std::make_shared<PagedKvPool>(std::vector<std::int64_t>{kLayers, 2, kHeads, kBlock, kDim},
+                                              at::TensorOptions().dtype(at::kFloat), 4);
+    const int blocks = int(2 * CachedPrefix::kMaxSegments + 2);
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < blocks; ++i) {
+      ids.push_back(pool->allocate());
+      pool->write(ids.back(), entryFor(i * kBlock, kBlock));
+    }
+    CachedPrefix ascending(kLayers);
+    ascending.addBlocks(pool, ids);
+    ascending.finish();
+    std::vector<KvSegment> one;
+    QVERIFY(ascending.segments(0, one));
+    QCOMPARE(one.size(), std::size_t(1));
+    checkPositions(one[0].k.contiguous(), 0, 0, 0, blocks * kBlock);
+    // Every other block first, then the rest: no two neighbours in the pool are neighbours in the prefix.
+    std::vector<std::int64_t> scattered;
+    for (int i = 0; i < blocks; i += 2) scattered.push_back(ids[std::size_t(i)]);
+    for (int i = 1; i < blocks; i += 2) scattered.push_back(ids[std::size_t(i)]);
+    CachedPrefix scatteredPrefix(kLayers);
+    scatteredPrefix.addBlocks(pool, scattered);
+    scatteredPrefix.finish();
+    std::vector<KvSegment> none;
+    QVERIFY(!scatteredPrefix.segments(0, none));
+    QVERIFY(none.empty());
+  }
+
   void sliceReturnsAnyRange_data() {
     QTest::addColumn<int>("start");
     QTest::addColumn<int>("count");

@@ -10,6 +10,7 @@
 #include "core/arch/model_config.h"
 #include "core/arch/model_presets.h"
 #include "core/model/byte_tokenizer.h"
+#include "core/model/kv_prefix_source.h"
 #include "core/model/llama_model.h"
 
 using namespace kvlab;
@@ -53,6 +54,44 @@ void appendKv(std::vector<LayerKv>& cache, const std::vector<LayerKv>& more) {
   }
 }
 
+// A cached prefix held as separate stretches (tensors of its own per stretch, as pool runs and entries
+// are), offered for in-place attention or, with inPlace false, only for reading into one buffer.
+class StretchedPrefix final : public KvPrefixSource {
+public:
+  StretchedPrefix(const std::vector<LayerKv>& whole, const std::vector<int64_t>& lengths, bool inPlace)
+      : m_inPlace(inPlace) {
+    for (const LayerKv& layer : whole) {
+      std::vector<KvSegment> stretches;
+      int64_t start = 0;
+      for (const int64_t n : lengths) {
+        stretches.push_back({layer.k.narrow(1, start, n).clone(), layer.v.narrow(1, start, n).clone()});
+        start += n;
+      }
+      m_tokens = start;
+      m_layers.push_back(std::move(stretches));
+    }
+  }
+  int64_t tokens() const override { return m_tokens; }
+  void read(int layer, const at::Tensor& k, const at::Tensor& v) const override {
+    int64_t start = 0;
+    for (const KvSegment& s : m_layers[size_t(layer)]) {
+      k.narrow(1, start, s.k.size(1)).copy_(s.k);
+      v.narrow(1, start, s.v.size(1)).copy_(s.v);
+      start += s.k.size(1);
+    }
+  }
+  bool segments(int layer, std::vector<KvSegment>& out) const override {
+    if (!m_inPlace) return false;
+    for (const KvSegment& s : m_layers[size_t(layer)]) out.push_back(s);
+    return true;
+  }
+
+private:
+  std::vector<std::vector<KvSegment>> m_layers;
+  int64_t m_tokens = 0;
+  bool m_inPlace = false;
+};
+
 // Greedy decoding: every step feeds the whole sequence with the K/V of all earlier tokens cached.
 std::vector<int32_t> greedyDecode(const LlamaModel& model, std::vector<int32_t> tokens, int steps) {
   std::vector<int32_t> generated;
@@ -82,6 +121,8 @@ class TestLlamaModel : public QObject {
 private slots:
   void cachedPrefixMatchesFullPrefill_data();
   void cachedPrefixMatchesFullPrefill();
+  void prefixInPlaceMatchesPrefixRead_data();
+  void prefixInPlaceMatchesPrefixRead();
   void newKvShapes_data();
   void newKvShapes();
   void sameSeedSameLogits();
@@ -130,6 +171,45 @@ void TestLlamaModel::cachedPrefixMatchesFullPrefill() {
     QVERIFY(maxAbsDiff(cached.newKv[l].k, kTail) <= 1e-4);
     QVERIFY(maxAbsDiff(cached.newKv[l].v, vTail) <= 1e-4);
   }
+}
+
+// The prefill attends to a cached prefix where it lies (one pair of matrix products per stretch) or reads it
+// into one buffer first: the two give the logits of the full prefill, and each other's to float rounding.
+void TestLlamaModel::prefixInPlaceMatchesPrefixRead_data() {
+  QTest::addColumn<QString>("presetName");
+  QTest::addColumn<int>("promptLength");
+  QTest::addColumn<QList<int>>("stretches");
+  QTest::newRow("demo 600 over 100+100+50") << "demo" << 600 << QList<int>{100, 100, 50};
+  QTest::newRow("small 300 over 16+48 (two query chunks)") << "small" << 300 << QList<int>{16, 48};
+  QTest::newRow("small 40 over 1+1+37") << "small" << 40 << QList<int>{1, 1, 37};
+}
+
+void TestLlamaModel::prefixInPlaceMatchesPrefixRead() {
+  QFETCH(QString, presetName);
+  QFETCH(int, promptLength);
+  QFETCH(QList<int>, stretches);
+  const LlamaModel model(preset(presetName), "cpu");
+  const std::vector<int32_t> tokens = randomTokens(promptLength, uint32_t(promptLength * 7 + 3), model.config().vocab);
+  const std::span<const int32_t> all(tokens);
+  std::vector<int64_t> lengths(stretches.begin(), stretches.end());
+  int64_t prefixLength = 0;
+  for (const int64_t n : lengths) prefixLength += n;
+
+  const PrefillResult full = model.prefill(all, {});
+  const std::vector<LayerKv> prefixKv = model.prefill(all.first(size_t(prefixLength)), {}).newKv;
+  const PrefillResult inPlace = model.prefill(all, StretchedPrefix(prefixKv, lengths, /*inPlace=*/true));
+  const PrefillResult read = model.prefill(all, StretchedPrefix(prefixKv, lengths, /*inPlace=*/false));
+
+  QVERIFY2(maxAbsDiff(inPlace.lastLogits, full.lastLogits) <= 1e-4,
+           qPrintable(QString::number(maxAbsDiff(inPlace.lastLogits, full.lastLogits))));
+  QVERIFY2(maxAbsDiff(inPlace.lastLogits, read.lastLogits) <= 1e-5,
+           qPrintable(QString::number(maxAbsDiff(inPlace.lastLogits, read.lastLogits))));
+  for (size_t l = 0; l < full.newKv.size(); ++l) {
+    QVERIFY(maxAbsDiff(inPlace.newKv[l].k, read.newKv[l].k) <= 1e-5);
+    QVERIFY(maxAbsDiff(inPlace.newKv[l].v, read.newKv[l].v) <= 1e-5);
+  }
+  // Attending in place reads nothing into a buffer; reading does.
+  QVERIFY(read.prefixReadMs > 0);
 }
 
 void TestLlamaModel::newKvShapes_data() {
