@@ -18,13 +18,15 @@ QString AboutDialog::text() {
              "<table>"
              "<tr><td><b>Qt</b></td><td>%2 (built with %3)</td></tr>"
              "<tr><td><b>LibTorch</b></td><td>%4, %5 compute thread(s)</td></tr>"
+             "<tr><td><b>Matrix products</b></td><td>%8</td></tr>"
              "<tr><td><b>BLAS</b></td><td>%6</td></tr>"
              "<tr><td><b>Devices</b></td><td>cpu%7</td></tr>"
              "</table><p>MIT licence.</p>")
       .arg(QStringLiteral(KVLAB_UI_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
            QString::fromStdString(torchVersion()))
       .arg(computeThreads())
-      .arg(blas, cudaAvailable() ? QStringLiteral(", cuda") : QObject::tr(" (no CUDA device)"));
+      .arg(blas, cudaAvailable() ? QStringLiteral(", cuda") : QObject::tr(" (no CUDA device)"),
+           QString::fromStdString(cpuMatmulBackend()).toHtmlEscaped());
 }
 
 void AboutDialog::show(QWidget* parent) {

@@ -26,7 +26,7 @@ RunStatusBar::RunStatusBar(const RunController* controller, const RunHistory* hi
   m_device = new QLabel(tr("device: cpu"), this);
   m_blas = new QLabel(this);
   m_blas->setMaximumWidth(420);
-  showBlas(QString::fromStdString(blasLibrary()));
+  showBlas(QString::fromStdString(blasLibrary()), QString::fromStdString(cpuMatmulBackend()));
   addWidget(m_state);
   addWidget(m_progress);
   addWidget(m_requests);
@@ -45,7 +45,7 @@ RunStatusBar::RunStatusBar(const RunController* controller, const RunHistory* hi
                           ? tr("cost model: %1").arg(QString::fromStdString(run->info.hardware))
                           : tr("device: %1").arg(QString::fromStdString(run->info.device)));
     if (!run->info.blas.empty()) {
-      showBlas(QString::fromStdString(run->info.blas));
+      showBlas(QString::fromStdString(run->info.blas), QString::fromStdString(run->info.matmul));
     }
     refresh();
   });
@@ -53,15 +53,22 @@ RunStatusBar::RunStatusBar(const RunController* controller, const RunHistory* hi
   refresh();
 }
 
-void RunStatusBar::showBlas(const QString& blas) {
-  // "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ... (2 threads) [/usr/lib/...]" -> "OpenBLAS 0.3.21 (2
-  // threads)"; the whole line stays in the tooltip.
+void RunStatusBar::showBlas(const QString& blas, const QString& matmul) {
+  // What the matrix products run on, when that is not the BLAS (oneDNN): "matmul: oneDNN 2.6.3 (fp32, bf16),
+  // 2 threads". Otherwise "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ... (2 threads) [/usr/lib/...]" ->
+  // "BLAS: OpenBLAS 0.3.21 (2 threads)". Both whole lines stay in the tooltip.
+  const QString tooltip = matmul.isEmpty() ? blas : tr("Matrix products: %1\nBLAS: %2").arg(matmul, blas);
+  if (matmul.startsWith(QStringLiteral("oneDNN"))) {
+    m_blas->setText(tr("matmul: %1").arg(matmul));
+    m_blas->setToolTip(tooltip);
+    return;
+  }
   QString text = blas.section(QLatin1Char(' '), 0, 1);
   const QRegularExpressionMatch threads =
       QRegularExpression(QStringLiteral("\\((\\d+) threads?\\)")).match(blas);
   if (threads.hasMatch()) text += QLatin1Char(' ') + threads.captured(0);
   m_blas->setText(tr("BLAS: %1").arg(text));
-  m_blas->setToolTip(blas);
+  m_blas->setToolTip(tooltip);
 }
 
 QString RunStatusBar::requestsText() const { return m_requests->text(); }

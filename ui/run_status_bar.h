@@ -28,7 +28,7 @@ public:
 
 private:
   void refresh();
-  void showBlas(const QString& blas);
+  void showBlas(const QString& blas, const QString& matmul);
   void onStateChanged();
 
   const RunController* m_controller;
