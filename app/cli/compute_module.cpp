@@ -469,7 +469,7 @@ void benchCpu(ComputeDtype dtype, BenchReport& report) {
           "  demo cached 1500 + %3d new, %d thread%s      %6.1f GFLOP/s  %6.1f ms  (%3.0f %% of matmul)\n",
           newTokens, threads, threads == 1 ? " " : "s", b.gflops, 1e3 * b.seconds, 100 * b.gflops / matmul);
       nlohmann::ordered_json one = prefillJson(b, 1500 + newTokens, 1500);
-      one["blas_threads"] = threads;  // the name of old: matrix-product threads
+      one["blas_threads"] = threads;  // matrix-product threads, under the key's earlier name
       j["prefill"]["demo_cached_1500_new_" + std::to_string(newTokens) + "_threads_" +
                    std::to_string(threads)] = std::move(one);
     }

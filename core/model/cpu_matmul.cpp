@@ -29,23 +29,18 @@ namespace {
 
 int defaultThreads() {
   // OpenBLAS's count honours OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, so a user who limits one limits both.
-  using GetThreads = int (*)();
-  if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
-    return std::max(1, get());
-  return std::max(1u, std::thread::hardware_concurrency());
+  const int blas = blasThreads();
+  return blas > 0 ? blas : int(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 std::atomic<int> g_threads{0};  // 0 = not set yet: defaultThreads()
 
 void atenMatmul(const at::Tensor& out, const at::Tensor& a, const at::Tensor& b, bool accumulate) {
-  if (accumulate) {
-    // addmm_ needs out as its own input; out is written in place.
-    at::Tensor target = out;
+  at::Tensor target = out;  // the same tensor: LibTorch's out-arguments take a non-const reference
+  if (accumulate)
     target.addmm_(a, b);
-  } else {
-    at::Tensor target = out;
+  else
     at::mm_out(target, a, b);
-  }
 }
 
 #if KVLAB_HAVE_ONEDNN
