@@ -44,8 +44,10 @@ RunStatusBar::RunStatusBar(const RunController* controller, const RunHistory* hi
     m_device->setText(run->info.simulated
                           ? tr("cost model: %1").arg(QString::fromStdString(run->info.hardware))
                           : tr("device: %1").arg(QString::fromStdString(run->info.device)));
+    // A trace replay computes nothing (no matmul of its own): the label keeps the backend a live run uses.
     if (!run->info.blas.empty()) {
-      showBlas(QString::fromStdString(run->info.blas), QString::fromStdString(run->info.matmul));
+      showBlas(QString::fromStdString(run->info.blas),
+               QString::fromStdString(run->info.matmul.empty() ? cpuMatmulBackend() : run->info.matmul));
     }
     refresh();
   });
