@@ -76,16 +76,24 @@ std::int32_t greedyToken(const at::Tensor& logits) { return std::int32_t(logits.
 
 // One untimed pass of everything a request does before the first timed request: the first prefill, first
 // cached prefill and first decode step pay one-time costs (allocator growth, thread start-up, JIT kernels,
-// lazy initialisation) that would otherwise land on request 0's timings. The uncached prefill runs at the
-// first request's full length (up to kWarmUpTokens): the allocator then already holds buffers of the size
-// the timed prefills use. Measured on the 2-core VM (repeated-prefix, 2078 tokens): with a 64-token warm-up
-// request 0's cached prefill, which runs first, took 973 ms against its own uncached 709 ms. The cached
-// prefill and the decode step then run on the first 64 tokens, whose K/V the full prefill already holds
-// (a token's K/V depend only on the tokens up to it).
+// lazy initialisation) that would otherwise land on request 0's timings. Measured on the 2-core VM:
+//  - The uncached prefill runs at the first request's full length (up to kWarmUpTokens), so the allocator
+//    already holds buffers of the size the timed prefills use (repeated-prefix, 2078 tokens, with a 64-token
+//    warm-up: request 0's cached prefill, which runs first, 973 ms against its own uncached 709 ms).
+//  - It runs twice, the second while the first's K/V are held, as a request's cached K/V are while its
+//    uncached prefill runs. glibc's malloc raises its mmap threshold once the first prefill frees its big
+//    buffers, so later prefills take theirs from a heap that still has to grow (a process's 2nd full prefill
+//    of 1100 tokens: 313 ms and 4,500 page faults; the 3rd: 274 ms and 200). Agentic's request 0 (a miss),
+//    cached against uncached, two runs each: one warm-up prefill 367 / 328 against 314 / 275 ms; two, the
+//    first freed before the second, 326 / 338 against 279 / 279; two as here, 311 / 270 against 322 / 279.
+// The cached prefill and the decode step then run on the first 64 tokens, whose K/V the full prefill already
+// holds (a token's K/V depend only on the tokens up to it).
 constexpr std::size_t kWarmUpTokens = 4096;
 
 void warmUp(const LlamaModel& llama, std::span<const std::int32_t> prompt, bool decodes) {
-  const PrefillResult full = llama.prefill(prompt.first(std::min(prompt.size(), kWarmUpTokens)), {});
+  const std::span<const std::int32_t> warmUpPrompt = prompt.first(std::min(prompt.size(), kWarmUpTokens));
+  const PrefillResult full = llama.prefill(warmUpPrompt, {});
+  (void)llama.prefill(warmUpPrompt, {});  // while `full` is held, as a request's cached K/V are
   const std::span<const std::int32_t> tokens = prompt.first(std::min<std::size_t>(prompt.size(), 64));
   // The first n tokens' K/V of every layer, as the cache would hand them over.
   const auto firstTokensKv = [&full](std::size_t n) {
