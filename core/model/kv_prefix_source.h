@@ -42,6 +42,19 @@ public:
     (void)out;
     return false;
   }
+
+  // As segments(), but the last stretch runs on for `newTokens` tokens past the prefix, into storage that
+  // nobody holds (free pool blocks right after the prefix's last run): the prefill writes the new tokens'
+  // K/V there, so prefix and new tokens are one stretch and each layer's attention is one matrix product
+  // per side instead of two (vLLM writes a step's K/V into slots allocated before the forward, for the same
+  // reason). The prefill's newKv are then views of that room (PrefillResult::newKvInRoom), valid until the
+  // owner next changes its storage. False (out untouched) when there is no such room. Default: false.
+  virtual bool segmentsWithRoom(int layer, std::int64_t newTokens, std::vector<KvSegment>& out) const {
+    (void)layer;
+    (void)newTokens;
+    (void)out;
+    return false;
+  }
 };
 
 }  // namespace kvlab

@@ -549,36 +549,57 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P, co
       headRmsNorm(qkv.narrow(1, qDim, kvDim).view({T, hkv, hd}), w.kNorm, c.rmsEps);
     }
     applyRope(qkv.narrow(1, 0, qDim).view({T, hkv, g, hd}), q.permute({1, 0, 2, 3}), cosT, sinT);
-    LayerKv kv;  // (Hkv, T, hd): fresh tensors, or the sequence's slots [P, K) written in place
-    kv.k = sequence ? sequence->layers[size_t(l)].k.narrow(1, P, T) : at::empty({hkv, T, hd}, opts);
-    kv.v = sequence ? sequence->layers[size_t(l)].v.narrow(1, P, T) : at::empty({hkv, T, hd}, opts);
-    applyRope(qkv.narrow(1, qDim, kvDim).view({T, hkv, hd}), kv.k.permute({1, 0, 2}), cosT, sinT);
-    kv.v.permute({1, 0, 2}).copy_(qkv.narrow(1, qDim + kvDim, kvDim).view({T, hkv, hd}));
+    // Where this layer's keys / values lie, in token order (the cached prefix's stretches, then the new
+    // tokens), and where the new tokens' K/V go: (Hkv, T, hd), fresh tensors, the sequence's slots [P, K),
+    // or the prefix source's room right after its last stretch (then prefix and new tokens are one piece).
     pieces.clear();
-    if (prefix && !sequence) {
-      // The cached K/V of [0, P), where the cache keeps it (timed alone: barriers on CUDA). The chunked
-      // attention below reads its stretches in place; otherwise (fused attention, a prefix in too many
-      // pieces, K/V elsewhere) it is read into the attention buffer, the new tokens' K/V after it.
+    LayerKv kv;
+    bool prefixInPlace = false;
+    if (prefix && !sequence && !torch_compat::kHasSdpa) {
+      // The cached K/V of [0, P) where the cache keeps it, attended in place (timed alone: barriers on
+      // CUDA). Otherwise (fused attention, a prefix in too many pieces, K/V elsewhere) it is read below
+      // into the attention buffer, the new tokens' K/V after it.
       deviceBarrier(m.device);
       const auto readStart = std::chrono::steady_clock::now();
-      const bool inPlace = !torch_compat::kHasSdpa && prefix->segments(l, pieces) &&
-                           std::all_of(pieces.begin(), pieces.end(), [&](const KvSegment& s) {
-                             return s.k.device() == m.device && s.k.scalar_type() == m.dtype &&
-                                    s.v.device() == m.device && s.v.scalar_type() == m.dtype;
-                           });
-      if (inPlace) {
-        pieces.push_back({kv.k, kv.v});
+      const auto onModelDevice = [&] {
+        return std::all_of(pieces.begin(), pieces.end(), [&](const KvSegment& s) {
+          return s.k.device() == m.device && s.k.scalar_type() == m.dtype && s.v.device() == m.device &&
+                 s.v.scalar_type() == m.dtype;
+        });
+      };
+      if (prefix->segmentsWithRoom(l, T, pieces) && onModelDevice()) {
+        const KvSegment& last = pieces.back();
+        kv.k = last.k.narrow(1, last.k.size(1) - T, T);
+        kv.v = last.v.narrow(1, last.v.size(1) - T, T);
+        result.newKvInRoom = true;
+        prefixInPlace = true;
       } else {
         pieces.clear();
-        if (!kAll.defined()) {
-          kAll = at::empty({hkv, K, hd}, opts);
-          vAll = at::empty({hkv, K, hd}, opts);
-        }
-        prefix->read(l, kAll.narrow(1, 0, P), vAll.narrow(1, 0, P));
-        kAll.narrow(1, P, T).copy_(kv.k);
-        vAll.narrow(1, P, T).copy_(kv.v);
-        pieces.push_back({kAll, vAll});
+        prefixInPlace = prefix->segments(l, pieces) && onModelDevice();
+        if (!prefixInPlace) pieces.clear();
       }
+      deviceBarrier(m.device);
+      result.prefixReadMs += msSince(readStart);
+    }
+    if (!kv.k.defined()) {
+      kv.k = sequence ? sequence->layers[size_t(l)].k.narrow(1, P, T) : at::empty({hkv, T, hd}, opts);
+      kv.v = sequence ? sequence->layers[size_t(l)].v.narrow(1, P, T) : at::empty({hkv, T, hd}, opts);
+    }
+    applyRope(qkv.narrow(1, qDim, kvDim).view({T, hkv, hd}), kv.k.permute({1, 0, 2}), cosT, sinT);
+    kv.v.permute({1, 0, 2}).copy_(qkv.narrow(1, qDim + kvDim, kvDim).view({T, hkv, hd}));
+    if (prefixInPlace) {
+      if (!result.newKvInRoom) pieces.push_back({kv.k, kv.v});
+    } else if (prefix && !sequence) {
+      deviceBarrier(m.device);
+      const auto readStart = std::chrono::steady_clock::now();
+      if (!kAll.defined()) {
+        kAll = at::empty({hkv, K, hd}, opts);
+        vAll = at::empty({hkv, K, hd}, opts);
+      }
+      prefix->read(l, kAll.narrow(1, 0, P), vAll.narrow(1, 0, P));
+      kAll.narrow(1, P, T).copy_(kv.k);
+      vAll.narrow(1, P, T).copy_(kv.v);
+      pieces.push_back({kAll, vAll});
       deviceBarrier(m.device);
       result.prefixReadMs += msSince(readStart);
     } else if (sequence) {
@@ -641,6 +662,13 @@ PrefillResult LlamaModel::forward(std::span<const int32_t> tokens, int64_t P, co
   if (m.finalGain.defined()) last.mul_(m.finalGain);  // tied head: the gain could not be folded into it
   result.lastLogits = at::mm(last, m.lmHead).view({c.vocab}).to(at::kFloat);  // (V) fp32
   return result;
+}
+
+void detachNewKv(PrefillResult& result) {
+  if (!result.newKvInRoom) return;
+  c10::InferenceMode inferenceGuard;
+  for (LayerKv& kv : result.newKv) kv = {kv.k.clone(at::MemoryFormat::Contiguous), kv.v.clone(at::MemoryFormat::Contiguous)};
+  result.newKvInRoom = false;
 }
 
 LlamaReferenceWeights generateReferenceWeights(const ModelConfig& config) {

@@ -38,7 +38,15 @@ struct PrefillResult {
   // Wall ms spent reading the cached prefix into the attention buffers (KvPrefixSource::read, every layer);
   // part of the prefill's time. On CUDA each read is bracketed by device barriers so that it is timed alone.
   double prefixReadMs = 0;
+  // True when newKv are views of the prefix source's room (KvPrefixSource::segmentsWithRoom), not tensors of
+  // their own: valid only until the source's owner next changes its storage. detachNewKv() makes them own.
+  bool newKvInRoom = false;
 };
+
+// Gives newKv storage of their own when they lie in a prefix source's room (one copy of the computed tokens'
+// K/V); a no-op otherwise. Call it before the cache that lent the room changes (a store, the next lookup)
+// if newKv are used after that.
+void detachNewKv(PrefillResult& result);
 
 // The K/V of one sequence being decoded, grown in place: the per-sequence KV cache of autoregressive
 // decoding. Per layer one K and one V buffer with room for `capacity` tokens, of which positions

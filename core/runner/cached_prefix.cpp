@@ -113,6 +113,21 @@ bool CachedPrefix::segments(int layer, std::vector<KvSegment>& out) const {
   return true;
 }
 
+bool CachedPrefix::segmentsWithRoom(int layer, std::int64_t newTokens, std::vector<KvSegment>& out) const {
+  if (m_pieces.empty() || newTokens < 1 || !m_pieces.back().pool) return false;
+  const Piece& last = m_pieces.back();
+  if (last.runs.empty()) throw std::logic_error("CachedPrefix::segmentsWithRoom before finish()");
+  const auto [first, count] = last.runs.back();
+  const std::int64_t blockTokens = last.pool->blockTokens();
+  const std::int64_t roomBlocks = (newTokens + blockTokens - 1) / blockTokens;
+  if (!last.pool->free(first + count, roomBlocks)) return false;
+  if (!segments(layer, out)) return false;
+  const KvSegment extended = last.pool->run(layer, first, count + roomBlocks);
+  const std::int64_t tokens = count * blockTokens + newTokens;
+  out.back() = {extended.k.narrow(1, 0, tokens), extended.v.narrow(1, 0, tokens)};
+  return true;
+}
+
 at::Tensor CachedPrefix::slice(std::int64_t start, std::int64_t count) const {
   if (start < 0 || count <= 0 || start + count > m_tokens)
     throw std::out_of_range("CachedPrefix::slice: outside the prefix");

@@ -41,6 +41,12 @@ public:
   void read(int layer, const at::Tensor& k, const at::Tensor& v) const override;
   // Each run of consecutive pool blocks and each entry as one in-place view; false beyond kMaxSegments.
   bool segments(int layer, std::vector<KvSegment>& out) const override;
+  // The same with the last run extended over the free blocks right after it, when the prefix ends in a
+  // pool run and those blocks are free: in a conversation that grows turn by turn they are (blocks are
+  // handed out in ascending order, so the previous turn's blocks end the pool's used stretch). The room is
+  // only borrowed: nothing is allocated, so the store that follows files the blocks as usual (it copies the
+  // new K/V before it writes any block).
+  bool segmentsWithRoom(int layer, std::int64_t newTokens, std::vector<KvSegment>& out) const override;
   // Beyond this many stretches per layer, reading the prefix into one buffer costs less than the two small
   // matrix products per stretch and query chunk that attending in place takes.
   static constexpr std::size_t kMaxSegments = 32;

@@ -287,7 +287,7 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
       timer.start();
       const LiveKvCache::Lookup lookup = cache.lookup(tokens, prompt.text, prompt.boundaries);
       const double lookupMs = timer.elapsedMs();
-      const PrefillResult cached = llama.prefill(tokens, *lookup.prefix, cancel);
+      PrefillResult cached = llama.prefill(tokens, *lookup.prefix, cancel);
       const at::Tensor cachedLogits = cached.lastLogits.to(at::kCPU);  // waits for the device
       const double ttftCached = timer.elapsedMs();
       // The budget may have been changed live: pin while there is one.
@@ -296,6 +296,9 @@ RunSummary runLive(const RunSettings& settings, const ScenarioSpec& specIn, RunC
               ? prompt.boundaries.front()
               : 0;
       timer.start();
+      // The new K/V may lie in free pool blocks the prefill borrowed: decoding reads them after the store
+      // has filed (and maybe reused) those blocks, so they get storage of their own first.
+      detachNewKv(cached);
       record.unitEnds =
           cache.store(tokens, prompt.text, prompt.boundaries, lookup, cached.newKv, pinTokens);
       const double storeMs = timer.elapsedMs();

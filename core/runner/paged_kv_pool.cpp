@@ -32,6 +32,8 @@ void PagedKvPool::grow(std::int64_t capacity) {
   at::Tensor pool = at::empty({m_blockShape[0], 2, m_blockShape[2], capacity, m_blockShape[3], m_blockShape[4]},
                               m_pool.options());
   if (old > 0) pool.narrow(kBlockDim, 0, old).copy_(m_pool);
+  // Touch the new pages now (see the header); device memory is resident once allocated.
+  if (pool.device().is_cpu()) pool.narrow(kBlockDim, old, capacity - old).zero_();
   m_pool = std::move(pool);
   m_refs.resize(std::size_t(capacity), 0);
   // Handed out from the back: the new blocks in ascending order after whatever was free.
@@ -80,6 +82,13 @@ void PagedKvPool::gather(int layer, const at::Tensor& table, const at::Tensor& k
   at::Tensor vBlocks = v.view({heads, n, tokens, headDim});
   at::index_select_out(kBlocks, layerKv.select(0, 0), /*dim=*/1, table);
   at::index_select_out(vBlocks, layerKv.select(0, 1), /*dim=*/1, table);
+}
+
+bool PagedKvPool::free(std::int64_t first, std::int64_t count) const {
+  if (first < 0 || count < 0 || first + count > capacity()) return false;
+  for (std::int64_t b = first; b < first + count; ++b)
+    if (m_refs[std::size_t(b)] != 0) return false;
+  return true;
 }
 
 KvSegment PagedKvPool::run(int layer, std::int64_t first, std::int64_t count) const {

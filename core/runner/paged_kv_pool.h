@@ -10,8 +10,11 @@
 // same kernel on CUDA, no host round trip). Blocks are reference counted: the payload store holds one
 // reference per cached block and a CachedPrefix one per block it reads, so a block the cache drops while a
 // request still reads it (a TTL running out between lookup and store) is only reused once that request
-// lets go (vLLM's ref_cnt). When full, the pool doubles (one copy of what it holds). Internal to
-// core/runner (exposes tensors); one thread (the run thread) uses it.
+// lets go (vLLM's ref_cnt). When full, the pool doubles (one copy of what it holds). On the CPU every page
+// is touched when the pool is made or grows, as vLLM's pool is allocated once up front: a block's first
+// use, by store() or by a prefill writing its new tokens' K/V into free blocks (CachedPrefix's room), then
+// never faults inside a timed section. Internal to core/runner (exposes tensors); one thread (the run
+// thread) uses it.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -48,6 +51,8 @@ public:
   // Layer `layer`'s K and V of the consecutive blocks [first, first + count) in place: (Hkv, count * B, hd)
   // views of the pool (no copy), valid until the pool grows.
   KvSegment run(int layer, std::int64_t first, std::int64_t count) const;
+  // True when every block of [first, first + count) is inside the pool and free.
+  bool free(std::int64_t first, std::int64_t count) const;
 
   std::vector<std::int64_t> blockShape() const { return m_blockShape; }
   std::int64_t blockTokens() const { return m_blockShape[3]; }

@@ -2,7 +2,8 @@
 // CachedPrefix: a prefix made of pool blocks, an all-layer entry and per-layer entries reads, layer by layer,
 // into a prefill's buffer exactly the tokens each piece holds, in order (checked element by element with
 // plain loops against a token numbering written into the pieces); slice() returns any token range, within
-// one piece or across several; and the prefix keeps its pool blocks from being reused until it goes.
+// one piece or across several; the prefix keeps its pool blocks from being reused until it goes; and it
+// lends the free blocks right after its last run as room for the new tokens, and only those.
 #include <ATen/ATen.h>
 
 #include <QtTest>
@@ -145,6 +146,58 @@ private Q_SLOTS:
     std::vector<KvSegment> none;
     QVERIFY(!scatteredPrefix.segments(0, none));
     QVERIFY(none.empty());
+  }
+
+  // Room: the free blocks right after the prefix's last run, lent to the prefill for the new tokens' K/V.
+  void roomIsTheFreeBlocksAfterTheLastRun() {
+    auto pool = std::make_shared<PagedKvPool>(std::vector<std::int64_t>{kLayers, 2, kHeads, kBlock, kDim},
+                                              at::TensorOptions().dtype(at::kFloat), 8);
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 3; ++i) {
+      ids.push_back(pool->allocate());  // 0, 1, 2: one run
+      pool->write(ids.back(), entryFor(i * kBlock, kBlock));
+    }
+    CachedPrefix prefix(kLayers);
+    prefix.addBlocks(pool, ids);
+    prefix.finish();
+    for (int l = 0; l < kLayers; ++l) {
+      // 6 new tokens need blocks 3 and 4 (free): one segment of 12 + 6 tokens over blocks 0..4.
+      std::vector<KvSegment> out;
+      QVERIFY(prefix.segmentsWithRoom(l, 6, out));
+      QCOMPARE(out.size(), std::size_t(1));
+      QCOMPARE(out[0].k.size(1), std::int64_t(18));
+      checkPositions(out[0].k.narrow(1, 0, 12).contiguous(), l, 0, 0, 12);
+      checkPositions(out[0].v.narrow(1, 0, 12).contiguous(), l, 1, 0, 12);
+      // Token 12 is the first token of block 3 in the pool: writing it there is what the prefill does.
+      QCOMPARE(out[0].k.narrow(1, 12, 1).data_ptr(), pool->run(l, 3, 1).k.data_ptr());
+    }
+    // 40 new tokens would need blocks 3..12: the pool has 8: no room, nothing appended.
+    std::vector<KvSegment> none;
+    QVERIFY(!prefix.segmentsWithRoom(0, 40, none));
+    QVERIFY(none.empty());
+    // Once block 4 is taken, 6 new tokens no longer fit; 4 still do (block 3).
+    const std::int64_t taken = pool->allocate();
+    QCOMPARE(taken, std::int64_t(3));
+    const std::int64_t next = pool->allocate();
+    pool->release(taken);
+    std::vector<KvSegment> out;
+    QVERIFY(!prefix.segmentsWithRoom(0, 6, out));
+    QVERIFY(out.empty());
+    QVERIFY(prefix.segmentsWithRoom(0, 4, out));
+    QCOMPARE(out[0].k.size(1), std::int64_t(16));
+    pool->release(next);
+  }
+
+  // A prefix that ends in an entry (not in the pool) has no room to lend.
+  void noRoomAfterAnEntry() {
+    const Fixture f;
+    CachedPrefix prefix(kLayers);
+    prefix.addBlocks(f.pool, {f.b2});
+    prefix.addEntry(entryFor(4, 5, /*spare=*/3), 5);
+    prefix.finish();
+    std::vector<KvSegment> out;
+    QVERIFY(!prefix.segmentsWithRoom(0, 2, out));
+    QVERIFY(out.empty());
   }
 
   void sliceReturnsAnyRange_data() {

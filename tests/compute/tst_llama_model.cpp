@@ -3,6 +3,7 @@
 
 #include <QTest>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <span>
 #include <vector>
@@ -55,11 +56,14 @@ void appendKv(std::vector<LayerKv>& cache, const std::vector<LayerKv>& more) {
 }
 
 // A cached prefix held as separate stretches (tensors of its own per stretch, as pool runs and entries
-// are), offered for in-place attention or, with inPlace false, only for reading into one buffer.
+// are), offered for in-place attention or, with inPlace false, only for reading into one buffer. With
+// roomTokens > 0 the last stretch's storage has that many free token slots after it (as free pool blocks
+// after a run), offered through segmentsWithRoom.
 class StretchedPrefix final : public KvPrefixSource {
 public:
-  StretchedPrefix(const std::vector<LayerKv>& whole, const std::vector<int64_t>& lengths, bool inPlace)
-      : m_inPlace(inPlace) {
+  StretchedPrefix(const std::vector<LayerKv>& whole, const std::vector<int64_t>& lengths, bool inPlace,
+                  int64_t roomTokens = 0)
+      : m_inPlace(inPlace), m_roomTokens(roomTokens) {
     for (const LayerKv& layer : whole) {
       std::vector<KvSegment> stretches;
       int64_t start = 0;
@@ -68,9 +72,19 @@ public:
         start += n;
       }
       m_tokens = start;
+      // The last stretch again, inside a buffer with the room after it (NaN: a read of it would show).
+      const KvSegment& last = stretches.back();
+      const int64_t n = last.k.size(1);
+      KvSegment roomy{at::full({last.k.size(0), n + roomTokens, last.k.size(2)}, NAN, last.k.options()),
+                      at::full({last.v.size(0), n + roomTokens, last.v.size(2)}, NAN, last.v.options())};
+      roomy.k.narrow(1, 0, n).copy_(last.k);
+      roomy.v.narrow(1, 0, n).copy_(last.v);
+      m_roomy.push_back(roomy);
       m_layers.push_back(std::move(stretches));
     }
   }
+  // Layer `layer`'s storage of the last stretch and its room, (kv_heads, last + room, head_dim).
+  const KvSegment& roomy(int layer) const { return m_roomy[size_t(layer)]; }
   int64_t tokens() const override { return m_tokens; }
   void read(int layer, const at::Tensor& k, const at::Tensor& v) const override {
     int64_t start = 0;
@@ -85,11 +99,21 @@ public:
     for (const KvSegment& s : m_layers[size_t(layer)]) out.push_back(s);
     return true;
   }
+  bool segmentsWithRoom(int layer, int64_t newTokens, std::vector<KvSegment>& out) const override {
+    if (!m_inPlace || newTokens > m_roomTokens) return false;
+    const std::vector<KvSegment>& stretches = m_layers[size_t(layer)];
+    out.insert(out.end(), stretches.begin(), stretches.end() - 1);
+    const int64_t n = stretches.back().k.size(1) + newTokens;
+    out.push_back({roomy(layer).k.narrow(1, 0, n), roomy(layer).v.narrow(1, 0, n)});
+    return true;
+  }
 
 private:
   std::vector<std::vector<KvSegment>> m_layers;
+  std::vector<KvSegment> m_roomy;
   int64_t m_tokens = 0;
   bool m_inPlace = false;
+  int64_t m_roomTokens = 0;
 };
 
 // Greedy decoding: every step feeds the whole sequence with the K/V of all earlier tokens cached.
@@ -123,6 +147,8 @@ private slots:
   void cachedPrefixMatchesFullPrefill();
   void prefixInPlaceMatchesPrefixRead_data();
   void prefixInPlaceMatchesPrefixRead();
+  void prefixWithRoomMatchesPrefixRead_data();
+  void prefixWithRoomMatchesPrefixRead();
   void newKvShapes_data();
   void newKvShapes();
   void sameSeedSameLogits();
@@ -210,6 +236,66 @@ void TestLlamaModel::prefixInPlaceMatchesPrefixRead() {
   }
   // Attending in place reads nothing into a buffer; reading does.
   QVERIFY(read.prefixReadMs > 0);
+}
+
+// With room after the prefix's last stretch, the new tokens' K/V are written there and attended as one
+// stretch with the prefix: the same logits and K/V as reading the prefix into a buffer (float rounding), the
+// K/V lie in the room until detachNewKv() gives them their own storage, and too little room falls back.
+void TestLlamaModel::prefixWithRoomMatchesPrefixRead_data() {
+  QTest::addColumn<QString>("presetName");
+  QTest::addColumn<int>("promptLength");
+  QTest::addColumn<QList<int>>("stretches");
+  QTest::addColumn<int>("room");
+  QTest::newRow("demo 600 over 100+250, room 350") << "demo" << 600 << QList<int>{100, 250} << 350;
+  QTest::newRow("demo 70 over 64, room 16 (one block)") << "demo" << 70 << QList<int>{64} << 16;
+  QTest::newRow("small 300 over 16+48, room 240 (two query chunks)") << "small" << 300 << QList<int>{16, 48} << 240;
+  QTest::newRow("small 40 over 1+1+37, room 1") << "small" << 40 << QList<int>{1, 1, 37} << 1;
+  QTest::newRow("small 40 over 20+10, room 9: too little") << "small" << 40 << QList<int>{20, 10} << 9;
+}
+
+void TestLlamaModel::prefixWithRoomMatchesPrefixRead() {
+  QFETCH(QString, presetName);
+  QFETCH(int, promptLength);
+  QFETCH(QList<int>, stretches);
+  QFETCH(int, room);
+  const LlamaModel model(preset(presetName), "cpu");
+  const std::vector<int32_t> tokens = randomTokens(promptLength, uint32_t(promptLength * 5 + 11), model.config().vocab);
+  const std::span<const int32_t> all(tokens);
+  std::vector<int64_t> lengths(stretches.begin(), stretches.end());
+  int64_t prefixLength = 0;
+  for (const int64_t n : lengths) prefixLength += n;
+  const int64_t newTokens = promptLength - prefixLength;
+
+  const PrefillResult full = model.prefill(all, {});
+  const std::vector<LayerKv> prefixKv = model.prefill(all.first(size_t(prefixLength)), {}).newKv;
+  const StretchedPrefix roomy(prefixKv, lengths, /*inPlace=*/true, room);
+  PrefillResult withRoom = model.prefill(all, roomy);
+  const PrefillResult read = model.prefill(all, StretchedPrefix(prefixKv, lengths, /*inPlace=*/false));
+
+  QCOMPARE(withRoom.newKvInRoom, newTokens <= room);
+  QVERIFY2(maxAbsDiff(withRoom.lastLogits, full.lastLogits) <= 1e-4,
+           qPrintable(QString::number(maxAbsDiff(withRoom.lastLogits, full.lastLogits))));
+  QVERIFY2(maxAbsDiff(withRoom.lastLogits, read.lastLogits) <= 1e-5,
+           qPrintable(QString::number(maxAbsDiff(withRoom.lastLogits, read.lastLogits))));
+  const int64_t lastStretch = lengths.back();
+  for (size_t l = 0; l < read.newKv.size(); ++l) {
+    QVERIFY(maxAbsDiff(withRoom.newKv[l].k, read.newKv[l].k) <= 1e-5);
+    QVERIFY(maxAbsDiff(withRoom.newKv[l].v, read.newKv[l].v) <= 1e-5);
+    if (!withRoom.newKvInRoom) continue;
+    // In the room, right after the prefix's last stretch.
+    QCOMPARE(withRoom.newKv[l].k.data_ptr(), roomy.roomy(int(l)).k.narrow(1, lastStretch, newTokens).data_ptr());
+    QCOMPARE(withRoom.newKv[l].v.data_ptr(), roomy.roomy(int(l)).v.narrow(1, lastStretch, newTokens).data_ptr());
+  }
+  if (!withRoom.newKvInRoom) return;
+  // Detached, they no longer depend on the room: overwrite it and they stay the prefill's K/V.
+  detachNewKv(withRoom);
+  QVERIFY(!withRoom.newKvInRoom);
+  for (size_t l = 0; l < read.newKv.size(); ++l) {
+    roomy.roomy(int(l)).k.fill_(0);
+    roomy.roomy(int(l)).v.fill_(0);
+    QVERIFY(maxAbsDiff(withRoom.newKv[l].k, read.newKv[l].k) <= 1e-5);
+    QVERIFY(maxAbsDiff(withRoom.newKv[l].v, read.newKv[l].v) <= 1e-5);
+  }
 }
 
 void TestLlamaModel::newKvShapes_data() {
