@@ -100,17 +100,7 @@ void CachedPrefix::read(int layer, const at::Tensor& k, const at::Tensor& v) con
 }
 
 bool CachedPrefix::segments(int layer, std::vector<KvSegment>& out) const {
-  if (m_segments == 0 || m_segments > kMaxSegments) return false;
-  for (const Piece& piece : m_pieces) {
-    if (piece.pool) {
-      if (piece.runs.empty()) throw std::logic_error("CachedPrefix::segments before finish()");
-      for (const auto& [first, count] : piece.runs) out.push_back(piece.pool->run(layer, first, count));
-    } else {
-      const at::Tensor kv = piece.layerKv(layer);
-      out.push_back({kv.select(0, 0), kv.select(0, 1)});
-    }
-  }
-  return true;
+  return appendSegments(layer, 0, 0, out);
 }
 
 bool CachedPrefix::segmentsWithRoom(int layer, std::int64_t newTokens, std::vector<KvSegment>& out) const {
@@ -121,10 +111,31 @@ bool CachedPrefix::segmentsWithRoom(int layer, std::int64_t newTokens, std::vect
   const std::int64_t blockTokens = last.pool->blockTokens();
   const std::int64_t roomBlocks = (newTokens + blockTokens - 1) / blockTokens;
   if (!last.pool->free(first + count, roomBlocks)) return false;
-  if (!segments(layer, out)) return false;
-  const KvSegment extended = last.pool->run(layer, first, count + roomBlocks);
-  const std::int64_t tokens = count * blockTokens + newTokens;
-  out.back() = {extended.k.narrow(1, 0, tokens), extended.v.narrow(1, 0, tokens)};
+  return appendSegments(layer, roomBlocks, newTokens, out);
+}
+
+bool CachedPrefix::appendSegments(int layer, std::int64_t roomBlocks, std::int64_t newTokens,
+                                  std::vector<KvSegment>& out) const {
+  if (m_segments == 0 || m_segments > kMaxSegments) return false;
+  for (const Piece& piece : m_pieces) {
+    if (piece.pool) {
+      if (piece.runs.empty()) throw std::logic_error("CachedPrefix::segments before finish()");
+      for (const auto& [first, count] : piece.runs) {
+        const bool lastRun = roomBlocks > 0 && &piece == &m_pieces.back() && &first == &piece.runs.back().first;
+        if (!lastRun) {
+          out.push_back(piece.pool->run(layer, first, count));
+          continue;
+        }
+        // Over the room's blocks too, cut at the last new token.
+        const KvSegment extended = piece.pool->run(layer, first, count + roomBlocks);
+        const std::int64_t tokens = count * piece.pool->blockTokens() + newTokens;
+        out.push_back({extended.k.narrow(1, 0, tokens), extended.v.narrow(1, 0, tokens)});
+      }
+    } else {
+      const at::Tensor kv = piece.layerKv(layer);
+      out.push_back({kv.select(0, 0), kv.select(0, 1)});
+    }
+  }
   return true;
 }
 

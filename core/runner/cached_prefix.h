@@ -60,6 +60,9 @@ public:
   std::size_t pieces() const { return m_pieces.size(); }
 
 private:
+  // segments(), with the last run extended over roomBlocks more blocks to newTokens tokens past the prefix.
+  bool appendSegments(int layer, std::int64_t roomBlocks, std::int64_t newTokens, std::vector<KvSegment>& out) const;
+
   struct Piece {
     std::int64_t tokens = 0;
     std::shared_ptr<PagedKvPool> pool;   // a run of pool blocks...
