@@ -110,7 +110,7 @@ bool CachedPrefix::segmentsWithRoom(int layer, std::int64_t newTokens, std::vect
   const auto [first, count] = last.runs.back();
   const std::int64_t blockTokens = last.pool->blockTokens();
   const std::int64_t roomBlocks = (newTokens + blockTokens - 1) / blockTokens;
-  if (!last.pool->free(first + count, roomBlocks)) return false;
+  if (!last.pool->allFree(first + count, roomBlocks)) return false;
   return appendSegments(layer, roomBlocks, newTokens, out);
 }
 

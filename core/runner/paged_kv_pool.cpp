@@ -84,7 +84,7 @@ void PagedKvPool::gather(int layer, const at::Tensor& table, const at::Tensor& k
   at::index_select_out(vBlocks, layerKv.select(0, 1), /*dim=*/1, table);
 }
 
-bool PagedKvPool::free(std::int64_t first, std::int64_t count) const {
+bool PagedKvPool::allFree(std::int64_t first, std::int64_t count) const {
   if (first < 0 || count < 0 || first + count > capacity()) return false;
   for (std::int64_t b = first; b < first + count; ++b)
     if (m_refs[std::size_t(b)] != 0) return false;

@@ -52,7 +52,7 @@ public:
   // views of the pool (no copy), valid until the pool grows.
   KvSegment run(int layer, std::int64_t first, std::int64_t count) const;
   // True when every block of [first, first + count) is inside the pool and free.
-  bool free(std::int64_t first, std::int64_t count) const;
+  bool allFree(std::int64_t first, std::int64_t count) const;
 
   std::vector<std::int64_t> blockShape() const { return m_blockShape; }
   std::int64_t blockTokens() const { return m_blockShape[3]; }
