@@ -70,6 +70,9 @@ private Q_SLOTS:
     QTest::newRow("scores: transposed keys") << 40 << 32 << 90 << true << false << false;
     QTest::newRow("scores into a column slice") << 40 << 32 << 90 << true << false << true;
     QTest::newRow("values into wide rows, accumulate") << 40 << 90 << 32 << false << true << true;
+    // A cache hit's attention products at full size (70 new tokens, 2 query heads per K/V head).
+    QTest::newRow("a hit's scores, 140 rows over 1870 keys, column slice") << 140 << 128 << 1870 << true << false << true;
+    QTest::newRow("a hit's values, 128 columns, accumulate") << 140 << 1870 << 128 << false << true << true;
   }
   void matmulMatchesPlainLoops() {
     QFETCH(int, m);
@@ -115,6 +118,11 @@ private Q_SLOTS:
     matmulOut(out, a, b);
     // bf16 keeps 8 bits of mantissa: the result rounds to within 2^-8 of sums up to about 20 in size.
     QVERIFY(maxAbsDiff(out, referenceProduct(a, b, nullptr)) <= 0.2);
+    // Wider than oneDNN's column blocking, with a ragged last block.
+    const at::Tensor wide = uniform({64, 200}, 9).to(at::kBFloat16);
+    at::Tensor wideOut = at::empty({24, 200}, at::kBFloat16);
+    matmulOut(wideOut, a, wide);
+    QVERIFY(maxAbsDiff(wideOut, referenceProduct(a, wide, nullptr)) <= 0.2);
   }
 
   void rmsNormMatchesPlainLoop() {
