@@ -124,11 +124,14 @@ LiveHeadlineText LiveHeadline::compose(const RunTrack* run, std::optional<double
       if (done && run->summary && run->summary->speedupCi95[0] > 0 && run->summary->speedupCi95[0] <= ideal)
         detail += tr(" The ideal lies inside the 95 % interval: the difference may be noise.");
     } else if (measured < ideal * 0.98) {
+      // Rounded to "0 %" a share of 0.4 % would read as nothing at all.
+      const double lookupShare = 100.0 * s.lookupMs / s.cachedMs;
+      const QString share = lookupShare > 0 && lookupShare < 0.5 ? tr("under 1") : QString::number(lookupShare, 'f', 0);
       detail += tr("Measured below ideal: per FLOP, the short cached prefills ran slower than the full ones "
                    "(%1 vs %2 ms per GFLOP; %3 % of the cached TTFT was the cache lookup and reading the cached K/V).")
                     .arg(msPerGflopCached, 0, 'f', 2)
                     .arg(msPerGflopUncached, 0, 'f', 2)
-                    .arg(100.0 * s.lookupMs / s.cachedMs, 0, 'f', 0);
+                    .arg(share);
     } else {
       detail += tr("Measured matches ideal: the time saved is the share of FLOPs skipped.");
     }

@@ -88,6 +88,11 @@ private Q_SLOTS:
     QVERIFY2(t.detail.contains(QStringLiteral("Measured below ideal")), qPrintable(t.detail));
     QVERIFY2(t.detail.contains(QStringLiteral("150.00 vs 100.00 ms per GFLOP")), qPrintable(t.detail));
     QVERIFY2(t.detail.contains(QStringLiteral("20 % of the cached TTFT")), qPrintable(t.detail));
+    // A lookup of 0.3 + 0.3 ms of 300 ms is 0.2 %: said as under 1 %, not rounded to 0 %.
+    run.points[0].csvRow.lookupMs = 0.3;
+    run.points[1].csvRow.lookupMs = 0.3;
+    const LiveHeadlineText small = LiveHeadline::compose(&run, std::nullopt);
+    QVERIFY2(small.detail.contains(QStringLiteral("under 1 % of the cached TTFT")), qPrintable(small.detail));
   }
 
   void liveMeasuredAboveIdeal() {
