@@ -17,6 +17,7 @@
 #include "core/policies/policy_registry.h"
 #include "core/runner/prefix_verifier.h"
 #include "core/runner/run_recorder.h"
+#include "core/runner/run_repeats.h"
 #include "core/runner/run_support.h"
 #include "core/runner/scenario_runner.h"
 #include "core/tiers/remote_url.h"
@@ -161,6 +162,34 @@ void printRunReport(const RunRecorder& rec) {
   if (!s.error.empty()) std::printf("  stopped early:      %s\n", s.error.c_str());
 }
 
+void printSpread(const char* label, const std::optional<RepeatSpread>& s, const char* format, const char* what) {
+  if (!s) return;
+  const std::string f = std::string("  %-19s ") + format + " " + what + " (%s-%s)\n";
+  char low[32], high[32];
+  std::snprintf(low, sizeof low, format, s->low);
+  std::snprintf(high, sizeof high, format, s->high);
+  std::printf(f.c_str(), label, s->median, low, high);
+}
+
+// After each run's own report: the series' medians and ranges, then one line per run.
+void printRepeatReport(const std::vector<RunSummary>& runs) {
+  const RepeatSummary r = summariseRepeats(runs);
+  std::printf("\nRepeated runs  (%d)\n", r.runs);
+  printSpread("speedup", r.speedup, "%.2fx", "median");
+  printSpread("measured/ideal", r.measuredOverIdeal, "%.3f", "median");
+  printSpread("TTFT cached", r.ttftMsCachedMedian, "%.1f ms", "median of the runs' medians");
+  printSpread("TTFT uncached", r.ttftMsUncachedMedian, "%.1f ms", "median of the runs' medians");
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const RunSummary& s = runs[i];
+    if (s.speedup > 0)
+      std::printf("  run %-15zu %.2fx, measured/ideal %.3f, TTFT median %.1f / %.1f ms\n", i + 1, s.speedup,
+                  s.idealSpeedup > 0 ? s.speedup / s.idealSpeedup : 0.0, s.ttftMsCachedMedian,
+                  s.ttftMsUncachedMedian);
+    else
+      std::printf("  run %-15zu TTFT median %.1f ms (no baseline)\n", i + 1, s.ttftMsCachedMedian);
+  }
+}
+
 int runCommand(int argc, char** argv) {
   CLI::App app{
       "Run a scenario with real tensors: every request is prefilled reusing cached K/V, and again "
@@ -172,6 +201,7 @@ int runCommand(int argc, char** argv) {
   std::uint32_t blockSize = 0;
   std::uint64_t seed = 0;
   std::uint32_t outputTokens = 0;
+  int repeat = 1;
   bool noBaseline = false;
   OutputFormatOption format;
   std::string pinBudget, remote, remoteWrite = "through", remoteTimeout = "50ms", hostSize, hostPolicy;
@@ -223,8 +253,15 @@ int runCommand(int argc, char** argv) {
                  "tokenize the scenario text with this Hugging Face tokenizer.json (byte-level BPE: Llama 3, "
                  "Qwen, DeepSeek, GLM; block or radix granularity) instead of one token per byte; the text is "
                  "used as it is, no chat template (docs/tokenizer.md)");
-  format.addTo(app, "one header row, then one row: the summary JSON's fields, nested ones joined with '.'");
-  app.add_option("--out", out, "write requests.csv, snapshots.csv and summary.json into this directory");
+  app.add_option("--repeat", repeat,
+                 "run the whole scenario N times (1-20) and report each run and the median, lowest and highest "
+                 "speedup, measured/ideal and TTFT medians (a machine's speed drifts between runs)")
+      ->capture_default_str();
+  format.addTo(app,
+               "one header row, then one row per run: the summary JSON's fields, nested ones joined with '.'");
+  app.add_option("--out", out,
+                 "write requests.csv, snapshots.csv and summary.json into this directory (with --repeat: into "
+                 "its subdirectories run-1, run-2, ...)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -282,26 +319,49 @@ int runCommand(int argc, char** argv) {
     settings.hostPolicy = hostPolicy;
   }
 
+  if (repeat < 1 || repeat > 20) throw InputError("", 0, "repeat", "must be an integer in [1, 20]");
+  if (repeat > 1 && !remote.empty())
+    throw InputError("", 0, "repeat",
+                     "cannot repeat a run with --remote: the remote tier keeps the first run's blocks, so the "
+                     "runs would not start alike");
+
   ScenarioRunner runner;
-  CliObserver observer(/*quiet=*/!format.table());
-  g_activeRunner = &runner;
-  std::signal(SIGINT, onInterrupt);
-  runner.run(settings, observer, 1);
-  g_activeRunner = nullptr;
-  if (!out.empty()) observer.writeAll(out);
+  std::vector<RunInfo> infos;
+  std::vector<RunSummary> summaries;
+  bool failed = false;
+  for (int i = 0; i < repeat; ++i) {
+    CliObserver observer(/*quiet=*/!format.table());
+    g_activeRunner = &runner;
+    std::signal(SIGINT, onInterrupt);
+    runner.run(settings, observer, i + 1);
+    g_activeRunner = nullptr;
+    const std::string dir =
+        out.empty() || repeat == 1 ? out : (std::filesystem::path(out) / ("run-" + std::to_string(i + 1))).string();
+    if (!dir.empty()) observer.writeAll(dir);
+    infos.push_back(observer.info());
+    summaries.push_back(observer.summary());
+    if (format.table()) {
+      printRunReport(observer);
+      if (!dir.empty())
+        std::printf("  wrote               %s/{requests.csv,snapshots.csv,summary.json}\n", dir.c_str());
+    }
+    failed = failed || !observer.summary().error.empty();
+    if (failed || observer.summary().cancelled) break;  // a stopped run ends the series; what ran is reported
+  }
   if (format.json()) {
-    std::cout << summaryJson(observer.info(), observer.summary()) << '\n';
+    std::cout << (repeat == 1 ? summaryJson(infos.front(), summaries.front()) : repeatJson(infos, summaries))
+              << '\n';
   } else if (format.csv()) {
     std::fflush(stdout);  // the CSV goes through std::cout
-    writeJsonObjectCsv(std::cout,
-                       nlohmann::ordered_json::parse(summaryJson(observer.info(), observer.summary())));
+    std::vector<nlohmann::ordered_json> rows;
+    for (std::size_t i = 0; i < infos.size(); ++i)
+      rows.push_back(nlohmann::ordered_json::parse(summaryJson(infos[i], summaries[i])));
+    writeJsonRowsCsv(std::cout, rows);
     std::cout.flush();
-  } else {
-    printRunReport(observer);
+  } else if (repeat > 1) {
+    printRepeatReport(summaries);
   }
-  if (!out.empty() && format.table())
-    std::printf("  wrote               %s/{requests.csv,snapshots.csv,summary.json}\n", out.c_str());
-  return observer.summary().error.empty() ? 0 : 1;
+  return failed ? 1 : 0;
 }
 
 int verifyCommand(int argc, char** argv) {

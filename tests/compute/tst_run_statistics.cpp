@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: MIT
-// Percentiles and the bootstrap interval of a run's speedup, against hand-worked cases.
+// Percentiles and the bootstrap interval of a run's speedup, and the spread of repeated runs
+// (kvlab-cli run --repeat), against hand-worked cases.
 #include <QtTest>
 #include <stdexcept>
 #include <vector>
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include "core/runner/run_repeats.h"
 #include "core/runner/run_statistics.h"
 
 using namespace kvlab;
@@ -17,6 +23,9 @@ private slots:
   void twoPairsHandWorked();
   void intervalContainsEstimateAndIsDeterministic();
   void degenerateInput();
+  void repeatsHandWorked();
+  void repeatsWithoutBaseline();
+  void repeatJsonHoldsEveryRun();
 };
 
 void TestRunStatistics::percentileLinear_data() {
@@ -93,6 +102,70 @@ void TestRunStatistics::degenerateInput() {
   QCOMPARE(ci[1], 0.0);
   const std::vector<double> two{1, 2};
   QVERIFY_THROWS_EXCEPTION(std::invalid_argument, bootstrapRatioInterval(two, one));
+}
+
+namespace {
+RunSummary measuredRun(double speedup, double ideal, double cachedMedian, double uncachedMedian) {
+  RunSummary s;
+  s.requests = 3;
+  s.speedup = speedup;
+  s.idealSpeedup = ideal;
+  s.ttftMsCachedMedian = cachedMedian;
+  s.ttftMsUncachedMedian = uncachedMedian;
+  return s;
+}
+}  // namespace
+
+void TestRunStatistics::repeatsHandWorked() {
+  // Three runs of one scenario (ideal 10x): speedups 9, 7, 8 -> median 8, range 7-9; measured/ideal
+  // 0.9, 0.7, 0.8 -> 0.8 (0.7-0.9); cached medians 50, 70, 60 ms -> 60 (50-70).
+  const std::vector<RunSummary> three{measuredRun(9, 10, 50, 450), measuredRun(7, 10, 70, 490),
+                                      measuredRun(8, 10, 60, 480)};
+  const RepeatSummary r = summariseRepeats(three);
+  QCOMPARE(r.runs, 3);
+  QVERIFY(r.speedup && r.measuredOverIdeal && r.ttftMsCachedMedian && r.ttftMsUncachedMedian);
+  QCOMPARE(r.speedup->median, 8.0);
+  QCOMPARE(r.speedup->low, 7.0);
+  QCOMPARE(r.speedup->high, 9.0);
+  QVERIFY(std::abs(r.measuredOverIdeal->median - 0.8) < 1e-12);
+  QVERIFY(std::abs(r.measuredOverIdeal->low - 0.7) < 1e-12);
+  QVERIFY(std::abs(r.measuredOverIdeal->high - 0.9) < 1e-12);
+  QCOMPARE(r.ttftMsCachedMedian->median, 60.0);
+  QCOMPARE(r.ttftMsUncachedMedian->median, 480.0);
+  QCOMPARE(r.ttftMsUncachedMedian->low, 450.0);
+  // An even count: the mean of the middle two. Speedups 6, 9, 7, 8 -> (7 + 8) / 2 = 7.5.
+  std::vector<RunSummary> four = three;
+  four.push_back(measuredRun(6, 10, 80, 480));
+  QCOMPARE(summariseRepeats(four).speedup->median, 7.5);
+  QCOMPARE(summariseRepeats(four).speedup->low, 6.0);
+}
+
+void TestRunStatistics::repeatsWithoutBaseline() {
+  // --no-baseline: no uncached prefill, so no speedup and no uncached TTFT; the cached TTFT still counts.
+  const std::vector<RunSummary> runs{measuredRun(0, 10, 40, 0), measuredRun(0, 10, 30, 0)};
+  const RepeatSummary r = summariseRepeats(runs);
+  QCOMPARE(r.runs, 2);
+  QVERIFY(!r.speedup && !r.measuredOverIdeal && !r.ttftMsUncachedMedian);
+  QVERIFY(r.ttftMsCachedMedian);
+  QCOMPARE(r.ttftMsCachedMedian->median, 35.0);
+  QVERIFY(!summariseRepeats(std::vector<RunSummary>{}).speedup);
+}
+
+void TestRunStatistics::repeatJsonHoldsEveryRun() {
+  std::vector<RunInfo> infos(2);
+  infos[0].scenarioName = infos[1].scenarioName = "agentic";
+  const std::vector<RunSummary> runs{measuredRun(12, 15, 40, 480), measuredRun(9, 15, 50, 450)};
+  const QJsonObject j = QJsonDocument::fromJson(QByteArray::fromStdString(repeatJson(infos, runs))).object();
+  const QJsonObject repeat = j.value("repeat").toObject();
+  QCOMPARE(repeat.value("runs").toInt(), 2);
+  QCOMPARE(repeat.value("speedup").toObject().value("median").toDouble(), 10.5);
+  QCOMPARE(repeat.value("speedup").toObject().value("high").toDouble(), 12.0);
+  QVERIFY(std::abs(repeat.value("measured_over_ideal").toObject().value("low").toDouble() - 0.6) < 1e-12);
+  const QJsonArray each = j.value("runs").toArray();
+  QCOMPARE(each.size(), 2);
+  QCOMPARE(each.at(1).toObject().value("scenario").toString(), QStringLiteral("agentic"));
+  QCOMPARE(each.at(1).toObject().value("speedup").toDouble(), 9.0);
+  QVERIFY_EXCEPTION_THROWN(repeatJson(std::vector<RunInfo>(1), runs), std::invalid_argument);
 }
 
 QTEST_GUILESS_MAIN(TestRunStatistics)

@@ -461,6 +461,13 @@ void TestCliBadInput::computeFlagsRefused_data() {
       << QStringList{"field 'host-policy'", "'mru'"};
   QTest::newRow("run host-policy without host-size")
       << QStringList{"run", "--host-policy", "lru"} << QStringList{"field 'host-policy'", "--host-size"};
+  QTest::newRow("run repeat zero") << QStringList{"run", "--repeat", "0"}
+                                   << QStringList{"field 'repeat'", "[1, 20]"};
+  QTest::newRow("run repeat too many") << QStringList{"run", "--repeat", "21"}
+                                       << QStringList{"field 'repeat'", "[1, 20]"};
+  QTest::newRow("run repeat with remote")
+      << QStringList{"run", "--repeat", "2", "--remote", "redis://127.0.0.1:1"}
+      << QStringList{"field 'repeat'", "--remote"};
 }
 
 void TestCliBadInput::computeFlagsRefused() {

@@ -142,6 +142,8 @@ void TestCliOutputFormat::everyCommand_data() {
   QTest::newRow("list devices") << QStringList{"list", "--devices"} << "compute" << false;
   QTest::newRow("run") << QStringList{"run", m_dir.filePath("two.json"), "--no-baseline"} << "compute"
                        << true;
+  QTest::newRow("run repeat") << QStringList{"run", m_dir.filePath("two.json"), "--no-baseline", "--repeat", "2"}
+                              << "compute" << false;
   QTest::newRow("verify") << QStringList{"verify", "--prompts", "4"} << "compute" << false;
 }
 
