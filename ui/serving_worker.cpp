@@ -5,6 +5,7 @@
 
 #include "core/hardware/kv_pool_plan.h"
 #include "core/serving/serving_simulator.h"
+#include "core/tiers/tier_capacity.h"
 #include "core/util/input_error.h"
 #include "ui/source_requests.h"
 
@@ -47,15 +48,8 @@ void ServingWorker::run(const ServingJob& job, int runId) {
     const std::vector<TraceRequest>& requests = source.requests;
     config.blockSize = source.blockSize;
     // Whole blocks of the source's size, as simulate's tier flags; less than one block is refused.
-    const auto tierBlocks = [&](std::uint64_t tokens, const char* field) -> std::uint64_t {
-      if (tokens == 0) return 0;
-      if (tokens < config.blockSize)
-        throw InputError("", 0, field, "holds less than one block of " + std::to_string(config.blockSize) +
-                                           " tokens");
-      return tokens / config.blockSize;
-    };
-    const std::uint64_t hostBlocks = tierBlocks(job.hostTokens, "host tier");
-    const std::uint64_t remoteBlocks = tierBlocks(job.remoteTokens, "remote tier");
+    const std::uint64_t hostBlocks = tierBlocksFromTokens(job.hostTokens, config.blockSize, "host tier");
+    const std::uint64_t remoteBlocks = tierBlocksFromTokens(job.remoteTokens, config.blockSize, "remote tier");
     config.remoteWriteThrough = job.remoteWriteThrough;
     config.hostBlocks = hostBlocks;  // as the run with prefix caching has them (the page's status line)
     config.remoteBlocks = remoteBlocks;

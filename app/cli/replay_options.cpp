@@ -7,6 +7,7 @@
 
 #include "core/policies/policy_registry.h"
 #include "core/replay/replay_warmup.h"
+#include "core/tiers/tier_capacity.h"
 #include "core/trace/trace_format.h"
 #include "core/util/input_error.h"
 #include "core/util/units.h"
@@ -181,10 +182,7 @@ std::optional<std::uint64_t> tierBlocks(const std::string& tokens, const std::st
     return std::nullopt;
   }
   if (count == kUnlimited) return kUnlimited;
-  if (count < blockSize)
-    throw InputError("", 0, tokens.empty() ? name + "-size" : name + "-tokens",
-                     "holds less than one block of " + std::to_string(blockSize) + " tokens");
-  return count / blockSize;
+  return tierBlocksFromTokens(count, blockSize, tokens.empty() ? name + "-size" : name + "-tokens");
 }
 
 std::string checkedGranularity(const ReplayOptionText& text) {

@@ -9,7 +9,8 @@
 //  - property: a fleet of one replica gives exactly what one serving engine with the same tiers gives (the
 //    fleet's shared remote engine vs the engine's own), on the fixture and on a slice of the public
 //    conversation trace;
-//  - the CLI: per-tier figures in JSON, tier flags refused without --serving.
+//  - the CLI: per-tier figures in JSON, tier flags refused without --serving;
+//  - a tier's capacity in tokens as whole blocks (tierBlocksFromTokens, the CLI's and the GUI's one rule).
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -22,6 +23,8 @@
 #include "core/hardware/hardware_profile.h"
 #include "core/serving/serving_engine.h"
 #include "core/serving/serving_simulator.h"
+#include "core/tiers/tier_capacity.h"
+#include "core/util/input_error.h"
 #include "core/trace/mooncake_trace_reader.h"
 #include "test_requirements.h"
 #include "unit_step_serving.h"
@@ -96,6 +99,7 @@ private slots:
   void tiersNeedThePrefixCache();
   void cliReportsTiersAndRefusesThemWithoutServing();
   void cliSimulateEqualsOneReplicaFleet();
+  void tierCapacityInWholeBlocks();
 };
 
 void TestServingTiers::hostTierHandWorked() {
@@ -301,6 +305,22 @@ void TestServingTiers::cliSimulateEqualsOneReplicaFleet() {
       QCOMPARE(tiers[name].toObject()[key], f["tiers"].toObject()[name].toObject()[key]);
   QCOMPARE(tiers["device"].toObject()["hit_tokens"].toDouble() + run["tier_hit_tokens"].toDouble(),
            f["hit_tokens"].toDouble());
+}
+
+void TestServingTiers::tierCapacityInWholeBlocks() {
+  // Blocks of 16 tokens: 0 tokens = no tier; 16 -> 1 block; 47 -> 2 (rounded down); 48 -> 3.
+  QCOMPARE(tierBlocksFromTokens(0, 16, "host tier"), std::uint64_t(0));
+  QCOMPARE(tierBlocksFromTokens(16, 16, "host tier"), std::uint64_t(1));
+  QCOMPARE(tierBlocksFromTokens(47, 16, "host tier"), std::uint64_t(2));
+  QCOMPARE(tierBlocksFromTokens(48, 16, "host tier"), std::uint64_t(3));
+  // 15 tokens cannot hold one block: refused, naming the field and the block size.
+  try {
+    tierBlocksFromTokens(15, 16, "remote-tokens");
+    QFAIL("15 tokens in blocks of 16 were accepted");
+  } catch (const InputError& e) {
+    const QString what = QString::fromUtf8(e.what());
+    QVERIFY2(what.contains("'remote-tokens'") && what.contains("one block of 16 tokens"), qPrintable(what));
+  }
 }
 
 KVLAB_TEST_GUILESS_MAIN(TestServingTiers)
