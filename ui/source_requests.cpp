@@ -12,6 +12,14 @@
 
 namespace kvlab {
 
+Trace openSourceTrace(const std::string& source, std::uint32_t blockSize, const PromptTextOptions& prompts) {
+  // A prompts file (token ids, or text with the chosen tokenizer) is cut at the block size asked for.
+  TraceOpenOptions options;
+  options.prompts = prompts;
+  options.prompts.blockSize = blockSize;
+  return loadTrace(source, options);
+}
+
 SourceRequests loadSourceRequests(const std::string& source, const std::string& scenarioDir,
                                   std::uint32_t blockSizeOverride, std::optional<std::uint32_t> outputTokens,
                                   std::optional<std::uint64_t> seed, SourceUse use,
@@ -19,11 +27,7 @@ SourceRequests loadSourceRequests(const std::string& source, const std::string& 
   SourceRequests out;
   out.trace = looksLikeTrace(source);
   if (out.trace) {
-    // A prompts file (token ids, or text with the chosen tokenizer) is cut at the block size asked for.
-    TraceOpenOptions options;
-    options.prompts = prompts;
-    options.prompts.blockSize = blockSizeOverride;
-    Trace trace = loadTrace(source, options);
+    Trace trace = openSourceTrace(source, blockSizeOverride, prompts);
     out.format = trace.info.format;
     if (use == SourceUse::Serving) {
       out.requests = servingRequests(trace, blockSizeOverride, &out.blockSize);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/trace/trace.h"
 #include "core/trace/trace_reader.h"
 #include "core/trace/trace_request.h"
 
@@ -37,5 +38,10 @@ SourceRequests loadSourceRequests(const std::string& source, const std::string& 
                                   std::optional<std::uint32_t> outputTokens = std::nullopt,
                                   std::optional<std::uint64_t> seed = std::nullopt,
                                   SourceUse use = SourceUse::Replay, const PromptTextOptions& prompts = {});
+
+// A trace source (looksLikeTrace) read whole, as loadSourceRequests reads it: a prompts file's text with
+// `prompts`, cut into blocks of blockSize tokens (0 = its default). For a page that needs the trace's own
+// description (format, declared block size) as well as its requests (the Workload page).
+Trace openSourceTrace(const std::string& source, std::uint32_t blockSize, const PromptTextOptions& prompts);
 
 }  // namespace kvlab

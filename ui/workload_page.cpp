@@ -40,12 +40,7 @@ namespace {
 // The source as one in-memory trace: a trace file read whole (its own block size unless overridden), or a
 // scenario's token-block stream (no model runs), labelled as a scenario.
 Trace workloadTrace(const std::string& source, std::uint32_t blockSize, const PromptTextOptions& prompts) {
-  if (looksLikeTrace(source)) {
-    TraceOpenOptions options;
-    options.prompts = prompts;
-    options.prompts.blockSize = blockSize;  // a prompts file is cut at the size asked for
-    return loadTrace(source, options);
-  }
+  if (looksLikeTrace(source)) return openSourceTrace(source, blockSize, prompts);
   SourceRequests s = loadSourceRequests(source, {}, blockSize);
   Trace t;
   t.info.path = source;
