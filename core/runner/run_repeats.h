@@ -32,7 +32,7 @@ struct RepeatSummary {
 RepeatSummary summariseRepeats(std::span<const RunSummary> runs);
 
 // {"repeat": {"runs": N, "speedup": {"median", "low", "high"}, ...}, "runs": [each run's summary JSON]};
-// infos[i] and summaries[i] describe run i. A figure no run measured is null.
+// infos[i] and summaries[i] describe run i. A figure is null unless every run measured it.
 std::string repeatJson(std::span<const RunInfo> infos, std::span<const RunSummary> summaries);
 
 }  // namespace kvlab
