@@ -16,6 +16,9 @@ bool isCpuFloat(const at::Tensor& t) { return t.device().is_cpu() && t.scalar_ty
 // tokens (a row takes well under a microsecond) stay on the calling thread.
 constexpr int64_t kRowGrain = 256;
 
+// The widest head ropeCpu writes with a strided last dimension (through a row on the stack).
+constexpr int64_t kMaxStridedHeadDim = 1024;
+
 // The build targets baseline x86-64 (SSE2); these loops also get an AVX2 and an AVX-512 version, picked at
 // load time for the CPU at hand (GCC and Clang function multi-versioning).
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -64,12 +67,16 @@ bool rmsNormRowsCpu(const at::Tensor& x, double eps, const at::Tensor& out) {
 bool ropeCpu(const at::Tensor& in, const at::Tensor& out, const at::Tensor& cosT, const at::Tensor& sinT) {
   if (!isCpuFloat(in) || !isCpuFloat(out) || !isCpuFloat(cosT) || !isCpuFloat(sinT)) return false;
   if ((in.dim() != 3 && in.dim() != 4) || !in.sizes().equals(out.sizes()) || in.stride(-1) != 1 ||
-      out.stride(-1) != 1 || !cosT.is_contiguous() || !sinT.is_contiguous())
+      !cosT.is_contiguous() || !sinT.is_contiguous())
     return false;
   const int64_t tokens = in.size(0), hd = in.size(-1), half = hd / 2;
   if (hd % 2 != 0 || cosT.dim() != 2 || cosT.size(0) != tokens || cosT.size(1) != half ||
       !sinT.sizes().equals(cosT.sizes()))
     return false;
+  // A strided last dimension (keys written into the paged pool's transposed key table) goes through a
+  // row on the stack.
+  const int64_t outE = out.stride(-1);
+  if (outE != 1 && hd > kMaxStridedHeadDim) return false;
   // The middle dimensions as (a, b); a 3-D tensor has b = 1.
   const bool four = in.dim() == 4;
   const int64_t na = in.size(1), nb = four ? in.size(2) : 1;
@@ -86,7 +93,15 @@ bool ropeCpu(const at::Tensor& in, const at::Tensor& out, const at::Tensor& cosT
       const float* s = sinData + t * half;
       for (int64_t a = 0; a < na; ++a)
         for (int64_t b = 0; b < nb; ++b) {
-          rotateHalf(src + t * inT + a * inA + b * inB, dst + t * outT + a * outA + b * outB, c, s, half);
+          const float* x = src + t * inT + a * inA + b * inB;
+          float* o = dst + t * outT + a * outA + b * outB;
+          if (outE == 1) {
+            rotateHalf(x, o, c, s, half);
+            continue;
+          }
+          float row[kMaxStridedHeadDim];
+          rotateHalf(x, row, c, s, half);
+          for (int64_t i = 0; i < hd; ++i) o[i * outE] = row[i];
         }
     }
   });

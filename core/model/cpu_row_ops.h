@@ -17,8 +17,8 @@ namespace kvlab {
 bool rmsNormRowsCpu(const at::Tensor& x, double eps, const at::Tensor& out);
 
 // Rotates pairs (x[i], x[i + hd/2]) of every head: out = x * cos + rotate_half(x) * sin, the Llama layout.
-// in, out: fp32 CPU (T, A, hd) or (T, A, B, hd) of one shape, any strides but a unit last one; cosT, sinT:
-// contiguous (T, hd/2). in and out must not overlap.
+// in, out: fp32 CPU (T, A, hd) or (T, A, B, hd) of one shape, any strides but in's unit last one (out's last
+// stride may be any, for hd up to 1024); cosT, sinT: contiguous (T, hd/2). in and out must not overlap.
 bool ropeCpu(const at::Tensor& in, const at::Tensor& out, const at::Tensor& cosT, const at::Tensor& sinT);
 
 }  // namespace kvlab

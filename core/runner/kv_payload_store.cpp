@@ -78,12 +78,11 @@ std::shared_ptr<PagedKvPool> KvPayloadStore::poolFor(const at::Tensor& block) {
 }
 
 at::Tensor KvPayloadStore::get(SlotId slot) const {
-  return m_blocks[slot] >= 0 ? m_pool->view(m_blocks[slot]) : m_tensors[slot];
+  return m_blocks[slot] >= 0 ? m_pool->copyOut(m_blocks[slot]) : m_tensors[slot];
 }
 
 at::Tensor KvPayloadStore::take(SlotId slot) const {
-  return m_blocks[slot] >= 0 ? m_pool->view(m_blocks[slot]).clone(at::MemoryFormat::Contiguous)
-                             : m_tensors[slot];
+  return m_blocks[slot] >= 0 ? m_pool->copyOut(m_blocks[slot]) : m_tensors[slot];
 }
 
 void KvPayloadStore::put(SlotId slot, const at::Tensor& kv) {

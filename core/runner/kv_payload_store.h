@@ -49,8 +49,8 @@ public:
   bool has(SlotId slot) const {
     return slot < m_tensors.size() && (m_tensors[slot].defined() || m_blocks[slot] >= 0);
   }
-  // The stored K/V on the storage device: the tensor, or a view of the slot's pool block (valid while the
-  // slot holds it: copy it, or take(), to keep it).
+  // The stored K/V on the storage device: the tensor itself (valid while the slot holds it: copy it, or
+  // take(), to keep it), or a copy of the slot's pool block (whose keys the pool keeps transposed).
   at::Tensor get(SlotId slot) const;
   // The slot's pool block, or -1 when it is stored as a tensor.
   std::int64_t poolBlock(SlotId slot) const { return slot < m_blocks.size() ? m_blocks[slot] : -1; }

@@ -111,11 +111,16 @@ private Q_SLOTS:
         checkPositions(segments[i].v.contiguous(), l, 1, first, lengths[i]);
         first += lengths[i];
       }
-      const auto* poolBase = static_cast<const char*>(f.pool->storage().data_ptr());
-      const auto poolEnd = poolBase + f.pool->storage().nbytes();
+      const auto inside = [](const at::Tensor& view, const at::Tensor& storage) {
+        const auto* base = static_cast<const char*>(storage.data_ptr());
+        const auto* p = static_cast<const char*>(view.data_ptr());
+        return p >= base && p < base + storage.nbytes();
+      };
       for (const std::size_t i : {std::size_t(0), std::size_t(1), std::size_t(4)}) {
-        const auto* p = static_cast<const char*>(segments[i].k.data_ptr());
-        QVERIFY(p >= poolBase && p < poolEnd);
+        QVERIFY(inside(segments[i].k, f.pool->keys()));
+        QVERIFY(inside(segments[i].v, f.pool->values()));
+        // The keys lie transposed: (hd, tokens) rows, what Q·K^T multiplies by without repacking.
+        QCOMPARE(segments[i].k.stride(1), std::int64_t(1));
       }
     }
   }

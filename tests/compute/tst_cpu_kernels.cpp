@@ -169,6 +169,32 @@ private Q_SLOTS:
     // Declined: a non-unit last stride.
     QVERIFY(!ropeCpu(in.transpose(2, 3), out.transpose(2, 3), cosT, sinT));
   }
+
+  // Keys as the paged pool keeps them: each head a (hd, tokens) table, so the output's last (hd) stride is
+  // the table's row length. Every element checked against the plain formula, nothing else touched.
+  void ropeWritesIntoTransposedKeys() {
+    c10::InferenceMode guard;
+    const int64_t T = 5, heads = 2, hd = 6, half = hd / 2, columns = T + 3;
+    const at::Tensor in = uniform({T, heads * hd}, 11).view({T, heads, hd});
+    at::Tensor table = at::full({heads, hd, columns}, -7.f);
+    const at::Tensor out = table.narrow(2, 1, T).permute({2, 0, 1});  // (T, heads, hd), last stride = columns
+    const at::Tensor angle = at::arange(double(T), at::kDouble).unsqueeze(1) * at::arange(1.0, double(half) + 1, at::kDouble);
+    const at::Tensor cosT = angle.cos().to(at::kFloat), sinT = angle.sin().to(at::kFloat);
+    QVERIFY(ropeCpu(in, out, cosT, sinT));
+    double worst = 0;
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < half; ++i) {
+          const double x1 = in[t][h][i].item<double>(), x2 = in[t][h][i + half].item<double>();
+          const double c = cosT[t][i].item<double>(), s = sinT[t][i].item<double>();
+          worst = std::max(worst, std::abs(table[h][i][t + 1].item<double>() - (x1 * c - x2 * s)));
+          worst = std::max(worst, std::abs(table[h][i + half][t + 1].item<double>() - (x2 * c + x1 * s)));
+        }
+    QVERIFY2(worst <= 1e-6, qPrintable(QString::number(worst)));
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t i = 0; i < hd; ++i)
+        for (const int64_t column : {int64_t(0), int64_t(T + 1), int64_t(T + 2)}) QCOMPARE(table[h][i][column].item<float>(), -7.f);
+  }
 };
 
 QTEST_GUILESS_MAIN(TestCpuKernels)
