@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ui/run_controller.h"
 
-#include <QAbstractEventDispatcher>
 #include <limits>
 
 #include "core/runner/scenario_runner.h"
@@ -11,11 +10,17 @@ namespace kvlab {
 
 namespace {
 constexpr int kDrainIntervalMs = 33;  // <= 30 redraws per second
-constexpr int kAckFallbackMs = 50;    // well above one frame, far below the worker's own time-out
+// Quiet timing releases the worker once the GUI thread has been idle this long after its last wake-up: longer
+// than the platform's repaint timer after the loop first blocks and the X server's drawing after it (15 ms
+// still left the next cached prefill 4-7 ms slow in the agentic scenario, 30 ms did not), short against a
+// request.
+constexpr int kAckSettleMs = 30;
+constexpr int kAckFallbackMs = 100;  // when the loop never blocks (QTest's QTRY_* spin processEvents); far
+                                     // below the worker's own time-out
 }  // namespace
 
 RunController::RunController(QObject* parent)
-    : QObject(parent), m_runner(std::make_unique<ScenarioRunner>()) {
+    : QObject(parent), m_runner(std::make_unique<ScenarioRunner>()), m_guiSettled(kAckSettleMs, kAckFallbackMs) {
   qRegisterMetaType<RunBatch>("kvlab::RunBatch");
   m_thread.setObjectName(QStringLiteral("kvlab-run-worker"));
   m_worker = new RunWorker(*m_runner, m_buffer);
@@ -25,11 +30,7 @@ RunController::RunController(QObject* parent)
   m_drainTimer.setSingleShot(true);
   m_drainTimer.setInterval(kDrainIntervalMs);
   connect(&m_drainTimer, &QTimer::timeout, this, &RunController::drain);
-  m_ackFallbackTimer.setSingleShot(true);
-  m_ackFallbackTimer.setInterval(kAckFallbackMs);
-  connect(&m_ackFallbackTimer, &QTimer::timeout, this, &RunController::onEventLoopIdle);
-  if (QAbstractEventDispatcher* dispatcher = QAbstractEventDispatcher::instance(thread()))
-    connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, &RunController::onEventLoopIdle);
+  connect(&m_guiSettled, &SettledIdle::settled, this, &RunController::onGuiSettled);
   m_thread.start();
 }
 
@@ -133,21 +134,15 @@ void RunController::drain() {
       setState(State::Paused);
     }
   }
-  // Released when the event loop next goes idle (aboutToBlock): by then every repaint this batch scheduled
-  // (queued scene updates, then low-priority UpdateRequests) has run, so the next timed prefill starts on
-  // a quiet GUI thread.
+  // Released once the event loop has settled (SettledIdle): by then every repaint this batch scheduled
+  // (queued scene updates, low-priority UpdateRequests, the platform's repaint timer) has run, so the next
+  // timed prefill starts on a quiet GUI thread.
   m_ackRunId = m_runId;
   m_ackItems = m_itemsDone;
-  m_ackPending = true;
-  m_ackFallbackTimer.start();
+  m_guiSettled.arm();
 }
 
-void RunController::onEventLoopIdle() {
-  if (!m_ackPending) return;
-  m_ackPending = false;
-  m_ackFallbackTimer.stop();
-  m_worker->acknowledge(m_ackRunId, m_ackItems);
-}
+void RunController::onGuiSettled() { m_worker->acknowledge(m_ackRunId, m_ackItems); }
 
 void RunController::onWorkerRunEnded(int runId) {
   --m_queuedRuns;

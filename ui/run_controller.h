@@ -18,6 +18,7 @@
 #include "core/runner/run_types.h"
 #include "ui/run_batch.h"
 #include "ui/run_buffer.h"
+#include "ui/settled_idle.h"
 
 namespace kvlab {
 
@@ -73,7 +74,7 @@ private:
   void onDataAvailable();
   void drain();
   void onWorkerRunEnded(int runId);
-  void onEventLoopIdle();  // releases the worker waiting for the last drained request (quiet timing)
+  void onGuiSettled();  // releases the worker waiting for the last drained request (quiet timing)
   void setState(State state);
 
   std::unique_ptr<ScenarioRunner> m_runner;  // live setters are thread-safe; run() only in the worker
@@ -81,9 +82,7 @@ private:
   QThread m_thread;
   RunWorker* m_worker = nullptr;  // lives in m_thread; deleted by the destructor after join
   QTimer m_drainTimer;            // single-shot coalescing timer
-  // Releases the worker if the event loop does not block soon (a caller spinning processEvents, as QTest's
-  // QTRY_* loops do, never emits aboutToBlock); in the app's own loop aboutToBlock comes first.
-  QTimer m_ackFallbackTimer;
+  SettledIdle m_guiSettled;  // when the GUI thread is quiet after a drain (quiet timing)
   State m_state = State::Idle;
   int m_runId = 0;         // the run whose batches are shown
   RunSettings m_settings;  // of run m_runId
@@ -92,7 +91,6 @@ private:
   int m_itemsDone = 0;  // requests + decode steps applied: what the worker waits for (RunWorker::acknowledge)
   int m_pauseAfter = 0;      // mirror of the worker's automatic pause, for the state
   bool m_simulated = false;  // the current run is a trace replay (nothing timed)
-  bool m_ackPending = false;
   int m_ackRunId = 0;
   int m_ackItems = 0;
 };
