@@ -153,7 +153,7 @@ at::Tensor CachedPrefix::slice(std::int64_t start, std::int64_t count) const {
         for (std::int64_t t = from; t < to;) {
           const std::int64_t index = (t - pieceStart) / b, within = (t - pieceStart) % b;
           const std::int64_t n = std::min(to - t, b - within);
-          parts.push_back(piece.pool->copyOut(piece.blocks[std::size_t(index)]).narrow(kTokenDim, within, n));
+          parts.push_back(piece.pool->copyOut(piece.blocks[std::size_t(index)], within, n));
           t += n;
         }
       } else if (piece.entry.defined()) {

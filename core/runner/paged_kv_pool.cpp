@@ -90,10 +90,15 @@ void PagedKvPool::write(std::int64_t block, const at::Tensor& kv) {
   m_values.select(2, block).copy_(kv.select(1, 1));
 }
 
-at::Tensor PagedKvPool::copyOut(std::int64_t block) const {
-  if (block < 0 || block >= capacity())
-    throw std::out_of_range("PagedKvPool::copyOut: block " + std::to_string(block) + " outside the pool");
-  return at::stack({keyColumns(block, 1).transpose(2, 3), m_values.select(2, block)}, /*dim=*/1);
+at::Tensor PagedKvPool::copyOut(std::int64_t block, std::int64_t from, std::int64_t count) const {
+  const std::int64_t b = m_blockShape[3];
+  if (count < 0) count = b - from;
+  if (block < 0 || block >= capacity() || from < 0 || count < 1 || from + count > b)
+    throw std::out_of_range("PagedKvPool::copyOut: block " + std::to_string(block) + " tokens [" +
+                            std::to_string(from) + ", " + std::to_string(from + count) + ") outside the pool");
+  const at::Tensor keys = m_keys.narrow(3, block * b + from, count).transpose(2, 3);  // (L, Hkv, count, hd)
+  const at::Tensor values = m_values.select(2, block).narrow(2, from, count);
+  return at::stack({keys, values}, /*dim=*/1);
 }
 
 void PagedKvPool::gather(int layer, const at::Tensor& table, const at::Tensor& k, const at::Tensor& v) const {

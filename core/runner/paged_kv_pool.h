@@ -51,8 +51,9 @@ public:
 
   // Copies kv, one block's (L, 2, Hkv, B, hd) of any strides and device, into `block`.
   void write(std::int64_t block, const at::Tensor& kv);
-  // A copy of `block`: (L, 2, Hkv, B, hd), contiguous, on the pool's device.
-  at::Tensor copyOut(std::int64_t block) const;
+  // A copy of tokens [from, from + count) of `block` (all of it by default): (L, 2, Hkv, count, hd),
+  // contiguous, on the pool's device.
+  at::Tensor copyOut(std::int64_t block, std::int64_t from = 0, std::int64_t count = -1) const;
   // Layer `layer`'s K and V of the blocks table[0..n) in that order into k and v, (Hkv, n * B, hd) each
   // (a head's rows contiguous, heads may be apart). table: int64 (n) on the pool's device.
   void gather(int layer, const at::Tensor& table, const at::Tensor& k, const at::Tensor& v) const;

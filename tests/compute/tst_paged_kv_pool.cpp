@@ -108,6 +108,24 @@ private Q_SLOTS:
     QVERIFY(at::equal(pool.copyOut(blocks[8]), numberedBlock(8)));
     QCOMPARE(pool.blockBytes(), Bytes(3 * 2 * 2 * 4 * 5 * 4));
   }
+
+  // A token range of one block (what a CachedPrefix slice copies): element by element against the numbering.
+  void copyOutTakesATokenRange() {
+    PagedKvPool pool(kShape, at::TensorOptions().dtype(at::kFloat), 2);
+    const std::int64_t block = pool.allocate();
+    pool.write(block, numberedBlock(7));
+    const at::Tensor part = pool.copyOut(block, /*from=*/1, /*count=*/2);
+    QCOMPARE(part.sizes().vec(), (std::vector<std::int64_t>{3, 2, 2, 2, 5}));
+    QVERIFY(part.is_contiguous());
+    auto a = part.accessor<float, 5>();
+    for (int l = 0; l < 3; ++l)
+      for (int kv = 0; kv < 2; ++kv)
+        for (int h = 0; h < 2; ++h)
+          for (int t = 0; t < 2; ++t)
+            for (int d = 0; d < 5; ++d)
+              QCOMPARE(a[l][kv][h][t][d], float(7 * 10000 + l * 1000 + kv * 100 + h * 10 + t + 1) + float(d) / 10.f);
+    QVERIFY_THROWS_EXCEPTION(std::out_of_range, pool.copyOut(block, 3, 2));
+  }
 };
 
 QTEST_GUILESS_MAIN(TestPagedKvPool)
